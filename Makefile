@@ -1,0 +1,46 @@
+# The root Makefile: thin wrappers over CMake and CTest.
+#   make demo      install what is missing, build, count the words of the sample
+#   make test      build and run every test
+#   make sanitize  the test suite under ASan+UBSan, then under TSan
+#   make bench     build and run the benchmarks (build/bench/results.json)
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build demo test sanitize asan tsan bench valgrind fuzz clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	$(BUILD)/examples/wordcount
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+asan: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DRILL_SANITIZE=address,undefined -DRILL_BUILD_BENCH=OFF >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+tsan: deps
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DRILL_SANITIZE=thread -DRILL_BUILD_BENCH=OFF >/dev/null
+	@cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+sanitize: asan tsan
+
+valgrind: build
+	cd $(BUILD) && ctest --output-on-failure -T memcheck -E fuzz
+
+bench: build
+	$(BUILD)/bench/rill_bench $(BUILD)/bench
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan

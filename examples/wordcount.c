@@ -1,0 +1,150 @@
+/* wordcount.c — counts the words of a text file on all cores and prints the
+ * most frequent ones.
+ *
+ *     wordcount [FILE] [--workers N] [--top N]
+ *
+ * Without FILE it counts the sample text the build generates. The file is
+ * mapped into memory and cut into line-aligned chunks; the work list holds
+ * each chunk's (offset, length), a job splits a chunk into words, emitted as
+ * keys, and a keyed combine sums them per word on every worker, merging the
+ * partial tables at the end. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rill.h>
+
+#include "words.h"
+
+#ifndef RILL_SAMPLE_PATH
+#define RILL_SAMPLE_PATH "data/sample.txt"
+#endif
+#define CHUNK (1 << 20)
+
+static int emit_word(const char *w, size_t n, void *out)
+{
+    return rill_emit_keyed(out, w, n, NULL, 0);
+}
+
+/* Job: a chunk (offset, length) of the mapped text in, its words out. */
+static int split(rill_emitter *out, const rill_record *chunk, void *text)
+{
+    int64_t off, len;
+    int rc = rill_record_unpack(chunk, "ii", &off, &len);
+    if (rc < 0)
+        return rc;
+    return WORDS_FOREACH((const char *)text + off, (size_t)len, emit_word, out);
+}
+
+typedef struct counted {
+    const char *word;
+    size_t len;
+    int64_t n;
+} counted;
+
+static int by_count(const void *a, const void *b)
+{
+    const counted *x = a, *y = b;
+    int c;
+    if (x->n != y->n)
+        return x->n < y->n ? 1 : -1;
+    c = memcmp(x->word, y->word, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = RILL_SAMPLE_PATH;
+    rill_run_options opts = RILL_RUN_OPTIONS_INIT;
+    rill_combine_options sum = RILL_COMBINE_SUM_INT64;
+    rill_pipeline *p = NULL;
+    rill_batch *work = NULL, *counts = NULL;
+    counted *top = NULL;
+    size_t size, off, i, n, ntop = 20;
+    int64_t total = 0;
+    struct stat st;
+    char *text;
+    int fd, rc, a;
+
+    for (a = 1; a < argc; a++) {
+        if (strcmp(argv[a], "--workers") == 0 && a + 1 < argc)
+            opts.workers = atoi(argv[++a]);
+        else if (strcmp(argv[a], "--top") == 0 && a + 1 < argc)
+            ntop = (size_t)atol(argv[++a]);
+        else if (argv[a][0] == '-') {
+            fprintf(stderr, "usage: %s [FILE] [--workers N] [--top N]\n", argv[0]);
+            return 2;
+        } else
+            path = argv[a];
+    }
+    if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &st) < 0) {
+        perror(path);
+        return 1;
+    }
+    size = (size_t)st.st_size;
+    text = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+    close(fd);
+    if (size && text == MAP_FAILED) {
+        perror(path);
+        return 1;
+    }
+
+    /* The work list: line-aligned chunks of about CHUNK bytes. */
+    if ((rc = rill_batch_new(&work)) < 0)
+        goto fail;
+    for (off = 0; off < size; off += n) {
+        const char *nl;
+        n = size - off < CHUNK ? size - off : CHUNK;
+        if (off + n < size && (nl = memchr(text + off + n, '\n', size - off - n)) != NULL)
+            n = (size_t)(nl - (text + off)) + 1;
+        else if (off + n < size)
+            n = size - off;
+        if ((rc = rill_batch_add_tuple(work, "ii", (int64_t)off, (int64_t)n)) < 0)
+            goto fail;
+    }
+
+    if ((rc = rill_pipeline_new(&p)) < 0)
+        goto fail;
+    rc = rill_work(p, work); /* the pipeline owns the work list now */
+    work = NULL;
+    if (rc < 0 ||
+        (rc = rill_job(p, "split", split, &(rill_stage_options){RILL_STAGE_OPTIONS_VERSION, 0, text})) < 0 ||
+        (rc = rill_combine(p, "count", &sum)) < 0 ||
+        (rc = rill_run(p, &opts, &counts)) < 0)
+        goto fail;
+
+    n = rill_batch_count(counts);
+    if ((top = calloc(n ? n : 1, sizeof(*top))) == NULL) {
+        rc = RILL_ENOMEM;
+        goto fail;
+    }
+    for (i = 0; i < n; i++) {
+        rill_record r;
+        rill_batch_get(counts, i, &r);
+        top[i].word = r.key;
+        top[i].len = r.key_len;
+        rill_record_int64(&r, &top[i].n);
+        total += top[i].n;
+    }
+    qsort(top, n, sizeof(*top), by_count);
+    printf("%lld words, %zu distinct, in %s\n", (long long)total, n, path);
+    for (i = 0; i < n && i < ntop; i++)
+        printf("%10lld  %.*s\n", (long long)top[i].n, (int)top[i].len, top[i].word);
+    free(top);
+    rill_batch_free(counts);
+    rill_pipeline_free(p);
+    if (size)
+        munmap(text, size);
+    return 0;
+fail:
+    fprintf(stderr, "wordcount: %s: %s\n", rill_strerror(rc), rill_error_last());
+    rill_batch_free(work);
+    rill_pipeline_free(p);
+    if (size)
+        munmap(text, size);
+    return 1;
+}

@@ -1,0 +1,198 @@
+/* rill/pipeline.h — the inline pipeline API (job_stream style) and running it.
+ *
+ * Stages are appended in the order records flow through them:
+ *
+ *     rill_pipeline *p;  rill_pipeline_new(&p);
+ *     rill_work(p, words);                       initial work list
+ *     rill_job(p, "length", word_length, NULL);  one record in, 0..n out
+ *     rill_reduce(p, "mean", &mean_opts);        store, add, merge, emit
+ *     rill_result(p, print_mean, NULL);          on the primary, once each
+ *     rill_run(p, NULL, NULL);
+ *
+ * Scopes. A reduce (or combine) closes a scope that starts after the previous
+ * reduce or combine at the same level, or at the stage after the enclosing
+ * frame, or at the start of the pipeline. Each record that enters a
+ * scope opens a reduction of its own, except at the very start, where all the
+ * initial work forms one reduction. A frame opens a reduction for each record
+ * reaching it and closes at its frame end. A reduction is done when every
+ * record created under it has been processed; then the reducer's store is
+ * emitted as one record to the stage after it, or the frame function is
+ * called again. What add, the frame function and frame end emit is recurred:
+ * it re-enters the scope (the first stage of the reducer's scope, the first
+ * stage after the frame) as work of the same reduction.
+ *
+ * Threads. Stage callbacks run on worker threads, several at once unless the
+ * stage is serial; a reducer's add sees one partial store per worker, and the
+ * partial stores of a reduction are merged when it is done. result is called
+ * for one record at a time (never concurrently); init before any stage and
+ * finish after all of them, on the thread that called rill_run.
+ *
+ * Errors. A callback returning non-zero stops the run: rill_run joins its
+ * threads, frees everything and returns RILL_EUSER with a message naming the
+ * stage and the record. A callback may call rill_error_set() first to say
+ * why. rill_emit* return non-zero when the run is stopping: return it. */
+#ifndef RILL_PIPELINE_H
+#define RILL_PIPELINE_H
+
+#include "record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rill_pipeline rill_pipeline;
+
+/* Where a callback sends records: to the next stage, or back into the scope
+ * for the recurring callbacks. Borrowed, valid during the callback only. */
+typedef struct rill_emitter rill_emitter;
+
+RILL_EXTERN int rill_emit(rill_emitter *out, const void *data, size_t len);
+RILL_EXTERN int rill_emit_keyed(rill_emitter *out, const void *key,
+                                size_t key_len, const void *data, size_t len);
+RILL_EXTERN int rill_emit_record(rill_emitter *out, const rill_record *rec);
+RILL_EXTERN int rill_emit_int64(rill_emitter *out, int64_t value);
+RILL_EXTERN int rill_emit_double(rill_emitter *out, double value);
+RILL_EXTERN int rill_emit_text(rill_emitter *out, const char *text);
+RILL_EXTERN int rill_emit_tuple(rill_emitter *out, const char *fmt, ...);
+
+/* Callbacks. payload is the one given in the stage's options. Records and
+ * stores passed in are borrowed for the duration of the call. */
+typedef int (*rill_job_fn)(rill_emitter *out, const rill_record *in,
+                           void *payload);
+typedef int (*rill_store_init_fn)(void *store, void *payload);
+/* Releases what a store holds (not the store's own bytes). */
+typedef void (*rill_store_free_fn)(void *store, void *payload);
+/* inputs: the records reaching the reducer, n >= 1. Emits recur. */
+typedef int (*rill_reduce_add_fn)(rill_emitter *recur, void *store,
+                                  const rill_record *inputs, size_t n,
+                                  void *payload);
+/* Merges another partial store of the same reduction into store (the
+ * reference's "others"). other is released with the free callback after the
+ * call; merge may take what it holds, leaving other consistent. */
+typedef int (*rill_merge_fn)(void *store, void *other, void *payload);
+/* Emits what a finished reduction or frame sends onward (usually one record).
+ * When no emit callback is set, the store's bytes are emitted. */
+typedef int (*rill_store_emit_fn)(rill_emitter *out, void *store, void *payload);
+/* Called with the record that opened the frame, first and then each time the
+ * work it recurred is done; emitting nothing ends the frame. */
+typedef int (*rill_frame_fn)(rill_emitter *recur, void *store,
+                             const rill_record *first, void *payload);
+typedef int (*rill_frame_end_fn)(rill_emitter *recur, void *store,
+                                 const rill_record *next, void *payload);
+/* Folds a keyed record into the accumulator of its key. */
+typedef int (*rill_combine_fn)(void *acc, const rill_record *rec, void *payload);
+typedef int (*rill_result_fn)(const rill_record *rec, void *payload);
+/* results: every record that left the stream; borrowed during the call. */
+typedef int (*rill_finish_fn)(const rill_batch *results, void *payload);
+typedef int (*rill_init_fn)(void *payload);
+
+#define RILL_STAGE_OPTIONS_VERSION 1
+typedef struct rill_stage_options {
+    unsigned version;
+    int serial;    /* non-zero: never two calls of this stage at once */
+    void *payload; /* borrowed; passed to the stage's callbacks */
+} rill_stage_options;
+#define RILL_STAGE_OPTIONS_INIT {RILL_STAGE_OPTIONS_VERSION, 0, NULL}
+
+#define RILL_REDUCE_OPTIONS_VERSION 1
+typedef struct rill_reduce_options {
+    unsigned version;
+    size_t store_size;        /* bytes of the store; zeroed before init */
+    rill_store_init_fn init;  /* optional */
+    rill_reduce_add_fn add;   /* required */
+    rill_merge_fn merge;      /* optional: without it one store per reduction,
+                                 add calls of a reduction run one at a time */
+    rill_store_emit_fn emit;  /* optional: default emits the store's bytes */
+    rill_store_free_fn free;  /* optional */
+    int serial;
+    void *payload;            /* borrowed */
+} rill_reduce_options;
+#define RILL_REDUCE_OPTIONS_INIT \
+    {RILL_REDUCE_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL}
+
+#define RILL_FRAME_OPTIONS_VERSION 1
+typedef struct rill_frame_options {
+    unsigned version;
+    size_t store_size;        /* bytes of the store; zeroed before init */
+    rill_store_init_fn init;  /* optional */
+    rill_frame_fn frame;      /* required */
+    rill_store_emit_fn emit;  /* optional: default emits the store's bytes */
+    rill_store_free_fn free;  /* optional */
+    void *payload;            /* borrowed; the frame end has its own */
+} rill_frame_options;
+#define RILL_FRAME_OPTIONS_INIT \
+    {RILL_FRAME_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL}
+
+#define RILL_COMBINE_OPTIONS_VERSION 1
+typedef struct rill_combine_options {
+    unsigned version;
+    size_t value_size;        /* bytes of one key's accumulator; zeroed */
+    rill_store_init_fn init;  /* optional, per new key */
+    rill_combine_fn add;      /* required */
+    rill_merge_fn merge;      /* required: partial tables are merged */
+    void *payload;            /* borrowed */
+} rill_combine_options;
+
+/* Sum of int64 per key: a record with 8 bytes of data adds that int64, a
+ * record with no data adds 1 (so emitting bare keys counts them). Emits one
+ * keyed record per key whose data is the int64 total. */
+RILL_EXTERN int rill_combine_sum_int64_add(void *acc, const rill_record *rec,
+                                           void *payload);
+RILL_EXTERN int rill_combine_sum_int64_merge(void *acc, void *other,
+                                             void *payload);
+#define RILL_COMBINE_SUM_INT64                                        \
+    {RILL_COMBINE_OPTIONS_VERSION, sizeof(int64_t), NULL,             \
+     rill_combine_sum_int64_add, rill_combine_sum_int64_merge, NULL}
+
+/* A new, empty pipeline. *out: caller frees with rill_pipeline_free. */
+RILL_EXTERN int rill_pipeline_new(rill_pipeline **out);
+RILL_EXTERN void rill_pipeline_free(rill_pipeline *p);
+
+/* The initial work list. work: owned by the pipeline from this call on, even
+ * when it fails. Records are processed independently of each other. */
+RILL_EXTERN int rill_work(rill_pipeline *p, rill_batch *work);
+
+/* Appending stages. name: copied; shown in errors. opts NULL: defaults. */
+RILL_EXTERN int rill_job(rill_pipeline *p, const char *name, rill_job_fn fn,
+                         const rill_stage_options *opts);
+RILL_EXTERN int rill_reduce(rill_pipeline *p, const char *name,
+                            const rill_reduce_options *opts);
+RILL_EXTERN int rill_frame(rill_pipeline *p, const char *name,
+                           const rill_frame_options *opts);
+RILL_EXTERN int rill_frame_end(rill_pipeline *p, const char *name,
+                               rill_frame_end_fn fn,
+                               const rill_stage_options *opts);
+/* Keyed aggregation: closes a scope like reduce and emits one keyed record
+ * per distinct key (in no defined order) when its reduction is done. */
+RILL_EXTERN int rill_combine(rill_pipeline *p, const char *name,
+                             const rill_combine_options *opts);
+/* Called once per record leaving the stream, one call at a time. */
+RILL_EXTERN int rill_result(rill_pipeline *p, rill_result_fn fn, void *payload);
+/* Called once after everything, with every record that left the stream. */
+RILL_EXTERN int rill_finish(rill_pipeline *p, rill_finish_fn fn, void *payload);
+/* Called once before anything runs. */
+RILL_EXTERN int rill_init(rill_pipeline *p, rill_init_fn fn, void *payload);
+
+/* Checks the pipeline without running it: RILL_EPIPELINE with a message
+ * naming the stage when it cannot run. rill_run checks it too. */
+RILL_EXTERN int rill_pipeline_validate(rill_pipeline *p);
+
+#define RILL_RUN_OPTIONS_VERSION 1
+typedef struct rill_run_options {
+    unsigned version;
+    int workers;          /* worker threads; 0: the number of cores */
+    size_t batch_records; /* most records per batch; 0: 1024 */
+} rill_run_options;
+#define RILL_RUN_OPTIONS_INIT {RILL_RUN_OPTIONS_VERSION, 0, 0}
+
+/* Runs the pipeline to completion. opts NULL: defaults. results, if not
+ * NULL, receives every record that left the stream (caller frees with
+ * rill_batch_free); *results is NULL when the run fails. A pipeline may be
+ * run again. */
+RILL_EXTERN int rill_run(rill_pipeline *p, const rill_run_options *opts,
+                         rill_batch **results);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

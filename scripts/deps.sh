@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# deps.sh — installs the Debian packages rill needs that are missing, and
+# nothing else. `apt-get update` runs once, only when something is missing.
+#   scripts/deps.sh           build, test and demo packages
+#   scripts/deps.sh --fuzz    also clang's libFuzzer runtime
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config libxxhash-dev libcmocka-dev valgrind)
+if [ "${1:-}" = "--fuzz" ]; then
+  pkgs+=(clang libclang-rt-dev)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "deps: need root to install ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

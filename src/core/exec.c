@@ -1,0 +1,402 @@
+/* exec.c — processing one task at one stage, and the emitter.
+ *
+ * What a callback emits is gathered in a batch for the stage it goes to;
+ * when the batch is full, or the input task is done, it becomes a task that
+ * this worker processes at once (depth first, cache-warm, no lock) unless
+ * the target stage is already on this worker's stack (no re-entry into a
+ * stage's partial store), nesting is too deep, a serial stage or a
+ * reduction's lock is taken, or other workers are idle and could take it —
+ * then it is queued. Each task holds one unit of its reduction's pending
+ * count from creation until it has been processed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../record/tuple.h"
+#include "run.h"
+
+rill_batch *rill__worker_batch(rill__worker *w)
+{
+    rill_batch *b;
+    if (w->ncache > 0) {
+        b = w->cache[--w->ncache];
+        b->n = b->used = 0;
+        atomic_store_explicit(&b->refs, 1, memory_order_relaxed);
+        return b;
+    }
+    if (rill_batch_new(&b) < 0)
+        return NULL;
+    if (rill__batch_grow(b, w->run->batch_records, w->run->batch_records * 16) < 0) {
+        rill_batch_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void rill__worker_unref(rill__worker *w, rill_batch *b)
+{
+    if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    if (w->ncache < RILL__BATCH_CACHE && b->cap <= ((size_t)1 << 22) &&
+        b->ncap <= 4 * w->run->batch_records)
+        w->cache[w->ncache++] = b;
+    else
+        rill_batch_free(b);
+}
+
+int rill__task_new(rill__worker *w, int stage, rill__reduction *red,
+                   rill_batch *batch, size_t begin, size_t end, rill__task **out)
+{
+    rill__task *t = malloc(sizeof(*t));
+    (void)w;
+    *out = NULL;
+    if (t == NULL)
+        return RILL_ENOMEM;
+    t->next = NULL;
+    t->stage = stage;
+    t->red = red;
+    t->batch = batch;
+    t->begin = begin;
+    t->end = end;
+    atomic_fetch_add_explicit(&batch->refs, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&red->pending, 1, memory_order_relaxed);
+    *out = t;
+    return 0;
+}
+
+void rill__task_free(rill__worker *w, rill__task *t)
+{
+    rill__worker_unref(w, t->batch);
+    free(t);
+}
+
+int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
+               const rill_record *rec, int rc, int internal, const char *doing)
+{
+    rill__run *run = w->run;
+    const rill__stage *s = &run->stages[stage];
+    char quoted[64] = "", reason[600];
+    int code = internal ? rc : RILL_EUSER;
+    if (atomic_load(&run->stop) && rc == RILL_ECANCELLED)
+        return RILL_ECANCELLED;
+    if (rill_error_last()[0])
+        snprintf(reason, sizeof(reason), "%s", rill_error_last());
+    else if (code == RILL_EUSER)
+        snprintf(reason, sizeof(reason), "callback returned %d", rc);
+    else
+        snprintf(reason, sizeof(reason), "%s", rill_strerror(code));
+    if (rec)
+        rill__quote(quoted, sizeof(quoted), rec->data, rec->len);
+    pthread_mutex_lock(&run->err_mu);
+    if (run->err_code == 0) {
+        run->err_code = code;
+        if (rec && count > 1)
+            snprintf(run->err_msg, sizeof(run->err_msg),
+                     "%s '%.80s' (stage %d) failed %s records %zu-%zu (first %s): %s",
+                     rill__kind_name(s->kind), s->name, stage + 1, doing, index,
+                     index + count - 1, quoted, reason);
+        else if (rec)
+            snprintf(run->err_msg, sizeof(run->err_msg),
+                     "%s '%.80s' (stage %d) failed %s record %zu %s: %s",
+                     rill__kind_name(s->kind), s->name, stage + 1, doing, index, quoted,
+                     reason);
+        else
+            snprintf(run->err_msg, sizeof(run->err_msg), "%s '%.80s' (stage %d) failed %s: %s",
+                     rill__kind_name(s->kind), s->name, stage + 1, doing, reason);
+    }
+    pthread_mutex_unlock(&run->err_mu);
+    atomic_store(&run->stop, 1);
+    rill__wake_all(run);
+    return RILL_ECANCELLED;
+}
+
+/* ---- emitter ---- */
+
+void rill__emitter_init(rill_emitter *e, rill__worker *w, int target,
+                        rill__reduction *red)
+{
+    e->w = w;
+    e->target = target;
+    e->red = red;
+    e->batch = NULL;
+    e->limit = w->run->batch_records;
+    e->count = 0;
+}
+
+int rill__emitter_flush(rill_emitter *e)
+{
+    rill_batch *b = e->batch;
+    rill__task *t;
+    int rc;
+    if (b == NULL)
+        return 0;
+    e->batch = NULL;
+    if (b->n == 0) {
+        rill__worker_unref(e->w, b);
+        return 0;
+    }
+    rc = rill__task_new(e->w, e->target, e->red, b, 0, b->n, &t);
+    rill__worker_unref(e->w, b); /* the task holds it now */
+    if (rc < 0)
+        return rill__error(RILL_ENOMEM, "out of memory queueing records");
+    return rill__deliver(e->w, t);
+}
+
+void rill__emitter_discard(rill_emitter *e)
+{
+    if (e->batch)
+        rill__worker_unref(e->w, e->batch);
+    e->batch = NULL;
+}
+
+static int emit_slow(rill_emitter *e, uint32_t klen, size_t len, char **k, char **d)
+{
+    int rc;
+    if (atomic_load_explicit(&e->w->run->stop, memory_order_relaxed))
+        return RILL_ECANCELLED;
+    if (e->batch && (rc = rill__emitter_flush(e)) < 0)
+        return rc;
+    if ((e->batch = rill__worker_batch(e->w)) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory for a batch");
+    e->count++;
+    return rill__batch_reserve_fast(e->batch, klen, len, k, d);
+}
+
+static inline int emit_reserve(rill_emitter *e, uint32_t klen, size_t len,
+                               char **k, char **d)
+{
+    rill_batch *b = e->batch;
+    if (__builtin_expect(b != NULL && b->n < e->limit, 1)) {
+        e->count++;
+        return rill__batch_reserve_fast(b, klen, len, k, d);
+    }
+    return emit_slow(e, klen, len, k, d);
+}
+
+static int emit(rill_emitter *e, const void *key, size_t klen, int keyed,
+                const void *data, size_t len)
+{
+    char *kp, *dp;
+    int rc;
+    if (klen > RILL_RECORD_MAX)
+        return rill__error(RILL_ERANGE, "key of %zu bytes is too long", klen);
+    if ((rc = emit_reserve(e, keyed ? (uint32_t)klen : RILL__NOKEY, len, &kp, &dp)) < 0)
+        return rc;
+    if (klen)
+        memcpy(kp, key, klen);
+    if (len)
+        memcpy(dp, data, len);
+    return 0;
+}
+
+int rill_emit(rill_emitter *e, const void *data, size_t len)
+{
+    return emit(e, NULL, 0, 0, data, len);
+}
+
+int rill_emit_keyed(rill_emitter *e, const void *key, size_t key_len,
+                    const void *data, size_t len)
+{
+    return emit(e, key, key_len, 1, data, len);
+}
+
+int rill_emit_record(rill_emitter *e, const rill_record *r)
+{
+    return emit(e, r->key, r->key_len, r->key != NULL, r->data, r->len);
+}
+
+int rill_emit_int64(rill_emitter *e, int64_t v)
+{
+    char *dp;
+    int rc = emit_reserve(e, RILL__NOKEY, sizeof(v), NULL, &dp);
+    if (rc == 0)
+        memcpy(dp, &v, sizeof(v));
+    return rc;
+}
+
+int rill_emit_double(rill_emitter *e, double v)
+{
+    char *dp;
+    int rc = emit_reserve(e, RILL__NOKEY, sizeof(v), NULL, &dp);
+    if (rc == 0)
+        memcpy(dp, &v, sizeof(v));
+    return rc;
+}
+
+int rill_emit_text(rill_emitter *e, const char *text)
+{
+    if (text == NULL)
+        return rill__error(RILL_EINVAL, "rill_emit_text: text is NULL");
+    return emit(e, NULL, 0, 0, text, strlen(text));
+}
+
+int rill_emit_tuple(rill_emitter *e, const char *fmt, ...)
+{
+    va_list ap;
+    size_t len;
+    char *dp;
+    int rc;
+    va_start(ap, fmt);
+    rc = rill__tuple_size(fmt, ap, &len);
+    va_end(ap);
+    if (rc < 0 || (rc = emit_reserve(e, RILL__NOKEY, len, NULL, &dp)) < 0)
+        return rc;
+    va_start(ap, fmt);
+    rill__tuple_write(dp, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+/* ---- processing ---- */
+
+/* A task entering the scope its stage opens (not recursing inside it). */
+static int entering(const rill__run *run, const rill__task *t)
+{
+    int k = run->stages[t->stage].opens;
+    return k >= 0 && t->red->owner != k;
+}
+
+static int needs_lock(const rill__run *run, const rill__task *t)
+{
+    const rill__stage *s = &run->stages[t->stage];
+    return !entering(run, t) &&
+           (s->kind == RILL__FRAME_END || (s->kind == RILL__REDUCE && s->reduce.merge == NULL));
+}
+
+int rill__deliver(rill__worker *w, rill__task *t)
+{
+    rill__run *run = w->run;
+    const rill__stage *s = &run->stages[t->stage];
+    int i, zero = 0;
+    if (w->depth >= RILL__MAX_DEPTH || atomic_load_explicit(&run->idle, memory_order_relaxed) > 0)
+        goto queue;
+    for (i = 0; i < w->depth; i++)
+        if (w->stack[i] == t->stage)
+            goto queue;
+    if (s->serial && !atomic_compare_exchange_strong(&run->busy[t->stage], &zero, 1))
+        goto queue;
+    if (needs_lock(run, t)) {
+        if (pthread_mutex_trylock(&t->red->mu) != 0) {
+            if (s->serial)
+                rill__serial_release(run, t->stage);
+            goto queue;
+        }
+        return rill__process(w, t, 1);
+    }
+    return rill__process(w, t, 0);
+queue:
+    rill__push(run, t);
+    return 0;
+}
+
+static int run_job(rill__worker *w, const rill__task *t, const rill__stage *s)
+{
+    size_t base = atomic_fetch_add_explicit(&w->run->taken[t->stage], t->end - t->begin,
+                                            memory_order_relaxed);
+    rill_emitter e;
+    size_t i;
+    int rc = 0;
+    rill__emitter_init(&e, w, s->next, t->red);
+    rill_error_clear();
+    for (i = t->begin; i < t->end; i++) {
+        rill_record r;
+        rill__batch_view(t->batch, i, &r);
+        if ((rc = s->job(&e, &r, s->payload)) != 0) {
+            rill__emitter_discard(&e);
+            return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, 0, "on");
+        }
+    }
+    return rill__emitter_flush(&e);
+}
+
+static int run_result(rill__worker *w, const rill__task *t)
+{
+    rill__run *run = w->run;
+    size_t base = atomic_fetch_add_explicit(&run->taken[t->stage], t->end - t->begin,
+                                            memory_order_relaxed);
+    size_t i;
+    int rc;
+    rill_error_clear();
+    for (i = t->begin; i < t->end; i++) {
+        rill_record r;
+        rill__batch_view(t->batch, i, &r);
+        if (run->results && (rc = rill_batch_add_record(run->results, &r)) < 0)
+            return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, 1, "collecting");
+        if (run->p->result && (rc = run->p->result(&r, run->p->result_payload)) != 0)
+            return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, 0, "on");
+    }
+    return 0;
+}
+
+/* Each record opens a reduction of the scope its stage opens and goes on, as
+ * a task of its own, under that reduction. */
+static int enter_scope(rill__worker *w, const rill__task *t)
+{
+    rill__run *run = w->run;
+    size_t i;
+    for (i = t->begin; i < t->end; i++) {
+        rill__reduction *c;
+        rill__task *sub;
+        rill_batch *b;
+        rill_record r;
+        int rc;
+        rill__batch_view(t->batch, i, &r);
+        if ((rc = rill__reduction_open(run, run->stages[t->stage].opens, t->red, 0, &c)) < 0)
+            return rill__fail(w, t->stage, i, 1, &r, rc, 1, "opening a reduction for");
+        if ((b = rill__worker_batch(w)) == NULL || rill_batch_add_record(b, &r) < 0 ||
+            rill__task_new(w, t->stage, c, b, 0, 1, &sub) < 0) {
+            if (b)
+                rill__worker_unref(w, b);
+            return rill__fail(w, t->stage, i, 1, &r, RILL_ENOMEM, 1, "entering a scope with");
+        }
+        rill__worker_unref(w, b);
+        if ((rc = rill__deliver(w, sub)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int enter_frames(rill__worker *w, const rill__task *t)
+{
+    size_t base = atomic_fetch_add_explicit(&w->run->taken[t->stage], t->end - t->begin,
+                                            memory_order_relaxed);
+    size_t i;
+    int rc;
+    for (i = t->begin; i < t->end; i++) {
+        rill_record r;
+        rill__batch_view(t->batch, i, &r);
+        if ((rc = rill__frame_enter(w, t->stage, t->red, &r, base + i - t->begin)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int rill__process(rill__worker *w, rill__task *t, int locked)
+{
+    rill__run *run = w->run;
+    const rill__stage *s = &run->stages[t->stage];
+    rill__reduction *red = t->red;
+    int rc = 0, rc2;
+    if (atomic_load_explicit(&run->stop, memory_order_relaxed)) {
+        if (locked)
+            pthread_mutex_unlock(&red->mu);
+    } else if (entering(run, t)) {
+        rc = enter_scope(w, t);
+    } else {
+        w->stack[w->depth++] = t->stage;
+        switch (s->kind) {
+        case RILL__JOB: rc = run_job(w, t, s); break;
+        case RILL__REDUCE: rc = rill__reduce_add(w, t, locked); break;
+        case RILL__COMBINE: rc = rill__combine_add(w, t); break;
+        case RILL__FRAME: rc = enter_frames(w, t); break;
+        case RILL__FRAME_END: rc = rill__frame_end_run(w, t, locked); break;
+        case RILL__RESULT: rc = run_result(w, t); break;
+        }
+        w->depth--;
+    }
+    if (s->serial)
+        rill__serial_release(run, t->stage);
+    rill__task_free(w, t);
+    rc2 = rill__reduction_release(w, red);
+    return rc ? rc : rc2;
+}

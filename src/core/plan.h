@@ -1,0 +1,64 @@
+/* plan.h — a pipeline as the builder records it and as a run executes it.
+ *
+ * The inline builder appends stages to an array; validation resolves each
+ * stage's scope (where its recursion goes, which reducer's scope a stage
+ * opens, which frame end closes which frame) and appends the result stage
+ * that every stream ends in. The run executes that array as a graph whose
+ * edges are "to the next stage" and "back to the scope start". */
+#ifndef RILL_CORE_PLAN_H
+#define RILL_CORE_PLAN_H
+
+#include <stdatomic.h>
+
+#include "rill/pipeline.h"
+
+typedef enum rill__kind {
+    RILL__JOB,
+    RILL__REDUCE,
+    RILL__COMBINE,
+    RILL__FRAME,
+    RILL__FRAME_END,
+    RILL__RESULT
+} rill__kind;
+
+typedef struct rill__stage {
+    rill__kind kind;
+    char *name;    /* owned */
+    int serial;
+    void *payload; /* borrowed from the user */
+    rill_job_fn job;
+    rill_frame_end_fn frame_end;
+    rill_reduce_options reduce;
+    rill_frame_options frame;
+    rill_combine_options combine;
+    /* Resolved by validation: */
+    int recur;  /* reduce, combine: first stage of its scope; frame, frame
+                   end: first stage after the frame */
+    int next;   /* where emitted records go when the stage's reductions end
+                   (frame: after its frame end) or what it emits goes (job) */
+    int opens;  /* the reduce/combine whose scope starts here, or -1 */
+    int partner; /* frame <-> frame end */
+} rill__stage;
+
+struct rill_pipeline {
+    rill__stage *stages; /* owned; n user stages, then the result stage */
+    int n, cap;
+    rill_batch *work;    /* owned */
+    rill_result_fn result;
+    void *result_payload;
+    rill_finish_fn finish;
+    void *finish_payload;
+    rill_init_fn init;
+    void *init_payload;
+    int terminal;        /* result or finish was added */
+    int after_terminal;  /* first stage added after them, or -1 */
+    int build_error;     /* first misuse of the builder, reported by validate */
+    char *build_message; /* owned */
+};
+
+const char *rill__kind_name(rill__kind kind);
+
+/* Validates p and resolves its stages' scopes; appends nothing. */
+int rill__plan_resolve(rill_pipeline *p);
+
+#endif
