@@ -90,6 +90,17 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     return 0;
 }
 
+/* init or finish returned rc: RILL_EUSER, with the callback's own message. */
+static int callback_failed(const char *what, int rc)
+{
+    char reason[RILL__ERROR_MAX - 64];
+    if (rill_error_last()[0])
+        snprintf(reason, sizeof(reason), "%s", rill_error_last());
+    else
+        snprintf(reason, sizeof(reason), "callback returned %d", rc);
+    return rill__error(RILL_EUSER, "%s failed: %s", what, reason);
+}
+
 int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **results)
 {
     rill__run run;
@@ -108,8 +119,7 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
         goto done;
     rill_error_clear();
     if (p->init && (rc = p->init(p->init_payload)) != 0) {
-        rc = rill__error(RILL_EUSER, "init failed: %s",
-                         rill_error_last()[0] ? rill_error_last() : "callback returned non-zero");
+        rc = callback_failed("init", rc);
         goto done;
     }
     if (run.src_end == 0)
@@ -128,8 +138,7 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
     }
     rill_error_clear();
     if (p->finish && (rc = p->finish(run.results, p->finish_payload)) != 0) {
-        rc = rill__error(RILL_EUSER, "finish failed: %s",
-                         rill_error_last()[0] ? rill_error_last() : "callback returned non-zero");
+        rc = callback_failed("finish", rc);
         goto done;
     }
     rc = 0;
