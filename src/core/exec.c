@@ -121,6 +121,7 @@ void rill__emitter_init(rill_emitter *e, rill__worker *w, int target,
     e->batch = NULL;
     e->limit = w->run->batch_records;
     e->count = 0;
+    e->queue = 0;
 }
 
 int rill__emitter_flush(rill_emitter *e)
@@ -139,6 +140,10 @@ int rill__emitter_flush(rill_emitter *e)
     rill__worker_unref(e->w, b); /* the task holds it now */
     if (rc < 0)
         return rill__error(RILL_ENOMEM, "out of memory queueing records");
+    if (e->queue) {
+        rill__push(e->w->run, t);
+        return 0;
+    }
     return rill__deliver(e->w, t);
 }
 
@@ -297,6 +302,7 @@ static int run_job(rill__worker *w, const rill__task *t, const rill__stage *s)
     size_t i;
     int rc = 0;
     rill__emitter_init(&e, w, s->next, t->red);
+    e.queue = s->serial;
     rill_error_clear();
     for (i = t->begin; i < t->end; i++) {
         rill_record r;

@@ -317,6 +317,7 @@ int rill__reduce_add(rill__worker *w, const rill__task *t, int locked)
     if (*slot == NULL)
         *slot = rill__store_new(s, s->reduce.store_size, s->reduce.init, &rc);
     rill__emitter_init(&e, w, s->recur, r);
+    e.queue = s->serial || r->partials == NULL;
     rill_error_clear();
     if (rc == 0)
         rc = s->reduce.add(&e, *slot, w->scratch, n, s->payload);
@@ -374,6 +375,7 @@ int rill__frame_end_run(rill__worker *w, const rill__task *t, int locked)
     if (!locked)
         pthread_mutex_lock(&r->mu);
     rill__emitter_init(&e, w, s->recur, r);
+    e.queue = 1;
     rill_error_clear();
     for (i = t->begin; i < t->end; i++) {
         rill_record rec;

@@ -68,6 +68,9 @@ struct rill_emitter {
     rill_batch *batch; /* being filled; owned until flushed */
     size_t limit;
     size_t count;      /* records emitted through this emitter */
+    int queue;         /* hand batches to the queues, never process them
+                          inline: set while a serial flag or a reduction's
+                          lock is held, so others are not kept waiting */
 };
 
 struct rill__run {

@@ -97,18 +97,22 @@ void rill__worker_loop(rill__worker *w)
         size_t begin, end;
         int last = 0;
         if (t == NULL && cut_source(run, &begin, &end)) {
+            /* The task is counted in src_red before mu is let go: until then
+             * only the source's hold keeps src_red open, and another worker
+             * may take the last range and release that hold. */
+            int rc = rill__task_new(w, 0, run->src_red, run->p->work, begin, end, &t);
             last = run->src_next == run->src_end;
             if (!last && run->idle > 0)
                 pthread_cond_signal(&run->cv);
             pthread_mutex_unlock(&run->mu);
-            if (rill__task_new(w, 0, run->src_red, run->p->work, begin, end, &t) < 0) {
+            if (rc < 0) {
                 rill__fail(w, 0, begin, 0, NULL, RILL_ENOMEM, 1, "taking work");
                 pthread_mutex_lock(&run->mu);
                 break;
             }
             if (last)
                 rill__reduction_release(w, run->src_red);
-            rill__process(w, t, 0);
+            rill__deliver(w, t); /* takes the first stage's serial flag */
             pthread_mutex_lock(&run->mu);
             continue;
         }

@@ -93,7 +93,8 @@ int rill__batch_grow(rill_batch *b, size_t n, size_t bytes)
         b->recs = r;
         b->ncap = c;
     }
-    if (b->used + bytes > b->cap) {
+    if (b->used + bytes > b->cap || b->arena == NULL) { /* never NULL: an empty
+                                                           key must not read as none */
         size_t c = grown(b->cap, b->used + bytes, MIN_BYTES);
         char *a = realloc(b->arena, c);
         RILL__CHECK_ALLOC(a);
