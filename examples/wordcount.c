@@ -25,21 +25,6 @@
 #endif
 #define CHUNK (1 << 20)
 
-static int emit_word(const char *w, size_t n, void *out)
-{
-    return rill_emit_keyed(out, w, n, NULL, 0);
-}
-
-/* Job: a chunk (offset, length) of the mapped text in, its words out. */
-static int split(rill_emitter *out, const rill_record *chunk, void *text)
-{
-    int64_t off, len;
-    int rc = rill_record_unpack(chunk, "ii", &off, &len);
-    if (rc < 0)
-        return rc;
-    return WORDS_FOREACH((const char *)text + off, (size_t)len, emit_word, out);
-}
-
 typedef struct counted {
     const char *word;
     size_t len;
@@ -64,7 +49,7 @@ int main(int argc, char **argv)
     rill_pipeline *p = NULL;
     rill_batch *work = NULL, *counts = NULL;
     counted *top = NULL;
-    size_t size, off, i, n, ntop = 20;
+    size_t size, i, n, ntop = 20;
     int64_t total = 0;
     struct stat st;
     char *text;
@@ -94,25 +79,15 @@ int main(int argc, char **argv)
     }
 
     /* The work list: line-aligned chunks of about CHUNK bytes. */
-    if ((rc = rill_batch_new(&work)) < 0)
+    if ((rc = rill_batch_new(&work)) < 0 || (rc = words_chunks(text, size, CHUNK, work)) < 0)
         goto fail;
-    for (off = 0; off < size; off += n) {
-        const char *nl;
-        n = size - off < CHUNK ? size - off : CHUNK;
-        if (off + n < size && (nl = memchr(text + off + n, '\n', size - off - n)) != NULL)
-            n = (size_t)(nl - (text + off)) + 1;
-        else if (off + n < size)
-            n = size - off;
-        if ((rc = rill_batch_add_tuple(work, "ii", (int64_t)off, (int64_t)n)) < 0)
-            goto fail;
-    }
 
     if ((rc = rill_pipeline_new(&p)) < 0)
         goto fail;
     rc = rill_work(p, work); /* the pipeline owns the work list now */
     work = NULL;
     if (rc < 0 ||
-        (rc = rill_job(p, "split", split, &(rill_stage_options){RILL_STAGE_OPTIONS_VERSION, 0, text})) < 0 ||
+        (rc = rill_job(p, "split", words_split, &(rill_stage_options){RILL_STAGE_OPTIONS_VERSION, 0, text})) < 0 ||
         (rc = rill_combine(p, "count", &sum)) < 0 ||
         (rc = rill_run(p, &opts, &counts)) < 0)
         goto fail;

@@ -154,7 +154,7 @@ void rill__emitter_discard(rill_emitter *e)
     e->batch = NULL;
 }
 
-static int emit_slow(rill_emitter *e, uint32_t klen, size_t len, char **k, char **d)
+static __attribute__((noinline, cold)) int emit_slow(rill_emitter *e, uint32_t klen, size_t len, char **k, char **d)
 {
     int rc;
     if (atomic_load_explicit(&e->w->run->stop, memory_order_relaxed))
@@ -178,8 +178,8 @@ static inline int emit_reserve(rill_emitter *e, uint32_t klen, size_t len,
     return emit_slow(e, klen, len, k, d);
 }
 
-static int emit(rill_emitter *e, const void *key, size_t klen, int keyed,
-                const void *data, size_t len)
+static inline __attribute__((always_inline)) int
+emit(rill_emitter *e, const void *key, size_t klen, int keyed, const void *data, size_t len)
 {
     char *kp, *dp;
     int rc;
@@ -187,10 +187,8 @@ static int emit(rill_emitter *e, const void *key, size_t klen, int keyed,
         return rill__error(RILL_ERANGE, "key of %zu bytes is too long", klen);
     if ((rc = emit_reserve(e, keyed ? (uint32_t)klen : RILL__NOKEY, len, &kp, &dp)) < 0)
         return rc;
-    if (klen)
-        memcpy(kp, key, klen);
-    if (len)
-        memcpy(dp, data, len);
+    rill__copy(kp, key, klen);
+    rill__copy(dp, data, len);
     return 0;
 }
 

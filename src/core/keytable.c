@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../record/batch.h"
+
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -28,6 +30,8 @@ uint64_t rill__hash(const void *bytes, size_t len)
 {
     return XXH3_64bits(bytes, len);
 }
+
+
 
 int rill__keytable_new(rill__keytable **out, size_t value_size)
 {
@@ -88,24 +92,40 @@ static int rehash(rill__keytable *t)
     return 0;
 }
 
-void *rill__keytable_upsert(rill__keytable *t, const void *key, size_t len,
-                            uint64_t hash, int *created)
+static void *insert(rill__keytable *t, slot *s, const void *key, size_t len, uint64_t hash,
+                    int *created);
+
+static inline __attribute__((always_inline)) void *
+upsert(rill__keytable *t, const void *key, size_t len, uint64_t hash, int *created)
 {
-    size_t mask = t->cap - 1, i, need, off;
-    slot *s;
+    size_t mask = t->cap - 1, i;
     for (i = hash & mask;; i = (i + 1) & mask) {
-        s = &t->slots[i];
+        slot *s = &t->slots[i];
         if (s->off == 0)
-            break;
-        if (s->hash == hash && s->len == len && memcmp(t->arena + s->off, key, len) == 0) {
+            return insert(t, s, key, len, hash, created);
+        if (s->hash == hash && s->len == len && rill__same(t->arena + s->off, key, len)) {
             *created = 0;
             return t->arena + value_off(s);
         }
     }
+}
+
+void *rill__keytable_upsert(rill__keytable *t, const void *key, size_t len,
+                            uint64_t hash, int *created)
+{
+    return upsert(t, key, len, hash, created);
+}
+
+/* Adds key at the empty slot s, growing first when the table would be more
+ * than half full. */
+static __attribute__((noinline)) void *insert(rill__keytable *t, slot *s, const void *key,
+                                              size_t len, uint64_t hash, int *created)
+{
+    size_t need, off;
     if (len > UINT32_MAX || (t->n + 1) * 2 > t->cap) {
         if (len > UINT32_MAX || rehash(t) < 0)
             return NULL;
-        return rill__keytable_upsert(t, key, len, hash, created);
+        return upsert(t, key, len, hash, created);
     }
     off = t->used;
     need = ((off + len + 7) & ~(size_t)7) + t->value_size - off;
@@ -128,6 +148,11 @@ void *rill__keytable_upsert(rill__keytable *t, const void *key, size_t len,
     memset(t->arena + value_off(s), 0, t->value_size);
     *created = 1;
     return t->arena + value_off(s);
+}
+
+void *rill__keytable_get(rill__keytable *t, const void *key, size_t len, int *created)
+{
+    return upsert(t, key, len, XXH3_64bits(key, len), created);
 }
 
 int rill__keytable_next(const rill__keytable *t, size_t *pos, const void **key,

@@ -17,6 +17,8 @@ size_t rill__keytable_count(const rill__keytable *t);
  * pointer is 8-byte aligned and valid until the next upsert. NULL: no memory. */
 void *rill__keytable_upsert(rill__keytable *t, const void *key, size_t len,
                             uint64_t hash, int *created);
+/* The same, hashing key itself. */
+void *rill__keytable_get(rill__keytable *t, const void *key, size_t len, int *created);
 /* Iterates entries: start with *pos = 0; returns 0 at the end. */
 int rill__keytable_next(const rill__keytable *t, size_t *pos, const void **key,
                         size_t *len, uint64_t *hash, void **value);

@@ -56,6 +56,55 @@ static inline void rill__batch_view(const rill_batch *b, size_t i,
     out->len = r->len;
 }
 
+/* Copies n bytes with a few fixed-size moves (overlapping where n is not a
+ * power of two): the short keys and values records are made of never pay
+ * for a call into libc. */
+static inline void rill__copy(void *dst, const void *src, size_t n)
+{
+    char *d = dst;
+    const char *s = src;
+    if (n >= 8) {
+        if (n > 16) {
+            memcpy(d, s, n);
+            return;
+        }
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else if (n > 0) {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    }
+}
+
+/* Whether a[0..n) equals b[0..n), in the same way. */
+static inline int rill__same(const void *a, const void *b, size_t n)
+{
+    const char *x = a, *y = b;
+    if (n >= 8) {
+        uint64_t p, q, r, t;
+        if (n > 16)
+            return memcmp(x, y, n) == 0;
+        memcpy(&p, x, 8);
+        memcpy(&q, y, 8);
+        memcpy(&r, x + n - 8, 8);
+        memcpy(&t, y + n - 8, 8);
+        return ((p ^ q) | (r ^ t)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t p, q, r, t;
+        memcpy(&p, x, 4);
+        memcpy(&q, y, 4);
+        memcpy(&r, x + n - 4, 4);
+        memcpy(&t, y + n - 4, 4);
+        return ((p ^ q) | (r ^ t)) == 0;
+    }
+    return n == 0 || (x[0] == y[0] && x[n / 2] == y[n / 2] && x[n - 1] == y[n - 1]);
+}
+
 /* The fast path of reserve: room is there, no allocation. */
 static inline int rill__batch_reserve_fast(rill_batch *b, uint32_t key_len,
                                            size_t len, char **key, char **data)

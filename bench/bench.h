@@ -1,0 +1,40 @@
+/* bench.h — the benchmark harness: timing, medians and result rows.
+ *
+ * Each benchmark measures rill against a baseline in the same run, repeats
+ * both (interleaved, so a noisy neighbour hits both alike) and reports the
+ * medians. Rows go to stdout, one line each, and to results.json. */
+#ifndef RILL_BENCH_H
+#define RILL_BENCH_H
+
+#include <stddef.h>
+
+#define BENCH_REPS 5
+
+typedef struct bench_row {
+    char name[48];
+    double value;
+    char unit[16];
+    double baseline;
+    double ratio;
+    char note[160];
+} bench_row;
+
+typedef struct bench_ctx {
+    const char *dir;   /* build/bench: inputs are generated here */
+    const char *gentext; /* path of the text generator */
+    bench_row rows[32];
+    int nrows;
+} bench_ctx;
+
+double bench_now(void);
+double bench_median(double *v, int n);
+void bench_add(bench_ctx *c, const char *name, double value, const char *unit,
+               double baseline, double ratio, const char *note);
+/* Exits the program with a message when a benchmark's own check fails. */
+void bench_die(const char *fmt, ...);
+
+void bench_overhead(bench_ctx *c);
+void bench_wordcount(bench_ctx *c);
+void bench_scaling(bench_ctx *c);
+
+#endif
