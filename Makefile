@@ -37,10 +37,22 @@ tsan: deps
 sanitize: asan tsan
 
 valgrind: build
-	cd $(BUILD) && ctest --output-on-failure -T memcheck -E fuzz
+	cd $(BUILD) && ctest --output-on-failure -E example \
+	  --overwrite MemoryCheckCommand=/usr/bin/valgrind \
+	  --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1" -T memcheck
 
 bench: build
 	$(BUILD)/bench/rill_bench $(BUILD)/bench
+
+# libFuzzer targets (clang), each run for FUZZ_SECONDS over its corpus.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/deps.sh --fuzz
+	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DRILL_BUILD_FUZZERS=ON \
+	  -DRILL_BUILD_TESTS=OFF -DRILL_BUILD_BENCH=OFF -DRILL_BUILD_EXAMPLES=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	mkdir -p build-fuzz/corpus/tuple
+	build-fuzz/fuzz/fuzz_tuple -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/tuple fuzz/corpus/tuple
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan
