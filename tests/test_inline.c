@@ -482,6 +482,135 @@ static void a_top_level_reducer_after_a_frame_gathers_every_frame(void **state)
     }
 }
 
+/* The frame function emits far more than a batch while frame end calls for
+ * the same reduction could run: frame end must never see the function
+ * still running on the store they share. */
+typedef struct shared_store {
+    int in_frame, rounds;
+    int64_t seen, overlaps;
+} shared_store;
+
+static int wide_frame(rill_emitter *recur, void *store, const rill_record *first, void *payload)
+{
+    shared_store *s = store;
+    int64_t i;
+    (void)first, (void)payload;
+    if (s->rounds++ == 3)
+        return 0;
+    s->in_frame = 1;
+    for (i = 0; i < 200; i++)
+        if (rill_emit_int64(recur, i) != 0)
+            return -1;
+    s->in_frame = 0;
+    return 0;
+}
+
+static int see(rill_emitter *recur, void *store, const rill_record *next, void *payload)
+{
+    shared_store *s = store;
+    (void)recur, (void)next, (void)payload;
+    s->seen++;
+    s->overlaps += s->in_frame;
+    return 0;
+}
+
+static int emit_overlaps(rill_emitter *out, void *store, void *payload)
+{
+    shared_store *s = store;
+    (void)payload;
+    return rill_emit_tuple(out, "ii", s->seen, s->overlaps);
+}
+
+static void frame_end_never_runs_while_the_frame_function_holds_the_store(void **state)
+{
+    int w;
+    (void)state;
+    FOR_WORKERS(w) {
+        rill_frame_options f = RILL_FRAME_OPTIONS_INIT;
+        rill_run_options o = with_workers(w);
+        rill_pipeline *p;
+        rill_batch *res;
+        size_t i;
+        f.store_size = sizeof(shared_store);
+        f.frame = wide_frame;
+        f.emit = emit_overlaps;
+        o.batch_records = 2;
+        assert_int_equal(rill_pipeline_new(&p), 0);
+        assert_int_equal(rill_work(p, ints(0, 8)), 0);
+        assert_int_equal(rill_frame(p, "wide", &f), 0);
+        assert_int_equal(rill_job(p, "double", twice, NULL), 0);
+        assert_int_equal(rill_frame_end(p, "see", see, NULL), 0);
+        assert_int_equal(rill_run(p, &o, &res), 0);
+        assert_int_equal(rill_batch_count(res), 8);
+        for (i = 0; i < 8; i++) {
+            rill_record r;
+            int64_t seen, overlaps;
+            assert_int_equal(rill_batch_get(res, i, &r), 0);
+            assert_int_equal(rill_record_unpack(&r, "ii", &seen, &overlaps), 0);
+            assert_int_equal(seen, 600);
+            assert_int_equal(overlaps, 0);
+        }
+        rill_batch_free(res);
+        rill_pipeline_free(p);
+    }
+}
+
+/* An outer reducer whose recursion runs a frame holding another reducer:
+ * the outer add's inputs must stay as they were while that runs. */
+static int checked_recur_add(rill_emitter *recur, void *store, const rill_record *in, size_t n,
+                             void *payload)
+{
+    sum_store *s = store;
+    int64_t first = i64(&in[0]);
+    size_t i;
+    (void)payload;
+    for (i = 0; i < n; i++) {
+        int64_t x = i64(&in[i]);
+        s->sum += x;
+        if (x < 1000 && rill_emit_int64(recur, x + 1000) != 0)
+            return -1;
+    }
+    if (i64(&in[0]) != first)
+        return -2; /* the inputs changed under the add */
+    return 0;
+}
+
+static void a_reducers_inputs_stay_valid_while_its_recursion_runs(void **state)
+{
+    int w;
+    (void)state;
+    FOR_WORKERS(w) {
+        rill_frame_options f = once_frame();
+        rill_reduce_options inner = sum_reducer(), outer = sum_reducer();
+        rill_run_options o = with_workers(w);
+        rill_pipeline *p;
+        rill_batch *res;
+        rill_record rec;
+        int64_t want = 0, n;
+        outer.add = checked_recur_add;
+        o.batch_records = 4;
+        /* Each n: the frame sums 1..n into t; the outer add recurs t + 1000
+         * (for t < 1000) back to the scope start, the frame, which sums
+         * 1..t + 1000 in turn. */
+        for (n = 1; n <= 40; n++) {
+            int64_t t = n * (n + 1) / 2;
+            want += t + (t < 1000 ? (t + 1000) * (t + 1001) / 2 : 0);
+        }
+        assert_int_equal(rill_pipeline_new(&p), 0);
+        assert_int_equal(rill_work(p, ints(1, 41)), 0);
+        assert_int_equal(rill_frame(p, "per n", &f), 0);
+        assert_int_equal(rill_job(p, "count to", count_to, NULL), 0);
+        assert_int_equal(rill_reduce(p, "inner sum", &inner), 0);
+        assert_int_equal(rill_frame_end(p, "keep", add_next, NULL), 0);
+        assert_int_equal(rill_reduce(p, "outer sum", &outer), 0);
+        assert_int_equal(rill_run(p, &o, &res), 0);
+        assert_int_equal(rill_batch_get(res, 0, &rec), 0);
+        assert_int_equal(i64(&rec), want);
+        rill_batch_free(res);
+        rill_pipeline_free(p);
+    }
+}
+
 /* ---- init, result, finish ---- */
 
 typedef struct calls {
@@ -645,6 +774,8 @@ int main(void)
         cmocka_unit_test(a_reducer_inside_a_frame_reduces_each_round_separately),
         cmocka_unit_test(frames_nest),
         cmocka_unit_test(a_top_level_reducer_after_a_frame_gathers_every_frame),
+        cmocka_unit_test(frame_end_never_runs_while_the_frame_function_holds_the_store),
+        cmocka_unit_test(a_reducers_inputs_stay_valid_while_its_recursion_runs),
         cmocka_unit_test(init_runs_first_result_once_per_record_and_finish_once_with_all),
         cmocka_unit_test(empty_work_runs_no_job_and_a_reducer_emits_its_initial_store),
         cmocka_unit_test(a_tuple_fans_out_into_the_jobs_arguments),

@@ -11,11 +11,13 @@
  *
  * Scopes. A reduce (or combine) closes a scope that starts after the previous
  * reduce or combine at the same level, or at the stage after the enclosing
- * frame, or at the start of the pipeline. Each record that enters a
- * scope opens a reduction of its own, except at the very start, where all the
- * initial work forms one reduction. A frame opens a reduction for each record
- * reaching it and closes at its frame end. A reduction is done when every
- * record created under it has been processed; then the reducer's store is
+ * frame, or at the start of the pipeline. Each record that enters a scope
+ * opens a reduction of its own, except at the very start, where all the
+ * initial work forms one reduction (so a top-level reducer given an empty
+ * work list still emits its initial store once). A frame opens a reduction
+ * for each record reaching it and closes at its frame end. A reduction is
+ * done when every record created under it has been processed; then the
+ * reducer's store is
  * emitted as one record to the stage after it, or the frame function is
  * called again. What add, the frame function and frame end emit is recurred:
  * it re-enters the scope (the first stage of the reducer's scope, the first

@@ -139,7 +139,7 @@ int rill__emitter_flush(rill_emitter *e)
     rc = rill__task_new(e->w, e->target, e->red, b, 0, b->n, &t);
     rill__worker_unref(e->w, b); /* the task holds it now */
     if (rc < 0)
-        return rill__error(RILL_ENOMEM, "out of memory queueing records");
+        return rill__fail(e->w, e->target, 0, 0, NULL, RILL_ENOMEM, 1, "receiving records");
     if (e->queue) {
         rill__push(e->w->run, t);
         return 0;
@@ -162,9 +162,11 @@ static __attribute__((noinline, cold)) int emit_slow(rill_emitter *e, uint32_t k
     if (e->batch && (rc = rill__emitter_flush(e)) < 0)
         return rc;
     if ((e->batch = rill__worker_batch(e->w)) == NULL)
-        return rill__error(RILL_ENOMEM, "out of memory for a batch");
+        return rill__fail(e->w, e->target, 0, 0, NULL, RILL_ENOMEM, 1, "receiving records");
+    if ((rc = rill__batch_reserve_fast(e->batch, klen, len, k, d)) < 0)
+        return rc;
     e->count++;
-    return rill__batch_reserve_fast(e->batch, klen, len, k, d);
+    return 0;
 }
 
 static inline int emit_reserve(rill_emitter *e, uint32_t klen, size_t len,
@@ -172,8 +174,9 @@ static inline int emit_reserve(rill_emitter *e, uint32_t klen, size_t len,
 {
     rill_batch *b = e->batch;
     if (__builtin_expect(b != NULL && b->n < e->limit, 1)) {
-        e->count++;
-        return rill__batch_reserve_fast(b, klen, len, k, d);
+        int rc = rill__batch_reserve_fast(b, klen, len, k, d);
+        e->count += rc == 0;
+        return rc;
     }
     return emit_slow(e, klen, len, k, d);
 }
@@ -183,8 +186,11 @@ emit(rill_emitter *e, const void *key, size_t klen, int keyed, const void *data,
 {
     char *kp, *dp;
     int rc;
-    if (klen > RILL_RECORD_MAX)
-        return rill__error(RILL_ERANGE, "key of %zu bytes is too long", klen);
+    if (__builtin_expect(klen > RILL_RECORD_MAX || (key == NULL && klen) ||
+                         (data == NULL && len), 0))
+        return rill__error(klen > RILL_RECORD_MAX ? RILL_ERANGE : RILL_EINVAL,
+                           "cannot emit a key of %zu bytes at %p, data of %zu at %p", klen,
+                           key, len, data);
     if ((rc = emit_reserve(e, keyed ? (uint32_t)klen : RILL__NOKEY, len, &kp, &dp)) < 0)
         return rc;
     rill__copy(kp, key, klen);
@@ -252,8 +258,7 @@ int rill_emit_tuple(rill_emitter *e, const char *fmt, ...)
 
 /* ---- processing ---- */
 
-/* A task entering the scope its stage opens (not recursing inside it). */
-static int entering(const rill__run *run, const rill__task *t)
+int rill__entering(const rill__run *run, const rill__task *t)
 {
     int k = run->stages[t->stage].opens;
     return k >= 0 && t->red->owner != k;
@@ -262,8 +267,7 @@ static int entering(const rill__run *run, const rill__task *t)
 static int needs_lock(const rill__run *run, const rill__task *t)
 {
     const rill__stage *s = &run->stages[t->stage];
-    return !entering(run, t) &&
-           (s->kind == RILL__FRAME_END || (s->kind == RILL__REDUCE && s->reduce.merge == NULL));
+    return (s->kind == RILL__FRAME_END || (s->kind == RILL__REDUCE && s->reduce.merge == NULL));
 }
 
 int rill__deliver(rill__worker *w, rill__task *t)
@@ -276,6 +280,8 @@ int rill__deliver(rill__worker *w, rill__task *t)
     for (i = 0; i < w->depth; i++)
         if (w->stack[i] == t->stage)
             goto queue;
+    if (rill__entering(run, t)) /* opens reductions only: no flag, no lock */
+        return rill__process(w, t, 0);
     if (s->serial && !atomic_compare_exchange_strong(&run->busy[t->stage], &zero, 1))
         goto queue;
     if (needs_lock(run, t)) {
@@ -341,19 +347,13 @@ static int enter_scope(rill__worker *w, const rill__task *t)
     for (i = t->begin; i < t->end; i++) {
         rill__reduction *c;
         rill__task *sub;
-        rill_batch *b;
         rill_record r;
         int rc;
         rill__batch_view(t->batch, i, &r);
         if ((rc = rill__reduction_open(run, run->stages[t->stage].opens, t->red, 0, &c)) < 0)
             return rill__fail(w, t->stage, i, 1, &r, rc, 1, "opening a reduction for");
-        if ((b = rill__worker_batch(w)) == NULL || rill_batch_add_record(b, &r) < 0 ||
-            rill__task_new(w, t->stage, c, b, 0, 1, &sub) < 0) {
-            if (b)
-                rill__worker_unref(w, b);
+        if (rill__task_new(w, t->stage, c, t->batch, i, i + 1, &sub) < 0)
             return rill__fail(w, t->stage, i, 1, &r, RILL_ENOMEM, 1, "entering a scope with");
-        }
-        rill__worker_unref(w, b);
         if ((rc = rill__deliver(w, sub)) < 0)
             return rc;
     }
@@ -380,11 +380,11 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
     rill__run *run = w->run;
     const rill__stage *s = &run->stages[t->stage];
     rill__reduction *red = t->red;
-    int rc = 0, rc2;
+    int rc = 0, rc2, enter = rill__entering(run, t);
     if (atomic_load_explicit(&run->stop, memory_order_relaxed)) {
         if (locked)
             pthread_mutex_unlock(&red->mu);
-    } else if (entering(run, t)) {
+    } else if (enter) {
         rc = enter_scope(w, t);
     } else {
         w->stack[w->depth++] = t->stage;
@@ -398,7 +398,7 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
         }
         w->depth--;
     }
-    if (s->serial)
+    if (s->serial && !enter)
         rill__serial_release(run, t->stage);
     rill__task_free(w, t);
     rc2 = rill__reduction_release(w, red);

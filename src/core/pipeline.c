@@ -188,8 +188,8 @@ int rill_combine(rill_pipeline *p, const char *name, const rill_combine_options 
         return rill__error(RILL_EINVAL, "rill_combine: pipeline is NULL");
     if (opts == NULL || opts->add == NULL || opts->merge == NULL)
         return misuse(p, "combine '%s' needs both add and merge functions", name);
-    if (opts->value_size == 0)
-        return misuse(p, "combine '%s' has a value_size of 0", name);
+    if (opts->value_size == 0 || opts->value_size > ((size_t)1 << 20))
+        return misuse(p, "combine '%s' needs a value_size from 1 byte to 1 MiB", name);
     if ((rc = add_stage(p, RILL__COMBINE, name, &s)) < 0)
         return rc;
     s->combine = *opts;

@@ -249,9 +249,15 @@ static int frame_step(rill__worker *w, rill__reduction *r)
         rill_record first;
         int rc;
         rill__emitter_init(&e, w, s->recur, r);
+        e.queue = 1; /* its batches could reach the frame end: not under mu */
         rill__batch_view(r->first, 0, &first);
         rill_error_clear();
-        if ((rc = s->frame.frame(&e, r->store, &first, s->payload)) != 0) {
+        /* A batch flushed while the function runs may be taken by another
+         * worker's frame end: the store is shared with it under mu. */
+        pthread_mutex_lock(&r->mu);
+        rc = s->frame.frame(&e, r->store, &first, s->payload);
+        pthread_mutex_unlock(&r->mu);
+        if (rc != 0) {
             rill__emitter_discard(&e);
             return rill__fail(w, r->owner, r->index, 1, &first, rc, 0, "on");
         }
@@ -295,19 +301,22 @@ int rill__reduce_add(rill__worker *w, const rill__task *t, int locked)
     size_t n = t->end - t->begin, i;
     size_t base = atomic_fetch_add_explicit(&run->taken[t->stage], n, memory_order_relaxed);
     void **slot = r->partials ? &r->partials[w->id] : &r->store;
+    int d = w->depth - 1; /* this add's level: scratch[d] is ours alone */
+    rill_record *in;
     rill_emitter e;
     int rc = 0;
-    if (n > w->nscratch) {
-        rill_record *v = realloc(w->scratch, n * sizeof(*v));
+    if (n > w->nscratch[d]) {
+        rill_record *v = realloc(w->scratch[d], n * sizeof(*v));
         if (v == NULL)
             rc = RILL_ENOMEM;
         else {
-            w->scratch = v;
-            w->nscratch = n;
+            w->scratch[d] = v;
+            w->nscratch[d] = n;
         }
     }
+    in = w->scratch[d];
     for (i = 0; rc == 0 && i < n; i++)
-        rill__batch_view(t->batch, t->begin + i, &w->scratch[i]);
+        rill__batch_view(t->batch, t->begin + i, &in[i]);
     if (rc == 0 && r->partials == NULL && !locked)
         pthread_mutex_lock(&r->mu);
     else if (rc != 0 && locked)
@@ -320,12 +329,12 @@ int rill__reduce_add(rill__worker *w, const rill__task *t, int locked)
     e.queue = s->serial || r->partials == NULL;
     rill_error_clear();
     if (rc == 0)
-        rc = s->reduce.add(&e, *slot, w->scratch, n, s->payload);
+        rc = s->reduce.add(&e, *slot, in, n, s->payload);
     if (r->partials == NULL)
         pthread_mutex_unlock(&r->mu);
     if (rc != 0) {
         rill__emitter_discard(&e);
-        return rill__fail(w, t->stage, base, n, &w->scratch[0], rc, 0, "adding");
+        return rill__fail(w, t->stage, base, n, &in[0], rc, 0, "adding");
     }
     return rill__emitter_flush(&e);
 }

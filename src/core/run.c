@@ -32,7 +32,8 @@ static void run_free(rill__run *run)
         for (i = 0; i < run->workers; i++) {
             while (run->w[i].ncache > 0)
                 rill_batch_free(run->w[i].cache[--run->w[i].ncache]);
-            free(run->w[i].scratch);
+            for (s = 0; s < RILL__MAX_DEPTH; s++)
+                free(run->w[i].scratch[s]);
         }
     free(run->w);
     free(run->head);
@@ -125,9 +126,13 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
     if (run.src_end == 0)
         rill__reduction_release(&run.w[0], run.src_red); /* nothing to read */
     if ((rc = rill__sched_start(&run)) < 0) {
+        pthread_mutex_lock(&run.err_mu);
+        if (run.err_code == 0) {
+            run.err_code = rc;
+            snprintf(run.err_msg, sizeof(run.err_msg), "%s", rill_error_last());
+        }
+        pthread_mutex_unlock(&run.err_mu);
         atomic_store(&run.stop, 1);
-        run.err_code = rc;
-        snprintf(run.err_msg, sizeof(run.err_msg), "%s", rill_error_last());
         rill__wake_all(&run);
     }
     rill__worker_loop(&run.w[0]);

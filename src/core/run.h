@@ -57,8 +57,10 @@ typedef struct rill__worker {
     int depth;
     rill_batch *cache[RILL__BATCH_CACHE];
     int ncache;
-    rill_record *scratch;     /* owned: views handed to reduce add */
-    size_t nscratch;
+    /* owned: the views handed to a reduce add, one array per nesting depth
+     * (an add's inline work may run another add on this worker) */
+    rill_record *scratch[RILL__MAX_DEPTH];
+    size_t nscratch[RILL__MAX_DEPTH];
 } rill__worker;
 
 struct rill_emitter {
@@ -114,6 +116,9 @@ void rill__wake_all(rill__run *run);
 
 /* exec.c */
 int rill__deliver(rill__worker *w, rill__task *t);
+/* Whether t enters the scope its stage opens (rather than recursing in it):
+ * such a task only opens reductions, and takes no serial flag or lock. */
+int rill__entering(const rill__run *run, const rill__task *t);
 int rill__process(rill__worker *w, rill__task *t, int locked);
 int rill__task_new(rill__worker *w, int stage, rill__reduction *red,
                    rill_batch *batch, size_t begin, size_t end, rill__task **out);

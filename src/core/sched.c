@@ -58,7 +58,7 @@ static rill__task *pop_ready(rill__run *run)
         int zero = 0;
         if (t == NULL)
             continue;
-        if (run->stages[s].serial &&
+        if (run->stages[s].serial && !rill__entering(run, t) &&
             !atomic_compare_exchange_strong(&run->busy[s], &zero, 1))
             continue;
         run->head[s] = t->next;
@@ -122,6 +122,10 @@ void rill__worker_loop(rill__worker *w)
             run->idle--;
             continue;
         }
+        /* Taking a task may have brought the queues under their bound:
+         * a sleeping worker can cut the work list again. */
+        if (run->idle > 0 && run->src_next < run->src_end)
+            pthread_cond_signal(&run->cv);
         pthread_mutex_unlock(&run->mu);
         rill__process(w, t, 0);
         pthread_mutex_lock(&run->mu);
