@@ -62,4 +62,13 @@ static inline int64_t i64(const rill_record *r)
     return v;
 }
 
+/* The int64 of a batch that must hold exactly one record. */
+static inline int64_t only_int64(const rill_batch *b)
+{
+    rill_record r;
+    assert_int_equal(rill_batch_count(b), 1);
+    assert_int_equal(rill_batch_get(b, 0, &r), 0);
+    return i64(&r);
+}
+
 #endif
