@@ -1,10 +1,11 @@
 /* rill.h — the one header a rill user includes: records and batches, the
- * inline pipeline API and running it. See README.md for a complete example. */
+ * inline pipeline API, the graph API and running them. See README.md for a complete example. */
 #ifndef RILL_H
 #define RILL_H
 
 #include "rill/common.h"
 #include "rill/record.h"
 #include "rill/pipeline.h"
+#include "rill/graph.h"
 
 #endif

@@ -290,7 +290,8 @@ static void invalid_pipelines_are_refused_before_anything_runs(void **state)
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_init(p, note_init, NULL), 0);
     assert_int_equal(rill_job(p, "pass", pass, NULL), 0);
-    expect_refused(p, "the pipeline has no source: give it a work list with rill_work");
+    expect_refused(p, "the pipeline has no source: give it a work list with rill_work or a "
+                      "rill_generator");
 
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_init(p, note_init, NULL), 0);

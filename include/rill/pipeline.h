@@ -184,8 +184,10 @@ typedef struct rill_run_options {
     unsigned version;
     int workers;          /* worker threads; 0: the number of cores */
     size_t batch_records; /* most records per batch; 0: 1024 */
+    size_t max_batches;   /* stop the generator after this many batches; 0:
+                             when it says it has no more */
 } rill_run_options;
-#define RILL_RUN_OPTIONS_INIT {RILL_RUN_OPTIONS_VERSION, 0, 0}
+#define RILL_RUN_OPTIONS_INIT {RILL_RUN_OPTIONS_VERSION, 0, 0, 0}
 
 /* Runs the pipeline to completion. opts NULL: defaults. results, if not
  * NULL, receives every record that left the stream (caller frees with

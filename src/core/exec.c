@@ -48,18 +48,20 @@ int rill__task_new(rill__worker *w, int stage, rill__reduction *red,
                    rill_batch *batch, size_t begin, size_t end, rill__task **out)
 {
     rill__task *t = malloc(sizeof(*t));
-    (void)w;
     *out = NULL;
     if (t == NULL)
         return RILL_ENOMEM;
     t->next = NULL;
     t->stage = stage;
+    t->from = -1;
     t->red = red;
     t->batch = batch;
     t->begin = begin;
     t->end = end;
     atomic_fetch_add_explicit(&batch->refs, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&red->pending, 1, memory_order_relaxed);
+    if (w->run->closing)
+        atomic_fetch_add_explicit(&w->run->live[stage], 1, memory_order_relaxed);
     *out = t;
     return 0;
 }
@@ -112,10 +114,11 @@ int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
 
 /* ---- emitter ---- */
 
-void rill__emitter_init(rill_emitter *e, rill__worker *w, int target,
+void rill__emitter_init(rill_emitter *e, rill__worker *w, int stage, int target,
                         rill__reduction *red)
 {
     e->w = w;
+    e->stage = stage;
     e->target = target;
     e->red = red;
     e->batch = NULL;
@@ -127,24 +130,31 @@ void rill__emitter_init(rill_emitter *e, rill__worker *w, int target,
 int rill__emitter_flush(rill_emitter *e)
 {
     rill_batch *b = e->batch;
-    rill__task *t;
-    int rc;
+    const rill__stage *s = &e->w->run->stages[e->stage];
+    int rc = 0, i;
     if (b == NULL)
         return 0;
     e->batch = NULL;
-    if (b->n == 0) {
-        rill__worker_unref(e->w, b);
-        return 0;
-    }
-    rc = rill__task_new(e->w, e->target, e->red, b, 0, b->n, &t);
-    rill__worker_unref(e->w, b); /* the task holds it now */
-    if (rc < 0)
-        return rill__fail(e->w, e->target, 0, 0, NULL, RILL_ENOMEM, 1, "receiving records");
-    if (e->queue) {
-        rill__push(e->w->run, t);
-        return 0;
-    }
-    return rill__deliver(e->w, t);
+    if (e->target >= 0)
+        rc = rill__route_to(e->w, e->target, e->stage, e->red, b, 0, b->n, e->queue);
+    else
+        for (i = 0; i < s->nsucc && rc == 0; i++) /* each successor gets it all */
+            rc = rill__route_to(e->w, s->succ[i], e->stage, e->red, b, 0, b->n, e->queue);
+    rill__worker_unref(e->w, b); /* the tasks hold it now */
+    return rc;
+}
+
+const char *rill_context(const rill_emitter *out, const char *key)
+{
+    const rill__stage *s;
+    int i;
+    if (out == NULL || key == NULL || out->stage < 0)
+        return NULL;
+    s = &out->w->run->stages[out->stage];
+    for (i = 0; i < s->nctx; i++)
+        if (strcmp(s->ctx[2 * i], key) == 0)
+            return s->ctx[2 * i + 1];
+    return NULL;
 }
 
 void rill__emitter_discard(rill_emitter *e)
@@ -162,7 +172,7 @@ static __attribute__((noinline, cold)) int emit_slow(rill_emitter *e, uint32_t k
     if (e->batch && (rc = rill__emitter_flush(e)) < 0)
         return rc;
     if ((e->batch = rill__worker_batch(e->w)) == NULL)
-        return rill__fail(e->w, e->target, 0, 0, NULL, RILL_ENOMEM, 1, "receiving records");
+        return rill__fail(e->w, e->stage, 0, 0, NULL, RILL_ENOMEM, 1, "emitting records");
     if ((rc = rill__batch_reserve_fast(e->batch, klen, len, k, d)) < 0)
         return rc;
     e->count++;
@@ -273,8 +283,7 @@ static int needs_lock(const rill__run *run, const rill__task *t)
 int rill__deliver(rill__worker *w, rill__task *t)
 {
     rill__run *run = w->run;
-    const rill__stage *s = &run->stages[t->stage];
-    int i, zero = 0;
+    int i;
     if (w->depth >= RILL__MAX_DEPTH || atomic_load_explicit(&run->idle, memory_order_relaxed) > 0)
         goto queue;
     for (i = 0; i < w->depth; i++)
@@ -282,12 +291,11 @@ int rill__deliver(rill__worker *w, rill__task *t)
             goto queue;
     if (rill__entering(run, t)) /* opens reductions only: no flag, no lock */
         return rill__process(w, t, 0);
-    if (s->serial && !atomic_compare_exchange_strong(&run->busy[t->stage], &zero, 1))
+    if (!rill__slot_take(run, t->stage))
         goto queue;
     if (needs_lock(run, t)) {
         if (pthread_mutex_trylock(&t->red->mu) != 0) {
-            if (s->serial)
-                rill__serial_release(run, t->stage);
+            rill__slot_release(run, t->stage);
             goto queue;
         }
         return rill__process(w, t, 1);
@@ -305,8 +313,9 @@ static int run_job(rill__worker *w, const rill__task *t, const rill__stage *s)
     rill_emitter e;
     size_t i;
     int rc = 0;
-    rill__emitter_init(&e, w, s->next, t->red);
-    e.queue = s->serial;
+    rill__emitter_init(&e, w, t->stage, -1, t->red);
+    e.queue = w->run->limit[t->stage] > 0; /* do not hold a call slot while
+                                              what it emits runs */
     rill_error_clear();
     for (i = t->begin; i < t->end; i++) {
         rill_record r;
@@ -319,6 +328,28 @@ static int run_job(rill__worker *w, const rill__task *t, const rill__stage *s)
     return rill__emitter_flush(&e);
 }
 
+/* A task: one call with all the records of the task's range. */
+static int run_task(rill__worker *w, const rill__task *t, const rill__stage *s)
+{
+    size_t n = t->end - t->begin, i;
+    size_t base = atomic_fetch_add_explicit(&w->run->taken[t->stage], n, memory_order_relaxed);
+    rill_record *in;
+    rill_emitter e;
+    int rc;
+    if ((rc = rill__scratch(w, n, &in)) < 0)
+        return rill__fail(w, t->stage, base, n, NULL, rc, 1, "on");
+    for (i = 0; i < n; i++)
+        rill__batch_view(t->batch, t->begin + i, &in[i]);
+    rill__emitter_init(&e, w, t->stage, -1, t->red);
+    e.queue = w->run->limit[t->stage] > 0;
+    rill_error_clear();
+    if ((rc = s->task(&e, in, n, s->payload)) != 0) {
+        rill__emitter_discard(&e);
+        return rill__fail(w, t->stage, base, n, n ? &in[0] : NULL, rc, 0, "on");
+    }
+    return rill__emitter_flush(&e);
+}
+
 static int run_result(rill__worker *w, const rill__task *t)
 {
     rill__run *run = w->run;
@@ -327,6 +358,29 @@ static int run_result(rill__worker *w, const rill__task *t)
     size_t i;
     int rc;
     rill_error_clear();
+    if (run->p->output) {
+        const char *sink = t->from >= 0 ? run->stages[t->from].name : "work";
+        rill_batch *part = t->batch;
+        if (t->begin != 0 || t->end != t->batch->n) { /* hand over just the range */
+            if ((rc = rill_batch_new(&part)) < 0)
+                return rill__fail(w, t->stage, base, 0, NULL, rc, 1, "collecting");
+            for (i = t->begin; i < t->end && rc == 0; i++) {
+                rill_record r;
+                rill__batch_view(t->batch, i, &r);
+                rc = rill_batch_add_record(part, &r);
+            }
+            if (rc < 0) {
+                rill_batch_free(part);
+                return rill__fail(w, t->stage, base, 0, NULL, rc, 1, "collecting");
+            }
+        }
+        rc = run->p->output(sink, part, run->p->output_payload);
+        if (part != t->batch)
+            rill_batch_free(part);
+        if (rc != 0)
+            return rill__fail(w, t->stage, base, t->end - t->begin, NULL, rc, 0,
+                              "passing on output");
+    }
     for (i = t->begin; i < t->end; i++) {
         rill_record r;
         rill__batch_view(t->batch, i, &r);
@@ -380,7 +434,7 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
     rill__run *run = w->run;
     const rill__stage *s = &run->stages[t->stage];
     rill__reduction *red = t->red;
-    int rc = 0, rc2, enter = rill__entering(run, t);
+    int rc = 0, rc2, enter = rill__entering(run, t), stage = t->stage;
     if (atomic_load_explicit(&run->stop, memory_order_relaxed)) {
         if (locked)
             pthread_mutex_unlock(&red->mu);
@@ -388,7 +442,9 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
         rc = enter_scope(w, t);
     } else {
         w->stack[w->depth++] = t->stage;
+        atomic_fetch_add_explicit(&run->runs[t->stage], 1, memory_order_relaxed);
         switch (s->kind) {
+        case RILL__TASK: rc = run_task(w, t, s); break;
         case RILL__JOB: rc = run_job(w, t, s); break;
         case RILL__REDUCE: rc = rill__reduce_add(w, t, locked); break;
         case RILL__COMBINE: rc = rill__combine_add(w, t); break;
@@ -398,9 +454,13 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
         }
         w->depth--;
     }
-    if (s->serial && !enter)
-        rill__serial_release(run, t->stage);
+    if (!enter)
+        rill__slot_release(run, stage);
     rill__task_free(w, t);
+    if (run->closing && atomic_fetch_sub_explicit(&run->live[stage], 1,
+                                                  memory_order_acq_rel) == 1 &&
+        (rc2 = rill__try_close(w, stage)) < 0 && rc == 0)
+        rc = rc2;
     rc2 = rill__reduction_release(w, red);
     return rc ? rc : rc2;
 }

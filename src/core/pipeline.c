@@ -16,6 +16,7 @@
 const char *rill__kind_name(rill__kind kind)
 {
     switch (kind) {
+    case RILL__TASK: return "task";
     case RILL__JOB: return "job";
     case RILL__REDUCE: return "reduce";
     case RILL__COMBINE: return "combine";
@@ -39,13 +40,29 @@ int rill_pipeline_new(rill_pipeline **out)
     return 0;
 }
 
+void rill__stage_clear(rill__stage *s)
+{
+    int i;
+    free(s->name);
+    for (i = 0; i < 2 * s->nctx; i++)
+        free(s->ctx[i]);
+    free(s->ctx);
+    free(s->succ);
+    memset(s, 0, sizeof(*s));
+}
+
 void rill_pipeline_free(rill_pipeline *p)
 {
     int i;
     if (p == NULL)
         return;
-    for (i = 0; i <= p->n && i < p->cap; i++)
-        free(p->stages[i].name);
+    for (i = 0; i < p->cap; i++)
+        rill__stage_clear(&p->stages[i]);
+    for (i = 0; i < p->nedges; i++) {
+        free(p->edges[i].from);
+        free(p->edges[i].to);
+    }
+    free(p->edges);
     free(p->stages);
     rill_batch_free(p->work);
     free(p->build_message);
@@ -78,16 +95,15 @@ static int reserve_stages(rill_pipeline *p, int more)
     return 0;
 }
 
-static int add_stage(rill_pipeline *p, rill__kind kind, const char *name,
-                     rill__stage **out)
+int rill__add_stage(rill_pipeline *p, rill__kind kind, const char *name,
+                    rill__stage **out)
 {
     rill__stage *s;
     int rc;
     if ((rc = reserve_stages(p, 2)) < 0) /* and one for the result stage */
         return rc;
     s = &p->stages[p->n];
-    free(s->name); /* a result stage resolved earlier */
-    memset(s, 0, sizeof(*s));
+    rill__stage_clear(s); /* a result stage resolved earlier */
     s->name = strdup(name ? name : rill__kind_name(kind));
     RILL__CHECK_ALLOC(s->name);
     s->kind = kind;
@@ -120,7 +136,7 @@ int rill_job(rill_pipeline *p, const char *name, rill_job_fn fn,
         return rill__error(RILL_EINVAL, "rill_job: pipeline is NULL");
     if (fn == NULL)
         return misuse(p, "job '%s' has no function", name);
-    if ((rc = add_stage(p, RILL__JOB, name, &s)) < 0)
+    if ((rc = rill__add_stage(p, RILL__JOB, name, &s)) < 0)
         return rc;
     s->job = fn;
     if (opts) {
@@ -138,7 +154,7 @@ int rill_reduce(rill_pipeline *p, const char *name, const rill_reduce_options *o
         return rill__error(RILL_EINVAL, "rill_reduce: pipeline is NULL");
     if (opts == NULL || opts->add == NULL)
         return misuse(p, "reduce '%s' has no add function", name);
-    if ((rc = add_stage(p, RILL__REDUCE, name, &s)) < 0)
+    if ((rc = rill__add_stage(p, RILL__REDUCE, name, &s)) < 0)
         return rc;
     s->reduce = *opts;
     s->serial = opts->serial;
@@ -154,7 +170,7 @@ int rill_frame(rill_pipeline *p, const char *name, const rill_frame_options *opt
         return rill__error(RILL_EINVAL, "rill_frame: pipeline is NULL");
     if (opts == NULL || opts->frame == NULL)
         return misuse(p, "frame '%s' has no frame function", name);
-    if ((rc = add_stage(p, RILL__FRAME, name, &s)) < 0)
+    if ((rc = rill__add_stage(p, RILL__FRAME, name, &s)) < 0)
         return rc;
     s->frame = *opts;
     s->payload = opts->payload;
@@ -170,7 +186,7 @@ int rill_frame_end(rill_pipeline *p, const char *name, rill_frame_end_fn fn,
         return rill__error(RILL_EINVAL, "rill_frame_end: pipeline is NULL");
     if (fn == NULL)
         return misuse(p, "frame end '%s' has no function", name);
-    if ((rc = add_stage(p, RILL__FRAME_END, name, &s)) < 0)
+    if ((rc = rill__add_stage(p, RILL__FRAME_END, name, &s)) < 0)
         return rc;
     s->frame_end = fn;
     if (opts) {
@@ -190,7 +206,7 @@ int rill_combine(rill_pipeline *p, const char *name, const rill_combine_options 
         return misuse(p, "combine '%s' needs both add and merge functions", name);
     if (opts->value_size == 0 || opts->value_size > ((size_t)1 << 20))
         return misuse(p, "combine '%s' needs a value_size from 1 byte to 1 MiB", name);
-    if ((rc = add_stage(p, RILL__COMBINE, name, &s)) < 0)
+    if ((rc = rill__add_stage(p, RILL__COMBINE, name, &s)) < 0)
         return rc;
     s->combine = *opts;
     s->payload = opts->payload;
@@ -226,27 +242,20 @@ int rill_init(rill_pipeline *p, rill_init_fn fn, void *payload)
     return 0;
 }
 
-static int refuse(const rill_pipeline *p, int i, const char *what)
+/* Refuses the pipeline because of stage i. */
+int rill__refuse(const rill_pipeline *p, int i, const char *what)
 {
     const rill__stage *s = &p->stages[i];
     return rill__error(RILL_EPIPELINE, "%s '%s' (stage %d): %s",
                        rill__kind_name(s->kind), s->name, i + 1, what);
 }
 
-int rill__plan_resolve(rill_pipeline *p)
+/* Scopes of the inline order: where each reducer's scope starts, which
+ * frame end closes which frame, and the stage after each. */
+static int resolve_inline(rill_pipeline *p)
 {
     int open[64], start[65]; /* open frames; scope start per level */
-    int depth = 0, i, rc;
-    rill__stage *r;
-    if (p->build_error)
-        return rill__error_str(p->build_error,
-                               p->build_message ? p->build_message : "pipeline misuse");
-    if (p->work == NULL)
-        return rill__error(RILL_EPIPELINE,
-                           "the pipeline has no source: give it a work list with rill_work");
-    if (p->after_terminal >= 0)
-        return refuse(p, p->after_terminal,
-                      "comes after result/finish, which must close the pipeline");
+    int depth = 0, i;
     start[0] = 0;
     for (i = 0; i < p->n; i++) {
         rill__stage *s = &p->stages[i];
@@ -260,14 +269,14 @@ int rill__plan_resolve(rill_pipeline *p)
             break;
         case RILL__FRAME:
             if (depth == 64)
-                return refuse(p, i, "frames nest more than 64 deep");
+                return rill__refuse(p, i, "frames nest more than 64 deep");
             open[depth++] = i;
             start[depth] = i + 1;
             s->recur = i + 1;
             break;
         case RILL__FRAME_END:
             if (depth == 0)
-                return refuse(p, i, "has no frame to close");
+                return rill__refuse(p, i, "has no frame to close");
             s->partner = open[--depth];
             s->recur = s->partner + 1;
             p->stages[s->partner].partner = i;
@@ -278,27 +287,57 @@ int rill__plan_resolve(rill_pipeline *p)
         }
     }
     if (depth > 0)
-        return refuse(p, open[depth - 1], "has no frame end");
+        return rill__refuse(p, open[depth - 1], "has no frame end");
     /* Each reducer's scope start opens it; resolved after the walk so that a
      * stage that opens a scope is known whatever its kind. */
     for (i = 0; i < p->n; i++) {
         rill__stage *s = &p->stages[i];
         if (s->kind == RILL__REDUCE || s->kind == RILL__COMBINE)
             p->stages[s->recur].opens = i;
+        free(s->succ);
+        s->succ = NULL;
+        s->nsucc = 0;
+        s->npred = i > 0;
+        if (s->kind == RILL__JOB || s->kind == RILL__TASK) {
+            RILL__CHECK_ALLOC(s->succ = malloc(sizeof(int)));
+            s->succ[0] = i + 1;
+            s->nsucc = 1;
+        }
     }
+    return 0;
+}
+
+int rill__plan_resolve(rill_pipeline *p)
+{
+    rill__stage *r;
+    int rc;
+    if (p->build_error)
+        return rill__error_str(p->build_error,
+                               p->build_message ? p->build_message : "pipeline misuse");
+    if (p->work == NULL && p->generator == NULL)
+        return rill__error(RILL_EPIPELINE, "the pipeline has no source: give it a work "
+                                           "list with rill_work or a rill_generator");
+    if (p->work != NULL && p->generator != NULL)
+        return rill__error(RILL_EPIPELINE, "the pipeline has both a work list and a "
+                                           "generator: give it one source");
+    if (p->after_terminal >= 0)
+        return rill__refuse(p, p->after_terminal,
+                      "comes after result/finish, which must close the pipeline");
+    if (p->n == 0 && p->nedges == 0 && p->generator)
+        return rill__error(RILL_EPIPELINE, "the pipeline has a generator but no task");
     if ((rc = reserve_stages(p, 1)) < 0)
         return rc;
     r = &p->stages[p->n];
-    free(r->name);
-    memset(r, 0, sizeof(*r));
+    rill__stage_clear(r);
     r->kind = RILL__RESULT;
-    r->name = strdup("result");
-    RILL__CHECK_ALLOC(r->name);
+    RILL__CHECK_ALLOC(r->name = strdup("result"));
     r->opens = -1;
     r->partner = -1;
     r->serial = 1;
     r->next = -1;
-    return 0;
+    if ((rc = p->nedges ? rill__graph_resolve(p) : resolve_inline(p)) < 0)
+        return rc;
+    return rill__plan_rank(p);
 }
 
 int rill_pipeline_validate(rill_pipeline *p)

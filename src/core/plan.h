@@ -10,9 +10,10 @@
 
 #include <stdatomic.h>
 
-#include "rill/pipeline.h"
+#include "rill/graph.h"
 
 typedef enum rill__kind {
+    RILL__TASK,
     RILL__JOB,
     RILL__REDUCE,
     RILL__COMBINE,
@@ -26,6 +27,7 @@ typedef struct rill__stage {
     char *name;    /* owned */
     int serial;
     void *payload; /* borrowed from the user */
+    rill_task_fn task;
     rill_job_fn job;
     rill_frame_end_fn frame_end;
     rill_reduce_options reduce;
@@ -38,7 +40,19 @@ typedef struct rill__stage {
                    (frame: after its frame end) or what it emits goes (job) */
     int opens;  /* the reduce/combine whose scope starts here, or -1 */
     int partner; /* frame <-> frame end */
+    size_t batch_size; /* most records per call; 0: as they come */
+    int concurrency;   /* most calls at once; 0: unlimited */
+    char **ctx;        /* owned: key, value, key, value... */
+    int nctx;
+    /* Resolved: where what the stage emits goes (every one gets it), how
+     * many stages feed it, and its longest distance to the result stage. */
+    int *succ;         /* owned */
+    int nsucc, npred, rank;
 } rill__stage;
+
+typedef struct rill__edge {
+    char *from, *to; /* owned */
+} rill__edge;
 
 struct rill_pipeline {
     rill__stage *stages; /* owned; n user stages, then the result stage */
@@ -54,11 +68,30 @@ struct rill_pipeline {
     int after_terminal;  /* first stage added after them, or -1 */
     int build_error;     /* first misuse of the builder, reported by validate */
     char *build_message; /* owned */
+    rill__edge *edges;   /* owned; any edge makes the pipeline a graph */
+    int nedges, cedges;
+    rill_generator_fn generator;
+    void *generator_payload;
+    rill_output_fn output;
+    void *output_payload;
 };
 
 const char *rill__kind_name(rill__kind kind);
 
-/* Validates p and resolves its stages' scopes; appends nothing. */
+/* Validates p and resolves its stages' scopes, successors and ranks, and
+ * the result stage at stages[n]. */
 int rill__plan_resolve(rill_pipeline *p);
+/* graph.c: the successors of a graph's stages from its edges, refusing
+ * unknown names, cycles and unconnected tasks. */
+int rill__graph_resolve(rill_pipeline *p);
+/* Ranks every stage by its longest distance to the result stage. */
+int rill__plan_rank(rill_pipeline *p);
+int rill__stage_find(const rill_pipeline *p, const char *name);
+/* pipeline.c: appends a stage; *out valid until the next append. */
+int rill__add_stage(rill_pipeline *p, rill__kind kind, const char *name,
+                    rill__stage **out);
+void rill__stage_clear(rill__stage *s);
+/* RILL_EPIPELINE with "KIND 'NAME' (stage i+1): what". */
+int rill__refuse(const rill_pipeline *p, int i, const char *what);
 
 #endif

@@ -38,10 +38,10 @@ int rill__reduction_open(rill__run *run, int owner, rill__reduction *parent,
     if (parent)
         atomic_fetch_add_explicit(&parent->pending, 1, memory_order_relaxed);
     pthread_mutex_lock(&run->live_mu);
-    r->next = run->live;
-    if (run->live)
-        run->live->prev = r;
-    run->live = r;
+    r->next = run->live_list;
+    if (run->live_list)
+        run->live_list->prev = r;
+    run->live_list = r;
     pthread_mutex_unlock(&run->live_mu);
     *out = r;
     return 0;
@@ -87,7 +87,7 @@ void rill__reduction_destroy(rill__run *run, rill__reduction *r)
     if (r->prev)
         r->prev->next = r->next;
     else
-        run->live = r->next;
+        run->live_list = r->next;
     if (r->next)
         r->next->prev = r->prev;
     pthread_mutex_unlock(&run->live_mu);
@@ -117,7 +117,7 @@ static int close_reduction(rill__worker *w, rill__reduction *r, rill_store_emit_
     rill__reduction *parent = r->parent;
     rill_emitter e;
     int rc = 0;
-    rill__emitter_init(&e, w, s->next, parent);
+    rill__emitter_init(&e, w, r->owner, s->next, parent);
     rill_error_clear();
     if (s->kind == RILL__COMBINE) {
         rill__keytable *t = r->partials[0];
@@ -248,7 +248,7 @@ static int frame_step(rill__worker *w, rill__reduction *r)
         rill_emitter e;
         rill_record first;
         int rc;
-        rill__emitter_init(&e, w, s->recur, r);
+        rill__emitter_init(&e, w, r->owner, s->recur, r);
         e.queue = 1; /* its batches could reach the frame end: not under mu */
         rill__batch_view(r->first, 0, &first);
         rill_error_clear();
@@ -301,20 +301,9 @@ int rill__reduce_add(rill__worker *w, const rill__task *t, int locked)
     size_t n = t->end - t->begin, i;
     size_t base = atomic_fetch_add_explicit(&run->taken[t->stage], n, memory_order_relaxed);
     void **slot = r->partials ? &r->partials[w->id] : &r->store;
-    int d = w->depth - 1; /* this add's level: scratch[d] is ours alone */
-    rill_record *in;
+    rill_record *in = NULL;
     rill_emitter e;
-    int rc = 0;
-    if (n > w->nscratch[d]) {
-        rill_record *v = realloc(w->scratch[d], n * sizeof(*v));
-        if (v == NULL)
-            rc = RILL_ENOMEM;
-        else {
-            w->scratch[d] = v;
-            w->nscratch[d] = n;
-        }
-    }
-    in = w->scratch[d];
+    int rc = rill__scratch(w, n, &in);
     for (i = 0; rc == 0 && i < n; i++)
         rill__batch_view(t->batch, t->begin + i, &in[i]);
     if (rc == 0 && r->partials == NULL && !locked)
@@ -325,7 +314,7 @@ int rill__reduce_add(rill__worker *w, const rill__task *t, int locked)
         return rill__fail(w, t->stage, base, n, NULL, rc, 1, "on");
     if (*slot == NULL)
         *slot = rill__store_new(s, s->reduce.store_size, s->reduce.init, &rc);
-    rill__emitter_init(&e, w, s->recur, r);
+    rill__emitter_init(&e, w, t->stage, s->recur, r);
     e.queue = s->serial || r->partials == NULL;
     rill_error_clear();
     if (rc == 0)
@@ -388,7 +377,7 @@ int rill__frame_end_run(rill__worker *w, const rill__task *t, int locked)
     int rc = 0;
     if (!locked)
         pthread_mutex_lock(&r->mu);
-    rill__emitter_init(&e, w, s->recur, r);
+    rill__emitter_init(&e, w, t->stage, s->recur, r);
     e.queue = 1;
     rill_error_clear();
     for (i = t->begin; i < t->end; i++) {

@@ -26,8 +26,8 @@ static void run_free(rill__run *run)
                 run->head[s] = t->next;
                 rill__task_free(&run->w[0], t);
             }
-    while (run->live)
-        rill__reduction_destroy(run, run->live);
+    while (run->live_list)
+        rill__reduction_destroy(run, run->live_list);
     if (run->w)
         for (i = 0; i < run->workers; i++) {
             while (run->w[i].ncache > 0)
@@ -35,16 +35,89 @@ static void run_free(rill__run *run)
             for (s = 0; s < RILL__MAX_DEPTH; s++)
                 free(run->w[i].scratch[s]);
         }
+    if (run->held)
+        for (s = 0; s < run->nstages; s++)
+            rill_batch_free(run->held[s]);
+    if (run->smu)
+        for (s = 0; s < run->nstages; s++)
+            pthread_mutex_destroy(&run->smu[s]);
     free(run->w);
     free(run->head);
     free(run->tail);
     free((void *)run->busy);
+    free(run->limit);
     free((void *)run->taken);
+    free((void *)run->runs);
+    free(run->order);
+    free(run->roots);
+    free((void *)run->live);
+    free((void *)run->preds_open);
+    free(run->closed);
+    free(run->held);
+    free(run->smu);
     rill_batch_free(run->results);
     pthread_mutex_destroy(&run->mu);
     pthread_mutex_destroy(&run->live_mu);
     pthread_mutex_destroy(&run->err_mu);
     pthread_cond_destroy(&run->cv);
+}
+
+static rill__run *sorting; /* qsort has no payload; only under rill_run's setup */
+
+static int by_rank(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    int rx = sorting->stages[x].rank, ry = sorting->stages[y].rank;
+    return rx != ry ? rx - ry : y - x;
+}
+
+/* Ranks, roots, call limits and the closing state of the stages. */
+static int stage_setup(rill__run *run)
+{
+    size_t n = (size_t)run->nstages;
+    int i;
+    run->order = calloc(n, sizeof(*run->order));
+    run->roots = calloc(n, sizeof(*run->roots));
+    run->limit = calloc(n, sizeof(*run->limit));
+    run->runs = calloc(n, sizeof(*run->runs));
+    if (!run->order || !run->roots || !run->limit || !run->runs)
+        return RILL_ENOMEM;
+    run->closing = 1;
+    for (i = 0; i < run->nstages; i++) {
+        const rill__stage *s = &run->stages[i];
+        run->order[i] = i;
+        run->limit[i] = s->serial ? 1 : s->concurrency;
+        if (i < run->nstages - 1 && s->npred == 0)
+            run->roots[run->nroots++] = i;
+        if (s->kind != RILL__TASK && s->kind != RILL__JOB && s->kind != RILL__RESULT)
+            run->closing = 0;
+    }
+    if (run->nroots > 64)
+        return rill__error(RILL_EPIPELINE, "the source feeds %d stages; at most 64",
+                           run->nroots);
+    {
+        static pthread_mutex_t sort_mu = PTHREAD_MUTEX_INITIALIZER;
+        pthread_mutex_lock(&sort_mu);
+        sorting = run;
+        qsort(run->order, n, sizeof(*run->order), by_rank);
+        pthread_mutex_unlock(&sort_mu);
+    }
+    if (!run->closing)
+        return 0;
+    run->live = calloc(n, sizeof(*run->live));
+    run->preds_open = calloc(n, sizeof(*run->preds_open));
+    run->closed = calloc(n, 1);
+    run->held = calloc(n, sizeof(*run->held));
+    run->smu = calloc(n, sizeof(*run->smu));
+    if (!run->live || !run->preds_open || !run->closed || !run->held || !run->smu)
+        return RILL_ENOMEM;
+    for (i = 0; i < run->nstages; i++) {
+        atomic_init(&run->preds_open[i], run->stages[i].npred);
+        pthread_mutex_init(&run->smu[i], NULL);
+    }
+    for (i = 0; i < run->nroots; i++)
+        atomic_store(&run->preds_open[run->roots[i]], 1); /* the source */
+    return 0;
 }
 
 static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o,
@@ -62,6 +135,7 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     run->nstages = p->n + 1;
     run->workers = o && o->workers > 0 ? o->workers : default_workers();
     run->batch_records = o && o->batch_records > 0 ? o->batch_records : 1024;
+    run->max_batches = o ? o->max_batches : 0;
     n = (size_t)run->nstages;
     run->w = calloc((size_t)run->workers, sizeof(*run->w));
     run->head = calloc(n, sizeof(*run->head));
@@ -70,13 +144,17 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     run->taken = calloc(n, sizeof(*run->taken));
     if (!run->w || !run->head || !run->tail || !run->busy || !run->taken)
         return rill__error(RILL_ENOMEM, "out of memory starting a run");
+    if ((rc = stage_setup(run)) < 0)
+        return rc == RILL_ENOMEM ? rill__error(rc, "out of memory starting a run") : rc;
     for (i = 0; i < run->workers; i++) {
         run->w[i].run = run;
         run->w[i].id = i;
     }
     if (collect && rill_batch_new(&run->results) < 0)
         return RILL_ENOMEM;
-    if ((rc = rill__reduction_open(run, -1, NULL, 1, &run->root)) < 0)
+    /* The root is held by the source and, when closing, by every stage. */
+    if ((rc = rill__reduction_open(run, -1, NULL, 1 + (run->closing ? p->n : 0),
+                                   &run->root)) < 0)
         return rill__error(rc, "out of memory starting a run");
     run->src_red = run->root;
     /* At the very start all the initial work forms one reduction of the
@@ -87,7 +165,7 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
             return rill__error(rc, "out of memory starting a run");
         rill__reduction_release(&run->w[0], run->root); /* its child holds it now */
     }
-    run->src_end = rill_batch_count(p->work);
+    run->src_end = p->work ? rill_batch_count(p->work) : 0;
     return 0;
 }
 
@@ -123,8 +201,10 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
         rc = callback_failed("init", rc);
         goto done;
     }
-    if (run.src_end == 0)
-        rill__reduction_release(&run.w[0], run.src_red); /* nothing to read */
+    if (p->work && run.src_end == 0) { /* nothing to read */
+        run.src_done = 1;
+        rill__source_done(&run.w[0]);
+    }
     if ((rc = rill__sched_start(&run)) < 0) {
         pthread_mutex_lock(&run.err_mu);
         if (run.err_code == 0) {

@@ -31,6 +31,7 @@ typedef struct rill__run rill__run;
 typedef struct rill__task {
     struct rill__task *next; /* queue link */
     int stage;
+    int from;                /* the stage that emitted the records; -1: source */
     rill__reduction *red;    /* counted in red->pending while the task lives */
     rill_batch *batch;       /* one reference held */
     size_t begin, end;
@@ -65,7 +66,8 @@ typedef struct rill__worker {
 
 struct rill_emitter {
     rill__worker *w;
-    int target;
+    int stage;         /* whose callback emits */
+    int target;        /* where to; -1: every successor of stage */
     rill__reduction *red;
     rill_batch *batch; /* being filled; owned until flushed */
     size_t limit;
@@ -82,8 +84,24 @@ struct rill__run {
     int workers;
     size_t batch_records;
     rill__worker *w;
-    atomic_int *busy;       /* serial stages: 1 while one call runs */
+    atomic_int *busy;       /* calls running, for stages with a limit */
+    int *limit;             /* most calls at once; 0: no limit */
     atomic_size_t *taken;   /* records each stage has taken, for messages */
+    atomic_long *runs;      /* calls each stage has had: least-run first */
+    int *order;             /* stages nearest the result stage first */
+    int *roots;             /* the stages the source feeds */
+    int nroots;
+
+    /* Closing (pipelines without scopes): a stage closes when every stage
+     * feeding it has closed and none of its tasks is left; then the records
+     * it holds back to fill a batch_size go out, and its successors learn
+     * it. Until it closes, a stage holds one unit of the root. */
+    int closing;
+    atomic_long *live;      /* tasks of each stage not yet processed */
+    atomic_int *preds_open; /* feeding stages (or the source) not closed */
+    char *closed;           /* under smu */
+    rill_batch **held;      /* under smu: records waiting for batch_size */
+    pthread_mutex_t *smu;
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -93,11 +111,13 @@ struct rill__run {
     int done;
     size_t src_next, src_end;  /* unread range of the work list */
     rill__reduction *src_red;  /* the initial work's reduction */
+    int generating, src_done;  /* a worker is in the generator / no more */
+    size_t generated, max_batches;
     atomic_int stop;
 
     rill__reduction *root;
     pthread_mutex_t live_mu;
-    rill__reduction *live;
+    rill__reduction *live_list;
 
     pthread_mutex_t err_mu;
     int err_code;
@@ -111,7 +131,9 @@ int rill__sched_start(rill__run *run);
 void rill__sched_join(rill__run *run);
 void rill__worker_loop(rill__worker *w);
 void rill__push(rill__run *run, rill__task *t);
-void rill__serial_release(rill__run *run, int stage);
+/* Takes one of stage's call slots (always, for stages without a limit). */
+int rill__slot_take(rill__run *run, int stage);
+void rill__slot_release(rill__run *run, int stage);
 void rill__wake_all(rill__run *run);
 
 /* exec.c */
@@ -122,10 +144,26 @@ int rill__entering(const rill__run *run, const rill__task *t);
 int rill__process(rill__worker *w, rill__task *t, int locked);
 int rill__task_new(rill__worker *w, int stage, rill__reduction *red,
                    rill_batch *batch, size_t begin, size_t end, rill__task **out);
+/* route.c: hands records [begin, end) of batch (emitted by stage from, -1
+ * for the source) to stage under red: cut into parts of the stage's
+ * batch_size, or held back until one is full, then delivered (queued when
+ * queue is set). The caller keeps its reference to batch. */
+int rill__route_to(rill__worker *w, int stage, int from, rill__reduction *red,
+                   rill_batch *batch, size_t begin, size_t end, int queue);
+#define rill__route(w, stage, from, red, batch, begin, end) \
+    rill__route_to(w, stage, from, red, batch, begin, end, 0)
+/* The source is exhausted: its hold is released, the roots learn it. */
+int rill__source_done(rill__worker *w);
+/* A stage's last task is done: it closes if what feeds it has closed. */
+int rill__try_close(rill__worker *w, int stage);
+/* Views for n records at this worker's nesting depth (see scratch). */
+int rill__scratch(rill__worker *w, size_t n, rill_record **out);
 void rill__task_free(rill__worker *w, rill__task *t);
 rill_batch *rill__worker_batch(rill__worker *w);
 void rill__worker_unref(rill__worker *w, rill_batch *b);
-void rill__emitter_init(rill_emitter *e, rill__worker *w, int target,
+/* An emitter of stage's callback sending to target, or with target -1 to
+ * every successor of stage. */
+void rill__emitter_init(rill_emitter *e, rill__worker *w, int stage, int target,
                         rill__reduction *red);
 int rill__emitter_flush(rill_emitter *e);
 void rill__emitter_discard(rill_emitter *e);

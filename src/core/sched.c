@@ -1,13 +1,15 @@
-/* sched.c — the worker pool and the ready queues.
+/* sched.c — the worker pool, the ready queues and the source.
  *
- * Workers take the queued task nearest the end of the pipeline first (then
- * the oldest), so finished work leaves before new work enters; only when no
- * queued task can run do they cut the next range off the work list, and only
- * while the queues are below their bound, which keeps memory bounded. Most
- * tasks never reach a queue: a worker processes what it emits itself, depth
- * first (exec.c); a task is queued when it cannot run inline or when other
- * workers are idle and could take it. A sleeping worker is woken only when a
- * task it could take appears. All of it is under run->mu. */
+ * Workers take the queued task of the stage nearest the result stage first
+ * (by rank; the least-run stage among equals, then the oldest task), so
+ * finished work leaves before new work enters; only when no queued task can
+ * run do they pull the source (cut the next range off the work list, or call
+ * the generator), and only while the queues are below their bound, which
+ * keeps memory bounded. Most tasks never reach a queue: a worker processes
+ * what it emits itself, depth first (exec.c); a task is queued when it
+ * cannot run inline or when other workers are idle and could take it. A
+ * sleeping worker is woken only when a task it could take appears. Queues,
+ * source state and idle/done are under run->mu; call slots are atomics. */
 #include <stdlib.h>
 
 #include "run.h"
@@ -40,95 +42,177 @@ void rill__push(rill__run *run, rill__task *t)
     pthread_mutex_unlock(&run->mu);
 }
 
-void rill__serial_release(rill__run *run, int stage)
+int rill__slot_take(rill__run *run, int stage)
 {
-    atomic_store(&run->busy[stage], 0);
+    int limit = run->limit[stage], b;
+    if (limit == 0)
+        return 1;
+    b = atomic_load(&run->busy[stage]);
+    while (b < limit)
+        if (atomic_compare_exchange_weak(&run->busy[stage], &b, b + 1))
+            return 1;
+    return 0;
+}
+
+void rill__slot_release(rill__run *run, int stage)
+{
+    if (run->limit[stage] == 0)
+        return;
+    atomic_fetch_sub(&run->busy[stage], 1);
     pthread_mutex_lock(&run->mu);
     if (run->head[stage] && run->idle > 0)
         pthread_cond_signal(&run->cv);
     pthread_mutex_unlock(&run->mu);
 }
 
-/* Under mu: the queued task to run next, its serial stage acquired. */
+static rill__task *pop(rill__run *run, int s)
+{
+    rill__task *t = run->head[s];
+    run->head[s] = t->next;
+    if (run->head[s] == NULL)
+        run->tail[s] = NULL;
+    run->queued--;
+    return t;
+}
+
+/* Under mu: the queued task to run next, its call slot taken. Within the
+ * nearest rank that has a runnable task, the least-run stage goes first. */
 static rill__task *pop_ready(rill__run *run)
 {
-    int s;
-    for (s = run->nstages - 1; s >= 0; s--) {
-        rill__task *t = run->head[s];
-        int zero = 0;
-        if (t == NULL)
-            continue;
-        if (run->stages[s].serial && !rill__entering(run, t) &&
-            !atomic_compare_exchange_strong(&run->busy[s], &zero, 1))
-            continue;
-        run->head[s] = t->next;
-        if (run->head[s] == NULL)
-            run->tail[s] = NULL;
-        run->queued--;
-        return t;
+    int i = 0;
+    while (i < run->nstages) {
+        int rank = run->stages[run->order[i]].rank, best = -1, j;
+        for (j = i; j < run->nstages && run->stages[run->order[j]].rank == rank; j++) {
+            int s = run->order[j];
+            rill__task *t = run->head[s];
+            if (t == NULL)
+                continue;
+            if (!rill__entering(run, t) && run->limit[s] &&
+                atomic_load(&run->busy[s]) >= run->limit[s])
+                continue;
+            if (best < 0 || atomic_load(&run->runs[s]) < atomic_load(&run->runs[best]))
+                best = s;
+        }
+        if (best >= 0 && (rill__entering(run, run->head[best]) || rill__slot_take(run, best)))
+            return pop(run, best);
+        if (best < 0)
+            i = j; /* nothing runnable at this rank */
     }
     return NULL;
 }
 
-/* Under mu: bounds of the next range of the work list (guided: large while
- * much is left, down to one record at the end, so no worker is left with a
- * long tail). */
-static int cut_source(rill__run *run, size_t *begin, size_t *end)
+static int room(const rill__run *run)
 {
-    size_t left = run->src_end - run->src_next, n;
-    if (left == 0 || run->queued >= (size_t)run->workers * 2 + 2)
-        return 0;
+    return run->queued < (size_t)run->workers * 2 + 2;
+}
+
+/* Under mu: the next range of the work list (guided: large while much is
+ * left, down to one record at the end, so no worker is left with a long
+ * tail), counted in the source's reduction before mu is let go. */
+static int cut_work(rill__worker *w, rill__task **out)
+{
+    rill__run *run = w->run;
+    size_t left = run->src_end - run->src_next, n, begin;
+    int i, rc = 0;
     n = left / (2 * (size_t)run->workers);
     if (n > run->batch_records)
         n = run->batch_records;
     if (n == 0)
         n = 1;
-    *begin = run->src_next;
-    *end = run->src_next += n;
-    return 1;
+    begin = run->src_next;
+    run->src_next += n;
+    for (i = 0; i < run->nroots && rc == 0; i++)
+        rc = rill__task_new(w, run->roots[i], run->src_red, run->p->work, begin, begin + n,
+                            &out[i]);
+    return rc;
+}
+
+/* Without mu: one batch from the generator, routed to every root. Returns
+ * 1 when the source is exhausted by this call. */
+static int generate(rill__worker *w)
+{
+    rill__run *run = w->run;
+    rill_batch *b = rill__worker_batch(w);
+    int rc, i;
+    if (b == NULL) {
+        rill__fail(w, run->roots[0], 0, 0, NULL, RILL_ENOMEM, 1, "receiving source batches");
+        return 1;
+    }
+    rill_error_clear();
+    rc = run->p->generator(b, run->p->generator_payload);
+    if (rc < 0) {
+        rill__worker_unref(w, b);
+        rill__fail(w, run->roots[0], run->generated, 0, NULL, rc, 0,
+                   "receiving source batch");
+        return 1;
+    }
+    if (rc > 0)
+        for (i = 0; i < run->nroots; i++)
+            if (rill__route(w, run->roots[i], -1, run->src_red, b, 0, b->n) < 0)
+                break;
+    rill__worker_unref(w, b);
+    return rc == 0;
 }
 
 void rill__worker_loop(rill__worker *w)
 {
     rill__run *run = w->run;
+    rill__task *cut[64];
     pthread_mutex_lock(&run->mu);
     while (!run->done && !atomic_load(&run->stop)) {
         rill__task *t = pop_ready(run);
-        size_t begin, end;
-        int last = 0;
-        if (t == NULL && cut_source(run, &begin, &end)) {
-            /* The task is counted in src_red before mu is let go: until then
-             * only the source's hold keeps src_red open, and another worker
-             * may take the last range and release that hold. */
-            int rc = rill__task_new(w, 0, run->src_red, run->p->work, begin, end, &t);
-            last = run->src_next == run->src_end;
-            if (!last && run->idle > 0)
+        int i, last;
+        if (t != NULL) {
+            /* Taking a task may have brought the queues under their bound:
+             * a sleeping worker can pull the source again. */
+            if (run->idle > 0 && !run->src_done)
                 pthread_cond_signal(&run->cv);
             pthread_mutex_unlock(&run->mu);
-            if (rc < 0) {
-                rill__fail(w, 0, begin, 0, NULL, RILL_ENOMEM, 1, "taking work");
-                pthread_mutex_lock(&run->mu);
-                break;
-            }
-            if (last)
-                rill__reduction_release(w, run->src_red);
-            rill__deliver(w, t); /* takes the first stage's serial flag */
+            rill__process(w, t, 0);
             pthread_mutex_lock(&run->mu);
             continue;
         }
-        if (t == NULL) {
-            run->idle++;
-            pthread_cond_wait(&run->cv, &run->mu);
-            run->idle--;
+        if (!run->src_done && room(run) && run->p->work) {
+            int rc = cut_work(w, cut);
+            last = run->src_next == run->src_end;
+            run->src_done = last;
+            if (!last && run->idle > 0)
+                pthread_cond_signal(&run->cv);
+            pthread_mutex_unlock(&run->mu);
+            if (rc < 0)
+                rill__fail(w, run->roots[0], run->src_next, 0, NULL, RILL_ENOMEM, 1,
+                           "taking work");
+            else {
+                if (last)
+                    rill__source_done(w);
+                for (i = 0; i < run->nroots; i++)
+                    rill__deliver(w, cut[i]); /* takes the stage's call slot */
+            }
+            pthread_mutex_lock(&run->mu);
             continue;
         }
-        /* Taking a task may have brought the queues under their bound:
-         * a sleeping worker can cut the work list again. */
-        if (run->idle > 0 && run->src_next < run->src_end)
-            pthread_cond_signal(&run->cv);
-        pthread_mutex_unlock(&run->mu);
-        rill__process(w, t, 0);
-        pthread_mutex_lock(&run->mu);
+        if (!run->src_done && room(run) && run->p->generator && !run->generating) {
+            run->generating = 1;
+            pthread_mutex_unlock(&run->mu);
+            last = generate(w);
+            pthread_mutex_lock(&run->mu);
+            run->generating = 0;
+            run->generated++;
+            if (run->max_batches && run->generated >= run->max_batches)
+                last = 1;
+            if (last && !run->src_done) {
+                run->src_done = 1;
+                pthread_mutex_unlock(&run->mu);
+                rill__source_done(w);
+                pthread_mutex_lock(&run->mu);
+            } else if (run->idle > 0) {
+                pthread_cond_signal(&run->cv);
+            }
+            continue;
+        }
+        run->idle++;
+        pthread_cond_wait(&run->cv, &run->mu);
+        run->idle--;
     }
     pthread_mutex_unlock(&run->mu);
 }

@@ -1,0 +1,218 @@
+/* graph.c — the graph API: tasks, edges, the generator and output hooks,
+ * per-stage configuration, and resolving a graph's edges into successor
+ * lists and ranks.
+ *
+ * A graph is checked whole before it runs: every edge names known stages,
+ * names are unique, no stage is left unconnected, and there is no cycle (the
+ * message lists the stages around it). Sinks, the stages without
+ * successors, feed the result stage; the rank of a stage is its longest
+ * distance to the result stage, which the scheduler serves nearest first. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/error.h"
+#include "plan.h"
+
+int rill_task(rill_pipeline *p, const char *name, rill_task_fn fn,
+              const rill_task_options *opts)
+{
+    rill__stage *s;
+    int rc;
+    if (p == NULL)
+        return rill__error(RILL_EINVAL, "rill_task: pipeline is NULL");
+    if (fn == NULL || name == NULL)
+        return rill__error(RILL_EINVAL, "rill_task: a task needs a name and a function");
+    if ((rc = rill__add_stage(p, RILL__TASK, name, &s)) < 0)
+        return rc;
+    s->task = fn;
+    if (opts) {
+        s->batch_size = opts->batch_size;
+        s->concurrency = opts->concurrency;
+        s->serial = opts->serial;
+        s->payload = opts->payload;
+    }
+    return 0;
+}
+
+int rill_edge(rill_pipeline *p, const char *from, const char *to)
+{
+    rill__edge *e;
+    if (p == NULL || from == NULL || to == NULL)
+        return rill__error(RILL_EINVAL, "rill_edge: NULL argument");
+    if (p->nedges == p->cedges) {
+        int cap = p->cedges ? p->cedges * 2 : 16;
+        rill__edge *n = realloc(p->edges, (size_t)cap * sizeof(*n));
+        RILL__CHECK_ALLOC(n);
+        p->edges = n;
+        p->cedges = cap;
+    }
+    e = &p->edges[p->nedges];
+    e->from = strdup(from);
+    e->to = strdup(to);
+    if (e->from == NULL || e->to == NULL) {
+        free(e->from);
+        free(e->to);
+        return rill__error(RILL_ENOMEM, "out of memory");
+    }
+    p->nedges++;
+    return 0;
+}
+
+int rill_generator(rill_pipeline *p, rill_generator_fn fn, void *payload)
+{
+    if (p == NULL || fn == NULL)
+        return rill__error(RILL_EINVAL, "rill_generator: pipeline or function is NULL");
+    p->generator = fn;
+    p->generator_payload = payload;
+    return 0;
+}
+
+int rill_output(rill_pipeline *p, rill_output_fn fn, void *payload)
+{
+    if (p == NULL || fn == NULL)
+        return rill__error(RILL_EINVAL, "rill_output: pipeline or function is NULL");
+    p->output = fn;
+    p->output_payload = payload;
+    p->terminal = 1;
+    return 0;
+}
+
+int rill__stage_find(const rill_pipeline *p, const char *name)
+{
+    int i;
+    for (i = 0; i < p->n; i++)
+        if (strcmp(p->stages[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* ---- resolving ---- */
+
+static int add_succ(rill__stage *s, int to)
+{
+    int i, *n;
+    for (i = 0; i < s->nsucc; i++)
+        if (s->succ[i] == to)
+            return 0; /* the same edge twice is one edge */
+    n = realloc(s->succ, (size_t)(s->nsucc + 1) * sizeof(*n));
+    RILL__CHECK_ALLOC(n);
+    s->succ = n;
+    s->succ[s->nsucc++] = to;
+    return 1;
+}
+
+/* Depth-first search for a cycle through stage i; colour 1: on the path. */
+static int find_cycle(const rill_pipeline *p, int i, char *colour, int *path, int depth,
+                      char *msg, size_t cap)
+{
+    int k;
+    colour[i] = 1;
+    path[depth] = i;
+    for (k = 0; k < p->stages[i].nsucc; k++) {
+        int j = p->stages[i].succ[k], d, at;
+        if (j >= p->n)
+            continue;
+        if (colour[j] == 1) {
+            size_t len = 0;
+            for (at = 0; path[at] != j; at++)
+                ;
+            for (d = at; d <= depth && len < cap; d++)
+                len += (size_t)snprintf(msg + len, cap - len, "'%s' -> ",
+                                        p->stages[path[d]].name);
+            if (len < cap)
+                snprintf(msg + len, cap - len, "'%s'", p->stages[j].name);
+            return 1;
+        }
+        if (colour[j] == 0 && find_cycle(p, j, colour, path, depth + 1, msg, cap))
+            return 1;
+    }
+    colour[i] = 2;
+    return 0;
+}
+
+int rill__graph_resolve(rill_pipeline *p)
+{
+    char *colour = NULL, msg[512];
+    int *path = NULL, i, j, rc = 0;
+    for (i = 0; i < p->n; i++) {
+        rill__stage *s = &p->stages[i];
+        free(s->succ);
+        s->succ = NULL;
+        s->nsucc = s->npred = 0;
+        s->opens = -1;
+        s->next = -1;
+        if (s->kind != RILL__TASK && s->kind != RILL__JOB)
+            return rill__refuse(p, i, "reducers and frames follow the inline order; the "
+                                      "stages of a graph are tasks and jobs");
+        for (j = 0; j < i; j++)
+            if (strcmp(p->stages[j].name, s->name) == 0)
+                return rill__refuse(p, i, "has the name of another stage; a graph's "
+                                          "stages need names of their own");
+    }
+    for (i = 0; i < p->nedges; i++) {
+        int from = rill__stage_find(p, p->edges[i].from);
+        int to = rill__stage_find(p, p->edges[i].to);
+        if (from < 0 || to < 0)
+            return rill__error(RILL_EPIPELINE, "edge '%s' -> '%s': no stage named '%s'",
+                               p->edges[i].from, p->edges[i].to,
+                               from < 0 ? p->edges[i].from : p->edges[i].to);
+        if ((rc = add_succ(&p->stages[from], to)) < 0)
+            return rc;
+        p->stages[to].npred += rc;
+    }
+    for (i = 0; i < p->n; i++) {
+        rill__stage *s = &p->stages[i];
+        if (s->nsucc == 0 && s->npred == 0 && p->n > 1)
+            return rill__refuse(p, i, "is connected to no other stage");
+    }
+    colour = calloc((size_t)p->n + 1, 1);
+    path = calloc((size_t)p->n + 1, sizeof(*path));
+    if (colour == NULL || path == NULL) {
+        rc = rill__error(RILL_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < p->n; i++)
+        if (colour[i] == 0 && find_cycle(p, i, colour, path, 0, msg, sizeof(msg))) {
+            rc = rill__error(RILL_EPIPELINE, "the stages %s form a cycle; a graph must not "
+                             "loop (frames are the inline way to iterate)", msg);
+            goto done;
+        }
+    for (i = 0; i < p->n; i++) /* sinks feed the result stage */
+        if (p->stages[i].nsucc == 0 && (rc = add_succ(&p->stages[i], p->n)) < 0)
+            goto done;
+    rc = 0;
+done:
+    free(colour);
+    free(path);
+    return rc;
+}
+
+/* Longest distance from i to the result stage, memoised in rank (-1: not yet). */
+static int rank_of(rill_pipeline *p, int i)
+{
+    rill__stage *s = &p->stages[i];
+    int k;
+    if (s->rank >= 0)
+        return s->rank;
+    s->rank = 0;
+    for (k = 0; k < s->nsucc; k++) {
+        int r = rank_of(p, s->succ[k]) + 1;
+        if (r > s->rank)
+            s->rank = r;
+    }
+    return s->rank;
+}
+
+int rill__plan_rank(rill_pipeline *p)
+{
+    int i;
+    for (i = 0; i <= p->n; i++)
+        p->stages[i].rank = p->nedges ? -1 : p->n - i;
+    if (p->nedges) {
+        p->stages[p->n].rank = 0;
+        for (i = 0; i < p->n; i++)
+            rank_of(p, i);
+    }
+    return 0;
+}

@@ -1,0 +1,176 @@
+/* route.c — how records reach a stage: cut to its batch size or held back
+ * until a batch is full, and when a stage closes.
+ *
+ * A stage with a batch_size B gets at most B records a call: a larger batch
+ * becomes ceil(n / B) tasks over the same batch whose sizes differ by at most
+ * one; a smaller one is copied into the stage's held batch, which goes out B
+ * at a time, and whatever is left when the stage closes goes out as one last
+ * call. Closing is tracked only in pipelines without scopes (no reducer or
+ * frame can send records back upstream): a stage closes when the source or
+ * every stage feeding it has closed and none of its tasks is left. The held
+ * batch and the closed flag are under the stage's smu; a task made from held
+ * records is counted (live) before smu is let go, so the stage cannot close
+ * under it. */
+#include <stdlib.h>
+
+#include "run.h"
+
+/* Makes a task over [begin, end) of batch at stage and hands it on. */
+static int hand(rill__worker *w, int stage, int from, rill__reduction *red, rill_batch *batch,
+                size_t begin, size_t end, int queue)
+{
+    rill__task *t;
+    if (rill__task_new(w, stage, red, batch, begin, end, &t) < 0)
+        return rill__fail(w, stage, 0, 0, NULL, RILL_ENOMEM, 1, "receiving records");
+    t->from = from;
+    if (queue) {
+        rill__push(w->run, t);
+        return 0;
+    }
+    return rill__deliver(w, t);
+}
+
+/* Under smu: tasks of exactly B records cut from the held batch into
+ * out[0..*n); what is left over stays held. */
+static int cut_held(rill__worker *w, int stage, rill__reduction *red, size_t B,
+                    rill__task **out, size_t *n)
+{
+    rill__run *run = w->run;
+    rill_batch *full = run->held[stage], *rest = NULL;
+    size_t k = full->n / B, i;
+    int rc = 0;
+    if (full->n > k * B) {
+        if ((rc = rill_batch_new(&rest)) < 0)
+            return rc;
+        for (i = k * B; i < full->n && rc == 0; i++) {
+            rill_record r;
+            rill__batch_view(full, i, &r);
+            rc = rill_batch_add_record(rest, &r);
+        }
+        if (rc < 0) {
+            rill_batch_free(rest);
+            return rc;
+        }
+    }
+    for (i = 0; i < k; i++)
+        if ((rc = rill__task_new(w, stage, red, full, i * B, (i + 1) * B, &out[(*n)++])) < 0) {
+            (*n)--;
+            break;
+        }
+    run->held[stage] = rest;
+    rill__worker_unref(w, full); /* the tasks hold it now */
+    return rc;
+}
+
+int rill__route_to(rill__worker *w, int stage, int from, rill__reduction *red,
+                   rill_batch *batch, size_t begin, size_t end, int queue)
+{
+    rill__run *run = w->run;
+    const rill__stage *s = &run->stages[stage];
+    size_t n = end - begin, B = s->batch_size, i, k, q, extra, at, ntasks = 0;
+    rill__task *tasks[64];
+    int rc = 0;
+    if (n == 0)
+        return 0; /* empty batches call nothing */
+    if (B == 0 || n == B || (s->kind != RILL__TASK && s->kind != RILL__JOB) ||
+        (n < B && !run->closing))
+        return hand(w, stage, from, red, batch, begin, end, queue);
+    if (n > B) {
+        k = (n + B - 1) / B;
+        q = n / k;
+        extra = n % k;
+        for (i = 0, at = begin; i < k && rc == 0; i++) {
+            size_t len = q + (i < extra);
+            rc = hand(w, stage, from, red, batch, at, at + len, queue);
+            at += len;
+        }
+        return rc;
+    }
+    /* Fewer than B: held back until B have come, or the stage closes. */
+    pthread_mutex_lock(&run->smu[stage]);
+    if (run->held[stage] == NULL && (rc = rill_batch_new(&run->held[stage])) < 0)
+        goto unlock;
+    for (i = begin; i < end && rc == 0; i++) {
+        rill_record r;
+        rill__batch_view(batch, i, &r);
+        rc = rill_batch_add_record(run->held[stage], &r);
+    }
+    if (rc == 0 && run->held[stage]->n >= B) /* one task: < B held, < B added */
+        rc = cut_held(w, stage, red, B, tasks, &ntasks);
+unlock:
+    pthread_mutex_unlock(&run->smu[stage]);
+    for (i = 0; i < ntasks; i++) {
+        int r2;
+        if (queue)
+            rill__push(run, tasks[i]);
+        else if ((r2 = rill__deliver(w, tasks[i])) < 0 && rc == 0)
+            rc = r2;
+    }
+    if (rc < 0)
+        return rill__fail(w, stage, 0, 0, NULL, rc, 1, "holding records back");
+    return 0;
+}
+
+int rill__try_close(rill__worker *w, int stage)
+{
+    rill__run *run = w->run;
+    const rill__stage *s = &run->stages[stage];
+    rill_batch *held;
+    rill__task *t = NULL;
+    int i, rc = 0;
+    if (!run->closing || stage >= run->nstages - 1)
+        return 0;
+    pthread_mutex_lock(&run->smu[stage]);
+    if (run->closed[stage] || atomic_load(&run->preds_open[stage]) > 0 ||
+        atomic_load(&run->live[stage]) > 0) {
+        pthread_mutex_unlock(&run->smu[stage]);
+        return 0;
+    }
+    held = run->held[stage];
+    run->held[stage] = NULL;
+    if (held && held->n > 0) { /* the last, short call; closing waits for it */
+        rc = rill__task_new(w, stage, run->root, held, 0, held->n, &t);
+        pthread_mutex_unlock(&run->smu[stage]);
+        rill__worker_unref(w, held);
+        if (rc < 0)
+            return rill__fail(w, stage, 0, 0, NULL, RILL_ENOMEM, 1, "flushing held records");
+        return rill__deliver(w, t);
+    }
+    run->closed[stage] = 1;
+    pthread_mutex_unlock(&run->smu[stage]);
+    if (held)
+        rill__worker_unref(w, held);
+    for (i = 0; i < s->nsucc && rc == 0; i++)
+        if (atomic_fetch_sub(&run->preds_open[s->succ[i]], 1) == 1)
+            rc = rill__try_close(w, s->succ[i]);
+    if (rc < 0)
+        return rc;
+    return rill__reduction_release(w, run->root); /* the stage's hold */
+}
+
+int rill__source_done(rill__worker *w)
+{
+    rill__run *run = w->run;
+    int i, rc = 0;
+    if (run->closing)
+        for (i = 0; i < run->nroots && rc == 0; i++)
+            if (atomic_fetch_sub(&run->preds_open[run->roots[i]], 1) == 1)
+                rc = rill__try_close(w, run->roots[i]);
+    if (rc < 0)
+        return rc;
+    return rill__reduction_release(w, run->src_red);
+}
+
+int rill__scratch(rill__worker *w, size_t n, rill_record **out)
+{
+    int d = w->depth > 0 ? w->depth - 1 : 0; /* this call's level: ours alone */
+    if (n > w->nscratch[d]) {
+        rill_record *v = realloc(w->scratch[d], n * sizeof(*v));
+        if (v == NULL)
+            return RILL_ENOMEM;
+        w->scratch[d] = v;
+        w->nscratch[d] = n;
+    }
+    *out = w->scratch[d];
+    return 0;
+}
