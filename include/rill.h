@@ -7,5 +7,6 @@
 #include "rill/record.h"
 #include "rill/pipeline.h"
 #include "rill/graph.h"
+#include "rill/io.h"
 
 #endif

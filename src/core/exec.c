@@ -357,6 +357,24 @@ static int run_result(rill__worker *w, const rill__task *t)
                                             memory_order_relaxed);
     size_t i;
     int rc;
+    if (run->stream) { /* the caller pulls it: keep the batch for it */
+        rill__task *out = malloc(sizeof(*out));
+        if (out == NULL)
+            return rill__fail(w, t->stage, base, 0, NULL, RILL_ENOMEM, 1, "collecting");
+        *out = *t;
+        out->next = NULL;
+        atomic_fetch_add(&t->batch->refs, 1);
+        pthread_mutex_lock(&run->mu);
+        if (run->out_tail)
+            run->out_tail->next = out;
+        else
+            run->out_head = out;
+        run->out_tail = out;
+        run->nout++;
+        pthread_cond_signal(&run->out_cv);
+        pthread_mutex_unlock(&run->mu);
+        return 0;
+    }
     rill_error_clear();
     if (run->p->output) {
         const char *sink = t->from >= 0 ? run->stages[t->from].name : "work";

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../io/writer.h"
 #include "../record/batch.h"
 #include "../util/error.h"
 
@@ -64,6 +65,7 @@ void rill_pipeline_free(rill_pipeline *p)
     }
     free(p->edges);
     free(p->stages);
+    rill__writer_free(p->writer);
     rill_batch_free(p->work);
     free(p->build_message);
     free(p);

@@ -74,6 +74,7 @@ struct rill_pipeline {
     void *generator_payload;
     rill_output_fn output;
     void *output_payload;
+    struct rill__writer *writer; /* owned: rill_output_dir's */
 };
 
 const char *rill__kind_name(rill__kind kind);

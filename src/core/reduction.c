@@ -207,6 +207,7 @@ static int finish(rill__worker *w, rill__reduction *r)
         pthread_mutex_lock(&run->mu);
         run->done = 1;
         pthread_cond_broadcast(&run->cv);
+        pthread_cond_broadcast(&run->out_cv);
         pthread_mutex_unlock(&run->mu);
         return 0;
     }

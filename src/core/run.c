@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../io/writer.h"
+#include "rill/io.h"
 #include "run.h"
 
 static int default_workers(void)
@@ -19,6 +21,12 @@ static int default_workers(void)
 static void run_free(rill__run *run)
 {
     int s, i;
+    while (run->out_head) { /* outputs the caller did not take */
+        rill__task *t = run->out_head;
+        run->out_head = t->next;
+        rill__batch_unref(t->batch);
+        free(t);
+    }
     if (run->head)
         for (s = 0; s < run->nstages; s++)
             while (run->head[s]) {
@@ -60,15 +68,14 @@ static void run_free(rill__run *run)
     pthread_mutex_destroy(&run->live_mu);
     pthread_mutex_destroy(&run->err_mu);
     pthread_cond_destroy(&run->cv);
+    pthread_cond_destroy(&run->out_cv);
 }
 
-static rill__run *sorting; /* qsort has no payload; only under rill_run's setup */
-
-static int by_rank(const void *a, const void *b)
+static int by_rank(const void *a, const void *b, void *stages)
 {
+    const rill__stage *st = stages;
     int x = *(const int *)a, y = *(const int *)b;
-    int rx = sorting->stages[x].rank, ry = sorting->stages[y].rank;
-    return rx != ry ? rx - ry : y - x;
+    return st[x].rank != st[y].rank ? st[x].rank - st[y].rank : y - x;
 }
 
 /* Ranks, roots, call limits and the closing state of the stages. */
@@ -95,13 +102,7 @@ static int stage_setup(rill__run *run)
     if (run->nroots > 64)
         return rill__error(RILL_EPIPELINE, "the source feeds %d stages; at most 64",
                            run->nroots);
-    {
-        static pthread_mutex_t sort_mu = PTHREAD_MUTEX_INITIALIZER;
-        pthread_mutex_lock(&sort_mu);
-        sorting = run;
-        qsort(run->order, n, sizeof(*run->order), by_rank);
-        pthread_mutex_unlock(&sort_mu);
-    }
+    qsort_r(run->order, n, sizeof(*run->order), by_rank, run->stages);
     if (!run->closing)
         return 0;
     run->live = calloc(n, sizeof(*run->live));
@@ -130,6 +131,7 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     pthread_mutex_init(&run->live_mu, NULL);
     pthread_mutex_init(&run->err_mu, NULL);
     pthread_cond_init(&run->cv, NULL);
+    pthread_cond_init(&run->out_cv, NULL);
     run->p = p;
     run->stages = p->stages;
     run->nstages = p->n + 1;
@@ -180,12 +182,12 @@ static int callback_failed(const char *what, int rc)
     return rill__error(RILL_EUSER, "%s failed: %s", what, reason);
 }
 
-int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **results)
+/* Sets a run up, calls init and starts the workers; with all_threads every
+ * worker is a thread of its own, else worker 0 is the caller's. */
+static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *opts,
+                     int collect, int all_threads)
 {
-    rill__run run;
-    int rc;
-    if (results)
-        *results = NULL;
+    int rc, i, nsinks = 0;
     if (p == NULL)
         return rill__error(RILL_EINVAL, "rill_run: pipeline is NULL");
     if (opts && opts->version != RILL_RUN_OPTIONS_VERSION)
@@ -194,44 +196,175 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
                            opts->version, RILL_RUN_OPTIONS_VERSION);
     if ((rc = rill__plan_resolve(p)) < 0)
         return rc;
-    if ((rc = run_setup(&run, p, opts, results != NULL || p->finish != NULL)) < 0)
-        goto done;
+    if ((rc = run_setup(run, p, opts, collect)) < 0)
+        return rc;
+    run->stream = all_threads;
+    for (i = 0; i < p->n; i++)
+        nsinks += p->stages[i].nsucc == 1 && p->stages[i].succ[0] == p->n;
+    if (p->writer && !all_threads && (rc = rill__writer_begin(p->writer, nsinks)) < 0)
+        return rc;
     rill_error_clear();
-    if (p->init && (rc = p->init(p->init_payload)) != 0) {
-        rc = callback_failed("init", rc);
-        goto done;
+    if (p->init && (rc = p->init(p->init_payload)) != 0)
+        return callback_failed("init", rc);
+    if (p->work && run->src_end == 0) { /* nothing to read */
+        run->src_done = 1;
+        rill__source_done(&run->w[0]);
     }
-    if (p->work && run.src_end == 0) { /* nothing to read */
-        run.src_done = 1;
-        rill__source_done(&run.w[0]);
-    }
-    if ((rc = rill__sched_start(&run)) < 0) {
-        pthread_mutex_lock(&run.err_mu);
-        if (run.err_code == 0) {
-            run.err_code = rc;
-            snprintf(run.err_msg, sizeof(run.err_msg), "%s", rill_error_last());
+    if ((rc = rill__sched_start(run, all_threads ? 0 : 1)) < 0) {
+        pthread_mutex_lock(&run->err_mu);
+        if (run->err_code == 0) {
+            run->err_code = rc;
+            snprintf(run->err_msg, sizeof(run->err_msg), "%s", rill_error_last());
         }
-        pthread_mutex_unlock(&run.err_mu);
-        atomic_store(&run.stop, 1);
-        rill__wake_all(&run);
+        pthread_mutex_unlock(&run->err_mu);
+        atomic_store(&run->stop, 1);
+        rill__wake_all(run);
     }
+    return 0;
+}
+
+/* After the workers have stopped: the run's error, or 0. */
+static int run_outcome(rill__run *run)
+{
+    if (run->err_code)
+        return rill__error_str(run->err_code, run->err_msg);
+    return 0;
+}
+
+int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **results)
+{
+    rill__run run;
+    int rc;
+    if (results)
+        *results = NULL;
+    memset(&run, 0, sizeof(run));
+    if ((rc = run_start(&run, p, opts, results != NULL || (p && p->finish != NULL), 0)) < 0)
+        goto done;
     rill__worker_loop(&run.w[0]);
     rill__sched_join(&run);
-    if (run.err_code) {
-        rc = rill__error_str(run.err_code, run.err_msg);
+    if ((rc = run_outcome(&run)) < 0)
         goto done;
-    }
     rill_error_clear();
     if (p->finish && (rc = p->finish(run.results, p->finish_payload)) != 0) {
         rc = callback_failed("finish", rc);
         goto done;
     }
+    if (p->writer && (rc = rill__writer_end(p->writer, 1)) < 0)
+        goto done;
     rc = 0;
     if (results) {
         *results = run.results;
         run.results = NULL;
     }
 done:
-    run_free(&run);
+    if (p && p->writer)
+        rill__writer_end(p->writer, 0); /* what a failed run wrote goes */
+    if (run.p)
+        run_free(&run);
     return rc;
+}
+
+/* ---- streams ---- */
+
+struct rill_stream {
+    rill__run run;
+};
+
+int rill_stream_open(rill_stream **out, rill_pipeline *p, const rill_run_options *opts)
+{
+    rill_stream *s;
+    int rc;
+    if (out == NULL)
+        return rill__error(RILL_EINVAL, "rill_stream_open: out is NULL");
+    *out = NULL;
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    if ((rc = run_start(&s->run, p, opts, 0, 1)) < 0) {
+        char why[RILL__ERROR_MAX];
+        snprintf(why, sizeof(why), "%s", rill_error_last());
+        rill_stream_close(s);
+        return rill__error_str(rc, why);
+    }
+    *out = s;
+    return 0;
+}
+
+/* An output the caller took: not through a worker's batch cache, which
+ * only its worker may touch. */
+static void drop(rill__task *t)
+{
+    rill__batch_unref(t->batch);
+    free(t);
+}
+
+int rill_stream_next(rill_stream *s, rill_batch **batch, const char **sink)
+{
+    rill__run *run;
+    rill__task *t;
+    rill_batch *b;
+    size_t i;
+    if (s == NULL || batch == NULL)
+        return rill__error(RILL_EINVAL, "rill_stream_next: NULL argument");
+    run = &s->run;
+    *batch = NULL;
+    pthread_mutex_lock(&run->mu);
+    while (run->out_head == NULL && !run->done && !atomic_load(&run->stop))
+        pthread_cond_wait(&run->out_cv, &run->mu);
+    t = run->out_head;
+    if (t) {
+        run->out_head = t->next;
+        if (run->out_head == NULL)
+            run->out_tail = NULL;
+        run->nout--;
+        if (run->idle > 0) /* room again: the source may be pulled */
+            pthread_cond_signal(&run->cv);
+    }
+    pthread_mutex_unlock(&run->mu);
+    if (t == NULL) {
+        pthread_mutex_lock(&run->err_mu);
+        if (run->err_code) {
+            int rc = rill__error_str(run->err_code, run->err_msg);
+            pthread_mutex_unlock(&run->err_mu);
+            return rc;
+        }
+        pthread_mutex_unlock(&run->err_mu);
+        return 0;
+    }
+    if (sink)
+        *sink = t->from >= 0 ? run->stages[t->from].name : "work";
+    b = t->batch;
+    if (t->begin == 0 && t->end == b->n && atomic_load(&b->refs) == 1) {
+        *batch = b; /* the caller's now */
+        free(t);
+        return 1;
+    }
+    if (rill_batch_new(batch) < 0) {
+        drop(t);
+        return rill__error(RILL_ENOMEM, "out of memory");
+    }
+    for (i = t->begin; i < t->end; i++) {
+        rill_record r;
+        rill__batch_view(b, i, &r);
+        if (rill_batch_add_record(*batch, &r) < 0) {
+            rill_batch_free(*batch);
+            *batch = NULL;
+            drop(t);
+            return rill__error(RILL_ENOMEM, "out of memory");
+        }
+    }
+    drop(t);
+    return 1;
+}
+
+void rill_stream_close(rill_stream *s)
+{
+    if (s == NULL)
+        return;
+    if (s->run.p) {
+        atomic_store(&s->run.stop, 1);
+        rill__wake_all(&s->run);
+        rill__sched_join(&s->run);
+        run_free(&s->run);
+    }
+    free(s);
 }

@@ -124,10 +124,15 @@ struct rill__run {
     char err_msg[RILL__ERROR_MAX];
 
     rill_batch *results;       /* owned until handed to the caller */
+    int stream;                /* outputs go to out_head for rill_stream_next */
+    rill__task *out_head, *out_tail; /* under mu */
+    size_t nout;
+    pthread_cond_t out_cv;     /* with mu: an output, or the end */
 };
 
 /* sched.c */
-int rill__sched_start(rill__run *run);
+/* Starts workers first.. as threads. */
+int rill__sched_start(rill__run *run, int first);
 void rill__sched_join(rill__run *run);
 void rill__worker_loop(rill__worker *w);
 void rill__push(rill__run *run, rill__task *t);

@@ -24,6 +24,7 @@ void rill__wake_all(rill__run *run)
 {
     pthread_mutex_lock(&run->mu);
     pthread_cond_broadcast(&run->cv);
+    pthread_cond_broadcast(&run->out_cv);
     pthread_mutex_unlock(&run->mu);
 }
 
@@ -103,7 +104,7 @@ static rill__task *pop_ready(rill__run *run)
 
 static int room(const rill__run *run)
 {
-    return run->queued < (size_t)run->workers * 2 + 2;
+    return run->queued + run->nout < (size_t)run->workers * 2 + 2;
 }
 
 /* Under mu: the next range of the work list (guided: large while much is
@@ -217,10 +218,10 @@ void rill__worker_loop(rill__worker *w)
     pthread_mutex_unlock(&run->mu);
 }
 
-int rill__sched_start(rill__run *run)
+int rill__sched_start(rill__run *run, int first)
 {
     int i;
-    for (i = 1; i < run->workers; i++) {
+    for (i = first; i < run->workers; i++) {
         rill__worker *w = &run->w[i];
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
             return rill__error(RILL_ETHREAD, "cannot start worker thread %d of %d", i + 1,
@@ -233,7 +234,7 @@ int rill__sched_start(rill__run *run)
 void rill__sched_join(rill__run *run)
 {
     int i;
-    for (i = 1; i < run->workers; i++)
+    for (i = 0; i < run->workers; i++)
         if (run->w[i].started)
             pthread_join(run->w[i].thread, NULL);
 }
