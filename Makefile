@@ -51,8 +51,8 @@ fuzz:
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DRILL_BUILD_FUZZERS=ON \
 	  -DRILL_BUILD_TESTS=OFF -DRILL_BUILD_BENCH=OFF -DRILL_BUILD_EXAMPLES=OFF >/dev/null
 	@cmake --build build-fuzz -j $(JOBS)
-	mkdir -p build-fuzz/corpus/tuple
-	build-fuzz/fuzz/fuzz_tuple -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/tuple fuzz/corpus/tuple
+	for t in tuple reader; do mkdir -p build-fuzz/corpus/$$t && \
+	  build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; done
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan
