@@ -1,6 +1,6 @@
 /* bench.c — runs rill's benchmarks and writes build/bench/results.json.
  *
- *     rill_bench OUTDIR [NAME...]     (NAME: overhead wordcount scaling)
+ *     rill_bench OUTDIR [NAME...]     (NAME: overhead wordcount scaling stream)
  */
 #include "bench.h"
 
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 double bench_now(void)
 {
@@ -85,17 +86,27 @@ int main(int argc, char **argv)
         const char *name;
         void (*run)(bench_ctx *);
     } all[] = {{"overhead", bench_overhead}, {"wordcount", bench_wordcount},
-               {"scaling", bench_scaling}};
+               {"scaling", bench_scaling}, {"stream", bench_stream}};
     bench_ctx c;
     size_t i;
     int a;
     memset(&c, 0, sizeof(c));
+    if (argc == 2 && strcmp(argv[1], "--stream-child") == 0)
+        return bench_stream_child();
     if (argc < 2) {
-        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling...]\n", argv[0]);
+        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream...]\n", argv[0]);
         return 2;
     }
     c.dir = argv[1];
     c.gentext = RILL_GENTEXT;
+    {
+        static char self[4096];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n <= 0)
+            bench_die("cannot find this program's path");
+        self[n] = '\0';
+        c.self = self;
+    }
     for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         int want = argc == 2;
         for (a = 2; a < argc; a++)

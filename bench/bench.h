@@ -22,6 +22,7 @@ typedef struct bench_row {
 typedef struct bench_ctx {
     const char *dir;   /* build/bench: inputs are generated here */
     const char *gentext; /* path of the text generator */
+    const char *self;    /* this program, to run a part in a fresh process */
     bench_row rows[32];
     int nrows;
 } bench_ctx;
@@ -36,5 +37,7 @@ void bench_die(const char *fmt, ...);
 void bench_overhead(bench_ctx *c);
 void bench_wordcount(bench_ctx *c);
 void bench_scaling(bench_ctx *c);
+void bench_stream(bench_ctx *c);
+int bench_stream_child(void);
 
 #endif
