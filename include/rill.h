@@ -8,5 +8,6 @@
 #include "rill/pipeline.h"
 #include "rill/graph.h"
 #include "rill/io.h"
+#include "rill/tracker.h"
 
 #endif

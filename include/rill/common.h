@@ -42,7 +42,8 @@ extern "C" {
     X(ECORRUPT, -8, "corrupt or malformed data")                           \
     X(ETYPE, -9, "value has another type")                                 \
     X(ERANGE, -10, "value out of range")                                   \
-    X(ETHREAD, -11, "cannot start a thread")
+    X(ETHREAD, -11, "cannot start a thread")                                \
+    X(EINCOMPLETE, -12, "work was left unclaimed")
 
 typedef enum rill_error_code {
 #define RILL__ERR_ENUM(name, code, text) RILL_##name = code,

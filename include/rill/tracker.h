@@ -1,0 +1,153 @@
+/* rill/tracker.h — splittable work: restrictions, restriction trackers, and
+ * splittable stages (Beam's splittable DoFn).
+ *
+ * A restriction is the part of an element's work a call is responsible for:
+ * an offset range [from, to) or a byte-key range [start, end). A tracker
+ * hands out that work one claimed position at a time, and can give away
+ * what is not yet claimed (try_split): the primary stays with the caller,
+ * the residual is run elsewhere. Claims must strictly increase; a claim at
+ * or past the end fails, and counts as the last attempt. A split never moves
+ * the last attempted position out of the primary:
+ *
+ *     split point = last attempted + max(1, (end - last attempted) * fraction)
+ *
+ * (truncated; before any claim, last attempted is from - 1), and there is no
+ * split when that point is at or past the end. A fraction of 0 is a
+ * checkpoint: the primary ends right after the last attempted position and
+ * the residual holds the rest. [100, 200) claimed to 130 and split at 0.7
+ * gives [100, 179) and [179, 200).
+ *
+ * Trackers lock themselves: a worker claiming and the scheduler splitting
+ * never race. */
+#ifndef RILL_TRACKER_H
+#define RILL_TRACKER_H
+
+#include "graph.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum rill_range_kind { RILL_RANGE_OFFSET, RILL_RANGE_BYTEKEY } rill_range_kind;
+
+/* The end of an offset range whose end is not known yet (growable). */
+#define RILL_OFFSET_INFINITY INT64_MAX
+
+typedef struct rill_restriction {
+    rill_range_kind kind;
+    int64_t from, to;      /* offsets: [from, to) */
+    const void *start;     /* byte keys: [start, end); an empty start is -inf, */
+    size_t start_len;      /* an empty end +inf; borrowed from the tracker */
+    const void *end;       /* until its next call */
+    size_t end_len;
+} rill_restriction;
+
+typedef struct rill_tracker rill_tracker;
+
+/* The current estimate of a growable range's end (for progress and splits). */
+typedef int64_t (*rill_estimate_fn)(void *payload);
+
+/* *out: caller frees with rill_tracker_free (the run frees the trackers it
+ * hands to process functions). */
+RILL_EXTERN int rill_tracker_offset_new(rill_tracker **out, int64_t from, int64_t to);
+/* [from, RILL_OFFSET_INFINITY): unbounded until a split gives it an end. */
+RILL_EXTERN int rill_tracker_growable_new(rill_tracker **out, int64_t from,
+                                          rill_estimate_fn estimate, void *payload);
+RILL_EXTERN int rill_tracker_bytekey_new(rill_tracker **out, const void *start,
+                                         size_t start_len, const void *end, size_t end_len);
+/* A tracker for a restriction of either kind (offsets past nothing: a
+ * growable one when to is RILL_OFFSET_INFINITY and estimate is given). */
+RILL_EXTERN int rill_tracker_new(rill_tracker **out, const rill_restriction *r,
+                                 rill_estimate_fn estimate, void *payload);
+RILL_EXTERN void rill_tracker_free(rill_tracker *t);
+
+/* 1: claimed, do the work; 0: at or past the end, stop; negative: misuse
+ * (a position not after the last one, before the start, another kind), with
+ * a message naming both positions. */
+RILL_EXTERN int rill_tracker_try_claim(rill_tracker *t, int64_t position);
+RILL_EXTERN int rill_tracker_try_claim_key(rill_tracker *t, const void *key, size_t len);
+/* The whole range this call is responsible for, done and to do. */
+RILL_EXTERN int rill_tracker_current(rill_tracker *t, rill_restriction *out);
+/* 1 with primary and residual (each borrowed from the tracker until its next
+ * call) when it split; 0 when it could not. */
+RILL_EXTERN int rill_tracker_try_split(rill_tracker *t, double fraction,
+                                       rill_restriction *primary, rill_restriction *residual);
+/* 0 when every position of the range was attempted; RILL_EINCOMPLETE with
+ * "claiming work in [176, 200) was not attempted" otherwise. */
+RILL_EXTERN int rill_tracker_check_done(rill_tracker *t);
+/* Work done and left, both >= 0, in positions (offsets) or in fractions of
+ * the key space (byte keys). */
+RILL_EXTERN int rill_tracker_progress(rill_tracker *t, double *completed, double *remaining);
+RILL_EXTERN int rill_tracker_is_bounded(rill_tracker *t);
+
+/* ---- splittable stages ---- */
+
+/* What a process function returns: the tracker's range is done, or (after
+ * checkpointing with rill_tracker_try_split(t, 0, ...)) the residual is to
+ * be resumed later, as an endless source does. */
+#define RILL_PROCESS_DONE 0
+#define RILL_PROCESS_RESUME 1
+
+/* Sets *out to the element's whole restriction. */
+typedef int (*rill_initial_fn)(const rill_record *element, rill_restriction *out,
+                               void *payload);
+/* Claims positions of the tracker and emits what they produce. */
+typedef int (*rill_process_fn)(rill_emitter *out, const rill_record *element,
+                               rill_tracker *tracker, void *payload);
+
+#define RILL_SPLITTABLE_OPTIONS_VERSION 1
+typedef struct rill_splittable_options {
+    unsigned version;
+    rill_initial_fn initial;  /* required */
+    rill_process_fn process;  /* required */
+    int64_t chunk;            /* split offset ranges into chunks of about this
+                                 many positions before processing; 0: don't */
+    rill_estimate_fn estimate; /* for ranges ending at RILL_OFFSET_INFINITY */
+    int64_t min_split;        /* split stragglers only while more than this
+                                 many positions remain; 0: 1 */
+    unsigned resume_ms;       /* wait before a resumed residual runs again */
+    void *payload;            /* borrowed */
+} rill_splittable_options;
+#define RILL_SPLITTABLE_OPTIONS_INIT \
+    {RILL_SPLITTABLE_OPTIONS_VERSION, NULL, NULL, 0, NULL, 0, 0, NULL}
+
+/* A stage that runs each element as splittable work: its restriction,
+ * chunked, is processed by claiming positions; idle workers split the
+ * largest remainder of a running element and run the residual themselves.
+ * After process returns done, unclaimed work is an error naming the stage. */
+RILL_EXTERN int rill_splittable(rill_pipeline *p, const char *name,
+                                const rill_splittable_options *opts);
+
+/* ---- built-in splittable sources ---- */
+
+/* Each record of the work list is a path or a glob ('*', '?', '[...]');
+ * emits every line of every matching file (without its newline), in
+ * chunks of about chunk_bytes (0: 64 MiB), each line exactly once: a line
+ * belongs to the range holding its first byte. */
+RILL_EXTERN int rill_read_lines(rill_pipeline *p, const char *name, int64_t chunk_bytes);
+/* The same for files of fixed-size binary records (a trailing partial record
+ * is an error naming the file). */
+RILL_EXTERN int rill_read_records(rill_pipeline *p, const char *name, size_t record_size,
+                                  int64_t chunk_records);
+/* A counting sequence as the source: int64 values [from, to) when to is not
+ * RILL_OFFSET_INFINITY, else endless, at most per_second values a second (0:
+ * as fast as it goes). Replaces the work list. */
+RILL_EXTERN int rill_sequence(rill_pipeline *p, const char *name, int64_t from, int64_t to,
+                              double per_second);
+
+/* ---- progress ---- */
+
+typedef struct rill_progress {
+    double completed, remaining; /* summed over the trackers of the run */
+    uint64_t elements_done;      /* restrictions finished */
+} rill_progress;
+
+/* Called every interval_ms while a run goes, from one of its workers. */
+typedef void (*rill_progress_fn)(const rill_progress *progress, void *payload);
+RILL_EXTERN int rill_on_progress(rill_pipeline *p, unsigned interval_ms, rill_progress_fn fn,
+                                 void *payload);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,492 @@
+/* tracker.c — restriction trackers over offset ranges, growable offset
+ * ranges and byte-key ranges.
+ *
+ * Every method takes the tracker's mutex, so the worker claiming and the
+ * scheduler splitting a straggler never race. Split points are computed
+ * exactly: the fraction is taken as the decimal it prints as, p / 10^s, so
+ * (end - last) * fraction is an integer product and a division, in 128 bits
+ * for offsets (the whole int64 range fits) and in byte arrays for keys,
+ * which are read as big-endian fractions of the key space. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/error.h"
+#include "rill/tracker.h"
+
+typedef struct key {
+    unsigned char *b; /* owned */
+    size_t n;
+} key;
+
+struct rill_tracker {
+    pthread_mutex_t mu;
+    rill_range_kind kind;
+    int attempted;   /* a claim was attempted */
+    /* offsets */
+    int64_t from, to, last;
+    rill_estimate_fn estimate; /* growable when set and to is infinite */
+    void *payload;
+    /* byte keys: the range, the last attempted key, the last residual */
+    key start, end, last_key, res_start, res_end;
+    int end_claimed; /* the empty key, the end of an unbounded range, was claimed */
+};
+
+static int key_set(key *k, const void *b, size_t n)
+{
+    unsigned char *c = malloc(n ? n : 1);
+    if (c == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    if (n)
+        memcpy(c, b, n);
+    free(k->b);
+    k->b = c;
+    k->n = n;
+    return 0;
+}
+
+static int key_cmp(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
+{
+    int c = memcmp(a, b, an < bn ? an : bn);
+    return c ? c : (an > bn) - (an < bn);
+}
+
+static rill_tracker *alloc(rill_range_kind kind)
+{
+    rill_tracker *t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return NULL;
+    pthread_mutex_init(&t->mu, NULL);
+    t->kind = kind;
+    return t;
+}
+
+int rill_tracker_offset_new(rill_tracker **out, int64_t from, int64_t to)
+{
+    rill_tracker *t;
+    if (out == NULL || from > to)
+        return rill__error(RILL_EINVAL, "an offset range [%lld, %lld) must not end before it "
+                           "starts", (long long)from, (long long)to);
+    if ((t = alloc(RILL_RANGE_OFFSET)) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    t->from = from;
+    t->to = to;
+    *out = t;
+    return 0;
+}
+
+int rill_tracker_growable_new(rill_tracker **out, int64_t from, rill_estimate_fn estimate,
+                              void *payload)
+{
+    int rc;
+    if (estimate == NULL)
+        return rill__error(RILL_EINVAL, "a growable range needs an estimate of its end");
+    if ((rc = rill_tracker_offset_new(out, from, RILL_OFFSET_INFINITY)) < 0)
+        return rc;
+    (*out)->estimate = estimate;
+    (*out)->payload = payload;
+    return 0;
+}
+
+int rill_tracker_bytekey_new(rill_tracker **out, const void *start, size_t start_len,
+                             const void *end, size_t end_len)
+{
+    rill_tracker *t;
+    if (out == NULL || (start == NULL && start_len) || (end == NULL && end_len))
+        return rill__error(RILL_EINVAL, "rill_tracker_bytekey_new: NULL argument");
+    if ((t = alloc(RILL_RANGE_BYTEKEY)) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    if (key_set(&t->start, start, start_len) < 0 || key_set(&t->end, end, end_len) < 0) {
+        rill_tracker_free(t);
+        return RILL_ENOMEM;
+    }
+    *out = t;
+    return 0;
+}
+
+int rill_tracker_new(rill_tracker **out, const rill_restriction *r, rill_estimate_fn estimate,
+                     void *payload)
+{
+    if (r == NULL)
+        return rill__error(RILL_EINVAL, "rill_tracker_new: restriction is NULL");
+    if (r->kind == RILL_RANGE_BYTEKEY)
+        return rill_tracker_bytekey_new(out, r->start, r->start_len, r->end, r->end_len);
+    if (r->to == RILL_OFFSET_INFINITY && estimate)
+        return rill_tracker_growable_new(out, r->from, estimate, payload);
+    return rill_tracker_offset_new(out, r->from, r->to);
+}
+
+void rill_tracker_free(rill_tracker *t)
+{
+    if (t == NULL)
+        return;
+    free(t->start.b);
+    free(t->end.b);
+    free(t->last_key.b);
+    free(t->res_start.b);
+    free(t->res_end.b);
+    pthread_mutex_destroy(&t->mu);
+    free(t);
+}
+
+/* The fraction as the decimal p / 10^s that prints as it (the shortest that
+ * reads back as the same double, as Beam's BigDecimal.valueOf gives): so a
+ * split at 0.7 of 70 positions is 49, not the 48.999... of the binary 0.7.
+ * Fractions below 1e-20 are 0: no int64 range is long enough to notice. */
+static int decimal_fraction(double f, uint64_t *p, int *s)
+{
+    char buf[40];
+    int digits, e, i;
+    if (!(f >= 0.0 && f <= 1.0))
+        return rill__error(RILL_EINVAL, "a split fraction must be within [0, 1], not %g", f);
+    *p = 0;
+    *s = 0;
+    if (f < 1e-20)
+        return 0;
+    for (digits = 1; digits <= 17; digits++) {
+        snprintf(buf, sizeof(buf), "%.*e", digits - 1, f);
+        if (strtod(buf, NULL) == f)
+            break;
+    }
+    /* buf is d.ddddde-XX: the digits, then the exponent */
+    for (i = 0; buf[i] && buf[i] != 'e'; i++)
+        if (buf[i] >= '0' && buf[i] <= '9')
+            *p = *p * 10 + (uint64_t)(buf[i] - '0');
+    e = atoi(buf + i + 1);
+    *s = (digits - 1) - e; /* f = p * 10^(e - digits + 1) */
+    while (*s < 0) {       /* only for f == 1 written as 1e+00: s is 0 */
+        *p *= 10;
+        (*s)++;
+    }
+    return 0;
+}
+
+static unsigned __int128 pow10_128(int n)
+{
+    unsigned __int128 v = 1;
+    while (n-- > 0)
+        v *= 10;
+    return v;
+}
+
+/* ---- offsets ---- */
+
+int rill_tracker_try_claim(rill_tracker *t, int64_t pos)
+{
+    int rc;
+    if (t == NULL)
+        return rill__error(RILL_EINVAL, "rill_tracker_try_claim: tracker is NULL");
+    pthread_mutex_lock(&t->mu);
+    if (t->kind != RILL_RANGE_OFFSET)
+        rc = rill__error(RILL_EINVAL, "a byte-key range is claimed with keys, not offsets");
+    else if (t->attempted && pos <= t->last)
+        rc = rill__error(RILL_EINVAL, "cannot claim offset %lld: claims must increase and "
+                         "offset %lld was attempted last", (long long)pos, (long long)t->last);
+    else if (pos < t->from)
+        rc = rill__error(RILL_EINVAL, "cannot claim offset %lld before the start of [%lld, "
+                         "%lld)", (long long)pos, (long long)t->from, (long long)t->to);
+    else {
+        t->attempted = 1;
+        t->last = pos;
+        rc = pos < t->to;
+    }
+    pthread_mutex_unlock(&t->mu);
+    return rc;
+}
+
+static void offsets(rill_restriction *r, int64_t from, int64_t to)
+{
+    memset(r, 0, sizeof(*r));
+    r->kind = RILL_RANGE_OFFSET;
+    r->from = from;
+    r->to = to;
+}
+
+static int split_offsets(rill_tracker *t, double fraction, rill_restriction *primary,
+                         rill_restriction *residual)
+{
+    __int128 cur = t->attempted ? (__int128)t->last : (__int128)t->from - 1, end, amount;
+    int growing = t->estimate && t->to == RILL_OFFSET_INFINITY, scale, rc;
+    uint64_t m;
+    if ((rc = decimal_fraction(fraction, &m, &scale)) < 0)
+        return rc;
+    if (t->from >= t->to || (growing && t->attempted && t->last == RILL_OFFSET_INFINITY))
+        return 0;
+    end = t->to;
+    if (growing) { /* split against the estimated end, at least the next offset */
+        __int128 est = t->estimate(t->payload);
+        end = est > cur + 1 ? est : cur + 1;
+    }
+    if (end - cur <= 0)
+        amount = 0;
+    else /* (end - cur) <= 2^64 and m < 10^17: the product fits */
+        amount = (__int128)((unsigned __int128)(end - cur) * m / pow10_128(scale));
+    if (amount < 1)
+        amount = 1;
+    if (growing ? cur + amount > end : cur + amount >= end)
+        return 0;
+    offsets(residual, (int64_t)(cur + amount), t->to);
+    t->to = (int64_t)(cur + amount);
+    offsets(primary, t->from, t->to);
+    return 1;
+}
+
+/* ---- byte keys ---- */
+
+int rill_tracker_try_claim_key(rill_tracker *t, const void *k, size_t len)
+{
+    char a[64], b[64];
+    int rc;
+    if (t == NULL || (k == NULL && len))
+        return rill__error(RILL_EINVAL, "rill_tracker_try_claim_key: NULL argument");
+    pthread_mutex_lock(&t->mu);
+    if (t->kind != RILL_RANGE_BYTEKEY) {
+        rc = rill__error(RILL_EINVAL, "an offset range is claimed with offsets, not keys");
+    } else if (len == 0) { /* the empty key: the end of the range */
+        t->attempted = t->end_claimed = 1;
+        rc = 0;
+    } else if (t->end_claimed || (t->attempted && key_cmp(k, len, t->last_key.b,
+                                                          t->last_key.n) <= 0)) {
+        rill__quote(a, sizeof(a), k, len);
+        rill__quote(b, sizeof(b), t->last_key.b, t->end_claimed ? 0 : t->last_key.n);
+        rc = rill__error(RILL_EINVAL, "cannot claim key %s: claims must increase and key %s "
+                         "was attempted last", a, b);
+    } else if (key_cmp(k, len, t->start.b, t->start.n) < 0) {
+        rill__quote(a, sizeof(a), k, len);
+        rill__quote(b, sizeof(b), t->start.b, t->start.n);
+        rc = rill__error(RILL_EINVAL, "cannot claim key %s before the start key %s", a, b);
+    } else if ((rc = key_set(&t->last_key, k, len)) == 0) {
+        t->attempted = 1;
+        rc = t->end.n == 0 || key_cmp(k, len, t->end.b, t->end.n) < 0;
+    }
+    pthread_mutex_unlock(&t->mu);
+    return rc;
+}
+
+static void keys(rill_restriction *r, const key *s, const key *e)
+{
+    memset(r, 0, sizeof(*r));
+    r->kind = RILL_RANGE_BYTEKEY;
+    r->start = s->b;
+    r->start_len = s->n;
+    r->end = e->b;
+    r->end_len = e->n;
+}
+
+/* The first key not yet attempted: the start, or the last key and a 0x00. */
+static int unprocessed(const rill_tracker *t, key *u)
+{
+    if (!t->attempted)
+        return key_set(u, t->start.b, t->start.n);
+    if (key_set(u, t->last_key.b, t->last_key.n + 1) < 0)
+        return RILL_ENOMEM;
+    memcpy(u->b, t->last_key.b, t->last_key.n);
+    u->b[t->last_key.n] = 0;
+    return 0;
+}
+
+/* s = u + (end - u) * m / 10^scale, the keys read as big-endian fractions of
+ * P bytes (8 more than the longer key, for precision); an empty end is 1. */
+static int interpolate(const key *u, const key *end, uint64_t m, int scale, key *s)
+{
+    size_t P = (u->n > end->n ? u->n : end->n) + 8, L = P + 1 + 8, i;
+    unsigned char *a = calloc(P + 1, 1), *d = calloc(P + 1, 1), *prod = calloc(L, 1);
+    unsigned __int128 c = 0;
+    unsigned carry = 0;
+    int borrow = 0, rc = 0;
+    if (a == NULL || d == NULL || prod == NULL) {
+        rc = RILL_ENOMEM;
+        goto done;
+    }
+    memcpy(a + 1, u->b, u->n); /* byte 0 is the integer part */
+    if (end->n == 0)
+        d[0] = 1;
+    else
+        memcpy(d + 1, end->b, end->n);
+    for (i = P + 1; i-- > 0;) { /* d = end - u */
+        int v = d[i] - a[i] - borrow;
+        borrow = v < 0;
+        d[i] = (unsigned char)(v + (borrow ? 256 : 0));
+    }
+    for (i = L; i-- > 0;) { /* prod = d * m */
+        if (i >= 8)
+            c += (unsigned __int128)d[i - 8] * m;
+        prod[i] = (unsigned char)c;
+        c >>= 8;
+    }
+    while (scale > 0) { /* prod /= 10^scale, at most 10^18 at a time */
+        int k = scale > 18 ? 18 : scale;
+        uint64_t div = (uint64_t)pow10_128(k);
+        unsigned __int128 rem = 0;
+        for (i = 0; i < L; i++) {
+            rem = rem << 8 | prod[i];
+            prod[i] = (unsigned char)(rem / div);
+            rem %= div;
+        }
+        scale -= k;
+    }
+    for (i = P + 1; i-- > 0;) { /* a += the low P + 1 bytes of prod */
+        unsigned v = a[i] + prod[i + 8] + carry;
+        a[i] = (unsigned char)v;
+        carry = v >> 8;
+    }
+    for (i = P; i > 0 && a[i] == 0; i--) /* trailing zeros add nothing */
+        ;
+    rc = key_set(s, a + 1, i);
+done:
+    free(a);
+    free(d);
+    free(prod);
+    return rc;
+}
+
+static int split_keys(rill_tracker *t, double fraction, rill_restriction *primary,
+                      rill_restriction *residual)
+{
+    key u = {NULL, 0}, s = {NULL, 0};
+    uint64_t m;
+    int scale, rc;
+    if ((rc = decimal_fraction(fraction, &m, &scale)) < 0)
+        return rc;
+    if (t->end_claimed || (t->end.n && key_cmp(t->start.b, t->start.n, t->end.b, t->end.n) >= 0))
+        return 0;
+    if ((rc = unprocessed(t, &u)) < 0)
+        return rc;
+    if (t->end.n && key_cmp(u.b, u.n, t->end.b, t->end.n) >= 0) {
+        free(u.b);
+        return 0; /* nothing left */
+    }
+    if (m == 0) { /* a checkpoint: everything not attempted is the residual */
+        s = u;
+    } else {
+        rc = interpolate(&u, &t->end, m, scale, &s);
+        if (rc == 0 && (key_cmp(s.b, s.n, u.b, u.n) <= 0 ||
+                        (t->end.n && key_cmp(s.b, s.n, t->end.b, t->end.n) >= 0)))
+            rc = 1; /* too close to split */
+        free(u.b);
+        if (rc != 0) {
+            free(s.b);
+            return rc == 1 ? 0 : rc;
+        }
+    }
+    if (key_set(&t->res_start, s.b, s.n) < 0 || key_set(&t->res_end, t->end.b, t->end.n) < 0) {
+        free(s.b);
+        return RILL_ENOMEM;
+    }
+    free(t->end.b);
+    t->end = s;
+    keys(primary, &t->start, &t->end);
+    keys(residual, &t->res_start, &t->res_end);
+    return 1;
+}
+
+/* ---- both ---- */
+
+int rill_tracker_try_split(rill_tracker *t, double fraction, rill_restriction *primary,
+                           rill_restriction *residual)
+{
+    int rc;
+    if (t == NULL || primary == NULL || residual == NULL)
+        return rill__error(RILL_EINVAL, "rill_tracker_try_split: NULL argument");
+    pthread_mutex_lock(&t->mu);
+    rc = t->kind == RILL_RANGE_OFFSET ? split_offsets(t, fraction, primary, residual)
+                                      : split_keys(t, fraction, primary, residual);
+    pthread_mutex_unlock(&t->mu);
+    return rc;
+}
+
+int rill_tracker_current(rill_tracker *t, rill_restriction *out)
+{
+    if (t == NULL || out == NULL)
+        return rill__error(RILL_EINVAL, "rill_tracker_current: NULL argument");
+    pthread_mutex_lock(&t->mu);
+    if (t->kind == RILL_RANGE_OFFSET)
+        offsets(out, t->from, t->to);
+    else
+        keys(out, &t->start, &t->end);
+    pthread_mutex_unlock(&t->mu);
+    return 0;
+}
+
+int rill_tracker_check_done(rill_tracker *t)
+{
+    char a[64], b[64];
+    int rc = 0;
+    if (t == NULL)
+        return rill__error(RILL_EINVAL, "rill_tracker_check_done: tracker is NULL");
+    pthread_mutex_lock(&t->mu);
+    if (t->kind == RILL_RANGE_OFFSET) {
+        if (t->from < t->to && (!t->attempted || t->last < t->to - 1))
+            rc = rill__error(RILL_EINCOMPLETE, "claiming work in [%lld, %lld) was not attempted",
+                             (long long)(t->attempted ? t->last + 1 : t->from),
+                             (long long)t->to);
+    } else if (!t->end_claimed &&
+               !(t->end.n && key_cmp(t->start.b, t->start.n, t->end.b, t->end.n) >= 0)) {
+        key u = {NULL, 0};
+        if (unprocessed(t, &u) < 0)
+            rc = RILL_ENOMEM;
+        else if (t->end.n == 0 || key_cmp(u.b, u.n, t->end.b, t->end.n) < 0) {
+            rill__quote(a, sizeof(a), u.b, u.n);
+            rill__quote(b, sizeof(b), t->end.b, t->end.n);
+            rc = rill__error(RILL_EINCOMPLETE, "claiming work in [%s, %s) was not attempted", a,
+                             t->end.n ? b : "+inf");
+        }
+        free(u.b);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return rc;
+}
+
+/* A key as a fraction of the key space, from its first 8 bytes. */
+static double fraction_of(const unsigned char *k, size_t n, int inf)
+{
+    double v = 0, scale = 1.0 / 256;
+    size_t i;
+    if (inf)
+        return 1.0;
+    for (i = 0; i < n && i < 8; i++, scale /= 256)
+        v += k[i] * scale;
+    return v;
+}
+
+int rill_tracker_progress(rill_tracker *t, double *completed, double *remaining)
+{
+    if (t == NULL || completed == NULL || remaining == NULL)
+        return rill__error(RILL_EINVAL, "rill_tracker_progress: NULL argument");
+    pthread_mutex_lock(&t->mu);
+    if (t->kind == RILL_RANGE_OFFSET) {
+        long double to = (long double)t->to, from = (long double)t->from;
+        long double next = t->attempted ? (long double)t->last + 1 : from;
+        if (t->estimate && t->to == RILL_OFFSET_INFINITY) {
+            long double est = (long double)t->estimate(t->payload);
+            to = est > next ? est : next;
+        }
+        if (next > to)
+            next = to;
+        *completed = (double)(next - from);
+        *remaining = (double)(to - next);
+    } else {
+        double s = fraction_of(t->start.b, t->start.n, 0);
+        double e = fraction_of(t->end.b, t->end.n, t->end.n == 0);
+        double u = t->end_claimed ? e
+                   : t->attempted ? fraction_of(t->last_key.b, t->last_key.n, 0) : s;
+        if (u > e)
+            u = e;
+        *completed = u - s > 0 ? u - s : 0;
+        *remaining = e - u > 0 ? e - u : 0;
+    }
+    pthread_mutex_unlock(&t->mu);
+    return 0;
+}
+
+int rill_tracker_is_bounded(rill_tracker *t)
+{
+    int bounded;
+    pthread_mutex_lock(&t->mu);
+    bounded = t->kind == RILL_RANGE_BYTEKEY ? 1
+              : !(t->estimate && t->to == RILL_OFFSET_INFINITY);
+    pthread_mutex_unlock(&t->mu);
+    return bounded;
+}
