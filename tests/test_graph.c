@@ -483,7 +483,7 @@ static void graphs_that_cannot_run_are_refused_by_name(void **state)
     assert_int_equal(rill_edge(p, "b", "c"), 0);
     assert_int_equal(rill_edge(p, "c", "sum"), 0);
     expect_refused(p, "reduce 'sum' (stage 4): reducers and frames follow the inline order; "
-                      "the stages of a graph are tasks and jobs");
+                      "the stages of a graph are tasks, jobs and splittable stages");
 
     p = three();
     assert_int_equal(rill_edge(p, "a", "a"), 0);

@@ -196,6 +196,16 @@ typedef struct rill_run_options {
 RILL_EXTERN int rill_run(rill_pipeline *p, const rill_run_options *opts,
                          rill_batch **results);
 
+/* What one stage did in the pipeline's last run. */
+typedef struct rill_stage_stats {
+    uint64_t calls;       /* callback calls (splittable: units processed) */
+    uint64_t records_out; /* records it emitted */
+    uint64_t splits;      /* splittable: residuals split off for idle workers */
+    int workers;          /* how many workers ran it */
+} rill_stage_stats;
+RILL_EXTERN int rill_pipeline_stats(const rill_pipeline *p, const char *stage,
+                                 rill_stage_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -54,6 +54,7 @@ int rill__task_new(rill__worker *w, int stage, rill__reduction *red,
     t->next = NULL;
     t->stage = stage;
     t->from = -1;
+    t->phase = 0;
     t->red = red;
     t->batch = batch;
     t->begin = begin;
@@ -135,6 +136,7 @@ int rill__emitter_flush(rill_emitter *e)
     if (b == NULL)
         return 0;
     e->batch = NULL;
+    e->w->run->stats[e->stage * e->w->run->workers + e->w->id].records_out += b->n;
     if (e->target >= 0)
         rc = rill__route_to(e->w, e->target, e->stage, e->red, b, 0, b->n, e->queue);
     else
@@ -458,10 +460,14 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
             pthread_mutex_unlock(&red->mu);
     } else if (enter) {
         rc = enter_scope(w, t);
+    } else if (s->kind == RILL__SPLITTABLE && t->phase == 0) {
+        rc = rill__split_expand(w, t); /* makes units; runs no user work itself */
     } else {
         w->stack[w->depth++] = t->stage;
         atomic_fetch_add_explicit(&run->runs[t->stage], 1, memory_order_relaxed);
+        run->stats[t->stage * run->workers + w->id].calls++;
         switch (s->kind) {
+        case RILL__SPLITTABLE: rc = rill__split_process(w, t); break;
         case RILL__TASK: rc = run_task(w, t, s); break;
         case RILL__JOB: rc = run_job(w, t, s); break;
         case RILL__REDUCE: rc = rill__reduce_add(w, t, locked); break;

@@ -142,9 +142,9 @@ int rill__graph_resolve(rill_pipeline *p)
         s->nsucc = s->npred = 0;
         s->opens = -1;
         s->next = -1;
-        if (s->kind != RILL__TASK && s->kind != RILL__JOB)
+        if (s->kind != RILL__TASK && s->kind != RILL__JOB && s->kind != RILL__SPLITTABLE)
             return rill__refuse(p, i, "reducers and frames follow the inline order; the "
-                                      "stages of a graph are tasks and jobs");
+                                      "stages of a graph are tasks, jobs and splittable stages");
         for (j = 0; j < i; j++)
             if (strcmp(p->stages[j].name, s->name) == 0)
                 return rill__refuse(p, i, "has the name of another stage; a graph's "

@@ -23,6 +23,7 @@ const char *rill__kind_name(rill__kind kind)
     case RILL__COMBINE: return "combine";
     case RILL__FRAME: return "frame";
     case RILL__FRAME_END: return "frame end";
+    case RILL__SPLITTABLE: return "splittable";
     case RILL__RESULT: return "result";
     }
     return "stage";
@@ -49,6 +50,7 @@ void rill__stage_clear(rill__stage *s)
         free(s->ctx[i]);
     free(s->ctx);
     free(s->succ);
+    free(s->owned);
     memset(s, 0, sizeof(*s));
 }
 
@@ -66,6 +68,7 @@ void rill_pipeline_free(rill_pipeline *p)
     free(p->edges);
     free(p->stages);
     rill__writer_free(p->writer);
+    free(p->stats);
     rill_batch_free(p->work);
     free(p->build_message);
     free(p);
@@ -300,7 +303,7 @@ static int resolve_inline(rill_pipeline *p)
         s->succ = NULL;
         s->nsucc = 0;
         s->npred = i > 0;
-        if (s->kind == RILL__JOB || s->kind == RILL__TASK) {
+        if (s->kind == RILL__JOB || s->kind == RILL__TASK || s->kind == RILL__SPLITTABLE) {
             RILL__CHECK_ALLOC(s->succ = malloc(sizeof(int)));
             s->succ[0] = i + 1;
             s->nsucc = 1;

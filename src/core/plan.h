@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 
 #include "rill/graph.h"
+#include "rill/tracker.h"
 
 typedef enum rill__kind {
     RILL__TASK,
@@ -19,6 +20,7 @@ typedef enum rill__kind {
     RILL__COMBINE,
     RILL__FRAME,
     RILL__FRAME_END,
+    RILL__SPLITTABLE,
     RILL__RESULT
 } rill__kind;
 
@@ -33,6 +35,7 @@ typedef struct rill__stage {
     rill_reduce_options reduce;
     rill_frame_options frame;
     rill_combine_options combine;
+    rill_splittable_options split;
     /* Resolved by validation: */
     int recur;  /* reduce, combine: first stage of its scope; frame, frame
                    end: first stage after the frame */
@@ -48,6 +51,7 @@ typedef struct rill__stage {
      * many stages feed it, and its longest distance to the result stage. */
     int *succ;         /* owned */
     int nsucc, npred, rank;
+    void *owned;       /* owned: state of a built-in stage, freed with it */
 } rill__stage;
 
 typedef struct rill__edge {
@@ -75,6 +79,11 @@ struct rill_pipeline {
     rill_output_fn output;
     void *output_payload;
     struct rill__writer *writer; /* owned: rill_output_dir's */
+    rill_progress_fn progress;
+    void *progress_payload;
+    unsigned progress_ms;
+    struct rill__stats *stats;   /* owned: the last run's, per stage */
+    int nstats;
 };
 
 const char *rill__kind_name(rill__kind kind);

@@ -18,9 +18,46 @@ static int default_workers(void)
     return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
 }
 
+/* Keeps the run's per-stage figures in the pipeline for rill_stage_stats. */
+static void keep_stats(rill__run *run)
+{
+    rill_pipeline *p = run->p;
+    int s, i;
+    if (run->stats == NULL)
+        return;
+    free(p->stats);
+    p->nstats = 0;
+    if ((p->stats = calloc((size_t)run->nstages, sizeof(*p->stats))) == NULL)
+        return;
+    p->nstats = run->nstages;
+    for (s = 0; s < run->nstages; s++)
+        for (i = 0; i < run->workers; i++) {
+            const rill__stats *x = &run->stats[s * run->workers + i];
+            p->stats[s].calls += x->calls;
+            p->stats[s].records_out += x->records_out;
+            p->stats[s].splits += x->splits;
+            p->stats[s].workers += x->calls > 0;
+        }
+}
+
+int rill_pipeline_stats(const rill_pipeline *p, const char *stage, rill_stage_stats *out)
+{
+    int i;
+    if (p == NULL || stage == NULL || out == NULL)
+        return rill__error(RILL_EINVAL, "rill_pipeline_stats: NULL argument");
+    if ((i = rill__stage_find(p, stage)) < 0 || i >= p->nstats)
+        return rill__error(RILL_ENOTFOUND, "no stage named '%s' ran", stage);
+    out->calls = p->stats[i].calls;
+    out->records_out = p->stats[i].records_out;
+    out->splits = p->stats[i].splits;
+    out->workers = (int)p->stats[i].workers;
+    return 0;
+}
+
 static void run_free(rill__run *run)
 {
     int s, i;
+    keep_stats(run);
     while (run->out_head) { /* outputs the caller did not take */
         rill__task *t = run->out_head;
         run->out_head = t->next;
@@ -60,6 +97,8 @@ static void run_free(rill__run *run)
     free(run->roots);
     free((void *)run->live);
     free((void *)run->preds_open);
+    free(run->stats);
+    pthread_mutex_destroy(&run->amu);
     free(run->closed);
     free(run->held);
     free(run->smu);
@@ -96,7 +135,8 @@ static int stage_setup(rill__run *run)
         run->limit[i] = s->serial ? 1 : s->concurrency;
         if (i < run->nstages - 1 && s->npred == 0)
             run->roots[run->nroots++] = i;
-        if (s->kind != RILL__TASK && s->kind != RILL__JOB && s->kind != RILL__RESULT)
+        if (s->kind != RILL__TASK && s->kind != RILL__JOB && s->kind != RILL__RESULT &&
+            s->kind != RILL__SPLITTABLE)
             run->closing = 0;
     }
     if (run->nroots > 64)
@@ -132,6 +172,7 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     pthread_mutex_init(&run->err_mu, NULL);
     pthread_cond_init(&run->cv, NULL);
     pthread_cond_init(&run->out_cv, NULL);
+    pthread_mutex_init(&run->amu, NULL);
     run->p = p;
     run->stages = p->stages;
     run->nstages = p->n + 1;
@@ -144,7 +185,8 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     run->tail = calloc(n, sizeof(*run->tail));
     run->busy = calloc(n, sizeof(*run->busy));
     run->taken = calloc(n, sizeof(*run->taken));
-    if (!run->w || !run->head || !run->tail || !run->busy || !run->taken)
+    run->stats = calloc(n * (size_t)run->workers, sizeof(*run->stats));
+    if (!run->w || !run->head || !run->tail || !run->busy || !run->taken || !run->stats)
         return rill__error(RILL_ENOMEM, "out of memory starting a run");
     if ((rc = stage_setup(run)) < 0)
         return rc == RILL_ENOMEM ? rill__error(rc, "out of memory starting a run") : rc;

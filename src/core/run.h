@@ -32,6 +32,7 @@ typedef struct rill__task {
     struct rill__task *next; /* queue link */
     int stage;
     int from;                /* the stage that emitted the records; -1: source */
+    int phase;               /* splittable stages: 0 elements, 1 units */
     rill__reduction *red;    /* counted in red->pending while the task lives */
     rill_batch *batch;       /* one reference held */
     size_t begin, end;
@@ -124,6 +125,18 @@ struct rill__run {
     char err_msg[RILL__ERROR_MAX];
 
     rill_batch *results;       /* owned until handed to the caller */
+
+    /* Splittable work (split/splittable.c): the units being processed, for
+     * idle workers to split and for progress. Under amu. */
+    pthread_mutex_t amu;
+    struct rill__active *active;
+    atomic_int nactive;
+    double done_work, queued_work; /* positions of units finished / waiting */
+    uint64_t units_done;
+    atomic_llong next_progress_ns;
+    /* Per stage and worker: calls, records out, dynamic splits (written by
+     * their worker only; read after the run). */
+    struct rill__stats *stats;
     int stream;                /* outputs go to out_head for rill_stream_next */
     rill__task *out_head, *out_tail; /* under mu */
     size_t nout;
@@ -140,6 +153,7 @@ void rill__push(rill__run *run, rill__task *t);
 int rill__slot_take(rill__run *run, int stage);
 void rill__slot_release(rill__run *run, int stage);
 void rill__wake_all(rill__run *run);
+void rill__wake_one(rill__run *run);
 
 /* exec.c */
 int rill__deliver(rill__worker *w, rill__task *t);
@@ -179,6 +193,18 @@ void rill__emitter_discard(rill_emitter *e);
  * kept. Returns RILL_ECANCELLED, what the caller passes up. */
 int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
                const rill_record *rec, int rc, int internal, const char *doing);
+
+/* split/splittable.c */
+int rill__split_expand(rill__worker *w, const rill__task *t);
+int rill__split_process(rill__worker *w, const rill__task *t);
+/* An idle worker splits the largest running element and processes the
+ * residual; 0 when there was nothing worth splitting. */
+int rill__split_steal(rill__worker *w);
+void rill__progress_tick(rill__worker *w);
+
+typedef struct rill__stats {
+    uint64_t calls, records_out, splits, workers;
+} rill__stats;
 
 /* reduction.c */
 int rill__reduction_open(rill__run *run, int owner, rill__reduction *parent,

@@ -28,6 +28,14 @@ void rill__wake_all(rill__run *run)
     pthread_mutex_unlock(&run->mu);
 }
 
+void rill__wake_one(rill__run *run)
+{
+    pthread_mutex_lock(&run->mu);
+    if (run->idle > 0)
+        pthread_cond_signal(&run->cv);
+    pthread_mutex_unlock(&run->mu);
+}
+
 void rill__push(rill__run *run, rill__task *t)
 {
     t->next = NULL;
@@ -170,6 +178,7 @@ void rill__worker_loop(rill__worker *w)
                 pthread_cond_signal(&run->cv);
             pthread_mutex_unlock(&run->mu);
             rill__process(w, t, 0);
+            rill__progress_tick(w);
             pthread_mutex_lock(&run->mu);
             continue;
         }
@@ -210,6 +219,15 @@ void rill__worker_loop(rill__worker *w)
                 pthread_cond_signal(&run->cv);
             }
             continue;
+        }
+        if (atomic_load(&run->nactive) > 0) { /* split a straggler, if one is worth it */
+            int stole;
+            pthread_mutex_unlock(&run->mu);
+            stole = rill__split_steal(w);
+            rill__progress_tick(w);
+            pthread_mutex_lock(&run->mu);
+            if (stole)
+                continue;
         }
         run->idle++;
         pthread_cond_wait(&run->cv, &run->mu);

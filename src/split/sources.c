@@ -1,0 +1,409 @@
+/* sources.c — splittable stages and rill's built-in splittable sources:
+ * lines of text files, fixed-size binary records, a counting sequence.
+ *
+ * The file sources claim one position per block of work (the start of the
+ * block's last line, the index of its last record), not one per line: a
+ * claim of q owns every position up to q, since no split point can fall at
+ * or before the last attempted position. When such a claim fails the
+ * range's end is at or before q and can no longer move (a split point would
+ * have to lie after q), so the lines that start before that end are still
+ * this call's to read. A line belongs to the range holding its first byte. */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "../core/plan.h"
+#include "../util/error.h"
+
+#define BLOCK (64 * 1024)
+
+int rill_splittable(rill_pipeline *p, const char *name, const rill_splittable_options *o)
+{
+    rill__stage *s;
+    int rc;
+    if (p == NULL)
+        return rill__error(RILL_EINVAL, "rill_splittable: pipeline is NULL");
+    if (o == NULL || o->initial == NULL || o->process == NULL)
+        return rill__error(RILL_EINVAL, "splittable '%s' needs initial and process functions",
+                           name ? name : "(unnamed)");
+    if ((rc = rill__add_stage(p, RILL__SPLITTABLE, name, &s)) < 0)
+        return rc;
+    s->split = *o;
+    s->payload = o->payload;
+    return 0;
+}
+
+int rill_on_progress(rill_pipeline *p, unsigned interval_ms, rill_progress_fn fn, void *payload)
+{
+    if (p == NULL || fn == NULL)
+        return rill__error(RILL_EINVAL, "rill_on_progress: pipeline or function is NULL");
+    p->progress = fn;
+    p->progress_payload = payload;
+    p->progress_ms = interval_ms ? interval_ms : 1000;
+    return 0;
+}
+
+/* ---- files ---- */
+
+/* The element's bytes as a NUL-terminated path in buf. */
+static int path_of(const rill_record *el, char *buf, size_t cap)
+{
+    if (el->len == 0 || el->len >= cap || memchr(el->data, 0, el->len))
+        return rill__error(RILL_EINVAL, "not a file name");
+    memcpy(buf, el->data, el->len);
+    buf[el->len] = '\0';
+    return 0;
+}
+
+/* Job: a path or glob in, the matching paths out (an error if none). */
+static int expand_glob(rill_emitter *out, const rill_record *in, void *payload)
+{
+    char pattern[4096];
+    glob_t g;
+    size_t i;
+    int rc;
+    (void)payload;
+    if ((rc = path_of(in, pattern, sizeof(pattern))) < 0)
+        return rc;
+    rc = glob(pattern, GLOB_ERR, NULL, &g);
+    if (rc == GLOB_NOMATCH) {
+        rill_error_set("no file matches '%s'", pattern);
+        return RILL_ENOTFOUND;
+    }
+    if (rc != 0) {
+        rill_error_set("cannot list '%s'", pattern);
+        return RILL_EIO;
+    }
+    for (i = 0; i < g.gl_pathc && rc == 0; i++)
+        rc = rill_emit_text(out, g.gl_pathv[i]);
+    globfree(&g);
+    return rc;
+}
+
+typedef struct mapped {
+    const char *text;
+    size_t size;
+    char path[4096];
+} mapped;
+
+static int map_file(const rill_record *el, mapped *m)
+{
+    struct stat st;
+    int fd, rc;
+    m->text = NULL;
+    m->size = 0;
+    if ((rc = path_of(el, m->path, sizeof(m->path))) < 0)
+        return rc;
+    if ((fd = open(m->path, O_RDONLY)) < 0 || fstat(fd, &st) < 0) {
+        rill_error_set("cannot open %s: %s", m->path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return RILL_EIO;
+    }
+    m->size = (size_t)st.st_size;
+    if (m->size) {
+        void *t = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (t == MAP_FAILED) {
+            close(fd);
+            rill_error_set("cannot map %s: %s", m->path, strerror(errno));
+            return RILL_EIO;
+        }
+        madvise(t, m->size, MADV_SEQUENTIAL);
+        m->text = t;
+    }
+    close(fd);
+    return 0;
+}
+
+static void unmap_file(mapped *m)
+{
+    if (m->text)
+        munmap((void *)m->text, m->size);
+}
+
+static int file_size(const rill_record *el, int64_t *size)
+{
+    char path[4096];
+    struct stat st;
+    int rc;
+    if ((rc = path_of(el, path, sizeof(path))) < 0)
+        return rc;
+    if (stat(path, &st) < 0) {
+        rill_error_set("cannot open %s: %s", path, strerror(errno));
+        return RILL_EIO;
+    }
+    *size = (int64_t)st.st_size;
+    return 0;
+}
+
+static int lines_initial(const rill_record *el, rill_restriction *r, void *payload)
+{
+    (void)payload;
+    r->kind = RILL_RANGE_OFFSET;
+    r->from = 0;
+    return file_size(el, &r->to);
+}
+
+/* The start of the line after the one holding position q. */
+static size_t next_line(const mapped *m, size_t q)
+{
+    const char *nl = memchr(m->text + q, '\n', m->size - q);
+    return nl ? (size_t)(nl - m->text) + 1 : m->size;
+}
+
+static int emit_lines(rill_emitter *out, const mapped *m, size_t from, size_t until)
+{
+    int rc = 0;
+    while (from < until && rc == 0) { /* each line starting before until */
+        size_t next = next_line(m, from), end = next;
+        if (end > from && m->text[end - 1] == '\n')
+            end--;
+        rc = rill_emit(out, m->text + from, end - from);
+        from = next;
+    }
+    return rc;
+}
+
+static int lines_process(rill_emitter *out, const rill_record *el, rill_tracker *t, void *payload)
+{
+    rill_restriction r;
+    mapped m;
+    size_t pos;
+    int rc;
+    (void)payload;
+    rill_tracker_current(t, &r);
+    if ((rc = map_file(el, &m)) < 0)
+        return rc;
+    pos = (size_t)r.from;
+    if (pos > 0 && pos <= m.size) /* the first line starting in the range */
+        pos = next_line(&m, pos - 1);
+    for (;;) {
+        size_t q, last;
+        if (pos >= m.size) { /* attempt the end, so the range is done */
+            rc = rill_tracker_try_claim(t, (int64_t)m.size);
+            rc = rc < 0 ? rc : 0;
+            break;
+        }
+        for (q = last = pos; q < m.size && q < pos + BLOCK;) {
+            last = q;
+            q = next_line(&m, q);
+        }
+        if ((rc = rill_tracker_try_claim(t, (int64_t)last)) < 0)
+            break;
+        if (rc == 1) {
+            if ((rc = emit_lines(out, &m, pos, q)) != 0)
+                break;
+            pos = q;
+            continue;
+        }
+        rill_tracker_current(t, &r); /* the end is fixed now */
+        rc = emit_lines(out, &m, pos, (size_t)r.to);
+        break;
+    }
+    unmap_file(&m);
+    return rc;
+}
+
+int rill_read_lines(rill_pipeline *p, const char *name, int64_t chunk_bytes)
+{
+    rill_splittable_options o = RILL_SPLITTABLE_OPTIONS_INIT;
+    char glob_name[300];
+    int rc;
+    if (p == NULL || name == NULL)
+        return rill__error(RILL_EINVAL, "rill_read_lines: pipeline or name is NULL");
+    snprintf(glob_name, sizeof(glob_name), "%.250s.files", name);
+    o.initial = lines_initial;
+    o.process = lines_process;
+    o.chunk = chunk_bytes > 0 ? chunk_bytes : (int64_t)64 << 20;
+    o.min_split = 256 * 1024;
+    if ((rc = rill_job(p, glob_name, expand_glob, NULL)) < 0 ||
+        (rc = rill_splittable(p, name, &o)) < 0)
+        return rc;
+    return p->nedges ? rill_edge(p, glob_name, name) : 0;
+}
+
+/* ---- fixed-size records ---- */
+
+static int records_initial(const rill_record *el, rill_restriction *r, void *payload)
+{
+    size_t rs = (size_t)(uintptr_t)payload;
+    char path[4096];
+    int rc;
+    r->kind = RILL_RANGE_OFFSET;
+    r->from = 0;
+    if ((rc = file_size(el, &r->to)) < 0)
+        return rc;
+    if ((uint64_t)r->to % rs) {
+        path_of(el, path, sizeof(path));
+        rill_error_set("%s holds %lld bytes, not a whole number of %zu-byte records", path,
+                       (long long)r->to, rs);
+        return RILL_ECORRUPT;
+    }
+    r->to /= (int64_t)rs;
+    return 0;
+}
+
+static int records_process(rill_emitter *out, const rill_record *el, rill_tracker *t,
+                           void *payload)
+{
+    size_t rs = (size_t)(uintptr_t)payload;
+    int64_t i, last, n;
+    rill_restriction r;
+    mapped m;
+    int rc;
+    rill_tracker_current(t, &r);
+    if ((rc = map_file(el, &m)) < 0)
+        return rc;
+    n = (int64_t)(m.size / rs);
+    for (i = r.from;; i = last + 1) {
+        last = i + 1023 < n ? i + 1023 : n - 1;
+        if (i >= n) {
+            rc = rill_tracker_try_claim(t, n) < 0 ? -1 : 0;
+            break;
+        }
+        if ((rc = rill_tracker_try_claim(t, last)) < 0)
+            break;
+        if (rc == 0) {
+            rill_tracker_current(t, &r); /* the end is fixed now */
+            last = r.to - 1;
+        }
+        for (; i <= last && rc >= 0; i++)
+            rc = rill_emit(out, m.text + (size_t)i * rs, rs);
+        if (rc < 0 || i >= r.to)
+            break;
+    }
+    unmap_file(&m);
+    return rc < 0 ? rc : 0;
+}
+
+int rill_read_records(rill_pipeline *p, const char *name, size_t record_size,
+                      int64_t chunk_records)
+{
+    rill_splittable_options o = RILL_SPLITTABLE_OPTIONS_INIT;
+    char glob_name[300];
+    int rc;
+    if (p == NULL || name == NULL || record_size == 0)
+        return rill__error(RILL_EINVAL, "rill_read_records: a name and a record size are needed");
+    snprintf(glob_name, sizeof(glob_name), "%.250s.files", name);
+    o.initial = records_initial;
+    o.process = records_process;
+    o.chunk = chunk_records > 0 ? chunk_records : (int64_t)(((size_t)64 << 20) / record_size + 1);
+    o.min_split = 4096;
+    o.payload = (void *)(uintptr_t)record_size;
+    if ((rc = rill_job(p, glob_name, expand_glob, NULL)) < 0 ||
+        (rc = rill_splittable(p, name, &o)) < 0)
+        return rc;
+    return p->nedges ? rill_edge(p, glob_name, name) : 0;
+}
+
+/* ---- a counting sequence ---- */
+
+typedef struct sequence {
+    int64_t from, to;
+    double per_second;
+    _Atomic long long start_ns; /* when the first value was due; 0: not yet */
+} sequence;
+
+static long long mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long long started(sequence *q)
+{
+    long long zero = 0, now = mono_ns();
+    if (atomic_compare_exchange_strong(&q->start_ns, &zero, now))
+        return now;
+    return zero;
+}
+
+/* How far an endless sequence should have got by now. */
+static int64_t sequence_due(void *payload)
+{
+    sequence *q = payload;
+    double n;
+    if (q->per_second <= 0)
+        return q->from + ((int64_t)1 << 40);
+    n = (double)(mono_ns() - started(q)) * 1e-9 * q->per_second;
+    return n > 9e18 ? INT64_MAX - 1 : q->from + (int64_t)n + 1;
+}
+
+static int sequence_initial(const rill_record *el, rill_restriction *r, void *payload)
+{
+    sequence *q = payload;
+    (void)el;
+    r->kind = RILL_RANGE_OFFSET;
+    r->from = q->from;
+    r->to = q->to;
+    return 0;
+}
+
+/* Emits values as they fall due; an endless one returns to be resumed after
+ * a while (or when it is ahead of its rate), leaving a checkpoint. */
+static int sequence_process(rill_emitter *out, const rill_record *el, rill_tracker *t,
+                            void *payload)
+{
+    sequence *q = payload;
+    long long t0 = mono_ns(), start = started(q);
+    rill_restriction r;
+    int64_t v, n = 0;
+    int rc;
+    (void)el;
+    rill_tracker_current(t, &r);
+    for (v = r.from;; v++) {
+        if (q->per_second > 0 &&
+            (double)(mono_ns() - start) * 1e-9 * q->per_second < (double)(v - q->from))
+            return RILL_PROCESS_RESUME; /* ahead of the rate */
+        if ((rc = rill_tracker_try_claim(t, v)) <= 0)
+            return rc < 0 ? rc : RILL_PROCESS_DONE;
+        if ((rc = rill_emit_int64(out, v)) != 0)
+            return rc;
+        if (q->to == RILL_OFFSET_INFINITY && (++n >= 65536 || mono_ns() - t0 > 50000000LL))
+            return RILL_PROCESS_RESUME;
+    }
+}
+
+int rill_sequence(rill_pipeline *p, const char *name, int64_t from, int64_t to,
+                  double per_second)
+{
+    rill_splittable_options o = RILL_SPLITTABLE_OPTIONS_INIT;
+    sequence *q;
+    rill_batch *one;
+    int rc;
+    if (p == NULL || name == NULL || from > to || !(per_second >= 0))
+        return rill__error(RILL_EINVAL, "rill_sequence: a name, from <= to and a rate >= 0 "
+                                        "are needed");
+    if ((q = calloc(1, sizeof(*q))) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    q->from = from;
+    q->to = to;
+    q->per_second = per_second;
+    if ((rc = rill_batch_new(&one)) < 0 || (rc = rill_batch_add(one, "", 0)) < 0 ||
+        (rc = rill_work(p, one)) < 0) {
+        free(q);
+        return rc;
+    }
+    o.initial = sequence_initial;
+    o.process = sequence_process;
+    o.estimate = to == RILL_OFFSET_INFINITY ? sequence_due : NULL;
+    o.chunk = to == RILL_OFFSET_INFINITY ? 0 : 1 << 20;
+    o.min_split = 4096;
+    o.resume_ms = per_second > 0 ? 10 : 0;
+    o.payload = q;
+    if ((rc = rill_splittable(p, name, &o)) < 0) {
+        free(q);
+        return rc;
+    }
+    p->stages[p->n - 1].owned = q; /* freed with the pipeline */
+    return 0;
+}

@@ -1,0 +1,347 @@
+/* splittable.c — splittable stages: expanding elements into units of work
+ * (an element and a restriction), processing a unit with a tracker, and
+ * rebalancing: an idle worker splits the largest remainder of a running unit
+ * and processes the residual itself.
+ *
+ * A unit is a record like any other (so it can be queued, and later saved):
+ * its key is the element's, its data a header (kind, not-before time, the
+ * restriction) and then the element's data. The units being processed are
+ * listed in run->active under amu, with their trackers; a stealer holds amu
+ * while it measures and splits, and the owner takes amu only to list and
+ * unlist its unit, never while it holds its tracker's lock. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/run.h"
+
+struct rill__active {
+    struct rill__active *next, *prev;
+    rill_tracker *tracker;
+    int stage, from;
+    rill__reduction *red;
+    const rill_record *element; /* borrowed from the unit's task */
+};
+
+enum { UNIT_OFFSET = 1, UNIT_KEYS = 2 };
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static double size_of(const rill_restriction *r)
+{
+    if (r->kind != RILL_RANGE_OFFSET || r->to == RILL_OFFSET_INFINITY)
+        return 0;
+    return (double)r->to - (double)r->from;
+}
+
+static int unit_add(rill_batch *b, const rill_record *el, const rill_restriction *r,
+                    uint64_t not_before)
+{
+    size_t head = 1 + 8 + (r->kind == RILL_RANGE_OFFSET ? 16 : 8 + r->start_len + r->end_len);
+    char *kp, *dp;
+    uint32_t n;
+    int rc;
+    if (el->len > RILL_RECORD_MAX - head)
+        return rill__error(RILL_ERANGE, "element too large for a unit of work");
+    rc = rill__batch_reserve(b, el->key ? (uint32_t)el->key_len : RILL__NOKEY, head + el->len,
+                             &kp, &dp);
+    if (rc < 0)
+        return rc;
+    if (el->key_len)
+        memcpy(kp, el->key, el->key_len);
+    *dp++ = r->kind == RILL_RANGE_OFFSET ? UNIT_OFFSET : UNIT_KEYS;
+    memcpy(dp, &not_before, 8);
+    dp += 8;
+    if (r->kind == RILL_RANGE_OFFSET) {
+        memcpy(dp, &r->from, 8);
+        memcpy(dp + 8, &r->to, 8);
+        dp += 16;
+    } else {
+        n = (uint32_t)r->start_len;
+        memcpy(dp, &n, 4);
+        memcpy(dp + 4, r->start, r->start_len);
+        dp += 4 + r->start_len;
+        n = (uint32_t)r->end_len;
+        memcpy(dp, &n, 4);
+        memcpy(dp + 4, r->end, r->end_len);
+        dp += 4 + r->end_len;
+    }
+    if (el->len)
+        memcpy(dp, el->data, el->len);
+    return 0;
+}
+
+/* Decodes a unit this engine wrote. */
+static void unit_read(const rill_record *u, rill_restriction *r, rill_record *el,
+                      uint64_t *not_before)
+{
+    const char *p = u->data;
+    uint32_t n;
+    memset(r, 0, sizeof(*r));
+    r->kind = p[0] == UNIT_OFFSET ? RILL_RANGE_OFFSET : RILL_RANGE_BYTEKEY;
+    memcpy(not_before, p + 1, 8);
+    p += 9;
+    if (r->kind == RILL_RANGE_OFFSET) {
+        memcpy(&r->from, p, 8);
+        memcpy(&r->to, p + 8, 8);
+        p += 16;
+    } else {
+        memcpy(&n, p, 4);
+        r->start = p + 4;
+        r->start_len = n;
+        p += 4 + n;
+        memcpy(&n, p, 4);
+        r->end = p + 4;
+        r->end_len = n;
+        p += 4 + n;
+    }
+    el->key = u->key;
+    el->key_len = u->key_len;
+    el->data = p;
+    el->len = u->len - (size_t)(p - (const char *)u->data);
+}
+
+/* Hands the units of batch b to the stage as tasks of one unit each. */
+static int hand_units(rill__worker *w, int stage, int from, rill__reduction *red, rill_batch *b,
+                      int queue)
+{
+    size_t i;
+    int rc = 0;
+    for (i = 0; i < b->n && rc == 0; i++) {
+        rill__task *t;
+        if ((rc = rill__task_new(w, stage, red, b, i, i + 1, &t)) < 0)
+            return rill__fail(w, stage, 0, 0, NULL, RILL_ENOMEM, 1, "queueing work");
+        t->from = from;
+        t->phase = 1;
+        if (queue)
+            rill__push(w->run, t);
+        else
+            rc = rill__deliver(w, t);
+    }
+    return rc;
+}
+
+int rill__split_expand(rill__worker *w, const rill__task *t)
+{
+    rill__run *run = w->run;
+    const rill__stage *s = &run->stages[t->stage];
+    size_t base = atomic_fetch_add(&run->taken[t->stage], t->end - t->begin), i;
+    rill_batch *ub = rill__worker_batch(w);
+    double work = 0;
+    int rc = 0;
+    if (ub == NULL)
+        return rill__fail(w, t->stage, base, 0, NULL, RILL_ENOMEM, 1, "expanding");
+    for (i = t->begin; i < t->end && rc == 0; i++) {
+        rill_record el;
+        rill_restriction r;
+        rill__batch_view(t->batch, i, &el);
+        memset(&r, 0, sizeof(r));
+        rill_error_clear();
+        if ((rc = s->split.initial(&el, &r, s->payload)) != 0) {
+            rc = rill__fail(w, t->stage, base + i - t->begin, 1, &el, rc, 0,
+                            "finding the restriction of");
+            break;
+        }
+        if (r.kind == RILL_RANGE_OFFSET && r.from > r.to) {
+            rill__error(RILL_EINVAL, "its restriction [%lld, %lld) ends before it starts",
+                        (long long)r.from, (long long)r.to);
+            rc = rill__fail(w, t->stage, base + i - t->begin, 1, &el, RILL_EINVAL, 1,
+                            "on");
+            break;
+        }
+        if (r.kind == RILL_RANGE_OFFSET && r.from == r.to)
+            continue; /* nothing to do */
+        if (r.kind == RILL_RANGE_OFFSET && s->split.chunk > 0 && r.to != RILL_OFFSET_INFINITY) {
+            int64_t a = r.from;
+            while (rc == 0 && a < r.to) {
+                rill_restriction c = r;
+                c.from = a;
+                c.to = r.to - a > s->split.chunk ? a + s->split.chunk : r.to;
+                rc = unit_add(ub, &el, &c, 0);
+                a = c.to;
+            }
+        } else {
+            rc = unit_add(ub, &el, &r, 0);
+        }
+        work += size_of(&r);
+        if (rc < 0)
+            rc = rill__fail(w, t->stage, base + i - t->begin, 1, &el, rc, 1, "expanding");
+    }
+    pthread_mutex_lock(&run->amu);
+    run->queued_work += work;
+    pthread_mutex_unlock(&run->amu);
+    if (rc == 0)
+        rc = hand_units(w, t->stage, t->from, t->red, ub, 0);
+    rill__worker_unref(w, ub);
+    return rc;
+}
+
+static void sleep_until(rill__run *run, uint64_t when)
+{
+    uint64_t now;
+    while ((now = now_ns()) < when && !atomic_load(&run->stop)) {
+        uint64_t d = when - now > 50000000u ? 50000000u : when - now;
+        struct timespec ts = {0, (long)d};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int rill__split_process(rill__worker *w, const rill__task *t)
+{
+    rill__run *run = w->run;
+    const rill__stage *s = &run->stages[t->stage];
+    size_t base = atomic_fetch_add(&run->taken[t->stage], 1);
+    struct rill__active me;
+    rill_restriction r, primary, residual;
+    rill_record unit, el;
+    rill_tracker *tracker;
+    rill_emitter e;
+    uint64_t not_before;
+    double done, left;
+    int rc, rc2;
+    rill__batch_view(t->batch, t->begin, &unit);
+    unit_read(&unit, &r, &el, &not_before);
+    if (not_before)
+        sleep_until(run, not_before);
+    if ((rc = rill_tracker_new(&tracker, &r, s->split.estimate, s->payload)) < 0)
+        return rill__fail(w, t->stage, base, 1, &el, rc, 1, "tracking");
+    memset(&me, 0, sizeof(me));
+    me.tracker = tracker;
+    me.stage = t->stage;
+    me.from = t->from;
+    me.red = t->red;
+    me.element = &el;
+    pthread_mutex_lock(&run->amu);
+    me.next = run->active;
+    if (run->active)
+        run->active->prev = &me;
+    run->active = &me;
+    run->queued_work -= size_of(&r);
+    atomic_fetch_add(&run->nactive, 1);
+    pthread_mutex_unlock(&run->amu);
+    if (atomic_load_explicit(&run->idle, memory_order_relaxed) > 0)
+        rill__wake_one(run); /* an idle worker may split this */
+
+    rill__emitter_init(&e, w, t->stage, -1, t->red);
+    e.queue = run->limit[t->stage] > 0;
+    rill_error_clear();
+    rc = s->split.process(&e, &el, tracker, s->payload);
+
+    pthread_mutex_lock(&run->amu); /* no one may split it from here on */
+    if (me.prev)
+        me.prev->next = me.next;
+    else
+        run->active = me.next;
+    if (me.next)
+        me.next->prev = me.prev;
+    atomic_fetch_sub(&run->nactive, 1);
+    pthread_mutex_unlock(&run->amu);
+
+    if (rc != RILL_PROCESS_DONE && rc != RILL_PROCESS_RESUME) {
+        rill__emitter_discard(&e);
+        rill_tracker_free(tracker);
+        return rill__fail(w, t->stage, base, 1, &el, rc, 0, "processing");
+    }
+    if (rc == RILL_PROCESS_RESUME &&
+        (rc2 = rill_tracker_try_split(tracker, 0, &primary, &residual)) == 1) {
+        rill_batch *ub = rill__worker_batch(w);
+        uint64_t when = now_ns() + (uint64_t)s->split.resume_ms * 1000000u;
+        pthread_mutex_lock(&run->amu);
+        run->queued_work += size_of(&residual);
+        pthread_mutex_unlock(&run->amu);
+        if (ub == NULL || unit_add(ub, &el, &residual, when) < 0 ||
+            hand_units(w, t->stage, t->from, t->red, ub, 1) < 0) {
+            if (ub)
+                rill__worker_unref(w, ub);
+            rill__emitter_discard(&e);
+            rill_tracker_free(tracker);
+            return rill__fail(w, t->stage, base, 1, &el, RILL_ENOMEM, 1, "resuming");
+        }
+        rill__worker_unref(w, ub);
+    }
+    if ((rc = rill_tracker_check_done(tracker)) < 0) {
+        rill__emitter_discard(&e);
+        rill_tracker_free(tracker);
+        return rill__fail(w, t->stage, base, 1, &el, rc, 1, "finishing");
+    }
+    rill_tracker_progress(tracker, &done, &left);
+    pthread_mutex_lock(&run->amu);
+    run->done_work += done;
+    run->units_done++;
+    pthread_mutex_unlock(&run->amu);
+    rill_tracker_free(tracker);
+    return rill__emitter_flush(&e);
+}
+
+int rill__split_steal(rill__worker *w)
+{
+    rill__run *run = w->run;
+    struct rill__active *a, *best = NULL;
+    rill_restriction primary, residual;
+    double most = 0;
+    rill__task *t = NULL;
+    rill_batch *ub;
+    if (atomic_load(&run->nactive) == 0 || atomic_load(&run->stop))
+        return 0;
+    pthread_mutex_lock(&run->amu);
+    for (a = run->active; a; a = a->next) {
+        const rill__stage *s = &run->stages[a->stage];
+        double done, left, min = s->split.min_split > 0 ? (double)s->split.min_split : 1;
+        if (rill_tracker_progress(a->tracker, &done, &left) == 0 && left > min && left > most) {
+            most = left;
+            best = a;
+        }
+    }
+    if (best == NULL || rill_tracker_try_split(best->tracker, 0.5, &primary, &residual) != 1) {
+        pthread_mutex_unlock(&run->amu);
+        return 0;
+    }
+    run->queued_work += size_of(&residual);
+    if ((ub = rill__worker_batch(w)) == NULL || unit_add(ub, best->element, &residual, 0) < 0 ||
+        rill__task_new(w, best->stage, best->red, ub, 0, 1, &t) < 0) {
+        pthread_mutex_unlock(&run->amu);
+        if (ub)
+            rill__worker_unref(w, ub);
+        rill__fail(w, best->stage, 0, 0, NULL, RILL_ENOMEM, 1, "splitting work");
+        return 0;
+    }
+    t->from = best->from;
+    t->phase = 1;
+    run->stats[best->stage * run->workers + w->id].splits++;
+    pthread_mutex_unlock(&run->amu);
+    rill__worker_unref(w, ub);
+    rill__deliver(w, t);
+    return 1;
+}
+
+void rill__progress_tick(rill__worker *w)
+{
+    rill__run *run = w->run;
+    long long next = atomic_load(&run->next_progress_ns), now;
+    struct rill__active *a;
+    rill_progress pr;
+    if (run->p->progress == NULL || (now = (long long)now_ns()) < next ||
+        !atomic_compare_exchange_strong(&run->next_progress_ns, &next,
+                                        now + (long long)run->p->progress_ms * 1000000))
+        return;
+    pthread_mutex_lock(&run->amu);
+    pr.completed = run->done_work;
+    pr.remaining = run->queued_work;
+    pr.elements_done = run->units_done;
+    for (a = run->active; a; a = a->next) {
+        double done, left;
+        if (rill_tracker_progress(a->tracker, &done, &left) == 0) {
+            pr.completed += done;
+            pr.remaining += left;
+        }
+    }
+    pthread_mutex_unlock(&run->amu);
+    if (pr.remaining < 0)
+        pr.remaining = 0;
+    run->p->progress(&pr, run->p->progress_payload);
+}
