@@ -21,6 +21,7 @@ struct rill__active {
     int stage, from;
     rill__reduction *red;
     const rill_record *element; /* borrowed from the unit's task */
+    uint64_t index;             /* which element of the stage it is */
 };
 
 enum { UNIT_OFFSET = 1, UNIT_KEYS = 2 };
@@ -39,10 +40,10 @@ static double size_of(const rill_restriction *r)
     return (double)r->to - (double)r->from;
 }
 
-static int unit_add(rill_batch *b, const rill_record *el, const rill_restriction *r,
-                    uint64_t not_before)
+static int unit_add(rill_batch *b, const rill_record *el, uint64_t index,
+                    const rill_restriction *r, uint64_t not_before)
 {
-    size_t head = 1 + 8 + (r->kind == RILL_RANGE_OFFSET ? 16 : 8 + r->start_len + r->end_len);
+    size_t head = 1 + 16 + (r->kind == RILL_RANGE_OFFSET ? 16 : 8 + r->start_len + r->end_len);
     char *kp, *dp;
     uint32_t n;
     int rc;
@@ -56,7 +57,8 @@ static int unit_add(rill_batch *b, const rill_record *el, const rill_restriction
         memcpy(kp, el->key, el->key_len);
     *dp++ = r->kind == RILL_RANGE_OFFSET ? UNIT_OFFSET : UNIT_KEYS;
     memcpy(dp, &not_before, 8);
-    dp += 8;
+    memcpy(dp + 8, &index, 8);
+    dp += 16;
     if (r->kind == RILL_RANGE_OFFSET) {
         memcpy(dp, &r->from, 8);
         memcpy(dp + 8, &r->to, 8);
@@ -78,14 +80,15 @@ static int unit_add(rill_batch *b, const rill_record *el, const rill_restriction
 
 /* Decodes a unit this engine wrote. */
 static void unit_read(const rill_record *u, rill_restriction *r, rill_record *el,
-                      uint64_t *not_before)
+                      uint64_t *index, uint64_t *not_before)
 {
     const char *p = u->data;
     uint32_t n;
     memset(r, 0, sizeof(*r));
     r->kind = p[0] == UNIT_OFFSET ? RILL_RANGE_OFFSET : RILL_RANGE_BYTEKEY;
     memcpy(not_before, p + 1, 8);
-    p += 9;
+    memcpy(index, p + 9, 8);
+    p += 17;
     if (r->kind == RILL_RANGE_OFFSET) {
         memcpy(&r->from, p, 8);
         memcpy(&r->to, p + 8, 8);
@@ -162,11 +165,11 @@ int rill__split_expand(rill__worker *w, const rill__task *t)
                 rill_restriction c = r;
                 c.from = a;
                 c.to = r.to - a > s->split.chunk ? a + s->split.chunk : r.to;
-                rc = unit_add(ub, &el, &c, 0);
+                rc = unit_add(ub, &el, base + i - t->begin, &c, 0);
                 a = c.to;
             }
         } else {
-            rc = unit_add(ub, &el, &r, 0);
+            rc = unit_add(ub, &el, base + i - t->begin, &r, 0);
         }
         work += size_of(&r);
         if (rc < 0)
@@ -195,8 +198,8 @@ int rill__split_process(rill__worker *w, const rill__task *t)
 {
     rill__run *run = w->run;
     const rill__stage *s = &run->stages[t->stage];
-    size_t base = atomic_fetch_add(&run->taken[t->stage], 1);
     struct rill__active me;
+    uint64_t base;
     rill_restriction r, primary, residual;
     rill_record unit, el;
     rill_tracker *tracker;
@@ -205,7 +208,7 @@ int rill__split_process(rill__worker *w, const rill__task *t)
     double done, left;
     int rc, rc2;
     rill__batch_view(t->batch, t->begin, &unit);
-    unit_read(&unit, &r, &el, &not_before);
+    unit_read(&unit, &r, &el, &base, &not_before);
     if (not_before)
         sleep_until(run, not_before);
     if ((rc = rill_tracker_new(&tracker, &r, s->split.estimate, s->payload)) < 0)
@@ -216,6 +219,7 @@ int rill__split_process(rill__worker *w, const rill__task *t)
     me.from = t->from;
     me.red = t->red;
     me.element = &el;
+    me.index = base;
     pthread_mutex_lock(&run->amu);
     me.next = run->active;
     if (run->active)
@@ -254,7 +258,7 @@ int rill__split_process(rill__worker *w, const rill__task *t)
         pthread_mutex_lock(&run->amu);
         run->queued_work += size_of(&residual);
         pthread_mutex_unlock(&run->amu);
-        if (ub == NULL || unit_add(ub, &el, &residual, when) < 0 ||
+        if (ub == NULL || unit_add(ub, &el, base, &residual, when) < 0 ||
             hand_units(w, t->stage, t->from, t->red, ub, 1) < 0) {
             if (ub)
                 rill__worker_unref(w, ub);
@@ -302,7 +306,8 @@ int rill__split_steal(rill__worker *w)
         return 0;
     }
     run->queued_work += size_of(&residual);
-    if ((ub = rill__worker_batch(w)) == NULL || unit_add(ub, best->element, &residual, 0) < 0 ||
+    if ((ub = rill__worker_batch(w)) == NULL ||
+        unit_add(ub, best->element, best->index, &residual, 0) < 0 ||
         rill__task_new(w, best->stage, best->red, ub, 0, 1, &t) < 0) {
         pthread_mutex_unlock(&run->amu);
         if (ub)

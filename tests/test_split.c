@@ -1,0 +1,368 @@
+/* test_split.c — splittable work end to end: the line source reads every
+ * line exactly once whatever the chunk boundaries (every byte offset), over
+ * several files and globs; idle workers split a large file and share it;
+ * check_done is enforced; fixed-size records; the counting sequence, bounded
+ * and endless (resumed from checkpoints); progress reports. */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static char dir[256];
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/rill-test-split-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void write_file(const char *name, const char *text, size_t len, char *path, size_t cap)
+{
+    FILE *f;
+    snprintf(path, cap, "%s/%s", dir, name);
+    assert_non_null(f = fopen(path, "wb"));
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    fclose(f);
+}
+
+/* Lines are "<n>" numbers; a line-number checksum and count. */
+typedef struct seen {
+    atomic_long count, sum, empty;
+} seen;
+
+static int note_line(rill_emitter *out, const rill_record *in, void *payload)
+{
+    seen *s = payload;
+    char buf[32];
+    (void)out;
+    if (in->len == 0) {
+        atomic_fetch_add(&s->empty, 1);
+        return 0;
+    }
+    assert_true(in->len < sizeof(buf));
+    memcpy(buf, in->data, in->len);
+    buf[in->len] = '\0';
+    assert_null(memchr(in->data, '\n', in->len));
+    atomic_fetch_add(&s->count, 1);
+    atomic_fetch_add(&s->sum, atol(buf));
+    return 0;
+}
+
+static int read_all(const char *pattern, int64_t chunk, int workers, seen *s)
+{
+    rill_stage_options so = RILL_STAGE_OPTIONS_INIT;
+    rill_run_options o = with_workers(workers);
+    rill_pipeline *p;
+    rill_batch *work;
+    int rc;
+    memset(s, 0, sizeof(*s));
+    so.payload = s;
+    assert_int_equal(rill_batch_new(&work), 0);
+    assert_int_equal(rill_batch_add_text(work, pattern), 0);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, work), 0);
+    assert_int_equal(rill_read_lines(p, "lines", chunk), 0);
+    assert_int_equal(rill_job(p, "note", note_line, &so), 0);
+    rc = rill_run(p, &o, NULL);
+    rill_pipeline_free(p);
+    return rc;
+}
+
+static void every_line_is_read_once_whatever_the_chunk_boundaries(void **state)
+{
+    char text[512], path[512];
+    size_t len = 0;
+    int64_t chunk;
+    int i;
+    seen s;
+    (void)state;
+    for (i = 1; i <= 40; i++) /* lines of 1 to 3 digits, two empty ones */
+        len += (size_t)snprintf(text + len, sizeof(text) - len, i % 17 ? "%d\n" : "%d\n\n", i * 7);
+    len += (size_t)snprintf(text + len, sizeof(text) - len, "999"); /* no final newline */
+    write_file("small.txt", text, len, path, sizeof(path));
+    for (chunk = 1; chunk <= (int64_t)len + 1; chunk++) { /* chunk 1: a boundary at every byte */
+        assert_int_equal(read_all(path, chunk, chunk % 3 + 1, &s), 0);
+        assert_int_equal(atomic_load(&s.count), 41);
+        assert_int_equal(atomic_load(&s.sum), 7 * 40 * 41 / 2 + 999);
+        assert_int_equal(atomic_load(&s.empty), 2);
+    }
+}
+
+static void a_glob_reads_every_matching_file_and_an_empty_one_is_fine(void **state)
+{
+    char path[512], pattern[512];
+    seen s;
+    (void)state;
+    write_file("part-1.log", "1\n2\n", 4, path, sizeof(path));
+    write_file("part-2.log", "3\n4", 3, path, sizeof(path));
+    write_file("part-3.log", "", 0, path, sizeof(path));
+    snprintf(pattern, sizeof(pattern), "%s/part-*.log", dir);
+    assert_int_equal(read_all(pattern, 0, 2, &s), 0);
+    assert_int_equal(atomic_load(&s.count), 4);
+    assert_int_equal(atomic_load(&s.sum), 10);
+    snprintf(pattern, sizeof(pattern), "%s/nothing-*.log", dir);
+    assert_int_equal(read_all(pattern, 0, 2, &s), RILL_EUSER);
+    assert_non_null(strstr(rill_error_last(), "no file matches"));
+}
+
+static void idle_workers_split_one_large_file_and_each_line_comes_once(void **state)
+{
+    char path[512];
+    int workers;
+    FILE *f;
+    long i, n = 600000;
+    (void)state;
+    snprintf(path, sizeof(path), "%s/large.txt", dir);
+    assert_non_null(f = fopen(path, "wb"));
+    for (i = 1; i <= n; i++)
+        fprintf(f, "%ld\n", i);
+    fclose(f);
+    for (workers = 2; workers <= 4; workers += 2) {
+        rill_stage_options so = RILL_STAGE_OPTIONS_INIT;
+        rill_run_options o = with_workers(workers);
+        rill_stage_stats st;
+        rill_pipeline *p;
+        rill_batch *work;
+        seen s;
+        memset(&s, 0, sizeof(s));
+        so.payload = &s;
+        assert_int_equal(rill_batch_new(&work), 0);
+        assert_int_equal(rill_batch_add_text(work, path), 0);
+        assert_int_equal(rill_pipeline_new(&p), 0);
+        assert_int_equal(rill_work(p, work), 0);
+        assert_int_equal(rill_read_lines(p, "lines", 0), 0); /* one chunk: no split ahead */
+        assert_int_equal(rill_job(p, "note", note_line, &so), 0);
+        assert_int_equal(rill_run(p, &o, NULL), 0);
+        assert_int_equal(atomic_load(&s.count), n);
+        assert_int_equal(atomic_load(&s.sum), n * (n + 1) / 2);
+        assert_int_equal(rill_pipeline_stats(p, "lines", &st), 0);
+        assert_int_equal(st.records_out, (uint64_t)n);
+        assert_true(st.splits >= 1);
+        assert_true(st.workers >= 2);
+        rill_pipeline_free(p);
+    }
+}
+
+/* ---- contract enforcement ---- */
+
+static int ten(const rill_record *el, rill_restriction *r, void *payload)
+{
+    (void)el, (void)payload;
+    r->kind = RILL_RANGE_OFFSET;
+    r->from = 0;
+    r->to = 10;
+    return 0;
+}
+
+static int half_done(rill_emitter *out, const rill_record *el, rill_tracker *t, void *payload)
+{
+    int64_t i;
+    (void)el, (void)payload;
+    for (i = 0; i < 5; i++)
+        if (rill_tracker_try_claim(t, i) == 1 && rill_emit_int64(out, i) != 0)
+            return -1;
+    return RILL_PROCESS_DONE;
+}
+
+static void unclaimed_work_after_done_is_an_error_naming_the_stage(void **state)
+{
+    rill_splittable_options o = RILL_SPLITTABLE_OPTIONS_INIT;
+    rill_pipeline *p;
+    rill_batch *work;
+    (void)state;
+    o.initial = ten;
+    o.process = half_done;
+    assert_int_equal(rill_batch_new(&work), 0);
+    assert_int_equal(rill_batch_add_text(work, "element"), 0);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, work), 0);
+    assert_int_equal(rill_splittable(p, "partial", &o), 0);
+    assert_int_equal(rill_run(p, NULL, NULL), RILL_EINCOMPLETE);
+    assert_string_equal(rill_error_last(),
+                        "splittable 'partial' (stage 1) failed finishing record 0 \"element\": "
+                        "claiming work in [5, 10) was not attempted");
+    rill_pipeline_free(p);
+}
+
+/* ---- fixed-size records ---- */
+
+static int sum_records(rill_emitter *out, const rill_record *in, void *payload)
+{
+    seen *s = payload;
+    int64_t v;
+    (void)out;
+    assert_int_equal(in->len, 12);
+    memcpy(&v, (const char *)in->data + 4, 8);
+    atomic_fetch_add(&s->count, 1);
+    atomic_fetch_add(&s->sum, v);
+    return 0;
+}
+
+static void fixed_size_records_are_read_once_and_a_partial_one_refused(void **state)
+{
+    char buf[12 * 5000 + 5], path[512];
+    rill_stage_options so = RILL_STAGE_OPTIONS_INIT;
+    rill_run_options o = with_workers(3);
+    rill_pipeline *p;
+    rill_batch *work;
+    int64_t i;
+    seen s;
+    (void)state;
+    for (i = 0; i < 5000; i++) {
+        memcpy(buf + i * 12, "REC:", 4);
+        memcpy(buf + i * 12 + 4, &i, 8);
+    }
+    write_file("records.bin", buf, 12 * 5000, path, sizeof(path));
+    memset(&s, 0, sizeof(s));
+    so.payload = &s;
+    assert_int_equal(rill_batch_new(&work), 0);
+    assert_int_equal(rill_batch_add_text(work, path), 0);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, work), 0);
+    assert_int_equal(rill_read_records(p, "records", 12, 700), 0);
+    assert_int_equal(rill_job(p, "sum", sum_records, &so), 0);
+    assert_int_equal(rill_run(p, &o, NULL), 0);
+    assert_int_equal(atomic_load(&s.count), 5000);
+    assert_int_equal(atomic_load(&s.sum), 4999 * 5000 / 2);
+    rill_pipeline_free(p);
+
+    write_file("records.bin", buf, 12 * 5000 + 5, path, sizeof(path));
+    assert_int_equal(rill_batch_new(&work), 0);
+    assert_int_equal(rill_batch_add_text(work, path), 0);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, work), 0);
+    assert_int_equal(rill_read_records(p, "records", 12, 700), 0);
+    assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
+    assert_non_null(strstr(rill_error_last(), "records.bin holds 60005 bytes, not a whole "
+                                              "number of 12-byte records"));
+    rill_pipeline_free(p);
+}
+
+/* ---- the counting sequence ---- */
+
+static void a_bounded_sequence_counts_every_value_once(void **state)
+{
+    rill_run_options o = with_workers(4);
+    rill_pipeline *p;
+    rill_batch *res;
+    size_t n, i;
+    int64_t *v;
+    (void)state;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_sequence(p, "count", 5, 300005, 0), 0);
+    assert_int_equal(rill_run(p, &o, &res), 0);
+    v = sorted_ints(res, &n);
+    assert_int_equal(n, 300000);
+    for (i = 0; i < n; i++)
+        assert_int_equal(v[i], (int64_t)i + 5);
+    free(v);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+}
+
+static void an_endless_sequence_resumes_from_its_checkpoints(void **state)
+{
+    rill_run_options o = with_workers(2);
+    rill_pipeline *p;
+    rill_stream *s;
+    rill_batch *b, *all;
+    const char *sink;
+    size_t n = 0, i;
+    int64_t *v;
+    (void)state;
+    assert_int_equal(rill_batch_new(&all), 0);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_sequence(p, "ticks", 0, RILL_OFFSET_INFINITY, 20000), 0);
+    assert_int_equal(rill_stream_open(&s, p, &o), 0);
+    while (rill_batch_count(all) < 3000) { /* at 20,000 a second: about 0.15 s */
+        assert_int_equal(rill_stream_next(s, &b, &sink), 1);
+        assert_string_equal(sink, "ticks");
+        for (i = 0; i < rill_batch_count(b); i++) {
+            rill_record r;
+            assert_int_equal(rill_batch_get(b, i, &r), 0);
+            assert_int_equal(rill_batch_add_record(all, &r), 0);
+        }
+        rill_batch_free(b);
+    }
+    rill_stream_close(s);
+    v = sorted_ints(all, &n);
+    for (i = 0; i < n; i++) /* every value once, from 0 on, no gap */
+        assert_int_equal(v[i], (int64_t)i);
+    free(v);
+    rill_batch_free(all);
+    rill_pipeline_free(p);
+}
+
+/* ---- progress ---- */
+
+typedef struct progress_log {
+    atomic_int calls;
+    double last_completed, last_remaining;
+    int bad;
+} progress_log;
+
+static void on_progress(const rill_progress *pr, void *payload)
+{
+    progress_log *l = payload;
+    if (pr->completed < 0 || pr->remaining < 0 || pr->completed + pr->remaining > 2e6 + 1)
+        l->bad = 1;
+    l->last_completed = pr->completed;
+    l->last_remaining = pr->remaining;
+    atomic_fetch_add(&l->calls, 1);
+}
+
+static int slow(rill_emitter *out, const rill_record *in, void *payload)
+{
+    volatile int spin;
+    (void)payload;
+    for (spin = 0; spin < 200; spin++)
+        ;
+    return rill_emit_record(out, in);
+}
+
+static void progress_is_reported_while_the_run_goes(void **state)
+{
+    rill_run_options o = with_workers(2);
+    rill_pipeline *p;
+    progress_log l;
+    (void)state;
+    memset(&l, 0, sizeof(l));
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_sequence(p, "count", 0, 2000000, 0), 0);
+    assert_int_equal(rill_job(p, "slow", slow, NULL), 0);
+    assert_int_equal(rill_on_progress(p, 1, on_progress, &l), 0);
+    assert_int_equal(rill_run(p, &o, NULL), 0);
+    assert_true(atomic_load(&l.calls) >= 1);
+    assert_false(l.bad);
+    rill_pipeline_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_line_is_read_once_whatever_the_chunk_boundaries),
+        cmocka_unit_test(a_glob_reads_every_matching_file_and_an_empty_one_is_fine),
+        cmocka_unit_test(idle_workers_split_one_large_file_and_each_line_comes_once),
+        cmocka_unit_test(unclaimed_work_after_done_is_an_error_naming_the_stage),
+        cmocka_unit_test(fixed_size_records_are_read_once_and_a_partial_one_refused),
+        cmocka_unit_test(a_bounded_sequence_counts_every_value_once),
+        cmocka_unit_test(an_endless_sequence_resumes_from_its_checkpoints),
+        cmocka_unit_test(progress_is_reported_while_the_run_goes),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
