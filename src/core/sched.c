@@ -167,6 +167,7 @@ void rill__worker_loop(rill__worker *w)
 {
     rill__run *run = w->run;
     rill__task *cut[64];
+    int tried = 0; /* a split was tried since this worker last slept */
     pthread_mutex_lock(&run->mu);
     while (!run->done && !atomic_load(&run->stop)) {
         rill__task *t = pop_ready(run);
@@ -220,18 +221,19 @@ void rill__worker_loop(rill__worker *w)
             }
             continue;
         }
-        if (atomic_load(&run->nactive) > 0) { /* split a straggler, if one is worth it */
-            int stole;
+        if (!tried && atomic_load(&run->nactive) > 0) {
+            /* Split a straggler if one is worth it; then look at everything
+             * again, since mu was let go (the run may even have ended). */
             pthread_mutex_unlock(&run->mu);
-            stole = rill__split_steal(w);
+            tried = !rill__split_steal(w);
             rill__progress_tick(w);
             pthread_mutex_lock(&run->mu);
-            if (stole)
-                continue;
+            continue;
         }
         run->idle++;
         pthread_cond_wait(&run->cv, &run->mu);
         run->idle--;
+        tried = 0;
     }
     pthread_mutex_unlock(&run->mu);
 }

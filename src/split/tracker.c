@@ -280,10 +280,14 @@ static int unprocessed(const rill_tracker *t, key *u)
 {
     if (!t->attempted)
         return key_set(u, t->start.b, t->start.n);
-    if (key_set(u, t->last_key.b, t->last_key.n + 1) < 0)
-        return RILL_ENOMEM;
-    memcpy(u->b, t->last_key.b, t->last_key.n);
-    u->b[t->last_key.n] = 0;
+    unsigned char *b = malloc(t->last_key.n + 1);
+    if (b == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    memcpy(b, t->last_key.b, t->last_key.n);
+    b[t->last_key.n] = 0;
+    free(u->b);
+    u->b = b;
+    u->n = t->last_key.n + 1;
     return 0;
 }
 
