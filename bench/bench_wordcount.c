@@ -1,5 +1,6 @@
 /* bench_wordcount.c — word count of a generated 200 MB Zipf text (50,000
- * words, fixed seed) by the rill pipeline on 1 and 2 workers, against a
+ * words, fixed seed) by the rill pipeline (the splittable line source, a job
+ * splitting lines into words, a keyed combine) on 1 and 2 workers, against a
  * hand-written single-threaded count (mmap + open-addressing table, the
  * same word splitter and hash) whose output must equal the pipeline's. */
 #include <fcntl.h>
@@ -153,7 +154,6 @@ static double run_pipeline(rill_pipeline *p, int workers, rill_batch **res)
 void bench_wordcount(bench_ctx *c)
 {
     const char *path = input(c);
-    rill_stage_options so = RILL_STAGE_OPTIONS_INIT;
     rill_combine_options sum = RILL_COMBINE_SUM_INT64;
     double tb[BENCH_REPS], t1[BENCH_REPS], t2[BENCH_REPS], mb, base;
     rill_pipeline *p;
@@ -168,10 +168,10 @@ void bench_wordcount(bench_ctx *c)
     if (text == MAP_FAILED)
         bench_die("cannot map %s", path);
     mb = (double)st.st_size / (1 << 20);
-    so.payload = text;
-    if (rill_batch_new(&work) < 0 || words_chunks(text, (size_t)st.st_size, 1 << 20, work) < 0 ||
+    if (rill_batch_new(&work) < 0 || rill_batch_add_text(work, path) < 0 ||
         rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
-        rill_job(p, "split", words_split, &so) < 0 || rill_combine(p, "count", &sum) < 0)
+        rill_read_lines(p, "lines", 0) < 0 || rill_job(p, "split", words_split, NULL) < 0 ||
+        rill_combine(p, "count", &sum) < 0)
         bench_die("%s", rill_error_last());
     for (rep = 0; rep < BENCH_REPS; rep++) {
         table t = {0};

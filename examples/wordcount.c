@@ -1,20 +1,16 @@
-/* wordcount.c — counts the words of a text file on all cores and prints the
+/* wordcount.c — counts the words of text files on all cores and prints the
  * most frequent ones.
  *
- *     wordcount [FILE] [--workers N] [--top N]
+ *     wordcount [FILE-OR-GLOB...] [--workers N] [--top N]
  *
- * Without FILE it counts the sample text the build generates. The file is
- * mapped into memory and cut into line-aligned chunks; the work list holds
- * each chunk's (offset, length), a job splits a chunk into words, emitted as
- * keys, and a keyed combine sums them per word on every worker, merging the
- * partial tables at the end. */
-#include <fcntl.h>
+ * Without a file it counts the sample text the build generates. The
+ * splittable line source reads the files (idle workers split what is left
+ * of a large one), a job splits each line into words, emitted as keys, and
+ * a keyed combine sums them per word on every worker, merging the partial
+ * tables at the end. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <rill.h>
 
@@ -23,7 +19,6 @@
 #ifndef RILL_SAMPLE_PATH
 #define RILL_SAMPLE_PATH "data/sample.txt"
 #endif
-#define CHUNK (1 << 20)
 
 typedef struct counted {
     const char *word;
@@ -43,51 +38,38 @@ static int by_count(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    const char *path = RILL_SAMPLE_PATH;
     rill_run_options opts = RILL_RUN_OPTIONS_INIT;
     rill_combine_options sum = RILL_COMBINE_SUM_INT64;
     rill_pipeline *p = NULL;
     rill_batch *work = NULL, *counts = NULL;
     counted *top = NULL;
-    size_t size, i, n, ntop = 20;
+    size_t i, n, ntop = 20, files = 0;
     int64_t total = 0;
-    struct stat st;
-    char *text;
-    int fd, rc, a;
+    int rc, a;
 
+    if ((rc = rill_batch_new(&work)) < 0)
+        goto fail;
     for (a = 1; a < argc; a++) {
         if (strcmp(argv[a], "--workers") == 0 && a + 1 < argc)
             opts.workers = atoi(argv[++a]);
         else if (strcmp(argv[a], "--top") == 0 && a + 1 < argc)
             ntop = (size_t)atol(argv[++a]);
         else if (argv[a][0] == '-') {
-            fprintf(stderr, "usage: %s [FILE] [--workers N] [--top N]\n", argv[0]);
+            fprintf(stderr, "usage: %s [FILE-OR-GLOB...] [--workers N] [--top N]\n", argv[0]);
+            rill_batch_free(work);
             return 2;
-        } else
-            path = argv[a];
+        } else if ((rc = rill_batch_add_text(work, argv[a])) < 0 || ++files == 0)
+            goto fail;
     }
-    if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &st) < 0) {
-        perror(path);
-        return 1;
-    }
-    size = (size_t)st.st_size;
-    text = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
-    close(fd);
-    if (size && text == MAP_FAILED) {
-        perror(path);
-        return 1;
-    }
-
-    /* The work list: line-aligned chunks of about CHUNK bytes. */
-    if ((rc = rill_batch_new(&work)) < 0 || (rc = words_chunks(text, size, CHUNK, work)) < 0)
+    if (files == 0 && (rc = rill_batch_add_text(work, RILL_SAMPLE_PATH)) < 0)
         goto fail;
 
     if ((rc = rill_pipeline_new(&p)) < 0)
         goto fail;
     rc = rill_work(p, work); /* the pipeline owns the work list now */
     work = NULL;
-    if (rc < 0 ||
-        (rc = rill_job(p, "split", words_split, &(rill_stage_options){RILL_STAGE_OPTIONS_VERSION, 0, text})) < 0 ||
+    if (rc < 0 || (rc = rill_read_lines(p, "lines", 0)) < 0 ||
+        (rc = rill_job(p, "split", words_split, NULL)) < 0 ||
         (rc = rill_combine(p, "count", &sum)) < 0 ||
         (rc = rill_run(p, &opts, &counts)) < 0)
         goto fail;
@@ -106,20 +88,16 @@ int main(int argc, char **argv)
         total += top[i].n;
     }
     qsort(top, n, sizeof(*top), by_count);
-    printf("%lld words, %zu distinct, in %s\n", (long long)total, n, path);
+    printf("%lld words, %zu distinct\n", (long long)total, n);
     for (i = 0; i < n && i < ntop; i++)
         printf("%10lld  %.*s\n", (long long)top[i].n, (int)top[i].len, top[i].word);
     free(top);
     rill_batch_free(counts);
     rill_pipeline_free(p);
-    if (size)
-        munmap(text, size);
     return 0;
 fail:
     fprintf(stderr, "wordcount: %s: %s\n", rill_strerror(rc), rill_error_last());
     rill_batch_free(work);
     rill_pipeline_free(p);
-    if (size)
-        munmap(text, size);
     return 1;
 }

@@ -492,6 +492,43 @@ static void graphs_that_cannot_run_are_refused_by_name(void **state)
                       "(frames are the inline way to iterate)");
 }
 
+static void review_regressions_batch_size_on_a_work_list_no_stage_and_bad_options(void **state)
+{
+    calls c = {PTHREAD_MUTEX_INITIALIZER, {0}, 0};
+    rill_task_options t = RILL_TASK_OPTIONS_INIT;
+    rill_run_options o = with_workers(1);
+    rill_pipeline *p;
+    rill_batch *res;
+    int i;
+    (void)state;
+    /* a work list honours the root's batch_size too */
+    t.batch_size = 2;
+    t.payload = &c;
+    o.batch_records = 16;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 101)), 0);
+    assert_int_equal(rill_task(p, "sized", record_size, &t), 0);
+    assert_int_equal(rill_run(p, &o, &res), 0);
+    assert_int_equal(rill_batch_count(res), 101);
+    for (i = 0; i < c.n; i++)
+        assert_true(c.sizes[i] <= 2);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+    /* no stage at all: the work list is the result */
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 2)), 0);
+    assert_int_equal(rill_run(p, &o, &res), 0);
+    assert_int_equal(rill_batch_count(res), 2);
+    rill_batch_free(res);
+    /* a negative concurrency, a key starting with a dot */
+    t.concurrency = -1;
+    assert_int_equal(rill_task(p, "bad", copy_all, &t), RILL_EINVAL);
+    assert_int_equal(rill_task(p, "good", copy_all, NULL), 0);
+    assert_int_equal(rill_configure_yaml(p, ".batch_size: 5\n", 15), RILL_ENOTFOUND);
+    assert_int_equal(rill_configure_yaml(p, "a.b.c: 5\n", 9), RILL_ENOTFOUND);
+    rill_pipeline_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -506,6 +543,7 @@ int main(void)
         cmocka_unit_test(yaml_sets_batch_size_and_context_in_both_forms),
         cmocka_unit_test(yaml_refuses_unknown_tasks_and_fields_by_name_and_applies_nothing),
         cmocka_unit_test(graphs_that_cannot_run_are_refused_by_name),
+        cmocka_unit_test(review_regressions_batch_size_on_a_work_list_no_stage_and_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

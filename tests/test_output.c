@@ -333,6 +333,12 @@ static void partition_values_cannot_leave_the_directory(void **state)
     rill_batch *work;
     size_t i;
     (void)state;
+    d.dir = tmpdir;
+    d.sink_label = "../escape";
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_output_dir(p, &d), RILL_EINVAL);
+    rill_pipeline_free(p);
+    d = (rill_dir_options)RILL_DIR_OPTIONS_INIT;
     assert_int_equal(rill_partition_escape(esc, sizeof(esc), "..", 2), 6);
     assert_string_equal(esc, "%2E%2E");
     assert_int_equal(rill_partition_escape(esc, sizeof(esc), "a/b", 3), 5);

@@ -49,9 +49,10 @@ typedef struct rill_dir_options {
     const char *dir;        /* copied; created when missing */
     rill_format format;
     rill_partition by_sink; /* DIR/task=<sink>/... */
-    const char *sink_label; /* copied; NULL: "task" */
+    const char *sink_label; /* copied; NULL: "task"; letters, digits, - and _ */
     int by_key;             /* DIR[/task=<sink>]/key=<key>/... */
-    const char *run_id;     /* copied; NULL: made from the time and pid */
+    const char *run_id;     /* copied; NULL: made from the time and pid;
+                               letters, digits, -, _ and . */
 } rill_dir_options;
 #define RILL_DIR_OPTIONS_INIT \
     {RILL_DIR_OPTIONS_VERSION, NULL, RILL_FORMAT_LINES, RILL_PARTITION_AUTO, NULL, 0, NULL}
@@ -66,7 +67,8 @@ typedef struct rill_dir_options {
 RILL_EXTERN int rill_output_dir(rill_pipeline *p, const rill_dir_options *opts);
 
 /* The escaped form of a partition value (what rill_output_dir names its
- * folders with): writes at most cap bytes with the NUL; returns the length. */
+ * folders with) into out, which must hold at least 201 bytes (with less it
+ * gets "" and 0 comes back); returns the length. */
 RILL_EXTERN size_t rill_partition_escape(char *out, size_t cap, const void *value,
                                          size_t len);
 

@@ -169,9 +169,11 @@ static int coordinate(rill_pipeline *p, entries *es, const char *key, const char
             if (rill__stage_find(p, name) >= 0)
                 return push(es, key, len, dot + 1, value, line);
         }
+        if (dot == key)
+            break;
         while (--dot > key && *dot != '.')
             ;
-        if (dot == key)
+        if (*dot != '.')
             break;
     }
     dot = strchr(key, '.');

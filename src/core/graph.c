@@ -23,6 +23,9 @@ int rill_task(rill_pipeline *p, const char *name, rill_task_fn fn,
         return rill__error(RILL_EINVAL, "rill_task: pipeline is NULL");
     if (fn == NULL || name == NULL)
         return rill__error(RILL_EINVAL, "rill_task: a task needs a name and a function");
+    if (opts && (opts->version != RILL_TASK_OPTIONS_VERSION || opts->concurrency < 0))
+        return rill__error(RILL_EINVAL, "task '%s': options not made with "
+                           "RILL_TASK_OPTIONS_INIT, or a negative concurrency", name);
     if ((rc = rill__add_stage(p, RILL__TASK, name, &s)) < 0)
         return rc;
     s->task = fn;

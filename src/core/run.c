@@ -133,8 +133,8 @@ static int stage_setup(rill__run *run)
         const rill__stage *s = &run->stages[i];
         run->order[i] = i;
         run->limit[i] = s->serial ? 1 : s->concurrency;
-        if (i < run->nstages - 1 && s->npred == 0)
-            run->roots[run->nroots++] = i;
+        if ((i < run->nstages - 1 || run->nstages == 1) && s->npred == 0)
+            run->roots[run->nroots++] = i; /* no stage at all: straight to the result */
         if (s->kind != RILL__TASK && s->kind != RILL__JOB && s->kind != RILL__RESULT &&
             s->kind != RILL__SPLITTABLE)
             run->closing = 0;

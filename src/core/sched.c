@@ -117,23 +117,38 @@ static int room(const rill__run *run)
 
 /* Under mu: the next range of the work list (guided: large while much is
  * left, down to one record at the end, so no worker is left with a long
- * tail), counted in the source's reduction before mu is let go. */
-static int cut_work(rill__worker *w, rill__task **out)
+ * tail). Until the range is routed to the roots it holds one unit of the
+ * source's reduction and, when closing, keeps each root open. */
+static void cut_work(rill__run *run, size_t *begin, size_t *end)
 {
-    rill__run *run = w->run;
-    size_t left = run->src_end - run->src_next, n, begin;
-    int i, rc = 0;
+    size_t left = run->src_end - run->src_next, n;
+    int i;
     n = left / (2 * (size_t)run->workers);
     if (n > run->batch_records)
         n = run->batch_records;
     if (n == 0)
         n = 1;
-    begin = run->src_next;
-    run->src_next += n;
-    for (i = 0; i < run->nroots && rc == 0; i++)
-        rc = rill__task_new(w, run->roots[i], run->src_red, run->p->work, begin, begin + n,
-                            &out[i]);
-    return rc;
+    *begin = run->src_next;
+    *end = run->src_next += n;
+    atomic_fetch_add(&run->src_red->pending, 1);
+    if (run->closing)
+        for (i = 0; i < run->nroots; i++)
+            atomic_fetch_add(&run->live[run->roots[i]], 1);
+}
+
+/* Without mu: routes a cut range to every root, then lets its holds go. */
+static void route_work(rill__worker *w, size_t begin, size_t end)
+{
+    rill__run *run = w->run;
+    int i;
+    for (i = 0; i < run->nroots; i++)
+        if (rill__route(w, run->roots[i], -1, run->src_red, run->p->work, begin, end) < 0)
+            break;
+    if (run->closing)
+        for (i = 0; i < run->nroots; i++)
+            if (atomic_fetch_sub(&run->live[run->roots[i]], 1) == 1)
+                rill__try_close(w, run->roots[i]);
+    rill__reduction_release(w, run->src_red);
 }
 
 /* Without mu: one batch from the generator, routed to every root. Returns
@@ -166,12 +181,11 @@ static int generate(rill__worker *w)
 void rill__worker_loop(rill__worker *w)
 {
     rill__run *run = w->run;
-    rill__task *cut[64];
     int tried = 0; /* a split was tried since this worker last slept */
     pthread_mutex_lock(&run->mu);
     while (!run->done && !atomic_load(&run->stop)) {
         rill__task *t = pop_ready(run);
-        int i, last;
+        int last;
         if (t != NULL) {
             /* Taking a task may have brought the queues under their bound:
              * a sleeping worker can pull the source again. */
@@ -184,21 +198,16 @@ void rill__worker_loop(rill__worker *w)
             continue;
         }
         if (!run->src_done && room(run) && run->p->work) {
-            int rc = cut_work(w, cut);
+            size_t begin, end;
+            cut_work(run, &begin, &end);
             last = run->src_next == run->src_end;
             run->src_done = last;
             if (!last && run->idle > 0)
                 pthread_cond_signal(&run->cv);
             pthread_mutex_unlock(&run->mu);
-            if (rc < 0)
-                rill__fail(w, run->roots[0], run->src_next, 0, NULL, RILL_ENOMEM, 1,
-                           "taking work");
-            else {
-                if (last)
-                    rill__source_done(w);
-                for (i = 0; i < run->nroots; i++)
-                    rill__deliver(w, cut[i]); /* takes the stage's call slot */
-            }
+            if (last)
+                rill__source_done(w);
+            route_work(w, begin, end);
             pthread_mutex_lock(&run->mu);
             continue;
         }

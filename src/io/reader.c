@@ -20,6 +20,7 @@ struct rill_reader {
     char *buf;    /* owned: the current record */
     size_t cap;
     uint64_t off; /* offset of the next record */
+    int failed;   /* a corrupt record was met: every read after fails */
 };
 
 static int open_stream(rill_reader **out, FILE *f, const char *name)
@@ -85,9 +86,15 @@ int rill_reader_next(rill_reader *r, rill_record *rec)
     uint32_t tag, dlen;
     if (r == NULL || rec == NULL)
         return rill__error(RILL_EINVAL, "rill_reader_next: NULL argument");
+    if (r->failed)
+        return rill__error(RILL_ECORRUPT, "%s: the record at offset %llu is corrupt", r->name,
+                           (unsigned long long)r->off);
+    r->failed = 1; /* until this record is read whole */
     got = fread(head, 1, 8, r->f);
-    if (got == 0 && feof(r->f))
+    if (got == 0 && feof(r->f)) {
+        r->failed = 0;
         return 0;
+    }
     if (got != 8)
         return rill__error(RILL_ECORRUPT, "%s: the record at offset %llu is cut short",
                            r->name, (unsigned long long)r->off);
@@ -121,6 +128,7 @@ int rill_reader_next(rill_reader *r, rill_record *rec)
     rec->data = r->buf ? r->buf + rec->key_len : "";
     rec->len = dlen;
     r->off += 8 + need;
+    r->failed = 0;
     return 1;
 }
 

@@ -144,12 +144,17 @@ int rill__writer_begin(rill__writer *w, int nsinks)
 
 int rill__writer_end(rill__writer *w, int ok)
 {
-    size_t i;
+    size_t i, published = 0;
     int rc = 0;
-    for (i = 0; i < w->nfiles; i++) {
-        if (ok && rc == 0 && rename(w->tmp[i], w->fin[i]) < 0)
+    for (i = 0; ok && i < w->nfiles; i++, published++)
+        if (rename(w->tmp[i], w->fin[i]) < 0) {
             rc = rill__error(RILL_EIO, "cannot publish %s: %s", w->fin[i], strerror(errno));
-        if (!ok || rc < 0)
+            break;
+        }
+    for (i = 0; i < w->nfiles; i++) {
+        if (rc < 0 && i < published)
+            unlink(w->fin[i]); /* a run that fails leaves nothing under a final name */
+        else if (rc < 0 || !ok || i >= published)
             unlink(w->tmp[i]);
         free(w->tmp[i]);
         free(w->fin[i]);
@@ -307,6 +312,8 @@ static int write_batch(const char *sink, const rill_batch *b, void *payload)
     size_t n = rill_batch_count(b), i, j, *idx;
     char dir[4096], esc[256];
     int len, rc = 0;
+    /* dir and label are checked in rill_output_dir; each part below is at
+     * most 200 bytes and a "=", so the path fits */
     len = snprintf(dir, sizeof(dir), "%s", w->dir);
     if (w->by_sink == RILL_PARTITION_ALWAYS || (w->by_sink == RILL_PARTITION_AUTO && w->nsinks > 1)) {
         rill_partition_escape(esc, sizeof(esc), sink, strlen(sink));
@@ -335,8 +342,21 @@ static int write_batch(const char *sink, const rill_batch *b, void *payload)
 int rill_output_dir(rill_pipeline *p, const rill_dir_options *o)
 {
     rill__writer *w;
+    const char *c;
     if (p == NULL || o == NULL || o->dir == NULL || o->dir[0] == '\0')
         return rill__error(RILL_EINVAL, "rill_output_dir: a directory is needed");
+    if (strlen(o->dir) > 3000)
+        return rill__error(RILL_EINVAL, "rill_output_dir: the directory name is too long");
+    for (c = o->sink_label; c && *c; c++)
+        if (!plain((unsigned char)*c) || c - o->sink_label >= 64)
+            return rill__error(RILL_EINVAL, "rill_output_dir: a sink label is up to 64 "
+                               "letters, digits, '-' or '_', not '%.80s'", o->sink_label);
+    if (o->sink_label && !o->sink_label[0])
+        return rill__error(RILL_EINVAL, "rill_output_dir: the sink label is empty");
+    for (c = o->run_id; c && *c; c++)
+        if ((!plain((unsigned char)*c) && *c != '.') || c - o->run_id >= 64 || *o->run_id == '.')
+            return rill__error(RILL_EINVAL, "rill_output_dir: a run id is up to 64 letters, "
+                               "digits, '-', '_' or '.', not starting with '.'");
     if (o->version != RILL_DIR_OPTIONS_VERSION || (unsigned)o->format > RILL_FORMAT_RILL ||
         (unsigned)o->by_sink > RILL_PARTITION_NEVER)
         return rill__error(RILL_EINVAL, "rill_output_dir: options not made with "
