@@ -215,10 +215,34 @@ int rill_emit(rill_emitter *e, const void *data, size_t len)
     return emit(e, NULL, 0, 0, data, len);
 }
 
+static __attribute__((noinline)) int emit_keyed_slow(rill_emitter *e, const void *key,
+                                                     size_t key_len, const void *data,
+                                                     size_t len)
+{
+    return emit(e, key, key_len, 1, data, len);
+}
+
+/* The common case of a short keyed record with room in the batch, kept
+ * small so that it needs no stack frame: everything else goes the long way. */
 int rill_emit_keyed(rill_emitter *e, const void *key, size_t key_len,
                     const void *data, size_t len)
 {
-    return emit(e, key, key_len, 1, data, len);
+    rill_batch *b = e->batch;
+    if (__builtin_expect(b != NULL && b->n < e->limit && key_len <= 16 && len <= 16 &&
+                         key != NULL && (data != NULL || len == 0) &&
+                         b->cap - b->used >= 32 && b->n < b->ncap, 1)) {
+        rill__rec *r = &b->recs[b->n++];
+        char *p = b->arena + b->used;
+        r->off = b->used;
+        r->len = (uint32_t)len;
+        r->klen = (uint32_t)key_len;
+        b->used += key_len + len;
+        e->count++;
+        rill__copy(p, key, key_len);
+        rill__copy(p + key_len, data, len);
+        return 0;
+    }
+    return emit_keyed_slow(e, key, key_len, data, len);
 }
 
 int rill_emit_record(rill_emitter *e, const rill_record *r)

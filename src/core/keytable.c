@@ -13,9 +13,9 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-typedef struct slot {
+typedef struct slot { /* 16 bytes: four to a cache line */
     uint64_t hash;
-    uint64_t off; /* key at off, accumulator at align8(off + len); 0: empty */
+    uint32_t off8; /* key at 8 * off8, accumulator after it, 8-aligned; 0: empty */
     uint32_t len;
 } slot;
 
@@ -67,9 +67,14 @@ size_t rill__keytable_count(const rill__keytable *t)
     return t->n;
 }
 
+static size_t key_off(const slot *s)
+{
+    return (size_t)s->off8 * 8;
+}
+
 static size_t value_off(const slot *s)
 {
-    return (s->off + s->len + 7) & ~(size_t)7;
+    return (key_off(s) + s->len + 7) & ~(size_t)7;
 }
 
 static int rehash(rill__keytable *t)
@@ -80,9 +85,9 @@ static int rehash(rill__keytable *t)
         return -1;
     for (i = 0; i < t->cap; i++) {
         size_t j;
-        if (t->slots[i].off == 0)
+        if (t->slots[i].off8 == 0)
             continue;
-        for (j = t->slots[i].hash & mask; ns[j].off; j = (j + 1) & mask)
+        for (j = t->slots[i].hash & mask; ns[j].off8; j = (j + 1) & mask)
             ;
         ns[j] = t->slots[i];
     }
@@ -101,9 +106,9 @@ upsert(rill__keytable *t, const void *key, size_t len, uint64_t hash, int *creat
     size_t mask = t->cap - 1, i;
     for (i = hash & mask;; i = (i + 1) & mask) {
         slot *s = &t->slots[i];
-        if (s->off == 0)
+        if (s->off8 == 0)
             return insert(t, s, key, len, hash, created);
-        if (s->hash == hash && s->len == len && rill__same(t->arena + s->off, key, len)) {
+        if (s->hash == hash && s->len == len && rill__same(t->arena + key_off(s), key, len)) {
             *created = 0;
             return t->arena + value_off(s);
         }
@@ -127,8 +132,10 @@ static __attribute__((noinline)) void *insert(rill__keytable *t, slot *s, const 
             return NULL;
         return upsert(t, key, len, hash, created);
     }
-    off = t->used;
-    need = ((off + len + 7) & ~(size_t)7) + t->value_size - off;
+    off = t->used; /* 8-aligned */
+    if (off / 8 > UINT32_MAX)
+        return NULL; /* 32 GiB of keys in one worker's table */
+    need = ((((off + len + 7) & ~(size_t)7) + t->value_size + 7) & ~(size_t)7) - off;
     if (t->used + need > t->acap) {
         size_t acap = t->acap;
         char *a;
@@ -141,7 +148,7 @@ static __attribute__((noinline)) void *insert(rill__keytable *t, slot *s, const 
     }
     memcpy(t->arena + off, key, len);
     s->hash = hash;
-    s->off = off;
+    s->off8 = (uint32_t)(off / 8);
     s->len = (uint32_t)len;
     t->used = off + need;
     t->n++;
@@ -161,9 +168,9 @@ int rill__keytable_next(const rill__keytable *t, size_t *pos, const void **key,
     size_t i;
     for (i = *pos; i < t->cap; i++) {
         const slot *s = &t->slots[i];
-        if (s->off == 0)
+        if (s->off8 == 0)
             continue;
-        *key = t->arena + s->off;
+        *key = t->arena + key_off(s);
         *len = s->len;
         *hash = s->hash;
         *value = t->arena + value_off(s);

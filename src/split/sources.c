@@ -192,10 +192,14 @@ static int lines_process(rill_emitter *out, const rill_record *el, rill_tracker 
             rc = rc < 0 ? rc : 0;
             break;
         }
-        for (q = last = pos; q < m.size && q < pos + BLOCK;) {
-            last = q;
-            q = next_line(&m, q);
+        /* the block's last line start, found from its end: the scan
+         * forward happens once, as the lines are emitted */
+        q = pos + BLOCK < m.size ? pos + BLOCK : m.size;
+        {
+            const char *nl = q - pos > 1 ? memrchr(m.text + pos, '\n', q - 1 - pos) : NULL;
+            last = nl ? (size_t)(nl - m.text) + 1 : pos;
         }
+        q = next_line(&m, last);
         if ((rc = rill_tracker_try_claim(t, (int64_t)last)) < 0)
             break;
         if (rc == 1) {
