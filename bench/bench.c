@@ -1,6 +1,6 @@
 /* bench.c — runs rill's benchmarks and writes build/bench/results.json.
  *
- *     rill_bench OUTDIR [NAME...]     (NAME: overhead wordcount scaling stream)
+ *     rill_bench OUTDIR [NAME...]     (NAME: overhead wordcount scaling stream skew)
  */
 #include "bench.h"
 
@@ -86,7 +86,8 @@ int main(int argc, char **argv)
         const char *name;
         void (*run)(bench_ctx *);
     } all[] = {{"overhead", bench_overhead}, {"wordcount", bench_wordcount},
-               {"scaling", bench_scaling}, {"stream", bench_stream}};
+               {"scaling", bench_scaling}, {"stream", bench_stream},
+               {"skew", bench_skew}};
     bench_ctx c;
     size_t i;
     int a;
@@ -94,7 +95,7 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "--stream-child") == 0)
         return bench_stream_child();
     if (argc < 2) {
-        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream...]\n", argv[0]);
+        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew...]\n", argv[0]);
         return 2;
     }
     c.dir = argv[1];

@@ -38,6 +38,9 @@ void bench_overhead(bench_ctx *c);
 void bench_wordcount(bench_ctx *c);
 void bench_scaling(bench_ctx *c);
 void bench_stream(bench_ctx *c);
+void bench_skew(bench_ctx *c);
+/* The 200 MB Zipf text, generated on first use; its path. */
+const char *bench_wordcount_input(bench_ctx *c);
 int bench_stream_child(void);
 
 #endif

@@ -126,7 +126,7 @@ static void check_equal(const table *t, const rill_batch *res)
 
 /* ---- the benchmark ---- */
 
-static const char *input(bench_ctx *c)
+const char *bench_wordcount_input(bench_ctx *c)
 {
     static char path[4096];
     char cmd[8192];
@@ -153,7 +153,7 @@ static double run_pipeline(rill_pipeline *p, int workers, rill_batch **res)
 
 void bench_wordcount(bench_ctx *c)
 {
-    const char *path = input(c);
+    const char *path = bench_wordcount_input(c);
     rill_combine_options sum = RILL_COMBINE_SUM_INT64;
     double tb[BENCH_REPS], t1[BENCH_REPS], t2[BENCH_REPS], mb, base;
     rill_pipeline *p;
