@@ -116,7 +116,7 @@ static void a_glob_reads_every_matching_file_and_an_empty_one_is_fine(void **sta
     assert_int_equal(atomic_load(&s.count), 4);
     assert_int_equal(atomic_load(&s.sum), 10);
     snprintf(pattern, sizeof(pattern), "%s/nothing-*.log", dir);
-    assert_int_equal(read_all(pattern, 0, 2, &s), RILL_EUSER);
+    assert_int_equal(read_all(pattern, 0, 2, &s), RILL_ENOTFOUND);
     assert_non_null(strstr(rill_error_last(), "no file matches"));
 }
 
@@ -247,7 +247,7 @@ static void fixed_size_records_are_read_once_and_a_partial_one_refused(void **st
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, work), 0);
     assert_int_equal(rill_read_records(p, "records", 12, 700), 0);
-    assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
+    assert_int_equal(rill_run(p, &o, NULL), RILL_ECORRUPT);
     assert_non_null(strstr(rill_error_last(), "records.bin holds 60005 bytes, not a whole "
                                               "number of 12-byte records"));
     rill_pipeline_free(p);
@@ -352,6 +352,79 @@ static void progress_is_reported_while_the_run_goes(void **state)
     rill_pipeline_free(p);
 }
 
+/* ---- byte keys through a splittable stage ---- */
+
+static int key_space(const rill_record *el, rill_restriction *r, void *payload)
+{
+    (void)el, (void)payload;
+    memset(r, 0, sizeof(*r));
+    r->kind = RILL_RANGE_BYTEKEY;
+    r->end = "\xff";
+    r->end_len = 1;
+    return 0;
+}
+
+/* Claims the 65,280 two-byte keys below 0xff 0x00, emitting each; slowly
+ * enough that idle workers find the range worth splitting. */
+static int two_byte_keys(rill_emitter *out, const rill_record *el, rill_tracker *t,
+                         void *payload)
+{
+    rill_restriction r;
+    unsigned k;
+    int rc;
+    (void)el, (void)payload;
+    rill_tracker_current(t, &r);
+    /* the first two-byte key at or after the start */
+    k = r.start_len == 0 ? 0
+        : (unsigned)((const unsigned char *)r.start)[0] << 8 |
+              (r.start_len > 1 ? ((const unsigned char *)r.start)[1] : 0u);
+    if (r.start_len > 2)
+        k++;
+    for (; k < 0xff00; k++) {
+        unsigned char key[2] = {(unsigned char)(k >> 8), (unsigned char)k};
+        volatile int spin;
+        if ((rc = rill_tracker_try_claim_key(t, key, 2)) == 0)
+            break;
+        if (rc < 0)
+            return rc;
+        for (spin = 0; spin < 300; spin++)
+            ;
+        if ((rc = rill_emit_int64(out, (int64_t)k)) != 0)
+            return rc;
+    }
+    rill_tracker_try_claim_key(t, "", 0); /* the end of the range */
+    return RILL_PROCESS_DONE;
+}
+
+static void byte_key_ranges_are_split_by_idle_workers_and_read_once(void **state)
+{
+    rill_splittable_options o = RILL_SPLITTABLE_OPTIONS_INIT;
+    rill_run_options ro = with_workers(4);
+    rill_stage_stats st;
+    rill_pipeline *p;
+    rill_batch *work, *res;
+    size_t n, i;
+    int64_t *v;
+    (void)state;
+    o.initial = key_space;
+    o.process = two_byte_keys;
+    assert_int_equal(rill_batch_new(&work), 0);
+    assert_int_equal(rill_batch_add_text(work, "keys"), 0);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, work), 0);
+    assert_int_equal(rill_splittable(p, "keys", &o), 0);
+    assert_int_equal(rill_run(p, &ro, &res), 0);
+    v = sorted_ints(res, &n);
+    assert_int_equal(n, 0xff00);
+    for (i = 0; i < n; i++)
+        assert_int_equal(v[i], (int64_t)i);
+    assert_int_equal(rill_pipeline_stats(p, "keys", &st), 0);
+    assert_true(st.splits >= 1);
+    free(v);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +436,7 @@ int main(void)
         cmocka_unit_test(a_bounded_sequence_counts_every_value_once),
         cmocka_unit_test(an_endless_sequence_resumes_from_its_checkpoints),
         cmocka_unit_test(progress_is_reported_while_the_run_goes),
+        cmocka_unit_test(byte_key_ranges_are_split_by_idle_workers_and_read_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

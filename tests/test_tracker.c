@@ -235,6 +235,16 @@ static void byte_key_ranges_split_between_keys_read_as_fractions(void **state)
     assert_int_equal(rill_tracker_check_done(t), 0);
     rill_tracker_free(t);
 
+    /* a checkpoint before any claim from -inf leaves the primary no key */
+    assert_int_equal(rill_tracker_bytekey_new(&t, "", 0, "m", 1), 0);
+    assert_int_equal(rill_tracker_try_split(t, 0, &p, &r), 1);
+    assert_int_equal(r.start_len, 0);
+    assert_memory_equal(r.end, "m", 1);
+    assert_int_equal(rill_tracker_try_claim_key(t, "a", 1), 0);
+    assert_int_equal(rill_tracker_check_done(t), 0);
+    rill_tracker_free(t);
+    assert_int_equal(rill_tracker_bytekey_new(&t, "b", 1, "a", 1), RILL_EINVAL);
+
     assert_int_equal(rill_tracker_bytekey_new(&t, "abc", 3, "abd", 3), 0);
     assert_int_equal(rill_tracker_try_claim_key(t, "ab", 2), RILL_EINVAL); /* before start */
     assert_int_equal(rill_tracker_try_split(t, 0.25, &p, &r), 1);

@@ -82,9 +82,10 @@ RILL_EXTERN int rill_tracker_is_bounded(rill_tracker *t);
 
 /* ---- splittable stages ---- */
 
-/* What a process function returns: the tracker's range is done, or (after
- * checkpointing with rill_tracker_try_split(t, 0, ...)) the residual is to
- * be resumed later, as an endless source does. */
+/* What a process function returns: the tracker's range is done, or the rest
+ * is to be resumed later, as an endless source does: rill then checkpoints
+ * the tracker (a split at 0) and runs the residual again after resume_ms.
+ * A process function does not checkpoint its own tracker. */
 #define RILL_PROCESS_DONE 0
 #define RILL_PROCESS_RESUME 1
 
@@ -121,7 +122,8 @@ RILL_EXTERN int rill_splittable(rill_pipeline *p, const char *name,
 /* ---- built-in splittable sources ---- */
 
 /* Each record of the work list is a path or a glob ('*', '?', '[...]');
- * emits every line of every matching file (without its newline), in
+ * emits every line of every matching file (without its '\n'; a '\r' before
+ * it stays), in
  * chunks of about chunk_bytes (0: 64 MiB), each line exactly once: a line
  * belongs to the range holding its first byte. */
 RILL_EXTERN int rill_read_lines(rill_pipeline *p, const char *name, int64_t chunk_bytes);

@@ -348,7 +348,7 @@ static int run_job(rill__worker *w, const rill__task *t, const rill__stage *s)
         rill__batch_view(t->batch, i, &r);
         if ((rc = s->job(&e, &r, s->payload)) != 0) {
             rill__emitter_discard(&e);
-            return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, 0, "on");
+            return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, s->builtin, "on");
         }
     }
     return rill__emitter_flush(&e);

@@ -52,6 +52,7 @@ typedef struct rill__stage {
     int *succ;         /* owned */
     int nsucc, npred, rank;
     void *owned;       /* owned: state of a built-in stage, freed with it */
+    int builtin;       /* rill's own: its errors keep their codes */
 } rill__stage;
 
 typedef struct rill__edge {

@@ -131,6 +131,8 @@ struct rill__run {
     pthread_mutex_t amu;
     struct rill__active *active;
     atomic_int nactive;
+    atomic_int active_gen; /* counts units listed: a worker whose split failed
+                              looks again if it moved before it slept */
     double done_work, queued_work; /* positions of units finished / waiting */
     uint64_t units_done;
     atomic_llong next_progress_ns;

@@ -232,11 +232,15 @@ void rill__worker_loop(rill__worker *w)
         }
         if (!tried && atomic_load(&run->nactive) > 0) {
             /* Split a straggler if one is worth it; then look at everything
-             * again, since mu was let go (the run may even have ended). */
+             * again, since mu was let go (the run may even have ended). A
+             * unit listed meanwhile is worth another try. */
+            int gen = atomic_load(&run->active_gen);
             pthread_mutex_unlock(&run->mu);
             tried = !rill__split_steal(w);
             rill__progress_tick(w);
             pthread_mutex_lock(&run->mu);
+            if (atomic_load(&run->active_gen) != gen)
+                tried = 0;
             continue;
         }
         run->idle++;

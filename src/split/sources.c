@@ -25,6 +25,10 @@
 
 #define BLOCK (64 * 1024)
 
+static int lines_initial(const rill_record *el, rill_restriction *r, void *payload);
+static int records_initial(const rill_record *el, rill_restriction *r, void *payload);
+static int sequence_initial(const rill_record *el, rill_restriction *r, void *payload);
+
 int rill_splittable(rill_pipeline *p, const char *name, const rill_splittable_options *o)
 {
     rill__stage *s;
@@ -37,6 +41,8 @@ int rill_splittable(rill_pipeline *p, const char *name, const rill_splittable_op
     if ((rc = rill__add_stage(p, RILL__SPLITTABLE, name, &s)) < 0)
         return rc;
     s->split = *o;
+    s->builtin = o->initial == lines_initial || o->initial == records_initial ||
+                 o->initial == sequence_initial;
     s->payload = o->payload;
     return 0;
 }
@@ -243,8 +249,10 @@ int rill_read_lines(rill_pipeline *p, const char *name, int64_t chunk_bytes)
     o.process = lines_process;
     o.chunk = chunk_bytes > 0 ? chunk_bytes : (int64_t)64 << 20;
     o.min_split = 256 * 1024;
-    if ((rc = rill_job(p, glob_name, expand_glob, NULL)) < 0 ||
-        (rc = rill_splittable(p, name, &o)) < 0)
+    if ((rc = rill_job(p, glob_name, expand_glob, NULL)) < 0)
+        return rc;
+    p->stages[p->n - 1].builtin = 1;
+    if ((rc = rill_splittable(p, name, &o)) < 0)
         return rc;
     return p->nedges ? rill_edge(p, glob_name, name) : 0;
 }
@@ -285,7 +293,8 @@ static int records_process(rill_emitter *out, const rill_record *el, rill_tracke
     for (i = r.from;; i = last + 1) {
         last = i + 1023 < n ? i + 1023 : n - 1;
         if (i >= n) {
-            rc = rill_tracker_try_claim(t, n) < 0 ? -1 : 0;
+            rc = rill_tracker_try_claim(t, n);
+            rc = rc < 0 ? rc : 0;
             break;
         }
         if ((rc = rill_tracker_try_claim(t, last)) < 0)
@@ -317,8 +326,10 @@ int rill_read_records(rill_pipeline *p, const char *name, size_t record_size,
     o.chunk = chunk_records > 0 ? chunk_records : (int64_t)(((size_t)64 << 20) / record_size + 1);
     o.min_split = 4096;
     o.payload = (void *)(uintptr_t)record_size;
-    if ((rc = rill_job(p, glob_name, expand_glob, NULL)) < 0 ||
-        (rc = rill_splittable(p, name, &o)) < 0)
+    if ((rc = rill_job(p, glob_name, expand_glob, NULL)) < 0)
+        return rc;
+    p->stages[p->n - 1].builtin = 1;
+    if ((rc = rill_splittable(p, name, &o)) < 0)
         return rc;
     return p->nedges ? rill_edge(p, glob_name, name) : 0;
 }
@@ -350,17 +361,17 @@ static long long started(sequence *q)
 static int64_t sequence_due(void *payload)
 {
     sequence *q = payload;
-    double n;
-    if (q->per_second <= 0)
-        return q->from + ((int64_t)1 << 40);
-    n = (double)(mono_ns() - started(q)) * 1e-9 * q->per_second;
-    return n > 9e18 ? INT64_MAX - 1 : q->from + (int64_t)n + 1;
+    double n = q->per_second > 0 ? (double)(mono_ns() - started(q)) * 1e-9 * q->per_second
+                                 : 1e12; /* unrated: a long way ahead */
+    __int128 due = (__int128)q->from + (n > 9e18 ? (__int128)INT64_MAX : (__int128)n) + 1;
+    return due >= INT64_MAX ? INT64_MAX - 1 : (int64_t)due;
 }
 
 static int sequence_initial(const rill_record *el, rill_restriction *r, void *payload)
 {
     sequence *q = payload;
     (void)el;
+    atomic_store(&q->start_ns, 0); /* a new run starts the clock again */
     r->kind = RILL_RANGE_OFFSET;
     r->from = q->from;
     r->to = q->to;
@@ -416,7 +427,9 @@ int rill_sequence(rill_pipeline *p, const char *name, int64_t from, int64_t to,
     o.process = sequence_process;
     o.estimate = to == RILL_OFFSET_INFINITY ? sequence_due : NULL;
     o.chunk = to == RILL_OFFSET_INFINITY ? 0 : 1 << 20;
-    o.min_split = 4096;
+    /* an endless sequence runs in order, one residual after the other: a
+     * split would only run ahead of it */
+    o.min_split = to == RILL_OFFSET_INFINITY ? INT64_MAX : 4096;
     o.resume_ms = per_second > 0 ? 10 : 0;
     o.payload = q;
     if ((rc = rill_splittable(p, name, &o)) < 0) {

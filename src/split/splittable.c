@@ -22,6 +22,7 @@ struct rill__active {
     rill__reduction *red;
     const rill_record *element; /* borrowed from the unit's task */
     uint64_t index;             /* which element of the stage it is */
+    rill_range_kind kind;
 };
 
 enum { UNIT_OFFSET = 1, UNIT_KEYS = 2 };
@@ -146,7 +147,7 @@ int rill__split_expand(rill__worker *w, const rill__task *t)
         memset(&r, 0, sizeof(r));
         rill_error_clear();
         if ((rc = s->split.initial(&el, &r, s->payload)) != 0) {
-            rc = rill__fail(w, t->stage, base + i - t->begin, 1, &el, rc, 0,
+            rc = rill__fail(w, t->stage, base + i - t->begin, 1, &el, rc, s->builtin,
                             "finding the restriction of");
             break;
         }
@@ -164,7 +165,7 @@ int rill__split_expand(rill__worker *w, const rill__task *t)
             while (rc == 0 && a < r.to) {
                 rill_restriction c = r;
                 c.from = a;
-                c.to = r.to - a > s->split.chunk ? a + s->split.chunk : r.to;
+                c.to = (__int128)r.to - a > s->split.chunk ? a + s->split.chunk : r.to;
                 rc = unit_add(ub, &el, base + i - t->begin, &c, 0);
                 a = c.to;
             }
@@ -211,6 +212,8 @@ int rill__split_process(rill__worker *w, const rill__task *t)
     unit_read(&unit, &r, &el, &base, &not_before);
     if (not_before)
         sleep_until(run, not_before);
+    if (atomic_load(&run->stop))
+        return RILL_ECANCELLED;
     if ((rc = rill_tracker_new(&tracker, &r, s->split.estimate, s->payload)) < 0)
         return rill__fail(w, t->stage, base, 1, &el, rc, 1, "tracking");
     memset(&me, 0, sizeof(me));
@@ -220,6 +223,7 @@ int rill__split_process(rill__worker *w, const rill__task *t)
     me.red = t->red;
     me.element = &el;
     me.index = base;
+    me.kind = r.kind;
     pthread_mutex_lock(&run->amu);
     me.next = run->active;
     if (run->active)
@@ -227,6 +231,7 @@ int rill__split_process(rill__worker *w, const rill__task *t)
     run->active = &me;
     run->queued_work -= size_of(&r);
     atomic_fetch_add(&run->nactive, 1);
+    atomic_fetch_add(&run->active_gen, 1);
     pthread_mutex_unlock(&run->amu);
     if (atomic_load_explicit(&run->idle, memory_order_relaxed) > 0)
         rill__wake_one(run); /* an idle worker may split this */
@@ -249,7 +254,7 @@ int rill__split_process(rill__worker *w, const rill__task *t)
     if (rc != RILL_PROCESS_DONE && rc != RILL_PROCESS_RESUME) {
         rill__emitter_discard(&e);
         rill_tracker_free(tracker);
-        return rill__fail(w, t->stage, base, 1, &el, rc, 0, "processing");
+        return rill__fail(w, t->stage, base, 1, &el, rc, s->builtin, "processing");
     }
     if (rc == RILL_PROCESS_RESUME &&
         (rc2 = rill_tracker_try_split(tracker, 0, &primary, &residual)) == 1) {
@@ -295,7 +300,9 @@ int rill__split_steal(rill__worker *w)
     pthread_mutex_lock(&run->amu);
     for (a = run->active; a; a = a->next) {
         const rill__stage *s = &run->stages[a->stage];
-        double done, left, min = s->split.min_split > 0 ? (double)s->split.min_split : 1;
+        /* byte keys measure work in fractions of the key space */
+        double done, left, min = a->kind == RILL_RANGE_BYTEKEY ? 1e-12
+                                 : s->split.min_split > 0 ? (double)s->split.min_split : 1;
         if (rill_tracker_progress(a->tracker, &done, &left) == 0 && left > min && left > most) {
             most = left;
             best = a;

@@ -53,6 +53,17 @@ static int key_cmp(const unsigned char *a, size_t an, const unsigned char *b, si
     return c ? c : (an > bn) - (an < bn);
 }
 
+/* A range holding no key: [k, k) or, from -inf, ["", "\x00") (as Beam's
+ * NO_KEYS, since ["", "") is every key). */
+static int no_keys(const key *start, const key *end)
+{
+    if (end->n == 0)
+        return 0;
+    if (start->n == 0)
+        return end->n == 1 && end->b[0] == 0;
+    return key_cmp(start->b, start->n, end->b, end->n) >= 0;
+}
+
 static rill_tracker *alloc(rill_range_kind kind)
 {
     rill_tracker *t = calloc(1, sizeof(*t));
@@ -96,6 +107,8 @@ int rill_tracker_bytekey_new(rill_tracker **out, const void *start, size_t start
     rill_tracker *t;
     if (out == NULL || (start == NULL && start_len) || (end == NULL && end_len))
         return rill__error(RILL_EINVAL, "rill_tracker_bytekey_new: NULL argument");
+    if (end_len && key_cmp(start, start_len, end, end_len) > 0)
+        return rill__error(RILL_EINVAL, "a byte-key range must not end before it starts");
     if ((t = alloc(RILL_RANGE_BYTEKEY)) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
     if (key_set(&t->start, start, start_len) < 0 || key_set(&t->end, end, end_len) < 0) {
@@ -225,7 +238,8 @@ static int split_offsets(rill_tracker *t, double fraction, rill_restriction *pri
         amount = (__int128)((unsigned __int128)(end - cur) * m / pow10_128(scale));
     if (amount < 1)
         amount = 1;
-    if (growing ? cur + amount > end : cur + amount >= end)
+    if ((growing ? cur + amount > end : cur + amount >= end) ||
+        cur + amount >= RILL_OFFSET_INFINITY)
         return 0;
     offsets(residual, (int64_t)(cur + amount), t->to);
     t->to = (int64_t)(cur + amount);
@@ -354,7 +368,7 @@ static int split_keys(rill_tracker *t, double fraction, rill_restriction *primar
     int scale, rc;
     if ((rc = decimal_fraction(fraction, &m, &scale)) < 0)
         return rc;
-    if (t->end_claimed || (t->end.n && key_cmp(t->start.b, t->start.n, t->end.b, t->end.n) >= 0))
+    if (t->end_claimed || no_keys(&t->start, &t->end))
         return 0;
     if ((rc = unprocessed(t, &u)) < 0)
         return rc;
@@ -364,6 +378,15 @@ static int split_keys(rill_tracker *t, double fraction, rill_restriction *primar
     }
     if (m == 0) { /* a checkpoint: everything not attempted is the residual */
         s = u;
+        if (s.n == 0) { /* unstarted from -inf: the primary holds no key */
+            unsigned char zero = 0;
+            if (key_set(&t->res_start, NULL, 0) < 0 || key_set(&t->res_end, t->end.b, t->end.n) < 0 ||
+                key_set(&t->end, &zero, 1) < 0)
+                return RILL_ENOMEM;
+            keys(primary, &t->start, &t->end);
+            keys(residual, &t->res_start, &t->res_end);
+            return 1;
+        }
     } else {
         rc = interpolate(&u, &t->end, m, scale, &s);
         if (rc == 0 && (key_cmp(s.b, s.n, u.b, u.n) <= 0 ||
@@ -426,8 +449,7 @@ int rill_tracker_check_done(rill_tracker *t)
             rc = rill__error(RILL_EINCOMPLETE, "claiming work in [%lld, %lld) was not attempted",
                              (long long)(t->attempted ? t->last + 1 : t->from),
                              (long long)t->to);
-    } else if (!t->end_claimed &&
-               !(t->end.n && key_cmp(t->start.b, t->start.n, t->end.b, t->end.n) >= 0)) {
+    } else if (!t->end_claimed && !no_keys(&t->start, &t->end)) {
         key u = {NULL, 0};
         if (unprocessed(t, &u) < 0)
             rc = RILL_ENOMEM;
@@ -473,7 +495,7 @@ int rill_tracker_progress(rill_tracker *t, double *completed, double *remaining)
         *remaining = (double)(to - next);
     } else {
         double s = fraction_of(t->start.b, t->start.n, 0);
-        double e = fraction_of(t->end.b, t->end.n, t->end.n == 0);
+        double e = no_keys(&t->start, &t->end) ? s : fraction_of(t->end.b, t->end.n, t->end.n == 0);
         double u = t->end_claimed ? e
                    : t->attempted ? fraction_of(t->last_key.b, t->last_key.n, 0) : s;
         if (u > e)
