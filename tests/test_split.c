@@ -182,6 +182,7 @@ static int half_done(rill_emitter *out, const rill_record *el, rill_tracker *t, 
 static void unclaimed_work_after_done_is_an_error_naming_the_stage(void **state)
 {
     rill_splittable_options o = RILL_SPLITTABLE_OPTIONS_INIT;
+    rill_run_options o1;
     rill_pipeline *p;
     rill_batch *work;
     (void)state;
@@ -192,7 +193,8 @@ static void unclaimed_work_after_done_is_an_error_naming_the_stage(void **state)
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, work), 0);
     assert_int_equal(rill_splittable(p, "partial", &o), 0);
-    assert_int_equal(rill_run(p, NULL, NULL), RILL_EINCOMPLETE);
+    o1 = with_workers(1); /* no idle worker to split the range while it runs */
+    assert_int_equal(rill_run(p, &o1, NULL), RILL_EINCOMPLETE);
     assert_string_equal(rill_error_last(),
                         "splittable 'partial' (stage 1) failed finishing record 0 \"element\": "
                         "claiming work in [5, 10) was not attempted");

@@ -67,11 +67,13 @@ static int unit_add(rill_batch *b, const rill_record *el, uint64_t index,
     } else {
         n = (uint32_t)r->start_len;
         memcpy(dp, &n, 4);
-        memcpy(dp + 4, r->start, r->start_len);
+        if (n)
+            memcpy(dp + 4, r->start, n);
         dp += 4 + r->start_len;
         n = (uint32_t)r->end_len;
         memcpy(dp, &n, 4);
-        memcpy(dp + 4, r->end, r->end_len);
+        if (n)
+            memcpy(dp + 4, r->end, n);
         dp += 4 + r->end_len;
     }
     if (el->len)

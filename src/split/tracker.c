@@ -380,6 +380,7 @@ static int split_keys(rill_tracker *t, double fraction, rill_restriction *primar
         s = u;
         if (s.n == 0) { /* unstarted from -inf: the primary holds no key */
             unsigned char zero = 0;
+            free(u.b);
             if (key_set(&t->res_start, NULL, 0) < 0 || key_set(&t->res_end, t->end.b, t->end.n) < 0 ||
                 key_set(&t->end, &zero, 1) < 0)
                 return RILL_ENOMEM;
