@@ -8,23 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../record/batch.h"
-
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
-typedef struct slot { /* 16 bytes: four to a cache line */
-    uint64_t hash;
-    uint32_t off8; /* key at 8 * off8, accumulator after it, 8-aligned; 0: empty */
-    uint32_t len;
-} slot;
-
-struct rill__keytable {
-    slot *slots;
-    size_t cap, n, value_size;
-    char *arena;
-    size_t used, acap;
-};
+typedef rill__slot slot;
 
 uint64_t rill__hash(const void *bytes, size_t len)
 {
@@ -67,15 +51,8 @@ size_t rill__keytable_count(const rill__keytable *t)
     return t->n;
 }
 
-static size_t key_off(const slot *s)
-{
-    return (size_t)s->off8 * 8;
-}
-
-static size_t value_off(const slot *s)
-{
-    return (key_off(s) + s->len + 7) & ~(size_t)7;
-}
+#define key_off rill__slot_key
+#define value_off rill__slot_value
 
 static int rehash(rill__keytable *t)
 {
@@ -97,8 +74,6 @@ static int rehash(rill__keytable *t)
     return 0;
 }
 
-static void *insert(rill__keytable *t, slot *s, const void *key, size_t len, uint64_t hash,
-                    int *created);
 
 static inline __attribute__((always_inline)) void *
 upsert(rill__keytable *t, const void *key, size_t len, uint64_t hash, int *created)
@@ -107,7 +82,7 @@ upsert(rill__keytable *t, const void *key, size_t len, uint64_t hash, int *creat
     for (i = hash & mask;; i = (i + 1) & mask) {
         slot *s = &t->slots[i];
         if (s->off8 == 0)
-            return insert(t, s, key, len, hash, created);
+            return rill__keytable_insert(t, s, key, len, hash, created);
         if (s->hash == hash && s->len == len && rill__same(t->arena + key_off(s), key, len)) {
             *created = 0;
             return t->arena + value_off(s);
@@ -123,8 +98,8 @@ void *rill__keytable_upsert(rill__keytable *t, const void *key, size_t len,
 
 /* Adds key at the empty slot s, growing first when the table would be more
  * than half full. */
-static __attribute__((noinline)) void *insert(rill__keytable *t, slot *s, const void *key,
-                                              size_t len, uint64_t hash, int *created)
+void *rill__keytable_insert(rill__keytable *t, slot *s, const void *key, size_t len,
+                            uint64_t hash, int *created)
 {
     size_t need, off;
     if (len > UINT32_MAX || (t->n + 1) * 2 > t->cap) {
@@ -157,10 +132,6 @@ static __attribute__((noinline)) void *insert(rill__keytable *t, slot *s, const 
     return t->arena + value_off(s);
 }
 
-void *rill__keytable_get(rill__keytable *t, const void *key, size_t len, int *created)
-{
-    return upsert(t, key, len, XXH3_64bits(key, len), created);
-}
 
 int rill__keytable_next(const rill__keytable *t, size_t *pos, const void **key,
                         size_t *len, uint64_t *hash, void **value)
