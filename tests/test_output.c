@@ -328,6 +328,7 @@ static void partition_values_cannot_leave_the_directory(void **state)
 {
     static const char *keys[] = {"..", ".", "/", "a/b", "../../etc", "\x01\n\t", ""};
     char esc[256], longkey[1000], out[8192] = "", dir[512];
+    int folders = 0;
     rill_dir_options d = RILL_DIR_OPTIONS_INIT;
     rill_pipeline *p;
     rill_batch *work;
@@ -360,6 +361,7 @@ static void partition_values_cannot_leave_the_directory(void **state)
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         assert_int_equal(rill_batch_add_keyed(work, keys[i], strlen(keys[i]), "v", 1), 0);
     assert_int_equal(rill_batch_add_keyed(work, longkey, sizeof(longkey), "v", 1), 0);
+    assert_int_equal(rill_batch_add(work, "no key", 6), 0); /* apart from the empty key */
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, work), 0);
     assert_int_equal(rill_task(p, "pass", copy_all, NULL), 0);
@@ -377,7 +379,9 @@ static void partition_values_cannot_leave_the_directory(void **state)
         assert_memory_equal(line, "key=", 4);
         assert_true(slash - line <= 4 + 200);
         assert_string_equal(slash + 1, "r5-0.txt");
+        folders++;
     }
+    assert_int_equal(folders, 9); /* 7 short keys, the long one, no key */
     rill_pipeline_free(p);
 }
 

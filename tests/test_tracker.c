@@ -140,17 +140,30 @@ static void splits_are_exact_over_the_whole_int64_range(void **state)
     assert_true(p.from == INT64_MIN && p.to == -1);
     assert_true(r.from == -1 && r.to == INT64_MAX);
     assert_int_equal(rill_tracker_try_claim(t, INT64_MIN), 1);
-    /* INT64_MIN + floor((-1 - INT64_MIN) * 2^-60) */
+    /* INT64_MIN + (2^63 - 1) * 8.673617379884035e-19 (2^-60 as it prints) is
+     * INT64_MIN + 7.99..., which truncates toward zero to INT64_MIN + 8 */
     assert_int_equal(rill_tracker_try_split(t, ldexp(1, -60), &p, &r), 1);
-    assert_true(p.to == INT64_MIN + 7);
+    assert_true(p.to == INT64_MIN + 8);
     assert_int_equal(rill_tracker_try_split(t, 1.0, &p, &r), 0);
     assert_int_equal(rill_tracker_progress(t, &completed, &remaining), 0);
-    assert_true(completed == 1 && remaining == 6);
+    assert_true(completed == 1 && remaining == 7);
     rill_tracker_free(t);
     t = offsets(INT64_MAX - 3, INT64_MAX);
     assert_int_equal(rill_tracker_try_claim(t, INT64_MAX - 3), 1);
     assert_int_equal(rill_tracker_try_split(t, 0.5, &p, &r), 1);
     assert_true(r.from == INT64_MAX - 2); /* -3 + max(1, floor(3 * 0.5)) */
+    rill_tracker_free(t);
+}
+
+static void a_negative_split_point_is_truncated_toward_zero_as_beam_does(void **state)
+{
+    rill_tracker *t = offsets(-10, 0);
+    rill_restriction p, r;
+    (void)state;
+    assert_int_equal(rill_tracker_try_claim(t, -10), 1);
+    /* -10 + 10 * 0.25 = -7.5, truncated: -7 */
+    assert_int_equal(rill_tracker_try_split(t, 0.25, &p, &r), 1);
+    assert_int_equal(r.from, -7);
     rill_tracker_free(t);
 }
 
@@ -262,6 +275,7 @@ int main(void)
         cmocka_unit_test(a_checkpoint_keeps_what_was_attempted_and_gives_away_the_rest),
         cmocka_unit_test(no_split_on_an_empty_range_or_at_the_end),
         cmocka_unit_test(splits_are_exact_over_the_whole_int64_range),
+        cmocka_unit_test(a_negative_split_point_is_truncated_toward_zero_as_beam_does),
         cmocka_unit_test(progress_counts_positions_done_and_left),
         cmocka_unit_test(a_growable_range_is_unbounded_until_a_split_ends_it),
         cmocka_unit_test(byte_key_ranges_split_between_keys_read_as_fractions),

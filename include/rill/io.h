@@ -50,7 +50,8 @@ typedef struct rill_dir_options {
     rill_format format;
     rill_partition by_sink; /* DIR/task=<sink>/... */
     const char *sink_label; /* copied; NULL: "task"; letters, digits, - and _ */
-    int by_key;             /* DIR[/task=<sink>]/key=<key>/... */
+    int by_key;             /* DIR[/task=<sink>]/key=<key>/...; records
+                               without a key go to key=~ */
     const char *run_id;     /* copied; NULL: made from the time and pid;
                                letters, digits, -, _ and . */
 } rill_dir_options;

@@ -11,7 +11,8 @@
  *
  *     split point = last attempted + max(1, (end - last attempted) * fraction)
  *
- * (truncated; before any claim, last attempted is from - 1), and there is no
+ * (the sum truncated toward zero, as Beam does; before any claim, last
+ * attempted is from - 1), and there is no
  * split when that point is at or past the end. A fraction of 0 is a
  * checkpoint: the primary ends right after the last attempted position and
  * the residual holds the rest. [100, 200) claimed to 130 and split at 0.7

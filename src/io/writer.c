@@ -301,8 +301,9 @@ static int by_key(const void *a, const void *b, void *batch)
     int c;
     rill_batch_get(batch, *(const size_t *)a, &x);
     rill_batch_get(batch, *(const size_t *)b, &y);
-    c = memcmp(x.key ? x.key : "", y.key ? y.key : "",
-               x.key_len < y.key_len ? x.key_len : y.key_len);
+    if (x.key == NULL || y.key == NULL) /* no key first, apart from the empty key */
+        return (x.key != NULL) - (y.key != NULL);
+    c = memcmp(x.key, y.key, x.key_len < y.key_len ? x.key_len : y.key_len);
     return c ? c : (x.key_len > y.key_len) - (x.key_len < y.key_len);
 }
 
@@ -331,7 +332,10 @@ static int write_batch(const char *sink, const rill_batch *b, void *payload)
         rill_batch_get(b, idx[i], &r);
         for (j = i + 1; j < n && by_key(&idx[i], &idx[j], (void *)b) == 0; j++)
             ;
-        rill_partition_escape(esc, sizeof(esc), r.key ? r.key : "", r.key_len);
+        if (r.key) /* no escape is "~" alone: records without a key go there */
+            rill_partition_escape(esc, sizeof(esc), r.key, r.key_len);
+        else
+            strcpy(esc, "~");
         snprintf(dir + len, sizeof(dir) - (size_t)len, "/key=%s", esc);
         rc = write_file(w, dir, b, idx + i, j - i);
     }

@@ -232,12 +232,18 @@ static int split_offsets(rill_tracker *t, double fraction, rill_restriction *pri
         __int128 est = t->estimate(t->payload);
         end = est > cur + 1 ? est : cur + 1;
     }
-    if (end - cur <= 0)
-        amount = 0;
-    else /* (end - cur) <= 2^64 and m < 10^17: the product fits */
-        amount = (__int128)((unsigned __int128)(end - cur) * m / pow10_128(scale));
-    if (amount < 1)
+    if (end - cur <= 0) {
         amount = 1;
+    } else { /* (end - cur) <= 2^64 and m < 10^17: the product fits */
+        unsigned __int128 prod = (unsigned __int128)(end - cur) * m, unit = pow10_128(scale);
+        amount = (__int128)(prod / unit);
+        if (amount < 1)
+            amount = 1;
+        /* The sum is truncated toward zero as a whole (Beam's longValue()):
+         * below zero, a fractional amount rounds the split point up. */
+        else if (prod % unit != 0 && cur + amount < 0)
+            amount++;
+    }
     if ((growing ? cur + amount > end : cur + amount >= end) ||
         cur + amount >= RILL_OFFSET_INFINITY)
         return 0;
