@@ -165,7 +165,9 @@ RILL_EXTERN int rill_frame_end(rill_pipeline *p, const char *name,
                                rill_frame_end_fn fn,
                                const rill_stage_options *opts);
 /* Keyed aggregation: closes a scope like reduce and emits one keyed record
- * per distinct key (in no defined order) when its reduction is done. */
+ * per distinct key (in no defined order) when its reduction is done. What a
+ * stage whose only successor is the combine emits is folded into the
+ * worker's partial table as it is emitted, without becoming a batch. */
 RILL_EXTERN int rill_combine(rill_pipeline *p, const char *name,
                              const rill_combine_options *opts);
 /* Called once per record leaving the stream, one call at a time. */

@@ -126,6 +126,7 @@ void rill__emitter_init(rill_emitter *e, rill__worker *w, int stage, int target,
     e->limit = w->run->batch_records;
     e->count = 0;
     e->queue = 0;
+    e->direct = target < 0 ? rill__combine_direct_target(w, stage, red) : -1;
 }
 
 int rill__emitter_flush(rill_emitter *e)
@@ -171,6 +172,8 @@ static __attribute__((noinline, cold)) int emit_slow(rill_emitter *e, uint32_t k
     int rc;
     if (atomic_load_explicit(&e->w->run->stop, memory_order_relaxed))
         return RILL_ECANCELLED;
+    if (e->direct >= 0) /* typed values have no key: the combine refuses them */
+        return rill__combine_direct(e, NULL, 0, 0, NULL, len);
     if (e->batch && (rc = rill__emitter_flush(e)) < 0)
         return rc;
     if ((e->batch = rill__worker_batch(e->w)) == NULL)
@@ -198,6 +201,8 @@ emit(rill_emitter *e, const void *key, size_t klen, int keyed, const void *data,
 {
     char *kp, *dp;
     int rc;
+    if (e->direct >= 0)
+        return rill__combine_direct(e, key, klen, keyed, data, len);
     if (__builtin_expect(klen > RILL_RECORD_MAX || (key == NULL && klen) ||
                          (data == NULL && len), 0))
         return rill__error(klen > RILL_RECORD_MAX ? RILL_ERANGE : RILL_EINVAL,

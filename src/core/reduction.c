@@ -366,6 +366,60 @@ int rill__combine_add(rill__worker *w, const rill__task *t)
     return 0;
 }
 
+int rill__combine_direct_target(rill__worker *w, int stage, rill__reduction *red)
+{
+    rill__run *run = w->run;
+    const rill__stage *s;
+    int c, i;
+    if (stage < 0)
+        return -1;
+    s = &run->stages[stage];
+    if (s->nsucc != 1)
+        return -1;
+    c = s->succ[0];
+    if (run->stages[c].kind != RILL__COMBINE || red->owner != c || run->limit[c] != 0)
+        return -1;
+    for (i = 0; i < w->depth; i++)
+        if (w->stack[i] == c)
+            return -1;
+    return c;
+}
+
+int rill__combine_direct(rill_emitter *e, const void *key, size_t klen, int keyed,
+                         const void *data, size_t len)
+{
+    rill__worker *w = e->w;
+    rill__run *run = w->run;
+    int c = e->direct, created, rc;
+    const rill__stage *s = &run->stages[c];
+    rill__keytable **slot = (rill__keytable **)&e->red->partials[w->id];
+    rill_record r = {data, len, keyed ? (key ? key : "") : NULL, keyed ? klen : 0};
+    void *acc;
+    if (!keyed) {
+        rill__error(RILL_EINVAL, "the record has no key; combine needs keyed records");
+        return rill__fail(w, c, atomic_load(&run->taken[c]), 1, data ? &r : NULL,
+                          RILL_EINVAL, 1, "on");
+    }
+    if ((key == NULL && klen) || (data == NULL && len) || klen > RILL_RECORD_MAX)
+        return rill__error(RILL_EINVAL, "cannot emit a key of %zu bytes at %p, data of %zu "
+                           "at %p", klen, key, len, data);
+    if (*slot == NULL && rill__keytable_new(slot, s->combine.value_size) < 0)
+        return rill__fail(w, c, 0, 0, NULL, RILL_ENOMEM, 1, "on");
+    if ((acc = rill__keytable_get(*slot, r.key, klen, &created)) == NULL)
+        return rill__fail(w, c, 0, 1, &r, RILL_ENOMEM, 1, "on");
+    e->count++;
+    run->stats[e->stage * run->workers + w->id].records_out++;
+    if (len == 0 && s->combine.add == rill_combine_sum_int64_add && s->combine.init == NULL) {
+        *(int64_t *)acc += 1;
+        return 0;
+    }
+    rill_error_clear();
+    if ((created && s->combine.init && (rc = s->combine.init(acc, s->payload)) != 0) ||
+        (rc = s->combine.add(acc, &r, s->payload)) != 0)
+        return rill__fail(w, c, atomic_load(&run->taken[c]), 1, &r, rc, 0, "on");
+    return 0;
+}
+
 int rill__frame_end_run(rill__worker *w, const rill__task *t, int locked)
 {
     rill__run *run = w->run;

@@ -76,6 +76,9 @@ struct rill_emitter {
     int queue;         /* hand batches to the queues, never process them
                           inline: set while a serial flag or a reduction's
                           lock is held, so others are not kept waiting */
+    int direct;        /* a combine stage whose partial table this worker
+                          folds keyed records into as they are emitted (they
+                          never become a batch), or -1 */
 };
 
 struct rill__run {
@@ -220,6 +223,13 @@ int rill__frame_enter(rill__worker *w, int stage, rill__reduction *parent,
 /* The stage handlers of reduction.c. locked: the reduction's mu is held. */
 int rill__reduce_add(rill__worker *w, const rill__task *t, int locked);
 int rill__combine_add(rill__worker *w, const rill__task *t);
+/* The combine stage that what stage emits under red can be folded into at
+ * once: its only successor, under that combine's own reduction, with no call
+ * limit, not already being run by this worker. -1 when there is none. */
+int rill__combine_direct_target(rill__worker *w, int stage, rill__reduction *red);
+/* Folds one record into the emitter's direct combine. */
+int rill__combine_direct(rill_emitter *e, const void *key, size_t klen, int keyed,
+                         const void *data, size_t len);
 int rill__frame_end_run(rill__worker *w, const rill__task *t, int locked);
 void *rill__store_new(const rill__stage *s, size_t size, rill_store_init_fn init,
                       int *rc);
