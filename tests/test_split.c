@@ -12,6 +12,14 @@
 
 static char dir[256];
 
+/* Under valgrind threads take turns, so whether an idle worker finds work
+ * to split is up to its scheduler; the counts of what was read still hold. */
+static int serialized_threads(void)
+{
+    const char *p = getenv("LD_PRELOAD");
+    return p && strstr(p, "vgpreload") != NULL;
+}
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st, (void)flag, (void)ftw;
@@ -152,8 +160,10 @@ static void idle_workers_split_one_large_file_and_each_line_comes_once(void **st
         assert_int_equal(atomic_load(&s.sum), n * (n + 1) / 2);
         assert_int_equal(rill_pipeline_stats(p, "lines", &st), 0);
         assert_int_equal(st.records_out, (uint64_t)n);
-        assert_true(st.splits >= 1);
-        assert_true(st.workers >= 2);
+        if (!serialized_threads()) { /* valgrind runs one thread at a time */
+            assert_true(st.splits >= 1);
+            assert_true(st.workers >= 2);
+        }
         rill_pipeline_free(p);
     }
 }
@@ -225,6 +235,7 @@ static void fixed_size_records_are_read_once_and_a_partial_one_refused(void **st
     int64_t i;
     seen s;
     (void)state;
+    memset(buf, 'x', sizeof(buf)); /* the 5 bytes of a partial record too */
     for (i = 0; i < 5000; i++) {
         memcpy(buf + i * 12, "REC:", 4);
         memcpy(buf + i * 12 + 4, &i, 8);
@@ -421,7 +432,8 @@ static void byte_key_ranges_are_split_by_idle_workers_and_read_once(void **state
     for (i = 0; i < n; i++)
         assert_int_equal(v[i], (int64_t)i);
     assert_int_equal(rill_pipeline_stats(p, "keys", &st), 0);
-    assert_true(st.splits >= 1);
+    if (!serialized_threads())
+        assert_true(st.splits >= 1);
     free(v);
     rill_batch_free(res);
     rill_pipeline_free(p);

@@ -490,15 +490,14 @@ int rill_tracker_progress(rill_tracker *t, double *completed, double *remaining)
         return rill__error(RILL_EINVAL, "rill_tracker_progress: NULL argument");
     pthread_mutex_lock(&t->mu);
     if (t->kind == RILL_RANGE_OFFSET) {
-        long double to = (long double)t->to, from = (long double)t->from;
-        long double next = t->attempted ? (long double)t->last + 1 : from;
+        __int128 to = t->to, from = t->from, next = t->attempted ? (__int128)t->last + 1 : from;
         if (t->estimate && t->to == RILL_OFFSET_INFINITY) {
-            long double est = (long double)t->estimate(t->payload);
+            __int128 est = t->estimate(t->payload);
             to = est > next ? est : next;
         }
         if (next > to)
             next = to;
-        *completed = (double)(next - from);
+        *completed = (double)(next - from); /* exact in 128 bits, then rounded once */
         *remaining = (double)(to - next);
     } else {
         double s = fraction_of(t->start.b, t->start.n, 0);
