@@ -71,4 +71,15 @@ static inline int64_t only_int64(const rill_batch *b)
     return i64(&r);
 }
 
+/* A task that passes every record on as it came. */
+static inline int copy_all(rill_emitter *out, const rill_record *in, size_t n, void *payload)
+{
+    size_t i;
+    (void)payload;
+    for (i = 0; i < n; i++)
+        if (rill_emit_record(out, &in[i]) != 0)
+            return -1;
+    return 0;
+}
+
 #endif

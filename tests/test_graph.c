@@ -32,16 +32,6 @@ static int generate(rill_batch *out, void *payload)
     return 1;
 }
 
-static int copy_all(rill_emitter *out, const rill_record *in, size_t n, void *payload)
-{
-    size_t i;
-    (void)payload;
-    for (i = 0; i < n; i++)
-        if (rill_emit_record(out, &in[i]) != 0)
-            return -1;
-    return 0;
-}
-
 /* Per-sink record counts, from the output callback. */
 typedef struct sinks {
     pthread_mutex_t mu;
