@@ -9,5 +9,6 @@
 #include "rill/graph.h"
 #include "rill/io.h"
 #include "rill/tracker.h"
+#include "rill/checkpoint.h"
 
 #endif

@@ -43,7 +43,9 @@ extern "C" {
     X(ETYPE, -9, "value has another type")                                 \
     X(ERANGE, -10, "value out of range")                                   \
     X(ETHREAD, -11, "cannot start a thread")                                \
-    X(EINCOMPLETE, -12, "work was left unclaimed")
+    X(EINCOMPLETE, -12, "work was left unclaimed")                          \
+    X(EFINISHED, -13, "the run had already finished")                      \
+    X(EVERSION, -14, "written by a newer version of rill")
 
 typedef enum rill_error_code {
 #define RILL__ERR_ENUM(name, code, text) RILL_##name = code,

@@ -424,6 +424,7 @@ static int run_result(rill__worker *w, const rill__task *t)
             }
         }
         rc = run->p->output(sink, part, run->p->output_payload);
+        run->delivered += (int64_t)(t->end - t->begin);
         if (part != t->batch)
             rill_batch_free(part);
         if (rc != 0)
@@ -437,6 +438,7 @@ static int run_result(rill__worker *w, const rill__task *t)
             return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, 1, "collecting");
         if (run->p->result && (rc = run->p->result(&r, run->p->result_payload)) != 0)
             return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, 0, "on");
+        run->delivered += run->p->output == NULL; /* the result stage is serial */
     }
     return 0;
 }

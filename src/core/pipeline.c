@@ -69,6 +69,7 @@ void rill_pipeline_free(rill_pipeline *p)
     free(p->stages);
     rill__writer_free(p->writer);
     free(p->stats);
+    free(p->ckpt_path);
     rill_batch_free(p->work);
     free(p->build_message);
     free(p);

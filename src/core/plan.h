@@ -85,6 +85,10 @@ struct rill_pipeline {
     unsigned progress_ms;
     struct rill__stats *stats;   /* owned: the last run's, per stage */
     int nstats;
+    char *ckpt_path;             /* owned; NULL: runs are not checkpointed */
+    double ckpt_interval;
+    int ckpt_resume;
+    atomic_int ckpt_request;     /* rill_checkpoint_request */
 };
 
 const char *rill__kind_name(rill__kind kind);

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "../io/writer.h"
+#include "../state/snapshot.h"
+#include "../state/store.h"
 #include "rill/io.h"
 #include "run.h"
 
@@ -58,6 +60,7 @@ static void run_free(rill__run *run)
 {
     int s, i;
     keep_stats(run);
+    rill__store_close(run->store);
     while (run->out_head) { /* outputs the caller did not take */
         rill__task *t = run->out_head;
         run->out_head = t->next;
@@ -229,7 +232,7 @@ static int callback_failed(const char *what, int rc)
 static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *opts,
                      int collect, int all_threads)
 {
-    int rc, i, nsinks = 0;
+    int rc, i, nsinks = 0, restored = 0;
     if (p == NULL)
         return rill__error(RILL_EINVAL, "rill_run: pipeline is NULL");
     if (opts && opts->version != RILL_RUN_OPTIONS_VERSION)
@@ -245,10 +248,19 @@ static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *o
         nsinks += p->stages[i].nsucc == 1 && p->stages[i].succ[0] == p->n;
     if (p->writer && !all_threads && (rc = rill__writer_begin(p->writer, nsinks)) < 0)
         return rc;
+    if (p->ckpt_path) {
+        if (all_threads)
+            return rill__error(RILL_EINVAL, "a checkpointed pipeline runs with rill_run, not "
+                                            "as a stream");
+        if ((rc = rill__checkpoint_start(run)) < 0)
+            return rc;
+        restored = rc == 1;
+        rill__barrier_start(run);
+    }
     rill_error_clear();
-    if (p->init && (rc = p->init(p->init_payload)) != 0)
+    if (!restored && p->init && (rc = p->init(p->init_payload)) != 0)
         return callback_failed("init", rc);
-    if (p->work && run->src_end == 0) { /* nothing to read */
+    if (!restored && p->work && run->src_end == 0) { /* nothing to read */
         run->src_done = 1;
         rill__source_done(&run->w[0]);
     }
@@ -293,13 +305,17 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
     }
     if (p->writer && (rc = rill__writer_end(p->writer, 1)) < 0)
         goto done;
+    if ((rc = rill__checkpoint_end(&run, 1)) < 0)
+        goto done;
     rc = 0;
     if (results) {
         *results = run.results;
         run.results = NULL;
     }
 done:
-    if (p && p->writer)
+    if (p && p->writer && run.store)
+        rill__writer_forget(p->writer); /* a checkpoint may still name those files */
+    else if (p && p->writer)
         rill__writer_end(p->writer, 0); /* what a failed run wrote goes */
     if (run.p)
         run_free(&run);

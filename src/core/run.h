@@ -47,6 +47,8 @@ struct rill__reduction {
     void **partials;          /* owned: per-worker stores or key tables */
     rill_batch *first;        /* owned: the record that opened a frame */
     size_t index;             /* frame: which record of the stage opened it */
+    int64_t ckpt_id;          /* its id in the checkpoint being saved */
+    int ckpt_saved;
     rill__reduction *prev, *next; /* the run's live list */
 };
 
@@ -128,6 +130,16 @@ struct rill__run {
     char err_msg[RILL__ERROR_MAX];
 
     rill_batch *results;       /* owned until handed to the caller */
+    int64_t delivered;         /* records given to result/output */
+
+    /* Checkpoints (state/snapshot.c): the state file, and the barrier at
+     * which every worker parks (under mu) while the last one saves. */
+    struct rill__store *store; /* owned; NULL: not checkpointed */
+    atomic_int ckpt_want;
+    int parked;
+    unsigned ckpt_gen;
+    double ckpt_next;          /* when the next timed checkpoint is due */
+    int64_t checkpoints;
 
     /* Splittable work (split/splittable.c): the units being processed, for
      * idle workers to split and for progress. Under amu. */
@@ -159,6 +171,8 @@ int rill__slot_take(rill__run *run, int stage);
 void rill__slot_release(rill__run *run, int stage);
 void rill__wake_all(rill__run *run);
 void rill__wake_one(rill__run *run);
+/* The first timed checkpoint is due an interval from now. */
+void rill__barrier_start(rill__run *run);
 
 /* exec.c */
 int rill__deliver(rill__worker *w, rill__task *t);
@@ -206,6 +220,9 @@ int rill__split_process(rill__worker *w, const rill__task *t);
  * residual; 0 when there was nothing worth splitting. */
 int rill__split_steal(rill__worker *w);
 void rill__progress_tick(rill__worker *w);
+/* A checkpoint is coming: every running unit gives the work it has not
+ * claimed to the queue (a split at 0), so that its worker soon parks. */
+void rill__split_checkpoint(rill__worker *w);
 
 typedef struct rill__stats {
     uint64_t calls, records_out, splits, workers;

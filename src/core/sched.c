@@ -10,8 +10,11 @@
  * cannot run inline or when other workers are idle and could take it. A
  * sleeping worker is woken only when a task it could take appears. Queues,
  * source state and idle/done are under run->mu; call slots are atomics. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
+#include "../state/snapshot.h"
 #include "run.h"
 
 static void *worker_main(void *arg)
@@ -110,6 +113,63 @@ static rill__task *pop_ready(rill__run *run)
     return NULL;
 }
 
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Under mu, at the top of the loop: when a checkpoint is due (its interval
+ * passed or it was asked for), parks this worker at the barrier; the last
+ * worker to arrive saves the run while every other one waits. Returns 1
+ * when it parked. */
+static int barrier(rill__worker *w)
+{
+    rill__run *run = w->run;
+    unsigned gen;
+    if (!atomic_load(&run->ckpt_want)) {
+        if (!atomic_exchange(&run->p->ckpt_request, 0) &&
+            !(run->p->ckpt_interval > 0 && mono_s() >= run->ckpt_next))
+            return 0;
+        atomic_store(&run->ckpt_want, 1);
+        pthread_cond_broadcast(&run->cv); /* idle workers come to the barrier */
+        pthread_mutex_unlock(&run->mu);
+        rill__split_checkpoint(w);        /* running units give their rest away */
+        pthread_mutex_lock(&run->mu);
+    }
+    gen = run->ckpt_gen;
+    if (++run->parked == run->workers) {
+        int rc = rill__checkpoint_save(run);
+        run->parked = 0;
+        run->ckpt_gen++;
+        atomic_store(&run->ckpt_want, 0);
+        run->ckpt_next = mono_s() + run->p->ckpt_interval;
+        if (rc < 0) { /* the run stops with the state file's error */
+            pthread_mutex_lock(&run->err_mu);
+            if (run->err_code == 0) {
+                run->err_code = rc;
+                snprintf(run->err_msg, sizeof(run->err_msg), "%s", rill_error_last());
+            }
+            pthread_mutex_unlock(&run->err_mu);
+            atomic_store(&run->stop, 1);
+            pthread_cond_broadcast(&run->out_cv);
+        }
+        pthread_cond_broadcast(&run->cv);
+    } else {
+        while (run->ckpt_gen == gen && !atomic_load(&run->stop) && !run->done)
+            pthread_cond_wait(&run->cv, &run->mu);
+        if (run->ckpt_gen == gen)
+            run->parked--; /* left because the run ended */
+    }
+    return 1;
+}
+
+void rill__barrier_start(rill__run *run)
+{
+    run->ckpt_next = mono_s() + run->p->ckpt_interval;
+}
+
 static int room(const rill__run *run)
 {
     return run->queued + run->nout < (size_t)run->workers * 2 + 2;
@@ -184,8 +244,11 @@ void rill__worker_loop(rill__worker *w)
     int tried = 0; /* a split was tried since this worker last slept */
     pthread_mutex_lock(&run->mu);
     while (!run->done && !atomic_load(&run->stop)) {
-        rill__task *t = pop_ready(run);
+        rill__task *t;
         int last;
+        if (run->store && barrier(w))
+            continue;
+        t = pop_ready(run);
         if (t != NULL) {
             /* Taking a task may have brought the queues under their bound:
              * a sleeping worker can pull the source again. */

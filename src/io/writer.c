@@ -385,3 +385,91 @@ int rill_output_dir(rill_pipeline *p, const rill_dir_options *o)
     p->terminal = 1;
     return 0;
 }
+
+/* ---- checkpoints ---- */
+
+int rill__writer_save(const rill__writer *w, rill_batch *out)
+{
+    size_t i;
+    int rc = rill_batch_add_keyed(out, "run", 3, w->run_id, strlen(w->run_id));
+    for (i = 0; rc == 0 && i < w->nparts; i++)
+        rc = rill_batch_add_keyed(out, "part", 4, &w->parts[i].next, sizeof(size_t)) < 0
+                 ? RILL_ENOMEM
+                 : rill_batch_add(out, w->parts[i].dir, strlen(w->parts[i].dir));
+    for (i = 0; rc == 0 && i < w->nfiles; i++)
+        rc = rill_batch_add_keyed(out, "file", 4, w->tmp[i], strlen(w->tmp[i])) < 0
+                 ? RILL_ENOMEM
+                 : rill_batch_add(out, w->fin[i], strlen(w->fin[i]));
+    return rc;
+}
+
+static char *dup_bytes(const void *b, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, b, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+int rill__writer_restore(rill__writer *w, const rill_batch *in)
+{
+    size_t i, n = rill_batch_count(in);
+    rill__writer_forget(w);
+    for (i = 0; i < n; i++) {
+        rill_record r, next;
+        rill_batch_get(in, i, &r);
+        if (r.key_len == 3 && memcmp(r.key, "run", 3) == 0) {
+            free(w->run_id);
+            if ((w->run_id = dup_bytes(r.data, r.len)) == NULL)
+                return rill__error(RILL_ENOMEM, "out of memory");
+            continue;
+        }
+        if (i + 1 >= n || rill_batch_get(in, i + 1, &next) < 0 || next.key != NULL ||
+            r.key_len != 4 || (memcmp(r.key, "part", 4) && memcmp(r.key, "file", 4)))
+            return rill__error(RILL_ECORRUPT, "the checkpoint's output files are not readable");
+        i++;
+        if (memcmp(r.key, "part", 4) == 0) {
+            part *p = realloc(w->parts, (w->nparts + 1) * sizeof(*p));
+            if (p == NULL || r.len != sizeof(size_t))
+                return rill__error(p ? RILL_ECORRUPT : RILL_ENOMEM, "cannot restore outputs");
+            w->parts = p;
+            if ((p[w->nparts].dir = dup_bytes(next.data, next.len)) == NULL)
+                return rill__error(RILL_ENOMEM, "out of memory");
+            memcpy(&p[w->nparts].next, r.data, sizeof(size_t));
+            w->nparts++;
+        } else {
+            if (w->nfiles == w->cfiles) {
+                size_t cap = w->cfiles ? w->cfiles * 2 : 16;
+                char **t = realloc(w->tmp, cap * sizeof(*t)), **f;
+                if (t == NULL)
+                    return rill__error(RILL_ENOMEM, "out of memory");
+                w->tmp = t;
+                if ((f = realloc(w->fin, cap * sizeof(*f))) == NULL)
+                    return rill__error(RILL_ENOMEM, "out of memory");
+                w->fin = f;
+                w->cfiles = cap;
+            }
+            w->tmp[w->nfiles] = dup_bytes(r.data, r.len);
+            w->fin[w->nfiles] = dup_bytes(next.data, next.len);
+            if (w->tmp[w->nfiles] == NULL || w->fin[w->nfiles] == NULL)
+                return rill__error(RILL_ENOMEM, "out of memory");
+            w->nfiles++;
+        }
+    }
+    return 0;
+}
+
+void rill__writer_forget(rill__writer *w)
+{
+    size_t i;
+    for (i = 0; i < w->nfiles; i++) {
+        free(w->tmp[i]);
+        free(w->fin[i]);
+    }
+    w->nfiles = 0;
+    for (i = 0; i < w->nparts; i++)
+        free(w->parts[i].dir);
+    w->nparts = 0;
+}

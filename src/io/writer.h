@@ -15,4 +15,11 @@ int rill__writer_begin(rill__writer *w, int nsinks);
 int rill__writer_end(rill__writer *w, int ok);
 void rill__writer_free(rill__writer *w);
 
+/* Checkpoints: the run id, the folders' file counters and the files
+ * written so far, as records; and back. Forgetting drops the lists without
+ * touching the files (a checkpointed run that fails keeps them for resume). */
+int rill__writer_save(const rill__writer *w, rill_batch *out);
+int rill__writer_restore(rill__writer *w, const rill_batch *in);
+void rill__writer_forget(rill__writer *w);
+
 #endif

@@ -333,6 +333,31 @@ int rill__split_steal(rill__worker *w)
     return 1;
 }
 
+void rill__split_checkpoint(rill__worker *w)
+{
+    rill__run *run = w->run;
+    struct rill__active *a;
+    if (atomic_load(&run->nactive) == 0)
+        return;
+    pthread_mutex_lock(&run->amu);
+    for (a = run->active; a; a = a->next) {
+        rill_restriction primary, residual;
+        rill_batch *ub;
+        if (rill_tracker_try_split(a->tracker, 0, &primary, &residual) != 1)
+            continue;
+        run->queued_work += size_of(&residual);
+        if ((ub = rill__worker_batch(w)) == NULL ||
+            unit_add(ub, a->element, a->index, &residual, 0) < 0 ||
+            hand_units(w, a->stage, a->from, a->red, ub, 1) < 0) {
+            if (ub)
+                rill__worker_unref(w, ub);
+            break; /* the run is failing; the unit keeps its work */
+        }
+        rill__worker_unref(w, ub);
+    }
+    pthread_mutex_unlock(&run->amu);
+}
+
 void rill__progress_tick(rill__worker *w)
 {
     rill__run *run = w->run;

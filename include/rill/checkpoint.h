@@ -1,0 +1,46 @@
+/* rill/checkpoint.h — checkpoints and resume.
+ *
+ * A checkpointed run saves, every interval and when asked, a consistent cut
+ * of its state into an SQLite file (WAL mode, one transaction a
+ * checkpoint): the records waiting at every stage, reducer, frame and
+ * combine stores, the unclaimed work of splittable stages, held batches, the
+ * position of the source, the output files written and how many results
+ * were delivered. A run started with resume set continues from the latest
+ * checkpoint: init is not called again, results delivered before it are not
+ * delivered again, and output files come out exactly once.
+ *
+ * What resume asks of a pipeline: stages are deterministic and have no
+ * outside side effects except through result/output (work done after the
+ * last checkpoint is done again); stores are plain bytes (no free
+ * callback); a generator gives the same batches again (those consumed
+ * before the checkpoint are generated and dropped). */
+#ifndef RILL_CHECKPOINT_H
+#define RILL_CHECKPOINT_H
+
+#include "pipeline.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RILL_CHECKPOINT_OPTIONS_VERSION 1
+typedef struct rill_checkpoint_options {
+    unsigned version;
+    const char *path; /* copied; NULL: .rill/state.db in the working directory */
+    double interval;  /* seconds between checkpoints; 0: only when requested */
+    int resume;       /* continue from the file's checkpoint when it has one */
+} rill_checkpoint_options;
+#define RILL_CHECKPOINT_OPTIONS_INIT {RILL_CHECKPOINT_OPTIONS_VERSION, NULL, 0, 0}
+
+/* Makes p's runs checkpointed. Refused by rill_run, with nothing written,
+ * when the file holds a checkpoint of another pipeline, is corrupt or comes
+ * from a newer rill; resuming a run that finished returns RILL_EFINISHED. */
+RILL_EXTERN int rill_checkpointing(rill_pipeline *p, const rill_checkpoint_options *opts);
+/* Asks the running run of p for a checkpoint as soon as it can take one
+ * (any thread, also from a callback). */
+RILL_EXTERN int rill_checkpoint_request(rill_pipeline *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

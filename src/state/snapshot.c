@@ -1,0 +1,605 @@
+/* snapshot.c — saving a run at the barrier and rebuilding it on resume.
+ *
+ * The cut is taken with every worker parked between tasks, so nothing is in
+ * flight: the run is exactly its reductions (with their stores, partial
+ * stores and combine tables, and the pending counts that tie them), the
+ * tasks in the queues (the units of splittable work among them), what
+ * stages hold back for their batch size, where the source is, the results
+ * collected and the output files written. Rows go in parents-first order and
+ * come back in two passes: reductions, then everything that points at them.
+ * Every row is checked against the pipeline before it is used; one that does
+ * not fit makes the file corrupt. */
+#include "snapshot.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/keytable.h"
+#include "../io/writer.h"
+#include "rill/checkpoint.h"
+#include "rill/io.h"
+#include "store.h"
+
+enum { ROW_RED = 1, ROW_STORE, ROW_TABLE, ROW_FIRST, ROW_TASK, ROW_HELD, ROW_CLOSING };
+
+/* ---- records as blobs ---- */
+
+int rill__records_blob(const rill_batch *b, size_t begin, size_t end, char **buf, size_t *len)
+{
+    size_t n = 8, i, at;
+    char *p;
+    for (i = begin; i < end; i++) {
+        rill_record r;
+        rill__batch_view(b, i, &r);
+        n += 8 + r.key_len + r.len;
+    }
+    if ((p = malloc(n)) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory saving a checkpoint");
+    memcpy(p, "RILLREC\x01", 8);
+    for (i = begin, at = 8; i < end; i++) {
+        rill_record r;
+        uint32_t tag, len32;
+        rill__batch_view(b, i, &r);
+        tag = r.key ? (uint32_t)r.key_len + 1 : 0; /* little-endian hosts only */
+        len32 = (uint32_t)r.len;
+        memcpy(p + at, &tag, 4);
+        memcpy(p + at + 4, &len32, 4);
+        if (r.key_len)
+            memcpy(p + at + 8, r.key, r.key_len);
+        if (r.len)
+            memcpy(p + at + 8 + r.key_len, r.data, r.len);
+        at += 8 + r.key_len + r.len;
+    }
+    *buf = p;
+    *len = n;
+    return 0;
+}
+
+int rill__records_unblob(const void *blob, size_t len, rill_batch **out)
+{
+    rill_reader *rd;
+    rill_record r;
+    int rc;
+    *out = NULL;
+    if ((rc = rill_reader_open_memory(&rd, blob, len)) < 0)
+        return rc;
+    if ((rc = rill_batch_new(out)) < 0) {
+        rill_reader_close(rd);
+        return rc;
+    }
+    while ((rc = rill_reader_next(rd, &r)) == 1)
+        if ((rc = rill_batch_add_record(*out, &r)) < 0)
+            break;
+    rill_reader_close(rd);
+    if (rc < 0) {
+        rill_batch_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* ---- the pipeline's fingerprint ---- */
+
+static uint64_t mix(uint64_t h, const void *p, size_t n)
+{
+    return XXH3_64bits_withSeed(p, n, h);
+}
+
+static uint64_t fingerprint(const rill_pipeline *p)
+{
+    uint64_t h = 0x72696c6c; /* "rill" */
+    int i, k;
+    h = mix(h, &p->n, sizeof(p->n));
+    for (i = 0; i < p->n; i++) {
+        const rill__stage *s = &p->stages[i];
+        int64_t v[8] = {s->kind, s->serial, s->concurrency, (int64_t)s->batch_size,
+                        (int64_t)s->reduce.store_size, (int64_t)s->frame.store_size,
+                        (int64_t)s->combine.value_size, s->split.chunk};
+        h = mix(h, s->name, strlen(s->name));
+        h = mix(h, v, sizeof(v));
+        for (k = 0; k < s->nsucc; k++)
+            h = mix(h, &s->succ[k], sizeof(int));
+    }
+    if (p->work) { /* the source's position refers to this work list */
+        h = mix(h, p->work->arena, p->work->used);
+        h = mix(h, p->work->recs, p->work->n * sizeof(*p->work->recs));
+    }
+    return h ^ (p->generator != NULL);
+}
+
+/* ---- saving ---- */
+
+static size_t store_size(const rill__stage *s)
+{
+    return s->kind == RILL__FRAME ? s->frame.store_size : s->reduce.store_size;
+}
+
+static int put_records(rill__store *st, int kind, int64_t id, const int64_t v[4],
+                       const rill_batch *b, size_t begin, size_t end)
+{
+    char *buf;
+    size_t len;
+    int rc = rill__records_blob(b, begin, end, &buf, &len);
+    if (rc == 0) {
+        rc = rill__store_put(st, kind, id, v, buf, len);
+        free(buf);
+    }
+    return rc;
+}
+
+static int put_table(rill__store *st, int64_t id, const rill__keytable *t, size_t value_size)
+{
+    rill_batch *b;
+    size_t pos = 0, len;
+    const void *key;
+    uint64_t hash;
+    void *value;
+    int64_t v[4] = {0, 0, 0, 0};
+    int rc = rill_batch_new(&b);
+    while (rc == 0 && rill__keytable_next(t, &pos, &key, &len, &hash, &value))
+        rc = rill_batch_add_keyed(b, key, len, value, value_size);
+    if (rc == 0)
+        rc = put_records(st, ROW_TABLE, id, v, b, 0, b->n);
+    rill_batch_free(b);
+    return rc;
+}
+
+static int save_reductions(rill__run *run, rill__store *st)
+{
+    rill__reduction *r;
+    int64_t id = 0;
+    int rc = 0, i;
+    for (r = run->live_list; r; r = r->next)
+        r->ckpt_id = ++id;
+    /* parents first: a reduction is saved after every ancestor */
+    for (r = run->live_list; r && rc == 0; r = r->next)
+        r->ckpt_saved = 0;
+    for (;;) {
+        int progress = 0, left = 0;
+        for (r = run->live_list; r && rc == 0; r = r->next) {
+            int64_t v[4];
+            if (r->ckpt_saved)
+                continue;
+            if (r->parent && !r->parent->ckpt_saved) {
+                left = 1;
+                continue;
+            }
+            v[0] = r->parent ? r->parent->ckpt_id : 0;
+            v[1] = r->owner;
+            v[2] = atomic_load(&r->pending);
+            v[3] = (int64_t)r->index;
+            if ((rc = rill__store_put(st, ROW_RED, r->ckpt_id, v, NULL, 0)) < 0)
+                break;
+            if (r->owner >= 0) {
+                const rill__stage *s = &run->stages[r->owner];
+                int64_t z[4] = {0, 0, 0, 0}, one[4] = {1, 0, 0, 0};
+                if (r->store)
+                    rc = rill__store_put(st, ROW_STORE, r->ckpt_id, z, r->store, store_size(s));
+                for (i = 0; rc == 0 && r->partials && i < run->workers; i++)
+                    if (r->partials[i])
+                        rc = s->kind == RILL__COMBINE
+                                 ? put_table(st, r->ckpt_id, r->partials[i], s->combine.value_size)
+                                 : rill__store_put(st, ROW_STORE, r->ckpt_id, one, r->partials[i],
+                                                   store_size(s));
+                if (rc == 0 && r->first)
+                    rc = put_records(st, ROW_FIRST, r->ckpt_id, z, r->first, 0, r->first->n);
+            }
+            r->ckpt_saved = 1;
+            progress = 1;
+        }
+        if (rc < 0 || !left || !progress)
+            return rc;
+    }
+}
+
+int rill__checkpoint_save(rill__run *run)
+{
+    rill__store *st = run->store;
+    rill_batch *extra = NULL;
+    int rc, s;
+    if ((rc = rill__store_begin(st)) < 0)
+        return rc;
+    if ((rc = rill__store_clear(st)) < 0 || (rc = save_reductions(run, st)) < 0)
+        goto bad;
+    for (s = 0; s < run->nstages && rc == 0; s++) {
+        rill__task *t;
+        for (t = run->head[s]; t && rc == 0; t = t->next) {
+            int64_t v[4] = {t->stage, t->from, t->phase, 0};
+            rc = put_records(st, ROW_TASK, t->red->ckpt_id, v, t->batch, t->begin, t->end);
+        }
+        if (rc == 0 && run->closing) {
+            int64_t v[4] = {atomic_load(&run->preds_open[s]), run->closed[s], 0, 0};
+            rc = rill__store_put(st, ROW_CLOSING, s, v, NULL, 0);
+            if (rc == 0 && run->held[s] && run->held[s]->n)
+                rc = put_records(st, ROW_HELD, s, v, run->held[s], 0, run->held[s]->n);
+        }
+    }
+    if (rc < 0 ||
+        (rc = rill__store_set_int(st, "src_next", (int64_t)run->src_next)) < 0 ||
+        (rc = rill__store_set_int(st, "src_done", run->src_done)) < 0 ||
+        (rc = rill__store_set_int(st, "generated", (int64_t)run->generated)) < 0 ||
+        (rc = rill__store_set_int(st, "src_red", run->src_red->ckpt_id)) < 0 ||
+        (rc = rill__store_set_int(st, "delivered", run->delivered)) < 0 ||
+        (rc = rill__store_set_int(st, "checkpoints", ++run->checkpoints)) < 0 ||
+        (rc = rill__store_set_int(st, "finished", 0)) < 0)
+        goto bad;
+    if (run->results &&
+        (rc = put_records(st, ROW_HELD, -1, (int64_t[4]){0, 0, 0, 0}, run->results, 0,
+                          run->results->n)) < 0)
+        goto bad;
+    if (run->p->writer) {
+        if ((rc = rill_batch_new(&extra)) < 0 || (rc = rill__writer_save(run->p->writer, extra)) < 0 ||
+            (rc = put_records(st, ROW_HELD, -2, (int64_t[4]){0, 0, 0, 0}, extra, 0, extra->n)) < 0)
+            goto bad;
+    }
+    rill_batch_free(extra);
+    return rill__store_commit(st);
+bad:
+    rill_batch_free(extra);
+    rill__store_rollback(st);
+    return rc;
+}
+
+/* ---- rebuilding ---- */
+
+typedef struct row {
+    int kind;
+    int64_t id, v[4];
+    void *blob; /* owned */
+    size_t len;
+} row;
+
+typedef struct rows {
+    row *v;
+    size_t n, cap;
+} rows;
+
+static int collect(void *ctx, int kind, int64_t id, const int64_t v[4], const void *blob,
+                   size_t len)
+{
+    rows *rs = ctx;
+    row *r;
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 64;
+        row *n = realloc(rs->v, cap * sizeof(*n));
+        if (n == NULL)
+            return rill__error(RILL_ENOMEM, "out of memory reading a checkpoint");
+        rs->v = n;
+        rs->cap = cap;
+    }
+    r = &rs->v[rs->n];
+    r->kind = kind;
+    r->id = id;
+    memcpy(r->v, v, sizeof(r->v));
+    r->len = len;
+    r->blob = malloc(len ? len : 1);
+    if (r->blob == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory reading a checkpoint");
+    if (len)
+        memcpy(r->blob, blob, len);
+    rs->n++;
+    return 0;
+}
+
+static int misfit(const rill__run *run, const char *what)
+{
+    return rill__error(RILL_ECORRUPT, "%s: the checkpoint does not fit this pipeline (%s)",
+                       rill__store_path(run->store), what);
+}
+
+static int restore_store(rill__run *run, rill__reduction *r, const row *w)
+{
+    const rill__stage *s = &run->stages[r->owner];
+    size_t size = store_size(s);
+    void *store;
+    int rc = 0;
+    if (s->kind != RILL__REDUCE && s->kind != RILL__FRAME)
+        return misfit(run, "a store of a stage that keeps none");
+    if (w->len != size)
+        return misfit(run, "a store of another size");
+    if ((store = malloc(size ? size : 1)) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    memcpy(store, w->blob, size);
+    if (w->v[0] == 0 && r->store == NULL) {
+        r->store = store;
+    } else if (w->v[0] == 1 && r->partials) { /* the partial stores become one */
+        if (r->partials[0] == NULL)
+            r->partials[0] = store;
+        else {
+            rc = s->reduce.merge(r->partials[0], store, s->payload) ? RILL_EUSER : 0;
+            rill__store_free(s, s->reduce.free, store);
+        }
+    } else {
+        free(store);
+        return misfit(run, "a store where there is none");
+    }
+    return rc;
+}
+
+static int restore_table(rill__run *run, rill__reduction *r, const row *w)
+{
+    const rill__stage *s = &run->stages[r->owner];
+    rill__keytable **t;
+    rill_batch *b;
+    size_t i;
+    int rc;
+    if (s->kind != RILL__COMBINE || r->partials == NULL)
+        return misfit(run, "a key table of a stage that keeps none");
+    t = (rill__keytable **)&r->partials[0];
+    if ((rc = rill__records_unblob(w->blob, w->len, &b)) < 0)
+        return rc;
+    if (*t == NULL && rill__keytable_new(t, s->combine.value_size) < 0)
+        rc = RILL_ENOMEM;
+    for (i = 0; rc == 0 && i < b->n; i++) {
+        rill_record e;
+        int created;
+        void *acc;
+        rill__batch_view(b, i, &e);
+        if (e.key == NULL || e.len != s->combine.value_size)
+            rc = misfit(run, "a key table entry");
+        else if ((acc = rill__keytable_upsert(*t, e.key, e.key_len, rill__hash(e.key, e.key_len),
+                                              &created)) == NULL)
+            rc = RILL_ENOMEM;
+        else if (created)
+            memcpy(acc, e.data, e.len);
+        else if (s->combine.merge(acc, (void *)e.data, s->payload) != 0)
+            rc = RILL_EUSER;
+    }
+    rill_batch_free(b);
+    return rc;
+}
+
+static int rebuild(rill__run *run, rows *rs)
+{
+    rill__reduction **red = NULL;
+    int64_t nred = 0, src_red = 0, v;
+    size_t i;
+    int rc = 0, found;
+    rill__worker *w = &run->w[0];
+    for (i = 0; i < rs->n; i++)
+        if (rs->v[i].kind == ROW_RED && rs->v[i].id > nred)
+            nred = rs->v[i].id;
+    if (nred < 1 || nred > (int64_t)rs->n)
+        return misfit(run, "no root");
+    if ((red = calloc((size_t)nred + 1, sizeof(*red))) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    /* the reductions run_setup made give way to the saved ones */
+    while (run->live_list)
+        rill__reduction_destroy(run, run->live_list);
+    run->root = run->src_red = NULL;
+    for (i = 0; i < rs->n && rc == 0; i++) {
+        row *x = &rs->v[i];
+        if (x->kind != ROW_RED)
+            continue;
+        if (x->id < 1 || red[x->id] || x->v[1] < -1 || x->v[1] >= run->nstages - 1 ||
+            x->v[0] < 0 || x->v[0] > nred || (x->v[0] && !red[x->v[0]]) ||
+            (x->v[1] >= 0 && run->stages[x->v[1]].kind != RILL__REDUCE &&
+             run->stages[x->v[1]].kind != RILL__COMBINE && run->stages[x->v[1]].kind != RILL__FRAME)) {
+            rc = misfit(run, "a reduction");
+            break;
+        }
+        if ((rc = rill__reduction_open(run, (int)x->v[1], NULL, 0, &red[x->id])) < 0)
+            break;
+        red[x->id]->parent = x->v[0] ? red[x->v[0]] : NULL;
+        red[x->id]->index = (size_t)x->v[3];
+        if (x->v[1] < 0 && x->v[0] == 0)
+            run->root = red[x->id];
+    }
+    for (i = 0; i < rs->n && rc == 0; i++) {
+        row *x = &rs->v[i];
+        rill__reduction *r = x->kind == ROW_RED || x->kind == ROW_HELD || x->kind == ROW_CLOSING
+                                 ? NULL
+                             : (x->id >= 1 && x->id <= nred) ? red[x->id] : NULL;
+        if (x->kind != ROW_RED && x->kind != ROW_HELD && x->kind != ROW_CLOSING && r == NULL) {
+            rc = misfit(run, "a row of no reduction");
+            break;
+        }
+        switch (x->kind) {
+        case ROW_STORE:
+            rc = r->owner >= 0 ? restore_store(run, r, x) : misfit(run, "a store of the root");
+            break;
+        case ROW_TABLE:
+            rc = r->owner >= 0 ? restore_table(run, r, x) : misfit(run, "a table of the root");
+            break;
+        case ROW_FIRST:
+            if (r->owner < 0 || run->stages[r->owner].kind != RILL__FRAME)
+                rc = misfit(run, "a first record of no frame");
+            else if ((rc = rill__records_unblob(x->blob, x->len, &r->first)) == 0 &&
+                     r->first->n != 1)
+                rc = misfit(run, "a frame's first record");
+            break;
+        case ROW_TASK: {
+            rill_batch *b;
+            rill__task *t;
+            if (x->v[0] < 0 || x->v[0] >= run->nstages || x->v[1] < -1 ||
+                x->v[1] >= run->nstages || x->v[2] < 0 || x->v[2] > 1) {
+                rc = misfit(run, "a task");
+                break;
+            }
+            if ((rc = rill__records_unblob(x->blob, x->len, &b)) < 0)
+                break;
+            if (b->n == 0) {
+                rill_batch_free(b);
+                break;
+            }
+            rc = rill__task_new(w, (int)x->v[0], r, b, 0, b->n, &t);
+            rill__batch_unref(b); /* the task holds it */
+            if (rc < 0)
+                break;
+            t->from = (int)x->v[1];
+            t->phase = (int)x->v[2];
+            t->next = NULL;
+            if (run->tail[t->stage])
+                run->tail[t->stage]->next = t;
+            else
+                run->head[t->stage] = t;
+            run->tail[t->stage] = t;
+            run->queued++;
+            break;
+        }
+        case ROW_CLOSING:
+            if (!run->closing || x->id < 0 || x->id >= run->nstages)
+                rc = misfit(run, "a stage's closing state");
+            else {
+                atomic_store(&run->preds_open[x->id], (int)x->v[0]);
+                run->closed[x->id] = (char)x->v[1];
+            }
+            break;
+        case ROW_HELD:
+            if (x->id == -1) {
+                rill_batch_free(run->results);
+                run->results = NULL;
+                rc = rill__records_unblob(x->blob, x->len, &run->results);
+            } else if (x->id == -2) {
+                rill_batch *b;
+                if (run->p->writer && (rc = rill__records_unblob(x->blob, x->len, &b)) == 0) {
+                    rc = rill__writer_restore(run->p->writer, b);
+                    rill_batch_free(b);
+                }
+            } else if (!run->closing || x->id < 0 || x->id >= run->nstages)
+                rc = misfit(run, "records held by a stage");
+            else
+                rc = rill__records_unblob(x->blob, x->len, &run->held[x->id]);
+            break;
+        case ROW_RED:
+            break;
+        default:
+            rc = misfit(run, "a row of an unknown kind");
+        }
+    }
+    /* the pending counts as they were: tasks, children and holds together */
+    for (i = 0; i < rs->n && rc == 0; i++)
+        if (rs->v[i].kind == ROW_RED)
+            atomic_store(&red[rs->v[i].id]->pending, rs->v[i].v[2]);
+    if (rc == 0 && (rc = rill__store_get_int(run->store, "src_red", &src_red, &found)) == 0 &&
+        (!found || src_red < 1 || src_red > nred || !red[src_red] || run->root == NULL))
+        rc = misfit(run, "the source's reduction");
+    if (rc == 0) {
+        run->src_red = red[src_red];
+        if ((rc = rill__store_get_int(run->store, "src_next", &v, &found)) == 0) {
+            if (v < 0 || (size_t)v > run->src_end)
+                rc = misfit(run, "the source's position");
+            run->src_next = (size_t)v;
+        }
+    }
+    if (rc == 0 && (rc = rill__store_get_int(run->store, "src_done", &v, &found)) == 0)
+        run->src_done = (int)v;
+    if (rc == 0 && (rc = rill__store_get_int(run->store, "generated", &v, &found)) == 0)
+        run->generated = (size_t)v;
+    if (rc == 0 && (rc = rill__store_get_int(run->store, "delivered", &v, &found)) == 0)
+        run->delivered = v;
+    if (rc == 0 && (rc = rill__store_get_int(run->store, "checkpoints", &v, &found)) == 0)
+        run->checkpoints = v;
+    free(red);
+    return rc;
+}
+
+/* Generates and drops the batches a generator gave before the checkpoint. */
+static int skip_generated(rill__run *run)
+{
+    size_t i;
+    for (i = 0; i < run->generated; i++) {
+        rill_batch *b;
+        int rc;
+        if ((rc = rill_batch_new(&b)) < 0)
+            return rc;
+        rc = run->p->generator(b, run->p->generator_payload);
+        rill_batch_free(b);
+        if (rc <= 0)
+            return rc < 0 ? rill__error(RILL_EUSER, "the generator failed while resuming") : 0;
+    }
+    return 0;
+}
+
+int rill__checkpoint_start(rill__run *run)
+{
+    rill_pipeline *p = run->p;
+    int64_t fp, finished = 0, count = 0;
+    int found, rc, i;
+    uint64_t mine = fingerprint(p);
+    rows rs = {NULL, 0, 0};
+    for (i = 0; i < p->n; i++) {
+        const rill__stage *s = &p->stages[i];
+        if ((s->kind == RILL__REDUCE && s->reduce.free) || (s->kind == RILL__FRAME && s->frame.free))
+            return rill__refuse(p, i, "keeps more than plain bytes in its store (it has a "
+                                      "free callback), which a checkpoint cannot save");
+    }
+    if ((rc = rill__store_open(&run->store, p->ckpt_path)) < 0)
+        return rc;
+    if ((rc = rill__store_get_int(run->store, "fingerprint", &fp, &found)) < 0)
+        return rc;
+    if (p->ckpt_resume && found) {
+        if ((uint64_t)fp != mine)
+            return rill__error(RILL_EPIPELINE, "%s holds a checkpoint of another pipeline (its "
+                               "stages, options or work list differ); nothing was changed",
+                               p->ckpt_path);
+        if ((rc = rill__store_get_int(run->store, "finished", &finished, &found)) < 0)
+            return rc;
+        if (finished)
+            return rill__error(RILL_EFINISHED, "the run checkpointed in %s had finished",
+                               p->ckpt_path);
+        if ((rc = rill__store_get_int(run->store, "checkpoints", &count, &found)) < 0)
+            return rc;
+        if (count > 0) {
+            if ((rc = rill__store_each(run->store, collect, &rs)) == 0 &&
+                (rc = rebuild(run, &rs)) == 0 && p->generator)
+                rc = skip_generated(run);
+            for (size_t k = 0; k < rs.n; k++)
+                free(rs.v[k].blob);
+            free(rs.v);
+            return rc < 0 ? rc : 1;
+        }
+    }
+    /* a fresh run: its fingerprint, no rows */
+    if ((rc = rill__store_begin(run->store)) < 0)
+        return rc;
+    if ((rc = rill__store_clear(run->store)) < 0 ||
+        (rc = rill__store_set_int(run->store, "fingerprint", (int64_t)mine)) < 0 ||
+        (rc = rill__store_set_int(run->store, "finished", 0)) < 0 ||
+        (rc = rill__store_set_int(run->store, "checkpoints", 0)) < 0) {
+        rill__store_rollback(run->store);
+        return rc;
+    }
+    return rill__store_commit(run->store);
+}
+
+int rill_checkpointing(rill_pipeline *p, const rill_checkpoint_options *o)
+{
+    char *path;
+    if (p == NULL || o == NULL || o->version != RILL_CHECKPOINT_OPTIONS_VERSION ||
+        !(o->interval >= 0))
+        return rill__error(RILL_EINVAL, "rill_checkpointing: options not made with "
+                                        "RILL_CHECKPOINT_OPTIONS_INIT, or a negative interval");
+    if ((path = strdup(o->path ? o->path : ".rill/state.db")) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    free(p->ckpt_path);
+    p->ckpt_path = path;
+    p->ckpt_interval = o->interval;
+    p->ckpt_resume = o->resume;
+    return 0;
+}
+
+int rill_checkpoint_request(rill_pipeline *p)
+{
+    if (p == NULL || p->ckpt_path == NULL)
+        return rill__error(RILL_EINVAL, "rill_checkpoint_request: the pipeline is not "
+                                        "checkpointed");
+    atomic_store(&p->ckpt_request, 1);
+    return 0;
+}
+
+int rill__checkpoint_end(rill__run *run, int ok)
+{
+    int rc;
+    if (run->store == NULL || !ok)
+        return 0;
+    if ((rc = rill__store_begin(run->store)) < 0)
+        return rc;
+    if ((rc = rill__store_clear(run->store)) < 0 ||
+        (rc = rill__store_set_int(run->store, "finished", 1)) < 0) {
+        rill__store_rollback(run->store);
+        return rc;
+    }
+    return rill__store_commit(run->store);
+}

@@ -1,0 +1,22 @@
+/* snapshot.h — checkpoints of a run: the consistent cut taken at the
+ * workers' barrier written to the state file, and a run rebuilt from it. */
+#ifndef RILL_STATE_SNAPSHOT_H
+#define RILL_STATE_SNAPSHOT_H
+
+#include "../core/run.h"
+
+/* At run start, when p is checkpointed: opens the state file, refuses a
+ * checkpoint that does not fit, and with resume rebuilds run from the one
+ * there (1 when it did). RILL_EFINISHED when that run had finished. */
+int rill__checkpoint_start(rill__run *run);
+/* Saves the run; every worker is parked at the barrier, mu is held. */
+int rill__checkpoint_save(rill__run *run);
+/* The run ended: ok marks it finished (and drops its rows). */
+int rill__checkpoint_end(rill__run *run, int ok);
+
+/* A record range as the bytes of a .rill file (*buf: caller frees), and
+ * back into a new batch (*out: caller frees). */
+int rill__records_blob(const rill_batch *b, size_t begin, size_t end, char **buf, size_t *len);
+int rill__records_unblob(const void *blob, size_t len, rill_batch **out);
+
+#endif

