@@ -3,11 +3,12 @@
 #   make test      build and run every test
 #   make sanitize  the test suite under ASan+UBSan, then under TSan
 #   make bench     build and run the benchmarks (build/bench/results.json)
+#   make crashtest kill checkpointed runs 100 times and resume them
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test sanitize asan tsan bench valgrind fuzz clean
+.PHONY: all deps build demo test sanitize asan tsan bench valgrind fuzz crashtest clean
 
 all: build
 
@@ -43,6 +44,10 @@ valgrind: build
 
 bench: build
 	$(BUILD)/bench/rill_bench $(BUILD)/bench
+
+# kill -9 at 100 seeded random moments of checkpointed runs; prints survived N/100
+crashtest: build
+	$(BUILD)/tests/test_crash 100
 
 # libFuzzer targets (clang), each run for FUZZ_SECONDS over its corpus.
 FUZZ_SECONDS ?= 60

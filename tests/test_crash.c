@@ -1,0 +1,177 @@
+/* test_crash.c — kill -9 at seeded random moments of a checkpointed run
+ * (tests/crash_pipeline.c: a splittable file source, a keyed combine, a
+ * frame holding a reducer, a file sink), resume until it completes, and
+ * compare its output, line for line, with an uninterrupted run's.
+ *
+ *     test_crash [KILLS]        (default 5; make crashtest runs 100)
+ *
+ * Trials of up to five kills each run until KILLS kills were made; a kill
+ * survives when its trial's output matches. Prints "survived N/KILLS". */
+#define _XOPEN_SOURCE 700
+#include <dirent.h>
+#include <ftw.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static char dir[256];
+static int kills_wanted = 5;
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void run_path(char *out, size_t cap, const char *name)
+{
+    snprintf(out, cap, "%s/%s", dir, name);
+}
+
+/* Starts crash_pipeline; its pid. */
+static pid_t start(const char *state, const char *out, int resume)
+{
+    char input[300];
+    pid_t pid;
+    run_path(input, sizeof(input), "input.txt");
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char *argv[] = {(char *)CRASH_PIPELINE, (char *)state, input, (char *)out,
+                        resume ? "--resume" : NULL, NULL};
+        freopen("/dev/null", "w", stderr);
+        execv(CRASH_PIPELINE, argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int finish(pid_t pid)
+{
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The output files' lines (hidden temporary files aside), sorted, joined. */
+static char *output_of(const char *out)
+{
+    struct dirent **names;
+    char **lines = NULL, *all;
+    size_t n = 0, cap = 0, total = 1, i;
+    int k, m = scandir(out, &names, NULL, alphasort);
+    assert_true(m >= 0);
+    for (k = 0; k < m; k++) {
+        char path[600], buf[256];
+        FILE *f;
+        if (names[k]->d_name[0] != '.') {
+            snprintf(path, sizeof(path), "%s/%s", out, names[k]->d_name);
+            assert_non_null(f = fopen(path, "r"));
+            while (fgets(buf, sizeof(buf), f)) {
+                if (n == cap) {
+                    cap = cap ? cap * 2 : 1024;
+                    assert_non_null(lines = realloc(lines, cap * sizeof(*lines)));
+                }
+                assert_non_null(lines[n] = strdup(buf));
+                total += strlen(buf);
+                n++;
+            }
+            fclose(f);
+        }
+        free(names[k]);
+    }
+    free(names);
+    qsort(lines, n, sizeof(*lines), cmp_line);
+    assert_non_null(all = calloc(1, total));
+    for (i = 0; i < n; i++) {
+        strcat(all, lines[i]);
+        free(lines[i]);
+    }
+    free(lines);
+    return all;
+}
+
+static void make_input(void)
+{
+    char path[300];
+    uint64_t x = 88172645463325252ull;
+    FILE *f;
+    int l, w;
+    run_path(path, sizeof(path), "input.txt");
+    assert_non_null(f = fopen(path, "w"));
+    for (l = 0; l < 40000; l++) {
+        for (w = 0; w < 8; w++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            fprintf(f, w ? " w%d" : "w%d", (int)(x % (1 + (uint64_t)(l % 3000))));
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+}
+
+static void killed_runs_resume_to_the_output_of_an_uninterrupted_run(void **state_)
+{
+    char state[300], out[300], ref_state[300], ref_out[300], *ref;
+    int kills = 0, survived = 0, trial = 0;
+    unsigned seed = 42;
+    (void)state_;
+    snprintf(dir, sizeof(dir), "/tmp/rill-test-crash-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    make_input();
+    run_path(ref_state, sizeof(ref_state), "ref.db");
+    run_path(ref_out, sizeof(ref_out), "ref-out");
+    assert_int_equal(finish(start(ref_state, ref_out, 0)), 0);
+    ref = output_of(ref_out);
+    assert_true(strlen(ref) > 1000);
+    while (kills < kills_wanted) {
+        int in_trial = 0, rc = -1;
+        char *got;
+        snprintf(state, sizeof(state), "%s/t%d.db", dir, trial);
+        snprintf(out, sizeof(out), "%s/t%d-out", dir, trial);
+        while (in_trial < 5 && kills < kills_wanted) {
+            pid_t pid = start(state, out, in_trial > 0);
+            struct timespec d = {0, (long)(20 + rand_r(&seed) % 130) * 1000000L};
+            nanosleep(&d, NULL);
+            if (kill(pid, SIGKILL) == 0 && (rc = finish(pid)) == -SIGKILL) {
+                kills++;
+                in_trial++;
+                continue;
+            }
+            if (rc == -1)
+                rc = finish(pid);
+            break; /* it finished before the kill */
+        }
+        if (rc != 0) /* resume to the end */
+            assert_int_equal(finish(start(state, out, 1)), 0);
+        got = output_of(out);
+        if (strcmp(got, ref) == 0)
+            survived += in_trial;
+        else
+            fprintf(stderr, "trial %d (%d kills): the output differs\n", trial, in_trial);
+        free(got);
+        trial++;
+    }
+    printf("survived %d/%d\n", survived, kills_wanted);
+    free(ref);
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    assert_int_equal(survived, kills_wanted);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(killed_runs_resume_to_the_output_of_an_uninterrupted_run),
+    };
+    if (argc > 1)
+        kills_wanted = atoi(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
