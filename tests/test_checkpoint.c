@@ -137,10 +137,112 @@ static void a_failed_run_resumes_from_its_checkpoint_with_the_same_result(void *
     }
 }
 
+/* Leaves a checkpoint in the state file: a run asked for one, then failed. */
+static void checkpoint_then_fail(void)
+{
+    rill_run_options o = with_workers(1);
+    rill_pipeline *p;
+    ctl c;
+    memset(&c, 0, sizeof(c));
+    fresh_state();
+    o.batch_records = 10;
+    c.ask_at = 1000;
+    c.fail_at = 3000;
+    c.armed = 1;
+    p = summing(&c, 0);
+    assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
+    rill_pipeline_free(p);
+}
+
+static uint64_t file_hash(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    uint64_t h = 1469598103934665603ull;
+    int ch;
+    if (f == NULL)
+        return 0;
+    while ((ch = fgetc(f)) != EOF)
+        h = (h ^ (uint64_t)ch) * 1099511628211ull;
+    fclose(f);
+    return h;
+}
+
+static void sql(const char *stmt)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(state, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, stmt, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void expect_refusal(int code, const char *needle)
+{
+    rill_run_options o = with_workers(1);
+    uint64_t before = file_hash(state);
+    rill_pipeline *p;
+    ctl c;
+    memset(&c, 0, sizeof(c));
+    p = summing(&c, 1);
+    assert_int_equal(rill_run(p, &o, NULL), code);
+    if (strstr(rill_error_last(), needle) == NULL)
+        fail_msg("expected \"%s\" in \"%s\"", needle, rill_error_last());
+    assert_non_null(strstr(rill_error_last(), state));
+    assert_true(file_hash(state) == before); /* nothing was changed */
+    assert_int_equal(atomic_load(&c.inits), 0);
+    rill_pipeline_free(p);
+}
+
+static void state_files_that_do_not_fit_are_refused_and_left_alone(void **state_)
+{
+    rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
+    rill_run_options o = with_workers(1);
+    rill_pipeline *p;
+    FILE *f;
+    ctl c;
+    (void)state_;
+    /* another pipeline: the job has another name */
+    checkpoint_then_fail();
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 5000)), 0);
+    assert_int_equal(rill_job(p, "triple", doubled, &(rill_stage_options){1, 0, &c}), 0);
+    co.path = state;
+    co.resume = 1;
+    assert_int_equal(rill_checkpointing(p, &co), 0);
+    {
+        uint64_t before = file_hash(state);
+        assert_int_equal(rill_run(p, &o, NULL), RILL_EPIPELINE);
+        assert_non_null(strstr(rill_error_last(), "holds a checkpoint of another pipeline"));
+        assert_true(file_hash(state) == before);
+    }
+    rill_pipeline_free(p);
+
+    /* a newer format */
+    checkpoint_then_fail();
+    sql("UPDATE meta SET value = 99 WHERE name = 'format'");
+    expect_refusal(RILL_EVERSION, "newer rill");
+
+    /* a damaged checkpoint: a pending count that does not add up */
+    checkpoint_then_fail();
+    sql("UPDATE rows SET c = c + 1 WHERE kind = 1 AND a = 0");
+    expect_refusal(RILL_ECORRUPT, "does not fit this pipeline");
+
+    /* not a database at all, and a truncated one */
+    fresh_state();
+    assert_non_null(f = fopen(state, "wb"));
+    fputs("this is not an SQLite file, it only has a name like one......", f);
+    fclose(f);
+    expect_refusal(RILL_ECORRUPT, "not a rill state file");
+    checkpoint_then_fail();
+    assert_int_equal(truncate(state, 3000), 0);
+    expect_refusal(RILL_ECORRUPT, "malformed");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_failed_run_resumes_from_its_checkpoint_with_the_same_result),
+        cmocka_unit_test(state_files_that_do_not_fit_are_refused_and_left_alone),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

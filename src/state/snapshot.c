@@ -350,6 +350,35 @@ static int restore_table(rill__run *run, rill__reduction *r, const row *w)
     return rc;
 }
 
+/* Every pending count must be what the rebuilt run holds: its tasks, its
+ * open children and the holds of the source and of open stages. A count
+ * that does not add up would leave the run waiting forever. */
+static int check_pending(rill__run *run, rill__reduction **red, int64_t nred)
+{
+    int64_t *want = calloc((size_t)nred + 1, sizeof(*want)), k;
+    rill__reduction *r;
+    int s, rc = 0;
+    if (want == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    for (r = run->live_list; r; r = r->next)
+        if (r->parent)
+            want[r->parent->ckpt_id]++;
+    for (s = 0; s < run->nstages; s++) {
+        rill__task *t;
+        for (t = run->head[s]; t; t = t->next)
+            want[t->red->ckpt_id]++;
+        if (run->closing && s < run->nstages - 1 && !run->closed[s])
+            want[run->root->ckpt_id]++;
+    }
+    if (!run->src_done)
+        want[run->src_red->ckpt_id]++;
+    for (k = 1; k <= nred && rc == 0; k++)
+        if (red[k] && atomic_load(&red[k]->pending) != want[k])
+            rc = misfit(run, "a pending count");
+    free(want);
+    return rc;
+}
+
 static int rebuild(rill__run *run, rows *rs)
 {
     rill__reduction **red = NULL;
@@ -381,6 +410,7 @@ static int rebuild(rill__run *run, rows *rs)
         }
         if ((rc = rill__reduction_open(run, (int)x->v[1], NULL, 0, &red[x->id])) < 0)
             break;
+        red[x->id]->ckpt_id = x->id;
         red[x->id]->parent = x->v[0] ? red[x->v[0]] : NULL;
         red[x->id]->index = (size_t)x->v[3];
         if (x->v[1] < 0 && x->v[0] == 0)
@@ -491,6 +521,8 @@ static int rebuild(rill__run *run, rows *rs)
         run->delivered = v;
     if (rc == 0 && (rc = rill__store_get_int(run->store, "checkpoints", &v, &found)) == 0)
         run->checkpoints = v;
+    if (rc == 0)
+        rc = check_pending(run, red, nred);
     free(red);
     return rc;
 }
