@@ -464,7 +464,9 @@ int rill_combine_sum_int64_add(void *acc, const rill_record *rec, void *payload)
 
 int rill_combine_sum_int64_merge(void *acc, void *other, void *payload)
 {
+    int64_t v;
     (void)payload;
-    *(int64_t *)acc += *(const int64_t *)other;
+    memcpy(&v, other, sizeof(v));
+    *(int64_t *)acc += v;
     return 0;
 }

@@ -254,7 +254,11 @@ static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *o
                                             "as a stream");
         if ((rc = rill__checkpoint_start(run)) < 0)
             return rc;
-        restored = rc == 1;
+        restored = rc >= 1;
+        if (rc == 2) { /* only the publishing was left */
+            run->complete = 1;
+            run->done = 1;
+        }
         rill__barrier_start(run);
     }
     rill_error_clear();
@@ -299,10 +303,12 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
     if ((rc = run_outcome(&run)) < 0)
         goto done;
     rill_error_clear();
-    if (p->finish && (rc = p->finish(run.results, p->finish_payload)) != 0) {
+    if (!run.complete && p->finish && (rc = p->finish(run.results, p->finish_payload)) != 0) {
         rc = callback_failed("finish", rc);
         goto done;
     }
+    if (!run.complete && (rc = rill__checkpoint_complete(&run)) < 0)
+        goto done;
     if (p->writer && (rc = rill__writer_end(p->writer, 1)) < 0)
         goto done;
     if ((rc = rill__checkpoint_end(&run, 1)) < 0)

@@ -140,6 +140,7 @@ struct rill__run {
     unsigned ckpt_gen;
     double ckpt_next;          /* when the next timed checkpoint is due */
     int64_t checkpoints;
+    int complete;              /* resumed with only the publishing left */
 
     /* Splittable work (split/splittable.c): the units being processed, for
      * idle workers to split and for progress. Under amu. */

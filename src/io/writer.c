@@ -147,7 +147,8 @@ int rill__writer_end(rill__writer *w, int ok)
     size_t i, published = 0;
     int rc = 0;
     for (i = 0; ok && i < w->nfiles; i++, published++)
-        if (rename(w->tmp[i], w->fin[i]) < 0) {
+        if (rename(w->tmp[i], w->fin[i]) < 0 &&
+            !(errno == ENOENT && access(w->fin[i], F_OK) == 0)) { /* published before a kill */
             rc = rill__error(RILL_EIO, "cannot publish %s: %s", w->fin[i], strerror(errno));
             break;
         }

@@ -219,7 +219,8 @@ int rill__checkpoint_save(rill__run *run)
         (rc = rill__store_set_int(st, "src_next", (int64_t)run->src_next)) < 0 ||
         (rc = rill__store_set_int(st, "src_done", run->src_done)) < 0 ||
         (rc = rill__store_set_int(st, "generated", (int64_t)run->generated)) < 0 ||
-        (rc = rill__store_set_int(st, "src_red", run->src_red->ckpt_id)) < 0 ||
+        /* once the source is done its reduction may be gone */
+        (rc = rill__store_set_int(st, "src_red", run->src_done ? 0 : run->src_red->ckpt_id)) < 0 ||
         (rc = rill__store_set_int(st, "delivered", run->delivered)) < 0 ||
         (rc = rill__store_set_int(st, "checkpoints", ++run->checkpoints)) < 0 ||
         (rc = rill__store_set_int(st, "finished", 0)) < 0)
@@ -322,6 +323,7 @@ static int restore_table(rill__run *run, rill__reduction *r, const row *w)
     const rill__stage *s = &run->stages[r->owner];
     rill__keytable **t;
     rill_batch *b;
+    void *value; /* aligned, as merge may expect */
     size_t i;
     int rc;
     if (s->kind != RILL__COMBINE || r->partials == NULL)
@@ -329,7 +331,8 @@ static int restore_table(rill__run *run, rill__reduction *r, const row *w)
     t = (rill__keytable **)&r->partials[0];
     if ((rc = rill__records_unblob(w->blob, w->len, &b)) < 0)
         return rc;
-    if (*t == NULL && rill__keytable_new(t, s->combine.value_size) < 0)
+    if ((value = malloc(s->combine.value_size)) == NULL ||
+        (*t == NULL && rill__keytable_new(t, s->combine.value_size) < 0))
         rc = RILL_ENOMEM;
     for (i = 0; rc == 0 && i < b->n; i++) {
         rill_record e;
@@ -343,9 +346,10 @@ static int restore_table(rill__run *run, rill__reduction *r, const row *w)
             rc = RILL_ENOMEM;
         else if (created)
             memcpy(acc, e.data, e.len);
-        else if (s->combine.merge(acc, (void *)e.data, s->payload) != 0)
+        else if (memcpy(value, e.data, e.len), s->combine.merge(acc, value, s->payload) != 0)
             rc = RILL_EUSER;
     }
+    free(value);
     rill_batch_free(b);
     return rc;
 }
@@ -502,19 +506,20 @@ static int rebuild(rill__run *run, rows *rs)
     for (i = 0; i < rs->n && rc == 0; i++)
         if (rs->v[i].kind == ROW_RED)
             atomic_store(&red[rs->v[i].id]->pending, rs->v[i].v[2]);
+    if (rc == 0 && (rc = rill__store_get_int(run->store, "src_done", &v, &found)) == 0)
+        run->src_done = (int)v;
     if (rc == 0 && (rc = rill__store_get_int(run->store, "src_red", &src_red, &found)) == 0 &&
-        (!found || src_red < 1 || src_red > nred || !red[src_red] || run->root == NULL))
+        (!found || run->root == NULL ||
+         (!run->src_done && (src_red < 1 || src_red > nred || !red[src_red]))))
         rc = misfit(run, "the source's reduction");
     if (rc == 0) {
-        run->src_red = red[src_red];
+        run->src_red = run->src_done ? run->root : red[src_red];
         if ((rc = rill__store_get_int(run->store, "src_next", &v, &found)) == 0) {
             if (v < 0 || (size_t)v > run->src_end)
                 rc = misfit(run, "the source's position");
             run->src_next = (size_t)v;
         }
     }
-    if (rc == 0 && (rc = rill__store_get_int(run->store, "src_done", &v, &found)) == 0)
-        run->src_done = (int)v;
     if (rc == 0 && (rc = rill__store_get_int(run->store, "generated", &v, &found)) == 0)
         run->generated = (size_t)v;
     if (rc == 0 && (rc = rill__store_get_int(run->store, "delivered", &v, &found)) == 0)
@@ -544,6 +549,8 @@ static int skip_generated(rill__run *run)
     return 0;
 }
 
+static int resume_complete(rill__run *run);
+
 int rill__checkpoint_start(rill__run *run)
 {
     rill_pipeline *p = run->p;
@@ -571,6 +578,10 @@ int rill__checkpoint_start(rill__run *run)
         if (finished)
             return rill__error(RILL_EFINISHED, "the run checkpointed in %s had finished",
                                p->ckpt_path);
+        if ((rc = rill__store_get_int(run->store, "complete", &count, &found)) < 0)
+            return rc;
+        if (found && count)
+            return resume_complete(run);
         if ((rc = rill__store_get_int(run->store, "checkpoints", &count, &found)) < 0)
             return rc;
         if (count > 0) {
@@ -589,6 +600,7 @@ int rill__checkpoint_start(rill__run *run)
     if ((rc = rill__store_clear(run->store)) < 0 ||
         (rc = rill__store_set_int(run->store, "fingerprint", (int64_t)mine)) < 0 ||
         (rc = rill__store_set_int(run->store, "finished", 0)) < 0 ||
+        (rc = rill__store_set_int(run->store, "complete", 0)) < 0 ||
         (rc = rill__store_set_int(run->store, "checkpoints", 0)) < 0) {
         rill__store_rollback(run->store);
         return rc;
@@ -621,6 +633,50 @@ int rill_checkpoint_request(rill_pipeline *p)
     return 0;
 }
 
+int rill__checkpoint_complete(rill__run *run)
+{
+    rill__store *st = run->store;
+    rill_batch *files = NULL;
+    int rc;
+    if (st == NULL)
+        return 0;
+    if ((rc = rill__store_begin(st)) < 0)
+        return rc;
+    if ((rc = rill__store_clear(st)) < 0 || (rc = rill__store_set_int(st, "complete", 1)) < 0)
+        goto bad;
+    if (run->p->writer &&
+        ((rc = rill_batch_new(&files)) < 0 || (rc = rill__writer_save(run->p->writer, files)) < 0 ||
+         (rc = put_records(st, ROW_HELD, -2, (int64_t[4]){0, 0, 0, 0}, files, 0, files->n)) < 0))
+        goto bad;
+    rill_batch_free(files);
+    return rill__store_commit(st);
+bad:
+    rill_batch_free(files);
+    rill__store_rollback(st);
+    return rc;
+}
+
+/* The run had done all its work and was publishing its files when it
+ * stopped: the files are published again (those already are stay). */
+static int resume_complete(rill__run *run)
+{
+    rows rs = {NULL, 0, 0};
+    size_t k;
+    int rc = rill__store_each(run->store, collect, &rs);
+    for (k = 0; rc == 0 && k < rs.n; k++)
+        if (rs.v[k].kind == ROW_HELD && rs.v[k].id == -2 && run->p->writer) {
+            rill_batch *b;
+            if ((rc = rill__records_unblob(rs.v[k].blob, rs.v[k].len, &b)) == 0) {
+                rc = rill__writer_restore(run->p->writer, b);
+                rill_batch_free(b);
+            }
+        }
+    for (k = 0; k < rs.n; k++)
+        free(rs.v[k].blob);
+    free(rs.v);
+    return rc < 0 ? rc : 2;
+}
+
 int rill__checkpoint_end(rill__run *run, int ok)
 {
     int rc;
@@ -629,6 +685,7 @@ int rill__checkpoint_end(rill__run *run, int ok)
     if ((rc = rill__store_begin(run->store)) < 0)
         return rc;
     if ((rc = rill__store_clear(run->store)) < 0 ||
+        (rc = rill__store_set_int(run->store, "complete", 0)) < 0 ||
         (rc = rill__store_set_int(run->store, "finished", 1)) < 0) {
         rill__store_rollback(run->store);
         return rc;
