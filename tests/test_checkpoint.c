@@ -137,6 +137,82 @@ static void a_failed_run_resumes_from_its_checkpoint_with_the_same_result(void *
     }
 }
 
+/* ---- a graph: held records and closing state come back ---- */
+
+static int graph_task(rill_emitter *out, const rill_record *in, size_t n, void *payload)
+{
+    ctl *c = payload;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        int64_t x = i64(&in[i]);
+        if (x == c->ask_at)
+            rill_checkpoint_request(c->p);
+        if (c->armed && x == c->fail_at)
+            return -1;
+        if (rill_emit_int64(out, x + 1) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static rill_pipeline *graph(ctl *c, int resume)
+{
+    rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
+    rill_task_options t = RILL_TASK_OPTIONS_INIT;
+    rill_pipeline *p;
+    t.payload = c;
+    co.path = state;
+    co.resume = resume;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 3000)), 0);
+    t.batch_size = 3;
+    assert_int_equal(rill_task(p, "a", graph_task, &t), 0);
+    t.batch_size = 7;
+    assert_int_equal(rill_task(p, "b", copy_all, &t), 0);
+    t.batch_size = 50;
+    assert_int_equal(rill_task(p, "c", copy_all, &t), 0);
+    assert_int_equal(rill_edge(p, "a", "b"), 0);
+    assert_int_equal(rill_edge(p, "a", "c"), 0);
+    assert_int_equal(rill_checkpointing(p, &co), 0);
+    c->p = p;
+    return p;
+}
+
+static void a_graph_resumes_with_its_held_records_and_closing_state(void **state_)
+{
+    int w;
+    (void)state_;
+    for (w = 1; w <= 2; w++) {
+        rill_run_options o = with_workers(w);
+        rill_pipeline *p;
+        rill_batch *res;
+        size_t n, i;
+        int64_t *v;
+        ctl c;
+        memset(&c, 0, sizeof(c));
+        fresh_state();
+        o.batch_records = 5;
+        c.ask_at = 700;
+        c.fail_at = 2500;
+        c.armed = 1;
+        p = graph(&c, 0);
+        /* the results collected before the checkpoint are saved with it */
+        assert_int_equal(rill_run(p, &o, &res), RILL_EUSER);
+        assert_null(res);
+        rill_pipeline_free(p);
+        c.armed = 0;
+        p = graph(&c, 1);
+        assert_int_equal(rill_run(p, &o, &res), 0);
+        v = sorted_ints(res, &n);
+        assert_int_equal(n, 6000 - 0); /* every record, down each branch, once */
+        for (i = 0; i < n; i++)
+            assert_int_equal(v[i], (int64_t)(i / 2) + 1);
+        free(v);
+        rill_batch_free(res);
+        rill_pipeline_free(p);
+    }
+}
+
 /* Leaves a checkpoint in the state file: a run asked for one, then failed. */
 static void checkpoint_then_fail(void)
 {
@@ -243,6 +319,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_failed_run_resumes_from_its_checkpoint_with_the_same_result),
         cmocka_unit_test(state_files_that_do_not_fit_are_refused_and_left_alone),
+        cmocka_unit_test(a_graph_resumes_with_its_held_records_and_closing_state),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

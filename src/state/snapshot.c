@@ -377,8 +377,19 @@ static int check_pending(rill__run *run, rill__reduction **red, int64_t nred)
     if (!run->src_done)
         want[run->src_red->ckpt_id]++;
     for (k = 1; k <= nred && rc == 0; k++)
-        if (red[k] && atomic_load(&red[k]->pending) != want[k])
-            rc = misfit(run, "a pending count");
+        if (red[k] && (atomic_load(&red[k]->pending) != want[k] || want[k] < 1))
+            rc = misfit(run, "a pending count"); /* nothing left, yet open: a hang */
+    if (rc == 0 && run->closing) /* a stage waits for exactly its open feeders */
+        for (s = 0; s < run->nstages - 1 && rc == 0; s++) {
+            int open = 0, j, i;
+            for (j = 0; j < run->nstages - 1; j++)
+                for (i = 0; i < run->stages[j].nsucc; i++)
+                    open += run->stages[j].succ[i] == s && !run->closed[j];
+            for (i = 0; i < run->nroots; i++)
+                open += run->roots[i] == s && !run->src_done;
+            if (!run->closed[s] && atomic_load(&run->preds_open[s]) != open)
+                rc = misfit(run, "a stage's open feeders");
+        }
     free(want);
     return rc;
 }
