@@ -301,7 +301,7 @@ static void state_files_that_do_not_fit_are_refused_and_left_alone(void **state_
     /* a damaged checkpoint: a pending count that does not add up */
     checkpoint_then_fail();
     sql("UPDATE rows SET c = c + 1 WHERE kind = 1 AND a = 0");
-    expect_refusal(RILL_ECORRUPT, "does not fit this pipeline");
+    expect_refusal(RILL_ECORRUPT, "does not match its digest");
 
     /* not a database at all, and a truncated one */
     fresh_state();

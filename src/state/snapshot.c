@@ -193,6 +193,15 @@ static int save_reductions(rill__run *run, rill__store *st)
     }
 }
 
+/* The rows' digest with the source's position and the counts: a checkpoint
+ * whose bytes changed after it was written does not match it. */
+static uint64_t digest_of(const rill__run *run, uint64_t rows, int64_t src_red)
+{
+    int64_t v[7] = {(int64_t)rows, (int64_t)run->src_next, run->src_done,
+                    (int64_t)run->generated, src_red, run->delivered, run->checkpoints};
+    return XXH3_64bits(v, sizeof(v));
+}
+
 int rill__checkpoint_save(rill__run *run)
 {
     rill__store *st = run->store;
@@ -235,6 +244,11 @@ int rill__checkpoint_save(rill__run *run)
             goto bad;
     }
     rill_batch_free(extra);
+    if ((rc = rill__store_set_int(st, "digest", (int64_t)digest_of(run, rill__store_digest(st),
+                                                                  run->src_red && !run->src_done
+                                                                      ? run->src_red->ckpt_id
+                                                                      : 0))) < 0)
+        goto bad;
     return rill__store_commit(st);
 bad:
     rill_batch_free(extra);
@@ -394,7 +408,7 @@ static int check_pending(rill__run *run, rill__reduction **red, int64_t nred)
     return rc;
 }
 
-static int rebuild(rill__run *run, rows *rs)
+static int rebuild(rill__run *run, rows *rs, uint64_t rows_digest)
 {
     rill__reduction **red = NULL;
     int64_t nred = 0, src_red = 0, v;
@@ -537,6 +551,11 @@ static int rebuild(rill__run *run, rows *rs)
         run->delivered = v;
     if (rc == 0 && (rc = rill__store_get_int(run->store, "checkpoints", &v, &found)) == 0)
         run->checkpoints = v;
+    if (rc == 0 && ((rc = rill__store_get_int(run->store, "digest", &v, &found)) < 0 || !found ||
+                    (uint64_t)v != digest_of(run, rows_digest, run->src_done ? 0 : src_red)))
+        rc = rc < 0 ? rc : rill__error(RILL_ECORRUPT, "%s: the checkpoint does not match its "
+                                       "digest: the file was changed or damaged after it was "
+                                       "written", rill__store_path(run->store));
     if (rc == 0)
         rc = check_pending(run, red, nred);
     free(red);
@@ -567,7 +586,7 @@ int rill__checkpoint_start(rill__run *run)
     rill_pipeline *p = run->p;
     int64_t fp, finished = 0, count = 0;
     int found, rc, i;
-    uint64_t mine = fingerprint(p);
+    uint64_t mine = fingerprint(p), digest;
     rows rs = {NULL, 0, 0};
     for (i = 0; i < p->n; i++) {
         const rill__stage *s = &p->stages[i];
@@ -596,8 +615,8 @@ int rill__checkpoint_start(rill__run *run)
         if ((rc = rill__store_get_int(run->store, "checkpoints", &count, &found)) < 0)
             return rc;
         if (count > 0) {
-            if ((rc = rill__store_each(run->store, collect, &rs)) == 0 &&
-                (rc = rebuild(run, &rs)) == 0 && p->generator)
+            if ((rc = rill__store_each(run->store, collect, &rs, &digest)) == 0 &&
+                (rc = rebuild(run, &rs, digest)) == 0 && p->generator)
                 rc = skip_generated(run);
             for (size_t k = 0; k < rs.n; k++)
                 free(rs.v[k].blob);
@@ -672,8 +691,9 @@ bad:
 static int resume_complete(rill__run *run)
 {
     rows rs = {NULL, 0, 0};
+    uint64_t digest;
     size_t k;
-    int rc = rill__store_each(run->store, collect, &rs);
+    int rc = rill__store_each(run->store, collect, &rs, &digest);
     for (k = 0; rc == 0 && k < rs.n; k++)
         if (rs.v[k].kind == ROW_HELD && rs.v[k].id == -2 && run->p->writer) {
             rill_batch *b;

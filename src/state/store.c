@@ -14,8 +14,21 @@
 
 #include "../util/error.h"
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+/* A row's part in a digest of rows taken in order. */
+static uint64_t digest_row(uint64_t h, int kind, int64_t id, const int64_t v[4],
+                           const void *blob, size_t len)
+{
+    int64_t head[6] = {kind, id, v[0], v[1], v[2], v[3]};
+    h = XXH3_64bits_withSeed(head, sizeof(head), h);
+    return XXH3_64bits_withSeed(blob ? blob : "", blob ? len : 0, h);
+}
+
 struct rill__store {
     sqlite3 *db;
+    uint64_t digest; /* of the rows put since the last clear */
     char *path; /* owned */
     sqlite3_stmt *put, *get, *set; /* owned */
 };
@@ -199,13 +212,20 @@ int rill__store_set_blob(rill__store *s, const char *name, const void *blob, siz
 
 int rill__store_clear(rill__store *s)
 {
+    s->digest = 0;
     return exec(s, "DELETE FROM rows", "cannot write");
+}
+
+uint64_t rill__store_digest(const rill__store *s)
+{
+    return s->digest;
 }
 
 int rill__store_put(rill__store *s, int kind, int64_t id, const int64_t v[4], const void *blob,
                     size_t len)
 {
     int i, rc;
+    s->digest = digest_row(s->digest, kind, id, v, blob, len);
     sqlite3_bind_int(s->put, 1, kind);
     sqlite3_bind_int64(s->put, 2, id);
     for (i = 0; i < 4; i++)
@@ -219,9 +239,10 @@ int rill__store_put(rill__store *s, int kind, int64_t id, const int64_t v[4], co
     return rc == SQLITE_DONE ? 0 : fail(s, 0, "cannot write");
 }
 
-int rill__store_each(rill__store *s, rill__row_fn fn, void *ctx)
+int rill__store_each(rill__store *s, rill__row_fn fn, void *ctx, uint64_t *digest)
 {
     sqlite3_stmt *st;
+    uint64_t h = 0;
     int rc;
     if (sqlite3_prepare_v2(s->db, "SELECT kind, id, a, b, c, d, data FROM rows ORDER BY rowid",
                            -1, &st, NULL) != SQLITE_OK)
@@ -231,13 +252,18 @@ int rill__store_each(rill__store *s, rill__row_fn fn, void *ctx)
         int i;
         for (i = 0; i < 4; i++)
             v[i] = sqlite3_column_int64(st, 2 + i);
-        rc = fn(ctx, sqlite3_column_int(st, 0), sqlite3_column_int64(st, 1), v,
-                sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6));
+        const void *blob = sqlite3_column_blob(st, 6);
+        size_t len = (size_t)sqlite3_column_bytes(st, 6);
+        h = digest_row(h, sqlite3_column_int(st, 0), sqlite3_column_int64(st, 1), v,
+                       sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL : blob, len);
+        rc = fn(ctx, sqlite3_column_int(st, 0), sqlite3_column_int64(st, 1), v, blob, len);
         if (rc != 0) {
             sqlite3_finalize(st);
             return rc;
         }
     }
     sqlite3_finalize(st);
+    if (digest)
+        *digest = h;
     return rc == SQLITE_DONE ? 0 : fail(s, 0, "cannot read");
 }

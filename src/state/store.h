@@ -38,7 +38,9 @@ int rill__store_put(rill__store *s, int kind, int64_t id, const int64_t v[4],
 typedef int (*rill__row_fn)(void *ctx, int kind, int64_t id, const int64_t v[4],
                             const void *blob, size_t len);
 /* Calls fn for every row in the order they were put; stops at its first
- * non-zero return and passes it back. */
-int rill__store_each(rill__store *s, rill__row_fn fn, void *ctx);
+ * non-zero return and passes it back. *digest (if given): of the rows read. */
+int rill__store_each(rill__store *s, rill__row_fn fn, void *ctx, uint64_t *digest);
+/* The digest of the rows put since the last clear (as each computes it). */
+uint64_t rill__store_digest(const rill__store *s);
 
 #endif
