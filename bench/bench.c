@@ -1,6 +1,6 @@
 /* bench.c — runs rill's benchmarks and writes build/bench/results.json.
  *
- *     rill_bench OUTDIR [NAME...]     (NAME: overhead wordcount scaling stream skew)
+ *     rill_bench OUTDIR [NAME...]     (NAME: overhead wordcount scaling stream skew checkpoint)
  */
 #include "bench.h"
 
@@ -87,15 +87,17 @@ int main(int argc, char **argv)
         void (*run)(bench_ctx *);
     } all[] = {{"overhead", bench_overhead}, {"wordcount", bench_wordcount},
                {"scaling", bench_scaling}, {"stream", bench_stream},
-               {"skew", bench_skew}};
+               {"skew", bench_skew}, {"checkpoint", bench_checkpoint}};
     bench_ctx c;
     size_t i;
     int a;
     memset(&c, 0, sizeof(c));
     if (argc == 2 && strcmp(argv[1], "--stream-child") == 0)
         return bench_stream_child();
+    if (argc == 5 && strcmp(argv[1], "--checkpoint-child") == 0)
+        return bench_checkpoint_child(argv[2], argv[3], atoi(argv[4]));
     if (argc < 2) {
-        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew...]\n", argv[0]);
+        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew|checkpoint...]\n", argv[0]);
         return 2;
     }
     c.dir = argv[1];

@@ -23,6 +23,7 @@ extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
 
 static atomic_long countdown = -1; /* allocations left before one fails; -1: off */
 static atomic_long live;           /* usable bytes handed out and not freed */
@@ -68,6 +69,14 @@ void *realloc(void *old, size_t n)
     p = __libc_realloc(old, n);
     if (p || n == 0)
         atomic_fetch_sub(&live, before);
+    if (p)
+        atomic_fetch_add(&live, (long)malloc_usable_size(p));
+    return p;
+}
+
+void *aligned_alloc(size_t align, size_t n)
+{
+    void *p = should_fail() ? NULL : __libc_memalign(align, n);
     if (p)
         atomic_fetch_add(&live, (long)malloc_usable_size(p));
     return p;

@@ -124,7 +124,7 @@ void rill__emitter_init(rill_emitter *e, rill__worker *w, int stage, int target,
     e->red = red;
     e->batch = NULL;
     e->limit = w->run->batch_records;
-    e->count = 0;
+    e->count = e->counted = 0;
     e->queue = 0;
     e->direct = target < 0 ? rill__combine_direct_target(w, stage, red) : -1;
 }
@@ -134,6 +134,11 @@ int rill__emitter_flush(rill_emitter *e)
     rill_batch *b = e->batch;
     const rill__stage *s = &e->w->run->stages[e->stage];
     int rc = 0, i;
+    if (e->direct >= 0 && e->stage >= 0) { /* folded records: counted here, per flush */
+        e->w->run->stats[e->stage * e->w->run->workers + e->w->id].records_out +=
+            e->count - e->counted;
+        e->counted = e->count;
+    }
     if (b == NULL)
         return 0;
     e->batch = NULL;

@@ -75,6 +75,7 @@ struct rill_emitter {
     rill_batch *batch; /* being filled; owned until flushed */
     size_t limit;
     size_t count;      /* records emitted through this emitter */
+    size_t counted;    /* of those, folded ones already in the figures */
     int queue;         /* hand batches to the queues, never process them
                           inline: set while a serial flag or a reduction's
                           lock is held, so others are not kept waiting */
@@ -225,8 +226,9 @@ void rill__progress_tick(rill__worker *w);
  * claimed to the queue (a split at 0), so that its worker soon parks. */
 void rill__split_checkpoint(rill__worker *w);
 
-typedef struct rill__stats {
-    uint64_t calls, records_out, splits, workers;
+typedef struct rill__stats { /* a cache line each: workers write their own */
+    _Alignas(64) uint64_t calls;
+    uint64_t records_out, splits, workers;
 } rill__stats;
 
 /* reduction.c */
