@@ -213,6 +213,67 @@ static void a_graph_resumes_with_its_held_records_and_closing_state(void **state
     }
 }
 
+/* ---- a generator: what it gave before the checkpoint is given again and dropped ---- */
+
+typedef struct counter {
+    int64_t next, batches;
+} counter;
+
+static int gen_batches(rill_batch *out, void *payload)
+{
+    counter *g = payload;
+    int i;
+    if (g->batches == 40)
+        return 0;
+    for (i = 0; i < 25; i++)
+        if (rill_batch_add_int64(out, g->next++) < 0)
+            return -1;
+    g->batches++;
+    return 1;
+}
+
+static void a_generator_resumes_after_the_batches_it_gave(void **state_)
+{
+    rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
+    rill_task_options t = RILL_TASK_OPTIONS_INIT;
+    rill_run_options o = with_workers(1);
+    rill_pipeline *p;
+    rill_batch *res;
+    size_t n, i;
+    int64_t *v;
+    int run;
+    (void)state_;
+    fresh_state();
+    co.path = state;
+    for (run = 0; run < 2; run++) {
+        counter g = {0, 0};
+        ctl c;
+        memset(&c, 0, sizeof(c));
+        c.ask_at = 300;
+        c.fail_at = 700;
+        c.armed = run == 0;
+        t.payload = &c;
+        co.resume = run;
+        assert_int_equal(rill_pipeline_new(&p), 0);
+        assert_int_equal(rill_generator(p, gen_batches, &g), 0);
+        assert_int_equal(rill_task(p, "step", graph_task, &t), 0);
+        assert_int_equal(rill_checkpointing(p, &co), 0);
+        c.p = p;
+        if (run == 0) {
+            assert_int_equal(rill_run(p, &o, &res), RILL_EUSER);
+        } else {
+            assert_int_equal(rill_run(p, &o, &res), 0);
+            v = sorted_ints(res, &n);
+            assert_int_equal(n, 1000);
+            for (i = 0; i < n; i++)
+                assert_int_equal(v[i], (int64_t)i + 1);
+            free(v);
+            rill_batch_free(res);
+        }
+        rill_pipeline_free(p);
+    }
+}
+
 /* Leaves a checkpoint in the state file: a run asked for one, then failed. */
 static void checkpoint_then_fail(void)
 {
@@ -320,6 +381,7 @@ int main(void)
         cmocka_unit_test(a_failed_run_resumes_from_its_checkpoint_with_the_same_result),
         cmocka_unit_test(state_files_that_do_not_fit_are_refused_and_left_alone),
         cmocka_unit_test(a_graph_resumes_with_its_held_records_and_closing_state),
+        cmocka_unit_test(a_generator_resumes_after_the_batches_it_gave),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
