@@ -47,7 +47,8 @@ bench: build
 
 # kill -9 at 100 seeded random moments of checkpointed runs; prints survived N/100
 crashtest: build
-	$(BUILD)/tests/test_crash 100
+	@$(BUILD)/tests/test_crash 100 > $(BUILD)/crashtest.log 2>&1; rc=$$?; \
+	  grep -E 'differs|FAILED' $(BUILD)/crashtest.log; grep survived $(BUILD)/crashtest.log; exit $$rc
 
 # libFuzzer targets (clang), each run for FUZZ_SECONDS over its corpus.
 FUZZ_SECONDS ?= 60
