@@ -83,7 +83,7 @@ struct rill_pipeline {
     rill_progress_fn progress;
     void *progress_payload;
     unsigned progress_ms;
-    struct rill__stats *stats;   /* owned: the last run's, per stage */
+    rill_stage_stats *stats;     /* owned: the last run's, per stage */
     int nstats;
     char *ckpt_path;             /* owned; NULL: runs are not checkpointed */
     double ckpt_interval;

@@ -52,7 +52,7 @@ int rill_pipeline_stats(const rill_pipeline *p, const char *stage, rill_stage_st
     out->calls = p->stats[i].calls;
     out->records_out = p->stats[i].records_out;
     out->splits = p->stats[i].splits;
-    out->workers = (int)p->stats[i].workers;
+    out->workers = p->stats[i].workers;
     return 0;
 }
 
