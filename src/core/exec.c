@@ -238,6 +238,8 @@ int rill_emit_keyed(rill_emitter *e, const void *key, size_t key_len,
                     const void *data, size_t len)
 {
     rill_batch *b = e->batch;
+    if (e->direct >= 0) /* straight into the following combine's table */
+        return rill__combine_direct(e, key, key_len, 1, data, len);
     if (__builtin_expect(b != NULL && b->n < e->limit && key_len <= 16 && len <= 16 &&
                          key != NULL && (data != NULL || len == 0) &&
                          b->cap - b->used >= 32 && b->n < b->ncap, 1)) {
