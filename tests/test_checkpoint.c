@@ -274,6 +274,152 @@ static void a_generator_resumes_after_the_batches_it_gave(void **state_)
     }
 }
 
+/* ---- a store that holds pointers, saved through encode and decode ---- */
+
+typedef struct list_store {
+    int64_t *v; /* owned */
+    size_t n, cap;
+} list_store;
+
+static int list_push(list_store *l, int64_t x)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        int64_t *v = realloc(l->v, cap * sizeof(*v));
+        if (v == NULL)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = x;
+    return 0;
+}
+
+static int list_add(rill_emitter *r, void *store, const rill_record *in, size_t n, void *p)
+{
+    size_t i;
+    (void)r, (void)p;
+    for (i = 0; i < n; i++)
+        if (list_push(store, i64(&in[i])) < 0)
+            return -1;
+    return 0;
+}
+
+static int list_merge(void *store, void *other, void *p)
+{
+    list_store *o = other;
+    size_t i;
+    (void)p;
+    for (i = 0; i < o->n; i++)
+        if (list_push(store, o->v[i]) < 0)
+            return -1;
+    return 0;
+}
+
+static void list_free(void *store, void *p)
+{
+    (void)p;
+    free(((list_store *)store)->v);
+}
+
+static int list_emit(rill_emitter *out, void *store, void *p)
+{
+    list_store *l = store;
+    int64_t total = 0;
+    size_t i;
+    (void)p;
+    for (i = 0; i < l->n; i++)
+        total += l->v[i];
+    return rill_emit_tuple(out, "ii", (int64_t)l->n, total);
+}
+
+static int list_encode(const void *store, rill_batch *out, void *p)
+{
+    const list_store *l = store;
+    (void)p;
+    return rill_batch_add(out, l->v ? (const void *)l->v : "", l->n * sizeof(int64_t));
+}
+
+static int list_decode(void *store, const void *bytes, size_t len, void *p)
+{
+    list_store *l = store;
+    size_t i;
+    (void)p;
+    if (len % sizeof(int64_t))
+        return -1;
+    for (i = 0; i < len / sizeof(int64_t); i++) {
+        int64_t x;
+        memcpy(&x, (const char *)bytes + i * sizeof(x), sizeof(x));
+        if (list_push(l, x) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void a_store_with_pointers_is_saved_through_encode_and_decode(void **state_)
+{
+    rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
+    rill_stage_options so = RILL_STAGE_OPTIONS_INIT;
+    rill_run_options o = with_workers(2);
+    int run;
+    (void)state_;
+    fresh_state();
+    co.path = state;
+    o.batch_records = 10;
+    for (run = 0; run < 2; run++) {
+        rill_reduce_options r = RILL_REDUCE_OPTIONS_INIT;
+        rill_pipeline *p;
+        rill_batch *res;
+        ctl c;
+        memset(&c, 0, sizeof(c));
+        c.ask_at = 1500;
+        c.fail_at = 4000;
+        c.armed = run == 0;
+        so.payload = &c;
+        r.store_size = sizeof(list_store);
+        r.add = list_add;
+        r.merge = list_merge;
+        r.emit = list_emit;
+        r.free = list_free;
+        r.encode = list_encode;
+        r.decode = list_decode;
+        co.resume = run > 0;
+        assert_int_equal(rill_pipeline_new(&p), 0);
+        assert_int_equal(rill_work(p, ints(0, 5000)), 0);
+        assert_int_equal(rill_job(p, "double", doubled, &so), 0);
+        assert_int_equal(rill_reduce(p, "list", &r), 0);
+        assert_int_equal(rill_checkpointing(p, &co), 0);
+        c.p = p;
+        if (run == 0) {
+            assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
+        } else if (run == 1) {
+            rill_record rec;
+            int64_t n, total;
+            assert_int_equal(rill_run(p, &o, &res), 0);
+            assert_int_equal(rill_batch_get(res, 0, &rec), 0);
+            assert_int_equal(rill_record_unpack(&rec, "ii", &n, &total), 0);
+            assert_int_equal(n, 5000);
+            assert_int_equal(total, 4999 * 5000);
+            rill_batch_free(res);
+        }
+        rill_pipeline_free(p);
+        if (run == 1) { /* and without encode and decode such a store is refused */
+            rill_reduce_options bare = RILL_REDUCE_OPTIONS_INIT;
+            bare.store_size = sizeof(list_store);
+            bare.add = list_add;
+            bare.merge = list_merge;
+            bare.free = list_free;
+            assert_int_equal(rill_pipeline_new(&p), 0);
+            assert_int_equal(rill_work(p, ints(0, 5)), 0);
+            assert_int_equal(rill_reduce(p, "list", &bare), 0);
+            assert_int_equal(rill_checkpointing(p, &co), 0);
+            assert_int_equal(rill_run(p, &o, NULL), RILL_EPIPELINE);
+            assert_non_null(strstr(rill_error_last(), "no encode and decode"));
+            rill_pipeline_free(p);
+        }
+    }
+}
+
 /* Leaves a checkpoint in the state file: a run asked for one, then failed. */
 static void checkpoint_then_fail(void)
 {
@@ -382,6 +528,7 @@ int main(void)
         cmocka_unit_test(state_files_that_do_not_fit_are_refused_and_left_alone),
         cmocka_unit_test(a_graph_resumes_with_its_held_records_and_closing_state),
         cmocka_unit_test(a_generator_resumes_after_the_batches_it_gave),
+        cmocka_unit_test(a_store_with_pointers_is_saved_through_encode_and_decode),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

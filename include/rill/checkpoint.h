@@ -11,9 +11,9 @@
  *
  * What resume asks of a pipeline: stages are deterministic and have no
  * outside side effects except through result/output (work done after the
- * last checkpoint is done again); stores are plain bytes (no free
- * callback); a generator gives the same batches again (those consumed
- * before the checkpoint are generated and dropped). */
+ * last checkpoint is done again); stores are plain bytes, or have encode
+ * and decode callbacks; a generator gives the same batches again (those
+ * consumed before the checkpoint are generated and dropped). */
 #ifndef RILL_CHECKPOINT_H
 #define RILL_CHECKPOINT_H
 

@@ -87,6 +87,12 @@ typedef int (*rill_result_fn)(const rill_record *rec, void *payload);
 /* results: every record that left the stream; borrowed during the call. */
 typedef int (*rill_finish_fn)(const rill_batch *results, void *payload);
 typedef int (*rill_init_fn)(void *payload);
+/* A store that holds more than its own bytes (pointers, with a free
+ * callback) is saved in checkpoints through these: encode adds one record
+ * holding everything the store needs to out; decode rebuilds a store (its
+ * bytes zeroed, init not called) from that record's bytes. */
+typedef int (*rill_store_encode_fn)(const void *store, rill_batch *out, void *payload);
+typedef int (*rill_store_decode_fn)(void *store, const void *bytes, size_t len, void *payload);
 
 #define RILL_STAGE_OPTIONS_VERSION 1
 typedef struct rill_stage_options {
@@ -108,9 +114,11 @@ typedef struct rill_reduce_options {
     rill_store_free_fn free;  /* optional */
     int serial;
     void *payload;            /* borrowed */
+    rill_store_encode_fn encode; /* optional: for checkpoints of stores */
+    rill_store_decode_fn decode; /* that hold pointers (both or neither) */
 } rill_reduce_options;
 #define RILL_REDUCE_OPTIONS_INIT \
-    {RILL_REDUCE_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL}
+    {RILL_REDUCE_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL}
 
 #define RILL_FRAME_OPTIONS_VERSION 1
 typedef struct rill_frame_options {
@@ -121,9 +129,11 @@ typedef struct rill_frame_options {
     rill_store_emit_fn emit;  /* optional: default emits the store's bytes */
     rill_store_free_fn free;  /* optional */
     void *payload;            /* borrowed; the frame end has its own */
+    rill_store_encode_fn encode; /* optional, as for reducers */
+    rill_store_decode_fn decode;
 } rill_frame_options;
 #define RILL_FRAME_OPTIONS_INIT \
-    {RILL_FRAME_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL}
+    {RILL_FRAME_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
 
 #define RILL_COMBINE_OPTIONS_VERSION 1
 typedef struct rill_combine_options {

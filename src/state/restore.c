@@ -68,11 +68,32 @@ static int restore_store(rill__run *run, rill__reduction *r, const row *w)
     int rc = 0;
     if (s->kind != RILL__REDUCE && s->kind != RILL__FRAME)
         return misfit(run, "a store of a stage that keeps none");
-    if (w->len != size)
+    rill_store_decode_fn decode = s->kind == RILL__FRAME ? s->frame.decode : s->reduce.decode;
+    if (w->v[1] != (decode != NULL))
+        return misfit(run, "a store saved another way");
+    if (decode == NULL && w->len != size)
         return misfit(run, "a store of another size");
-    if ((store = malloc(size ? size : 1)) == NULL)
+    if ((store = calloc(1, size ? size : 1)) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
-    memcpy(store, w->blob, size);
+    if (decode == NULL) {
+        memcpy(store, w->blob, size);
+    } else { /* the record encode wrote */
+        rill_batch *b;
+        rill_record e;
+        if ((rc = rill__records_unblob(w->blob, w->len, &b)) < 0 || b->n != 1) {
+            rill_batch_free(b);
+            free(store);
+            return rc < 0 ? rc : misfit(run, "an encoded store");
+        }
+        rill__batch_view(b, 0, &e);
+        rc = decode(store, e.data, e.len, s->payload);
+        rill_batch_free(b);
+        if (rc != 0) {
+            free(store);
+            return rill__error(RILL_EUSER, "%s '%s': its decode callback refused the "
+                               "checkpoint's store", rill__kind_name(s->kind), s->name);
+        }
+    }
     if (w->v[0] == 0 && r->store == NULL) {
         r->store = store;
     } else if (w->v[0] == 1 && r->partials) { /* the partial stores become one */
@@ -347,9 +368,10 @@ int rill__checkpoint_start(rill__run *run)
     rows rs = {NULL, 0, 0};
     for (i = 0; i < p->n; i++) {
         const rill__stage *s = &p->stages[i];
-        if ((s->kind == RILL__REDUCE && s->reduce.free) || (s->kind == RILL__FRAME && s->frame.free))
+        if ((s->kind == RILL__REDUCE && s->reduce.free && !(s->reduce.encode && s->reduce.decode)) ||
+            (s->kind == RILL__FRAME && s->frame.free && !(s->frame.encode && s->frame.decode)))
             return rill__refuse(p, i, "keeps more than plain bytes in its store (it has a "
-                                      "free callback), which a checkpoint cannot save");
+                                      "free callback) but no encode and decode to save it");
     }
     if ((rc = rill__store_open(&run->store, p->ckpt_path)) < 0)
         return rc;

@@ -137,6 +137,27 @@ static int put_table(rill__store *st, int64_t id, const rill__keytable *t, size_
     return rc;
 }
 
+/* A store's row: its bytes, or (v[1] = 1) the record its encode wrote. */
+static int put_store(rill__store *st, const rill__stage *s, int64_t id, const int64_t v[4],
+                     const void *store)
+{
+    rill_store_encode_fn encode = s->kind == RILL__FRAME ? s->frame.encode : s->reduce.encode;
+    int64_t w[4] = {v[0], encode != NULL, 0, 0};
+    rill_batch *b;
+    int rc;
+    if (encode == NULL)
+        return rill__store_put(st, ROW_STORE, id, w, store, rill__ckpt_store_size(s));
+    if ((rc = rill_batch_new(&b)) < 0)
+        return rc;
+    if ((rc = encode(store, b, s->payload)) != 0 || b->n != 1)
+        rc = rill__error(RILL_EUSER, "%s '%s': its encode callback failed or did not add one "
+                         "record", rill__kind_name(s->kind), s->name);
+    else
+        rc = rill__ckpt_put_records(st, ROW_STORE, id, w, b, 0, 1);
+    rill_batch_free(b);
+    return rc;
+}
+
 static int save_reductions(rill__run *run, rill__store *st)
 {
     rill__reduction *r;
@@ -167,13 +188,12 @@ static int save_reductions(rill__run *run, rill__store *st)
                 const rill__stage *s = &run->stages[r->owner];
                 int64_t z[4] = {0, 0, 0, 0}, one[4] = {1, 0, 0, 0};
                 if (r->store)
-                    rc = rill__store_put(st, ROW_STORE, r->ckpt_id, z, r->store, rill__ckpt_store_size(s));
+                    rc = put_store(st, s, r->ckpt_id, z, r->store);
                 for (i = 0; rc == 0 && r->partials && i < run->workers; i++)
                     if (r->partials[i])
                         rc = s->kind == RILL__COMBINE
                                  ? put_table(st, r->ckpt_id, r->partials[i], s->combine.value_size)
-                                 : rill__store_put(st, ROW_STORE, r->ckpt_id, one, r->partials[i],
-                                                   rill__ckpt_store_size(s));
+                                 : put_store(st, s, r->ckpt_id, one, r->partials[i]);
                 if (rc == 0 && r->first)
                     rc = rill__ckpt_put_records(st, ROW_FIRST, r->ckpt_id, z, r->first, 0, r->first->n);
             }
