@@ -510,6 +510,11 @@ static void state_files_that_do_not_fit_are_refused_and_left_alone(void **state_
     sql("UPDATE rows SET c = c + 1 WHERE kind = 1 AND a = 0");
     expect_refusal(RILL_ECORRUPT, "does not match its digest");
 
+    /* somebody else's database */
+    fresh_state();
+    sql("CREATE TABLE users(name TEXT); INSERT INTO users VALUES('ada')");
+    expect_refusal(RILL_ECORRUPT, "holds other tables");
+
     /* not a database at all, and a truncated one */
     fresh_state();
     assert_non_null(f = fopen(state, "wb"));

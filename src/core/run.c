@@ -253,6 +253,7 @@ static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *o
     if (p->writer && !all_threads && (rc = rill__writer_begin(p->writer, nsinks)) < 0)
         return rc;
     if (p->ckpt_path) {
+        atomic_store(&p->ckpt_request, 0); /* a request made before this run is not for it */
         if (all_threads)
             return rill__error(RILL_EINVAL, "a checkpointed pipeline runs with rill_run, not "
                                             "as a stream");

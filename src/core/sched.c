@@ -137,6 +137,12 @@ static int barrier(rill__worker *w)
         pthread_mutex_unlock(&run->mu);
         rill__split_checkpoint(w);        /* running units give their rest away */
         pthread_mutex_lock(&run->mu);
+    } else { /* units started since the request give their rest away too */
+        pthread_mutex_unlock(&run->mu);
+        rill__split_checkpoint(w);
+        pthread_mutex_lock(&run->mu);
+        if (!atomic_load(&run->ckpt_want))
+            return 1; /* taken meanwhile: look at everything again */
     }
     gen = run->ckpt_gen;
     if (++run->parked == run->workers) {

@@ -187,10 +187,12 @@ int rill__split_expand(rill__worker *w, const rill__task *t)
     return rc;
 }
 
-static void sleep_until(rill__run *run, uint64_t when)
+static void sleep_until(rill__run *run, uint64_t when, unsigned most_ms)
 {
-    uint64_t now;
-    while ((now = now_ns()) < when && !atomic_load(&run->stop)) {
+    uint64_t now = now_ns();
+    if (when > now + (uint64_t)most_ms * 1000000u) /* saved on another boot or machine */
+        when = now + (uint64_t)most_ms * 1000000u;
+    while ((now = now_ns()) < when && !atomic_load(&run->stop) && !atomic_load(&run->ckpt_want)) {
         uint64_t d = when - now > 50000000u ? 50000000u : when - now;
         struct timespec ts = {0, (long)d};
         nanosleep(&ts, NULL);
@@ -213,7 +215,7 @@ int rill__split_process(rill__worker *w, const rill__task *t)
     rill__batch_view(t->batch, t->begin, &unit);
     unit_read(&unit, &r, &el, &base, &not_before);
     if (not_before)
-        sleep_until(run, not_before);
+        sleep_until(run, not_before, s->split.resume_ms);
     if (atomic_load(&run->stop))
         return RILL_ECANCELLED;
     if ((rc = rill_tracker_new(&tracker, &r, s->split.estimate, s->payload)) < 0)
@@ -237,6 +239,8 @@ int rill__split_process(rill__worker *w, const rill__task *t)
     pthread_mutex_unlock(&run->amu);
     if (atomic_load_explicit(&run->idle, memory_order_relaxed) > 0)
         rill__wake_one(run); /* an idle worker may split this */
+    if (atomic_load(&run->ckpt_want)) /* a checkpoint is waiting: do only what is claimed */
+        rill__split_checkpoint(w);
 
     rill__emitter_init(&e, w, t->stage, -1, t->red);
     e.queue = run->limit[t->stage] > 0;

@@ -426,7 +426,11 @@ static int resume_complete(rill__run *run)
     size_t k;
     int rc = rill__store_each(run->store, collect, &rs, &digest);
     for (k = 0; rc == 0 && k < rs.n; k++)
-        if (rs.v[k].kind == ROW_HELD && rs.v[k].id == -2 && run->p->writer) {
+        if (rs.v[k].kind == ROW_HELD && rs.v[k].id == -1 && run->results) { /* for the caller */
+            rill_batch_free(run->results);
+            run->results = NULL;
+            rc = rill__records_unblob(rs.v[k].blob, rs.v[k].len, &run->results);
+        } else if (rs.v[k].kind == ROW_HELD && rs.v[k].id == -2 && run->p->writer) {
             rill_batch *b;
             if ((rc = rill__records_unblob(rs.v[k].blob, rs.v[k].len, &b)) == 0) {
                 rc = rill__writer_restore(run->p->writer, b);

@@ -200,8 +200,11 @@ static int save_reductions(rill__run *run, rill__store *st)
             r->ckpt_saved = 1;
             progress = 1;
         }
-        if (rc < 0 || !left || !progress)
+        if (rc < 0 || !left)
             return rc;
+        if (!progress)
+            return rill__error(RILL_EIO, "a reduction's parent is not in the run; the "
+                                         "checkpoint was not written");
     }
 }
 
@@ -303,6 +306,9 @@ int rill__checkpoint_complete(rill__run *run)
     if ((rc = rill__store_begin(st)) < 0)
         return rc;
     if ((rc = rill__store_clear(st)) < 0 || (rc = rill__store_set_int(st, "complete", 1)) < 0)
+        goto bad;
+    if (run->results && (rc = rill__ckpt_put_records(st, ROW_HELD, -1, (int64_t[4]){0, 0, 0, 0},
+                                                     run->results, 0, run->results->n)) < 0)
         goto bad;
     if (run->p->writer &&
         ((rc = rill_batch_new(&files)) < 0 || (rc = rill__writer_save(run->p->writer, files)) < 0 ||

@@ -65,6 +65,26 @@ static void make_parents(const char *path)
         }
 }
 
+/* RILL_ECORRUPT when the database holds tables that are not rill's. */
+static int foreign_tables(rill__store *s)
+{
+    sqlite3_stmt *st;
+    int rc, foreign = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                                  "AND name NOT IN ('meta', 'rows')", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, 0, "not a rill state file");
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        foreign = sqlite3_column_int(st, 0) > 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return fail(s, 0, "not a rill state file");
+    if (foreign)
+        return rill__error(RILL_ECORRUPT, "%s: not a rill state file (it holds other tables)",
+                           s->path);
+    return 0;
+}
+
 int rill__store_open(rill__store **out, const char *path)
 {
     rill__store *s;
@@ -83,12 +103,15 @@ int rill__store_open(rill__store **out, const char *path)
         return rc;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    /* read before anything is written: a file that is not ours stays as it is */
+    if ((rc = exec(s, "PRAGMA quick_check", "not a rill state file")) < 0 ||
+        (rc = foreign_tables(s)) < 0)
+        goto bad;
     if ((rc = exec(s, "PRAGMA journal_mode=WAL", "not a rill state file")) < 0 ||
         (rc = exec(s, "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value);"
                       "CREATE TABLE IF NOT EXISTS rows(kind INTEGER, id INTEGER, a INTEGER,"
                       " b INTEGER, c INTEGER, d INTEGER, data BLOB)",
-                   "not a rill state file")) < 0 ||
-        (rc = exec(s, "PRAGMA quick_check", "damaged")) < 0)
+                   "not a rill state file")) < 0)
         goto bad;
     if (sqlite3_prepare_v2(s->db, "INSERT INTO rows VALUES(?,?,?,?,?,?,?)", -1, &s->put, NULL) ||
         sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE name = ?", -1, &s->get, NULL) ||
