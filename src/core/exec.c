@@ -113,6 +113,22 @@ int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
     return RILL_ECANCELLED;
 }
 
+/* Views for n records at this worker's nesting depth: an add or task
+ * running inline inside another one gets arrays of its own. */
+int rill__scratch(rill__worker *w, size_t n, rill_record **out)
+{
+    int d = w->depth > 0 ? w->depth - 1 : 0; /* this call's level: ours alone */
+    if (n > w->nscratch[d]) {
+        rill_record *v = realloc(w->scratch[d], n * sizeof(*v));
+        if (v == NULL)
+            return RILL_ENOMEM;
+        w->scratch[d] = v;
+        w->nscratch[d] = n;
+    }
+    *out = w->scratch[d];
+    return 0;
+}
+
 /* ---- emitter ---- */
 
 void rill__emitter_init(rill_emitter *e, rill__worker *w, int stage, int target,

@@ -160,17 +160,3 @@ int rill__source_done(rill__worker *w)
         return rc;
     return rill__reduction_release(w, run->src_red);
 }
-
-int rill__scratch(rill__worker *w, size_t n, rill_record **out)
-{
-    int d = w->depth > 0 ? w->depth - 1 : 0; /* this call's level: ours alone */
-    if (n > w->nscratch[d]) {
-        rill_record *v = realloc(w->scratch[d], n * sizeof(*v));
-        if (v == NULL)
-            return RILL_ENOMEM;
-        w->scratch[d] = v;
-        w->nscratch[d] = n;
-    }
-    *out = w->scratch[d];
-    return 0;
-}

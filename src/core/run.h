@@ -196,7 +196,7 @@ int rill__route_to(rill__worker *w, int stage, int from, rill__reduction *red,
 int rill__source_done(rill__worker *w);
 /* A stage's last task is done: it closes if what feeds it has closed. */
 int rill__try_close(rill__worker *w, int stage);
-/* Views for n records at this worker's nesting depth (see scratch). */
+/* exec.c: views for n records at this worker's nesting depth (see scratch). */
 int rill__scratch(rill__worker *w, size_t n, rill_record **out);
 void rill__task_free(rill__worker *w, rill__task *t);
 rill_batch *rill__worker_batch(rill__worker *w);
