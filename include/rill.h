@@ -10,5 +10,6 @@
 #include "rill/io.h"
 #include "rill/tracker.h"
 #include "rill/checkpoint.h"
+#include "rill/dist.h"
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../dist/dist.h"
 #include "../record/tuple.h"
 #include "run.h"
 
@@ -110,6 +111,7 @@ int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
     pthread_mutex_unlock(&run->err_mu);
     atomic_store(&run->stop, 1);
     rill__wake_all(run);
+    rill__dist_failed(run);
     return RILL_ECANCELLED;
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../dist/dist.h"
 #include "keytable.h"
 #include "run.h"
 
@@ -32,6 +33,7 @@ int rill__reduction_open(rill__run *run, int owner, rill__reduction *parent,
         }
     }
     atomic_init(&r->pending, pending);
+    r->origin = -1;
     r->parent = parent;
     r->owner = owner;
     pthread_mutex_init(&r->mu, NULL);
@@ -94,14 +96,18 @@ void rill__reduction_destroy(rill__run *run, rill__reduction *r)
     if (r->owner >= 0) {
         const rill__stage *s = &run->stages[r->owner];
         int i;
+        size_t k;
         if (r->partials)
             for (i = 0; i < run->workers; i++)
                 if (r->partials[i])
                     partial_free(s, r->partials[i]);
+        for (k = 0; k < r->nextra; k++)
+            partial_free(s, r->extra[k]);
         rill__store_free(s, s->kind == RILL__FRAME ? s->frame.free : s->reduce.free,
                          r->store);
     }
     free(r->partials);
+    free(r->extra);
     rill_batch_free(r->first);
     pthread_mutex_destroy(&r->mu);
     free(r);
@@ -142,19 +148,33 @@ static int close_reduction(rill__worker *w, rill__reduction *r, rill_store_emit_
     return rill__reduction_release(w, parent);
 }
 
+/* The i-th partial of r: per worker, then those other ranks sent; taken out
+ * of r (NULL when there is none). */
+static void *take_partial(rill__run *run, rill__reduction *r, int i)
+{
+    void *part;
+    if (i < run->workers) {
+        part = r->partials[i];
+        r->partials[i] = NULL;
+    } else {
+        part = r->extra[i - run->workers];
+        r->extra[i - run->workers] = NULL;
+    }
+    return part;
+}
+
 static int merge_tables(rill__worker *w, rill__reduction *r, const rill__stage *s)
 {
     rill__keytable *into = NULL;
-    int i, rc = 0;
-    for (i = 0; i < w->run->workers && rc == 0; i++) {
-        rill__keytable *t = r->partials[i];
+    int i, rc = 0, n = w->run->workers + (int)r->nextra;
+    for (i = 0; i < n && rc == 0; i++) {
+        rill__keytable *t = take_partial(w->run, r, i);
         size_t pos = 0, len;
         const void *key;
         uint64_t hash;
         void *value;
         if (t == NULL)
             continue;
-        r->partials[i] = NULL;
         if (into == NULL) {
             into = r->partials[0] = t;
             continue;
@@ -176,12 +196,11 @@ static int merge_tables(rill__worker *w, rill__reduction *r, const rill__stage *
 
 static int merge_stores(rill__worker *w, rill__reduction *r, const rill__stage *s)
 {
-    int i, rc = 0;
-    for (i = 0; i < w->run->workers; i++) {
-        void *part = r->partials[i];
+    int i, rc = 0, n = w->run->workers + (int)r->nextra;
+    for (i = 0; i < n; i++) {
+        void *part = take_partial(w->run, r, i);
         if (part == NULL)
             continue;
-        r->partials[i] = NULL;
         if (r->store == NULL) {
             r->store = part;
             continue;
@@ -201,17 +220,24 @@ static int frame_step(rill__worker *w, rill__reduction *r);
 static int finish(rill__worker *w, rill__reduction *r)
 {
     rill__run *run = w->run;
-    const rill__stage *s;
+    const rill__stage *s = r->owner >= 0 ? &run->stages[r->owner] : NULL;
     int rc = 0;
+    if (r->origin >= 0) { /* a proxy: its units and merged store go home */
+        if (r->partials && s->kind == RILL__COMBINE && (rc = merge_tables(w, r, s)) < 0)
+            return rc;
+        if (r->partials && s->kind == RILL__REDUCE && (rc = merge_stores(w, r, s)) < 0)
+            return rc;
+        return rill__dist_proxy_done(w, r);
+    }
     if (r->owner < 0) {
         pthread_mutex_lock(&run->mu);
         run->done = 1;
         pthread_cond_broadcast(&run->cv);
         pthread_cond_broadcast(&run->out_cv);
         pthread_mutex_unlock(&run->mu);
+        rill__dist_done(run);
         return 0;
     }
-    s = &run->stages[r->owner];
     switch (s->kind) {
     case RILL__FRAME:
         atomic_store(&r->pending, 1); /* the hold frame_step releases */
@@ -219,6 +245,8 @@ static int finish(rill__worker *w, rill__reduction *r)
     case RILL__COMBINE:
         if ((rc = merge_tables(w, r, s)) < 0)
             return rc;
+        if ((rc = rill__dist_shuffle(w, r)) < 0)
+            return rill__fail(w, r->owner, 0, 0, NULL, rc, 1, "sending keys to their ranks");
         return close_reduction(w, r, NULL, 0);
     default:
         if (r->partials && (rc = merge_stores(w, r, s)) < 0)

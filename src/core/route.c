@@ -13,6 +13,7 @@
  * under it. */
 #include <stdlib.h>
 
+#include "../dist/dist.h"
 #include "run.h"
 
 /* Makes a task over [begin, end) of batch at stage and hands it on. */
@@ -20,9 +21,12 @@ static int hand(rill__worker *w, int stage, int from, rill__reduction *red, rill
                 size_t begin, size_t end, int queue)
 {
     rill__task *t;
+    int rc;
     if (rill__task_new(w, stage, red, batch, begin, end, &t) < 0)
         return rill__fail(w, stage, 0, 0, NULL, RILL_ENOMEM, 1, "receiving records");
     t->from = from;
+    if (red->origin >= 0 && rill__dist_away(w, t, &rc)) /* runs on another rank */
+        return rc;
     if (queue) {
         rill__push(w->run, t);
         return 0;

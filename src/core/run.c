@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../dist/dist.h"
 #include "../io/writer.h"
 #include "../state/snapshot.h"
 #include "../state/store.h"
@@ -59,6 +60,7 @@ int rill_pipeline_stats(const rill_pipeline *p, const char *stage, rill_stage_st
 static void run_free(rill__run *run)
 {
     int s, i;
+    rill__dist_stop(run);
     keep_stats(run);
     rill__store_close(run->store);
     while (run->out_head) { /* outputs the caller did not take */
@@ -121,7 +123,7 @@ static int by_rank(const void *a, const void *b, void *stages)
 }
 
 /* Ranks, roots, call limits and the closing state of the stages. */
-static int stage_setup(rill__run *run)
+static int stage_setup(rill__run *run, int ranks)
 {
     size_t n = (size_t)run->nstages;
     int i;
@@ -146,6 +148,8 @@ static int stage_setup(rill__run *run)
         return rill__error(RILL_EPIPELINE, "the source feeds %d stages; at most 64",
                            run->nroots);
     qsort_r(run->order, n, sizeof(*run->order), by_rank, run->stages);
+    if (ranks > 1)
+        run->closing = 0; /* a stage cannot tell when no rank will feed it again */
     if (!run->closing)
         return 0;
     run->live = calloc(n, sizeof(*run->live));
@@ -168,7 +172,7 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
                      int collect)
 {
     size_t n;
-    int i, rc;
+    int i, rc, ranks;
     memset(run, 0, sizeof(*run));
     pthread_mutex_init(&run->mu, NULL);
     pthread_mutex_init(&run->live_mu, NULL);
@@ -177,6 +181,7 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     pthread_cond_init(&run->out_cv, NULL);
     pthread_mutex_init(&run->amu, NULL);
     run->p = p;
+    rill__world(&run->rank, &ranks);
     run->stages = p->stages;
     run->nstages = p->n + 1;
     run->workers = o && o->workers > 0 ? o->workers : default_workers();
@@ -195,7 +200,7 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     }
     if (!run->w || !run->head || !run->tail || !run->busy || !run->taken || !run->stats)
         return rill__error(RILL_ENOMEM, "out of memory starting a run");
-    if ((rc = stage_setup(run)) < 0)
+    if ((rc = stage_setup(run, ranks)) < 0)
         return rc == RILL_ENOMEM ? rill__error(rc, "out of memory starting a run") : rc;
     for (i = 0; i < run->workers; i++) {
         run->w[i].run = run;
@@ -217,6 +222,8 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
         rill__reduction_release(&run->w[0], run->root); /* its child holds it now */
     }
     run->src_end = p->work ? rill_batch_count(p->work) : 0;
+    if (run->rank != 0) /* work comes from rank 0 */
+        run->src_done = 1;
     return 0;
 }
 
@@ -250,7 +257,10 @@ static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *o
     run->stream = all_threads;
     for (i = 0; i < p->n; i++)
         nsinks += p->stages[i].nsucc == 1 && p->stages[i].succ[0] == p->n;
-    if (p->writer && !all_threads && (rc = rill__writer_begin(p->writer, nsinks)) < 0)
+    if ((rc = rill__dist_start(run)) < 0)
+        return rc;
+    if (p->writer && !all_threads && run->rank == 0 &&
+        (rc = rill__writer_begin(p->writer, nsinks)) < 0)
         return rc;
     if (p->ckpt_path) {
         atomic_store(&p->ckpt_request, 0); /* a request made before this run is not for it */
@@ -267,9 +277,9 @@ static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *o
         rill__barrier_start(run);
     }
     rill_error_clear();
-    if (!restored && p->init && (rc = p->init(p->init_payload)) != 0)
+    if (!restored && p->init && run->rank == 0 && (rc = p->init(p->init_payload)) != 0)
         return callback_failed("init", rc);
-    if (!restored && p->work && run->src_end == 0) { /* nothing to read */
+    if (!restored && p->work && run->src_end == 0 && run->rank == 0) { /* nothing to read */
         run->src_done = 1;
         rill__source_done(&run->w[0]);
     }
@@ -305,9 +315,14 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
         goto done;
     rill__worker_loop(&run.w[0]);
     rill__sched_join(&run);
+    rill__dist_stop(&run);
     if ((rc = run_outcome(&run)) < 0)
         goto done;
     rill_error_clear();
+    if (run.rank != 0) { /* rank 0 has the results and the files */
+        rc = 0;
+        goto out;
+    }
     if (!run.complete && p->finish && (rc = p->finish(run.results, p->finish_payload)) != 0) {
         rc = callback_failed("finish", rc);
         goto done;
@@ -319,14 +334,24 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
     if ((rc = rill__checkpoint_end(&run, 1)) < 0)
         goto done;
     rc = 0;
+out:
     if (results) {
         *results = run.results;
         run.results = NULL;
     }
 done:
+    if (rc < 0 && run.dist) { /* every rank learns why this one stopped */
+        pthread_mutex_lock(&run.err_mu);
+        if (run.err_code == 0) {
+            run.err_code = rc;
+            snprintf(run.err_msg, sizeof(run.err_msg), "%s", rill_error_last());
+        }
+        pthread_mutex_unlock(&run.err_mu);
+        atomic_store(&run.stop, 1);
+    }
     if (p && p->writer && run.store)
         rill__writer_forget(p->writer); /* a checkpoint may still name those files */
-    else if (p && p->writer)
+    else if (p && p->writer && run.rank == 0)
         rill__writer_end(p->writer, 0); /* what a failed run wrote goes */
     if (run.p)
         run_free(&run);

@@ -47,6 +47,13 @@ struct rill__reduction {
     void **partials;          /* owned: per-worker stores or key tables */
     rill_batch *first;        /* owned: the record that opened a frame */
     size_t index;             /* frame: which record of the stage opened it */
+    void **extra;             /* owned, under mu: stores or tables other ranks
+                                 sent home (dist/), merged when it finishes */
+    size_t nextra;
+    int origin;               /* -1: opened here; else a proxy (dist/dist.h) of
+                                 reduction origin_id of rank origin */
+    uint64_t origin_id;
+    int64_t units;            /* proxy: units of its origin it holds */
     int64_t ckpt_id;          /* its id in the checkpoint being saved */
     int ckpt_saved;
     rill__reduction *prev, *next; /* the run's live list */
@@ -123,6 +130,8 @@ struct rill__run {
     atomic_int stop;
 
     rill__reduction *root;
+    struct rill__dist *dist;   /* owned; NULL: this process is the only rank */
+    int rank;                  /* this process's rank; 0 without MPI */
     pthread_mutex_t live_mu;
     rill__reduction *live_list;
 
@@ -221,6 +230,9 @@ int rill__split_process(rill__worker *w, const rill__task *t);
 /* An idle worker splits the largest running element and processes the
  * residual; 0 when there was nothing worth splitting. */
 int rill__split_steal(rill__worker *w);
+/* The same split, for another rank: *out is the residual's task, not yet
+ * delivered. Returns 1 when there was one. */
+int rill__split_give(rill__worker *w, rill__task **out);
 void rill__progress_tick(rill__worker *w);
 /* A checkpoint is coming: every running unit gives the work it has not
  * claimed to the queue (a split at 0), so that its worker soon parks. */

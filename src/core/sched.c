@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "../dist/dist.h"
 #include "../state/snapshot.h"
 #include "run.h"
 
@@ -252,8 +253,15 @@ void rill__worker_loop(rill__worker *w)
     while (!run->done && !atomic_load(&run->stop)) {
         rill__task *t;
         int last;
+        rill__reduction *home;
         if (run->store && barrier(w))
             continue;
+        if (run->dist && (home = rill__dist_release_pop(run)) != NULL) {
+            pthread_mutex_unlock(&run->mu); /* a unit another rank sent home */
+            rill__reduction_release(w, home);
+            pthread_mutex_lock(&run->mu);
+            continue;
+        }
         t = pop_ready(run);
         if (t != NULL) {
             /* Taking a task may have brought the queues under their bound:
@@ -313,6 +321,8 @@ void rill__worker_loop(rill__worker *w)
             continue;
         }
         run->idle++;
+        if (run->dist && run->queued == 0)
+            rill__dist_idle(run); /* another rank may have work to give */
         pthread_cond_wait(&run->cv, &run->mu);
         run->idle--;
         tried = 0;

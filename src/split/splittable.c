@@ -293,7 +293,7 @@ int rill__split_process(rill__worker *w, const rill__task *t)
     return rill__emitter_flush(&e);
 }
 
-int rill__split_steal(rill__worker *w)
+int rill__split_give(rill__worker *w, rill__task **out)
 {
     rill__run *run = w->run;
     struct rill__active *a, *best = NULL;
@@ -301,6 +301,7 @@ int rill__split_steal(rill__worker *w)
     double most = 0;
     rill__task *t = NULL;
     rill_batch *ub;
+    *out = NULL;
     if (atomic_load(&run->nactive) == 0 || atomic_load(&run->stop))
         return 0;
     pthread_mutex_lock(&run->amu);
@@ -330,9 +331,19 @@ int rill__split_steal(rill__worker *w)
     }
     t->from = best->from;
     t->phase = 1;
-    run->stats[best->stage * run->workers + w->id].splits++;
+    if (w->id < run->workers && w == &run->w[w->id])
+        run->stats[best->stage * run->workers + w->id].splits++;
     pthread_mutex_unlock(&run->amu);
     rill__worker_unref(w, ub);
+    *out = t;
+    return 1;
+}
+
+int rill__split_steal(rill__worker *w)
+{
+    rill__task *t;
+    if (rill__split_give(w, &t) != 1)
+        return 0;
     rill__deliver(w, t);
     return 1;
 }
@@ -368,7 +379,7 @@ void rill__progress_tick(rill__worker *w)
     long long next = atomic_load(&run->next_progress_ns), now;
     struct rill__active *a;
     rill_progress pr;
-    if (run->p->progress == NULL || (now = (long long)now_ns()) < next ||
+    if (run->p->progress == NULL || run->rank != 0 || (now = (long long)now_ns()) < next ||
         !atomic_compare_exchange_strong(&run->next_progress_ns, &next,
                                         now + (long long)run->p->progress_ms * 1000000))
         return;

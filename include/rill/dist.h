@@ -1,0 +1,45 @@
+/* rill/dist.h — running one pipeline over the ranks of an MPI job.
+ *
+ * A program that calls rill_run, started with `mpirun -np N prog`, runs its
+ * pipeline over N ranks: every rank builds the same pipeline and calls
+ * rill_run; rank 0 (the primary) runs init, result, finish, the progress
+ * report and any output; the other ranks take work from it. Without mpirun,
+ * or in a build without MPI, there is one rank and nothing changes.
+ *
+ *   - Work is spread by stealing: an idle rank takes queued batches or ranges
+ *     of the work list from a busy rank, or has it split a running unit of a
+ *     splittable stage (the split runs where the tracker is).
+ *   - A reducer's partial stores from every rank are merged with its merge
+ *     function (a reducer without merge, a frame's store and frame end stay
+ *     on the rank that opened the reduction: records for them go there).
+ *   - A combine's tables are merged on the rank that opened it; when the
+ *     stage after it runs anywhere, each key then goes to the rank its hash
+ *     names, in one batch per rank.
+ *   - An error on any rank stops every rank; rill_run returns it on each,
+ *     with the failing rank's message.
+ *   - On ranks other than 0, rill_run returns 0 with *results empty.
+ *
+ * Every rank must build the same pipeline (rill_run refuses a rank whose
+ * pipeline differs) and call rill_run the same number of times. Stores sent
+ * between ranks are their bytes, or go through encode/decode when set. */
+#ifndef RILL_DIST_H
+#define RILL_DIST_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* This process's rank (0 without MPI). Initialises MPI on first use when the
+ * program was started by mpirun and MPI is not initialised yet; rill then
+ * finalises it at exit. */
+RILL_EXTERN int rill_rank(void);
+
+/* How many ranks the job has (1 without MPI). */
+RILL_EXTERN int rill_ranks(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,454 @@
+/* comm.c — the world and each run's communication thread.
+ *
+ * The thread sends what workers queued, receives and handles what other
+ * ranks sent, notices when this rank's workers are idle (and asks another
+ * rank for work, backing off while every rank says no), and when the run
+ * stops here (its error goes to rank 0, which stops every rank). It never
+ * spins: with nothing to do it sleeps on its condition variable, from 20 us
+ * up to 1 ms, and a worker queueing a message wakes it.
+ *
+ * The end of a run, once every rank knows it is over (END or STOP from rank
+ * 0), is the NBX pattern: each rank waits until its synchronous sends were
+ * received, receiving (and dropping) meanwhile, then enters a non-blocking
+ * barrier and keeps receiving until the barrier completes. After that no
+ * message of this run is in flight anywhere, so the next run starts clean. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../state/rows.h"
+#include "link.h"
+
+#define TAG 7731
+
+static MPI_Comm world_comm = MPI_COMM_NULL;
+static int world_rank, world_size = 1, world_ready, world_ours;
+static pthread_once_t world_once = PTHREAD_ONCE_INIT;
+
+static void world_fini(void)
+{
+    int fin = 0;
+    if (world_comm != MPI_COMM_NULL) {
+        MPI_Finalized(&fin);
+        if (!fin)
+            MPI_Comm_free(&world_comm);
+    }
+    MPI_Finalized(&fin);
+    if (world_ours && !fin)
+        MPI_Finalize();
+}
+
+/* Started by mpirun (Open MPI, MPICH or any PMI launcher)? */
+static int launched(void)
+{
+    static const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK",
+                                 "MPI_LOCALNRANKS"};
+    size_t i;
+    for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+        if (getenv(vars[i]))
+            return 1;
+    return 0;
+}
+
+static void world_init(void)
+{
+    int inited = 0, provided;
+    MPI_Initialized(&inited);
+    if (!inited) {
+        if (!launched())
+            return; /* one process: MPI is not started at all */
+        if (MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
+            return;
+        world_ours = 1;
+    } else {
+        MPI_Query_thread(&provided);
+    }
+    if (provided < MPI_THREAD_SERIALIZED)
+        return; /* rill's thread could not talk to MPI: stay one rank */
+    MPI_Comm_dup(MPI_COMM_WORLD, &world_comm);
+    MPI_Comm_rank(world_comm, &world_rank);
+    MPI_Comm_size(world_comm, &world_size);
+    world_ready = 1;
+    atexit(world_fini);
+}
+
+int rill__world(int *rank, int *size)
+{
+    pthread_once(&world_once, world_init);
+    *rank = world_ready ? world_rank : 0;
+    *size = world_ready ? world_size : 1;
+    return 0;
+}
+
+int rill_rank(void)
+{
+    int r, s;
+    rill__world(&r, &s);
+    return r;
+}
+
+int rill_ranks(void)
+{
+    int r, s;
+    rill__world(&r, &s);
+    return s;
+}
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void rill__send(rill__dist *d, int peer, char *buf, size_t len)
+{
+    rill__msg *m = calloc(1, sizeof(*m));
+    if (m == NULL) { /* the run cannot go on without this message */
+        free(buf);
+        rill__error(RILL_ENOMEM, "out of memory sending to rank %d", peer);
+        rill__fail(&d->cw, d->run->nstages - 1, 0, 0, NULL, RILL_ENOMEM, 1, "sending");
+        return;
+    }
+    m->peer = peer;
+    m->buf = buf;
+    m->len = len;
+    pthread_mutex_lock(&d->mu);
+    if (d->out_tail)
+        d->out_tail->next = m;
+    else
+        d->out_head = m;
+    d->out_tail = m;
+    if (d->sleeping)
+        pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+}
+
+int rill__send_head(rill__dist *d, int peer, const rill__head *h)
+{
+    char *buf = malloc(sizeof(*h));
+    if (buf == NULL)
+        return RILL_ENOMEM;
+    memcpy(buf, h, sizeof(*h));
+    rill__send(d, peer, buf, sizeof(*h));
+    return 0;
+}
+
+/* Messages sent, waiting for their receivers (thread only). */
+typedef struct sending {
+    rill__msg *head;
+} sending;
+
+static int post(rill__dist *d, sending *s)
+{
+    rill__msg *m, *list;
+    int n = 0;
+    pthread_mutex_lock(&d->mu);
+    list = d->out_head;
+    d->out_head = d->out_tail = NULL;
+    pthread_mutex_unlock(&d->mu);
+    while ((m = list) != NULL) {
+        list = m->next;
+        MPI_Issend(m->buf, (int)m->len, MPI_BYTE, m->peer, TAG, d->comm, &m->req);
+        m->next = s->head;
+        s->head = m;
+        n++;
+    }
+    return n;
+}
+
+/* Frees the sends that completed; returns how many are left. */
+static int reap(sending *s)
+{
+    rill__msg **pp = &s->head, *m;
+    int left = 0;
+    while ((m = *pp) != NULL) {
+        int flag = 0;
+        MPI_Test(&m->req, &flag, MPI_STATUS_IGNORE);
+        if (flag) {
+            *pp = m->next;
+            free(m->buf);
+            free(m);
+        } else {
+            pp = &m->next;
+            left++;
+        }
+    }
+    return left;
+}
+
+/* Receives what has arrived (at most 64 messages); handles them unless
+ * drop. Returns how many. */
+static int receive(rill__dist *d, int drop)
+{
+    int n = 0;
+    while (n < 64) {
+        MPI_Status st;
+        int flag = 0, count;
+        char *buf;
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG, d->comm, &flag, &st);
+        if (!flag)
+            break;
+        MPI_Get_count(&st, MPI_BYTE, &count);
+        buf = malloc(count > 0 ? (size_t)count : 1);
+        if (buf == NULL) {
+            rill__error(RILL_ENOMEM, "out of memory receiving from rank %d", st.MPI_SOURCE);
+            rill__fail(&d->cw, d->run->nstages - 1, 0, 0, NULL, RILL_ENOMEM, 1, "receiving");
+            drop = 1;
+            buf = malloc(sizeof(rill__head));
+            count = 0; /* receive into nothing: the run is failing anyway */
+        }
+        MPI_Recv(buf, count, MPI_BYTE, st.MPI_SOURCE, TAG, d->comm, MPI_STATUS_IGNORE);
+        if (!drop && !d->over && (size_t)count >= sizeof(rill__head))
+            rill__handle(d, st.MPI_SOURCE, buf, (size_t)count);
+        free(buf);
+        n++;
+    }
+    return n;
+}
+
+/* This rank stopped: rank 0 stops every rank; another rank tells rank 0. */
+static void report_stop(rill__dist *d)
+{
+    rill__run *run = d->run;
+    rill__head h = {0};
+    size_t len;
+    char *buf;
+    int i;
+    if (atomic_exchange(&d->reported, 1))
+        return;
+    pthread_mutex_lock(&run->err_mu);
+    if (run->err_code == 0) { /* stopped without an error: a stream closed early */
+        run->err_code = RILL_ECANCELLED;
+        snprintf(run->err_msg, sizeof(run->err_msg), "rank %d: the run was cancelled",
+                 d->rank);
+    }
+    h.code = run->err_code;
+    len = sizeof(h) + strlen(run->err_msg) + 1;
+    pthread_mutex_unlock(&run->err_mu);
+    h.type = d->rank == 0 ? RILL__M_STOP : RILL__M_FAIL;
+    for (i = 0; i < d->size; i++) {
+        if (i == d->rank || (d->rank != 0 && i != 0))
+            continue;
+        if ((buf = malloc(len)) == NULL)
+            continue;
+        memcpy(buf, &h, sizeof(h));
+        pthread_mutex_lock(&run->err_mu);
+        snprintf(buf + sizeof(h), len - sizeof(h), "%s", run->err_msg);
+        pthread_mutex_unlock(&run->err_mu);
+        rill__send(d, i, buf, len);
+    }
+    if (d->rank == 0)
+        d->over = 1;
+}
+
+/* Idle workers and nothing queued: ask the next rank for work. Each rank
+ * that says no moves the question on; after a whole round of refusals the
+ * next round waits longer (up to 5 ms). */
+static void maybe_steal(rill__dist *d, double now)
+{
+    rill__run *run = d->run;
+    rill__head h = {0};
+    int want;
+    if (d->stealing || now < d->next_steal || d->size < 2)
+        return;
+    pthread_mutex_lock(&run->mu);
+    want = run->idle > 0 && run->queued == 0 && !run->done && !atomic_load(&run->ckpt_want) &&
+           (d->rank != 0 || run->src_done);
+    pthread_mutex_unlock(&run->mu);
+    if (!want)
+        return;
+    if (d->victim == d->rank)
+        d->victim = (d->victim + 1) % d->size;
+    h.type = RILL__M_STEAL;
+    if (rill__send_head(d, d->victim, &h) == 0)
+        d->stealing = 1;
+}
+
+/* What an answer to STEAL means for the next one. */
+void rill__steal_answered(rill__dist *d, int64_t given)
+{
+    double wait;
+    d->stealing = 0;
+    if (given > 0) {
+        d->tried = 0;
+        d->next_steal = 0;
+        return; /* the same rank again next time: it had work */
+    }
+    d->victim = (d->victim + 1) % d->size;
+    if (d->victim == d->rank)
+        d->victim = (d->victim + 1) % d->size;
+    if (++d->tried < d->size - 1)
+        return;
+    wait = 2e-5 * (double)(1 << (d->tried - d->size + 1 < 8 ? d->tried - d->size + 1 : 8));
+    d->next_steal = mono() + (wait < 5e-3 ? wait : 5e-3);
+}
+
+static void *comm_main(void *arg)
+{
+    rill__dist *d = arg;
+    rill__run *run = d->run;
+    sending s = {NULL};
+    double nap = 2e-5;
+    MPI_Request barrier;
+    int done = 0;
+    while (!d->over || d->out_head) {
+        int work = post(d, &s);
+        double now = mono();
+        reap(&s);
+        work += receive(d, 0);
+        if (atomic_load(&run->stop) && !d->reported)
+            report_stop(d);
+        if (d->rank == 0 && run->done && !d->over) {
+            rill__head h = {0};
+            int i;
+            h.type = RILL__M_END;
+            for (i = 1; i < d->size; i++)
+                rill__send_head(d, i, &h);
+            d->over = 1;
+            continue;
+        }
+        if (atomic_load(&d->quit) && !d->over) { /* the caller gave up waiting */
+            d->over = 1;
+            continue;
+        }
+        maybe_steal(d, now);
+        if (work) {
+            nap = 2e-5;
+            continue;
+        }
+        pthread_mutex_lock(&d->mu);
+        if (d->out_head == NULL && !atomic_load(&run->stop)) {
+            struct timespec ts;
+            double until;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            until = (double)ts.tv_nsec * 1e-9 + nap;
+            ts.tv_sec += (time_t)until;
+            ts.tv_nsec = (long)((until - (double)(time_t)until) * 1e9);
+            d->sleeping = 1;
+            pthread_cond_timedwait(&d->cv, &d->mu, &ts);
+            d->sleeping = 0;
+        }
+        pthread_mutex_unlock(&d->mu);
+        nap = nap * 2 < 1e-3 ? nap * 2 : 1e-3;
+    }
+    /* NBX: our sends received, then everybody's. */
+    while (post(d, &s), reap(&s) > 0)
+        receive(d, 1);
+    MPI_Ibarrier(d->comm, &barrier);
+    while (!done) {
+        MPI_Test(&barrier, &done, MPI_STATUS_IGNORE);
+        if (!done && receive(d, 1) == 0) {
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return NULL;
+}
+
+/* Every rank must run the same pipeline: compares fingerprints. */
+static int same_pipeline(rill__dist *d)
+{
+    uint64_t mine = rill__ckpt_fingerprint(d->run->p), lo, hi;
+    MPI_Allreduce(&mine, &lo, 1, MPI_UINT64_T, MPI_MIN, d->comm);
+    MPI_Allreduce(&mine, &hi, 1, MPI_UINT64_T, MPI_MAX, d->comm);
+    if (lo != hi)
+        return rill__error(RILL_EPIPELINE, "rank %d of %d built another pipeline than some "
+                           "other rank (every rank must build the same one)",
+                           d->rank, d->size);
+    return 0;
+}
+
+int rill__dist_start(rill__run *run)
+{
+    rill__dist *d;
+    int rank, size, rc;
+    rill__world(&rank, &size);
+    if (size < 2)
+        return 0;
+    if ((d = calloc(1, sizeof(*d))) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory starting a distributed run");
+    d->run = run;
+    d->rank = rank;
+    d->size = size;
+    d->comm = world_comm;
+    d->victim = (rank + 1) % size;
+    d->cw.run = run;
+    d->cw.depth = RILL__MAX_DEPTH; /* its tasks are always queued */
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    pthread_mutex_init(&d->pmu, NULL);
+    run->dist = d;
+    if ((rc = same_pipeline(d)) < 0)
+        return rc;
+    if ((d->buckets = calloc(d->nbuckets = 256, sizeof(*d->buckets))) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory starting a distributed run");
+    if (pthread_create(&d->thread, NULL, comm_main, d) != 0)
+        return rill__error(RILL_ETHREAD, "cannot start the communication thread");
+    d->started = 1;
+    return 0;
+}
+
+void rill__dist_failed(rill__run *run)
+{
+    rill__dist *d = run->dist;
+    if (d == NULL)
+        return;
+    pthread_mutex_lock(&d->mu);
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+}
+
+void rill__dist_done(rill__run *run)
+{
+    rill__dist_failed(run); /* wakes the thread, which sends END */
+}
+
+void rill__dist_idle(rill__run *run)
+{
+    rill__dist_failed(run);
+}
+
+rill__reduction *rill__dist_release_pop(rill__run *run)
+{
+    rill__dist *d = run->dist;
+    rill__release *x;
+    rill__reduction *r;
+    if (d == NULL || (x = d->releases) == NULL)
+        return NULL;
+    d->releases = x->next;
+    r = x->r;
+    free(x);
+    return r;
+}
+
+int rill__dist_stop(rill__run *run)
+{
+    rill__dist *d = run->dist;
+    rill__msg *m;
+    if (d == NULL)
+        return 0;
+    if (d->started) {
+        atomic_store(&d->quit, 1);
+        rill__dist_failed(run);
+        pthread_join(d->thread, NULL);
+    }
+    while ((m = d->out_head) != NULL) {
+        d->out_head = m->next;
+        free(m->buf);
+        free(m);
+    }
+    while (d->releases)
+        rill__dist_release_pop(run);
+    rill__proxies_free(d);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+    pthread_mutex_destroy(&d->pmu);
+    for (int i = 0; i < d->cw.ncache; i++)
+        rill_batch_free(d->cw.cache[i]);
+    free(d->buckets);
+    free(d);
+    run->dist = NULL;
+    return 0;
+}

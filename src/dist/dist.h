@@ -1,0 +1,71 @@
+/* dist.h — what the engine asks of the distribution layer (src/dist/).
+ *
+ * Each rank runs the whole engine (run.h) on its own workers. A task can
+ * move to another rank; there it runs under a proxy: a local reduction that
+ * stands for the reduction it came from (its origin, on the sending rank)
+ * and holds the units of that reduction's pending count which the moved
+ * tasks carried. When the proxy's own count reaches zero it sends those
+ * units home, with its merged partial store or table, and the origin merges
+ * them (the reference's "others") and releases them. So every reduction
+ * still finishes exactly once, on the rank that opened it, and the root (on
+ * rank 0) finishing means the whole run is done on every rank.
+ *
+ * Records for a stage that needs its reduction's single store (frame end, a
+ * reducer without merge), for a stage with a call limit, and for the result
+ * stage are sent home to the origin instead of running under a proxy.
+ *
+ * Without MPI (RILL_HAVE_MPI undefined) every function here is an inline
+ * no-op and run->dist stays NULL. */
+#ifndef RILL_DIST_DIST_H
+#define RILL_DIST_DIST_H
+
+#include "../core/run.h"
+
+/* The world: rank and size, MPI initialised on first use under mpirun. */
+int rill__world(int *rank, int *size);
+
+#ifdef RILL_HAVE_MPI
+/* comm.c: starts the run's communication thread (run->dist) when the world
+ * has more than one rank; checks every rank built the same pipeline. */
+int rill__dist_start(rill__run *run);
+/* After the workers are joined: ends the run on every rank (no message is
+ * left in flight), stops the thread, frees run->dist. */
+int rill__dist_stop(rill__run *run);
+/* The run stopped here (run->stop): the error goes to rank 0 and from it to
+ * every rank. Called by whoever set stop; cheap to call more than once. */
+void rill__dist_failed(rill__run *run);
+/* The root finished on rank 0: every rank is told the run is done. */
+void rill__dist_done(rill__run *run);
+/* A worker of this rank found nothing to do: asks another rank for work. */
+void rill__dist_idle(rill__run *run);
+/* Under run->mu: a unit some rank sent home to release, or NULL. */
+rill__reduction *rill__dist_release_pop(rill__run *run);
+
+/* proxy.c */
+/* Whether task t must leave this rank (see above): then sends it and frees
+ * it, releasing its unit of the proxy it ran under, and returns 1. */
+int rill__dist_away(rill__worker *w, rill__task *t, int *rc);
+/* The last unit of proxy r was released: sends its units and merged store
+ * home and destroys it. */
+int rill__dist_proxy_done(rill__worker *w, rill__reduction *r);
+/* A combine r finished on this rank with its table merged in partials[0]:
+ * sends the keys other ranks own by hash to them (as tasks of the stage
+ * after it) and leaves only this rank's keys in the table. Returns 0 or an
+ * error code. */
+int rill__dist_shuffle(rill__worker *w, rill__reduction *r);
+#else
+static inline int rill__dist_start(rill__run *run) { (void)run; return 0; }
+static inline int rill__dist_stop(rill__run *run) { (void)run; return 0; }
+static inline void rill__dist_failed(rill__run *run) { (void)run; }
+static inline void rill__dist_done(rill__run *run) { (void)run; }
+static inline void rill__dist_idle(rill__run *run) { (void)run; }
+static inline rill__reduction *rill__dist_release_pop(rill__run *run) { (void)run; return NULL; }
+static inline int rill__dist_away(rill__worker *w, rill__task *t, int *rc)
+{ (void)w; (void)t; (void)rc; return 0; }
+static inline int rill__dist_proxy_done(rill__worker *w, rill__reduction *r)
+{ (void)w; (void)r; return 0; }
+static inline int rill__dist_shuffle(rill__worker *w, rill__reduction *r)
+{ (void)w; (void)r; return 0; }
+#endif
+
+#endif

@@ -1,0 +1,240 @@
+/* give.c — what a rank gives away: queued tasks, ranges of the work list and
+ * split-off work to a rank that asked for some; a finished proxy's units
+ * and merged store to its origin; a finished combine's keys to the ranks
+ * that own them by hash. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/keytable.h"
+#include "link.h"
+
+#define GIVE_MAX 16 /* tasks given for one request at most */
+
+/* Under run->mu: takes up to half the queued tasks that may move, from the
+ * stages farthest from the result first (they carry the most work). */
+static int take_queued(rill__run *run, rill__task **give)
+{
+    size_t want = run->queued / 2 ? run->queued / 2 : 1;
+    int n = 0, i;
+    if (want > GIVE_MAX)
+        want = GIVE_MAX;
+    for (i = run->nstages - 1; i >= 0 && (size_t)n < want; i--) {
+        int s = run->order[i];
+        rill__task **pp = &run->head[s], *t;
+        while ((t = *pp) != NULL && (size_t)n < want) {
+            if (rill__home_only(run, t)) {
+                pp = &t->next;
+                continue;
+            }
+            *pp = t->next;
+            run->queued--;
+            give[n++] = t;
+        }
+        run->tail[s] = NULL;
+        for (t = run->head[s]; t; t = t->next)
+            run->tail[s] = t;
+    }
+    return n;
+}
+
+/* Under run->mu, on rank 0: a range of the work list for another rank, when
+ * more than one record is left (the last one ends the source here). */
+static int take_work(rill__run *run, size_t *begin, size_t *end)
+{
+    size_t left = run->src_end - run->src_next, n;
+    int i;
+    if (run->src_done || run->p->work == NULL || left < 2)
+        return 0;
+    n = left / (2 * (size_t)run->workers * (size_t)run->dist->size);
+    if (n > run->batch_records)
+        n = run->batch_records;
+    if (n == 0)
+        n = 1;
+    *begin = run->src_next;
+    *end = run->src_next += n;
+    for (i = 0; i < run->nroots; i++)
+        atomic_fetch_add(&run->src_red->pending, 1); /* each root's task carries one */
+    return 1;
+}
+
+void rill__answer_steal(rill__dist *d, int peer)
+{
+    rill__run *run = d->run;
+    rill__task *give[GIVE_MAX], *t;
+    rill__head h = {0};
+    size_t begin = 0, end = 0;
+    int n = 0, work = 0, i, given = 0;
+    pthread_mutex_lock(&run->mu);
+    if (!run->done && !atomic_load(&run->stop) && !atomic_load(&run->ckpt_want)) {
+        n = take_queued(run, give);
+        if (n == 0 && d->rank == 0)
+            work = take_work(run, &begin, &end);
+    }
+    pthread_mutex_unlock(&run->mu);
+    if (n == 0 && !work && !atomic_load(&run->ckpt_want) &&
+        rill__split_give(&d->cw, &t) == 1)
+        give[n++] = t;
+    for (i = 0; i < n; i++) {
+        t = give[i];
+        if (rill__ship(d, t, peer, d->rank, (uint64_t)(uintptr_t)t->red, t->red->owner, 1) < 0) {
+            rill__push(run, t); /* keep it: the run fails on the next send anyway */
+            continue;
+        }
+        atomic_fetch_add(&d->lent, 1);
+        rill__task_free(&d->cw, t); /* its unit went with it */
+        given++;
+    }
+    if (work) {
+        rill__task w = {0};
+        w.batch = run->p->work;
+        w.begin = begin;
+        w.end = end;
+        w.from = -1;
+        for (i = 0; i < run->nroots; i++) {
+            w.stage = run->roots[i];
+            if (rill__ship(d, &w, peer, d->rank, (uint64_t)(uintptr_t)run->src_red,
+                           run->src_red->owner, 1) < 0) {
+                rill__fail(&d->cw, w.stage, 0, 0, NULL, RILL_ENOMEM, 1, "giving work");
+                break;
+            }
+            atomic_fetch_add(&d->lent, 1);
+            given++;
+        }
+    }
+    h.type = RILL__M_GIVEN;
+    h.code = given;
+    rill__send_head(d, peer, &h);
+}
+
+/* The payload of a finished proxy: its merged table, or its store (encoded,
+ * or its bytes); 0 when it has none. */
+static int payload(rill__worker *w, rill__reduction *r, rill_batch *b, int *rc)
+{
+    const rill__stage *s = &w->run->stages[r->owner];
+    if (s->kind == RILL__COMBINE && r->partials[0]) {
+        size_t pos = 0, len;
+        const void *key;
+        uint64_t hash;
+        void *value;
+        while (*rc == 0 && rill__keytable_next(r->partials[0], &pos, &key, &len, &hash, &value))
+            *rc = rill_batch_add_keyed(b, key, len, value, s->combine.value_size);
+        return 2;
+    }
+    if (s->kind != RILL__REDUCE || r->store == NULL)
+        return 0;
+    if (s->reduce.encode) {
+        rill_error_clear();
+        if (s->reduce.encode(r->store, b, s->payload) != 0 || b->n != 1)
+            *rc = rill__error(RILL_EUSER, "its encode callback failed or did not add one "
+                              "record");
+    } else {
+        *rc = rill_batch_add(b, r->store, s->reduce.store_size);
+    }
+    return 1;
+}
+
+int rill__dist_proxy_done(rill__worker *w, rill__reduction *r)
+{
+    rill__run *run = w->run;
+    rill__dist *d = run->dist;
+    rill__pentry **pp, *e;
+    rill__head h = {0};
+    rill_batch *b = NULL;
+    char *buf;
+    size_t len;
+    int rc;
+    pthread_mutex_lock(&d->pmu);
+    for (pp = &d->buckets[(size_t)((r->origin_id >> 4) * 31 + (uint64_t)r->origin) %
+                          d->nbuckets];
+         (e = *pp) != NULL; pp = &e->next)
+        if (e->r == r) {
+            *pp = e->next;
+            free(e);
+            d->nproxies--;
+            break;
+        }
+    h.units = r->units;
+    pthread_mutex_unlock(&d->pmu);
+    h.type = RILL__M_DONE;
+    h.ref_rank = r->origin;
+    h.ref = r->origin_id;
+    h.owner = r->owner;
+    if ((rc = rill_batch_new(&b)) == 0 && r->owner >= 0)
+        h.code = payload(w, r, b, &rc);
+    if (rc == 0)
+        rc = rill__pack(&h, b, 0, b->n, &buf, &len);
+    rill_batch_free(b);
+    if (rc < 0)
+        return rill__fail(w, r->owner >= 0 ? r->owner : run->nstages - 1, 0, 0, NULL, rc,
+                          rc != RILL_EUSER, "sending its store home");
+    rill__send(d, r->origin, buf, len);
+    rill__reduction_destroy(run, r);
+    return 0;
+}
+
+/* Which rank owns a key: bits of its hash the table does not use for slots. */
+static int key_rank(uint64_t hash, int size)
+{
+    return (int)((hash >> 40) % (uint64_t)size);
+}
+
+int rill__dist_shuffle(rill__worker *w, rill__reduction *r)
+{
+    rill__run *run = w->run;
+    rill__dist *d = run->dist;
+    const rill__stage *s = &run->stages[r->owner];
+    const rill__stage *next = &run->stages[s->next];
+    rill__keytable *all = r->partials[0], *mine = NULL;
+    rill_batch **out;
+    size_t pos = 0, len;
+    const void *key;
+    uint64_t hash;
+    void *value;
+    int rc = 0, i;
+    if (d == NULL || all == NULL || s->next == run->nstages - 1 || run->limit[s->next] ||
+        (next->kind != RILL__TASK && next->kind != RILL__JOB && next->kind != RILL__COMBINE))
+        return 0; /* its keys stay: what follows runs here anyway */
+    if ((out = calloc((size_t)d->size, sizeof(*out))) == NULL ||
+        rill__keytable_new(&mine, s->combine.value_size) < 0) {
+        free(out);
+        return RILL_ENOMEM;
+    }
+    while (rc == 0 && rill__keytable_next(all, &pos, &key, &len, &hash, &value)) {
+        int k = key_rank(hash, d->size), created;
+        void *acc;
+        if (k == d->rank) {
+            if ((acc = rill__keytable_upsert(mine, key, len, hash, &created)) == NULL)
+                rc = RILL_ENOMEM;
+            else
+                memcpy(acc, value, s->combine.value_size);
+            continue;
+        }
+        if (out[k] == NULL && (rc = rill_batch_new(&out[k])) < 0)
+            break;
+        rc = rill_batch_add_keyed(out[k], key, len, value, s->combine.value_size);
+    }
+    for (i = 0; i < d->size; i++) {
+        if (rc == 0 && out[i]) {
+            rill__task t = {0};
+            t.stage = s->next;
+            t.from = r->owner;
+            t.batch = out[i];
+            t.end = out[i]->n;
+            atomic_fetch_add(&r->parent->pending, 1); /* the task carries it */
+            if ((rc = rill__ship(d, &t, i, d->rank, (uint64_t)(uintptr_t)r->parent,
+                                 r->parent->owner, 1)) < 0)
+                atomic_fetch_sub(&r->parent->pending, 1);
+            else
+                atomic_fetch_add(&d->lent, 1);
+        }
+        rill_batch_free(out[i]);
+    }
+    free(out);
+    if (rc < 0) {
+        rill__keytable_free(mine);
+        return rc;
+    }
+    rill__keytable_free(all);
+    r->partials[0] = mine;
+    return 0;
+}

@@ -1,0 +1,108 @@
+/* link.h — the inside of the distribution layer, shared by comm.c (the
+ * communication thread and the world) and proxy.c (what messages mean).
+ *
+ * One thread per rank talks to MPI; workers never do. They append messages
+ * to the outbox, which the thread sends in order with MPI_Issend (so a
+ * completed send has been received: the end of a run can prove nothing is
+ * in flight). All messages use one tag, so two messages from one rank to
+ * another arrive in the order they were sent: a task sent home always
+ * arrives before the units of the proxy it came from. */
+#ifndef RILL_DIST_LINK_H
+#define RILL_DIST_LINK_H
+
+#include <mpi.h>
+
+#include "dist.h"
+
+enum {
+    RILL__M_TASK = 1, /* records for a stage under a reduction (see head) */
+    RILL__M_DONE,     /* a proxy's units (and store or table) come home */
+    RILL__M_STEAL,    /* the sender has idle workers */
+    RILL__M_GIVEN,    /* answer to STEAL: count tasks were sent before it */
+    RILL__M_FAIL,     /* to rank 0: the sender's run failed (code, text) */
+    RILL__M_STOP,     /* from rank 0: the run failed (code, text) */
+    RILL__M_END       /* from rank 0: the run is done */
+};
+
+typedef struct rill__head {
+    uint32_t type;
+    int32_t stage, from, phase; /* TASK */
+    int32_t owner;              /* TASK: the stage of the reduction ref names */
+    int32_t ref_rank;           /* the rank ref is a reduction of */
+    int64_t units;              /* TASK, DONE: units of ref carried */
+    uint64_t ref;               /* a reduction's id on ref_rank */
+    int64_t code;               /* FAIL, STOP: error code; GIVEN: count */
+} rill__head;
+
+typedef struct rill__msg {
+    struct rill__msg *next;
+    int peer;        /* where it goes, or where it came from */
+    size_t len;
+    char *buf;       /* owned: a rill__head, then the payload */
+    MPI_Request req;
+} rill__msg;
+
+typedef struct rill__pentry {
+    struct rill__pentry *next;
+    int rank;
+    uint64_t id;
+    rill__reduction *r;
+} rill__pentry;
+
+typedef struct rill__release {
+    struct rill__release *next;
+    rill__reduction *r;
+} rill__release;
+
+typedef struct rill__dist {
+    rill__run *run;
+    int rank, size;
+    MPI_Comm comm;
+    pthread_t thread;
+    int started;
+    rill__worker cw;          /* the thread's worker view: makes and queues
+                                 tasks, never runs one */
+    pthread_mutex_t mu;       /* the outbox and the thread's sleep */
+    pthread_cond_t cv;
+    rill__msg *out_head, *out_tail;
+    int sleeping;
+    atomic_int quit;          /* rill__dist_stop: end the run */
+
+    pthread_mutex_t pmu;      /* proxies by origin */
+    rill__pentry **buckets;
+    size_t nbuckets, nproxies;
+
+    rill__release *releases;  /* under run->mu */
+    atomic_long lent;         /* units of this rank's reductions elsewhere */
+    atomic_int reported;      /* this rank's stop was sent on */
+    int over;                 /* the run ended everywhere (thread only) */
+    int stealing, victim, tried; /* a STEAL out; whom next; refusals in a row */
+    double next_steal;
+    atomic_uint_fast64_t moved; /* records sent to other ranks */
+} rill__dist;
+
+/* comm.c: queues a message (buf owned by it now) for peer. */
+void rill__send(rill__dist *d, int peer, char *buf, size_t len);
+int rill__send_head(rill__dist *d, int peer, const rill__head *h);
+
+/* proxy.c: what a received message does (buf stays the caller's). */
+void rill__handle(rill__dist *d, int peer, const char *buf, size_t len);
+/* Answers a STEAL from peer with queued tasks, a range of the work list or
+ * a split of a running unit; then GIVEN. */
+void rill__answer_steal(rill__dist *d, int peer);
+void rill__proxies_free(rill__dist *d);
+/* Whether a task can only run where its reduction was opened. */
+int rill__home_only(const rill__run *run, const rill__task *t);
+/* Sends the records of t to rank `to` for its stage under reduction (rank,
+ * ref), with units of that reduction. */
+int rill__ship(rill__dist *d, const rill__task *t, int to, int rank, uint64_t ref,
+               int owner, int64_t units);
+/* comm.c: an answer to this rank's STEAL came: given tasks were sent. */
+void rill__steal_answered(rill__dist *d, int64_t given);
+
+/* Packs records [begin, end) of b after a head: [klen u32][len u32][key][data]. */
+int rill__pack(const rill__head *h, const rill_batch *b, size_t begin, size_t end,
+               char **buf, size_t *len);
+int rill__unpack(const char *p, size_t len, rill_batch **out);
+
+#endif

@@ -1,0 +1,380 @@
+/* proxy.c — what moves between ranks and what it means: tasks sent home or
+ * given to an idle rank, proxies and their units coming home with their
+ * partial stores, a combine's keys going to the ranks that own them, and
+ * the answers to an idle rank's request for work.
+ *
+ * A proxy is keyed by its origin (rank, id); the id of a reduction is its
+ * address on its rank, which stays valid while any other rank holds a unit
+ * of it: every message naming a reduction is sent while a unit of it is
+ * held by the sender's proxy, or carries one. Proxies are made only by the
+ * communication thread, under pmu; a worker that finishes one takes it out
+ * of the table under pmu, and the thread adds to a proxy only while its
+ * count is above zero, so a finishing proxy never gets new work. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/keytable.h"
+#include "link.h"
+
+int rill__pack(const rill__head *h, const rill_batch *b, size_t begin, size_t end,
+               char **buf, size_t *len)
+{
+    size_t n = sizeof(*h), i;
+    char *p;
+    for (i = begin; i < end; i++)
+        n += 8 + (b->recs[i].klen == RILL__NOKEY ? 0 : b->recs[i].klen) + b->recs[i].len;
+    if ((p = malloc(n)) == NULL)
+        return RILL_ENOMEM;
+    *buf = p;
+    *len = n;
+    memcpy(p, h, sizeof(*h));
+    p += sizeof(*h);
+    for (i = begin; i < end; i++) {
+        const rill__rec *r = &b->recs[i];
+        size_t k = r->klen == RILL__NOKEY ? 0 : r->klen;
+        memcpy(p, &r->klen, 4);
+        memcpy(p + 4, &r->len, 4);
+        memcpy(p + 8, b->arena + r->off, k + r->len);
+        p += 8 + k + r->len;
+    }
+    return 0;
+}
+
+int rill__unpack(const char *p, size_t len, rill_batch **out)
+{
+    const char *end = p + len;
+    rill_batch *b;
+    int rc = rill_batch_new(&b);
+    while (rc == 0 && p < end) {
+        uint32_t klen, dlen;
+        size_t k;
+        char *kp, *dp;
+        if (end - p < 8)
+            break;
+        memcpy(&klen, p, 4);
+        memcpy(&dlen, p + 4, 4);
+        k = klen == RILL__NOKEY ? 0 : klen;
+        if ((size_t)(end - p - 8) < k + dlen)
+            break;
+        if ((rc = rill__batch_reserve(b, klen, dlen, &kp, &dp)) == 0) {
+            memcpy(kp ? kp : dp, p + 8, k);
+            memcpy(dp, p + 8 + k, dlen);
+        }
+        p += 8 + k + dlen;
+    }
+    if (rc == 0 && p != end)
+        rc = rill__error(RILL_ECORRUPT, "a message between ranks was cut short");
+    if (rc < 0) {
+        rill_batch_free(b);
+        return rc;
+    }
+    *out = b;
+    return 0;
+}
+
+/* ---- proxies ---- */
+
+static size_t slot_of(const rill__dist *d, int rank, uint64_t id)
+{
+    return (size_t)((id >> 4) * 31 + (uint64_t)rank) % d->nbuckets;
+}
+
+/* The proxy of (rank, id) with one more pending unit (the caller's hold)
+ * and units more units of its origin; made when there is none. */
+static rill__reduction *proxy_take(rill__dist *d, int rank, uint64_t id, int owner,
+                                   int64_t units)
+{
+    rill__pentry **pp = &d->buckets[slot_of(d, rank, id)], *e;
+    rill__reduction *r = NULL;
+    pthread_mutex_lock(&d->pmu);
+    for (e = *pp; e; e = e->next)
+        if (e->rank == rank && e->id == id) {
+            long n = atomic_load(&e->r->pending);
+            while (n > 0)
+                if (atomic_compare_exchange_weak(&e->r->pending, &n, n + 1)) {
+                    e->r->units += units;
+                    pthread_mutex_unlock(&d->pmu);
+                    return e->r;
+                }
+            break; /* finishing: a new proxy takes its place */
+        }
+    if (rill__reduction_open(d->run, owner, NULL, 1, &r) < 0 ||
+        (e == NULL && (e = calloc(1, sizeof(*e))) == NULL)) {
+        pthread_mutex_unlock(&d->pmu);
+        if (r)
+            rill__reduction_destroy(d->run, r);
+        return NULL;
+    }
+    r->origin = rank;
+    r->origin_id = id;
+    r->units = units;
+    if (e->r == NULL) {
+        e->rank = rank;
+        e->id = id;
+        e->next = *pp;
+        *pp = e;
+        d->nproxies++;
+    }
+    e->r = r;
+    pthread_mutex_unlock(&d->pmu);
+    return r;
+}
+
+void rill__proxies_free(rill__dist *d)
+{
+    size_t i;
+    for (i = 0; d->buckets && i < d->nbuckets; i++)
+        while (d->buckets[i]) {
+            rill__pentry *e = d->buckets[i];
+            d->buckets[i] = e->next;
+            free(e);
+        }
+}
+
+/* Has a worker release one unit of r (which may finish it). */
+static void release_later(rill__dist *d, rill__reduction *r)
+{
+    rill__release *x = malloc(sizeof(*x));
+    rill__run *run = d->run;
+    if (x == NULL) {
+        rill__fail(&d->cw, run->nstages - 1, 0, 0, NULL, RILL_ENOMEM, 1, "receiving");
+        return;
+    }
+    x->r = r;
+    pthread_mutex_lock(&run->mu);
+    x->next = d->releases;
+    d->releases = x;
+    if (run->idle > 0)
+        pthread_cond_signal(&run->cv);
+    pthread_mutex_unlock(&run->mu);
+}
+
+/* Lets the thread's hold on r go: by a worker when it was the last unit. */
+static void unhold(rill__dist *d, rill__reduction *r)
+{
+    if (atomic_fetch_sub(&r->pending, 1) != 1)
+        return;
+    atomic_store(&r->pending, 1); /* nobody else can touch it at zero */
+    release_later(d, r);
+}
+
+/* ---- what must go where ---- */
+
+int rill__home_only(const rill__run *run, const rill__task *t)
+{
+    const rill__stage *s = &run->stages[t->stage];
+    if (t->stage == run->nstages - 1)
+        return 1; /* results are delivered on rank 0 */
+    if (rill__entering(run, t))
+        return 0;
+    if (run->limit[t->stage])
+        return 1;
+    return s->kind == RILL__FRAME_END || (s->kind == RILL__REDUCE && s->reduce.merge == NULL);
+}
+
+int rill__ship(rill__dist *d, const rill__task *t, int to, int rank, uint64_t ref,
+               int owner, int64_t units)
+{
+    rill__head h = {0};
+    char *buf;
+    size_t len;
+    int rc;
+    h.type = RILL__M_TASK;
+    h.stage = t->stage;
+    h.from = t->from;
+    h.phase = t->phase;
+    h.owner = owner;
+    h.ref_rank = rank;
+    h.ref = ref;
+    h.units = units;
+    if ((rc = rill__pack(&h, t->batch, t->begin, t->end, &buf, &len)) < 0)
+        return rc;
+    atomic_fetch_add(&d->moved, t->end - t->begin);
+    rill__send(d, to, buf, len);
+    return 0;
+}
+
+int rill__dist_away(rill__worker *w, rill__task *t, int *rc)
+{
+    rill__run *run = w->run;
+    rill__reduction *r = t->red;
+    if (r->origin < 0 || !rill__home_only(run, t))
+        return 0;
+    if ((*rc = rill__ship(run->dist, t, r->origin, r->origin, r->origin_id, r->owner, 0)) < 0)
+        *rc = rill__fail(w, t->stage, 0, t->end - t->begin, NULL, *rc, 1, "sending home");
+    rill__task_free(w, t);
+    if (*rc == 0)
+        *rc = rill__reduction_release(w, r);
+    return 1;
+}
+
+/* ---- receiving ---- */
+
+static void receive_task(rill__dist *d, const rill__head *h, const char *p, size_t len)
+{
+    rill__run *run = d->run;
+    rill__reduction *r;
+    rill_batch *b;
+    int hold = h->ref_rank != d->rank, rc;
+    size_t i;
+    if (h->stage < 0 || h->stage >= run->nstages || h->owner >= run->nstages) {
+        rill__fail(&d->cw, run->nstages - 1, 0, 0, NULL, RILL_ECORRUPT, 1, "receiving");
+        return;
+    }
+    if ((rc = rill__unpack(p, len, &b)) < 0) {
+        rill__fail(&d->cw, h->stage, 0, 0, NULL, rc, 1, "receiving records");
+        return;
+    }
+    if (!hold) {
+        r = (rill__reduction *)(uintptr_t)h->ref;
+    } else if ((r = proxy_take(d, h->ref_rank, h->ref, h->owner, h->units)) == NULL) {
+        rill_batch_free(b);
+        rill__fail(&d->cw, h->stage, 0, 0, NULL, RILL_ENOMEM, 1, "receiving records");
+        return;
+    }
+    if (h->phase == 0) {
+        rill__route_to(&d->cw, h->stage, h->from, r, b, 0, b->n, 1);
+    } else { /* units of a splittable stage: a task each */
+        for (i = 0; i < b->n; i++) {
+            rill__task *t;
+            if (rill__task_new(&d->cw, h->stage, r, b, i, i + 1, &t) < 0) {
+                rill__fail(&d->cw, h->stage, 0, 0, NULL, RILL_ENOMEM, 1, "receiving work");
+                break;
+            }
+            t->from = h->from;
+            t->phase = h->phase;
+            rill__push(run, t);
+        }
+    }
+    rill__worker_unref(&d->cw, b);
+    if (hold)
+        unhold(d, r);
+}
+
+/* A proxy came home: its store or table joins r's, then its units go. */
+static void receive_done(rill__dist *d, const rill__head *h, const char *p, size_t len)
+{
+    rill__run *run = d->run;
+    rill__reduction *r = (rill__reduction *)(uintptr_t)h->ref;
+    const rill__stage *s = r->owner >= 0 ? &run->stages[r->owner] : NULL;
+    void *part = NULL;
+    int rc = 0;
+    if (h->code != 0 && s) {
+        rill_batch *b;
+        rill_record rec;
+        size_t i;
+        if ((rc = rill__unpack(p, len, &b)) < 0)
+            goto failed;
+        if (s->kind == RILL__COMBINE) {
+            rill__keytable *t;
+            if ((rc = rill__keytable_new(&t, s->combine.value_size)) == 0)
+                part = t;
+            for (i = 0; rc == 0 && i < b->n; i++) {
+                int created;
+                void *acc;
+                rill__batch_view(b, i, &rec);
+                if ((acc = rill__keytable_get(t, rec.key, rec.key_len, &created)) == NULL)
+                    rc = RILL_ENOMEM;
+                else if (rec.len != s->combine.value_size)
+                    rc = RILL_ECORRUPT;
+                else
+                    memcpy(acc, rec.data, rec.len);
+            }
+        } else if (b->n == 1) {
+            rill__batch_view(b, 0, &rec);
+            if ((part = calloc(1, s->reduce.store_size ? s->reduce.store_size : 1)) == NULL)
+                rc = RILL_ENOMEM;
+            else if (s->reduce.decode)
+                rc = s->reduce.decode(part, rec.data, rec.len, s->payload) ? RILL_EUSER : 0;
+            else if (rec.len == s->reduce.store_size)
+                memcpy(part, rec.data, rec.len);
+            else
+                rc = RILL_ECORRUPT;
+        }
+        rill_batch_free(b);
+        if (rc == 0 && part) {
+            void **x;
+            pthread_mutex_lock(&r->mu);
+            x = realloc(r->extra, (r->nextra + 1) * sizeof(*x));
+            if (x) {
+                r->extra = x;
+                r->extra[r->nextra++] = part;
+                part = NULL;
+            } else {
+                rc = RILL_ENOMEM;
+            }
+            pthread_mutex_unlock(&r->mu);
+        }
+        if (rc < 0)
+            goto failed;
+    }
+    atomic_fetch_sub(&d->lent, h->units);
+    if (h->units > 1)
+        atomic_fetch_sub(&r->pending, h->units - 1);
+    if (h->units > 0)
+        release_later(d, r);
+    return;
+failed:
+    if (part && s->kind == RILL__COMBINE)
+        rill__keytable_free(part);
+    else if (part)
+        rill__store_free(s, s->reduce.free, part);
+    rill__fail(&d->cw, r->owner, 0, 0, NULL, rc, rc != RILL_EUSER,
+               "taking in another rank's store");
+}
+
+
+static void receive_stop(rill__dist *d, int peer, const rill__head *h, const char *msg,
+                         size_t len, int fail)
+{
+    rill__run *run = d->run;
+    pthread_mutex_lock(&run->err_mu);
+    if (run->err_code == 0) {
+        run->err_code = (int)h->code;
+        if (fail)
+            snprintf(run->err_msg, sizeof(run->err_msg), "rank %d: %.*s", peer, (int)len, msg);
+        else
+            snprintf(run->err_msg, sizeof(run->err_msg), "%.*s", (int)len, msg);
+    }
+    pthread_mutex_unlock(&run->err_mu);
+    if (!fail) { /* from rank 0: nothing to pass on */
+        atomic_store(&d->reported, 1);
+        d->over = 1;
+    }
+    atomic_store(&run->stop, 1);
+    rill__wake_all(run);
+}
+
+void rill__handle(rill__dist *d, int peer, const char *buf, size_t len)
+{
+    rill__run *run = d->run;
+    rill__head h;
+    memcpy(&h, buf, sizeof(h));
+    buf += sizeof(h);
+    len -= sizeof(h);
+    switch (h.type) {
+    case RILL__M_TASK:
+        if (!atomic_load(&run->stop))
+            receive_task(d, &h, buf, len);
+        break;
+    case RILL__M_DONE:
+        if (!atomic_load(&run->stop))
+            receive_done(d, &h, buf, len);
+        break;
+    case RILL__M_STEAL: rill__answer_steal(d, peer); break;
+    case RILL__M_GIVEN: rill__steal_answered(d, h.code); break;
+    case RILL__M_FAIL: receive_stop(d, peer, &h, buf, len ? len - 1 : 0, 1); break;
+    case RILL__M_STOP: receive_stop(d, peer, &h, buf, len ? len - 1 : 0, 0); break;
+    case RILL__M_END:
+        pthread_mutex_lock(&run->mu);
+        run->done = 1;
+        pthread_cond_broadcast(&run->cv);
+        pthread_cond_broadcast(&run->out_cv);
+        pthread_mutex_unlock(&run->mu);
+        d->over = 1;
+        break;
+    default:
+        break;
+    }
+}

@@ -1,0 +1,373 @@
+/* test_mpi.c — one pipeline over the ranks of an MPI job. CTest runs this
+ * program under `mpirun -np 1..4`; every rank runs every case, and rank 0
+ * checks the results against what a single process must give: spread jobs,
+ * reducers with and without merge, frames with rounds, keyed combine with
+ * keys moving to their ranks, a splittable line source, and an error on
+ * whichever rank meets the bad record. Only rank 0 prints cmocka's report;
+ * a failure on any rank fails the mpirun. */
+#include <mpi.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static int rank, ranks;
+static atomic_long calls_here; /* calls of the counted stage on this rank */
+
+/* How many ranks did some of the counted work. */
+static int ranks_that_worked(void)
+{
+    long mine = atomic_exchange(&calls_here, 0) > 0, sum = 0;
+    MPI_Allreduce(&mine, &sum, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+    return (int)sum;
+}
+
+/* Results: on rank 0 what the run gave, elsewhere nothing at all. */
+static int run_it(rill_pipeline *p, int workers, rill_batch **res)
+{
+    rill_run_options o = with_workers(workers);
+    int rc;
+    o.batch_records = 16;
+    rc = rill_run(p, &o, res);
+    if (rc == 0 && rank != 0) {
+        assert_int_equal(rill_batch_count(*res), 0);
+    }
+    return rc;
+}
+
+static int slow_double(rill_emitter *out, const rill_record *in, void *payload)
+{
+    (void)payload;
+    atomic_fetch_add(&calls_here, 1);
+    usleep(200);
+    return rill_emit_int64(out, 2 * i64(in));
+}
+
+static void jobs_spread_over_ranks(void **state)
+{
+    rill_pipeline *p;
+    rill_batch *res;
+    (void)state;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 600)), 0);
+    assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
+    assert_int_equal(run_it(p, 2, &res), 0);
+    if (rank == 0) {
+        size_t n, i;
+        int64_t *v = sorted_ints(res, &n);
+        assert_int_equal(n, 600);
+        for (i = 0; i < n; i++)
+            assert_int_equal(v[i], 2 * (int64_t)i);
+        free(v);
+    }
+    assert_int_equal(ranks_that_worked(), ranks); /* every rank took some */
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+}
+
+static int half(rill_emitter *out, const rill_record *in, void *payload)
+{
+    (void)payload;
+    return rill_emit_int64(out, i64(in) / 2);
+}
+
+/* ---- reducers ---- */
+
+typedef struct sum_store {
+    int64_t sum, adds;
+} sum_store;
+
+static int sum_add(rill_emitter *recur, void *store, const rill_record *in, size_t n,
+                   void *payload)
+{
+    sum_store *s = store;
+    size_t i;
+    (void)recur, (void)payload;
+    atomic_fetch_add(&calls_here, 1);
+    for (i = 0; i < n; i++)
+        s->sum += i64(&in[i]);
+    s->adds += (int64_t)n;
+    return 0;
+}
+
+static int sum_merge(void *store, void *other, void *payload)
+{
+    sum_store *s = store, *o = other;
+    (void)payload;
+    s->sum += o->sum;
+    s->adds += o->adds;
+    return 0;
+}
+
+static int sum_emit(rill_emitter *out, void *store, void *payload)
+{
+    sum_store *s = store;
+    (void)payload;
+    return rill_emit_tuple(out, "ii", s->sum, s->adds);
+}
+
+static void check_sum(rill_batch *res, int64_t n)
+{
+    rill_record r;
+    int64_t sum, adds;
+    assert_int_equal(rill_batch_count(res), 1);
+    assert_int_equal(rill_batch_get(res, 0, &r), 0);
+    assert_int_equal(rill_record_unpack(&r, "ii", &sum, &adds), 0);
+    assert_int_equal(adds, n); /* each record counted once, on some rank */
+    assert_int_equal(sum, n * (n - 1) / 2);
+}
+
+static void reducer_merges_every_ranks_store_once(void **state)
+{
+    int merge;
+    (void)state;
+    for (merge = 0; merge < 2; merge++) {
+        rill_reduce_options r = RILL_REDUCE_OPTIONS_INIT;
+        rill_pipeline *p;
+        rill_batch *res;
+        r.store_size = sizeof(sum_store);
+        r.add = sum_add;
+        r.merge = merge ? sum_merge : NULL;
+        r.emit = sum_emit;
+        assert_int_equal(rill_pipeline_new(&p), 0);
+        assert_int_equal(rill_work(p, ints(0, 4000)), 0);
+        assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
+        assert_int_equal(rill_job(p, "half", half, NULL), 0);
+        assert_int_equal(rill_reduce(p, "sum", &r), 0);
+        assert_int_equal(run_it(p, 2, &res), 0);
+        if (rank == 0)
+            check_sum(res, 4000);
+        atomic_store(&calls_here, 0);
+        rill_batch_free(res);
+        rill_pipeline_free(p);
+    }
+}
+
+/* ---- frames ---- */
+
+typedef struct rounds_store {
+    int64_t first, round, got;
+} rounds_store;
+
+static int three_rounds(rill_emitter *recur, void *store, const rill_record *first,
+                        void *payload)
+{
+    rounds_store *s = store;
+    int64_t i;
+    (void)payload;
+    if (s->round == 0)
+        s->first = i64(first);
+    else if (s->got != s->round * s->first)
+        return -1; /* called before the round's work was all done */
+    if (s->round == 3)
+        return 0;
+    s->round++;
+    for (i = 0; i < s->first; i++)
+        if (rill_emit_int64(recur, i) != 0)
+            return -1;
+    return 0;
+}
+
+static int count_back(rill_emitter *recur, void *store, const rill_record *next,
+                      void *payload)
+{
+    (void)recur, (void)next, (void)payload;
+    ((rounds_store *)store)->got++;
+    return 0;
+}
+
+static int emit_got(rill_emitter *out, void *store, void *payload)
+{
+    rounds_store *s = store;
+    (void)payload;
+    return rill_emit_tuple(out, "ii", s->first, s->got);
+}
+
+static void frames_keep_their_rounds_across_ranks(void **state)
+{
+    rill_frame_options f = RILL_FRAME_OPTIONS_INIT;
+    rill_pipeline *p;
+    rill_batch *res;
+    (void)state;
+    f.store_size = sizeof(rounds_store);
+    f.frame = three_rounds;
+    f.emit = emit_got;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(1, 60)), 0);
+    assert_int_equal(rill_frame(p, "rounds", &f), 0);
+    assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
+    assert_int_equal(rill_frame_end(p, "count", count_back, NULL), 0);
+    assert_int_equal(run_it(p, 2, &res), 0);
+    if (rank == 0) {
+        size_t i;
+        assert_int_equal(rill_batch_count(res), 59);
+        for (i = 0; i < 59; i++) {
+            rill_record r;
+            int64_t first, got;
+            assert_int_equal(rill_batch_get(res, i, &r), 0);
+            assert_int_equal(rill_record_unpack(&r, "ii", &first, &got), 0);
+            assert_int_equal(got, 3 * first);
+        }
+    }
+    atomic_store(&calls_here, 0);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+}
+
+/* ---- keyed combine ---- */
+
+static int key_of(rill_emitter *out, const rill_record *in, void *payload)
+{
+    char key[16];
+    int n = snprintf(key, sizeof(key), "k%03d", (int)(i64(in) % 97));
+    (void)payload;
+    return rill_emit_keyed(out, key, (size_t)n, NULL, 0);
+}
+
+static int tag_count(rill_emitter *out, const rill_record *in, void *payload)
+{
+    (void)payload;
+    atomic_fetch_add(&calls_here, 1);
+    return rill_emit_record(out, in);
+}
+
+static void combine(int then_job)
+{
+    rill_combine_options c = RILL_COMBINE_SUM_INT64;
+    rill_pipeline *p;
+    rill_batch *res;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 97 * 50)), 0);
+    assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
+    assert_int_equal(rill_job(p, "half", half, NULL), 0);
+    assert_int_equal(rill_job(p, "key", key_of, NULL), 0);
+    assert_int_equal(rill_combine(p, "count", &c), 0);
+    if (then_job)
+        assert_int_equal(rill_job(p, "tag", tag_count, NULL), 0);
+    atomic_store(&calls_here, 0);
+    assert_int_equal(run_it(p, 2, &res), 0);
+    if (rank == 0) {
+        size_t i;
+        assert_int_equal(rill_batch_count(res), 97);
+        for (i = 0; i < 97; i++) {
+            rill_record r;
+            int64_t v;
+            assert_int_equal(rill_batch_get(res, i, &r), 0);
+            assert_int_equal(r.key_len, 4);
+            memcpy(&v, r.data, 8);
+            assert_int_equal(v, 50);
+        }
+    }
+    if (then_job) /* the keys went to their ranks: each ran the job on some */
+        assert_int_equal(ranks_that_worked(), ranks);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+}
+
+static void combine_counts_every_key_once(void **state)
+{
+    (void)state;
+    combine(0);
+}
+
+static void combine_sends_keys_to_their_ranks(void **state)
+{
+    (void)state;
+    combine(1);
+}
+
+/* ---- a splittable source ---- */
+
+static int key_of_line(rill_emitter *out, const rill_record *in, void *payload)
+{
+    (void)payload;
+    if (in->len < 5 || memcmp(in->data, "line ", 5) != 0)
+        return -1;
+    return rill_emit_keyed(out, "lines", 5, NULL, 0);
+}
+
+static void line_source_is_split_over_ranks(void **state)
+{
+    char path[] = "/tmp/rill_mpi_linesXXXXXX";
+    rill_combine_options c = RILL_COMBINE_SUM_INT64;
+    rill_batch *work, *res;
+    rill_pipeline *p;
+    (void)state;
+    if (rank == 0) {
+        int fd = mkstemp(path), i;
+        FILE *f = fdopen(fd, "w");
+        for (i = 0; i < 200000; i++)
+            fprintf(f, "line %d\n", i);
+        fclose(f);
+    }
+    MPI_Bcast(path, sizeof(path), MPI_CHAR, 0, MPI_COMM_WORLD);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_batch_new(&work), 0);
+    assert_int_equal(rill_batch_add(work, path, strlen(path)), 0);
+    assert_int_equal(rill_work(p, work), 0);
+    assert_int_equal(rill_read_lines(p, "lines", 4096), 0);
+    assert_int_equal(rill_job(p, "key", key_of_line, NULL), 0);
+    assert_int_equal(rill_combine(p, "count", &c), 0);
+    assert_int_equal(run_it(p, 2, &res), 0);
+    if (rank == 0) {
+        rill_record r;
+        int64_t v;
+        assert_int_equal(rill_batch_count(res), 1);
+        assert_int_equal(rill_batch_get(res, 0, &r), 0);
+        memcpy(&v, r.data, 8);
+        assert_int_equal(v, 200000);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0)
+        unlink(path);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+}
+
+/* ---- errors ---- */
+
+static int picky(rill_emitter *out, const rill_record *in, void *payload)
+{
+    (void)payload;
+    usleep(100);
+    if (i64(in) == 777) {
+        rill_error_set("777 is not allowed");
+        return -1;
+    }
+    return rill_emit_record(out, in);
+}
+
+static void an_error_on_any_rank_stops_every_rank(void **state)
+{
+    rill_pipeline *p;
+    rill_batch *res;
+    (void)state;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 2000)), 0);
+    assert_int_equal(rill_job(p, "picky", picky, NULL), 0);
+    assert_int_equal(run_it(p, 2, &res), RILL_EUSER);
+    assert_null(res);
+    assert_non_null(strstr(rill_error_last(), "picky"));
+    assert_non_null(strstr(rill_error_last(), "777 is not allowed"));
+    rill_pipeline_free(p);
+    /* and the next run on the same ranks is clean */
+    jobs_spread_over_ranks(state);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(jobs_spread_over_ranks),
+        cmocka_unit_test(reducer_merges_every_ranks_store_once),
+        cmocka_unit_test(frames_keep_their_rounds_across_ranks),
+        cmocka_unit_test(combine_counts_every_key_once),
+        cmocka_unit_test(combine_sends_keys_to_their_ranks),
+        cmocka_unit_test(line_source_is_split_over_ranks),
+        cmocka_unit_test(an_error_on_any_rank_stops_every_rank),
+    };
+    rank = rill_rank();
+    ranks = rill_ranks();
+    if (rank != 0 && freopen("/dev/null", "w", stdout) == NULL)
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
