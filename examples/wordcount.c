@@ -74,6 +74,8 @@ int main(int argc, char **argv)
         (rc = rill_run(p, &opts, &counts)) < 0)
         goto fail;
 
+    if (rill_rank() != 0) /* under mpirun the other ranks only worked */
+        goto done;
     n = rill_batch_count(counts);
     if ((top = calloc(n ? n : 1, sizeof(*top))) == NULL) {
         rc = RILL_ENOMEM;
@@ -91,6 +93,7 @@ int main(int argc, char **argv)
     printf("%lld words, %zu distinct\n", (long long)total, n);
     for (i = 0; i < n && i < ntop; i++)
         printf("%10lld  %.*s\n", (long long)top[i].n, (int)top[i].len, top[i].word);
+done:
     free(top);
     rill_batch_free(counts);
     rill_pipeline_free(p);

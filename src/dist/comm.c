@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "../state/rows.h"
+#include "rill/dist.h"
 #include "link.h"
 
 #define TAG 7731

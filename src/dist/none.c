@@ -1,5 +1,6 @@
 /* none.c — the world of a build without MPI: one rank. */
 #include "dist.h"
+#include "rill/dist.h"
 
 int rill__world(int *rank, int *size)
 {
