@@ -216,6 +216,40 @@ static int merge_stores(rill__worker *w, rill__reduction *r, const rill__stage *
 
 static int frame_step(rill__worker *w, rill__reduction *r);
 
+int rill__fold_extras(rill__worker *w)
+{
+    rill__run *run = w->run;
+    rill__reduction *r;
+    int rc = 0;
+    pthread_mutex_lock(&run->live_mu);
+    for (r = run->live_list; r && rc == 0; r = r->next) {
+        const rill__stage *s;
+        size_t k;
+        if (r->nextra == 0)
+            continue;
+        s = &run->stages[r->owner];
+        if (s->kind == RILL__COMBINE) {
+            rc = merge_tables(w, r, s);
+        } else {
+            for (k = 0; k < r->nextra && rc == 0; k++) {
+                void *part = r->extra[k];
+                r->extra[k] = NULL;
+                if (r->partials[0] == NULL) {
+                    r->partials[0] = part;
+                    continue;
+                }
+                if (s->reduce.merge(r->partials[0], part, s->payload) != 0)
+                    rc = rill__error(RILL_EUSER, "reduce '%s': merge failed", s->name);
+                rill__store_free(s, s->reduce.free, part);
+            }
+        }
+        if (rc == 0)
+            r->nextra = 0;
+    }
+    pthread_mutex_unlock(&run->live_mu);
+    return rc;
+}
+
 /* r's last pending unit was just released. */
 static int finish(rill__worker *w, rill__reduction *r)
 {

@@ -257,12 +257,13 @@ static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *o
     run->stream = all_threads;
     for (i = 0; i < p->n; i++)
         nsinks += p->stages[i].nsucc == 1 && p->stages[i].succ[0] == p->n;
+    atomic_store(&run->starting, 1);
     if ((rc = rill__dist_start(run)) < 0)
         return rc;
     if (p->writer && !all_threads && run->rank == 0 &&
         (rc = rill__writer_begin(p->writer, nsinks)) < 0)
         return rc;
-    if (p->ckpt_path) {
+    if (p->ckpt_path && run->rank == 0) { /* rank 0 saves the whole run */
         atomic_store(&p->ckpt_request, 0); /* a request made before this run is not for it */
         if (all_threads)
             return rill__error(RILL_EINVAL, "a checkpointed pipeline runs with rill_run, not "
@@ -283,6 +284,7 @@ static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *o
         run->src_done = 1;
         rill__source_done(&run->w[0]);
     }
+    atomic_store(&run->starting, 0);
     if ((rc = rill__sched_start(run, all_threads ? 0 : 1)) < 0) {
         pthread_mutex_lock(&run->err_mu);
         if (run->err_code == 0) {

@@ -132,6 +132,8 @@ struct rill__run {
     rill__reduction *root;
     struct rill__dist *dist;   /* owned; NULL: this process is the only rank */
     int rank;                  /* this process's rank; 0 without MPI */
+    atomic_int starting;       /* set up (or restored) until the workers
+                                  start: nothing is given to other ranks */
     pthread_mutex_t live_mu;
     rill__reduction *live_list;
 
@@ -263,6 +265,9 @@ int rill__combine_direct_target(rill__worker *w, int stage, rill__reduction *red
 int rill__combine_direct(rill_emitter *e, const void *key, size_t klen, int keyed,
                          const void *data, size_t len);
 int rill__frame_end_run(rill__worker *w, const rill__task *t, int locked);
+/* Before a checkpoint (every worker parked): the stores and tables other
+ * ranks sent home join the first partial of their reduction. */
+int rill__fold_extras(rill__worker *w);
 void *rill__store_new(const rill__stage *s, size_t size, rill_store_init_fn init,
                       int *rc);
 void rill__store_free(const rill__stage *s, rill_store_free_fn fn, void *store);

@@ -135,19 +135,20 @@ static int barrier(rill__worker *w)
             return 0;
         atomic_store(&run->ckpt_want, 1);
         pthread_cond_broadcast(&run->cv); /* idle workers come to the barrier */
-        pthread_mutex_unlock(&run->mu);
-        rill__split_checkpoint(w);        /* running units give their rest away */
-        pthread_mutex_lock(&run->mu);
-    } else { /* units started since the request give their rest away too */
-        pthread_mutex_unlock(&run->mu);
-        rill__split_checkpoint(w);
-        pthread_mutex_lock(&run->mu);
-        if (!atomic_load(&run->ckpt_want))
-            return 1; /* taken meanwhile: look at everything again */
+        rill__dist_idle(run);             /* other ranks send their work home */
     }
+    if (!rill__dist_drained(run))
+        return 0; /* work on meanwhile: what comes home must be run or kept */
+    pthread_mutex_unlock(&run->mu);
+    rill__split_checkpoint(w);            /* running units give their rest away */
+    pthread_mutex_lock(&run->mu);
+    if (!atomic_load(&run->ckpt_want))
+        return 1; /* taken meanwhile: look at everything again */
     gen = run->ckpt_gen;
     if (++run->parked == run->workers) {
-        int rc = rill__checkpoint_save(run);
+        int rc = run->dist ? rill__fold_extras(w) : 0;
+        if (rc == 0)
+            rc = rill__checkpoint_save(run);
         run->parked = 0;
         run->ckpt_gen++;
         atomic_store(&run->ckpt_want, 0);

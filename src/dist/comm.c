@@ -256,6 +256,7 @@ static void maybe_steal(rill__dist *d, double now)
         return;
     pthread_mutex_lock(&run->mu);
     want = run->idle > 0 && run->queued == 0 && !run->done && !atomic_load(&run->ckpt_want) &&
+           !atomic_load(&run->starting) &&
            (d->rank != 0 || run->src_done);
     pthread_mutex_unlock(&run->mu);
     if (!want)
@@ -310,6 +311,16 @@ static void *comm_main(void *arg)
             d->over = 1;
             continue;
         }
+        if (d->rank == 0 && !d->over && atomic_load(&run->ckpt_want) != d->drain_sent) {
+            rill__head h = {0};
+            int i;
+            d->drain_sent = !d->drain_sent;
+            h.type = d->drain_sent ? RILL__M_DRAIN : RILL__M_UNDRAIN;
+            for (i = 1; i < d->size; i++)
+                rill__send_head(d, i, &h);
+        }
+        if (d->rank != 0 && atomic_load(&run->ckpt_want) && !d->over)
+            rill__drain(d);
         if (atomic_load(&d->quit) && !d->over) { /* the caller gave up waiting */
             d->over = 1;
             continue;
@@ -422,6 +433,18 @@ rill__reduction *rill__dist_release_pop(rill__run *run)
     r = x->r;
     free(x);
     return r;
+}
+
+int rill__dist_drained(rill__run *run)
+{
+    rill__dist *d = run->dist;
+    size_t proxies;
+    if (d == NULL)
+        return 1;
+    pthread_mutex_lock(&d->pmu);
+    proxies = d->nproxies;
+    pthread_mutex_unlock(&d->pmu);
+    return proxies == 0 && atomic_load(&d->lent) == 0 && d->releases == NULL;
 }
 
 int rill__dist_stop(rill__run *run)

@@ -40,6 +40,12 @@ void rill__dist_done(rill__run *run);
 void rill__dist_idle(rill__run *run);
 /* Under run->mu: a unit some rank sent home to release, or NULL. */
 rill__reduction *rill__dist_release_pop(rill__run *run);
+/* Under run->mu, on rank 0 while a checkpoint is wanted: whether the whole
+ * run's state is on this rank now (no unit of its reductions elsewhere, no
+ * proxy here, nothing sent home left to release), so that it can be saved
+ * like a single process's. Until then rank 0 works on while the other ranks
+ * send their work home and finish what runs. */
+int rill__dist_drained(rill__run *run);
 
 /* proxy.c */
 /* Whether task t must leave this rank (see above): then sends it and frees
@@ -60,6 +66,7 @@ static inline void rill__dist_failed(rill__run *run) { (void)run; }
 static inline void rill__dist_done(rill__run *run) { (void)run; }
 static inline void rill__dist_idle(rill__run *run) { (void)run; }
 static inline rill__reduction *rill__dist_release_pop(rill__run *run) { (void)run; return NULL; }
+static inline int rill__dist_drained(rill__run *run) { (void)run; return 1; }
 static inline int rill__dist_away(rill__worker *w, rill__task *t, int *rc)
 { (void)w; (void)t; (void)rc; return 0; }
 static inline int rill__dist_proxy_done(rill__worker *w, rill__reduction *r)

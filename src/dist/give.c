@@ -65,22 +65,27 @@ void rill__answer_steal(rill__dist *d, int peer)
     size_t begin = 0, end = 0;
     int n = 0, work = 0, i, given = 0;
     pthread_mutex_lock(&run->mu);
-    if (!run->done && !atomic_load(&run->stop) && !atomic_load(&run->ckpt_want)) {
+    if (!run->done && !atomic_load(&run->stop) && !atomic_load(&run->ckpt_want) &&
+        !atomic_load(&run->starting)) {
         n = take_queued(run, give);
         if (n == 0 && d->rank == 0)
             work = take_work(run, &begin, &end);
+        /* counted before mu goes: a checkpoint must not see them nowhere */
+        atomic_fetch_add(&d->lent, n + (work ? run->nroots : 0));
     }
     pthread_mutex_unlock(&run->mu);
-    if (n == 0 && !work && !atomic_load(&run->ckpt_want) &&
-        rill__split_give(&d->cw, &t) == 1)
-        give[n++] = t;
+    if (n == 0 && !work && !atomic_load(&run->ckpt_want) && !atomic_load(&run->starting) &&
+        rill__split_give(&d->cw, &t) == 1) {
+        give[n++] = t; /* split off a running unit: its task was never queued */
+        atomic_fetch_add(&d->lent, 1);
+    }
     for (i = 0; i < n; i++) {
         t = give[i];
         if (rill__ship(d, t, peer, d->rank, (uint64_t)(uintptr_t)t->red, t->red->owner, 1) < 0) {
+            atomic_fetch_sub(&d->lent, 1);
             rill__push(run, t); /* keep it: the run fails on the next send anyway */
             continue;
         }
-        atomic_fetch_add(&d->lent, 1);
         rill__task_free(&d->cw, t); /* its unit went with it */
         given++;
     }
@@ -97,7 +102,6 @@ void rill__answer_steal(rill__dist *d, int peer)
                 rill__fail(&d->cw, w.stage, 0, 0, NULL, RILL_ENOMEM, 1, "giving work");
                 break;
             }
-            atomic_fetch_add(&d->lent, 1);
             given++;
         }
     }
@@ -192,6 +196,7 @@ int rill__dist_shuffle(rill__worker *w, rill__reduction *r)
     void *value;
     int rc = 0, i;
     if (d == NULL || all == NULL || s->next == run->nstages - 1 || run->limit[s->next] ||
+        atomic_load(&run->ckpt_want) || /* a checkpoint drains: nothing goes out */
         (next->kind != RILL__TASK && next->kind != RILL__JOB && next->kind != RILL__COMBINE))
         return 0; /* its keys stay: what follows runs here anyway */
     if ((out = calloc((size_t)d->size, sizeof(*out))) == NULL ||

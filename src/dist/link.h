@@ -21,7 +21,9 @@ enum {
     RILL__M_GIVEN,    /* answer to STEAL: count tasks were sent before it */
     RILL__M_FAIL,     /* to rank 0: the sender's run failed (code, text) */
     RILL__M_STOP,     /* from rank 0: the run failed (code, text) */
-    RILL__M_END       /* from rank 0: the run is done */
+    RILL__M_END,      /* from rank 0: the run is done */
+    RILL__M_DRAIN,    /* from rank 0: a checkpoint is coming, send work home */
+    RILL__M_UNDRAIN   /* from rank 0: it was saved, carry on */
 };
 
 typedef struct rill__head {
@@ -76,6 +78,7 @@ typedef struct rill__dist {
     atomic_long lent;         /* units of this rank's reductions elsewhere */
     atomic_int reported;      /* this rank's stop was sent on */
     int over;                 /* the run ended everywhere (thread only) */
+    int drain_sent;           /* rank 0: DRAIN went out, UNDRAIN not yet */
     int stealing, victim, tried; /* a STEAL out; whom next; refusals in a row */
     double next_steal;
     atomic_uint_fast64_t moved; /* records sent to other ranks */
@@ -91,6 +94,9 @@ void rill__handle(rill__dist *d, int peer, const char *buf, size_t len);
  * a split of a running unit; then GIVEN. */
 void rill__answer_steal(rill__dist *d, int peer);
 void rill__proxies_free(rill__dist *d);
+/* While a checkpoint drains (other ranks than 0): running units give their
+ * rest to the queue, and queued tasks under proxies go home. */
+void rill__drain(rill__dist *d);
 /* Whether a task can only run where its reduction was opened. */
 int rill__home_only(const rill__run *run, const rill__task *t);
 /* Sends the records of t to rank `to` for its stage under reduction (rank,

@@ -309,11 +309,13 @@ static void receive_done(rill__dist *d, const rill__head *h, const char *p, size
         if (rc < 0)
             goto failed;
     }
-    atomic_fetch_sub(&d->lent, h->units);
     if (h->units > 1)
         atomic_fetch_sub(&r->pending, h->units - 1);
     if (h->units > 0)
         release_later(d, r);
+    /* only now: a checkpoint waiting for lent to reach 0 then sees the
+     * release queued (rill__dist_drained) */
+    atomic_fetch_sub(&d->lent, h->units);
     return;
 failed:
     if (part && s->kind == RILL__COMBINE)
@@ -346,6 +348,43 @@ static void receive_stop(rill__dist *d, int peer, const rill__head *h, const cha
     rill__wake_all(run);
 }
 
+void rill__drain(rill__dist *d)
+{
+    rill__run *run = d->run;
+    rill__task *list = NULL, *t;
+    int s;
+    rill__split_checkpoint(&d->cw);
+    pthread_mutex_lock(&run->mu);
+    for (s = 0; s < run->nstages; s++) {
+        rill__task **pp = &run->head[s];
+        while ((t = *pp) != NULL) {
+            if (t->red->origin < 0) { /* opened here: it runs here */
+                pp = &t->next;
+                continue;
+            }
+            *pp = t->next;
+            run->queued--;
+            t->next = list;
+            list = t;
+        }
+        run->tail[s] = NULL;
+        for (t = run->head[s]; t; t = t->next)
+            run->tail[s] = t;
+    }
+    pthread_mutex_unlock(&run->mu);
+    while ((t = list) != NULL) {
+        rill__reduction *r = t->red;
+        list = t->next;
+        if (rill__ship(d, t, r->origin, r->origin, r->origin_id, r->owner, 0) < 0) {
+            rill__push(run, t);
+            rill__fail(&d->cw, t->stage, 0, 0, NULL, RILL_ENOMEM, 1, "sending work home");
+            continue;
+        }
+        rill__task_free(&d->cw, t);
+        unhold(d, r); /* the task's unit of the proxy */
+    }
+}
+
 void rill__handle(rill__dist *d, int peer, const char *buf, size_t len)
 {
     rill__run *run = d->run;
@@ -366,6 +405,11 @@ void rill__handle(rill__dist *d, int peer, const char *buf, size_t len)
     case RILL__M_GIVEN: rill__steal_answered(d, h.code); break;
     case RILL__M_FAIL: receive_stop(d, peer, &h, buf, len ? len - 1 : 0, 1); break;
     case RILL__M_STOP: receive_stop(d, peer, &h, buf, len ? len - 1 : 0, 0); break;
+    case RILL__M_DRAIN:
+    case RILL__M_UNDRAIN: /* other ranks mark the drain with ckpt_want: no
+                             barrier runs there, stealing and giving stop */
+        atomic_store(&run->ckpt_want, h.type == RILL__M_DRAIN);
+        break;
     case RILL__M_END:
         pthread_mutex_lock(&run->mu);
         run->done = 1;
