@@ -1,6 +1,7 @@
 /* bench.c — runs rill's benchmarks and writes build/bench/results.json.
  *
- *     rill_bench OUTDIR [NAME...]     (NAME: overhead wordcount scaling stream skew checkpoint)
+ *     rill_bench OUTDIR [NAME...]     (NAME: overhead wordcount scaling stream skew
+ *                                      checkpoint mpi; mpi only in builds with MPI)
  */
 #include "bench.h"
 
@@ -87,13 +88,21 @@ int main(int argc, char **argv)
         void (*run)(bench_ctx *);
     } all[] = {{"overhead", bench_overhead}, {"wordcount", bench_wordcount},
                {"scaling", bench_scaling}, {"stream", bench_stream},
-               {"skew", bench_skew}, {"checkpoint", bench_checkpoint}};
+               {"skew", bench_skew}, {"checkpoint", bench_checkpoint},
+#ifdef RILL_HAVE_MPI
+               {"mpi", bench_mpi},
+#endif
+    };
     bench_ctx c;
     size_t i;
     int a;
     memset(&c, 0, sizeof(c));
     if (argc == 2 && strcmp(argv[1], "--stream-child") == 0)
         return bench_stream_child();
+#ifdef RILL_HAVE_MPI
+    if (argc == 4 && strcmp(argv[1], "--mpi-child") == 0)
+        return bench_mpi_child(argv[2], argv[3]);
+#endif
     if (argc == 5 && strcmp(argv[1], "--checkpoint-child") == 0)
         return bench_checkpoint_child(argv[2], argv[3], atoi(argv[4]));
     if (argc < 2) {

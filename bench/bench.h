@@ -44,5 +44,9 @@ int bench_checkpoint_child(const char *text, const char *state, int resume);
 /* The 200 MB Zipf text, generated on first use; its path. */
 const char *bench_wordcount_input(bench_ctx *c);
 int bench_stream_child(void);
+#ifdef RILL_HAVE_MPI
+void bench_mpi(bench_ctx *c);
+int bench_mpi_child(const char *kind, const char *text);
+#endif
 
 #endif

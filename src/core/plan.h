@@ -84,6 +84,7 @@ struct rill_pipeline {
     void *progress_payload;
     unsigned progress_ms;
     rill_stage_stats *stats;     /* owned: the last run's, per stage */
+    uint64_t records_sent;       /* the last run's records sent to other ranks */
     int nstats;
     char *ckpt_path;             /* owned; NULL: runs are not checkpointed */
     double ckpt_interval;

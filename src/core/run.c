@@ -43,6 +43,11 @@ static void keep_stats(rill__run *run)
         }
 }
 
+uint64_t rill_records_sent(const rill_pipeline *p)
+{
+    return p ? p->records_sent : 0;
+}
+
 int rill_pipeline_stats(const rill_pipeline *p, const char *stage, rill_stage_stats *out)
 {
     int i;
@@ -181,6 +186,7 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     pthread_cond_init(&run->out_cv, NULL);
     pthread_mutex_init(&run->amu, NULL);
     run->p = p;
+    p->records_sent = 0;
     rill__world(&run->rank, &ranks);
     run->stages = p->stages;
     run->nstages = p->n + 1;

@@ -251,11 +251,15 @@ static void maybe_steal(rill__dist *d, double now)
 {
     rill__run *run = d->run;
     rill__head h = {0};
-    int want;
+    int want, idle;
     if (d->stealing || now < d->next_steal || d->size < 2)
         return;
     pthread_mutex_lock(&run->mu);
-    want = run->idle > 0 && run->queued == 0 && !run->done && !atomic_load(&run->ckpt_want) &&
+    /* asked before the last queued task is taken, so that the answer comes
+     * while this rank still works (a busy rank with nothing queued asks for
+     * a reserve) */
+    idle = run->idle > 0 && run->queued == 0;
+    want = run->queued < (size_t)run->workers && !run->done && !atomic_load(&run->ckpt_want) &&
            !atomic_load(&run->starting) &&
            (d->rank != 0 || run->src_done);
     pthread_mutex_unlock(&run->mu);
@@ -264,6 +268,7 @@ static void maybe_steal(rill__dist *d, double now)
     if (d->victim == d->rank)
         d->victim = (d->victim + 1) % d->size;
     h.type = RILL__M_STEAL;
+    h.code = idle; /* only an idle rank has running work split for it */
     if (rill__send_head(d, d->victim, &h) == 0)
         d->stealing = 1;
 }
@@ -465,6 +470,7 @@ int rill__dist_stop(rill__run *run)
     }
     while (d->releases)
         rill__dist_release_pop(run);
+    run->p->records_sent = atomic_load(&d->moved);
     rill__proxies_free(d);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cv);

@@ -57,25 +57,25 @@ static int take_work(rill__run *run, size_t *begin, size_t *end)
     return 1;
 }
 
-void rill__answer_steal(rill__dist *d, int peer)
+void rill__answer_steal(rill__dist *d, int peer, int idle)
 {
     rill__run *run = d->run;
     rill__task *give[GIVE_MAX], *t;
     rill__head h = {0};
-    size_t begin = 0, end = 0;
-    int n = 0, work = 0, i, given = 0;
+    size_t begin[2], end[2]; /* two ranges: one to work on, one in reserve */
+    int n = 0, work = 0, i, k, given = 0;
     pthread_mutex_lock(&run->mu);
     if (!run->done && !atomic_load(&run->stop) && !atomic_load(&run->ckpt_want) &&
         !atomic_load(&run->starting)) {
         n = take_queued(run, give);
-        if (n == 0 && d->rank == 0)
-            work = take_work(run, &begin, &end);
+        while (n == 0 && d->rank == 0 && work < 2 && take_work(run, &begin[work], &end[work]))
+            work++;
         /* counted before mu goes: a checkpoint must not see them nowhere */
-        atomic_fetch_add(&d->lent, n + (work ? run->nroots : 0));
+        atomic_fetch_add(&d->lent, n + work * run->nroots);
     }
     pthread_mutex_unlock(&run->mu);
-    if (n == 0 && !work && !atomic_load(&run->ckpt_want) && !atomic_load(&run->starting) &&
-        rill__split_give(&d->cw, &t) == 1) {
+    if (n == 0 && !work && idle && !atomic_load(&run->ckpt_want) &&
+        !atomic_load(&run->starting) && rill__split_give(&d->cw, &t) == 1) {
         give[n++] = t; /* split off a running unit: its task was never queued */
         atomic_fetch_add(&d->lent, 1);
     }
@@ -89,11 +89,11 @@ void rill__answer_steal(rill__dist *d, int peer)
         rill__task_free(&d->cw, t); /* its unit went with it */
         given++;
     }
-    if (work) {
+    for (k = 0; k < work; k++) {
         rill__task w = {0};
         w.batch = run->p->work;
-        w.begin = begin;
-        w.end = end;
+        w.begin = begin[k];
+        w.end = end[k];
         w.from = -1;
         for (i = 0; i < run->nroots; i++) {
             w.stage = run->roots[i];
@@ -165,8 +165,8 @@ int rill__dist_proxy_done(rill__worker *w, rill__reduction *r)
     h.owner = r->owner;
     if ((rc = rill_batch_new(&b)) == 0 && r->owner >= 0)
         h.code = payload(w, r, b, &rc);
-    if (rc == 0)
-        rc = rill__pack(&h, b, 0, b->n, &buf, &len);
+    if (rc == 0 && (rc = rill__pack(&h, b, 0, b->n, &buf, &len)) == 0)
+        atomic_fetch_add(&d->moved, b->n);
     rill_batch_free(b);
     if (rc < 0)
         return rill__fail(w, r->owner >= 0 ? r->owner : run->nstages - 1, 0, 0, NULL, rc,

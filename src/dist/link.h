@@ -17,7 +17,7 @@
 enum {
     RILL__M_TASK = 1, /* records for a stage under a reduction (see head) */
     RILL__M_DONE,     /* a proxy's units (and store or table) come home */
-    RILL__M_STEAL,    /* the sender has idle workers */
+    RILL__M_STEAL,    /* the sender wants work (code 1: it is idle) */
     RILL__M_GIVEN,    /* answer to STEAL: count tasks were sent before it */
     RILL__M_FAIL,     /* to rank 0: the sender's run failed (code, text) */
     RILL__M_STOP,     /* from rank 0: the run failed (code, text) */
@@ -91,8 +91,9 @@ int rill__send_head(rill__dist *d, int peer, const rill__head *h);
 /* proxy.c: what a received message does (buf stays the caller's). */
 void rill__handle(rill__dist *d, int peer, const char *buf, size_t len);
 /* Answers a STEAL from peer with queued tasks, a range of the work list or
- * a split of a running unit; then GIVEN. */
-void rill__answer_steal(rill__dist *d, int peer);
+ * (when peer is idle, not just asking ahead) a split of a running unit;
+ * then GIVEN. */
+void rill__answer_steal(rill__dist *d, int peer, int idle);
 void rill__proxies_free(rill__dist *d);
 /* While a checkpoint drains (other ranks than 0): running units give their
  * rest to the queue, and queued tasks under proxies go home. */

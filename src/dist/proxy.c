@@ -401,7 +401,7 @@ void rill__handle(rill__dist *d, int peer, const char *buf, size_t len)
         if (!atomic_load(&run->stop))
             receive_done(d, &h, buf, len);
         break;
-    case RILL__M_STEAL: rill__answer_steal(d, peer); break;
+    case RILL__M_STEAL: rill__answer_steal(d, peer, (int)h.code); break;
     case RILL__M_GIVEN: rill__steal_answered(d, h.code); break;
     case RILL__M_FAIL: receive_stop(d, peer, &h, buf, len ? len - 1 : 0, 1); break;
     case RILL__M_STOP: receive_stop(d, peer, &h, buf, len ? len - 1 : 0, 0); break;
