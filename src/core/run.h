@@ -148,6 +148,9 @@ struct rill__run {
      * which every worker parks (under mu) while the last one saves. */
     struct rill__store *store; /* owned; NULL: not checkpointed */
     atomic_int ckpt_want;
+    atomic_int ckpt_parking;   /* workers park for it now: units give their
+                                  rest away (ckpt_want, but under MPI rank 0
+                                  first waits for the other ranks' work) */
     int parked;
     unsigned ckpt_gen;
     double ckpt_next;          /* when the next timed checkpoint is due */

@@ -139,6 +139,7 @@ static int barrier(rill__worker *w)
     }
     if (!rill__dist_drained(run))
         return 0; /* work on meanwhile: what comes home must be run or kept */
+    atomic_store(&run->ckpt_parking, 1);
     pthread_mutex_unlock(&run->mu);
     rill__split_checkpoint(w);            /* running units give their rest away */
     pthread_mutex_lock(&run->mu);
@@ -151,6 +152,7 @@ static int barrier(rill__worker *w)
             rc = rill__checkpoint_save(run);
         run->parked = 0;
         run->ckpt_gen++;
+        atomic_store(&run->ckpt_parking, 0);
         atomic_store(&run->ckpt_want, 0);
         run->ckpt_next = mono_s() + run->p->ckpt_interval;
         if (rc < 0) { /* the run stops with the state file's error */

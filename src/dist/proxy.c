@@ -408,6 +408,7 @@ void rill__handle(rill__dist *d, int peer, const char *buf, size_t len)
     case RILL__M_DRAIN:
     case RILL__M_UNDRAIN: /* other ranks mark the drain with ckpt_want: no
                              barrier runs there, stealing and giving stop */
+        atomic_store(&run->ckpt_parking, h.type == RILL__M_DRAIN);
         atomic_store(&run->ckpt_want, h.type == RILL__M_DRAIN);
         break;
     case RILL__M_END:

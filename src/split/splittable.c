@@ -192,7 +192,8 @@ static void sleep_until(rill__run *run, uint64_t when, unsigned most_ms)
     uint64_t now = now_ns();
     if (when > now + (uint64_t)most_ms * 1000000u) /* saved on another boot or machine */
         when = now + (uint64_t)most_ms * 1000000u;
-    while ((now = now_ns()) < when && !atomic_load(&run->stop) && !atomic_load(&run->ckpt_want)) {
+    while ((now = now_ns()) < when && !atomic_load(&run->stop) &&
+           !atomic_load(&run->ckpt_parking)) {
         uint64_t d = when - now > 50000000u ? 50000000u : when - now;
         struct timespec ts = {0, (long)d};
         nanosleep(&ts, NULL);
@@ -239,7 +240,7 @@ int rill__split_process(rill__worker *w, const rill__task *t)
     pthread_mutex_unlock(&run->amu);
     if (atomic_load_explicit(&run->idle, memory_order_relaxed) > 0)
         rill__wake_one(run); /* an idle worker may split this */
-    if (atomic_load(&run->ckpt_want)) /* a checkpoint is waiting: do only what is claimed */
+    if (atomic_load(&run->ckpt_parking)) /* a checkpoint is waiting: do only what is claimed */
         rill__split_checkpoint(w);
 
     rill__emitter_init(&e, w, t->stage, -1, t->red);
