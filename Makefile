@@ -35,14 +35,12 @@ asan: deps
 tsan: deps
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DRILL_SANITIZE=thread -DRILL_BUILD_BENCH=OFF >/dev/null
 	@cmake --build build-tsan -j $(JOBS)
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -LE mpi
-	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan-mpi.supp" \
-	  ctest --output-on-failure -L mpi
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
 sanitize: asan tsan
 
 valgrind: build
-	cd $(BUILD) && ctest --output-on-failure -E example \
+	cd $(BUILD) && ctest --output-on-failure -E example -LE mpi \
 	  --overwrite MemoryCheckCommand=/usr/bin/valgrind \
 	  --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1" -T memcheck
 

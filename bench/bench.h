@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <rill.h>
+
 #define BENCH_REPS 5
 
 typedef struct bench_row {
@@ -37,6 +39,12 @@ void bench_die(const char *fmt, ...);
 void bench_overhead(bench_ctx *c);
 void bench_wordcount(bench_ctx *c);
 void bench_scaling(bench_ctx *c);
+/* bench_scaling.c's CPU-bound job (2,000 hash rounds a record) and XOR
+ * reducer, also run over MPI ranks. */
+int bench_hash_job(rill_emitter *out, const rill_record *in, void *payload);
+int bench_xor_add(rill_emitter *recur, void *store, const rill_record *in, size_t n,
+                  void *payload);
+int bench_xor_merge(void *store, void *other, void *payload);
 void bench_stream(bench_ctx *c);
 void bench_skew(bench_ctx *c);
 void bench_checkpoint(bench_ctx *c);

@@ -22,50 +22,8 @@
 #include "words.h"
 
 #define SCALING_N 100000
-#define ROUNDS 2000
 #define KEYS (1 << 20)
 #define PARTS 64
-
-static int64_t mix(int64_t x)
-{
-    uint64_t z = (uint64_t)x;
-    int i;
-    for (i = 0; i < ROUNDS; i++) {
-        z += 0x9E3779B97F4A7C15ull;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        z ^= z >> 31;
-    }
-    return (int64_t)z;
-}
-
-static int hash_job(rill_emitter *out, const rill_record *in, void *payload)
-{
-    int64_t x;
-    (void)payload;
-    memcpy(&x, in->data, sizeof(x));
-    return rill_emit_int64(out, mix(x));
-}
-
-static int xor_add(rill_emitter *recur, void *store, const rill_record *in, size_t n,
-                   void *payload)
-{
-    int64_t x;
-    size_t i;
-    (void)recur, (void)payload;
-    for (i = 0; i < n; i++) {
-        memcpy(&x, in[i].data, sizeof(x));
-        *(int64_t *)store ^= x;
-    }
-    return 0;
-}
-
-static int xor_merge(void *store, void *other, void *payload)
-{
-    (void)payload;
-    *(int64_t *)store ^= *(int64_t *)other;
-    return 0;
-}
 
 /* Part k of the key space: KEYS / PARTS distinct keys, each once. */
 static int keys_of_part(rill_emitter *out, const rill_record *in, void *payload)
@@ -102,11 +60,11 @@ int bench_mpi_child(const char *kind, const char *text)
     if (strcmp(kind, "scaling") == 0) {
         rill_reduce_options r = RILL_REDUCE_OPTIONS_INIT;
         r.store_size = sizeof(int64_t);
-        r.add = xor_add;
-        r.merge = xor_merge;
+        r.add = bench_xor_add;
+        r.merge = bench_xor_merge;
         for (i = 0; i < SCALING_N; i++)
             rill_batch_add_int64(work, i);
-        if (rill_work(p, work) < 0 || rill_job(p, "hash", hash_job, NULL) < 0 ||
+        if (rill_work(p, work) < 0 || rill_job(p, "hash", bench_hash_job, NULL) < 0 ||
             rill_reduce(p, "xor", &r) < 0)
             return 1;
     } else if (strcmp(kind, "wordcount") == 0) {

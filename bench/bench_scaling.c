@@ -23,7 +23,7 @@ static int64_t mix(int64_t x)
     return (int64_t)z;
 }
 
-static int hash_job(rill_emitter *out, const rill_record *in, void *payload)
+int bench_hash_job(rill_emitter *out, const rill_record *in, void *payload)
 {
     int64_t x;
     (void)payload;
@@ -31,7 +31,7 @@ static int hash_job(rill_emitter *out, const rill_record *in, void *payload)
     return rill_emit_int64(out, mix(x));
 }
 
-static int xor_add(rill_emitter *recur, void *store, const rill_record *in, size_t n,
+int bench_xor_add(rill_emitter *recur, void *store, const rill_record *in, size_t n,
                    void *payload)
 {
     int64_t s = *(int64_t *)store, x;
@@ -45,7 +45,7 @@ static int xor_add(rill_emitter *recur, void *store, const rill_record *in, size
     return 0;
 }
 
-static int xor_merge(void *store, void *other, void *payload)
+int bench_xor_merge(void *store, void *other, void *payload)
 {
     (void)payload;
     *(int64_t *)store ^= *(int64_t *)other;
@@ -82,10 +82,10 @@ void bench_scaling(bench_ctx *c)
         if (rill_batch_add_int64(work, i) < 0)
             bench_die("out of memory");
     r.store_size = sizeof(int64_t);
-    r.add = xor_add;
-    r.merge = xor_merge;
+    r.add = bench_xor_add;
+    r.merge = bench_xor_merge;
     if (rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
-        rill_job(p, "hash", hash_job, NULL) < 0 || rill_reduce(p, "xor", &r) < 0)
+        rill_job(p, "hash", bench_hash_job, NULL) < 0 || rill_reduce(p, "xor", &r) < 0)
         bench_die("%s", rill_error_last());
     for (rep = 0; rep < BENCH_REPS; rep++) {
         t1[rep] = timed_run(p, 1, &a);

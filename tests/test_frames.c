@@ -4,49 +4,10 @@
  * a running frame function. Each case runs with 1 and with 4 workers. */
 #include <stdatomic.h>
 
+#include "frame_helpers.h"
 #include "inline_helpers.h"
 
 /* ---- frames ---- */
-
-typedef struct rounds_store {
-    int64_t first, round, got;
-} rounds_store;
-
-/* Three rounds: each round recurs `first` records and waits for all of them
- * to come back before the next round starts. */
-static int three_rounds(rill_emitter *recur, void *store, const rill_record *first,
-                        void *payload)
-{
-    rounds_store *s = store;
-    int64_t i;
-    (void)payload;
-    if (s->round == 0)
-        s->first = i64(first);
-    else if (s->got != s->round * s->first)
-        return -1; /* called before the round's work was all done */
-    if (s->round == 3)
-        return 0;
-    s->round++;
-    for (i = 0; i < s->first; i++)
-        if (rill_emit_int64(recur, i) != 0)
-            return -1;
-    return 0;
-}
-
-static int count_back(rill_emitter *recur, void *store, const rill_record *next,
-                      void *payload)
-{
-    (void)recur, (void)next, (void)payload;
-    ((rounds_store *)store)->got++;
-    return 0;
-}
-
-static int emit_got(rill_emitter *out, void *store, void *payload)
-{
-    rounds_store *s = store;
-    (void)payload;
-    return rill_emit_tuple(out, "ii", s->first, s->got);
-}
 
 static void frame_function_runs_again_only_when_its_round_is_done(void **state)
 {

@@ -9,7 +9,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "frame_helpers.h"
 
 static int rank, ranks;
 static atomic_long calls_here; /* calls of the counted stage on this rank */
@@ -144,44 +144,6 @@ static void reducer_merges_every_ranks_store_once(void **state)
 }
 
 /* ---- frames ---- */
-
-typedef struct rounds_store {
-    int64_t first, round, got;
-} rounds_store;
-
-static int three_rounds(rill_emitter *recur, void *store, const rill_record *first,
-                        void *payload)
-{
-    rounds_store *s = store;
-    int64_t i;
-    (void)payload;
-    if (s->round == 0)
-        s->first = i64(first);
-    else if (s->got != s->round * s->first)
-        return -1; /* called before the round's work was all done */
-    if (s->round == 3)
-        return 0;
-    s->round++;
-    for (i = 0; i < s->first; i++)
-        if (rill_emit_int64(recur, i) != 0)
-            return -1;
-    return 0;
-}
-
-static int count_back(rill_emitter *recur, void *store, const rill_record *next,
-                      void *payload)
-{
-    (void)recur, (void)next, (void)payload;
-    ((rounds_store *)store)->got++;
-    return 0;
-}
-
-static int emit_got(rill_emitter *out, void *store, void *payload)
-{
-    rounds_store *s = store;
-    (void)payload;
-    return rill_emit_tuple(out, "ii", s->first, s->got);
-}
 
 static void frames_keep_their_rounds_across_ranks(void **state)
 {
