@@ -291,6 +291,8 @@ static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *o
         rill__source_done(&run->w[0]);
     }
     atomic_store(&run->starting, 0);
+    if ((rc = rill__dist_go(run)) < 0)
+        return rc;
     if ((rc = rill__sched_start(run, all_threads ? 0 : 1)) < 0) {
         pthread_mutex_lock(&run->err_mu);
         if (run->err_code == 0) {

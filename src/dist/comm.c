@@ -300,14 +300,17 @@ static void *comm_main(void *arg)
     double nap = 2e-5;
     MPI_Request barrier;
     int done = 0;
-    while (!d->over || d->out_head) {
-        int work = post(d, &s);
+    while (!d->over) { /* what is still queued then goes out below */
+        int work = post(d, &s), ended;
         double now = mono();
         reap(&s);
         work += receive(d, 0);
         if (atomic_load(&run->stop) && !d->reported)
             report_stop(d);
-        if (d->rank == 0 && run->done && !d->over) {
+        pthread_mutex_lock(&run->mu);
+        ended = run->done;
+        pthread_mutex_unlock(&run->mu);
+        if (d->rank == 0 && ended && !d->over) {
             rill__head h = {0};
             int i;
             h.type = RILL__M_END;
@@ -401,6 +404,14 @@ int rill__dist_start(rill__run *run)
         return rc;
     if ((d->buckets = calloc(d->nbuckets = 256, sizeof(*d->buckets))) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory starting a distributed run");
+    return 0;
+}
+
+int rill__dist_go(rill__run *run)
+{
+    rill__dist *d = run->dist;
+    if (d == NULL || d->started)
+        return 0;
     if (pthread_create(&d->thread, NULL, comm_main, d) != 0)
         return rill__error(RILL_ETHREAD, "cannot start the communication thread");
     d->started = 1;
@@ -458,6 +469,8 @@ int rill__dist_stop(rill__run *run)
     rill__msg *m;
     if (d == NULL)
         return 0;
+    if (!d->started && atomic_load(&run->stop))
+        rill__dist_go(run); /* failed before it ran: the thread tells the others */
     if (d->started) {
         atomic_store(&d->quit, 1);
         rill__dist_failed(run);

@@ -25,9 +25,12 @@
 int rill__world(int *rank, int *size);
 
 #ifdef RILL_HAVE_MPI
-/* comm.c: starts the run's communication thread (run->dist) when the world
- * has more than one rank; checks every rank built the same pipeline. */
+/* comm.c: sets up run->dist when the world has more than one rank and
+ * checks every rank built the same pipeline (a collective call). */
 int rill__dist_start(rill__run *run);
+/* Starts the communication thread, once the run is set up (or restored):
+ * until then other ranks' messages wait in MPI. */
+int rill__dist_go(rill__run *run);
 /* After the workers are joined: ends the run on every rank (no message is
  * left in flight), stops the thread, frees run->dist. */
 int rill__dist_stop(rill__run *run);
@@ -62,6 +65,7 @@ int rill__dist_shuffle(rill__worker *w, rill__reduction *r);
 #else
 static inline int rill__dist_start(rill__run *run) { (void)run; return 0; }
 static inline int rill__dist_stop(rill__run *run) { (void)run; return 0; }
+static inline int rill__dist_go(rill__run *run) { (void)run; return 0; }
 static inline void rill__dist_failed(rill__run *run) { (void)run; }
 static inline void rill__dist_done(rill__run *run) { (void)run; }
 static inline void rill__dist_idle(rill__run *run) { (void)run; }
