@@ -21,7 +21,22 @@
  *
  * Every rank must build the same pipeline (rill_run refuses a rank whose
  * pipeline differs) and call rill_run the same number of times. Stores sent
- * between ranks are their bytes, or go through encode/decode when set. */
+ * between ranks are their bytes, or go through encode/decode when set. A
+ * program that initialises MPI itself must ask for MPI_THREAD_SERIALIZED or
+ * more (rill's communication thread calls MPI); otherwise rill_run fails.
+ *
+ * Differences from one process:
+ *   - batch_size cuts larger batches but does not gather smaller ones into
+ *     full calls (no rank can tell when a stage has had its last records);
+ *   - a call limit (serial, concurrency) holds per rank: calls of a limited
+ *     stage run on the rank that opened their reduction, which for the
+ *     work list and everything after it is rank 0;
+ *   - finish, and writing the output files, run on rank 0 after the other
+ *     ranks have returned: their errors are rank 0's alone;
+ *   - a checkpoint waits until the other ranks have sent home their queued
+ *     work and finished what runs inside scopes they opened themselves;
+ *   - one message between ranks holds at most 2 GiB (a proxy's table or
+ *     store, a batch): more fails the run with RILL_ERANGE. */
 #ifndef RILL_DIST_H
 #define RILL_DIST_H
 

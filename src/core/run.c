@@ -187,7 +187,8 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     pthread_mutex_init(&run->amu, NULL);
     run->p = p;
     p->records_sent = 0;
-    rill__world(&run->rank, &ranks);
+    if ((rc = rill__world(&run->rank, &ranks)) < 0)
+        return rc;
     run->stages = p->stages;
     run->nstages = p->n + 1;
     run->workers = o && o->workers > 0 ? o->workers : default_workers();

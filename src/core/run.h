@@ -182,6 +182,8 @@ int rill__sched_start(rill__run *run, int first);
 void rill__sched_join(rill__run *run);
 void rill__worker_loop(rill__worker *w);
 void rill__push(rill__run *run, rill__task *t);
+/* Under mu: wakes an idle worker (every one while a checkpoint is wanted). */
+void rill__wake_idle(rill__run *run);
 /* Takes one of stage's call slots (always, for stages without a limit). */
 int rill__slot_take(rill__run *run, int stage);
 void rill__slot_release(rill__run *run, int stage);
@@ -236,12 +238,14 @@ int rill__split_process(rill__worker *w, const rill__task *t);
  * residual; 0 when there was nothing worth splitting. */
 int rill__split_steal(rill__worker *w);
 /* The same split, for another rank: *out is the residual's task, not yet
- * delivered. Returns 1 when there was one. */
-int rill__split_give(rill__worker *w, rill__task **out);
+ * delivered. Returns 1 when there was one. movable: not of a stage with a
+ * call limit. */
+int rill__split_give(rill__worker *w, int movable, rill__task **out);
 void rill__progress_tick(rill__worker *w);
 /* A checkpoint is coming: every running unit gives the work it has not
- * claimed to the queue (a split at 0), so that its worker soon parks. */
-void rill__split_checkpoint(rill__worker *w);
+ * claimed to the queue (a split at 0), so that its worker soon parks.
+ * proxied: only units under proxies (dist/), whose rest then goes home. */
+void rill__split_checkpoint(rill__worker *w, int proxied);
 
 typedef struct rill__stats { /* a cache line each: workers write their own */
     _Alignas(64) uint64_t calls;

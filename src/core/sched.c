@@ -40,6 +40,16 @@ void rill__wake_one(rill__run *run)
     pthread_mutex_unlock(&run->mu);
 }
 
+void rill__wake_idle(rill__run *run)
+{
+    if (run->idle == 0)
+        return;
+    if (atomic_load(&run->ckpt_want)) /* parked workers wait on cv too: one */
+        pthread_cond_broadcast(&run->cv); /* signal could go to one of them */
+    else
+        pthread_cond_signal(&run->cv);
+}
+
 void rill__push(rill__run *run, rill__task *t)
 {
     t->next = NULL;
@@ -50,8 +60,7 @@ void rill__push(rill__run *run, rill__task *t)
         run->head[t->stage] = t;
     run->tail[t->stage] = t;
     run->queued++;
-    if (run->idle > 0)
-        pthread_cond_signal(&run->cv);
+    rill__wake_idle(run);
     pthread_mutex_unlock(&run->mu);
 }
 
@@ -73,8 +82,8 @@ void rill__slot_release(rill__run *run, int stage)
         return;
     atomic_fetch_sub(&run->busy[stage], 1);
     pthread_mutex_lock(&run->mu);
-    if (run->head[stage] && run->idle > 0)
-        pthread_cond_signal(&run->cv);
+    if (run->head[stage])
+        rill__wake_idle(run);
     pthread_mutex_unlock(&run->mu);
 }
 
@@ -141,13 +150,18 @@ static int barrier(rill__worker *w)
         return 0; /* work on meanwhile: what comes home must be run or kept */
     atomic_store(&run->ckpt_parking, 1);
     pthread_mutex_unlock(&run->mu);
-    rill__split_checkpoint(w);            /* running units give their rest away */
+    rill__split_checkpoint(w, 0);         /* running units give their rest away */
     pthread_mutex_lock(&run->mu);
     if (!atomic_load(&run->ckpt_want))
         return 1; /* taken meanwhile: look at everything again */
     gen = run->ckpt_gen;
     if (++run->parked == run->workers) {
-        int rc = run->dist ? rill__fold_extras(w) : 0;
+        int rc = 0;
+        if (run->dist) { /* every other worker is parked: mu can go meanwhile */
+            pthread_mutex_unlock(&run->mu);
+            rc = rill__fold_extras(w);
+            pthread_mutex_lock(&run->mu);
+        }
         if (rc == 0)
             rc = rill__checkpoint_save(run);
         run->parked = 0;
@@ -167,6 +181,9 @@ static int barrier(rill__worker *w)
         }
         pthread_cond_broadcast(&run->cv);
     } else {
+        /* idle workers come to the barrier too (under MPI they may have gone
+         * to sleep while the other ranks drained) */
+        pthread_cond_broadcast(&run->cv);
         while (run->ckpt_gen == gen && !atomic_load(&run->stop) && !run->done)
             pthread_cond_wait(&run->cv, &run->mu);
         if (run->ckpt_gen == gen)

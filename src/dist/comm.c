@@ -25,6 +25,7 @@
 
 static MPI_Comm world_comm = MPI_COMM_NULL;
 static int world_rank, world_size = 1, world_ready, world_ours;
+static int world_level = -1; /* the program initialised MPI below SERIALIZED */
 static pthread_once_t world_once = PTHREAD_ONCE_INIT;
 
 static void world_fini(void)
@@ -65,8 +66,13 @@ static void world_init(void)
     } else {
         MPI_Query_thread(&provided);
     }
-    if (provided < MPI_THREAD_SERIALIZED)
-        return; /* rill's thread could not talk to MPI: stay one rank */
+    if (provided < MPI_THREAD_SERIALIZED) { /* rill's thread may not call MPI */
+        int n = 1;
+        MPI_Comm_size(MPI_COMM_WORLD, &n);
+        if (n > 1)
+            world_level = provided; /* refused by every run: not a silent rank 0 */
+        return;
+    }
     MPI_Comm_dup(MPI_COMM_WORLD, &world_comm);
     MPI_Comm_rank(world_comm, &world_rank);
     MPI_Comm_size(world_comm, &world_size);
@@ -79,6 +85,11 @@ int rill__world(int *rank, int *size)
     pthread_once(&world_once, world_init);
     *rank = world_ready ? world_rank : 0;
     *size = world_ready ? world_size : 1;
+    if (world_level >= 0)
+        return rill__error(RILL_EINVAL, "MPI was initialised with thread level %d; rill "
+                           "needs MPI_THREAD_SERIALIZED (%d) or more: call MPI_Init_thread, "
+                           "or leave initialising MPI to rill", world_level,
+                           MPI_THREAD_SERIALIZED);
     return 0;
 }
 

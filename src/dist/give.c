@@ -63,7 +63,7 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
     rill__task *give[GIVE_MAX], *t;
     rill__head h = {0};
     size_t begin[2], end[2]; /* two ranges: one to work on, one in reserve */
-    int n = 0, work = 0, i, k, given = 0;
+    int n = 0, work = 0, i, k, given = 0, split = 0;
     pthread_mutex_lock(&run->mu);
     if (!run->done && !atomic_load(&run->stop) && !atomic_load(&run->ckpt_want) &&
         !atomic_load(&run->starting)) {
@@ -72,12 +72,18 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
             work++;
         /* counted before mu goes: a checkpoint must not see them nowhere */
         atomic_fetch_add(&d->lent, n + work * run->nroots);
+        split = n == 0 && !work && idle;
+        if (split) /* a unit split for peer is not counted yet: no drain meanwhile */
+            atomic_fetch_add(&d->lent, 1);
     }
     pthread_mutex_unlock(&run->mu);
-    if (n == 0 && !work && idle && !atomic_load(&run->ckpt_want) &&
-        !atomic_load(&run->starting) && rill__split_give(&d->cw, &t) == 1) {
-        give[n++] = t; /* split off a running unit: its task was never queued */
-        atomic_fetch_add(&d->lent, 1);
+    if (split) {
+        if (rill__split_give(&d->cw, 1, &t) == 1) {
+            give[n++] = t; /* split off a running unit: its task was never queued */
+        } else {
+            atomic_fetch_sub(&d->lent, 1);
+            rill__wake_all(run); /* a checkpoint may be waiting for this */
+        }
     }
     for (i = 0; i < n; i++) {
         t = give[i];

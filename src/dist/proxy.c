@@ -10,6 +10,7 @@
  * communication thread, under pmu; a worker that finishes one takes it out
  * of the table under pmu, and the thread adds to a proxy only while its
  * count is above zero, so a finishing proxy never gets new work. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,9 @@ int rill__pack(const rill__head *h, const rill_batch *b, size_t begin, size_t en
     char *p;
     for (i = begin; i < end; i++)
         n += 8 + (b->recs[i].klen == RILL__NOKEY ? 0 : b->recs[i].klen) + b->recs[i].len;
+    if (n > INT_MAX) /* MPI counts bytes in an int */
+        return rill__error(RILL_ERANGE, "%zu records of %zu bytes in all are too many for one "
+                           "message between ranks (2 GiB at most)", end - begin, n);
     if ((p = malloc(n)) == NULL)
         return RILL_ENOMEM;
     *buf = p;
@@ -145,8 +149,7 @@ static void release_later(rill__dist *d, rill__reduction *r)
     pthread_mutex_lock(&run->mu);
     x->next = d->releases;
     d->releases = x;
-    if (run->idle > 0)
-        pthread_cond_signal(&run->cv);
+    rill__wake_idle(run);
     pthread_mutex_unlock(&run->mu);
 }
 
@@ -353,7 +356,7 @@ void rill__drain(rill__dist *d)
     rill__run *run = d->run;
     rill__task *list = NULL, *t;
     int s;
-    rill__split_checkpoint(&d->cw);
+    rill__split_checkpoint(&d->cw, 1);
     pthread_mutex_lock(&run->mu);
     for (s = 0; s < run->nstages; s++) {
         rill__task **pp = &run->head[s];
@@ -407,8 +410,8 @@ void rill__handle(rill__dist *d, int peer, const char *buf, size_t len)
     case RILL__M_STOP: receive_stop(d, peer, &h, buf, len ? len - 1 : 0, 0); break;
     case RILL__M_DRAIN:
     case RILL__M_UNDRAIN: /* other ranks mark the drain with ckpt_want: no
-                             barrier runs there, stealing and giving stop */
-        atomic_store(&run->ckpt_parking, h.type == RILL__M_DRAIN);
+                             barrier runs there, stealing and giving stop;
+                             rill__drain splits only units under proxies */
         atomic_store(&run->ckpt_want, h.type == RILL__M_DRAIN);
         break;
     case RILL__M_END:

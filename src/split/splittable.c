@@ -241,7 +241,7 @@ int rill__split_process(rill__worker *w, const rill__task *t)
     if (atomic_load_explicit(&run->idle, memory_order_relaxed) > 0)
         rill__wake_one(run); /* an idle worker may split this */
     if (atomic_load(&run->ckpt_parking)) /* a checkpoint is waiting: do only what is claimed */
-        rill__split_checkpoint(w);
+        rill__split_checkpoint(w, 0);
 
     rill__emitter_init(&e, w, t->stage, -1, t->red);
     e.queue = run->limit[t->stage] > 0;
@@ -294,7 +294,7 @@ int rill__split_process(rill__worker *w, const rill__task *t)
     return rill__emitter_flush(&e);
 }
 
-int rill__split_give(rill__worker *w, rill__task **out)
+int rill__split_give(rill__worker *w, int movable, rill__task **out)
 {
     rill__run *run = w->run;
     struct rill__active *a, *best = NULL;
@@ -311,6 +311,8 @@ int rill__split_give(rill__worker *w, rill__task **out)
         /* byte keys measure work in fractions of the key space */
         double done, left, min = a->kind == RILL_RANGE_BYTEKEY ? 1e-12
                                  : s->split.min_split > 0 ? (double)s->split.min_split : 1;
+        if (movable && run->limit[a->stage]) /* a call limit holds on its own rank */
+            continue;
         if (rill_tracker_progress(a->tracker, &done, &left) == 0 && left > min && left > most) {
             most = left;
             best = a;
@@ -343,13 +345,13 @@ int rill__split_give(rill__worker *w, rill__task **out)
 int rill__split_steal(rill__worker *w)
 {
     rill__task *t;
-    if (rill__split_give(w, &t) != 1)
+    if (rill__split_give(w, 0, &t) != 1)
         return 0;
     rill__deliver(w, t);
     return 1;
 }
 
-void rill__split_checkpoint(rill__worker *w)
+void rill__split_checkpoint(rill__worker *w, int proxied)
 {
     rill__run *run = w->run;
     struct rill__active *a;
@@ -359,6 +361,8 @@ void rill__split_checkpoint(rill__worker *w)
     for (a = run->active; a; a = a->next) {
         rill_restriction primary, residual;
         rill_batch *ub;
+        if (proxied && a->red->origin < 0)
+            continue; /* opened on this rank: it finishes here */
         if (rill_tracker_try_split(a->tracker, 0, &primary, &residual) != 1)
             continue;
         run->queued_work += size_of(&residual);
