@@ -4,11 +4,12 @@
 #   make sanitize  the test suite under ASan+UBSan, then under TSan
 #   make bench     build and run the benchmarks (build/bench/results.json)
 #   make crashtest kill checkpointed runs 100 times and resume them
+#   make crashtest-mpi  the same under mpirun (2 ranks, resumed on 2, 1, 3), 30 kills
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test sanitize asan tsan bench valgrind fuzz crashtest clean
+.PHONY: all deps build demo test sanitize asan tsan bench valgrind fuzz crashtest crashtest-mpi clean
 
 all: build
 
@@ -53,6 +54,10 @@ bench: build
 crashtest: build
 	@$(BUILD)/tests/test_crash 100 > $(BUILD)/crashtest.log 2>&1; rc=$$?; \
 	  grep -E 'differs|FAILED' $(BUILD)/crashtest.log; grep survived $(BUILD)/crashtest.log; exit $$rc
+
+crashtest-mpi: build
+	@$(BUILD)/tests/test_crash 30 --mpi > $(BUILD)/crashtest-mpi.log 2>&1; rc=$$?; \
+	  grep -E 'differs|FAILED' $(BUILD)/crashtest-mpi.log; grep survived $(BUILD)/crashtest-mpi.log; exit $$rc
 
 # libFuzzer targets (clang), each run for FUZZ_SECONDS over its corpus.
 FUZZ_SECONDS ?= 60
