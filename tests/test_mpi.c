@@ -432,6 +432,32 @@ static void an_error_on_any_rank_stops_every_rank(void **state)
     jobs_spread_over_ranks(state);
 }
 
+static int refuse_finish(const rill_batch *results, void *payload)
+{
+    (void)payload;
+    if (rill_batch_count(results) != 600)
+        return -2;
+    rill_error_set("finish refuses");
+    return -1;
+}
+
+/* finish runs on rank 0 once every rank's work is done; its error still
+ * reaches every rank's caller. */
+static void an_error_of_finish_reaches_every_rank(void **state)
+{
+    rill_pipeline *p;
+    rill_batch *res;
+    (void)state;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 600)), 0);
+    assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
+    assert_int_equal(rill_finish(p, refuse_finish, NULL), 0);
+    assert_int_equal(run_it(p, 2, &res), RILL_EUSER);
+    assert_non_null(strstr(rill_error_last(), "finish refuses"));
+    atomic_store(&calls_here, 0);
+    rill_pipeline_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +469,7 @@ int main(void)
         cmocka_unit_test(line_source_is_split_over_ranks),
         cmocka_unit_test(checkpoints_drain_every_rank),
         cmocka_unit_test(an_error_on_any_rank_stops_every_rank),
+        cmocka_unit_test(an_error_of_finish_reaches_every_rank),
     };
     rank = rill_rank();
     ranks = rill_ranks();

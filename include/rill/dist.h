@@ -31,8 +31,8 @@
  *   - a call limit (serial, concurrency) holds per rank: calls of a limited
  *     stage run on the rank that opened their reduction, which for the
  *     work list and everything after it is rank 0;
- *   - finish, and writing the output files, run on rank 0 after the other
- *     ranks have returned: their errors are rank 0's alone;
+ *   - finish and the output files are rank 0's; the other ranks return
+ *     after them, with their error if they failed;
  *   - a checkpoint waits until the other ranks have sent home their queued
  *     work and finished what runs inside scopes they opened themselves;
  *   - one message between ranks holds at most 2 GiB (a proxy's table or

@@ -326,7 +326,8 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
         goto done;
     rill__worker_loop(&run.w[0]);
     rill__sched_join(&run);
-    rill__dist_stop(&run);
+    if (run.rank != 0) /* rank 0 lets the others go after finish and its files */
+        rill__dist_stop(&run);
     if ((rc = run_outcome(&run)) < 0)
         goto done;
     rill_error_clear();

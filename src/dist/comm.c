@@ -312,24 +312,12 @@ static void *comm_main(void *arg)
     MPI_Request barrier;
     int done = 0;
     while (!d->over) { /* what is still queued then goes out below */
-        int work = post(d, &s), ended;
+        int work = post(d, &s);
         double now = mono();
         reap(&s);
         work += receive(d, 0);
         if (atomic_load(&run->stop) && !d->reported)
             report_stop(d);
-        pthread_mutex_lock(&run->mu);
-        ended = run->done;
-        pthread_mutex_unlock(&run->mu);
-        if (d->rank == 0 && ended && !d->over) {
-            rill__head h = {0};
-            int i;
-            h.type = RILL__M_END;
-            for (i = 1; i < d->size; i++)
-                rill__send_head(d, i, &h);
-            d->over = 1;
-            continue;
-        }
         if (d->rank == 0 && !d->over && atomic_load(&run->ckpt_want) != d->drain_sent) {
             rill__head h = {0};
             int i;
@@ -340,7 +328,16 @@ static void *comm_main(void *arg)
         }
         if (d->rank != 0 && atomic_load(&run->ckpt_want) && !d->over)
             rill__drain(d);
-        if (atomic_load(&d->quit) && !d->over) { /* the caller gave up waiting */
+        if (atomic_load(&d->quit) && !d->over) {
+            /* rank 0's rill_run is done, finish and files included (an error
+             * of theirs went out as STOP above): the others may return */
+            if (d->rank == 0) {
+                rill__head h = {0};
+                int i;
+                h.type = RILL__M_END;
+                for (i = 1; i < d->size; i++)
+                    rill__send_head(d, i, &h);
+            }
             d->over = 1;
             continue;
         }

@@ -31,13 +31,15 @@ int rill__dist_start(rill__run *run);
 /* Starts the communication thread, once the run is set up (or restored):
  * until then other ranks' messages wait in MPI. */
 int rill__dist_go(rill__run *run);
-/* After the workers are joined: ends the run on every rank (no message is
- * left in flight), stops the thread, frees run->dist. */
+/* After the workers are joined (on rank 0 also finish and the output
+ * files): ends the run on every rank (END, or STOP when this rank stopped;
+ * no message is left in flight), stops the thread, frees run->dist. */
 int rill__dist_stop(rill__run *run);
 /* The run stopped here (run->stop): the error goes to rank 0 and from it to
  * every rank. Called by whoever set stop; cheap to call more than once. */
 void rill__dist_failed(rill__run *run);
-/* The root finished on rank 0: every rank is told the run is done. */
+/* The root finished on rank 0 (the run's workers stop; the other ranks
+ * are told when rank 0's rill_run calls rill__dist_stop, after finish). */
 void rill__dist_done(rill__run *run);
 /* A worker of this rank found nothing to do: asks another rank for work. */
 void rill__dist_idle(rill__run *run);
