@@ -402,6 +402,59 @@ static void checkpoints_drain_every_rank(void **state)
     rill_pipeline_free(p);
 }
 
+typedef struct seen_progress {
+    double most_done, most_total;
+    int reports;
+} seen_progress;
+
+static void on_progress(const rill_progress *pr, void *payload)
+{
+    seen_progress *s = payload;
+    s->reports++;
+    if (pr->completed > s->most_done)
+        s->most_done = pr->completed;
+    if (pr->completed + pr->remaining > s->most_total)
+        s->most_total = pr->completed + pr->remaining;
+}
+
+/* Rank 0's progress report counts every rank's splittable work: what is
+ * done, once, wherever it ran. */
+static void progress_counts_every_rank(void **state)
+{
+    rill_frame_options f = RILL_FRAME_OPTIONS_INIT;
+    rill_splittable_options so = RILL_SPLITTABLE_OPTIONS_INIT;
+    seen_progress seen = {0, 0, 0};
+    rill_pipeline *p;
+    rill_batch *res;
+    (void)state;
+    f.store_size = sizeof(sweep_store);
+    f.frame = sweep_frame;
+    f.emit = sweep_emit;
+    so.initial = sweep_range;
+    so.process = sweep_process;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 8)), 0);
+    assert_int_equal(rill_frame(p, "sweep", &f), 0);
+    assert_int_equal(rill_splittable(p, "points", &so), 0);
+    assert_int_equal(rill_frame_end(p, "gather", sweep_end, NULL), 0);
+    assert_int_equal(rill_on_progress(p, 2, on_progress, &seen), 0);
+    assert_int_equal(run_it(p, 2, &res), 0);
+    if (rank == 0) {
+        assert_true(seen.reports > 0);
+        assert_true(seen.most_done <= 8 * 300 + 0.5); /* done once, where it ran */
+        /* rank 0 alone does about 1/ranks of it: the others' work is in */
+        assert_true(seen.most_done >= 8 * 300 * 0.6);
+        /* a unit on its way between two ranks' reports may be in both for
+         * one interval, no more */
+        assert_true(seen.most_total <= 8 * 300 * 1.5);
+    } else {
+        assert_int_equal(seen.reports, 0); /* the report is rank 0's */
+    }
+    atomic_store(&calls_here, 0);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+}
+
 /* ---- errors ---- */
 
 static int picky(rill_emitter *out, const rill_record *in, void *payload)
@@ -468,6 +521,7 @@ int main(void)
         cmocka_unit_test(combine_sends_keys_to_their_ranks),
         cmocka_unit_test(line_source_is_split_over_ranks),
         cmocka_unit_test(checkpoints_drain_every_rank),
+        cmocka_unit_test(progress_counts_every_rank),
         cmocka_unit_test(an_error_on_any_rank_stops_every_rank),
         cmocka_unit_test(an_error_of_finish_reaches_every_rank),
     };

@@ -4,7 +4,10 @@
  * pipeline over N ranks: every rank builds the same pipeline and calls
  * rill_run; rank 0 (the primary) runs init, result, finish, the progress
  * report and any output; the other ranks take work from it. Without mpirun,
- * or in a build without MPI, there is one rank and nothing changes.
+ * or in a build without MPI, there is one rank and nothing changes. The
+ * progress report adds each other rank's latest figures, sent to rank 0
+ * every progress interval (a unit moving between ranks may count in both
+ * for one interval).
  *
  *   - Work is spread by stealing: an idle rank takes queued batches or ranges
  *     of the work list from a busy rank, or has it split a running unit of a

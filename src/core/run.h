@@ -242,6 +242,11 @@ int rill__split_steal(rill__worker *w);
  * call limit. */
 int rill__split_give(rill__worker *w, int movable, rill__task **out);
 void rill__progress_tick(rill__worker *w);
+/* What this rank's splittable stages have done and have left. */
+void rill__progress_local(rill__run *run, rill_progress *pr);
+/* A unit task t leaves this rank (in 0) or arrives (in 1): its work moves
+ * out of or into what is queued here. Other tasks are no work. */
+void rill__unit_moved(rill__run *run, const rill__task *t, int in);
 /* A checkpoint is coming: every running unit gives the work it has not
  * claimed to the queue (a split at 0), so that its worker soon parks.
  * proxied: only units under proxies (dist/), whose rest then goes home. */

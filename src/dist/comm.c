@@ -303,6 +303,41 @@ void rill__steal_answered(rill__dist *d, int64_t given)
     d->next_steal = mono() + (wait < 5e-3 ? wait : 5e-3);
 }
 
+/* Other ranks: their splittable work, every progress interval, to rank 0. */
+static void report_progress(rill__dist *d, double now)
+{
+    rill__head h = {0};
+    rill_progress pr;
+    double v[3];
+    char *buf = malloc(sizeof(h) + sizeof(v));
+    d->next_report = now + d->run->p->progress_ms * 1e-3;
+    if (buf == NULL)
+        return; /* a report is missed, nothing else */
+    rill__progress_local(d->run, &pr);
+    v[0] = pr.completed;
+    v[1] = pr.remaining;
+    v[2] = (double)pr.elements_done;
+    h.type = RILL__M_PROGRESS;
+    memcpy(buf, &h, sizeof(h));
+    memcpy(buf + sizeof(h), v, sizeof(v));
+    rill__send(d, 0, buf, sizeof(h) + sizeof(v));
+}
+
+void rill__dist_progress(rill__run *run, rill_progress *pr)
+{
+    rill__dist *d = run->dist;
+    int i;
+    if (d == NULL || d->seen == NULL)
+        return;
+    pthread_mutex_lock(&d->pmu);
+    for (i = 1; i < d->size; i++) {
+        pr->completed += d->seen[i][0];
+        pr->remaining += d->seen[i][1];
+        pr->elements_done += (uint64_t)d->seen[i][2];
+    }
+    pthread_mutex_unlock(&d->pmu);
+}
+
 static void *comm_main(void *arg)
 {
     rill__dist *d = arg;
@@ -342,6 +377,8 @@ static void *comm_main(void *arg)
             continue;
         }
         maybe_steal(d, now);
+        if (d->rank != 0 && run->p->progress && now >= d->next_report)
+            report_progress(d, now);
         if (work) {
             nap = 2e-5;
             continue;
@@ -410,7 +447,8 @@ int rill__dist_start(rill__run *run)
     run->dist = d;
     if ((rc = same_pipeline(d)) < 0)
         return rc;
-    if ((d->buckets = calloc(d->nbuckets = 256, sizeof(*d->buckets))) == NULL)
+    if ((d->buckets = calloc(d->nbuckets = 256, sizeof(*d->buckets))) == NULL ||
+        (rank == 0 && (d->seen = calloc((size_t)size, sizeof(*d->seen))) == NULL))
         return rill__error(RILL_ENOMEM, "out of memory starting a distributed run");
     return 0;
 }
@@ -499,6 +537,7 @@ int rill__dist_stop(rill__run *run)
     for (int i = 0; i < d->cw.ncache; i++)
         rill_batch_free(d->cw.cache[i]);
     free(d->buckets);
+    free(d->seen);
     free(d);
     run->dist = NULL;
     return 0;

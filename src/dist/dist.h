@@ -52,6 +52,9 @@ rill__reduction *rill__dist_release_pop(rill__run *run);
  * send their work home and finish what runs. */
 int rill__dist_drained(rill__run *run);
 
+/* Rank 0: adds the other ranks' latest progress reports to pr. */
+void rill__dist_progress(rill__run *run, rill_progress *pr);
+
 /* proxy.c */
 /* Whether task t must leave this rank (see above): then sends it and frees
  * it, releasing its unit of the proxy it ran under, and returns 1. */
@@ -73,6 +76,7 @@ static inline void rill__dist_done(rill__run *run) { (void)run; }
 static inline void rill__dist_idle(rill__run *run) { (void)run; }
 static inline rill__reduction *rill__dist_release_pop(rill__run *run) { (void)run; return NULL; }
 static inline int rill__dist_drained(rill__run *run) { (void)run; return 1; }
+static inline void rill__dist_progress(rill__run *run, rill_progress *pr) { (void)run; (void)pr; }
 static inline int rill__dist_away(rill__worker *w, rill__task *t, int *rc)
 { (void)w; (void)t; (void)rc; return 0; }
 static inline int rill__dist_proxy_done(rill__worker *w, rill__reduction *r)

@@ -23,7 +23,8 @@ enum {
     RILL__M_STOP,     /* from rank 0: the run failed (code, text) */
     RILL__M_END,      /* from rank 0: the run is done */
     RILL__M_DRAIN,    /* from rank 0: a checkpoint is coming, send work home */
-    RILL__M_UNDRAIN   /* from rank 0: it was saved, carry on */
+    RILL__M_UNDRAIN,  /* from rank 0: it was saved, carry on */
+    RILL__M_PROGRESS  /* to rank 0: completed, remaining, elements (doubles) */
 };
 
 typedef struct rill__head {
@@ -82,6 +83,8 @@ typedef struct rill__dist {
     int stealing, victim, tried; /* a STEAL out; whom next; refusals in a row */
     double next_steal;
     atomic_uint_fast64_t moved; /* records sent to other ranks */
+    double next_report;       /* other ranks: when progress goes to rank 0 */
+    double (*seen)[3];        /* rank 0, under pmu: each rank's latest report */
 } rill__dist;
 
 /* comm.c: queues a message (buf owned by it now) for peer. */

@@ -194,6 +194,7 @@ int rill__ship(rill__dist *d, const rill__task *t, int to, int rank, uint64_t re
     if ((rc = rill__pack(&h, t->batch, t->begin, t->end, &buf, &len)) < 0)
         return rc;
     atomic_fetch_add(&d->moved, t->end - t->begin);
+    rill__unit_moved(d->run, t, 0); /* its work is counted where it goes */
     rill__send(d, to, buf, len);
     return 0;
 }
@@ -247,6 +248,7 @@ static void receive_task(rill__dist *d, const rill__head *h, const char *p, size
             }
             t->from = h->from;
             t->phase = h->phase;
+            rill__unit_moved(run, t, 1);
             rill__push(run, t);
         }
     }
@@ -413,6 +415,13 @@ void rill__handle(rill__dist *d, int peer, const char *buf, size_t len)
                              barrier runs there, stealing and giving stop;
                              rill__drain splits only units under proxies */
         atomic_store(&run->ckpt_want, h.type == RILL__M_DRAIN);
+        break;
+    case RILL__M_PROGRESS:
+        if (d->seen && len >= sizeof(d->seen[0]) && peer > 0 && peer < d->size) {
+            pthread_mutex_lock(&d->pmu);
+            memcpy(d->seen[peer], buf, sizeof(d->seen[0]));
+            pthread_mutex_unlock(&d->pmu);
+        }
         break;
     case RILL__M_END:
         pthread_mutex_lock(&run->mu);

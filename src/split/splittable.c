@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "../core/run.h"
+#include "../dist/dist.h"
 
 struct rill__active {
     struct rill__active *next, *prev;
@@ -378,28 +379,50 @@ void rill__split_checkpoint(rill__worker *w, int proxied)
     pthread_mutex_unlock(&run->amu);
 }
 
+void rill__progress_local(rill__run *run, rill_progress *pr)
+{
+    struct rill__active *a;
+    pthread_mutex_lock(&run->amu);
+    pr->completed = run->done_work;
+    pr->remaining = run->queued_work;
+    pr->elements_done = run->units_done;
+    for (a = run->active; a; a = a->next) {
+        double done, left;
+        if (rill_tracker_progress(a->tracker, &done, &left) == 0) {
+            pr->completed += done;
+            pr->remaining += left;
+        }
+    }
+    pthread_mutex_unlock(&run->amu);
+}
+
+void rill__unit_moved(rill__run *run, const rill__task *t, int in)
+{
+    rill_restriction r;
+    rill_record u, el;
+    uint64_t index, not_before;
+    double size;
+    if (t->phase != 1)
+        return;
+    rill__batch_view(t->batch, t->begin, &u);
+    unit_read(&u, &r, &el, &index, &not_before);
+    size = size_of(&r);
+    pthread_mutex_lock(&run->amu);
+    run->queued_work += in ? size : -size;
+    pthread_mutex_unlock(&run->amu);
+}
+
 void rill__progress_tick(rill__worker *w)
 {
     rill__run *run = w->run;
     long long next = atomic_load(&run->next_progress_ns), now;
-    struct rill__active *a;
     rill_progress pr;
     if (run->p->progress == NULL || run->rank != 0 || (now = (long long)now_ns()) < next ||
         !atomic_compare_exchange_strong(&run->next_progress_ns, &next,
                                         now + (long long)run->p->progress_ms * 1000000))
         return;
-    pthread_mutex_lock(&run->amu);
-    pr.completed = run->done_work;
-    pr.remaining = run->queued_work;
-    pr.elements_done = run->units_done;
-    for (a = run->active; a; a = a->next) {
-        double done, left;
-        if (rill_tracker_progress(a->tracker, &done, &left) == 0) {
-            pr.completed += done;
-            pr.remaining += left;
-        }
-    }
-    pthread_mutex_unlock(&run->amu);
+    rill__progress_local(run, &pr);
+    rill__dist_progress(run, &pr); /* and the other ranks' latest reports */
     if (pr.remaining < 0)
         pr.remaining = 0;
     run->p->progress(&pr, run->p->progress_payload);
