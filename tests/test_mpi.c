@@ -511,6 +511,34 @@ static void an_error_of_finish_reaches_every_rank(void **state)
     rill_pipeline_free(p);
 }
 
+/* A stream pulls on rank 0 what every rank made; the other ranks' streams
+ * end empty once rank 0's has ended, and every rank closes cleanly, also
+ * when rank 0 waits on the others between its last read and its close. */
+static void streams_end_on_every_rank(void **state)
+{
+    rill_run_options o = with_workers(2);
+    rill_stream *st;
+    rill_pipeline *p;
+    rill_batch *b;
+    size_t got = 0;
+    int rc;
+    (void)state;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 600)), 0);
+    assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
+    assert_int_equal(rill_stream_open(&st, p, &o), 0);
+    while ((rc = rill_stream_next(st, &b, NULL)) > 0) {
+        got += rill_batch_count(b);
+        rill_batch_free(b);
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(got, rank == 0 ? 600 : 0);
+    MPI_Barrier(MPI_COMM_WORLD); /* every stream has ended before any closes */
+    rill_stream_close(st);
+    atomic_store(&calls_here, 0);
+    rill_pipeline_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +552,7 @@ int main(void)
         cmocka_unit_test(progress_counts_every_rank),
         cmocka_unit_test(an_error_on_any_rank_stops_every_rank),
         cmocka_unit_test(an_error_of_finish_reaches_every_rank),
+        cmocka_unit_test(streams_end_on_every_rank),
     };
     rank = rill_rank();
     ranks = rill_ranks();

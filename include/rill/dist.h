@@ -27,6 +27,9 @@
  * between ranks are their bytes, or go through encode/decode when set. A
  * program that initialises MPI itself must ask for MPI_THREAD_SERIALIZED or
  * more (rill's communication thread calls MPI); otherwise rill_run fails.
+ * Callbacks (finish included) must not call MPI themselves while a run goes:
+ * rill's thread may be calling it at the same moment. On rank 0 the
+ * progress callback may also run on that thread.
  *
  * Differences from one process:
  *   - batch_size cuts larger batches but does not gather smaller ones into

@@ -339,6 +339,8 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
         rc = callback_failed("finish", rc);
         goto done;
     }
+    if ((rc = run_outcome(&run)) < 0) /* another rank failed meanwhile */
+        goto done;
     if (!run.complete && (rc = rill__checkpoint_complete(&run)) < 0)
         goto done;
     if (p->writer && (rc = rill__writer_end(p->writer, 1)) < 0)
@@ -467,7 +469,12 @@ void rill_stream_close(rill_stream *s)
     if (s == NULL)
         return;
     if (s->run.p) {
-        atomic_store(&s->run.stop, 1);
+        int done;
+        pthread_mutex_lock(&s->run.mu);
+        done = s->run.done;
+        pthread_mutex_unlock(&s->run.mu);
+        if (!done) /* closed early: the run is cancelled (on every rank) */
+            atomic_store(&s->run.stop, 1);
         rill__wake_all(&s->run);
         rill__sched_join(&s->run);
         run_free(&s->run);

@@ -353,6 +353,16 @@ static void *comm_main(void *arg)
         work += receive(d, 0);
         if (atomic_load(&run->stop) && !d->reported)
             report_stop(d);
+        if (d->rank == 0 && !d->over) {
+            int ended;
+            pthread_mutex_lock(&run->mu);
+            ended = run->done;
+            pthread_mutex_unlock(&run->mu);
+            if (ended && run->stream) /* no finish, no files: done is the end */
+                atomic_store(&d->quit, 1);
+            if (!ended && run->p->progress)
+                rill__progress_tick(&d->cw); /* reports go on while every worker waits */
+        }
         if (d->rank == 0 && !d->over && atomic_load(&run->ckpt_want) != d->drain_sent) {
             rill__head h = {0};
             int i;
@@ -366,7 +376,9 @@ static void *comm_main(void *arg)
         if (atomic_load(&d->quit) && !d->over) {
             /* rank 0's rill_run is done, finish and files included (an error
              * of theirs went out as STOP above): the others may return */
-            if (d->rank == 0) {
+            if (d->rank == 0 && atomic_load(&run->stop)) {
+                report_stop(d); /* stopped after the check above: not END */
+            } else if (d->rank == 0) {
                 rill__head h = {0};
                 int i;
                 h.type = RILL__M_END;

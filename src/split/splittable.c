@@ -188,7 +188,9 @@ int rill__split_expand(rill__worker *w, const rill__task *t)
     return rc;
 }
 
-static void sleep_until(rill__run *run, uint64_t when, unsigned most_ms)
+/* Sleeps until when; 1 when a drain (dist/) cut it short: a unit under a
+ * proxy on a rank other than 0 is waited for by a checkpoint. */
+static int sleep_until(rill__run *run, uint64_t when, unsigned most_ms, int proxied)
 {
     uint64_t now = now_ns();
     if (when > now + (uint64_t)most_ms * 1000000u) /* saved on another boot or machine */
@@ -197,8 +199,11 @@ static void sleep_until(rill__run *run, uint64_t when, unsigned most_ms)
            !atomic_load(&run->ckpt_parking)) {
         uint64_t d = when - now > 50000000u ? 50000000u : when - now;
         struct timespec ts = {0, (long)d};
+        if (proxied && atomic_load(&run->ckpt_want))
+            return 1;
         nanosleep(&ts, NULL);
     }
+    return 0;
 }
 
 int rill__split_process(rill__worker *w, const rill__task *t)
@@ -216,8 +221,16 @@ int rill__split_process(rill__worker *w, const rill__task *t)
     int rc, rc2;
     rill__batch_view(t->batch, t->begin, &unit);
     unit_read(&unit, &r, &el, &base, &not_before);
-    if (not_before)
-        sleep_until(run, not_before, s->split.resume_ms);
+    if (not_before &&
+        sleep_until(run, not_before, s->split.resume_ms, run->rank != 0 && t->red->origin >= 0)) {
+        rill__task *again; /* back to the queue, unstarted: the drain sends it home */
+        if (rill__task_new(w, t->stage, t->red, t->batch, t->begin, t->end, &again) < 0)
+            return rill__fail(w, t->stage, base, 1, &el, RILL_ENOMEM, 1, "queueing");
+        again->from = t->from;
+        again->phase = 1;
+        rill__push(run, again);
+        return 0;
+    }
     if (atomic_load(&run->stop))
         return RILL_ECANCELLED;
     if ((rc = rill_tracker_new(&tracker, &r, s->split.estimate, s->payload)) < 0)
