@@ -43,14 +43,21 @@ static int slow_double(rill_emitter *out, const rill_record *in, void *payload)
     return rill_emit_int64(out, 2 * i64(in));
 }
 
-static void jobs_spread_over_ranks(void **state)
+/* The work list 0..599 through the slow job. */
+static rill_pipeline *slow_jobs(void)
 {
     rill_pipeline *p;
-    rill_batch *res;
-    (void)state;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 600)), 0);
     assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
+    return p;
+}
+
+static void jobs_spread_over_ranks(void **state)
+{
+    rill_pipeline *p = slow_jobs();
+    rill_batch *res;
+    (void)state;
     assert_int_equal(run_it(p, 2, &res), 0);
     if (rank == 0) {
         size_t n, i;
@@ -339,18 +346,35 @@ static int sweep_emit(rill_emitter *out, void *store, void *payload)
     return rill_emit_int64(out, ((sweep_store *)store)->sum);
 }
 
+/* Eight frames, each sweeping 300 points of a splittable stage. */
+static rill_pipeline *sweeps(void)
+{
+    rill_frame_options f = RILL_FRAME_OPTIONS_INIT;
+    rill_splittable_options so = RILL_SPLITTABLE_OPTIONS_INIT;
+    rill_pipeline *p;
+    f.store_size = sizeof(sweep_store);
+    f.frame = sweep_frame;
+    f.emit = sweep_emit;
+    so.initial = sweep_range;
+    so.process = sweep_process;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 8)), 0);
+    assert_int_equal(rill_frame(p, "sweep", &f), 0);
+    assert_int_equal(rill_splittable(p, "points", &so), 0);
+    assert_int_equal(rill_frame_end(p, "gather", sweep_end, NULL), 0);
+    return p;
+}
+
 /* Checkpoints every 20 ms while frames opened on every rank split their
  * units for idle ranks, and while a merged reducer's stores come home: each
  * one drains the other ranks first. The run neither hangs nor loses or
  * doubles anything. */
 static void checkpoints_drain_every_rank(void **state)
 {
-    rill_frame_options f = RILL_FRAME_OPTIONS_INIT;
-    rill_splittable_options so = RILL_SPLITTABLE_OPTIONS_INIT;
     rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
     rill_reduce_options r = RILL_REDUCE_OPTIONS_INIT;
     char path[] = "/tmp/rill_mpi_ckptXXXXXX";
-    rill_pipeline *p;
+    rill_pipeline *p = sweeps();
     rill_batch *res;
     int fd;
     (void)state;
@@ -362,20 +386,10 @@ static void checkpoints_drain_every_rank(void **state)
     MPI_Bcast(path, sizeof(path), MPI_CHAR, 0, MPI_COMM_WORLD);
     co.path = path;
     co.interval = 0.02;
-    f.store_size = sizeof(sweep_store);
-    f.frame = sweep_frame;
-    f.emit = sweep_emit;
-    so.initial = sweep_range;
-    so.process = sweep_process;
     r.store_size = sizeof(sum_store);
     r.add = sum_add;
     r.merge = sum_merge;
     r.emit = sum_emit;
-    assert_int_equal(rill_pipeline_new(&p), 0);
-    assert_int_equal(rill_work(p, ints(0, 8)), 0);
-    assert_int_equal(rill_frame(p, "sweep", &f), 0);
-    assert_int_equal(rill_splittable(p, "points", &so), 0);
-    assert_int_equal(rill_frame_end(p, "gather", sweep_end, NULL), 0);
     assert_int_equal(rill_reduce(p, "sum", &r), 0);
     assert_int_equal(rill_checkpointing(p, &co), 0);
     assert_int_equal(run_it(p, 2, &res), 0);
@@ -421,22 +435,10 @@ static void on_progress(const rill_progress *pr, void *payload)
  * done, once, wherever it ran. */
 static void progress_counts_every_rank(void **state)
 {
-    rill_frame_options f = RILL_FRAME_OPTIONS_INIT;
-    rill_splittable_options so = RILL_SPLITTABLE_OPTIONS_INIT;
     seen_progress seen = {0, 0, 0};
-    rill_pipeline *p;
+    rill_pipeline *p = sweeps();
     rill_batch *res;
     (void)state;
-    f.store_size = sizeof(sweep_store);
-    f.frame = sweep_frame;
-    f.emit = sweep_emit;
-    so.initial = sweep_range;
-    so.process = sweep_process;
-    assert_int_equal(rill_pipeline_new(&p), 0);
-    assert_int_equal(rill_work(p, ints(0, 8)), 0);
-    assert_int_equal(rill_frame(p, "sweep", &f), 0);
-    assert_int_equal(rill_splittable(p, "points", &so), 0);
-    assert_int_equal(rill_frame_end(p, "gather", sweep_end, NULL), 0);
     assert_int_equal(rill_on_progress(p, 2, on_progress, &seen), 0);
     assert_int_equal(run_it(p, 2, &res), 0);
     if (rank == 0) {
@@ -498,12 +500,9 @@ static int refuse_finish(const rill_batch *results, void *payload)
  * reaches every rank's caller. */
 static void an_error_of_finish_reaches_every_rank(void **state)
 {
-    rill_pipeline *p;
+    rill_pipeline *p = slow_jobs();
     rill_batch *res;
     (void)state;
-    assert_int_equal(rill_pipeline_new(&p), 0);
-    assert_int_equal(rill_work(p, ints(0, 600)), 0);
-    assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
     assert_int_equal(rill_finish(p, refuse_finish, NULL), 0);
     assert_int_equal(run_it(p, 2, &res), RILL_EUSER);
     assert_non_null(strstr(rill_error_last(), "finish refuses"));
@@ -517,15 +516,12 @@ static void an_error_of_finish_reaches_every_rank(void **state)
 static void streams_end_on_every_rank(void **state)
 {
     rill_run_options o = with_workers(2);
+    rill_pipeline *p = slow_jobs();
     rill_stream *st;
-    rill_pipeline *p;
     rill_batch *b;
     size_t got = 0;
     int rc;
     (void)state;
-    assert_int_equal(rill_pipeline_new(&p), 0);
-    assert_int_equal(rill_work(p, ints(0, 600)), 0);
-    assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
     assert_int_equal(rill_stream_open(&st, p, &o), 0);
     while ((rc = rill_stream_next(st, &b, NULL)) > 0) {
         got += rill_batch_count(b);
