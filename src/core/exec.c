@@ -111,7 +111,7 @@ int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
     pthread_mutex_unlock(&run->err_mu);
     atomic_store(&run->stop, 1);
     rill__wake_all(run);
-    rill__dist_failed(run);
+    rill__dist_wake(run);
     return RILL_ECANCELLED;
 }
 

@@ -269,7 +269,7 @@ static int finish(rill__worker *w, rill__reduction *r)
         pthread_cond_broadcast(&run->cv);
         pthread_cond_broadcast(&run->out_cv);
         pthread_mutex_unlock(&run->mu);
-        rill__dist_done(run);
+        rill__dist_wake(run);
         return 0;
     }
     switch (s->kind) {

@@ -264,7 +264,6 @@ static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *o
     run->stream = all_threads;
     for (i = 0; i < p->n; i++)
         nsinks += p->stages[i].nsucc == 1 && p->stages[i].succ[0] == p->n;
-    atomic_store(&run->starting, 1);
     if ((rc = rill__dist_start(run)) < 0)
         return rc;
     if (p->writer && !all_threads && run->rank == 0 &&
@@ -291,7 +290,6 @@ static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *o
         run->src_done = 1;
         rill__source_done(&run->w[0]);
     }
-    atomic_store(&run->starting, 0);
     if ((rc = rill__dist_go(run)) < 0)
         return rc;
     if ((rc = rill__sched_start(run, all_threads ? 0 : 1)) < 0) {

@@ -132,8 +132,6 @@ struct rill__run {
     rill__reduction *root;
     struct rill__dist *dist;   /* owned; NULL: this process is the only rank */
     int rank;                  /* this process's rank; 0 without MPI */
-    atomic_int starting;       /* set up (or restored) until the workers
-                                  start: nothing is given to other ranks */
     pthread_mutex_t live_mu;
     rill__reduction *live_list;
 

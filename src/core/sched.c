@@ -144,7 +144,7 @@ static int barrier(rill__worker *w)
             return 0;
         atomic_store(&run->ckpt_want, 1);
         pthread_cond_broadcast(&run->cv); /* idle workers come to the barrier */
-        rill__dist_idle(run);             /* other ranks send their work home */
+        rill__dist_wake(run);             /* other ranks send their work home */
     }
     if (!rill__dist_drained(run))
         return 0; /* work on meanwhile: what comes home must be run or kept */
@@ -342,7 +342,7 @@ void rill__worker_loop(rill__worker *w)
         }
         run->idle++;
         if (run->dist && run->queued == 0)
-            rill__dist_idle(run); /* another rank may have work to give */
+            rill__dist_wake(run); /* another rank may have work to give */
         pthread_cond_wait(&run->cv, &run->mu);
         run->idle--;
         tried = 0;

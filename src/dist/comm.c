@@ -271,7 +271,6 @@ static void maybe_steal(rill__dist *d, double now)
      * a reserve) */
     idle = run->idle > 0 && run->queued == 0;
     want = run->queued < (size_t)run->workers && !run->done && !atomic_load(&run->ckpt_want) &&
-           !atomic_load(&run->starting) &&
            (d->rank != 0 || run->src_done);
     pthread_mutex_unlock(&run->mu);
     if (!want)
@@ -301,6 +300,16 @@ void rill__steal_answered(rill__dist *d, int64_t given)
         return;
     wait = 2e-5 * (double)(1 << (d->tried - d->size + 1 < 8 ? d->tried - d->size + 1 : 8));
     d->next_steal = mono() + (wait < 5e-3 ? wait : 5e-3);
+}
+
+/* Rank 0: a message with nothing but its type to every other rank. */
+static void tell_all(rill__dist *d, uint32_t type)
+{
+    rill__head h = {0};
+    int i;
+    h.type = type;
+    for (i = 1; i < d->size; i++)
+        rill__send_head(d, i, &h);
 }
 
 /* Other ranks: their splittable work, every progress interval, to rank 0. */
@@ -364,12 +373,8 @@ static void *comm_main(void *arg)
                 rill__progress_tick(&d->cw); /* reports go on while every worker waits */
         }
         if (d->rank == 0 && !d->over && atomic_load(&run->ckpt_want) != d->drain_sent) {
-            rill__head h = {0};
-            int i;
             d->drain_sent = !d->drain_sent;
-            h.type = d->drain_sent ? RILL__M_DRAIN : RILL__M_UNDRAIN;
-            for (i = 1; i < d->size; i++)
-                rill__send_head(d, i, &h);
+            tell_all(d, d->drain_sent ? RILL__M_DRAIN : RILL__M_UNDRAIN);
         }
         if (d->rank != 0 && atomic_load(&run->ckpt_want) && !d->over)
             rill__drain(d);
@@ -379,11 +384,7 @@ static void *comm_main(void *arg)
             if (d->rank == 0 && atomic_load(&run->stop)) {
                 report_stop(d); /* stopped after the check above: not END */
             } else if (d->rank == 0) {
-                rill__head h = {0};
-                int i;
-                h.type = RILL__M_END;
-                for (i = 1; i < d->size; i++)
-                    rill__send_head(d, i, &h);
+                tell_all(d, RILL__M_END);
             }
             d->over = 1;
             continue;
@@ -476,7 +477,7 @@ int rill__dist_go(rill__run *run)
     return 0;
 }
 
-void rill__dist_failed(rill__run *run)
+void rill__dist_wake(rill__run *run)
 {
     rill__dist *d = run->dist;
     if (d == NULL)
@@ -484,16 +485,6 @@ void rill__dist_failed(rill__run *run)
     pthread_mutex_lock(&d->mu);
     pthread_cond_signal(&d->cv);
     pthread_mutex_unlock(&d->mu);
-}
-
-void rill__dist_done(rill__run *run)
-{
-    rill__dist_failed(run); /* wakes the thread, which sends END */
-}
-
-void rill__dist_idle(rill__run *run)
-{
-    rill__dist_failed(run);
 }
 
 rill__reduction *rill__dist_release_pop(rill__run *run)
@@ -531,7 +522,7 @@ int rill__dist_stop(rill__run *run)
         rill__dist_go(run); /* failed before it ran: the thread tells the others */
     if (d->started) {
         atomic_store(&d->quit, 1);
-        rill__dist_failed(run);
+        rill__dist_wake(run);
         pthread_join(d->thread, NULL);
     }
     while ((m = d->out_head) != NULL) {

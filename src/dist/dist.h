@@ -35,14 +35,11 @@ int rill__dist_go(rill__run *run);
  * files): ends the run on every rank (END, or STOP when this rank stopped;
  * no message is left in flight), stops the thread, frees run->dist. */
 int rill__dist_stop(rill__run *run);
-/* The run stopped here (run->stop): the error goes to rank 0 and from it to
- * every rank. Called by whoever set stop; cheap to call more than once. */
-void rill__dist_failed(rill__run *run);
-/* The root finished on rank 0 (the run's workers stop; the other ranks
- * are told when rank 0's rill_run calls rill__dist_stop, after finish). */
-void rill__dist_done(rill__run *run);
-/* A worker of this rank found nothing to do: asks another rank for work. */
-void rill__dist_idle(rill__run *run);
+/* Wakes the communication thread to look at the run again: it stopped here
+ * (the error goes to rank 0 and from it to every rank), a worker found
+ * nothing to do (another rank may give work), a checkpoint is wanted (the
+ * other ranks drain), the root finished (a stream's end goes out). */
+void rill__dist_wake(rill__run *run);
 /* Under run->mu: a unit some rank sent home to release, or NULL. */
 rill__reduction *rill__dist_release_pop(rill__run *run);
 /* Under run->mu, on rank 0 while a checkpoint is wanted: whether the whole
@@ -71,9 +68,7 @@ int rill__dist_shuffle(rill__worker *w, rill__reduction *r);
 static inline int rill__dist_start(rill__run *run) { (void)run; return 0; }
 static inline int rill__dist_stop(rill__run *run) { (void)run; return 0; }
 static inline int rill__dist_go(rill__run *run) { (void)run; return 0; }
-static inline void rill__dist_failed(rill__run *run) { (void)run; }
-static inline void rill__dist_done(rill__run *run) { (void)run; }
-static inline void rill__dist_idle(rill__run *run) { (void)run; }
+static inline void rill__dist_wake(rill__run *run) { (void)run; }
 static inline rill__reduction *rill__dist_release_pop(rill__run *run) { (void)run; return NULL; }
 static inline int rill__dist_drained(rill__run *run) { (void)run; return 1; }
 static inline void rill__dist_progress(rill__run *run, rill_progress *pr) { (void)run; (void)pr; }

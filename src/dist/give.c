@@ -10,31 +10,35 @@
 
 #define GIVE_MAX 16 /* tasks given for one request at most */
 
-/* Under run->mu: takes up to half the queued tasks that may move, from the
- * stages farthest from the result first (they carry the most work). */
-static int take_queued(rill__run *run, rill__task **give)
+size_t rill__unqueue(rill__run *run, int (*take)(const rill__run *, const rill__task *),
+                     size_t most, rill__task **list)
 {
-    size_t want = run->queued / 2 ? run->queued / 2 : 1;
-    int n = 0, i;
-    if (want > GIVE_MAX)
-        want = GIVE_MAX;
-    for (i = run->nstages - 1; i >= 0 && (size_t)n < want; i--) {
+    size_t n = 0;
+    int i;
+    for (i = run->nstages - 1; i >= 0 && n < most; i--) {
         int s = run->order[i];
         rill__task **pp = &run->head[s], *t;
-        while ((t = *pp) != NULL && (size_t)n < want) {
-            if (rill__home_only(run, t)) {
+        while ((t = *pp) != NULL && n < most) {
+            if (!take(run, t)) {
                 pp = &t->next;
                 continue;
             }
             *pp = t->next;
             run->queued--;
-            give[n++] = t;
+            t->next = *list;
+            *list = t;
+            n++;
         }
         run->tail[s] = NULL;
         for (t = run->head[s]; t; t = t->next)
             run->tail[s] = t;
     }
     return n;
+}
+
+static int movable(const rill__run *run, const rill__task *t)
+{
+    return !rill__home_only(run, t);
 }
 
 /* Under run->mu, on rank 0: a range of the work list for another rank, when
@@ -60,14 +64,17 @@ static int take_work(rill__run *run, size_t *begin, size_t *end)
 void rill__answer_steal(rill__dist *d, int peer, int idle)
 {
     rill__run *run = d->run;
-    rill__task *give[GIVE_MAX], *t;
+    rill__task *give = NULL, *t;
     rill__head h = {0};
     size_t begin[2], end[2]; /* two ranges: one to work on, one in reserve */
-    int n = 0, work = 0, i, k, given = 0, split = 0;
+    size_t n = 0;
+    int work = 0, i, k, given = 0, split = 0;
     pthread_mutex_lock(&run->mu);
-    if (!run->done && !atomic_load(&run->stop) && !atomic_load(&run->ckpt_want) &&
-        !atomic_load(&run->starting)) {
-        n = take_queued(run, give);
+    if (!run->done && !atomic_load(&run->stop) && !atomic_load(&run->ckpt_want)) {
+        /* up to half of what is queued, the stages farthest from the result
+         * (carrying the most work) first */
+        size_t half = run->queued / 2 ? run->queued / 2 : 1;
+        n = rill__unqueue(run, movable, half < GIVE_MAX ? half : GIVE_MAX, &give);
         while (n == 0 && d->rank == 0 && work < 2 && take_work(run, &begin[work], &end[work]))
             work++;
         /* counted before mu goes: a checkpoint must not see them nowhere */
@@ -79,14 +86,15 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
     pthread_mutex_unlock(&run->mu);
     if (split) {
         if (rill__split_give(&d->cw, 1, &t) == 1) {
-            give[n++] = t; /* split off a running unit: its task was never queued */
+            t->next = give; /* split off a running unit: its task was never queued */
+            give = t;
         } else {
             atomic_fetch_sub(&d->lent, 1);
             rill__wake_all(run); /* a checkpoint may be waiting for this */
         }
     }
-    for (i = 0; i < n; i++) {
-        t = give[i];
+    while ((t = give) != NULL) {
+        give = t->next;
         if (rill__ship(d, t, peer, d->rank, (uint64_t)(uintptr_t)t->red, t->red->owner, 1) < 0) {
             atomic_fetch_sub(&d->lent, 1);
             rill__push(run, t); /* keep it: the run fails on the next send anyway */
@@ -147,24 +155,12 @@ int rill__dist_proxy_done(rill__worker *w, rill__reduction *r)
 {
     rill__run *run = w->run;
     rill__dist *d = run->dist;
-    rill__pentry **pp, *e;
     rill__head h = {0};
     rill_batch *b = NULL;
     char *buf;
     size_t len;
     int rc;
-    pthread_mutex_lock(&d->pmu);
-    for (pp = &d->buckets[(size_t)((r->origin_id >> 4) * 31 + (uint64_t)r->origin) %
-                          d->nbuckets];
-         (e = *pp) != NULL; pp = &e->next)
-        if (e->r == r) {
-            *pp = e->next;
-            free(e);
-            d->nproxies--;
-            break;
-        }
-    h.units = r->units;
-    pthread_mutex_unlock(&d->pmu);
+    h.units = rill__proxy_forget(d, r);
     h.type = RILL__M_DONE;
     h.ref_rank = r->origin;
     h.ref = r->origin_id;

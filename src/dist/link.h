@@ -98,9 +98,16 @@ void rill__handle(rill__dist *d, int peer, const char *buf, size_t len);
  * then GIVEN. */
 void rill__answer_steal(rill__dist *d, int peer, int idle);
 void rill__proxies_free(rill__dist *d);
+/* A finished proxy leaves the table (new work for its origin makes a new
+ * one); the units it holds. */
+int64_t rill__proxy_forget(rill__dist *d, rill__reduction *r);
 /* While a checkpoint drains (other ranks than 0): running units give their
  * rest to the queue, and queued tasks under proxies go home. */
 void rill__drain(rill__dist *d);
+/* Under run->mu: unlinks up to most queued tasks that take accepts, from
+ * the stages farthest from the result first, onto *list (by next). */
+size_t rill__unqueue(rill__run *run, int (*take)(const rill__run *, const rill__task *),
+                     size_t most, rill__task **list);
 /* Whether a task can only run where its reduction was opened. */
 int rill__home_only(const rill__run *run, const rill__task *t);
 /* Sends the records of t to rank `to` for its stage under reduction (rank,

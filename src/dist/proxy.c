@@ -125,6 +125,23 @@ static rill__reduction *proxy_take(rill__dist *d, int rank, uint64_t id, int own
     return r;
 }
 
+int64_t rill__proxy_forget(rill__dist *d, rill__reduction *r)
+{
+    rill__pentry **pp = &d->buckets[slot_of(d, r->origin, r->origin_id)], *e;
+    int64_t units;
+    pthread_mutex_lock(&d->pmu);
+    for (; (e = *pp) != NULL; pp = &e->next)
+        if (e->r == r) {
+            *pp = e->next;
+            free(e);
+            d->nproxies--;
+            break;
+        }
+    units = r->units;
+    pthread_mutex_unlock(&d->pmu);
+    return units;
+}
+
 void rill__proxies_free(rill__dist *d)
 {
     size_t i;
@@ -353,29 +370,20 @@ static void receive_stop(rill__dist *d, int peer, const rill__head *h, const cha
     rill__wake_all(run);
 }
 
+/* Queued under a proxy (what is opened here runs here). */
+static int proxied(const rill__run *run, const rill__task *t)
+{
+    (void)run;
+    return t->red->origin >= 0;
+}
+
 void rill__drain(rill__dist *d)
 {
     rill__run *run = d->run;
     rill__task *list = NULL, *t;
-    int s;
     rill__split_checkpoint(&d->cw, 1);
     pthread_mutex_lock(&run->mu);
-    for (s = 0; s < run->nstages; s++) {
-        rill__task **pp = &run->head[s];
-        while ((t = *pp) != NULL) {
-            if (t->red->origin < 0) { /* opened here: it runs here */
-                pp = &t->next;
-                continue;
-            }
-            *pp = t->next;
-            run->queued--;
-            t->next = list;
-            list = t;
-        }
-        run->tail[s] = NULL;
-        for (t = run->head[s]; t; t = t->next)
-            run->tail[s] = t;
-    }
+    rill__unqueue(run, proxied, SIZE_MAX, &list);
     pthread_mutex_unlock(&run->mu);
     while ((t = list) != NULL) {
         rill__reduction *r = t->red;
