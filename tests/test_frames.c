@@ -9,37 +9,51 @@
 
 /* ---- frames ---- */
 
-static void frame_function_runs_again_only_when_its_round_is_done(void **state)
+/* Runs n records (from first on) through frame f, the job doubling every
+ * record and frame end fe, on w workers; each result is a pair of int64,
+ * checked by want(a, b). */
+static void frame_pairs(const rill_frame_options *f, rill_frame_end_fn fe, int64_t first,
+                        size_t n, size_t batch, void (*want)(int64_t, int64_t))
 {
     int w;
-    (void)state;
     FOR_WORKERS(w) {
-        rill_frame_options f = RILL_FRAME_OPTIONS_INIT;
         rill_run_options o = with_workers(w);
         rill_pipeline *p;
         rill_batch *res;
         size_t i;
-        f.store_size = sizeof(rounds_store);
-        f.frame = three_rounds;
-        f.emit = emit_got;
-        o.batch_records = 3;
+        o.batch_records = batch;
         assert_int_equal(rill_pipeline_new(&p), 0);
-        assert_int_equal(rill_work(p, ints(1, 40)), 0);
-        assert_int_equal(rill_frame(p, "rounds", &f), 0);
+        assert_int_equal(rill_work(p, ints(first, first + (int64_t)n)), 0);
+        assert_int_equal(rill_frame(p, "frame", f), 0);
         assert_int_equal(rill_job(p, "double", twice, NULL), 0);
-        assert_int_equal(rill_frame_end(p, "count", count_back, NULL), 0);
+        assert_int_equal(rill_frame_end(p, "frame end", fe, NULL), 0);
         assert_int_equal(rill_run(p, &o, &res), 0);
-        assert_int_equal(rill_batch_count(res), 39);
-        for (i = 0; i < 39; i++) {
+        assert_int_equal(rill_batch_count(res), n);
+        for (i = 0; i < n; i++) {
             rill_record r;
-            int64_t first, got;
+            int64_t a, b;
             assert_int_equal(rill_batch_get(res, i, &r), 0);
-            assert_int_equal(rill_record_unpack(&r, "ii", &first, &got), 0);
-            assert_int_equal(got, 3 * first);
+            assert_int_equal(rill_record_unpack(&r, "ii", &a, &b), 0);
+            want(a, b);
         }
         rill_batch_free(res);
         rill_pipeline_free(p);
     }
+}
+
+static void three_rounds_came_back(int64_t first, int64_t got)
+{
+    assert_int_equal(got, 3 * first);
+}
+
+static void frame_function_runs_again_only_when_its_round_is_done(void **state)
+{
+    rill_frame_options f = RILL_FRAME_OPTIONS_INIT;
+    (void)state;
+    f.store_size = sizeof(rounds_store);
+    f.frame = three_rounds;
+    f.emit = emit_got;
+    frame_pairs(&f, count_back, 1, 39, 3, three_rounds_came_back);
 }
 
 typedef struct tri_store {
@@ -210,38 +224,20 @@ static int emit_overlaps(rill_emitter *out, void *store, void *payload)
     return rill_emit_tuple(out, "ii", s->seen, s->overlaps);
 }
 
+static void saw_all_without_overlap(int64_t seen, int64_t overlaps)
+{
+    assert_int_equal(seen, 600);
+    assert_int_equal(overlaps, 0);
+}
+
 static void frame_end_never_runs_while_the_frame_function_holds_the_store(void **state)
 {
-    int w;
+    rill_frame_options f = RILL_FRAME_OPTIONS_INIT;
     (void)state;
-    FOR_WORKERS(w) {
-        rill_frame_options f = RILL_FRAME_OPTIONS_INIT;
-        rill_run_options o = with_workers(w);
-        rill_pipeline *p;
-        rill_batch *res;
-        size_t i;
-        f.store_size = sizeof(shared_store);
-        f.frame = wide_frame;
-        f.emit = emit_overlaps;
-        o.batch_records = 2;
-        assert_int_equal(rill_pipeline_new(&p), 0);
-        assert_int_equal(rill_work(p, ints(0, 8)), 0);
-        assert_int_equal(rill_frame(p, "wide", &f), 0);
-        assert_int_equal(rill_job(p, "double", twice, NULL), 0);
-        assert_int_equal(rill_frame_end(p, "see", see, NULL), 0);
-        assert_int_equal(rill_run(p, &o, &res), 0);
-        assert_int_equal(rill_batch_count(res), 8);
-        for (i = 0; i < 8; i++) {
-            rill_record r;
-            int64_t seen, overlaps;
-            assert_int_equal(rill_batch_get(res, i, &r), 0);
-            assert_int_equal(rill_record_unpack(&r, "ii", &seen, &overlaps), 0);
-            assert_int_equal(seen, 600);
-            assert_int_equal(overlaps, 0);
-        }
-        rill_batch_free(res);
-        rill_pipeline_free(p);
-    }
+    f.store_size = sizeof(shared_store);
+    f.frame = wide_frame;
+    f.emit = emit_overlaps;
+    frame_pairs(&f, see, 0, 8, 2, saw_all_without_overlap);
 }
 
 /* An outer reducer whose recursion runs a frame holding another reducer:
