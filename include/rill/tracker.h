@@ -146,7 +146,8 @@ typedef struct rill_progress {
 } rill_progress;
 
 /* Called every interval_ms while a run goes, from one of its workers (under
- * MPI, on rank 0, also from rill's communication thread). */
+ * MPI, on rank 0, also from rill's communication thread), never two calls
+ * at once. */
 typedef void (*rill_progress_fn)(const rill_progress *progress, void *payload);
 RILL_EXTERN int rill_on_progress(rill_pipeline *p, unsigned interval_ms, rill_progress_fn fn,
                                  void *payload);

@@ -165,6 +165,7 @@ struct rill__run {
     double done_work, queued_work; /* positions of units finished / waiting */
     uint64_t units_done;
     atomic_llong next_progress_ns;
+    atomic_int progress_busy;  /* a progress report is being made */
     /* Per stage and worker: calls, records out, dynamic splits (written by
      * their worker only; read after the run). */
     struct rill__stats *stats;

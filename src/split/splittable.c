@@ -434,9 +434,12 @@ void rill__progress_tick(rill__worker *w)
         !atomic_compare_exchange_strong(&run->next_progress_ns, &next,
                                         now + (long long)run->p->progress_ms * 1000000))
         return;
+    if (atomic_exchange(&run->progress_busy, 1))
+        return; /* the last report is still being made: never two at once */
     rill__progress_local(run, &pr);
     rill__dist_progress(run, &pr); /* and the other ranks' latest reports */
     if (pr.remaining < 0)
         pr.remaining = 0;
     run->p->progress(&pr, run->p->progress_payload);
+    atomic_store(&run->progress_busy, 0);
 }
