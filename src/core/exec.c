@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../dist/dist.h"
 #include "../record/tuple.h"
 #include "run.h"
 
@@ -97,21 +96,21 @@ int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
         if (rec && count > 1)
             snprintf(run->err_msg, sizeof(run->err_msg),
                      "%s '%.80s' (stage %d) failed %s records %zu-%zu (first %s): %s",
-                     rill__kind_name(s->kind), s->name, stage + 1, doing, index,
+                     rill__kind_name(s), s->name, stage + 1, doing, index,
                      index + count - 1, quoted, reason);
         else if (rec)
             snprintf(run->err_msg, sizeof(run->err_msg),
                      "%s '%.80s' (stage %d) failed %s record %zu %s: %s",
-                     rill__kind_name(s->kind), s->name, stage + 1, doing, index, quoted,
+                     rill__kind_name(s), s->name, stage + 1, doing, index, quoted,
                      reason);
         else
             snprintf(run->err_msg, sizeof(run->err_msg), "%s '%.80s' (stage %d) failed %s: %s",
-                     rill__kind_name(s->kind), s->name, stage + 1, doing, reason);
+                     rill__kind_name(s), s->name, stage + 1, doing, reason);
     }
     pthread_mutex_unlock(&run->err_mu);
     atomic_store(&run->stop, 1);
     rill__wake_all(run);
-    rill__dist_wake(run);
+    rill__tp_wake(run);
     return RILL_ECANCELLED;
 }
 
@@ -333,7 +332,7 @@ int rill__entering(const rill__run *run, const rill__task *t)
 static int needs_lock(const rill__run *run, const rill__task *t)
 {
     const rill__stage *s = &run->stages[t->stage];
-    return (s->kind == RILL__FRAME_END || (s->kind == RILL__REDUCE && s->reduce.merge == NULL));
+    return s->ops->shared_store && s->ops->shared_store(s);
 }
 
 int rill__deliver(rill__worker *w, rill__task *t)
@@ -362,112 +361,6 @@ queue:
     return 0;
 }
 
-static int run_job(rill__worker *w, const rill__task *t, const rill__stage *s)
-{
-    size_t base = atomic_fetch_add_explicit(&w->run->taken[t->stage], t->end - t->begin,
-                                            memory_order_relaxed);
-    rill_emitter e;
-    size_t i;
-    int rc = 0;
-    rill__emitter_init(&e, w, t->stage, -1, t->red);
-    e.queue = w->run->limit[t->stage] > 0; /* do not hold a call slot while
-                                              what it emits runs */
-    rill_error_clear();
-    for (i = t->begin; i < t->end; i++) {
-        rill_record r;
-        rill__batch_view(t->batch, i, &r);
-        if ((rc = s->job(&e, &r, s->payload)) != 0) {
-            rill__emitter_discard(&e);
-            return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, s->builtin, "on");
-        }
-    }
-    return rill__emitter_flush(&e);
-}
-
-/* A task: one call with all the records of the task's range. */
-static int run_task(rill__worker *w, const rill__task *t, const rill__stage *s)
-{
-    size_t n = t->end - t->begin, i;
-    size_t base = atomic_fetch_add_explicit(&w->run->taken[t->stage], n, memory_order_relaxed);
-    rill_record *in;
-    rill_emitter e;
-    int rc;
-    if ((rc = rill__scratch(w, n, &in)) < 0)
-        return rill__fail(w, t->stage, base, n, NULL, rc, 1, "on");
-    for (i = 0; i < n; i++)
-        rill__batch_view(t->batch, t->begin + i, &in[i]);
-    rill__emitter_init(&e, w, t->stage, -1, t->red);
-    e.queue = w->run->limit[t->stage] > 0;
-    rill_error_clear();
-    if ((rc = s->task(&e, in, n, s->payload)) != 0) {
-        rill__emitter_discard(&e);
-        return rill__fail(w, t->stage, base, n, n ? &in[0] : NULL, rc, 0, "on");
-    }
-    return rill__emitter_flush(&e);
-}
-
-static int run_result(rill__worker *w, const rill__task *t)
-{
-    rill__run *run = w->run;
-    size_t base = atomic_fetch_add_explicit(&run->taken[t->stage], t->end - t->begin,
-                                            memory_order_relaxed);
-    size_t i;
-    int rc;
-    if (run->stream) { /* the caller pulls it: keep the batch for it */
-        rill__task *out = malloc(sizeof(*out));
-        if (out == NULL)
-            return rill__fail(w, t->stage, base, 0, NULL, RILL_ENOMEM, 1, "collecting");
-        *out = *t;
-        out->next = NULL;
-        atomic_fetch_add(&t->batch->refs, 1);
-        pthread_mutex_lock(&run->mu);
-        if (run->out_tail)
-            run->out_tail->next = out;
-        else
-            run->out_head = out;
-        run->out_tail = out;
-        run->nout++;
-        pthread_cond_signal(&run->out_cv);
-        pthread_mutex_unlock(&run->mu);
-        return 0;
-    }
-    rill_error_clear();
-    if (run->p->output) {
-        const char *sink = t->from >= 0 ? run->stages[t->from].name : "work";
-        rill_batch *part = t->batch;
-        if (t->begin != 0 || t->end != t->batch->n) { /* hand over just the range */
-            if ((rc = rill_batch_new(&part)) < 0)
-                return rill__fail(w, t->stage, base, 0, NULL, rc, 1, "collecting");
-            for (i = t->begin; i < t->end && rc == 0; i++) {
-                rill_record r;
-                rill__batch_view(t->batch, i, &r);
-                rc = rill_batch_add_record(part, &r);
-            }
-            if (rc < 0) {
-                rill_batch_free(part);
-                return rill__fail(w, t->stage, base, 0, NULL, rc, 1, "collecting");
-            }
-        }
-        rc = run->p->output(sink, part, run->p->output_payload);
-        run->delivered += (int64_t)(t->end - t->begin);
-        if (part != t->batch)
-            rill_batch_free(part);
-        if (rc != 0)
-            return rill__fail(w, t->stage, base, t->end - t->begin, NULL, rc, 0,
-                              "passing on output");
-    }
-    for (i = t->begin; i < t->end; i++) {
-        rill_record r;
-        rill__batch_view(t->batch, i, &r);
-        if (run->results && (rc = rill_batch_add_record(run->results, &r)) < 0)
-            return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, 1, "collecting");
-        if (run->p->result && (rc = run->p->result(&r, run->p->result_payload)) != 0)
-            return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, 0, "on");
-        run->delivered += run->p->output == NULL; /* the result stage is serial */
-    }
-    return 0;
-}
-
 /* Each record opens a reduction of the scope its stage opens and goes on, as
  * a task of its own, under that reduction. */
 static int enter_scope(rill__worker *w, const rill__task *t)
@@ -490,21 +383,6 @@ static int enter_scope(rill__worker *w, const rill__task *t)
     return 0;
 }
 
-static int enter_frames(rill__worker *w, const rill__task *t)
-{
-    size_t base = atomic_fetch_add_explicit(&w->run->taken[t->stage], t->end - t->begin,
-                                            memory_order_relaxed);
-    size_t i;
-    int rc;
-    for (i = t->begin; i < t->end; i++) {
-        rill_record r;
-        rill__batch_view(t->batch, i, &r);
-        if ((rc = rill__frame_enter(w, t->stage, t->red, &r, base + i - t->begin)) < 0)
-            return rc;
-    }
-    return 0;
-}
-
 int rill__process(rill__worker *w, rill__task *t, int locked)
 {
     rill__run *run = w->run;
@@ -516,22 +394,13 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
             pthread_mutex_unlock(&red->mu);
     } else if (enter) {
         rc = enter_scope(w, t);
-    } else if (s->kind == RILL__SPLITTABLE && t->phase == 0) {
-        rc = rill__split_expand(w, t); /* makes units; runs no user work itself */
+    } else if (t->phase == 0 && s->ops->expand) {
+        rc = s->ops->expand(w, t); /* prepares work; runs no user work itself */
     } else {
         w->stack[w->depth++] = t->stage;
         atomic_fetch_add_explicit(&run->runs[t->stage], 1, memory_order_relaxed);
         run->stats[t->stage * run->workers + w->id].calls++;
-        switch (s->kind) {
-        case RILL__SPLITTABLE: rc = rill__split_process(w, t); break;
-        case RILL__TASK: rc = run_task(w, t, s); break;
-        case RILL__JOB: rc = run_job(w, t, s); break;
-        case RILL__REDUCE: rc = rill__reduce_add(w, t, locked); break;
-        case RILL__COMBINE: rc = rill__combine_add(w, t); break;
-        case RILL__FRAME: rc = enter_frames(w, t); break;
-        case RILL__FRAME_END: rc = rill__frame_end_run(w, t, locked); break;
-        case RILL__RESULT: rc = run_result(w, t); break;
-        }
+        rc = s->ops->process(w, t, locked); /* once per task, never per record */
         w->depth--;
     }
     if (!enter)

@@ -26,7 +26,7 @@ int rill_task(rill_pipeline *p, const char *name, rill_task_fn fn,
     if (opts && (opts->version != RILL_TASK_OPTIONS_VERSION || opts->concurrency < 0))
         return rill__error(RILL_EINVAL, "task '%s': options not made with "
                            "RILL_TASK_OPTIONS_INIT, or a negative concurrency", name);
-    if ((rc = rill__add_stage(p, RILL__TASK, name, &s)) < 0)
+    if ((rc = rill__add_stage(p, &rill__kind_task, name, &s)) < 0)
         return rc;
     s->task = fn;
     if (opts) {
@@ -68,16 +68,6 @@ int rill_generator(rill_pipeline *p, rill_generator_fn fn, void *payload)
         return rill__error(RILL_EINVAL, "rill_generator: pipeline or function is NULL");
     p->generator = fn;
     p->generator_payload = payload;
-    return 0;
-}
-
-int rill_output(rill_pipeline *p, rill_output_fn fn, void *payload)
-{
-    if (p == NULL || fn == NULL)
-        return rill__error(RILL_EINVAL, "rill_output: pipeline or function is NULL");
-    p->output = fn;
-    p->output_payload = payload;
-    p->terminal = 1;
     return 0;
 }
 
@@ -145,7 +135,7 @@ int rill__graph_resolve(rill_pipeline *p)
         s->nsucc = s->npred = 0;
         s->opens = -1;
         s->next = -1;
-        if (s->kind != RILL__TASK && s->kind != RILL__JOB && s->kind != RILL__SPLITTABLE)
+        if (!rill__kind_is(s, RILL_KIND_GRAPH))
             return rill__refuse(p, i, "reducers and frames follow the inline order; the "
                                       "stages of a graph are tasks, jobs and splittable stages");
         for (j = 0; j < i; j++)

@@ -10,24 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../io/writer.h"
 #include "../record/batch.h"
 #include "../util/error.h"
-
-const char *rill__kind_name(rill__kind kind)
-{
-    switch (kind) {
-    case RILL__TASK: return "task";
-    case RILL__JOB: return "job";
-    case RILL__REDUCE: return "reduce";
-    case RILL__COMBINE: return "combine";
-    case RILL__FRAME: return "frame";
-    case RILL__FRAME_END: return "frame end";
-    case RILL__SPLITTABLE: return "splittable";
-    case RILL__RESULT: return "result";
-    }
-    return "stage";
-}
 
 int rill_pipeline_new(rill_pipeline **out)
 {
@@ -67,7 +51,8 @@ void rill_pipeline_free(rill_pipeline *p)
     }
     free(p->edges);
     free(p->stages);
-    rill__writer_free(p->writer);
+    if (p->sink && p->sink->free)
+        p->sink->free(p->sink_self);
     free(p->stats);
     free(p->ckpt_path);
     rill_batch_free(p->work);
@@ -101,7 +86,7 @@ static int reserve_stages(rill_pipeline *p, int more)
     return 0;
 }
 
-int rill__add_stage(rill_pipeline *p, rill__kind kind, const char *name,
+int rill__add_stage(rill_pipeline *p, const rill_stage_kind *ops, const char *name,
                     rill__stage **out)
 {
     rill__stage *s;
@@ -110,9 +95,9 @@ int rill__add_stage(rill_pipeline *p, rill__kind kind, const char *name,
         return rc;
     s = &p->stages[p->n];
     rill__stage_clear(s); /* a result stage resolved earlier */
-    s->name = strdup(name ? name : rill__kind_name(kind));
+    s->name = strdup(name ? name : ops->name);
     RILL__CHECK_ALLOC(s->name);
-    s->kind = kind;
+    s->ops = ops;
     s->opens = -1;
     s->partner = -1;
     if (p->terminal && p->after_terminal < 0)
@@ -142,7 +127,7 @@ int rill_job(rill_pipeline *p, const char *name, rill_job_fn fn,
         return rill__error(RILL_EINVAL, "rill_job: pipeline is NULL");
     if (fn == NULL)
         return misuse(p, "job '%s' has no function", name);
-    if ((rc = rill__add_stage(p, RILL__JOB, name, &s)) < 0)
+    if ((rc = rill__add_stage(p, &rill__kind_job, name, &s)) < 0)
         return rc;
     s->job = fn;
     if (opts) {
@@ -160,7 +145,7 @@ int rill_reduce(rill_pipeline *p, const char *name, const rill_reduce_options *o
         return rill__error(RILL_EINVAL, "rill_reduce: pipeline is NULL");
     if (opts == NULL || opts->add == NULL)
         return misuse(p, "reduce '%s' has no add function", name);
-    if ((rc = rill__add_stage(p, RILL__REDUCE, name, &s)) < 0)
+    if ((rc = rill__add_stage(p, &rill__kind_reduce, name, &s)) < 0)
         return rc;
     s->reduce = *opts;
     s->serial = opts->serial;
@@ -176,7 +161,7 @@ int rill_frame(rill_pipeline *p, const char *name, const rill_frame_options *opt
         return rill__error(RILL_EINVAL, "rill_frame: pipeline is NULL");
     if (opts == NULL || opts->frame == NULL)
         return misuse(p, "frame '%s' has no frame function", name);
-    if ((rc = rill__add_stage(p, RILL__FRAME, name, &s)) < 0)
+    if ((rc = rill__add_stage(p, &rill__kind_frame, name, &s)) < 0)
         return rc;
     s->frame = *opts;
     s->payload = opts->payload;
@@ -192,7 +177,7 @@ int rill_frame_end(rill_pipeline *p, const char *name, rill_frame_end_fn fn,
         return rill__error(RILL_EINVAL, "rill_frame_end: pipeline is NULL");
     if (fn == NULL)
         return misuse(p, "frame end '%s' has no function", name);
-    if ((rc = rill__add_stage(p, RILL__FRAME_END, name, &s)) < 0)
+    if ((rc = rill__add_stage(p, &rill__kind_frame_end, name, &s)) < 0)
         return rc;
     s->frame_end = fn;
     if (opts) {
@@ -212,7 +197,7 @@ int rill_combine(rill_pipeline *p, const char *name, const rill_combine_options 
         return misuse(p, "combine '%s' needs both add and merge functions", name);
     if (opts->value_size == 0 || opts->value_size > ((size_t)1 << 20))
         return misuse(p, "combine '%s' needs a value_size from 1 byte to 1 MiB", name);
-    if ((rc = rill__add_stage(p, RILL__COMBINE, name, &s)) < 0)
+    if ((rc = rill__add_stage(p, &rill__kind_combine, name, &s)) < 0)
         return rc;
     s->combine = *opts;
     s->payload = opts->payload;
@@ -253,7 +238,7 @@ int rill__refuse(const rill_pipeline *p, int i, const char *what)
 {
     const rill__stage *s = &p->stages[i];
     return rill__error(RILL_EPIPELINE, "%s '%s' (stage %d): %s",
-                       rill__kind_name(s->kind), s->name, i + 1, what);
+                       rill__kind_name(s), s->name, i + 1, what);
 }
 
 /* Scopes of the inline order: where each reducer's scope starts, which
@@ -267,29 +252,22 @@ static int resolve_inline(rill_pipeline *p)
         rill__stage *s = &p->stages[i];
         s->opens = -1;
         s->next = i + 1;
-        switch (s->kind) {
-        case RILL__REDUCE:
-        case RILL__COMBINE:
+        if (rill__kind_is(s, RILL_KIND_SCOPE)) {
             s->recur = start[depth];
             start[depth] = i + 1;
-            break;
-        case RILL__FRAME:
+        } else if (rill__kind_is(s, RILL_KIND_FRAME)) {
             if (depth == 64)
                 return rill__refuse(p, i, "frames nest more than 64 deep");
             open[depth++] = i;
             start[depth] = i + 1;
             s->recur = i + 1;
-            break;
-        case RILL__FRAME_END:
+        } else if (rill__kind_is(s, RILL_KIND_FRAME_END)) {
             if (depth == 0)
                 return rill__refuse(p, i, "has no frame to close");
             s->partner = open[--depth];
             s->recur = s->partner + 1;
             p->stages[s->partner].partner = i;
             p->stages[s->partner].next = i + 1;
-            break;
-        default:
-            break;
         }
     }
     if (depth > 0)
@@ -298,13 +276,13 @@ static int resolve_inline(rill_pipeline *p)
      * stage that opens a scope is known whatever its kind. */
     for (i = 0; i < p->n; i++) {
         rill__stage *s = &p->stages[i];
-        if (s->kind == RILL__REDUCE || s->kind == RILL__COMBINE)
+        if (rill__kind_is(s, RILL_KIND_SCOPE))
             p->stages[s->recur].opens = i;
         free(s->succ);
         s->succ = NULL;
         s->nsucc = 0;
         s->npred = i > 0;
-        if (s->kind == RILL__JOB || s->kind == RILL__TASK || s->kind == RILL__SPLITTABLE) {
+        if (rill__kind_is(s, RILL_KIND_STREAMING)) { /* what it emits goes on */
             RILL__CHECK_ALLOC(s->succ = malloc(sizeof(int)));
             s->succ[0] = i + 1;
             s->nsucc = 1;
@@ -335,7 +313,7 @@ int rill__plan_resolve(rill_pipeline *p)
         return rc;
     r = &p->stages[p->n];
     rill__stage_clear(r);
-    r->kind = RILL__RESULT;
+    r->ops = &rill__kind_result;
     RILL__CHECK_ALLOC(r->name = strdup("result"));
     r->opens = -1;
     r->partner = -1;

@@ -11,21 +11,18 @@
 #include <stdatomic.h>
 
 #include "rill/graph.h"
+#include "rill/sys/persistence.h"
+#include "rill/sys/sink.h"
+#include "rill/sys/stage.h"
 #include "rill/tracker.h"
 
-typedef enum rill__kind {
-    RILL__TASK,
-    RILL__JOB,
-    RILL__REDUCE,
-    RILL__COMBINE,
-    RILL__FRAME,
-    RILL__FRAME_END,
-    RILL__SPLITTABLE,
-    RILL__RESULT
-} rill__kind;
+/* The kinds of rill's own stages (stage_*.c), one table each. */
+extern const rill_stage_kind rill__kind_task, rill__kind_job, rill__kind_reduce,
+    rill__kind_combine, rill__kind_frame, rill__kind_frame_end, rill__kind_result;
 
-typedef struct rill__stage {
-    rill__kind kind;
+typedef struct rill_stage rill__stage;
+struct rill_stage {
+    const rill_stage_kind *ops; /* what the stage does: its kind's table */
     char *name;    /* owned */
     int serial;
     void *payload; /* borrowed from the user */
@@ -53,7 +50,7 @@ typedef struct rill__stage {
     int nsucc, npred, rank;
     void *owned;       /* owned: state of a built-in stage, freed with it */
     int builtin;       /* rill's own: its errors keep their codes */
-} rill__stage;
+};
 
 typedef struct rill__edge {
     char *from, *to; /* owned */
@@ -77,9 +74,9 @@ struct rill_pipeline {
     int nedges, cedges;
     rill_generator_fn generator;
     void *generator_payload;
-    rill_output_fn output;
-    void *output_payload;
-    struct rill__writer *writer; /* owned: rill_output_dir's */
+    const rill_sink *sink;       /* where output batches go; NULL: nowhere */
+    void *sink_self;             /* owned: the sink's state, freed with it */
+    const rill_persistence *persist; /* how checkpoints are kept; NULL: none */
     rill_progress_fn progress;
     void *progress_payload;
     unsigned progress_ms;
@@ -92,7 +89,23 @@ struct rill_pipeline {
     atomic_int ckpt_request;     /* rill_checkpoint_request */
 };
 
-const char *rill__kind_name(rill__kind kind);
+/* rill's own sinks (sink_*.c). */
+extern const rill_sink rill__sink_callback, rill__sink_stream;
+/* Gives p its sink (the one it had is freed). self: owned by p from now. */
+int rill__pipeline_sink(rill_pipeline *p, const rill_sink *sink, void *self);
+/* Records [begin, end) of batch as a batch of their own: batch itself when
+ * that is all of it, else a copy (*part: caller frees unless it is batch). */
+int rill__sink_range(const rill_batch *batch, size_t begin, size_t end, rill_batch **part);
+
+/* The name of a stage's kind, for messages. */
+static inline const char *rill__kind_name(const rill__stage *s)
+{
+    return s->ops ? s->ops->name : "stage";
+}
+static inline int rill__kind_is(const rill__stage *s, unsigned flag)
+{
+    return (s->ops->flags & flag) != 0;
+}
 
 /* Validates p and resolves its stages' scopes, successors and ranks, and
  * the result stage at stages[n]. */
@@ -104,7 +117,7 @@ int rill__graph_resolve(rill_pipeline *p);
 int rill__plan_rank(rill_pipeline *p);
 int rill__stage_find(const rill_pipeline *p, const char *name);
 /* pipeline.c: appends a stage; *out valid until the next append. */
-int rill__add_stage(rill_pipeline *p, rill__kind kind, const char *name,
+int rill__add_stage(rill_pipeline *p, const rill_stage_kind *ops, const char *name,
                     rill__stage **out);
 void rill__stage_clear(rill__stage *s);
 /* RILL_EPIPELINE with "KIND 'NAME' (stage i+1): what". */

@@ -13,7 +13,6 @@
  * under it. */
 #include <stdlib.h>
 
-#include "../dist/dist.h"
 #include "run.h"
 
 /* Makes a task over [begin, end) of batch at stage and hands it on. */
@@ -25,7 +24,7 @@ static int hand(rill__worker *w, int stage, int from, rill__reduction *red, rill
     if (rill__task_new(w, stage, red, batch, begin, end, &t) < 0)
         return rill__fail(w, stage, 0, 0, NULL, RILL_ENOMEM, 1, "receiving records");
     t->from = from;
-    if (red->origin >= 0 && rill__dist_away(w, t, &rc)) /* runs on another rank */
+    if (red->origin >= 0 && rill__tp_away(w, t, &rc)) /* runs on another rank */
         return rc;
     if (queue) {
         rill__push(w->run, t);
@@ -76,7 +75,7 @@ int rill__route_to(rill__worker *w, int stage, int from, rill__reduction *red,
     int rc = 0;
     if (n == 0)
         return 0; /* empty batches call nothing */
-    if (B == 0 || n == B || (s->kind != RILL__TASK && s->kind != RILL__JOB) ||
+    if (B == 0 || n == B || !rill__kind_is(s, RILL_KIND_BATCHED) ||
         (n < B && !run->closing))
         return hand(w, stage, from, red, batch, begin, end, queue);
     if (n > B) {

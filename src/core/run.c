@@ -8,10 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../dist/dist.h"
-#include "../io/writer.h"
-#include "../state/snapshot.h"
-#include "../state/store.h"
 #include "rill/io.h"
 #include "run.h"
 
@@ -62,12 +58,14 @@ int rill_pipeline_stats(const rill_pipeline *p, const char *stage, rill_stage_st
     return 0;
 }
 
-static void run_free(rill__run *run)
+void rill__run_free(rill__run *run)
 {
     int s, i;
-    rill__dist_stop(run);
+    if (run->transport)
+        run->transport->stop(run);
     keep_stats(run);
-    rill__store_close(run->store);
+    if (run->persist)
+        run->persist->close(run);
     while (run->out_head) { /* outputs the caller did not take */
         rill__task *t = run->out_head;
         run->out_head = t->next;
@@ -145,8 +143,7 @@ static int stage_setup(rill__run *run, int ranks)
         run->limit[i] = s->serial ? 1 : s->concurrency;
         if ((i < run->nstages - 1 || run->nstages == 1) && s->npred == 0)
             run->roots[run->nroots++] = i; /* no stage at all: straight to the result */
-        if (s->kind != RILL__TASK && s->kind != RILL__JOB && s->kind != RILL__RESULT &&
-            s->kind != RILL__SPLITTABLE)
+        if (!rill__kind_is(s, RILL_KIND_STREAMING))
             run->closing = 0;
     }
     if (run->nroots > 64)
@@ -187,7 +184,7 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     pthread_mutex_init(&run->amu, NULL);
     run->p = p;
     p->records_sent = 0;
-    if ((rc = rill__world(&run->rank, &ranks)) < 0)
+    if ((rc = rill__world(&run->transport, &run->rank, &ranks)) < 0)
         return rc;
     run->stages = p->stages;
     run->nstages = p->n + 1;
@@ -213,6 +210,9 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
         run->w[i].run = run;
         run->w[i].id = i;
     }
+    for (i = 0; i < run->nstages && run->splitter == NULL; i++)
+        if (run->stages[i].ops->rebalance) /* its hooks look after every such stage */
+            run->splitter = run->stages[i].ops;
     if (collect && rill_batch_new(&run->results) < 0)
         return RILL_ENOMEM;
     /* The root is held by the source and, when closing, by every stage. */
@@ -247,7 +247,7 @@ static int callback_failed(const char *what, int rc)
 
 /* Sets a run up, calls init and starts the workers; with all_threads every
  * worker is a thread of its own, else worker 0 is the caller's. */
-static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *opts,
+int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *opts,
                      int collect, int all_threads)
 {
     int rc, i, nsinks = 0, restored = 0;
@@ -262,19 +262,21 @@ static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *o
     if ((rc = run_setup(run, p, opts, collect)) < 0)
         return rc;
     run->stream = all_threads;
+    run->sink = all_threads ? &rill__sink_stream : p->sink;
+    run->sink_self = all_threads ? (void *)run : p->sink_self;
     for (i = 0; i < p->n; i++)
         nsinks += p->stages[i].nsucc == 1 && p->stages[i].succ[0] == p->n;
-    if ((rc = rill__dist_start(run)) < 0)
+    if (run->transport && (rc = run->transport->start(run)) < 0)
         return rc;
-    if (p->writer && !all_threads && run->rank == 0 &&
-        (rc = rill__writer_begin(p->writer, nsinks)) < 0)
+    if (run->sink && run->rank == 0 && (rc = run->sink->begin(run->sink_self, nsinks)) < 0)
         return rc;
-    if (p->ckpt_path && run->rank == 0) { /* rank 0 saves the whole run */
+    if (p->persist && run->rank == 0) { /* rank 0 saves the whole run */
+        run->persist = p->persist;
         atomic_store(&p->ckpt_request, 0); /* a request made before this run is not for it */
         if (all_threads)
             return rill__error(RILL_EINVAL, "a checkpointed pipeline runs with rill_run, not "
                                             "as a stream");
-        if ((rc = rill__checkpoint_start(run)) < 0)
+        if ((rc = run->persist->start(run)) < 0)
             return rc;
         restored = rc >= 1;
         if (rc == 2) { /* only the publishing was left */
@@ -290,7 +292,7 @@ static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *o
         run->src_done = 1;
         rill__source_done(&run->w[0]);
     }
-    if ((rc = rill__dist_go(run)) < 0)
+    if (run->transport && (rc = run->transport->go(run)) < 0)
         return rc;
     if ((rc = rill__sched_start(run, all_threads ? 0 : 1)) < 0) {
         pthread_mutex_lock(&run->err_mu);
@@ -320,12 +322,12 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
     if (results)
         *results = NULL;
     memset(&run, 0, sizeof(run));
-    if ((rc = run_start(&run, p, opts, results != NULL || (p && p->finish != NULL), 0)) < 0)
+    if ((rc = rill__run_start(&run, p, opts, results != NULL || (p && p->finish != NULL), 0)) < 0)
         goto done;
     rill__worker_loop(&run.w[0]);
     rill__sched_join(&run);
     if (run.rank != 0) /* rank 0 lets the others go after finish and its files */
-        rill__dist_stop(&run);
+        run.transport->stop(&run);
     if ((rc = run_outcome(&run)) < 0)
         goto done;
     rill_error_clear();
@@ -339,11 +341,11 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
     }
     if ((rc = run_outcome(&run)) < 0) /* another rank failed meanwhile */
         goto done;
-    if (!run.complete && (rc = rill__checkpoint_complete(&run)) < 0)
+    if (!run.complete && run.persist && (rc = run.persist->complete(&run)) < 0)
         goto done;
-    if (p->writer && (rc = rill__writer_end(p->writer, 1)) < 0)
+    if (run.sink && (rc = run.sink->end(run.sink_self, 1)) < 0)
         goto done;
-    if ((rc = rill__checkpoint_end(&run, 1)) < 0)
+    if (run.persist && (rc = run.persist->end(&run, 1)) < 0)
         goto done;
     rc = 0;
 out:
@@ -361,121 +363,12 @@ done:
         pthread_mutex_unlock(&run.err_mu);
         atomic_store(&run.stop, 1);
     }
-    if (p && p->writer && run.store)
-        rill__writer_forget(p->writer); /* a checkpoint may still name those files */
-    else if (p && p->writer && run.rank == 0)
-        rill__writer_end(p->writer, 0); /* what a failed run wrote goes */
+    if (run.sink && run.store && run.sink->forget)
+        run.sink->forget(run.sink_self); /* a checkpoint may still name those files */
+    else if (run.sink && run.rank == 0 && run.p)
+        run.sink->end(run.sink_self, 0); /* what a failed run wrote goes */
     if (run.p)
-        run_free(&run);
+        rill__run_free(&run);
     return rc;
 }
 
-/* ---- streams ---- */
-
-struct rill_stream {
-    rill__run run;
-};
-
-int rill_stream_open(rill_stream **out, rill_pipeline *p, const rill_run_options *opts)
-{
-    rill_stream *s;
-    int rc;
-    if (out == NULL)
-        return rill__error(RILL_EINVAL, "rill_stream_open: out is NULL");
-    *out = NULL;
-    if ((s = calloc(1, sizeof(*s))) == NULL)
-        return rill__error(RILL_ENOMEM, "out of memory");
-    if ((rc = run_start(&s->run, p, opts, 0, 1)) < 0) {
-        char why[RILL__ERROR_MAX];
-        snprintf(why, sizeof(why), "%s", rill_error_last());
-        rill_stream_close(s);
-        return rill__error_str(rc, why);
-    }
-    *out = s;
-    return 0;
-}
-
-/* An output the caller took: not through a worker's batch cache, which
- * only its worker may touch. */
-static void drop(rill__task *t)
-{
-    rill__batch_unref(t->batch);
-    free(t);
-}
-
-int rill_stream_next(rill_stream *s, rill_batch **batch, const char **sink)
-{
-    rill__run *run;
-    rill__task *t;
-    rill_batch *b;
-    size_t i;
-    if (s == NULL || batch == NULL)
-        return rill__error(RILL_EINVAL, "rill_stream_next: NULL argument");
-    run = &s->run;
-    *batch = NULL;
-    pthread_mutex_lock(&run->mu);
-    while (run->out_head == NULL && !run->done && !atomic_load(&run->stop))
-        pthread_cond_wait(&run->out_cv, &run->mu);
-    t = run->out_head;
-    if (t) {
-        run->out_head = t->next;
-        if (run->out_head == NULL)
-            run->out_tail = NULL;
-        run->nout--;
-        if (run->idle > 0) /* room again: the source may be pulled */
-            pthread_cond_signal(&run->cv);
-    }
-    pthread_mutex_unlock(&run->mu);
-    if (t == NULL) {
-        pthread_mutex_lock(&run->err_mu);
-        if (run->err_code) {
-            int rc = rill__error_str(run->err_code, run->err_msg);
-            pthread_mutex_unlock(&run->err_mu);
-            return rc;
-        }
-        pthread_mutex_unlock(&run->err_mu);
-        return 0;
-    }
-    if (sink)
-        *sink = t->from >= 0 ? run->stages[t->from].name : "work";
-    b = t->batch;
-    if (t->begin == 0 && t->end == b->n && atomic_load(&b->refs) == 1) {
-        *batch = b; /* the caller's now */
-        free(t);
-        return 1;
-    }
-    if (rill_batch_new(batch) < 0) {
-        drop(t);
-        return rill__error(RILL_ENOMEM, "out of memory");
-    }
-    for (i = t->begin; i < t->end; i++) {
-        rill_record r;
-        rill__batch_view(b, i, &r);
-        if (rill_batch_add_record(*batch, &r) < 0) {
-            rill_batch_free(*batch);
-            *batch = NULL;
-            drop(t);
-            return rill__error(RILL_ENOMEM, "out of memory");
-        }
-    }
-    drop(t);
-    return 1;
-}
-
-void rill_stream_close(rill_stream *s)
-{
-    if (s == NULL)
-        return;
-    if (s->run.p) {
-        int done;
-        pthread_mutex_lock(&s->run.mu);
-        done = s->run.done;
-        pthread_mutex_unlock(&s->run.mu);
-        if (!done) /* closed early: the run is cancelled (on every rank) */
-            atomic_store(&s->run.stop, 1);
-        rill__wake_all(&s->run);
-        rill__sched_join(&s->run);
-        run_free(&s->run);
-    }
-    free(s);
-}

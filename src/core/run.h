@@ -21,24 +21,27 @@
 #include "../record/batch.h"
 #include "../util/error.h"
 #include "plan.h"
+#include "rill/sys/transport.h"
 
 #define RILL__MAX_DEPTH 24  /* inline processing nests at most this deep */
 #define RILL__BATCH_CACHE 4 /* spare batches kept per worker */
 
-typedef struct rill__reduction rill__reduction;
-typedef struct rill__run rill__run;
+typedef struct rill_reduction rill__reduction;
+typedef struct rill_execution rill__run;
+typedef struct rill_span rill__task;
+typedef struct rill_worker rill__worker;
 
-typedef struct rill__task {
-    struct rill__task *next; /* queue link */
+struct rill_span {
+    rill__task *next;        /* queue link */
     int stage;
     int from;                /* the stage that emitted the records; -1: source */
     int phase;               /* splittable stages: 0 elements, 1 units */
     rill__reduction *red;    /* counted in red->pending while the task lives */
     rill_batch *batch;       /* one reference held */
     size_t begin, end;
-} rill__task;
+};
 
-struct rill__reduction {
+struct rill_reduction {
     atomic_long pending;
     rill__reduction *parent;  /* NULL for the root */
     int owner;                /* stage index; -1 for the run's root */
@@ -59,7 +62,7 @@ struct rill__reduction {
     rill__reduction *prev, *next; /* the run's live list */
 };
 
-typedef struct rill__worker {
+struct rill_worker {
     rill__run *run;
     int id;
     pthread_t thread;
@@ -72,7 +75,7 @@ typedef struct rill__worker {
      * (an add's inline work may run another add on this worker) */
     rill_record *scratch[RILL__MAX_DEPTH];
     size_t nscratch[RILL__MAX_DEPTH];
-} rill__worker;
+};
 
 struct rill_emitter {
     rill__worker *w;
@@ -91,7 +94,7 @@ struct rill_emitter {
                           never become a batch), or -1 */
 };
 
-struct rill__run {
+struct rill_execution {
     rill_pipeline *p;
     rill__stage *stages; /* p->stages: n user stages and the result stage */
     int nstages;
@@ -130,7 +133,8 @@ struct rill__run {
     atomic_int stop;
 
     rill__reduction *root;
-    struct rill__dist *dist;   /* owned; NULL: this process is the only rank */
+    const rill_transport *transport; /* NULL: this process is the only rank */
+    struct rill__dist *dist;   /* owned by the transport; NULL: one rank */
     int rank;                  /* this process's rank; 0 without MPI */
     pthread_mutex_t live_mu;
     rill__reduction *live_list;
@@ -144,7 +148,8 @@ struct rill__run {
 
     /* Checkpoints (state/snapshot.c): the state file, and the barrier at
      * which every worker parks (under mu) while the last one saves. */
-    struct rill__store *store; /* owned; NULL: not checkpointed */
+    const rill_persistence *persist; /* p's; NULL: not checkpointed */
+    struct rill__store *store; /* owned by persist while the run lasts */
     atomic_int ckpt_want;
     atomic_int ckpt_parking;   /* workers park for it now: units give their
                                   rest away (ckpt_want, but under MPI rank 0
@@ -155,6 +160,9 @@ struct rill__run {
     int64_t checkpoints;
     int complete;              /* resumed with only the publishing left */
 
+    /* The kind whose hooks split running work (rill/sys/stage.h); NULL:
+     * the pipeline has none. */
+    const rill_stage_kind *splitter;
     /* Splittable work (split/splittable.c): the units being processed, for
      * idle workers to split and for progress. Under amu. */
     pthread_mutex_t amu;
@@ -169,11 +177,23 @@ struct rill__run {
     /* Per stage and worker: calls, records out, dynamic splits (written by
      * their worker only; read after the run). */
     struct rill__stats *stats;
+    const rill_sink *sink;     /* where output batches go; NULL: nowhere */
+    void *sink_self;           /* the sink's own (the run, for streams) */
     int stream;                /* outputs go to out_head for rill_stream_next */
     rill__task *out_head, *out_tail; /* under mu */
     size_t nout;
     pthread_cond_t out_cv;     /* with mu: an output, or the end */
 };
+
+/* run.c: sets a run up, calls init and starts the workers (with
+ * all_threads every worker is a thread, else worker 0 is the caller's);
+ * collect: keep every result. And takes a run down again. */
+int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *opts,
+                    int collect, int all_threads);
+void rill__run_free(rill__run *run);
+/* transport.c: the registered transport when the world has more than one
+ * rank (else NULL), this process's rank and the world's size. */
+int rill__world(const rill_transport **t, int *rank, int *size);
 
 /* sched.c */
 /* Starts workers first.. as threads. */
@@ -230,26 +250,38 @@ void rill__emitter_discard(rill_emitter *e);
 int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
                const rill_record *rec, int rc, int internal, const char *doing);
 
-/* split/splittable.c */
-int rill__split_expand(rill__worker *w, const rill__task *t);
-int rill__split_process(rill__worker *w, const rill__task *t);
-/* An idle worker splits the largest running element and processes the
- * residual; 0 when there was nothing worth splitting. */
-int rill__split_steal(rill__worker *w);
-/* The same split, for another rank: *out is the residual's task, not yet
- * delivered. Returns 1 when there was one. movable: not of a stage with a
- * call limit. */
-int rill__split_give(rill__worker *w, int movable, rill__task **out);
+/* progress.c: a progress report when one is due (rank 0, one at a time). */
 void rill__progress_tick(rill__worker *w);
 /* What this rank's splittable stages have done and have left. */
 void rill__progress_local(rill__run *run, rill_progress *pr);
-/* A unit task t leaves this rank (in 0) or arrives (in 1): its work moves
- * out of or into what is queued here. Other tasks are no work. */
-void rill__unit_moved(rill__run *run, const rill__task *t, int in);
-/* A checkpoint is coming: every running unit gives the work it has not
- * claimed to the queue (a split at 0), so that its worker soon parks.
- * proxied: only units under proxies (dist/), whose rest then goes home. */
-void rill__split_checkpoint(rill__worker *w, int proxied);
+
+/* The transport's hooks (rill/sys/transport.h), called only in a run of
+ * more than one rank. */
+static inline void rill__tp_wake(rill__run *run)
+{
+    if (run->transport)
+        run->transport->wake(run);
+}
+static inline int rill__tp_away(rill__worker *w, rill__task *t, int *rc)
+{
+    return w->run->transport ? w->run->transport->away(w, t, rc) : 0;
+}
+static inline int rill__tp_proxy_done(rill__worker *w, rill__reduction *r)
+{
+    return w->run->transport->proxy_done(w, r);
+}
+static inline int rill__tp_shuffle(rill__worker *w, rill__reduction *r)
+{
+    return w->run->transport ? w->run->transport->shuffle(w, r) : 0;
+}
+static inline rill__reduction *rill__tp_release_pop(rill__run *run)
+{
+    return run->transport ? run->transport->release_pop(run) : NULL;
+}
+static inline int rill__tp_drained(rill__run *run)
+{
+    return run->transport ? run->transport->drained(run) : 1;
+}
 
 typedef struct rill__stats { /* a cache line each: workers write their own */
     _Alignas(64) uint64_t calls;
@@ -262,20 +294,29 @@ int rill__reduction_open(rill__run *run, int owner, rill__reduction *parent,
 void rill__reduction_destroy(rill__run *run, rill__reduction *r);
 /* Drops one outstanding unit of r; finishes r when it was the last. */
 int rill__reduction_release(rill__worker *w, rill__reduction *r);
-/* Enters a frame: opens its reduction for rec and runs the frame function. */
-int rill__frame_enter(rill__worker *w, int stage, rill__reduction *parent,
-                      const rill_record *rec, size_t index);
-/* The stage handlers of reduction.c. locked: the reduction's mu is held. */
-int rill__reduce_add(rill__worker *w, const rill__task *t, int locked);
-int rill__combine_add(rill__worker *w, const rill__task *t);
-/* The combine stage that what stage emits under red can be folded into at
- * once: its only successor, under that combine's own reduction, with no call
- * limit, not already being run by this worker. -1 when there is none. */
+/* Emits store (emit, or its size bytes; a key table when the owner's kind
+ * folds keys) to the stage after r's owner under r's parent, then closes
+ * r. */
+int rill__reduction_close(rill__worker *w, rill__reduction *r, rill_store_emit_fn emit,
+                          size_t size);
+/* The i-th partial of r: per worker, then those other ranks sent; taken out
+ * of r (NULL when there is none). */
+void *rill__take_partial(rill__run *run, rill__reduction *r, int i);
+/* stage_combine.c: the combine stage that what stage emits under red can be
+ * folded into at once: its only successor, under that combine's own
+ * reduction, with no call limit, not already being run by this worker. -1
+ * when there is none. */
 int rill__combine_direct_target(rill__worker *w, int stage, rill__reduction *red);
 /* Folds one record into the emitter's direct combine. */
 int rill__combine_direct(rill_emitter *e, const void *key, size_t klen, int keyed,
                          const void *data, size_t len);
-int rill__frame_end_run(rill__worker *w, const rill__task *t, int locked);
+/* A store as one record (its size bytes, or what encode adds), and back
+ * (decode, or its bytes; free_fn releases it when decode fails). */
+int rill__store_encode(const rill__stage *s, size_t size, rill_store_encode_fn encode,
+                       const void *store, rill_batch *out);
+int rill__store_decode(const rill__stage *s, size_t size, rill_store_decode_fn decode,
+                       rill_store_free_fn free_fn, const rill_batch *in, size_t begin,
+                       size_t end, void **out);
 /* Before a checkpoint (every worker parked): the stores and tables other
  * ranks sent home join the first partial of their reduction. */
 int rill__fold_extras(rill__worker *w);

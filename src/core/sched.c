@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "../dist/dist.h"
-#include "../state/snapshot.h"
 #include "run.h"
 
 static void *worker_main(void *arg)
@@ -144,13 +142,14 @@ static int barrier(rill__worker *w)
             return 0;
         atomic_store(&run->ckpt_want, 1);
         pthread_cond_broadcast(&run->cv); /* idle workers come to the barrier */
-        rill__dist_wake(run);             /* other ranks send their work home */
+        rill__tp_wake(run);             /* other ranks send their work home */
     }
-    if (!rill__dist_drained(run))
+    if (!rill__tp_drained(run))
         return 0; /* work on meanwhile: what comes home must be run or kept */
     atomic_store(&run->ckpt_parking, 1);
     pthread_mutex_unlock(&run->mu);
-    rill__split_checkpoint(w, 0);         /* running units give their rest away */
+    if (run->splitter)                    /* running units give their rest away */
+        run->splitter->park(w, 0);
     pthread_mutex_lock(&run->mu);
     if (!atomic_load(&run->ckpt_want))
         return 1; /* taken meanwhile: look at everything again */
@@ -163,7 +162,7 @@ static int barrier(rill__worker *w)
             pthread_mutex_lock(&run->mu);
         }
         if (rc == 0)
-            rc = rill__checkpoint_save(run);
+            rc = run->persist->save(run);
         run->parked = 0;
         run->ckpt_gen++;
         atomic_store(&run->ckpt_parking, 0);
@@ -276,7 +275,7 @@ void rill__worker_loop(rill__worker *w)
         rill__reduction *home;
         if (run->store && barrier(w))
             continue;
-        if (run->dist && (home = rill__dist_release_pop(run)) != NULL) {
+        if (run->dist && (home = rill__tp_release_pop(run)) != NULL) {
             pthread_mutex_unlock(&run->mu); /* a unit another rank sent home */
             rill__reduction_release(w, home);
             pthread_mutex_lock(&run->mu);
@@ -327,13 +326,13 @@ void rill__worker_loop(rill__worker *w)
             }
             continue;
         }
-        if (!tried && atomic_load(&run->nactive) > 0) {
+        if (!tried && run->splitter && atomic_load(&run->nactive) > 0) {
             /* Split a straggler if one is worth it; then look at everything
              * again, since mu was let go (the run may even have ended). A
              * unit listed meanwhile is worth another try. */
             int gen = atomic_load(&run->active_gen);
             pthread_mutex_unlock(&run->mu);
-            tried = !rill__split_steal(w);
+            tried = !run->splitter->rebalance(w);
             rill__progress_tick(w);
             pthread_mutex_lock(&run->mu);
             if (atomic_load(&run->active_gen) != gen)
@@ -342,7 +341,7 @@ void rill__worker_loop(rill__worker *w)
         }
         run->idle++;
         if (run->dist && run->queued == 0)
-            rill__dist_wake(run); /* another rank may have work to give */
+            rill__tp_wake(run); /* another rank may have work to give */
         pthread_cond_wait(&run->cv, &run->mu);
         run->idle--;
         tried = 0;

@@ -18,7 +18,6 @@
 #include <time.h>
 
 #include "../state/rows.h"
-#include "rill/dist.h"
 #include "link.h"
 
 #define TAG 7731
@@ -80,7 +79,7 @@ static void world_init(void)
     atexit(world_fini);
 }
 
-int rill__world(int *rank, int *size)
+static int mpi_world(int *rank, int *size)
 {
     pthread_once(&world_once, world_init);
     *rank = world_ready ? world_rank : 0;
@@ -91,20 +90,6 @@ int rill__world(int *rank, int *size)
                            "or leave initialising MPI to rill", world_level,
                            MPI_THREAD_SERIALIZED);
     return 0;
-}
-
-int rill_rank(void)
-{
-    int r, s;
-    rill__world(&r, &s);
-    return r;
-}
-
-int rill_ranks(void)
-{
-    int r, s;
-    rill__world(&r, &s);
-    return s;
 }
 
 static double mono(void)
@@ -442,7 +427,7 @@ int rill__dist_start(rill__run *run)
 {
     rill__dist *d;
     int rank, size, rc;
-    rill__world(&rank, &size);
+    mpi_world(&rank, &size);
     if (size < 2)
         return 0;
     if ((d = calloc(1, sizeof(*d))) == NULL)
@@ -544,4 +529,27 @@ int rill__dist_stop(rill__run *run)
     free(d);
     run->dist = NULL;
     return 0;
+}
+
+/* MPI is this build's transport: it registers itself when the library is
+ * loaded, and a run asks it for the world when it starts. */
+static const rill_transport mpi_transport = {
+    .version = RILL_TRANSPORT_VERSION,
+    .name = "mpi",
+    .world = mpi_world,
+    .start = rill__dist_start,
+    .go = rill__dist_go,
+    .stop = rill__dist_stop,
+    .wake = rill__dist_wake,
+    .release_pop = rill__dist_release_pop,
+    .drained = rill__dist_drained,
+    .progress = rill__dist_progress,
+    .away = rill__dist_away,
+    .proxy_done = rill__dist_proxy_done,
+    .shuffle = rill__dist_shuffle,
+};
+
+__attribute__((constructor)) static void mpi_register(void)
+{
+    rill_transport_register(&mpi_transport);
 }

@@ -14,17 +14,15 @@
  * reducer without merge), for a stage with a call limit, and for the result
  * stage are sent home to the origin instead of running under a proxy.
  *
- * Without MPI (RILL_HAVE_MPI undefined) every function here is an inline
- * no-op and run->dist stays NULL. */
+ * These are the hooks of the MPI transport (rill/sys/transport.h), which
+ * comm.c registers when the library is loaded; the engine calls them only
+ * through that table. Without MPI none of src/dist/ is built. */
 #ifndef RILL_DIST_DIST_H
 #define RILL_DIST_DIST_H
 
 #include "../core/run.h"
+#include "../split/split.h"
 
-/* The world: rank and size, MPI initialised on first use under mpirun. */
-int rill__world(int *rank, int *size);
-
-#ifdef RILL_HAVE_MPI
 /* comm.c: sets up run->dist when the world has more than one rank and
  * checks every rank built the same pipeline (a collective call). */
 int rill__dist_start(rill__run *run);
@@ -64,20 +62,5 @@ int rill__dist_proxy_done(rill__worker *w, rill__reduction *r);
  * after it) and leaves only this rank's keys in the table. Returns 0 or an
  * error code. */
 int rill__dist_shuffle(rill__worker *w, rill__reduction *r);
-#else
-static inline int rill__dist_start(rill__run *run) { (void)run; return 0; }
-static inline int rill__dist_stop(rill__run *run) { (void)run; return 0; }
-static inline int rill__dist_go(rill__run *run) { (void)run; return 0; }
-static inline void rill__dist_wake(rill__run *run) { (void)run; }
-static inline rill__reduction *rill__dist_release_pop(rill__run *run) { (void)run; return NULL; }
-static inline int rill__dist_drained(rill__run *run) { (void)run; return 1; }
-static inline void rill__dist_progress(rill__run *run, rill_progress *pr) { (void)run; (void)pr; }
-static inline int rill__dist_away(rill__worker *w, rill__task *t, int *rc)
-{ (void)w; (void)t; (void)rc; return 0; }
-static inline int rill__dist_proxy_done(rill__worker *w, rill__reduction *r)
-{ (void)w; (void)r; return 0; }
-static inline int rill__dist_shuffle(rill__worker *w, rill__reduction *r)
-{ (void)w; (void)r; return 0; }
-#endif
 
 #endif

@@ -129,7 +129,7 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
 static int payload(rill__worker *w, rill__reduction *r, rill_batch *b, int *rc)
 {
     const rill__stage *s = &w->run->stages[r->owner];
-    if (s->kind == RILL__COMBINE && r->partials[0]) {
+    if (s->ops == &rill__kind_combine && r->partials[0]) {
         size_t pos = 0, len;
         const void *key;
         uint64_t hash;
@@ -138,7 +138,7 @@ static int payload(rill__worker *w, rill__reduction *r, rill_batch *b, int *rc)
             *rc = rill_batch_add_keyed(b, key, len, value, s->combine.value_size);
         return 2;
     }
-    if (s->kind != RILL__REDUCE || r->store == NULL)
+    if (s->ops != &rill__kind_reduce || r->store == NULL)
         return 0;
     if (s->reduce.encode) {
         rill_error_clear();
@@ -199,7 +199,7 @@ int rill__dist_shuffle(rill__worker *w, rill__reduction *r)
     int rc = 0, i;
     if (d == NULL || all == NULL || s->next == run->nstages - 1 || run->limit[s->next] ||
         atomic_load(&run->ckpt_want) || /* a checkpoint drains: nothing goes out */
-        (next->kind != RILL__TASK && next->kind != RILL__JOB && next->kind != RILL__COMBINE))
+        !rill__kind_is(next, RILL_KIND_ANYWHERE))
         return 0; /* its keys stay: what follows runs here anyway */
     if ((out = calloc((size_t)d->size, sizeof(*out))) == NULL ||
         rill__keytable_new(&mine, s->combine.value_size) < 0) {

@@ -190,7 +190,7 @@ int rill__home_only(const rill__run *run, const rill__task *t)
         return 0;
     if (run->limit[t->stage])
         return 1;
-    return s->kind == RILL__FRAME_END || (s->kind == RILL__REDUCE && s->reduce.merge == NULL);
+    return s->ops->shared_store && s->ops->shared_store(s);
 }
 
 int rill__ship(rill__dist *d, const rill__task *t, int to, int rank, uint64_t ref,
@@ -288,7 +288,7 @@ static void receive_done(rill__dist *d, const rill__head *h, const char *p, size
         size_t i;
         if ((rc = rill__unpack(p, len, &b)) < 0)
             goto failed;
-        if (s->kind == RILL__COMBINE) {
+        if (s->ops == &rill__kind_combine) {
             rill__keytable *t;
             if ((rc = rill__keytable_new(&t, s->combine.value_size)) == 0)
                 part = t;
@@ -340,7 +340,7 @@ static void receive_done(rill__dist *d, const rill__head *h, const char *p, size
     atomic_fetch_sub(&d->lent, h->units);
     return;
 failed:
-    if (part && s->kind == RILL__COMBINE)
+    if (part && s->ops == &rill__kind_combine)
         rill__keytable_free(part);
     else if (part)
         rill__store_free(s, s->reduce.free, part);

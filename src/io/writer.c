@@ -344,6 +344,62 @@ static int write_batch(const char *sink, const rill_batch *b, void *payload)
     return rc;
 }
 
+static int sink_write(void *self, const char *sink, const rill_batch *batch, size_t begin,
+                      size_t end)
+{
+    rill_batch *part;
+    int rc = rill__sink_range(batch, begin, end, &part);
+    if (rc < 0)
+        return rc;
+    rc = write_batch(sink, part, self);
+    if (part != batch)
+        rill_batch_free(part);
+    return rc;
+}
+
+static int sink_begin(void *self, int nsinks)
+{
+    return rill__writer_begin(self, nsinks);
+}
+
+static int sink_end(void *self, int ok)
+{
+    return rill__writer_end(self, ok);
+}
+
+static int sink_save(const void *self, rill_batch *out)
+{
+    return rill__writer_save(self, out);
+}
+
+static int sink_restore(void *self, const rill_batch *in)
+{
+    return rill__writer_restore(self, in);
+}
+
+static void sink_forget(void *self)
+{
+    rill__writer_forget(self);
+}
+
+static void sink_free(void *self)
+{
+    rill__writer_free(self);
+}
+
+/* The directory writer as the pipeline's sink (rill/sys/sink.h). */
+static const rill_sink writer_sink = {
+    .version = RILL_SINK_VERSION,
+    .name = "directory",
+    .begin = sink_begin,
+    .write = sink_write,
+    .end = sink_end,
+    .save = sink_save,
+    .restore = sink_restore,
+    .forget = sink_forget,
+    .free = sink_free,
+};
+
 int rill_output_dir(rill_pipeline *p, const rill_dir_options *o)
 {
     rill__writer *w;
@@ -379,12 +435,8 @@ int rill_output_dir(rill_pipeline *p, const rill_dir_options *o)
         rill__writer_free(w);
         return rill__error(RILL_ENOMEM, "out of memory");
     }
-    rill__writer_free(p->writer);
-    p->writer = w;
-    p->output = write_batch;
-    p->output_payload = w;
     p->terminal = 1;
-    return 0;
+    return rill__pipeline_sink(p, &writer_sink, w);
 }
 
 /* ---- checkpoints ---- */

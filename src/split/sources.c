@@ -20,7 +20,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-#include "../core/plan.h"
+#include "split.h"
 #include "../util/error.h"
 
 #define BLOCK (64 * 1024)
@@ -38,7 +38,7 @@ int rill_splittable(rill_pipeline *p, const char *name, const rill_splittable_op
     if (o == NULL || o->initial == NULL || o->process == NULL)
         return rill__error(RILL_EINVAL, "splittable '%s' needs initial and process functions",
                            name ? name : "(unnamed)");
-    if ((rc = rill__add_stage(p, RILL__SPLITTABLE, name, &s)) < 0)
+    if ((rc = rill__add_stage(p, &rill__kind_splittable, name, &s)) < 0)
         return rc;
     s->split = *o;
     s->builtin = o->initial == lines_initial || o->initial == records_initial ||

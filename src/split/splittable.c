@@ -13,8 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../core/run.h"
-#include "../dist/dist.h"
+#include "split.h"
 
 struct rill__active {
     struct rill__active *next, *prev;
@@ -133,7 +132,7 @@ static int hand_units(rill__worker *w, int stage, int from, rill__reduction *red
     return rc;
 }
 
-int rill__split_expand(rill__worker *w, const rill__task *t)
+static int split_expand(rill__worker *w, rill__task *t)
 {
     rill__run *run = w->run;
     const rill__stage *s = &run->stages[t->stage];
@@ -206,9 +205,10 @@ static int sleep_until(rill__run *run, uint64_t when, unsigned most_ms, int prox
     return 0;
 }
 
-int rill__split_process(rill__worker *w, const rill__task *t)
+static int split_process(rill__worker *w, rill__task *t, int locked)
 {
     rill__run *run = w->run;
+    (void)locked;
     const rill__stage *s = &run->stages[t->stage];
     struct rill__active me;
     uint64_t base;
@@ -356,7 +356,7 @@ int rill__split_give(rill__worker *w, int movable, rill__task **out)
     return 1;
 }
 
-int rill__split_steal(rill__worker *w)
+static int split_rebalance(rill__worker *w)
 {
     rill__task *t;
     if (rill__split_give(w, 0, &t) != 1)
@@ -392,7 +392,7 @@ void rill__split_checkpoint(rill__worker *w, int proxied)
     pthread_mutex_unlock(&run->amu);
 }
 
-void rill__progress_local(rill__run *run, rill_progress *pr)
+static void split_progress(rill__run *run, rill_progress *pr)
 {
     struct rill__active *a;
     pthread_mutex_lock(&run->amu);
@@ -425,21 +425,19 @@ void rill__unit_moved(rill__run *run, const rill__task *t, int in)
     pthread_mutex_unlock(&run->amu);
 }
 
-void rill__progress_tick(rill__worker *w)
+
+static void split_park(rill__worker *w, int proxied)
 {
-    rill__run *run = w->run;
-    long long next = atomic_load(&run->next_progress_ns), now;
-    rill_progress pr;
-    if (run->p->progress == NULL || run->rank != 0 || (now = (long long)now_ns()) < next ||
-        !atomic_compare_exchange_strong(&run->next_progress_ns, &next,
-                                        now + (long long)run->p->progress_ms * 1000000))
-        return;
-    if (atomic_exchange(&run->progress_busy, 1))
-        return; /* the last report is still being made: never two at once */
-    rill__progress_local(run, &pr);
-    rill__dist_progress(run, &pr); /* and the other ranks' latest reports */
-    if (pr.remaining < 0)
-        pr.remaining = 0;
-    run->p->progress(&pr, run->p->progress_payload);
-    atomic_store(&run->progress_busy, 0);
+    rill__split_checkpoint(w, proxied);
 }
+
+const rill_stage_kind rill__kind_splittable = {
+    .version = RILL_STAGE_KIND_VERSION,
+    .name = "splittable",
+    .flags = RILL_KIND_STREAMING | RILL_KIND_GRAPH,
+    .process = split_process,
+    .expand = split_expand,
+    .rebalance = split_rebalance,
+    .park = split_park,
+    .progress = split_progress,
+};

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "../core/keytable.h"
-#include "../io/writer.h"
 #include "rill/checkpoint.h"
 #include "rill/io.h"
 #include "rows.h"
@@ -66,9 +65,9 @@ static int restore_store(rill__run *run, rill__reduction *r, const row *w)
     size_t size = rill__ckpt_store_size(s);
     void *store;
     int rc = 0;
-    if (s->kind != RILL__REDUCE && s->kind != RILL__FRAME)
+    if (s->ops != &rill__kind_reduce && s->ops != &rill__kind_frame)
         return misfit(run, "a store of a stage that keeps none");
-    rill_store_decode_fn decode = s->kind == RILL__FRAME ? s->frame.decode : s->reduce.decode;
+    rill_store_decode_fn decode = s->ops == &rill__kind_frame ? s->frame.decode : s->reduce.decode;
     if (w->v[1] != (decode != NULL))
         return misfit(run, "a store saved another way");
     if (decode == NULL && w->len != size)
@@ -91,7 +90,7 @@ static int restore_store(rill__run *run, rill__reduction *r, const row *w)
         if (rc != 0) {
             free(store);
             return rill__error(RILL_EUSER, "%s '%s': its decode callback refused the "
-                               "checkpoint's store", rill__kind_name(s->kind), s->name);
+                               "checkpoint's store", rill__kind_name(s), s->name);
         }
     }
     if (w->v[0] == 0 && r->store == NULL) {
@@ -118,7 +117,7 @@ static int restore_table(rill__run *run, rill__reduction *r, const row *w)
     void *value; /* aligned, as merge may expect */
     size_t i;
     int rc;
-    if (s->kind != RILL__COMBINE || r->partials == NULL)
+    if (s->ops != &rill__kind_combine || r->partials == NULL)
         return misfit(run, "a key table of a stage that keeps none");
     t = (rill__keytable **)&r->partials[0];
     if ((rc = rill__records_unblob(w->blob, w->len, &b)) < 0)
@@ -210,8 +209,7 @@ static int rebuild(rill__run *run, rows *rs, uint64_t rows_digest)
             continue;
         if (x->id < 1 || red[x->id] || x->v[1] < -1 || x->v[1] >= run->nstages - 1 ||
             x->v[0] < 0 || x->v[0] > nred || (x->v[0] && !red[x->v[0]]) ||
-            (x->v[1] >= 0 && run->stages[x->v[1]].kind != RILL__REDUCE &&
-             run->stages[x->v[1]].kind != RILL__COMBINE && run->stages[x->v[1]].kind != RILL__FRAME)) {
+            (x->v[1] >= 0 && run->stages[x->v[1]].ops->finish == NULL)) {
             rc = misfit(run, "a reduction");
             break;
         }
@@ -240,7 +238,7 @@ static int rebuild(rill__run *run, rows *rs, uint64_t rows_digest)
             rc = r->owner >= 0 ? restore_table(run, r, x) : misfit(run, "a table of the root");
             break;
         case ROW_FIRST:
-            if (r->owner < 0 || run->stages[r->owner].kind != RILL__FRAME)
+            if (r->owner < 0 || run->stages[r->owner].ops != &rill__kind_frame)
                 rc = misfit(run, "a first record of no frame");
             else if ((rc = rill__records_unblob(x->blob, x->len, &r->first)) == 0 &&
                      r->first->n != 1)
@@ -290,8 +288,9 @@ static int rebuild(rill__run *run, rows *rs, uint64_t rows_digest)
                 rc = rill__records_unblob(x->blob, x->len, &run->results);
             } else if (x->id == -2) {
                 rill_batch *b;
-                if (run->p->writer && (rc = rill__records_unblob(x->blob, x->len, &b)) == 0) {
-                    rc = rill__writer_restore(run->p->writer, b);
+                if (run->p->sink && run->p->sink->restore &&
+                    (rc = rill__records_unblob(x->blob, x->len, &b)) == 0) {
+                    rc = run->p->sink->restore(run->p->sink_self, b);
                     rill_batch_free(b);
                 }
             } else if (!run->closing || x->id < 0 || x->id >= run->nstages)
@@ -368,8 +367,8 @@ int rill__checkpoint_start(rill__run *run)
     rows rs = {NULL, 0, 0};
     for (i = 0; i < p->n; i++) {
         const rill__stage *s = &p->stages[i];
-        if ((s->kind == RILL__REDUCE && s->reduce.free && !(s->reduce.encode && s->reduce.decode)) ||
-            (s->kind == RILL__FRAME && s->frame.free && !(s->frame.encode && s->frame.decode)))
+        if ((s->ops == &rill__kind_reduce && s->reduce.free && !(s->reduce.encode && s->reduce.decode)) ||
+            (s->ops == &rill__kind_frame && s->frame.free && !(s->frame.encode && s->frame.decode)))
             return rill__refuse(p, i, "keeps more than plain bytes in its store (it has a "
                                       "free callback) but no encode and decode to save it");
     }
@@ -430,10 +429,11 @@ static int resume_complete(rill__run *run)
             rill_batch_free(run->results);
             run->results = NULL;
             rc = rill__records_unblob(rs.v[k].blob, rs.v[k].len, &run->results);
-        } else if (rs.v[k].kind == ROW_HELD && rs.v[k].id == -2 && run->p->writer) {
+        } else if (rs.v[k].kind == ROW_HELD && rs.v[k].id == -2 && run->p->sink &&
+                   run->p->sink->restore) {
             rill_batch *b;
             if ((rc = rill__records_unblob(rs.v[k].blob, rs.v[k].len, &b)) == 0) {
-                rc = rill__writer_restore(run->p->writer, b);
+                rc = run->p->sink->restore(run->p->sink_self, b);
                 rill_batch_free(b);
             }
         }

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "../core/keytable.h"
-#include "../io/writer.h"
 #include "rill/checkpoint.h"
 #include "rill/io.h"
 #include "rows.h"
@@ -85,9 +84,10 @@ uint64_t rill__ckpt_fingerprint(const rill_pipeline *p)
     h = mix(h, &p->n, sizeof(p->n));
     for (i = 0; i < p->n; i++) {
         const rill__stage *s = &p->stages[i];
-        int64_t v[8] = {s->kind, s->serial, s->concurrency, (int64_t)s->batch_size,
+        int64_t v[8] = {0, s->serial, s->concurrency, (int64_t)s->batch_size,
                         (int64_t)s->reduce.store_size, (int64_t)s->frame.store_size,
                         (int64_t)s->combine.value_size, s->split.chunk};
+        h = mix(h, s->ops->name, strlen(s->ops->name));
         h = mix(h, s->name, strlen(s->name));
         h = mix(h, v, sizeof(v));
         for (k = 0; k < s->nsucc; k++)
@@ -104,7 +104,7 @@ uint64_t rill__ckpt_fingerprint(const rill_pipeline *p)
 
 size_t rill__ckpt_store_size(const rill__stage *s)
 {
-    return s->kind == RILL__FRAME ? s->frame.store_size : s->reduce.store_size;
+    return s->ops == &rill__kind_frame ? s->frame.store_size : s->reduce.store_size;
 }
 
 int rill__ckpt_put_records(rill__store *st, int kind, int64_t id, const int64_t v[4],
@@ -141,7 +141,7 @@ static int put_table(rill__store *st, int64_t id, const rill__keytable *t, size_
 static int put_store(rill__store *st, const rill__stage *s, int64_t id, const int64_t v[4],
                      const void *store)
 {
-    rill_store_encode_fn encode = s->kind == RILL__FRAME ? s->frame.encode : s->reduce.encode;
+    rill_store_encode_fn encode = s->ops == &rill__kind_frame ? s->frame.encode : s->reduce.encode;
     int64_t w[4] = {v[0], encode != NULL, 0, 0};
     rill_batch *b;
     int rc;
@@ -151,7 +151,7 @@ static int put_store(rill__store *st, const rill__stage *s, int64_t id, const in
         return rc;
     if ((rc = encode(store, b, s->payload)) != 0 || b->n != 1)
         rc = rill__error(RILL_EUSER, "%s '%s': its encode callback failed or did not add one "
-                         "record", rill__kind_name(s->kind), s->name);
+                         "record", rill__kind_name(s), s->name);
     else
         rc = rill__ckpt_put_records(st, ROW_STORE, id, w, b, 0, 1);
     rill_batch_free(b);
@@ -191,7 +191,7 @@ static int save_reductions(rill__run *run, rill__store *st)
                     rc = put_store(st, s, r->ckpt_id, z, r->store);
                 for (i = 0; rc == 0 && r->partials && i < run->workers; i++)
                     if (r->partials[i])
-                        rc = s->kind == RILL__COMBINE
+                        rc = s->ops == &rill__kind_combine
                                  ? put_table(st, r->ckpt_id, r->partials[i], s->combine.value_size)
                                  : put_store(st, s, r->ckpt_id, one, r->partials[i]);
                 if (rc == 0 && r->first)
@@ -253,8 +253,9 @@ int rill__checkpoint_save(rill__run *run)
         (rc = rill__ckpt_put_records(st, ROW_HELD, -1, (int64_t[4]){0, 0, 0, 0}, run->results, 0,
                           run->results->n)) < 0)
         goto bad;
-    if (run->p->writer) {
-        if ((rc = rill_batch_new(&extra)) < 0 || (rc = rill__writer_save(run->p->writer, extra)) < 0 ||
+    if (run->p->sink && run->p->sink->save) {
+        if ((rc = rill_batch_new(&extra)) < 0 ||
+            (rc = run->p->sink->save(run->p->sink_self, extra)) < 0 ||
             (rc = rill__ckpt_put_records(st, ROW_HELD, -2, (int64_t[4]){0, 0, 0, 0}, extra, 0, extra->n)) < 0)
             goto bad;
     }
@@ -271,6 +272,24 @@ bad:
     return rc;
 }
 
+static void checkpoint_close(rill__run *run)
+{
+    rill__store_close(run->store);
+    run->store = NULL;
+}
+
+/* The SQLite state file as the pipeline's persistence
+ * (rill/sys/persistence.h); restore.c rebuilds runs from it. */
+static const rill_persistence sqlite_persistence = {
+    .version = RILL_PERSISTENCE_VERSION,
+    .name = "sqlite",
+    .start = rill__checkpoint_start,
+    .save = rill__checkpoint_save,
+    .complete = rill__checkpoint_complete,
+    .end = rill__checkpoint_end,
+    .close = checkpoint_close,
+};
+
 int rill_checkpointing(rill_pipeline *p, const rill_checkpoint_options *o)
 {
     char *path;
@@ -282,6 +301,7 @@ int rill_checkpointing(rill_pipeline *p, const rill_checkpoint_options *o)
         return rill__error(RILL_ENOMEM, "out of memory");
     free(p->ckpt_path);
     p->ckpt_path = path;
+    p->persist = &sqlite_persistence;
     p->ckpt_interval = o->interval;
     p->ckpt_resume = o->resume;
     return 0;
@@ -310,8 +330,9 @@ int rill__checkpoint_complete(rill__run *run)
     if (run->results && (rc = rill__ckpt_put_records(st, ROW_HELD, -1, (int64_t[4]){0, 0, 0, 0},
                                                      run->results, 0, run->results->n)) < 0)
         goto bad;
-    if (run->p->writer &&
-        ((rc = rill_batch_new(&files)) < 0 || (rc = rill__writer_save(run->p->writer, files)) < 0 ||
+    if (run->p->sink && run->p->sink->save &&
+        ((rc = rill_batch_new(&files)) < 0 ||
+         (rc = run->p->sink->save(run->p->sink_self, files)) < 0 ||
          (rc = rill__ckpt_put_records(st, ROW_HELD, -2, (int64_t[4]){0, 0, 0, 0}, files, 0, files->n)) < 0))
         goto bad;
     rill_batch_free(files);

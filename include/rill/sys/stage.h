@@ -1,0 +1,127 @@
+/* rill/sys/stage.h — the table of functions behind a kind of stage.
+ *
+ * Not needed to build or run pipelines: this is for those who add a kind of
+ * stage to the engine (as libgit2's git2/sys/ headers are for those who
+ * implement its backends). Each of rill's own kinds (job, task, reduce,
+ * combine, frame, frame end, splittable, result) is one such table in a file
+ * of its own; the engine never switches on a stage's kind, it calls the
+ * table, and only once per task (a range of records of one batch), never
+ * once per record.
+ *
+ * Words used here. A task is a range of records of one batch waiting at one
+ * stage under one reduction (the scope it belongs to: a reducer's or
+ * frame's, or the run's root). A stage's state lives in reductions: one
+ * store per reduction (frames, reducers without merge), or partial states,
+ * one per worker (reducers with merge, combines), merged when the reduction
+ * is done. The engine's own types are opaque here.
+ *
+ * Threading. process runs on worker threads, several tasks of a stage at
+ * once unless its kind says its tasks share the reduction's store (then
+ * they are run one at a time, under the reduction's lock) or the stage is
+ * serial. finish runs on the worker that released the reduction's last
+ * pending unit, with no lock held: every write to the partial states
+ * happened before it (acquire-release). state_free, encode and decode run on
+ * any thread, never concurrently with process for the same state.
+ *
+ * Ownership. Tasks, reductions and records are borrowed for the call.
+ * States made by the kind are owned by their reduction and freed with the
+ * kind's state_free. */
+#ifndef RILL_SYS_STAGE_H
+#define RILL_SYS_STAGE_H
+
+#include "../pipeline.h"
+#include "../tracker.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rill_worker rill_worker;       /* the worker running a call */
+typedef struct rill_span rill_span;           /* records at a stage */
+typedef struct rill_reduction rill_reduction; /* a scope's state and count */
+typedef struct rill_stage rill_stage;         /* one stage of a pipeline */
+typedef struct rill_execution rill_execution;             /* one run of a pipeline */
+
+/* What a kind is, for validation, routing and distribution. */
+enum rill_stage_kind_flags {
+    /* Keeps no state between tasks: a pipeline made only of such stages
+     * knows when each stage has had its last input (closing). */
+    RILL_KIND_STREAMING = 1u << 0,
+    /* Takes records in calls of at most its batch_size: larger ranges are
+     * cut, smaller ones held back until the size is reached or it closes. */
+    RILL_KIND_BATCHED = 1u << 1,
+    /* Closes a scope (reduce, combine): its scope starts at the stage after
+     * the previous scope closer of its level; the scope's first stage opens
+     * one reduction of it per record entering. */
+    RILL_KIND_SCOPE = 1u << 2,
+    /* Opens a frame, which the next unmatched frame end closes. */
+    RILL_KIND_FRAME = 1u << 3,
+    RILL_KIND_FRAME_END = 1u << 4,
+    /* May be a node of an explicit graph (rill_edge). */
+    RILL_KIND_GRAPH = 1u << 5,
+    /* Keyed records emitted by its only predecessor may be folded into its
+     * partial state as they are emitted, never becoming a batch. */
+    RILL_KIND_FOLDS = 1u << 6,
+    /* Its tasks may run on any rank (a following shuffle may send keys). */
+    RILL_KIND_ANYWHERE = 1u << 7
+};
+
+#define RILL_STAGE_KIND_VERSION 1
+typedef struct rill_stage_kind {
+    unsigned version; /* RILL_STAGE_KIND_VERSION */
+    const char *name; /* in messages: "job", "reduce"... */
+    unsigned flags;   /* rill_stage_kind_flags */
+
+    /* Required: processes task t (locked: the reduction's lock is held and
+     * must be let go before returning; only for kinds whose shared_store
+     * says so). Returns 0 or what rill's failure path returned. */
+    int (*process)(rill_worker *w, rill_span *t, int locked);
+    /* Optional: tasks that only prepare work (a splittable stage's elements,
+     * phase 0) go here instead, counted as no call of the stage. */
+    int (*expand)(rill_worker *w, rill_span *t);
+    /* Optional: whether the stage's tasks share one store per reduction: then
+     * they run under its lock, one at a time, and only on the rank that
+     * opened the reduction. NULL: never. */
+    int (*shared_store)(const rill_stage *s);
+    /* Optional: whether its reductions keep a partial state per worker
+     * (merged when done). NULL: never. */
+    int (*per_worker)(const rill_stage *s);
+    /* Optional: releases a store or partial state of this kind. */
+    void (*state_free)(const rill_stage *s, void *state);
+    /* Optional: the reduction's last pending unit was released (scope
+     * closers and frames): merge, emit onward, or run again. */
+    int (*finish)(rill_worker *w, rill_reduction *r);
+    /* Optional: merges r's partial states (the workers' and those other
+     * ranks sent) into one: the first partial when into_partial, else the
+     * reduction's store. */
+    int (*merge)(rill_worker *w, rill_reduction *r, int into_partial);
+    /* Optional: a store or partial state as records added to out (a store:
+     * one record; a key table: one keyed record per key), and back from
+     * records [begin, end) of in (*state: owned by the caller, freed with
+     * state_free). For checkpoints and for moving state between ranks: the
+     * one place a kind's state is serialised. Malformed records are
+     * RILL_ECORRUPT, never read past. */
+    int (*encode)(const rill_stage *s, const void *state, rill_batch *out);
+    int (*decode)(const rill_stage *s, const rill_batch *in, size_t begin, size_t end,
+                  void **state);
+
+    /* Optional, for kinds that split running work (splittable). The engine
+     * calls the hooks of the first such stage of the pipeline, which look
+     * after every such stage's running work.
+     * rebalance: an idle worker w splits the largest remainder of running
+     *   work and runs the residual; 1 when it did, 0 when nothing was worth
+     *   it.
+     * park: a checkpoint is coming: running work on this worker's rank
+     *   gives what it has not claimed back to the queues (proxied: only work
+     *   that came from another rank, whose rest then goes home).
+     * progress: adds what this rank's running and queued work has done and
+     *   has left to pr. */
+    int (*rebalance)(rill_worker *w);
+    void (*park)(rill_worker *w, int proxied);
+    void (*progress)(rill_execution *run, rill_progress *pr);
+} rill_stage_kind;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,42 @@
+/* progress.c — progress reports (rill_on_progress): what the run's
+ * splittable work has done and has left, on this rank through the splitting
+ * kind's hook and on the others through the transport, made on rank 0 by
+ * whichever worker finds one due, never two at once. */
+#include <time.h>
+
+#include "run.h"
+
+void rill__progress_local(rill__run *run, rill_progress *pr)
+{
+    pr->completed = pr->remaining = 0;
+    pr->elements_done = 0;
+    if (run->splitter)
+        run->splitter->progress(run, pr);
+}
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void rill__progress_tick(rill__worker *w)
+{
+    rill__run *run = w->run;
+    long long next = atomic_load(&run->next_progress_ns), now;
+    rill_progress pr;
+    if (run->p->progress == NULL || run->rank != 0 || (now = now_ns()) < next ||
+        !atomic_compare_exchange_strong(&run->next_progress_ns, &next,
+                                        now + (long long)run->p->progress_ms * 1000000))
+        return;
+    if (atomic_exchange(&run->progress_busy, 1))
+        return; /* the last report is still being made: never two at once */
+    rill__progress_local(run, &pr);
+    if (run->transport) /* and the other ranks' latest reports */
+        run->transport->progress(run, &pr);
+    if (pr.remaining < 0)
+        pr.remaining = 0;
+    run->p->progress(&pr, run->p->progress_payload);
+    atomic_store(&run->progress_busy, 0);
+}

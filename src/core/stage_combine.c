@@ -1,0 +1,240 @@
+/* stage_combine.c — the combine stage kind: keyed aggregation. Each worker
+ * folds keyed records into a partial key table of its own (keytable.h);
+ * when the reduction is done the tables are merged, keys other ranks own
+ * go to them (the transport's shuffle), and one keyed record per key goes
+ * onward. A stage whose only successor is the combine folds what it emits
+ * straight into the table (rill__combine_direct), never making a batch. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "keytable.h"
+#include "run.h"
+
+static int merge_tables(rill__worker *w, rill__reduction *r, const rill__stage *s)
+{
+    rill__keytable *into = NULL;
+    int i, rc = 0, n = w->run->workers + (int)r->nextra;
+    for (i = 0; i < n && rc == 0; i++) {
+        rill__keytable *t = rill__take_partial(w->run, r, i);
+        size_t pos = 0, len;
+        const void *key;
+        uint64_t hash;
+        void *value;
+        if (t == NULL)
+            continue;
+        if (into == NULL) {
+            into = r->partials[0] = t;
+            continue;
+        }
+        while (rc == 0 && rill__keytable_next(t, &pos, &key, &len, &hash, &value)) {
+            int created;
+            void *acc = rill__keytable_upsert(into, key, len, hash, &created);
+            if (acc == NULL)
+                rc = rill__fail(w, r->owner, 0, 0, NULL, RILL_ENOMEM, 1, "merging");
+            else if (created)
+                memcpy(acc, value, s->combine.value_size);
+            else if ((rc = s->combine.merge(acc, value, s->payload)) != 0)
+                rc = rill__fail(w, r->owner, 0, 0, NULL, rc, 0, "merging");
+        }
+        rill__keytable_free(t);
+    }
+    return rc;
+}
+
+static int combine_process(rill__worker *w, rill__task *t, int locked)
+{
+    rill__run *run = w->run;
+    const rill__stage *s = &run->stages[t->stage];
+    rill__keytable **slot = (rill__keytable **)&t->red->partials[w->id];
+    size_t base = atomic_fetch_add_explicit(&run->taken[t->stage], t->end - t->begin,
+                                            memory_order_relaxed);
+    size_t i;
+    int rc;
+    /* The built-in sum is folded in here rather than called per record. */
+    int sum = s->combine.add == rill_combine_sum_int64_add && s->combine.init == NULL;
+    (void)locked;
+    if (*slot == NULL && rill__keytable_new(slot, s->combine.value_size) < 0)
+        return rill__fail(w, t->stage, base, 0, NULL, RILL_ENOMEM, 1, "on");
+    rill_error_clear();
+    for (i = t->begin; i < t->end; i++) {
+        rill_record r;
+        int created;
+        void *acc;
+        rill__batch_view(t->batch, i, &r);
+        if (r.key == NULL) {
+            rill__error(RILL_EINVAL, "the record has no key; combine needs keyed records");
+            return rill__fail(w, t->stage, base + i - t->begin, 1, &r, RILL_EINVAL, 1, "on");
+        }
+        acc = rill__keytable_get(*slot, r.key, r.key_len, &created);
+        if (acc == NULL)
+            return rill__fail(w, t->stage, base + i - t->begin, 1, &r, RILL_ENOMEM, 1, "on");
+        if (sum && r.len == 0) {
+            *(int64_t *)acc += 1;
+            continue;
+        }
+        if ((created && s->combine.init && (rc = s->combine.init(acc, s->payload)) != 0) ||
+            (rc = s->combine.add(acc, &r, s->payload)) != 0)
+            return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, 0, "on");
+    }
+    return 0;
+}
+
+int rill__combine_direct_target(rill__worker *w, int stage, rill__reduction *red)
+{
+    rill__run *run = w->run;
+    const rill__stage *s;
+    int c, i;
+    if (stage < 0)
+        return -1;
+    s = &run->stages[stage];
+    if (s->nsucc != 1)
+        return -1;
+    c = s->succ[0];
+    if (!rill__kind_is(&run->stages[c], RILL_KIND_FOLDS) || red->owner != c || run->limit[c] != 0)
+        return -1;
+    for (i = 0; i < w->depth; i++)
+        if (w->stack[i] == c)
+            return -1;
+    return c;
+}
+
+int rill__combine_direct(rill_emitter *e, const void *key, size_t klen, int keyed,
+                         const void *data, size_t len)
+{
+    rill__worker *w = e->w;
+    rill__run *run = w->run;
+    int c = e->direct, created, rc;
+    const rill__stage *s = &run->stages[c];
+    rill__keytable **slot = (rill__keytable **)&e->red->partials[w->id];
+    rill_record r = {data, len, keyed ? (key ? key : "") : NULL, keyed ? klen : 0};
+    void *acc;
+    if (!keyed) {
+        rill__error(RILL_EINVAL, "the record has no key; combine needs keyed records");
+        return rill__fail(w, c, atomic_load(&run->taken[c]), 1, data ? &r : NULL,
+                          RILL_EINVAL, 1, "on");
+    }
+    if ((key == NULL && klen) || (data == NULL && len) || klen > RILL_RECORD_MAX)
+        return rill__error(RILL_EINVAL, "cannot emit a key of %zu bytes at %p, data of %zu "
+                           "at %p", klen, key, len, data);
+    if (*slot == NULL && rill__keytable_new(slot, s->combine.value_size) < 0)
+        return rill__fail(w, c, 0, 0, NULL, RILL_ENOMEM, 1, "on");
+    if ((acc = rill__keytable_get(*slot, r.key, klen, &created)) == NULL)
+        return rill__fail(w, c, 0, 1, &r, RILL_ENOMEM, 1, "on");
+    e->count++; /* counted into the stage's figures when the emitter flushes */
+    if (len == 0 && s->combine.add == rill_combine_sum_int64_add && s->combine.init == NULL) {
+        *(int64_t *)acc += 1;
+        return 0;
+    }
+    rill_error_clear();
+    if ((created && s->combine.init && (rc = s->combine.init(acc, s->payload)) != 0) ||
+        (rc = s->combine.add(acc, &r, s->payload)) != 0)
+        return rill__fail(w, c, atomic_load(&run->taken[c]), 1, &r, rc, 0, "on");
+    return 0;
+}
+
+static int combine_merge(rill__worker *w, rill__reduction *r, int into_partial)
+{
+    (void)into_partial; /* a combine's tables always merge into the first */
+    return merge_tables(w, r, &w->run->stages[r->owner]);
+}
+
+static int combine_finish(rill__worker *w, rill__reduction *r)
+{
+    int rc;
+    if ((rc = merge_tables(w, r, &w->run->stages[r->owner])) < 0)
+        return rc;
+    if ((rc = rill__tp_shuffle(w, r)) < 0)
+        return rill__fail(w, r->owner, 0, 0, NULL, rc, 1, "sending keys to their ranks");
+    return rill__reduction_close(w, r, NULL, 0);
+}
+
+static int combine_per_worker(const rill__stage *s)
+{
+    (void)s;
+    return 1;
+}
+
+static void combine_state_free(const rill__stage *s, void *state)
+{
+    (void)s;
+    rill__keytable_free(state);
+}
+
+/* A table as one keyed record per key, its value the accumulator. */
+static int combine_encode(const rill__stage *s, const void *state, rill_batch *out)
+{
+    size_t pos = 0, len;
+    const void *key;
+    uint64_t hash;
+    void *value;
+    int rc = 0;
+    while (rc == 0 && rill__keytable_next(state, &pos, &key, &len, &hash, &value))
+        rc = rill_batch_add_keyed(out, key, len, value, s->combine.value_size);
+    return rc;
+}
+
+static int combine_decode(const rill__stage *s, const rill_batch *in, size_t begin,
+                          size_t end, void **state)
+{
+    rill__keytable *t = NULL;
+    size_t i;
+    int rc = 0;
+    *state = NULL;
+    if (rill__keytable_new(&t, s->combine.value_size) < 0)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    for (i = begin; rc == 0 && i < end; i++) {
+        rill_record rec;
+        int created;
+        void *acc;
+        rill__batch_view(in, i, &rec);
+        if (rec.key == NULL || rec.len != s->combine.value_size)
+            rc = rill__error(RILL_ECORRUPT, "combine '%s': a saved entry is not a key with "
+                             "a value of %zu bytes", s->name, s->combine.value_size);
+        else if ((acc = rill__keytable_get(t, rec.key, rec.key_len, &created)) == NULL)
+            rc = rill__error(RILL_ENOMEM, "out of memory");
+        else
+            memcpy(acc, rec.data, rec.len);
+    }
+    if (rc < 0) {
+        rill__keytable_free(t);
+        return rc;
+    }
+    *state = t;
+    return 0;
+}
+
+const rill_stage_kind rill__kind_combine = {
+    .version = RILL_STAGE_KIND_VERSION,
+    .name = "combine",
+    .flags = RILL_KIND_SCOPE | RILL_KIND_FOLDS | RILL_KIND_ANYWHERE,
+    .process = combine_process,
+    .per_worker = combine_per_worker,
+    .state_free = combine_state_free,
+    .finish = combine_finish,
+    .merge = combine_merge,
+    .encode = combine_encode,
+    .decode = combine_decode,
+};
+
+int rill_combine_sum_int64_add(void *acc, const rill_record *rec, void *payload)
+{
+    int64_t v = 1;
+    (void)payload;
+    if (rec->len == sizeof(v))
+        memcpy(&v, rec->data, sizeof(v));
+    else if (rec->len != 0) {
+        rill_error_set("a record of %zu bytes is neither an int64 nor empty", rec->len);
+        return RILL_ETYPE;
+    }
+    *(int64_t *)acc += v;
+    return 0;
+}
+
+int rill_combine_sum_int64_merge(void *acc, void *other, void *payload)
+{
+    int64_t v;
+    (void)payload;
+    memcpy(&v, other, sizeof(v));
+    *(int64_t *)acc += v;
+    return 0;
+}

@@ -1,0 +1,35 @@
+/* stage_job.c — the job stage kind (job_stream's job): one record in, zero
+ * or more out, a call per record, several calls at once unless serial. What
+ * it emits goes to every successor. */
+#include "run.h"
+
+static int job_process(rill__worker *w, rill__task *t, int locked)
+{
+    const rill__stage *s = &w->run->stages[t->stage];
+    size_t base = atomic_fetch_add_explicit(&w->run->taken[t->stage], t->end - t->begin,
+                                            memory_order_relaxed);
+    rill_emitter e;
+    size_t i;
+    int rc = 0;
+    (void)locked;
+    rill__emitter_init(&e, w, t->stage, -1, t->red);
+    e.queue = w->run->limit[t->stage] > 0; /* do not hold a call slot while
+                                              what it emits runs */
+    rill_error_clear();
+    for (i = t->begin; i < t->end; i++) {
+        rill_record r;
+        rill__batch_view(t->batch, i, &r);
+        if ((rc = s->job(&e, &r, s->payload)) != 0) {
+            rill__emitter_discard(&e);
+            return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, s->builtin, "on");
+        }
+    }
+    return rill__emitter_flush(&e);
+}
+
+const rill_stage_kind rill__kind_job = {
+    .version = RILL_STAGE_KIND_VERSION,
+    .name = "job",
+    .flags = RILL_KIND_STREAMING | RILL_KIND_BATCHED | RILL_KIND_GRAPH | RILL_KIND_ANYWHERE,
+    .process = job_process,
+};

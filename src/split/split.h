@@ -1,0 +1,24 @@
+/* split.h — what the distribution layer asks of splittable work (its
+ * sibling in the layer above core): units given to other ranks, counted as
+ * they move, and split at 0 while a checkpoint drains. */
+#ifndef RILL_SPLIT_SPLIT_H
+#define RILL_SPLIT_SPLIT_H
+
+#include "../core/run.h"
+
+/* The kind of rill_splittable's stages. */
+extern const rill_stage_kind rill__kind_splittable;
+
+/* The split an idle worker makes, for another rank: *out is the residual's
+ * task, not yet delivered. Returns 1 when there was one. movable: not of a
+ * stage with a call limit. */
+int rill__split_give(rill__worker *w, int movable, rill__task **out);
+/* A unit task t leaves this rank (in 0) or arrives (in 1): its work moves
+ * out of or into what is queued here. Other tasks are no work. */
+void rill__unit_moved(rill__run *run, const rill__task *t, int in);
+/* A checkpoint is coming: every running unit gives the work it has not
+ * claimed to the queue (a split at 0), so that its worker soon parks.
+ * proxied: only units under proxies (dist/), whose rest then goes home. */
+void rill__split_checkpoint(rill__worker *w, int proxied);
+
+#endif
