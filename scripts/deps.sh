@@ -5,7 +5,7 @@
 #   scripts/deps.sh --fuzz    also clang's libFuzzer runtime
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config libxxhash-dev libyaml-dev libsqlite3-dev libcmocka-dev valgrind
+pkgs=(build-essential cmake pkg-config python3 libxxhash-dev libyaml-dev libsqlite3-dev libcmocka-dev valgrind
       libopenmpi-dev openmpi-bin)
 if [ "${1:-}" = "--fuzz" ]; then
   pkgs+=(clang libclang-rt-dev)

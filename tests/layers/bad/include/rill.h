@@ -1,0 +1,2 @@
+/* Fixture (bad tree): the umbrella header. */
+#include "rill/bad.h"

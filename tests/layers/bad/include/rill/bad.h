@@ -1,0 +1,2 @@
+/* Fixture (bad tree): a public header including a src/ header. */
+#include "../../src/util/err.h"

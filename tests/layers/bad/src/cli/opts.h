@@ -1,0 +1,2 @@
+/* Fixture (bad tree): the command line's own header. */
+#include <rill.h>

@@ -1,0 +1,2 @@
+/* Fixture (bad tree): a core header. */
+#include "../record/../util/err.h"

@@ -1,0 +1,2 @@
+/* Fixture (bad tree): dist may include core. */
+#include "../core/run.h"

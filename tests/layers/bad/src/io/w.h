@@ -1,0 +1,2 @@
+/* Fixture (bad tree): an io header. */
+#include "../util/err.h"

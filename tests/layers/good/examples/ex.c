@@ -1,0 +1,3 @@
+/* Fixture (good tree): an example includes public headers and its own. */
+#include <rill.h>
+#include "ex.h"

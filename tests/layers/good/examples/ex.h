@@ -1,0 +1,2 @@
+/* Fixture (good tree): an example's own header. */
+#include <rill.h>

@@ -1,0 +1,1 @@
+/* Fixture (good tree): a public header with no includes. */

@@ -1,0 +1,2 @@
+/* Fixture (good tree): one layer down, relative form. */
+#include "../util/err.h"

@@ -1,0 +1,2 @@
+/* Fixture (bad tree): a folder that is in no layer. */
+#include "../util/err.h"

@@ -1,0 +1,1 @@
+/* Fixture (unknown tree): a header in a known layer. */
