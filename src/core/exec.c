@@ -73,12 +73,30 @@ void rill__task_free(rill__worker *w, rill__task *t)
     free(t);
 }
 
+void rill__run_stop(rill__run *run, int code, const char *msg, int locked)
+{
+    pthread_mutex_lock(&run->err_mu);
+    if (run->err_code == 0) { /* the first failure is the run's */
+        run->err_code = code;
+        snprintf(run->err_msg, sizeof(run->err_msg), "%s", msg);
+    }
+    pthread_mutex_unlock(&run->err_mu);
+    atomic_store(&run->stop, 1);
+    if (!locked)
+        pthread_mutex_lock(&run->mu);
+    pthread_cond_broadcast(&run->cv);
+    pthread_cond_broadcast(&run->out_cv);
+    if (!locked)
+        pthread_mutex_unlock(&run->mu);
+    rill__tp_wake(run);
+}
+
 int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
                const rill_record *rec, int rc, int internal, const char *doing)
 {
     rill__run *run = w->run;
     const rill__stage *s = &run->stages[stage];
-    char quoted[64] = "", reason[600];
+    char quoted[64] = "", reason[600], msg[RILL__ERROR_MAX];
     int code = internal ? rc : RILL_EUSER;
     if (atomic_load(&run->stop) && rc == RILL_ECANCELLED)
         return RILL_ECANCELLED;
@@ -90,27 +108,18 @@ int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
         snprintf(reason, sizeof(reason), "%s", rill_strerror(code));
     if (rec)
         rill__quote(quoted, sizeof(quoted), rec->data, rec->len);
-    pthread_mutex_lock(&run->err_mu);
-    if (run->err_code == 0) {
-        run->err_code = code;
-        if (rec && count > 1)
-            snprintf(run->err_msg, sizeof(run->err_msg),
-                     "%s '%.80s' (stage %d) failed %s records %zu-%zu (first %s): %s",
-                     rill__kind_name(s), s->name, stage + 1, doing, index,
-                     index + count - 1, quoted, reason);
-        else if (rec)
-            snprintf(run->err_msg, sizeof(run->err_msg),
-                     "%s '%.80s' (stage %d) failed %s record %zu %s: %s",
-                     rill__kind_name(s), s->name, stage + 1, doing, index, quoted,
-                     reason);
-        else
-            snprintf(run->err_msg, sizeof(run->err_msg), "%s '%.80s' (stage %d) failed %s: %s",
-                     rill__kind_name(s), s->name, stage + 1, doing, reason);
-    }
-    pthread_mutex_unlock(&run->err_mu);
-    atomic_store(&run->stop, 1);
-    rill__wake_all(run);
-    rill__tp_wake(run);
+    if (rec && count > 1)
+        snprintf(msg, sizeof(msg),
+                 "%s '%.80s' (stage %d) failed %s records %zu-%zu (first %s): %s",
+                 rill__kind_name(s), s->name, stage + 1, doing, index, index + count - 1,
+                 quoted, reason);
+    else if (rec)
+        snprintf(msg, sizeof(msg), "%s '%.80s' (stage %d) failed %s record %zu %s: %s",
+                 rill__kind_name(s), s->name, stage + 1, doing, index, quoted, reason);
+    else
+        snprintf(msg, sizeof(msg), "%s '%.80s' (stage %d) failed %s: %s",
+                 rill__kind_name(s), s->name, stage + 1, doing, reason);
+    rill__run_stop(run, code, msg, 0);
     return RILL_ECANCELLED;
 }
 

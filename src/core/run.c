@@ -294,16 +294,8 @@ int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *op
     }
     if (run->transport && (rc = run->transport->go(run)) < 0)
         return rc;
-    if ((rc = rill__sched_start(run, all_threads ? 0 : 1)) < 0) {
-        pthread_mutex_lock(&run->err_mu);
-        if (run->err_code == 0) {
-            run->err_code = rc;
-            snprintf(run->err_msg, sizeof(run->err_msg), "%s", rill_error_last());
-        }
-        pthread_mutex_unlock(&run->err_mu);
-        atomic_store(&run->stop, 1);
-        rill__wake_all(run);
-    }
+    if ((rc = rill__sched_start(run, all_threads ? 0 : 1)) < 0)
+        rill__run_stop(run, rc, rill_error_last(), 0);
     return 0;
 }
 
@@ -354,15 +346,8 @@ out:
         run.results = NULL;
     }
 done:
-    if (rc < 0 && run.dist) { /* every rank learns why this one stopped */
-        pthread_mutex_lock(&run.err_mu);
-        if (run.err_code == 0) {
-            run.err_code = rc;
-            snprintf(run.err_msg, sizeof(run.err_msg), "%s", rill_error_last());
-        }
-        pthread_mutex_unlock(&run.err_mu);
-        atomic_store(&run.stop, 1);
-    }
+    if (rc < 0 && run.dist) /* every rank learns why this one stopped */
+        rill__run_stop(&run, rc, rill_error_last(), 0);
     if (run.sink && run.store && run.sink->forget)
         run.sink->forget(run.sink_self); /* a checkpoint may still name those files */
     else if (run.sink && run.rank == 0 && run.p)

@@ -242,6 +242,10 @@ void rill__emitter_init(rill_emitter *e, rill__worker *w, int stage, int target,
                         rill__reduction *red);
 int rill__emitter_flush(rill_emitter *e);
 void rill__emitter_discard(rill_emitter *e);
+/* Stops the run with its first failure: keeps code and msg unless a failure
+ * came first, then wakes every worker, the stream's reader and the other
+ * ranks. locked: the caller holds run->mu. Every failure goes through here. */
+void rill__run_stop(rill__run *run, int code, const char *msg, int locked);
 /* Records a failure of stage while `doing` something to records index ..
  * index+count-1 (rec the first, NULL: none) and stops the run. rc is what
  * the callback returned (the run fails with RILL_EUSER), or with internal

@@ -168,16 +168,8 @@ static int barrier(rill__worker *w)
         atomic_store(&run->ckpt_parking, 0);
         atomic_store(&run->ckpt_want, 0);
         run->ckpt_next = mono_s() + run->p->ckpt_interval;
-        if (rc < 0) { /* the run stops with the state file's error */
-            pthread_mutex_lock(&run->err_mu);
-            if (run->err_code == 0) {
-                run->err_code = rc;
-                snprintf(run->err_msg, sizeof(run->err_msg), "%s", rill_error_last());
-            }
-            pthread_mutex_unlock(&run->err_mu);
-            atomic_store(&run->stop, 1);
-            pthread_cond_broadcast(&run->out_cv);
-        }
+        if (rc < 0) /* the run stops with the state file's error */
+            rill__run_stop(run, rc, rill_error_last(), 1);
         pthread_cond_broadcast(&run->cv);
     } else {
         /* idle workers come to the barrier too (under MPI they may have gone

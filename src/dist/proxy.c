@@ -352,22 +352,16 @@ failed:
 static void receive_stop(rill__dist *d, int peer, const rill__head *h, const char *msg,
                          size_t len, int fail)
 {
-    rill__run *run = d->run;
-    pthread_mutex_lock(&run->err_mu);
-    if (run->err_code == 0) {
-        run->err_code = (int)h->code;
-        if (fail)
-            snprintf(run->err_msg, sizeof(run->err_msg), "rank %d: %.*s", peer, (int)len, msg);
-        else
-            snprintf(run->err_msg, sizeof(run->err_msg), "%.*s", (int)len, msg);
-    }
-    pthread_mutex_unlock(&run->err_mu);
+    char text[RILL__ERROR_MAX];
+    if (fail)
+        snprintf(text, sizeof(text), "rank %d: %.*s", peer, (int)len, msg);
+    else
+        snprintf(text, sizeof(text), "%.*s", (int)len, msg);
     if (!fail) { /* from rank 0: nothing to pass on */
         atomic_store(&d->reported, 1);
         d->over = 1;
     }
-    atomic_store(&run->stop, 1);
-    rill__wake_all(run);
+    rill__run_stop(d->run, (int)h->code, text, 0);
 }
 
 /* Queued under a proxy (what is opened here runs here). */
