@@ -62,15 +62,6 @@ int rill_edge(rill_pipeline *p, const char *from, const char *to)
     return 0;
 }
 
-int rill_generator(rill_pipeline *p, rill_generator_fn fn, void *payload)
-{
-    if (p == NULL || fn == NULL)
-        return rill__error(RILL_EINVAL, "rill_generator: pipeline or function is NULL");
-    p->generator = fn;
-    p->generator_payload = payload;
-    return 0;
-}
-
 int rill__stage_find(const rill_pipeline *p, const char *name)
 {
     int i;

@@ -56,6 +56,7 @@ void rill_pipeline_free(rill_pipeline *p)
     free(p->stats);
     free(p->ckpt_path);
     rill_batch_free(p->work);
+    rill__pipeline_sources_free(p);
     free(p->build_message);
     free(p);
 }

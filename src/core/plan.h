@@ -13,6 +13,7 @@
 #include "rill/graph.h"
 #include "rill/sys/persistence.h"
 #include "rill/sys/sink.h"
+#include "rill/sys/source.h"
 #include "rill/sys/stage.h"
 #include "rill/tracker.h"
 
@@ -52,6 +53,11 @@ struct rill_stage {
     int builtin;       /* rill's own: its errors keep their codes */
 };
 
+typedef struct rill__declared { /* a source a splittable stage reads */
+    const rill_source *ops;
+    void *self; /* owned: freed by ops->free */
+} rill__declared;
+
 typedef struct rill__edge {
     char *from, *to; /* owned */
 } rill__edge;
@@ -74,6 +80,8 @@ struct rill_pipeline {
     int nedges, cedges;
     rill_generator_fn generator;
     void *generator_payload;
+    rill__declared *declared;    /* owned: sources splittable stages read */
+    int ndeclared;
     const rill_sink *sink;       /* where output batches go; NULL: nowhere */
     void *sink_self;             /* owned: the sink's state, freed with it */
     const rill_persistence *persist; /* how checkpoints are kept; NULL: none */
@@ -88,6 +96,15 @@ struct rill_pipeline {
     int ckpt_resume;
     atomic_int ckpt_request;     /* rill_checkpoint_request */
 };
+
+/* rill's pulled sources (source_*.c): the work list, a generator. */
+extern const rill_source rill__source_work, rill__source_generator;
+/* The source the engine pulls: the generator, else the work list; NULL: none. */
+const rill_source *rill__pulled_source(const rill_pipeline *p);
+/* Declares a source one of p's splittable stages reads (self: owned by p
+ * from now, even when this fails). */
+int rill__pipeline_declare(rill_pipeline *p, const rill_source *ops, void *self);
+void rill__pipeline_sources_free(rill_pipeline *p);
 
 /* rill's own sinks (sink_*.c). */
 extern const rill_sink rill__sink_callback, rill__sink_stream;

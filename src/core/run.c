@@ -229,6 +229,8 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
         rill__reduction_release(&run->w[0], run->root); /* its child holds it now */
     }
     run->src_end = p->work ? rill_batch_count(p->work) : 0;
+    run->source = rill__pulled_source(p);
+    run->source_self = p;
     if (run->rank != 0) /* work comes from rank 0 */
         run->src_done = 1;
     return 0;
@@ -288,10 +290,6 @@ int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *op
     rill_error_clear();
     if (!restored && p->init && run->rank == 0 && (rc = p->init(p->init_payload)) != 0)
         return callback_failed("init", rc);
-    if (!restored && p->work && run->src_end == 0 && run->rank == 0) { /* nothing to read */
-        run->src_done = 1;
-        rill__source_done(&run->w[0]);
-    }
     if (run->transport && (rc = run->transport->go(run)) < 0)
         return rc;
     if ((rc = rill__sched_start(run, all_threads ? 0 : 1)) < 0)

@@ -126,10 +126,13 @@ struct rill_execution {
     size_t queued;
     atomic_int idle;           /* written under mu, read anywhere */
     int done;
-    size_t src_next, src_end;  /* unread range of the work list */
+    const rill_source *source; /* what the engine pulls (rill/sys/source.h) */
+    void *source_self;
+    size_t src_next, src_end;  /* the source's position; the work list's end */
     rill__reduction *src_red;  /* the initial work's reduction */
-    int generating, src_done;  /* a worker is in the generator / no more */
-    size_t generated, max_batches;
+    int pulling, src_done;     /* a worker is in the source's next / no more */
+    size_t generated, max_batches; /* pulls that gave records; most of them
+                                     (unbounded sources) */
     atomic_int stop;
 
     rill__reduction *root;

@@ -193,67 +193,77 @@ static int room(const rill__run *run)
     return run->queued + run->nout < (size_t)run->workers * 2 + 2;
 }
 
-/* Under mu: the next range of the work list (guided: large while much is
- * left, down to one record at the end, so no worker is left with a long
- * tail). Until the range is routed to the roots it holds one unit of the
- * source's reduction and, when closing, keeps each root open. */
-static void cut_work(rill__run *run, size_t *begin, size_t *end)
-{
-    size_t left = run->src_end - run->src_next, n;
-    int i;
-    n = left / (2 * (size_t)run->workers);
-    if (n > run->batch_records)
-        n = run->batch_records;
-    if (n == 0)
-        n = 1;
-    *begin = run->src_next;
-    *end = run->src_next += n;
-    atomic_fetch_add(&run->src_red->pending, 1);
-    if (run->closing)
-        for (i = 0; i < run->nroots; i++)
-            atomic_fetch_add(&run->live[run->roots[i]], 1);
-}
-
-/* Without mu: routes a cut range to every root, then lets its holds go. */
-static void route_work(rill__worker *w, size_t begin, size_t end)
+/* Under mu, with room in the queues and no pull running: takes the next
+ * records of the source (rill/sys/source.h) and hands them to every root.
+ * A source that only cuts is asked under mu; any other (a generator: user
+ * code) with mu let go, one pull at a time. Until they are routed the
+ * records hold one unit of the source's reduction and, when closing, keep
+ * each root open. Returns with mu held. */
+static void pull(rill__worker *w)
 {
     rill__run *run = w->run;
-    int i;
-    for (i = 0; i < run->nroots; i++)
-        if (rill__route(w, run->roots[i], -1, run->src_red, run->p->work, begin, end) < 0)
-            break;
-    if (run->closing)
-        for (i = 0; i < run->nroots; i++)
-            if (atomic_fetch_sub(&run->live[run->roots[i]], 1) == 1)
-                rill__try_close(w, run->roots[i]);
-    rill__reduction_release(w, run->src_red);
-}
-
-/* Without mu: one batch from the generator, routed to every root. Returns
- * 1 when the source is exhausted by this call. */
-static int generate(rill__worker *w)
-{
-    rill__run *run = w->run;
-    rill_batch *b = rill__worker_batch(w);
-    int rc, i;
-    if (b == NULL) {
-        rill__fail(w, run->roots[0], 0, 0, NULL, RILL_ENOMEM, 1, "receiving source batches");
-        return 1;
+    const rill_source *src = run->source;
+    int cuts = (src->flags & RILL_SOURCE_CUTS) != 0, rc, i, last;
+    rill_source_pull q = {0};
+    q.workers = run->workers;
+    q.batch_records = run->batch_records;
+    q.position = (int64_t)run->src_next;
+    if (!cuts) {
+        if ((q.out = rill__worker_batch(w)) == NULL) {
+            pthread_mutex_unlock(&run->mu);
+            rill__fail(w, run->roots[0], 0, 0, NULL, RILL_ENOMEM, 1, "receiving source batches");
+            pthread_mutex_lock(&run->mu);
+            return;
+        }
+        run->pulling = 1;
+        pthread_mutex_unlock(&run->mu);
+        rc = src->next(run->source_self, &q);
+        pthread_mutex_lock(&run->mu);
+        run->pulling = 0;
+    } else {
+        rc = src->next(run->source_self, &q);
     }
-    rill_error_clear();
-    rc = run->p->generator(b, run->p->generator_payload);
     if (rc < 0) {
-        rill__worker_unref(w, b);
-        rill__fail(w, run->roots[0], run->generated, 0, NULL, rc, 0,
-                   "receiving source batch");
-        return 1;
+        pthread_mutex_unlock(&run->mu);
+        if (q.out)
+            rill__worker_unref(w, q.out);
+        rill__fail(w, run->roots[0], run->generated, 0, NULL, rc, 0, "receiving source batch");
+        pthread_mutex_lock(&run->mu);
+        return;
     }
-    if (rc > 0)
+    last = rc == 0 || q.last ||
+           (!(src->flags & RILL_SOURCE_BOUNDED) && run->max_batches &&
+            run->generated + 1 >= run->max_batches);
+    if (rc == 1) {
+        run->src_next = (size_t)q.position;
+        run->generated++;
+        atomic_fetch_add(&run->src_red->pending, 1); /* the records' hold */
+        if (run->closing)
+            for (i = 0; i < run->nroots; i++)
+                atomic_fetch_add(&run->live[run->roots[i]], 1);
+    }
+    if (last && run->src_done) /* a rank asking for work took the rest */
+        last = 0;
+    run->src_done |= last;
+    if (!last && run->idle > 0)
+        pthread_cond_signal(&run->cv);
+    pthread_mutex_unlock(&run->mu);
+    if (last)
+        rill__source_done(w);
+    if (rc == 1) {
         for (i = 0; i < run->nroots; i++)
-            if (rill__route(w, run->roots[i], -1, run->src_red, b, 0, b->n) < 0)
+            if (rill__route(w, run->roots[i], -1, run->src_red, (rill_batch *)q.batch, q.begin,
+                            q.end) < 0)
                 break;
-    rill__worker_unref(w, b);
-    return rc == 0;
+        if (run->closing)
+            for (i = 0; i < run->nroots; i++)
+                if (atomic_fetch_sub(&run->live[run->roots[i]], 1) == 1)
+                    rill__try_close(w, run->roots[i]);
+        rill__reduction_release(w, run->src_red);
+    }
+    if (q.out)
+        rill__worker_unref(w, q.out);
+    pthread_mutex_lock(&run->mu);
 }
 
 void rill__worker_loop(rill__worker *w)
@@ -263,7 +273,6 @@ void rill__worker_loop(rill__worker *w)
     pthread_mutex_lock(&run->mu);
     while (!run->done && !atomic_load(&run->stop)) {
         rill__task *t;
-        int last;
         rill__reduction *home;
         if (run->store && barrier(w))
             continue;
@@ -285,37 +294,8 @@ void rill__worker_loop(rill__worker *w)
             pthread_mutex_lock(&run->mu);
             continue;
         }
-        if (!run->src_done && room(run) && run->p->work) {
-            size_t begin, end;
-            cut_work(run, &begin, &end);
-            last = run->src_next == run->src_end;
-            run->src_done = last;
-            if (!last && run->idle > 0)
-                pthread_cond_signal(&run->cv);
-            pthread_mutex_unlock(&run->mu);
-            if (last)
-                rill__source_done(w);
-            route_work(w, begin, end);
-            pthread_mutex_lock(&run->mu);
-            continue;
-        }
-        if (!run->src_done && room(run) && run->p->generator && !run->generating) {
-            run->generating = 1;
-            pthread_mutex_unlock(&run->mu);
-            last = generate(w);
-            pthread_mutex_lock(&run->mu);
-            run->generating = 0;
-            run->generated++;
-            if (run->max_batches && run->generated >= run->max_batches)
-                last = 1;
-            if (last && !run->src_done) {
-                run->src_done = 1;
-                pthread_mutex_unlock(&run->mu);
-                rill__source_done(w);
-                pthread_mutex_lock(&run->mu);
-            } else if (run->idle > 0) {
-                pthread_cond_signal(&run->cv);
-            }
+        if (!run->src_done && !run->pulling && run->source && room(run)) {
+            pull(w);
             continue;
         }
         if (!tried && run->splitter && atomic_load(&run->nactive) > 0) {

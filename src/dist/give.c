@@ -41,21 +41,24 @@ static int movable(const rill__run *run, const rill__task *t)
     return !rill__home_only(run, t);
 }
 
-/* Under run->mu, on rank 0: a range of the work list for another rank, when
- * more than one record is left (the last one ends the source here). */
-static int take_work(rill__run *run, size_t *begin, size_t *end)
+/* Under run->mu, on rank 0: a range of a source that cuts (the work list)
+ * for another rank, never its last records (they end the source here). */
+static int take_work(rill__run *run, const rill_batch **batch, size_t *begin, size_t *end)
 {
-    size_t left = run->src_end - run->src_next, n;
+    rill_source_pull q = {0};
     int i;
-    if (run->src_done || run->p->work == NULL || left < 2)
+    if (run->src_done || run->source == NULL || !(run->source->flags & RILL_SOURCE_CUTS))
         return 0;
-    n = left / (2 * (size_t)run->workers * (size_t)run->dist->size);
-    if (n > run->batch_records)
-        n = run->batch_records;
-    if (n == 0)
-        n = 1;
-    *begin = run->src_next;
-    *end = run->src_next += n;
+    q.workers = run->workers * run->dist->size;
+    q.batch_records = run->batch_records;
+    q.position = (int64_t)run->src_next;
+    q.leave_last = 1;
+    if (run->source->next(run->source_self, &q) != 1)
+        return 0;
+    run->src_next = (size_t)q.position;
+    *batch = q.batch;
+    *begin = q.begin;
+    *end = q.end;
     for (i = 0; i < run->nroots; i++)
         atomic_fetch_add(&run->src_red->pending, 1); /* each root's task carries one */
     return 1;
@@ -67,6 +70,7 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
     rill__task *give = NULL, *t;
     rill__head h = {0};
     size_t begin[2], end[2]; /* two ranges: one to work on, one in reserve */
+    const rill_batch *from[2];
     size_t n = 0;
     int work = 0, i, k, given = 0, split = 0;
     pthread_mutex_lock(&run->mu);
@@ -75,7 +79,7 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
          * (carrying the most work) first */
         size_t half = run->queued / 2 ? run->queued / 2 : 1;
         n = rill__unqueue(run, movable, half < GIVE_MAX ? half : GIVE_MAX, &give);
-        while (n == 0 && d->rank == 0 && work < 2 && take_work(run, &begin[work], &end[work]))
+        while (n == 0 && d->rank == 0 && work < 2 && take_work(run, &from[work], &begin[work], &end[work]))
             work++;
         /* counted before mu goes: a checkpoint must not see them nowhere */
         atomic_fetch_add(&d->lent, n + work * run->nroots);
@@ -105,7 +109,7 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
     }
     for (k = 0; k < work; k++) {
         rill__task w = {0};
-        w.batch = run->p->work;
+        w.batch = (rill_batch *)from[k];
         w.begin = begin[k];
         w.end = end[k];
         w.from = -1;

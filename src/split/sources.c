@@ -57,6 +57,66 @@ int rill_on_progress(rill_pipeline *p, unsigned interval_ms, rill_progress_fn fn
     return 0;
 }
 
+/* ---- the sources' configurations (rill/sys/source.h) ---- */
+
+/* Canonical bytes: integers little-endian whatever the host. */
+static int put_i64(rill_batch *out, int64_t v)
+{
+    unsigned char b[8];
+    int i;
+    for (i = 0; i < 8; i++)
+        b[i] = (unsigned char)((uint64_t)v >> (8 * i));
+    return rill_batch_add(out, b, 8);
+}
+
+typedef struct file_source {
+    int64_t chunk;       /* bytes (lines) or records a unit of work covers */
+    int64_t record_size; /* records: bytes of each; lines: 0 */
+} file_source;
+
+/* The file names of the work list, what they read and how. */
+static int files_describe(const void *self, const rill_pipeline *p, rill_batch *out)
+{
+    const file_source *f = self;
+    size_t i, n = p->work ? rill_batch_count(p->work) : 0;
+    int rc = put_i64(out, f->chunk);
+    if (rc == 0)
+        rc = put_i64(out, f->record_size);
+    for (i = 0; i < n && rc == 0; i++) {
+        rill_record r;
+        rill_batch_get(p->work, i, &r);
+        rc = rill_batch_add(out, r.data, r.len);
+    }
+    return rc;
+}
+
+static const rill_source lines_source = {
+    .version = RILL_SOURCE_VERSION,
+    .name = "lines",
+    .flags = RILL_SOURCE_BOUNDED | RILL_SOURCE_SPLITTABLE,
+    .describe = files_describe,
+    .free = free,
+};
+
+static const rill_source records_source = {
+    .version = RILL_SOURCE_VERSION,
+    .name = "records",
+    .flags = RILL_SOURCE_BOUNDED | RILL_SOURCE_SPLITTABLE,
+    .describe = files_describe,
+    .free = free,
+};
+
+static int declare_files(rill_pipeline *p, const rill_source *ops, int64_t chunk,
+                         int64_t record_size)
+{
+    file_source *f = malloc(sizeof(*f));
+    if (f == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    f->chunk = chunk;
+    f->record_size = record_size;
+    return rill__pipeline_declare(p, ops, f);
+}
+
 /* ---- files ---- */
 
 /* The element's bytes as a NUL-terminated path in buf. */
@@ -252,7 +312,8 @@ int rill_read_lines(rill_pipeline *p, const char *name, int64_t chunk_bytes)
     if ((rc = rill_job(p, glob_name, expand_glob, NULL)) < 0)
         return rc;
     p->stages[p->n - 1].builtin = 1;
-    if ((rc = rill_splittable(p, name, &o)) < 0)
+    if ((rc = rill_splittable(p, name, &o)) < 0 ||
+        (rc = declare_files(p, &lines_source, o.chunk, 0)) < 0)
         return rc;
     return p->nedges ? rill_edge(p, glob_name, name) : 0;
 }
@@ -329,7 +390,8 @@ int rill_read_records(rill_pipeline *p, const char *name, size_t record_size,
     if ((rc = rill_job(p, glob_name, expand_glob, NULL)) < 0)
         return rc;
     p->stages[p->n - 1].builtin = 1;
-    if ((rc = rill_splittable(p, name, &o)) < 0)
+    if ((rc = rill_splittable(p, name, &o)) < 0 ||
+        (rc = declare_files(p, &records_source, o.chunk, (int64_t)record_size)) < 0)
         return rc;
     return p->nedges ? rill_edge(p, glob_name, name) : 0;
 }
@@ -341,6 +403,34 @@ typedef struct sequence {
     double per_second;
     _Atomic long long start_ns; /* when the first value was due; 0: not yet */
 } sequence;
+
+/* From, to and the rate; the time it started is not configuration. */
+static int sequence_describe(const void *self, const rill_pipeline *p, rill_batch *out)
+{
+    const sequence *q = self;
+    int64_t rate;
+    int rc;
+    (void)p;
+    memcpy(&rate, &q->per_second, sizeof(rate)); /* IEEE 754 bits */
+    if ((rc = put_i64(out, q->from)) == 0 && (rc = put_i64(out, q->to)) == 0)
+        rc = put_i64(out, rate);
+    return rc;
+}
+
+/* The stage owns the sequence's state: nothing to free here. */
+static const rill_source sequence_source = {
+    .version = RILL_SOURCE_VERSION,
+    .name = "sequence",
+    .flags = RILL_SOURCE_BOUNDED | RILL_SOURCE_SPLITTABLE,
+    .describe = sequence_describe,
+};
+
+static const rill_source endless_source = {
+    .version = RILL_SOURCE_VERSION,
+    .name = "sequence",
+    .flags = RILL_SOURCE_SPLITTABLE,
+    .describe = sequence_describe,
+};
 
 static long long mono_ns(void)
 {
@@ -437,5 +527,6 @@ int rill_sequence(rill_pipeline *p, const char *name, int64_t from, int64_t to,
         return rc;
     }
     p->stages[p->n - 1].owned = q; /* freed with the pipeline */
-    return 0;
+    return rill__pipeline_declare(p, to == RILL_OFFSET_INFINITY ? &endless_source
+                                                                : &sequence_source, q);
 }

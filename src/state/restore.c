@@ -317,7 +317,7 @@ static int rebuild(rill__run *run, rows *rs, uint64_t rows_digest)
     if (rc == 0) {
         run->src_red = run->src_done ? run->root : red[src_red];
         if ((rc = rill__store_get_int(run->store, "src_next", &v, &found)) == 0) {
-            if (v < 0 || (size_t)v > run->src_end)
+            if (v < 0 || (run->source == &rill__source_work && (size_t)v > run->src_end))
                 rc = misfit(run, "the source's position");
             run->src_next = (size_t)v;
         }

@@ -1,0 +1,98 @@
+/* signature.c — a pipeline's sources (rill/sys/source.h): the one the
+ * engine pulls (the generator, else the work list) and those its splittable
+ * stages declare, each with its signature, the kind and an XXH3-128 of the
+ * canonical bytes its describe gives (as a .rill record range, so that a
+ * record boundary is part of what is hashed). */
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "run.h"
+
+const rill_source *rill__pulled_source(const rill_pipeline *p)
+{
+    return p->generator ? &rill__source_generator : p->work ? &rill__source_work : NULL;
+}
+
+int rill__pipeline_declare(rill_pipeline *p, const rill_source *ops, void *self)
+{
+    rill__declared *d = realloc(p->declared, (size_t)(p->ndeclared + 1) * sizeof(*d));
+    if (d == NULL) {
+        if (ops->free)
+            ops->free(self);
+        return rill__error(RILL_ENOMEM, "out of memory");
+    }
+    p->declared = d;
+    d[p->ndeclared].ops = ops;
+    d[p->ndeclared].self = self;
+    p->ndeclared++;
+    return 0;
+}
+
+void rill__pipeline_sources_free(rill_pipeline *p)
+{
+    int i;
+    for (i = 0; i < p->ndeclared; i++)
+        if (p->declared[i].ops->free)
+            p->declared[i].ops->free(p->declared[i].self);
+    free(p->declared);
+    p->declared = NULL;
+    p->ndeclared = 0;
+}
+
+int rill_pipeline_source_count(const rill_pipeline *p)
+{
+    if (p == NULL)
+        return 0;
+    return (rill__pulled_source(p) != NULL) + p->ndeclared;
+}
+
+int rill_pipeline_source_signature(const rill_pipeline *p, int i, rill_source_signature *out)
+{
+    const rill_source *ops;
+    const void *self;
+    rill_batch *b = NULL;
+    XXH128_hash_t h;
+    int rc;
+    if (p == NULL || out == NULL)
+        return rill__error(RILL_EINVAL, "rill_pipeline_source_signature: NULL argument");
+    if (i < 0 || i >= rill_pipeline_source_count(p))
+        return rill__error(RILL_ENOTFOUND, "the pipeline has %d sources, not %d",
+                           rill_pipeline_source_count(p), i + 1);
+    if ((ops = rill__pulled_source(p)) != NULL && i == 0) {
+        self = p;
+    } else {
+        i -= ops != NULL;
+        ops = p->declared[i].ops;
+        self = p->declared[i].self;
+    }
+    if ((rc = rill_batch_new(&b)) < 0 || (rc = ops->describe(self, p, b)) < 0) {
+        rill_batch_free(b);
+        return rc;
+    }
+    { /* lengths and bytes of each record, so that boundaries count */
+        XXH3_state_t st;
+        size_t k;
+        XXH3_128bits_reset(&st);
+        XXH3_128bits_update(&st, ops->name, strlen(ops->name) + 1);
+        for (k = 0; k < b->n; k++) {
+            rill_record r;
+            uint64_t lens[2];
+            rill__batch_view(b, k, &r);
+            lens[0] = r.key ? (uint64_t)r.key_len + 1 : 0;
+            lens[1] = r.len;
+            XXH3_128bits_update(&st, lens, sizeof(lens));
+            XXH3_128bits_update(&st, r.key ? r.key : "", r.key_len);
+            XXH3_128bits_update(&st, r.data, r.len);
+        }
+        h = XXH3_128bits_digest(&st);
+    }
+    rill_batch_free(b);
+    out->kind = ops->name;
+    out->flags = ops->flags;
+    out->hash[0] = h.low64;
+    out->hash[1] = h.high64;
+    return 0;
+}
