@@ -1,29 +1,83 @@
 /* stage_task.c — the task stage kind (the graph executor's task): one call
  * with every record of a range, at most batch_size of them; what it emits
- * goes to every successor. */
+ * goes to every successor. The call itself is rill_span_call, which any
+ * kind may use (rill/sys/stage.h), and so are the span's accessors here. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "run.h"
 
-static int task_process(rill__worker *w, rill__task *t, int locked)
+int rill_span_call(rill__worker *w, rill__task *t, rill_span_fn fn, void *payload)
 {
-    const rill__stage *s = &w->run->stages[t->stage];
     size_t n = t->end - t->begin, i;
     size_t base = atomic_fetch_add_explicit(&w->run->taken[t->stage], n, memory_order_relaxed);
     rill_record *in;
     rill_emitter e;
     int rc;
-    (void)locked;
     if ((rc = rill__scratch(w, n, &in)) < 0)
         return rill__fail(w, t->stage, base, n, NULL, rc, 1, "on");
     for (i = 0; i < n; i++)
         rill__batch_view(t->batch, t->begin + i, &in[i]);
     rill__emitter_init(&e, w, t->stage, -1, t->red);
-    e.queue = w->run->limit[t->stage] > 0;
+    e.queue = w->run->limit[t->stage] > 0; /* no call slot held while it runs */
     rill_error_clear();
-    if ((rc = s->task(&e, in, n, s->payload)) != 0) {
+    if ((rc = fn(&e, in, n, payload)) != 0) {
         rill__emitter_discard(&e);
         return rill__fail(w, t->stage, base, n, n ? &in[0] : NULL, rc, 0, "on");
     }
     return rill__emitter_flush(&e);
+}
+
+size_t rill_span_count(const rill__task *t)
+{
+    return t->end - t->begin;
+}
+
+void rill_span_get(const rill__task *t, size_t i, rill_record *out)
+{
+    rill__batch_view(t->batch, t->begin + i, out);
+}
+
+const rill__stage *rill_span_stage(const rill__worker *w, const rill__task *t)
+{
+    return &w->run->stages[t->stage];
+}
+
+const char *rill_stage_name(const rill__stage *s)
+{
+    return s->name;
+}
+
+void *rill_stage_payload(const rill__stage *s)
+{
+    return s->payload;
+}
+
+int rill_stage_add(rill_pipeline *p, const char *name, const rill_stage_kind *kind,
+                   void *payload)
+{
+    const unsigned inside = RILL_KIND_SCOPE | RILL_KIND_FRAME | RILL_KIND_FRAME_END |
+                            RILL_KIND_FOLDS;
+    rill__stage *s;
+    int rc;
+    if (p == NULL || name == NULL || kind == NULL)
+        return rill__error(RILL_EINVAL, "rill_stage_add: pipeline, name or kind is NULL");
+    if (kind->version != RILL_STAGE_KIND_VERSION || kind->process == NULL ||
+        kind->name == NULL || (kind->flags & inside))
+        return rill__error(RILL_EINVAL, "rill_stage_add: stage '%s': a kind needs version %u, "
+                           "a name and process, and may not open scopes, frames or fold "
+                           "keys", name, RILL_STAGE_KIND_VERSION);
+    if ((rc = rill__add_stage(p, kind, name, &s)) < 0)
+        return rc;
+    s->payload = payload;
+    return 0;
+}
+
+static int task_process(rill__worker *w, rill__task *t, int locked)
+{
+    const rill__stage *s = &w->run->stages[t->stage];
+    (void)locked;
+    return rill_span_call(w, t, s->task, s->payload);
 }
 
 const rill_stage_kind rill__kind_task = {

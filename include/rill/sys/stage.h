@@ -121,6 +121,33 @@ typedef struct rill_stage_kind {
     void (*progress)(rill_execution *run, rill_progress *pr);
 } rill_stage_kind;
 
+/* Appends a stage of a kind of one's own to p (in the inline order, or as a
+ * node of a graph when the kind has RILL_KIND_GRAPH). kind: borrowed, must
+ * outlive p; name: copied; payload: borrowed, given back by
+ * rill_stage_payload. Kinds from outside rill may be STREAMING, BATCHED,
+ * GRAPH and ANYWHERE; scopes, frames and folding need the engine's inside
+ * and are refused (RILL_EINVAL), as is a table of another version or one
+ * without process. */
+RILL_EXTERN int rill_stage_add(rill_pipeline *p, const char *name,
+                               const rill_stage_kind *kind, void *payload);
+
+/* What a kind's process may ask of its span and stage. */
+RILL_EXTERN size_t rill_span_count(const rill_span *t);
+/* The i-th record of t (0 <= i < count); borrowed for the call. */
+RILL_EXTERN void rill_span_get(const rill_span *t, size_t i, rill_record *out);
+RILL_EXTERN const rill_stage *rill_span_stage(const rill_worker *w, const rill_span *t);
+RILL_EXTERN const char *rill_stage_name(const rill_stage *s);
+RILL_EXTERN void *rill_stage_payload(const rill_stage *s);
+
+/* Calls fn once with every record of t and an emitter to the stage's
+ * successors, flushes what it emits, and reports a failure as the run's
+ * (naming the stage and the records; fn may rill_error_set first). Returns
+ * what process returns. This is all the task kind does. */
+typedef int (*rill_span_fn)(rill_emitter *out, const rill_record *in, size_t n,
+                            void *payload);
+RILL_EXTERN int rill_span_call(rill_worker *w, rill_span *t, rill_span_fn fn,
+                               void *payload);
+
 #ifdef __cplusplus
 }
 #endif
