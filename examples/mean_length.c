@@ -30,8 +30,8 @@ int main(void) {
     mean_of.store_size = sizeof(mean), mean_of.add = add, mean_of.merge = merge;
     rill_pipeline_new(&p);
     rill_work(p, work);                             /* the pipeline owns it now */
-    rill_job(p, "length", length, NULL);
-    rill_reduce(p, "mean", &mean_of);
+    rill_job(p, "length", NULL, length, NULL);
+    rill_reduce(p, "mean", &mean_of, NULL);
     rill_result(p, print, NULL);
     int rc = rill_run(p, NULL, NULL);                           /* on all cores */
     if (rc < 0) fprintf(stderr, "%s\n", rill_error_last());

@@ -69,8 +69,8 @@ int main(int argc, char **argv)
     rc = rill_work(p, work); /* the pipeline owns the work list now */
     work = NULL;
     if (rc < 0 || (rc = rill_read_lines(p, "lines", 0)) < 0 ||
-        (rc = rill_job(p, "split", words_split, NULL)) < 0 ||
-        (rc = rill_combine(p, "count", &sum)) < 0 ||
+        (rc = rill_job(p, "split", NULL, words_split, NULL)) < 0 ||
+        (rc = rill_combine(p, "count", &sum, NULL)) < 0 ||
         (rc = rill_run(p, &opts, &counts)) < 0)
         goto fail;
 

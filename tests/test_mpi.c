@@ -49,7 +49,7 @@ static rill_pipeline *slow_jobs(void)
     rill_pipeline *p;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 600)), 0);
-    assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
+    assert_int_equal(rill_job(p, "slow", NULL, slow_double, NULL), 0);
     return p;
 }
 
@@ -138,9 +138,9 @@ static void reducer_merges_every_ranks_store_once(void **state)
         r.emit = sum_emit;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, ints(0, 4000)), 0);
-        assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
-        assert_int_equal(rill_job(p, "half", half, NULL), 0);
-        assert_int_equal(rill_reduce(p, "sum", &r), 0);
+        assert_int_equal(rill_job(p, "slow", NULL, slow_double, NULL), 0);
+        assert_int_equal(rill_job(p, "half", NULL, half, NULL), 0);
+        assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);
         assert_int_equal(run_it(p, 2, &res), 0);
         if (rank == 0)
             check_sum(res, 4000);
@@ -163,9 +163,9 @@ static void frames_keep_their_rounds_across_ranks(void **state)
     f.emit = emit_got;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(1, 60)), 0);
-    assert_int_equal(rill_frame(p, "rounds", &f), 0);
-    assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
-    assert_int_equal(rill_frame_end(p, "count", count_back, NULL), 0);
+    assert_int_equal(rill_frame(p, "rounds", &f, NULL), 0);
+    assert_int_equal(rill_job(p, "slow", NULL, slow_double, NULL), 0);
+    assert_int_equal(rill_frame_end(p, "count", NULL, count_back, NULL), 0);
     assert_int_equal(run_it(p, 2, &res), 0);
     if (rank == 0) {
         size_t i;
@@ -207,12 +207,12 @@ static void combine(int then_job)
     rill_batch *res;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 97 * 50)), 0);
-    assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
-    assert_int_equal(rill_job(p, "half", half, NULL), 0);
-    assert_int_equal(rill_job(p, "key", key_of, NULL), 0);
-    assert_int_equal(rill_combine(p, "count", &c), 0);
+    assert_int_equal(rill_job(p, "slow", NULL, slow_double, NULL), 0);
+    assert_int_equal(rill_job(p, "half", NULL, half, NULL), 0);
+    assert_int_equal(rill_job(p, "key", NULL, key_of, NULL), 0);
+    assert_int_equal(rill_combine(p, "count", &c, NULL), 0);
     if (then_job)
-        assert_int_equal(rill_job(p, "tag", tag_count, NULL), 0);
+        assert_int_equal(rill_job(p, "tag", NULL, tag_count, NULL), 0);
     atomic_store(&calls_here, 0);
     assert_int_equal(run_it(p, 2, &res), 0);
     if (rank == 0) {
@@ -275,8 +275,8 @@ static void line_source_is_split_over_ranks(void **state)
     assert_int_equal(rill_batch_add(work, path, strlen(path)), 0);
     assert_int_equal(rill_work(p, work), 0);
     assert_int_equal(rill_read_lines(p, "lines", 4096), 0);
-    assert_int_equal(rill_job(p, "key", key_of_line, NULL), 0);
-    assert_int_equal(rill_combine(p, "count", &c), 0);
+    assert_int_equal(rill_job(p, "key", NULL, key_of_line, NULL), 0);
+    assert_int_equal(rill_combine(p, "count", &c, NULL), 0);
     assert_int_equal(run_it(p, 2, &res), 0);
     if (rank == 0) {
         rill_record r;
@@ -359,9 +359,9 @@ static rill_pipeline *sweeps(void)
     so.process = sweep_process;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 8)), 0);
-    assert_int_equal(rill_frame(p, "sweep", &f), 0);
-    assert_int_equal(rill_splittable(p, "points", &so), 0);
-    assert_int_equal(rill_frame_end(p, "gather", sweep_end, NULL), 0);
+    assert_int_equal(rill_frame(p, "sweep", &f, NULL), 0);
+    assert_int_equal(rill_splittable(p, "points", &so, NULL), 0);
+    assert_int_equal(rill_frame_end(p, "gather", NULL, sweep_end, NULL), 0);
     return p;
 }
 
@@ -390,7 +390,7 @@ static void checkpoints_drain_every_rank(void **state)
     r.add = sum_add;
     r.merge = sum_merge;
     r.emit = sum_emit;
-    assert_int_equal(rill_reduce(p, "sum", &r), 0);
+    assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);
     assert_int_equal(rill_checkpointing(p, &co), 0);
     assert_int_equal(run_it(p, 2, &res), 0);
     if (rank == 0) {
@@ -477,7 +477,7 @@ static void an_error_on_any_rank_stops_every_rank(void **state)
     (void)state;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 2000)), 0);
-    assert_int_equal(rill_job(p, "picky", picky, NULL), 0);
+    assert_int_equal(rill_job(p, "picky", NULL, picky, NULL), 0);
     assert_int_equal(run_it(p, 2, &res), RILL_EUSER);
     assert_null(res);
     assert_non_null(strstr(rill_error_last(), "picky"));
@@ -523,7 +523,7 @@ static void streams_end_on_every_rank(void **state)
     int rc;
     (void)state;
     assert_int_equal(rill_stream_open(&st, p, &o), 0);
-    while ((rc = rill_stream_next(st, &b, NULL)) > 0) {
+    while ((rc = rill_stream_next(&b, NULL, st)) > 0) {
         got += rill_batch_count(b);
         rill_batch_free(b);
     }

@@ -87,8 +87,8 @@ static void mean_word_length_of_the_reference_sentence_is_26_over_6(void **state
         r.emit = emit_average;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, words), 0);
-        assert_int_equal(rill_job(p, "getLen", get_len, NULL), 0);
-        assert_int_equal(rill_reduce(p, "findAverage", &r), 0);
+        assert_int_equal(rill_job(p, "getLen", NULL, get_len, NULL), 0);
+        assert_int_equal(rill_reduce(p, "findAverage", &r, NULL), 0);
         assert_int_equal(rill_result(p, print_mean, &seen), 0);
         o.workers = workers;
         assert_int_equal(rill_run(p, &o, NULL), 0);
@@ -181,9 +181,9 @@ static void frame_sums_through_4_5_8_are_10_15_36(void **state)
         f.frame = sum_through;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, work), 0);
-        assert_int_equal(rill_frame(p, "sumThrough", &f), 0);
-        assert_int_equal(rill_job(p, "countTo", count_to, NULL), 0);
-        assert_int_equal(rill_frame_end(p, "handleNext", handle_next, NULL), 0);
+        assert_int_equal(rill_frame(p, "sumThrough", &f, NULL), 0);
+        assert_int_equal(rill_job(p, "countTo", NULL, count_to, NULL), 0);
+        assert_int_equal(rill_frame_end(p, "handleNext", NULL, handle_next, NULL), 0);
         assert_int_equal(rill_result(p, print_matchup, &out), 0);
         o.workers = workers;
         assert_int_equal(rill_run(p, &o, NULL), 0);

@@ -24,7 +24,7 @@ RILL_EXTERN int rill_stream_open(rill_stream **out, rill_pipeline *p,
  * open); 0 when the run has finished; a negative error when it failed.
  * Until it is called again the run pauses its source once the outputs
  * waiting for the caller fill the queues' bound. */
-RILL_EXTERN int rill_stream_next(rill_stream *s, rill_batch **batch, const char **sink);
+RILL_EXTERN int rill_stream_next(rill_batch **batch, const char **sink, rill_stream *s);
 /* Stops the run if it is still going, waits for its threads and frees it. */
 RILL_EXTERN void rill_stream_close(rill_stream *s);
 

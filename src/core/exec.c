@@ -78,8 +78,7 @@ int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
                const rill_record *rec, int rc, int internal, const char *doing)
 {
     rill__run *run = w->run;
-    const rill__stage *s = &run->stages[stage];
-    char quoted[64] = "", reason[600];
+    char quoted[64] = "", reason[600], who[160];
     int code = internal ? rc : RILL_EUSER;
     if (atomic_load(&run->stop) && rc == RILL_ECANCELLED)
         return RILL_ECANCELLED;
@@ -94,19 +93,17 @@ int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
     pthread_mutex_lock(&run->err_mu);
     if (run->err_code == 0) {
         run->err_code = code;
+        rill__stage_label(run->p, stage, who, sizeof(who)); /* the user's names only */
         if (rec && count > 1)
             snprintf(run->err_msg, sizeof(run->err_msg),
-                     "%s '%.80s' (stage %d) failed %s records %zu-%zu (first %s): %s",
-                     rill__kind_name(s->kind), s->name, stage + 1, doing, index,
+                     "%s failed %s records %zu-%zu (first %s): %s", who, doing, index,
                      index + count - 1, quoted, reason);
         else if (rec)
-            snprintf(run->err_msg, sizeof(run->err_msg),
-                     "%s '%.80s' (stage %d) failed %s record %zu %s: %s",
-                     rill__kind_name(s->kind), s->name, stage + 1, doing, index, quoted,
-                     reason);
+            snprintf(run->err_msg, sizeof(run->err_msg), "%s failed %s record %zu %s: %s",
+                     who, doing, index, quoted, reason);
         else
-            snprintf(run->err_msg, sizeof(run->err_msg), "%s '%.80s' (stage %d) failed %s: %s",
-                     rill__kind_name(s->kind), s->name, stage + 1, doing, reason);
+            snprintf(run->err_msg, sizeof(run->err_msg), "%s failed %s: %s", who, doing,
+                     reason);
     }
     pthread_mutex_unlock(&run->err_mu);
     atomic_store(&run->stop, 1);
@@ -452,9 +449,9 @@ static int run_result(rill__worker *w, const rill__task *t)
         run->delivered += (int64_t)(t->end - t->begin);
         if (part != t->batch)
             rill_batch_free(part);
-        if (rc != 0)
-            return rill__fail(w, t->stage, base, t->end - t->begin, NULL, rc, 0,
-                              "passing on output");
+        if (rc != 0) /* rill_output_dir's failures are not a user callback's */
+            return rill__fail(w, t->stage, base, t->end - t->begin, NULL, rc,
+                              run->p->writer != NULL, "passing on output");
     }
     for (i = t->begin; i < t->end; i++) {
         rill_record r;

@@ -7,6 +7,7 @@
  * message lists the stages around it). Sinks, the stages without
  * successors, feed the result stage; the rank of a stage is its longest
  * distance to the result stage, which the scheduler serves nearest first. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,18 +15,22 @@
 #include "../util/error.h"
 #include "plan.h"
 
-int rill_task(rill_pipeline *p, const char *name, rill_task_fn fn,
-              const rill_task_options *opts)
+int rill_task(rill_pipeline *p, const char *name, const rill_task_options *opts,
+              rill_task_fn fn, void *payload)
 {
     rill__stage *s;
     int rc;
     if (p == NULL)
-        return rill__error(RILL_EINVAL, "rill_task: pipeline is NULL");
-    if (fn == NULL || name == NULL)
-        return rill__error(RILL_EINVAL, "rill_task: a task needs a name and a function");
-    if (opts && (opts->version != RILL_TASK_OPTIONS_VERSION || opts->concurrency < 0))
-        return rill__error(RILL_EINVAL, "task '%s': options not made with "
-                           "RILL_TASK_OPTIONS_INIT, or a negative concurrency", name);
+        return rill__error(RILL_EINVAL, "rill_task: the pipeline is NULL");
+    if ((rc = rill__check_stage(p, "rill_task", name, opts ? &opts->version : NULL,
+                                RILL_TASK_OPTIONS_VERSION, "RILL_TASK_OPTIONS_INIT")) < 0)
+        return rc;
+    if (fn == NULL)
+        return rill__misuse(p, RILL_EPIPELINE, "rill_task '%.200s': the task callback is NULL",
+                            name);
+    if (opts && opts->concurrency < 0)
+        return rill__misuse(p, RILL_EINVAL, "rill_task '%.200s': a negative concurrency",
+                            name);
     if ((rc = rill__add_stage(p, RILL__TASK, name, &s)) < 0)
         return rc;
     s->task = fn;
@@ -33,8 +38,8 @@ int rill_task(rill_pipeline *p, const char *name, rill_task_fn fn,
         s->batch_size = opts->batch_size;
         s->concurrency = opts->concurrency;
         s->serial = opts->serial;
-        s->payload = opts->payload;
     }
+    s->payload = payload;
     return 0;
 }
 
@@ -64,8 +69,10 @@ int rill_edge(rill_pipeline *p, const char *from, const char *to)
 
 int rill_generator(rill_pipeline *p, rill_generator_fn fn, void *payload)
 {
-    if (p == NULL || fn == NULL)
-        return rill__error(RILL_EINVAL, "rill_generator: pipeline or function is NULL");
+    int rc;
+    if ((rc = rill__hook_check(p, "rill_generator", (const void *)(uintptr_t)fn, NULL,
+                               "generator")) < 0)
+        return rc;
     p->generator = fn;
     p->generator_payload = payload;
     return 0;
@@ -73,8 +80,10 @@ int rill_generator(rill_pipeline *p, rill_generator_fn fn, void *payload)
 
 int rill_output(rill_pipeline *p, rill_output_fn fn, void *payload)
 {
-    if (p == NULL || fn == NULL)
-        return rill__error(RILL_EINVAL, "rill_output: pipeline or function is NULL");
+    int rc;
+    if ((rc = rill__hook_check(p, "rill_output", (const void *)(uintptr_t)fn, NULL,
+                               "output")) < 0)
+        return rc;
     p->output = fn;
     p->output_payload = payload;
     p->terminal = 1;

@@ -48,7 +48,7 @@ uint64_t rill_records_sent(const rill_pipeline *p)
     return p ? p->records_sent : 0;
 }
 
-int rill_pipeline_stats(const rill_pipeline *p, const char *stage, rill_stage_stats *out)
+int rill_pipeline_stats(rill_stage_stats *out, const rill_pipeline *p, const char *stage)
 {
     int i;
     if (p == NULL || stage == NULL || out == NULL)
@@ -284,8 +284,17 @@ static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *o
         rill__barrier_start(run);
     }
     rill_error_clear();
-    if (!restored && p->init && run->rank == 0 && (rc = p->init(p->init_payload)) != 0)
-        return callback_failed("init", rc);
+    if (!restored && run->rank == 0) { /* what init adds joins the initial work */
+        rill_batch *more;
+        if ((rc = rill__plan_init(p, &more)) != 0)
+            return callback_failed("init", rc);
+        for (i = 0; more && i < run->nroots && rc == 0; i++)
+            rc = rill__route_to(&run->w[0], run->roots[i], -1, run->src_red, more, 0,
+                                rill_batch_count(more), 1);
+        rill_batch_free(more);
+        if (rc < 0)
+            return rc;
+    }
     if (!restored && p->work && run->src_end == 0 && run->rank == 0) { /* nothing to read */
         run->src_done = 1;
         rill__source_done(&run->w[0]);
@@ -403,7 +412,7 @@ static void drop(rill__task *t)
     free(t);
 }
 
-int rill_stream_next(rill_stream *s, rill_batch **batch, const char **sink)
+int rill_stream_next(rill_batch **batch, const char **sink, rill_stream *s)
 {
     rill__run *run;
     rill__task *t;

@@ -348,7 +348,13 @@ int rill_output_dir(rill_pipeline *p, const rill_dir_options *o)
 {
     rill__writer *w;
     const char *c;
-    if (p == NULL || o == NULL || o->dir == NULL || o->dir[0] == '\0')
+    if (p == NULL || o == NULL)
+        return rill__error(RILL_EINVAL, "rill_output_dir: the pipeline or the options are NULL");
+    if (o->version != RILL_DIR_OPTIONS_VERSION) /* then only version 1's fields are read */
+        return rill__error(RILL_EINVAL, "rill_output_dir: options of version %u, expected %u "
+                           "(initialise them with RILL_DIR_OPTIONS_INIT)", o->version,
+                           RILL_DIR_OPTIONS_VERSION);
+    if (o->dir == NULL || o->dir[0] == '\0')
         return rill__error(RILL_EINVAL, "rill_output_dir: a directory is needed");
     if (strlen(o->dir) > 3000)
         return rill__error(RILL_EINVAL, "rill_output_dir: the directory name is too long");
@@ -362,10 +368,8 @@ int rill_output_dir(rill_pipeline *p, const rill_dir_options *o)
         if ((!plain((unsigned char)*c) && *c != '.') || c - o->run_id >= 64 || *o->run_id == '.')
             return rill__error(RILL_EINVAL, "rill_output_dir: a run id is up to 64 letters, "
                                "digits, '-', '_' or '.', not starting with '.'");
-    if (o->version != RILL_DIR_OPTIONS_VERSION || (unsigned)o->format > RILL_FORMAT_RILL ||
-        (unsigned)o->by_sink > RILL_PARTITION_NEVER)
-        return rill__error(RILL_EINVAL, "rill_output_dir: options not made with "
-                                        "RILL_DIR_OPTIONS_INIT, or a bad format");
+    if ((unsigned)o->format > RILL_FORMAT_RILL || (unsigned)o->by_sink > RILL_PARTITION_NEVER)
+        return rill__error(RILL_EINVAL, "rill_output_dir: an unknown format or partitioning");
     if ((w = calloc(1, sizeof(*w))) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
     w->dir = strdup(o->dir);
