@@ -291,7 +291,7 @@ static int run_start(rill__run *run, rill_pipeline *p, const rill_run_options *o
         for (i = 0; more && i < run->nroots && rc == 0; i++)
             rc = rill__route_to(&run->w[0], run->roots[i], -1, run->src_red, more, 0,
                                 rill_batch_count(more), 1);
-        rill_batch_free(more);
+        rill__batch_unref(more); /* the tasks hold it now */
         if (rc < 0)
             return rc;
     }

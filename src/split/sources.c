@@ -251,12 +251,13 @@ static int lines_process(rill_emitter *out, const rill_record *el, rill_tracker 
 
 /* The job before a file source's splittable stage that expands the work
  * list's globs into paths: a helper (builtin 2), whose errors name the
- * user's stage. name is checked as the user's; the helper's name, into
+ * user's stage. name is checked for call; the helper's name, into
  * glob_name, is taken the same way. */
-static int add_files(rill_pipeline *p, const char *name, char *glob_name, size_t cap)
+static int add_files(rill_pipeline *p, const char *call, const char *name, char *glob_name,
+                     size_t cap)
 {
     int rc;
-    if ((rc = rill__check_stage(p, "rill_splittable", name, NULL, 0, NULL)) < 0)
+    if ((rc = rill__check_stage(p, call, name, NULL, 0, NULL)) < 0)
         return rc;
     snprintf(glob_name, cap, "%.250s.files", name);
     if ((rc = rill_job(p, glob_name, NULL, expand_glob, NULL)) < 0)
@@ -277,7 +278,7 @@ int rill_read_lines(rill_pipeline *p, const char *name, int64_t chunk_bytes)
     o.process = lines_process;
     o.chunk = chunk_bytes > 0 ? chunk_bytes : (int64_t)64 << 20;
     o.min_split = 256 * 1024;
-    if ((rc = add_files(p, name, glob_name, sizeof(glob_name))) < 0)
+    if ((rc = add_files(p, "rill_read_lines", name, glob_name, sizeof(glob_name))) < 0)
         return rc;
     if ((rc = rill_splittable(p, name, &o, payload)) < 0)
         return rc;
@@ -356,7 +357,7 @@ int rill_read_records(rill_pipeline *p, const char *name, size_t record_size,
     o.chunk = chunk_records > 0 ? chunk_records : (int64_t)(((size_t)64 << 20) / record_size + 1);
     o.min_split = 4096;
     payload = (void *)(uintptr_t)record_size;
-    if ((rc = add_files(p, name, glob_name, sizeof(glob_name))) < 0)
+    if ((rc = add_files(p, "rill_read_records", name, glob_name, sizeof(glob_name))) < 0)
         return rc;
     if ((rc = rill_splittable(p, name, &o, payload)) < 0)
         return rc;
