@@ -71,14 +71,16 @@ int bench_mpi_child(const char *kind, const char *text)
         rill_combine_options sum = RILL_COMBINE_SUM_INT64;
         rill_batch_add_text(work, text);
         if (rill_work(p, work) < 0 || rill_read_lines(p, "lines", 0) < 0 ||
-            rill_job(p, "split", NULL, words_split, NULL) < 0 || rill_combine(p, "count", &sum, NULL) < 0)
+            rill_job(p, "split", NULL, words_split, NULL) < 0 ||
+            rill_combine(p, "count", &sum, NULL) < 0)
             return 1;
     } else {
         rill_combine_options sum = RILL_COMBINE_SUM_INT64;
         for (i = 0; i < PARTS; i++)
             rill_batch_add_int64(work, i);
         if (rill_work(p, work) < 0 || rill_job(p, "keys", NULL, keys_of_part, NULL) < 0 ||
-            rill_combine(p, "count", &sum, NULL) < 0 || rill_job(p, "drop", NULL, drop, NULL) < 0)
+            rill_combine(p, "count", &sum, NULL) < 0 ||
+            rill_job(p, "drop", NULL, drop, NULL) < 0)
             return 1;
     }
     MPI_Barrier(MPI_COMM_WORLD);

@@ -85,7 +85,8 @@ void bench_scaling(bench_ctx *c)
     r.add = bench_xor_add;
     r.merge = bench_xor_merge;
     if (rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
-        rill_job(p, "hash", NULL, bench_hash_job, NULL) < 0 || rill_reduce(p, "xor", &r, NULL) < 0)
+        rill_job(p, "hash", NULL, bench_hash_job, NULL) < 0 ||
+        rill_reduce(p, "xor", &r, NULL) < 0)
         bench_die("%s", rill_error_last());
     for (rep = 0; rep < BENCH_REPS; rep++) {
         t1[rep] = timed_run(p, 1, &a);

@@ -59,7 +59,8 @@ static double run(const char *pattern, int64_t *words)
     if (rill_batch_new(&work) < 0 || rill_batch_add_text(work, pattern) < 0 ||
         rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
         rill_read_lines(p, "lines", (int64_t)1 << 40) < 0 || /* no chunks ahead */
-        rill_job(p, "split", NULL, words_split, NULL) < 0 || rill_combine(p, "count", &sum, NULL) < 0)
+        rill_job(p, "split", NULL, words_split, NULL) < 0 ||
+        rill_combine(p, "count", &sum, NULL) < 0)
         bench_die("%s", rill_error_last());
     t0 = bench_now();
     if (rill_run(p, &o, &res) < 0)

@@ -170,7 +170,8 @@ void bench_wordcount(bench_ctx *c)
     mb = (double)st.st_size / (1 << 20);
     if (rill_batch_new(&work) < 0 || rill_batch_add_text(work, path) < 0 ||
         rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
-        rill_read_lines(p, "lines", 0) < 0 || rill_job(p, "split", NULL, words_split, NULL) < 0 ||
+        rill_read_lines(p, "lines", 0) < 0 ||
+        rill_job(p, "split", NULL, words_split, NULL) < 0 ||
         rill_combine(p, "count", &sum, NULL) < 0)
         bench_die("%s", rill_error_last());
     for (rep = 0; rep < BENCH_REPS; rep++) {

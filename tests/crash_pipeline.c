@@ -136,9 +136,12 @@ int main(int argc, char **argv)
     o.batch_records = 64;
     if (rill_batch_new(&work) < 0 || rill_batch_add_text(work, argv[2]) < 0 ||
         rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
-        rill_read_lines(p, "lines", 16 * 1024) < 0 || rill_job(p, "words", NULL, words, NULL) < 0 ||
-        rill_combine(p, "count", &count, NULL) < 0 || rill_frame(p, "per word", &frame, NULL) < 0 ||
-        rill_job(p, "halvings", NULL, halvings, NULL) < 0 || rill_reduce(p, "sum", &sum, NULL) < 0 ||
+        rill_read_lines(p, "lines", 16 * 1024) < 0 ||
+        rill_job(p, "words", NULL, words, NULL) < 0 ||
+        rill_combine(p, "count", &count, NULL) < 0 ||
+        rill_frame(p, "per word", &frame, NULL) < 0 ||
+        rill_job(p, "halvings", NULL, halvings, NULL) < 0 ||
+        rill_reduce(p, "sum", &sum, NULL) < 0 ||
         rill_frame_end(p, "keep", NULL, keep, NULL) < 0 || rill_output_dir(p, &d) < 0 ||
         rill_checkpointing(p, &co) < 0) {
         fprintf(stderr, "crash_pipeline: %s\n", rill_error_last());

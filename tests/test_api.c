@@ -34,7 +34,8 @@ static int add_next(rill_emitter *recur, void *store, const rill_record *next, v
     return 0;
 }
 
-static int first_only(rill_emitter *recur, void *store, const rill_record *first, void *payload)
+static int first_only(rill_emitter *recur, void *store, const rill_record *first,
+                      void *payload)
 {
     (void)recur, (void)store, (void)first, (void)payload;
     return 0;

@@ -217,7 +217,9 @@ static void expect_failure(enum failing what, int workers, const char *needle)
     if (what == F_FRAME || what == F_FRAME_END) {
         assert_int_equal(rill_frame(p, "loop", &f, NULL), 0);
         assert_int_equal(rill_job(p, "pass", NULL, pass, NULL), 0);
-        assert_int_equal(rill_frame_end(p, "loop end", NULL, what == F_FRAME_END ? bad_frame_end : ok_frame_end, NULL),
+        assert_int_equal(rill_frame_end(p, "loop end", NULL,
+                                        what == F_FRAME_END ? bad_frame_end : ok_frame_end,
+                                        NULL),
                          0);
     } else {
         rill_stage_options serial = RILL_STAGE_OPTIONS_INIT;

@@ -7,7 +7,6 @@
  * message lists the stages around it). Sinks, the stages without
  * successors, feed the result stage; the rank of a stage is its longest
  * distance to the result stage, which the scheduler serves nearest first. */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +69,7 @@ int rill_edge(rill_pipeline *p, const char *from, const char *to)
 int rill_generator(rill_pipeline *p, rill_generator_fn fn, void *payload)
 {
     int rc;
-    if ((rc = rill__hook_check(p, "rill_generator", (const void *)(uintptr_t)fn, NULL,
-                               "generator")) < 0)
+    if ((rc = rill__hook_check(p, "rill_generator", fn != NULL, 0, "generator")) < 0)
         return rc;
     p->generator = fn;
     p->generator_payload = payload;
@@ -81,8 +79,7 @@ int rill_generator(rill_pipeline *p, rill_generator_fn fn, void *payload)
 int rill_output(rill_pipeline *p, rill_output_fn fn, void *payload)
 {
     int rc;
-    if ((rc = rill__hook_check(p, "rill_output", (const void *)(uintptr_t)fn, NULL,
-                               "output")) < 0)
+    if ((rc = rill__hook_check(p, "rill_output", fn != NULL, 0, "output")) < 0)
         return rc;
     p->output = fn;
     p->output_payload = payload;

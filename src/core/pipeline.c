@@ -8,7 +8,6 @@
 #include "plan.h"
 
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,16 +261,14 @@ int rill_combine(rill_pipeline *p, const char *name, const rill_combine_options 
     return 0;
 }
 
-/* Checks a call registering one callback for the whole pipeline; once:
- * the slot already taken when it may be given once, else NULL. */
-static int check_hook(rill_pipeline *p, const char *call, const void *fn, const void *once,
-                      const char *what)
+int rill__hook_check(rill_pipeline *p, const char *call, int has_fn, int taken,
+                     const char *what)
 {
     if (p == NULL)
         return rill__error(RILL_EINVAL, "%s: the pipeline is NULL", call);
-    if (fn == NULL)
+    if (!has_fn)
         return rill__misuse(p, RILL_EPIPELINE, "%s: the %s callback is NULL", call, what);
-    if (once != NULL)
+    if (taken)
         return rill__misuse(p, RILL_EPIPELINE, "%s: a %s callback is already registered; a "
                             "pipeline has one", call, what);
     return 0;
@@ -280,8 +277,7 @@ static int check_hook(rill_pipeline *p, const char *call, const void *fn, const 
 int rill_result(rill_pipeline *p, rill_result_fn fn, void *payload)
 {
     int rc;
-    if ((rc = check_hook(p, "rill_result", (const void *)(uintptr_t)fn,
-                         p ? (const void *)(uintptr_t)p->result : NULL, "result")) < 0)
+    if ((rc = rill__hook_check(p, "rill_result", fn != NULL, p && p->result, "result")) < 0)
         return rc;
     p->result = fn;
     p->result_payload = payload;
@@ -292,8 +288,7 @@ int rill_result(rill_pipeline *p, rill_result_fn fn, void *payload)
 int rill_finish(rill_pipeline *p, rill_finish_fn fn, void *payload)
 {
     int rc;
-    if ((rc = check_hook(p, "rill_finish", (const void *)(uintptr_t)fn,
-                         p ? (const void *)(uintptr_t)p->finish : NULL, "finish")) < 0)
+    if ((rc = rill__hook_check(p, "rill_finish", fn != NULL, p && p->finish, "finish")) < 0)
         return rc;
     p->finish = fn;
     p->finish_payload = payload;
@@ -301,17 +296,11 @@ int rill_finish(rill_pipeline *p, rill_finish_fn fn, void *payload)
     return 0;
 }
 
-int rill__hook_check(rill_pipeline *p, const char *call, const void *fn, const void *once,
-                     const char *what)
-{
-    return check_hook(p, call, fn, once, what);
-}
-
 int rill_on_init(rill_pipeline *p, rill_init_fn fn, void *payload)
 {
     struct rill__init *n;
     int rc;
-    if ((rc = check_hook(p, "rill_on_init", (const void *)(uintptr_t)fn, NULL, "init")) < 0)
+    if ((rc = rill__hook_check(p, "rill_on_init", fn != NULL, 0, "init")) < 0)
         return rc;
     n = realloc(p->inits, (size_t)(p->ninits + 1) * sizeof(*n));
     RILL__CHECK_ALLOC(n);

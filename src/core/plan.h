@@ -117,9 +117,9 @@ void rill__stage_label(const rill_pipeline *p, int i, char *out, size_t cap);
  * validation and rill_run to report again, and returns code. */
 int rill__misuse(rill_pipeline *p, int code, const char *fmt, ...) RILL_PRINTF(3, 4);
 /* For a call registering one callback of the whole pipeline: RILL_EINVAL
- * for a NULL p, rill__misuse for a NULL fn or, when once is not NULL (the
- * callback already registered), a second one. */
-int rill__hook_check(rill_pipeline *p, const char *call, const void *fn, const void *once,
+ * for a NULL p, rill__misuse for a NULL callback (!has_fn) or one that may
+ * be given once and already was (taken). */
+int rill__hook_check(rill_pipeline *p, const char *call, int has_fn, int taken,
                      const char *what);
 /* Calls the init callbacks in order; *work: what they added (NULL when
  * there are none). Returns the first non-zero return of one. */

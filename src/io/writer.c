@@ -349,7 +349,7 @@ int rill_output_dir(rill_pipeline *p, const rill_dir_options *o)
     rill__writer *w;
     const char *c;
     if (p == NULL || o == NULL)
-        return rill__error(RILL_EINVAL, "rill_output_dir: the pipeline or the options are NULL");
+        return rill__error(RILL_EINVAL, "rill_output_dir: the pipeline or options are NULL");
     if (o->version != RILL_DIR_OPTIONS_VERSION) /* then only version 1's fields are read */
         return rill__error(RILL_EINVAL, "rill_output_dir: options of version %u, expected %u "
                            "(initialise them with RILL_DIR_OPTIONS_INIT)", o->version,

@@ -55,8 +55,7 @@ int rill_splittable(rill_pipeline *p, const char *name, const rill_splittable_op
 int rill_on_progress(rill_pipeline *p, unsigned interval_ms, rill_progress_fn fn, void *payload)
 {
     int rc;
-    if ((rc = rill__hook_check(p, "rill_on_progress", (const void *)(uintptr_t)fn, NULL,
-                               "progress")) < 0)
+    if ((rc = rill__hook_check(p, "rill_on_progress", fn != NULL, 0, "progress")) < 0)
         return rc;
     p->progress = fn;
     p->progress_payload = payload;
