@@ -2,7 +2,8 @@
  * 0.2.0): options of another version refused naming the call and its INIT
  * macro; a NULL callback or name, a taken name, a second result or finish
  * refused with one code and one wording, remembered for validation; init
- * callbacks that add initial work; rill_work appending; and errors of rill's
+ * callbacks that add initial work, which a resume keeps without calling them
+ * again; rill_work appending; and errors of rill's
  * own (a missing input file, an output folder that cannot be written) with
  * their own codes and the user's stage names. */
 #define _XOPEN_SOURCE 700
@@ -373,7 +374,7 @@ static void rill_work_appends_to_the_work_list(void **state)
     rill_pipeline_free(p);
 }
 
-/* ---- rill's own failures ---- */
+/* ---- init on resume ---- */
 
 static char dir[64];
 
@@ -395,6 +396,80 @@ static int remove_dir(void **state)
     (void)state;
     return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+/* x -> x, asking for a checkpoint at ask_at and failing at fail_at while
+ * armed; init adds 2500..4999 after the work list's 0..2499. */
+typedef struct resumed {
+    rill_pipeline *p;
+    int64_t ask_at, fail_at;
+    int armed, inits;
+} resumed;
+
+static int ask_then_fail(rill_emitter *out, const rill_record *in, void *payload)
+{
+    resumed *c = payload;
+    if (i64(in) == c->ask_at)
+        rill_checkpoint_request(c->p);
+    if (c->armed && i64(in) == c->fail_at)
+        return -1;
+    return rill_emit_record(out, in);
+}
+
+static int init_adds_upper_half(rill_batch *work, void *payload)
+{
+    resumed *c = payload;
+    int64_t i;
+    c->inits++;
+    for (i = 2500; i < 5000; i++)
+        if (rill_batch_add_int64(work, i) < 0)
+            return -1;
+    return 0;
+}
+
+static rill_pipeline *resumable(resumed *c, int resume)
+{
+    rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
+    rill_reduce_options r = sum_reducer();
+    char path[128];
+    rill_pipeline *p;
+    snprintf(path, sizeof(path), "%s/state.db", dir);
+    co.path = path;
+    co.resume = resume;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 2500)), 0);
+    assert_int_equal(rill_on_init(p, init_adds_upper_half, c), 0);
+    assert_int_equal(rill_job(p, "check", NULL, ask_then_fail, c), 0);
+    assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);
+    assert_int_equal(rill_checkpointing(p, &co), 0);
+    c->p = p;
+    return p;
+}
+
+static void the_work_init_added_survives_a_resume_that_skips_init(void **state)
+{
+    rill_run_options o = with_workers(1);
+    rill_batch *res;
+    rill_pipeline *p;
+    resumed c;
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    o.batch_records = 10;
+    c.ask_at = 2600; /* init's, checkpointed before the work list's 1000 fails */
+    c.fail_at = 1000;
+    c.armed = 1;
+    p = resumable(&c, 0);
+    assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
+    rill_pipeline_free(p);
+    c.armed = 0;
+    p = resumable(&c, 1);
+    assert_int_equal(rill_run(p, &o, &res), 0);
+    assert_int_equal(c.inits, 1);
+    assert_int_equal(only_int64(res), 4999 * 5000 / 2);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+}
+
+/* ---- rill's own failures ---- */
 
 static void a_missing_input_file_is_not_found_naming_the_file_and_the_users_stage(
     void **state)
@@ -478,6 +553,8 @@ int main(void)
         cmocka_unit_test(work_1_and_inits_adding_2_then_3_and_4_give_1_2_3_4),
         cmocka_unit_test(init_work_joins_the_top_level_reduction_of_the_initial_work),
         cmocka_unit_test(rill_work_appends_to_the_work_list),
+        cmocka_unit_test_setup_teardown(the_work_init_added_survives_a_resume_that_skips_init,
+                                        make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(
             a_missing_input_file_is_not_found_naming_the_file_and_the_users_stage, make_dir,
             remove_dir),
