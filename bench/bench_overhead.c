@@ -88,8 +88,8 @@ void bench_overhead(bench_ctx *c)
         if (rill_run(p, &o, &res) < 0)
             bench_die("overhead: %s", rill_error_last());
         tp[rep] = bench_now() - t0;
-        rill_batch_get(res, 0, &rec);
-        rill_record_int64(&rec, &got);
+        rill_batch_get(&rec, res, 0);
+        rill_record_int64(&got, &rec);
         rill_batch_free(res);
         if (got != want || sink != want)
             bench_die("overhead: the pipeline summed %lld, the loop %lld", (long long)got,

@@ -62,8 +62,8 @@ static double timed_run(rill_pipeline *p, int workers, int64_t *out)
     if (rill_run(p, &o, &res) < 0)
         bench_die("scaling: %s", rill_error_last());
     t0 = bench_now() - t0;
-    rill_batch_get(res, 0, &rec);
-    rill_record_int64(&rec, out);
+    rill_batch_get(&rec, res, 0);
+    rill_record_int64(out, &rec);
     rill_batch_free(res);
     return t0;
 }

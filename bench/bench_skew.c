@@ -70,8 +70,8 @@ static double run(const char *pattern, int64_t *words)
     for (i = 0; i < rill_batch_count(res); i++) {
         rill_record r;
         int64_t n;
-        rill_batch_get(res, i, &r);
-        rill_record_int64(&r, &n);
+        rill_batch_get(&r, res, i);
+        rill_record_int64(&n, &r);
         *words += n;
     }
     rill_batch_free(res);

@@ -107,10 +107,10 @@ static void check_equal(const table *t, const rill_batch *res)
         bench_die("wordcount: pipeline found %zu words, baseline %zu", n, t->n);
     for (i = 0; i < n; i++) {
         rill_record r;
-        rill_batch_get(res, i, &r);
+        rill_batch_get(&r, res, i);
         a[i].word = r.key;
         a[i].len = r.key_len;
-        rill_record_int64(&r, &a[i].count);
+        rill_record_int64(&a[i].count, &r);
     }
     for (i = 0; i < t->cap; i++)
         if (t->slots[i].len)

@@ -9,7 +9,7 @@ static int length(rill_emitter *out, const rill_record *word, void *arg) {
 }
 static int add(rill_emitter *recur, void *store, const rill_record *in, size_t n, void *arg) {
     mean *m = store;                                 /* this worker's partial store */
-    for (size_t i = 0; i < n; i++, m->count++) { int64_t v; rill_record_int64(&in[i], &v); m->total += (double)v; }
+    for (size_t i = 0; i < n; i++, m->count++) { int64_t v; rill_record_int64(&v, &in[i]); m->total += (double)v; }
     return 0;
 }
 static int merge(void *store, void *other, void *arg) {      /* job_stream's others */

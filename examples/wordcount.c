@@ -83,10 +83,10 @@ int main(int argc, char **argv)
     }
     for (i = 0; i < n; i++) {
         rill_record r;
-        rill_batch_get(counts, i, &r);
+        rill_batch_get(&r, counts, i);
         top[i].word = r.key;
         top[i].len = r.key_len;
-        rill_record_int64(&r, &top[i].n);
+        rill_record_int64(&top[i].n, &r);
         total += top[i].n;
     }
     qsort(top, n, sizeof(*top), by_count);

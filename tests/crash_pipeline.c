@@ -57,7 +57,7 @@ static int halvings(rill_emitter *out, const rill_record *in, void *payload)
     int rc = 0;
     volatile int spin;
     (void)payload;
-    rill_record_int64(in, &n);
+    rill_record_int64(&n, in);
     for (; n >= 1 && rc == 0; n /= 2) {
         for (spin = 0; spin < 20000; spin++)
             ;
@@ -73,7 +73,7 @@ static int sum_add(rill_emitter *recur, void *store, const rill_record *in, size
     (void)recur, (void)payload;
     for (i = 0; i < n; i++) {
         int64_t v;
-        rill_record_int64(&in[i], &v);
+        rill_record_int64(&v, &in[i]);
         *(int64_t *)store += v;
     }
     return 0;
@@ -89,7 +89,7 @@ static int sum_merge(void *store, void *other, void *payload)
 static int keep(rill_emitter *recur, void *store, const rill_record *next, void *payload)
 {
     (void)recur, (void)payload;
-    return rill_record_int64(next, &((word_store *)store)->sum);
+    return rill_record_int64(&((word_store *)store)->sum, next);
 }
 
 static int as_line(rill_emitter *out, void *store, void *payload)

@@ -393,7 +393,7 @@ static void a_store_with_pointers_is_saved_through_encode_and_decode(void **stat
             rill_record rec;
             int64_t n, total;
             assert_int_equal(rill_run(p, &o, &res), 0);
-            assert_int_equal(rill_batch_get(res, 0, &rec), 0);
+            assert_int_equal(rill_batch_get(&rec, res, 0), 0);
             assert_int_equal(rill_record_unpack(&rec, "ii", &n, &total), 0);
             assert_int_equal(n, 5000);
             assert_int_equal(total, 4999 * 5000);

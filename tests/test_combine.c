@@ -45,7 +45,7 @@ static void word_count_matches_a_plain_count_with_1_2_and_8_workers(void **state
     for (i = 0; i < rill_batch_count(in); i++) {
         rill_record r;
         const char *s;
-        assert_int_equal(rill_batch_get(in, i, &r), 0);
+        assert_int_equal(rill_batch_get(&r, in, i), 0);
         for (s = r.data; s < (const char *)r.data + r.len; s++)
             if (*s == 'w')
                 want[atoi(s + 1)]++;
@@ -67,7 +67,7 @@ static void word_count_matches_a_plain_count_with_1_2_and_8_workers(void **state
         for (i = 0; i < 50; i++) {
             rill_record r;
             char key[8] = "";
-            assert_int_equal(rill_batch_get(res, i, &r), 0);
+            assert_int_equal(rill_batch_get(&r, res, i), 0);
             assert_non_null(r.key);
             assert_true(r.key_len < sizeof(key));
             memcpy(key, r.key, r.key_len);
@@ -85,7 +85,7 @@ static int max_add(void *acc, const rill_record *rec, void *payload)
 {
     double v, *m = acc;
     (void)payload;
-    if (rill_record_double(rec, &v) < 0)
+    if (rill_record_double(&v, rec) < 0)
         return -1;
     if (v > *m)
         *m = v;
@@ -140,10 +140,10 @@ static void a_custom_accumulator_with_init_and_merge_gives_the_max_per_key(void 
         rill_record r;
         double v;
         int k;
-        assert_int_equal(rill_batch_get(res, i, &r), 0);
+        assert_int_equal(rill_batch_get(&r, res, i), 0);
         assert_int_equal(r.key_len, 1);
         k = *(const char *)r.key - 'a';
-        assert_int_equal(rill_record_double(&r, &v), 0);
+        assert_int_equal(rill_record_double(&v, &r), 0);
         /* the smallest x >= 10 with x % 4 == k, negated */
         assert_true(v == -(double)(10 + ((k - 10 % 4) + 4) % 4));
     }

@@ -32,7 +32,7 @@ static void frame_pairs(const rill_frame_options *f, rill_frame_end_fn fe, int64
         for (i = 0; i < n; i++) {
             rill_record r;
             int64_t a, b;
-            assert_int_equal(rill_batch_get(res, i, &r), 0);
+            assert_int_equal(rill_batch_get(&r, res, i), 0);
             assert_int_equal(rill_record_unpack(&r, "ii", &a, &b), 0);
             want(a, b);
         }

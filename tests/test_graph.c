@@ -52,7 +52,7 @@ static int on_output(const char *sink, const rill_batch *b, void *payload)
         snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", sink);
     for (i = 0; i < rill_batch_count(b); i++) {
         rill_record r;
-        assert_int_equal(rill_batch_get(b, i, &r), 0);
+        assert_int_equal(rill_batch_get(&r, b, i), 0);
         s->count[k]++;
         s->sum[k] += i64(&r);
     }
@@ -368,7 +368,7 @@ static void yaml_sets_batch_size_and_context_in_both_forms(void **state)
             rill_record r;
             const char *model;
             int64_t n;
-            assert_int_equal(rill_batch_get(res, i, &r), 0);
+            assert_int_equal(rill_batch_get(&r, res, i), 0);
             assert_int_equal(rill_record_unpack(&r, "si", &model, &n), 0);
             assert_string_equal(model, "small");
             assert_int_equal(n, 4);

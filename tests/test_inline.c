@@ -317,7 +317,7 @@ static void a_tuple_fans_out_into_the_jobs_arguments(void **state)
     assert_int_equal(rill_work(p, work), 0);
     assert_int_equal(rill_job(p, "handle", NULL, handle, NULL), 0);
     assert_int_equal(rill_run(p, NULL, &res), 0);
-    assert_int_equal(rill_batch_get(res, 0, &r), 0);
+    assert_int_equal(rill_batch_get(&r, res, 0), 0);
     assert_int_equal(r.len, strlen("Got 1, 2, 3, 4"));
     assert_memory_equal(r.data, "Got 1, 2, 3, 4", r.len);
     rill_batch_free(res);

@@ -118,7 +118,7 @@ static void check_sum(rill_batch *res, int64_t n)
     rill_record r;
     int64_t sum, adds;
     assert_int_equal(rill_batch_count(res), 1);
-    assert_int_equal(rill_batch_get(res, 0, &r), 0);
+    assert_int_equal(rill_batch_get(&r, res, 0), 0);
     assert_int_equal(rill_record_unpack(&r, "ii", &sum, &adds), 0);
     assert_int_equal(adds, n); /* each record counted once, on some rank */
     assert_int_equal(sum, n * (n - 1) / 2);
@@ -173,7 +173,7 @@ static void frames_keep_their_rounds_across_ranks(void **state)
         for (i = 0; i < 59; i++) {
             rill_record r;
             int64_t first, got;
-            assert_int_equal(rill_batch_get(res, i, &r), 0);
+            assert_int_equal(rill_batch_get(&r, res, i), 0);
             assert_int_equal(rill_record_unpack(&r, "ii", &first, &got), 0);
             assert_int_equal(got, 3 * first);
         }
@@ -221,7 +221,7 @@ static void combine(int then_job)
         for (i = 0; i < 97; i++) {
             rill_record r;
             int64_t v;
-            assert_int_equal(rill_batch_get(res, i, &r), 0);
+            assert_int_equal(rill_batch_get(&r, res, i), 0);
             assert_int_equal(r.key_len, 4);
             memcpy(&v, r.data, 8);
             assert_int_equal(v, 50);
@@ -282,7 +282,7 @@ static void line_source_is_split_over_ranks(void **state)
         rill_record r;
         int64_t v;
         assert_int_equal(rill_batch_count(res), 1);
-        assert_int_equal(rill_batch_get(res, 0, &r), 0);
+        assert_int_equal(rill_batch_get(&r, res, 0), 0);
         memcpy(&v, r.data, 8);
         assert_int_equal(v, 200000);
     }
@@ -397,7 +397,7 @@ static void checkpoints_drain_every_rank(void **state)
         rill_record rec;
         int64_t sum, adds;
         assert_int_equal(rill_batch_count(res), 1);
-        assert_int_equal(rill_batch_get(res, 0, &rec), 0);
+        assert_int_equal(rill_batch_get(&rec, res, 0), 0);
         assert_int_equal(rill_record_unpack(&rec, "ii", &sum, &adds), 0);
         assert_int_equal(adds, 8);        /* each frame once */
         assert_int_equal(sum, 8 * 300);   /* each point once */

@@ -197,7 +197,7 @@ static int run_small(int workers, int64_t *total)
     {
         rill_record rec;
         assert_int_equal(rill_batch_count(res), 1);
-        assert_int_equal(rill_batch_get(res, 0, &rec), 0);
+        assert_int_equal(rill_batch_get(&rec, res, 0), 0);
         *total = i64(&rec);
     }
 done:

@@ -95,7 +95,7 @@ static void a_stream_hands_out_every_batch_tagged_with_its_sink(void **state)
             for (i = 0; i < rill_batch_count(b); i++) {
                 rill_record r;
                 int64_t v;
-                assert_int_equal(rill_batch_get(b, i, &r), 0);
+                assert_int_equal(rill_batch_get(&r, b, i), 0);
                 memcpy(&v, r.data, sizeof(v));
                 raw_sum += v;
                 raw++;
@@ -282,7 +282,7 @@ static void a_single_sink_is_not_partitioned_unless_asked_and_rill_files_read_ba
         if (access(path, F_OK) != 0)
             break;
         assert_int_equal(rill_reader_open(&r, path), 0);
-        while ((rc = rill_reader_next(r, &rec)) == 1) {
+        while ((rc = rill_reader_next(&rec, r)) == 1) {
             assert_null(rec.key);
             memcpy(&v, rec.data, sizeof(v));
             sum += v;
@@ -387,13 +387,13 @@ static void corrupt_record_files_are_refused_with_the_file_and_offset(void **sta
     size_t len = sizeof(good) - 1, cut;
     (void)state;
     assert_int_equal(rill_reader_open_memory(&r, good, len), 0);
-    assert_int_equal(rill_reader_next(r, &rec), 1);
+    assert_int_equal(rill_reader_next(&rec, r), 1);
     assert_int_equal(rec.key_len, 1);
     assert_memory_equal(rec.key, "k", 1);
     assert_int_equal(rec.len, 3);
-    assert_int_equal(rill_reader_next(r, &rec), 1);
+    assert_int_equal(rill_reader_next(&rec, r), 1);
     assert_null(rec.key);
-    assert_int_equal(rill_reader_next(r, &rec), 0);
+    assert_int_equal(rill_reader_next(&rec, r), 0);
     rill_reader_close(r);
     for (cut = 0; cut < len; cut++) { /* every truncation but the clean ones */
         int rc = rill_reader_open_memory(&r, good, cut), n = 0;
@@ -401,7 +401,7 @@ static void corrupt_record_files_are_refused_with_the_file_and_offset(void **sta
             assert_int_equal(rc, RILL_ECORRUPT);
             continue;
         }
-        while ((rc = rill_reader_next(r, &rec)) == 1)
+        while ((rc = rill_reader_next(&rec, r)) == 1)
             n++;
         if (cut == 8 || cut == 20)
             assert_int_equal(rc, 0);

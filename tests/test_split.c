@@ -304,7 +304,7 @@ static void an_endless_sequence_resumes_from_its_checkpoints(void **state)
         assert_string_equal(sink, "ticks");
         for (i = 0; i < rill_batch_count(b); i++) {
             rill_record r;
-            assert_int_equal(rill_batch_get(b, i, &r), 0);
+            assert_int_equal(rill_batch_get(&r, b, i), 0);
             assert_int_equal(rill_batch_add_record(all, &r), 0);
         }
         rill_batch_free(b);

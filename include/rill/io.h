@@ -84,7 +84,7 @@ RILL_EXTERN int rill_reader_open_memory(rill_reader **out, const void *bytes, si
 /* Reads the next record: 1 and *rec (borrowed until the next call), 0 at a
  * clean end, RILL_ECORRUPT (naming the file and the offset) when the bytes
  * are not rill records or end inside one. */
-RILL_EXTERN int rill_reader_next(rill_reader *r, rill_record *rec);
+RILL_EXTERN int rill_reader_next(rill_record *rec, rill_reader *r);
 RILL_EXTERN void rill_reader_close(rill_reader *r);
 
 #ifdef __cplusplus

@@ -286,7 +286,7 @@ static int write_file(rill__writer *w, char *dir, const rill_batch *b, const siz
         fwrite("RILLREC\x01", 1, 8, f);
     for (i = 0; i < n; i++) {
         rill_record r;
-        rill_batch_get(b, idx ? idx[i] : i, &r);
+        rill_batch_get(&r, b, idx ? idx[i] : i);
         put_record(f, w->format, &r);
     }
     if (ferror(f))
@@ -300,8 +300,8 @@ static int by_key(const void *a, const void *b, void *batch)
 {
     rill_record x, y;
     int c;
-    rill_batch_get(batch, *(const size_t *)a, &x);
-    rill_batch_get(batch, *(const size_t *)b, &y);
+    rill_batch_get(&x, batch, *(const size_t *)a);
+    rill_batch_get(&y, batch, *(const size_t *)b);
     if (x.key == NULL || y.key == NULL) /* no key first, apart from the empty key */
         return (x.key != NULL) - (y.key != NULL);
     c = memcmp(x.key, y.key, x.key_len < y.key_len ? x.key_len : y.key_len);
@@ -330,7 +330,7 @@ static int write_batch(const char *sink, const rill_batch *b, void *payload)
     qsort_r(idx, n, sizeof(*idx), by_key, (void *)b);
     for (i = 0; i < n && rc == 0; i = j) {
         rill_record r;
-        rill_batch_get(b, idx[i], &r);
+        rill_batch_get(&r, b, idx[i]);
         for (j = i + 1; j < n && by_key(&idx[i], &idx[j], (void *)b) == 0; j++)
             ;
         if (r.key) /* no escape is "~" alone: records without a key go there */
@@ -424,14 +424,14 @@ int rill__writer_restore(rill__writer *w, const rill_batch *in)
     rill__writer_forget(w);
     for (i = 0; i < n; i++) {
         rill_record r, next;
-        rill_batch_get(in, i, &r);
+        rill_batch_get(&r, in, i);
         if (r.key_len == 3 && memcmp(r.key, "run", 3) == 0) {
             free(w->run_id);
             if ((w->run_id = dup_bytes(r.data, r.len)) == NULL)
                 return rill__error(RILL_ENOMEM, "out of memory");
             continue;
         }
-        if (i + 1 >= n || rill_batch_get(in, i + 1, &next) < 0 || next.key != NULL ||
+        if (i + 1 >= n || rill_batch_get(&next, in, i + 1) < 0 || next.key != NULL ||
             r.key_len != 4 || (memcmp(r.key, "part", 4) && memcmp(r.key, "file", 4)))
             return rill__error(RILL_ECORRUPT, "the checkpoint's output files are not readable");
         i++;
