@@ -471,6 +471,19 @@ static void the_work_init_added_survives_a_resume_that_skips_init(void **state)
 
 /* ---- rill's own failures ---- */
 
+static void a_refusal_at_validation_names_the_users_stage_not_a_helper(void **state)
+{
+    rill_pipeline *p;
+    (void)state;
+    p = fresh();
+    assert_int_equal(rill_result(p, ignore_result, NULL), 0);
+    assert_int_equal(rill_read_lines(p, "lines", 0), 0);
+    assert_int_equal(rill_pipeline_validate(p), RILL_EPIPELINE);
+    assert_string_equal(rill_error_last(), "splittable 'lines' (stage 1): comes after "
+                                           "result/finish, which must close the pipeline");
+    rill_pipeline_free(p);
+}
+
 static void a_missing_input_file_is_not_found_naming_the_file_and_the_users_stage(
     void **state)
 {
@@ -555,6 +568,7 @@ int main(void)
         cmocka_unit_test(rill_work_appends_to_the_work_list),
         cmocka_unit_test_setup_teardown(the_work_init_added_survives_a_resume_that_skips_init,
                                         make_dir, remove_dir),
+        cmocka_unit_test(a_refusal_at_validation_names_the_users_stage_not_a_helper),
         cmocka_unit_test_setup_teardown(
             a_missing_input_file_is_not_found_naming_the_file_and_the_users_stage, make_dir,
             remove_dir),
