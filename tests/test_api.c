@@ -549,7 +549,7 @@ static void an_output_folder_that_cannot_be_written_is_an_io_error(void **state)
     assert_int_equal(rill_job(p, "keyed", NULL, keyed_by_parity, NULL), 0);
     assert_int_equal(rill_output_dir(p, &d), 0);
     assert_int_equal(rill_run(p, NULL, NULL), RILL_EIO);
-    assert_non_null(strstr(rill_error_last(), "the output directory failed"));
+    assert_non_null(strstr(rill_error_last(), "the output directory failed writing: "));
     assert_non_null(strstr(rill_error_last(), blocked));
     rill_pipeline_free(p);
 }

@@ -451,7 +451,8 @@ static int run_result(rill__worker *w, const rill__task *t)
             rill_batch_free(part);
         if (rc != 0) /* rill_output_dir's failures are not a user callback's */
             return rill__fail(w, t->stage, base, t->end - t->begin, NULL, rc,
-                              run->p->writer != NULL, "passing on output");
+                              run->p->writer != NULL,
+                              run->p->writer ? "writing" : "passing on output");
     }
     for (i = t->begin; i < t->end; i++) {
         rill_record r;
