@@ -150,6 +150,41 @@ static void reducer_merges_every_ranks_store_once(void **state)
     }
 }
 
+/* Init runs on rank 0 only; the work it adds joins the work list's. */
+static int init_adds_2000_to_3999(rill_batch *work, void *payload)
+{
+    int64_t i;
+    (void)payload;
+    for (i = 2000; i < 4000; i++)
+        if (rill_batch_add_int64(work, i) < 0)
+            return -1;
+    return 0;
+}
+
+static void init_work_is_reduced_once_across_ranks(void **state)
+{
+    rill_reduce_options r = RILL_REDUCE_OPTIONS_INIT;
+    rill_pipeline *p;
+    rill_batch *res;
+    (void)state;
+    r.store_size = sizeof(sum_store);
+    r.add = sum_add;
+    r.merge = sum_merge;
+    r.emit = sum_emit;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 2000)), 0);
+    assert_int_equal(rill_on_init(p, init_adds_2000_to_3999, NULL), 0);
+    assert_int_equal(rill_job(p, "slow", NULL, slow_double, NULL), 0);
+    assert_int_equal(rill_job(p, "half", NULL, half, NULL), 0);
+    assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);
+    assert_int_equal(run_it(p, 2, &res), 0);
+    if (rank == 0)
+        check_sum(res, 4000);
+    atomic_store(&calls_here, 0);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+}
+
 /* ---- frames ---- */
 
 static void frames_keep_their_rounds_across_ranks(void **state)
@@ -540,6 +575,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(jobs_spread_over_ranks),
         cmocka_unit_test(reducer_merges_every_ranks_store_once),
+        cmocka_unit_test(init_work_is_reduced_once_across_ranks),
         cmocka_unit_test(frames_keep_their_rounds_across_ranks),
         cmocka_unit_test(combine_counts_every_key_once),
         cmocka_unit_test(combine_sends_keys_to_their_ranks),
