@@ -135,7 +135,8 @@ RILL_EXTERN int rill_read_records(rill_pipeline *p, const char *name, size_t rec
 /* A counting sequence as the source: int64 values [from, to) when to is not
  * RILL_OFFSET_INFINITY, else endless, at most per_second values a second (0:
  * as fast as it goes). Replaces the work list with the one record the
- * sequence needs. */
+ * sequence needs (each record rill_work adds after it would run the whole
+ * sequence again). */
 RILL_EXTERN int rill_sequence(rill_pipeline *p, const char *name, int64_t from, int64_t to,
                               double per_second);
 
