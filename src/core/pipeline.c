@@ -1,10 +1,14 @@
 /* pipeline.c — the inline builder and the validation of what it built.
  *
- * Builder calls only record stages; mistakes that depend on the whole
- * pipeline (a frame without frame end, a stage after finish, no work list)
- * are found by rill__plan_resolve before anything runs, and each message
- * names the stage by name, kind and position. API misuse (a NULL callback) is
- * remembered at the call and reported then and by validation. */
+ * Builder calls only record stages and hooks. What is wrong in a call itself
+ * (a NULL callback or name, a name already taken, options of another
+ * version, a second result or finish) is refused there with RILL_EPIPELINE
+ * (RILL_EINVAL for a version) and a message that starts with the call; the
+ * first refusal is remembered and reported again by validation. Mistakes
+ * that depend on the whole pipeline (a frame without frame end, a stage
+ * after finish, no work list) are found by rill__plan_resolve before
+ * anything runs, each message naming the stage by kind, name and position
+ * among the stages the user added. */
 #include "plan.h"
 
 #include <stdarg.h>
