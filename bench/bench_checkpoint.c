@@ -28,8 +28,9 @@ static double wordcount(const char *text, const char *state)
     co.interval = 1.0;
     if (rill_batch_new(&work) < 0 || rill_batch_add_text(work, text) < 0 ||
         rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
-        rill_read_lines(p, "lines", 0) < 0 || rill_job(p, "split", words_split, NULL) < 0 ||
-        rill_combine(p, "count", &sum) < 0 || (state && rill_checkpointing(p, &co) < 0))
+        rill_read_lines(p, "lines", 0) < 0 ||
+        rill_job(p, "split", NULL, words_split, NULL) < 0 ||
+        rill_combine(p, "count", &sum, NULL) < 0 || (state && rill_checkpointing(p, &co) < 0))
         bench_die("%s", rill_error_last());
     t0 = bench_now();
     if (rill_run(p, &o, &res) < 0)
@@ -79,7 +80,8 @@ int bench_checkpoint_child(const char *text, const char *state, int resume)
     co.resume = resume;
     if (rill_batch_new(&work) < 0 || rill_batch_add_text(work, text) < 0 ||
         rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
-        rill_read_lines(p, "lines", 1 << 20) < 0 || rill_job(p, "upper", upper, NULL) < 0 ||
+        rill_read_lines(p, "lines", 1 << 20) < 0 ||
+        rill_job(p, "upper", NULL, upper, NULL) < 0 ||
         rill_output(p, first_output, NULL) < 0 || rill_checkpointing(p, &co) < 0)
         bench_die("%s", rill_error_last());
     started = bench_now();

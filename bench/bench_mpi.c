@@ -64,21 +64,23 @@ int bench_mpi_child(const char *kind, const char *text)
         r.merge = bench_xor_merge;
         for (i = 0; i < SCALING_N; i++)
             rill_batch_add_int64(work, i);
-        if (rill_work(p, work) < 0 || rill_job(p, "hash", bench_hash_job, NULL) < 0 ||
-            rill_reduce(p, "xor", &r) < 0)
+        if (rill_work(p, work) < 0 || rill_job(p, "hash", NULL, bench_hash_job, NULL) < 0 ||
+            rill_reduce(p, "xor", &r, NULL) < 0)
             return 1;
     } else if (strcmp(kind, "wordcount") == 0) {
         rill_combine_options sum = RILL_COMBINE_SUM_INT64;
         rill_batch_add_text(work, text);
         if (rill_work(p, work) < 0 || rill_read_lines(p, "lines", 0) < 0 ||
-            rill_job(p, "split", words_split, NULL) < 0 || rill_combine(p, "count", &sum) < 0)
+            rill_job(p, "split", NULL, words_split, NULL) < 0 ||
+            rill_combine(p, "count", &sum, NULL) < 0)
             return 1;
     } else {
         rill_combine_options sum = RILL_COMBINE_SUM_INT64;
         for (i = 0; i < PARTS; i++)
             rill_batch_add_int64(work, i);
-        if (rill_work(p, work) < 0 || rill_job(p, "keys", keys_of_part, NULL) < 0 ||
-            rill_combine(p, "count", &sum) < 0 || rill_job(p, "drop", drop, NULL) < 0)
+        if (rill_work(p, work) < 0 || rill_job(p, "keys", NULL, keys_of_part, NULL) < 0 ||
+            rill_combine(p, "count", &sum, NULL) < 0 ||
+            rill_job(p, "drop", NULL, drop, NULL) < 0)
             return 1;
     }
     MPI_Barrier(MPI_COMM_WORLD);

@@ -75,7 +75,7 @@ void bench_overhead(bench_ctx *c)
     r.merge = sum_merge;
     o.workers = 1;
     if (rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
-        rill_job(p, "x*2", times2, NULL) < 0 || rill_reduce(p, "sum", &r) < 0)
+        rill_job(p, "x*2", NULL, times2, NULL) < 0 || rill_reduce(p, "sum", &r, NULL) < 0)
         bench_die("%s", rill_error_last());
     for (rep = 0; rep < BENCH_REPS; rep++) {
         rill_batch *res;
@@ -88,8 +88,8 @@ void bench_overhead(bench_ctx *c)
         if (rill_run(p, &o, &res) < 0)
             bench_die("overhead: %s", rill_error_last());
         tp[rep] = bench_now() - t0;
-        rill_batch_get(res, 0, &rec);
-        rill_record_int64(&rec, &got);
+        rill_batch_get(&rec, res, 0);
+        rill_record_int64(&got, &rec);
         rill_batch_free(res);
         if (got != want || sink != want)
             bench_die("overhead: the pipeline summed %lld, the loop %lld", (long long)got,

@@ -62,8 +62,8 @@ static double timed_run(rill_pipeline *p, int workers, int64_t *out)
     if (rill_run(p, &o, &res) < 0)
         bench_die("scaling: %s", rill_error_last());
     t0 = bench_now() - t0;
-    rill_batch_get(res, 0, &rec);
-    rill_record_int64(&rec, out);
+    rill_batch_get(&rec, res, 0);
+    rill_record_int64(out, &rec);
     rill_batch_free(res);
     return t0;
 }
@@ -85,7 +85,8 @@ void bench_scaling(bench_ctx *c)
     r.add = bench_xor_add;
     r.merge = bench_xor_merge;
     if (rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
-        rill_job(p, "hash", bench_hash_job, NULL) < 0 || rill_reduce(p, "xor", &r) < 0)
+        rill_job(p, "hash", NULL, bench_hash_job, NULL) < 0 ||
+        rill_reduce(p, "xor", &r, NULL) < 0)
         bench_die("%s", rill_error_last());
     for (rep = 0; rep < BENCH_REPS; rep++) {
         t1[rep] = timed_run(p, 1, &a);

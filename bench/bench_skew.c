@@ -59,7 +59,8 @@ static double run(const char *pattern, int64_t *words)
     if (rill_batch_new(&work) < 0 || rill_batch_add_text(work, pattern) < 0 ||
         rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
         rill_read_lines(p, "lines", (int64_t)1 << 40) < 0 || /* no chunks ahead */
-        rill_job(p, "split", words_split, NULL) < 0 || rill_combine(p, "count", &sum) < 0)
+        rill_job(p, "split", NULL, words_split, NULL) < 0 ||
+        rill_combine(p, "count", &sum, NULL) < 0)
         bench_die("%s", rill_error_last());
     t0 = bench_now();
     if (rill_run(p, &o, &res) < 0)
@@ -69,8 +70,8 @@ static double run(const char *pattern, int64_t *words)
     for (i = 0; i < rill_batch_count(res); i++) {
         rill_record r;
         int64_t n;
-        rill_batch_get(res, i, &r);
-        rill_record_int64(&r, &n);
+        rill_batch_get(&r, res, i);
+        rill_record_int64(&n, &r);
         *words += n;
     }
     rill_batch_free(res);

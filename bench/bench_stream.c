@@ -63,8 +63,9 @@ static int child(void)
     o.workers = 2;
     o.max_batches = BATCHES;
     if (rill_pipeline_new(&p) < 0 || rill_generator(p, one_mb, NULL) < 0 ||
-        rill_task(p, "a", copy_through, NULL) < 0 || rill_task(p, "b", copy_through, NULL) < 0 ||
-        rill_task(p, "c", copy_through, NULL) < 0 || rill_edge(p, "a", "b") < 0 ||
+        rill_task(p, "a", NULL, copy_through, NULL) < 0 ||
+        rill_task(p, "b", NULL, copy_through, NULL) < 0 ||
+        rill_task(p, "c", NULL, copy_through, NULL) < 0 || rill_edge(p, "a", "b") < 0 ||
         rill_edge(p, "b", "c") < 0 || rill_output(p, count, &c) < 0)
         bench_die("%s", rill_error_last());
     t0 = bench_now();

@@ -107,10 +107,10 @@ static void check_equal(const table *t, const rill_batch *res)
         bench_die("wordcount: pipeline found %zu words, baseline %zu", n, t->n);
     for (i = 0; i < n; i++) {
         rill_record r;
-        rill_batch_get(res, i, &r);
+        rill_batch_get(&r, res, i);
         a[i].word = r.key;
         a[i].len = r.key_len;
-        rill_record_int64(&r, &a[i].count);
+        rill_record_int64(&a[i].count, &r);
     }
     for (i = 0; i < t->cap; i++)
         if (t->slots[i].len)
@@ -170,8 +170,9 @@ void bench_wordcount(bench_ctx *c)
     mb = (double)st.st_size / (1 << 20);
     if (rill_batch_new(&work) < 0 || rill_batch_add_text(work, path) < 0 ||
         rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
-        rill_read_lines(p, "lines", 0) < 0 || rill_job(p, "split", words_split, NULL) < 0 ||
-        rill_combine(p, "count", &sum) < 0)
+        rill_read_lines(p, "lines", 0) < 0 ||
+        rill_job(p, "split", NULL, words_split, NULL) < 0 ||
+        rill_combine(p, "count", &sum, NULL) < 0)
         bench_die("%s", rill_error_last());
     for (rep = 0; rep < BENCH_REPS; rep++) {
         table t = {0};

@@ -9,7 +9,7 @@ static int length(rill_emitter *out, const rill_record *word, void *arg) {
 }
 static int add(rill_emitter *recur, void *store, const rill_record *in, size_t n, void *arg) {
     mean *m = store;                                 /* this worker's partial store */
-    for (size_t i = 0; i < n; i++, m->count++) { int64_t v; rill_record_int64(&in[i], &v); m->total += (double)v; }
+    for (size_t i = 0; i < n; i++, m->count++) { int64_t v; rill_record_int64(&v, &in[i]); m->total += (double)v; }
     return 0;
 }
 static int merge(void *store, void *other, void *arg) {      /* job_stream's others */
@@ -30,8 +30,8 @@ int main(void) {
     mean_of.store_size = sizeof(mean), mean_of.add = add, mean_of.merge = merge;
     rill_pipeline_new(&p);
     rill_work(p, work);                             /* the pipeline owns it now */
-    rill_job(p, "length", length, NULL);
-    rill_reduce(p, "mean", &mean_of);
+    rill_job(p, "length", NULL, length, NULL);
+    rill_reduce(p, "mean", &mean_of, NULL);
     rill_result(p, print, NULL);
     int rc = rill_run(p, NULL, NULL);                           /* on all cores */
     if (rc < 0) fprintf(stderr, "%s\n", rill_error_last());

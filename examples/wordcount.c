@@ -69,8 +69,8 @@ int main(int argc, char **argv)
     rc = rill_work(p, work); /* the pipeline owns the work list now */
     work = NULL;
     if (rc < 0 || (rc = rill_read_lines(p, "lines", 0)) < 0 ||
-        (rc = rill_job(p, "split", words_split, NULL)) < 0 ||
-        (rc = rill_combine(p, "count", &sum)) < 0 ||
+        (rc = rill_job(p, "split", NULL, words_split, NULL)) < 0 ||
+        (rc = rill_combine(p, "count", &sum, NULL)) < 0 ||
         (rc = rill_run(p, &opts, &counts)) < 0)
         goto fail;
 
@@ -83,10 +83,10 @@ int main(int argc, char **argv)
     }
     for (i = 0; i < n; i++) {
         rill_record r;
-        rill_batch_get(counts, i, &r);
+        rill_batch_get(&r, counts, i);
         top[i].word = r.key;
         top[i].len = r.key_len;
-        rill_record_int64(&r, &top[i].n);
+        rill_record_int64(&top[i].n, &r);
         total += top[i].n;
     }
     qsort(top, n, sizeof(*top), by_count);

@@ -22,7 +22,7 @@ static int keyed(rill_emitter *out, const rill_record *in, void *payload)
     int64_t x;
     char k[8];
     (void)payload;
-    rill_record_int64(in, &x);
+    rill_record_int64(&x, in);
     if (x == ask_at)
         rill_checkpoint_request(current);
     if (x == fail_at)
@@ -51,7 +51,7 @@ static int halves(rill_emitter *out, const rill_record *in, void *payload)
     int64_t n;
     int rc = 0;
     (void)payload;
-    if (rill_record_int64(in, &n) < 0 || n < 0 || n > 1000000)
+    if (rill_record_int64(&n, in) < 0 || n < 0 || n > 1000000)
         return -1;
     for (; n >= 1 && rc == 0; n /= 2)
         rc = rill_emit_int64(out, n);
@@ -64,7 +64,7 @@ static int add(rill_emitter *r, void *store, const rill_record *in, size_t n, vo
     (void)r, (void)p;
     for (i = 0; i < n; i++) {
         int64_t v;
-        if (rill_record_int64(&in[i], &v) < 0)
+        if (rill_record_int64(&v, &in[i]) < 0)
             return -1;
         *(int64_t *)store += v;
     }
@@ -84,7 +84,7 @@ static int frame_end(rill_emitter *r, void *store, const rill_record *next, void
 {
     int64_t v;
     (void)r, (void)p;
-    if (rill_record_int64(next, &v) < 0)
+    if (rill_record_int64(&v, next) < 0)
         return -1;
     ((fstore *)store)->total += v;
     return 0;
@@ -118,13 +118,13 @@ static rill_pipeline *pipeline(const char *state, int resume)
     co.resume = resume;
     rill_pipeline_new(&p);
     rill_work(p, work);
-    rill_job(p, "keyed", keyed, NULL);
-    rill_combine(p, "count", &c);
-    rill_frame(p, "frame", &f);
-    rill_job(p, "halves", halves, NULL);
-    rill_reduce(p, "inner", &r);
-    rill_frame_end(p, "end", frame_end, NULL);
-    rill_reduce(p, "total", &r);
+    rill_job(p, "keyed", NULL, keyed, NULL);
+    rill_combine(p, "count", &c, NULL);
+    rill_frame(p, "frame", &f, NULL);
+    rill_job(p, "halves", NULL, halves, NULL);
+    rill_reduce(p, "inner", &r, NULL);
+    rill_frame_end(p, "end", NULL, frame_end, NULL);
+    rill_reduce(p, "total", &r, NULL);
     rill_checkpointing(p, &co);
     current = p;
     return p;
@@ -148,8 +148,8 @@ static int64_t sum_of(const rill_batch *res)
     size_t i;
     for (i = 0; i < rill_batch_count(res); i++) {
         rill_record r;
-        rill_batch_get(res, i, &r);
-        if (rill_record_int64(&r, &v) == 0)
+        rill_batch_get(&r, res, i);
+        if (rill_record_int64(&v, &r) == 0)
             total += v * 1000003 + 1; /* counts each record too */
     }
     return total;

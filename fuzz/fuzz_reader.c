@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc;
     if (rill_reader_open_memory(&r, data, size) < 0)
         return 0;
-    while ((rc = rill_reader_next(r, &rec)) == 1) {
+    while ((rc = rill_reader_next(&rec, r)) == 1) {
         volatile unsigned char sink = 0;
         size_t i;
         total += 8 + rec.key_len + rec.len;

@@ -57,7 +57,7 @@ static int halvings(rill_emitter *out, const rill_record *in, void *payload)
     int rc = 0;
     volatile int spin;
     (void)payload;
-    rill_record_int64(in, &n);
+    rill_record_int64(&n, in);
     for (; n >= 1 && rc == 0; n /= 2) {
         for (spin = 0; spin < 20000; spin++)
             ;
@@ -73,7 +73,7 @@ static int sum_add(rill_emitter *recur, void *store, const rill_record *in, size
     (void)recur, (void)payload;
     for (i = 0; i < n; i++) {
         int64_t v;
-        rill_record_int64(&in[i], &v);
+        rill_record_int64(&v, &in[i]);
         *(int64_t *)store += v;
     }
     return 0;
@@ -89,7 +89,7 @@ static int sum_merge(void *store, void *other, void *payload)
 static int keep(rill_emitter *recur, void *store, const rill_record *next, void *payload)
 {
     (void)recur, (void)payload;
-    return rill_record_int64(next, &((word_store *)store)->sum);
+    return rill_record_int64(&((word_store *)store)->sum, next);
 }
 
 static int as_line(rill_emitter *out, void *store, void *payload)
@@ -136,10 +136,13 @@ int main(int argc, char **argv)
     o.batch_records = 64;
     if (rill_batch_new(&work) < 0 || rill_batch_add_text(work, argv[2]) < 0 ||
         rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
-        rill_read_lines(p, "lines", 16 * 1024) < 0 || rill_job(p, "words", words, NULL) < 0 ||
-        rill_combine(p, "count", &count) < 0 || rill_frame(p, "per word", &frame) < 0 ||
-        rill_job(p, "halvings", halvings, NULL) < 0 || rill_reduce(p, "sum", &sum) < 0 ||
-        rill_frame_end(p, "keep", keep, NULL) < 0 || rill_output_dir(p, &d) < 0 ||
+        rill_read_lines(p, "lines", 16 * 1024) < 0 ||
+        rill_job(p, "words", NULL, words, NULL) < 0 ||
+        rill_combine(p, "count", &count, NULL) < 0 ||
+        rill_frame(p, "per word", &frame, NULL) < 0 ||
+        rill_job(p, "halvings", NULL, halvings, NULL) < 0 ||
+        rill_reduce(p, "sum", &sum, NULL) < 0 ||
+        rill_frame_end(p, "keep", NULL, keep, NULL) < 0 || rill_output_dir(p, &d) < 0 ||
         rill_checkpointing(p, &co) < 0) {
         fprintf(stderr, "crash_pipeline: %s\n", rill_error_last());
         return 1;

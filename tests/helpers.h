@@ -41,8 +41,8 @@ static inline int64_t *sorted_ints(const rill_batch *b, size_t *n)
     *n = rill_batch_count(b);
     for (i = 0; i < *n; i++) {
         rill_record r;
-        assert_int_equal(rill_batch_get(b, i, &r), 0);
-        assert_int_equal(rill_record_int64(&r, &v[i]), 0);
+        assert_int_equal(rill_batch_get(&r, b, i), 0);
+        assert_int_equal(rill_record_int64(&v[i], &r), 0);
     }
     qsort(v, *n, sizeof(*v), cmp_i64);
     return v;
@@ -58,7 +58,7 @@ static inline rill_run_options with_workers(int workers)
 static inline int64_t i64(const rill_record *r)
 {
     int64_t v = 0;
-    assert_int_equal(rill_record_int64(r, &v), 0);
+    assert_int_equal(rill_record_int64(&v, r), 0);
     return v;
 }
 
@@ -67,7 +67,7 @@ static inline int64_t only_int64(const rill_batch *b)
 {
     rill_record r;
     assert_int_equal(rill_batch_count(b), 1);
-    assert_int_equal(rill_batch_get(b, 0, &r), 0);
+    assert_int_equal(rill_batch_get(&r, b, 0), 0);
     return i64(&r);
 }
 

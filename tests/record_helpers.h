@@ -29,7 +29,7 @@ static inline rill_record get(const rill_batch *b, size_t i)
 {
     rill_record r;
     memset(&r, 0xAB, sizeof(r));
-    assert_int_equal(rill_batch_get(b, i, &r), 0);
+    assert_int_equal(rill_batch_get(&r, b, i), 0);
     return r;
 }
 

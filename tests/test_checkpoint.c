@@ -69,8 +69,9 @@ static int doubled(rill_emitter *out, const rill_record *in, void *payload)
     return rill_emit_int64(out, 2 * x);
 }
 
-static int on_init(void *payload)
+static int on_init(rill_batch *work, void *payload)
 {
+    (void)work;
     atomic_fetch_add(&((ctl *)payload)->inits, 1);
     return 0;
 }
@@ -89,14 +90,13 @@ static rill_pipeline *summing(ctl *c, int resume)
     rill_stage_options so = RILL_STAGE_OPTIONS_INIT;
     rill_reduce_options r = sum_reducer();
     rill_pipeline *p;
-    so.payload = c;
     co.path = state;
     co.resume = resume;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 5000)), 0);
-    assert_int_equal(rill_init(p, on_init, c), 0);
-    assert_int_equal(rill_job(p, "double", doubled, &so), 0);
-    assert_int_equal(rill_reduce(p, "sum", &r), 0);
+    assert_int_equal(rill_on_init(p, on_init, c), 0);
+    assert_int_equal(rill_job(p, "double", &so, doubled, c), 0);
+    assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);
     assert_int_equal(rill_result(p, on_result, c), 0);
     assert_int_equal(rill_checkpointing(p, &co), 0);
     c->p = p;
@@ -160,17 +160,16 @@ static rill_pipeline *graph(ctl *c, int resume)
     rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
     rill_task_options t = RILL_TASK_OPTIONS_INIT;
     rill_pipeline *p;
-    t.payload = c;
     co.path = state;
     co.resume = resume;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 3000)), 0);
     t.batch_size = 3;
-    assert_int_equal(rill_task(p, "a", graph_task, &t), 0);
+    assert_int_equal(rill_task(p, "a", &t, graph_task, c), 0);
     t.batch_size = 7;
-    assert_int_equal(rill_task(p, "b", copy_all, &t), 0);
+    assert_int_equal(rill_task(p, "b", &t, copy_all, c), 0);
     t.batch_size = 50;
-    assert_int_equal(rill_task(p, "c", copy_all, &t), 0);
+    assert_int_equal(rill_task(p, "c", &t, copy_all, c), 0);
     assert_int_equal(rill_edge(p, "a", "b"), 0);
     assert_int_equal(rill_edge(p, "a", "c"), 0);
     assert_int_equal(rill_checkpointing(p, &co), 0);
@@ -252,11 +251,10 @@ static void a_generator_resumes_after_the_batches_it_gave(void **state_)
         c.ask_at = 300;
         c.fail_at = 700;
         c.armed = run == 0;
-        t.payload = &c;
         co.resume = run;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_generator(p, gen_batches, &g), 0);
-        assert_int_equal(rill_task(p, "step", graph_task, &t), 0);
+        assert_int_equal(rill_task(p, "step", &t, graph_task, &c), 0);
         assert_int_equal(rill_checkpointing(p, &co), 0);
         c.p = p;
         if (run == 0) {
@@ -375,7 +373,6 @@ static void a_store_with_pointers_is_saved_through_encode_and_decode(void **stat
         c.ask_at = 1500;
         c.fail_at = 4000;
         c.armed = run == 0;
-        so.payload = &c;
         r.store_size = sizeof(list_store);
         r.add = list_add;
         r.merge = list_merge;
@@ -386,8 +383,8 @@ static void a_store_with_pointers_is_saved_through_encode_and_decode(void **stat
         co.resume = run > 0;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, ints(0, 5000)), 0);
-        assert_int_equal(rill_job(p, "double", doubled, &so), 0);
-        assert_int_equal(rill_reduce(p, "list", &r), 0);
+        assert_int_equal(rill_job(p, "double", &so, doubled, &c), 0);
+        assert_int_equal(rill_reduce(p, "list", &r, NULL), 0);
         assert_int_equal(rill_checkpointing(p, &co), 0);
         c.p = p;
         if (run == 0) {
@@ -396,7 +393,7 @@ static void a_store_with_pointers_is_saved_through_encode_and_decode(void **stat
             rill_record rec;
             int64_t n, total;
             assert_int_equal(rill_run(p, &o, &res), 0);
-            assert_int_equal(rill_batch_get(res, 0, &rec), 0);
+            assert_int_equal(rill_batch_get(&rec, res, 0), 0);
             assert_int_equal(rill_record_unpack(&rec, "ii", &n, &total), 0);
             assert_int_equal(n, 5000);
             assert_int_equal(total, 4999 * 5000);
@@ -411,7 +408,7 @@ static void a_store_with_pointers_is_saved_through_encode_and_decode(void **stat
             bare.free = list_free;
             assert_int_equal(rill_pipeline_new(&p), 0);
             assert_int_equal(rill_work(p, ints(0, 5)), 0);
-            assert_int_equal(rill_reduce(p, "list", &bare), 0);
+            assert_int_equal(rill_reduce(p, "list", &bare, NULL), 0);
             assert_int_equal(rill_checkpointing(p, &co), 0);
             assert_int_equal(rill_run(p, &o, NULL), RILL_EPIPELINE);
             assert_non_null(strstr(rill_error_last(), "no encode and decode"));
@@ -488,7 +485,7 @@ static void state_files_that_do_not_fit_are_refused_and_left_alone(void **state_
     memset(&c, 0, sizeof(c));
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 5000)), 0);
-    assert_int_equal(rill_job(p, "triple", doubled, &(rill_stage_options){1, 0, &c}), 0);
+    assert_int_equal(rill_job(p, "triple", NULL, doubled, &c), 0);
     co.path = state;
     co.resume = 1;
     assert_int_equal(rill_checkpointing(p, &co), 0);

@@ -45,7 +45,7 @@ static void word_count_matches_a_plain_count_with_1_2_and_8_workers(void **state
     for (i = 0; i < rill_batch_count(in); i++) {
         rill_record r;
         const char *s;
-        assert_int_equal(rill_batch_get(in, i, &r), 0);
+        assert_int_equal(rill_batch_get(&r, in, i), 0);
         for (s = r.data; s < (const char *)r.data + r.len; s++)
             if (*s == 'w')
                 want[atoi(s + 1)]++;
@@ -60,14 +60,14 @@ static void word_count_matches_a_plain_count_with_1_2_and_8_workers(void **state
         o.batch_records = 16;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, lines(300)), 0);
-        assert_int_equal(rill_job(p, "split", split, NULL), 0);
-        assert_int_equal(rill_combine(p, "count", &sum), 0);
+        assert_int_equal(rill_job(p, "split", NULL, split, NULL), 0);
+        assert_int_equal(rill_combine(p, "count", &sum, NULL), 0);
         assert_int_equal(rill_run(p, &o, &res), 0);
         assert_int_equal(rill_batch_count(res), 50);
         for (i = 0; i < 50; i++) {
             rill_record r;
             char key[8] = "";
-            assert_int_equal(rill_batch_get(res, i, &r), 0);
+            assert_int_equal(rill_batch_get(&r, res, i), 0);
             assert_non_null(r.key);
             assert_true(r.key_len < sizeof(key));
             memcpy(key, r.key, r.key_len);
@@ -85,7 +85,7 @@ static int max_add(void *acc, const rill_record *rec, void *payload)
 {
     double v, *m = acc;
     (void)payload;
-    if (rill_record_double(rec, &v) < 0)
+    if (rill_record_double(&v, rec) < 0)
         return -1;
     if (v > *m)
         *m = v;
@@ -119,28 +119,31 @@ static int keyed_negative(rill_emitter *out, const rill_record *in, void *payloa
 
 static void a_custom_accumulator_with_init_and_merge_gives_the_max_per_key(void **state)
 {
-    rill_combine_options c = {RILL_COMBINE_OPTIONS_VERSION, sizeof(double), minus_infinity,
-                              max_add, max_merge, NULL};
+    rill_combine_options c = RILL_COMBINE_OPTIONS_INIT;
     rill_run_options o = with_workers(4);
     rill_pipeline *p;
     rill_batch *res;
     size_t i;
     (void)state;
+    c.value_size = sizeof(double);
+    c.init = minus_infinity;
+    c.add = max_add;
+    c.merge = max_merge;
     o.batch_records = 5;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(10, 1000)), 0);
-    assert_int_equal(rill_job(p, "negate", keyed_negative, NULL), 0);
-    assert_int_equal(rill_combine(p, "max", &c), 0);
+    assert_int_equal(rill_job(p, "negate", NULL, keyed_negative, NULL), 0);
+    assert_int_equal(rill_combine(p, "max", &c, NULL), 0);
     assert_int_equal(rill_run(p, &o, &res), 0);
     assert_int_equal(rill_batch_count(res), 4);
     for (i = 0; i < 4; i++) {
         rill_record r;
         double v;
         int k;
-        assert_int_equal(rill_batch_get(res, i, &r), 0);
+        assert_int_equal(rill_batch_get(&r, res, i), 0);
         assert_int_equal(r.key_len, 1);
         k = *(const char *)r.key - 'a';
-        assert_int_equal(rill_record_double(&r, &v), 0);
+        assert_int_equal(rill_record_double(&v, &r), 0);
         /* the smallest x >= 10 with x % 4 == k, negated */
         assert_true(v == -(double)(10 + ((k - 10 % 4) + 4) % 4));
     }
@@ -208,10 +211,10 @@ static void a_combine_inside_a_frame_combines_each_round_on_its_own(void **state
     f.emit = emit_keys;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(1, 21)), 0);
-    assert_int_equal(rill_frame(p, "per n", &f), 0);
-    assert_int_equal(rill_job(p, "keys", keys_twice, NULL), 0);
-    assert_int_equal(rill_combine(p, "count", &sum), 0);
-    assert_int_equal(rill_frame_end(p, "distinct", count_keys, NULL), 0);
+    assert_int_equal(rill_frame(p, "per n", &f, NULL), 0);
+    assert_int_equal(rill_job(p, "keys", NULL, keys_twice, NULL), 0);
+    assert_int_equal(rill_combine(p, "count", &sum, NULL), 0);
+    assert_int_equal(rill_frame_end(p, "distinct", NULL, count_keys, NULL), 0);
     assert_int_equal(rill_run(p, &o, &res), 0);
     v = sorted_ints(res, &n);
     assert_int_equal(n, 20);

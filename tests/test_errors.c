@@ -35,7 +35,7 @@ static void a_failing_job_names_its_stage_the_record_and_the_reason(void **state
     (void)state;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, words()), 0);
-    assert_int_equal(rill_job(p, "pass", fail_on_gamma, NULL), 0);
+    assert_int_equal(rill_job(p, "pass", NULL, fail_on_gamma, NULL), 0);
     assert_int_equal(rill_run(p, &o, &res), RILL_EUSER);
     assert_null(res);
     assert_string_equal(rill_error_last(),
@@ -60,7 +60,7 @@ static void a_failure_stops_the_run_early_with_many_workers(void **state)
     atomic_store(&calls, 0);
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 2000000)), 0);
-    assert_int_equal(rill_job(p, "fails", fail_first, NULL), 0);
+    assert_int_equal(rill_job(p, "fails", NULL, fail_first, NULL), 0);
     assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
     assert_non_null(strstr(rill_error_last(), "job 'fails' (stage 1) failed on record"));
     assert_non_null(strstr(rill_error_last(), "callback returned 7"));
@@ -173,8 +173,9 @@ static int bad_finish(const rill_batch *b, void *p)
     return -1;
 }
 
-static int bad_init(void *p)
+static int bad_init(rill_batch *work, void *p)
 {
+    (void)work;
     (void)p;
     return -1;
 }
@@ -212,18 +213,19 @@ static void expect_failure(enum failing what, int workers, const char *needle)
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 100)), 0);
     if (what == F_INIT)
-        assert_int_equal(rill_init(p, bad_init, NULL), 0);
+        assert_int_equal(rill_on_init(p, bad_init, NULL), 0);
     if (what == F_FRAME || what == F_FRAME_END) {
-        assert_int_equal(rill_frame(p, "loop", &f), 0);
-        assert_int_equal(rill_job(p, "pass", pass, NULL), 0);
-        assert_int_equal(rill_frame_end(p, "loop end",
-                                        what == F_FRAME_END ? bad_frame_end : ok_frame_end, NULL),
+        assert_int_equal(rill_frame(p, "loop", &f, NULL), 0);
+        assert_int_equal(rill_job(p, "pass", NULL, pass, NULL), 0);
+        assert_int_equal(rill_frame_end(p, "loop end", NULL,
+                                        what == F_FRAME_END ? bad_frame_end : ok_frame_end,
+                                        NULL),
                          0);
     } else {
         rill_stage_options serial = RILL_STAGE_OPTIONS_INIT;
         serial.serial = 1;
-        assert_int_equal(rill_job(p, "count", count_job, &serial), 0);
-        assert_int_equal(rill_reduce(p, "reduce", &r), 0);
+        assert_int_equal(rill_job(p, "count", &serial, count_job, NULL), 0);
+        assert_int_equal(rill_reduce(p, "reduce", &r, NULL), 0);
     }
     if (what == F_RESULT)
         assert_int_equal(rill_result(p, bad_result, NULL), 0);
@@ -251,7 +253,7 @@ static void each_kind_of_callback_failure_is_reported_by_stage(void **state)
         expect_failure(F_STORE_INIT, w, "reduce 'reduce' (stage 2) failed");
         expect_failure(F_FRAME, w, "frame 'loop' (stage 1) failed on record");
         expect_failure(F_FRAME_END, w, "frame end 'loop end' (stage 3) failed on record");
-        expect_failure(F_RESULT, w, "result 'result' (stage 3) failed on record 0");
+        expect_failure(F_RESULT, w, "the result callback failed on record 0");
         expect_failure(F_FINISH, w, "finish failed: disk full");
         expect_failure(F_INIT, w, "init failed");
     }
@@ -270,8 +272,9 @@ static void expect_refused(rill_pipeline *p, const char *message)
 
 static int init_called;
 
-static int note_init(void *p)
+static int note_init(rill_batch *work, void *p)
 {
+    (void)work;
     (void)p;
     init_called = 1;
     return 0;
@@ -288,46 +291,46 @@ static void invalid_pipelines_are_refused_before_anything_runs(void **state)
     init_called = 0;
 
     assert_int_equal(rill_pipeline_new(&p), 0);
-    assert_int_equal(rill_init(p, note_init, NULL), 0);
-    assert_int_equal(rill_job(p, "pass", pass, NULL), 0);
+    assert_int_equal(rill_on_init(p, note_init, NULL), 0);
+    assert_int_equal(rill_job(p, "pass", NULL, pass, NULL), 0);
     expect_refused(p, "the pipeline has no source: give it a work list with rill_work or a "
                       "rill_generator");
 
     assert_int_equal(rill_pipeline_new(&p), 0);
-    assert_int_equal(rill_init(p, note_init, NULL), 0);
+    assert_int_equal(rill_on_init(p, note_init, NULL), 0);
     assert_int_equal(rill_work(p, ints(0, 3)), 0);
-    assert_int_equal(rill_job(p, "pass", pass, NULL), 0);
-    assert_int_equal(rill_frame(p, "loop", &f), 0);
-    assert_int_equal(rill_job(p, "body", pass, NULL), 0);
+    assert_int_equal(rill_job(p, "pass", NULL, pass, NULL), 0);
+    assert_int_equal(rill_frame(p, "loop", &f, NULL), 0);
+    assert_int_equal(rill_job(p, "body", NULL, pass, NULL), 0);
     expect_refused(p, "frame 'loop' (stage 2): has no frame end");
 
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 3)), 0);
-    assert_int_equal(rill_frame_end(p, "stray", bad_frame_end, NULL), 0);
+    assert_int_equal(rill_frame_end(p, "stray", NULL, bad_frame_end, NULL), 0);
     expect_refused(p, "frame end 'stray' (stage 1): has no frame to close");
 
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 3)), 0);
-    assert_int_equal(rill_reduce(p, "empty", &r), RILL_EPIPELINE);
-    expect_refused(p, "reduce 'empty' has no add function");
+    assert_int_equal(rill_reduce(p, "empty", &r, NULL), RILL_EPIPELINE);
+    expect_refused(p, "rill_reduce 'empty': the add callback is NULL");
 
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 3)), 0);
     c.merge = NULL;
-    assert_int_equal(rill_combine(p, "count", &c), RILL_EPIPELINE);
-    expect_refused(p, "combine 'count' needs both add and merge functions");
+    assert_int_equal(rill_combine(p, "count", &c, NULL), RILL_EPIPELINE);
+    expect_refused(p, "rill_combine 'count': the merge callback is NULL");
 
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 3)), 0);
-    assert_int_equal(rill_job(p, "pass", pass, NULL), 0);
+    assert_int_equal(rill_job(p, "pass", NULL, pass, NULL), 0);
     assert_int_equal(rill_finish(p, bad_finish, NULL), 0);
-    assert_int_equal(rill_job(p, "late", pass, NULL), 0);
+    assert_int_equal(rill_job(p, "late", NULL, pass, NULL), 0);
     expect_refused(p, "job 'late' (stage 2): comes after result/finish, which must close the pipeline");
 
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 3)), 0);
     assert_int_equal(rill_result(p, bad_result, NULL), 0);
-    assert_int_equal(rill_frame(p, "late loop", &f), 0);
+    assert_int_equal(rill_frame(p, "late loop", &f, NULL), 0);
     expect_refused(p, "frame 'late loop' (stage 1): comes after result/finish, which must close the pipeline");
 
     assert_int_equal(init_called, 0);
@@ -360,8 +363,8 @@ static void combine_refuses_a_record_without_a_key(void **state)
     (void)state;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, words()), 0);
-    assert_int_equal(rill_job(p, "unkeyed", unkeyed, NULL), 0);
-    assert_int_equal(rill_combine(p, "count", &c), 0);
+    assert_int_equal(rill_job(p, "unkeyed", NULL, unkeyed, NULL), 0);
+    assert_int_equal(rill_combine(p, "count", &c, NULL), 0);
     assert_int_equal(rill_run(p, &o, NULL), RILL_EINVAL);
     assert_string_equal(rill_error_last(),
                         "combine 'count' (stage 2) failed on record 0 \"alpha\": "

@@ -24,15 +24,15 @@ static void frame_pairs(const rill_frame_options *f, rill_frame_end_fn fe, int64
         o.batch_records = batch;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, ints(first, first + (int64_t)n)), 0);
-        assert_int_equal(rill_frame(p, "frame", f), 0);
-        assert_int_equal(rill_job(p, "double", twice, NULL), 0);
-        assert_int_equal(rill_frame_end(p, "frame end", fe, NULL), 0);
+        assert_int_equal(rill_frame(p, "frame", f, NULL), 0);
+        assert_int_equal(rill_job(p, "double", NULL, twice, NULL), 0);
+        assert_int_equal(rill_frame_end(p, "frame end", NULL, fe, NULL), 0);
         assert_int_equal(rill_run(p, &o, &res), 0);
         assert_int_equal(rill_batch_count(res), n);
         for (i = 0; i < n; i++) {
             rill_record r;
             int64_t a, b;
-            assert_int_equal(rill_batch_get(res, i, &r), 0);
+            assert_int_equal(rill_batch_get(&r, res, i), 0);
             assert_int_equal(rill_record_unpack(&r, "ii", &a, &b), 0);
             want(a, b);
         }
@@ -110,10 +110,10 @@ static void a_reducer_inside_a_frame_reduces_each_round_separately(void **state)
         int64_t *v;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, ints(1, 31)), 0);
-        assert_int_equal(rill_frame(p, "per n", &f), 0);
-        assert_int_equal(rill_job(p, "count to", count_to, NULL), 0);
-        assert_int_equal(rill_reduce(p, "sum", &r), 0);
-        assert_int_equal(rill_frame_end(p, "keep", add_next, NULL), 0);
+        assert_int_equal(rill_frame(p, "per n", &f, NULL), 0);
+        assert_int_equal(rill_job(p, "count to", NULL, count_to, NULL), 0);
+        assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);
+        assert_int_equal(rill_frame_end(p, "keep", NULL, add_next, NULL), 0);
         assert_int_equal(rill_run(p, &o, &res), 0);
         v = sorted_ints(res, &n);
         assert_int_equal(n, 30);
@@ -140,12 +140,12 @@ static void frames_nest(void **state)
         int64_t *v;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, ints(1, 13)), 0);
-        assert_int_equal(rill_frame(p, "outer", &f), 0);
-        assert_int_equal(rill_job(p, "count to", count_to, NULL), 0);
-        assert_int_equal(rill_frame(p, "inner", &f), 0);
-        assert_int_equal(rill_job(p, "count to", count_to, NULL), 0);
-        assert_int_equal(rill_frame_end(p, "inner end", add_next, NULL), 0);
-        assert_int_equal(rill_frame_end(p, "outer end", add_next, NULL), 0);
+        assert_int_equal(rill_frame(p, "outer", &f, NULL), 0);
+        assert_int_equal(rill_job(p, "count to", NULL, count_to, NULL), 0);
+        assert_int_equal(rill_frame(p, "inner", &f, NULL), 0);
+        assert_int_equal(rill_job(p, "inner count to", NULL, count_to, NULL), 0);
+        assert_int_equal(rill_frame_end(p, "inner end", NULL, add_next, NULL), 0);
+        assert_int_equal(rill_frame_end(p, "outer end", NULL, add_next, NULL), 0);
         assert_int_equal(rill_run(p, &o, &res), 0);
         v = sorted_ints(res, &n);
         assert_int_equal(n, 12);
@@ -174,10 +174,10 @@ static void a_top_level_reducer_after_a_frame_gathers_every_frame(void **state)
         rill_batch *res;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, ints(1, 5)), 0);
-        assert_int_equal(rill_frame(p, "per n", &f), 0);
-        assert_int_equal(rill_job(p, "count to", count_to, NULL), 0);
-        assert_int_equal(rill_frame_end(p, "keep", add_next, NULL), 0);
-        assert_int_equal(rill_reduce(p, "all", &r), 0);
+        assert_int_equal(rill_frame(p, "per n", &f, NULL), 0);
+        assert_int_equal(rill_job(p, "count to", NULL, count_to, NULL), 0);
+        assert_int_equal(rill_frame_end(p, "keep", NULL, add_next, NULL), 0);
+        assert_int_equal(rill_reduce(p, "all", &r, NULL), 0);
         assert_int_equal(rill_run(p, &o, &res), 0);
         assert_int_equal(only_int64(res), 1 + 3 + 6 + 10);
         rill_batch_free(res);
@@ -282,11 +282,11 @@ static void a_reducers_inputs_stay_valid_while_its_recursion_runs(void **state)
         }
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, ints(1, 41)), 0);
-        assert_int_equal(rill_frame(p, "per n", &f), 0);
-        assert_int_equal(rill_job(p, "count to", count_to, NULL), 0);
-        assert_int_equal(rill_reduce(p, "inner sum", &inner), 0);
-        assert_int_equal(rill_frame_end(p, "keep", add_next, NULL), 0);
-        assert_int_equal(rill_reduce(p, "outer sum", &outer), 0);
+        assert_int_equal(rill_frame(p, "per n", &f, NULL), 0);
+        assert_int_equal(rill_job(p, "count to", NULL, count_to, NULL), 0);
+        assert_int_equal(rill_reduce(p, "inner sum", &inner, NULL), 0);
+        assert_int_equal(rill_frame_end(p, "keep", NULL, add_next, NULL), 0);
+        assert_int_equal(rill_reduce(p, "outer sum", &outer, NULL), 0);
         assert_int_equal(rill_run(p, &o, &res), 0);
         assert_int_equal(only_int64(res), want);
         rill_batch_free(res);

@@ -52,7 +52,7 @@ static int on_output(const char *sink, const rill_batch *b, void *payload)
         snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", sink);
     for (i = 0; i < rill_batch_count(b); i++) {
         rill_record r;
-        assert_int_equal(rill_batch_get(b, i, &r), 0);
+        assert_int_equal(rill_batch_get(&r, b, i), 0);
         s->count[k]++;
         s->sum[k] += i64(&r);
     }
@@ -80,10 +80,10 @@ static void a_diamond_delivers_every_record_twice_at_its_join(void **state)
         rill_pipeline *p;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_generator(p, generate, &g), 0);
-        assert_int_equal(rill_task(p, "a", copy_all, NULL), 0);
-        assert_int_equal(rill_task(p, "b", copy_all, NULL), 0);
-        assert_int_equal(rill_task(p, "c", copy_all, NULL), 0);
-        assert_int_equal(rill_task(p, "d", copy_all, NULL), 0);
+        assert_int_equal(rill_task(p, "a", NULL, copy_all, NULL), 0);
+        assert_int_equal(rill_task(p, "b", NULL, copy_all, NULL), 0);
+        assert_int_equal(rill_task(p, "c", NULL, copy_all, NULL), 0);
+        assert_int_equal(rill_task(p, "d", NULL, copy_all, NULL), 0);
         assert_int_equal(rill_edge(p, "a", "b"), 0);
         assert_int_equal(rill_edge(p, "a", "c"), 0);
         assert_int_equal(rill_edge(p, "b", "d"), 0);
@@ -107,10 +107,10 @@ static void every_input_task_sees_every_generated_batch(void **state)
     (void)state;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_generator(p, generate, &g), 0);
-    assert_int_equal(rill_task(p, "in1", copy_all, NULL), 0);
-    assert_int_equal(rill_task(p, "in2", copy_all, NULL), 0);
-    assert_int_equal(rill_task(p, "out1", copy_all, NULL), 0);
-    assert_int_equal(rill_task(p, "out2", copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "in1", NULL, copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "in2", NULL, copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "out1", NULL, copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "out2", NULL, copy_all, NULL), 0);
     assert_int_equal(rill_edge(p, "in1", "out1"), 0);
     assert_int_equal(rill_edge(p, "in2", "out2"), 0);
     assert_int_equal(rill_output(p, on_output, &s), 0);
@@ -157,10 +157,9 @@ static void run_sized(int64_t batches, int64_t size, size_t batch_size, calls *c
     size_t n;
     int64_t *v;
     t.batch_size = batch_size;
-    t.payload = c;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_generator(p, generate, &g), 0);
-    assert_int_equal(rill_task(p, "sized", record_size, &t), 0);
+    assert_int_equal(rill_task(p, "sized", &t, record_size, c), 0);
     assert_int_equal(rill_run(p, &o, &res), 0);
     v = sorted_ints(res, &n);
     assert_int_equal(n, (size_t)(g.next));
@@ -222,8 +221,8 @@ static void an_endless_generator_stops_after_max_batches(void **state)
     o.max_batches = 37;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_generator(p, generate, &g), 0);
-    assert_int_equal(rill_task(p, "copy", copy_all, NULL), 0);
-    assert_int_equal(rill_task(p, "again", copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "copy", NULL, copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "again", NULL, copy_all, NULL), 0);
     assert_int_equal(rill_edge(p, "copy", "again"), 0);
     assert_int_equal(rill_run(p, &o, &res), 0);
     v = sorted_ints(res, &n);
@@ -277,11 +276,10 @@ static void outputs_leave_before_the_next_source_batch_enters(void **state)
     rill_pipeline *p;
     int i;
     (void)state;
-    o.payload = &t;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_generator(p, traced_gen, &t), 0);
     for (i = 0; i < 5; i++) {
-        assert_int_equal(rill_task(p, names[i], traced, &o), 0);
+        assert_int_equal(rill_task(p, names[i], &o, traced, &t), 0);
         assert_int_equal(rill_configure(p, names[i], "context.name", names[i]), 0);
     }
     assert_int_equal(rill_edge(p, "a", "b"), 0);
@@ -317,8 +315,8 @@ static void concurrency_limits_the_calls_of_a_task_at_once(void **state)
     atomic_store(&most, 0);
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_generator(p, generate, &g), 0);
-    assert_int_equal(rill_task(p, "fan", copy_all, NULL), 0);
-    assert_int_equal(rill_task(p, "limited", limited, NULL), 0);
+    assert_int_equal(rill_task(p, "fan", NULL, copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "limited", NULL, limited, NULL), 0);
     assert_int_equal(rill_edge(p, "fan", "limited"), 0);
     assert_int_equal(rill_configure(p, "limited", "concurrency", "2"), 0);
     assert_int_equal(rill_configure(p, "limited", "batch_size", "1"), 0);
@@ -343,8 +341,8 @@ static rill_pipeline *configurable(gen *g)
     rill_pipeline *p;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_generator(p, generate, g), 0);
-    assert_int_equal(rill_task(p, "parse", copy_all, NULL), 0);
-    assert_int_equal(rill_task(p, "score", emit_context, NULL), 0);
+    assert_int_equal(rill_task(p, "parse", NULL, copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "score", NULL, emit_context, NULL), 0);
     assert_int_equal(rill_edge(p, "parse", "score"), 0);
     return p;
 }
@@ -370,7 +368,7 @@ static void yaml_sets_batch_size_and_context_in_both_forms(void **state)
             rill_record r;
             const char *model;
             int64_t n;
-            assert_int_equal(rill_batch_get(res, i, &r), 0);
+            assert_int_equal(rill_batch_get(&r, res, i), 0);
             assert_int_equal(rill_record_unpack(&r, "si", &model, &n), 0);
             assert_string_equal(model, "small");
             assert_int_equal(n, 4);
@@ -425,9 +423,9 @@ static rill_pipeline *three(void)
     rill_pipeline *p;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_generator(p, generate, &g), 0);
-    assert_int_equal(rill_task(p, "a", copy_all, NULL), 0);
-    assert_int_equal(rill_task(p, "b", copy_all, NULL), 0);
-    assert_int_equal(rill_task(p, "c", copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "a", NULL, copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "b", NULL, copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "c", NULL, copy_all, NULL), 0);
     return p;
 }
 
@@ -461,14 +459,13 @@ static void graphs_that_cannot_run_are_refused_by_name(void **state)
     expect_refused(p, "task 'c' (stage 3): is connected to no other stage");
 
     p = three();
-    assert_int_equal(rill_task(p, "a", copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "a", NULL, copy_all, NULL), RILL_EPIPELINE);
     assert_int_equal(rill_edge(p, "a", "b"), 0);
     assert_int_equal(rill_edge(p, "b", "c"), 0);
-    expect_refused(p, "task 'a' (stage 4): has the name of another stage; a graph's "
-                      "stages need names of their own");
+    expect_refused(p, "rill_task 'a': another stage is named 'a'; stage names must be unique");
 
     p = three();
-    assert_int_equal(rill_reduce(p, "sum", &r), 0);
+    assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);
     assert_int_equal(rill_edge(p, "a", "b"), 0);
     assert_int_equal(rill_edge(p, "b", "c"), 0);
     assert_int_equal(rill_edge(p, "c", "sum"), 0);
@@ -493,11 +490,10 @@ static void review_regressions_batch_size_on_a_work_list_no_stage_and_bad_option
     (void)state;
     /* a work list honours the root's batch_size too */
     t.batch_size = 2;
-    t.payload = &c;
     o.batch_records = 16;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 101)), 0);
-    assert_int_equal(rill_task(p, "sized", record_size, &t), 0);
+    assert_int_equal(rill_task(p, "sized", &t, record_size, &c), 0);
     assert_int_equal(rill_run(p, &o, &res), 0);
     assert_int_equal(rill_batch_count(res), 101);
     for (i = 0; i < c.n; i++)
@@ -512,8 +508,8 @@ static void review_regressions_batch_size_on_a_work_list_no_stage_and_bad_option
     rill_batch_free(res);
     /* a negative concurrency, a key starting with a dot */
     t.concurrency = -1;
-    assert_int_equal(rill_task(p, "bad", copy_all, &t), RILL_EINVAL);
-    assert_int_equal(rill_task(p, "good", copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "bad", &t, copy_all, NULL), RILL_EINVAL);
+    assert_int_equal(rill_task(p, "good", NULL, copy_all, NULL), 0);
     assert_int_equal(rill_configure_yaml(p, ".batch_size: 5\n", 15), RILL_ENOTFOUND);
     assert_int_equal(rill_configure_yaml(p, "a.b.c: 5\n", 9), RILL_ENOTFOUND);
     rill_pipeline_free(p);

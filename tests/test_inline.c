@@ -30,7 +30,7 @@ static void job_emits_zero_or_more_records_for_each_input(void **state)
         int64_t *v, k;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, ints(0, 50)), 0);
-        assert_int_equal(rill_job(p, "repeat", repeat_n, NULL), 0);
+        assert_int_equal(rill_job(p, "repeat", NULL, repeat_n, NULL), 0);
         assert_int_equal(rill_run(p, &o, &res), 0);
         v = sorted_ints(res, &n);
         assert_int_equal(n, 49 * 50 / 2);
@@ -56,7 +56,7 @@ static void top_level_reducer_makes_one_reduction_of_all_initial_work(void **sta
         rill_batch *res;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, ints(1, 10001)), 0);
-        assert_int_equal(rill_reduce(p, "sum", &r), 0);
+        assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);
         assert_int_equal(rill_run(p, &o, &res), 0);
         assert_int_equal(only_int64(res), 10000 * 10001 / 2);
         rill_batch_free(res);
@@ -95,7 +95,7 @@ static void what_add_returns_recurs_into_the_reducer(void **state)
         assert_int_equal(rill_batch_add_int64(work, 1024), 0);
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, work), 0);
-        assert_int_equal(rill_reduce(p, "halve", &r), 0);
+        assert_int_equal(rill_reduce(p, "halve", &r, NULL), 0);
         assert_int_equal(rill_run(p, &o, &res), 0);
         assert_int_equal(only_int64(res), 15 + 2047);
         rill_batch_free(res);
@@ -132,8 +132,8 @@ static void recurred_work_goes_back_through_the_stages_of_the_scope(void **state
         r.add = recur_below_16;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, ints(1, 2)), 0);
-        assert_int_equal(rill_job(p, "double", twice, NULL), 0);
-        assert_int_equal(rill_reduce(p, "sum", &r), 0);
+        assert_int_equal(rill_job(p, "double", NULL, twice, NULL), 0);
+        assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);
         assert_int_equal(rill_run(p, &o, &res), 0);
         assert_int_equal(only_int64(res), 2 + 4 + 8 + 16);
         rill_batch_free(res);
@@ -154,10 +154,10 @@ static void a_reducer_after_a_reducer_reduces_each_record_it_receives(void **sta
         rill_batch *res;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, ints(1, 11)), 0);
-        assert_int_equal(rill_reduce(p, "sum", &r), 0);        /* 55 */
-        assert_int_equal(rill_job(p, "count to", count_to, NULL), 0); /* 1..55 */
-        assert_int_equal(rill_reduce(p, "sum again", &r), 0); /* 55 * 56 / 2 */
-        assert_int_equal(rill_job(p, "double", twice, NULL), 0);
+        assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);        /* 55 */
+        assert_int_equal(rill_job(p, "count to", NULL, count_to, NULL), 0); /* 1..55 */
+        assert_int_equal(rill_reduce(p, "sum again", &r, NULL), 0); /* 55 * 56 / 2 */
+        assert_int_equal(rill_job(p, "double", NULL, twice, NULL), 0);
         assert_int_equal(rill_run(p, &o, &res), 0);
         assert_int_equal(only_int64(res), 55 * 56);
         rill_batch_free(res);
@@ -191,8 +191,8 @@ static void a_reducer_without_merge_adds_one_batch_at_a_time_into_one_store(void
     atomic_store(&max_in_add, 0);
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 20000)), 0);
-    assert_int_equal(rill_job(p, "double", twice, NULL), 0);
-    assert_int_equal(rill_reduce(p, "sum", &r), 0);
+    assert_int_equal(rill_job(p, "double", NULL, twice, NULL), 0);
+    assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);
     assert_int_equal(rill_run(p, &o, &res), 0);
     assert_int_equal(only_int64(res), 19999LL * 20000);
     assert_int_equal(atomic_load(&max_in_add), 1);
@@ -207,8 +207,9 @@ typedef struct calls {
     int64_t finish_count, result_sum;
 } calls;
 
-static int on_init(void *payload)
+static int on_init(rill_batch *work, void *payload)
 {
+    (void)work;
     atomic_fetch_add(&((calls *)payload)->init, 1);
     return 0;
 }
@@ -247,11 +248,10 @@ static void init_runs_first_result_once_per_record_and_finish_once_with_all(void
         rill_pipeline *p;
         calls c;
         memset(&c, 0, sizeof(c));
-        so.payload = &c;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, ints(0, 5000)), 0);
-        assert_int_equal(rill_init(p, on_init, &c), 0);
-        assert_int_equal(rill_job(p, "check", checks_init, &so), 0);
+        assert_int_equal(rill_on_init(p, on_init, &c), 0);
+        assert_int_equal(rill_job(p, "check", &so, checks_init, &c), 0);
         assert_int_equal(rill_result(p, on_result, &c), 0);
         assert_int_equal(rill_finish(p, on_finish, &c), 0);
         assert_int_equal(rill_run(p, &o, NULL), 0);
@@ -275,12 +275,11 @@ static void empty_work_runs_no_job_and_a_reducer_emits_its_initial_store(void **
     rill_stage_options so = RILL_STAGE_OPTIONS_INIT;
     (void)state;
     memset(&c, 0, sizeof(c));
-    so.payload = &c;
     assert_int_equal(rill_batch_new(&work), 0);
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, work), 0);
-    assert_int_equal(rill_job(p, "check", checks_init, &so), 0);
-    assert_int_equal(rill_reduce(p, "sum", &r), 0);
+    assert_int_equal(rill_job(p, "check", &so, checks_init, &c), 0);
+    assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);
     assert_int_equal(rill_run(p, &o, &res), 0);
     assert_int_equal(only_int64(res), 0);
     rill_batch_free(res);
@@ -316,9 +315,9 @@ static void a_tuple_fans_out_into_the_jobs_arguments(void **state)
     assert_int_equal(rill_batch_add_tuple(work, "iids", (int64_t)1, (int64_t)2, 3.0, "4"), 0);
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, work), 0);
-    assert_int_equal(rill_job(p, "handle", handle, NULL), 0);
+    assert_int_equal(rill_job(p, "handle", NULL, handle, NULL), 0);
     assert_int_equal(rill_run(p, NULL, &res), 0);
-    assert_int_equal(rill_batch_get(res, 0, &r), 0);
+    assert_int_equal(rill_batch_get(&r, res, 0), 0);
     assert_int_equal(r.len, strlen("Got 1, 2, 3, 4"));
     assert_memory_equal(r.data, "Got 1, 2, 3, 4", r.len);
     rill_batch_free(res);
@@ -334,8 +333,8 @@ static void a_pipeline_runs_again_with_the_same_results(void **state)
     (void)state;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 3000)), 0);
-    assert_int_equal(rill_job(p, "double", twice, NULL), 0);
-    assert_int_equal(rill_reduce(p, "sum", &r), 0);
+    assert_int_equal(rill_job(p, "double", NULL, twice, NULL), 0);
+    assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);
     for (run = 0; run < 3; run++) {
         rill_batch *res;
         assert_int_equal(rill_run(p, &o, &res), 0);

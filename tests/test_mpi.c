@@ -49,7 +49,7 @@ static rill_pipeline *slow_jobs(void)
     rill_pipeline *p;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 600)), 0);
-    assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
+    assert_int_equal(rill_job(p, "slow", NULL, slow_double, NULL), 0);
     return p;
 }
 
@@ -118,7 +118,7 @@ static void check_sum(rill_batch *res, int64_t n)
     rill_record r;
     int64_t sum, adds;
     assert_int_equal(rill_batch_count(res), 1);
-    assert_int_equal(rill_batch_get(res, 0, &r), 0);
+    assert_int_equal(rill_batch_get(&r, res, 0), 0);
     assert_int_equal(rill_record_unpack(&r, "ii", &sum, &adds), 0);
     assert_int_equal(adds, n); /* each record counted once, on some rank */
     assert_int_equal(sum, n * (n - 1) / 2);
@@ -138,9 +138,9 @@ static void reducer_merges_every_ranks_store_once(void **state)
         r.emit = sum_emit;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, ints(0, 4000)), 0);
-        assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
-        assert_int_equal(rill_job(p, "half", half, NULL), 0);
-        assert_int_equal(rill_reduce(p, "sum", &r), 0);
+        assert_int_equal(rill_job(p, "slow", NULL, slow_double, NULL), 0);
+        assert_int_equal(rill_job(p, "half", NULL, half, NULL), 0);
+        assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);
         assert_int_equal(run_it(p, 2, &res), 0);
         if (rank == 0)
             check_sum(res, 4000);
@@ -148,6 +148,41 @@ static void reducer_merges_every_ranks_store_once(void **state)
         rill_batch_free(res);
         rill_pipeline_free(p);
     }
+}
+
+/* Init runs on rank 0 only; the work it adds joins the work list's. */
+static int init_adds_2000_to_3999(rill_batch *work, void *payload)
+{
+    int64_t i;
+    (void)payload;
+    for (i = 2000; i < 4000; i++)
+        if (rill_batch_add_int64(work, i) < 0)
+            return -1;
+    return 0;
+}
+
+static void init_work_is_reduced_once_across_ranks(void **state)
+{
+    rill_reduce_options r = RILL_REDUCE_OPTIONS_INIT;
+    rill_pipeline *p;
+    rill_batch *res;
+    (void)state;
+    r.store_size = sizeof(sum_store);
+    r.add = sum_add;
+    r.merge = sum_merge;
+    r.emit = sum_emit;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 2000)), 0);
+    assert_int_equal(rill_on_init(p, init_adds_2000_to_3999, NULL), 0);
+    assert_int_equal(rill_job(p, "slow", NULL, slow_double, NULL), 0);
+    assert_int_equal(rill_job(p, "half", NULL, half, NULL), 0);
+    assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);
+    assert_int_equal(run_it(p, 2, &res), 0);
+    if (rank == 0)
+        check_sum(res, 4000);
+    atomic_store(&calls_here, 0);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
 }
 
 /* ---- frames ---- */
@@ -163,9 +198,9 @@ static void frames_keep_their_rounds_across_ranks(void **state)
     f.emit = emit_got;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(1, 60)), 0);
-    assert_int_equal(rill_frame(p, "rounds", &f), 0);
-    assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
-    assert_int_equal(rill_frame_end(p, "count", count_back, NULL), 0);
+    assert_int_equal(rill_frame(p, "rounds", &f, NULL), 0);
+    assert_int_equal(rill_job(p, "slow", NULL, slow_double, NULL), 0);
+    assert_int_equal(rill_frame_end(p, "count", NULL, count_back, NULL), 0);
     assert_int_equal(run_it(p, 2, &res), 0);
     if (rank == 0) {
         size_t i;
@@ -173,7 +208,7 @@ static void frames_keep_their_rounds_across_ranks(void **state)
         for (i = 0; i < 59; i++) {
             rill_record r;
             int64_t first, got;
-            assert_int_equal(rill_batch_get(res, i, &r), 0);
+            assert_int_equal(rill_batch_get(&r, res, i), 0);
             assert_int_equal(rill_record_unpack(&r, "ii", &first, &got), 0);
             assert_int_equal(got, 3 * first);
         }
@@ -207,12 +242,12 @@ static void combine(int then_job)
     rill_batch *res;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 97 * 50)), 0);
-    assert_int_equal(rill_job(p, "slow", slow_double, NULL), 0);
-    assert_int_equal(rill_job(p, "half", half, NULL), 0);
-    assert_int_equal(rill_job(p, "key", key_of, NULL), 0);
-    assert_int_equal(rill_combine(p, "count", &c), 0);
+    assert_int_equal(rill_job(p, "slow", NULL, slow_double, NULL), 0);
+    assert_int_equal(rill_job(p, "half", NULL, half, NULL), 0);
+    assert_int_equal(rill_job(p, "key", NULL, key_of, NULL), 0);
+    assert_int_equal(rill_combine(p, "count", &c, NULL), 0);
     if (then_job)
-        assert_int_equal(rill_job(p, "tag", tag_count, NULL), 0);
+        assert_int_equal(rill_job(p, "tag", NULL, tag_count, NULL), 0);
     atomic_store(&calls_here, 0);
     assert_int_equal(run_it(p, 2, &res), 0);
     if (rank == 0) {
@@ -221,7 +256,7 @@ static void combine(int then_job)
         for (i = 0; i < 97; i++) {
             rill_record r;
             int64_t v;
-            assert_int_equal(rill_batch_get(res, i, &r), 0);
+            assert_int_equal(rill_batch_get(&r, res, i), 0);
             assert_int_equal(r.key_len, 4);
             memcpy(&v, r.data, 8);
             assert_int_equal(v, 50);
@@ -275,14 +310,14 @@ static void line_source_is_split_over_ranks(void **state)
     assert_int_equal(rill_batch_add(work, path, strlen(path)), 0);
     assert_int_equal(rill_work(p, work), 0);
     assert_int_equal(rill_read_lines(p, "lines", 4096), 0);
-    assert_int_equal(rill_job(p, "key", key_of_line, NULL), 0);
-    assert_int_equal(rill_combine(p, "count", &c), 0);
+    assert_int_equal(rill_job(p, "key", NULL, key_of_line, NULL), 0);
+    assert_int_equal(rill_combine(p, "count", &c, NULL), 0);
     assert_int_equal(run_it(p, 2, &res), 0);
     if (rank == 0) {
         rill_record r;
         int64_t v;
         assert_int_equal(rill_batch_count(res), 1);
-        assert_int_equal(rill_batch_get(res, 0, &r), 0);
+        assert_int_equal(rill_batch_get(&r, res, 0), 0);
         memcpy(&v, r.data, 8);
         assert_int_equal(v, 200000);
     }
@@ -359,9 +394,9 @@ static rill_pipeline *sweeps(void)
     so.process = sweep_process;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 8)), 0);
-    assert_int_equal(rill_frame(p, "sweep", &f), 0);
-    assert_int_equal(rill_splittable(p, "points", &so), 0);
-    assert_int_equal(rill_frame_end(p, "gather", sweep_end, NULL), 0);
+    assert_int_equal(rill_frame(p, "sweep", &f, NULL), 0);
+    assert_int_equal(rill_splittable(p, "points", &so, NULL), 0);
+    assert_int_equal(rill_frame_end(p, "gather", NULL, sweep_end, NULL), 0);
     return p;
 }
 
@@ -390,14 +425,14 @@ static void checkpoints_drain_every_rank(void **state)
     r.add = sum_add;
     r.merge = sum_merge;
     r.emit = sum_emit;
-    assert_int_equal(rill_reduce(p, "sum", &r), 0);
+    assert_int_equal(rill_reduce(p, "sum", &r, NULL), 0);
     assert_int_equal(rill_checkpointing(p, &co), 0);
     assert_int_equal(run_it(p, 2, &res), 0);
     if (rank == 0) {
         rill_record rec;
         int64_t sum, adds;
         assert_int_equal(rill_batch_count(res), 1);
-        assert_int_equal(rill_batch_get(res, 0, &rec), 0);
+        assert_int_equal(rill_batch_get(&rec, res, 0), 0);
         assert_int_equal(rill_record_unpack(&rec, "ii", &sum, &adds), 0);
         assert_int_equal(adds, 8);        /* each frame once */
         assert_int_equal(sum, 8 * 300);   /* each point once */
@@ -477,7 +512,7 @@ static void an_error_on_any_rank_stops_every_rank(void **state)
     (void)state;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 2000)), 0);
-    assert_int_equal(rill_job(p, "picky", picky, NULL), 0);
+    assert_int_equal(rill_job(p, "picky", NULL, picky, NULL), 0);
     assert_int_equal(run_it(p, 2, &res), RILL_EUSER);
     assert_null(res);
     assert_non_null(strstr(rill_error_last(), "picky"));
@@ -523,7 +558,7 @@ static void streams_end_on_every_rank(void **state)
     int rc;
     (void)state;
     assert_int_equal(rill_stream_open(&st, p, &o), 0);
-    while ((rc = rill_stream_next(st, &b, NULL)) > 0) {
+    while ((rc = rill_stream_next(&b, NULL, st)) > 0) {
         got += rill_batch_count(b);
         rill_batch_free(b);
     }
@@ -540,6 +575,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(jobs_spread_over_ranks),
         cmocka_unit_test(reducer_merges_every_ranks_store_once),
+        cmocka_unit_test(init_work_is_reduced_once_across_ranks),
         cmocka_unit_test(frames_keep_their_rounds_across_ranks),
         cmocka_unit_test(combine_counts_every_key_once),
         cmocka_unit_test(combine_sends_keys_to_their_ranks),

@@ -188,16 +188,16 @@ static int run_small(int workers, int64_t *total)
         rill_batch_free(work);
         return rc;
     }
-    if ((rc = rill_work(p, work)) < 0 || (rc = rill_frame(p, "per n", &f)) < 0 ||
-        (rc = rill_job(p, "count to", count_to, NULL)) < 0 ||
-        (rc = rill_combine(p, "by key", &c)) < 0 ||
-        (rc = rill_frame_end(p, "add", add_next, NULL)) < 0 ||
-        (rc = rill_reduce(p, "sum", &r)) < 0 || (rc = rill_run(p, &o, &res)) < 0)
+    if ((rc = rill_work(p, work)) < 0 || (rc = rill_frame(p, "per n", &f, NULL)) < 0 ||
+        (rc = rill_job(p, "count to", NULL, count_to, NULL)) < 0 ||
+        (rc = rill_combine(p, "by key", &c, NULL)) < 0 ||
+        (rc = rill_frame_end(p, "add", NULL, add_next, NULL)) < 0 ||
+        (rc = rill_reduce(p, "sum", &r, NULL)) < 0 || (rc = rill_run(p, &o, &res)) < 0)
         goto done;
     {
         rill_record rec;
         assert_int_equal(rill_batch_count(res), 1);
-        assert_int_equal(rill_batch_get(res, 0, &rec), 0);
+        assert_int_equal(rill_batch_get(&rec, res, 0), 0);
         *total = i64(&rec);
     }
 done:

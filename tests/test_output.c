@@ -66,9 +66,9 @@ static rill_pipeline *two_sinks(gen *g, rill_task_fn text)
     rill_pipeline *p;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_generator(p, generate, g), 0);
-    assert_int_equal(rill_task(p, "src", copy_all, NULL), 0);
-    assert_int_equal(rill_task(p, "text", text, NULL), 0);
-    assert_int_equal(rill_task(p, "raw", copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "src", NULL, copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "text", NULL, text, NULL), 0);
+    assert_int_equal(rill_task(p, "raw", NULL, copy_all, NULL), 0);
     assert_int_equal(rill_edge(p, "src", "text"), 0);
     assert_int_equal(rill_edge(p, "src", "raw"), 0);
     return p;
@@ -86,7 +86,7 @@ static void a_stream_hands_out_every_batch_tagged_with_its_sink(void **state)
     int rc;
     (void)state;
     assert_int_equal(rill_stream_open(&s, p, &o), 0);
-    while ((rc = rill_stream_next(s, &b, &sink)) == 1) {
+    while ((rc = rill_stream_next(&b, &sink, s)) == 1) {
         size_t i;
         if (strcmp(sink, "text") == 0)
             text += (int64_t)rill_batch_count(b);
@@ -95,7 +95,7 @@ static void a_stream_hands_out_every_batch_tagged_with_its_sink(void **state)
             for (i = 0; i < rill_batch_count(b); i++) {
                 rill_record r;
                 int64_t v;
-                assert_int_equal(rill_batch_get(b, i, &r), 0);
+                assert_int_equal(rill_batch_get(&r, b, i), 0);
                 memcpy(&v, r.data, sizeof(v));
                 raw_sum += v;
                 raw++;
@@ -107,7 +107,7 @@ static void a_stream_hands_out_every_batch_tagged_with_its_sink(void **state)
     assert_int_equal(text, 200);
     assert_int_equal(raw, 200);
     assert_int_equal(raw_sum, 199 * 200 / 2);
-    assert_int_equal(rill_stream_next(s, &b, &sink), 0); /* and it stays ended */
+    assert_int_equal(rill_stream_next(&b, &sink, s), 0); /* and it stays ended */
     rill_stream_close(s);
     rill_pipeline_free(p);
 }
@@ -124,7 +124,7 @@ static void a_stream_can_be_closed_early_and_reports_failures(void **state)
     (void)state;
     assert_int_equal(rill_stream_open(&s, p, &o), 0);
     for (i = 0; i < 5; i++) {
-        assert_int_equal(rill_stream_next(s, &b, &sink), 1);
+        assert_int_equal(rill_stream_next(&b, &sink, s), 1);
         rill_batch_free(b);
     }
     rill_stream_close(s); /* the generator never ends: closing stops it */
@@ -132,7 +132,7 @@ static void a_stream_can_be_closed_early_and_reports_failures(void **state)
 
     p = two_sinks(&g, fail_at_40);
     assert_int_equal(rill_stream_open(&s, p, &o), 0);
-    while ((i = rill_stream_next(s, &b, &sink)) == 1)
+    while ((i = rill_stream_next(&b, &sink, s)) == 1)
         rill_batch_free(b);
     assert_int_equal(i, RILL_EUSER);
     assert_non_null(strstr(rill_error_last(), "task 'text' (stage 2) failed on records"));
@@ -267,7 +267,7 @@ static void a_single_sink_is_not_partitioned_unless_asked_and_rill_files_read_ba
     snprintf(dir, sizeof(dir), "%s/single", tmpdir);
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 10)), 0);
-    assert_int_equal(rill_task(p, "pass", copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "pass", NULL, copy_all, NULL), 0);
     d.dir = dir;
     d.format = RILL_FORMAT_RILL;
     d.run_id = "r3";
@@ -282,7 +282,7 @@ static void a_single_sink_is_not_partitioned_unless_asked_and_rill_files_read_ba
         if (access(path, F_OK) != 0)
             break;
         assert_int_equal(rill_reader_open(&r, path), 0);
-        while ((rc = rill_reader_next(r, &rec)) == 1) {
+        while ((rc = rill_reader_next(&rec, r)) == 1) {
             assert_null(rec.key);
             memcpy(&v, rec.data, sizeof(v));
             sum += v;
@@ -354,7 +354,7 @@ static void partition_values_cannot_leave_the_directory(void **state)
     assert_int_equal(rill_batch_add(work, "no key", 6), 0); /* apart from the empty key */
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, work), 0);
-    assert_int_equal(rill_task(p, "pass", copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "pass", NULL, copy_all, NULL), 0);
     d.dir = dir;
     d.by_key = 1;
     d.run_id = "r5";
@@ -387,13 +387,13 @@ static void corrupt_record_files_are_refused_with_the_file_and_offset(void **sta
     size_t len = sizeof(good) - 1, cut;
     (void)state;
     assert_int_equal(rill_reader_open_memory(&r, good, len), 0);
-    assert_int_equal(rill_reader_next(r, &rec), 1);
+    assert_int_equal(rill_reader_next(&rec, r), 1);
     assert_int_equal(rec.key_len, 1);
     assert_memory_equal(rec.key, "k", 1);
     assert_int_equal(rec.len, 3);
-    assert_int_equal(rill_reader_next(r, &rec), 1);
+    assert_int_equal(rill_reader_next(&rec, r), 1);
     assert_null(rec.key);
-    assert_int_equal(rill_reader_next(r, &rec), 0);
+    assert_int_equal(rill_reader_next(&rec, r), 0);
     rill_reader_close(r);
     for (cut = 0; cut < len; cut++) { /* every truncation but the clean ones */
         int rc = rill_reader_open_memory(&r, good, cut), n = 0;
@@ -401,7 +401,7 @@ static void corrupt_record_files_are_refused_with_the_file_and_offset(void **sta
             assert_int_equal(rc, RILL_ECORRUPT);
             continue;
         }
-        while ((rc = rill_reader_next(r, &rec)) == 1)
+        while ((rc = rill_reader_next(&rec, r)) == 1)
             n++;
         if (cut == 8 || cut == 20)
             assert_int_equal(rc, 0);

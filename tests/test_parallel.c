@@ -46,10 +46,10 @@ static int64_t *run_mixed(int workers, size_t batch, size_t *n)
     o.batch_records = batch;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 30000)), 0);
-    assert_int_equal(rill_job(p, "square", square_and_copies, NULL), 0);
-    assert_int_equal(rill_job(p, "key", key_by_mod, NULL), 0);
-    assert_int_equal(rill_combine(p, "sum", &sum), 0);
-    assert_int_equal(rill_job(p, "value", value_of, NULL), 0);
+    assert_int_equal(rill_job(p, "square", NULL, square_and_copies, NULL), 0);
+    assert_int_equal(rill_job(p, "key", NULL, key_by_mod, NULL), 0);
+    assert_int_equal(rill_combine(p, "sum", &sum, NULL), 0);
+    assert_int_equal(rill_job(p, "value", NULL, value_of, NULL), 0);
     assert_int_equal(rill_run(p, &o, &res), 0);
     v = sorted_ints(res, n);
     rill_batch_free(res);
@@ -103,8 +103,8 @@ static void a_serial_stage_never_runs_two_calls_at_once(void **state)
     atomic_store(&most_inside, 0);
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 2000)), 0);
-    assert_int_equal(rill_job(p, "square", square_and_copies, NULL), 0);
-    assert_int_equal(rill_job(p, "serial", track_concurrency, &serial), 0);
+    assert_int_equal(rill_job(p, "square", NULL, square_and_copies, NULL), 0);
+    assert_int_equal(rill_job(p, "serial", &serial, track_concurrency, NULL), 0);
     assert_int_equal(rill_run(p, &o, &res), 0);
     assert_int_equal(atomic_load(&most_inside), 1);
     v = sorted_ints(res, &n);
@@ -153,10 +153,9 @@ static void two_workers_process_records_at_the_same_time(void **state)
     rill_pipeline *p;
     rill_batch *res;
     (void)state;
-    so.payload = &r;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, ints(0, 100)), 0);
-    assert_int_equal(rill_job(p, "meet", meet, &so), 0);
+    assert_int_equal(rill_job(p, "meet", &so, meet, &r), 0);
     assert_int_equal(rill_run(p, &o, &res), 0);
     assert_int_equal(rill_batch_count(res), 100);
     assert_true(r.met);

@@ -12,7 +12,7 @@ static void a_new_batch_holds_no_records_and_no_bytes(void **state)
     (void)state;
     assert_int_equal(rill_batch_count(b), 0);
     assert_int_equal(rill_batch_bytes(b), 0);
-    assert_int_equal(rill_batch_get(b, 0, &r), RILL_ERANGE);
+    assert_int_equal(rill_batch_get(&r, b, 0), RILL_ERANGE);
     rill_batch_free(b);
     rill_batch_free(NULL); /* accepted */
 }
@@ -92,12 +92,12 @@ static void an_empty_first_record_with_an_empty_key_keeps_its_key(void **state)
     assert_int_equal(rill_batch_new(&b), 0);
     assert_int_equal(rill_batch_add_keyed(b, "", 0, "", 0), 0);
     assert_int_equal(rill_batch_add(b, "", 0), 0);
-    assert_int_equal(rill_batch_get(b, 0, &r), 0);
+    assert_int_equal(rill_batch_get(&r, b, 0), 0);
     assert_non_null(r.key);
     assert_int_equal(r.key_len, 0);
     assert_non_null(r.data);
     assert_int_equal(r.len, 0);
-    assert_int_equal(rill_batch_get(b, 1, &r), 0);
+    assert_int_equal(rill_batch_get(&r, b, 1), 0);
     assert_null(r.key);
     rill_batch_free(b);
 }
@@ -175,10 +175,10 @@ static void null_arguments_are_refused_as_invalid(void **state)
     assert_int_equal(rill_batch_add_text(b, NULL), RILL_EINVAL);
     assert_int_equal(rill_batch_add_record(b, NULL), RILL_EINVAL);
     assert_int_equal(rill_batch_add(NULL, "x", 1), RILL_EINVAL);
-    assert_int_equal(rill_batch_get(b, 0, NULL), RILL_EINVAL);
+    assert_int_equal(rill_batch_get(NULL, b, 0), RILL_EINVAL);
     assert_int_equal(rill_batch_new(NULL), RILL_EINVAL);
     assert_int_equal(rill_batch_count(b), 0);
-    assert_int_equal(rill_batch_get(b, 0, &r), RILL_ERANGE);
+    assert_int_equal(rill_batch_get(&r, b, 0), RILL_ERANGE);
     rill_batch_free(b);
 }
 
@@ -193,11 +193,11 @@ static void get_past_the_end_is_a_range_error_with_a_message(void **state)
     assert_int_equal(rill_batch_add(b, "b", 1), 0);
     assert_int_equal(rill_batch_add(b, "c", 1), 0);
     rill_error_clear();
-    assert_int_equal(rill_batch_get(b, 3, &r), RILL_ERANGE);
+    assert_int_equal(rill_batch_get(&r, b, 3), RILL_ERANGE);
     assert_true(strlen(rill_error_last()) > 0);
-    assert_int_equal(rill_batch_get(b, 7, &r), RILL_ERANGE);
+    assert_int_equal(rill_batch_get(&r, b, 7), RILL_ERANGE);
     assert_error_mentions("7");
-    assert_int_equal(rill_batch_get(b, SIZE_MAX, &r), RILL_ERANGE);
+    assert_int_equal(rill_batch_get(&r, b, SIZE_MAX), RILL_ERANGE);
     /* the last one is still there */
     r = get(b, 2);
     assert_bytes(r.data, r.len, "c", 1);
@@ -215,14 +215,14 @@ static void clear_drops_every_record_and_the_batch_can_be_refilled(void **state)
     rill_batch_clear(b);
     assert_int_equal(rill_batch_count(b), 0);
     assert_int_equal(rill_batch_bytes(b), 0);
-    assert_int_equal(rill_batch_get(b, 0, &r), RILL_ERANGE);
+    assert_int_equal(rill_batch_get(&r, b, 0), RILL_ERANGE);
     assert_int_equal(rill_batch_add_keyed(b, "again", 5, "fresh", 5), 0);
     assert_int_equal(rill_batch_count(b), 1);
     assert_int_equal(rill_batch_bytes(b), 10);
     r = get(b, 0);
     assert_bytes(r.key, r.key_len, "again", 5);
     assert_bytes(r.data, r.len, "fresh", 5);
-    assert_int_equal(rill_batch_get(b, 1, &r), RILL_ERANGE);
+    assert_int_equal(rill_batch_get(&r, b, 1), RILL_ERANGE);
     rill_batch_clear(NULL); /* accepted */
     rill_batch_free(b);
 }
@@ -297,7 +297,7 @@ static void int64_records_round_trip_the_extremes(void **state)
         int64_t v = 12345;
         assert_int_equal(r.len, 8);
         assert_null(r.key);
-        assert_int_equal(rill_record_int64(&r, &v), 0);
+        assert_int_equal(rill_record_int64(&v, &r), 0);
         assert_true(v == values[i]);
     }
     rill_batch_free(b);
@@ -318,7 +318,7 @@ static void double_records_round_trip_every_bit_including_negative_zero_and_nan(
         rill_record r = get(b, i);
         double v = 99.0;
         assert_int_equal(r.len, 8);
-        assert_int_equal(rill_record_double(&r, &v), 0);
+        assert_int_equal(rill_record_double(&v, &r), 0);
         if (bits_of(v) != bits_of(values[i]))
             fail_msg("double %zu came back as 0x%016llx, want 0x%016llx", i,
                      (unsigned long long)bits_of(v), (unsigned long long)bits_of(values[i]));
@@ -327,7 +327,7 @@ static void double_records_round_trip_every_bit_including_negative_zero_and_nan(
     {
         rill_record r = get(b, 1);
         double v;
-        assert_int_equal(rill_record_double(&r, &v), 0);
+        assert_int_equal(rill_record_double(&v, &r), 0);
         assert_true(v == 0.0 && signbit(v));
     }
     rill_batch_free(b);
@@ -342,11 +342,11 @@ static void int64_and_double_share_the_eight_bytes_of_a_record(void **state)
     (void)state;
     assert_int_equal(rill_batch_add_double(b, -0.0), 0);
     r = get(b, 0);
-    assert_int_equal(rill_record_int64(&r, &i), 0);
+    assert_int_equal(rill_record_int64(&i, &r), 0);
     assert_true((uint64_t)i == 0x8000000000000000ULL);
     assert_int_equal(rill_batch_add_int64(b, (int64_t)0x3FF0000000000000LL), 0);
     r = get(b, 1);
-    assert_int_equal(rill_record_double(&r, &d), 0);
+    assert_int_equal(rill_record_double(&d, &r), 0);
     assert_true(d == 1.0);
     rill_batch_free(b);
 }
@@ -382,15 +382,15 @@ static void int64_of_a_record_that_is_not_eight_bytes_is_a_type_error(void **sta
     assert_int_equal(rill_batch_add(b, "", 0), 0);
     r = get(b, 0);
     rill_error_clear();
-    assert_int_equal(rill_record_int64(&r, &v), RILL_ETYPE);
+    assert_int_equal(rill_record_int64(&v, &r), RILL_ETYPE);
     assert_true(strlen(rill_error_last()) > 0);
-    assert_int_equal(rill_record_double(&r, &d), RILL_ETYPE);
+    assert_int_equal(rill_record_double(&d, &r), RILL_ETYPE);
     r = get(b, 1);
-    assert_int_equal(rill_record_int64(&r, &v), RILL_ETYPE);
-    assert_int_equal(rill_record_double(&r, &d), RILL_ETYPE);
+    assert_int_equal(rill_record_int64(&v, &r), RILL_ETYPE);
+    assert_int_equal(rill_record_double(&d, &r), RILL_ETYPE);
     r = get(b, 2);
-    assert_int_equal(rill_record_int64(&r, &v), RILL_ETYPE);
-    assert_int_equal(rill_record_double(&r, &d), RILL_ETYPE);
+    assert_int_equal(rill_record_int64(&v, &r), RILL_ETYPE);
+    assert_int_equal(rill_record_double(&d, &r), RILL_ETYPE);
     /* a failed read leaves the destination alone */
     assert_true(v == 77);
     assert_true(d == 7.5);

@@ -34,7 +34,7 @@ static int find_average(rill_emitter *recur, void *store, const rill_record *inp
     (void)recur, (void)payload;
     for (i = 0; i < n; i++) {
         int64_t v;
-        if (rill_record_int64(&inputs[i], &v) < 0)
+        if (rill_record_int64(&v, &inputs[i]) < 0)
             return -1;
         s->len += (double)v;
         s->count++;
@@ -61,7 +61,7 @@ static int emit_average(rill_emitter *out, void *store, void *payload)
 static int print_mean(const rill_record *r, void *payload)
 {
     double *seen = payload;
-    assert_int_equal(rill_record_double(r, seen), 0);
+    assert_int_equal(rill_record_double(seen, r), 0);
     printf("%.16g\n", *seen);
     return 0;
 }
@@ -87,8 +87,8 @@ static void mean_word_length_of_the_reference_sentence_is_26_over_6(void **state
         r.emit = emit_average;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, words), 0);
-        assert_int_equal(rill_job(p, "getLen", get_len, NULL), 0);
-        assert_int_equal(rill_reduce(p, "findAverage", &r), 0);
+        assert_int_equal(rill_job(p, "getLen", NULL, get_len, NULL), 0);
+        assert_int_equal(rill_reduce(p, "findAverage", &r, NULL), 0);
         assert_int_equal(rill_result(p, print_mean, &seen), 0);
         o.workers = workers;
         assert_int_equal(rill_run(p, &o, NULL), 0);
@@ -111,7 +111,7 @@ static int sum_through(rill_emitter *recur, void *store, const rill_record *firs
     (void)payload;
     if (!s->started) {
         s->started = 1;
-        assert_int_equal(rill_record_int64(first, &s->first), 0);
+        assert_int_equal(rill_record_int64(&s->first, first), 0);
         s->value = 0;
         return rill_emit_record(recur, first);
     }
@@ -123,7 +123,7 @@ static int count_to(rill_emitter *out, const rill_record *w, void *payload)
     int64_t n, i;
     int rc = 0;
     (void)payload;
-    assert_int_equal(rill_record_int64(w, &n), 0);
+    assert_int_equal(rill_record_int64(&n, w), 0);
     for (i = 1; i <= n && rc == 0; i++)
         rc = rill_emit_int64(out, i);
     return rc;
@@ -135,7 +135,7 @@ static int handle_next(rill_emitter *recur, void *store, const rill_record *next
     sum_store *s = store;
     int64_t v;
     (void)recur, (void)payload;
-    assert_int_equal(rill_record_int64(next, &v), 0);
+    assert_int_equal(rill_record_int64(&v, next), 0);
     s->value += v;
     return 0;
 }
@@ -181,9 +181,9 @@ static void frame_sums_through_4_5_8_are_10_15_36(void **state)
         f.frame = sum_through;
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, work), 0);
-        assert_int_equal(rill_frame(p, "sumThrough", &f), 0);
-        assert_int_equal(rill_job(p, "countTo", count_to, NULL), 0);
-        assert_int_equal(rill_frame_end(p, "handleNext", handle_next, NULL), 0);
+        assert_int_equal(rill_frame(p, "sumThrough", &f, NULL), 0);
+        assert_int_equal(rill_job(p, "countTo", NULL, count_to, NULL), 0);
+        assert_int_equal(rill_frame_end(p, "handleNext", NULL, handle_next, NULL), 0);
         assert_int_equal(rill_result(p, print_matchup, &out), 0);
         o.workers = workers;
         assert_int_equal(rill_run(p, &o, NULL), 0);

@@ -79,13 +79,12 @@ static int read_all(const char *pattern, int64_t chunk, int workers, seen *s)
     rill_batch *work;
     int rc;
     memset(s, 0, sizeof(*s));
-    so.payload = s;
     assert_int_equal(rill_batch_new(&work), 0);
     assert_int_equal(rill_batch_add_text(work, pattern), 0);
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, work), 0);
     assert_int_equal(rill_read_lines(p, "lines", chunk), 0);
-    assert_int_equal(rill_job(p, "note", note_line, &so), 0);
+    assert_int_equal(rill_job(p, "note", &so, note_line, s), 0);
     rc = rill_run(p, &o, NULL);
     rill_pipeline_free(p);
     return rc;
@@ -148,17 +147,16 @@ static void idle_workers_split_one_large_file_and_each_line_comes_once(void **st
         rill_batch *work;
         seen s;
         memset(&s, 0, sizeof(s));
-        so.payload = &s;
         assert_int_equal(rill_batch_new(&work), 0);
         assert_int_equal(rill_batch_add_text(work, path), 0);
         assert_int_equal(rill_pipeline_new(&p), 0);
         assert_int_equal(rill_work(p, work), 0);
         assert_int_equal(rill_read_lines(p, "lines", 0), 0); /* one chunk: no split ahead */
-        assert_int_equal(rill_job(p, "note", note_line, &so), 0);
+        assert_int_equal(rill_job(p, "note", &so, note_line, &s), 0);
         assert_int_equal(rill_run(p, &o, NULL), 0);
         assert_int_equal(atomic_load(&s.count), n);
         assert_int_equal(atomic_load(&s.sum), n * (n + 1) / 2);
-        assert_int_equal(rill_pipeline_stats(p, "lines", &st), 0);
+        assert_int_equal(rill_pipeline_stats(&st, p, "lines"), 0);
         assert_int_equal(st.records_out, (uint64_t)n);
         if (!serialized_threads()) { /* valgrind runs one thread at a time */
             assert_true(st.splits >= 1);
@@ -202,7 +200,7 @@ static void unclaimed_work_after_done_is_an_error_naming_the_stage(void **state)
     assert_int_equal(rill_batch_add_text(work, "element"), 0);
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, work), 0);
-    assert_int_equal(rill_splittable(p, "partial", &o), 0);
+    assert_int_equal(rill_splittable(p, "partial", &o, NULL), 0);
     o1 = with_workers(1); /* no idle worker to split the range while it runs */
     assert_int_equal(rill_run(p, &o1, NULL), RILL_EINCOMPLETE);
     assert_string_equal(rill_error_last(),
@@ -242,13 +240,12 @@ static void fixed_size_records_are_read_once_and_a_partial_one_refused(void **st
     }
     write_file("records.bin", buf, 12 * 5000, path, sizeof(path));
     memset(&s, 0, sizeof(s));
-    so.payload = &s;
     assert_int_equal(rill_batch_new(&work), 0);
     assert_int_equal(rill_batch_add_text(work, path), 0);
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, work), 0);
     assert_int_equal(rill_read_records(p, "records", 12, 700), 0);
-    assert_int_equal(rill_job(p, "sum", sum_records, &so), 0);
+    assert_int_equal(rill_job(p, "sum", &so, sum_records, &s), 0);
     assert_int_equal(rill_run(p, &o, NULL), 0);
     assert_int_equal(atomic_load(&s.count), 5000);
     assert_int_equal(atomic_load(&s.sum), 4999 * 5000 / 2);
@@ -303,11 +300,11 @@ static void an_endless_sequence_resumes_from_its_checkpoints(void **state)
     assert_int_equal(rill_sequence(p, "ticks", 0, RILL_OFFSET_INFINITY, 20000), 0);
     assert_int_equal(rill_stream_open(&s, p, &o), 0);
     while (rill_batch_count(all) < 3000) { /* at 20,000 a second: about 0.15 s */
-        assert_int_equal(rill_stream_next(s, &b, &sink), 1);
+        assert_int_equal(rill_stream_next(&b, &sink, s), 1);
         assert_string_equal(sink, "ticks");
         for (i = 0; i < rill_batch_count(b); i++) {
             rill_record r;
-            assert_int_equal(rill_batch_get(b, i, &r), 0);
+            assert_int_equal(rill_batch_get(&r, b, i), 0);
             assert_int_equal(rill_batch_add_record(all, &r), 0);
         }
         rill_batch_free(b);
@@ -357,7 +354,7 @@ static void progress_is_reported_while_the_run_goes(void **state)
     memset(&l, 0, sizeof(l));
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_sequence(p, "count", 0, 2000000, 0), 0);
-    assert_int_equal(rill_job(p, "slow", slow, NULL), 0);
+    assert_int_equal(rill_job(p, "slow", NULL, slow, NULL), 0);
     assert_int_equal(rill_on_progress(p, 1, on_progress, &l), 0);
     assert_int_equal(rill_run(p, &o, NULL), 0);
     assert_true(atomic_load(&l.calls) >= 1);
@@ -425,13 +422,13 @@ static void byte_key_ranges_are_split_by_idle_workers_and_read_once(void **state
     assert_int_equal(rill_batch_add_text(work, "keys"), 0);
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, work), 0);
-    assert_int_equal(rill_splittable(p, "keys", &o), 0);
+    assert_int_equal(rill_splittable(p, "keys", &o, NULL), 0);
     assert_int_equal(rill_run(p, &ro, &res), 0);
     v = sorted_ints(res, &n);
     assert_int_equal(n, 0xff00);
     for (i = 0; i < n; i++)
         assert_int_equal(v[i], (int64_t)i);
-    assert_int_equal(rill_pipeline_stats(p, "keys", &st), 0);
+    assert_int_equal(rill_pipeline_stats(&st, p, "keys"), 0);
     if (!serialized_threads())
         assert_true(st.splits >= 1);
     free(v);

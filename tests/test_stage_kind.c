@@ -63,7 +63,7 @@ static int fails_on_7(rill_emitter *out, const rill_record *in, size_t n, void *
     (void)payload;
     for (i = 0; i < n; i++) {
         int64_t v = 0;
-        if (rill_record_int64(&in[i], &v) == 0 && v == 7) {
+        if (rill_record_int64(&v, &in[i]) == 0 && v == 7) {
             rill_error_set("seven");
             return -1;
         }

@@ -2,9 +2,9 @@
  * explicit edges, any number of inputs and outputs, a generator source, and
  * per-task batch size, concurrency and context.
  *
- *     rill_task(p, "parse", parse, NULL);
- *     rill_task(p, "score", score, &opts);
- *     rill_task(p, "index", index, NULL);
+ *     rill_task(p, "parse", NULL, parse, NULL);
+ *     rill_task(p, "score", &opts, score, model);
+ *     rill_task(p, "index", NULL, index, NULL);
  *     rill_edge(p, "parse", "score");     a task's output goes to every
  *     rill_edge(p, "parse", "index");     successor: each gets every batch
  *     rill_generator(p, next_batch, &state);
@@ -35,7 +35,7 @@ extern "C" {
 typedef int (*rill_task_fn)(rill_emitter *out, const rill_record *in, size_t n,
                             void *payload);
 
-#define RILL_TASK_OPTIONS_VERSION 1
+#define RILL_TASK_OPTIONS_VERSION 2
 typedef struct rill_task_options {
     unsigned version;
     size_t batch_size; /* most records per call; larger batches are split into
@@ -44,12 +44,13 @@ typedef struct rill_task_options {
                           task's inputs are exhausted). 0: as they come */
     int concurrency;   /* most calls at once; 0: no limit */
     int serial;        /* the same as concurrency 1 */
-    void *payload;     /* borrowed */
 } rill_task_options;
-#define RILL_TASK_OPTIONS_INIT {RILL_TASK_OPTIONS_VERSION, 0, 0, 0, NULL}
+#define RILL_TASK_OPTIONS_INIT {RILL_TASK_OPTIONS_VERSION, 0, 0, 0}
 
-RILL_EXTERN int rill_task(rill_pipeline *p, const char *name, rill_task_fn fn,
-                          const rill_task_options *opts);
+/* name: copied, unique; opts NULL: defaults; payload: borrowed, passed to fn.
+ * Refused as the registering calls of pipeline.h are. */
+RILL_EXTERN int rill_task(rill_pipeline *p, const char *name,
+                          const rill_task_options *opts, rill_task_fn fn, void *payload);
 /* An edge between two stages by name (tasks or jobs); names are resolved
  * when the pipeline is validated. */
 RILL_EXTERN int rill_edge(rill_pipeline *p, const char *from, const char *to);

@@ -24,7 +24,7 @@ RILL_EXTERN int rill_stream_open(rill_stream **out, rill_pipeline *p,
  * open); 0 when the run has finished; a negative error when it failed.
  * Until it is called again the run pauses its source once the outputs
  * waiting for the caller fill the queues' bound. */
-RILL_EXTERN int rill_stream_next(rill_stream *s, rill_batch **batch, const char **sink);
+RILL_EXTERN int rill_stream_next(rill_batch **batch, const char **sink, rill_stream *s);
 /* Stops the run if it is still going, waits for its threads and frees it. */
 RILL_EXTERN void rill_stream_close(rill_stream *s);
 
@@ -84,7 +84,7 @@ RILL_EXTERN int rill_reader_open_memory(rill_reader **out, const void *bytes, si
 /* Reads the next record: 1 and *rec (borrowed until the next call), 0 at a
  * clean end, RILL_ECORRUPT (naming the file and the offset) when the bytes
  * are not rill records or end inside one. */
-RILL_EXTERN int rill_reader_next(rill_reader *r, rill_record *rec);
+RILL_EXTERN int rill_reader_next(rill_record *rec, rill_reader *r);
 RILL_EXTERN void rill_reader_close(rill_reader *r);
 
 #ifdef __cplusplus

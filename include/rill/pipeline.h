@@ -3,10 +3,10 @@
  * Stages are appended in the order records flow through them:
  *
  *     rill_pipeline *p;  rill_pipeline_new(&p);
- *     rill_work(p, words);                       initial work list
- *     rill_job(p, "length", word_length, NULL);  one record in, 0..n out
- *     rill_reduce(p, "mean", &mean_opts);        store, add, merge, emit
- *     rill_result(p, print_mean, NULL);          on the primary, once each
+ *     rill_work(p, words);                             initial work list
+ *     rill_job(p, "length", NULL, word_length, NULL);  one record in, 0..n out
+ *     rill_reduce(p, "mean", &mean_opts, NULL);        store, add, merge, emit
+ *     rill_result(p, print_mean, NULL);                on the primary, once each
  *     rill_run(p, NULL, NULL);
  *
  * Scopes. A reduce (or combine) closes a scope that starts after the previous
@@ -32,7 +32,10 @@
  * Errors. A callback returning non-zero stops the run: rill_run joins its
  * threads, frees everything and returns RILL_EUSER with a message naming the
  * stage and the record. A callback may call rill_error_set() first to say
- * why. rill_emit* return non-zero when the run is stopping: return it. */
+ * why. rill_emit* return non-zero when the run is stopping: return it. A
+ * failure of rill's own keeps its code (RILL_ENOTFOUND for a missing input
+ * file, RILL_EIO for an output folder that cannot be written) and its
+ * message names only stages the user added. */
 #ifndef RILL_PIPELINE_H
 #define RILL_PIPELINE_H
 
@@ -57,8 +60,9 @@ RILL_EXTERN int rill_emit_double(rill_emitter *out, double value);
 RILL_EXTERN int rill_emit_text(rill_emitter *out, const char *text);
 RILL_EXTERN int rill_emit_tuple(rill_emitter *out, const char *fmt, ...);
 
-/* Callbacks. payload is the one given in the stage's options. Records and
- * stores passed in are borrowed for the duration of the call. */
+/* Callbacks. payload is the one given as the last argument of the call that
+ * registered them. Records and stores passed in are borrowed for the
+ * duration of the call. */
 typedef int (*rill_job_fn)(rill_emitter *out, const rill_record *in,
                            void *payload);
 typedef int (*rill_store_init_fn)(void *store, void *payload);
@@ -86,7 +90,10 @@ typedef int (*rill_combine_fn)(void *acc, const rill_record *rec, void *payload)
 typedef int (*rill_result_fn)(const rill_record *rec, void *payload);
 /* results: every record that left the stream; borrowed during the call. */
 typedef int (*rill_finish_fn)(const rill_batch *results, void *payload);
-typedef int (*rill_init_fn)(void *payload);
+/* work: empty, borrowed during the call; what init adds to it joins the
+ * initial work list of this run (after rill_work's records and what
+ * earlier init callbacks added). */
+typedef int (*rill_init_fn)(rill_batch *work, void *payload);
 /* A store that holds more than its own bytes (pointers, with a free
  * callback) is saved in checkpoints through these: encode adds one record
  * holding everything the store needs to out; decode rebuilds a store (its
@@ -94,15 +101,19 @@ typedef int (*rill_init_fn)(void *payload);
 typedef int (*rill_store_encode_fn)(const void *store, rill_batch *out, void *payload);
 typedef int (*rill_store_decode_fn)(void *store, const void *bytes, size_t len, void *payload);
 
-#define RILL_STAGE_OPTIONS_VERSION 1
+/* Options structs. Each starts with its version: initialise it with its
+ * INIT macro, then set fields. The call that takes it refuses another
+ * version with RILL_EINVAL and reads only the fields of its version; fields
+ * are only ever appended. NULL options mean the defaults. */
+
+#define RILL_STAGE_OPTIONS_VERSION 2
 typedef struct rill_stage_options {
     unsigned version;
     int serial;    /* non-zero: never two calls of this stage at once */
-    void *payload; /* borrowed; passed to the stage's callbacks */
 } rill_stage_options;
-#define RILL_STAGE_OPTIONS_INIT {RILL_STAGE_OPTIONS_VERSION, 0, NULL}
+#define RILL_STAGE_OPTIONS_INIT {RILL_STAGE_OPTIONS_VERSION, 0}
 
-#define RILL_REDUCE_OPTIONS_VERSION 1
+#define RILL_REDUCE_OPTIONS_VERSION 2
 typedef struct rill_reduce_options {
     unsigned version;
     size_t store_size;        /* bytes of the store; zeroed before init */
@@ -113,14 +124,13 @@ typedef struct rill_reduce_options {
     rill_store_emit_fn emit;  /* optional: default emits the store's bytes */
     rill_store_free_fn free;  /* optional */
     int serial;
-    void *payload;            /* borrowed */
     rill_store_encode_fn encode; /* optional: for checkpoints of stores */
     rill_store_decode_fn decode; /* that hold pointers (both or neither) */
 } rill_reduce_options;
 #define RILL_REDUCE_OPTIONS_INIT \
-    {RILL_REDUCE_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL}
+    {RILL_REDUCE_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL}
 
-#define RILL_FRAME_OPTIONS_VERSION 1
+#define RILL_FRAME_OPTIONS_VERSION 2
 typedef struct rill_frame_options {
     unsigned version;
     size_t store_size;        /* bytes of the store; zeroed before init */
@@ -128,22 +138,21 @@ typedef struct rill_frame_options {
     rill_frame_fn frame;      /* required */
     rill_store_emit_fn emit;  /* optional: default emits the store's bytes */
     rill_store_free_fn free;  /* optional */
-    void *payload;            /* borrowed; the frame end has its own */
     rill_store_encode_fn encode; /* optional, as for reducers */
     rill_store_decode_fn decode;
 } rill_frame_options;
 #define RILL_FRAME_OPTIONS_INIT \
-    {RILL_FRAME_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
+    {RILL_FRAME_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL}
 
-#define RILL_COMBINE_OPTIONS_VERSION 1
+#define RILL_COMBINE_OPTIONS_VERSION 2
 typedef struct rill_combine_options {
     unsigned version;
     size_t value_size;        /* bytes of one key's accumulator; zeroed */
     rill_store_init_fn init;  /* optional, per new key */
     rill_combine_fn add;      /* required */
     rill_merge_fn merge;      /* required: partial tables are merged */
-    void *payload;            /* borrowed */
 } rill_combine_options;
+#define RILL_COMBINE_OPTIONS_INIT {RILL_COMBINE_OPTIONS_VERSION, 0, NULL, NULL, NULL}
 
 /* Sum of int64 per key: a record with 8 bytes of data adds that int64, a
  * record with no data adds 1 (so emitting bare keys counts them). Emits one
@@ -154,38 +163,52 @@ RILL_EXTERN int rill_combine_sum_int64_merge(void *acc, void *other,
                                              void *payload);
 #define RILL_COMBINE_SUM_INT64                                        \
     {RILL_COMBINE_OPTIONS_VERSION, sizeof(int64_t), NULL,             \
-     rill_combine_sum_int64_add, rill_combine_sum_int64_merge, NULL}
+     rill_combine_sum_int64_add, rill_combine_sum_int64_merge}
 
 /* A new, empty pipeline. *out: caller frees with rill_pipeline_free. */
 RILL_EXTERN int rill_pipeline_new(rill_pipeline **out);
 RILL_EXTERN void rill_pipeline_free(rill_pipeline *p);
 
-/* The initial work list. work: owned by the pipeline from this call on, even
- * when it fails. Records are processed independently of each other. */
+/* Appends work's records to the initial work list (several calls add up).
+ * work: owned by the pipeline from this call on, even when it fails.
+ * Records are processed independently of each other. */
 RILL_EXTERN int rill_work(rill_pipeline *p, rill_batch *work);
 
-/* Appending stages. name: copied; shown in errors. opts NULL: defaults. */
-RILL_EXTERN int rill_job(rill_pipeline *p, const char *name, rill_job_fn fn,
-                         const rill_stage_options *opts);
+/* Registering calls. Every call that registers callbacks takes their payload
+ * (borrowed, passed to each of them) as its last argument. A refused call
+ * returns RILL_EPIPELINE (RILL_EINVAL for options of another version) and
+ * the pipeline remembers it: validation and rill_run refuse it with the
+ * same message. Refused: a NULL callback, a NULL stage name, a name another
+ * stage has, a second result or finish callback.
+ *
+ * Appending stages. name: copied; shown in errors; unique in the pipeline.
+ * opts NULL: defaults. */
+RILL_EXTERN int rill_job(rill_pipeline *p, const char *name,
+                         const rill_stage_options *opts, rill_job_fn fn,
+                         void *payload);
 RILL_EXTERN int rill_reduce(rill_pipeline *p, const char *name,
-                            const rill_reduce_options *opts);
+                            const rill_reduce_options *opts, void *payload);
 RILL_EXTERN int rill_frame(rill_pipeline *p, const char *name,
-                           const rill_frame_options *opts);
+                           const rill_frame_options *opts, void *payload);
 RILL_EXTERN int rill_frame_end(rill_pipeline *p, const char *name,
-                               rill_frame_end_fn fn,
-                               const rill_stage_options *opts);
+                               const rill_stage_options *opts,
+                               rill_frame_end_fn fn, void *payload);
 /* Keyed aggregation: closes a scope like reduce and emits one keyed record
  * per distinct key (in no defined order) when its reduction is done. What a
  * stage whose only successor is the combine emits is folded into the
  * worker's partial table as it is emitted, without becoming a batch. */
 RILL_EXTERN int rill_combine(rill_pipeline *p, const char *name,
-                             const rill_combine_options *opts);
-/* Called once per record leaving the stream, one call at a time. */
+                             const rill_combine_options *opts, void *payload);
+/* Called once per record leaving the stream, one call at a time. One per
+ * pipeline. */
 RILL_EXTERN int rill_result(rill_pipeline *p, rill_result_fn fn, void *payload);
-/* Called once after everything, with every record that left the stream. */
+/* Called once after everything, with every record that left the stream.
+ * One per pipeline. */
 RILL_EXTERN int rill_finish(rill_pipeline *p, rill_finish_fn fn, void *payload);
-/* Called once before anything runs. */
-RILL_EXTERN int rill_init(rill_pipeline *p, rill_init_fn fn, void *payload);
+/* Called once before anything runs, on the primary, in the order they were
+ * registered (any number of them); not called when a run resumes from a
+ * checkpoint. What each adds to its work batch is initial work. */
+RILL_EXTERN int rill_on_init(rill_pipeline *p, rill_init_fn fn, void *payload);
 
 /* Checks the pipeline without running it: RILL_EPIPELINE with a message
  * naming the stage when it cannot run. rill_run checks it too. */
@@ -215,8 +238,10 @@ typedef struct rill_stage_stats {
     uint64_t splits;      /* splittable: residuals split off for idle workers */
     int workers;          /* how many workers ran it */
 } rill_stage_stats;
-RILL_EXTERN int rill_pipeline_stats(const rill_pipeline *p, const char *stage,
-                                 rill_stage_stats *out);
+/* *out: the stats of the stage named stage; RILL_ENOTFOUND when there is
+ * none. */
+RILL_EXTERN int rill_pipeline_stats(rill_stage_stats *out, const rill_pipeline *p,
+                                    const char *stage);
 
 #ifdef __cplusplus
 }

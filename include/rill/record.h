@@ -51,8 +51,7 @@ RILL_EXTERN size_t rill_batch_count(const rill_batch *batch);
 RILL_EXTERN size_t rill_batch_bytes(const rill_batch *batch);
 /* Record i (0-based) into *out, borrowed from the batch until it is freed,
  * cleared or added to. RILL_ERANGE when i is past the end. */
-RILL_EXTERN int rill_batch_get(const rill_batch *batch, size_t i,
-                               rill_record *out);
+RILL_EXTERN int rill_batch_get(rill_record *out, const rill_batch *batch, size_t i);
 
 /* Appending copies the bytes given; the caller keeps its own. */
 RILL_EXTERN int rill_batch_add(rill_batch *batch, const void *data, size_t len);
@@ -66,8 +65,8 @@ RILL_EXTERN int rill_batch_add_text(rill_batch *batch, const char *text);
 RILL_EXTERN int rill_batch_add_tuple(rill_batch *batch, const char *fmt, ...);
 
 /* Reading typed values. RILL_ETYPE when the record's size does not fit. */
-RILL_EXTERN int rill_record_int64(const rill_record *rec, int64_t *out);
-RILL_EXTERN int rill_record_double(const rill_record *rec, double *out);
+RILL_EXTERN int rill_record_int64(int64_t *out, const rill_record *rec);
+RILL_EXTERN int rill_record_double(double *out, const rill_record *rec);
 /* Unpacks a tuple record whose fields match fmt exactly, in number and type.
  * 's' gives a const char ** and 'b' a const void ** then a size_t *, both
  * borrowed from the record. RILL_ECORRUPT when the bytes are not a tuple,

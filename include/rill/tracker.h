@@ -97,7 +97,7 @@ typedef int (*rill_initial_fn)(const rill_record *element, rill_restriction *out
 typedef int (*rill_process_fn)(rill_emitter *out, const rill_record *element,
                                rill_tracker *tracker, void *payload);
 
-#define RILL_SPLITTABLE_OPTIONS_VERSION 1
+#define RILL_SPLITTABLE_OPTIONS_VERSION 2
 typedef struct rill_splittable_options {
     unsigned version;
     rill_initial_fn initial;  /* required */
@@ -108,25 +108,25 @@ typedef struct rill_splittable_options {
     int64_t min_split;        /* split stragglers only while more than this
                                  many positions remain; 0: 1 */
     unsigned resume_ms;       /* wait before a resumed residual runs again */
-    void *payload;            /* borrowed */
 } rill_splittable_options;
 #define RILL_SPLITTABLE_OPTIONS_INIT \
-    {RILL_SPLITTABLE_OPTIONS_VERSION, NULL, NULL, 0, NULL, 0, 0, NULL}
+    {RILL_SPLITTABLE_OPTIONS_VERSION, NULL, NULL, 0, NULL, 0, 0}
 
 /* A stage that runs each element as splittable work: its restriction,
  * chunked, is processed by claiming positions; idle workers split the
  * largest remainder of a running element and run the residual themselves.
  * After process returns done, unclaimed work is an error naming the stage. */
 RILL_EXTERN int rill_splittable(rill_pipeline *p, const char *name,
-                                const rill_splittable_options *opts);
+                                const rill_splittable_options *opts, void *payload);
 
 /* ---- built-in splittable sources ---- */
 
 /* Each record of the work list is a path or a glob ('*', '?', '[...]');
  * emits every line of every matching file (without its '\n'; a '\r' before
- * it stays), in
- * chunks of about chunk_bytes (0: 64 MiB), each line exactly once: a line
- * belongs to the range holding its first byte. */
+ * it stays), in chunks of about chunk_bytes (0: 64 MiB), each line exactly
+ * once: a line belongs to the range holding its first byte. A path or glob
+ * matching no file fails the run with RILL_ENOTFOUND, a file that cannot be
+ * read with RILL_EIO; the message names the file and this stage. */
 RILL_EXTERN int rill_read_lines(rill_pipeline *p, const char *name, int64_t chunk_bytes);
 /* The same for files of fixed-size binary records (a trailing partial record
  * is an error naming the file). */
@@ -134,7 +134,9 @@ RILL_EXTERN int rill_read_records(rill_pipeline *p, const char *name, size_t rec
                                   int64_t chunk_records);
 /* A counting sequence as the source: int64 values [from, to) when to is not
  * RILL_OFFSET_INFINITY, else endless, at most per_second values a second (0:
- * as fast as it goes). Replaces the work list. */
+ * as fast as it goes). Replaces the work list with the one record the
+ * sequence needs (each record rill_work adds after it would run the whole
+ * sequence again). */
 RILL_EXTERN int rill_sequence(rill_pipeline *p, const char *name, int64_t from, int64_t to,
                               double per_second);
 

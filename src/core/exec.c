@@ -95,8 +95,7 @@ int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
                const rill_record *rec, int rc, int internal, const char *doing)
 {
     rill__run *run = w->run;
-    const rill__stage *s = &run->stages[stage];
-    char quoted[64] = "", reason[600], msg[RILL__ERROR_MAX];
+    char quoted[64] = "", reason[600], who[160], msg[RILL__ERROR_MAX];
     int code = internal ? rc : RILL_EUSER;
     if (atomic_load(&run->stop) && rc == RILL_ECANCELLED)
         return RILL_ECANCELLED;
@@ -108,17 +107,15 @@ int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
         snprintf(reason, sizeof(reason), "%s", rill_strerror(code));
     if (rec)
         rill__quote(quoted, sizeof(quoted), rec->data, rec->len);
+    rill__stage_label(run->p, stage, who, sizeof(who)); /* the user's names only */
     if (rec && count > 1)
-        snprintf(msg, sizeof(msg),
-                 "%s '%.80s' (stage %d) failed %s records %zu-%zu (first %s): %s",
-                 rill__kind_name(s), s->name, stage + 1, doing, index, index + count - 1,
-                 quoted, reason);
+        snprintf(msg, sizeof(msg), "%s failed %s records %zu-%zu (first %s): %s", who, doing,
+                 index, index + count - 1, quoted, reason);
     else if (rec)
-        snprintf(msg, sizeof(msg), "%s '%.80s' (stage %d) failed %s record %zu %s: %s",
-                 rill__kind_name(s), s->name, stage + 1, doing, index, quoted, reason);
+        snprintf(msg, sizeof(msg), "%s failed %s record %zu %s: %s", who, doing, index,
+                 quoted, reason);
     else
-        snprintf(msg, sizeof(msg), "%s '%.80s' (stage %d) failed %s: %s",
-                 rill__kind_name(s), s->name, stage + 1, doing, reason);
+        snprintf(msg, sizeof(msg), "%s failed %s: %s", who, doing, reason);
     rill__run_stop(run, code, msg, 0);
     return RILL_ECANCELLED;
 }

@@ -14,18 +14,22 @@
 #include "../util/error.h"
 #include "plan.h"
 
-int rill_task(rill_pipeline *p, const char *name, rill_task_fn fn,
-              const rill_task_options *opts)
+int rill_task(rill_pipeline *p, const char *name, const rill_task_options *opts,
+              rill_task_fn fn, void *payload)
 {
     rill__stage *s;
     int rc;
     if (p == NULL)
-        return rill__error(RILL_EINVAL, "rill_task: pipeline is NULL");
-    if (fn == NULL || name == NULL)
-        return rill__error(RILL_EINVAL, "rill_task: a task needs a name and a function");
-    if (opts && (opts->version != RILL_TASK_OPTIONS_VERSION || opts->concurrency < 0))
-        return rill__error(RILL_EINVAL, "task '%s': options not made with "
-                           "RILL_TASK_OPTIONS_INIT, or a negative concurrency", name);
+        return rill__error(RILL_EINVAL, "rill_task: the pipeline is NULL");
+    if ((rc = rill__check_stage(p, "rill_task", name, opts ? &opts->version : NULL,
+                                RILL_TASK_OPTIONS_VERSION, "RILL_TASK_OPTIONS_INIT")) < 0)
+        return rc;
+    if (fn == NULL)
+        return rill__misuse(p, RILL_EPIPELINE, "rill_task '%.200s': the task callback is NULL",
+                            name);
+    if (opts && opts->concurrency < 0)
+        return rill__misuse(p, RILL_EINVAL, "rill_task '%.200s': a negative concurrency",
+                            name);
     if ((rc = rill__add_stage(p, &rill__kind_task, name, &s)) < 0)
         return rc;
     s->task = fn;
@@ -33,8 +37,8 @@ int rill_task(rill_pipeline *p, const char *name, rill_task_fn fn,
         s->batch_size = opts->batch_size;
         s->concurrency = opts->concurrency;
         s->serial = opts->serial;
-        s->payload = opts->payload;
     }
+    s->payload = payload;
     return 0;
 }
 

@@ -1,12 +1,18 @@
 /* pipeline.c — the inline builder and the validation of what it built.
  *
- * Builder calls only record stages; mistakes that depend on the whole
- * pipeline (a frame without frame end, a stage after finish, no work list)
- * are found by rill__plan_resolve before anything runs, and each message
- * names the stage by name, kind and position. API misuse (a NULL callback) is
- * remembered at the call and reported then and by validation. */
+ * Builder calls only record stages and hooks. What is wrong in a call itself
+ * (a NULL callback or name, a name already taken, options of another
+ * version, a second result or finish) is refused there with RILL_EPIPELINE
+ * (RILL_EINVAL for a version) and a message that starts with the call; the
+ * first refusal is remembered and reported again by validation. Mistakes
+ * that depend on the whole pipeline (a frame without frame end, a stage
+ * after finish, no work list) are found by rill__plan_resolve before
+ * anything runs, each message naming the stage by kind, name and position
+ * among the stages the user added. */
 #include "plan.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,13 +64,18 @@ void rill_pipeline_free(rill_pipeline *p)
     rill_batch_free(p->work);
     rill__pipeline_sources_free(p);
     free(p->build_message);
+    free(p->inits);
     free(p);
 }
 
 /* Remembers the first misuse so validation reports it too. */
-static int misuse(rill_pipeline *p, const char *fmt, const char *name)
+int rill__misuse(rill_pipeline *p, int code, const char *fmt, ...)
 {
-    int rc = rill__error(RILL_EPIPELINE, fmt, name ? name : "(unnamed)");
+    va_list ap;
+    int rc;
+    va_start(ap, fmt);
+    rc = rill__error_v(code, fmt, ap);
+    va_end(ap);
     if (p->build_error == 0) {
         p->build_error = rc;
         p->build_message = strdup(rill_error_last());
@@ -72,7 +83,27 @@ static int misuse(rill_pipeline *p, const char *fmt, const char *name)
     return rc;
 }
 
-/* Appends a stage of kind with name; *out points at it until the next add. */
+int rill__check_stage(rill_pipeline *p, const char *call, const char *name,
+                      const unsigned *version, unsigned want, const char *init)
+{
+    if (name == NULL)
+        return rill__misuse(p, RILL_EPIPELINE, "%s: the stage name is NULL", call);
+    if (rill__stage_find(p, name) >= 0)
+        return rill__misuse(p, RILL_EPIPELINE, "%s '%.200s': another stage is named '%.200s'; "
+                            "stage names must be unique", call, name, name);
+    if (version && *version != want)
+        return rill__misuse(p, RILL_EINVAL, "%s '%.200s': options of version %u, expected %u "
+                            "(initialise them with %s)", call, name, *version, want, init);
+    return 0;
+}
+
+/* A NULL callback what of the stage name added by call. */
+static int no_callback(rill_pipeline *p, const char *call, const char *name, const char *what)
+{
+    return rill__misuse(p, RILL_EPIPELINE, "%s '%.200s': the %s callback is NULL", call, name,
+                        what);
+}
+
 /* Room for `more` stages beyond n; new slots are zeroed. */
 static int reserve_stages(rill_pipeline *p, int more)
 {
@@ -96,7 +127,7 @@ int rill__add_stage(rill_pipeline *p, const rill_stage_kind *ops, const char *na
         return rc;
     s = &p->stages[p->n];
     rill__stage_clear(s); /* a result stage resolved earlier */
-    s->name = strdup(name ? name : ops->name);
+    s->name = strdup(name);
     RILL__CHECK_ALLOC(s->name);
     s->ops = ops;
     s->opens = -1;
@@ -110,105 +141,134 @@ int rill__add_stage(rill_pipeline *p, const rill_stage_kind *ops, const char *na
 
 int rill_work(rill_pipeline *p, rill_batch *work)
 {
+    size_t i, n;
+    int rc = 0;
     if (p == NULL || work == NULL) {
         rill_batch_free(work);
-        return rill__error(RILL_EINVAL, "rill_work: pipeline or work is NULL");
+        return rill__error(RILL_EINVAL, "rill_work: the pipeline or the work is NULL");
     }
-    rill_batch_free(p->work);
-    p->work = work;
-    return 0;
+    if (p->work == NULL) {
+        p->work = work;
+        return 0;
+    }
+    n = rill_batch_count(work);
+    for (i = 0; i < n && rc == 0; i++) {
+        rill_record r;
+        rill__batch_view(work, i, &r);
+        rc = rill_batch_add_record(p->work, &r);
+    }
+    rill_batch_free(work);
+    return rc < 0 ? rill__error(rc, "rill_work: out of memory") : 0;
 }
 
-int rill_job(rill_pipeline *p, const char *name, rill_job_fn fn,
-             const rill_stage_options *opts)
+#define CHECK_STAGE(call, opts, VERSION, INIT)                                       \
+    do {                                                                             \
+        if (p == NULL)                                                               \
+            return rill__error(RILL_EINVAL, call ": the pipeline is NULL");          \
+        if ((rc = rill__check_stage(p, call, name, opts ? &opts->version : NULL,     \
+                                    VERSION, #INIT)) < 0)                            \
+            return rc;                                                               \
+    } while (0)
+
+int rill_job(rill_pipeline *p, const char *name, const rill_stage_options *opts,
+             rill_job_fn fn, void *payload)
 {
     rill__stage *s;
     int rc;
-    if (p == NULL)
-        return rill__error(RILL_EINVAL, "rill_job: pipeline is NULL");
+    CHECK_STAGE("rill_job", opts, RILL_STAGE_OPTIONS_VERSION, RILL_STAGE_OPTIONS_INIT);
     if (fn == NULL)
-        return misuse(p, "job '%s' has no function", name);
+        return no_callback(p, "rill_job", name, "job");
     if ((rc = rill__add_stage(p, &rill__kind_job, name, &s)) < 0)
         return rc;
     s->job = fn;
-    if (opts) {
-        s->serial = opts->serial;
-        s->payload = opts->payload;
-    }
+    s->serial = opts ? opts->serial : 0;
+    s->payload = payload;
     return 0;
 }
 
-int rill_reduce(rill_pipeline *p, const char *name, const rill_reduce_options *opts)
+int rill_reduce(rill_pipeline *p, const char *name, const rill_reduce_options *opts,
+                void *payload)
 {
     rill__stage *s;
     int rc;
-    if (p == NULL)
-        return rill__error(RILL_EINVAL, "rill_reduce: pipeline is NULL");
+    CHECK_STAGE("rill_reduce", opts, RILL_REDUCE_OPTIONS_VERSION, RILL_REDUCE_OPTIONS_INIT);
     if (opts == NULL || opts->add == NULL)
-        return misuse(p, "reduce '%s' has no add function", name);
+        return no_callback(p, "rill_reduce", name, "add");
     if ((rc = rill__add_stage(p, &rill__kind_reduce, name, &s)) < 0)
         return rc;
-    s->reduce = *opts;
+    s->reduce = *opts; /* version 2's fields: the version was checked */
     s->serial = opts->serial;
-    s->payload = opts->payload;
+    s->payload = payload;
     return 0;
 }
 
-int rill_frame(rill_pipeline *p, const char *name, const rill_frame_options *opts)
+int rill_frame(rill_pipeline *p, const char *name, const rill_frame_options *opts,
+               void *payload)
 {
     rill__stage *s;
     int rc;
-    if (p == NULL)
-        return rill__error(RILL_EINVAL, "rill_frame: pipeline is NULL");
+    CHECK_STAGE("rill_frame", opts, RILL_FRAME_OPTIONS_VERSION, RILL_FRAME_OPTIONS_INIT);
     if (opts == NULL || opts->frame == NULL)
-        return misuse(p, "frame '%s' has no frame function", name);
+        return no_callback(p, "rill_frame", name, "frame");
     if ((rc = rill__add_stage(p, &rill__kind_frame, name, &s)) < 0)
         return rc;
     s->frame = *opts;
-    s->payload = opts->payload;
+    s->payload = payload;
     return 0;
 }
 
-int rill_frame_end(rill_pipeline *p, const char *name, rill_frame_end_fn fn,
-                   const rill_stage_options *opts)
+int rill_frame_end(rill_pipeline *p, const char *name, const rill_stage_options *opts,
+                   rill_frame_end_fn fn, void *payload)
 {
     rill__stage *s;
     int rc;
-    if (p == NULL)
-        return rill__error(RILL_EINVAL, "rill_frame_end: pipeline is NULL");
+    CHECK_STAGE("rill_frame_end", opts, RILL_STAGE_OPTIONS_VERSION, RILL_STAGE_OPTIONS_INIT);
     if (fn == NULL)
-        return misuse(p, "frame end '%s' has no function", name);
+        return no_callback(p, "rill_frame_end", name, "frame end");
     if ((rc = rill__add_stage(p, &rill__kind_frame_end, name, &s)) < 0)
         return rc;
     s->frame_end = fn;
-    if (opts) {
-        s->serial = opts->serial;
-        s->payload = opts->payload;
-    }
+    s->serial = opts ? opts->serial : 0;
+    s->payload = payload;
     return 0;
 }
 
-int rill_combine(rill_pipeline *p, const char *name, const rill_combine_options *opts)
+int rill_combine(rill_pipeline *p, const char *name, const rill_combine_options *opts,
+                 void *payload)
 {
     rill__stage *s;
     int rc;
-    if (p == NULL)
-        return rill__error(RILL_EINVAL, "rill_combine: pipeline is NULL");
+    CHECK_STAGE("rill_combine", opts, RILL_COMBINE_OPTIONS_VERSION, RILL_COMBINE_OPTIONS_INIT);
     if (opts == NULL || opts->add == NULL || opts->merge == NULL)
-        return misuse(p, "combine '%s' needs both add and merge functions", name);
+        return no_callback(p, "rill_combine", name, opts && opts->add ? "merge" : "add");
     if (opts->value_size == 0 || opts->value_size > ((size_t)1 << 20))
-        return misuse(p, "combine '%s' needs a value_size from 1 byte to 1 MiB", name);
+        return rill__misuse(p, RILL_EPIPELINE, "rill_combine '%.200s': the value_size must be "
+                            "from 1 byte to 1 MiB", name);
     if ((rc = rill__add_stage(p, &rill__kind_combine, name, &s)) < 0)
         return rc;
     s->combine = *opts;
-    s->payload = opts->payload;
+    s->payload = payload;
+    return 0;
+}
+
+int rill__hook_check(rill_pipeline *p, const char *call, int has_fn, int taken,
+                     const char *what)
+{
+    if (p == NULL)
+        return rill__error(RILL_EINVAL, "%s: the pipeline is NULL", call);
+    if (!has_fn)
+        return rill__misuse(p, RILL_EPIPELINE, "%s: the %s callback is NULL", call, what);
+    if (taken)
+        return rill__misuse(p, RILL_EPIPELINE, "%s: a %s callback is already registered; a "
+                            "pipeline has one", call, what);
     return 0;
 }
 
 int rill_result(rill_pipeline *p, rill_result_fn fn, void *payload)
 {
-    if (p == NULL || fn == NULL)
-        return rill__error(RILL_EINVAL, "rill_result: pipeline or function is NULL");
+    int rc;
+    if ((rc = rill__hook_check(p, "rill_result", fn != NULL, p && p->result, "result")) < 0)
+        return rc;
     p->result = fn;
     p->result_payload = payload;
     p->terminal = 1;
@@ -217,29 +277,72 @@ int rill_result(rill_pipeline *p, rill_result_fn fn, void *payload)
 
 int rill_finish(rill_pipeline *p, rill_finish_fn fn, void *payload)
 {
-    if (p == NULL || fn == NULL)
-        return rill__error(RILL_EINVAL, "rill_finish: pipeline or function is NULL");
+    int rc;
+    if ((rc = rill__hook_check(p, "rill_finish", fn != NULL, p && p->finish, "finish")) < 0)
+        return rc;
     p->finish = fn;
     p->finish_payload = payload;
     p->terminal = 1;
     return 0;
 }
 
-int rill_init(rill_pipeline *p, rill_init_fn fn, void *payload)
+int rill_on_init(rill_pipeline *p, rill_init_fn fn, void *payload)
 {
-    if (p == NULL || fn == NULL)
-        return rill__error(RILL_EINVAL, "rill_init: pipeline or function is NULL");
-    p->init = fn;
-    p->init_payload = payload;
+    struct rill__init *n;
+    int rc;
+    if ((rc = rill__hook_check(p, "rill_on_init", fn != NULL, 0, "init")) < 0)
+        return rc;
+    n = realloc(p->inits, (size_t)(p->ninits + 1) * sizeof(*n));
+    RILL__CHECK_ALLOC(n);
+    p->inits = n;
+    p->inits[p->ninits].fn = fn;
+    p->inits[p->ninits++].payload = payload;
     return 0;
+}
+
+int rill__plan_init(rill_pipeline *p, rill_batch **work)
+{
+    int i, rc;
+    *work = NULL;
+    if (p->ninits == 0)
+        return 0;
+    if ((rc = rill_batch_new(work)) < 0)
+        return rc;
+    for (i = 0; i < p->ninits; i++) {
+        rill_error_clear();
+        if ((rc = p->inits[i].fn(*work, p->inits[i].payload)) != 0) {
+            rill_batch_free(*work);
+            *work = NULL;
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void rill__stage_label(const rill_pipeline *p, int i, char *out, size_t cap)
+{
+    int j, shown = 0;
+    if (i >= p->n) { /* the result stage: the user knows it by what it calls */
+        snprintf(out, cap, "%s", p->sink == &rill__sink_callback ? "the output callback"
+                                 : p->sink                        ? "the output directory"
+                                 : p->result                      ? "the result callback"
+                                                                  : "the results");
+        return;
+    }
+    while (p->stages[i].builtin == 2 && i + 1 < p->n)
+        i++;
+    for (j = 0; j <= i; j++)
+        shown += p->stages[j].builtin != 2;
+    snprintf(out, cap, "%s '%.80s' (stage %d)", rill__kind_name(&p->stages[i]),
+             p->stages[i].name, shown);
 }
 
 /* Refuses the pipeline because of stage i. */
 int rill__refuse(const rill_pipeline *p, int i, const char *what)
 {
-    const rill__stage *s = &p->stages[i];
-    return rill__error(RILL_EPIPELINE, "%s '%s' (stage %d): %s",
-                       rill__kind_name(s), s->name, i + 1, what);
+    char label[160];
+    rill__stage_label(p, i, label, sizeof(label));
+    return rill__error(RILL_EPIPELINE, "%s: %s", label, what);
 }
 
 /* Scopes of the inline order: where each reducer's scope starts, which

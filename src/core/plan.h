@@ -50,7 +50,8 @@ struct rill_stage {
     int *succ;         /* owned */
     int nsucc, npred, rank;
     void *owned;       /* owned: state of a built-in stage, freed with it */
-    int builtin;       /* rill's own: its errors keep their codes */
+    int builtin;       /* rill's own: its errors keep their codes; 2: a helper
+                           of the stage after it, which errors name instead */
 };
 
 typedef struct rill__declared { /* a source a splittable stage reads */
@@ -70,8 +71,8 @@ struct rill_pipeline {
     void *result_payload;
     rill_finish_fn finish;
     void *finish_payload;
-    rill_init_fn init;
-    void *init_payload;
+    struct rill__init { rill_init_fn fn; void *payload; } *inits; /* owned */
+    int ninits;
     int terminal;        /* result or finish was added */
     int after_terminal;  /* first stage added after them, or -1 */
     int build_error;     /* first misuse of the builder, reported by validate */
@@ -137,7 +138,25 @@ int rill__stage_find(const rill_pipeline *p, const char *name);
 int rill__add_stage(rill_pipeline *p, const rill_stage_kind *ops, const char *name,
                     rill__stage **out);
 void rill__stage_clear(rill__stage *s);
-/* RILL_EPIPELINE with "KIND 'NAME' (stage i+1): what". */
+/* RILL_EPIPELINE with "KIND 'NAME' (stage N): what". */
 int rill__refuse(const rill_pipeline *p, int i, const char *what);
+/* What errors call stage i (p->n: the result stage) into out: "KIND 'NAME'
+ * (stage N)" counting only the stages the user added, never a helper's. */
+void rill__stage_label(const rill_pipeline *p, int i, char *out, size_t cap);
+/* A refused builder call: sets the message, remembers the first one for
+ * validation and rill_run to report again, and returns code. */
+int rill__misuse(rill_pipeline *p, int code, const char *fmt, ...) RILL_PRINTF(3, 4);
+/* For a call registering one callback of the whole pipeline: RILL_EINVAL
+ * for a NULL p, rill__misuse for a NULL callback (!has_fn) or one that may
+ * be given once and already was (taken). */
+int rill__hook_check(rill_pipeline *p, const char *call, int has_fn, int taken,
+                     const char *what);
+/* Calls the init callbacks in order; *work: what they added (NULL when
+ * there are none). Returns the first non-zero return of one. */
+int rill__plan_init(rill_pipeline *p, rill_batch **work);
+/* rill__misuse for a NULL or taken stage name, or options of another
+ * version (init names the INIT macro); 0 when name and options are fine. */
+int rill__check_stage(rill_pipeline *p, const char *call, const char *name,
+                      const unsigned *version, unsigned want, const char *init);
 
 #endif

@@ -44,7 +44,7 @@ uint64_t rill_records_sent(const rill_pipeline *p)
     return p ? p->records_sent : 0;
 }
 
-int rill_pipeline_stats(const rill_pipeline *p, const char *stage, rill_stage_stats *out)
+int rill_pipeline_stats(rill_stage_stats *out, const rill_pipeline *p, const char *stage)
 {
     int i;
     if (p == NULL || stage == NULL || out == NULL)
@@ -288,8 +288,17 @@ int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *op
         rill__barrier_start(run);
     }
     rill_error_clear();
-    if (!restored && p->init && run->rank == 0 && (rc = p->init(p->init_payload)) != 0)
-        return callback_failed("init", rc);
+    if (!restored && run->rank == 0) { /* what init adds joins the initial work */
+        rill_batch *more;
+        if ((rc = rill__plan_init(p, &more)) != 0)
+            return callback_failed("init", rc);
+        for (i = 0; more && i < run->nroots && rc == 0; i++)
+            rc = rill__route_to(&run->w[0], run->roots[i], -1, run->src_red, more, 0,
+                                rill_batch_count(more), 1);
+        rill__batch_unref(more); /* the tasks hold it now */
+        if (rc < 0)
+            return rc;
+    }
     if (run->transport && (rc = run->transport->go(run)) < 0)
         return rc;
     if ((rc = rill__sched_start(run, all_threads ? 0 : 1)) < 0)

@@ -79,8 +79,9 @@ int rill__pipeline_sink(rill_pipeline *p, const rill_sink *sink, void *self)
 int rill_output(rill_pipeline *p, rill_output_fn fn, void *payload)
 {
     callback_sink *c;
-    if (p == NULL || fn == NULL)
-        return rill__error(RILL_EINVAL, "rill_output: pipeline or function is NULL");
+    int rc;
+    if ((rc = rill__hook_check(p, "rill_output", fn != NULL, 0, "output")) < 0)
+        return rc;
     RILL__CHECK_ALLOC(c = malloc(sizeof(*c)));
     c->fn = fn;
     c->payload = payload;

@@ -92,7 +92,7 @@ static void drop(rill__task *t)
     free(t);
 }
 
-int rill_stream_next(rill_stream *s, rill_batch **batch, const char **sink)
+int rill_stream_next(rill_batch **batch, const char **sink, rill_stream *s)
 {
     rill__run *run;
     rill__task *t;

@@ -42,8 +42,9 @@ const rill_source rill__source_generator = {
 
 int rill_generator(rill_pipeline *p, rill_generator_fn fn, void *payload)
 {
-    if (p == NULL || fn == NULL)
-        return rill__error(RILL_EINVAL, "rill_generator: pipeline or function is NULL");
+    int rc;
+    if ((rc = rill__hook_check(p, "rill_generator", fn != NULL, 0, "generator")) < 0)
+        return rc;
     p->generator = fn;
     p->generator_payload = payload;
     return 0;

@@ -21,9 +21,11 @@ static int result_process(rill__worker *w, rill__task *t, int locked)
         if (run->sink == &rill__sink_stream) /* the caller pulls it: no more here */
             return rc < 0 ? rill__fail(w, t->stage, base, 0, NULL, rc, 1, "collecting") : 0;
         run->delivered += (int64_t)(t->end - t->begin);
-        if (rc != 0)
+        if (rc != 0) /* only the output callback's failures are a user's */
             return rill__fail(w, t->stage, base, t->end - t->begin, NULL, rc,
-                              run->sink != &rill__sink_callback, "passing on output");
+                              run->sink != &rill__sink_callback,
+                              run->sink == &rill__sink_callback ? "passing on output"
+                                                                : "writing");
     }
     for (i = t->begin; i < t->end; i++) {
         rill_record r;

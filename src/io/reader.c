@@ -79,7 +79,7 @@ static uint32_t le32(const unsigned char *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-int rill_reader_next(rill_reader *r, rill_record *rec)
+int rill_reader_next(rill_record *rec, rill_reader *r)
 {
     unsigned char head[8];
     size_t got, need, have = 0;

@@ -286,7 +286,7 @@ static int write_file(rill__writer *w, char *dir, const rill_batch *b, const siz
         fwrite("RILLREC\x01", 1, 8, f);
     for (i = 0; i < n; i++) {
         rill_record r;
-        rill_batch_get(b, idx ? idx[i] : i, &r);
+        rill_batch_get(&r, b, idx ? idx[i] : i);
         put_record(f, w->format, &r);
     }
     if (ferror(f))
@@ -300,8 +300,8 @@ static int by_key(const void *a, const void *b, void *batch)
 {
     rill_record x, y;
     int c;
-    rill_batch_get(batch, *(const size_t *)a, &x);
-    rill_batch_get(batch, *(const size_t *)b, &y);
+    rill_batch_get(&x, batch, *(const size_t *)a);
+    rill_batch_get(&y, batch, *(const size_t *)b);
     if (x.key == NULL || y.key == NULL) /* no key first, apart from the empty key */
         return (x.key != NULL) - (y.key != NULL);
     c = memcmp(x.key, y.key, x.key_len < y.key_len ? x.key_len : y.key_len);
@@ -330,7 +330,7 @@ static int write_batch(const char *sink, const rill_batch *b, void *payload)
     qsort_r(idx, n, sizeof(*idx), by_key, (void *)b);
     for (i = 0; i < n && rc == 0; i = j) {
         rill_record r;
-        rill_batch_get(b, idx[i], &r);
+        rill_batch_get(&r, b, idx[i]);
         for (j = i + 1; j < n && by_key(&idx[i], &idx[j], (void *)b) == 0; j++)
             ;
         if (r.key) /* no escape is "~" alone: records without a key go there */
@@ -404,7 +404,13 @@ int rill_output_dir(rill_pipeline *p, const rill_dir_options *o)
 {
     rill__writer *w;
     const char *c;
-    if (p == NULL || o == NULL || o->dir == NULL || o->dir[0] == '\0')
+    if (p == NULL || o == NULL)
+        return rill__error(RILL_EINVAL, "rill_output_dir: the pipeline or options are NULL");
+    if (o->version != RILL_DIR_OPTIONS_VERSION) /* then only version 1's fields are read */
+        return rill__error(RILL_EINVAL, "rill_output_dir: options of version %u, expected %u "
+                           "(initialise them with RILL_DIR_OPTIONS_INIT)", o->version,
+                           RILL_DIR_OPTIONS_VERSION);
+    if (o->dir == NULL || o->dir[0] == '\0')
         return rill__error(RILL_EINVAL, "rill_output_dir: a directory is needed");
     if (strlen(o->dir) > 3000)
         return rill__error(RILL_EINVAL, "rill_output_dir: the directory name is too long");
@@ -418,10 +424,8 @@ int rill_output_dir(rill_pipeline *p, const rill_dir_options *o)
         if ((!plain((unsigned char)*c) && *c != '.') || c - o->run_id >= 64 || *o->run_id == '.')
             return rill__error(RILL_EINVAL, "rill_output_dir: a run id is up to 64 letters, "
                                "digits, '-', '_' or '.', not starting with '.'");
-    if (o->version != RILL_DIR_OPTIONS_VERSION || (unsigned)o->format > RILL_FORMAT_RILL ||
-        (unsigned)o->by_sink > RILL_PARTITION_NEVER)
-        return rill__error(RILL_EINVAL, "rill_output_dir: options not made with "
-                                        "RILL_DIR_OPTIONS_INIT, or a bad format");
+    if ((unsigned)o->format > RILL_FORMAT_RILL || (unsigned)o->by_sink > RILL_PARTITION_NEVER)
+        return rill__error(RILL_EINVAL, "rill_output_dir: an unknown format or partitioning");
     if ((w = calloc(1, sizeof(*w))) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
     w->dir = strdup(o->dir);
@@ -472,14 +476,14 @@ int rill__writer_restore(rill__writer *w, const rill_batch *in)
     rill__writer_forget(w);
     for (i = 0; i < n; i++) {
         rill_record r, next;
-        rill_batch_get(in, i, &r);
+        rill_batch_get(&r, in, i);
         if (r.key_len == 3 && memcmp(r.key, "run", 3) == 0) {
             free(w->run_id);
             if ((w->run_id = dup_bytes(r.data, r.len)) == NULL)
                 return rill__error(RILL_ENOMEM, "out of memory");
             continue;
         }
-        if (i + 1 >= n || rill_batch_get(in, i + 1, &next) < 0 || next.key != NULL ||
+        if (i + 1 >= n || rill_batch_get(&next, in, i + 1) < 0 || next.key != NULL ||
             r.key_len != 4 || (memcmp(r.key, "part", 4) && memcmp(r.key, "file", 4)))
             return rill__error(RILL_ECORRUPT, "the checkpoint's output files are not readable");
         i++;

@@ -57,7 +57,7 @@ size_t rill_batch_bytes(const rill_batch *b)
     return b ? b->used : 0;
 }
 
-int rill_batch_get(const rill_batch *b, size_t i, rill_record *out)
+int rill_batch_get(rill_record *out, const rill_batch *b, size_t i)
 {
     if (b == NULL || out == NULL)
         return rill__error(RILL_EINVAL, "rill_batch_get: batch or out is NULL");

@@ -10,7 +10,7 @@
 #include "batch.h"
 #include "tuple.h"
 
-int rill_record_int64(const rill_record *r, int64_t *out)
+int rill_record_int64(int64_t *out, const rill_record *r)
 {
     if (r == NULL || out == NULL)
         return rill__error(RILL_EINVAL, "rill_record_int64: NULL argument");
@@ -20,7 +20,7 @@ int rill_record_int64(const rill_record *r, int64_t *out)
     return 0;
 }
 
-int rill_record_double(const rill_record *r, double *out)
+int rill_record_double(double *out, const rill_record *r)
 {
     if (r == NULL || out == NULL)
         return rill__error(RILL_EINVAL, "rill_record_double: NULL argument");

@@ -29,28 +29,34 @@ static int lines_initial(const rill_record *el, rill_restriction *r, void *paylo
 static int records_initial(const rill_record *el, rill_restriction *r, void *payload);
 static int sequence_initial(const rill_record *el, rill_restriction *r, void *payload);
 
-int rill_splittable(rill_pipeline *p, const char *name, const rill_splittable_options *o)
+int rill_splittable(rill_pipeline *p, const char *name, const rill_splittable_options *o,
+                    void *payload)
 {
     rill__stage *s;
     int rc;
     if (p == NULL)
-        return rill__error(RILL_EINVAL, "rill_splittable: pipeline is NULL");
+        return rill__error(RILL_EINVAL, "rill_splittable: the pipeline is NULL");
+    if ((rc = rill__check_stage(p, "rill_splittable", name, o ? &o->version : NULL,
+                                RILL_SPLITTABLE_OPTIONS_VERSION,
+                                "RILL_SPLITTABLE_OPTIONS_INIT")) < 0)
+        return rc;
     if (o == NULL || o->initial == NULL || o->process == NULL)
-        return rill__error(RILL_EINVAL, "splittable '%s' needs initial and process functions",
-                           name ? name : "(unnamed)");
+        return rill__misuse(p, RILL_EPIPELINE, "rill_splittable '%.200s': the %s callback is "
+                            "NULL", name, o && o->initial ? "process" : "initial");
     if ((rc = rill__add_stage(p, &rill__kind_splittable, name, &s)) < 0)
         return rc;
-    s->split = *o;
+    s->split = *o; /* version 2's fields: the version was checked */
     s->builtin = o->initial == lines_initial || o->initial == records_initial ||
                  o->initial == sequence_initial;
-    s->payload = o->payload;
+    s->payload = payload;
     return 0;
 }
 
 int rill_on_progress(rill_pipeline *p, unsigned interval_ms, rill_progress_fn fn, void *payload)
 {
-    if (p == NULL || fn == NULL)
-        return rill__error(RILL_EINVAL, "rill_on_progress: pipeline or function is NULL");
+    int rc;
+    if ((rc = rill__hook_check(p, "rill_on_progress", fn != NULL, 0, "progress")) < 0)
+        return rc;
     p->progress = fn;
     p->progress_payload = payload;
     p->progress_ms = interval_ms ? interval_ms : 1000;
@@ -84,7 +90,7 @@ static int files_describe(const void *self, const rill_pipeline *p, rill_batch *
         rc = put_i64(out, f->record_size);
     for (i = 0; i < n && rc == 0; i++) {
         rill_record r;
-        rill_batch_get(p->work, i, &r);
+        rill_batch_get(&r, p->work, i);
         rc = rill_batch_add(out, r.data, r.len);
     }
     return rc;
@@ -141,7 +147,10 @@ static int expand_glob(rill_emitter *out, const rill_record *in, void *payload)
         return rc;
     rc = glob(pattern, GLOB_ERR, NULL, &g);
     if (rc == GLOB_NOMATCH) {
-        rill_error_set("no file matches '%s'", pattern);
+        if (strpbrk(pattern, "*?[") == NULL)
+            rill_error_set("no file '%s'", pattern);
+        else
+            rill_error_set("no file matches '%s'", pattern);
         return RILL_ENOTFOUND;
     }
     if (rc != 0) {
@@ -169,10 +178,11 @@ static int map_file(const rill_record *el, mapped *m)
     if ((rc = path_of(el, m->path, sizeof(m->path))) < 0)
         return rc;
     if ((fd = open(m->path, O_RDONLY)) < 0 || fstat(fd, &st) < 0) {
+        rc = errno == ENOENT ? RILL_ENOTFOUND : RILL_EIO;
         rill_error_set("cannot open %s: %s", m->path, strerror(errno));
         if (fd >= 0)
             close(fd);
-        return RILL_EIO;
+        return rc;
     }
     m->size = (size_t)st.st_size;
     if (m->size) {
@@ -203,8 +213,9 @@ static int file_size(const rill_record *el, int64_t *size)
     if ((rc = path_of(el, path, sizeof(path))) < 0)
         return rc;
     if (stat(path, &st) < 0) {
+        rc = errno == ENOENT ? RILL_ENOTFOUND : RILL_EIO;
         rill_error_set("cannot open %s: %s", path, strerror(errno));
-        return RILL_EIO;
+        return rc;
     }
     *size = (int64_t)st.st_size;
     return 0;
@@ -297,22 +308,38 @@ static int lines_process(rill_emitter *out, const rill_record *el, rill_tracker 
     return rc;
 }
 
+/* The job before a file source's splittable stage that expands the work
+ * list's globs into paths: a helper (builtin 2), whose errors name the
+ * user's stage. name is checked for call; the helper's name, into
+ * glob_name, is taken the same way. */
+static int add_files(rill_pipeline *p, const char *call, const char *name, char *glob_name,
+                     size_t cap)
+{
+    int rc;
+    if ((rc = rill__check_stage(p, call, name, NULL, 0, NULL)) < 0)
+        return rc;
+    snprintf(glob_name, cap, "%.250s.files", name);
+    if ((rc = rill_job(p, glob_name, NULL, expand_glob, NULL)) < 0)
+        return rc;
+    p->stages[p->n - 1].builtin = 2;
+    return 0;
+}
+
 int rill_read_lines(rill_pipeline *p, const char *name, int64_t chunk_bytes)
 {
     rill_splittable_options o = RILL_SPLITTABLE_OPTIONS_INIT;
     char glob_name[300];
+    void *payload = NULL;
     int rc;
-    if (p == NULL || name == NULL)
-        return rill__error(RILL_EINVAL, "rill_read_lines: pipeline or name is NULL");
-    snprintf(glob_name, sizeof(glob_name), "%.250s.files", name);
+    if (p == NULL)
+        return rill__error(RILL_EINVAL, "rill_read_lines: the pipeline is NULL");
     o.initial = lines_initial;
     o.process = lines_process;
     o.chunk = chunk_bytes > 0 ? chunk_bytes : (int64_t)64 << 20;
     o.min_split = 256 * 1024;
-    if ((rc = rill_job(p, glob_name, expand_glob, NULL)) < 0)
+    if ((rc = add_files(p, "rill_read_lines", name, glob_name, sizeof(glob_name))) < 0)
         return rc;
-    p->stages[p->n - 1].builtin = 1;
-    if ((rc = rill_splittable(p, name, &o)) < 0 ||
+    if ((rc = rill_splittable(p, name, &o, payload)) < 0 ||
         (rc = declare_files(p, &lines_source, o.chunk, 0)) < 0)
         return rc;
     return p->nedges ? rill_edge(p, glob_name, name) : 0;
@@ -378,19 +405,21 @@ int rill_read_records(rill_pipeline *p, const char *name, size_t record_size,
 {
     rill_splittable_options o = RILL_SPLITTABLE_OPTIONS_INIT;
     char glob_name[300];
+    void *payload;
     int rc;
-    if (p == NULL || name == NULL || record_size == 0)
-        return rill__error(RILL_EINVAL, "rill_read_records: a name and a record size are needed");
-    snprintf(glob_name, sizeof(glob_name), "%.250s.files", name);
+    if (p == NULL)
+        return rill__error(RILL_EINVAL, "rill_read_records: the pipeline is NULL");
+    if (record_size == 0)
+        return rill__misuse(p, RILL_EINVAL, "rill_read_records '%.200s': the record size is 0",
+                            name ? name : "(unnamed)");
     o.initial = records_initial;
     o.process = records_process;
     o.chunk = chunk_records > 0 ? chunk_records : (int64_t)(((size_t)64 << 20) / record_size + 1);
     o.min_split = 4096;
-    o.payload = (void *)(uintptr_t)record_size;
-    if ((rc = rill_job(p, glob_name, expand_glob, NULL)) < 0)
+    payload = (void *)(uintptr_t)record_size;
+    if ((rc = add_files(p, "rill_read_records", name, glob_name, sizeof(glob_name))) < 0)
         return rc;
-    p->stages[p->n - 1].builtin = 1;
-    if ((rc = rill_splittable(p, name, &o)) < 0 ||
+    if ((rc = rill_splittable(p, name, &o, payload)) < 0 ||
         (rc = declare_files(p, &records_source, o.chunk, (int64_t)record_size)) < 0)
         return rc;
     return p->nedges ? rill_edge(p, glob_name, name) : 0;
@@ -498,21 +527,27 @@ int rill_sequence(rill_pipeline *p, const char *name, int64_t from, int64_t to,
 {
     rill_splittable_options o = RILL_SPLITTABLE_OPTIONS_INIT;
     sequence *q;
-    rill_batch *one;
+    rill_batch *one = NULL;
     int rc;
-    if (p == NULL || name == NULL || from > to || !(per_second >= 0))
-        return rill__error(RILL_EINVAL, "rill_sequence: a name, from <= to and a rate >= 0 "
-                                        "are needed");
+    if (p == NULL)
+        return rill__error(RILL_EINVAL, "rill_sequence: the pipeline is NULL");
+    if ((rc = rill__check_stage(p, "rill_sequence", name, NULL, 0, NULL)) < 0)
+        return rc;
+    if (from > to || !(per_second >= 0))
+        return rill__misuse(p, RILL_EINVAL, "rill_sequence '%.200s': from <= to and a rate "
+                            ">= 0 are needed", name);
     if ((q = calloc(1, sizeof(*q))) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
     q->from = from;
     q->to = to;
     q->per_second = per_second;
-    if ((rc = rill_batch_new(&one)) < 0 || (rc = rill_batch_add(one, "", 0)) < 0 ||
-        (rc = rill_work(p, one)) < 0) {
+    if ((rc = rill_batch_new(&one)) < 0 || (rc = rill_batch_add(one, "", 0)) < 0) {
+        rill_batch_free(one);
         free(q);
         return rc;
     }
+    rill_batch_free(p->work); /* the sequence's one record replaces the work list */
+    p->work = one;
     o.initial = sequence_initial;
     o.process = sequence_process;
     o.estimate = to == RILL_OFFSET_INFINITY ? sequence_due : NULL;
@@ -521,8 +556,7 @@ int rill_sequence(rill_pipeline *p, const char *name, int64_t from, int64_t to,
      * split would only run ahead of it */
     o.min_split = to == RILL_OFFSET_INFINITY ? INT64_MAX : 4096;
     o.resume_ms = per_second > 0 ? 10 : 0;
-    o.payload = q;
-    if ((rc = rill_splittable(p, name, &o)) < 0) {
+    if ((rc = rill_splittable(p, name, &o, q)) < 0) {
         free(q);
         return rc;
     }

@@ -59,7 +59,7 @@ int rill__records_unblob(const void *blob, size_t len, rill_batch **out)
         rill_reader_close(rd);
         return rc;
     }
-    while ((rc = rill_reader_next(rd, &r)) == 1)
+    while ((rc = rill_reader_next(&r, rd)) == 1)
         if ((rc = rill_batch_add_record(*out, &r)) < 0)
             break;
     rill_reader_close(rd);
