@@ -245,7 +245,9 @@ static int finish(rill__worker *w, rill__reduction *r)
 
 int rill__reduction_release(rill__worker *w, rill__reduction *r)
 {
-    if (atomic_fetch_sub_explicit(&r->pending, 1, memory_order_acq_rel) != 1)
+    long was = atomic_fetch_sub_explicit(&r->pending, 1, memory_order_acq_rel);
+    RILL__ASSERT_MSG(was >= 1, "a reduction's pending count went below zero");
+    if (was != 1)
         return 0;
     if (atomic_load(&w->run->stop))
         return RILL_ECANCELLED;

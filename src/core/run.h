@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 
 #include "../record/batch.h"
+#include "../util/assert.h"
 #include "../util/error.h"
 #include "plan.h"
 #include "rill/sys/transport.h"

@@ -50,6 +50,7 @@ void rill__wake_idle(rill__run *run)
 
 void rill__push(rill__run *run, rill__task *t)
 {
+    RILL__ASSERT(t->stage >= 0 && t->stage < run->nstages && t->begin <= t->end);
     t->next = NULL;
     pthread_mutex_lock(&run->mu);
     if (run->tail[t->stage])
@@ -76,9 +77,11 @@ int rill__slot_take(rill__run *run, int stage)
 
 void rill__slot_release(rill__run *run, int stage)
 {
+    int was;
     if (run->limit[stage] == 0)
         return;
-    atomic_fetch_sub(&run->busy[stage], 1);
+    was = atomic_fetch_sub(&run->busy[stage], 1);
+    RILL__ASSERT_MSG(was >= 1, "a call slot was released that was not taken");
     pthread_mutex_lock(&run->mu);
     if (run->head[stage])
         rill__wake_idle(run);

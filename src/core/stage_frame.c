@@ -36,7 +36,9 @@ static int frame_step(rill__worker *w, rill__reduction *r)
         }
         if ((rc = rill__emitter_flush(&e)) < 0)
             return rc;
-        if (atomic_fetch_sub_explicit(&r->pending, 1, memory_order_acq_rel) != 1)
+        long was = atomic_fetch_sub_explicit(&r->pending, 1, memory_order_acq_rel);
+        RILL__ASSERT_MSG(was >= 1, "a frame's pending count went below zero");
+        if (was != 1)
             return 0;
         if (atomic_load(&w->run->stop))
             return RILL_ECANCELLED;
