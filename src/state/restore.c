@@ -4,13 +4,14 @@
  * against its digest; the pending counts and the stages' open feeders must
  * add up, or the run could wait forever. A row that does not fit makes the
  * file corrupt, and nothing in it is changed. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/keytable.h"
+#include "../core/serial.h"
 #include "../io/writer.h"
 #include "rill/checkpoint.h"
-#include "rill/io.h"
 #include "rows.h"
 
 /* ---- rebuilding ---- */
@@ -60,6 +61,19 @@ static int misfit(const rill__run *run, const char *what)
                        rill__store_path(run->store), what);
 }
 
+/* Records from a row's blob; bytes that do not decode name the file. */
+static int unblob(const rill__run *run, const void *blob, size_t len, rill_batch **out)
+{
+    int rc = rill__deser_records(blob, len, out);
+    if (rc == RILL_ECORRUPT) {
+        char why[256];
+        snprintf(why, sizeof(why), "%s", rill_error_last());
+        return rill__error(RILL_ECORRUPT, "%s: the checkpoint is damaged (%s)",
+                           rill__store_path(run->store), why);
+    }
+    return rc;
+}
+
 static int restore_store(rill__run *run, rill__reduction *r, const row *w)
 {
     const rill__stage *s = &run->stages[r->owner];
@@ -71,28 +85,14 @@ static int restore_store(rill__run *run, rill__reduction *r, const row *w)
     rill_store_decode_fn decode = s->kind == RILL__FRAME ? s->frame.decode : s->reduce.decode;
     if (w->v[1] != (decode != NULL))
         return misfit(run, "a store saved another way");
-    if (decode == NULL && w->len != size)
-        return misfit(run, "a store of another size");
     if ((store = calloc(1, size ? size : 1)) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
-    if (decode == NULL) {
-        memcpy(store, w->blob, size);
-    } else { /* the record encode wrote */
-        rill_batch *b;
-        rill_record e;
-        if ((rc = rill__records_unblob(w->blob, w->len, &b)) < 0 || b->n != 1) {
-            rill_batch_free(b);
-            free(store);
-            return rc < 0 ? rc : misfit(run, "an encoded store");
-        }
-        rill__batch_view(b, 0, &e);
-        rc = decode(store, e.data, e.len, s->payload);
-        rill_batch_free(b);
-        if (rc != 0) {
-            free(store);
+    if ((rc = rill__deser_store(w->blob, w->len, store, size, decode, s->payload)) < 0) {
+        free(store);
+        if (rc == RILL_EUSER)
             return rill__error(RILL_EUSER, "%s '%s': its decode callback refused the "
                                "checkpoint's store", rill__kind_name(s->kind), s->name);
-        }
+        return misfit(run, "a store");
     }
     if (w->v[0] == 0 && r->store == NULL) {
         r->store = store;
@@ -110,40 +110,42 @@ static int restore_store(rill__run *run, rill__reduction *r, const row *w)
     return rc;
 }
 
+/* Merges the entries of table from into *into (made when there is none). */
+static int merge_table(const rill__stage *s, rill__keytable **into, rill__keytable *from)
+{
+    size_t pos = 0, len;
+    const void *key;
+    uint64_t hash;
+    void *value;
+    int rc = 0;
+    if (*into == NULL) {
+        *into = from;
+        return 0;
+    }
+    while (rc == 0 && rill__keytable_next(from, &pos, &key, &len, &hash, &value)) {
+        int created;
+        void *acc = rill__keytable_upsert(*into, key, len, hash, &created);
+        if (acc == NULL)
+            rc = rill__error(RILL_ENOMEM, "out of memory");
+        else if (created)
+            memcpy(acc, value, s->combine.value_size);
+        else if (s->combine.merge(acc, value, s->payload) != 0)
+            rc = rill__error(RILL_EUSER, "combine '%s': its merge callback failed", s->name);
+    }
+    rill__keytable_free(from);
+    return rc;
+}
+
 static int restore_table(rill__run *run, rill__reduction *r, const row *w)
 {
     const rill__stage *s = &run->stages[r->owner];
-    rill__keytable **t;
-    rill_batch *b;
-    void *value; /* aligned, as merge may expect */
-    size_t i;
+    rill__keytable *t;
     int rc;
     if (s->kind != RILL__COMBINE || r->partials == NULL)
         return misfit(run, "a key table of a stage that keeps none");
-    t = (rill__keytable **)&r->partials[0];
-    if ((rc = rill__records_unblob(w->blob, w->len, &b)) < 0)
-        return rc;
-    if ((value = malloc(s->combine.value_size)) == NULL ||
-        (*t == NULL && rill__keytable_new(t, s->combine.value_size) < 0))
-        rc = RILL_ENOMEM;
-    for (i = 0; rc == 0 && i < b->n; i++) {
-        rill_record e;
-        int created;
-        void *acc;
-        rill__batch_view(b, i, &e);
-        if (e.key == NULL || e.len != s->combine.value_size)
-            rc = misfit(run, "a key table entry");
-        else if ((acc = rill__keytable_upsert(*t, e.key, e.key_len, rill__hash(e.key, e.key_len),
-                                              &created)) == NULL)
-            rc = RILL_ENOMEM;
-        else if (created)
-            memcpy(acc, e.data, e.len);
-        else if (memcpy(value, e.data, e.len), s->combine.merge(acc, value, s->payload) != 0)
-            rc = RILL_EUSER;
-    }
-    free(value);
-    rill_batch_free(b);
-    return rc;
+    if ((rc = rill__deser_table(w->blob, w->len, s->combine.value_size, &t)) < 0)
+        return rc == RILL_ENOMEM ? rc : misfit(run, "a key table");
+    return merge_table(s, (rill__keytable **)&r->partials[0], t);
 }
 
 /* Every pending count must be what the rebuilt run holds: its tasks, its
@@ -242,7 +244,7 @@ static int rebuild(rill__run *run, rows *rs, uint64_t rows_digest)
         case ROW_FIRST:
             if (r->owner < 0 || run->stages[r->owner].kind != RILL__FRAME)
                 rc = misfit(run, "a first record of no frame");
-            else if ((rc = rill__records_unblob(x->blob, x->len, &r->first)) == 0 &&
+            else if ((rc = unblob(run, x->blob, x->len, &r->first)) == 0 &&
                      r->first->n != 1)
                 rc = misfit(run, "a frame's first record");
             break;
@@ -254,7 +256,7 @@ static int rebuild(rill__run *run, rows *rs, uint64_t rows_digest)
                 rc = misfit(run, "a task");
                 break;
             }
-            if ((rc = rill__records_unblob(x->blob, x->len, &b)) < 0)
+            if ((rc = unblob(run, x->blob, x->len, &b)) < 0)
                 break;
             if (b->n == 0) {
                 rill_batch_free(b);
@@ -287,17 +289,17 @@ static int rebuild(rill__run *run, rows *rs, uint64_t rows_digest)
             if (x->id == -1) {
                 rill_batch_free(run->results);
                 run->results = NULL;
-                rc = rill__records_unblob(x->blob, x->len, &run->results);
+                rc = unblob(run, x->blob, x->len, &run->results);
             } else if (x->id == -2) {
                 rill_batch *b;
-                if (run->p->writer && (rc = rill__records_unblob(x->blob, x->len, &b)) == 0) {
+                if (run->p->writer && (rc = unblob(run, x->blob, x->len, &b)) == 0) {
                     rc = rill__writer_restore(run->p->writer, b);
                     rill_batch_free(b);
                 }
             } else if (!run->closing || x->id < 0 || x->id >= run->nstages)
                 rc = misfit(run, "records held by a stage");
             else
-                rc = rill__records_unblob(x->blob, x->len, &run->held[x->id]);
+                rc = unblob(run, x->blob, x->len, &run->held[x->id]);
             break;
         case ROW_RED:
             break;
@@ -429,10 +431,10 @@ static int resume_complete(rill__run *run)
         if (rs.v[k].kind == ROW_HELD && rs.v[k].id == -1 && run->results) { /* for the caller */
             rill_batch_free(run->results);
             run->results = NULL;
-            rc = rill__records_unblob(rs.v[k].blob, rs.v[k].len, &run->results);
+            rc = unblob(run, rs.v[k].blob, rs.v[k].len, &run->results);
         } else if (rs.v[k].kind == ROW_HELD && rs.v[k].id == -2 && run->p->writer) {
             rill_batch *b;
-            if ((rc = rill__records_unblob(rs.v[k].blob, rs.v[k].len, &b)) == 0) {
+            if ((rc = unblob(run, rs.v[k].blob, rs.v[k].len, &b)) == 0) {
                 rc = rill__writer_restore(run->p->writer, b);
                 rill_batch_free(b);
             }

@@ -10,66 +10,11 @@
 #include <string.h>
 
 #include "../core/keytable.h"
+#include "../core/serial.h"
 #include "../io/writer.h"
 #include "rill/checkpoint.h"
 #include "rill/io.h"
 #include "rows.h"
-
-/* ---- records as blobs ---- */
-
-int rill__records_blob(const rill_batch *b, size_t begin, size_t end, char **buf, size_t *len)
-{
-    size_t n = 8, i, at;
-    char *p;
-    for (i = begin; i < end; i++) {
-        rill_record r;
-        rill__batch_view(b, i, &r);
-        n += 8 + r.key_len + r.len;
-    }
-    if ((p = malloc(n)) == NULL)
-        return rill__error(RILL_ENOMEM, "out of memory saving a checkpoint");
-    memcpy(p, "RILLREC\x01", 8);
-    for (i = begin, at = 8; i < end; i++) {
-        rill_record r;
-        uint32_t tag, len32;
-        rill__batch_view(b, i, &r);
-        tag = r.key ? (uint32_t)r.key_len + 1 : 0; /* little-endian hosts only */
-        len32 = (uint32_t)r.len;
-        memcpy(p + at, &tag, 4);
-        memcpy(p + at + 4, &len32, 4);
-        if (r.key_len)
-            memcpy(p + at + 8, r.key, r.key_len);
-        if (r.len)
-            memcpy(p + at + 8 + r.key_len, r.data, r.len);
-        at += 8 + r.key_len + r.len;
-    }
-    *buf = p;
-    *len = n;
-    return 0;
-}
-
-int rill__records_unblob(const void *blob, size_t len, rill_batch **out)
-{
-    rill_reader *rd;
-    rill_record r;
-    int rc;
-    *out = NULL;
-    if ((rc = rill_reader_open_memory(&rd, blob, len)) < 0)
-        return rc;
-    if ((rc = rill_batch_new(out)) < 0) {
-        rill_reader_close(rd);
-        return rc;
-    }
-    while ((rc = rill_reader_next(rd, &r)) == 1)
-        if ((rc = rill_batch_add_record(*out, &r)) < 0)
-            break;
-    rill_reader_close(rd);
-    if (rc < 0) {
-        rill_batch_free(*out);
-        *out = NULL;
-    }
-    return rc;
-}
 
 /* ---- the pipeline's fingerprint ---- */
 
@@ -107,12 +52,12 @@ size_t rill__ckpt_store_size(const rill__stage *s)
     return s->kind == RILL__FRAME ? s->frame.store_size : s->reduce.store_size;
 }
 
-int rill__ckpt_put_records(rill__store *st, int kind, int64_t id, const int64_t v[4],
-                       const rill_batch *b, size_t begin, size_t end)
+/* A row whose blob is what o holds (o is emptied). */
+static int put_out(rill__store *st, int kind, int64_t id, const int64_t v[4], rill__out *o)
 {
     char *buf;
     size_t len;
-    int rc = rill__records_blob(b, begin, end, &buf, &len);
+    int rc = rill__out_take(o, &buf, &len);
     if (rc == 0) {
         rc = rill__store_put(st, kind, id, v, buf, len);
         free(buf);
@@ -120,42 +65,41 @@ int rill__ckpt_put_records(rill__store *st, int kind, int64_t id, const int64_t 
     return rc;
 }
 
-static int put_table(rill__store *st, int64_t id, const rill__keytable *t, size_t value_size)
+int rill__ckpt_put_records(rill__store *st, int kind, int64_t id, const int64_t v[4],
+                       const rill_batch *b, size_t begin, size_t end)
 {
-    rill_batch *b;
-    size_t pos = 0, len;
-    const void *key;
-    uint64_t hash;
-    void *value;
-    int64_t v[4] = {0, 0, 0, 0};
-    int rc = rill_batch_new(&b);
-    while (rc == 0 && rill__keytable_next(t, &pos, &key, &len, &hash, &value))
-        rc = rill_batch_add_keyed(b, key, len, value, value_size);
-    if (rc == 0)
-        rc = rill__ckpt_put_records(st, ROW_TABLE, id, v, b, 0, b->n);
-    rill_batch_free(b);
-    return rc;
+    rill__out o;
+    rill__out_init(&o, 0);
+    rill__ser_records(&o, b, begin, end);
+    return put_out(st, kind, id, v, &o);
 }
 
-/* A store's row: its bytes, or (v[1] = 1) the record its encode wrote. */
+static int put_table(rill__store *st, int64_t id, const rill__keytable *t)
+{
+    int64_t v[4] = {0, 0, 0, 0};
+    rill__out o;
+    rill__out_init(&o, 0);
+    rill__ser_table(&o, t);
+    return put_out(st, ROW_TABLE, id, v, &o);
+}
+
+/* A store's row: its bytes, or (v[1] = 1) what its encode wrote. */
 static int put_store(rill__store *st, const rill__stage *s, int64_t id, const int64_t v[4],
                      const void *store)
 {
     rill_store_encode_fn encode = s->kind == RILL__FRAME ? s->frame.encode : s->reduce.encode;
     int64_t w[4] = {v[0], encode != NULL, 0, 0};
-    rill_batch *b;
+    rill__out o;
     int rc;
-    if (encode == NULL)
-        return rill__store_put(st, ROW_STORE, id, w, store, rill__ckpt_store_size(s));
-    if ((rc = rill_batch_new(&b)) < 0)
-        return rc;
-    if ((rc = encode(store, b, s->payload)) != 0 || b->n != 1)
-        rc = rill__error(RILL_EUSER, "%s '%s': its encode callback failed or did not add one "
-                         "record", rill__kind_name(s->kind), s->name);
-    else
-        rc = rill__ckpt_put_records(st, ROW_STORE, id, w, b, 0, 1);
-    rill_batch_free(b);
-    return rc;
+    rill__out_init(&o, 0);
+    if ((rc = rill__ser_store(&o, store, rill__ckpt_store_size(s), encode, s->payload)) < 0) {
+        rill__out_free(&o);
+        return rc == RILL_EUSER ? rill__error(RILL_EUSER, "%s '%s': its encode callback failed "
+                                              "or did not add one record",
+                                              rill__kind_name(s->kind), s->name)
+                                : rc;
+    }
+    return put_out(st, ROW_STORE, id, w, &o);
 }
 
 static int save_reductions(rill__run *run, rill__store *st)
@@ -192,7 +136,7 @@ static int save_reductions(rill__run *run, rill__store *st)
                 for (i = 0; rc == 0 && r->partials && i < run->workers; i++)
                     if (r->partials[i])
                         rc = s->kind == RILL__COMBINE
-                                 ? put_table(st, r->ckpt_id, r->partials[i], s->combine.value_size)
+                                 ? put_table(st, r->ckpt_id, r->partials[i])
                                  : put_store(st, s, r->ckpt_id, one, r->partials[i]);
                 if (rc == 0 && r->first)
                     rc = rill__ckpt_put_records(st, ROW_FIRST, r->ckpt_id, z, r->first, 0, r->first->n);
