@@ -146,7 +146,7 @@ int rill__ship_lend(rill__dist *d, const rill__task *t, int to, rill__reduction 
 /* comm.c: an answer to this rank's STEAL came: given tasks were sent. */
 void rill__steal_answered(rill__dist *d, int64_t given);
 
-/* comm.c: the head of a message, and reading it back (0, or RILL_ECORRUPT
+/* proxy.c: the head of a message, and reading it back (0, or RILL_ECORRUPT
  * when buf is not one: too short, another version or an unknown type). */
 void rill__head_put(rill__out *o, const rill__head *h);
 int rill__head_get(rill__head *h, const char *buf, size_t len);

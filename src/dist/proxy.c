@@ -21,6 +21,54 @@
 #include "../core/keytable.h"
 #include "link.h"
 
+/* ---- heads ---- */
+
+void rill__head_put(rill__out *o, const rill__head *h)
+{
+    rill__put_u8(o, 'r');
+    rill__put_u8(o, 'M');
+    rill__put_u8(o, RILL__HEAD_VERSION);
+    rill__put_u8(o, (uint8_t)h->type);
+    rill__put_u32(o, (uint32_t)h->stage);
+    rill__put_u32(o, (uint32_t)h->from);
+    rill__put_u32(o, (uint32_t)h->phase);
+    rill__put_u32(o, (uint32_t)h->owner);
+    rill__put_u32(o, (uint32_t)h->ref_rank);
+    rill__put_u64(o, (uint64_t)h->units);
+    rill__put_u64(o, h->id);
+    rill__put_u64(o, (uint64_t)h->code);
+}
+
+int rill__head_get(rill__head *h, const char *buf, size_t len)
+{
+    rill__in in;
+    const unsigned char *m;
+    uint32_t v[5];
+    uint64_t w[3];
+    int i;
+    memset(h, 0, sizeof(*h));
+    rill__in_init(&in, buf, len < RILL__HEAD_SIZE ? len : RILL__HEAD_SIZE);
+    m = rill__get_bytes(&in, 4);
+    for (i = 0; i < 5; i++)
+        rill__get_u32(&in, &v[i]);
+    for (i = 0; i < 3; i++)
+        rill__get_u64(&in, &w[i]);
+    if (in.bad || m[0] != 'r' || m[1] != 'M' || m[2] != RILL__HEAD_VERSION || m[3] < RILL__M_TASK ||
+        m[3] > RILL__M_PROGRESS)
+        return rill__error(RILL_ECORRUPT, "a message between ranks that is not one of this rill's "
+                           "(%zu bytes)", len);
+    h->type = m[3];
+    h->stage = (int32_t)v[0];
+    h->from = (int32_t)v[1];
+    h->phase = (int32_t)v[2];
+    h->owner = (int32_t)v[3];
+    h->ref_rank = (int32_t)v[4];
+    h->units = (int64_t)w[0];
+    h->id = w[1];
+    h->code = (int64_t)w[2];
+    return 0;
+}
+
 /* ---- proxies ---- */
 
 static size_t slot_of(const rill__dist *d, int rank, uint64_t id)
