@@ -52,43 +52,44 @@ size_t rill__ckpt_store_size(const rill__stage *s)
     return s->kind == RILL__FRAME ? s->frame.store_size : s->reduce.store_size;
 }
 
-/* A row whose blob is what o holds (o is emptied). */
-static int put_out(rill__store *st, int kind, int64_t id, const int64_t v[4], rill__out *o)
+/* A row of table whose blob is what o holds (o is emptied). */
+static int put_out(rill__store *st, int table, const int64_t *v, rill__out *o)
 {
     char *buf;
     size_t len;
     int rc = rill__out_take(o, &buf, &len);
     if (rc == 0) {
-        rc = rill__store_put(st, kind, id, v, buf, len);
+        rc = rill__store_put(st, table, v, buf, len);
         free(buf);
     }
     return rc;
 }
 
-int rill__ckpt_put_records(rill__store *st, int kind, int64_t id, const int64_t v[4],
-                       const rill_batch *b, size_t begin, size_t end)
+int rill__ckpt_put_records(rill__store *st, int table, const int64_t *v, const rill_batch *b,
+                           size_t begin, size_t end)
 {
     rill__out o;
     rill__out_init(&o, 0);
     rill__ser_records(&o, b, begin, end);
-    return put_out(st, kind, id, v, &o);
+    return put_out(st, table, v, &o);
 }
 
 static int put_table(rill__store *st, int64_t id, const rill__keytable *t)
 {
-    int64_t v[4] = {0, 0, 0, 0};
+    int64_t v[1] = {id};
     rill__out o;
     rill__out_init(&o, 0);
     rill__ser_table(&o, t);
-    return put_out(st, ROW_TABLE, id, v, &o);
+    return put_out(st, RILL__T_TABLES, v, &o);
 }
 
-/* A store's row: its bytes, or (v[1] = 1) what its encode wrote. */
-static int put_store(rill__store *st, const rill__stage *s, int64_t id, const int64_t v[4],
+/* A store (partial: one of the per-worker ones): its bytes, or what its
+ * encode wrote. */
+static int put_store(rill__store *st, const rill__stage *s, int64_t id, int partial,
                      const void *store)
 {
     rill_store_encode_fn encode = s->kind == RILL__FRAME ? s->frame.encode : s->reduce.encode;
-    int64_t w[4] = {v[0], encode != NULL, 0, 0};
+    int64_t v[2] = {id, partial};
     rill__out o;
     int rc;
     rill__out_init(&o, 0);
@@ -99,7 +100,24 @@ static int put_store(rill__store *st, const rill__stage *s, int64_t id, const in
                                               rill__kind_name(s->kind), s->name)
                                 : rc;
     }
-    return put_out(st, ROW_STORE, id, w, &o);
+    return put_out(st, RILL__T_STORES, v, &o);
+}
+
+/* A reduction's row: with a frame's first record when it has one. */
+static int put_reduction(rill__store *st, const rill__reduction *r)
+{
+    int64_t v[5];
+    rill__out o;
+    v[RED_ID] = r->ckpt_id;
+    v[RED_PARENT] = r->parent ? r->parent->ckpt_id : 0;
+    v[RED_OWNER] = r->owner;
+    v[RED_PENDING] = atomic_load(&r->pending);
+    v[RED_INDEX] = (int64_t)r->index;
+    if (r->owner < 0 || r->first == NULL)
+        return rill__store_put(st, RILL__T_REDUCTIONS, v, NULL, 0);
+    rill__out_init(&o, 0);
+    rill__ser_records(&o, r->first, 0, r->first->n);
+    return put_out(st, RILL__T_REDUCTIONS, v, &o);
 }
 
 static int save_reductions(rill__run *run, rill__store *st)
@@ -115,31 +133,23 @@ static int save_reductions(rill__run *run, rill__store *st)
     for (;;) {
         int progress = 0, left = 0;
         for (r = run->live_list; r && rc == 0; r = r->next) {
-            int64_t v[4];
             if (r->ckpt_saved)
                 continue;
             if (r->parent && !r->parent->ckpt_saved) {
                 left = 1;
                 continue;
             }
-            v[0] = r->parent ? r->parent->ckpt_id : 0;
-            v[1] = r->owner;
-            v[2] = atomic_load(&r->pending);
-            v[3] = (int64_t)r->index;
-            if ((rc = rill__store_put(st, ROW_RED, r->ckpt_id, v, NULL, 0)) < 0)
+            if ((rc = put_reduction(st, r)) < 0)
                 break;
             if (r->owner >= 0) {
                 const rill__stage *s = &run->stages[r->owner];
-                int64_t z[4] = {0, 0, 0, 0}, one[4] = {1, 0, 0, 0};
                 if (r->store)
-                    rc = put_store(st, s, r->ckpt_id, z, r->store);
+                    rc = put_store(st, s, r->ckpt_id, 0, r->store);
                 for (i = 0; rc == 0 && r->partials && i < run->workers; i++)
                     if (r->partials[i])
-                        rc = s->kind == RILL__COMBINE
-                                 ? put_table(st, r->ckpt_id, r->partials[i])
-                                 : put_store(st, s, r->ckpt_id, one, r->partials[i]);
-                if (rc == 0 && r->first)
-                    rc = rill__ckpt_put_records(st, ROW_FIRST, r->ckpt_id, z, r->first, 0, r->first->n);
+                        rc = s->kind == RILL__COMBINE ? put_table(st, r->ckpt_id, r->partials[i])
+                                                      : put_store(st, s, r->ckpt_id, 1,
+                                                                  r->partials[i]);
             }
             r->ckpt_saved = 1;
             progress = 1;
@@ -152,65 +162,75 @@ static int save_reductions(rill__run *run, rill__store *st)
     }
 }
 
-/* The rows' digest with the source's position and the counts: a checkpoint
- * whose bytes changed after it was written does not match it. */
-uint64_t rill__ckpt_digest(const rill__run *run, uint64_t rows, int64_t src_red)
+/* The rows' digest with the run's columns that decide a resume: a
+ * checkpoint whose bytes changed after it was written does not match it. */
+uint64_t rill__ckpt_digest(const rill__runrow *row, uint64_t rows)
 {
-    int64_t v[7] = {(int64_t)rows, (int64_t)run->src_next, run->src_done,
-                    (int64_t)run->generated, src_red, run->delivered, run->checkpoints};
+    int64_t v[9] = {(int64_t)rows, row->src_next, row->src_done, row->generated, row->src_red,
+                    row->delivered, row->checkpoints, row->complete, row->finished};
     return XXH3_64bits(v, sizeof(v));
+}
+
+/* The results collected and the files written, in their tables. */
+static int save_outputs(rill__run *run, rill__store *st)
+{
+    rill_batch *files = NULL;
+    int rc = 0;
+    if (run->results)
+        rc = rill__ckpt_put_records(st, RILL__T_RESULTS, NULL, run->results, 0, run->results->n);
+    if (rc == 0 && run->p->writer &&
+        (rc = rill_batch_new(&files)) == 0 && (rc = rill__writer_save(run->p->writer, files)) == 0)
+        rc = rill__ckpt_put_records(st, RILL__T_FILES, NULL, files, 0, files->n);
+    rill_batch_free(files);
+    return rc;
+}
+
+/* The run's row, its digest over the rows put, written. */
+static int seal(rill__store *st, rill__runrow *row)
+{
+    row->has_digest = 1;
+    row->digest = (int64_t)rill__ckpt_digest(row, rill__store_digest(st));
+    return rill__store_set_run(st, row);
 }
 
 int rill__checkpoint_save(rill__run *run)
 {
     rill__store *st = run->store;
-    rill_batch *extra = NULL;
+    rill__runrow row;
     int rc, s;
     if ((rc = rill__store_begin(st)) < 0)
         return rc;
-    if ((rc = rill__store_clear(st)) < 0 || (rc = save_reductions(run, st)) < 0)
+    if ((rc = rill__store_get_run(st, &row)) < 0 || (rc = rill__store_clear(st)) < 0 ||
+        (rc = save_reductions(run, st)) < 0)
         goto bad;
     for (s = 0; s < run->nstages && rc == 0; s++) {
         rill__task *t;
         for (t = run->head[s]; t && rc == 0; t = t->next) {
-            int64_t v[4] = {t->stage, t->from, t->phase, 0};
-            rc = rill__ckpt_put_records(st, ROW_TASK, t->red->ckpt_id, v, t->batch, t->begin, t->end);
+            int64_t v[4] = {t->stage, t->from, t->phase, t->red->ckpt_id};
+            rc = rill__ckpt_put_records(st, RILL__T_TASKS, v, t->batch, t->begin, t->end);
         }
         if (rc == 0 && run->closing) {
-            int64_t v[4] = {atomic_load(&run->preds_open[s]), run->closed[s], 0, 0};
-            rc = rill__store_put(st, ROW_CLOSING, s, v, NULL, 0);
+            int64_t v[3] = {s, atomic_load(&run->preds_open[s]), run->closed[s]};
+            rc = rill__store_put(st, RILL__T_CLOSING, v, NULL, 0);
             if (rc == 0 && run->held[s] && run->held[s]->n)
-                rc = rill__ckpt_put_records(st, ROW_HELD, s, v, run->held[s], 0, run->held[s]->n);
+                rc = rill__ckpt_put_records(st, RILL__T_HELD, v, run->held[s], 0,
+                                            run->held[s]->n);
         }
     }
-    if (rc < 0 ||
-        (rc = rill__store_set_int(st, "src_next", (int64_t)run->src_next)) < 0 ||
-        (rc = rill__store_set_int(st, "src_done", run->src_done)) < 0 ||
-        (rc = rill__store_set_int(st, "generated", (int64_t)run->generated)) < 0 ||
-        /* once the source is done its reduction may be gone */
-        (rc = rill__store_set_int(st, "src_red", run->src_done ? 0 : run->src_red->ckpt_id)) < 0 ||
-        (rc = rill__store_set_int(st, "delivered", run->delivered)) < 0 ||
-        (rc = rill__store_set_int(st, "checkpoints", ++run->checkpoints)) < 0 ||
-        (rc = rill__store_set_int(st, "finished", 0)) < 0)
+    if (rc < 0 || (rc = save_outputs(run, st)) < 0)
         goto bad;
-    if (run->results &&
-        (rc = rill__ckpt_put_records(st, ROW_HELD, -1, (int64_t[4]){0, 0, 0, 0}, run->results, 0,
-                          run->results->n)) < 0)
-        goto bad;
-    if (run->p->writer) {
-        if ((rc = rill_batch_new(&extra)) < 0 || (rc = rill__writer_save(run->p->writer, extra)) < 0 ||
-            (rc = rill__ckpt_put_records(st, ROW_HELD, -2, (int64_t[4]){0, 0, 0, 0}, extra, 0, extra->n)) < 0)
-            goto bad;
-    }
-    rill_batch_free(extra);
-    if ((rc = rill__store_set_int(st, "digest", (int64_t)rill__ckpt_digest(run, rill__store_digest(st),
-                                                                  run->src_red && !run->src_done
-                                                                      ? run->src_red->ckpt_id
-                                                                      : 0))) < 0)
+    row.src_next = (int64_t)run->src_next;
+    row.src_done = run->src_done;
+    row.generated = (int64_t)run->generated;
+    /* once the source is done its reduction may be gone */
+    row.src_red = run->src_done ? 0 : run->src_red->ckpt_id;
+    row.delivered = run->delivered;
+    row.checkpoints = ++run->checkpoints;
+    row.finished = row.complete = 0;
+    if ((rc = seal(st, &row)) < 0)
         goto bad;
     return rill__store_commit(st);
 bad:
-    rill_batch_free(extra);
     rill__store_rollback(st);
     return rc;
 }
@@ -243,41 +263,41 @@ int rill_checkpoint_request(rill_pipeline *p)
 int rill__checkpoint_complete(rill__run *run)
 {
     rill__store *st = run->store;
-    rill_batch *files = NULL;
+    rill__runrow row;
     int rc;
     if (st == NULL)
         return 0;
     if ((rc = rill__store_begin(st)) < 0)
         return rc;
-    if ((rc = rill__store_clear(st)) < 0 || (rc = rill__store_set_int(st, "complete", 1)) < 0)
+    if ((rc = rill__store_get_run(st, &row)) < 0 || (rc = rill__store_clear(st)) < 0 ||
+        (rc = save_outputs(run, st)) < 0)
         goto bad;
-    if (run->results && (rc = rill__ckpt_put_records(st, ROW_HELD, -1, (int64_t[4]){0, 0, 0, 0},
-                                                     run->results, 0, run->results->n)) < 0)
+    row.complete = 1;
+    if ((rc = seal(st, &row)) < 0)
         goto bad;
-    if (run->p->writer &&
-        ((rc = rill_batch_new(&files)) < 0 || (rc = rill__writer_save(run->p->writer, files)) < 0 ||
-         (rc = rill__ckpt_put_records(st, ROW_HELD, -2, (int64_t[4]){0, 0, 0, 0}, files, 0, files->n)) < 0))
-        goto bad;
-    rill_batch_free(files);
     return rill__store_commit(st);
 bad:
-    rill_batch_free(files);
     rill__store_rollback(st);
     return rc;
 }
 
 int rill__checkpoint_end(rill__run *run, int ok)
 {
+    rill__runrow row;
     int rc;
     if (run->store == NULL || !ok)
         return 0;
     if ((rc = rill__store_begin(run->store)) < 0)
         return rc;
-    if ((rc = rill__store_clear(run->store)) < 0 ||
-        (rc = rill__store_set_int(run->store, "complete", 0)) < 0 ||
-        (rc = rill__store_set_int(run->store, "finished", 1)) < 0) {
-        rill__store_rollback(run->store);
-        return rc;
-    }
+    if ((rc = rill__store_get_run(run->store, &row)) < 0 ||
+        (rc = rill__store_clear(run->store)) < 0)
+        goto bad;
+    row.complete = 0;
+    row.finished = 1;
+    if ((rc = seal(run->store, &row)) < 0)
+        goto bad;
     return rill__store_commit(run->store);
+bad:
+    rill__store_rollback(run->store);
+    return rc;
 }
