@@ -203,17 +203,27 @@ static int get_head(rill__in *in, int kind, const char *what)
 
 int rill__ser_records(rill__out *o, const rill_batch *b, size_t begin, size_t end)
 {
-    size_t i;
-    put_head(o, RILL__SER_RECORDS);
-    rill__put_u64(o, end - begin);
+    size_t i, n = 12;
+    char *p;
+    for (i = begin; i < end; i++)
+        n += 8 + (b->recs[i].klen == RILL__NOKEY ? 0 : b->recs[i].klen) + b->recs[i].len;
+    if ((p = room(o, n)) == NULL) /* sized once: a batch is copied once */
+        return o->rc;
+    memcpy(p, "rS", 2);
+    p[2] = RILL__SERIAL_VERSION;
+    p[3] = RILL__SER_RECORDS;
+    rill__le64(p + 4, end - begin);
+    p += 12;
     for (i = begin; i < end; i++) {
         const rill__rec *r = &b->recs[i];
         size_t k = r->klen == RILL__NOKEY ? 0 : r->klen;
-        rill__put_u32(o, r->klen);
-        rill__put_u32(o, r->len);
-        rill__put_bytes(o, b->arena + r->off, k + r->len);
+        rill__le32(p, r->klen);
+        rill__le32(p + 4, r->len);
+        if (k + r->len)
+            memcpy(p + 8, b->arena + r->off, k + r->len);
+        p += 8 + k + r->len;
     }
-    return o->rc;
+    return 0;
 }
 
 int rill__deser_records(const void *p, size_t len, rill_batch **out)
