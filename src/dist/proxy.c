@@ -8,11 +8,12 @@
  * known there while any other rank holds a unit of it: every message
  * naming a reduction is sent while a unit of it is held by the sender's
  * proxy, or carries one. What a message holds is encoded and decoded by
- * core/serial.h, and a message that does not decode, or names a stage or
- * reduction this rank does not have, stops the run. Proxies are made only by the
- * communication thread, under pmu; a worker that finishes one takes it out
- * of the table under pmu, and the thread adds to a proxy only while its
- * count is above zero, so a finishing proxy never gets new work. */
+ * core/serial.h; a message that does not decode, or names a stage, rank or
+ * reduction this rank does not know, stops the run and is not followed.
+ * Proxies are made only by the communication thread, under pmu; a worker
+ * that finishes one takes it out of the table under pmu, and the thread
+ * adds to a proxy only while its count is above zero, so a finishing proxy
+ * never gets new work. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,7 +262,10 @@ static void receive_task(rill__dist *d, int peer, const rill__head *h, const cha
     rill_batch *b;
     int hold = h->ref_rank != d->rank, rc;
     size_t i;
-    if (h->stage < 0 || h->stage >= run->nstages || h->owner >= run->nstages) {
+    if (h->stage < 0 || h->stage >= run->nstages || h->owner < -1 || h->owner >= run->nstages ||
+        h->ref_rank < 0 || h->ref_rank >= d->size || h->units < 0) {
+        rill__error(RILL_ECORRUPT, "rank %d sent records for a stage, rank or reduction that "
+                    "is not there", peer);
         rill__fail(&d->cw, run->nstages - 1, 0, 0, NULL, RILL_ECORRUPT, 1, "receiving");
         return;
     }
