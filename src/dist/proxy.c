@@ -365,11 +365,13 @@ static void receive_done(rill__dist *d, int peer, const rill__head *h, const cha
         if (rc < 0)
             goto failed;
     }
+    /* every message naming r from that proxy came before this one: its id
+     * goes before r can finish (and its address be another's) */
+    rill__id_back(d, h->id, h->units);
     if (h->units > 1)
         atomic_fetch_sub(&r->pending, h->units - 1);
     if (h->units > 0)
         release_later(d, r);
-    rill__id_back(d, h->id, h->units); /* r is not named again after this */
     /* only now: a checkpoint waiting for lent to reach 0 then sees the
      * release queued (rill__dist_drained) */
     atomic_fetch_sub(&d->lent, h->units);
