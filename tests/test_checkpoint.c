@@ -3,7 +3,8 @@
  * uninterrupted run, without calling init again or delivering a result
  * twice; every kind of state (reducer, frame, combine, held records,
  * splittable units, output files) comes back; files that do not fit are
- * refused with nothing changed. The kill -9 test is test_crash.c. */
+ * refused with nothing changed, and so is a file of rill 0.1's format;
+ * other tables in the file are left alone. The kill -9 test is test_crash.c. */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <sqlite3.h>
@@ -499,18 +500,29 @@ static void state_files_that_do_not_fit_are_refused_and_left_alone(void **state_
 
     /* a newer format */
     checkpoint_then_fail();
-    sql("UPDATE meta SET value = 99 WHERE name = 'format'");
+    sql("UPDATE rill_schema SET version = 99 WHERE component = 'checkpoint'");
     expect_refusal(RILL_EVERSION, "newer rill");
 
-    /* a damaged checkpoint: a pending count that does not add up */
+    /* a damaged checkpoint: a pending count that does not add up, a run
+     * marked finished that was not */
     checkpoint_then_fail();
-    sql("UPDATE rows SET c = c + 1 WHERE kind = 1 AND a = 0");
+    sql("UPDATE rill_ckpt_reductions SET pending = pending + 1 WHERE parent = 0");
+    expect_refusal(RILL_ECORRUPT, "does not match its digest");
+    checkpoint_then_fail();
+    sql("UPDATE rill_ckpt_run SET finished = 1");
     expect_refusal(RILL_ECORRUPT, "does not match its digest");
 
-    /* somebody else's database */
+    /* rill's tables damaged or not rill's: one missing, one with other
+     * columns, one rill does not know */
+    checkpoint_then_fail();
+    sql("DROP TABLE rill_ckpt_held");
+    expect_refusal(RILL_ECORRUPT, "some of its tables are missing");
     fresh_state();
-    sql("CREATE TABLE users(name TEXT); INSERT INTO users VALUES('ada')");
-    expect_refusal(RILL_ECORRUPT, "holds other tables");
+    sql("CREATE TABLE rill_ckpt_tasks(x)");
+    expect_refusal(RILL_ECORRUPT, "rill_ckpt_tasks has other columns than rill's");
+    checkpoint_then_fail();
+    sql("CREATE TABLE rill_ckpt_extra(x)");
+    expect_refusal(RILL_ECORRUPT, "rill_ckpt_ tables this rill does not know");
 
     /* not a database at all, and a truncated one */
     fresh_state();
@@ -523,6 +535,66 @@ static void state_files_that_do_not_fit_are_refused_and_left_alone(void **state_
     expect_refusal(RILL_ECORRUPT, "malformed");
 }
 
+/* The number sql's query gives. */
+static int64_t sql_int(const char *query)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int64_t v;
+    assert_int_equal(sqlite3_open(state, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void a_state_file_that_also_holds_other_tables_resumes_and_leaves_them_alone(void **s)
+{
+    rill_run_options o = with_workers(1);
+    rill_pipeline *p;
+    ctl c;
+    (void)s;
+    fresh_state();
+    /* a user's table, and one named as rill 0.1's was, with other columns */
+    sql("CREATE TABLE users(name TEXT); INSERT INTO users VALUES('ada');"
+        "CREATE TABLE rows(x); INSERT INTO rows VALUES(42)");
+    memset(&c, 0, sizeof(c));
+    o.batch_records = 10;
+    c.ask_at = 1000;
+    c.fail_at = 3000;
+    c.armed = 1;
+    p = summing(&c, 0);
+    assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
+    rill_pipeline_free(p);
+    assert_true(sql_int("SELECT count(*) FROM rill_ckpt_reductions") > 0); /* saved */
+
+    memset(&c, 0, sizeof(c));
+    p = summing(&c, 1);
+    assert_int_equal(rill_run(p, &o, NULL), 0);
+    assert_int_equal(atomic_load(&c.inits), 0); /* resumed, not started over */
+    assert_int_equal(atomic_load(&c.results), 1);
+    assert_int_equal(c.result_sum, 2 * (4999 * 5000 / 2));
+    rill_pipeline_free(p);
+    assert_int_equal(sql_int("SELECT count(*) FROM users WHERE name = 'ada'"), 1);
+    assert_int_equal(sql_int("SELECT count(*) FROM users"), 1);
+    assert_int_equal(sql_int("SELECT x FROM rows"), 42);
+}
+
+/* A state file rill 0.1 wrote (format 1: its meta and rows tables) is
+ * refused with a message that names the file and says what to do. */
+static void a_state_file_of_the_older_format_is_refused_with_a_clear_message(void **s)
+{
+    char cmd[1024];
+    (void)s;
+    fresh_state();
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", FORMAT1_STATE, state);
+    assert_int_equal(system(cmd), 0);
+    expect_refusal(RILL_EVERSION, "a state file of format 1, written by an older rill");
+    assert_non_null(strstr(rill_error_last(), "delete the file to start over"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +603,8 @@ int main(void)
         cmocka_unit_test(a_graph_resumes_with_its_held_records_and_closing_state),
         cmocka_unit_test(a_generator_resumes_after_the_batches_it_gave),
         cmocka_unit_test(a_store_with_pointers_is_saved_through_encode_and_decode),
+        cmocka_unit_test(a_state_file_that_also_holds_other_tables_resumes_and_leaves_them_alone),
+        cmocka_unit_test(a_state_file_of_the_older_format_is_refused_with_a_clear_message),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

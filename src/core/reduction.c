@@ -15,6 +15,7 @@
 
 #include "keytable.h"
 #include "run.h"
+#include "serial.h"
 
 int rill__reduction_open(rill__run *run, int owner, rill__reduction *parent,
                          long pending, rill__reduction **out)
@@ -81,44 +82,35 @@ static void state_free(const rill__stage *s, void *state)
 }
 
 int rill__store_encode(const rill__stage *s, size_t size, rill_store_encode_fn encode,
-                       const void *store, rill_batch *out)
+                       const void *store, void **bytes, size_t *len)
 {
-    size_t n = rill_batch_count(out);
+    rill__out o;
     int rc;
-    if (encode == NULL)
-        return rill_batch_add(out, store, size);
-    rill_error_clear();
-    if ((rc = encode(store, out, s->payload)) != 0 || rill_batch_count(out) != n + 1)
-        return rill__error(RILL_EUSER, "%s '%s': its encode callback failed or did not add "
-                           "one record", rill__kind_name(s), s->name);
-    return 0;
+    rill__out_init(&o, 0);
+    if ((rc = rill__ser_store(&o, store, size, encode, s->payload)) < 0) {
+        rill__out_free(&o);
+        return rc == RILL_EUSER ? rill__error(RILL_EUSER, "%s '%s': its encode callback failed "
+                                              "or did not add one record",
+                                              rill__kind_name(s), s->name)
+                                : rc;
+    }
+    return rill__out_take(&o, (char **)bytes, len);
 }
 
 int rill__store_decode(const rill__stage *s, size_t size, rill_store_decode_fn decode,
-                       rill_store_free_fn free_fn, const rill_batch *in, size_t begin,
-                       size_t end, void **out)
+                       rill_store_free_fn free_fn, const void *bytes, size_t len, void **out)
 {
-    rill_record rec;
-    void *store;
+    void *store = calloc(1, size ? size : 1);
+    int rc;
     *out = NULL;
-    if (end != begin + 1)
-        return rill__error(RILL_ECORRUPT, "%s '%s': a saved store is %zu records, not one",
-                           rill__kind_name(s), s->name, end - begin);
-    rill__batch_view(in, begin, &rec);
-    if (decode == NULL && rec.len != size)
-        return rill__error(RILL_ECORRUPT, "%s '%s': a saved store of %zu bytes, not %zu",
-                           rill__kind_name(s), s->name, rec.len, size);
-    if ((store = calloc(1, size ? size : 1)) == NULL)
+    if (store == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
-    rill_error_clear();
-    if (decode == NULL) {
-        memcpy(store, rec.data, rec.len);
-    } else if (decode(store, rec.data, rec.len, s->payload) != 0) {
-        if (free_fn)
-            free_fn(store, s->payload);
-        free(store);
-        return rill__error(RILL_EUSER, "%s '%s': its decode callback failed on a saved store",
-                           rill__kind_name(s), s->name);
+    if ((rc = rill__deser_store(bytes, len, store, size, decode, s->payload)) < 0) {
+        rill__store_free(s, free_fn, store); /* decode may have filled some */
+        return rc == RILL_EUSER ? rill__error(RILL_EUSER, "%s '%s': its decode callback "
+                                              "refused a saved store", rill__kind_name(s),
+                                              s->name)
+                                : rc;
     }
     *out = store;
     return 0;

@@ -318,13 +318,13 @@ int rill__combine_direct_target(rill__worker *w, int stage, rill__reduction *red
 /* Folds one record into the emitter's direct combine. */
 int rill__combine_direct(rill_emitter *e, const void *key, size_t klen, int keyed,
                          const void *data, size_t len);
-/* A store as one record (its size bytes, or what encode adds), and back
- * (decode, or its bytes; free_fn releases it when decode fails). */
+/* A store as bytes (its size bytes, or what encode adds; *bytes: caller
+ * frees), and back (decode, or its bytes; free_fn releases what a failing
+ * decode filled). Through the serialisation module (serial.h). */
 int rill__store_encode(const rill__stage *s, size_t size, rill_store_encode_fn encode,
-                       const void *store, rill_batch *out);
+                       const void *store, void **bytes, size_t *len);
 int rill__store_decode(const rill__stage *s, size_t size, rill_store_decode_fn decode,
-                       rill_store_free_fn free_fn, const rill_batch *in, size_t begin,
-                       size_t end, void **out);
+                       rill_store_free_fn free_fn, const void *bytes, size_t len, void **out);
 /* Before a checkpoint (every worker parked): the stores and tables other
  * ranks sent home join the first partial of their reduction. */
 int rill__fold_extras(rill__worker *w);

@@ -9,6 +9,7 @@
 
 #include "keytable.h"
 #include "run.h"
+#include "serial.h"
 
 static int merge_tables(rill__worker *w, rill__reduction *r, const rill__stage *s)
 {
@@ -160,47 +161,21 @@ static void combine_state_free(const rill__stage *s, void *state)
     rill__keytable_free(state);
 }
 
-/* A table as one keyed record per key, its value the accumulator. */
-static int combine_encode(const rill__stage *s, const void *state, rill_batch *out)
+static int combine_encode(const rill__stage *s, const void *state, void **bytes, size_t *len)
 {
-    size_t pos = 0, len;
-    const void *key;
-    uint64_t hash;
-    void *value;
-    int rc = 0;
-    while (rc == 0 && rill__keytable_next(state, &pos, &key, &len, &hash, &value))
-        rc = rill_batch_add_keyed(out, key, len, value, s->combine.value_size);
-    return rc;
+    rill__out o;
+    (void)s;
+    rill__out_init(&o, 0);
+    rill__ser_table(&o, state);
+    return rill__out_take(&o, (char **)bytes, len);
 }
 
-static int combine_decode(const rill__stage *s, const rill_batch *in, size_t begin,
-                          size_t end, void **state)
+static int combine_decode(const rill__stage *s, const void *bytes, size_t len, void **state)
 {
-    rill__keytable *t = NULL;
-    size_t i;
-    int rc = 0;
-    *state = NULL;
-    if (rill__keytable_new(&t, s->combine.value_size) < 0)
-        return rill__error(RILL_ENOMEM, "out of memory");
-    for (i = begin; rc == 0 && i < end; i++) {
-        rill_record rec;
-        int created;
-        void *acc;
-        rill__batch_view(in, i, &rec);
-        if (rec.key == NULL || rec.len != s->combine.value_size)
-            rc = rill__error(RILL_ECORRUPT, "combine '%s': a saved entry is not a key with "
-                             "a value of %zu bytes", s->name, s->combine.value_size);
-        else if ((acc = rill__keytable_get(t, rec.key, rec.key_len, &created)) == NULL)
-            rc = rill__error(RILL_ENOMEM, "out of memory");
-        else
-            memcpy(acc, rec.data, rec.len);
-    }
-    if (rc < 0) {
-        rill__keytable_free(t);
-        return rc;
-    }
-    *state = t;
-    return 0;
+    rill__keytable *t;
+    int rc = rill__deser_table(bytes, len, s->combine.value_size, &t);
+    *state = rc == 0 ? t : NULL;
+    return rc;
 }
 
 const rill_stage_kind rill__kind_combine = {

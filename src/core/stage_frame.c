@@ -91,16 +91,21 @@ static void frame_state_free(const rill__stage *s, void *state)
     rill__store_free(s, s->frame.free, state);
 }
 
-static int frame_encode(const rill__stage *s, const void *state, rill_batch *out)
+static int frame_encode(const rill__stage *s, const void *state, void **bytes, size_t *len)
 {
-    return rill__store_encode(s, s->frame.store_size, s->frame.encode, state, out);
+    return rill__store_encode(s, s->frame.store_size, s->frame.encode, state, bytes, len);
 }
 
-static int frame_decode(const rill__stage *s, const rill_batch *in, size_t begin, size_t end,
-                       void **state)
+static int frame_decode(const rill__stage *s, const void *bytes, size_t len, void **state)
 {
-    return rill__store_decode(s, s->frame.store_size, s->frame.decode, s->frame.free, in, begin,
-                              end, state);
+    return rill__store_decode(s, s->frame.store_size, s->frame.decode, s->frame.free, bytes, len,
+                              state);
+}
+
+/* A store with a free callback holds pointers: only its encode can save it. */
+static int frame_savable(const rill__stage *s)
+{
+    return s->frame.free == NULL || (s->frame.encode && s->frame.decode);
 }
 
 const rill_stage_kind rill__kind_frame = {
@@ -112,4 +117,5 @@ const rill_stage_kind rill__kind_frame = {
     .finish = frame_finish,
     .encode = frame_encode,
     .decode = frame_decode,
+    .savable = frame_savable,
 };

@@ -116,16 +116,21 @@ static void reduce_state_free(const rill__stage *s, void *state)
     rill__store_free(s, s->reduce.free, state);
 }
 
-static int reduce_encode(const rill__stage *s, const void *state, rill_batch *out)
+static int reduce_encode(const rill__stage *s, const void *state, void **bytes, size_t *len)
 {
-    return rill__store_encode(s, s->reduce.store_size, s->reduce.encode, state, out);
+    return rill__store_encode(s, s->reduce.store_size, s->reduce.encode, state, bytes, len);
 }
 
-static int reduce_decode(const rill__stage *s, const rill_batch *in, size_t begin, size_t end,
-                       void **state)
+static int reduce_decode(const rill__stage *s, const void *bytes, size_t len, void **state)
 {
-    return rill__store_decode(s, s->reduce.store_size, s->reduce.decode, s->reduce.free,
-                              in, begin, end, state);
+    return rill__store_decode(s, s->reduce.store_size, s->reduce.decode, s->reduce.free, bytes, len,
+                              state);
+}
+
+/* A store with a free callback holds pointers: only its encode can save it. */
+static int reduce_savable(const rill__stage *s)
+{
+    return s->reduce.free == NULL || (s->reduce.encode && s->reduce.decode);
 }
 
 const rill_stage_kind rill__kind_reduce = {
@@ -140,4 +145,5 @@ const rill_stage_kind rill__kind_reduce = {
     .merge = reduce_merge,
     .encode = reduce_encode,
     .decode = reduce_decode,
+    .savable = reduce_savable,
 };

@@ -124,11 +124,15 @@ void rill__send(rill__dist *d, int peer, char *buf, size_t len)
 
 int rill__send_head(rill__dist *d, int peer, const rill__head *h)
 {
-    char *buf = malloc(sizeof(*h));
-    if (buf == NULL)
-        return RILL_ENOMEM;
-    memcpy(buf, h, sizeof(*h));
-    rill__send(d, peer, buf, sizeof(*h));
+    rill__out o;
+    char *buf;
+    size_t len;
+    int rc;
+    rill__out_init(&o, 0);
+    rill__head_put(&o, h);
+    if ((rc = rill__out_take(&o, &buf, &len)) < 0)
+        return rc;
+    rill__send(d, peer, buf, len);
     return 0;
 }
 
@@ -193,11 +197,11 @@ static int receive(rill__dist *d, int drop)
             rill__error(RILL_ENOMEM, "out of memory receiving from rank %d", st.MPI_SOURCE);
             rill__fail(&d->cw, d->run->nstages - 1, 0, 0, NULL, RILL_ENOMEM, 1, "receiving");
             drop = 1;
-            buf = malloc(sizeof(rill__head));
+            buf = malloc(RILL__HEAD_SIZE);
             count = 0; /* receive into nothing: the run is failing anyway */
         }
         MPI_Recv(buf, count, MPI_BYTE, st.MPI_SOURCE, TAG, d->comm, MPI_STATUS_IGNORE);
-        if (!drop && !d->over && (size_t)count >= sizeof(rill__head))
+        if (!drop && !d->over)
             rill__handle(d, st.MPI_SOURCE, buf, (size_t)count);
         free(buf);
         n++;
@@ -222,19 +226,19 @@ static void report_stop(rill__dist *d)
                  d->rank);
     }
     h.code = run->err_code;
-    len = sizeof(h) + strlen(run->err_msg) + 1;
     pthread_mutex_unlock(&run->err_mu);
     h.type = d->rank == 0 ? RILL__M_STOP : RILL__M_FAIL;
     for (i = 0; i < d->size; i++) {
+        rill__out o;
         if (i == d->rank || (d->rank != 0 && i != 0))
             continue;
-        if ((buf = malloc(len)) == NULL)
-            continue;
-        memcpy(buf, &h, sizeof(h));
+        rill__out_init(&o, 0);
+        rill__head_put(&o, &h);
         pthread_mutex_lock(&run->err_mu);
-        snprintf(buf + sizeof(h), len - sizeof(h), "%s", run->err_msg);
+        rill__put_bytes(&o, run->err_msg, strlen(run->err_msg) + 1);
         pthread_mutex_unlock(&run->err_mu);
-        rill__send(d, i, buf, len);
+        if (rill__out_take(&o, &buf, &len) == 0)
+            rill__send(d, i, buf, len);
     }
     if (d->rank == 0)
         d->over = 1;
@@ -303,18 +307,25 @@ static void report_progress(rill__dist *d, double now)
     rill__head h = {0};
     rill_progress pr;
     double v[3];
-    char *buf = malloc(sizeof(h) + sizeof(v));
+    rill__out o;
+    char *buf;
+    size_t len;
+    int i;
     d->next_report = now + d->run->p->progress_ms * 1e-3;
-    if (buf == NULL)
-        return; /* a report is missed, nothing else */
     rill__progress_local(d->run, &pr);
     v[0] = pr.completed;
     v[1] = pr.remaining;
     v[2] = (double)pr.elements_done;
     h.type = RILL__M_PROGRESS;
-    memcpy(buf, &h, sizeof(h));
-    memcpy(buf + sizeof(h), v, sizeof(v));
-    rill__send(d, 0, buf, sizeof(h) + sizeof(v));
+    rill__out_init(&o, 0);
+    rill__head_put(&o, &h);
+    for (i = 0; i < 3; i++) {
+        uint64_t bits;
+        memcpy(&bits, &v[i], 8);
+        rill__put_u64(&o, bits);
+    }
+    if (rill__out_take(&o, &buf, &len) == 0) /* else a report is missed, nothing else */
+        rill__send(d, 0, buf, len);
 }
 
 void rill__dist_progress(rill__run *run, rill_progress *pr)
@@ -442,8 +453,9 @@ int rill__dist_start(rill__run *run)
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->cv, NULL);
     pthread_mutex_init(&d->pmu, NULL);
+    pthread_mutex_init(&d->imu, NULL);
     run->dist = d;
-    if ((rc = same_pipeline(d)) < 0)
+    if ((rc = same_pipeline(d)) < 0 || (rc = rill__ids_start(d)) < 0)
         return rc;
     if ((d->buckets = calloc(d->nbuckets = 256, sizeof(*d->buckets))) == NULL ||
         (rank == 0 && (d->seen = calloc((size_t)size, sizeof(*d->seen))) == NULL))
@@ -519,9 +531,11 @@ int rill__dist_stop(rill__run *run)
         rill__dist_release_pop(run);
     run->p->records_sent = atomic_load(&d->moved);
     rill__proxies_free(d);
+    rill__ids_free(d);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cv);
     pthread_mutex_destroy(&d->pmu);
+    pthread_mutex_destroy(&d->imu);
     for (int i = 0; i < d->cw.ncache; i++)
         rill_batch_free(d->cw.cache[i]);
     free(d->buckets);

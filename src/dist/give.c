@@ -2,6 +2,7 @@
  * split-off work to a rank that asked for some; a finished proxy's units
  * and merged store to its origin; a finished combine's keys to the ranks
  * that own them by hash. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,7 +100,7 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
     }
     while ((t = give) != NULL) {
         give = t->next;
-        if (rill__ship(d, t, peer, d->rank, (uint64_t)(uintptr_t)t->red, t->red->owner, 1) < 0) {
+        if (rill__ship_lend(d, t, peer, t->red, 1) < 0) {
             atomic_fetch_sub(&d->lent, 1);
             rill__push(run, t); /* keep it: the run fails on the next send anyway */
             continue;
@@ -115,8 +116,7 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
         w.from = -1;
         for (i = 0; i < run->nroots; i++) {
             w.stage = run->roots[i];
-            if (rill__ship(d, &w, peer, d->rank, (uint64_t)(uintptr_t)run->src_red,
-                           run->src_red->owner, 1) < 0) {
+            if (rill__ship_lend(d, &w, peer, run->src_red, 1) < 0) {
                 rill__fail(&d->cw, w.stage, 0, 0, NULL, RILL_ENOMEM, 1, "giving work");
                 break;
             }
@@ -128,30 +128,20 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
     rill__send_head(d, peer, &h);
 }
 
-/* The payload of a finished proxy: its merged table, or its store (encoded,
- * or its bytes); 0 when it has none. */
-static int payload(rill__worker *w, rill__reduction *r, rill_batch *b, int *rc)
+/* The payload of a finished proxy: its merged state (a reducer's store, a
+ * combine's table), as its kind encodes it: 1; 0 when it has none. */
+static int payload(rill__worker *w, rill__reduction *r, rill__out *o, int *rc)
 {
     const rill__stage *s = &w->run->stages[r->owner];
-    if (s->ops == &rill__kind_combine && r->partials[0]) {
-        size_t pos = 0, len;
-        const void *key;
-        uint64_t hash;
-        void *value;
-        while (*rc == 0 && rill__keytable_next(r->partials[0], &pos, &key, &len, &hash, &value))
-            *rc = rill_batch_add_keyed(b, key, len, value, s->combine.value_size);
-        return 2;
-    }
-    if (s->ops != &rill__kind_reduce || r->store == NULL)
+    const void *state = r->store ? r->store : r->partials ? r->partials[0] : NULL;
+    void *bytes;
+    size_t len;
+    if (state == NULL || s->ops->encode == NULL)
         return 0;
-    if (s->reduce.encode) {
-        rill_error_clear();
-        if (s->reduce.encode(r->store, b, s->payload) != 0 || b->n != 1)
-            *rc = rill__error(RILL_EUSER, "its encode callback failed or did not add one "
-                              "record");
-    } else {
-        *rc = rill_batch_add(b, r->store, s->reduce.store_size);
-    }
+    if ((*rc = s->ops->encode(s, state, &bytes, &len)) < 0)
+        return 0;
+    rill__put_bytes(o, bytes, len);
+    free(bytes);
     return 1;
 }
 
@@ -160,23 +150,37 @@ int rill__dist_proxy_done(rill__worker *w, rill__reduction *r)
     rill__run *run = w->run;
     rill__dist *d = run->dist;
     rill__head h = {0};
-    rill_batch *b = NULL;
-    char *buf;
+    rill__out body, o;
+    char *buf = NULL;
     size_t len;
-    int rc;
+    int rc = 0;
     h.units = rill__proxy_forget(d, r);
     h.type = RILL__M_DONE;
     h.ref_rank = r->origin;
-    h.ref = r->origin_id;
+    h.id = r->origin_id;
     h.owner = r->owner;
-    if ((rc = rill_batch_new(&b)) == 0 && r->owner >= 0)
-        h.code = payload(w, r, b, &rc);
-    if (rc == 0 && (rc = rill__pack(&h, b, 0, b->n, &buf, &len)) == 0)
-        atomic_fetch_add(&d->moved, b->n);
-    rill_batch_free(b);
+    rill__out_init(&body, 0);
+    if (r->owner >= 0)
+        h.code = payload(w, r, &body, &rc);
+    rill__out_init(&o, 0);
+    rill__head_put(&o, &h);
+    rill__put_bytes(&o, body.buf, body.len);
+    if (rc == 0)
+        rc = rill__out_take(&o, &buf, &len);
+    rill__out_free(&body);
+    rill__out_free(&o);
+    if (rc == 0 && len > INT_MAX) {
+        free(buf);
+        rc = rill__error(RILL_ERANGE, "a store of %zu bytes is too large for one message "
+                         "between ranks (2 GiB at most)", len);
+    }
     if (rc < 0)
         return rill__fail(w, r->owner >= 0 ? r->owner : run->nstages - 1, 0, 0, NULL, rc,
                           rc != RILL_EUSER, "sending its store home");
+    if (h.code) /* as records: a store is one, a table one per key */
+        atomic_fetch_add(&d->moved, rill__kind_is(&run->stages[r->owner], RILL_KIND_FOLDS)
+                                        ? rill__keytable_count(r->partials[0])
+                                        : 1);
     rill__send(d, r->origin, buf, len);
     rill__reduction_destroy(run, r);
     return 0;
@@ -232,8 +236,7 @@ int rill__dist_shuffle(rill__worker *w, rill__reduction *r)
             t.batch = out[i];
             t.end = out[i]->n;
             atomic_fetch_add(&r->parent->pending, 1); /* the task carries it */
-            if ((rc = rill__ship(d, &t, i, d->rank, (uint64_t)(uintptr_t)r->parent,
-                                 r->parent->owner, 1)) < 0)
+            if ((rc = rill__ship_lend(d, &t, i, r->parent, 1)) < 0)
                 atomic_fetch_sub(&r->parent->pending, 1);
             else
                 atomic_fetch_add(&d->lent, 1);

@@ -1,5 +1,6 @@
 /* link.h — the inside of the distribution layer, shared by comm.c (the
- * communication thread and the world) and proxy.c (what messages mean).
+ * communication thread and the world), proxy.c (what messages mean),
+ * give.c (what a rank gives away) and ids.c (reductions' ids).
  *
  * One thread per rank talks to MPI; workers never do. They append messages
  * to the outbox, which the thread sends in order with MPI_Issend (so a
@@ -12,6 +13,7 @@
 
 #include <mpi.h>
 
+#include "../core/serial.h"
 #include "dist.h"
 
 enum {
@@ -27,14 +29,24 @@ enum {
     RILL__M_PROGRESS  /* to rank 0: completed, remaining, elements (doubles) */
 };
 
+/* A message is its head, encoded as 48 bytes ("rM", version, type, then
+ * the fields below, little-endian: stage, from, phase, owner, ref_rank as
+ * i32, units, id, code as i64), then its payload: TASK the records
+ * (core/serial.h), DONE the proxy's store (code 1) or key table (code 2),
+ * FAIL and STOP the text, PROGRESS three doubles as u64 bits. */
+#define RILL__HEAD_SIZE 48
+#define RILL__HEAD_VERSION 1
+
 typedef struct rill__head {
     uint32_t type;
     int32_t stage, from, phase; /* TASK */
-    int32_t owner;              /* TASK: the stage of the reduction ref names */
-    int32_t ref_rank;           /* the rank ref is a reduction of */
-    int64_t units;              /* TASK, DONE: units of ref carried */
-    uint64_t ref;               /* a reduction's id on ref_rank */
-    int64_t code;               /* FAIL, STOP: error code; GIVEN: count */
+    int32_t owner;              /* TASK: the stage of the reduction id names */
+    int32_t ref_rank;           /* the rank id names a reduction of */
+    int64_t units;              /* TASK, DONE: units of that reduction carried */
+    uint64_t id;                /* a reduction's id in ref_rank's table (ids.c),
+                                   never an address */
+    int64_t code;               /* FAIL, STOP: error code; GIVEN: count; DONE:
+                                   what the payload is */
 } rill__head;
 
 typedef struct rill__msg {
@@ -51,6 +63,15 @@ typedef struct rill__pentry {
     uint64_t id;
     rill__reduction *r;
 } rill__pentry;
+
+/* ids.c: a reduction of this rank named in messages while units of it are
+ * on other ranks. */
+typedef struct rill__ientry {
+    struct rill__ientry *next_id, *next_red; /* the two chains it is on */
+    uint64_t id;
+    rill__reduction *r;
+    int64_t units; /* lent and not back yet */
+} rill__ientry;
 
 typedef struct rill__release {
     struct rill__release *next;
@@ -74,6 +95,11 @@ typedef struct rill__dist {
     pthread_mutex_t pmu;      /* proxies by origin */
     rill__pentry **buckets;
     size_t nbuckets, nproxies;
+
+    pthread_mutex_t imu;      /* the ids of this rank's reductions (ids.c) */
+    rill__ientry **by_id, **by_red;
+    size_t nids;
+    uint64_t next_id;
 
     rill__release *releases;  /* under run->mu */
     atomic_long lent;         /* units of this rank's reductions elsewhere */
@@ -110,16 +136,28 @@ size_t rill__unqueue(rill__run *run, int (*take)(const rill__run *, const rill__
                      size_t most, rill__task **list);
 /* Whether a task can only run where its reduction was opened. */
 int rill__home_only(const rill__run *run, const rill__task *t);
-/* Sends the records of t to rank `to` for its stage under reduction (rank,
- * ref), with units of that reduction. */
-int rill__ship(rill__dist *d, const rill__task *t, int to, int rank, uint64_t ref,
-               int owner, int64_t units);
+/* Sends the records of t home, to the reduction its proxy stands for. */
+int rill__ship_home(rill__dist *d, const rill__task *t);
+/* Sends the records of t to rank `to` for its stage under r, a reduction
+ * of this rank, with units of r (counted as lent in r's id until the proxy
+ * there comes home). */
+int rill__ship_lend(rill__dist *d, const rill__task *t, int to, rill__reduction *r,
+                    int64_t units);
 /* comm.c: an answer to this rank's STEAL came: given tasks were sent. */
 void rill__steal_answered(rill__dist *d, int64_t given);
 
-/* Packs records [begin, end) of b after a head: [klen u32][len u32][key][data]. */
-int rill__pack(const rill__head *h, const rill_batch *b, size_t begin, size_t end,
-               char **buf, size_t *len);
-int rill__unpack(const char *p, size_t len, rill_batch **out);
+/* proxy.c: the head of a message, and reading it back (0, or RILL_ECORRUPT
+ * when buf is not one: too short, another version or an unknown type). */
+void rill__head_put(rill__out *o, const rill__head *h);
+int rill__head_get(rill__head *h, const char *buf, size_t len);
+
+/* ids.c, each under imu. lend: r's id (given when it has none), with units
+ * more of it lent. find: the reduction of id, or NULL when it names none.
+ * back: units of id came home; at none left the id is forgotten. */
+int rill__id_lend(rill__dist *d, rill__reduction *r, int64_t units, uint64_t *id);
+rill__reduction *rill__id_find(rill__dist *d, uint64_t id);
+void rill__id_back(rill__dist *d, uint64_t id, int64_t units);
+int rill__ids_start(rill__dist *d);
+void rill__ids_free(rill__dist *d);
 
 #endif

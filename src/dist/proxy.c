@@ -3,13 +3,17 @@
  * partial stores, a combine's keys going to the ranks that own them, and
  * the answers to an idle rank's request for work.
  *
- * A proxy is keyed by its origin (rank, id); the id of a reduction is its
- * address on its rank, which stays valid while any other rank holds a unit
- * of it: every message naming a reduction is sent while a unit of it is
- * held by the sender's proxy, or carries one. Proxies are made only by the
- * communication thread, under pmu; a worker that finishes one takes it out
- * of the table under pmu, and the thread adds to a proxy only while its
- * count is above zero, so a finishing proxy never gets new work. */
+ * A proxy is keyed by its origin (rank, id); the id of a reduction is the
+ * one its rank's table gave it when it lent units of it (ids.c), and stays
+ * known there while any other rank holds a unit of it: every message
+ * naming a reduction is sent while a unit of it is held by the sender's
+ * proxy, or carries one. What a message holds is encoded and decoded by
+ * core/serial.h; a message that does not decode, or names a stage, rank or
+ * reduction this rank does not know, stops the run and is not followed.
+ * Proxies are made only by the communication thread, under pmu; a worker
+ * that finishes one takes it out of the table under pmu, and the thread
+ * adds to a proxy only while its count is above zero, so a finishing proxy
+ * never gets new work. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,62 +22,51 @@
 #include "../core/keytable.h"
 #include "link.h"
 
-int rill__pack(const rill__head *h, const rill_batch *b, size_t begin, size_t end,
-               char **buf, size_t *len)
+/* ---- heads ---- */
+
+void rill__head_put(rill__out *o, const rill__head *h)
 {
-    size_t n = sizeof(*h), i;
-    char *p;
-    for (i = begin; i < end; i++)
-        n += 8 + (b->recs[i].klen == RILL__NOKEY ? 0 : b->recs[i].klen) + b->recs[i].len;
-    if (n > INT_MAX) /* MPI counts bytes in an int */
-        return rill__error(RILL_ERANGE, "%zu records of %zu bytes in all are too many for one "
-                           "message between ranks (2 GiB at most)", end - begin, n);
-    if ((p = malloc(n)) == NULL)
-        return RILL_ENOMEM;
-    *buf = p;
-    *len = n;
-    memcpy(p, h, sizeof(*h));
-    p += sizeof(*h);
-    for (i = begin; i < end; i++) {
-        const rill__rec *r = &b->recs[i];
-        size_t k = r->klen == RILL__NOKEY ? 0 : r->klen;
-        memcpy(p, &r->klen, 4);
-        memcpy(p + 4, &r->len, 4);
-        memcpy(p + 8, b->arena + r->off, k + r->len);
-        p += 8 + k + r->len;
-    }
-    return 0;
+    rill__put_u8(o, 'r');
+    rill__put_u8(o, 'M');
+    rill__put_u8(o, RILL__HEAD_VERSION);
+    rill__put_u8(o, (uint8_t)h->type);
+    rill__put_u32(o, (uint32_t)h->stage);
+    rill__put_u32(o, (uint32_t)h->from);
+    rill__put_u32(o, (uint32_t)h->phase);
+    rill__put_u32(o, (uint32_t)h->owner);
+    rill__put_u32(o, (uint32_t)h->ref_rank);
+    rill__put_u64(o, (uint64_t)h->units);
+    rill__put_u64(o, h->id);
+    rill__put_u64(o, (uint64_t)h->code);
 }
 
-int rill__unpack(const char *p, size_t len, rill_batch **out)
+int rill__head_get(rill__head *h, const char *buf, size_t len)
 {
-    const char *end = p + len;
-    rill_batch *b;
-    int rc = rill_batch_new(&b);
-    while (rc == 0 && p < end) {
-        uint32_t klen, dlen;
-        size_t k;
-        char *kp, *dp;
-        if (end - p < 8)
-            break;
-        memcpy(&klen, p, 4);
-        memcpy(&dlen, p + 4, 4);
-        k = klen == RILL__NOKEY ? 0 : klen;
-        if ((size_t)(end - p - 8) < k + dlen)
-            break;
-        if ((rc = rill__batch_reserve(b, klen, dlen, &kp, &dp)) == 0) {
-            memcpy(kp ? kp : dp, p + 8, k);
-            memcpy(dp, p + 8 + k, dlen);
-        }
-        p += 8 + k + dlen;
-    }
-    if (rc == 0 && p != end)
-        rc = rill__error(RILL_ECORRUPT, "a message between ranks was cut short");
-    if (rc < 0) {
-        rill_batch_free(b);
-        return rc;
-    }
-    *out = b;
+    rill__in in;
+    const unsigned char *m;
+    uint32_t v[5];
+    uint64_t w[3];
+    int i;
+    memset(h, 0, sizeof(*h));
+    rill__in_init(&in, buf, len < RILL__HEAD_SIZE ? len : RILL__HEAD_SIZE);
+    m = rill__get_bytes(&in, 4);
+    for (i = 0; i < 5; i++)
+        rill__get_u32(&in, &v[i]);
+    for (i = 0; i < 3; i++)
+        rill__get_u64(&in, &w[i]);
+    if (in.bad || m[0] != 'r' || m[1] != 'M' || m[2] != RILL__HEAD_VERSION || m[3] < RILL__M_TASK ||
+        m[3] > RILL__M_PROGRESS)
+        return rill__error(RILL_ECORRUPT, "a message between ranks that is not one of this rill's "
+                           "(%zu bytes)", len);
+    h->type = m[3];
+    h->stage = (int32_t)v[0];
+    h->from = (int32_t)v[1];
+    h->phase = (int32_t)v[2];
+    h->owner = (int32_t)v[3];
+    h->ref_rank = (int32_t)v[4];
+    h->units = (int64_t)w[0];
+    h->id = w[1];
+    h->code = (int64_t)w[2];
     return 0;
 }
 
@@ -193,27 +186,56 @@ int rill__home_only(const rill__run *run, const rill__task *t)
     return s->ops->shared_store && s->ops->shared_store(s);
 }
 
-int rill__ship(rill__dist *d, const rill__task *t, int to, int rank, uint64_t ref,
-               int owner, int64_t units)
+/* Sends the records of t with head h (its type and stage filled here). */
+static int ship(rill__dist *d, const rill__task *t, int to, rill__head *h)
 {
-    rill__head h = {0};
+    rill__out o;
     char *buf;
     size_t len;
     int rc;
-    h.type = RILL__M_TASK;
-    h.stage = t->stage;
-    h.from = t->from;
-    h.phase = t->phase;
-    h.owner = owner;
-    h.ref_rank = rank;
-    h.ref = ref;
-    h.units = units;
-    if ((rc = rill__pack(&h, t->batch, t->begin, t->end, &buf, &len)) < 0)
+    h->type = RILL__M_TASK;
+    h->stage = t->stage;
+    h->from = t->from;
+    h->phase = t->phase;
+    rill__out_init(&o, 0);
+    rill__head_put(&o, h);
+    rill__ser_records(&o, t->batch, t->begin, t->end);
+    if ((rc = rill__out_take(&o, &buf, &len)) < 0)
         return rc;
+    if (len > INT_MAX) { /* MPI counts bytes in an int */
+        free(buf);
+        return rill__error(RILL_ERANGE, "%zu records of %zu bytes in all are too many for one "
+                           "message between ranks (2 GiB at most)", t->end - t->begin, len);
+    }
     atomic_fetch_add(&d->moved, t->end - t->begin);
     rill__unit_moved(d->run, t, 0); /* its work is counted where it goes */
     rill__send(d, to, buf, len);
     return 0;
+}
+
+int rill__ship_home(rill__dist *d, const rill__task *t)
+{
+    const rill__reduction *r = t->red;
+    rill__head h = {0};
+    h.owner = r->owner;
+    h.ref_rank = r->origin;
+    h.id = r->origin_id;
+    return ship(d, t, r->origin, &h);
+}
+
+int rill__ship_lend(rill__dist *d, const rill__task *t, int to, rill__reduction *r,
+                    int64_t units)
+{
+    rill__head h = {0};
+    int rc;
+    h.owner = r->owner;
+    h.ref_rank = d->rank;
+    h.units = units;
+    if ((rc = rill__id_lend(d, r, units, &h.id)) < 0)
+        return rc;
+    if ((rc = ship(d, t, to, &h)) < 0)
+        rill__id_back(d, h.id, units);
+    return rc;
 }
 
 int rill__dist_away(rill__worker *w, rill__task *t, int *rc)
@@ -222,7 +244,7 @@ int rill__dist_away(rill__worker *w, rill__task *t, int *rc)
     rill__reduction *r = t->red;
     if (r->origin < 0 || !rill__home_only(run, t))
         return 0;
-    if ((*rc = rill__ship(run->dist, t, r->origin, r->origin, r->origin_id, r->owner, 0)) < 0)
+    if ((*rc = rill__ship_home(run->dist, t)) < 0)
         *rc = rill__fail(w, t->stage, 0, t->end - t->begin, NULL, *rc, 1, "sending home");
     rill__task_free(w, t);
     if (*rc == 0)
@@ -232,24 +254,32 @@ int rill__dist_away(rill__worker *w, rill__task *t, int *rc)
 
 /* ---- receiving ---- */
 
-static void receive_task(rill__dist *d, const rill__head *h, const char *p, size_t len)
+static void receive_task(rill__dist *d, int peer, const rill__head *h, const char *p,
+                         size_t len)
 {
     rill__run *run = d->run;
     rill__reduction *r;
     rill_batch *b;
     int hold = h->ref_rank != d->rank, rc;
     size_t i;
-    if (h->stage < 0 || h->stage >= run->nstages || h->owner >= run->nstages) {
+    if (h->stage < 0 || h->stage >= run->nstages || h->owner < -1 || h->owner >= run->nstages ||
+        h->ref_rank < 0 || h->ref_rank >= d->size || h->units < 0) {
+        rill__error(RILL_ECORRUPT, "rank %d sent records for a stage, rank or reduction that "
+                    "is not there", peer);
         rill__fail(&d->cw, run->nstages - 1, 0, 0, NULL, RILL_ECORRUPT, 1, "receiving");
         return;
     }
-    if ((rc = rill__unpack(p, len, &b)) < 0) {
+    if (!hold && (r = rill__id_find(d, h->id)) == NULL) {
+        rill__error(RILL_ECORRUPT, "rank %d sent records for reduction %llu of this rank, "
+                    "which it does not know", peer, (unsigned long long)h->id);
+        rill__fail(&d->cw, h->stage, 0, 0, NULL, RILL_ECORRUPT, 1, "receiving records");
+        return;
+    }
+    if ((rc = rill__deser_records(p, len, &b)) < 0) {
         rill__fail(&d->cw, h->stage, 0, 0, NULL, rc, 1, "receiving records");
         return;
     }
-    if (!hold) {
-        r = (rill__reduction *)(uintptr_t)h->ref;
-    } else if ((r = proxy_take(d, h->ref_rank, h->ref, h->owner, h->units)) == NULL) {
+    if (hold && (r = proxy_take(d, h->ref_rank, h->id, h->owner, h->units)) == NULL) {
         rill_batch_free(b);
         rill__fail(&d->cw, h->stage, 0, 0, NULL, RILL_ENOMEM, 1, "receiving records");
         return;
@@ -274,63 +304,56 @@ static void receive_task(rill__dist *d, const rill__head *h, const char *p, size
         unhold(d, r);
 }
 
+/* A proxy's state, decoded by its kind into *part (NULL when it has none). */
+static int take_part(const rill__stage *s, const rill__head *h, const char *p, size_t len,
+                     void **part)
+{
+    *part = NULL;
+    if (h->code == 0 || s == NULL)
+        return len == 0 ? 0 : rill__error(RILL_ECORRUPT, "a proxy came home with bytes it "
+                                          "should not have");
+    if (h->code != 1 || s->ops->decode == NULL)
+        return rill__error(RILL_ECORRUPT, "a proxy came home with a store its stage "
+                           "does not keep");
+    return s->ops->decode(s, p, len, part);
+}
+
 /* A proxy came home: its store or table joins r's, then its units go. */
-static void receive_done(rill__dist *d, const rill__head *h, const char *p, size_t len)
+static void receive_done(rill__dist *d, int peer, const rill__head *h, const char *p,
+                         size_t len)
 {
     rill__run *run = d->run;
-    rill__reduction *r = (rill__reduction *)(uintptr_t)h->ref;
-    const rill__stage *s = r->owner >= 0 ? &run->stages[r->owner] : NULL;
+    rill__reduction *r = rill__id_find(d, h->id);
+    const rill__stage *s;
     void *part = NULL;
     int rc = 0;
-    if (h->code != 0 && s) {
-        rill_batch *b;
-        rill_record rec;
-        size_t i;
-        if ((rc = rill__unpack(p, len, &b)) < 0)
-            goto failed;
-        if (s->ops == &rill__kind_combine) {
-            rill__keytable *t;
-            if ((rc = rill__keytable_new(&t, s->combine.value_size)) == 0)
-                part = t;
-            for (i = 0; rc == 0 && i < b->n; i++) {
-                int created;
-                void *acc;
-                rill__batch_view(b, i, &rec);
-                if ((acc = rill__keytable_get(t, rec.key, rec.key_len, &created)) == NULL)
-                    rc = RILL_ENOMEM;
-                else if (rec.len != s->combine.value_size)
-                    rc = RILL_ECORRUPT;
-                else
-                    memcpy(acc, rec.data, rec.len);
-            }
-        } else if (b->n == 1) {
-            rill__batch_view(b, 0, &rec);
-            if ((part = calloc(1, s->reduce.store_size ? s->reduce.store_size : 1)) == NULL)
-                rc = RILL_ENOMEM;
-            else if (s->reduce.decode)
-                rc = s->reduce.decode(part, rec.data, rec.len, s->payload) ? RILL_EUSER : 0;
-            else if (rec.len == s->reduce.store_size)
-                memcpy(part, rec.data, rec.len);
-            else
-                rc = RILL_ECORRUPT;
+    if (r == NULL || h->units < 0) {
+        rill__error(RILL_ECORRUPT, "rank %d sent home units of reduction %llu of this rank, "
+                    "which it does not know", peer, (unsigned long long)h->id);
+        rill__fail(&d->cw, run->nstages - 1, 0, 0, NULL, RILL_ECORRUPT, 1, "receiving");
+        return;
+    }
+    s = r->owner >= 0 ? &run->stages[r->owner] : NULL;
+    if ((rc = take_part(s, h, p, len, &part)) < 0)
+        goto failed;
+    if (part) {
+        void **x;
+        pthread_mutex_lock(&r->mu);
+        x = realloc(r->extra, (r->nextra + 1) * sizeof(*x));
+        if (x) {
+            r->extra = x;
+            r->extra[r->nextra++] = part;
+            part = NULL;
+        } else {
+            rc = rill__error(RILL_ENOMEM, "out of memory");
         }
-        rill_batch_free(b);
-        if (rc == 0 && part) {
-            void **x;
-            pthread_mutex_lock(&r->mu);
-            x = realloc(r->extra, (r->nextra + 1) * sizeof(*x));
-            if (x) {
-                r->extra = x;
-                r->extra[r->nextra++] = part;
-                part = NULL;
-            } else {
-                rc = RILL_ENOMEM;
-            }
-            pthread_mutex_unlock(&r->mu);
-        }
+        pthread_mutex_unlock(&r->mu);
         if (rc < 0)
             goto failed;
     }
+    /* every message naming r from that proxy came before this one: its id
+     * goes before r can finish (and its address be another's) */
+    rill__id_back(d, h->id, h->units);
     if (h->units > 1)
         atomic_fetch_sub(&r->pending, h->units - 1);
     if (h->units > 0)
@@ -344,10 +367,9 @@ failed:
         rill__keytable_free(part);
     else if (part)
         rill__store_free(s, s->reduce.free, part);
-    rill__fail(&d->cw, r->owner, 0, 0, NULL, rc, rc != RILL_EUSER,
-               "taking in another rank's store");
+    rill__fail(&d->cw, r->owner >= 0 ? r->owner : run->nstages - 1, 0, 0, NULL, rc,
+               rc != RILL_EUSER, "taking in another rank's store");
 }
-
 
 static void receive_stop(rill__dist *d, int peer, const rill__head *h, const char *msg,
                          size_t len, int fail)
@@ -382,7 +404,7 @@ void rill__drain(rill__dist *d)
     while ((t = list) != NULL) {
         rill__reduction *r = t->red;
         list = t->next;
-        if (rill__ship(d, t, r->origin, r->origin, r->origin_id, r->owner, 0) < 0) {
+        if (rill__ship_home(d, t) < 0) {
             rill__push(run, t);
             rill__fail(&d->cw, t->stage, 0, 0, NULL, RILL_ENOMEM, 1, "sending work home");
             continue;
@@ -396,17 +418,21 @@ void rill__handle(rill__dist *d, int peer, const char *buf, size_t len)
 {
     rill__run *run = d->run;
     rill__head h;
-    memcpy(&h, buf, sizeof(h));
-    buf += sizeof(h);
-    len -= sizeof(h);
+    int rc;
+    if ((rc = rill__head_get(&h, buf, len)) < 0) {
+        rill__fail(&d->cw, run->nstages - 1, 0, 0, NULL, rc, 1, "receiving");
+        return;
+    }
+    buf += RILL__HEAD_SIZE;
+    len -= RILL__HEAD_SIZE;
     switch (h.type) {
     case RILL__M_TASK:
         if (!atomic_load(&run->stop))
-            receive_task(d, &h, buf, len);
+            receive_task(d, peer, &h, buf, len);
         break;
     case RILL__M_DONE:
         if (!atomic_load(&run->stop))
-            receive_done(d, &h, buf, len);
+            receive_done(d, peer, &h, buf, len);
         break;
     case RILL__M_STEAL: rill__answer_steal(d, peer, (int)h.code); break;
     case RILL__M_GIVEN: rill__steal_answered(d, h.code); break;
@@ -419,9 +445,16 @@ void rill__handle(rill__dist *d, int peer, const char *buf, size_t len)
         atomic_store(&run->ckpt_want, h.type == RILL__M_DRAIN);
         break;
     case RILL__M_PROGRESS:
-        if (d->seen && len >= sizeof(d->seen[0]) && peer > 0 && peer < d->size) {
+        if (d->seen && len == sizeof(d->seen[0]) && peer > 0 && peer < d->size) {
+            rill__in in;
+            int i;
+            rill__in_init(&in, buf, len);
             pthread_mutex_lock(&d->pmu);
-            memcpy(d->seen[peer], buf, sizeof(d->seen[0]));
+            for (i = 0; i < 3; i++) {
+                uint64_t bits;
+                rill__get_u64(&in, &bits);
+                memcpy(&d->seen[peer][i], &bits, 8);
+            }
             pthread_mutex_unlock(&d->pmu);
         }
         break;

@@ -4,15 +4,17 @@
  * and processes the residual itself.
  *
  * A unit is a record like any other (so it can be queued, and later saved):
- * its key is the element's, its data a header (kind, not-before time, the
- * restriction) and then the element's data. The units being processed are
- * listed in run->active under amu, with their trackers; a stealer holds amu
- * while it measures and splits, and the owner takes amu only to list and
- * unlist its unit, never while it holds its tracker's lock. */
+ * its key is the element's, its data a header (the restriction, encoded by
+ * core/serial.h, the not-before time, its index) and then the element's
+ * data. The units being processed are listed in run->active under amu,
+ * with their trackers; a stealer holds amu while it measures and splits,
+ * and the owner takes amu only to list and unlist its unit, never while it
+ * holds its tracker's lock. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "../core/serial.h"
 #include "split.h"
 
 struct rill__active {
@@ -24,8 +26,6 @@ struct rill__active {
     uint64_t index;             /* which element of the stage it is */
     rill_range_kind kind;
 };
-
-enum { UNIT_OFFSET = 1, UNIT_KEYS = 2 };
 
 static uint64_t now_ns(void)
 {
@@ -41,75 +41,60 @@ static double size_of(const rill_restriction *r)
     return (double)r->to - (double)r->from;
 }
 
+/* A unit's data: u32 n, the restriction (n bytes, core/serial.h), u64
+ * not-before time, u64 index (little-endian), then the element's data. */
 static int unit_add(rill_batch *b, const rill_record *el, uint64_t index,
                     const rill_restriction *r, uint64_t not_before)
 {
-    size_t head = 1 + 16 + (r->kind == RILL_RANGE_OFFSET ? 16 : 8 + r->start_len + r->end_len);
+    rill__out o;
     char *kp, *dp;
-    uint32_t n;
+    size_t head;
     int rc;
-    if (el->len > RILL_RECORD_MAX - head)
+    rill__out_init(&o, 0);
+    if ((rc = rill__ser_restriction(&o, r)) < 0) {
+        rill__out_free(&o);
+        return rc;
+    }
+    head = 4 + o.len + 16;
+    if (el->len > RILL_RECORD_MAX - head) {
+        rill__out_free(&o);
         return rill__error(RILL_ERANGE, "element too large for a unit of work");
+    }
     rc = rill__batch_reserve(b, el->key ? (uint32_t)el->key_len : RILL__NOKEY, head + el->len,
                              &kp, &dp);
-    if (rc < 0)
-        return rc;
-    if (el->key_len)
-        memcpy(kp, el->key, el->key_len);
-    *dp++ = r->kind == RILL_RANGE_OFFSET ? UNIT_OFFSET : UNIT_KEYS;
-    memcpy(dp, &not_before, 8);
-    memcpy(dp + 8, &index, 8);
-    dp += 16;
-    if (r->kind == RILL_RANGE_OFFSET) {
-        memcpy(dp, &r->from, 8);
-        memcpy(dp + 8, &r->to, 8);
-        dp += 16;
-    } else {
-        n = (uint32_t)r->start_len;
-        memcpy(dp, &n, 4);
-        if (n)
-            memcpy(dp + 4, r->start, n);
-        dp += 4 + r->start_len;
-        n = (uint32_t)r->end_len;
-        memcpy(dp, &n, 4);
-        if (n)
-            memcpy(dp + 4, r->end, n);
-        dp += 4 + r->end_len;
+    if (rc == 0) {
+        if (el->key_len)
+            memcpy(kp, el->key, el->key_len);
+        rill__le32(dp, (uint32_t)o.len);
+        memcpy(dp + 4, o.buf, o.len);
+        rill__le64(dp + 4 + o.len, not_before);
+        rill__le64(dp + 12 + o.len, index);
+        if (el->len)
+            memcpy(dp + head, el->data, el->len);
     }
-    if (el->len)
-        memcpy(dp, el->data, el->len);
-    return 0;
+    rill__out_free(&o);
+    return rc;
 }
 
-/* Decodes a unit this engine wrote. */
-static void unit_read(const rill_record *u, rill_restriction *r, rill_record *el,
-                      uint64_t *index, uint64_t *not_before)
+/* Decodes a unit (r's keys point into it); RILL_ECORRUPT when u is not one. */
+static int unit_read(const rill_record *u, rill_restriction *r, rill_record *el,
+                     uint64_t *index, uint64_t *not_before)
 {
-    const char *p = u->data;
+    rill__in in;
     uint32_t n;
-    memset(r, 0, sizeof(*r));
-    r->kind = p[0] == UNIT_OFFSET ? RILL_RANGE_OFFSET : RILL_RANGE_BYTEKEY;
-    memcpy(not_before, p + 1, 8);
-    memcpy(index, p + 9, 8);
-    p += 17;
-    if (r->kind == RILL_RANGE_OFFSET) {
-        memcpy(&r->from, p, 8);
-        memcpy(&r->to, p + 8, 8);
-        p += 16;
-    } else {
-        memcpy(&n, p, 4);
-        r->start = p + 4;
-        r->start_len = n;
-        p += 4 + n;
-        memcpy(&n, p, 4);
-        r->end = p + 4;
-        r->end_len = n;
-        p += 4 + n;
-    }
+    const void *rp;
+    int rc;
+    rill__in_init(&in, u->data, u->len);
+    if (rill__get_u32(&in, &n) < 0 || (rp = rill__get_bytes(&in, n)) == NULL ||
+        rill__get_u64(&in, not_before) < 0 || rill__get_u64(&in, index) < 0)
+        return rill__error(RILL_ECORRUPT, "a unit of splittable work cut short");
+    if ((rc = rill__deser_restriction(rp, n, r)) < 0)
+        return rc;
     el->key = u->key;
     el->key_len = u->key_len;
-    el->data = p;
-    el->len = u->len - (size_t)(p - (const char *)u->data);
+    el->data = (const char *)u->data + in.at;
+    el->len = u->len - in.at;
+    return 0;
 }
 
 /* Hands the units of batch b to the stage as tasks of one unit each. */
@@ -220,7 +205,8 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
     double done, left;
     int rc, rc2;
     rill__batch_view(t->batch, t->begin, &unit);
-    unit_read(&unit, &r, &el, &base, &not_before);
+    if ((rc = unit_read(&unit, &r, &el, &base, &not_before)) < 0)
+        return rill__fail(w, t->stage, 0, 1, NULL, rc, 1, "reading a unit of work");
     if (not_before &&
         sleep_until(run, not_before, s->split.resume_ms, run->rank != 0 && t->red->origin >= 0)) {
         rill__task *again; /* back to the queue, unstarted: the drain sends it home */
@@ -418,7 +404,8 @@ void rill__unit_moved(rill__run *run, const rill__task *t, int in)
     if (t->phase != 1)
         return;
     rill__batch_view(t->batch, t->begin, &u);
-    unit_read(&u, &r, &el, &index, &not_before);
+    if (unit_read(&u, &r, &el, &index, &not_before) < 0)
+        return; /* refused where it runs */
     size = size_of(&r);
     pthread_mutex_lock(&run->amu);
     run->queued_work += in ? size : -size;

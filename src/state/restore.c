@@ -4,20 +4,20 @@
  * against its digest; the pending counts and the stages' open feeders must
  * add up, or the run could wait forever. A row that does not fit makes the
  * file corrupt, and nothing in it is changed. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/keytable.h"
+#include "../core/serial.h"
 #include "rill/checkpoint.h"
-#include "rill/io.h"
 #include "rows.h"
 
 /* ---- rebuilding ---- */
 
 typedef struct row {
-    int kind;
-    int64_t id, v[4];
-    void *blob; /* owned */
+    int64_t v[5];
+    void *blob; /* owned; NULL when the column is NULL */
     size_t len;
 } row;
 
@@ -26,8 +26,12 @@ typedef struct rows {
     size_t n, cap;
 } rows;
 
-static int collect(void *ctx, int kind, int64_t id, const int64_t v[4], const void *blob,
-                   size_t len)
+/* Every table's rows, read in full before anything is rebuilt. */
+typedef struct saved {
+    rows t[RILL__T_COUNT];
+} saved;
+
+static int collect(void *ctx, const int64_t *v, const void *blob, size_t len)
 {
     rows *rs = ctx;
     row *r;
@@ -40,17 +44,37 @@ static int collect(void *ctx, int kind, int64_t id, const int64_t v[4], const vo
         rs->cap = cap;
     }
     r = &rs->v[rs->n];
-    r->kind = kind;
-    r->id = id;
-    memcpy(r->v, v, sizeof(r->v));
+    memset(r, 0, sizeof(*r));
+    memcpy(r->v, v, sizeof(r->v)); /* v has room for 8 */
     r->len = len;
-    r->blob = malloc(len ? len : 1);
-    if (r->blob == NULL)
-        return rill__error(RILL_ENOMEM, "out of memory reading a checkpoint");
-    if (len)
-        memcpy(r->blob, blob, len);
+    if (blob) {
+        if ((r->blob = malloc(len ? len : 1)) == NULL)
+            return rill__error(RILL_ENOMEM, "out of memory reading a checkpoint");
+        if (len)
+            memcpy(r->blob, blob, len);
+    }
     rs->n++;
     return 0;
+}
+
+static int read_saved(rill__store *st, saved *sv)
+{
+    int i, rc = 0;
+    memset(sv, 0, sizeof(*sv));
+    for (i = 0; i < RILL__T_COUNT && rc == 0; i++)
+        rc = rill__store_each(st, i, collect, &sv->t[i]);
+    return rc;
+}
+
+static void free_saved(saved *sv)
+{
+    size_t k;
+    int i;
+    for (i = 0; i < RILL__T_COUNT; i++) {
+        for (k = 0; k < sv->t[i].n; k++)
+            free(sv->t[i].v[k].blob);
+        free(sv->t[i].v);
+    }
 }
 
 static int misfit(const rill__run *run, const char *what)
@@ -59,89 +83,52 @@ static int misfit(const rill__run *run, const char *what)
                        rill__store_path(run->store), what);
 }
 
-static int restore_store(rill__run *run, rill__reduction *r, const row *w)
+/* Records from a row's blob; bytes that do not decode name the file. */
+static int unblob(const rill__run *run, const row *w, rill_batch **out)
 {
-    const rill__stage *s = &run->stages[r->owner];
-    size_t size = rill__ckpt_store_size(s);
-    void *store;
-    int rc = 0;
-    if (s->ops != &rill__kind_reduce && s->ops != &rill__kind_frame)
-        return misfit(run, "a store of a stage that keeps none");
-    rill_store_decode_fn decode = s->ops == &rill__kind_frame ? s->frame.decode : s->reduce.decode;
-    if (w->v[1] != (decode != NULL))
-        return misfit(run, "a store saved another way");
-    if (decode == NULL && w->len != size)
-        return misfit(run, "a store of another size");
-    if ((store = calloc(1, size ? size : 1)) == NULL)
-        return rill__error(RILL_ENOMEM, "out of memory");
-    if (decode == NULL) {
-        memcpy(store, w->blob, size);
-    } else { /* the record encode wrote */
-        rill_batch *b;
-        rill_record e;
-        if ((rc = rill__records_unblob(w->blob, w->len, &b)) < 0 || b->n != 1) {
-            rill_batch_free(b);
-            free(store);
-            return rc < 0 ? rc : misfit(run, "an encoded store");
-        }
-        rill__batch_view(b, 0, &e);
-        rc = decode(store, e.data, e.len, s->payload);
-        rill_batch_free(b);
-        if (rc != 0) {
-            free(store);
-            return rill__error(RILL_EUSER, "%s '%s': its decode callback refused the "
-                               "checkpoint's store", rill__kind_name(s), s->name);
-        }
-    }
-    if (w->v[0] == 0 && r->store == NULL) {
-        r->store = store;
-    } else if (w->v[0] == 1 && r->partials) { /* the partial stores become one */
-        if (r->partials[0] == NULL)
-            r->partials[0] = store;
-        else {
-            rc = s->reduce.merge(r->partials[0], store, s->payload) ? RILL_EUSER : 0;
-            rill__store_free(s, s->reduce.free, store);
-        }
-    } else {
-        free(store);
-        return misfit(run, "a store where there is none");
+    int rc = rill__deser_records(w->blob, w->len, out);
+    if (rc == RILL_ECORRUPT) {
+        char why[256];
+        snprintf(why, sizeof(why), "%s", rill_error_last());
+        return rill__error(RILL_ECORRUPT, "%s: the checkpoint is damaged (%s)",
+                           rill__store_path(run->store), why);
     }
     return rc;
 }
 
-static int restore_table(rill__run *run, rill__reduction *r, const row *w)
+/* A store or partial state, decoded by its kind: the reduction's store, or
+ * a partial in the first free worker's slot (the run may have fewer workers
+ * than the one saved: the rest are merged into the first). */
+static int restore_state(rill__run *run, rill__reduction *r, const row *w)
 {
     const rill__stage *s = &run->stages[r->owner];
-    rill__keytable **t;
-    rill_batch *b;
-    void *value; /* aligned, as merge may expect */
-    size_t i;
-    int rc;
-    if (s->ops != &rill__kind_combine || r->partials == NULL)
-        return misfit(run, "a key table of a stage that keeps none");
-    t = (rill__keytable **)&r->partials[0];
-    if ((rc = rill__records_unblob(w->blob, w->len, &b)) < 0)
-        return rc;
-    if ((value = malloc(s->combine.value_size)) == NULL ||
-        (*t == NULL && rill__keytable_new(t, s->combine.value_size) < 0))
-        rc = RILL_ENOMEM;
-    for (i = 0; rc == 0 && i < b->n; i++) {
-        rill_record e;
-        int created;
-        void *acc;
-        rill__batch_view(b, i, &e);
-        if (e.key == NULL || e.len != s->combine.value_size)
-            rc = misfit(run, "a key table entry");
-        else if ((acc = rill__keytable_upsert(*t, e.key, e.key_len, rill__hash(e.key, e.key_len),
-                                              &created)) == NULL)
-            rc = RILL_ENOMEM;
-        else if (created)
-            memcpy(acc, e.data, e.len);
-        else if (memcpy(value, e.data, e.len), s->combine.merge(acc, value, s->payload) != 0)
-            rc = RILL_EUSER;
+    void *state, **x;
+    int rc, i;
+    if (s->ops->decode == NULL)
+        return misfit(run, "a store of a stage that keeps none");
+    if ((rc = s->ops->decode(s, w->blob, w->len, &state)) < 0)
+        return rc == RILL_ECORRUPT ? misfit(run, "a store") : rc;
+    if (w->v[STORE_PARTIAL] == 0 && r->store == NULL && r->partials == NULL) {
+        r->store = state;
+        return 0;
     }
-    free(value);
-    rill_batch_free(b);
+    if (w->v[STORE_PARTIAL] != 1 || r->partials == NULL) {
+        s->ops->state_free(s, state);
+        return misfit(run, "a store where there is none");
+    }
+    for (i = 0; i < run->workers; i++)
+        if (r->partials[i] == NULL) {
+            r->partials[i] = state;
+            return 0;
+        }
+    if ((x = realloc(r->extra, (r->nextra + 1) * sizeof(*x))) == NULL) {
+        s->ops->state_free(s, state);
+        return rill__error(RILL_ENOMEM, "out of memory");
+    }
+    r->extra = x;
+    r->extra[r->nextra++] = state;
+    if ((rc = s->ops->merge(&run->w[0], r, 1)) == 0)
+        r->nextra = 0;
     return rc;
 }
 
@@ -185,17 +172,121 @@ static int check_pending(rill__run *run, rill__reduction **red, int64_t nred)
     return rc;
 }
 
-static int rebuild(rill__run *run, rows *rs, uint64_t rows_digest)
+/* The reduction a row names, or NULL. */
+static rill__reduction *named(rill__reduction **red, int64_t nred, int64_t id)
 {
-    rill__reduction **red = NULL;
-    int64_t nred = 0, src_red = 0, v;
+    return id >= 1 && id <= nred ? red[id] : NULL;
+}
+
+/* The reductions, parents first, each checked against the pipeline. */
+static int rebuild_reductions(rill__run *run, const rows *rs, rill__reduction **red,
+                              int64_t nred)
+{
     size_t i;
-    int rc = 0, found;
-    rill__worker *w = &run->w[0];
-    for (i = 0; i < rs->n; i++)
-        if (rs->v[i].kind == ROW_RED && rs->v[i].id > nred)
-            nred = rs->v[i].id;
-    if (nred < 1 || nred > (int64_t)rs->n)
+    int rc = 0;
+    for (i = 0; i < rs->n && rc == 0; i++) {
+        const row *x = &rs->v[i];
+        int64_t id = x->v[RED_ID], parent = x->v[RED_PARENT], owner = x->v[RED_OWNER];
+        rill__reduction *r;
+        if (id < 1 || id > nred || red[id] || owner < -1 || owner >= run->nstages - 1 ||
+            parent < 0 || parent > nred || (parent && !red[parent]) || x->v[RED_INDEX] < 0 ||
+            (owner >= 0 && run->stages[owner].ops->finish == NULL)) /* keeps no scope */
+            return misfit(run, "a reduction");
+        if ((rc = rill__reduction_open(run, (int)owner, NULL, 0, &red[id])) < 0)
+            return rc;
+        r = red[id];
+        r->ckpt_id = id;
+        r->parent = parent ? red[parent] : NULL;
+        r->index = (size_t)x->v[RED_INDEX];
+        if (owner < 0 && parent == 0)
+            run->root = r;
+        if (x->blob) { /* the record that opened a frame */
+            if (owner < 0 || !rill__kind_is(&run->stages[owner], RILL_KIND_FRAME))
+                return misfit(run, "a first record of no frame");
+            if ((rc = unblob(run, x, &r->first)) == 0 && r->first->n != 1)
+                rc = misfit(run, "a frame's first record");
+        }
+    }
+    return rc;
+}
+
+static int rebuild_task(rill__run *run, const row *x, rill__reduction *r)
+{
+    rill_batch *b;
+    rill__task *t;
+    int rc;
+    if (r == NULL)
+        return misfit(run, "a task of no reduction");
+    if (x->v[TASK_STAGE] < 0 || x->v[TASK_STAGE] >= run->nstages || x->v[TASK_FROM] < -1 ||
+        x->v[TASK_FROM] >= run->nstages || x->v[TASK_PHASE] < 0 || x->v[TASK_PHASE] > 1)
+        return misfit(run, "a task");
+    if ((rc = unblob(run, x, &b)) < 0)
+        return rc;
+    if (b->n == 0) {
+        rill_batch_free(b);
+        return 0;
+    }
+    rc = rill__task_new(&run->w[0], (int)x->v[TASK_STAGE], r, b, 0, b->n, &t);
+    rill__batch_unref(b); /* the task holds it */
+    if (rc < 0)
+        return rc;
+    t->from = (int)x->v[TASK_FROM];
+    t->phase = (int)x->v[TASK_PHASE];
+    t->next = NULL;
+    if (run->tail[t->stage])
+        run->tail[t->stage]->next = t;
+    else
+        run->head[t->stage] = t;
+    run->tail[t->stage] = t;
+    run->queued++;
+    return 0;
+}
+
+/* The results collected and the files written before the checkpoint
+ * (the results only when the run collects them, unless all). */
+static int rebuild_outputs(rill__run *run, const saved *sv, int all)
+{
+    int rc = 0;
+    if (sv->t[RILL__T_RESULTS].n > 1 || sv->t[RILL__T_FILES].n > 1)
+        return misfit(run, "results or files twice");
+    if (sv->t[RILL__T_RESULTS].n && (all || run->results)) {
+        rill_batch_free(run->results);
+        run->results = NULL;
+        rc = unblob(run, &sv->t[RILL__T_RESULTS].v[0], &run->results);
+    }
+    if (rc == 0 && sv->t[RILL__T_FILES].n) {
+        rill_batch *b;
+        if (run->p->sink == NULL || run->p->sink->restore == NULL)
+            return misfit(run, "files of a pipeline that writes none");
+        if ((rc = unblob(run, &sv->t[RILL__T_FILES].v[0], &b)) == 0) {
+            rc = run->p->sink->restore(run->p->sink_self, b);
+            rill_batch_free(b);
+        }
+    }
+    return rc;
+}
+
+/* Whether the digest the run's row holds is that of what was read. */
+static int check_digest(const rill__run *run, const rill__runrow *row)
+{
+    if (!row->has_digest ||
+        (uint64_t)row->digest != rill__ckpt_digest(row, rill__store_read_digest(run->store)))
+        return rill__error(RILL_ECORRUPT, "%s: the checkpoint does not match its digest: the "
+                           "file was changed or damaged after it was written",
+                           rill__store_path(run->store));
+    return 0;
+}
+
+static int rebuild(rill__run *run, const saved *sv, const rill__runrow *rr)
+{
+    const rows *reds = &sv->t[RILL__T_REDUCTIONS];
+    rill__reduction **red = NULL;
+    int64_t nred = (int64_t)reds->n;
+    size_t i;
+    int rc = 0;
+    if ((rc = check_digest(run, rr)) < 0)
+        return rc;
+    if (nred < 1)
         return misfit(run, "no root");
     if ((red = calloc((size_t)nred + 1, sizeof(*red))) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
@@ -203,136 +294,55 @@ static int rebuild(rill__run *run, rows *rs, uint64_t rows_digest)
     while (run->live_list)
         rill__reduction_destroy(run, run->live_list);
     run->root = run->src_red = NULL;
-    for (i = 0; i < rs->n && rc == 0; i++) {
-        row *x = &rs->v[i];
-        if (x->kind != ROW_RED)
-            continue;
-        if (x->id < 1 || red[x->id] || x->v[1] < -1 || x->v[1] >= run->nstages - 1 ||
-            x->v[0] < 0 || x->v[0] > nred || (x->v[0] && !red[x->v[0]]) ||
-            (x->v[1] >= 0 && run->stages[x->v[1]].ops->finish == NULL)) {
-            rc = misfit(run, "a reduction");
-            break;
-        }
-        if ((rc = rill__reduction_open(run, (int)x->v[1], NULL, 0, &red[x->id])) < 0)
-            break;
-        red[x->id]->ckpt_id = x->id;
-        red[x->id]->parent = x->v[0] ? red[x->v[0]] : NULL;
-        red[x->id]->index = (size_t)x->v[3];
-        if (x->v[1] < 0 && x->v[0] == 0)
-            run->root = red[x->id];
+    rc = rebuild_reductions(run, reds, red, nred);
+    for (i = 0; rc == 0 && i < sv->t[RILL__T_STORES].n; i++) {
+        const row *x = &sv->t[RILL__T_STORES].v[i];
+        rill__reduction *r = named(red, nred, x->v[STORE_RED]);
+        rc = r == NULL || r->owner < 0 ? misfit(run, "a store of no stage") : restore_state(run, r, x);
     }
-    for (i = 0; i < rs->n && rc == 0; i++) {
-        row *x = &rs->v[i];
-        rill__reduction *r = x->kind == ROW_RED || x->kind == ROW_HELD || x->kind == ROW_CLOSING
-                                 ? NULL
-                             : (x->id >= 1 && x->id <= nred) ? red[x->id] : NULL;
-        if (x->kind != ROW_RED && x->kind != ROW_HELD && x->kind != ROW_CLOSING && r == NULL) {
-            rc = misfit(run, "a row of no reduction");
-            break;
-        }
-        switch (x->kind) {
-        case ROW_STORE:
-            rc = r->owner >= 0 ? restore_store(run, r, x) : misfit(run, "a store of the root");
-            break;
-        case ROW_TABLE:
-            rc = r->owner >= 0 ? restore_table(run, r, x) : misfit(run, "a table of the root");
-            break;
-        case ROW_FIRST:
-            if (r->owner < 0 || run->stages[r->owner].ops != &rill__kind_frame)
-                rc = misfit(run, "a first record of no frame");
-            else if ((rc = rill__records_unblob(x->blob, x->len, &r->first)) == 0 &&
-                     r->first->n != 1)
-                rc = misfit(run, "a frame's first record");
-            break;
-        case ROW_TASK: {
-            rill_batch *b;
-            rill__task *t;
-            if (x->v[0] < 0 || x->v[0] >= run->nstages || x->v[1] < -1 ||
-                x->v[1] >= run->nstages || x->v[2] < 0 || x->v[2] > 1) {
-                rc = misfit(run, "a task");
-                break;
-            }
-            if ((rc = rill__records_unblob(x->blob, x->len, &b)) < 0)
-                break;
-            if (b->n == 0) {
-                rill_batch_free(b);
-                break;
-            }
-            rc = rill__task_new(w, (int)x->v[0], r, b, 0, b->n, &t);
-            rill__batch_unref(b); /* the task holds it */
-            if (rc < 0)
-                break;
-            t->from = (int)x->v[1];
-            t->phase = (int)x->v[2];
-            t->next = NULL;
-            if (run->tail[t->stage])
-                run->tail[t->stage]->next = t;
-            else
-                run->head[t->stage] = t;
-            run->tail[t->stage] = t;
-            run->queued++;
-            break;
-        }
-        case ROW_CLOSING:
-            if (!run->closing || x->id < 0 || x->id >= run->nstages)
-                rc = misfit(run, "a stage's closing state");
-            else {
-                atomic_store(&run->preds_open[x->id], (int)x->v[0]);
-                run->closed[x->id] = (char)x->v[1];
-            }
-            break;
-        case ROW_HELD:
-            if (x->id == -1) {
-                rill_batch_free(run->results);
-                run->results = NULL;
-                rc = rill__records_unblob(x->blob, x->len, &run->results);
-            } else if (x->id == -2) {
-                rill_batch *b;
-                if (run->p->sink && run->p->sink->restore &&
-                    (rc = rill__records_unblob(x->blob, x->len, &b)) == 0) {
-                    rc = run->p->sink->restore(run->p->sink_self, b);
-                    rill_batch_free(b);
-                }
-            } else if (!run->closing || x->id < 0 || x->id >= run->nstages)
-                rc = misfit(run, "records held by a stage");
-            else
-                rc = rill__records_unblob(x->blob, x->len, &run->held[x->id]);
-            break;
-        case ROW_RED:
-            break;
-        default:
-            rc = misfit(run, "a row of an unknown kind");
+    for (i = 0; rc == 0 && i < sv->t[RILL__T_TASKS].n; i++) {
+        const row *x = &sv->t[RILL__T_TASKS].v[i];
+        rc = rebuild_task(run, x, named(red, nred, x->v[TASK_RED]));
+    }
+    for (i = 0; rc == 0 && i < sv->t[RILL__T_CLOSING].n; i++) {
+        const row *x = &sv->t[RILL__T_CLOSING].v[i];
+        int64_t st = x->v[CLOSING_STAGE];
+        if (!run->closing || st < 0 || st >= run->nstages)
+            rc = misfit(run, "a stage's closing state");
+        else {
+            atomic_store(&run->preds_open[st], (int)x->v[CLOSING_PREDS]);
+            run->closed[st] = (char)x->v[CLOSING_CLOSED];
         }
     }
+    for (i = 0; rc == 0 && i < sv->t[RILL__T_HELD].n; i++) {
+        const row *x = &sv->t[RILL__T_HELD].v[i];
+        int64_t st = x->v[HELD_STAGE];
+        if (!run->closing || st < 0 || st >= run->nstages || run->held[st])
+            rc = misfit(run, "records held by a stage");
+        else
+            rc = unblob(run, x, &run->held[st]);
+    }
+    if (rc == 0)
+        rc = rebuild_outputs(run, sv, 1);
     /* the pending counts as they were: tasks, children and holds together */
-    for (i = 0; i < rs->n && rc == 0; i++)
-        if (rs->v[i].kind == ROW_RED)
-            atomic_store(&red[rs->v[i].id]->pending, rs->v[i].v[2]);
-    if (rc == 0 && (rc = rill__store_get_int(run->store, "src_done", &v, &found)) == 0)
-        run->src_done = (int)v;
-    if (rc == 0 && (rc = rill__store_get_int(run->store, "src_red", &src_red, &found)) == 0 &&
-        (!found || run->root == NULL ||
-         (!run->src_done && (src_red < 1 || src_red > nred || !red[src_red]))))
-        rc = misfit(run, "the source's reduction");
+    for (i = 0; rc == 0 && i < reds->n; i++)
+        atomic_store(&red[reds->v[i].v[RED_ID]]->pending, reds->v[i].v[RED_PENDING]);
     if (rc == 0) {
-        run->src_red = run->src_done ? run->root : red[src_red];
-        if ((rc = rill__store_get_int(run->store, "src_next", &v, &found)) == 0) {
-            if (v < 0 || (run->source == &rill__source_work && (size_t)v > run->src_end))
-                rc = misfit(run, "the source's position");
-            run->src_next = (size_t)v;
-        }
+        run->src_done = (int)rr->src_done;
+        if (run->root == NULL ||
+            (!run->src_done && named(red, nred, rr->src_red) == NULL))
+            rc = misfit(run, "the source's reduction");
     }
-    if (rc == 0 && (rc = rill__store_get_int(run->store, "generated", &v, &found)) == 0)
-        run->generated = (size_t)v;
-    if (rc == 0 && (rc = rill__store_get_int(run->store, "delivered", &v, &found)) == 0)
-        run->delivered = v;
-    if (rc == 0 && (rc = rill__store_get_int(run->store, "checkpoints", &v, &found)) == 0)
-        run->checkpoints = v;
-    if (rc == 0 && ((rc = rill__store_get_int(run->store, "digest", &v, &found)) < 0 || !found ||
-                    (uint64_t)v != rill__ckpt_digest(run, rows_digest, run->src_done ? 0 : src_red)))
-        rc = rc < 0 ? rc : rill__error(RILL_ECORRUPT, "%s: the checkpoint does not match its "
-                                       "digest: the file was changed or damaged after it was "
-                                       "written", rill__store_path(run->store));
+    if (rc == 0) {
+        run->src_red = run->src_done ? run->root : red[rr->src_red];
+        if (rr->src_next < 0 ||
+            (run->source == &rill__source_work && (uint64_t)rr->src_next > run->src_end))
+            rc = misfit(run, "the source's position");
+        run->src_next = (size_t)rr->src_next;
+        run->generated = (size_t)rr->generated;
+        run->delivered = rr->delivered;
+        run->checkpoints = rr->checkpoints;
+    }
     if (rc == 0)
         rc = check_pending(run, red, nred);
     free(red);
@@ -356,90 +366,55 @@ static int skip_generated(rill__run *run)
     return 0;
 }
 
-static int resume_complete(rill__run *run);
-
 int rill__checkpoint_start(rill__run *run)
 {
     rill_pipeline *p = run->p;
-    int64_t fp, finished = 0, count = 0;
-    int found, rc, i;
-    uint64_t mine = rill__ckpt_fingerprint(p), digest;
-    rows rs = {NULL, 0, 0};
+    rill__runrow row;
+    saved sv;
+    int rc, i;
+    uint64_t mine = rill__ckpt_fingerprint(p);
     for (i = 0; i < p->n; i++) {
         const rill__stage *s = &p->stages[i];
-        if ((s->ops == &rill__kind_reduce && s->reduce.free && !(s->reduce.encode && s->reduce.decode)) ||
-            (s->ops == &rill__kind_frame && s->frame.free && !(s->frame.encode && s->frame.decode)))
+        if (s->ops->savable && !s->ops->savable(s))
             return rill__refuse(p, i, "keeps more than plain bytes in its store (it has a "
                                       "free callback) but no encode and decode to save it");
     }
     if ((rc = rill__store_open(&run->store, p->ckpt_path)) < 0)
         return rc;
-    if ((rc = rill__store_get_int(run->store, "fingerprint", &fp, &found)) < 0)
+    if ((rc = rill__store_get_run(run->store, &row)) < 0)
         return rc;
-    if (p->ckpt_resume && found) {
-        if ((uint64_t)fp != mine)
+    if (p->ckpt_resume && row.has_fingerprint) {
+        if ((uint64_t)row.fingerprint != mine)
             return rill__error(RILL_EPIPELINE, "%s holds a checkpoint of another pipeline (its "
                                "stages, options or work list differ); nothing was changed",
                                p->ckpt_path);
-        if ((rc = rill__store_get_int(run->store, "finished", &finished, &found)) < 0)
-            return rc;
-        if (finished)
-            return rill__error(RILL_EFINISHED, "the run checkpointed in %s had finished",
-                               p->ckpt_path);
-        if ((rc = rill__store_get_int(run->store, "complete", &count, &found)) < 0)
-            return rc;
-        if (found && count)
-            return resume_complete(run);
-        if ((rc = rill__store_get_int(run->store, "checkpoints", &count, &found)) < 0)
-            return rc;
-        if (count > 0) {
-            if ((rc = rill__store_each(run->store, collect, &rs, &digest)) == 0 &&
-                (rc = rebuild(run, &rs, digest)) == 0 && p->generator)
-                rc = skip_generated(run);
-            for (size_t k = 0; k < rs.n; k++)
-                free(rs.v[k].blob);
-            free(rs.v);
-            return rc < 0 ? rc : 1;
+        if (row.finished || row.complete || row.checkpoints > 0) {
+            if ((rc = read_saved(run->store, &sv)) == 0) {
+                if (row.finished) /* the digest first: a flag flipped is damage */
+                    rc = check_digest(run, &row) < 0 ? RILL_ECORRUPT
+                         : rill__error(RILL_EFINISHED, "the run checkpointed in %s had "
+                                       "finished", p->ckpt_path);
+                else if (row.complete) /* its files are left to publish */
+                    rc = (rc = check_digest(run, &row)) < 0 ? rc
+                         : (rc = rebuild_outputs(run, &sv, 0)) < 0 ? rc : 2;
+                else if ((rc = rebuild(run, &sv, &row)) == 0 && p->generator)
+                    rc = skip_generated(run);
+            }
+            free_saved(&sv);
+            return rc < 0 ? rc : rc == 2 ? 2 : 1;
         }
     }
     /* a fresh run: its fingerprint, no rows */
     if ((rc = rill__store_begin(run->store)) < 0)
         return rc;
+    memset(&row, 0, sizeof(row));
+    row.has_fingerprint = row.has_digest = 1;
+    row.fingerprint = (int64_t)mine;
     if ((rc = rill__store_clear(run->store)) < 0 ||
-        (rc = rill__store_set_int(run->store, "fingerprint", (int64_t)mine)) < 0 ||
-        (rc = rill__store_set_int(run->store, "finished", 0)) < 0 ||
-        (rc = rill__store_set_int(run->store, "complete", 0)) < 0 ||
-        (rc = rill__store_set_int(run->store, "checkpoints", 0)) < 0) {
+        (row.digest = (int64_t)rill__ckpt_digest(&row, rill__store_digest(run->store)),
+         (rc = rill__store_set_run(run->store, &row)) < 0)) {
         rill__store_rollback(run->store);
         return rc;
     }
     return rill__store_commit(run->store);
 }
-
-/* The run had done all its work and was publishing its files when it
- * stopped: the files are published again (those already are stay). */
-static int resume_complete(rill__run *run)
-{
-    rows rs = {NULL, 0, 0};
-    uint64_t digest;
-    size_t k;
-    int rc = rill__store_each(run->store, collect, &rs, &digest);
-    for (k = 0; rc == 0 && k < rs.n; k++)
-        if (rs.v[k].kind == ROW_HELD && rs.v[k].id == -1 && run->results) { /* for the caller */
-            rill_batch_free(run->results);
-            run->results = NULL;
-            rc = rill__records_unblob(rs.v[k].blob, rs.v[k].len, &run->results);
-        } else if (rs.v[k].kind == ROW_HELD && rs.v[k].id == -2 && run->p->sink &&
-                   run->p->sink->restore) {
-            rill_batch *b;
-            if ((rc = rill__records_unblob(rs.v[k].blob, rs.v[k].len, &b)) == 0) {
-                rc = run->p->sink->restore(run->p->sink_self, b);
-                rill_batch_free(b);
-            }
-        }
-    for (k = 0; k < rs.n; k++)
-        free(rs.v[k].blob);
-    free(rs.v);
-    return rc < 0 ? rc : 2;
-}
-

@@ -10,65 +10,10 @@
 #include <string.h>
 
 #include "../core/keytable.h"
+#include "../core/serial.h"
 #include "rill/checkpoint.h"
 #include "rill/io.h"
 #include "rows.h"
-
-/* ---- records as blobs ---- */
-
-int rill__records_blob(const rill_batch *b, size_t begin, size_t end, char **buf, size_t *len)
-{
-    size_t n = 8, i, at;
-    char *p;
-    for (i = begin; i < end; i++) {
-        rill_record r;
-        rill__batch_view(b, i, &r);
-        n += 8 + r.key_len + r.len;
-    }
-    if ((p = malloc(n)) == NULL)
-        return rill__error(RILL_ENOMEM, "out of memory saving a checkpoint");
-    memcpy(p, "RILLREC\x01", 8);
-    for (i = begin, at = 8; i < end; i++) {
-        rill_record r;
-        uint32_t tag, len32;
-        rill__batch_view(b, i, &r);
-        tag = r.key ? (uint32_t)r.key_len + 1 : 0; /* little-endian hosts only */
-        len32 = (uint32_t)r.len;
-        memcpy(p + at, &tag, 4);
-        memcpy(p + at + 4, &len32, 4);
-        if (r.key_len)
-            memcpy(p + at + 8, r.key, r.key_len);
-        if (r.len)
-            memcpy(p + at + 8 + r.key_len, r.data, r.len);
-        at += 8 + r.key_len + r.len;
-    }
-    *buf = p;
-    *len = n;
-    return 0;
-}
-
-int rill__records_unblob(const void *blob, size_t len, rill_batch **out)
-{
-    rill_reader *rd;
-    rill_record r;
-    int rc;
-    *out = NULL;
-    if ((rc = rill_reader_open_memory(&rd, blob, len)) < 0)
-        return rc;
-    if ((rc = rill_batch_new(out)) < 0) {
-        rill_reader_close(rd);
-        return rc;
-    }
-    while ((rc = rill_reader_next(&r, rd)) == 1)
-        if ((rc = rill_batch_add_record(*out, &r)) < 0)
-            break;
-    rill_reader_close(rd);
-    if (rc < 0) {
-        rill_batch_free(*out);
-        *out = NULL;
-    }
-    return rc;
-}
 
 /* ---- the pipeline's fingerprint ---- */
 
@@ -102,60 +47,62 @@ uint64_t rill__ckpt_fingerprint(const rill_pipeline *p)
 
 /* ---- saving ---- */
 
-size_t rill__ckpt_store_size(const rill__stage *s)
-{
-    return s->ops == &rill__kind_frame ? s->frame.store_size : s->reduce.store_size;
-}
-
-int rill__ckpt_put_records(rill__store *st, int kind, int64_t id, const int64_t v[4],
-                       const rill_batch *b, size_t begin, size_t end)
+/* A row of table whose blob is what o holds (o is emptied). */
+static int put_out(rill__store *st, int table, const int64_t *v, rill__out *o)
 {
     char *buf;
     size_t len;
-    int rc = rill__records_blob(b, begin, end, &buf, &len);
+    int rc = rill__out_take(o, &buf, &len);
     if (rc == 0) {
-        rc = rill__store_put(st, kind, id, v, buf, len);
+        rc = rill__store_put(st, table, v, buf, len);
         free(buf);
     }
     return rc;
 }
 
-static int put_table(rill__store *st, int64_t id, const rill__keytable *t, size_t value_size)
+int rill__ckpt_put_records(rill__store *st, int table, const int64_t *v, const rill_batch *b,
+                           size_t begin, size_t end)
 {
-    rill_batch *b;
-    size_t pos = 0, len;
-    const void *key;
-    uint64_t hash;
-    void *value;
-    int64_t v[4] = {0, 0, 0, 0};
-    int rc = rill_batch_new(&b);
-    while (rc == 0 && rill__keytable_next(t, &pos, &key, &len, &hash, &value))
-        rc = rill_batch_add_keyed(b, key, len, value, value_size);
-    if (rc == 0)
-        rc = rill__ckpt_put_records(st, ROW_TABLE, id, v, b, 0, b->n);
-    rill_batch_free(b);
+    rill__out o;
+    rill__out_init(&o, 0);
+    rill__ser_records(&o, b, begin, end);
+    return put_out(st, table, v, &o);
+}
+
+/* A store or partial state (partial: one of the per-worker ones) as its
+ * kind encodes it. */
+static int put_state(rill__store *st, const rill__stage *s, int64_t id, int partial,
+                     const void *state)
+{
+    int64_t v[2] = {id, partial};
+    void *bytes;
+    size_t len;
+    int rc;
+    if (s->ops->encode == NULL)
+        return rill__error(RILL_EIO, "%s '%s': its kind keeps state it cannot save",
+                           rill__kind_name(s), s->name);
+    if ((rc = s->ops->encode(s, state, &bytes, &len)) < 0)
+        return rc;
+    rc = rill__store_put(st, RILL__T_STORES, v, bytes, len);
+    free(bytes);
     return rc;
 }
 
-/* A store's row: its bytes, or (v[1] = 1) the record its encode wrote. */
-static int put_store(rill__store *st, const rill__stage *s, int64_t id, const int64_t v[4],
-                     const void *store)
+/* A reduction's row: with a frame's first record when it has one. */
+static int put_reduction(rill__store *st, const rill__reduction *r)
 {
-    rill_store_encode_fn encode = s->ops == &rill__kind_frame ? s->frame.encode : s->reduce.encode;
-    int64_t w[4] = {v[0], encode != NULL, 0, 0};
-    rill_batch *b;
-    int rc;
-    if (encode == NULL)
-        return rill__store_put(st, ROW_STORE, id, w, store, rill__ckpt_store_size(s));
-    if ((rc = rill_batch_new(&b)) < 0)
-        return rc;
-    if ((rc = encode(store, b, s->payload)) != 0 || b->n != 1)
-        rc = rill__error(RILL_EUSER, "%s '%s': its encode callback failed or did not add one "
-                         "record", rill__kind_name(s), s->name);
-    else
-        rc = rill__ckpt_put_records(st, ROW_STORE, id, w, b, 0, 1);
-    rill_batch_free(b);
-    return rc;
+    int64_t v[5];
+    rill__out o;
+    v[RED_ID] = r->ckpt_id;
+    v[RED_PARENT] = r->parent ? r->parent->ckpt_id : 0;
+    v[RED_OWNER] = r->owner;
+    v[RED_PENDING] = atomic_load(&r->pending);
+    v[RED_INDEX] = (int64_t)r->index;
+    if (r->owner < 0 || r->first == NULL)
+        return rill__store_put(st, RILL__T_REDUCTIONS, v, NULL, 0);
+    rill__out_init(&o, 0);
+    rill__ser_records(&o, r->first, 0, r->first->n);
+    return put_out(st, RILL__T_REDUCTIONS, v, &o);
 }
 
 static int save_reductions(rill__run *run, rill__store *st)
@@ -171,31 +118,21 @@ static int save_reductions(rill__run *run, rill__store *st)
     for (;;) {
         int progress = 0, left = 0;
         for (r = run->live_list; r && rc == 0; r = r->next) {
-            int64_t v[4];
             if (r->ckpt_saved)
                 continue;
             if (r->parent && !r->parent->ckpt_saved) {
                 left = 1;
                 continue;
             }
-            v[0] = r->parent ? r->parent->ckpt_id : 0;
-            v[1] = r->owner;
-            v[2] = atomic_load(&r->pending);
-            v[3] = (int64_t)r->index;
-            if ((rc = rill__store_put(st, ROW_RED, r->ckpt_id, v, NULL, 0)) < 0)
+            if ((rc = put_reduction(st, r)) < 0)
                 break;
             if (r->owner >= 0) {
                 const rill__stage *s = &run->stages[r->owner];
-                int64_t z[4] = {0, 0, 0, 0}, one[4] = {1, 0, 0, 0};
                 if (r->store)
-                    rc = put_store(st, s, r->ckpt_id, z, r->store);
+                    rc = put_state(st, s, r->ckpt_id, 0, r->store);
                 for (i = 0; rc == 0 && r->partials && i < run->workers; i++)
                     if (r->partials[i])
-                        rc = s->ops == &rill__kind_combine
-                                 ? put_table(st, r->ckpt_id, r->partials[i], s->combine.value_size)
-                                 : put_store(st, s, r->ckpt_id, one, r->partials[i]);
-                if (rc == 0 && r->first)
-                    rc = rill__ckpt_put_records(st, ROW_FIRST, r->ckpt_id, z, r->first, 0, r->first->n);
+                        rc = put_state(st, s, r->ckpt_id, 1, r->partials[i]);
             }
             r->ckpt_saved = 1;
             progress = 1;
@@ -208,66 +145,75 @@ static int save_reductions(rill__run *run, rill__store *st)
     }
 }
 
-/* The rows' digest with the source's position and the counts: a checkpoint
- * whose bytes changed after it was written does not match it. */
-uint64_t rill__ckpt_digest(const rill__run *run, uint64_t rows, int64_t src_red)
+/* The rows' digest with the run's columns that decide a resume: a
+ * checkpoint whose bytes changed after it was written does not match it. */
+uint64_t rill__ckpt_digest(const rill__runrow *row, uint64_t rows)
 {
-    int64_t v[7] = {(int64_t)rows, (int64_t)run->src_next, run->src_done,
-                    (int64_t)run->generated, src_red, run->delivered, run->checkpoints};
+    int64_t v[9] = {(int64_t)rows, row->src_next, row->src_done, row->generated, row->src_red,
+                    row->delivered, row->checkpoints, row->complete, row->finished};
     return XXH3_64bits(v, sizeof(v));
+}
+
+/* The results collected and the files written, in their tables. */
+static int save_outputs(rill__run *run, rill__store *st)
+{
+    rill_batch *files = NULL;
+    int rc = 0;
+    if (run->results)
+        rc = rill__ckpt_put_records(st, RILL__T_RESULTS, NULL, run->results, 0, run->results->n);
+    if (rc == 0 && run->p->sink && run->p->sink->save && (rc = rill_batch_new(&files)) == 0 &&
+        (rc = run->p->sink->save(run->p->sink_self, files)) == 0)
+        rc = rill__ckpt_put_records(st, RILL__T_FILES, NULL, files, 0, files->n);
+    rill_batch_free(files);
+    return rc;
+}
+
+/* The run's row, its digest over the rows put, written. */
+static int seal(rill__store *st, rill__runrow *row)
+{
+    row->has_digest = 1;
+    row->digest = (int64_t)rill__ckpt_digest(row, rill__store_digest(st));
+    return rill__store_set_run(st, row);
 }
 
 int rill__checkpoint_save(rill__run *run)
 {
     rill__store *st = run->store;
-    rill_batch *extra = NULL;
+    rill__runrow row;
     int rc, s;
     if ((rc = rill__store_begin(st)) < 0)
         return rc;
-    if ((rc = rill__store_clear(st)) < 0 || (rc = save_reductions(run, st)) < 0)
+    if ((rc = rill__store_get_run(st, &row)) < 0 || (rc = rill__store_clear(st)) < 0 ||
+        (rc = save_reductions(run, st)) < 0)
         goto bad;
     for (s = 0; s < run->nstages && rc == 0; s++) {
         rill__task *t;
         for (t = run->head[s]; t && rc == 0; t = t->next) {
-            int64_t v[4] = {t->stage, t->from, t->phase, 0};
-            rc = rill__ckpt_put_records(st, ROW_TASK, t->red->ckpt_id, v, t->batch, t->begin, t->end);
+            int64_t v[4] = {t->stage, t->from, t->phase, t->red->ckpt_id};
+            rc = rill__ckpt_put_records(st, RILL__T_TASKS, v, t->batch, t->begin, t->end);
         }
         if (rc == 0 && run->closing) {
-            int64_t v[4] = {atomic_load(&run->preds_open[s]), run->closed[s], 0, 0};
-            rc = rill__store_put(st, ROW_CLOSING, s, v, NULL, 0);
+            int64_t v[3] = {s, atomic_load(&run->preds_open[s]), run->closed[s]};
+            rc = rill__store_put(st, RILL__T_CLOSING, v, NULL, 0);
             if (rc == 0 && run->held[s] && run->held[s]->n)
-                rc = rill__ckpt_put_records(st, ROW_HELD, s, v, run->held[s], 0, run->held[s]->n);
+                rc = rill__ckpt_put_records(st, RILL__T_HELD, v, run->held[s], 0,
+                                            run->held[s]->n);
         }
     }
-    if (rc < 0 ||
-        (rc = rill__store_set_int(st, "src_next", (int64_t)run->src_next)) < 0 ||
-        (rc = rill__store_set_int(st, "src_done", run->src_done)) < 0 ||
-        (rc = rill__store_set_int(st, "generated", (int64_t)run->generated)) < 0 ||
-        /* once the source is done its reduction may be gone */
-        (rc = rill__store_set_int(st, "src_red", run->src_done ? 0 : run->src_red->ckpt_id)) < 0 ||
-        (rc = rill__store_set_int(st, "delivered", run->delivered)) < 0 ||
-        (rc = rill__store_set_int(st, "checkpoints", ++run->checkpoints)) < 0 ||
-        (rc = rill__store_set_int(st, "finished", 0)) < 0)
+    if (rc < 0 || (rc = save_outputs(run, st)) < 0)
         goto bad;
-    if (run->results &&
-        (rc = rill__ckpt_put_records(st, ROW_HELD, -1, (int64_t[4]){0, 0, 0, 0}, run->results, 0,
-                          run->results->n)) < 0)
-        goto bad;
-    if (run->p->sink && run->p->sink->save) {
-        if ((rc = rill_batch_new(&extra)) < 0 ||
-            (rc = run->p->sink->save(run->p->sink_self, extra)) < 0 ||
-            (rc = rill__ckpt_put_records(st, ROW_HELD, -2, (int64_t[4]){0, 0, 0, 0}, extra, 0, extra->n)) < 0)
-            goto bad;
-    }
-    rill_batch_free(extra);
-    if ((rc = rill__store_set_int(st, "digest", (int64_t)rill__ckpt_digest(run, rill__store_digest(st),
-                                                                  run->src_red && !run->src_done
-                                                                      ? run->src_red->ckpt_id
-                                                                      : 0))) < 0)
+    row.src_next = (int64_t)run->src_next;
+    row.src_done = run->src_done;
+    row.generated = (int64_t)run->generated;
+    /* once the source is done its reduction may be gone */
+    row.src_red = run->src_done ? 0 : run->src_red->ckpt_id;
+    row.delivered = run->delivered;
+    row.checkpoints = ++run->checkpoints;
+    row.finished = row.complete = 0;
+    if ((rc = seal(st, &row)) < 0)
         goto bad;
     return rill__store_commit(st);
 bad:
-    rill_batch_free(extra);
     rill__store_rollback(st);
     return rc;
 }
@@ -319,42 +265,41 @@ int rill_checkpoint_request(rill_pipeline *p)
 int rill__checkpoint_complete(rill__run *run)
 {
     rill__store *st = run->store;
-    rill_batch *files = NULL;
+    rill__runrow row;
     int rc;
     if (st == NULL)
         return 0;
     if ((rc = rill__store_begin(st)) < 0)
         return rc;
-    if ((rc = rill__store_clear(st)) < 0 || (rc = rill__store_set_int(st, "complete", 1)) < 0)
+    if ((rc = rill__store_get_run(st, &row)) < 0 || (rc = rill__store_clear(st)) < 0 ||
+        (rc = save_outputs(run, st)) < 0)
         goto bad;
-    if (run->results && (rc = rill__ckpt_put_records(st, ROW_HELD, -1, (int64_t[4]){0, 0, 0, 0},
-                                                     run->results, 0, run->results->n)) < 0)
+    row.complete = 1;
+    if ((rc = seal(st, &row)) < 0)
         goto bad;
-    if (run->p->sink && run->p->sink->save &&
-        ((rc = rill_batch_new(&files)) < 0 ||
-         (rc = run->p->sink->save(run->p->sink_self, files)) < 0 ||
-         (rc = rill__ckpt_put_records(st, ROW_HELD, -2, (int64_t[4]){0, 0, 0, 0}, files, 0, files->n)) < 0))
-        goto bad;
-    rill_batch_free(files);
     return rill__store_commit(st);
 bad:
-    rill_batch_free(files);
     rill__store_rollback(st);
     return rc;
 }
 
 int rill__checkpoint_end(rill__run *run, int ok)
 {
+    rill__runrow row;
     int rc;
     if (run->store == NULL || !ok)
         return 0;
     if ((rc = rill__store_begin(run->store)) < 0)
         return rc;
-    if ((rc = rill__store_clear(run->store)) < 0 ||
-        (rc = rill__store_set_int(run->store, "complete", 0)) < 0 ||
-        (rc = rill__store_set_int(run->store, "finished", 1)) < 0) {
-        rill__store_rollback(run->store);
-        return rc;
-    }
+    if ((rc = rill__store_get_run(run->store, &row)) < 0 ||
+        (rc = rill__store_clear(run->store)) < 0)
+        goto bad;
+    row.complete = 0;
+    row.finished = 1;
+    if ((rc = seal(run->store, &row)) < 0)
+        goto bad;
     return rill__store_commit(run->store);
+bad:
+    rill__store_rollback(run->store);
+    return rc;
 }

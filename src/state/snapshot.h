@@ -19,9 +19,4 @@ int rill__checkpoint_complete(rill__run *run);
 /* The run ended: ok marks it finished (and drops its rows). */
 int rill__checkpoint_end(rill__run *run, int ok);
 
-/* A record range as the bytes of a .rill file (*buf: caller frees), and
- * back into a new batch (*out: caller frees). */
-int rill__records_blob(const rill_batch *b, size_t begin, size_t end, char **buf, size_t *len);
-int rill__records_unblob(const void *blob, size_t len, rill_batch **out);
-
 #endif

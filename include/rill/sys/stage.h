@@ -95,15 +95,17 @@ typedef struct rill_stage_kind {
      * ranks sent) into one: the first partial when into_partial, else the
      * reduction's store. */
     int (*merge)(rill_worker *w, rill_reduction *r, int into_partial);
-    /* Optional: a store or partial state as records added to out (a store:
-     * one record; a key table: one keyed record per key), and back from
-     * records [begin, end) of in (*state: owned by the caller, freed with
-     * state_free). For checkpoints and for moving state between ranks: the
-     * one place a kind's state is serialised. Malformed records are
-     * RILL_ECORRUPT, never read past. */
-    int (*encode)(const rill_stage *s, const void *state, rill_batch *out);
-    int (*decode)(const rill_stage *s, const rill_batch *in, size_t begin, size_t end,
-                  void **state);
+    /* Optional: a store or partial state as bytes (*bytes: the caller
+     * frees them), and back (*state: the caller's, freed with state_free).
+     * The one place a kind's state is serialised, for checkpoints and for
+     * moving it between ranks (rill's kinds use its serialisation module).
+     * Bytes that do not decode are RILL_ECORRUPT, never read past. */
+    int (*encode)(const rill_stage *s, const void *state, void **bytes, size_t *len);
+    int (*decode)(const rill_stage *s, const void *bytes, size_t len, void **state);
+    /* Optional: whether this stage's state can be saved (a store holding
+     * pointers without encode and decode cannot); NULL: it can. A
+     * checkpointed pipeline with a stage that cannot is refused by name. */
+    int (*savable)(const rill_stage *s);
 
     /* Optional, for kinds that split running work (splittable). The engine
      * calls the hooks of the first such stage of the pipeline, which look
