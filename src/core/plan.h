@@ -98,6 +98,9 @@ struct rill_pipeline {
     atomic_int ckpt_request;     /* rill_checkpoint_request */
 };
 
+/* signature.c: the pipeline's shape, options and work list, hashed. */
+uint64_t rill__pipeline_fingerprint(const rill_pipeline *p);
+
 /* rill's pulled sources (source_*.c): the work list, a generator. */
 extern const rill_source rill__source_work, rill__source_generator;
 /* The source the engine pulls: the generator, else the work list; NULL: none. */

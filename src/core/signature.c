@@ -1,4 +1,5 @@
-/* signature.c — a pipeline's sources (rill/sys/source.h): the one the
+/* signature.c — what identifies a pipeline and its sources: the
+ * pipeline's fingerprint, and its sources (rill/sys/source.h): the one the
  * engine pulls (the generator, else the work list) and those its splittable
  * stages declare, each with its signature, the kind and an XXH3-128 of the
  * canonical bytes its describe gives (as a .rill record range, so that a
@@ -10,6 +11,36 @@
 #include <xxhash.h>
 
 #include "run.h"
+
+/* The pipeline's shape, options and work list, hashed: a checkpoint is
+ * resumed, and ranks run together, only by a pipeline with the same one. */
+static uint64_t mix(uint64_t h, const void *p, size_t n)
+{
+    return XXH3_64bits_withSeed(p, n, h);
+}
+
+uint64_t rill__pipeline_fingerprint(const rill_pipeline *p)
+{
+    uint64_t h = 0x72696c6c; /* "rill" */
+    int i, k;
+    h = mix(h, &p->n, sizeof(p->n));
+    for (i = 0; i < p->n; i++) {
+        const rill__stage *s = &p->stages[i];
+        int64_t v[8] = {0, s->serial, s->concurrency, (int64_t)s->batch_size,
+                        (int64_t)s->reduce.store_size, (int64_t)s->frame.store_size,
+                        (int64_t)s->combine.value_size, s->split.chunk};
+        h = mix(h, s->ops->name, strlen(s->ops->name));
+        h = mix(h, s->name, strlen(s->name));
+        h = mix(h, v, sizeof(v));
+        for (k = 0; k < s->nsucc; k++)
+            h = mix(h, &s->succ[k], sizeof(int));
+    }
+    if (p->work) { /* the source's position refers to this work list */
+        h = mix(h, p->work->arena, p->work->used);
+        h = mix(h, p->work->recs, p->work->n * sizeof(*p->work->recs));
+    }
+    return h ^ (p->generator != NULL);
+}
 
 const rill_source *rill__pulled_source(const rill_pipeline *p)
 {

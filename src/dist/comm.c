@@ -17,7 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "../state/rows.h"
 #include "link.h"
 
 #define TAG 7731
@@ -424,7 +423,7 @@ static void *comm_main(void *arg)
 /* Every rank must run the same pipeline: compares fingerprints. */
 static int same_pipeline(rill__dist *d)
 {
-    uint64_t mine = rill__ckpt_fingerprint(d->run->p), lo, hi;
+    uint64_t mine = rill__pipeline_fingerprint(d->run->p), lo, hi;
     MPI_Allreduce(&mine, &lo, 1, MPI_UINT64_T, MPI_MIN, d->comm);
     MPI_Allreduce(&mine, &hi, 1, MPI_UINT64_T, MPI_MAX, d->comm);
     if (lo != hi)

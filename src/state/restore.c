@@ -372,7 +372,7 @@ int rill__checkpoint_start(rill__run *run)
     rill__runrow row;
     saved sv;
     int rc, i;
-    uint64_t mine = rill__ckpt_fingerprint(p);
+    uint64_t mine = rill__pipeline_fingerprint(p);
     for (i = 0; i < p->n; i++) {
         const rill__stage *s = &p->stages[i];
         if (s->ops->savable && !s->ops->savable(s))

@@ -6,9 +6,6 @@
 #include "snapshot.h"
 #include "store.h"
 
-/* The pipeline's shape, options and work list, hashed. */
-uint64_t rill__ckpt_fingerprint(const rill_pipeline *p);
-/* The bytes of the store a reduction of stage s keeps. */
 /* A row of table (v: its integer columns) whose blob is records
  * [begin, end) of b. */
 int rill__ckpt_put_records(rill__store *st, int table, const int64_t *v, const rill_batch *b,

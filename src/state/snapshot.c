@@ -15,36 +15,6 @@
 #include "rill/io.h"
 #include "rows.h"
 
-/* ---- the pipeline's fingerprint ---- */
-
-static uint64_t mix(uint64_t h, const void *p, size_t n)
-{
-    return XXH3_64bits_withSeed(p, n, h);
-}
-
-uint64_t rill__ckpt_fingerprint(const rill_pipeline *p)
-{
-    uint64_t h = 0x72696c6c; /* "rill" */
-    int i, k;
-    h = mix(h, &p->n, sizeof(p->n));
-    for (i = 0; i < p->n; i++) {
-        const rill__stage *s = &p->stages[i];
-        int64_t v[8] = {0, s->serial, s->concurrency, (int64_t)s->batch_size,
-                        (int64_t)s->reduce.store_size, (int64_t)s->frame.store_size,
-                        (int64_t)s->combine.value_size, s->split.chunk};
-        h = mix(h, s->ops->name, strlen(s->ops->name));
-        h = mix(h, s->name, strlen(s->name));
-        h = mix(h, v, sizeof(v));
-        for (k = 0; k < s->nsucc; k++)
-            h = mix(h, &s->succ[k], sizeof(int));
-    }
-    if (p->work) { /* the source's position refers to this work list */
-        h = mix(h, p->work->arena, p->work->used);
-        h = mix(h, p->work->recs, p->work->n * sizeof(*p->work->recs));
-    }
-    return h ^ (p->generator != NULL);
-}
-
 /* ---- saving ---- */
 
 /* A row of table whose blob is what o holds (o is emptied). */

@@ -49,7 +49,7 @@ enum { CLOSING_STAGE, CLOSING_PREDS, CLOSING_CLOSED };
 /* rill_ckpt_run: what is known of the run as a whole. */
 typedef struct rill__runrow {
     int has_fingerprint, has_digest; /* 0: the column is NULL */
-    int64_t fingerprint;  /* of the pipeline (rill__ckpt_fingerprint) */
+    int64_t fingerprint;  /* of the pipeline (rill__pipeline_fingerprint) */
     int64_t finished;     /* the run finished: nothing to resume */
     int64_t complete;     /* all work done, its files being published */
     int64_t checkpoints;  /* checkpoints taken; 0: nothing to resume from */
