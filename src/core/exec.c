@@ -61,8 +61,8 @@ int rill__task_new(rill__worker *w, int stage, rill__reduction *red,
     t->end = end;
     atomic_fetch_add_explicit(&batch->refs, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&red->pending, 1, memory_order_relaxed);
-    if (w->run->closing)
-        atomic_fetch_add_explicit(&w->run->live[stage], 1, memory_order_relaxed);
+    if (w->run->close.on)
+        atomic_fetch_add_explicit(&w->run->close.live[stage], 1, memory_order_relaxed);
     *out = t;
     return 0;
 }
@@ -75,19 +75,20 @@ void rill__task_free(rill__worker *w, rill__task *t)
 
 void rill__run_stop(rill__run *run, int code, const char *msg, int locked)
 {
-    pthread_mutex_lock(&run->err_mu);
-    if (run->err_code == 0) { /* the first failure is the run's */
-        run->err_code = code;
-        snprintf(run->err_msg, sizeof(run->err_msg), "%s", msg);
+    pthread_mutex_lock(&run->fail.mu);
+    if (run->fail.code == 0) { /* the first failure is the run's */
+        run->fail.code = code;
+        snprintf(run->fail.msg, sizeof(run->fail.msg), "%s", msg);
     }
-    pthread_mutex_unlock(&run->err_mu);
-    atomic_store(&run->stop, 1);
+    pthread_mutex_unlock(&run->fail.mu);
+    atomic_store(&run->fail.stop, 1);
+    RILL__ASSERT(!locked || rill__mutex_held(&run->sched.mu));
     if (!locked)
-        pthread_mutex_lock(&run->mu);
-    pthread_cond_broadcast(&run->cv);
-    pthread_cond_broadcast(&run->out_cv);
+        rill__mutex_lock(&run->sched.mu);
+    pthread_cond_broadcast(&run->sched.cv);
+    pthread_cond_broadcast(&run->out.cv);
     if (!locked)
-        pthread_mutex_unlock(&run->mu);
+        rill__mutex_unlock(&run->sched.mu);
     rill__tp_wake(run);
 }
 
@@ -97,7 +98,7 @@ int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
     rill__run *run = w->run;
     char quoted[64] = "", reason[600], who[160], msg[RILL__ERROR_MAX];
     int code = internal ? rc : RILL_EUSER;
-    if (atomic_load(&run->stop) && rc == RILL_ECANCELLED)
+    if (atomic_load(&run->fail.stop) && rc == RILL_ECANCELLED)
         return RILL_ECANCELLED;
     if (rill_error_last()[0])
         snprintf(reason, sizeof(reason), "%s", rill_error_last());
@@ -198,7 +199,7 @@ void rill__emitter_discard(rill_emitter *e)
 static __attribute__((noinline, cold)) int emit_slow(rill_emitter *e, uint32_t klen, size_t len, char **k, char **d)
 {
     int rc;
-    if (atomic_load_explicit(&e->w->run->stop, memory_order_relaxed))
+    if (atomic_load_explicit(&e->w->run->fail.stop, memory_order_relaxed))
         return RILL_ECANCELLED;
     if (e->direct >= 0) /* typed values have no key: the combine refuses them */
         return rill__combine_direct(e, NULL, 0, 0, NULL, len);
@@ -345,7 +346,7 @@ int rill__deliver(rill__worker *w, rill__task *t)
 {
     rill__run *run = w->run;
     int i;
-    if (w->depth >= RILL__MAX_DEPTH || atomic_load_explicit(&run->idle, memory_order_relaxed) > 0)
+    if (w->depth >= RILL__MAX_DEPTH || atomic_load_explicit(&run->sched.idle, memory_order_relaxed) > 0)
         goto queue;
     for (i = 0; i < w->depth; i++)
         if (w->stack[i] == t->stage)
@@ -395,7 +396,7 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
     const rill__stage *s = &run->stages[t->stage];
     rill__reduction *red = t->red;
     int rc = 0, rc2, enter = rill__entering(run, t), stage = t->stage;
-    if (atomic_load_explicit(&run->stop, memory_order_relaxed)) {
+    if (atomic_load_explicit(&run->fail.stop, memory_order_relaxed)) {
         if (locked)
             pthread_mutex_unlock(&red->mu);
     } else if (enter) {
@@ -404,7 +405,7 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
         rc = s->ops->expand(w, t); /* prepares work; runs no user work itself */
     } else {
         w->stack[w->depth++] = t->stage;
-        atomic_fetch_add_explicit(&run->runs[t->stage], 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&run->sched.runs[t->stage], 1, memory_order_relaxed);
         run->stats[t->stage * run->workers + w->id].calls++;
         rc = s->ops->process(w, t, locked); /* once per task, never per record */
         w->depth--;
@@ -412,7 +413,7 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
     if (!enter)
         rill__slot_release(run, stage);
     rill__task_free(w, t);
-    if (run->closing && atomic_fetch_sub_explicit(&run->live[stage], 1,
+    if (run->close.on && atomic_fetch_sub_explicit(&run->close.live[stage], 1,
                                                   memory_order_acq_rel) == 1 &&
         (rc2 = rill__try_close(w, stage)) < 0 && rc == 0)
         rc = rc2;

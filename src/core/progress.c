@@ -10,8 +10,8 @@ void rill__progress_local(rill__run *run, rill_progress *pr)
 {
     pr->completed = pr->remaining = 0;
     pr->elements_done = 0;
-    if (run->splitter)
-        run->splitter->progress(run, pr);
+    if (run->split.kind)
+        run->split.kind->progress(run, pr);
 }
 
 static long long now_ns(void)
@@ -24,19 +24,19 @@ static long long now_ns(void)
 void rill__progress_tick(rill__worker *w)
 {
     rill__run *run = w->run;
-    long long next = atomic_load(&run->next_progress_ns), now;
+    long long next = atomic_load(&run->progress.next_ns), now;
     rill_progress pr;
-    if (run->p->progress == NULL || run->rank != 0 || (now = now_ns()) < next ||
-        !atomic_compare_exchange_strong(&run->next_progress_ns, &next,
+    if (run->p->progress == NULL || run->world.rank != 0 || (now = now_ns()) < next ||
+        !atomic_compare_exchange_strong(&run->progress.next_ns, &next,
                                         now + (long long)run->p->progress_ms * 1000000))
         return;
-    if (atomic_exchange(&run->progress_busy, 1))
+    if (atomic_exchange(&run->progress.busy, 1))
         return; /* the last report is still being made: never two at once */
     rill__progress_local(run, &pr);
-    if (run->transport) /* and the other ranks' latest reports */
-        run->transport->progress(run, &pr);
+    if (run->world.transport) /* and the other ranks' latest reports */
+        run->world.transport->progress(run, &pr);
     if (pr.remaining < 0)
         pr.remaining = 0;
     run->p->progress(&pr, run->p->progress_payload);
-    atomic_store(&run->progress_busy, 0);
+    atomic_store(&run->progress.busy, 0);
 }

@@ -39,12 +39,12 @@ int rill__reduction_open(rill__run *run, int owner, rill__reduction *parent,
     pthread_mutex_init(&r->mu, NULL);
     if (parent)
         atomic_fetch_add_explicit(&parent->pending, 1, memory_order_relaxed);
-    pthread_mutex_lock(&run->live_mu);
-    r->next = run->live_list;
-    if (run->live_list)
-        run->live_list->prev = r;
-    run->live_list = r;
-    pthread_mutex_unlock(&run->live_mu);
+    pthread_mutex_lock(&run->reds.mu);
+    r->next = run->reds.live;
+    if (run->reds.live)
+        run->reds.live->prev = r;
+    run->reds.live = r;
+    pthread_mutex_unlock(&run->reds.mu);
     *out = r;
     return 0;
 }
@@ -118,14 +118,14 @@ int rill__store_decode(const rill__stage *s, size_t size, rill_store_decode_fn d
 
 void rill__reduction_destroy(rill__run *run, rill__reduction *r)
 {
-    pthread_mutex_lock(&run->live_mu);
+    pthread_mutex_lock(&run->reds.mu);
     if (r->prev)
         r->prev->next = r->next;
     else
-        run->live_list = r->next;
+        run->reds.live = r->next;
     if (r->next)
         r->next->prev = r->prev;
-    pthread_mutex_unlock(&run->live_mu);
+    pthread_mutex_unlock(&run->reds.mu);
     if (r->owner >= 0) {
         const rill__stage *s = &run->stages[r->owner];
         int i;
@@ -199,8 +199,8 @@ int rill__fold_extras(rill__worker *w)
     rill__run *run = w->run;
     rill__reduction *r;
     int rc = 0;
-    pthread_mutex_lock(&run->live_mu);
-    for (r = run->live_list; r && rc == 0; r = r->next) {
+    pthread_mutex_lock(&run->reds.mu);
+    for (r = run->reds.live; r && rc == 0; r = r->next) {
         const rill__stage *s;
         if (r->nextra == 0)
             continue;
@@ -208,7 +208,7 @@ int rill__fold_extras(rill__worker *w)
         if ((rc = s->ops->merge(w, r, 1)) == 0)
             r->nextra = 0;
     }
-    pthread_mutex_unlock(&run->live_mu);
+    pthread_mutex_unlock(&run->reds.mu);
     return rc;
 }
 
@@ -224,11 +224,11 @@ static int finish(rill__worker *w, rill__reduction *r)
         return rill__tp_proxy_done(w, r);
     }
     if (r->owner < 0) {
-        pthread_mutex_lock(&run->mu);
-        run->done = 1;
-        pthread_cond_broadcast(&run->cv);
-        pthread_cond_broadcast(&run->out_cv);
-        pthread_mutex_unlock(&run->mu);
+        rill__mutex_lock(&run->sched.mu);
+        run->sched.done = 1;
+        pthread_cond_broadcast(&run->sched.cv);
+        pthread_cond_broadcast(&run->out.cv);
+        rill__mutex_unlock(&run->sched.mu);
         rill__tp_wake(run);
         return 0;
     }
@@ -241,7 +241,7 @@ int rill__reduction_release(rill__worker *w, rill__reduction *r)
     RILL__ASSERT_MSG(was >= 1, "a reduction's pending count went below zero");
     if (was != 1)
         return 0;
-    if (atomic_load(&w->run->stop))
+    if (atomic_load(&w->run->fail.stop))
         return RILL_ECANCELLED;
     return finish(w, r);
 }

@@ -39,7 +39,7 @@ static int cut_held(rill__worker *w, int stage, rill__reduction *red, size_t B,
                     rill__task **out, size_t *n)
 {
     rill__run *run = w->run;
-    rill_batch *full = run->held[stage], *rest = NULL;
+    rill_batch *full = run->close.held[stage], *rest = NULL;
     size_t k = full->n / B, i;
     int rc = 0;
     if (full->n > k * B) {
@@ -60,7 +60,7 @@ static int cut_held(rill__worker *w, int stage, rill__reduction *red, size_t B,
             (*n)--;
             break;
         }
-    run->held[stage] = rest;
+    run->close.held[stage] = rest;
     rill__worker_unref(w, full); /* the tasks hold it now */
     return rc;
 }
@@ -76,7 +76,7 @@ int rill__route_to(rill__worker *w, int stage, int from, rill__reduction *red,
     if (n == 0)
         return 0; /* empty batches call nothing */
     if (B == 0 || n == B || !rill__kind_is(s, RILL_KIND_BATCHED) ||
-        (n < B && !run->closing))
+        (n < B && !run->close.on))
         return hand(w, stage, from, red, batch, begin, end, queue);
     if (n > B) {
         k = (n + B - 1) / B;
@@ -90,18 +90,18 @@ int rill__route_to(rill__worker *w, int stage, int from, rill__reduction *red,
         return rc;
     }
     /* Fewer than B: held back until B have come, or the stage closes. */
-    pthread_mutex_lock(&run->smu[stage]);
-    if (run->held[stage] == NULL && (rc = rill_batch_new(&run->held[stage])) < 0)
+    pthread_mutex_lock(&run->close.mu[stage]);
+    if (run->close.held[stage] == NULL && (rc = rill_batch_new(&run->close.held[stage])) < 0)
         goto unlock;
     for (i = begin; i < end && rc == 0; i++) {
         rill_record r;
         rill__batch_view(batch, i, &r);
-        rc = rill_batch_add_record(run->held[stage], &r);
+        rc = rill_batch_add_record(run->close.held[stage], &r);
     }
-    if (rc == 0 && run->held[stage]->n >= B) /* one task: < B held, < B added */
+    if (rc == 0 && run->close.held[stage]->n >= B) /* one task: < B held, < B added */
         rc = cut_held(w, stage, red, B, tasks, &ntasks);
 unlock:
-    pthread_mutex_unlock(&run->smu[stage]);
+    pthread_mutex_unlock(&run->close.mu[stage]);
     for (i = 0; i < ntasks; i++) {
         int r2;
         if (queue)
@@ -121,45 +121,45 @@ int rill__try_close(rill__worker *w, int stage)
     rill_batch *held;
     rill__task *t = NULL;
     int i, rc = 0;
-    if (!run->closing || stage >= run->nstages - 1)
+    if (!run->close.on || stage >= run->nstages - 1)
         return 0;
-    pthread_mutex_lock(&run->smu[stage]);
-    if (run->closed[stage] || atomic_load(&run->preds_open[stage]) > 0 ||
-        atomic_load(&run->live[stage]) > 0) {
-        pthread_mutex_unlock(&run->smu[stage]);
+    pthread_mutex_lock(&run->close.mu[stage]);
+    if (run->close.closed[stage] || atomic_load(&run->close.preds_open[stage]) > 0 ||
+        atomic_load(&run->close.live[stage]) > 0) {
+        pthread_mutex_unlock(&run->close.mu[stage]);
         return 0;
     }
-    held = run->held[stage];
-    run->held[stage] = NULL;
+    held = run->close.held[stage];
+    run->close.held[stage] = NULL;
     if (held && held->n > 0) { /* the last, short call; closing waits for it */
-        rc = rill__task_new(w, stage, run->root, held, 0, held->n, &t);
-        pthread_mutex_unlock(&run->smu[stage]);
+        rc = rill__task_new(w, stage, run->reds.root, held, 0, held->n, &t);
+        pthread_mutex_unlock(&run->close.mu[stage]);
         rill__worker_unref(w, held);
         if (rc < 0)
             return rill__fail(w, stage, 0, 0, NULL, RILL_ENOMEM, 1, "flushing held records");
         return rill__deliver(w, t);
     }
-    run->closed[stage] = 1;
-    pthread_mutex_unlock(&run->smu[stage]);
+    run->close.closed[stage] = 1;
+    pthread_mutex_unlock(&run->close.mu[stage]);
     if (held)
         rill__worker_unref(w, held);
     for (i = 0; i < s->nsucc && rc == 0; i++)
-        if (atomic_fetch_sub(&run->preds_open[s->succ[i]], 1) == 1)
+        if (atomic_fetch_sub(&run->close.preds_open[s->succ[i]], 1) == 1)
             rc = rill__try_close(w, s->succ[i]);
     if (rc < 0)
         return rc;
-    return rill__reduction_release(w, run->root); /* the stage's hold */
+    return rill__reduction_release(w, run->reds.root); /* the stage's hold */
 }
 
 int rill__source_done(rill__worker *w)
 {
     rill__run *run = w->run;
     int i, rc = 0;
-    if (run->closing)
-        for (i = 0; i < run->nroots && rc == 0; i++)
-            if (atomic_fetch_sub(&run->preds_open[run->roots[i]], 1) == 1)
-                rc = rill__try_close(w, run->roots[i]);
+    if (run->close.on)
+        for (i = 0; i < run->sched.nroots && rc == 0; i++)
+            if (atomic_fetch_sub(&run->close.preds_open[run->sched.roots[i]], 1) == 1)
+                rc = rill__try_close(w, run->sched.roots[i]);
     if (rc < 0)
         return rc;
-    return rill__reduction_release(w, run->src_red);
+    return rill__reduction_release(w, run->src.red);
 }

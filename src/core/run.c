@@ -61,26 +61,26 @@ int rill_pipeline_stats(rill_stage_stats *out, const rill_pipeline *p, const cha
 void rill__run_free(rill__run *run)
 {
     int s, i;
-    if (run->transport)
-        run->transport->stop(run);
+    if (run->world.transport)
+        run->world.transport->stop(run);
     keep_stats(run);
-    if (run->persist)
-        run->persist->close(run);
-    while (run->out_head) { /* outputs the caller did not take */
-        rill__task *t = run->out_head;
-        run->out_head = t->next;
+    if (run->ckpt.persist)
+        run->ckpt.persist->close(run);
+    while (run->out.head) { /* outputs the caller did not take */
+        rill__task *t = run->out.head;
+        run->out.head = t->next;
         rill__batch_unref(t->batch);
         free(t);
     }
-    if (run->head)
+    if (run->sched.head)
         for (s = 0; s < run->nstages; s++)
-            while (run->head[s]) {
-                rill__task *t = run->head[s];
-                run->head[s] = t->next;
+            while (run->sched.head[s]) {
+                rill__task *t = run->sched.head[s];
+                run->sched.head[s] = t->next;
                 rill__task_free(&run->w[0], t);
             }
-    while (run->live_list)
-        rill__reduction_destroy(run, run->live_list);
+    while (run->reds.live)
+        rill__reduction_destroy(run, run->reds.live);
     if (run->w)
         for (i = 0; i < run->workers; i++) {
             while (run->w[i].ncache > 0)
@@ -88,34 +88,34 @@ void rill__run_free(rill__run *run)
             for (s = 0; s < RILL__MAX_DEPTH; s++)
                 free(run->w[i].scratch[s]);
         }
-    if (run->held)
+    if (run->close.held)
         for (s = 0; s < run->nstages; s++)
-            rill_batch_free(run->held[s]);
-    if (run->smu)
+            rill_batch_free(run->close.held[s]);
+    if (run->close.mu)
         for (s = 0; s < run->nstages; s++)
-            pthread_mutex_destroy(&run->smu[s]);
+            pthread_mutex_destroy(&run->close.mu[s]);
     free(run->w);
-    free(run->head);
-    free(run->tail);
-    free((void *)run->busy);
-    free(run->limit);
-    free((void *)run->taken);
-    free((void *)run->runs);
-    free(run->order);
-    free(run->roots);
-    free((void *)run->live);
-    free((void *)run->preds_open);
+    free(run->sched.head);
+    free(run->sched.tail);
+    free((void *)run->sched.busy);
+    free(run->sched.limit);
+    free((void *)run->sched.taken);
+    free((void *)run->sched.runs);
+    free(run->sched.order);
+    free(run->sched.roots);
+    free((void *)run->close.live);
+    free((void *)run->close.preds_open);
     free(run->stats);
-    pthread_mutex_destroy(&run->amu);
-    free(run->closed);
-    free(run->held);
-    free(run->smu);
-    rill_batch_free(run->results);
-    pthread_mutex_destroy(&run->mu);
-    pthread_mutex_destroy(&run->live_mu);
-    pthread_mutex_destroy(&run->err_mu);
-    pthread_cond_destroy(&run->cv);
-    pthread_cond_destroy(&run->out_cv);
+    pthread_mutex_destroy(&run->split.mu);
+    free(run->close.closed);
+    free(run->close.held);
+    free(run->close.mu);
+    rill_batch_free(run->out.results);
+    rill__mutex_destroy(&run->sched.mu);
+    pthread_mutex_destroy(&run->reds.mu);
+    pthread_mutex_destroy(&run->fail.mu);
+    pthread_cond_destroy(&run->sched.cv);
+    pthread_cond_destroy(&run->out.cv);
 }
 
 static int by_rank(const void *a, const void *b, void *stages)
@@ -130,43 +130,43 @@ static int stage_setup(rill__run *run, int ranks)
 {
     size_t n = (size_t)run->nstages;
     int i;
-    run->order = calloc(n, sizeof(*run->order));
-    run->roots = calloc(n, sizeof(*run->roots));
-    run->limit = calloc(n, sizeof(*run->limit));
-    run->runs = calloc(n, sizeof(*run->runs));
-    if (!run->order || !run->roots || !run->limit || !run->runs)
+    run->sched.order = calloc(n, sizeof(*run->sched.order));
+    run->sched.roots = calloc(n, sizeof(*run->sched.roots));
+    run->sched.limit = calloc(n, sizeof(*run->sched.limit));
+    run->sched.runs = calloc(n, sizeof(*run->sched.runs));
+    if (!run->sched.order || !run->sched.roots || !run->sched.limit || !run->sched.runs)
         return RILL_ENOMEM;
-    run->closing = 1;
+    run->close.on = 1;
     for (i = 0; i < run->nstages; i++) {
         const rill__stage *s = &run->stages[i];
-        run->order[i] = i;
-        run->limit[i] = s->serial ? 1 : s->concurrency;
+        run->sched.order[i] = i;
+        run->sched.limit[i] = s->serial ? 1 : s->concurrency;
         if ((i < run->nstages - 1 || run->nstages == 1) && s->npred == 0)
-            run->roots[run->nroots++] = i; /* no stage at all: straight to the result */
+            run->sched.roots[run->sched.nroots++] = i; /* no stage at all: straight to the result */
         if (!rill__kind_is(s, RILL_KIND_STREAMING))
-            run->closing = 0;
+            run->close.on = 0;
     }
-    if (run->nroots > 64)
+    if (run->sched.nroots > 64)
         return rill__error(RILL_EPIPELINE, "the source feeds %d stages; at most 64",
-                           run->nroots);
-    qsort_r(run->order, n, sizeof(*run->order), by_rank, run->stages);
+                           run->sched.nroots);
+    qsort_r(run->sched.order, n, sizeof(*run->sched.order), by_rank, run->stages);
     if (ranks > 1)
-        run->closing = 0; /* a stage cannot tell when no rank will feed it again */
-    if (!run->closing)
+        run->close.on = 0; /* a stage cannot tell when no rank will feed it again */
+    if (!run->close.on)
         return 0;
-    run->live = calloc(n, sizeof(*run->live));
-    run->preds_open = calloc(n, sizeof(*run->preds_open));
-    run->closed = calloc(n, 1);
-    run->held = calloc(n, sizeof(*run->held));
-    run->smu = calloc(n, sizeof(*run->smu));
-    if (!run->live || !run->preds_open || !run->closed || !run->held || !run->smu)
+    run->close.live = calloc(n, sizeof(*run->close.live));
+    run->close.preds_open = calloc(n, sizeof(*run->close.preds_open));
+    run->close.closed = calloc(n, 1);
+    run->close.held = calloc(n, sizeof(*run->close.held));
+    run->close.mu = calloc(n, sizeof(*run->close.mu));
+    if (!run->close.live || !run->close.preds_open || !run->close.closed || !run->close.held || !run->close.mu)
         return RILL_ENOMEM;
     for (i = 0; i < run->nstages; i++) {
-        atomic_init(&run->preds_open[i], run->stages[i].npred);
-        pthread_mutex_init(&run->smu[i], NULL);
+        atomic_init(&run->close.preds_open[i], run->stages[i].npred);
+        pthread_mutex_init(&run->close.mu[i], NULL);
     }
-    for (i = 0; i < run->nroots; i++)
-        atomic_store(&run->preds_open[run->roots[i]], 1); /* the source */
+    for (i = 0; i < run->sched.nroots; i++)
+        atomic_store(&run->close.preds_open[run->sched.roots[i]], 1); /* the source */
     return 0;
 }
 
@@ -176,33 +176,33 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     size_t n;
     int i, rc, ranks;
     memset(run, 0, sizeof(*run));
-    pthread_mutex_init(&run->mu, NULL);
-    pthread_mutex_init(&run->live_mu, NULL);
-    pthread_mutex_init(&run->err_mu, NULL);
-    pthread_cond_init(&run->cv, NULL);
-    pthread_cond_init(&run->out_cv, NULL);
-    pthread_mutex_init(&run->amu, NULL);
+    rill__mutex_init(&run->sched.mu);
+    pthread_mutex_init(&run->reds.mu, NULL);
+    pthread_mutex_init(&run->fail.mu, NULL);
+    pthread_cond_init(&run->sched.cv, NULL);
+    pthread_cond_init(&run->out.cv, NULL);
+    pthread_mutex_init(&run->split.mu, NULL);
     run->p = p;
     p->records_sent = 0;
-    if ((rc = rill__world(&run->transport, &run->rank, &ranks)) < 0)
+    if ((rc = rill__world(&run->world.transport, &run->world.rank, &ranks)) < 0)
         return rc;
     run->stages = p->stages;
     run->nstages = p->n + 1;
     run->workers = o && o->workers > 0 ? o->workers : default_workers();
     run->batch_records = o && o->batch_records > 0 ? o->batch_records : 1024;
-    run->max_batches = o ? o->max_batches : 0;
+    run->src.max_batches = o ? o->max_batches : 0;
     n = (size_t)run->nstages;
     run->w = calloc((size_t)run->workers, sizeof(*run->w));
-    run->head = calloc(n, sizeof(*run->head));
-    run->tail = calloc(n, sizeof(*run->tail));
-    run->busy = calloc(n, sizeof(*run->busy));
-    run->taken = calloc(n, sizeof(*run->taken));
+    run->sched.head = calloc(n, sizeof(*run->sched.head));
+    run->sched.tail = calloc(n, sizeof(*run->sched.tail));
+    run->sched.busy = calloc(n, sizeof(*run->sched.busy));
+    run->sched.taken = calloc(n, sizeof(*run->sched.taken));
     { /* a cache line per worker and stage (aligned_alloc: calloc gives 16) */
         size_t bytes = n * (size_t)run->workers * sizeof(*run->stats);
         if ((run->stats = aligned_alloc(64, bytes)) != NULL)
             memset(run->stats, 0, bytes);
     }
-    if (!run->w || !run->head || !run->tail || !run->busy || !run->taken || !run->stats)
+    if (!run->w || !run->sched.head || !run->sched.tail || !run->sched.busy || !run->sched.taken || !run->stats)
         return rill__error(RILL_ENOMEM, "out of memory starting a run");
     if ((rc = stage_setup(run, ranks)) < 0)
         return rc == RILL_ENOMEM ? rill__error(rc, "out of memory starting a run") : rc;
@@ -210,29 +210,29 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
         run->w[i].run = run;
         run->w[i].id = i;
     }
-    for (i = 0; i < run->nstages && run->splitter == NULL; i++)
+    for (i = 0; i < run->nstages && run->split.kind == NULL; i++)
         if (run->stages[i].ops->rebalance) /* its hooks look after every such stage */
-            run->splitter = run->stages[i].ops;
-    if (collect && rill_batch_new(&run->results) < 0)
+            run->split.kind = run->stages[i].ops;
+    if (collect && rill_batch_new(&run->out.results) < 0)
         return RILL_ENOMEM;
     /* The root is held by the source and, when closing, by every stage. */
-    if ((rc = rill__reduction_open(run, -1, NULL, 1 + (run->closing ? p->n : 0),
-                                   &run->root)) < 0)
+    if ((rc = rill__reduction_open(run, -1, NULL, 1 + (run->close.on ? p->n : 0),
+                                   &run->reds.root)) < 0)
         return rill__error(rc, "out of memory starting a run");
-    run->src_red = run->root;
+    run->src.red = run->reds.root;
     /* At the very start all the initial work forms one reduction of the
      * scope the first stage opens (the reference's top-level reducer). */
     if (run->stages[0].opens >= 0) {
-        if ((rc = rill__reduction_open(run, run->stages[0].opens, run->root, 1,
-                                       &run->src_red)) < 0)
+        if ((rc = rill__reduction_open(run, run->stages[0].opens, run->reds.root, 1,
+                                       &run->src.red)) < 0)
             return rill__error(rc, "out of memory starting a run");
-        rill__reduction_release(&run->w[0], run->root); /* its child holds it now */
+        rill__reduction_release(&run->w[0], run->reds.root); /* its child holds it now */
     }
-    run->src_end = p->work ? rill_batch_count(p->work) : 0;
-    run->source = rill__pulled_source(p);
-    run->source_self = p;
-    if (run->rank != 0) /* work comes from rank 0 */
-        run->src_done = 1;
+    run->src.end = p->work ? rill_batch_count(p->work) : 0;
+    run->src.ops = rill__pulled_source(p);
+    run->src.self = p;
+    if (run->world.rank != 0) /* work comes from rank 0 */
+        run->src.done = 1;
     return 0;
 }
 
@@ -263,43 +263,43 @@ int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *op
         return rc;
     if ((rc = run_setup(run, p, opts, collect)) < 0)
         return rc;
-    run->stream = all_threads;
-    run->sink = all_threads ? &rill__sink_stream : p->sink;
-    run->sink_self = all_threads ? (void *)run : p->sink_self;
+    run->out.stream = all_threads;
+    run->out.sink = all_threads ? &rill__sink_stream : p->sink;
+    run->out.sink_self = all_threads ? (void *)run : p->sink_self;
     for (i = 0; i < p->n; i++)
         nsinks += p->stages[i].nsucc == 1 && p->stages[i].succ[0] == p->n;
-    if (run->transport && (rc = run->transport->start(run)) < 0)
+    if (run->world.transport && (rc = run->world.transport->start(run)) < 0)
         return rc;
-    if (run->sink && run->rank == 0 && (rc = run->sink->begin(run->sink_self, nsinks)) < 0)
+    if (run->out.sink && run->world.rank == 0 && (rc = run->out.sink->begin(run->out.sink_self, nsinks)) < 0)
         return rc;
-    if (p->persist && run->rank == 0) { /* rank 0 saves the whole run */
-        run->persist = p->persist;
+    if (p->persist && run->world.rank == 0) { /* rank 0 saves the whole run */
+        run->ckpt.persist = p->persist;
         atomic_store(&p->ckpt_request, 0); /* a request made before this run is not for it */
         if (all_threads)
             return rill__error(RILL_EINVAL, "a checkpointed pipeline runs with rill_run, not "
                                             "as a stream");
-        if ((rc = run->persist->start(run)) < 0)
+        if ((rc = run->ckpt.persist->start(run)) < 0)
             return rc;
         restored = rc >= 1;
         if (rc == 2) { /* only the publishing was left */
-            run->complete = 1;
-            run->done = 1;
+            run->ckpt.complete = 1;
+            run->sched.done = 1;
         }
         rill__barrier_start(run);
     }
     rill_error_clear();
-    if (!restored && run->rank == 0) { /* what init adds joins the initial work */
+    if (!restored && run->world.rank == 0) { /* what init adds joins the initial work */
         rill_batch *more;
         if ((rc = rill__plan_init(p, &more)) != 0)
             return callback_failed("init", rc);
-        for (i = 0; more && i < run->nroots && rc == 0; i++)
-            rc = rill__route_to(&run->w[0], run->roots[i], -1, run->src_red, more, 0,
+        for (i = 0; more && i < run->sched.nroots && rc == 0; i++)
+            rc = rill__route_to(&run->w[0], run->sched.roots[i], -1, run->src.red, more, 0,
                                 rill_batch_count(more), 1);
         rill__batch_unref(more); /* the tasks hold it now */
         if (rc < 0)
             return rc;
     }
-    if (run->transport && (rc = run->transport->go(run)) < 0)
+    if (run->world.transport && (rc = run->world.transport->go(run)) < 0)
         return rc;
     if ((rc = rill__sched_start(run, all_threads ? 0 : 1)) < 0)
         rill__run_stop(run, rc, rill_error_last(), 0);
@@ -309,8 +309,8 @@ int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *op
 /* After the workers have stopped: the run's error, or 0. */
 static int run_outcome(rill__run *run)
 {
-    if (run->err_code)
-        return rill__error_str(run->err_code, run->err_msg);
+    if (run->fail.code)
+        return rill__error_str(run->fail.code, run->fail.msg);
     return 0;
 }
 
@@ -325,40 +325,40 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
         goto done;
     rill__worker_loop(&run.w[0]);
     rill__sched_join(&run);
-    if (run.rank != 0) /* rank 0 lets the others go after finish and its files */
-        run.transport->stop(&run);
+    if (run.world.rank != 0) /* rank 0 lets the others go after finish and its files */
+        run.world.transport->stop(&run);
     if ((rc = run_outcome(&run)) < 0)
         goto done;
     rill_error_clear();
-    if (run.rank != 0) { /* rank 0 has the results and the files */
+    if (run.world.rank != 0) { /* rank 0 has the results and the files */
         rc = 0;
         goto out;
     }
-    if (!run.complete && p->finish && (rc = p->finish(run.results, p->finish_payload)) != 0) {
+    if (!run.ckpt.complete && p->finish && (rc = p->finish(run.out.results, p->finish_payload)) != 0) {
         rc = callback_failed("finish", rc);
         goto done;
     }
     if ((rc = run_outcome(&run)) < 0) /* another rank failed meanwhile */
         goto done;
-    if (!run.complete && run.persist && (rc = run.persist->complete(&run)) < 0)
+    if (!run.ckpt.complete && run.ckpt.persist && (rc = run.ckpt.persist->complete(&run)) < 0)
         goto done;
-    if (run.sink && (rc = run.sink->end(run.sink_self, 1)) < 0)
+    if (run.out.sink && (rc = run.out.sink->end(run.out.sink_self, 1)) < 0)
         goto done;
-    if (run.persist && (rc = run.persist->end(&run, 1)) < 0)
+    if (run.ckpt.persist && (rc = run.ckpt.persist->end(&run, 1)) < 0)
         goto done;
     rc = 0;
 out:
     if (results) {
-        *results = run.results;
-        run.results = NULL;
+        *results = run.out.results;
+        run.out.results = NULL;
     }
 done:
-    if (rc < 0 && run.dist) /* every rank learns why this one stopped */
+    if (rc < 0 && run.world.dist) /* every rank learns why this one stopped */
         rill__run_stop(&run, rc, rill_error_last(), 0);
-    if (run.sink && run.store && run.sink->forget)
-        run.sink->forget(run.sink_self); /* a checkpoint may still name those files */
-    else if (run.sink && run.rank == 0 && run.p)
-        run.sink->end(run.sink_self, 0); /* what a failed run wrote goes */
+    if (run.out.sink && run.ckpt.store && run.out.sink->forget)
+        run.out.sink->forget(run.out.sink_self); /* a checkpoint may still name those files */
+    else if (run.out.sink && run.world.rank == 0 && run.p)
+        run.out.sink->end(run.out.sink_self, 0); /* what a failed run wrote goes */
     if (run.p)
         rill__run_free(&run);
     return rc;

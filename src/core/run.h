@@ -5,8 +5,9 @@
  * or running, child reductions open, holds) in `pending`; whoever brings it
  * to zero finishes it (merge and emit, or call the frame function again).
  *
- * Locking: run->mu guards the queues, the source cursor, idle/done and the
- * condition variable. A stage's `busy` flag (serial stages) and a
+ * Locking: each part of a run (below) says what guards it; the scheduler's
+ * sched.mu guards the queues, the source cursor, idle/done and the condition
+ * variable, and is asserted where a function needs it held. A stage's `busy` flag (serial stages) and a
  * reduction's `pending` are atomics. A reduction's mu guards its single
  * store (frames, reducers without merge). Partial stores are per worker and
  * touched only by their worker until the reduction is done. Worker threads
@@ -21,6 +22,7 @@
 #include "../record/batch.h"
 #include "../util/assert.h"
 #include "../util/error.h"
+#include "../util/mutex.h"
 #include "plan.h"
 #include "rill/sys/transport.h"
 
@@ -95,98 +97,155 @@ struct rill_emitter {
                           never become a batch), or -1 */
 };
 
-struct rill_execution {
-    rill_pipeline *p;
-    rill__stage *stages; /* p->stages: n user stages and the result stage */
-    int nstages;
-    int workers;
-    size_t batch_records;
-    rill__worker *w;
-    atomic_int *busy;       /* calls running, for stages with a limit */
-    int *limit;             /* most calls at once; 0: no limit */
-    atomic_size_t *taken;   /* records each stage has taken, for messages */
-    atomic_long *runs;      /* calls each stage has had: least-run first */
-    int *order;             /* stages nearest the result stage first */
-    int *roots;             /* the stages the source feeds */
-    int nroots;
+/* A run's state, in parts owned by the modules that use them; each part
+ * says what guards it. The plan part at the top is set up before the
+ * workers start and read-only while they run. */
 
-    /* Closing (pipelines without scopes): a stage closes when every stage
-     * feeding it has closed and none of its tasks is left; then the records
-     * it holds back to fill a batch_size go out, and its successors learn
-     * it. Until it closes, a stage holds one unit of the root. */
-    int closing;
-    atomic_long *live;      /* tasks of each stage not yet processed */
-    atomic_int *preds_open; /* feeding stages (or the source) not closed */
-    char *closed;           /* under smu */
-    rill_batch **held;      /* under smu: records waiting for batch_size */
-    pthread_mutex_t *smu;
-
-    pthread_mutex_t mu;
+/* The scheduler's (sched.c, exec.c, route.c): mu guards the queues, idle,
+ * done and the source's cursor (src below); cv, with mu, wakes idle workers
+ * and those parked at a checkpoint. Call slots and run counts are atomics:
+ * a slot is taken before a call of a stage with a limit and let go after. */
+typedef struct rill__sched {
+    rill__mutex mu;
     pthread_cond_t cv;
     rill__task **head, **tail; /* FIFO per stage */
     size_t queued;
     atomic_int idle;           /* written under mu, read anywhere */
-    int done;
-    const rill_source *source; /* what the engine pulls (rill/sys/source.h) */
-    void *source_self;
-    size_t src_next, src_end;  /* the source's position; the work list's end */
-    rill__reduction *src_red;  /* the initial work's reduction */
-    int pulling, src_done;     /* a worker is in the source's next / no more */
+    int done;                  /* under mu: the root finished */
+    atomic_int *busy;          /* calls running, for stages with a limit */
+    int *limit;                /* most calls at once; 0: no limit */
+    atomic_size_t *taken;      /* records each stage has taken, for messages */
+    atomic_long *runs;         /* calls each stage has had: least-run first */
+    int *order;                /* stages nearest the result stage first */
+    int *roots;                /* the stages the source feeds */
+    int nroots;
+} rill__sched;
+
+/* The source the engine pulls (sched.c's pull; rill/sys/source.h). Under
+ * sched.mu, except that while pulling is set one worker is in ops->next. */
+typedef struct rill__source_state {
+    const rill_source *ops;    /* NULL: nothing to pull */
+    void *self;
+    size_t next, end;          /* its position; the work list's end */
+    rill__reduction *red;      /* the initial work's reduction */
+    int pulling, done;         /* a worker is in next / no more */
     size_t generated, max_batches; /* pulls that gave records; most of them
                                      (unbounded sources) */
-    atomic_int stop;
+} rill__source_state;
 
+/* Closing (route.c), in pipelines without scopes: a stage closes when
+ * every stage feeding it has closed and none of its tasks is left; then the
+ * records it holds back to fill a batch_size go out, and its successors
+ * learn it. Until it closes, a stage holds one unit of the root. live and
+ * preds_open are atomics; closed and held are under mu[stage]. */
+typedef struct rill__closing {
+    int on;
+    atomic_long *live;         /* tasks of each stage not yet processed */
+    atomic_int *preds_open;    /* feeding stages (or the source) not closed */
+    char *closed;
+    rill_batch **held;         /* records waiting for batch_size */
+    pthread_mutex_t *mu;
+} rill__closing;
+
+/* Reductions (reduction.c): every live one is on the list, under mu; the
+ * root is set up before the workers start. */
+typedef struct rill__reductions {
     rill__reduction *root;
+    pthread_mutex_t mu;
+    rill__reduction *live;
+} rill__reductions;
+
+/* The run's first failure (rill__run_stop): code and msg under mu; stop is
+ * set once a failure is kept (or the run is cancelled) and read anywhere. */
+typedef struct rill__failure {
+    pthread_mutex_t mu;
+    int code;
+    char msg[RILL__ERROR_MAX];
+    atomic_int stop;
+} rill__failure;
+
+/* Outputs (stage_result.c, sink_stream.c): results and delivered are
+ * written by the result stage only (it is serial); a stream's list of
+ * outputs is under sched.mu, and cv (with sched.mu) says one came or the
+ * run ended. */
+typedef struct rill__outputs {
+    rill_batch *results;       /* owned until handed to the caller */
+    int64_t delivered;         /* records given to result/output */
+    const rill_sink *sink;     /* where output batches go; NULL: nowhere */
+    void *sink_self;           /* the sink's own (the run, for streams) */
+    int stream;                /* outputs go to head for rill_stream_next */
+    rill__task *head, *tail;
+    size_t n;
+    pthread_cond_t cv;
+} rill__outputs;
+
+/* Checkpoints (sched.c's barrier; the persistence table, state/): every
+ * worker parks under sched.mu while the last one saves; want and parking
+ * are atomics, the rest under sched.mu. */
+typedef struct rill__checkpointing {
+    const rill_persistence *persist; /* p's; NULL: not checkpointed */
+    struct rill__store *store; /* owned by persist while the run lasts */
+    atomic_int want;
+    atomic_int parking;        /* workers park for it now: units give their
+                                  rest away (want, but under MPI rank 0
+                                  first waits for the other ranks' work) */
+    int parked;
+    unsigned gen;
+    double next;               /* when the next timed checkpoint is due */
+    int64_t count;
+    int complete;              /* resumed with only the publishing left */
+} rill__checkpointing;
+
+/* The world (the transport table, dist/): set up before the workers start. */
+typedef struct rill__world_state {
     const rill_transport *transport; /* NULL: this process is the only rank */
     struct rill__dist *dist;   /* owned by the transport; NULL: one rank */
     int rank;                  /* this process's rank; 0 without MPI */
-    pthread_mutex_t live_mu;
-    rill__reduction *live_list;
+} rill__world_state;
 
-    pthread_mutex_t err_mu;
-    int err_code;
-    char err_msg[RILL__ERROR_MAX];
-
-    rill_batch *results;       /* owned until handed to the caller */
-    int64_t delivered;         /* records given to result/output */
-
-    /* Checkpoints (state/snapshot.c): the state file, and the barrier at
-     * which every worker parks (under mu) while the last one saves. */
-    const rill_persistence *persist; /* p's; NULL: not checkpointed */
-    struct rill__store *store; /* owned by persist while the run lasts */
-    atomic_int ckpt_want;
-    atomic_int ckpt_parking;   /* workers park for it now: units give their
-                                  rest away (ckpt_want, but under MPI rank 0
-                                  first waits for the other ranks' work) */
-    int parked;
-    unsigned ckpt_gen;
-    double ckpt_next;          /* when the next timed checkpoint is due */
-    int64_t checkpoints;
-    int complete;              /* resumed with only the publishing left */
-
-    /* The kind whose hooks split running work (rill/sys/stage.h); NULL:
-     * the pipeline has none. */
-    const rill_stage_kind *splitter;
-    /* Splittable work (split/splittable.c): the units being processed, for
-     * idle workers to split and for progress. Under amu. */
-    pthread_mutex_t amu;
+/* Running splittable work (split/splittable.c): the units being processed,
+ * for idle workers to split and for progress. Under mu. */
+typedef struct rill__splitting {
+    const rill_stage_kind *kind; /* whose hooks split running work; NULL:
+                                    the pipeline has none */
+    pthread_mutex_t mu;
     struct rill__active *active;
     atomic_int nactive;
-    atomic_int active_gen; /* counts units listed: a worker whose split failed
-                              looks again if it moved before it slept */
+    atomic_int gen;            /* counts units listed: a worker whose split
+                                  failed looks again if it moved before it
+                                  slept */
     double done_work, queued_work; /* positions of units finished / waiting */
     uint64_t units_done;
-    atomic_llong next_progress_ns;
-    atomic_int progress_busy;  /* a progress report is being made */
+} rill__splitting;
+
+/* Progress reports (progress.c): atomics; one report at a time. */
+typedef struct rill__reporting {
+    atomic_llong next_ns;
+    atomic_int busy;           /* a progress report is being made */
+} rill__reporting;
+
+struct rill_execution {
+    /* The plan: read-only while the workers run. */
+    rill_pipeline *p;
+    rill__stage *stages;       /* p->stages: n user stages and the result stage */
+    int nstages;
+    int workers;
+    size_t batch_records;
+    rill__worker *w;
     /* Per stage and worker: calls, records out, dynamic splits (written by
      * their worker only; read after the run). */
     struct rill__stats *stats;
-    const rill_sink *sink;     /* where output batches go; NULL: nowhere */
-    void *sink_self;           /* the sink's own (the run, for streams) */
-    int stream;                /* outputs go to out_head for rill_stream_next */
-    rill__task *out_head, *out_tail; /* under mu */
-    size_t nout;
-    pthread_cond_t out_cv;     /* with mu: an output, or the end */
+
+    rill__sched sched;
+    rill__source_state src;
+    rill__closing close;
+    rill__reductions reds;
+    rill__failure fail;
+    rill__outputs out;
+    rill__checkpointing ckpt;
+    rill__world_state world;
+    rill__splitting split;
+    rill__reporting progress;
 };
 
 /* run.c: sets a run up, calls init and starts the workers (with
@@ -248,7 +307,7 @@ int rill__emitter_flush(rill_emitter *e);
 void rill__emitter_discard(rill_emitter *e);
 /* Stops the run with its first failure: keeps code and msg unless a failure
  * came first, then wakes every worker, the stream's reader and the other
- * ranks. locked: the caller holds run->mu. Every failure goes through here. */
+ * ranks. locked: the caller holds run->sched.mu. Every failure goes through here. */
 void rill__run_stop(rill__run *run, int code, const char *msg, int locked);
 /* Records a failure of stage while `doing` something to records index ..
  * index+count-1 (rec the first, NULL: none) and stops the run. rc is what
@@ -267,28 +326,28 @@ void rill__progress_local(rill__run *run, rill_progress *pr);
  * more than one rank. */
 static inline void rill__tp_wake(rill__run *run)
 {
-    if (run->transport)
-        run->transport->wake(run);
+    if (run->world.transport)
+        run->world.transport->wake(run);
 }
 static inline int rill__tp_away(rill__worker *w, rill__task *t, int *rc)
 {
-    return w->run->transport ? w->run->transport->away(w, t, rc) : 0;
+    return w->run->world.transport ? w->run->world.transport->away(w, t, rc) : 0;
 }
 static inline int rill__tp_proxy_done(rill__worker *w, rill__reduction *r)
 {
-    return w->run->transport->proxy_done(w, r);
+    return w->run->world.transport->proxy_done(w, r);
 }
 static inline int rill__tp_shuffle(rill__worker *w, rill__reduction *r)
 {
-    return w->run->transport ? w->run->transport->shuffle(w, r) : 0;
+    return w->run->world.transport ? w->run->world.transport->shuffle(w, r) : 0;
 }
 static inline rill__reduction *rill__tp_release_pop(rill__run *run)
 {
-    return run->transport ? run->transport->release_pop(run) : NULL;
+    return run->world.transport ? run->world.transport->release_pop(run) : NULL;
 }
 static inline int rill__tp_drained(rill__run *run)
 {
-    return run->transport ? run->transport->drained(run) : 1;
+    return run->world.transport ? run->world.transport->drained(run) : 1;
 }
 
 typedef struct rill__stats { /* a cache line each: workers write their own */

@@ -27,15 +27,15 @@ static int stream_write(void *self, const char *sink, const rill_batch *batch, s
         if (run->stages[i].name == sink)
             out->from = i;
     atomic_fetch_add(&out->batch->refs, 1);
-    pthread_mutex_lock(&run->mu);
-    if (run->out_tail)
-        run->out_tail->next = out;
+    rill__mutex_lock(&run->sched.mu);
+    if (run->out.tail)
+        run->out.tail->next = out;
     else
-        run->out_head = out;
-    run->out_tail = out;
-    run->nout++;
-    pthread_cond_signal(&run->out_cv);
-    pthread_mutex_unlock(&run->mu);
+        run->out.head = out;
+    run->out.tail = out;
+    run->out.n++;
+    pthread_cond_signal(&run->out.cv);
+    rill__mutex_unlock(&run->sched.mu);
     return 0;
 }
 
@@ -102,27 +102,27 @@ int rill_stream_next(rill_batch **batch, const char **sink, rill_stream *s)
         return rill__error(RILL_EINVAL, "rill_stream_next: NULL argument");
     run = &s->run;
     *batch = NULL;
-    pthread_mutex_lock(&run->mu);
-    while (run->out_head == NULL && !run->done && !atomic_load(&run->stop))
-        pthread_cond_wait(&run->out_cv, &run->mu);
-    t = run->out_head;
+    rill__mutex_lock(&run->sched.mu);
+    while (run->out.head == NULL && !run->sched.done && !atomic_load(&run->fail.stop))
+        rill__cond_wait(&run->out.cv, &run->sched.mu);
+    t = run->out.head;
     if (t) {
-        run->out_head = t->next;
-        if (run->out_head == NULL)
-            run->out_tail = NULL;
-        run->nout--;
-        if (run->idle > 0) /* room again: the source may be pulled */
-            pthread_cond_signal(&run->cv);
+        run->out.head = t->next;
+        if (run->out.head == NULL)
+            run->out.tail = NULL;
+        run->out.n--;
+        if (run->sched.idle > 0) /* room again: the source may be pulled */
+            pthread_cond_signal(&run->sched.cv);
     }
-    pthread_mutex_unlock(&run->mu);
+    rill__mutex_unlock(&run->sched.mu);
     if (t == NULL) {
-        pthread_mutex_lock(&run->err_mu);
-        if (run->err_code) {
-            int rc = rill__error_str(run->err_code, run->err_msg);
-            pthread_mutex_unlock(&run->err_mu);
+        pthread_mutex_lock(&run->fail.mu);
+        if (run->fail.code) {
+            int rc = rill__error_str(run->fail.code, run->fail.msg);
+            pthread_mutex_unlock(&run->fail.mu);
             return rc;
         }
-        pthread_mutex_unlock(&run->err_mu);
+        pthread_mutex_unlock(&run->fail.mu);
         return 0;
     }
     if (sink)
@@ -157,11 +157,11 @@ void rill_stream_close(rill_stream *s)
         return;
     if (s->run.p) {
         int done;
-        pthread_mutex_lock(&s->run.mu);
-        done = s->run.done;
-        pthread_mutex_unlock(&s->run.mu);
+        rill__mutex_lock(&s->run.sched.mu);
+        done = s->run.sched.done;
+        rill__mutex_unlock(&s->run.sched.mu);
         if (!done) /* closed early: the run is cancelled (on every rank) */
-            atomic_store(&s->run.stop, 1);
+            atomic_store(&s->run.fail.stop, 1);
         rill__wake_all(&s->run);
         rill__sched_join(&s->run);
         rill__run_free(&s->run);

@@ -47,7 +47,7 @@ static int combine_process(rill__worker *w, rill__task *t, int locked)
     rill__run *run = w->run;
     const rill__stage *s = &run->stages[t->stage];
     rill__keytable **slot = (rill__keytable **)&t->red->partials[w->id];
-    size_t base = atomic_fetch_add_explicit(&run->taken[t->stage], t->end - t->begin,
+    size_t base = atomic_fetch_add_explicit(&run->sched.taken[t->stage], t->end - t->begin,
                                             memory_order_relaxed);
     size_t i;
     int rc;
@@ -91,7 +91,7 @@ int rill__combine_direct_target(rill__worker *w, int stage, rill__reduction *red
     if (s->nsucc != 1)
         return -1;
     c = s->succ[0];
-    if (!rill__kind_is(&run->stages[c], RILL_KIND_FOLDS) || red->owner != c || run->limit[c] != 0)
+    if (!rill__kind_is(&run->stages[c], RILL_KIND_FOLDS) || red->owner != c || run->sched.limit[c] != 0)
         return -1;
     for (i = 0; i < w->depth; i++)
         if (w->stack[i] == c)
@@ -111,7 +111,7 @@ int rill__combine_direct(rill_emitter *e, const void *key, size_t klen, int keye
     void *acc;
     if (!keyed) {
         rill__error(RILL_EINVAL, "the record has no key; combine needs keyed records");
-        return rill__fail(w, c, atomic_load(&run->taken[c]), 1, data ? &r : NULL,
+        return rill__fail(w, c, atomic_load(&run->sched.taken[c]), 1, data ? &r : NULL,
                           RILL_EINVAL, 1, "on");
     }
     if ((key == NULL && klen) || (data == NULL && len) || klen > RILL_RECORD_MAX)
@@ -129,7 +129,7 @@ int rill__combine_direct(rill_emitter *e, const void *key, size_t klen, int keye
     rill_error_clear();
     if ((created && s->combine.init && (rc = s->combine.init(acc, s->payload)) != 0) ||
         (rc = s->combine.add(acc, &r, s->payload)) != 0)
-        return rill__fail(w, c, atomic_load(&run->taken[c]), 1, &r, rc, 0, "on");
+        return rill__fail(w, c, atomic_load(&run->sched.taken[c]), 1, &r, rc, 0, "on");
     return 0;
 }
 

@@ -40,7 +40,7 @@ static int frame_step(rill__worker *w, rill__reduction *r)
         RILL__ASSERT_MSG(was >= 1, "a frame's pending count went below zero");
         if (was != 1)
             return 0;
-        if (atomic_load(&w->run->stop))
+        if (atomic_load(&w->run->fail.stop))
             return RILL_ECANCELLED;
         atomic_store(&r->pending, 1);
     }
@@ -66,7 +66,7 @@ static int frame_enter(rill__worker *w, int stage, rill__reduction *parent,
 
 static int frame_process(rill__worker *w, rill__task *t, int locked)
 {
-    size_t base = atomic_fetch_add_explicit(&w->run->taken[t->stage], t->end - t->begin,
+    size_t base = atomic_fetch_add_explicit(&w->run->sched.taken[t->stage], t->end - t->begin,
                                             memory_order_relaxed);
     size_t i;
     int rc;

@@ -9,7 +9,7 @@ static int frame_end_process(rill__worker *w, rill__task *t, int locked)
     rill__run *run = w->run;
     const rill__stage *s = &run->stages[t->stage];
     rill__reduction *r = t->red;
-    size_t base = atomic_fetch_add_explicit(&run->taken[t->stage], t->end - t->begin,
+    size_t base = atomic_fetch_add_explicit(&run->sched.taken[t->stage], t->end - t->begin,
                                             memory_order_relaxed);
     rill_emitter e;
     size_t i;

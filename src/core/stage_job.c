@@ -6,14 +6,14 @@
 static int job_process(rill__worker *w, rill__task *t, int locked)
 {
     const rill__stage *s = &w->run->stages[t->stage];
-    size_t base = atomic_fetch_add_explicit(&w->run->taken[t->stage], t->end - t->begin,
+    size_t base = atomic_fetch_add_explicit(&w->run->sched.taken[t->stage], t->end - t->begin,
                                             memory_order_relaxed);
     rill_emitter e;
     size_t i;
     int rc = 0;
     (void)locked;
     rill__emitter_init(&e, w, t->stage, -1, t->red);
-    e.queue = w->run->limit[t->stage] > 0; /* do not hold a call slot while
+    e.queue = w->run->sched.limit[t->stage] > 0; /* do not hold a call slot while
                                               what it emits runs */
     rill_error_clear();
     for (i = t->begin; i < t->end; i++) {

@@ -16,7 +16,7 @@ static int reduce_process(rill__worker *w, rill__task *t, int locked)
     const rill__stage *s = &run->stages[t->stage];
     rill__reduction *r = t->red;
     size_t n = t->end - t->begin, i;
-    size_t base = atomic_fetch_add_explicit(&run->taken[t->stage], n, memory_order_relaxed);
+    size_t base = atomic_fetch_add_explicit(&run->sched.taken[t->stage], n, memory_order_relaxed);
     void **slot = r->partials ? &r->partials[w->id] : &r->store;
     rill_record *in = NULL;
     rill_emitter e;

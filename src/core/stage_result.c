@@ -9,32 +9,32 @@
 static int result_process(rill__worker *w, rill__task *t, int locked)
 {
     rill__run *run = w->run;
-    size_t base = atomic_fetch_add_explicit(&run->taken[t->stage], t->end - t->begin,
+    size_t base = atomic_fetch_add_explicit(&run->sched.taken[t->stage], t->end - t->begin,
                                             memory_order_relaxed);
     size_t i;
     int rc;
     (void)locked;
     rill_error_clear();
-    if (run->sink) {
+    if (run->out.sink) {
         const char *sink = t->from >= 0 ? run->stages[t->from].name : "work";
-        rc = run->sink->write(run->sink_self, sink, t->batch, t->begin, t->end);
-        if (run->sink == &rill__sink_stream) /* the caller pulls it: no more here */
+        rc = run->out.sink->write(run->out.sink_self, sink, t->batch, t->begin, t->end);
+        if (run->out.sink == &rill__sink_stream) /* the caller pulls it: no more here */
             return rc < 0 ? rill__fail(w, t->stage, base, 0, NULL, rc, 1, "collecting") : 0;
-        run->delivered += (int64_t)(t->end - t->begin);
+        run->out.delivered += (int64_t)(t->end - t->begin);
         if (rc != 0) /* only the output callback's failures are a user's */
             return rill__fail(w, t->stage, base, t->end - t->begin, NULL, rc,
-                              run->sink != &rill__sink_callback,
-                              run->sink == &rill__sink_callback ? "passing on output"
+                              run->out.sink != &rill__sink_callback,
+                              run->out.sink == &rill__sink_callback ? "passing on output"
                                                                 : "writing");
     }
     for (i = t->begin; i < t->end; i++) {
         rill_record r;
         rill__batch_view(t->batch, i, &r);
-        if (run->results && (rc = rill_batch_add_record(run->results, &r)) < 0)
+        if (run->out.results && (rc = rill_batch_add_record(run->out.results, &r)) < 0)
             return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, 1, "collecting");
         if (run->p->result && (rc = run->p->result(&r, run->p->result_payload)) != 0)
             return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, 0, "on");
-        run->delivered += run->sink == NULL; /* the result stage is serial */
+        run->out.delivered += run->out.sink == NULL; /* the result stage is serial */
     }
     return 0;
 }

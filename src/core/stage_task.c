@@ -10,7 +10,7 @@
 int rill_span_call(rill__worker *w, rill__task *t, rill_span_fn fn, void *payload)
 {
     size_t n = t->end - t->begin, i;
-    size_t base = atomic_fetch_add_explicit(&w->run->taken[t->stage], n, memory_order_relaxed);
+    size_t base = atomic_fetch_add_explicit(&w->run->sched.taken[t->stage], n, memory_order_relaxed);
     rill_record *in;
     rill_emitter e;
     int rc;
@@ -19,7 +19,7 @@ int rill_span_call(rill__worker *w, rill__task *t, rill_span_fn fn, void *payloa
     for (i = 0; i < n; i++)
         rill__batch_view(t->batch, t->begin + i, &in[i]);
     rill__emitter_init(&e, w, t->stage, -1, t->red);
-    e.queue = w->run->limit[t->stage] > 0; /* no call slot held while it runs */
+    e.queue = w->run->sched.limit[t->stage] > 0; /* no call slot held while it runs */
     rill_error_clear();
     if ((rc = fn(&e, in, n, payload)) != 0) {
         rill__emitter_discard(&e);

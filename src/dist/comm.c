@@ -218,14 +218,14 @@ static void report_stop(rill__dist *d)
     int i;
     if (atomic_exchange(&d->reported, 1))
         return;
-    pthread_mutex_lock(&run->err_mu);
-    if (run->err_code == 0) { /* stopped without an error: a stream closed early */
-        run->err_code = RILL_ECANCELLED;
-        snprintf(run->err_msg, sizeof(run->err_msg), "rank %d: the run was cancelled",
+    pthread_mutex_lock(&run->fail.mu);
+    if (run->fail.code == 0) { /* stopped without an error: a stream closed early */
+        run->fail.code = RILL_ECANCELLED;
+        snprintf(run->fail.msg, sizeof(run->fail.msg), "rank %d: the run was cancelled",
                  d->rank);
     }
-    h.code = run->err_code;
-    pthread_mutex_unlock(&run->err_mu);
+    h.code = run->fail.code;
+    pthread_mutex_unlock(&run->fail.mu);
     h.type = d->rank == 0 ? RILL__M_STOP : RILL__M_FAIL;
     for (i = 0; i < d->size; i++) {
         rill__out o;
@@ -233,9 +233,9 @@ static void report_stop(rill__dist *d)
             continue;
         rill__out_init(&o, 0);
         rill__head_put(&o, &h);
-        pthread_mutex_lock(&run->err_mu);
-        rill__put_bytes(&o, run->err_msg, strlen(run->err_msg) + 1);
-        pthread_mutex_unlock(&run->err_mu);
+        pthread_mutex_lock(&run->fail.mu);
+        rill__put_bytes(&o, run->fail.msg, strlen(run->fail.msg) + 1);
+        pthread_mutex_unlock(&run->fail.mu);
         if (rill__out_take(&o, &buf, &len) == 0)
             rill__send(d, i, buf, len);
     }
@@ -253,14 +253,14 @@ static void maybe_steal(rill__dist *d, double now)
     int want, idle;
     if (d->stealing || now < d->next_steal || d->size < 2)
         return;
-    pthread_mutex_lock(&run->mu);
+    rill__mutex_lock(&run->sched.mu);
     /* asked before the last queued task is taken, so that the answer comes
      * while this rank still works (a busy rank with nothing queued asks for
      * a reserve) */
-    idle = run->idle > 0 && run->queued == 0;
-    want = run->queued < (size_t)run->workers && !run->done && !atomic_load(&run->ckpt_want) &&
-           (d->rank != 0 || run->src_done);
-    pthread_mutex_unlock(&run->mu);
+    idle = run->sched.idle > 0 && run->sched.queued == 0;
+    want = run->sched.queued < (size_t)run->workers && !run->sched.done && !atomic_load(&run->ckpt.want) &&
+           (d->rank != 0 || run->src.done);
+    rill__mutex_unlock(&run->sched.mu);
     if (!want)
         return;
     if (d->victim == d->rank)
@@ -329,7 +329,7 @@ static void report_progress(rill__dist *d, double now)
 
 void rill__dist_progress(rill__run *run, rill_progress *pr)
 {
-    rill__dist *d = run->dist;
+    rill__dist *d = run->world.dist;
     int i;
     if (d == NULL || d->seen == NULL)
         return;
@@ -355,28 +355,28 @@ static void *comm_main(void *arg)
         double now = mono();
         reap(&s);
         work += receive(d, 0);
-        if (atomic_load(&run->stop) && !d->reported)
+        if (atomic_load(&run->fail.stop) && !d->reported)
             report_stop(d);
         if (d->rank == 0 && !d->over) {
             int ended;
-            pthread_mutex_lock(&run->mu);
-            ended = run->done;
-            pthread_mutex_unlock(&run->mu);
-            if (ended && run->stream) /* no finish, no files: done is the end */
+            rill__mutex_lock(&run->sched.mu);
+            ended = run->sched.done;
+            rill__mutex_unlock(&run->sched.mu);
+            if (ended && run->out.stream) /* no finish, no files: done is the end */
                 atomic_store(&d->quit, 1);
             if (!ended && run->p->progress)
                 rill__progress_tick(&d->cw); /* reports go on while every worker waits */
         }
-        if (d->rank == 0 && !d->over && atomic_load(&run->ckpt_want) != d->drain_sent) {
+        if (d->rank == 0 && !d->over && atomic_load(&run->ckpt.want) != d->drain_sent) {
             d->drain_sent = !d->drain_sent;
             tell_all(d, d->drain_sent ? RILL__M_DRAIN : RILL__M_UNDRAIN);
         }
-        if (d->rank != 0 && atomic_load(&run->ckpt_want) && !d->over)
+        if (d->rank != 0 && atomic_load(&run->ckpt.want) && !d->over)
             rill__drain(d);
         if (atomic_load(&d->quit) && !d->over) {
             /* rank 0's rill_run is done, finish and files included (an error
              * of theirs went out as STOP above): the others may return */
-            if (d->rank == 0 && atomic_load(&run->stop)) {
+            if (d->rank == 0 && atomic_load(&run->fail.stop)) {
                 report_stop(d); /* stopped after the check above: not END */
             } else if (d->rank == 0) {
                 tell_all(d, RILL__M_END);
@@ -392,7 +392,7 @@ static void *comm_main(void *arg)
             continue;
         }
         pthread_mutex_lock(&d->mu);
-        if (d->out_head == NULL && !atomic_load(&run->stop)) {
+        if (d->out_head == NULL && !atomic_load(&run->fail.stop)) {
             struct timespec ts;
             double until;
             clock_gettime(CLOCK_REALTIME, &ts);
@@ -453,7 +453,7 @@ int rill__dist_start(rill__run *run)
     pthread_cond_init(&d->cv, NULL);
     pthread_mutex_init(&d->pmu, NULL);
     pthread_mutex_init(&d->imu, NULL);
-    run->dist = d;
+    run->world.dist = d;
     if ((rc = same_pipeline(d)) < 0 || (rc = rill__ids_start(d)) < 0)
         return rc;
     if ((d->buckets = calloc(d->nbuckets = 256, sizeof(*d->buckets))) == NULL ||
@@ -464,7 +464,7 @@ int rill__dist_start(rill__run *run)
 
 int rill__dist_go(rill__run *run)
 {
-    rill__dist *d = run->dist;
+    rill__dist *d = run->world.dist;
     if (d == NULL || d->started)
         return 0;
     if (pthread_create(&d->thread, NULL, comm_main, d) != 0)
@@ -475,7 +475,7 @@ int rill__dist_go(rill__run *run)
 
 void rill__dist_wake(rill__run *run)
 {
-    rill__dist *d = run->dist;
+    rill__dist *d = run->world.dist;
     if (d == NULL)
         return;
     pthread_mutex_lock(&d->mu);
@@ -485,9 +485,10 @@ void rill__dist_wake(rill__run *run)
 
 rill__reduction *rill__dist_release_pop(rill__run *run)
 {
-    rill__dist *d = run->dist;
+    rill__dist *d = run->world.dist;
     rill__release *x;
     rill__reduction *r;
+    RILL__ASSERT_HELD(&run->sched.mu);
     if (d == NULL || (x = d->releases) == NULL)
         return NULL;
     d->releases = x->next;
@@ -498,8 +499,9 @@ rill__reduction *rill__dist_release_pop(rill__run *run)
 
 int rill__dist_drained(rill__run *run)
 {
-    rill__dist *d = run->dist;
+    rill__dist *d = run->world.dist;
     size_t proxies;
+    RILL__ASSERT_HELD(&run->sched.mu);
     if (d == NULL)
         return 1;
     pthread_mutex_lock(&d->pmu);
@@ -510,11 +512,11 @@ int rill__dist_drained(rill__run *run)
 
 int rill__dist_stop(rill__run *run)
 {
-    rill__dist *d = run->dist;
+    rill__dist *d = run->world.dist;
     rill__msg *m;
     if (d == NULL)
         return 0;
-    if (!d->started && atomic_load(&run->stop))
+    if (!d->started && atomic_load(&run->fail.stop))
         rill__dist_go(run); /* failed before it ran: the thread tells the others */
     if (d->started) {
         atomic_store(&d->quit, 1);
@@ -540,7 +542,7 @@ int rill__dist_stop(rill__run *run)
     free(d->buckets);
     free(d->seen);
     free(d);
-    run->dist = NULL;
+    run->world.dist = NULL;
     return 0;
 }
 

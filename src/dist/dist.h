@@ -23,7 +23,7 @@
 #include "../core/run.h"
 #include "../split/split.h"
 
-/* comm.c: sets up run->dist when the world has more than one rank and
+/* comm.c: sets up run->world.dist when the world has more than one rank and
  * checks every rank built the same pipeline (a collective call). */
 int rill__dist_start(rill__run *run);
 /* Starts the communication thread, once the run is set up (or restored):
@@ -31,16 +31,16 @@ int rill__dist_start(rill__run *run);
 int rill__dist_go(rill__run *run);
 /* After the workers are joined (on rank 0 also finish and the output
  * files): ends the run on every rank (END, or STOP when this rank stopped;
- * no message is left in flight), stops the thread, frees run->dist. */
+ * no message is left in flight), stops the thread, frees run->world.dist. */
 int rill__dist_stop(rill__run *run);
 /* Wakes the communication thread to look at the run again: it stopped here
  * (the error goes to rank 0 and from it to every rank), a worker found
  * nothing to do (another rank may give work), a checkpoint is wanted (the
  * other ranks drain), the root finished (a stream's end goes out). */
 void rill__dist_wake(rill__run *run);
-/* Under run->mu: a unit some rank sent home to release, or NULL. */
+/* Under run->sched.mu: a unit some rank sent home to release, or NULL. */
 rill__reduction *rill__dist_release_pop(rill__run *run);
-/* Under run->mu, on rank 0 while a checkpoint is wanted: whether the whole
+/* Under run->sched.mu, on rank 0 while a checkpoint is wanted: whether the whole
  * run's state is on this rank now (no unit of its reductions elsewhere, no
  * proxy here, nothing sent home left to release), so that it can be saved
  * like a single process's. Until then rank 0 works on while the other ranks

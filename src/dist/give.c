@@ -16,23 +16,24 @@ size_t rill__unqueue(rill__run *run, int (*take)(const rill__run *, const rill__
 {
     size_t n = 0;
     int i;
+    RILL__ASSERT_HELD(&run->sched.mu);
     for (i = run->nstages - 1; i >= 0 && n < most; i--) {
-        int s = run->order[i];
-        rill__task **pp = &run->head[s], *t;
+        int s = run->sched.order[i];
+        rill__task **pp = &run->sched.head[s], *t;
         while ((t = *pp) != NULL && n < most) {
             if (!take(run, t)) {
                 pp = &t->next;
                 continue;
             }
             *pp = t->next;
-            run->queued--;
+            run->sched.queued--;
             t->next = *list;
             *list = t;
             n++;
         }
-        run->tail[s] = NULL;
-        for (t = run->head[s]; t; t = t->next)
-            run->tail[s] = t;
+        run->sched.tail[s] = NULL;
+        for (t = run->sched.head[s]; t; t = t->next)
+            run->sched.tail[s] = t;
     }
     return n;
 }
@@ -42,26 +43,26 @@ static int movable(const rill__run *run, const rill__task *t)
     return !rill__home_only(run, t);
 }
 
-/* Under run->mu, on rank 0: a range of a source that cuts (the work list)
+/* Under run->sched.mu, on rank 0: a range of a source that cuts (the work list)
  * for another rank, never its last records (they end the source here). */
 static int take_work(rill__run *run, const rill_batch **batch, size_t *begin, size_t *end)
 {
     rill_source_pull q = {0};
     int i;
-    if (run->src_done || run->source == NULL || !(run->source->flags & RILL_SOURCE_CUTS))
+    if (run->src.done || run->src.ops == NULL || !(run->src.ops->flags & RILL_SOURCE_CUTS))
         return 0;
-    q.workers = run->workers * run->dist->size;
+    q.workers = run->workers * run->world.dist->size;
     q.batch_records = run->batch_records;
-    q.position = (int64_t)run->src_next;
+    q.position = (int64_t)run->src.next;
     q.leave_last = 1;
-    if (run->source->next(run->source_self, &q) != 1)
+    if (run->src.ops->next(run->src.self, &q) != 1)
         return 0;
-    run->src_next = (size_t)q.position;
+    run->src.next = (size_t)q.position;
     *batch = q.batch;
     *begin = q.begin;
     *end = q.end;
-    for (i = 0; i < run->nroots; i++)
-        atomic_fetch_add(&run->src_red->pending, 1); /* each root's task carries one */
+    for (i = 0; i < run->sched.nroots; i++)
+        atomic_fetch_add(&run->src.red->pending, 1); /* each root's task carries one */
     return 1;
 }
 
@@ -74,21 +75,21 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
     const rill_batch *from[2];
     size_t n = 0;
     int work = 0, i, k, given = 0, split = 0;
-    pthread_mutex_lock(&run->mu);
-    if (!run->done && !atomic_load(&run->stop) && !atomic_load(&run->ckpt_want)) {
+    rill__mutex_lock(&run->sched.mu);
+    if (!run->sched.done && !atomic_load(&run->fail.stop) && !atomic_load(&run->ckpt.want)) {
         /* up to half of what is queued, the stages farthest from the result
          * (carrying the most work) first */
-        size_t half = run->queued / 2 ? run->queued / 2 : 1;
+        size_t half = run->sched.queued / 2 ? run->sched.queued / 2 : 1;
         n = rill__unqueue(run, movable, half < GIVE_MAX ? half : GIVE_MAX, &give);
         while (n == 0 && d->rank == 0 && work < 2 && take_work(run, &from[work], &begin[work], &end[work]))
             work++;
         /* counted before mu goes: a checkpoint must not see them nowhere */
-        atomic_fetch_add(&d->lent, n + work * run->nroots);
+        atomic_fetch_add(&d->lent, n + work * run->sched.nroots);
         split = n == 0 && !work && idle;
         if (split) /* a unit split for peer is not counted yet: no drain meanwhile */
             atomic_fetch_add(&d->lent, 1);
     }
-    pthread_mutex_unlock(&run->mu);
+    rill__mutex_unlock(&run->sched.mu);
     if (split) {
         if (rill__split_give(&d->cw, 1, &t) == 1) {
             t->next = give; /* split off a running unit: its task was never queued */
@@ -114,9 +115,9 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
         w.begin = begin[k];
         w.end = end[k];
         w.from = -1;
-        for (i = 0; i < run->nroots; i++) {
-            w.stage = run->roots[i];
-            if (rill__ship_lend(d, &w, peer, run->src_red, 1) < 0) {
+        for (i = 0; i < run->sched.nroots; i++) {
+            w.stage = run->sched.roots[i];
+            if (rill__ship_lend(d, &w, peer, run->src.red, 1) < 0) {
                 rill__fail(&d->cw, w.stage, 0, 0, NULL, RILL_ENOMEM, 1, "giving work");
                 break;
             }
@@ -148,7 +149,7 @@ static int payload(rill__worker *w, rill__reduction *r, rill__out *o, int *rc)
 int rill__dist_proxy_done(rill__worker *w, rill__reduction *r)
 {
     rill__run *run = w->run;
-    rill__dist *d = run->dist;
+    rill__dist *d = run->world.dist;
     rill__head h = {0};
     rill__out body, o;
     char *buf = NULL;
@@ -195,7 +196,7 @@ static int key_rank(uint64_t hash, int size)
 int rill__dist_shuffle(rill__worker *w, rill__reduction *r)
 {
     rill__run *run = w->run;
-    rill__dist *d = run->dist;
+    rill__dist *d = run->world.dist;
     const rill__stage *s = &run->stages[r->owner];
     const rill__stage *next = &run->stages[s->next];
     rill__keytable *all = r->partials[0], *mine = NULL;
@@ -205,8 +206,8 @@ int rill__dist_shuffle(rill__worker *w, rill__reduction *r)
     uint64_t hash;
     void *value;
     int rc = 0, i;
-    if (d == NULL || all == NULL || s->next == run->nstages - 1 || run->limit[s->next] ||
-        atomic_load(&run->ckpt_want) || /* a checkpoint drains: nothing goes out */
+    if (d == NULL || all == NULL || s->next == run->nstages - 1 || run->sched.limit[s->next] ||
+        atomic_load(&run->ckpt.want) || /* a checkpoint drains: nothing goes out */
         !rill__kind_is(next, RILL_KIND_ANYWHERE))
         return 0; /* its keys stay: what follows runs here anyway */
     if ((out = calloc((size_t)d->size, sizeof(*out))) == NULL ||

@@ -101,7 +101,7 @@ typedef struct rill__dist {
     size_t nids;
     uint64_t next_id;
 
-    rill__release *releases;  /* under run->mu */
+    rill__release *releases;  /* under run->sched.mu */
     atomic_long lent;         /* units of this rank's reductions elsewhere */
     atomic_int reported;      /* this rank's stop was sent on */
     int over;                 /* the run ended everywhere (thread only) */
@@ -130,7 +130,7 @@ int64_t rill__proxy_forget(rill__dist *d, rill__reduction *r);
 /* While a checkpoint drains (other ranks than 0): running units give their
  * rest to the queue, and queued tasks under proxies go home. */
 void rill__drain(rill__dist *d);
-/* Under run->mu: unlinks up to most queued tasks that take accepts, from
+/* Under run->sched.mu: unlinks up to most queued tasks that take accepts, from
  * the stages farthest from the result first, onto *list (by next). */
 size_t rill__unqueue(rill__run *run, int (*take)(const rill__run *, const rill__task *),
                      size_t most, rill__task **list);

@@ -156,11 +156,11 @@ static void release_later(rill__dist *d, rill__reduction *r)
         return;
     }
     x->r = r;
-    pthread_mutex_lock(&run->mu);
+    rill__mutex_lock(&run->sched.mu);
     x->next = d->releases;
     d->releases = x;
     rill__wake_idle(run);
-    pthread_mutex_unlock(&run->mu);
+    rill__mutex_unlock(&run->sched.mu);
 }
 
 /* Lets the thread's hold on r go: by a worker when it was the last unit. */
@@ -181,7 +181,7 @@ int rill__home_only(const rill__run *run, const rill__task *t)
         return 1; /* results are delivered on rank 0 */
     if (rill__entering(run, t))
         return 0;
-    if (run->limit[t->stage])
+    if (run->sched.limit[t->stage])
         return 1;
     return s->ops->shared_store && s->ops->shared_store(s);
 }
@@ -244,7 +244,7 @@ int rill__dist_away(rill__worker *w, rill__task *t, int *rc)
     rill__reduction *r = t->red;
     if (r->origin < 0 || !rill__home_only(run, t))
         return 0;
-    if ((*rc = rill__ship_home(run->dist, t)) < 0)
+    if ((*rc = rill__ship_home(run->world.dist, t)) < 0)
         *rc = rill__fail(w, t->stage, 0, t->end - t->begin, NULL, *rc, 1, "sending home");
     rill__task_free(w, t);
     if (*rc == 0)
@@ -398,9 +398,9 @@ void rill__drain(rill__dist *d)
     rill__run *run = d->run;
     rill__task *list = NULL, *t;
     rill__split_checkpoint(&d->cw, 1);
-    pthread_mutex_lock(&run->mu);
+    rill__mutex_lock(&run->sched.mu);
     rill__unqueue(run, proxied, SIZE_MAX, &list);
-    pthread_mutex_unlock(&run->mu);
+    rill__mutex_unlock(&run->sched.mu);
     while ((t = list) != NULL) {
         rill__reduction *r = t->red;
         list = t->next;
@@ -427,11 +427,11 @@ void rill__handle(rill__dist *d, int peer, const char *buf, size_t len)
     len -= RILL__HEAD_SIZE;
     switch (h.type) {
     case RILL__M_TASK:
-        if (!atomic_load(&run->stop))
+        if (!atomic_load(&run->fail.stop))
             receive_task(d, peer, &h, buf, len);
         break;
     case RILL__M_DONE:
-        if (!atomic_load(&run->stop))
+        if (!atomic_load(&run->fail.stop))
             receive_done(d, peer, &h, buf, len);
         break;
     case RILL__M_STEAL: rill__answer_steal(d, peer, (int)h.code); break;
@@ -442,7 +442,7 @@ void rill__handle(rill__dist *d, int peer, const char *buf, size_t len)
     case RILL__M_UNDRAIN: /* other ranks mark the drain with ckpt_want: no
                              barrier runs there, stealing and giving stop;
                              rill__drain splits only units under proxies */
-        atomic_store(&run->ckpt_want, h.type == RILL__M_DRAIN);
+        atomic_store(&run->ckpt.want, h.type == RILL__M_DRAIN);
         break;
     case RILL__M_PROGRESS:
         if (d->seen && len == sizeof(d->seen[0]) && peer > 0 && peer < d->size) {
@@ -459,11 +459,11 @@ void rill__handle(rill__dist *d, int peer, const char *buf, size_t len)
         }
         break;
     case RILL__M_END:
-        pthread_mutex_lock(&run->mu);
-        run->done = 1;
-        pthread_cond_broadcast(&run->cv);
-        pthread_cond_broadcast(&run->out_cv);
-        pthread_mutex_unlock(&run->mu);
+        rill__mutex_lock(&run->sched.mu);
+        run->sched.done = 1;
+        pthread_cond_broadcast(&run->sched.cv);
+        pthread_cond_broadcast(&run->out.cv);
+        rill__mutex_unlock(&run->sched.mu);
         d->over = 1;
         break;
     default:

@@ -6,7 +6,7 @@
  * A unit is a record like any other (so it can be queued, and later saved):
  * its key is the element's, its data a header (the restriction, encoded by
  * core/serial.h, the not-before time, its index) and then the element's
- * data. The units being processed are listed in run->active under amu,
+ * data. The units being processed are listed in run->split.active under amu,
  * with their trackers; a stealer holds amu while it measures and splits,
  * and the owner takes amu only to list and unlist its unit, never while it
  * holds its tracker's lock. */
@@ -121,7 +121,7 @@ static int split_expand(rill__worker *w, rill__task *t)
 {
     rill__run *run = w->run;
     const rill__stage *s = &run->stages[t->stage];
-    size_t base = atomic_fetch_add(&run->taken[t->stage], t->end - t->begin), i;
+    size_t base = atomic_fetch_add(&run->sched.taken[t->stage], t->end - t->begin), i;
     rill_batch *ub = rill__worker_batch(w);
     double work = 0;
     int rc = 0;
@@ -163,9 +163,9 @@ static int split_expand(rill__worker *w, rill__task *t)
         if (rc < 0)
             rc = rill__fail(w, t->stage, base + i - t->begin, 1, &el, rc, 1, "expanding");
     }
-    pthread_mutex_lock(&run->amu);
-    run->queued_work += work;
-    pthread_mutex_unlock(&run->amu);
+    pthread_mutex_lock(&run->split.mu);
+    run->split.queued_work += work;
+    pthread_mutex_unlock(&run->split.mu);
     if (rc == 0)
         rc = hand_units(w, t->stage, t->from, t->red, ub, 0);
     rill__worker_unref(w, ub);
@@ -179,11 +179,11 @@ static int sleep_until(rill__run *run, uint64_t when, unsigned most_ms, int prox
     uint64_t now = now_ns();
     if (when > now + (uint64_t)most_ms * 1000000u) /* saved on another boot or machine */
         when = now + (uint64_t)most_ms * 1000000u;
-    while ((now = now_ns()) < when && !atomic_load(&run->stop) &&
-           !atomic_load(&run->ckpt_parking)) {
+    while ((now = now_ns()) < when && !atomic_load(&run->fail.stop) &&
+           !atomic_load(&run->ckpt.parking)) {
         uint64_t d = when - now > 50000000u ? 50000000u : when - now;
         struct timespec ts = {0, (long)d};
-        if (proxied && atomic_load(&run->ckpt_want))
+        if (proxied && atomic_load(&run->ckpt.want))
             return 1;
         nanosleep(&ts, NULL);
     }
@@ -208,7 +208,7 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
     if ((rc = unit_read(&unit, &r, &el, &base, &not_before)) < 0)
         return rill__fail(w, t->stage, 0, 1, NULL, rc, 1, "reading a unit of work");
     if (not_before &&
-        sleep_until(run, not_before, s->split.resume_ms, run->rank != 0 && t->red->origin >= 0)) {
+        sleep_until(run, not_before, s->split.resume_ms, run->world.rank != 0 && t->red->origin >= 0)) {
         rill__task *again; /* back to the queue, unstarted: the drain sends it home */
         if (rill__task_new(w, t->stage, t->red, t->batch, t->begin, t->end, &again) < 0)
             return rill__fail(w, t->stage, base, 1, &el, RILL_ENOMEM, 1, "queueing");
@@ -217,7 +217,7 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
         rill__push(run, again);
         return 0;
     }
-    if (atomic_load(&run->stop))
+    if (atomic_load(&run->fail.stop))
         return RILL_ECANCELLED;
     if ((rc = rill_tracker_new(&tracker, &r, s->split.estimate, s->payload)) < 0)
         return rill__fail(w, t->stage, base, 1, &el, rc, 1, "tracking");
@@ -229,34 +229,34 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
     me.element = &el;
     me.index = base;
     me.kind = r.kind;
-    pthread_mutex_lock(&run->amu);
-    me.next = run->active;
-    if (run->active)
-        run->active->prev = &me;
-    run->active = &me;
-    run->queued_work -= size_of(&r);
-    atomic_fetch_add(&run->nactive, 1);
-    atomic_fetch_add(&run->active_gen, 1);
-    pthread_mutex_unlock(&run->amu);
-    if (atomic_load_explicit(&run->idle, memory_order_relaxed) > 0)
+    pthread_mutex_lock(&run->split.mu);
+    me.next = run->split.active;
+    if (run->split.active)
+        run->split.active->prev = &me;
+    run->split.active = &me;
+    run->split.queued_work -= size_of(&r);
+    atomic_fetch_add(&run->split.nactive, 1);
+    atomic_fetch_add(&run->split.gen, 1);
+    pthread_mutex_unlock(&run->split.mu);
+    if (atomic_load_explicit(&run->sched.idle, memory_order_relaxed) > 0)
         rill__wake_one(run); /* an idle worker may split this */
-    if (atomic_load(&run->ckpt_parking)) /* a checkpoint is waiting: do only what is claimed */
+    if (atomic_load(&run->ckpt.parking)) /* a checkpoint is waiting: do only what is claimed */
         rill__split_checkpoint(w, 0);
 
     rill__emitter_init(&e, w, t->stage, -1, t->red);
-    e.queue = run->limit[t->stage] > 0;
+    e.queue = run->sched.limit[t->stage] > 0;
     rill_error_clear();
     rc = s->split.process(&e, &el, tracker, s->payload);
 
-    pthread_mutex_lock(&run->amu); /* no one may split it from here on */
+    pthread_mutex_lock(&run->split.mu); /* no one may split it from here on */
     if (me.prev)
         me.prev->next = me.next;
     else
-        run->active = me.next;
+        run->split.active = me.next;
     if (me.next)
         me.next->prev = me.prev;
-    atomic_fetch_sub(&run->nactive, 1);
-    pthread_mutex_unlock(&run->amu);
+    atomic_fetch_sub(&run->split.nactive, 1);
+    pthread_mutex_unlock(&run->split.mu);
 
     if (rc != RILL_PROCESS_DONE && rc != RILL_PROCESS_RESUME) {
         rill__emitter_discard(&e);
@@ -267,9 +267,9 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
         (rc2 = rill_tracker_try_split(tracker, 0, &primary, &residual)) == 1) {
         rill_batch *ub = rill__worker_batch(w);
         uint64_t when = now_ns() + (uint64_t)s->split.resume_ms * 1000000u;
-        pthread_mutex_lock(&run->amu);
-        run->queued_work += size_of(&residual);
-        pthread_mutex_unlock(&run->amu);
+        pthread_mutex_lock(&run->split.mu);
+        run->split.queued_work += size_of(&residual);
+        pthread_mutex_unlock(&run->split.mu);
         if (ub == NULL || unit_add(ub, &el, base, &residual, when) < 0 ||
             hand_units(w, t->stage, t->from, t->red, ub, 1) < 0) {
             if (ub)
@@ -286,10 +286,10 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
         return rill__fail(w, t->stage, base, 1, &el, rc, 1, "finishing");
     }
     rill_tracker_progress(tracker, &done, &left);
-    pthread_mutex_lock(&run->amu);
-    run->done_work += done;
-    run->units_done++;
-    pthread_mutex_unlock(&run->amu);
+    pthread_mutex_lock(&run->split.mu);
+    run->split.done_work += done;
+    run->split.units_done++;
+    pthread_mutex_unlock(&run->split.mu);
     rill_tracker_free(tracker);
     return rill__emitter_flush(&e);
 }
@@ -303,15 +303,15 @@ int rill__split_give(rill__worker *w, int movable, rill__task **out)
     rill__task *t = NULL;
     rill_batch *ub;
     *out = NULL;
-    if (atomic_load(&run->nactive) == 0 || atomic_load(&run->stop))
+    if (atomic_load(&run->split.nactive) == 0 || atomic_load(&run->fail.stop))
         return 0;
-    pthread_mutex_lock(&run->amu);
-    for (a = run->active; a; a = a->next) {
+    pthread_mutex_lock(&run->split.mu);
+    for (a = run->split.active; a; a = a->next) {
         const rill__stage *s = &run->stages[a->stage];
         /* byte keys measure work in fractions of the key space */
         double done, left, min = a->kind == RILL_RANGE_BYTEKEY ? 1e-12
                                  : s->split.min_split > 0 ? (double)s->split.min_split : 1;
-        if (movable && run->limit[a->stage]) /* a call limit holds on its own rank */
+        if (movable && run->sched.limit[a->stage]) /* a call limit holds on its own rank */
             continue;
         if (rill_tracker_progress(a->tracker, &done, &left) == 0 && left > min && left > most) {
             most = left;
@@ -319,14 +319,14 @@ int rill__split_give(rill__worker *w, int movable, rill__task **out)
         }
     }
     if (best == NULL || rill_tracker_try_split(best->tracker, 0.5, &primary, &residual) != 1) {
-        pthread_mutex_unlock(&run->amu);
+        pthread_mutex_unlock(&run->split.mu);
         return 0;
     }
-    run->queued_work += size_of(&residual);
+    run->split.queued_work += size_of(&residual);
     if ((ub = rill__worker_batch(w)) == NULL ||
         unit_add(ub, best->element, best->index, &residual, 0) < 0 ||
         rill__task_new(w, best->stage, best->red, ub, 0, 1, &t) < 0) {
-        pthread_mutex_unlock(&run->amu);
+        pthread_mutex_unlock(&run->split.mu);
         if (ub)
             rill__worker_unref(w, ub);
         rill__fail(w, best->stage, 0, 0, NULL, RILL_ENOMEM, 1, "splitting work");
@@ -336,7 +336,7 @@ int rill__split_give(rill__worker *w, int movable, rill__task **out)
     t->phase = 1;
     if (w->id < run->workers && w == &run->w[w->id])
         run->stats[best->stage * run->workers + w->id].splits++;
-    pthread_mutex_unlock(&run->amu);
+    pthread_mutex_unlock(&run->split.mu);
     rill__worker_unref(w, ub);
     *out = t;
     return 1;
@@ -355,17 +355,17 @@ void rill__split_checkpoint(rill__worker *w, int proxied)
 {
     rill__run *run = w->run;
     struct rill__active *a;
-    if (atomic_load(&run->nactive) == 0)
+    if (atomic_load(&run->split.nactive) == 0)
         return;
-    pthread_mutex_lock(&run->amu);
-    for (a = run->active; a; a = a->next) {
+    pthread_mutex_lock(&run->split.mu);
+    for (a = run->split.active; a; a = a->next) {
         rill_restriction primary, residual;
         rill_batch *ub;
         if (proxied && a->red->origin < 0)
             continue; /* opened on this rank: it finishes here */
         if (rill_tracker_try_split(a->tracker, 0, &primary, &residual) != 1)
             continue;
-        run->queued_work += size_of(&residual);
+        run->split.queued_work += size_of(&residual);
         if ((ub = rill__worker_batch(w)) == NULL ||
             unit_add(ub, a->element, a->index, &residual, 0) < 0 ||
             hand_units(w, a->stage, a->from, a->red, ub, 1) < 0) {
@@ -375,24 +375,24 @@ void rill__split_checkpoint(rill__worker *w, int proxied)
         }
         rill__worker_unref(w, ub);
     }
-    pthread_mutex_unlock(&run->amu);
+    pthread_mutex_unlock(&run->split.mu);
 }
 
 static void split_progress(rill__run *run, rill_progress *pr)
 {
     struct rill__active *a;
-    pthread_mutex_lock(&run->amu);
-    pr->completed = run->done_work;
-    pr->remaining = run->queued_work;
-    pr->elements_done = run->units_done;
-    for (a = run->active; a; a = a->next) {
+    pthread_mutex_lock(&run->split.mu);
+    pr->completed = run->split.done_work;
+    pr->remaining = run->split.queued_work;
+    pr->elements_done = run->split.units_done;
+    for (a = run->split.active; a; a = a->next) {
         double done, left;
         if (rill_tracker_progress(a->tracker, &done, &left) == 0) {
             pr->completed += done;
             pr->remaining += left;
         }
     }
-    pthread_mutex_unlock(&run->amu);
+    pthread_mutex_unlock(&run->split.mu);
 }
 
 void rill__unit_moved(rill__run *run, const rill__task *t, int in)
@@ -407,9 +407,9 @@ void rill__unit_moved(rill__run *run, const rill__task *t, int in)
     if (unit_read(&u, &r, &el, &index, &not_before) < 0)
         return; /* refused where it runs */
     size = size_of(&r);
-    pthread_mutex_lock(&run->amu);
-    run->queued_work += in ? size : -size;
-    pthread_mutex_unlock(&run->amu);
+    pthread_mutex_lock(&run->split.mu);
+    run->split.queued_work += in ? size : -size;
+    pthread_mutex_unlock(&run->split.mu);
 }
 
 

@@ -80,7 +80,7 @@ static void free_saved(saved *sv)
 static int misfit(const rill__run *run, const char *what)
 {
     return rill__error(RILL_ECORRUPT, "%s: the checkpoint does not fit this pipeline (%s)",
-                       rill__store_path(run->store), what);
+                       rill__store_path(run->ckpt.store), what);
 }
 
 /* Records from a row's blob; bytes that do not decode name the file. */
@@ -91,7 +91,7 @@ static int unblob(const rill__run *run, const row *w, rill_batch **out)
         char why[256];
         snprintf(why, sizeof(why), "%s", rill_error_last());
         return rill__error(RILL_ECORRUPT, "%s: the checkpoint is damaged (%s)",
-                           rill__store_path(run->store), why);
+                           rill__store_path(run->ckpt.store), why);
     }
     return rc;
 }
@@ -142,30 +142,30 @@ static int check_pending(rill__run *run, rill__reduction **red, int64_t nred)
     int s, rc = 0;
     if (want == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
-    for (r = run->live_list; r; r = r->next)
+    for (r = run->reds.live; r; r = r->next)
         if (r->parent)
             want[r->parent->ckpt_id]++;
     for (s = 0; s < run->nstages; s++) {
         rill__task *t;
-        for (t = run->head[s]; t; t = t->next)
+        for (t = run->sched.head[s]; t; t = t->next)
             want[t->red->ckpt_id]++;
-        if (run->closing && s < run->nstages - 1 && !run->closed[s])
-            want[run->root->ckpt_id]++;
+        if (run->close.on && s < run->nstages - 1 && !run->close.closed[s])
+            want[run->reds.root->ckpt_id]++;
     }
-    if (!run->src_done)
-        want[run->src_red->ckpt_id]++;
+    if (!run->src.done)
+        want[run->src.red->ckpt_id]++;
     for (k = 1; k <= nred && rc == 0; k++)
         if (red[k] && (atomic_load(&red[k]->pending) != want[k] || want[k] < 1))
             rc = misfit(run, "a pending count"); /* nothing left, yet open: a hang */
-    if (rc == 0 && run->closing) /* a stage waits for exactly its open feeders */
+    if (rc == 0 && run->close.on) /* a stage waits for exactly its open feeders */
         for (s = 0; s < run->nstages - 1 && rc == 0; s++) {
             int open = 0, j, i;
             for (j = 0; j < run->nstages - 1; j++)
                 for (i = 0; i < run->stages[j].nsucc; i++)
-                    open += run->stages[j].succ[i] == s && !run->closed[j];
-            for (i = 0; i < run->nroots; i++)
-                open += run->roots[i] == s && !run->src_done;
-            if (!run->closed[s] && atomic_load(&run->preds_open[s]) != open)
+                    open += run->stages[j].succ[i] == s && !run->close.closed[j];
+            for (i = 0; i < run->sched.nroots; i++)
+                open += run->sched.roots[i] == s && !run->src.done;
+            if (!run->close.closed[s] && atomic_load(&run->close.preds_open[s]) != open)
                 rc = misfit(run, "a stage's open feeders");
         }
     free(want);
@@ -199,7 +199,7 @@ static int rebuild_reductions(rill__run *run, const rows *rs, rill__reduction **
         r->parent = parent ? red[parent] : NULL;
         r->index = (size_t)x->v[RED_INDEX];
         if (owner < 0 && parent == 0)
-            run->root = r;
+            run->reds.root = r;
         if (x->blob) { /* the record that opened a frame */
             if (owner < 0 || !rill__kind_is(&run->stages[owner], RILL_KIND_FRAME))
                 return misfit(run, "a first record of no frame");
@@ -233,12 +233,12 @@ static int rebuild_task(rill__run *run, const row *x, rill__reduction *r)
     t->from = (int)x->v[TASK_FROM];
     t->phase = (int)x->v[TASK_PHASE];
     t->next = NULL;
-    if (run->tail[t->stage])
-        run->tail[t->stage]->next = t;
+    if (run->sched.tail[t->stage])
+        run->sched.tail[t->stage]->next = t;
     else
-        run->head[t->stage] = t;
-    run->tail[t->stage] = t;
-    run->queued++;
+        run->sched.head[t->stage] = t;
+    run->sched.tail[t->stage] = t;
+    run->sched.queued++;
     return 0;
 }
 
@@ -249,10 +249,10 @@ static int rebuild_outputs(rill__run *run, const saved *sv, int all)
     int rc = 0;
     if (sv->t[RILL__T_RESULTS].n > 1 || sv->t[RILL__T_FILES].n > 1)
         return misfit(run, "results or files twice");
-    if (sv->t[RILL__T_RESULTS].n && (all || run->results)) {
-        rill_batch_free(run->results);
-        run->results = NULL;
-        rc = unblob(run, &sv->t[RILL__T_RESULTS].v[0], &run->results);
+    if (sv->t[RILL__T_RESULTS].n && (all || run->out.results)) {
+        rill_batch_free(run->out.results);
+        run->out.results = NULL;
+        rc = unblob(run, &sv->t[RILL__T_RESULTS].v[0], &run->out.results);
     }
     if (rc == 0 && sv->t[RILL__T_FILES].n) {
         rill_batch *b;
@@ -270,10 +270,10 @@ static int rebuild_outputs(rill__run *run, const saved *sv, int all)
 static int check_digest(const rill__run *run, const rill__runrow *row)
 {
     if (!row->has_digest ||
-        (uint64_t)row->digest != rill__ckpt_digest(row, rill__store_read_digest(run->store)))
+        (uint64_t)row->digest != rill__ckpt_digest(row, rill__store_read_digest(run->ckpt.store)))
         return rill__error(RILL_ECORRUPT, "%s: the checkpoint does not match its digest: the "
                            "file was changed or damaged after it was written",
-                           rill__store_path(run->store));
+                           rill__store_path(run->ckpt.store));
     return 0;
 }
 
@@ -291,9 +291,9 @@ static int rebuild(rill__run *run, const saved *sv, const rill__runrow *rr)
     if ((red = calloc((size_t)nred + 1, sizeof(*red))) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
     /* the reductions run_setup made give way to the saved ones */
-    while (run->live_list)
-        rill__reduction_destroy(run, run->live_list);
-    run->root = run->src_red = NULL;
+    while (run->reds.live)
+        rill__reduction_destroy(run, run->reds.live);
+    run->reds.root = run->src.red = NULL;
     rc = rebuild_reductions(run, reds, red, nred);
     for (i = 0; rc == 0 && i < sv->t[RILL__T_STORES].n; i++) {
         const row *x = &sv->t[RILL__T_STORES].v[i];
@@ -307,20 +307,20 @@ static int rebuild(rill__run *run, const saved *sv, const rill__runrow *rr)
     for (i = 0; rc == 0 && i < sv->t[RILL__T_CLOSING].n; i++) {
         const row *x = &sv->t[RILL__T_CLOSING].v[i];
         int64_t st = x->v[CLOSING_STAGE];
-        if (!run->closing || st < 0 || st >= run->nstages)
+        if (!run->close.on || st < 0 || st >= run->nstages)
             rc = misfit(run, "a stage's closing state");
         else {
-            atomic_store(&run->preds_open[st], (int)x->v[CLOSING_PREDS]);
-            run->closed[st] = (char)x->v[CLOSING_CLOSED];
+            atomic_store(&run->close.preds_open[st], (int)x->v[CLOSING_PREDS]);
+            run->close.closed[st] = (char)x->v[CLOSING_CLOSED];
         }
     }
     for (i = 0; rc == 0 && i < sv->t[RILL__T_HELD].n; i++) {
         const row *x = &sv->t[RILL__T_HELD].v[i];
         int64_t st = x->v[HELD_STAGE];
-        if (!run->closing || st < 0 || st >= run->nstages || run->held[st])
+        if (!run->close.on || st < 0 || st >= run->nstages || run->close.held[st])
             rc = misfit(run, "records held by a stage");
         else
-            rc = unblob(run, x, &run->held[st]);
+            rc = unblob(run, x, &run->close.held[st]);
     }
     if (rc == 0)
         rc = rebuild_outputs(run, sv, 1);
@@ -328,20 +328,20 @@ static int rebuild(rill__run *run, const saved *sv, const rill__runrow *rr)
     for (i = 0; rc == 0 && i < reds->n; i++)
         atomic_store(&red[reds->v[i].v[RED_ID]]->pending, reds->v[i].v[RED_PENDING]);
     if (rc == 0) {
-        run->src_done = (int)rr->src_done;
-        if (run->root == NULL ||
-            (!run->src_done && named(red, nred, rr->src_red) == NULL))
+        run->src.done = (int)rr->src_done;
+        if (run->reds.root == NULL ||
+            (!run->src.done && named(red, nred, rr->src_red) == NULL))
             rc = misfit(run, "the source's reduction");
     }
     if (rc == 0) {
-        run->src_red = run->src_done ? run->root : red[rr->src_red];
+        run->src.red = run->src.done ? run->reds.root : red[rr->src_red];
         if (rr->src_next < 0 ||
-            (run->source == &rill__source_work && (uint64_t)rr->src_next > run->src_end))
+            (run->src.ops == &rill__source_work && (uint64_t)rr->src_next > run->src.end))
             rc = misfit(run, "the source's position");
-        run->src_next = (size_t)rr->src_next;
-        run->generated = (size_t)rr->generated;
-        run->delivered = rr->delivered;
-        run->checkpoints = rr->checkpoints;
+        run->src.next = (size_t)rr->src_next;
+        run->src.generated = (size_t)rr->generated;
+        run->out.delivered = rr->delivered;
+        run->ckpt.count = rr->checkpoints;
     }
     if (rc == 0)
         rc = check_pending(run, red, nred);
@@ -353,7 +353,7 @@ static int rebuild(rill__run *run, const saved *sv, const rill__runrow *rr)
 static int skip_generated(rill__run *run)
 {
     size_t i;
-    for (i = 0; i < run->generated; i++) {
+    for (i = 0; i < run->src.generated; i++) {
         rill_batch *b;
         int rc;
         if ((rc = rill_batch_new(&b)) < 0)
@@ -379,9 +379,9 @@ int rill__checkpoint_start(rill__run *run)
             return rill__refuse(p, i, "keeps more than plain bytes in its store (it has a "
                                       "free callback) but no encode and decode to save it");
     }
-    if ((rc = rill__store_open(&run->store, p->ckpt_path)) < 0)
+    if ((rc = rill__store_open(&run->ckpt.store, p->ckpt_path)) < 0)
         return rc;
-    if ((rc = rill__store_get_run(run->store, &row)) < 0)
+    if ((rc = rill__store_get_run(run->ckpt.store, &row)) < 0)
         return rc;
     if (p->ckpt_resume && row.has_fingerprint) {
         if ((uint64_t)row.fingerprint != mine)
@@ -389,7 +389,7 @@ int rill__checkpoint_start(rill__run *run)
                                "stages, options or work list differ); nothing was changed",
                                p->ckpt_path);
         if (row.finished || row.complete || row.checkpoints > 0) {
-            if ((rc = read_saved(run->store, &sv)) == 0) {
+            if ((rc = read_saved(run->ckpt.store, &sv)) == 0) {
                 if (row.finished) /* the digest first: a flag flipped is damage */
                     rc = check_digest(run, &row) < 0 ? RILL_ECORRUPT
                          : rill__error(RILL_EFINISHED, "the run checkpointed in %s had "
@@ -405,16 +405,16 @@ int rill__checkpoint_start(rill__run *run)
         }
     }
     /* a fresh run: its fingerprint, no rows */
-    if ((rc = rill__store_begin(run->store)) < 0)
+    if ((rc = rill__store_begin(run->ckpt.store)) < 0)
         return rc;
     memset(&row, 0, sizeof(row));
     row.has_fingerprint = row.has_digest = 1;
     row.fingerprint = (int64_t)mine;
-    if ((rc = rill__store_clear(run->store)) < 0 ||
-        (row.digest = (int64_t)rill__ckpt_digest(&row, rill__store_digest(run->store)),
-         (rc = rill__store_set_run(run->store, &row)) < 0)) {
-        rill__store_rollback(run->store);
+    if ((rc = rill__store_clear(run->ckpt.store)) < 0 ||
+        (row.digest = (int64_t)rill__ckpt_digest(&row, rill__store_digest(run->ckpt.store)),
+         (rc = rill__store_set_run(run->ckpt.store, &row)) < 0)) {
+        rill__store_rollback(run->ckpt.store);
         return rc;
     }
-    return rill__store_commit(run->store);
+    return rill__store_commit(run->ckpt.store);
 }

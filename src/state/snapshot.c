@@ -80,14 +80,14 @@ static int save_reductions(rill__run *run, rill__store *st)
     rill__reduction *r;
     int64_t id = 0;
     int rc = 0, i;
-    for (r = run->live_list; r; r = r->next)
+    for (r = run->reds.live; r; r = r->next)
         r->ckpt_id = ++id;
     /* parents first: a reduction is saved after every ancestor */
-    for (r = run->live_list; r && rc == 0; r = r->next)
+    for (r = run->reds.live; r && rc == 0; r = r->next)
         r->ckpt_saved = 0;
     for (;;) {
         int progress = 0, left = 0;
-        for (r = run->live_list; r && rc == 0; r = r->next) {
+        for (r = run->reds.live; r && rc == 0; r = r->next) {
             if (r->ckpt_saved)
                 continue;
             if (r->parent && !r->parent->ckpt_saved) {
@@ -129,8 +129,8 @@ static int save_outputs(rill__run *run, rill__store *st)
 {
     rill_batch *files = NULL;
     int rc = 0;
-    if (run->results)
-        rc = rill__ckpt_put_records(st, RILL__T_RESULTS, NULL, run->results, 0, run->results->n);
+    if (run->out.results)
+        rc = rill__ckpt_put_records(st, RILL__T_RESULTS, NULL, run->out.results, 0, run->out.results->n);
     if (rc == 0 && run->p->sink && run->p->sink->save && (rc = rill_batch_new(&files)) == 0 &&
         (rc = run->p->sink->save(run->p->sink_self, files)) == 0)
         rc = rill__ckpt_put_records(st, RILL__T_FILES, NULL, files, 0, files->n);
@@ -148,7 +148,7 @@ static int seal(rill__store *st, rill__runrow *row)
 
 int rill__checkpoint_save(rill__run *run)
 {
-    rill__store *st = run->store;
+    rill__store *st = run->ckpt.store;
     rill__runrow row;
     int rc, s;
     if ((rc = rill__store_begin(st)) < 0)
@@ -158,27 +158,27 @@ int rill__checkpoint_save(rill__run *run)
         goto bad;
     for (s = 0; s < run->nstages && rc == 0; s++) {
         rill__task *t;
-        for (t = run->head[s]; t && rc == 0; t = t->next) {
+        for (t = run->sched.head[s]; t && rc == 0; t = t->next) {
             int64_t v[4] = {t->stage, t->from, t->phase, t->red->ckpt_id};
             rc = rill__ckpt_put_records(st, RILL__T_TASKS, v, t->batch, t->begin, t->end);
         }
-        if (rc == 0 && run->closing) {
-            int64_t v[3] = {s, atomic_load(&run->preds_open[s]), run->closed[s]};
+        if (rc == 0 && run->close.on) {
+            int64_t v[3] = {s, atomic_load(&run->close.preds_open[s]), run->close.closed[s]};
             rc = rill__store_put(st, RILL__T_CLOSING, v, NULL, 0);
-            if (rc == 0 && run->held[s] && run->held[s]->n)
-                rc = rill__ckpt_put_records(st, RILL__T_HELD, v, run->held[s], 0,
-                                            run->held[s]->n);
+            if (rc == 0 && run->close.held[s] && run->close.held[s]->n)
+                rc = rill__ckpt_put_records(st, RILL__T_HELD, v, run->close.held[s], 0,
+                                            run->close.held[s]->n);
         }
     }
     if (rc < 0 || (rc = save_outputs(run, st)) < 0)
         goto bad;
-    row.src_next = (int64_t)run->src_next;
-    row.src_done = run->src_done;
-    row.generated = (int64_t)run->generated;
+    row.src_next = (int64_t)run->src.next;
+    row.src_done = run->src.done;
+    row.generated = (int64_t)run->src.generated;
     /* once the source is done its reduction may be gone */
-    row.src_red = run->src_done ? 0 : run->src_red->ckpt_id;
-    row.delivered = run->delivered;
-    row.checkpoints = ++run->checkpoints;
+    row.src_red = run->src.done ? 0 : run->src.red->ckpt_id;
+    row.delivered = run->out.delivered;
+    row.checkpoints = ++run->ckpt.count;
     row.finished = row.complete = 0;
     if ((rc = seal(st, &row)) < 0)
         goto bad;
@@ -190,8 +190,8 @@ bad:
 
 static void checkpoint_close(rill__run *run)
 {
-    rill__store_close(run->store);
-    run->store = NULL;
+    rill__store_close(run->ckpt.store);
+    run->ckpt.store = NULL;
 }
 
 /* The SQLite state file as the pipeline's persistence
@@ -234,7 +234,7 @@ int rill_checkpoint_request(rill_pipeline *p)
 
 int rill__checkpoint_complete(rill__run *run)
 {
-    rill__store *st = run->store;
+    rill__store *st = run->ckpt.store;
     rill__runrow row;
     int rc;
     if (st == NULL)
@@ -257,19 +257,19 @@ int rill__checkpoint_end(rill__run *run, int ok)
 {
     rill__runrow row;
     int rc;
-    if (run->store == NULL || !ok)
+    if (run->ckpt.store == NULL || !ok)
         return 0;
-    if ((rc = rill__store_begin(run->store)) < 0)
+    if ((rc = rill__store_begin(run->ckpt.store)) < 0)
         return rc;
-    if ((rc = rill__store_get_run(run->store, &row)) < 0 ||
-        (rc = rill__store_clear(run->store)) < 0)
+    if ((rc = rill__store_get_run(run->ckpt.store, &row)) < 0 ||
+        (rc = rill__store_clear(run->ckpt.store)) < 0)
         goto bad;
     row.complete = 0;
     row.finished = 1;
-    if ((rc = seal(run->store, &row)) < 0)
+    if ((rc = seal(run->ckpt.store, &row)) < 0)
         goto bad;
-    return rill__store_commit(run->store);
+    return rill__store_commit(run->ckpt.store);
 bad:
-    rill__store_rollback(run->store);
+    rill__store_rollback(run->ckpt.store);
     return rc;
 }
