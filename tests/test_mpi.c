@@ -361,7 +361,7 @@ static int sweep_process(rill_emitter *out, const rill_record *el, rill_tracker 
     rill_restriction r;
     int64_t n = 0, i;
     (void)el, (void)payload;
-    rill_tracker_current(t, &r);
+    rill_tracker_current(&r, t);
     for (i = r.from; rill_tracker_try_claim(t, i) == 1; i++, n++)
         usleep(300);
     return n ? rill_emit_int64(out, n) : 0;

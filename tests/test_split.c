@@ -383,7 +383,7 @@ static int two_byte_keys(rill_emitter *out, const rill_record *el, rill_tracker 
     unsigned k;
     int rc;
     (void)el, (void)payload;
-    rill_tracker_current(t, &r);
+    rill_tracker_current(&r, t);
     /* the first two-byte key at or after the start */
     k = r.start_len == 0 ? 0
         : (unsigned)((const unsigned char *)r.start)[0] << 8 |

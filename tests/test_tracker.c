@@ -26,12 +26,12 @@ static void split_of_100_200_claimed_to_130_at_0_7_is_179(void **state)
     rill_restriction p, r, cur;
     (void)state;
     claim_through(t, 100, 130);
-    assert_int_equal(rill_tracker_try_split(t, 0.7, &p, &r), 1);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0.7), 1);
     assert_int_equal(p.from, 100);
     assert_int_equal(p.to, 179);
     assert_int_equal(r.from, 179);
     assert_int_equal(r.to, 200);
-    assert_int_equal(rill_tracker_current(t, &cur), 0);
+    assert_int_equal(rill_tracker_current(&cur, t), 0);
     assert_int_equal(cur.to, 179);
     assert_int_equal(rill_tracker_try_claim(t, 178), 1);
     assert_int_equal(rill_tracker_try_claim(t, 179), 0); /* now past the end */
@@ -64,7 +64,7 @@ static void a_claim_at_the_end_fails_and_counts_as_the_last_attempt(void **state
     assert_int_equal(rill_tracker_try_claim(t, 3), 1);
     assert_int_equal(rill_tracker_try_claim(t, 10), 0);
     assert_int_equal(rill_tracker_check_done(t), 0);
-    assert_int_equal(rill_tracker_try_split(t, 0.5, &p, &r), 0);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0.5), 0);
     rill_tracker_free(t);
 }
 
@@ -85,23 +85,23 @@ static void a_checkpoint_keeps_what_was_attempted_and_gives_away_the_rest(void *
     rill_tracker *t = offsets(100, 200);
     rill_restriction p, r;
     (void)state;
-    assert_int_equal(rill_tracker_try_split(t, 0, &p, &r), 1); /* unstarted */
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0), 1); /* unstarted */
     assert_int_equal(p.from, 100);
     assert_int_equal(p.to, 100);
     assert_int_equal(r.from, 100);
     assert_int_equal(r.to, 200);
     assert_int_equal(rill_tracker_check_done(t), 0); /* nothing is left to it */
-    assert_int_equal(rill_tracker_try_split(t, 0.5, &p, &r), 0); /* empty now */
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0.5), 0); /* empty now */
     rill_tracker_free(t);
 
     t = offsets(100, 200);
     claim_through(t, 100, 130);
-    assert_int_equal(rill_tracker_try_split(t, 0, &p, &r), 1);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0), 1);
     assert_int_equal(p.to, 131);
     assert_int_equal(r.from, 131);
     assert_int_equal(r.to, 200);
-    assert_int_equal(rill_tracker_try_split(t, 0.5, &p, &r), 0); /* no split after it */
-    assert_int_equal(rill_tracker_try_split(t, 0, &p, &r), 0);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0.5), 0); /* no split after it */
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0), 0);
     assert_int_equal(rill_tracker_check_done(t), 0);
     rill_tracker_free(t);
 }
@@ -111,21 +111,21 @@ static void no_split_on_an_empty_range_or_at_the_end(void **state)
     rill_tracker *t = offsets(5, 5);
     rill_restriction p, r;
     (void)state;
-    assert_int_equal(rill_tracker_try_split(t, 0.5, &p, &r), 0);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0.5), 0);
     assert_int_equal(rill_tracker_check_done(t), 0);
     rill_tracker_free(t);
     t = offsets(0, 10);
     claim_through(t, 0, 9);
-    assert_int_equal(rill_tracker_try_split(t, 1.0, &p, &r), 0);
-    assert_int_equal(rill_tracker_try_split(t, 0.01, &p, &r), 0);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 1.0), 0);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0.01), 0);
     rill_tracker_free(t);
     t = offsets(0, 10);
     claim_through(t, 0, 8); /* 8 + max(1, floor(2 * 1.0)) = 10: at the end */
-    assert_int_equal(rill_tracker_try_split(t, 1.0, &p, &r), 0);
-    assert_int_equal(rill_tracker_try_split(t, 0.9, &p, &r), 1); /* 8 + 1 */
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 1.0), 0);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0.9), 1); /* 8 + 1 */
     assert_int_equal(r.from, 9);
-    assert_int_equal(rill_tracker_try_split(t, -0.1, &p, &r), RILL_EINVAL);
-    assert_int_equal(rill_tracker_try_split(t, NAN, &p, &r), RILL_EINVAL);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, -0.1), RILL_EINVAL);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, NAN), RILL_EINVAL);
     rill_tracker_free(t);
 }
 
@@ -136,21 +136,21 @@ static void splits_are_exact_over_the_whole_int64_range(void **state)
     double completed, remaining;
     (void)state;
     /* -2^63 - 1 + floor(2^64 * 0.5) = -1 */
-    assert_int_equal(rill_tracker_try_split(t, 0.5, &p, &r), 1);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0.5), 1);
     assert_true(p.from == INT64_MIN && p.to == -1);
     assert_true(r.from == -1 && r.to == INT64_MAX);
     assert_int_equal(rill_tracker_try_claim(t, INT64_MIN), 1);
     /* INT64_MIN + (2^63 - 1) * 8.673617379884035e-19 (2^-60 as it prints) is
      * INT64_MIN + 7.99..., which truncates toward zero to INT64_MIN + 8 */
-    assert_int_equal(rill_tracker_try_split(t, ldexp(1, -60), &p, &r), 1);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, ldexp(1, -60)), 1);
     assert_true(p.to == INT64_MIN + 8);
-    assert_int_equal(rill_tracker_try_split(t, 1.0, &p, &r), 0);
-    assert_int_equal(rill_tracker_progress(t, &completed, &remaining), 0);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 1.0), 0);
+    assert_int_equal(rill_tracker_progress(&completed, &remaining, t), 0);
     assert_true(completed == 1 && remaining == 7);
     rill_tracker_free(t);
     t = offsets(INT64_MAX - 3, INT64_MAX);
     assert_int_equal(rill_tracker_try_claim(t, INT64_MAX - 3), 1);
-    assert_int_equal(rill_tracker_try_split(t, 0.5, &p, &r), 1);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0.5), 1);
     assert_true(r.from == INT64_MAX - 2); /* -3 + max(1, floor(3 * 0.5)) */
     rill_tracker_free(t);
 }
@@ -162,7 +162,7 @@ static void a_negative_split_point_is_truncated_toward_zero_as_beam_does(void **
     (void)state;
     assert_int_equal(rill_tracker_try_claim(t, -10), 1);
     /* -10 + 10 * 0.25 = -7.5, truncated: -7 */
-    assert_int_equal(rill_tracker_try_split(t, 0.25, &p, &r), 1);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0.25), 1);
     assert_int_equal(r.from, -7);
     rill_tracker_free(t);
 }
@@ -172,13 +172,13 @@ static void progress_counts_positions_done_and_left(void **state)
     rill_tracker *t = offsets(100, 200);
     double c, r;
     (void)state;
-    assert_int_equal(rill_tracker_progress(t, &c, &r), 0);
+    assert_int_equal(rill_tracker_progress(&c, &r, t), 0);
     assert_true(c == 0 && r == 100);
     claim_through(t, 100, 130);
-    assert_int_equal(rill_tracker_progress(t, &c, &r), 0);
+    assert_int_equal(rill_tracker_progress(&c, &r, t), 0);
     assert_true(c == 31 && r == 69);
     assert_int_equal(rill_tracker_try_claim(t, 500), 0);
-    assert_int_equal(rill_tracker_progress(t, &c, &r), 0);
+    assert_int_equal(rill_tracker_progress(&c, &r, t), 0);
     assert_true(c == 100 && r == 0);
     assert_true(rill_tracker_is_bounded(t));
     rill_tracker_free(t);
@@ -199,9 +199,9 @@ static void a_growable_range_is_unbounded_until_a_split_ends_it(void **state)
     assert_int_equal(rill_tracker_growable_new(&t, 0, thousand, NULL), 0);
     assert_false(rill_tracker_is_bounded(t));
     claim_through(t, 0, 10);
-    assert_int_equal(rill_tracker_progress(t, &c, &rem), 0);
+    assert_int_equal(rill_tracker_progress(&c, &rem, t), 0);
     assert_true(c == 11 && rem == 989);
-    assert_int_equal(rill_tracker_try_split(t, 0.5, &p, &r), 1); /* 10 + floor(990 / 2) */
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0.5), 1); /* 10 + floor(990 / 2) */
     assert_int_equal(p.to, 505);
     assert_int_equal(r.from, 505);
     assert_true(r.to == RILL_OFFSET_INFINITY);
@@ -209,7 +209,7 @@ static void a_growable_range_is_unbounded_until_a_split_ends_it(void **state)
     rill_tracker_free(t);
     assert_int_equal(rill_tracker_growable_new(&t, 0, thousand, NULL), 0);
     claim_through(t, 0, 10);
-    assert_int_equal(rill_tracker_try_split(t, 0, &p, &r), 1);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0), 1);
     assert_int_equal(p.to, 11);
     assert_int_equal(r.from, 11);
     assert_int_equal(rill_tracker_check_done(t), 0);
@@ -222,7 +222,7 @@ static void byte_key_ranges_split_between_keys_read_as_fractions(void **state)
     rill_restriction p, r;
     (void)state;
     assert_int_equal(rill_tracker_bytekey_new(&t, "a", 1, "c", 1), 0);
-    assert_int_equal(rill_tracker_try_split(t, 0.5, &p, &r), 1);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0.5), 1);
     assert_int_equal(p.end_len, 1);
     assert_memory_equal(p.end, "b", 1);
     assert_memory_equal(r.start, "b", 1);
@@ -236,12 +236,12 @@ static void byte_key_ranges_split_between_keys_read_as_fractions(void **state)
     rill_tracker_free(t);
 
     assert_int_equal(rill_tracker_bytekey_new(&t, "", 0, "", 0), 0); /* all keys */
-    assert_int_equal(rill_tracker_try_split(t, 0.5, &p, &r), 1);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0.5), 1);
     assert_int_equal(p.end_len, 1);
     assert_int_equal(((const unsigned char *)p.end)[0], 0x80);
     assert_int_equal(r.end_len, 0); /* still +inf */
     assert_int_equal(rill_tracker_try_claim_key(t, "\x01", 1), 1);
-    assert_int_equal(rill_tracker_try_split(t, 0, &p, &r), 1); /* checkpoint */
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0), 1); /* checkpoint */
     assert_int_equal(p.end_len, 2);
     assert_memory_equal(p.end, "\x01\x00", 2);
     assert_memory_equal(r.start, "\x01\x00", 2);
@@ -250,7 +250,7 @@ static void byte_key_ranges_split_between_keys_read_as_fractions(void **state)
 
     /* a checkpoint before any claim from -inf leaves the primary no key */
     assert_int_equal(rill_tracker_bytekey_new(&t, "", 0, "m", 1), 0);
-    assert_int_equal(rill_tracker_try_split(t, 0, &p, &r), 1);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0), 1);
     assert_int_equal(r.start_len, 0);
     assert_memory_equal(r.end, "m", 1);
     assert_int_equal(rill_tracker_try_claim_key(t, "a", 1), 0);
@@ -260,7 +260,7 @@ static void byte_key_ranges_split_between_keys_read_as_fractions(void **state)
 
     assert_int_equal(rill_tracker_bytekey_new(&t, "abc", 3, "abd", 3), 0);
     assert_int_equal(rill_tracker_try_claim_key(t, "ab", 2), RILL_EINVAL); /* before start */
-    assert_int_equal(rill_tracker_try_split(t, 0.25, &p, &r), 1);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0.25), 1);
     assert_memory_equal(p.end, "abc\x40", 4);
     rill_tracker_free(t);
 }

@@ -68,17 +68,17 @@ RILL_EXTERN void rill_tracker_free(rill_tracker *t);
 RILL_EXTERN int rill_tracker_try_claim(rill_tracker *t, int64_t position);
 RILL_EXTERN int rill_tracker_try_claim_key(rill_tracker *t, const void *key, size_t len);
 /* The whole range this call is responsible for, done and to do. */
-RILL_EXTERN int rill_tracker_current(rill_tracker *t, rill_restriction *out);
+RILL_EXTERN int rill_tracker_current(rill_restriction *out, rill_tracker *t);
 /* 1 with primary and residual (each borrowed from the tracker until its next
  * call) when it split; 0 when it could not. */
-RILL_EXTERN int rill_tracker_try_split(rill_tracker *t, double fraction,
-                                       rill_restriction *primary, rill_restriction *residual);
+RILL_EXTERN int rill_tracker_try_split(rill_restriction *primary, rill_restriction *residual,
+                                       rill_tracker *t, double fraction);
 /* 0 when every position of the range was attempted; RILL_EINCOMPLETE with
  * "claiming work in [176, 200) was not attempted" otherwise. */
 RILL_EXTERN int rill_tracker_check_done(rill_tracker *t);
 /* Work done and left, both >= 0, in positions (offsets) or in fractions of
  * the key space (byte keys). */
-RILL_EXTERN int rill_tracker_progress(rill_tracker *t, double *completed, double *remaining);
+RILL_EXTERN int rill_tracker_progress(double *completed, double *remaining, rill_tracker *t);
 RILL_EXTERN int rill_tracker_is_bounded(rill_tracker *t);
 
 /* ---- splittable stages ---- */

@@ -271,7 +271,7 @@ static int lines_process(rill_emitter *out, const rill_record *el, rill_tracker 
     size_t pos;
     int rc;
     (void)payload;
-    rill_tracker_current(t, &r);
+    rill_tracker_current(&r, t);
     if ((rc = map_file(el, &m)) < 0)
         return rc;
     pos = (size_t)r.from;
@@ -300,7 +300,7 @@ static int lines_process(rill_emitter *out, const rill_record *el, rill_tracker 
             pos = q;
             continue;
         }
-        rill_tracker_current(t, &r); /* the end is fixed now */
+        rill_tracker_current(&r, t); /* the end is fixed now */
         rc = emit_lines(out, &m, pos, (size_t)r.to);
         break;
     }
@@ -374,7 +374,7 @@ static int records_process(rill_emitter *out, const rill_record *el, rill_tracke
     rill_restriction r;
     mapped m;
     int rc;
-    rill_tracker_current(t, &r);
+    rill_tracker_current(&r, t);
     if ((rc = map_file(el, &m)) < 0)
         return rc;
     n = (int64_t)(m.size / rs);
@@ -388,7 +388,7 @@ static int records_process(rill_emitter *out, const rill_record *el, rill_tracke
         if ((rc = rill_tracker_try_claim(t, last)) < 0)
             break;
         if (rc == 0) {
-            rill_tracker_current(t, &r); /* the end is fixed now */
+            rill_tracker_current(&r, t); /* the end is fixed now */
             last = r.to - 1;
         }
         for (; i <= last && rc >= 0; i++)
@@ -508,7 +508,7 @@ static int sequence_process(rill_emitter *out, const rill_record *el, rill_track
     int64_t v, n = 0;
     int rc;
     (void)el;
-    rill_tracker_current(t, &r);
+    rill_tracker_current(&r, t);
     for (v = r.from;; v++) {
         if (q->per_second > 0 &&
             (double)(mono_ns() - start) * 1e-9 * q->per_second < (double)(v - q->from))

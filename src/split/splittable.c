@@ -264,7 +264,7 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
         return rill__fail(w, t->stage, base, 1, &el, rc, s->builtin, "processing");
     }
     if (rc == RILL_PROCESS_RESUME &&
-        (rc2 = rill_tracker_try_split(tracker, 0, &primary, &residual)) == 1) {
+        (rc2 = rill_tracker_try_split(&primary, &residual, tracker, 0)) == 1) {
         rill_batch *ub = rill__worker_batch(w);
         uint64_t when = now_ns() + (uint64_t)s->split.resume_ms * 1000000u;
         pthread_mutex_lock(&run->split.mu);
@@ -285,7 +285,7 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
         rill_tracker_free(tracker);
         return rill__fail(w, t->stage, base, 1, &el, rc, 1, "finishing");
     }
-    rill_tracker_progress(tracker, &done, &left);
+    rill_tracker_progress(&done, &left, tracker);
     pthread_mutex_lock(&run->split.mu);
     run->split.done_work += done;
     run->split.units_done++;
@@ -313,12 +313,12 @@ int rill__split_give(rill__worker *w, int movable, rill__task **out)
                                  : s->split.min_split > 0 ? (double)s->split.min_split : 1;
         if (movable && run->sched.limit[a->stage]) /* a call limit holds on its own rank */
             continue;
-        if (rill_tracker_progress(a->tracker, &done, &left) == 0 && left > min && left > most) {
+        if (rill_tracker_progress(&done, &left, a->tracker) == 0 && left > min && left > most) {
             most = left;
             best = a;
         }
     }
-    if (best == NULL || rill_tracker_try_split(best->tracker, 0.5, &primary, &residual) != 1) {
+    if (best == NULL || rill_tracker_try_split(&primary, &residual, best->tracker, 0.5) != 1) {
         pthread_mutex_unlock(&run->split.mu);
         return 0;
     }
@@ -363,7 +363,7 @@ void rill__split_checkpoint(rill__worker *w, int proxied)
         rill_batch *ub;
         if (proxied && a->red->origin < 0)
             continue; /* opened on this rank: it finishes here */
-        if (rill_tracker_try_split(a->tracker, 0, &primary, &residual) != 1)
+        if (rill_tracker_try_split(&primary, &residual, a->tracker, 0) != 1)
             continue;
         run->split.queued_work += size_of(&residual);
         if ((ub = rill__worker_batch(w)) == NULL ||
@@ -387,7 +387,7 @@ static void split_progress(rill__run *run, rill_progress *pr)
     pr->elements_done = run->split.units_done;
     for (a = run->split.active; a; a = a->next) {
         double done, left;
-        if (rill_tracker_progress(a->tracker, &done, &left) == 0) {
+        if (rill_tracker_progress(&done, &left, a->tracker) == 0) {
             pr->completed += done;
             pr->remaining += left;
         }

@@ -418,8 +418,8 @@ static int split_keys(rill_tracker *t, double fraction, rill_restriction *primar
 
 /* ---- both ---- */
 
-int rill_tracker_try_split(rill_tracker *t, double fraction, rill_restriction *primary,
-                           rill_restriction *residual)
+int rill_tracker_try_split(rill_restriction *primary, rill_restriction *residual,
+                           rill_tracker *t, double fraction)
 {
     int rc;
     if (t == NULL || primary == NULL || residual == NULL)
@@ -431,7 +431,7 @@ int rill_tracker_try_split(rill_tracker *t, double fraction, rill_restriction *p
     return rc;
 }
 
-int rill_tracker_current(rill_tracker *t, rill_restriction *out)
+int rill_tracker_current(rill_restriction *out, rill_tracker *t)
 {
     if (t == NULL || out == NULL)
         return rill__error(RILL_EINVAL, "rill_tracker_current: NULL argument");
@@ -484,7 +484,7 @@ static double fraction_of(const unsigned char *k, size_t n, int inf)
     return v;
 }
 
-int rill_tracker_progress(rill_tracker *t, double *completed, double *remaining)
+int rill_tracker_progress(double *completed, double *remaining, rill_tracker *t)
 {
     if (t == NULL || completed == NULL || remaining == NULL)
         return rill__error(RILL_EINVAL, "rill_tracker_progress: NULL argument");
