@@ -107,6 +107,28 @@ static int gen(rill_batch *out, void *payload)
     return 0;
 }
 
+static int pass(rill_emitter *out, const rill_record *in, void *payload)
+{
+    (void)payload;
+    return rill_emit_record(out, in);
+}
+
+static void a_signature_is_the_same_before_and_after_validation(void **state)
+{
+    rill_pipeline *p;
+    rill_source_signature before, after;
+    (void)state;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_generator(p, gen, NULL), 0);
+    assert_int_equal(rill_job(p, "first", NULL, pass, NULL), 0);
+    assert_int_equal(rill_job(p, "second", NULL, pass, NULL), 0);
+    before = signature(p, 0);
+    assert_int_equal(rill_pipeline_validate(p), 0);
+    after = signature(p, 0);
+    assert_true(same(before, after));
+    rill_pipeline_free(p);
+}
+
 static void a_generator_is_an_unbounded_source(void **state)
 {
     rill_pipeline *p;
@@ -129,6 +151,7 @@ int main(void)
         cmocka_unit_test(another_file_or_chunk_changes_the_signature),
         cmocka_unit_test(a_sequence_is_known_by_its_range_and_rate),
         cmocka_unit_test(a_generator_is_an_unbounded_source),
+        cmocka_unit_test(a_signature_is_the_same_before_and_after_validation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

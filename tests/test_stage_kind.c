@@ -170,19 +170,53 @@ static void an_outside_kind_s_failure_names_its_stage(void **state)
     rill_pipeline_free(p);
 }
 
+static int expand_only(rill_worker *w, rill_span *t)
+{
+    (void)w;
+    (void)t;
+    return 0;
+}
+
+static int no_split(rill_worker *w)
+{
+    (void)w;
+    return 0;
+}
+
 static void kinds_that_need_the_engine_s_inside_are_refused(void **state)
 {
-    rill_stage_kind scope = reverse_kind, old = reverse_kind, empty = reverse_kind;
+    rill_stage_kind scope = reverse_kind, old = reverse_kind;
+    rill_stage_kind expands = reverse_kind, splits = reverse_kind;
     rill_pipeline *p;
     (void)state;
     scope.flags |= RILL_KIND_SCOPE;
     old.version = RILL_STAGE_KIND_VERSION + 1;
-    empty.process = NULL;
+    expands.expand = expand_only;
+    splits.rebalance = no_split;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_stage_add(p, "a", &scope, NULL), RILL_EINVAL);
     assert_int_equal(rill_stage_add(p, "b", &old, NULL), RILL_EINVAL);
-    assert_int_equal(rill_stage_add(p, "c", &empty, NULL), RILL_EINVAL);
-    assert_int_equal(rill_stage_add(p, NULL, &reverse_kind, NULL), RILL_EINVAL);
+    assert_int_equal(rill_stage_add(p, "d", &expands, NULL), RILL_EINVAL);
+    assert_int_equal(rill_stage_add(p, "e", &splits, NULL), RILL_EINVAL);
+    assert_non_null(strstr(rill_error_last(), "rill_stage_add 'e'"));
+    rill_pipeline_free(p);
+}
+
+static void an_outside_kind_is_refused_by_name_as_every_stage_is(void **state)
+{
+    rill_stage_kind empty = reverse_kind;
+    rill_pipeline *p;
+    (void)state;
+    empty.process = NULL;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_stage_add(p, "r", &reverse_kind, NULL), 0);
+    assert_int_equal(rill_stage_add(p, "r", &reverse_kind, NULL), RILL_EPIPELINE);
+    assert_non_null(strstr(rill_error_last(), "another stage is named 'r'"));
+    assert_int_equal(rill_stage_add(p, NULL, &reverse_kind, NULL), RILL_EPIPELINE);
+    assert_int_equal(rill_stage_add(p, "c", &empty, NULL), RILL_EPIPELINE);
+    /* the first refusal is the pipeline's: validation reports it again */
+    assert_int_equal(rill_pipeline_validate(p), RILL_EPIPELINE);
+    assert_non_null(strstr(rill_error_last(), "another stage is named 'r'"));
     rill_pipeline_free(p);
 }
 
@@ -194,6 +228,7 @@ int main(void)
         cmocka_unit_test(an_outside_kind_is_a_node_of_a_graph),
         cmocka_unit_test(an_outside_kind_s_failure_names_its_stage),
         cmocka_unit_test(kinds_that_need_the_engine_s_inside_are_refused),
+        cmocka_unit_test(an_outside_kind_is_refused_by_name_as_every_stage_is),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -323,10 +323,10 @@ void rill__stage_label(const rill_pipeline *p, int i, char *out, size_t cap)
 {
     int j, shown = 0;
     if (i >= p->n) { /* the result stage: the user knows it by what it calls */
-        snprintf(out, cap, "%s", p->sink == &rill__sink_callback ? "the output callback"
-                                 : p->sink                        ? "the output directory"
-                                 : p->result                      ? "the result callback"
-                                                                  : "the results");
+        if (p->sink) /* "the output callback", "the output directory" */
+            snprintf(out, cap, "the output %s", p->sink->name);
+        else
+            snprintf(out, cap, "%s", p->result ? "the result callback" : "the results");
         return;
     }
     while (p->stages[i].builtin == 2 && i + 1 < p->n)

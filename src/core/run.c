@@ -228,7 +228,7 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
             return rill__error(rc, "out of memory starting a run");
         rill__reduction_release(&run->w[0], run->reds.root); /* its child holds it now */
     }
-    run->src.end = p->work ? rill_batch_count(p->work) : 0;
+    run->src.end = p->generator == NULL && p->work ? rill_batch_count(p->work) : SIZE_MAX;
     run->src.ops = rill__pulled_source(p);
     run->src.self = p;
     if (run->world.rank != 0) /* work comes from rank 0 */
@@ -270,7 +270,8 @@ int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *op
         nsinks += p->stages[i].nsucc == 1 && p->stages[i].succ[0] == p->n;
     if (run->world.transport && (rc = run->world.transport->start(run)) < 0)
         return rc;
-    if (run->out.sink && run->world.rank == 0 && (rc = run->out.sink->begin(run->out.sink_self, nsinks)) < 0)
+    if (run->out.sink && run->out.sink->begin && run->world.rank == 0 &&
+        (rc = run->out.sink->begin(run->out.sink_self, nsinks)) < 0)
         return rc;
     if (p->persist && run->world.rank == 0) { /* rank 0 saves the whole run */
         run->ckpt.persist = p->persist;
@@ -342,7 +343,7 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
         goto done;
     if (!run.ckpt.complete && run.ckpt.persist && (rc = run.ckpt.persist->complete(&run)) < 0)
         goto done;
-    if (run.out.sink && (rc = run.out.sink->end(run.out.sink_self, 1)) < 0)
+    if (run.out.sink && run.out.sink->end && (rc = run.out.sink->end(run.out.sink_self, 1)) < 0)
         goto done;
     if (run.ckpt.persist && (rc = run.ckpt.persist->end(&run, 1)) < 0)
         goto done;
@@ -357,7 +358,7 @@ done:
         rill__run_stop(&run, rc, rill_error_last(), 0);
     if (run.out.sink && run.ckpt.store && run.out.sink->forget)
         run.out.sink->forget(run.out.sink_self); /* a checkpoint may still name those files */
-    else if (run.out.sink && run.world.rank == 0 && run.p)
+    else if (run.out.sink && run.out.sink->end && run.world.rank == 0 && run.p)
         run.out.sink->end(run.out.sink_self, 0); /* what a failed run wrote goes */
     if (run.p)
         rill__run_free(&run);

@@ -126,7 +126,8 @@ typedef struct rill__sched {
 typedef struct rill__source_state {
     const rill_source *ops;    /* NULL: nothing to pull */
     void *self;
-    size_t next, end;          /* its position; the work list's end */
+    size_t next, end;          /* its position; the furthest it can get (the
+                                  work list's length; SIZE_MAX: unknown) */
     rill__reduction *red;      /* the initial work's reduction */
     int pulling, done;         /* a worker is in next / no more */
     size_t generated, max_batches; /* pulls that gave records; most of them

@@ -38,32 +38,21 @@ static int callback_write(void *self, const char *sink, const rill_batch *batch,
     int rc = rill__sink_range(batch, begin, end, &part);
     if (rc < 0)
         return rc;
-    rc = c->fn(sink, part, c->payload);
+    rill_error_clear();
+    if ((rc = c->fn(sink, part, c->payload)) != 0) { /* the user's: said as such */
+        if (!rill_error_last()[0])
+            rill_error_set("callback returned %d", rc);
+        rc = RILL_EUSER;
+    }
     if (part != batch)
         rill_batch_free(part);
     return rc;
 }
 
-static int callback_begin(void *self, int nsinks)
-{
-    (void)self;
-    (void)nsinks;
-    return 0;
-}
-
-static int callback_end(void *self, int ok)
-{
-    (void)self;
-    (void)ok;
-    return 0;
-}
-
 const rill_sink rill__sink_callback = {
     .version = RILL_SINK_VERSION,
     .name = "callback",
-    .begin = callback_begin,
     .write = callback_write,
-    .end = callback_end,
     .free = free,
 };
 

@@ -39,26 +39,10 @@ static int stream_write(void *self, const char *sink, const rill_batch *batch, s
     return 0;
 }
 
-static int stream_begin(void *self, int nsinks)
-{
-    (void)self;
-    (void)nsinks;
-    return 0;
-}
-
-static int stream_end(void *self, int ok)
-{
-    (void)self;
-    (void)ok;
-    return 0;
-}
-
 const rill_sink rill__sink_stream = {
     .version = RILL_SINK_VERSION,
     .name = "stream",
-    .begin = stream_begin,
     .write = stream_write,
-    .end = stream_end,
 };
 
 struct rill_stream {
@@ -161,8 +145,9 @@ void rill_stream_close(rill_stream *s)
         done = s->run.sched.done;
         rill__mutex_unlock(&s->run.sched.mu);
         if (!done) /* closed early: the run is cancelled (on every rank) */
-            atomic_store(&s->run.fail.stop, 1);
-        rill__wake_all(&s->run);
+            rill__run_stop(&s->run, RILL_ECANCELLED, "the run was cancelled", 0);
+        else
+            rill__wake_all(&s->run);
         rill__sched_join(&s->run);
         rill__run_free(&s->run);
     }

@@ -21,14 +21,21 @@ static int generator_next(void *self, rill_source_pull *pull)
 }
 
 /* A generator is code: its configuration is what the user says it is. The
- * signature covers the stages it feeds (their names), no more. */
+ * signature covers the names of the stages it feeds, no more: the first
+ * stage of an inline pipeline, or every stage of a graph that no edge goes
+ * to (read from the builder's own data, so that it is the same before and
+ * after validation). */
 static int generator_describe(const void *self, const rill_pipeline *p, rill_batch *out)
 {
-    int i, rc = 0;
+    int i, j, rc = 0;
     (void)self;
-    for (i = 0; i < p->n && rc == 0; i++)
-        if (p->stages[i].npred == 0)
+    for (i = 0; i < p->n && rc == 0; i++) {
+        int fed = p->nedges ? 0 : i > 0;
+        for (j = 0; j < p->nedges && !fed; j++)
+            fed = strcmp(p->edges[j].to, p->stages[i].name) == 0;
+        if (!fed)
             rc = rill_batch_add(out, p->stages[i].name, strlen(p->stages[i].name));
+    }
     return rc;
 }
 

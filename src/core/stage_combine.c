@@ -181,7 +181,7 @@ static int combine_decode(const rill__stage *s, const void *bytes, size_t len, v
 const rill_stage_kind rill__kind_combine = {
     .version = RILL_STAGE_KIND_VERSION,
     .name = "combine",
-    .flags = RILL_KIND_SCOPE | RILL_KIND_FOLDS | RILL_KIND_ANYWHERE,
+    .flags = RILL_KIND_SCOPE | RILL_KIND_FOLDS | RILL_KIND_ANYWHERE | RILL_KIND_SHUFFLED,
     .process = combine_process,
     .per_worker = combine_per_worker,
     .state_free = combine_state_free,

@@ -111,7 +111,7 @@ static int frame_savable(const rill__stage *s)
 const rill_stage_kind rill__kind_frame = {
     .version = RILL_STAGE_KIND_VERSION,
     .name = "frame",
-    .flags = RILL_KIND_FRAME,
+    .flags = RILL_KIND_FRAME | RILL_KIND_ANYWHERE,
     .process = frame_process,
     .state_free = frame_state_free,
     .finish = frame_finish,

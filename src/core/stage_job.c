@@ -30,6 +30,7 @@ static int job_process(rill__worker *w, rill__task *t, int locked)
 const rill_stage_kind rill__kind_job = {
     .version = RILL_STAGE_KIND_VERSION,
     .name = "job",
-    .flags = RILL_KIND_STREAMING | RILL_KIND_BATCHED | RILL_KIND_GRAPH | RILL_KIND_ANYWHERE,
+    .flags = RILL_KIND_STREAMING | RILL_KIND_BATCHED | RILL_KIND_GRAPH | RILL_KIND_ANYWHERE |
+             RILL_KIND_SHUFFLED,
     .process = job_process,
 };

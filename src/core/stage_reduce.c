@@ -136,7 +136,7 @@ static int reduce_savable(const rill__stage *s)
 const rill_stage_kind rill__kind_reduce = {
     .version = RILL_STAGE_KIND_VERSION,
     .name = "reduce",
-    .flags = RILL_KIND_SCOPE,
+    .flags = RILL_KIND_SCOPE | RILL_KIND_ANYWHERE, /* merge-less: shared_store */
     .process = reduce_process,
     .shared_store = reduce_shared_store,
     .per_worker = reduce_per_worker,

@@ -18,14 +18,12 @@ static int result_process(rill__worker *w, rill__task *t, int locked)
     if (run->out.sink) {
         const char *sink = t->from >= 0 ? run->stages[t->from].name : "work";
         rc = run->out.sink->write(run->out.sink_self, sink, t->batch, t->begin, t->end);
-        if (run->out.sink == &rill__sink_stream) /* the caller pulls it: no more here */
+        if (run->out.stream) /* the caller pulls it: nothing more happens here */
             return rc < 0 ? rill__fail(w, t->stage, base, 0, NULL, rc, 1, "collecting") : 0;
         run->out.delivered += (int64_t)(t->end - t->begin);
-        if (rc != 0) /* only the output callback's failures are a user's */
-            return rill__fail(w, t->stage, base, t->end - t->begin, NULL, rc,
-                              run->out.sink != &rill__sink_callback,
-                              run->out.sink == &rill__sink_callback ? "passing on output"
-                                                                : "writing");
+        if (rc != 0) /* RILL_EUSER: the user's callback failed; else the sink did */
+            return rill__fail(w, t->stage, base, t->end - t->begin, NULL, rc, rc != RILL_EUSER,
+                              rc == RILL_EUSER ? "passing on output" : "writing");
     }
     for (i = t->begin; i < t->end; i++) {
         rill_record r;

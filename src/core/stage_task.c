@@ -60,13 +60,21 @@ int rill_stage_add(rill_pipeline *p, const char *name, const rill_stage_kind *ki
                             RILL_KIND_FOLDS;
     rill__stage *s;
     int rc;
-    if (p == NULL || name == NULL || kind == NULL)
-        return rill__error(RILL_EINVAL, "rill_stage_add: pipeline, name or kind is NULL");
-    if (kind->version != RILL_STAGE_KIND_VERSION || kind->process == NULL ||
-        kind->name == NULL || (kind->flags & inside))
-        return rill__error(RILL_EINVAL, "rill_stage_add: stage '%s': a kind needs version %u, "
-                           "a name and process, and may not open scopes, frames or fold "
-                           "keys", name, RILL_STAGE_KIND_VERSION);
+    if (p == NULL)
+        return rill__error(RILL_EINVAL, "rill_stage_add: the pipeline is NULL");
+    if ((rc = rill__check_stage(p, "rill_stage_add", name, kind ? &kind->version : NULL,
+                                RILL_STAGE_KIND_VERSION, "RILL_STAGE_KIND_VERSION")) < 0)
+        return rc;
+    if (kind == NULL || kind->process == NULL || kind->name == NULL)
+        return rill__misuse(p, RILL_EPIPELINE, "rill_stage_add '%.200s': a kind needs a name "
+                            "and a process function", name);
+    /* What needs the engine's inside (reductions, splitting) is rill's own. */
+    if ((kind->flags & inside) || kind->expand || kind->shared_store || kind->per_worker ||
+        kind->state_free || kind->finish || kind->merge || kind->encode || kind->decode ||
+        kind->savable || kind->rebalance || kind->park || kind->progress)
+        return rill__misuse(p, RILL_EINVAL, "rill_stage_add '%.200s': kind '%.80s' opens "
+                            "scopes or frames, folds keys, keeps state in reductions or splits "
+                            "running work: only rill's own kinds may", name, kind->name);
     if ((rc = rill__add_stage(p, kind, name, &s)) < 0)
         return rc;
     s->payload = payload;
@@ -83,6 +91,7 @@ static int task_process(rill__worker *w, rill__task *t, int locked)
 const rill_stage_kind rill__kind_task = {
     .version = RILL_STAGE_KIND_VERSION,
     .name = "task",
-    .flags = RILL_KIND_STREAMING | RILL_KIND_BATCHED | RILL_KIND_GRAPH | RILL_KIND_ANYWHERE,
+    .flags = RILL_KIND_STREAMING | RILL_KIND_BATCHED | RILL_KIND_GRAPH | RILL_KIND_ANYWHERE |
+             RILL_KIND_SHUFFLED,
     .process = task_process,
 };

@@ -218,13 +218,8 @@ static void report_stop(rill__dist *d)
     int i;
     if (atomic_exchange(&d->reported, 1))
         return;
-    pthread_mutex_lock(&run->fail.mu);
-    if (run->fail.code == 0) { /* stopped without an error: a stream closed early */
-        run->fail.code = RILL_ECANCELLED;
-        snprintf(run->fail.msg, sizeof(run->fail.msg), "rank %d: the run was cancelled",
-                 d->rank);
-    }
-    h.code = run->fail.code;
+    pthread_mutex_lock(&run->fail.mu); /* every stop keeps a failure (rill__run_stop) */
+    h.code = run->fail.code ? run->fail.code : RILL_ECANCELLED;
     pthread_mutex_unlock(&run->fail.mu);
     h.type = d->rank == 0 ? RILL__M_STOP : RILL__M_FAIL;
     for (i = 0; i < d->size; i++) {

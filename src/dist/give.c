@@ -208,7 +208,7 @@ int rill__dist_shuffle(rill__worker *w, rill__reduction *r)
     int rc = 0, i;
     if (d == NULL || all == NULL || s->next == run->nstages - 1 || run->sched.limit[s->next] ||
         atomic_load(&run->ckpt.want) || /* a checkpoint drains: nothing goes out */
-        !rill__kind_is(next, RILL_KIND_ANYWHERE))
+        !rill__kind_is(next, RILL_KIND_SHUFFLED))
         return 0; /* its keys stay: what follows runs here anyway */
     if ((out = calloc((size_t)d->size, sizeof(*out))) == NULL ||
         rill__keytable_new(&mine, s->combine.value_size) < 0) {

@@ -181,7 +181,7 @@ int rill__home_only(const rill__run *run, const rill__task *t)
         return 1; /* results are delivered on rank 0 */
     if (rill__entering(run, t))
         return 0;
-    if (run->sched.limit[t->stage])
+    if (run->sched.limit[t->stage] || !rill__kind_is(s, RILL_KIND_ANYWHERE))
         return 1;
     return s->ops->shared_store && s->ops->shared_store(s);
 }
@@ -363,10 +363,8 @@ static void receive_done(rill__dist *d, int peer, const rill__head *h, const cha
     atomic_fetch_sub(&d->lent, h->units);
     return;
 failed:
-    if (part && s->ops == &rill__kind_combine)
-        rill__keytable_free(part);
-    else if (part)
-        rill__store_free(s, s->reduce.free, part);
+    if (part)
+        s->ops->state_free(s, part);
     rill__fail(&d->cw, r->owner >= 0 ? r->owner : run->nstages - 1, 0, 0, NULL, rc,
                rc != RILL_EUSER, "taking in another rank's store");
 }

@@ -421,7 +421,7 @@ static void split_park(rill__worker *w, int proxied)
 const rill_stage_kind rill__kind_splittable = {
     .version = RILL_STAGE_KIND_VERSION,
     .name = "splittable",
-    .flags = RILL_KIND_STREAMING | RILL_KIND_GRAPH,
+    .flags = RILL_KIND_STREAMING | RILL_KIND_GRAPH | RILL_KIND_ANYWHERE,
     .process = split_process,
     .expand = split_expand,
     .rebalance = split_rebalance,

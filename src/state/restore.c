@@ -98,7 +98,8 @@ static int unblob(const rill__run *run, const row *w, rill_batch **out)
 
 /* A store or partial state, decoded by its kind: the reduction's store, or
  * a partial in the first free worker's slot (the run may have fewer workers
- * than the one saved: the rest are merged into the first). */
+ * than the one saved: the rest wait with those other ranks send home, and
+ * are merged with them when the reduction finishes). */
 static int restore_state(rill__run *run, rill__reduction *r, const row *w)
 {
     const rill__stage *s = &run->stages[r->owner];
@@ -113,7 +114,8 @@ static int restore_state(rill__run *run, rill__reduction *r, const row *w)
         return 0;
     }
     if (w->v[STORE_PARTIAL] != 1 || r->partials == NULL) {
-        s->ops->state_free(s, state);
+        if (s->ops->state_free)
+            s->ops->state_free(s, state);
         return misfit(run, "a store where there is none");
     }
     for (i = 0; i < run->workers; i++)
@@ -122,14 +124,13 @@ static int restore_state(rill__run *run, rill__reduction *r, const row *w)
             return 0;
         }
     if ((x = realloc(r->extra, (r->nextra + 1) * sizeof(*x))) == NULL) {
-        s->ops->state_free(s, state);
+        if (s->ops->state_free)
+            s->ops->state_free(s, state);
         return rill__error(RILL_ENOMEM, "out of memory");
     }
     r->extra = x;
     r->extra[r->nextra++] = state;
-    if ((rc = s->ops->merge(&run->w[0], r, 1)) == 0)
-        r->nextra = 0;
-    return rc;
+    return 0;
 }
 
 /* Every pending count must be what the rebuilt run holds: its tasks, its
@@ -336,7 +337,7 @@ static int rebuild(rill__run *run, const saved *sv, const rill__runrow *rr)
     if (rc == 0) {
         run->src.red = run->src.done ? run->reds.root : red[rr->src_red];
         if (rr->src_next < 0 ||
-            (run->src.ops == &rill__source_work && (uint64_t)rr->src_next > run->src.end))
+            (uint64_t)rr->src_next > run->src.end)
             rc = misfit(run, "the source's position");
         run->src.next = (size_t)rr->src_next;
         run->src.generated = (size_t)rr->generated;

@@ -80,6 +80,7 @@ static int save_reductions(rill__run *run, rill__store *st)
     rill__reduction *r;
     int64_t id = 0;
     int rc = 0, i;
+    size_t k;
     for (r = run->reds.live; r; r = r->next)
         r->ckpt_id = ++id;
     /* parents first: a reduction is saved after every ancestor */
@@ -103,6 +104,9 @@ static int save_reductions(rill__run *run, rill__store *st)
                 for (i = 0; rc == 0 && r->partials && i < run->workers; i++)
                     if (r->partials[i])
                         rc = put_state(st, s, r->ckpt_id, 1, r->partials[i]);
+                for (k = 0; rc == 0 && k < r->nextra; k++) /* not merged in yet */
+                    if (r->extra[k])
+                        rc = put_state(st, s, r->ckpt_id, 1, r->extra[k]);
             }
             r->ckpt_saved = 1;
             progress = 1;

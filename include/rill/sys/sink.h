@@ -25,14 +25,17 @@ extern "C" {
 typedef struct rill_sink {
     unsigned version; /* RILL_SINK_VERSION */
     const char *name; /* "callback", "directory"... */
-    /* A run starts with nsinks stages whose output leaves the run. */
+    /* Optional: a run starts with nsinks stages whose output leaves it. */
     int (*begin)(void *self, int nsinks);
     /* Records [begin, end) of batch, which the stage named sink emitted. A
      * sink that keeps them past the call takes a reference on the batch
-     * (rill's own sinks only) or copies them. */
+     * (rill's own sinks only) or copies them. Returns 0, RILL_EUSER when a
+     * user's callback behind it failed (its message set), or the error code
+     * of the sink's own failure (RILL_EIO, RILL_ENOMEM...). */
     int (*write)(void *self, const char *sink, const rill_batch *batch, size_t begin,
                  size_t end);
-    /* The run ended: ok publishes what it wrote, else it is dropped. */
+    /* Optional: the run ended: ok publishes what it wrote, else it is
+     * dropped. */
     int (*end)(void *self, int ok);
     /* Optional: checkpoints: what the sink wrote so far, as records, and
      * back; forget drops that list without touching what was written (a

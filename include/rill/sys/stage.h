@@ -62,8 +62,15 @@ enum rill_stage_kind_flags {
     /* Keyed records emitted by its only predecessor may be folded into its
      * partial state as they are emitted, never becoming a batch. */
     RILL_KIND_FOLDS = 1u << 6,
-    /* Its tasks may run on any rank (a following shuffle may send keys). */
-    RILL_KIND_ANYWHERE = 1u << 7
+    /* Its tasks may run on any rank: idle ranks take them over (and the
+     * reductions they belong to are stood for there by proxies). Without
+     * it a stage's tasks run on the rank that opened their reduction (for
+     * the work list, rank 0): the safe choice for a kind with state of its
+     * own on one rank (a file, a process). */
+    RILL_KIND_ANYWHERE = 1u << 7,
+    /* A combine just before it may send it the keys other ranks own (by
+     * their hash) instead of handing it the whole table on one rank. */
+    RILL_KIND_SHUFFLED = 1u << 8
 };
 
 #define RILL_STAGE_KIND_VERSION 1
@@ -126,10 +133,12 @@ typedef struct rill_stage_kind {
 /* Appends a stage of a kind of one's own to p (in the inline order, or as a
  * node of a graph when the kind has RILL_KIND_GRAPH). kind: borrowed, must
  * outlive p; name: copied; payload: borrowed, given back by
- * rill_stage_payload. Kinds from outside rill may be STREAMING, BATCHED,
- * GRAPH and ANYWHERE; scopes, frames and folding need the engine's inside
- * and are refused (RILL_EINVAL), as is a table of another version or one
- * without process. */
+ * rill_stage_payload. A kind from outside rill gives process and may be
+ * STREAMING, BATCHED, GRAPH, ANYWHERE and SHUFFLED; the rest of the table
+ * (scopes, frames, folding, state in reductions, splitting running work)
+ * needs the engine's inside and is refused with RILL_EINVAL, as is a table
+ * of another version; a NULL or taken name, or no process, is
+ * RILL_EPIPELINE, as for every registering call. */
 RILL_EXTERN int rill_stage_add(rill_pipeline *p, const char *name,
                                const rill_stage_kind *kind, void *payload);
 
