@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keytable.h"
 #include "run.h"
 #include "serial.h"
 
@@ -146,29 +145,16 @@ void rill__reduction_destroy(rill__run *run, rill__reduction *r)
 
 /* Emits store (or the combine table in r->partials[0]) to the stage after
  * r's owner under r's parent, then closes r. */
-int rill__reduction_close(rill__worker *w, rill__reduction *r, rill_store_emit_fn emit,
-                          size_t size)
+int rill__reduction_close(rill__worker *w, rill__reduction *r, rill__emit_fn emit, void *state)
 {
     rill__run *run = w->run;
     const rill__stage *s = &run->stages[r->owner];
     rill__reduction *parent = r->parent;
     rill_emitter e;
-    int rc = 0;
+    int rc;
     rill__emitter_init(&e, w, r->owner, s->next, parent);
     rill_error_clear();
-    if (rill__kind_is(s, RILL_KIND_FOLDS)) { /* a key table */
-        rill__keytable *t = r->partials[0];
-        size_t pos = 0, len;
-        const void *key;
-        uint64_t hash;
-        void *value;
-        while (rc == 0 && t && rill__keytable_next(t, &pos, &key, &len, &hash, &value))
-            rc = rill_emit_keyed(&e, key, len, value, s->combine.value_size);
-    } else if (emit) {
-        rc = emit(&e, r->store, s->payload);
-    } else {
-        rc = rill_emit(&e, r->store, size);
-    }
+    rc = emit(&e, s, state);
     if (rc != 0) {
         rill__emitter_discard(&e);
         return rill__fail(w, r->owner, 0, 0, NULL, rc, 0, "emitting its store");

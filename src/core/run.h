@@ -362,11 +362,12 @@ int rill__reduction_open(rill__run *run, int owner, rill__reduction *parent,
 void rill__reduction_destroy(rill__run *run, rill__reduction *r);
 /* Drops one outstanding unit of r; finishes r when it was the last. */
 int rill__reduction_release(rill__worker *w, rill__reduction *r);
-/* Emits store (emit, or its size bytes; a key table when the owner's kind
- * folds keys) to the stage after r's owner under r's parent, then closes
- * r. */
-int rill__reduction_close(rill__worker *w, rill__reduction *r, rill_store_emit_fn emit,
-                          size_t size);
+/* What a finished reduction of stage s sends onward: its kind emits state
+ * (a store, a key table) to out. */
+typedef int (*rill__emit_fn)(rill_emitter *out, const rill__stage *s, void *state);
+/* Emits state through emit to the stage after r's owner under r's parent,
+ * then closes r. */
+int rill__reduction_close(rill__worker *w, rill__reduction *r, rill__emit_fn emit, void *state);
 /* The i-th partial of r: per worker, then those other ranks sent; taken out
  * of r (NULL when there is none). */
 void *rill__take_partial(rill__run *run, rill__reduction *r, int i);

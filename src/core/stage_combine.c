@@ -139,6 +139,19 @@ static int combine_merge(rill__worker *w, rill__reduction *r, int into_partial)
     return merge_tables(w, r, &w->run->stages[r->owner]);
 }
 
+/* One keyed record a key, its accumulator as the data, in no set order. */
+static int emit_table(rill_emitter *out, const rill__stage *s, void *table)
+{
+    size_t pos = 0, len;
+    const void *key;
+    uint64_t hash;
+    void *value;
+    int rc = 0;
+    while (rc == 0 && table && rill__keytable_next(table, &pos, &key, &len, &hash, &value))
+        rc = rill_emit_keyed(out, key, len, value, s->combine.value_size);
+    return rc;
+}
+
 static int combine_finish(rill__worker *w, rill__reduction *r)
 {
     int rc;
@@ -146,7 +159,7 @@ static int combine_finish(rill__worker *w, rill__reduction *r)
         return rc;
     if ((rc = rill__tp_shuffle(w, r)) < 0)
         return rill__fail(w, r->owner, 0, 0, NULL, rc, 1, "sending keys to their ranks");
-    return rill__reduction_close(w, r, NULL, 0);
+    return rill__reduction_close(w, r, emit_table, r->partials[0]);
 }
 
 static int combine_per_worker(const rill__stage *s)

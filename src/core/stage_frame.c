@@ -8,6 +8,13 @@
 
 #include "run.h"
 
+/* The store goes onward: through the user's emit, or as its bytes. */
+static int frame_emit(rill_emitter *out, const rill__stage *s, void *store)
+{
+    return s->frame.emit ? s->frame.emit(out, store, s->payload)
+                         : rill_emit(out, store, s->frame.store_size);
+}
+
 /* Runs the frame function while holding one pending unit of r; again
  * whenever all it recurred is done by the time it returns. */
 static int frame_step(rill__worker *w, rill__reduction *r)
@@ -32,7 +39,7 @@ static int frame_step(rill__worker *w, rill__reduction *r)
         }
         if (e.count == 0) {
             rill__emitter_discard(&e);
-            return rill__reduction_close(w, r, s->frame.emit, s->frame.store_size);
+            return rill__reduction_close(w, r, frame_emit, r->store);
         }
         if ((rc = rill__emitter_flush(&e)) < 0)
             return rc;

@@ -88,6 +88,13 @@ static int reduce_merge(rill__worker *w, rill__reduction *r, int into_partial)
     return rc;
 }
 
+/* The store goes onward: through the user's emit, or as its bytes. */
+static int reduce_emit(rill_emitter *out, const rill__stage *s, void *store)
+{
+    return s->reduce.emit ? s->reduce.emit(out, store, s->payload)
+                          : rill_emit(out, store, s->reduce.store_size);
+}
+
 static int reduce_finish(rill__worker *w, rill__reduction *r)
 {
     const rill__stage *s = &w->run->stages[r->owner];
@@ -98,7 +105,7 @@ static int reduce_finish(rill__worker *w, rill__reduction *r)
         (r->store = rill__store_new(s, s->reduce.store_size, s->reduce.init, &rc)) == NULL)
         return rill__fail(w, r->owner, 0, 0, NULL, rc, rc == RILL_ENOMEM,
                           "initialising its store");
-    return rill__reduction_close(w, r, s->reduce.emit, s->reduce.store_size);
+    return rill__reduction_close(w, r, reduce_emit, r->store);
 }
 
 static int reduce_shared_store(const rill__stage *s)
