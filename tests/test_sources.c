@@ -4,6 +4,7 @@
  * or how changes. */
 #include "helpers.h"
 
+#include <rill/sys/sink.h>
 #include <rill/sys/source.h>
 
 static rill_batch *names(const char *a, const char *b)
@@ -143,6 +144,140 @@ static void a_generator_is_an_unbounded_source(void **state)
     rill_pipeline_free(p);
 }
 
+/* A source of one's own: batches of 100 numbers, ten of them, each made
+ * from the position alone, so it can be asked again on resume. */
+static int counter_next(void *self, rill_source_pull *pull)
+{
+    int64_t k = pull->position, i, *batches = self;
+    if (k >= *batches)
+        return 0;
+    for (i = 0; i < 100; i++)
+        if (rill_batch_add_int64(pull->out, k * 100 + i) < 0)
+            return RILL_ENOMEM;
+    pull->batch = pull->out;
+    pull->begin = 0;
+    pull->end = 100;
+    pull->position = k + 1;
+    return 1;
+}
+
+static int counter_describe(const void *self, const rill_pipeline *p, rill_batch *out)
+{
+    (void)p;
+    return rill_batch_add(out, self, sizeof(int64_t));
+}
+
+static const rill_source counter = {
+    .version = RILL_SOURCE_VERSION,
+    .name = "counter",
+    .flags = RILL_SOURCE_BOUNDED,
+    .next = counter_next,
+    .describe = counter_describe,
+    .free = free,
+};
+
+/* A sink of one's own: sums what reaches it. */
+typedef struct summer {
+    int64_t sum, records, begun, ended;
+} summer;
+
+static int sum_begin(void *self, int nsinks)
+{
+    (void)nsinks;
+    ((summer *)self)->begun++;
+    return 0;
+}
+
+static int sum_write(void *self, const char *sink, const rill_batch *b, size_t begin,
+                     size_t end)
+{
+    summer *s = self;
+    size_t i;
+    assert_string_equal(sink, "double");
+    for (i = begin; i < end; i++) {
+        rill_record r;
+        int64_t v;
+        assert_int_equal(rill_batch_get(&r, b, i), 0);
+        assert_int_equal(rill_record_int64(&v, &r), 0);
+        s->sum += v;
+        s->records++;
+    }
+    return 0;
+}
+
+static int sum_end(void *self, int ok)
+{
+    ((summer *)self)->ended += ok;
+    return 0;
+}
+
+static const rill_sink summing = {
+    .version = RILL_SINK_VERSION,
+    .name = "sum",
+    .begin = sum_begin,
+    .write = sum_write,
+    .end = sum_end,
+};
+
+static int twice(rill_emitter *out, const rill_record *in, void *payload)
+{
+    int64_t v;
+    (void)payload;
+    if (rill_record_int64(&v, in) != 0)
+        return -1;
+    return rill_emit_int64(out, 2 * v);
+}
+
+static void a_source_and_a_sink_of_one_s_own_run_like_rill_s(void **state)
+{
+    rill_run_options o = RILL_RUN_OPTIONS_INIT;
+    rill_pipeline *p;
+    summer sum = {0, 0, 0, 0};
+    int64_t *batches = malloc(sizeof(*batches));
+    rill_source_signature sig;
+    (void)state;
+    *batches = 10;
+    o.workers = 2;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_source_set(p, &counter, batches), 0);
+    assert_int_equal(rill_source_set(p, &counter, NULL), RILL_EPIPELINE); /* one */
+    assert_int_equal(rill_job(p, "double", NULL, twice, NULL), 0);
+    assert_int_equal(rill_output_sink(p, &summing, &sum), 0);
+    assert_int_equal(rill_run(p, &o, NULL), RILL_EPIPELINE); /* the second set */
+    rill_pipeline_free(p);
+
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    batches = malloc(sizeof(*batches));
+    *batches = 10;
+    assert_int_equal(rill_source_set(p, &counter, batches), 0);
+    assert_int_equal(rill_job(p, "double", NULL, twice, NULL), 0);
+    assert_int_equal(rill_output_sink(p, &summing, &sum), 0);
+    assert_int_equal(rill_run(p, &o, NULL), 0);
+    assert_int_equal(sum.records, 1000);
+    assert_int_equal(sum.sum, 999 * 1000); /* 2 * (0 + ... + 999) */
+    assert_int_equal(sum.begun, 1);
+    assert_int_equal(sum.ended, 1);
+    assert_int_equal(rill_pipeline_source_count(p), 1);
+    assert_int_equal(rill_pipeline_source_signature(p, 0, &sig), 0);
+    assert_string_equal(sig.kind, "counter");
+    rill_pipeline_free(p);
+}
+
+static void tables_of_another_version_are_refused(void **state)
+{
+    rill_source bad = counter;
+    rill_sink worse = summing;
+    rill_pipeline *p;
+    (void)state;
+    bad.version = RILL_SOURCE_VERSION + 1;
+    worse.write = NULL;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_source_set(p, &bad, NULL), RILL_EINVAL);
+    assert_int_equal(rill_source_declare(p, &bad, NULL), RILL_EINVAL);
+    assert_int_equal(rill_output_sink(p, &worse, NULL), RILL_EINVAL);
+    rill_pipeline_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +287,8 @@ int main(void)
         cmocka_unit_test(a_sequence_is_known_by_its_range_and_rate),
         cmocka_unit_test(a_generator_is_an_unbounded_source),
         cmocka_unit_test(a_signature_is_the_same_before_and_after_validation),
+        cmocka_unit_test(a_source_and_a_sink_of_one_s_own_run_like_rill_s),
+        cmocka_unit_test(tables_of_another_version_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

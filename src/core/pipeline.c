@@ -402,16 +402,18 @@ int rill__plan_resolve(rill_pipeline *p)
     if (p->build_error)
         return rill__error_str(p->build_error,
                                p->build_message ? p->build_message : "pipeline misuse");
-    if (p->work == NULL && p->generator == NULL)
+    if (p->work == NULL && p->generator == NULL && p->pulled == NULL)
         return rill__error(RILL_EPIPELINE, "the pipeline has no source: give it a work "
                                            "list with rill_work or a rill_generator");
-    if (p->work != NULL && p->generator != NULL)
-        return rill__error(RILL_EPIPELINE, "the pipeline has both a work list and a "
-                                           "generator: give it one source");
+    if ((p->work != NULL) + (p->generator != NULL) + (p->pulled != NULL) > 1)
+        return rill__error(RILL_EPIPELINE, "the pipeline has %s: give it one source",
+                           p->pulled ? "a source set by rill_source_set and a work list or "
+                                       "generator"
+                                     : "both a work list and a generator");
     if (p->after_terminal >= 0)
         return rill__refuse(p, p->after_terminal,
                       "comes after result/finish, which must close the pipeline");
-    if (p->n == 0 && p->nedges == 0 && p->generator)
+    if (p->n == 0 && p->nedges == 0 && (p->generator || p->pulled))
         return rill__error(RILL_EPIPELINE, "the pipeline has a generator but no task");
     if ((rc = reserve_stages(p, 1)) < 0)
         return rc;

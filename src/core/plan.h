@@ -81,6 +81,9 @@ struct rill_pipeline {
     int nedges, cedges;
     rill_generator_fn generator;
     void *generator_payload;
+    const rill_source *pulled;   /* rill_source_set's; NULL: the generator or
+                                    the work list is pulled */
+    void *pulled_self;           /* owned: freed by pulled->free */
     rill__declared *declared;    /* owned: sources splittable stages read */
     int ndeclared;
     const rill_sink *sink;       /* where output batches go; NULL: nowhere */
@@ -103,8 +106,10 @@ uint64_t rill__pipeline_fingerprint(const rill_pipeline *p);
 
 /* rill's pulled sources (source_*.c): the work list, a generator. */
 extern const rill_source rill__source_work, rill__source_generator;
-/* The source the engine pulls: the generator, else the work list; NULL: none. */
+/* The source the engine pulls: rill_source_set's, else the generator, else
+ * the work list; NULL: none. And what its functions are given. */
 const rill_source *rill__pulled_source(const rill_pipeline *p);
+void *rill__pulled_self(const rill_pipeline *p);
 /* Declares a source one of p's splittable stages reads (self: owned by p
  * from now, even when this fails). */
 int rill__pipeline_declare(rill_pipeline *p, const rill_source *ops, void *self);
@@ -112,8 +117,7 @@ void rill__pipeline_sources_free(rill_pipeline *p);
 
 /* rill's own sinks (sink_*.c). */
 extern const rill_sink rill__sink_callback, rill__sink_stream;
-/* Gives p its sink (the one it had is freed). self: owned by p from now. */
-int rill__pipeline_sink(rill_pipeline *p, const rill_sink *sink, void *self);
+
 /* Records [begin, end) of batch as a batch of their own: batch itself when
  * that is all of it, else a copy (*part: caller frees unless it is batch). */
 int rill__sink_range(const rill_batch *batch, size_t begin, size_t end, rill_batch **part);

@@ -228,9 +228,9 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
             return rill__error(rc, "out of memory starting a run");
         rill__reduction_release(&run->w[0], run->reds.root); /* its child holds it now */
     }
-    run->src.end = p->generator == NULL && p->work ? rill_batch_count(p->work) : SIZE_MAX;
+    run->src.end = run->src.ops == &rill__source_work ? rill_batch_count(p->work) : SIZE_MAX;
     run->src.ops = rill__pulled_source(p);
-    run->src.self = p;
+    run->src.self = rill__pulled_self(p);
     if (run->world.rank != 0) /* work comes from rank 0 */
         run->src.done = 1;
     return 0;

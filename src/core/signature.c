@@ -39,12 +39,56 @@ uint64_t rill__pipeline_fingerprint(const rill_pipeline *p)
         h = mix(h, p->work->arena, p->work->used);
         h = mix(h, p->work->recs, p->work->n * sizeof(*p->work->recs));
     }
-    return h ^ (p->generator != NULL);
+    if (rill__pulled_source(p))
+        h = mix(h, rill__pulled_source(p)->name, strlen(rill__pulled_source(p)->name));
+    return h;
 }
 
 const rill_source *rill__pulled_source(const rill_pipeline *p)
 {
-    return p->generator ? &rill__source_generator : p->work ? &rill__source_work : NULL;
+    return p->pulled          ? p->pulled
+           : p->generator     ? &rill__source_generator
+           : p->work          ? &rill__source_work
+                              : NULL;
+}
+
+void *rill__pulled_self(const rill_pipeline *p)
+{
+    return p->pulled ? p->pulled_self : (void *)p;
+}
+
+/* A table of this rill's version, with what a source must give. */
+static int check_source(rill_pipeline *p, const char *call, const rill_source *src,
+                        int pulled)
+{
+    if (p == NULL)
+        return rill__error(RILL_EINVAL, "%s: the pipeline is NULL", call);
+    if (src == NULL || src->version != RILL_SOURCE_VERSION || src->name == NULL ||
+        src->describe == NULL || (pulled && src->next == NULL))
+        return rill__misuse(p, RILL_EINVAL, "%s: a source needs version %u, a name, "
+                            "describe%s", call, RILL_SOURCE_VERSION, pulled ? " and next" : "");
+    return 0;
+}
+
+int rill_source_set(rill_pipeline *p, const rill_source *src, void *self)
+{
+    int rc;
+    if ((rc = check_source(p, "rill_source_set", src, 1)) < 0)
+        return rc;
+    if (p->pulled)
+        return rill__misuse(p, RILL_EPIPELINE, "rill_source_set: source '%s' is already "
+                            "set; a pipeline pulls one", p->pulled->name);
+    p->pulled = src;
+    p->pulled_self = self;
+    return 0;
+}
+
+int rill_source_declare(rill_pipeline *p, const rill_source *src, void *self)
+{
+    int rc;
+    if ((rc = check_source(p, "rill_source_declare", src, 0)) < 0)
+        return rc;
+    return rill__pipeline_declare(p, src, self);
 }
 
 int rill__pipeline_declare(rill_pipeline *p, const rill_source *ops, void *self)
@@ -65,6 +109,9 @@ int rill__pipeline_declare(rill_pipeline *p, const rill_source *ops, void *self)
 void rill__pipeline_sources_free(rill_pipeline *p)
 {
     int i;
+    if (p->pulled && p->pulled->free)
+        p->pulled->free(p->pulled_self);
+    p->pulled = NULL;
     for (i = 0; i < p->ndeclared; i++)
         if (p->declared[i].ops->free)
             p->declared[i].ops->free(p->declared[i].self);
@@ -93,7 +140,7 @@ int rill_pipeline_source_signature(const rill_pipeline *p, int i, rill_source_si
         return rill__error(RILL_ENOTFOUND, "the pipeline has %d sources, not %d",
                            rill_pipeline_source_count(p), i + 1);
     if ((ops = rill__pulled_source(p)) != NULL && i == 0) {
-        self = p;
+        self = rill__pulled_self(p);
     } else {
         i -= ops != NULL;
         ops = p->declared[i].ops;

@@ -56,12 +56,19 @@ const rill_sink rill__sink_callback = {
     .free = free,
 };
 
-int rill__pipeline_sink(rill_pipeline *p, const rill_sink *sink, void *self)
+int rill_output_sink(rill_pipeline *p, const rill_sink *sink, void *self)
 {
+    if (p == NULL)
+        return rill__error(RILL_EINVAL, "rill_output_sink: the pipeline is NULL");
+    if (sink == NULL || sink->version != RILL_SINK_VERSION || sink->name == NULL ||
+        sink->write == NULL)
+        return rill__misuse(p, RILL_EINVAL, "rill_output_sink: a sink needs version %u, a "
+                            "name and write", RILL_SINK_VERSION);
     if (p->sink && p->sink->free)
         p->sink->free(p->sink_self);
     p->sink = sink;
     p->sink_self = self;
+    p->terminal = 1;
     return 0;
 }
 
@@ -74,6 +81,7 @@ int rill_output(rill_pipeline *p, rill_output_fn fn, void *payload)
     RILL__CHECK_ALLOC(c = malloc(sizeof(*c)));
     c->fn = fn;
     c->payload = payload;
-    p->terminal = 1;
-    return rill__pipeline_sink(p, &rill__sink_callback, c);
+    if ((rc = rill_output_sink(p, &rill__sink_callback, c)) < 0)
+        free(c);
+    return rc;
 }

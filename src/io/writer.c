@@ -403,6 +403,7 @@ static const rill_sink writer_sink = {
 int rill_output_dir(rill_pipeline *p, const rill_dir_options *o)
 {
     rill__writer *w;
+    int rc;
     const char *c;
     if (p == NULL || o == NULL)
         return rill__error(RILL_EINVAL, "rill_output_dir: the pipeline or options are NULL");
@@ -439,8 +440,9 @@ int rill_output_dir(rill_pipeline *p, const rill_dir_options *o)
         rill__writer_free(w);
         return rill__error(RILL_ENOMEM, "out of memory");
     }
-    p->terminal = 1;
-    return rill__pipeline_sink(p, &writer_sink, w);
+    if ((rc = rill_output_sink(p, &writer_sink, w)) < 0)
+        rill__writer_free(w);
+    return rc;
 }
 
 /* ---- checkpoints ---- */

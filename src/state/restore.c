@@ -350,19 +350,29 @@ static int rebuild(rill__run *run, const saved *sv, const rill__runrow *rr)
     return rc;
 }
 
-/* Generates and drops the batches a generator gave before the checkpoint. */
-static int skip_generated(rill__run *run)
+/* A source that does not only cut (a generator) is asked again for the
+ * batches it gave before the checkpoint, which are dropped: only its
+ * position in calls can be kept. */
+static int skip_pulled(rill__run *run)
 {
+    const rill_source *src = run->src.ops;
     size_t i;
+    if (src == NULL || (src->flags & RILL_SOURCE_CUTS))
+        return 0; /* its position alone says where it is */
     for (i = 0; i < run->src.generated; i++) {
-        rill_batch *b;
+        rill_source_pull q = {0};
         int rc;
-        if ((rc = rill_batch_new(&b)) < 0)
+        q.workers = run->workers;
+        q.batch_records = run->batch_records;
+        q.position = (int64_t)i;
+        if ((rc = rill_batch_new(&q.out)) < 0)
             return rc;
-        rc = run->p->generator(b, run->p->generator_payload);
-        rill_batch_free(b);
+        rc = src->next(run->src.self, &q);
+        rill_batch_free(q.out);
         if (rc <= 0)
-            return rc < 0 ? rill__error(RILL_EUSER, "the generator failed while resuming") : 0;
+            return rc < 0 ? rill__error(RILL_EUSER, "source '%s' failed while resuming",
+                                        src->name)
+                          : 0;
     }
     return 0;
 }
@@ -398,8 +408,8 @@ int rill__checkpoint_start(rill__run *run)
                 else if (row.complete) /* its files are left to publish */
                     rc = (rc = check_digest(run, &row)) < 0 ? rc
                          : (rc = rebuild_outputs(run, &sv, 0)) < 0 ? rc : 2;
-                else if ((rc = rebuild(run, &sv, &row)) == 0 && p->generator)
-                    rc = skip_generated(run);
+                else if ((rc = rebuild(run, &sv, &row)) == 0)
+                    rc = skip_pulled(run);
             }
             free_saved(&sv);
             return rc < 0 ? rc : rc == 2 ? 2 : 1;

@@ -2,7 +2,8 @@
  *
  * Not needed to build or run pipelines. rill's sinks: a callback
  * (rill_output), the directory writer (rill_output_dir, src/io/) and, for
- * rill_stream_open, the stream the caller pulls from (src/core/). A
+ * rill_stream_open, the stream the caller pulls from (src/core/); one's own
+ * is installed with rill_output_sink. A
  * pipeline has at most one; the result callback (rill_result) and the
  * results batch are not sinks but the result stage's own.
  *
@@ -45,6 +46,13 @@ typedef struct rill_sink {
     void (*forget)(void *self);
     void (*free)(void *self);
 } rill_sink;
+
+/* Makes sink where p's output batches go (the one p had is freed with its
+ * free). sink: borrowed, must outlive p; self: owned by p from now on,
+ * released by sink->free. Like rill_output and rill_output_dir, which call
+ * it, it closes the pipeline: no stage may be added after it. RILL_EINVAL
+ * for a table of another version or without write. */
+RILL_EXTERN int rill_output_sink(rill_pipeline *p, const rill_sink *sink, void *self);
 
 #ifdef __cplusplus
 }

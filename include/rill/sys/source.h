@@ -45,7 +45,8 @@ typedef struct rill_source_pull {
     int64_t position;     /* in/out: how far the source has got (records of the
                              work list, batches of a generator); checkpoints
                              save it and a resumed run starts from it */
-    rill_batch *out;      /* in: an empty batch the source may fill */
+    rill_batch *out;      /* in: an empty batch the source may fill (NULL for a
+                             source that cuts: it answers with its own) */
     const rill_batch *batch; /* out: out, or a batch of the source's own */
     size_t begin, end;    /* out: the records of batch that go to the roots */
     int last;             /* out: nothing comes after these */
@@ -70,6 +71,16 @@ typedef struct rill_source {
     /* Optional: releases self. */
     void (*free)(void *self);
 } rill_source;
+
+/* Makes src the source p pulls, instead of a work list or a generator
+ * (refused at validation when p has one of those too); it needs next.
+ * rill_source_declare adds a source a stage of p reads by itself (as the
+ * line source's splittable stage does), for its signature only. src:
+ * borrowed, must outlive p; self: owned by p from now on, released by
+ * src->free. RILL_EINVAL for a table of another version or without
+ * describe (or next); RILL_EPIPELINE for a second rill_source_set. */
+RILL_EXTERN int rill_source_set(rill_pipeline *p, const rill_source *src, void *self);
+RILL_EXTERN int rill_source_declare(rill_pipeline *p, const rill_source *src, void *self);
 
 /* A source's identity: its kind and the XXH3-128 of its configuration. */
 typedef struct rill_source_signature {
