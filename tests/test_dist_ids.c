@@ -34,21 +34,24 @@ static void a_reduction_keeps_its_id_while_lent_and_loses_it_when_all_is_back(vo
     rill__dist *d = new_dist();
     rill__reduction *a = (rill__reduction *)(uintptr_t)0x1000, *b = (rill__reduction *)(uintptr_t)0x2000;
     uint64_t ia, ia2, ib, ia3;
+    int64_t lent;
     (void)state;
     assert_int_equal(rill__id_lend(d, a, 1, &ia), 0);
     assert_int_equal(rill__id_lend(d, b, 1, &ib), 0);
     assert_int_equal(rill__id_lend(d, a, 2, &ia2), 0);
     assert_true(ia == ia2 && ia != ib);
     assert_true(ia != (uint64_t)(uintptr_t)a); /* not its address */
-    assert_ptr_equal(rill__id_find(d, ia), a);
-    assert_ptr_equal(rill__id_find(d, ib), b);
-    assert_null(rill__id_find(d, 0));
-    assert_null(rill__id_find(d, ib + 1000)); /* unknown: refused by the caller */
+    assert_ptr_equal(rill__id_find(d, ia, &lent), a);
+    assert_int_equal(lent, 3); /* what a DONE may bring home at most */
+    assert_ptr_equal(rill__id_find(d, ib, &lent), b);
+    assert_null(rill__id_find(d, 0, &lent));
+    assert_null(rill__id_find(d, ib + 1000, &lent)); /* unknown: refused by the caller */
     rill__id_back(d, ia, 2);
-    assert_ptr_equal(rill__id_find(d, ia), a); /* one unit still out */
+    assert_ptr_equal(rill__id_find(d, ia, &lent), a); /* one unit still out */
+    assert_int_equal(lent, 1);
     rill__id_back(d, ia, 1);
-    assert_null(rill__id_find(d, ia)); /* all back: forgotten */
-    assert_ptr_equal(rill__id_find(d, ib), b);
+    assert_null(rill__id_find(d, ia, &lent)); /* all back: forgotten */
+    assert_ptr_equal(rill__id_find(d, ib, &lent), b);
     assert_int_equal(rill__id_lend(d, a, 1, &ia3), 0);
     assert_true(ia3 != ia && ia3 != ib); /* a new loan, a new id: ids are never reused */
     rill__id_back(d, ib, 1);

@@ -77,14 +77,16 @@ int rill__id_lend(rill__dist *d, rill__reduction *r, int64_t units, uint64_t *id
     return 0;
 }
 
-rill__reduction *rill__id_find(rill__dist *d, uint64_t id)
+rill__reduction *rill__id_find(rill__dist *d, uint64_t id, int64_t *lent)
 {
     rill__ientry *e;
     rill__reduction *r = NULL;
+    *lent = 0;
     pthread_mutex_lock(&d->imu);
     for (e = d->by_id[by_id_slot(id)]; e; e = e->next_id)
         if (e->id == id) {
             r = e->r;
+            *lent = e->units;
             break;
         }
     pthread_mutex_unlock(&d->imu);

@@ -152,10 +152,11 @@ void rill__head_put(rill__out *o, const rill__head *h);
 int rill__head_get(rill__head *h, const char *buf, size_t len);
 
 /* ids.c, each under imu. lend: r's id (given when it has none), with units
- * more of it lent. find: the reduction of id, or NULL when it names none.
+ * more of it lent. find: the reduction of id (and in *lent how many of its
+ * units are out), or NULL when it names none.
  * back: units of id came home; at none left the id is forgotten. */
 int rill__id_lend(rill__dist *d, rill__reduction *r, int64_t units, uint64_t *id);
-rill__reduction *rill__id_find(rill__dist *d, uint64_t id);
+rill__reduction *rill__id_find(rill__dist *d, uint64_t id, int64_t *lent);
 void rill__id_back(rill__dist *d, uint64_t id, int64_t units);
 int rill__ids_start(rill__dist *d);
 void rill__ids_free(rill__dist *d);

@@ -260,6 +260,7 @@ static void receive_task(rill__dist *d, int peer, const rill__head *h, const cha
     rill__run *run = d->run;
     rill__reduction *r;
     rill_batch *b;
+    int64_t lent;
     int hold = h->ref_rank != d->rank, rc;
     size_t i;
     if (h->stage < 0 || h->stage >= run->nstages || h->owner < -1 || h->owner >= run->nstages ||
@@ -269,7 +270,7 @@ static void receive_task(rill__dist *d, int peer, const rill__head *h, const cha
         rill__fail(&d->cw, run->nstages - 1, 0, 0, NULL, RILL_ECORRUPT, 1, "receiving");
         return;
     }
-    if (!hold && (r = rill__id_find(d, h->id)) == NULL) {
+    if (!hold && (r = rill__id_find(d, h->id, &lent)) == NULL) {
         rill__error(RILL_ECORRUPT, "rank %d sent records for reduction %llu of this rank, "
                     "which it does not know", peer, (unsigned long long)h->id);
         rill__fail(&d->cw, h->stage, 0, 0, NULL, RILL_ECORRUPT, 1, "receiving records");
@@ -323,13 +324,15 @@ static void receive_done(rill__dist *d, int peer, const rill__head *h, const cha
                          size_t len)
 {
     rill__run *run = d->run;
-    rill__reduction *r = rill__id_find(d, h->id);
+    int64_t lent; /* only this thread gives units back: no fewer are out */
+    rill__reduction *r = rill__id_find(d, h->id, &lent);
     const rill__stage *s;
     void *part = NULL;
     int rc = 0;
-    if (r == NULL || h->units < 0) {
-        rill__error(RILL_ECORRUPT, "rank %d sent home units of reduction %llu of this rank, "
-                    "which it does not know", peer, (unsigned long long)h->id);
+    if (r == NULL || h->units < 0 || h->units > lent) {
+        rill__error(RILL_ECORRUPT, "rank %d sent home %lld units of reduction %llu of this "
+                    "rank, which lent %lld of them", peer, (long long)h->units,
+                    (unsigned long long)h->id, (long long)lent);
         rill__fail(&d->cw, run->nstages - 1, 0, 0, NULL, RILL_ECORRUPT, 1, "receiving");
         return;
     }
