@@ -2,6 +2,8 @@
  * public headers (rill/sys/stage.h), as a plugin author would: the engine
  * runs it through its table like its own kinds, in the inline order and in
  * a graph, cut to its batch size, and reports its failures by name. */
+#include <stdatomic.h>
+
 #include "helpers.h"
 
 #include <rill/sys/stage.h>
@@ -85,6 +87,102 @@ static const rill_stage_kind failing_kind = {
     .flags = RILL_KIND_STREAMING,
     .process = failing_process,
 };
+
+/* A kind that only counts what it gets and says the total when its input
+ * ends: what close is for (a sort, a top-k, an external command). */
+static int count_process(rill_worker *w, rill_span *t, int locked)
+{
+    atomic_long *n = rill_stage_payload(rill_span_stage(w, t));
+    (void)locked;
+    atomic_fetch_add(n, (long)rill_span_count(t));
+    return 0;
+}
+
+static int say_total(rill_emitter *out, const rill_record *in, size_t n, void *payload)
+{
+    (void)in;
+    assert_int_equal(n, 0); /* close's span is empty */
+    return rill_emit_int64(out, atomic_load((atomic_long *)payload));
+}
+
+static int count_close(rill_worker *w, rill_span *t)
+{
+    return rill_span_call(w, t, say_total, rill_stage_payload(rill_span_stage(w, t)));
+}
+
+static const rill_stage_kind count_kind = {
+    .version = RILL_STAGE_KIND_VERSION,
+    .name = "count",
+    .flags = RILL_KIND_STREAMING | RILL_KIND_BATCHED | RILL_KIND_GRAPH,
+    .process = count_process,
+    .close = count_close,
+};
+
+static int plus_one(rill_emitter *out, const rill_record *in, void *payload)
+{
+    int64_t v;
+    (void)payload;
+    assert_int_equal(rill_record_int64(&v, in), 0);
+    return rill_emit_int64(out, v + 1);
+}
+
+static void an_outside_kind_says_what_it_held_when_its_input_ends(void **state)
+{
+    rill_run_options o = RILL_RUN_OPTIONS_INIT;
+    rill_pipeline *p;
+    rill_batch *res;
+    atomic_long n;
+    rill_record r;
+    int64_t v;
+    int workers;
+    (void)state;
+    for (workers = 1; workers <= 2; workers++) {
+        atomic_init(&n, 0);
+        o.workers = workers;
+        assert_int_equal(rill_pipeline_new(&p), 0);
+        assert_int_equal(rill_work(p, ints(0, 1000)), 0);
+        assert_int_equal(rill_stage_add(p, "count", &count_kind, &n), 0);
+        assert_int_equal(rill_job(p, "plus one", NULL, plus_one, NULL), 0); /* after it */
+        assert_int_equal(rill_run(p, &o, &res), 0);
+        assert_int_equal(rill_batch_count(res), 1); /* once, and only at the end */
+        assert_int_equal(rill_batch_get(&r, res, 0), 0);
+        assert_int_equal(rill_record_int64(&v, &r), 0);
+        assert_int_equal(v, 1001);
+        rill_batch_free(res);
+        rill_pipeline_free(p);
+    }
+}
+
+static int sum_add(rill_emitter *recur, void *store, const rill_record *in, size_t n,
+                   void *payload)
+{
+    (void)recur;
+    (void)store;
+    (void)in;
+    (void)n;
+    (void)payload;
+    return 0;
+}
+
+static void a_kind_that_must_know_its_input_ended_is_refused_where_rill_cannot_tell(void **s)
+{
+    rill_reduce_options ro = RILL_REDUCE_OPTIONS_INIT;
+    rill_pipeline *p;
+    atomic_long n;
+    (void)s;
+    ro.store_size = 8;
+    ro.add = sum_add;
+    atomic_init(&n, 0);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 10)), 0);
+    assert_int_equal(rill_stage_add(p, "count", &count_kind, &n), 0);
+    assert_int_equal(rill_reduce(p, "sum", &ro, NULL), 0);
+    assert_int_equal(rill_run(p, NULL, NULL), RILL_EPIPELINE);
+    assert_non_null(strstr(rill_error_last(), "count 'count' (stage 1): its kind must learn "
+                                               "when its input ends"));
+    assert_int_equal(atomic_load(&n), 0); /* refused before anything ran */
+    rill_pipeline_free(p);
+}
 
 static void an_outside_kind_runs_in_the_inline_order(void **state)
 {
@@ -224,6 +322,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(an_outside_kind_runs_in_the_inline_order),
+        cmocka_unit_test(an_outside_kind_says_what_it_held_when_its_input_ends),
+        cmocka_unit_test(a_kind_that_must_know_its_input_ended_is_refused_where_rill_cannot_tell),
         cmocka_unit_test(an_outside_kind_gets_spans_of_its_batch_size),
         cmocka_unit_test(an_outside_kind_is_a_node_of_a_graph),
         cmocka_unit_test(an_outside_kind_s_failure_names_its_stage),

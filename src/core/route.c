@@ -12,6 +12,7 @@
  * records is counted (live) before smu is let go, so the stage cannot close
  * under it. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "run.h"
 
@@ -114,6 +115,31 @@ unlock:
     return 0;
 }
 
+/* Calls the kind's close for a stage whose input ended, with an empty span
+ * under the root: what it emits is routed (and counted live at the
+ * successors) before they learn that the stage closed. */
+static int close_kind(rill__worker *w, int stage)
+{
+    rill__run *run = w->run;
+    rill_batch *empty = rill__worker_batch(w);
+    rill__task t;
+    int rc, pushed = w->depth < RILL__MAX_DEPTH;
+    if (empty == NULL)
+        return rill__fail(w, stage, 0, 0, NULL, RILL_ENOMEM, 1, "closing");
+    memset(&t, 0, sizeof(t));
+    t.stage = stage;
+    t.from = -1;
+    t.red = run->reds.root;
+    t.batch = empty;
+    if (pushed) /* what it emits is not run inside it */
+        w->stack[w->depth++] = stage;
+    rc = run->stages[stage].ops->close(w, &t);
+    if (pushed)
+        w->depth--;
+    rill__worker_unref(w, empty);
+    return rc;
+}
+
 int rill__try_close(rill__worker *w, int stage)
 {
     rill__run *run = w->run;
@@ -143,6 +169,8 @@ int rill__try_close(rill__worker *w, int stage)
     pthread_mutex_unlock(&run->close.mu[stage]);
     if (held)
         rill__worker_unref(w, held);
+    if (s->ops->close && (rc = close_kind(w, stage)) < 0)
+        return rc;
     for (i = 0; i < s->nsucc && rc == 0; i++)
         if (atomic_fetch_sub(&run->close.preds_open[s->succ[i]], 1) == 1)
             rc = rill__try_close(w, s->succ[i]);

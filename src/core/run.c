@@ -152,6 +152,11 @@ static int stage_setup(rill__run *run, int ranks)
     qsort_r(run->sched.order, n, sizeof(*run->sched.order), by_rank, run->stages);
     if (ranks > 1)
         run->close.on = 0; /* a stage cannot tell when no rank will feed it again */
+    for (i = 0; i < run->nstages; i++)
+        if (run->stages[i].ops->close && !run->close.on)
+            return rill__refuse(run->p, i, "its kind must learn when its input ends, which "
+                                           "rill knows only in pipelines without reducers "
+                                           "or frames, on one rank");
     if (!run->close.on)
         return 0;
     run->close.live = calloc(n, sizeof(*run->close.live));

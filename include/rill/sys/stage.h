@@ -83,6 +83,14 @@ typedef struct rill_stage_kind {
      * must be let go before returning; only for kinds whose shared_store
      * says so). Returns 0 or what rill's failure path returned. */
     int (*process)(rill_worker *w, rill_span *t, int locked);
+    /* Optional, STREAMING kinds: called once when the stage's input has
+     * ended (every stage feeding it has closed and its last span is done),
+     * with an empty span whose emitter goes to its successors as process's
+     * does (rill_span_call works): to send on what it held back, or to end
+     * something it started. Only runs that know when a stage's input ends
+     * can call it: a pipeline of STREAMING stages on one rank; any other
+     * with a stage whose kind has close is refused before it runs. */
+    int (*close)(rill_worker *w, rill_span *t);
     /* Optional: tasks that only prepare work (a splittable stage's elements,
      * phase 0) go here instead, counted as no call of the stage. */
     int (*expand)(rill_worker *w, rill_span *t);
