@@ -233,13 +233,7 @@ static int rebuild_task(rill__run *run, const row *x, rill__reduction *r)
         return rc;
     t->from = (int)x->v[TASK_FROM];
     t->phase = (int)x->v[TASK_PHASE];
-    t->next = NULL;
-    if (run->sched.tail[t->stage])
-        run->sched.tail[t->stage]->next = t;
-    else
-        run->sched.head[t->stage] = t;
-    run->sched.tail[t->stage] = t;
-    run->sched.queued++;
+    rill__push(run, t); /* no worker runs yet: it waits in its queue */
     return 0;
 }
 
