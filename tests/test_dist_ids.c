@@ -1,8 +1,10 @@
 /* test_dist_ids.c — how messages between ranks name things (src/dist/):
  * a reduction by an id from the rank's table, known while units of it are
  * lent and forgotten when they are all back, never by its address; and a
- * message head that is not one of this rill's is refused. Built with MPI
- * only; needs no other rank. */
+ * message head that is not one of this rill's is refused. And that the
+ * distribution layer reaches other ranks only through the registered
+ * transport (rill/sys/transport.h): a transport of one's own decides the
+ * world. Needs no other rank. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <cmocka.h>
 
 #include "dist/link.h"
+#include "rill/dist.h"
 
 static rill__dist *new_dist(void)
 {
@@ -92,11 +95,93 @@ static void a_head_comes_back_as_it_went_and_a_foreign_one_is_refused(void **sta
     free(buf);
 }
 
+/* A transport of two ranks whose other rank built another pipeline. */
+static int fake_world(int *rank, int *size)
+{
+    *rank = 0;
+    *size = 2;
+    return 0;
+}
+
+static int fake_agree(uint64_t value, int *same)
+{
+    (void)value;
+    *same = 0;
+    return 0;
+}
+
+static int fake_send(int peer, const void *buf, size_t len, void **req)
+{
+    (void)peer;
+    (void)buf;
+    (void)len;
+    *req = NULL;
+    return 0;
+}
+
+static int fake_done(void *req)
+{
+    (void)req;
+    return 1;
+}
+
+static int fake_receive(int *peer, void **buf, size_t *len)
+{
+    (void)peer;
+    (void)buf;
+    (void)len;
+    return 0;
+}
+
+static int fake_barrier(void **req)
+{
+    *req = NULL;
+    return 0;
+}
+
+static const rill_transport fake = {
+    RILL_TRANSPORT_VERSION, "fake", fake_world, fake_agree, fake_send, fake_done,
+    fake_receive, fake_barrier,
+};
+
+static int keep(rill_emitter *out, const rill_record *in, void *payload)
+{
+    (void)payload;
+    return rill_emit_record(out, in);
+}
+
+static void the_world_is_what_the_registered_transport_says(void **state)
+{
+    const rill_transport *was = rill__transport();
+    rill_transport bad = fake;
+    rill_pipeline *p;
+    rill_batch *w;
+    (void)state;
+    bad.version = RILL_TRANSPORT_VERSION + 1;
+    assert_int_equal(rill_transport_register(&bad), RILL_EINVAL);
+    assert_int_equal(rill_transport_register(&fake), 0);
+    assert_int_equal(rill_ranks(), 2);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_batch_new(&w), 0);
+    assert_int_equal(rill_batch_add_int64(w, 1), 0);
+    assert_int_equal(rill_work(p, w), 0);
+    assert_int_equal(rill_job(p, "keep", NULL, keep, NULL), 0);
+    /* the distribution layer asked the transport whether every rank agrees */
+    assert_int_equal(rill_run(p, NULL, NULL), RILL_EPIPELINE);
+    assert_non_null(strstr(rill_error_last(), "built another pipeline"));
+    assert_int_equal(rill_transport_register(NULL), 0);
+    assert_int_equal(rill_ranks(), 1); /* no transport: alone */
+    assert_int_equal(rill_run(p, NULL, NULL), 0);
+    assert_int_equal(rill_transport_register(was), 0);
+    rill_pipeline_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_reduction_keeps_its_id_while_lent_and_loses_it_when_all_is_back),
         cmocka_unit_test(a_head_comes_back_as_it_went_and_a_foreign_one_is_refused),
+        cmocka_unit_test(the_world_is_what_the_registered_transport_says),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

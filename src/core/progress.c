@@ -33,8 +33,8 @@ void rill__progress_tick(rill__worker *w)
     if (atomic_exchange(&run->progress.busy, 1))
         return; /* the last report is still being made: never two at once */
     rill__progress_local(run, &pr);
-    if (run->world.transport) /* and the other ranks' latest reports */
-        run->world.transport->progress(run, &pr);
+    if (run->world.ops) /* and the other ranks' latest reports */
+        run->world.ops->progress(run, &pr);
     if (pr.remaining < 0)
         pr.remaining = 0;
     run->p->progress(&pr, run->p->progress_payload);

@@ -61,8 +61,8 @@ int rill_pipeline_stats(rill_stage_stats *out, const rill_pipeline *p, const cha
 void rill__run_free(rill__run *run)
 {
     int s, i;
-    if (run->world.transport)
-        run->world.transport->stop(run);
+    if (run->world.ops)
+        run->world.ops->stop(run);
     keep_stats(run);
     if (run->ckpt.persist)
         run->ckpt.persist->close(run);
@@ -189,7 +189,7 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     pthread_mutex_init(&run->split.mu, NULL);
     run->p = p;
     p->records_sent = 0;
-    if ((rc = rill__world(&run->world.transport, &run->world.rank, &ranks)) < 0)
+    if ((rc = rill__world(&run->world.ops, &run->world.rank, &ranks)) < 0)
         return rc;
     run->stages = p->stages;
     run->nstages = p->n + 1;
@@ -273,7 +273,7 @@ int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *op
     run->out.sink_self = all_threads ? (void *)run : p->sink_self;
     for (i = 0; i < p->n; i++)
         nsinks += p->stages[i].nsucc == 1 && p->stages[i].succ[0] == p->n;
-    if (run->world.transport && (rc = run->world.transport->start(run)) < 0)
+    if (run->world.ops && (rc = run->world.ops->start(run)) < 0)
         return rc;
     if (run->out.sink && run->out.sink->begin && run->world.rank == 0 &&
         (rc = run->out.sink->begin(run->out.sink_self, nsinks)) < 0)
@@ -305,7 +305,7 @@ int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *op
         if (rc < 0)
             return rc;
     }
-    if (run->world.transport && (rc = run->world.transport->go(run)) < 0)
+    if (run->world.ops && (rc = run->world.ops->go(run)) < 0)
         return rc;
     if ((rc = rill__sched_start(run, all_threads ? 0 : 1)) < 0)
         rill__run_stop(run, rc, rill_error_last(), 0);
@@ -332,7 +332,7 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
     rill__worker_loop(&run.w[0]);
     rill__sched_join(&run);
     if (run.world.rank != 0) /* rank 0 lets the others go after finish and its files */
-        run.world.transport->stop(&run);
+        run.world.ops->stop(&run);
     if ((rc = run_outcome(&run)) < 0)
         goto done;
     rill_error_clear();

@@ -197,11 +197,45 @@ typedef struct rill__checkpointing {
     int complete;              /* resumed with only the publishing left */
 } rill__checkpointing;
 
-/* The world (the transport table, dist/): set up before the workers start. */
+/* The engine's few meeting points with other ranks, which the
+ * distribution layer (src/dist/) implements over the registered transport
+ * (rill/sys/transport.h) and registers when the library is loaded. The
+ * engine calls them only in a run of more than one rank: start, go and stop
+ * on the thread that runs rill_run; wake, away, proxy_done and shuffle on
+ * worker threads; release_pop and drained with sched.mu held (they do not
+ * block); progress on the worker making a progress report. */
+typedef struct rill__dist_ops {
+    /* A run starts (every rank: refuses ranks whose pipelines differ) and,
+     * once set up or restored, goes; after the workers are joined it ends
+     * on every rank. */
+    int (*start)(rill__run *run);
+    int (*go)(rill__run *run);
+    int (*stop)(rill__run *run);
+    /* Something other ranks may need to know changed (a failure, an idle
+     * worker, a checkpoint wanted, the end). */
+    void (*wake)(rill__run *run);
+    /* A unit another rank sent home, to release; NULL when none. */
+    rill__reduction *(*release_pop)(rill__run *run);
+    /* Rank 0 while a checkpoint is wanted: whether the whole run's state is
+     * on this rank now. */
+    int (*drained)(rill__run *run);
+    /* Rank 0: adds the other ranks' latest progress to pr. */
+    void (*progress)(rill__run *run, rill_progress *pr);
+    /* Whether task t must run on another rank: then it was sent and freed
+     * (*rc: 0 or the failure) and 1 is returned. */
+    int (*away)(rill__worker *w, rill__task *t, int *rc);
+    /* The last unit of a proxy was released: its units and merged state go
+     * home; it is destroyed. */
+    int (*proxy_done)(rill__worker *w, rill__reduction *r);
+    /* A combine finished here: keys other ranks own go to them. */
+    int (*shuffle)(rill__worker *w, rill__reduction *r);
+} rill__dist_ops;
+
+/* The world: set up before the workers start. */
 typedef struct rill__world_state {
-    const rill_transport *transport; /* NULL: this process is the only rank */
-    struct rill__dist *dist;   /* owned by the transport; NULL: one rank */
-    int rank;                  /* this process's rank; 0 without MPI */
+    const rill__dist_ops *ops; /* NULL: this process is the only rank */
+    struct rill__dist *dist;   /* the distribution layer's; NULL: one rank */
+    int rank;                  /* this process's rank; 0 alone */
 } rill__world_state;
 
 /* Running splittable work (split/splittable.c): the units being processed,
@@ -255,9 +289,13 @@ struct rill_execution {
 int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *opts,
                     int collect, int all_threads);
 void rill__run_free(rill__run *run);
-/* transport.c: the registered transport when the world has more than one
- * rank (else NULL), this process's rank and the world's size. */
-int rill__world(const rill_transport **t, int *rank, int *size);
+/* transport.c: the registered transport (NULL: none), and the
+ * distribution layer's hooks, which it registers. */
+const rill_transport *rill__transport(void);
+void rill__dist_register(const rill__dist_ops *ops);
+/* This process's rank and the world's size, and (*ops) the distribution
+ * hooks when the world has more than one rank, else NULL. */
+int rill__world(const rill__dist_ops **ops, int *rank, int *size);
 
 /* sched.c */
 /* Starts workers first.. as threads. */
@@ -323,32 +361,31 @@ void rill__progress_tick(rill__worker *w);
 /* What this rank's splittable stages have done and have left. */
 void rill__progress_local(rill__run *run, rill_progress *pr);
 
-/* The transport's hooks (rill/sys/transport.h), called only in a run of
- * more than one rank. */
+/* The distribution hooks, called only in a run of more than one rank. */
 static inline void rill__tp_wake(rill__run *run)
 {
-    if (run->world.transport)
-        run->world.transport->wake(run);
+    if (run->world.ops)
+        run->world.ops->wake(run);
 }
 static inline int rill__tp_away(rill__worker *w, rill__task *t, int *rc)
 {
-    return w->run->world.transport ? w->run->world.transport->away(w, t, rc) : 0;
+    return w->run->world.ops ? w->run->world.ops->away(w, t, rc) : 0;
 }
 static inline int rill__tp_proxy_done(rill__worker *w, rill__reduction *r)
 {
-    return w->run->world.transport->proxy_done(w, r);
+    return w->run->world.ops->proxy_done(w, r);
 }
 static inline int rill__tp_shuffle(rill__worker *w, rill__reduction *r)
 {
-    return w->run->world.transport ? w->run->world.transport->shuffle(w, r) : 0;
+    return w->run->world.ops ? w->run->world.ops->shuffle(w, r) : 0;
 }
 static inline rill__reduction *rill__tp_release_pop(rill__run *run)
 {
-    return run->world.transport ? run->world.transport->release_pop(run) : NULL;
+    return run->world.ops ? run->world.ops->release_pop(run) : NULL;
 }
 static inline int rill__tp_drained(rill__run *run)
 {
-    return run->world.transport ? run->world.transport->drained(run) : 1;
+    return run->world.ops ? run->world.ops->drained(run) : 1;
 }
 
 typedef struct rill__stats { /* a cache line each: workers write their own */

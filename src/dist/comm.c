@@ -1,4 +1,5 @@
-/* comm.c — the world and each run's communication thread.
+/* comm.c — each run's communication thread, over the registered transport
+ * (rill/sys/transport.h; MPI in mpi.c).
  *
  * The thread sends what workers queued, receives and handles what other
  * ranks sent, notices when this rank's workers are idle (and asks another
@@ -8,9 +9,10 @@
  * up to 1 ms, and a worker queueing a message wakes it.
  *
  * The end of a run, once every rank knows it is over (END or STOP from rank
- * 0), is the NBX pattern: each rank waits until its synchronous sends were
- * received, receiving (and dropping) meanwhile, then enters a non-blocking
- * barrier and keeps receiving until the barrier completes. After that no
+ * 0), is the NBX pattern: each rank waits until its sends were received
+ * (the transport's sends complete only then), receiving (and dropping)
+ * meanwhile, then enters the transport's barrier and keeps receiving until
+ * it completes. After that no
  * message of this run is in flight anywhere, so the next run starts clean. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,78 +20,6 @@
 #include <time.h>
 
 #include "link.h"
-
-#define TAG 7731
-
-static MPI_Comm world_comm = MPI_COMM_NULL;
-static int world_rank, world_size = 1, world_ready, world_ours;
-static int world_level = -1; /* the program initialised MPI below SERIALIZED */
-static pthread_once_t world_once = PTHREAD_ONCE_INIT;
-
-static void world_fini(void)
-{
-    int fin = 0;
-    if (world_comm != MPI_COMM_NULL) {
-        MPI_Finalized(&fin);
-        if (!fin)
-            MPI_Comm_free(&world_comm);
-    }
-    MPI_Finalized(&fin);
-    if (world_ours && !fin)
-        MPI_Finalize();
-}
-
-/* Started by mpirun (Open MPI, MPICH or any PMI launcher)? */
-static int launched(void)
-{
-    static const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK",
-                                 "MPI_LOCALNRANKS"};
-    size_t i;
-    for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-        if (getenv(vars[i]))
-            return 1;
-    return 0;
-}
-
-static void world_init(void)
-{
-    int inited = 0, provided;
-    MPI_Initialized(&inited);
-    if (!inited) {
-        if (!launched())
-            return; /* one process: MPI is not started at all */
-        if (MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
-            return;
-        world_ours = 1;
-    } else {
-        MPI_Query_thread(&provided);
-    }
-    if (provided < MPI_THREAD_SERIALIZED) { /* rill's thread may not call MPI */
-        int n = 1;
-        MPI_Comm_size(MPI_COMM_WORLD, &n);
-        if (n > 1)
-            world_level = provided; /* refused by every run: not a silent rank 0 */
-        return;
-    }
-    MPI_Comm_dup(MPI_COMM_WORLD, &world_comm);
-    MPI_Comm_rank(world_comm, &world_rank);
-    MPI_Comm_size(world_comm, &world_size);
-    world_ready = 1;
-    atexit(world_fini);
-}
-
-static int mpi_world(int *rank, int *size)
-{
-    pthread_once(&world_once, world_init);
-    *rank = world_ready ? world_rank : 0;
-    *size = world_ready ? world_size : 1;
-    if (world_level >= 0)
-        return rill__error(RILL_EINVAL, "MPI was initialised with thread level %d; rill "
-                           "needs MPI_THREAD_SERIALIZED (%d) or more: call MPI_Init_thread, "
-                           "or leave initialising MPI to rill", world_level,
-                           MPI_THREAD_SERIALIZED);
-    return 0;
-}
 
 static double mono(void)
 {
@@ -150,7 +80,12 @@ static int post(rill__dist *d, sending *s)
     pthread_mutex_unlock(&d->mu);
     while ((m = list) != NULL) {
         list = m->next;
-        MPI_Issend(m->buf, (int)m->len, MPI_BYTE, m->peer, TAG, d->comm, &m->req);
+        if (d->link->send(m->peer, m->buf, m->len, &m->req) < 0) {
+            rill__fail(&d->cw, d->run->nstages - 1, 0, 0, NULL, RILL_EIO, 1, "sending");
+            free(m->buf); /* the run is failing: what is lost no longer counts */
+            free(m);
+            continue;
+        }
         m->next = s->head;
         s->head = m;
         n++;
@@ -159,14 +94,12 @@ static int post(rill__dist *d, sending *s)
 }
 
 /* Frees the sends that completed; returns how many are left. */
-static int reap(sending *s)
+static int reap(rill__dist *d, sending *s)
 {
     rill__msg **pp = &s->head, *m;
     int left = 0;
     while ((m = *pp) != NULL) {
-        int flag = 0;
-        MPI_Test(&m->req, &flag, MPI_STATUS_IGNORE);
-        if (flag) {
+        if (d->link->done(m->req)) {
             *pp = m->next;
             free(m->buf);
             free(m);
@@ -184,26 +117,19 @@ static int receive(rill__dist *d, int drop)
 {
     int n = 0;
     while (n < 64) {
-        MPI_Status st;
-        int flag = 0, count;
-        char *buf;
-        MPI_Iprobe(MPI_ANY_SOURCE, TAG, d->comm, &flag, &st);
-        if (!flag)
+        void *buf;
+        size_t len;
+        int peer, rc = d->link->receive(&peer, &buf, &len);
+        if (rc == 0)
             break;
-        MPI_Get_count(&st, MPI_BYTE, &count);
-        buf = malloc(count > 0 ? (size_t)count : 1);
-        if (buf == NULL) {
-            rill__error(RILL_ENOMEM, "out of memory receiving from rank %d", st.MPI_SOURCE);
-            rill__fail(&d->cw, d->run->nstages - 1, 0, 0, NULL, RILL_ENOMEM, 1, "receiving");
-            drop = 1;
-            buf = malloc(RILL__HEAD_SIZE);
-            count = 0; /* receive into nothing: the run is failing anyway */
-        }
-        MPI_Recv(buf, count, MPI_BYTE, st.MPI_SOURCE, TAG, d->comm, MPI_STATUS_IGNORE);
-        if (!drop && !d->over)
-            rill__handle(d, st.MPI_SOURCE, buf, (size_t)count);
-        free(buf);
         n++;
+        if (rc < 0) { /* lost: the run cannot go on without it */
+            rill__fail(&d->cw, d->run->nstages - 1, 0, 0, NULL, rc, 1, "receiving");
+            continue;
+        }
+        if (!drop && !d->over)
+            rill__handle(d, peer, buf, len);
+        free(buf);
     }
     return n;
 }
@@ -343,12 +269,12 @@ static void *comm_main(void *arg)
     rill__run *run = d->run;
     sending s = {NULL};
     double nap = 2e-5;
-    MPI_Request barrier;
+    void *barrier;
     int done = 0;
     while (!d->over) { /* what is still queued then goes out below */
         int work = post(d, &s);
         double now = mono();
-        reap(&s);
+        reap(d, &s);
         work += receive(d, 0);
         if (atomic_load(&run->fail.stop) && !d->reported)
             report_stop(d);
@@ -402,11 +328,12 @@ static void *comm_main(void *arg)
         nap = nap * 2 < 1e-3 ? nap * 2 : 1e-3;
     }
     /* NBX: our sends received, then everybody's. */
-    while (post(d, &s), reap(&s) > 0)
+    while (post(d, &s), reap(d, &s) > 0)
         receive(d, 1);
-    MPI_Ibarrier(d->comm, &barrier);
+    if (d->link->barrier(&barrier) < 0)
+        return NULL; /* out of memory at the very end: the other ranks wait */
     while (!done) {
-        MPI_Test(&barrier, &done, MPI_STATUS_IGNORE);
+        done = d->link->done(barrier);
         if (!done && receive(d, 1) == 0) {
             struct timespec ts = {0, 50000};
             nanosleep(&ts, NULL);
@@ -418,10 +345,10 @@ static void *comm_main(void *arg)
 /* Every rank must run the same pipeline: compares fingerprints. */
 static int same_pipeline(rill__dist *d)
 {
-    uint64_t mine = rill__pipeline_fingerprint(d->run->p), lo, hi;
-    MPI_Allreduce(&mine, &lo, 1, MPI_UINT64_T, MPI_MIN, d->comm);
-    MPI_Allreduce(&mine, &hi, 1, MPI_UINT64_T, MPI_MAX, d->comm);
-    if (lo != hi)
+    int same, rc;
+    if ((rc = d->link->agree(rill__pipeline_fingerprint(d->run->p), &same)) < 0)
+        return rc;
+    if (!same)
         return rill__error(RILL_EPIPELINE, "rank %d of %d built another pipeline than some "
                            "other rank (every rank must build the same one)",
                            d->rank, d->size);
@@ -431,16 +358,16 @@ static int same_pipeline(rill__dist *d)
 int rill__dist_start(rill__run *run)
 {
     rill__dist *d;
+    const rill_transport *link = rill__transport();
     int rank, size, rc;
-    mpi_world(&rank, &size);
-    if (size < 2)
-        return 0;
+    if (link == NULL || (rc = link->world(&rank, &size)) < 0 || size < 2)
+        return 0; /* rill__world said so before: one rank */
     if ((d = calloc(1, sizeof(*d))) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory starting a distributed run");
     d->run = run;
     d->rank = rank;
     d->size = size;
-    d->comm = world_comm;
+    d->link = link;
     d->victim = (rank + 1) % size;
     d->cw.run = run;
     d->cw.depth = RILL__MAX_DEPTH; /* its tasks are always queued */
@@ -541,12 +468,9 @@ int rill__dist_stop(rill__run *run)
     return 0;
 }
 
-/* MPI is this build's transport: it registers itself when the library is
- * loaded, and a run asks it for the world when it starts. */
-static const rill_transport mpi_transport = {
-    .version = RILL_TRANSPORT_VERSION,
-    .name = "mpi",
-    .world = mpi_world,
+/* The distribution layer's hooks, registered when the library is loaded:
+ * the engine calls them in runs of more than one rank. */
+static const rill__dist_ops dist_ops = {
     .start = rill__dist_start,
     .go = rill__dist_go,
     .stop = rill__dist_stop,
@@ -559,7 +483,7 @@ static const rill_transport mpi_transport = {
     .shuffle = rill__dist_shuffle,
 };
 
-__attribute__((constructor)) static void mpi_register(void)
+__attribute__((constructor)) static void dist_register(void)
 {
-    rill_transport_register(&mpi_transport);
+    rill__dist_register(&dist_ops);
 }

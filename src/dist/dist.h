@@ -14,9 +14,10 @@
  * reducer without merge), for a stage with a call limit, and for the result
  * stage are sent home to the origin instead of running under a proxy.
  *
- * These are the hooks of the MPI transport (rill/sys/transport.h), which
- * comm.c registers when the library is loaded; the engine calls them only
- * through that table. Without MPI none of src/dist/ is built. */
+ * These are the engine's distribution hooks (rill__dist_ops in core/run.h),
+ * which comm.c registers when the library is loaded; the engine calls them
+ * only through that table, and only when the registered transport
+ * (rill/sys/transport.h: MPI in mpi.c) has more than one rank. */
 #ifndef RILL_DIST_DIST_H
 #define RILL_DIST_DIST_H
 

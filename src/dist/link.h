@@ -2,16 +2,14 @@
  * communication thread and the world), proxy.c (what messages mean),
  * give.c (what a rank gives away) and ids.c (reductions' ids).
  *
- * One thread per rank talks to MPI; workers never do. They append messages
- * to the outbox, which the thread sends in order with MPI_Issend (so a
- * completed send has been received: the end of a run can prove nothing is
- * in flight). All messages use one tag, so two messages from one rank to
- * another arrive in the order they were sent: a task sent home always
+ * One thread per rank talks to the transport (rill/sys/transport.h; MPI in
+ * mpi.c); workers never do. They append messages to the outbox, which the
+ * thread sends in order (a send completes once it has been received: the
+ * end of a run can prove nothing is in flight). Two messages from one rank
+ * to another arrive in the order they were sent: a task sent home always
  * arrives before the units of the proxy it came from. */
 #ifndef RILL_DIST_LINK_H
 #define RILL_DIST_LINK_H
-
-#include <mpi.h>
 
 #include "../core/serial.h"
 #include "dist.h"
@@ -54,7 +52,7 @@ typedef struct rill__msg {
     int peer;        /* where it goes, or where it came from */
     size_t len;
     char *buf;       /* owned: a rill__head, then the payload */
-    MPI_Request req;
+    void *req;       /* the transport's, while it is being sent */
 } rill__msg;
 
 typedef struct rill__pentry {
@@ -81,7 +79,7 @@ typedef struct rill__release {
 typedef struct rill__dist {
     rill__run *run;
     int rank, size;
-    MPI_Comm comm;
+    const rill_transport *link; /* the registered transport */
     pthread_t thread;
     int started;
     rill__worker cw;          /* the thread's worker view: makes and queues

@@ -13,7 +13,7 @@
 #ifndef RILL_SYS_PERSISTENCE_H
 #define RILL_SYS_PERSISTENCE_H
 
-#include "transport.h"
+#include "stage.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,26 +1,27 @@
-/* rill/sys/transport.h — the table through which the engine reaches other
- * ranks (processes) of a distributed run.
+/* rill/sys/transport.h — the table through which the ranks (processes) of a
+ * distributed run reach each other: the world's size, and messages of bytes
+ * sent and received.
  *
- * Not needed to build or run pipelines. rill's MPI layer (src/dist/) is the
- * one implementation: it registers itself when the library is loaded (a
- * constructor), and without it a run has one rank and the engine calls
- * none of this. The engine calls these hooks at the few points where a run
- * meets the other ranks: a task that must leave, a proxy whose work is done,
- * a combine whose keys are owned by other ranks, a checkpoint that needs
- * every rank's work home, and the start and end of a run. Below them the
- * MPI layer sends and receives bytes on one communication thread per rank
- * (src/dist/link.h).
+ * Not needed to build or run pipelines. rill's MPI transport (src/dist/mpi.c)
+ * is the one implementation: it registers itself when the library is
+ * loaded, and without a transport a run has one rank. Above it, rill's
+ * distribution layer (src/dist/: proxies of reductions, stealing, the keyed
+ * shuffle, coordinated checkpoints) speaks only through this table, so
+ * another transport (TCP, shared memory) is one file.
  *
- * Threading: world, start, go and stop are called on the thread that runs
- * rill_execution; wake, away, proxy_done and shuffle on worker threads;
- * release_pop and drained with the scheduler's lock held (they must not
- * block); progress on the worker making a progress report.
- * Ownership: tasks and reductions passed in are the engine's; away and
- * proxy_done take the task or the proxy over when they return 1 / 0. */
+ * Threading. world may be called on any thread (its first call may start
+ * the transport, as MPI_Init does). agree is called by every rank in the
+ * same order on the thread that runs rill_run, before the run's
+ * communication thread starts; send, done, receive and barrier only by that
+ * thread, never two at once (MPI's THREAD_SERIALIZED is enough).
+ * Ownership. A buffer given to send stays the caller's and must stay
+ * unchanged until done says the send completed; a buffer receive gives is
+ * the caller's (freed with free()). Handles (req) are the transport's, and
+ * freed by it once done returns 1. */
 #ifndef RILL_SYS_TRANSPORT_H
 #define RILL_SYS_TRANSPORT_H
 
-#include "stage.h"
+#include "../common.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,38 +31,33 @@ extern "C" {
 typedef struct rill_transport {
     unsigned version; /* RILL_TRANSPORT_VERSION */
     const char *name; /* "mpi" */
-    /* The world: this process's rank and the number of ranks (1: alone,
-     * and the engine calls nothing else). */
+    /* This process's rank and the number of ranks (1: alone, and nothing
+     * else is called). A negative error refuses every run (a transport that
+     * cannot serve rill, with a message saying why). */
     int (*world)(int *rank, int *size);
-    /* A run starts (collective: every rank calls it; refuses ranks whose
-     * pipelines differ) and, once set up or restored, goes. */
-    int (*start)(rill_execution *run);
-    int (*go)(rill_execution *run);
-    /* After the workers are joined: ends the run on every rank. */
-    int (*stop)(rill_execution *run);
-    /* Something changed that other ranks may need to know (a failure, an
-     * idle worker, a checkpoint wanted, the end). */
-    void (*wake)(rill_execution *run);
-    /* A unit another rank sent home, to release; NULL when none. */
-    rill_reduction *(*release_pop)(rill_execution *run);
-    /* Rank 0 while a checkpoint is wanted: whether the whole run's state is
-     * on this rank now. */
-    int (*drained)(rill_execution *run);
-    /* Rank 0: adds the other ranks' latest progress to pr. */
-    void (*progress)(rill_execution *run, rill_progress *pr);
-    /* Whether task t must run on another rank: then it was sent and freed
-     * (*rc: 0 or the failure) and 1 is returned. */
-    int (*away)(rill_worker *w, rill_span *t, int *rc);
-    /* The last unit of a proxy (a reduction standing for another rank's) was
-     * released: its units and merged state go home; it is destroyed. */
-    int (*proxy_done)(rill_worker *w, rill_reduction *r);
-    /* A combine finished here: keys other ranks own go to them. */
-    int (*shuffle)(rill_worker *w, rill_reduction *r);
+    /* Whether every rank gave the same value (collective: *same on every
+     * rank; used to check that every rank built the same pipeline). */
+    int (*agree)(uint64_t value, int *same);
+    /* Starts sending len bytes to peer. Completes only once the peer has
+     * received them (so that the end of a run can prove nothing is in
+     * flight), and two messages from one rank to another arrive in the
+     * order they were sent. */
+    int (*send)(int peer, const void *buf, size_t len, void **req);
+    /* 1 when the send or barrier req has completed (req is freed then); 0
+     * when it has not yet. */
+    int (*done)(void *req);
+    /* A message that has arrived from any peer: 1 with *peer, *buf and
+     * *len; 0 when none is waiting; a negative error when one could not be
+     * taken in (*peer set; the message is lost, and the run fails). */
+    int (*receive)(int *peer, void **buf, size_t *len);
+    /* Starts a barrier that completes (done) once every rank has started
+     * it; messages go on being received meanwhile. */
+    int (*barrier)(void **req);
 } rill_transport;
 
 /* Makes t the transport of every run that starts from now on (NULL: one
  * rank). t: borrowed, must outlive those runs. RILL_EINVAL for a table of
- * another version. */
+ * another version or without one of its functions. */
 RILL_EXTERN int rill_transport_register(const rill_transport *t);
 
 #ifdef __cplusplus
