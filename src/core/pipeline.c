@@ -147,6 +147,8 @@ int rill_work(rill_pipeline *p, rill_batch *work)
         rill_batch_free(work);
         return rill__error(RILL_EINVAL, "rill_work: the pipeline or the work is NULL");
     }
+    if (work == p->work) /* the pipeline's own: nothing to take over */
+        return rill__error(RILL_EINVAL, "rill_work: that batch is the pipeline's work list");
     if (p->work == NULL) {
         p->work = work;
         return 0;
