@@ -189,7 +189,7 @@ int rill_record_unpack(const rill_record *r, const char *fmt, ...)
     const unsigned char *p;
     size_t pos = 2, i, want;
     va_list ap;
-    field f;
+    field f = {0}; /* filled by next_field (validated above); zero for -O3's sake */
     int n, rc = 0;
     if (r == NULL || fmt == NULL)
         return rill__error(RILL_EINVAL, "rill_record_unpack: NULL argument");
