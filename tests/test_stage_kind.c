@@ -3,6 +3,7 @@
  * runs it through its table like its own kinds, in the inline order and in
  * a graph, cut to its batch size, and reports its failures by name. */
 #include <stdatomic.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -184,6 +185,65 @@ static void a_kind_that_must_know_its_input_ended_is_refused_where_rill_cannot_t
     rill_pipeline_free(p);
 }
 
+static int bare_fail_process(rill_worker *w, rill_span *t, int locked)
+{
+    (void)w;
+    (void)t;
+    (void)locked;
+    return -1; /* not through rill_span_call: rill still stops the run */
+}
+
+static int bare_fail_close(rill_worker *w, rill_span *t)
+{
+    (void)w;
+    (void)t;
+    return 1;
+}
+
+static void an_outside_kind_failing_without_rill_s_help_stops_the_run(void **state)
+{
+    rill_stage_kind fails = reverse_kind, closes = count_kind;
+    rill_pipeline *p;
+    atomic_long n;
+    (void)state;
+    fails.process = bare_fail_process;
+    closes.close = bare_fail_close;
+    atomic_init(&n, 0);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 100)), 0);
+    assert_int_equal(rill_stage_add(p, "broken", &fails, NULL), 0);
+    assert_int_equal(rill_run(p, NULL, NULL), RILL_EUSER);
+    assert_non_null(strstr(rill_error_last(), "reverse 'broken' (stage 1) failed on"));
+    rill_pipeline_free(p);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 100)), 0);
+    assert_int_equal(rill_stage_add(p, "closer", &closes, &n), 0);
+    assert_int_equal(rill_run(p, NULL, NULL), RILL_EUSER);
+    assert_non_null(strstr(rill_error_last(), "count 'closer' (stage 1) failed closing"));
+    rill_pipeline_free(p);
+}
+
+static void a_kind_holding_records_for_close_is_not_checkpointed(void **state)
+{
+    rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
+    rill_pipeline *p;
+    atomic_long n;
+    char path[64];
+    (void)state;
+    snprintf(path, sizeof(path), "/tmp/rill-kind-%d.db", (int)getpid());
+    co.path = path;
+    atomic_init(&n, 0);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 100)), 0);
+    assert_int_equal(rill_stage_add(p, "count", &count_kind, &n), 0);
+    assert_int_equal(rill_checkpointing(p, &co), 0);
+    assert_int_equal(rill_run(p, NULL, NULL), RILL_EPIPELINE);
+    assert_non_null(strstr(rill_error_last(), "which a checkpoint cannot save"));
+    assert_int_equal(atomic_load(&n), 0);
+    rill_pipeline_free(p);
+    unlink(path);
+}
+
 static void an_outside_kind_runs_in_the_inline_order(void **state)
 {
     rill_pipeline *p;
@@ -322,6 +382,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(an_outside_kind_runs_in_the_inline_order),
+        cmocka_unit_test(an_outside_kind_failing_without_rill_s_help_stops_the_run),
+        cmocka_unit_test(a_kind_holding_records_for_close_is_not_checkpointed),
         cmocka_unit_test(an_outside_kind_says_what_it_held_when_its_input_ends),
         cmocka_unit_test(a_kind_that_must_know_its_input_ended_is_refused_where_rill_cannot_tell),
         cmocka_unit_test(an_outside_kind_gets_spans_of_its_batch_size),

@@ -409,6 +409,8 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
         run->stats[t->stage * run->workers + w->id].calls++;
         rc = s->ops->process(w, t, locked); /* once per task, never per record */
         w->depth--;
+        if (rc != 0 && !atomic_load(&run->fail.stop)) /* not through rill__fail */
+            rc = rill__fail(w, stage, 0, 0, NULL, rc, 0, "on");
     }
     if (!enter)
         rill__slot_release(run, stage);

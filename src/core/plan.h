@@ -111,7 +111,7 @@ extern const rill_source rill__source_work, rill__source_generator;
 const rill_source *rill__pulled_source(const rill_pipeline *p);
 void *rill__pulled_self(const rill_pipeline *p);
 /* Declares a source one of p's splittable stages reads (self: owned by p
- * from now, even when this fails). */
+ * once this succeeds; still the caller's when it fails). */
 int rill__pipeline_declare(rill_pipeline *p, const rill_source *ops, void *self);
 void rill__pipeline_sources_free(rill_pipeline *p);
 

@@ -137,6 +137,8 @@ static int close_kind(rill__worker *w, int stage)
     if (pushed)
         w->depth--;
     rill__worker_unref(w, empty);
+    if (rc != 0 && !atomic_load(&run->fail.stop)) /* not through rill__fail */
+        rc = rill__fail(w, stage, 0, 0, NULL, rc, 0, "closing");
     return rc;
 }
 
@@ -169,8 +171,8 @@ int rill__try_close(rill__worker *w, int stage)
     pthread_mutex_unlock(&run->close.mu[stage]);
     if (held)
         rill__worker_unref(w, held);
-    if (s->ops->close && (rc = close_kind(w, stage)) < 0)
-        return rc;
+    if (s->ops->close && (rc = close_kind(w, stage)) != 0)
+        return rc; /* the run is stopping: its hold goes with it */
     for (i = 0; i < s->nsucc && rc == 0; i++)
         if (atomic_fetch_sub(&run->close.preds_open[s->succ[i]], 1) == 1)
             rc = rill__try_close(w, s->succ[i]);

@@ -155,8 +155,7 @@ static int stage_setup(rill__run *run, int ranks)
     for (i = 0; i < run->nstages; i++)
         if (run->stages[i].ops->close && !run->close.on)
             return rill__refuse(run->p, i, "its kind must learn when its input ends, which "
-                                           "rill knows only in pipelines without reducers "
-                                           "or frames, on one rank");
+                                           "rill cannot tell in a run over several ranks");
     if (!run->close.on)
         return 0;
     run->close.live = calloc(n, sizeof(*run->close.live));
@@ -189,8 +188,9 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     pthread_mutex_init(&run->split.mu, NULL);
     run->p = p;
     p->records_sent = 0;
-    if ((rc = rill__world(&run->world.ops, &run->world.rank, &ranks)) < 0)
+    if ((rc = rill__world(&run->world.ops, &run->world.rank, &ranks, &run->world.link)) < 0)
         return rc;
+    run->world.size = ranks;
     run->stages = p->stages;
     run->nstages = p->n + 1;
     run->workers = o && o->workers > 0 ? o->workers : default_workers();
@@ -233,9 +233,9 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
             return rill__error(rc, "out of memory starting a run");
         rill__reduction_release(&run->w[0], run->reds.root); /* its child holds it now */
     }
-    run->src.end = run->src.ops == &rill__source_work ? rill_batch_count(p->work) : SIZE_MAX;
     run->src.ops = rill__pulled_source(p);
     run->src.self = rill__pulled_self(p);
+    run->src.end = run->src.ops == &rill__source_work ? rill_batch_count(p->work) : SIZE_MAX;
     if (run->world.rank != 0) /* work comes from rank 0 */
         run->src.done = 1;
     return 0;

@@ -233,6 +233,8 @@ typedef struct rill__dist_ops {
 
 /* The world: set up before the workers start. */
 typedef struct rill__world_state {
+    const rill_transport *link; /* the transport read when the run started */
+    int size;                  /* ranks in the world */
     const rill__dist_ops *ops; /* NULL: this process is the only rank */
     struct rill__dist *dist;   /* the distribution layer's; NULL: one rank */
     int rank;                  /* this process's rank; 0 alone */
@@ -293,9 +295,11 @@ void rill__run_free(rill__run *run);
  * distribution layer's hooks, which it registers. */
 const rill_transport *rill__transport(void);
 void rill__dist_register(const rill__dist_ops *ops);
-/* This process's rank and the world's size, and (*ops) the distribution
- * hooks when the world has more than one rank, else NULL. */
-int rill__world(const rill__dist_ops **ops, int *rank, int *size);
+/* This process's rank and the world's size, (*ops) the distribution hooks
+ * when the world has more than one rank, else NULL, and (*link, unless
+ * link is NULL) the transport that said so. */
+int rill__world(const rill__dist_ops **ops, int *rank, int *size,
+                const rill_transport **link);
 
 /* sched.c */
 /* Starts workers first.. as threads. */

@@ -39,8 +39,12 @@ uint64_t rill__pipeline_fingerprint(const rill_pipeline *p)
         h = mix(h, p->work->arena, p->work->used);
         h = mix(h, p->work->recs, p->work->n * sizeof(*p->work->recs));
     }
-    if (rill__pulled_source(p))
+    if (rill__pulled_source(p) && rill__pulled_source(p) != &rill__source_work) {
+        rill_source_signature sig; /* a source of one's own: what it reads, too */
+        if (rill_pipeline_source_signature(p, 0, &sig) == 0)
+            h = mix(h, sig.hash, sizeof(sig.hash));
         h = mix(h, rill__pulled_source(p)->name, strlen(rill__pulled_source(p)->name));
+    }
     return h;
 }
 
@@ -94,11 +98,8 @@ int rill_source_declare(rill_pipeline *p, const rill_source *src, void *self)
 int rill__pipeline_declare(rill_pipeline *p, const rill_source *ops, void *self)
 {
     rill__declared *d = realloc(p->declared, (size_t)(p->ndeclared + 1) * sizeof(*d));
-    if (d == NULL) {
-        if (ops->free)
-            ops->free(self);
+    if (d == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
-    }
     p->declared = d;
     d[p->ndeclared].ops = ops;
     d[p->ndeclared].self = self;

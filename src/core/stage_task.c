@@ -58,6 +58,8 @@ int rill_stage_add(rill_pipeline *p, const char *name, const rill_stage_kind *ki
 {
     const unsigned inside = RILL_KIND_SCOPE | RILL_KIND_FRAME | RILL_KIND_FRAME_END |
                             RILL_KIND_FOLDS;
+    const unsigned known = inside | RILL_KIND_STREAMING | RILL_KIND_BATCHED | RILL_KIND_GRAPH |
+                           RILL_KIND_ANYWHERE | RILL_KIND_SHUFFLED;
     rill__stage *s;
     int rc;
     if (p == NULL)
@@ -75,6 +77,11 @@ int rill_stage_add(rill_pipeline *p, const char *name, const rill_stage_kind *ki
         return rill__misuse(p, RILL_EINVAL, "rill_stage_add '%.200s': kind '%.80s' opens "
                             "scopes or frames, folds keys, keeps state in reductions or splits "
                             "running work: only rill's own kinds may", name, kind->name);
+    if ((kind->flags & ~known) || (kind->close && !(kind->flags & RILL_KIND_STREAMING)) ||
+        ((kind->flags & RILL_KIND_SHUFFLED) && !(kind->flags & RILL_KIND_ANYWHERE)))
+        return rill__misuse(p, RILL_EINVAL, "rill_stage_add '%.200s': kind '%.80s' has flags "
+                            "this rill does not know, close without STREAMING, or SHUFFLED "
+                            "without ANYWHERE", name, kind->name);
     if ((rc = rill__add_stage(p, kind, name, &s)) < 0)
         return rc;
     s->payload = payload;

@@ -32,13 +32,16 @@ void rill__dist_register(const rill__dist_ops *ops)
     atomic_store(&dist_ops, ops);
 }
 
-int rill__world(const rill__dist_ops **ops, int *rank, int *size)
+int rill__world(const rill__dist_ops **ops, int *rank, int *size,
+                const rill_transport **link)
 {
     const rill_transport *t = atomic_load(&transport);
     int rc;
     *ops = NULL;
     *rank = 0;
     *size = 1;
+    if (link)
+        *link = t;
     if (t == NULL)
         return 0;
     if ((rc = t->world(rank, size)) < 0)
@@ -53,12 +56,12 @@ int rill_rank(void)
 {
     const rill__dist_ops *ops;
     int rank, size;
-    return rill__world(&ops, &rank, &size) < 0 ? 0 : rank;
+    return rill__world(&ops, &rank, &size, NULL) < 0 ? 0 : rank;
 }
 
 int rill_ranks(void)
 {
     const rill__dist_ops *ops;
     int rank, size;
-    return rill__world(&ops, &rank, &size) < 0 ? 1 : size;
+    return rill__world(&ops, &rank, &size, NULL) < 0 ? 1 : size;
 }

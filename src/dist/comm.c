@@ -68,24 +68,44 @@ int rill__send_head(rill__dist *d, int peer, const rill__head *h)
 /* Messages sent, waiting for their receivers (thread only). */
 typedef struct sending {
     rill__msg *head;
+    int refused;     /* sends the transport refused in a row */
 } sending;
 
+/* Puts list (in order) back in front of the outbox. */
+static void unpost(rill__dist *d, rill__msg *list)
+{
+    rill__msg *last = list;
+    while (last->next)
+        last = last->next;
+    pthread_mutex_lock(&d->mu);
+    last->next = d->out_head;
+    if (d->out_tail == NULL)
+        d->out_tail = last;
+    d->out_head = list;
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* Hands the outbox to the transport, in order. A send it refuses (out of
+ * memory, say) is tried again on the next round with everything after it,
+ * since a lost message would leave some rank waiting for ever; after 1,000
+ * refusals in a row the run fails, and its messages keep being tried. */
 static int post(rill__dist *d, sending *s)
 {
     rill__msg *m, *list;
-    int n = 0;
+    int n = 0, rc;
     pthread_mutex_lock(&d->mu);
     list = d->out_head;
     d->out_head = d->out_tail = NULL;
     pthread_mutex_unlock(&d->mu);
     while ((m = list) != NULL) {
-        list = m->next;
-        if (d->link->send(m->peer, m->buf, m->len, &m->req) < 0) {
-            rill__fail(&d->cw, d->run->nstages - 1, 0, 0, NULL, RILL_EIO, 1, "sending");
-            free(m->buf); /* the run is failing: what is lost no longer counts */
-            free(m);
-            continue;
+        if ((rc = d->link->send(m->peer, m->buf, m->len, &m->req)) < 0) {
+            unpost(d, list);
+            if (++s->refused == 1000)
+                rill__fail(&d->cw, d->run->nstages - 1, 0, 0, NULL, rc, 1, "sending");
+            break;
         }
+        s->refused = 0;
+        list = m->next;
         m->next = s->head;
         s->head = m;
         n++;
@@ -267,7 +287,7 @@ static void *comm_main(void *arg)
 {
     rill__dist *d = arg;
     rill__run *run = d->run;
-    sending s = {NULL};
+    sending s = {NULL, 0};
     double nap = 2e-5;
     void *barrier;
     int done = 0;
@@ -330,8 +350,8 @@ static void *comm_main(void *arg)
     /* NBX: our sends received, then everybody's. */
     while (post(d, &s), reap(d, &s) > 0)
         receive(d, 1);
-    if (d->link->barrier(&barrier) < 0)
-        return NULL; /* out of memory at the very end: the other ranks wait */
+    while (d->link->barrier(&barrier) < 0) /* as sends: it must happen */
+        receive(d, 1);
     while (!done) {
         done = d->link->done(barrier);
         if (!done && receive(d, 1) == 0) {
@@ -358,10 +378,10 @@ static int same_pipeline(rill__dist *d)
 int rill__dist_start(rill__run *run)
 {
     rill__dist *d;
-    const rill_transport *link = rill__transport();
-    int rank, size, rc;
-    if (link == NULL || (rc = link->world(&rank, &size)) < 0 || size < 2)
-        return 0; /* rill__world said so before: one rank */
+    const rill_transport *link = run->world.link; /* as the run found it */
+    int rank = run->world.rank, size = run->world.size, rc;
+    if (link == NULL || size < 2)
+        return 0;
     if ((d = calloc(1, sizeof(*d))) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory starting a distributed run");
     d->run = run;

@@ -177,11 +177,11 @@ static void unhold(rill__dist *d, rill__reduction *r)
 int rill__home_only(const rill__run *run, const rill__task *t)
 {
     const rill__stage *s = &run->stages[t->stage];
-    if (t->stage == run->nstages - 1)
-        return 1; /* results are delivered on rank 0 */
+    if (t->stage == run->nstages - 1 || !rill__kind_is(s, RILL_KIND_ANYWHERE))
+        return 1; /* results are delivered on rank 0; a kind that may not move */
     if (rill__entering(run, t))
         return 0;
-    if (run->sched.limit[t->stage] || !rill__kind_is(s, RILL_KIND_ANYWHERE))
+    if (run->sched.limit[t->stage])
         return 1;
     return s->ops->shared_store && s->ops->shared_store(s);
 }

@@ -116,11 +116,14 @@ static int declare_files(rill_pipeline *p, const rill_source *ops, int64_t chunk
                          int64_t record_size)
 {
     file_source *f = malloc(sizeof(*f));
+    int rc;
     if (f == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
     f->chunk = chunk;
     f->record_size = record_size;
-    return rill__pipeline_declare(p, ops, f);
+    if ((rc = rill__pipeline_declare(p, ops, f)) < 0)
+        free(f);
+    return rc;
 }
 
 /* ---- files ---- */

@@ -350,6 +350,7 @@ static int rebuild(rill__run *run, const saved *sv, const rill__runrow *rr)
 static int skip_pulled(rill__run *run)
 {
     const rill_source *src = run->src.ops;
+    int64_t position = 0;
     size_t i;
     if (src == NULL || (src->flags & RILL_SOURCE_CUTS))
         return 0; /* its position alone says where it is */
@@ -358,16 +359,22 @@ static int skip_pulled(rill__run *run)
         int rc;
         q.workers = run->workers;
         q.batch_records = run->batch_records;
-        q.position = (int64_t)i;
+        q.position = position;
         if ((rc = rill_batch_new(&q.out)) < 0)
             return rc;
         rc = src->next(run->src.self, &q);
         rill_batch_free(q.out);
-        if (rc <= 0)
-            return rc < 0 ? rill__error(RILL_EUSER, "source '%s' failed while resuming",
-                                        src->name)
-                          : 0;
+        if (rc < 0)
+            return rill__error(RILL_EUSER, "source '%s' failed while resuming", src->name);
+        if (rc == 0) /* gave out before: it does not give what it gave again */
+            break;
+        position = q.position;
     }
+    if (i < run->src.generated || position != (int64_t)run->src.next)
+        return rill__error(RILL_ECORRUPT, "source '%s' did not give again what it gave "
+                           "before the checkpoint (%zu pulls to position %lld, now %zu to "
+                           "%lld): it cannot be resumed", src->name, run->src.generated,
+                           (long long)run->src.next, i, (long long)position);
     return 0;
 }
 
@@ -383,6 +390,9 @@ int rill__checkpoint_start(rill__run *run)
         if (s->ops->savable && !s->ops->savable(s))
             return rill__refuse(p, i, "keeps more than plain bytes in its store (it has a "
                                       "free callback) but no encode and decode to save it");
+        if (s->ops->close && s->ops->encode == NULL)
+            return rill__refuse(p, i, "its kind holds records back for its close, which a "
+                                      "checkpoint cannot save");
     }
     if ((rc = rill__store_open(&run->ckpt.store, p->ckpt_path)) < 0)
         return rc;

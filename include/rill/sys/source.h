@@ -76,9 +76,10 @@ typedef struct rill_source {
  * (refused at validation when p has one of those too); it needs next.
  * rill_source_declare adds a source a stage of p reads by itself (as the
  * line source's splittable stage does), for its signature only. src:
- * borrowed, must outlive p; self: owned by p from now on, released by
- * src->free. RILL_EINVAL for a table of another version or without
- * describe (or next); RILL_EPIPELINE for a second rill_source_set. */
+ * borrowed, must outlive p; self: owned by p once the call succeeds,
+ * released by src->free (when the call fails it stays the caller's).
+ * RILL_EINVAL for a table of another version or without describe (or
+ * next); RILL_EPIPELINE for a second rill_source_set. */
 RILL_EXTERN int rill_source_set(rill_pipeline *p, const rill_source *src, void *self);
 RILL_EXTERN int rill_source_declare(rill_pipeline *p, const rill_source *src, void *self);
 
