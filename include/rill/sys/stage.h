@@ -8,9 +8,9 @@
  * table, and only once per task (a range of records of one batch), never
  * once per record.
  *
- * Words used here. A task is a range of records of one batch waiting at one
- * stage under one reduction (the scope it belongs to: a reducer's or
- * frame's, or the run's root). A stage's state lives in reductions: one
+ * Words used here. A span (a task, inside rill) is a range of records of
+ * one batch waiting at one stage under one reduction (the scope it belongs
+ * to: a reducer's or frame's, or the run's root). A stage's state lives in reductions: one
  * store per reduction (frames, reducers without merge), or partial states,
  * one per worker (reducers with merge, combines), merged when the reduction
  * is done. The engine's own types are opaque here.
@@ -18,7 +18,8 @@
  * Threading. process runs on worker threads, several tasks of a stage at
  * once unless its kind says its tasks share the reduction's store (then
  * they are run one at a time, under the reduction's lock) or the stage is
- * serial. finish runs on the worker that released the reduction's last
+ * serial; close runs once, on one worker, after the stage's last process.
+ * finish runs on the worker that released the reduction's last
  * pending unit, with no lock held: every write to the partial states
  * happened before it (acquire-release). state_free, encode and decode run on
  * any thread, never concurrently with process for the same state.
@@ -40,7 +41,7 @@ typedef struct rill_worker rill_worker;       /* the worker running a call */
 typedef struct rill_span rill_span;           /* records at a stage */
 typedef struct rill_reduction rill_reduction; /* a scope's state and count */
 typedef struct rill_stage rill_stage;         /* one stage of a pipeline */
-typedef struct rill_execution rill_execution;             /* one run of a pipeline */
+typedef struct rill_execution rill_execution; /* one run of a pipeline */
 
 /* What a kind is, for validation, routing and distribution. */
 enum rill_stage_kind_flags {
