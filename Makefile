@@ -17,7 +17,7 @@ deps:
 	@scripts/deps.sh
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRILL_WERROR=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
@@ -27,14 +27,14 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 asan: deps
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DRILL_SANITIZE=address,undefined -DRILL_BUILD_BENCH=OFF >/dev/null
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DRILL_WERROR=ON -DRILL_SANITIZE=address,undefined -DRILL_BUILD_BENCH=OFF >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE mpi
 	@# Open MPI keeps memory until exit by design: leaks are checked without it.
 	cd build-asan && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -L mpi
 
 tsan: deps
-	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DRILL_SANITIZE=thread -DRILL_BUILD_BENCH=OFF >/dev/null
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DRILL_WERROR=ON -DRILL_SANITIZE=thread -DRILL_BUILD_BENCH=OFF >/dev/null
 	@cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -LE mpi
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan-mpi.supp" \
@@ -64,7 +64,7 @@ crashtest-mpi: build
 FUZZ_SECONDS ?= 60
 fuzz:
 	@scripts/deps.sh --fuzz
-	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DRILL_BUILD_FUZZERS=ON \
+	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DRILL_WERROR=ON -DRILL_BUILD_FUZZERS=ON \
 	  -DRILL_BUILD_TESTS=OFF -DRILL_BUILD_BENCH=OFF -DRILL_BUILD_EXAMPLES=OFF >/dev/null
 	@cmake --build build-fuzz -j $(JOBS)
 	for t in tuple reader checkpoint serial; do mkdir -p build-fuzz/corpus/$$t && \

@@ -3,12 +3,16 @@
 # nothing else. `apt-get update` runs once, only when something is missing.
 #   scripts/deps.sh           build, test and demo packages
 #   scripts/deps.sh --fuzz    also clang's libFuzzer runtime
+#   scripts/deps.sh --ci      also clang (CI builds with it, scripts/ci-builds.sh)
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config python3 libxxhash-dev libyaml-dev libsqlite3-dev libcmocka-dev valgrind
       libopenmpi-dev openmpi-bin)
 if [ "${1:-}" = "--fuzz" ]; then
   pkgs+=(clang libclang-rt-dev)
+fi
+if [ "${1:-}" = "--ci" ]; then
+  pkgs+=(clang)
 fi
 
 missing=()

@@ -25,9 +25,9 @@ extern "C" {
 #endif
 
 #define RILL_VERSION_MAJOR 0
-#define RILL_VERSION_MINOR 1
+#define RILL_VERSION_MINOR 2
 #define RILL_VERSION_PATCH 0
-#define RILL_VERSION_STRING "0.1.0"
+#define RILL_VERSION_STRING "0.2.0"
 
 /* The error table: name, code, text. One place for codes and their meaning. */
 #define RILL_ERRNO_MAP(X)                                                  \

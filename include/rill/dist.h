@@ -46,7 +46,7 @@
 #ifndef RILL_DIST_H
 #define RILL_DIST_H
 
-#include "common.h"
+#include "pipeline.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,7 +60,6 @@ RILL_EXTERN int rill_rank(void);
 /* How many ranks the job has (1 without MPI). */
 RILL_EXTERN int rill_ranks(void);
 
-typedef struct rill_pipeline rill_pipeline;
 /* How many records this rank sent to other ranks in p's last run (tasks,
  * results, stores and tables as records); 0 with one rank. */
 RILL_EXTERN uint64_t rill_records_sent(const rill_pipeline *p);

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# check-install.sh — installs rill into a scratch prefix, moves the whole
+# install tree somewhere else (so nothing may depend on the prefix it was
+# configured with), and builds the README's example against it twice: with
+# pkg-config, and with CMake's find_package(rill 0.2). Each program must run
+# and print the README's answer. Used by CI; any build type works.
+#   scripts/check-install.sh [BUILD_DIR]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${1:-$root/build-install}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DRILL_BUILD_TESTS=OFF \
+  -DRILL_BUILD_BENCH=OFF -DRILL_BUILD_EXAMPLES=OFF -DCMAKE_INSTALL_PREFIX="$work/configured" >/dev/null
+cmake --build "$build" -j "$(nproc)" >/dev/null
+cmake --install "$build" >/dev/null
+mv "$work/configured" "$work/moved"   # relocated: the configured prefix is gone
+prefix="$work/moved"
+libdir="$(dirname "$(find "$prefix" -name 'librill.so' | head -n 1)")"
+export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+# The public headers as a strict C99 program sees them.
+printf '#include <rill.h>\n#include <rill/sys/stage.h>\n#include <rill/sys/source.h>\n#include <rill/sys/sink.h>\n#include <rill/sys/persistence.h>\n#include <rill/sys/transport.h>\nint main(void) { return 0; }\n' > "$work/headers.c"
+cc -std=c99 -pedantic -Wall -Wextra -Werror -fsyntax-only -I"$prefix/include" "$work/headers.c"
+
+# pkg-config, as the README says
+export PKG_CONFIG_PATH="$libdir/pkgconfig"
+cc -std=c11 -Wall -Wextra -Wno-unused-parameter -o "$work/app-pc" "$root/examples/mean_length.c" \
+  $(pkg-config --cflags --libs rill)
+out="$("$work/app-pc")"
+[ "$out" = "4.33333" ] || { echo "check-install: pkg-config build printed '$out'" >&2; exit 1; }
+
+# CMake, as the README says, asking for this minor version
+mkdir -p "$work/cm"
+cat > "$work/cm/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.18)
+project(app C)
+find_package(rill 0.2 REQUIRED)
+add_executable(app "$root/examples/mean_length.c")
+target_link_libraries(app rill::rill)
+CMAKE
+cmake -S "$work/cm" -B "$work/cm/build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$work/cm/build" >/dev/null
+out="$("$work/cm/build/app")"
+[ "$out" = "4.33333" ] || { echo "check-install: CMake build printed '$out'" >&2; exit 1; }
+echo "check-install: pkg-config and find_package(rill 0.2) builds against a moved install run"
