@@ -146,7 +146,7 @@ static void splits_are_exact_over_the_whole_int64_range(void **state)
     assert_true(p.to == INT64_MIN + 8);
     assert_int_equal(rill_tracker_try_split(&p, &r, t, 1.0), 0);
     assert_int_equal(rill_tracker_progress(&completed, &remaining, t), 0);
-    assert_true(completed == 1 && remaining == 7);
+    assert_true(completed == 0 && remaining == 8); /* Beam: the attempted offset is to do */
     rill_tracker_free(t);
     t = offsets(INT64_MAX - 3, INT64_MAX);
     assert_int_equal(rill_tracker_try_claim(t, INT64_MAX - 3), 1);
@@ -176,7 +176,7 @@ static void progress_counts_positions_done_and_left(void **state)
     assert_true(c == 0 && r == 100);
     claim_through(t, 100, 130);
     assert_int_equal(rill_tracker_progress(&c, &r, t), 0);
-    assert_true(c == 31 && r == 69);
+    assert_true(c == 30 && r == 70); /* Beam: the position last attempted is still to do */
     assert_int_equal(rill_tracker_try_claim(t, 500), 0);
     assert_int_equal(rill_tracker_progress(&c, &r, t), 0);
     assert_true(c == 100 && r == 0);
@@ -200,7 +200,7 @@ static void a_growable_range_is_unbounded_until_a_split_ends_it(void **state)
     assert_false(rill_tracker_is_bounded(t));
     claim_through(t, 0, 10);
     assert_int_equal(rill_tracker_progress(&c, &rem, t), 0);
-    assert_true(c == 11 && rem == 989);
+    assert_true(c == 10 && rem == 990); /* Beam: to last attempted, from it to the estimate */
     assert_int_equal(rill_tracker_try_split(&p, &r, t, 0.5), 1); /* 10 + floor(990 / 2) */
     assert_int_equal(p.to, 505);
     assert_int_equal(r.from, 505);
@@ -265,6 +265,62 @@ static void byte_key_ranges_split_between_keys_read_as_fractions(void **state)
     rill_tracker_free(t);
 }
 
+static void a_growable_range_is_bounded_once_its_end_is_claimed(void **state)
+{
+    rill_tracker *t;
+    double c, rem;
+    (void)state;
+    assert_int_equal(rill_tracker_growable_new(&t, 0, thousand, NULL), 0);
+    claim_through(t, 0, 4);
+    assert_false(rill_tracker_is_bounded(t));
+    assert_int_equal(rill_tracker_try_claim(t, RILL_OFFSET_INFINITY), 0); /* done */
+    assert_true(rill_tracker_is_bounded(t));
+    assert_int_equal(rill_tracker_progress(&c, &rem, t), 0);
+    assert_true(rem == 0);
+    rill_tracker_free(t);
+}
+
+/* Beam's ByteKeyRangeTracker.getProgress: a fraction of the range, [0, 1]. */
+static void byte_key_progress_is_a_fraction_of_the_range_as_beam_s(void **state)
+{
+    rill_tracker *t;
+    rill_restriction p, r;
+    double c, rem;
+    (void)state;
+    assert_int_equal(rill_tracker_bytekey_new(&t, "\x00", 1, "\x10", 1), 0);
+    assert_int_equal(rill_tracker_progress(&c, &rem, t), 0);
+    assert_true(c == 0 && rem == 1); /* nothing attempted */
+    assert_int_equal(rill_tracker_try_claim_key(t, "\x08", 1), 1);
+    assert_int_equal(rill_tracker_progress(&c, &rem, t), 0);
+    assert_true(c == 0.5 && rem == 0.5);
+    assert_int_equal(rill_tracker_try_claim_key(t, "\x0c\x80", 2), 1); /* padded: 0x0c80 */
+    assert_int_equal(rill_tracker_progress(&c, &rem, t), 0);
+    assert_true(c == 0.78125 && rem == 0.21875); /* (0x0c80 - 0) / 0x1000 */
+    assert_int_equal(rill_tracker_try_claim_key(t, "\x10", 1), 0); /* at the end */
+    assert_int_equal(rill_tracker_progress(&c, &rem, t), 0);
+    assert_true(c == 1 && rem == 0);
+    rill_tracker_free(t);
+    /* an unbounded range: 0x00 before the keys, 0x01 as the end */
+    assert_int_equal(rill_tracker_bytekey_new(&t, "", 0, "", 0), 0);
+    assert_int_equal(rill_tracker_try_claim_key(t, "\x80", 1), 1);
+    assert_int_equal(rill_tracker_progress(&c, &rem, t), 0);
+    assert_true(c == 0.5 && rem == 0.5);
+    assert_int_equal(rill_tracker_try_claim_key(t, "\xc0\x00\x01", 3), 1);
+    assert_int_equal(rill_tracker_progress(&c, &rem, t), 0);
+    /* floor((0x00c00001 << 64) / 0x01000000) / 2^64 */
+    assert_true(c == 0.75 + 1.0 / (1 << 24) && rem == 1 - c);
+    assert_int_equal(rill_tracker_try_claim_key(t, "", 0), 0); /* the end claimed */
+    assert_int_equal(rill_tracker_progress(&c, &rem, t), 0);
+    assert_true(c == 1 && rem == 0);
+    rill_tracker_free(t);
+    /* a range with no keys: nothing done, nothing left */
+    assert_int_equal(rill_tracker_bytekey_new(&t, "a", 1, "b", 1), 0);
+    assert_int_equal(rill_tracker_try_split(&p, &r, t, 0), 1); /* all of it away */
+    assert_int_equal(rill_tracker_progress(&c, &rem, t), 0);
+    assert_true(c == 0 && rem == 0);
+    rill_tracker_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +335,8 @@ int main(void)
         cmocka_unit_test(progress_counts_positions_done_and_left),
         cmocka_unit_test(a_growable_range_is_unbounded_until_a_split_ends_it),
         cmocka_unit_test(byte_key_ranges_split_between_keys_read_as_fractions),
+        cmocka_unit_test(a_growable_range_is_bounded_once_its_end_is_claimed),
+        cmocka_unit_test(byte_key_progress_is_a_fraction_of_the_range_as_beam_s),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

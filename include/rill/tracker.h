@@ -19,7 +19,21 @@
  * gives [100, 179) and [179, 200).
  *
  * Trackers lock themselves: a worker claiming and the scheduler splitting
- * never race. */
+ * never race.
+ *
+ * Fidelity to Beam (OffsetRangeTracker, GrowableOffsetRangeTracker,
+ * ByteKeyRangeTracker): claims, check_done, offset splits and progress are
+ * Beam's. Progress counts the position last attempted as still to do (it
+ * may be claimed and not yet finished): [100, 200) attempted to 130 is 30
+ * done and 70 left; a growable range is done up to its last attempted
+ * offset and has the estimate's end left; a byte-key range's progress is a
+ * fraction of the range, in [0, 1] (Beam's estimateFractionForKey, exactly).
+ * A growable range becomes bounded when a split ends it or its end,
+ * RILL_OFFSET_INFINITY, is claimed. Where rill deliberately differs: a
+ * byte-key range splits at the fraction asked for (the keys interpolated),
+ * where Beam's tracker splits only right after the last attempted key
+ * whatever the fraction, so that idle workers can take half of a straggler;
+ * at fraction 0 the two agree. */
 #ifndef RILL_TRACKER_H
 #define RILL_TRACKER_H
 
@@ -76,8 +90,8 @@ RILL_EXTERN int rill_tracker_try_split(rill_restriction *primary, rill_restricti
 /* 0 when every position of the range was attempted; RILL_EINCOMPLETE with
  * "claiming work in [176, 200) was not attempted" otherwise. */
 RILL_EXTERN int rill_tracker_check_done(rill_tracker *t);
-/* Work done and left, both >= 0, in positions (offsets) or in fractions of
- * the key space (byte keys). */
+/* Work done and left, both >= 0, in positions (offsets) or as fractions of
+ * the range (byte keys), as Beam counts them (above). */
 RILL_EXTERN int rill_tracker_progress(double *completed, double *remaining, rill_tracker *t);
 RILL_EXTERN int rill_tracker_is_bounded(rill_tracker *t);
 

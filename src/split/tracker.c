@@ -472,16 +472,79 @@ int rill_tracker_check_done(rill_tracker *t)
     return rc;
 }
 
-/* A key as a fraction of the key space, from its first 8 bytes. */
-static double fraction_of(const unsigned char *k, size_t n, int inf)
+/* Beam's ByteKeyRange.estimateFractionForKey: where key lies in [start,
+ * end), the three read as unsigned big-endian integers right-padded with
+ * zeros to one length (an empty end is 0x01 with a 0x00 put before the
+ * others), as floor((key - start) * 2^64 / (end - start)) / 2^64. The
+ * quotient is below 2^64 since key < end, so it is found 64 bits at a time
+ * by long division; 0 for a range whose ends differ only by trailing zeros.
+ * NAN when out of memory. */
+static double fraction_in(const key *start, const key *end, const key *k)
 {
-    double v = 0, scale = 1.0 / 256;
-    size_t i;
-    if (inf)
+    size_t L, i, off = end->n == 0; /* the head byte of an unbounded range */
+    unsigned char *s, *a, *b;
+    uint64_t q = 0;
+    int bit, zero = 1;
+    if (end->n && key_cmp(k->b, k->n, end->b, end->n) == 0)
         return 1.0;
-    for (i = 0; i < n && i < 8; i++, scale /= 256)
-        v += k[i] * scale;
-    return v;
+    L = (start->n > k->n ? start->n : k->n) + off;
+    if (end->n > L)
+        L = end->n;
+    if (off && L < 1)
+        L = 1;
+    s = calloc(L + 1, 1); /* one more byte: doubling must not overflow */
+    a = calloc(L + 1, 1);
+    b = calloc(L + 1, 1);
+    if (s == NULL || a == NULL || b == NULL) {
+        free(s), free(a), free(b);
+        return NAN;
+    }
+    memcpy(s + 1 + off, start->b, start->n);
+    memcpy(a + 1 + off, k->b, k->n);
+    if (off)
+        b[1] = 1;
+    else
+        memcpy(b + 1, end->b, end->n);
+    { /* a = key - start, b = end - start (key >= start, end > start) */
+        int ba = 0, bb = 0;
+        for (i = L + 1; i-- > 0;) {
+            int da = a[i] - s[i] - ba, db = b[i] - s[i] - bb;
+            ba = da < 0;
+            bb = db < 0;
+            a[i] = (unsigned char)da;
+            b[i] = (unsigned char)db;
+        }
+    }
+    for (i = 0; i <= L; i++)
+        zero &= b[i] == 0;
+    if (zero) {
+        free(s), free(a), free(b);
+        return 0.0;
+    }
+    for (bit = 0; bit < 64; bit++) { /* a = 2a; q = 2q + (a >= b); a -= b then */
+        int carry = 0, ge = 0;
+        for (i = L + 1; i-- > 0;) {
+            int v = (a[i] << 1) | carry;
+            a[i] = (unsigned char)v;
+            carry = v >> 8;
+        }
+        for (i = 0; i <= L && !ge; i++)
+            if (a[i] != b[i]) {
+                ge = a[i] > b[i] ? 1 : -1;
+                break;
+            }
+        q = q << 1 | (ge >= 0);
+        if (ge >= 0) {
+            int borrow = 0;
+            for (i = L + 1; i-- > 0;) {
+                int v = a[i] - b[i] - borrow;
+                borrow = v < 0;
+                a[i] = (unsigned char)v;
+            }
+        }
+    }
+    free(s), free(a), free(b);
+    return (double)q / 18446744073709551616.0; /* 2^64 */
 }
 
 int rill_tracker_progress(double *completed, double *remaining, rill_tracker *t)
@@ -490,7 +553,9 @@ int rill_tracker_progress(double *completed, double *remaining, rill_tracker *t)
         return rill__error(RILL_EINVAL, "rill_tracker_progress: NULL argument");
     pthread_mutex_lock(&t->mu);
     if (t->kind == RILL_RANGE_OFFSET) {
-        __int128 to = t->to, from = t->from, next = t->attempted ? (__int128)t->last + 1 : from;
+        /* As Beam: the position last attempted is still to do (it may have
+         * been claimed, not yet finished). */
+        __int128 to = t->to, from = t->from, next = t->attempted ? (__int128)t->last : from;
         if (t->estimate && t->to == RILL_OFFSET_INFINITY) {
             __int128 est = t->estimate(t->payload);
             to = est > next ? est : next;
@@ -499,15 +564,23 @@ int rill_tracker_progress(double *completed, double *remaining, rill_tracker *t)
             next = to;
         *completed = (double)(next - from); /* exact in 128 bits, then rounded once */
         *remaining = (double)(to - next);
+    } else if (no_keys(&t->start, &t->end)) { /* as Beam: of the range, in [0, 1] */
+        *completed = *remaining = 0;
+    } else if (!t->attempted) {
+        *completed = 0;
+        *remaining = 1;
+    } else if (t->end_claimed ||
+               (t->end.n && key_cmp(t->last_key.b, t->last_key.n, t->end.b, t->end.n) >= 0)) {
+        *completed = 1;
+        *remaining = 0;
     } else {
-        double s = fraction_of(t->start.b, t->start.n, 0);
-        double e = no_keys(&t->start, &t->end) ? s : fraction_of(t->end.b, t->end.n, t->end.n == 0);
-        double u = t->end_claimed ? e
-                   : t->attempted ? fraction_of(t->last_key.b, t->last_key.n, 0) : s;
-        if (u > e)
-            u = e;
-        *completed = u - s > 0 ? u - s : 0;
-        *remaining = e - u > 0 ? e - u : 0;
+        double f = fraction_in(&t->start, &t->end, &t->last_key);
+        if (f != f) {
+            pthread_mutex_unlock(&t->mu);
+            return rill__error(RILL_ENOMEM, "out of memory");
+        }
+        *completed = f;
+        *remaining = 1 - f;
     }
     pthread_mutex_unlock(&t->mu);
     return 0;
@@ -517,8 +590,10 @@ int rill_tracker_is_bounded(rill_tracker *t)
 {
     int bounded;
     pthread_mutex_lock(&t->mu);
+    /* a growable range is done, and bounded, once its end was claimed */
     bounded = t->kind == RILL_RANGE_BYTEKEY ? 1
-              : !(t->estimate && t->to == RILL_OFFSET_INFINITY);
+              : !(t->estimate && t->to == RILL_OFFSET_INFINITY) ||
+                    (t->attempted && t->last == RILL_OFFSET_INFINITY);
     pthread_mutex_unlock(&t->mu);
     return bounded;
 }
