@@ -8,17 +8,30 @@
  * written. Tables whose names are not rill's are somebody else's: they
  * are neither read nor written.
  *
+ * Locking: a store holds an exclusive flock(2) on a file beside the state
+ * file (its path and "-lock", holding the holder's process id) from open
+ * to close, so that one run at a time uses a state file: another open,
+ * in this process or another, is refused with RILL_EBUSY naming that
+ * process. The lock is taken before the database is opened and goes with
+ * the process when it is killed. A lock of its own file and not of the
+ * database: SQLite's fcntl locks on the database would be dropped when any
+ * other descriptor of it in the process is closed.
+ *
  * Migration: a format-1 file is refused, not converted. Its blobs are in
  * an encoding serial.h no longer reads, and a checkpoint is only worth
  * resuming with the rill that wrote it; the message says so. A later
  * format adds a step in open() from the one before it. */
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../util/error.h"
 
@@ -72,6 +85,7 @@ struct rill__store {
     uint64_t put_h[RILL__T_COUNT]; /* digests of the rows put since the last clear */
     uint64_t got_h[RILL__T_COUNT]; /* and of the rows last read */
     char *path;                    /* owned */
+    int lock;                      /* the lock file, locked; -1: none */
     sqlite3_stmt *put[RILL__T_COUNT], *get_run, *set_run; /* owned */
 };
 
@@ -117,6 +131,37 @@ static void make_parents(const char *path)
             mkdir(buf, 0777);
             *p = '/';
         }
+}
+
+/* Locks the state file for this store (see the top of the file). */
+static int lock(rill__store *s)
+{
+    char name[4200], pid[32];
+    ssize_t n;
+    long holder;
+    snprintf(name, sizeof(name), "%s-lock", s->path);
+    if ((s->lock = open(name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666)) < 0)
+        return rill__error(RILL_EIO, "%s: cannot open its lock file %s: %s", s->path, name,
+                           strerror(errno));
+    if (flock(s->lock, LOCK_EX | LOCK_NB) == 0) {
+        n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+        if (ftruncate(s->lock, 0) < 0 || pwrite(s->lock, pid, (size_t)n, 0) != n)
+            return rill__error(RILL_EIO, "%s: cannot write its lock file %s: %s", s->path,
+                               name, strerror(errno));
+        return 0;
+    }
+    if (errno != EWOULDBLOCK)
+        return rill__error(RILL_EIO, "%s: cannot lock %s: %s", s->path, name, strerror(errno));
+    n = pread(s->lock, pid, sizeof(pid) - 1, 0);
+    pid[n > 0 ? n : 0] = '\0';
+    close(s->lock);
+    s->lock = -1;
+    if (sscanf(pid, "%ld", &holder) == 1 && holder > 0)
+        return rill__error(RILL_EBUSY, "%s: in use by process %ld (a run of %s); wait for it "
+                           "to end", s->path, holder, holder == (long)getpid() ? "this "
+                           "process" : "another process");
+    return rill__error(RILL_EBUSY, "%s: in use by another process (%s holds its lock)",
+                       s->path, name);
 }
 
 /* *match: 1 when table name exists with exactly the columns cols (n of
@@ -282,7 +327,10 @@ int rill__store_open(rill__store **out, const char *path)
         free(s);
         return rill__error(RILL_ENOMEM, "out of memory");
     }
+    s->lock = -1;
     make_parents(path);
+    if ((rc = lock(s)) < 0)
+        goto bad;
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
         rc = fail(s, 0, "cannot open the state file");
@@ -313,6 +361,11 @@ void rill__store_close(rill__store *s)
     sqlite3_finalize(s->get_run);
     sqlite3_finalize(s->set_run);
     sqlite3_close(s->db);
+    if (s->lock >= 0) { /* the pid goes before the lock: a pid there is a live run's */
+        int gone = ftruncate(s->lock, 0);
+        (void)gone;
+        close(s->lock);
+    }
     free(s->path);
     free(s);
 }
