@@ -647,6 +647,16 @@ static void every_column_a_resume_reads_is_covered_by_the_digest(void **s)
             print_message("flipped %s (%d)\n", cols[i], kind);
             expect_refusal(RILL_ECORRUPT, "digest");
         }
+    /* the fingerprint or the digest gone (NULL) */
+    checkpoint_then_fail();
+    sql("UPDATE rill_ckpt_run SET fingerprint = NULL");
+    expect_refusal(RILL_ECORRUPT, "digest");
+    run_to_the_end(0);
+    sql("UPDATE rill_ckpt_run SET fingerprint = NULL");
+    expect_refusal(RILL_ECORRUPT, "digest");
+    checkpoint_then_fail();
+    sql("UPDATE rill_ckpt_run SET digest = NULL");
+    expect_refusal(RILL_ECORRUPT, "digest");
 }
 
 /* ---- a file per pipeline; another's checkpoint is replaced only when asked ---- */

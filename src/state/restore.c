@@ -416,7 +416,18 @@ int rill__checkpoint_start(rill__run *run)
         return rc;
     if ((rc = rill__store_get_run(run->ckpt.store, &row)) < 0)
         return rc;
-    if (row.has_fingerprint) { /* the digest first: a flag flipped is damage */
+    if (!row.has_fingerprint) { /* no run yet: the row and the tables as a new file's */
+        if ((rc = read_saved(run->ckpt.store, &sv)) == 0 &&
+            (row.has_digest || row.finished || row.complete || row.checkpoints ||
+             row.src_next || row.src_done || row.src_red || row.generated || row.delivered ||
+             rill__store_read_digest(run->ckpt.store) != rill__store_digest(run->ckpt.store)))
+            rc = rill__error(RILL_ECORRUPT, "%s: the checkpoint does not match its digest: "
+                             "the file was changed or damaged after it was written (its "
+                             "pipeline's fingerprint is gone)", path);
+        free_saved(&sv);
+        if (rc < 0 && (rc != RILL_ECORRUPT || !p->ckpt_replace))
+            return rc;
+    } else { /* the digest first: a flag flipped is damage */
         int theirs = (uint64_t)row.fingerprint != mine, resumed = 0;
         if ((rc = check_saved(run, &row, &sv)) < 0) {
             if (rc != RILL_ECORRUPT || !p->ckpt_replace)
