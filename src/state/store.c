@@ -9,8 +9,8 @@
  * are neither read nor written.
  *
  * Locking: a store holds an exclusive flock(2) on a file beside the state
- * file (its path and "-lock", holding the holder's process id) from open
- * to close, so that one run at a time uses a state file: another open,
+ * file (its path and "-lock", holding the holder's process id, removed at
+ * close) from open to close, so that one run at a time uses a state file: another open,
  * in this process or another, is refused with RILL_EBUSY naming that
  * process. The lock is taken before the database is opened and goes with
  * the process when it is killed. A lock of its own file and not of the
@@ -86,6 +86,7 @@ struct rill__store {
     uint64_t got_h[RILL__T_COUNT]; /* and of the rows last read */
     char *path;                    /* owned */
     int lock;                      /* the lock file, locked; -1: none */
+    char *lock_path;               /* owned */
     sqlite3_stmt *put[RILL__T_COUNT], *get_run, *set_run; /* owned */
 };
 
@@ -133,25 +134,44 @@ static void make_parents(const char *path)
         }
 }
 
-/* Locks the state file for this store (see the top of the file). */
+/* Locks the state file for this store (see the top of the file). The lock
+ * file is removed by the holder before it lets go: one locked here that is
+ * no longer at its name was removed meanwhile, and is tried again. */
 static int lock(rill__store *s)
 {
-    char name[4200], pid[32];
+    char pid[32];
+    struct stat held, named;
     ssize_t n;
     long holder;
-    snprintf(name, sizeof(name), "%s-lock", s->path);
-    if ((s->lock = open(name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666)) < 0)
-        return rill__error(RILL_EIO, "%s: cannot open its lock file %s: %s", s->path, name,
-                           strerror(errno));
-    if (flock(s->lock, LOCK_EX | LOCK_NB) == 0) {
-        n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-        if (ftruncate(s->lock, 0) < 0 || pwrite(s->lock, pid, (size_t)n, 0) != n)
-            return rill__error(RILL_EIO, "%s: cannot write its lock file %s: %s", s->path,
-                               name, strerror(errno));
-        return 0;
+    int tries;
+    if ((s->lock_path = malloc(strlen(s->path) + 6)) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    sprintf(s->lock_path, "%s-lock", s->path);
+    for (tries = 0; tries < 100; tries++) {
+        if ((s->lock = open(s->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666)) < 0)
+            return rill__error(RILL_EIO, "%s: cannot open its lock file %s: %s", s->path,
+                               s->lock_path, strerror(errno));
+        if (flock(s->lock, LOCK_EX | LOCK_NB) < 0)
+            break;
+        if (fstat(s->lock, &held) == 0 && stat(s->lock_path, &named) == 0 &&
+            held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+            n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+            if (ftruncate(s->lock, 0) < 0 || pwrite(s->lock, pid, (size_t)n, 0) != n)
+                return rill__error(RILL_EIO, "%s: cannot write its lock file %s: %s", s->path,
+                                   s->lock_path, strerror(errno));
+            return 0;
+        }
+        close(s->lock); /* removed by the run that had it: again */
+        s->lock = -1;
     }
-    if (errno != EWOULDBLOCK)
-        return rill__error(RILL_EIO, "%s: cannot lock %s: %s", s->path, name, strerror(errno));
+    if (s->lock < 0 || errno != EWOULDBLOCK) {
+        int e = errno;
+        if (s->lock >= 0)
+            close(s->lock);
+        s->lock = -1;
+        return rill__error(RILL_EIO, "%s: cannot lock %s: %s", s->path, s->lock_path,
+                           strerror(e));
+    }
     n = pread(s->lock, pid, sizeof(pid) - 1, 0);
     pid[n > 0 ? n : 0] = '\0';
     close(s->lock);
@@ -160,8 +180,8 @@ static int lock(rill__store *s)
         return rill__error(RILL_EBUSY, "%s: in use by process %ld (a run of %s); wait for it "
                            "to end", s->path, holder, holder == (long)getpid() ? "this "
                            "process" : "another process");
-    return rill__error(RILL_EBUSY, "%s: in use by another process (%s holds its lock)",
-                       s->path, name);
+    return rill__error(RILL_EBUSY, "%s: in use by another process (%s is locked)", s->path,
+                       s->lock_path);
 }
 
 /* *match: 1 when table name exists with exactly the columns cols (n of
@@ -361,11 +381,11 @@ void rill__store_close(rill__store *s)
     sqlite3_finalize(s->get_run);
     sqlite3_finalize(s->set_run);
     sqlite3_close(s->db);
-    if (s->lock >= 0) { /* the pid goes before the lock: a pid there is a live run's */
-        int gone = ftruncate(s->lock, 0);
-        (void)gone;
+    if (s->lock >= 0) { /* removed while still held (see lock) */
+        unlink(s->lock_path);
         close(s->lock);
     }
+    free(s->lock_path);
     free(s->path);
     free(s);
 }
