@@ -4,7 +4,9 @@
  * twice; every kind of state (reducer, frame, combine, held records,
  * splittable units, output files) comes back; files that do not fit are
  * refused with nothing changed, and so is a file of rill 0.1's format;
- * other tables in the file are left alone. The kill -9 test is test_crash.c. */
+ * other tables in the file are left alone; every column of the run's row
+ * that a resume reads is covered by the digest. The kill -9 test is
+ * test_crash.c; a state file per pipeline and its lock, test_state_file.c. */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <sqlite3.h>
@@ -595,6 +597,59 @@ static void a_state_file_of_the_older_format_is_refused_with_a_clear_message(voi
     assert_non_null(strstr(rill_error_last(), "delete the file to start over"));
 }
 
+/* Runs the summing pipeline to its end (no checkpoint asked for unless ask). */
+static void run_to_the_end(int ask)
+{
+    rill_run_options o = with_workers(1);
+    rill_pipeline *p;
+    ctl c;
+    memset(&c, 0, sizeof(c));
+    fresh_state();
+    o.batch_records = 10;
+    c.ask_at = ask ? 1000 : -1;
+    c.fail_at = -1;
+    p = summing(&c, 0);
+    assert_int_equal(rill_run(p, &o, NULL), 0);
+    rill_pipeline_free(p);
+}
+
+/* Every column of the run's row that a resume reads is covered by the
+ * digest: a bit flipped in any of them, in a checkpoint, in a run that
+ * finished (with and without a checkpoint taken), is damage (RILL_ECORRUPT), never a resume that does something else. */
+static void every_column_a_resume_reads_is_covered_by_the_digest(void **s)
+{
+    static const char *const cols[] = {"fingerprint", "finished", "complete", "checkpoints",
+                                       "src_next", "src_done", "src_red", "generated",
+                                       "delivered"};
+    char stmt[256];
+    size_t i;
+    int kind;
+    (void)s;
+    for (kind = 0; kind < 3; kind++)
+        for (i = 0; i < sizeof(cols) / sizeof(*cols); i++) {
+            if (kind == 0)
+                checkpoint_then_fail();
+            else
+                run_to_the_end(kind == 2);
+            /* flips the lowest bit */
+            snprintf(stmt, sizeof(stmt), "UPDATE rill_ckpt_run SET %s = (%s | 1) - (%s & 1)",
+                     cols[i], cols[i], cols[i]);
+            sql(stmt);
+            print_message("flipped %s (%d)\n", cols[i], kind);
+            expect_refusal(RILL_ECORRUPT, "digest");
+        }
+    /* the fingerprint or the digest gone (NULL) */
+    checkpoint_then_fail();
+    sql("UPDATE rill_ckpt_run SET fingerprint = NULL");
+    expect_refusal(RILL_ECORRUPT, "digest");
+    run_to_the_end(0);
+    sql("UPDATE rill_ckpt_run SET fingerprint = NULL");
+    expect_refusal(RILL_ECORRUPT, "digest");
+    checkpoint_then_fail();
+    sql("UPDATE rill_ckpt_run SET digest = NULL");
+    expect_refusal(RILL_ECORRUPT, "digest");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -605,6 +660,7 @@ int main(void)
         cmocka_unit_test(a_store_with_pointers_is_saved_through_encode_and_decode),
         cmocka_unit_test(a_state_file_that_also_holds_other_tables_resumes_and_leaves_them_alone),
         cmocka_unit_test(a_state_file_of_the_older_format_is_refused_with_a_clear_message),
+        cmocka_unit_test(every_column_a_resume_reads_is_covered_by_the_digest),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -23,18 +23,37 @@
 extern "C" {
 #endif
 
-#define RILL_CHECKPOINT_OPTIONS_VERSION 1
+/* Version 1 had no replace (it reads as 0). */
+#define RILL_CHECKPOINT_OPTIONS_VERSION 2
 typedef struct rill_checkpoint_options {
     unsigned version;
-    const char *path; /* copied; NULL: .rill/state.db in the working directory */
+    /* copied; NULL: .rill/<fingerprint>.db in the working directory, a file
+     * per pipeline (the fingerprint, 16 hex digits, is a hash of its stages,
+     * their options and its work list: a pipeline changed in any of them
+     * has another file, and resumes nothing of the old one's) */
+    const char *path;
     double interval;  /* seconds between checkpoints; 0: only when requested */
     int resume;       /* continue from the file's checkpoint when it has one */
+    /* 1: a run may write over a checkpoint in the file that it cannot resume
+     * (another pipeline's that has not finished, or a damaged one) and
+     * start over; 0: such a run is refused (below) */
+    int replace;
 } rill_checkpoint_options;
-#define RILL_CHECKPOINT_OPTIONS_INIT {RILL_CHECKPOINT_OPTIONS_VERSION, NULL, 0, 0}
+#define RILL_CHECKPOINT_OPTIONS_INIT {RILL_CHECKPOINT_OPTIONS_VERSION, NULL, 0, 0, 0}
 
-/* Makes p's runs checkpointed. Refused by rill_run, with nothing written,
- * when the file holds a checkpoint of another pipeline, is corrupt or comes
- * from a newer rill; resuming a run that finished returns RILL_EFINISHED. */
+/* Makes p's runs checkpointed. rill_run refuses, with nothing written:
+ * - RILL_EBUSY when another run uses the file (in this process or another,
+ *   "in use by process N"): a run holds the file from its start to its end;
+ * - RILL_EEXISTS when the file holds another pipeline's checkpoint of a run
+ *   that did not finish, and replace is not set (without resume: a run of
+ *   the same pipeline without resume starts over in its own file);
+ * - RILL_EPIPELINE when resume is set and the file's checkpoint is another
+ *   pipeline's (a finished one too), and replace is not set;
+ * - RILL_ECORRUPT when the file is damaged (also any byte of the checkpoint
+ *   that decides what a resume does: it is covered by a digest), unless
+ *   replace is set and the file is still an SQLite database of rill's;
+ * - RILL_EVERSION when it comes from another rill.
+ * Resuming a run that finished returns RILL_EFINISHED. */
 RILL_EXTERN int rill_checkpointing(rill_pipeline *p, const rill_checkpoint_options *opts);
 /* Asks the running run of p for a checkpoint as soon as it can take one
  * (any thread, also from a callback). */

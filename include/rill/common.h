@@ -45,7 +45,9 @@ extern "C" {
     X(ETHREAD, -11, "cannot start a thread")                                \
     X(EINCOMPLETE, -12, "work was left unclaimed")                          \
     X(EFINISHED, -13, "the run had already finished")                      \
-    X(EVERSION, -14, "written by a newer version of rill")
+    X(EVERSION, -14, "written by a newer version of rill")                \
+    X(EBUSY, -15, "in use by another process")                             \
+    X(EEXISTS, -16, "would replace what is there")
 
 typedef enum rill_error_code {
 #define RILL__ERR_ENUM(name, code, text) RILL_##name = code,

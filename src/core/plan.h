@@ -95,9 +95,9 @@ struct rill_pipeline {
     rill_stage_stats *stats;     /* owned: the last run's, per stage */
     uint64_t records_sent;       /* the last run's records sent to other ranks */
     int nstats;
-    char *ckpt_path;             /* owned; NULL: runs are not checkpointed */
+    char *ckpt_path;             /* owned; NULL: the default (when persist) */
     double ckpt_interval;
-    int ckpt_resume;
+    int ckpt_resume, ckpt_replace;
     atomic_int ckpt_request;     /* rill_checkpoint_request */
 };
 

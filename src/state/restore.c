@@ -378,11 +378,25 @@ static int skip_pulled(rill__run *run)
     return 0;
 }
 
+/* Whether the file's checkpoint may be read and acted on: its digest
+ * matches (read into sv; sv is freed on failure). */
+static int check_saved(rill__run *run, const rill__runrow *row, saved *sv)
+{
+    int rc = read_saved(run->ckpt.store, sv);
+    if (rc == 0)
+        rc = check_digest(run, row);
+    if (rc < 0)
+        free_saved(sv);
+    return rc;
+}
+
 int rill__checkpoint_start(rill__run *run)
 {
     rill_pipeline *p = run->p;
     rill__runrow row;
     saved sv;
+    char def[64];
+    const char *path = p->ckpt_path;
     int rc, i;
     uint64_t mine = rill__pipeline_fingerprint(p);
     for (i = 0; i < p->n; i++) {
@@ -394,32 +408,58 @@ int rill__checkpoint_start(rill__run *run)
             return rill__refuse(p, i, "its kind holds records back for its close, which a "
                                       "checkpoint cannot save");
     }
-    if ((rc = rill__store_open(&run->ckpt.store, p->ckpt_path)) < 0)
+    if (path == NULL) { /* the default: a file per pipeline */
+        snprintf(def, sizeof(def), ".rill/%016llx.db", (unsigned long long)mine);
+        path = def;
+    }
+    if ((rc = rill__store_open(&run->ckpt.store, path)) < 0)
         return rc;
     if ((rc = rill__store_get_run(run->ckpt.store, &row)) < 0)
         return rc;
-    if (p->ckpt_resume && row.has_fingerprint) {
-        if ((uint64_t)row.fingerprint != mine)
-            return rill__error(RILL_EPIPELINE, "%s holds a checkpoint of another pipeline (its "
-                               "stages, options or work list differ); nothing was changed",
-                               p->ckpt_path);
-        if (row.finished || row.complete || row.checkpoints > 0) {
-            if ((rc = read_saved(run->ckpt.store, &sv)) == 0) {
-                if (row.finished) /* the digest first: a flag flipped is damage */
-                    rc = check_digest(run, &row) < 0 ? RILL_ECORRUPT
-                         : rill__error(RILL_EFINISHED, "the run checkpointed in %s had "
-                                       "finished", p->ckpt_path);
-                else if (row.complete) /* its files are left to publish */
-                    rc = (rc = check_digest(run, &row)) < 0 ? rc
-                         : (rc = rebuild_outputs(run, &sv, 0)) < 0 ? rc : 2;
-                else if ((rc = rebuild(run, &sv, &row)) == 0)
-                    rc = skip_pulled(run);
-            }
-            free_saved(&sv);
-            return rc < 0 ? rc : rc == 2 ? 2 : 1;
+    if (!row.has_fingerprint) { /* no run yet: the row and the tables as a new file's */
+        if ((rc = read_saved(run->ckpt.store, &sv)) == 0 &&
+            (row.has_digest || row.finished || row.complete || row.checkpoints ||
+             row.src_next || row.src_done || row.src_red || row.generated || row.delivered ||
+             rill__store_read_digest(run->ckpt.store) != rill__store_digest(run->ckpt.store)))
+            rc = rill__error(RILL_ECORRUPT, "%s: the checkpoint does not match its digest: "
+                             "the file was changed or damaged after it was written (its "
+                             "pipeline's fingerprint is gone)", path);
+        free_saved(&sv);
+        if (rc < 0 && (rc != RILL_ECORRUPT || !p->ckpt_replace))
+            return rc;
+    } else { /* the digest first: a flag flipped is damage */
+        int theirs = (uint64_t)row.fingerprint != mine, resumed = 0;
+        if ((rc = check_saved(run, &row, &sv)) < 0) {
+            if (rc != RILL_ECORRUPT || !p->ckpt_replace)
+                return rc;
+            goto fresh; /* replace asked for: a damaged checkpoint is started over */
         }
+        if (theirs && !p->ckpt_replace && p->ckpt_resume)
+            rc = rill__error(RILL_EPIPELINE, "%s holds a checkpoint of another pipeline (its "
+                             "stages, options or work list differ); nothing was changed", path);
+        else if (theirs && !p->ckpt_replace && !row.finished &&
+                 (row.complete || row.checkpoints > 0))
+            rc = rill__error(RILL_EEXISTS, "%s holds a checkpoint of another pipeline's run "
+                             "that did not finish; nothing was changed: resume that run with "
+                             "its pipeline, give this one another path, delete the file, or "
+                             "set replace in rill_checkpoint_options to start over in it",
+                             path);
+        else if (!theirs && p->ckpt_resume &&
+                 (row.finished || row.complete || row.checkpoints > 0)) {
+            resumed = 1;
+            if (row.finished)
+                rc = rill__error(RILL_EFINISHED, "the run checkpointed in %s had finished",
+                                 path);
+            else if (row.complete) /* its files are left to publish */
+                rc = (rc = rebuild_outputs(run, &sv, 0)) < 0 ? rc : 2;
+            else if ((rc = rebuild(run, &sv, &row)) == 0)
+                rc = skip_pulled(run);
+        }
+        free_saved(&sv);
+        if (rc < 0 || resumed)
+            return rc < 0 ? rc : rc == 2 ? 2 : 1;
     }
-    /* a fresh run: its fingerprint, no rows */
+fresh: /* a fresh run: its fingerprint, no rows */
     if ((rc = rill__store_begin(run->ckpt.store)) < 0)
         return rc;
     memset(&row, 0, sizeof(row));

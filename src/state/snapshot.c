@@ -123,8 +123,9 @@ static int save_reductions(rill__run *run, rill__store *st)
  * checkpoint whose bytes changed after it was written does not match it. */
 uint64_t rill__ckpt_digest(const rill__runrow *row, uint64_t rows)
 {
-    int64_t v[9] = {(int64_t)rows, row->src_next, row->src_done, row->generated, row->src_red,
-                    row->delivered, row->checkpoints, row->complete, row->finished};
+    int64_t v[11] = {(int64_t)rows, row->src_next, row->src_done, row->generated, row->src_red,
+                     row->delivered, row->checkpoints, row->complete, row->finished,
+                     row->has_fingerprint, row->has_fingerprint ? row->fingerprint : 0};
     return XXH3_64bits(v, sizeof(v));
 }
 
@@ -212,24 +213,25 @@ static const rill_persistence sqlite_persistence = {
 
 int rill_checkpointing(rill_pipeline *p, const rill_checkpoint_options *o)
 {
-    char *path;
-    if (p == NULL || o == NULL || o->version != RILL_CHECKPOINT_OPTIONS_VERSION ||
-        !(o->interval >= 0))
+    char *path = NULL;
+    if (p == NULL || o == NULL || o->version < 1 ||
+        o->version > RILL_CHECKPOINT_OPTIONS_VERSION || !(o->interval >= 0))
         return rill__error(RILL_EINVAL, "rill_checkpointing: options not made with "
                                         "RILL_CHECKPOINT_OPTIONS_INIT, or a negative interval");
-    if ((path = strdup(o->path ? o->path : ".rill/state.db")) == NULL)
+    if (o->path && (path = strdup(o->path)) == NULL) /* NULL: the default, known at run start */
         return rill__error(RILL_ENOMEM, "out of memory");
     free(p->ckpt_path);
     p->ckpt_path = path;
     p->persist = &sqlite_persistence;
     p->ckpt_interval = o->interval;
     p->ckpt_resume = o->resume;
+    p->ckpt_replace = o->version >= 2 && o->replace; /* version 1 has no replace */
     return 0;
 }
 
 int rill_checkpoint_request(rill_pipeline *p)
 {
-    if (p == NULL || p->ckpt_path == NULL)
+    if (p == NULL || p->persist == NULL)
         return rill__error(RILL_EINVAL, "rill_checkpoint_request: the pipeline is not "
                                         "checkpointed");
     atomic_store(&p->ckpt_request, 1);

@@ -5,8 +5,10 @@
 
 #include "../core/run.h"
 
-/* At run start, when p is checkpointed: opens the state file, refuses a
- * checkpoint that does not fit, and with resume rebuilds run from the one
+/* At run start, when p is checkpointed: opens and locks the state file (by
+ * default .rill/<fingerprint>.db), checks the digest of what is in it,
+ * refuses a checkpoint that does not fit (or, without replace, another
+ * pipeline's unfinished one: RILL_EEXISTS), and with resume rebuilds run from the one
  * there (1 when it did; 2 when that run had done all its work and only its
  * files are left to publish). RILL_EFINISHED when that run had finished. */
 int rill__checkpoint_start(rill__run *run);

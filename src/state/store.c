@@ -8,17 +8,30 @@
  * written. Tables whose names are not rill's are somebody else's: they
  * are neither read nor written.
  *
+ * Locking: a store holds an exclusive flock(2) on a file beside the state
+ * file (its path and "-lock", holding the holder's process id, removed at
+ * close) from open to close, so that one run at a time uses a state file: another open,
+ * in this process or another, is refused with RILL_EBUSY naming that
+ * process. The lock is taken before the database is opened and goes with
+ * the process when it is killed. A lock of its own file and not of the
+ * database: SQLite's fcntl locks on the database would be dropped when any
+ * other descriptor of it in the process is closed.
+ *
  * Migration: a format-1 file is refused, not converted. Its blobs are in
  * an encoding serial.h no longer reads, and a checkpoint is only worth
  * resuming with the rill that wrote it; the message says so. A later
  * format adds a step in open() from the one before it. */
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../util/error.h"
 
@@ -72,6 +85,8 @@ struct rill__store {
     uint64_t put_h[RILL__T_COUNT]; /* digests of the rows put since the last clear */
     uint64_t got_h[RILL__T_COUNT]; /* and of the rows last read */
     char *path;                    /* owned */
+    int lock;                      /* the lock file, locked; -1: none */
+    char *lock_path;               /* owned */
     sqlite3_stmt *put[RILL__T_COUNT], *get_run, *set_run; /* owned */
 };
 
@@ -117,6 +132,56 @@ static void make_parents(const char *path)
             mkdir(buf, 0777);
             *p = '/';
         }
+}
+
+/* Locks the state file for this store (see the top of the file). The lock
+ * file is removed by the holder before it lets go: one locked here that is
+ * no longer at its name was removed meanwhile, and is tried again. */
+static int lock(rill__store *s)
+{
+    char pid[32];
+    struct stat held, named;
+    ssize_t n;
+    long holder;
+    int tries;
+    if ((s->lock_path = malloc(strlen(s->path) + 6)) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    sprintf(s->lock_path, "%s-lock", s->path);
+    for (tries = 0; tries < 100; tries++) {
+        if ((s->lock = open(s->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666)) < 0)
+            return rill__error(RILL_EIO, "%s: cannot open its lock file %s: %s", s->path,
+                               s->lock_path, strerror(errno));
+        if (flock(s->lock, LOCK_EX | LOCK_NB) < 0)
+            break;
+        if (fstat(s->lock, &held) == 0 && stat(s->lock_path, &named) == 0 &&
+            held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+            n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+            if (ftruncate(s->lock, 0) < 0 || pwrite(s->lock, pid, (size_t)n, 0) != n)
+                return rill__error(RILL_EIO, "%s: cannot write its lock file %s: %s", s->path,
+                                   s->lock_path, strerror(errno));
+            return 0;
+        }
+        close(s->lock); /* removed by the run that had it: again */
+        s->lock = -1;
+    }
+    if (s->lock < 0 || errno != EWOULDBLOCK) {
+        int e = errno;
+        if (s->lock >= 0)
+            close(s->lock);
+        s->lock = -1;
+        return rill__error(RILL_EIO, "%s: cannot lock %s: %s", s->path, s->lock_path,
+                           strerror(e));
+    }
+    n = pread(s->lock, pid, sizeof(pid) - 1, 0);
+    pid[n > 0 ? n : 0] = '\0';
+    close(s->lock);
+    s->lock = -1;
+    if (sscanf(pid, "%ld", &holder) == 1 && holder > 0)
+        return rill__error(RILL_EBUSY, "%s: in use by process %ld (a run of %s); wait for it "
+                           "to end", s->path, holder, holder == (long)getpid() ? "this "
+                           "process" : "another process");
+    return rill__error(RILL_EBUSY, "%s: in use by another process (%s is locked)", s->path,
+                       s->lock_path);
 }
 
 /* *match: 1 when table name exists with exactly the columns cols (n of
@@ -282,7 +347,10 @@ int rill__store_open(rill__store **out, const char *path)
         free(s);
         return rill__error(RILL_ENOMEM, "out of memory");
     }
+    s->lock = -1;
     make_parents(path);
+    if ((rc = lock(s)) < 0)
+        goto bad;
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
         rc = fail(s, 0, "cannot open the state file");
@@ -313,6 +381,11 @@ void rill__store_close(rill__store *s)
     sqlite3_finalize(s->get_run);
     sqlite3_finalize(s->set_run);
     sqlite3_close(s->db);
+    if (s->lock >= 0) { /* removed while still held (see lock) */
+        unlink(s->lock_path);
+        close(s->lock);
+    }
+    free(s->lock_path);
     free(s->path);
     free(s);
 }

@@ -61,8 +61,9 @@ typedef struct rill__runrow {
     int64_t digest;       /* of the rows and the columns above it */
 } rill__runrow;
 
-/* Opens (creating it and its folder when missing) the state file at path.
- * RILL_ECORRUPT when it is not a database, or its rill tables are damaged
+/* Opens (creating it and its folder when missing) the state file at path,
+ * locked until rill__store_close: RILL_EBUSY "in use by process N" when
+ * another store holds it (store.c). RILL_ECORRUPT when it is not a database, or its rill tables are damaged
  * or not rill's (other columns); RILL_EVERSION when it was written in
  * another format (an older rill's, or a newer one's); either way the file
  * is left as it was. Other tables in it are left alone. */
