@@ -693,6 +693,34 @@ static void a_publish_stopped_by_an_obstacle_publishes_nothing_and_a_resume_fini
     assert_int_equal(publish_run(out, 1), RILL_EFINISHED);
 }
 
+/* A final name that holds another file than the one written (its
+ * temporary gone) is not counted as published. */
+static void a_resume_does_not_count_a_file_it_did_not_publish(void **s)
+{
+    char out[400], obstacle[450], pattern[500], fin[450];
+    glob_t g;
+    FILE *f;
+    (void)s;
+    fresh_state();
+    snprintf(out, sizeof(out), "%s/not-ours", dir);
+    snprintf(obstacle, sizeof(obstacle), "%s/p-0.txt", out);
+    assert_int_equal(mkdir(out, 0777), 0);
+    assert_int_equal(mkdir(obstacle, 0777), 0);
+    assert_int_equal(publish_run(out, 0), RILL_EIO);
+    assert_int_equal(rmdir(obstacle), 0);
+    snprintf(pattern, sizeof(pattern), "%s/.p-1.txt*tmp", out);
+    assert_int_equal(glob(pattern, GLOB_PERIOD, NULL, &g), 0);
+    assert_int_equal(unlink(g.gl_pathv[0]), 0);
+    globfree(&g);
+    snprintf(fin, sizeof(fin), "%s/p-1.txt", out);
+    assert_non_null(f = fopen(fin, "w"));
+    fputs("someone else's\n", f);
+    fclose(f);
+    assert_int_equal(publish_run(out, 1), RILL_EIO);
+    assert_non_null(strstr(rill_error_last(), fin));
+    assert_non_null(strstr(rill_error_last(), "was removed before it was published"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -705,6 +733,7 @@ int main(void)
         cmocka_unit_test(a_state_file_of_the_older_format_is_refused_with_a_clear_message),
         cmocka_unit_test(
             a_publish_stopped_by_an_obstacle_publishes_nothing_and_a_resume_finishes_it),
+        cmocka_unit_test(a_resume_does_not_count_a_file_it_did_not_publish),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
