@@ -3,7 +3,7 @@
  *
  * Every file is checked before any is renamed: a temporary that is gone
  * must have been published already (its final name holds the same file,
- * by device and inode), and nothing but a regular file or a link may stand
+ * by device, inode, size and modification time), and nothing but a regular file or a link may stand
  * at a final name. Then the files are renamed in order; one that fails
  * stops the publish with the path and the system's reason, and nothing
  * already renamed is removed: the list the checkpoint holds (with each
@@ -74,12 +74,19 @@ static int check(const rill__outfile *f, int *done)
     }
     if (errno != ENOENT)
         return rill__error(RILL_EIO, "cannot publish %s: %s", f->tmp, strerror(errno));
-    if (fin && (f->ino == 0 || ((uint64_t)st.st_dev == f->dev && (uint64_t)st.st_ino == f->ino))) {
+    if (fin && (f->ino == 0 || rill__same_file(f, &st))) {
         *done = 1; /* published before a kill or a failed publish */
         return 0;
     }
     return rill__error(RILL_EIO, "cannot publish %s: its temporary file %s was removed "
                        "before it was published (%s)", f->fin, f->tmp, strerror(ENOENT));
+}
+
+int rill__same_file(const rill__outfile *f, const struct stat *st)
+{
+    return (uint64_t)st->st_dev == f->dev && (uint64_t)st->st_ino == f->ino &&
+           (uint64_t)st->st_size == f->size &&
+           (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec == f->mtime;
 }
 
 static int ours(const rill__outfile *files, size_t n, const char *path)

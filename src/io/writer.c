@@ -229,10 +229,6 @@ static int write_file(rill__writer *w, char *dir, const rill_batch *b, const siz
     memset(&w->files[w->nfiles], 0, sizeof(w->files[0]));
     w->files[w->nfiles].tmp = tmp; /* removed at the end, whatever happens next */
     w->files[w->nfiles++].fin = fin;
-    if (fstat(fd, &st) == 0) {
-        w->files[w->nfiles - 1].dev = (uint64_t)st.st_dev;
-        w->files[w->nfiles - 1].ino = (uint64_t)st.st_ino;
-    }
     if ((f = fdopen(fd, "wb")) == NULL) {
         rc = rill__error(RILL_EIO, "cannot write %s: %s", tmp, strerror(errno));
         close(fd);
@@ -246,8 +242,15 @@ static int write_file(rill__writer *w, char *dir, const rill_batch *b, const siz
         rill__put_record(f, w->format, &r);
     }
     /* on disk before a checkpoint names it or a rename publishes it */
-    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0)
+    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0 || fstat(fileno(f), &st) < 0)
         rc = rill__error(RILL_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    else { /* what the file is: a resume knows it from another at its final name */
+        rill__outfile *o = &w->files[w->nfiles - 1];
+        o->dev = (uint64_t)st.st_dev;
+        o->ino = (uint64_t)st.st_ino;
+        o->size = (uint64_t)st.st_size;
+        o->mtime = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
+    }
     if (fclose(f) != 0 && rc == 0)
         rc = rill__error(RILL_EIO, "cannot write %s: %s", tmp, strerror(errno));
     return rc;
@@ -418,7 +421,7 @@ int rill__writer_save(const rill__writer *w, rill_batch *out)
     }
     for (i = 0; rc == 0 && i < w->nfiles; i++) {
         const rill__outfile *f = &w->files[i];
-        uint64_t id[2] = {f->dev, f->ino};
+        uint64_t id[4] = {f->dev, f->ino, f->size, f->mtime};
         rc = rill_batch_add_keyed(out, "file", 4, f->tmp, strlen(f->tmp)) < 0 ||
                      rill_batch_add(out, f->fin, strlen(f->fin)) < 0 ||
                      rill_batch_add_keyed(out, "ident", 5, id, sizeof(id)) < 0
@@ -452,13 +455,15 @@ int rill__writer_restore(rill__writer *w, const rill_batch *in)
             continue;
         }
         if (r.key_len == 5 && memcmp(r.key, "ident", 5) == 0) { /* of the file before */
-            uint64_t id[2];
+            uint64_t id[4];
             if (w->nfiles == 0 || r.len != sizeof(id))
                 return rill__error(RILL_ECORRUPT, "the checkpoint's output files are not "
                                    "readable");
             memcpy(id, r.data, sizeof(id));
             w->files[w->nfiles - 1].dev = id[0];
             w->files[w->nfiles - 1].ino = id[1];
+            w->files[w->nfiles - 1].size = id[2];
+            w->files[w->nfiles - 1].mtime = id[3];
             continue;
         }
         if (i + 1 >= n || rill_batch_get(&next, in, i + 1) < 0 || next.key != NULL ||

@@ -12,10 +12,11 @@
 typedef struct rill__writer rill__writer;
 
 /* A file written: its temporary and final names (owned) and the identity
- * of the file (0, 0 when unknown: a checkpoint of an older rill). */
+ * of the file once written: device, inode, size and modification time in
+ * nanoseconds (all 0 when unknown: a checkpoint of an older rill). */
 typedef struct rill__outfile {
     char *tmp, *fin;
-    uint64_t dev, ino;
+    uint64_t dev, ino, size, mtime;
 } rill__outfile;
 
 /* A run starts with nsinks sinks: forget the files of any run before. */
@@ -44,6 +45,9 @@ int rill__tmp_open(char *path, size_t cap, const char *dir, const char *name);
 /* fsync of a folder, and of the folder a path is in: 0 or -1 and errno. */
 int rill__fsync_dir(const char *path);
 int rill__sync_parent(const char *path);
+/* Whether st is the file f was written as (its identity). */
+struct stat;
+int rill__same_file(const rill__outfile *f, const struct stat *st);
 
 /* format.c: one record in format, and whether bytes are valid UTF-8. */
 void rill__put_record(FILE *f, rill_format format, const rill_record *r);
