@@ -7,6 +7,7 @@
  * corrupt ones. */
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
+#include <errno.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -467,6 +468,24 @@ static void a_reused_run_id_replaces_the_whole_set_once_the_new_run_publishes(vo
                              "task=text/r8x-0.txt\n");
 }
 
+static void a_folder_at_a_final_name_fails_the_run_by_name_and_publishes_nothing(void **state)
+{
+    char dir[512], obstacle[600], out[4096] = "";
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s/blocked", tmpdir);
+    snprintf(obstacle, sizeof(obstacle), "%s/task=text/r9-1.txt", dir);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    snprintf(out, sizeof(out), "%s/task=text", dir);
+    assert_int_equal(mkdir(out, 0777), 0);
+    assert_int_equal(mkdir(obstacle, 0777), 0);
+    assert_int_equal(run_batches(dir, "r9", 3, as_text), RILL_EIO);
+    assert_non_null(strstr(rill_error_last(), obstacle));
+    assert_non_null(strstr(rill_error_last(), strerror(EISDIR)));
+    out[0] = '\0';
+    list(dir, "", out, sizeof(out)); /* no file, published or temporary */
+    assert_string_equal(out, "");
+}
+
 /* Records of random bytes (some valid UTF-8, most not), keyed or not. */
 static int random_bytes(rill_batch *out, void *payload)
 {
@@ -621,6 +640,7 @@ int main(void)
         cmocka_unit_test(partition_values_cannot_leave_the_directory),
         cmocka_unit_test(a_symlink_planted_at_a_temporary_name_is_not_written_through),
         cmocka_unit_test(a_reused_run_id_replaces_the_whole_set_once_the_new_run_publishes),
+        cmocka_unit_test(a_folder_at_a_final_name_fails_the_run_by_name_and_publishes_nothing),
         cmocka_unit_test(json_lines_are_valid_json_for_any_bytes_and_give_them_back),
         cmocka_unit_test(corrupt_record_files_are_refused_with_the_file_and_offset),
     };
