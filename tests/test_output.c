@@ -1,9 +1,13 @@
 /* test_output.c — getting output out: pulling batches tagged with their sink
  * from a stream; writing them to a directory partitioned by sink and key, in
  * every format, published only when the run succeeds; escaping partition
- * values; and reading rill's record files back, refusing corrupt ones. */
+ * values; temporaries that a planted symlink cannot redirect; a reused run
+ * id replacing the whole set; JSON lines valid for any bytes (checked with
+ * python3's json module); and reading rill's record files back, refusing
+ * corrupt ones. */
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
+#include <errno.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -375,6 +379,213 @@ static void partition_values_cannot_leave_the_directory(void **state)
     rill_pipeline_free(p);
 }
 
+/* ---- safe temporaries, reused run ids, JSON lines ---- */
+
+static void a_symlink_planted_at_a_temporary_name_is_not_written_through(void **state)
+{
+    rill_dir_options d = RILL_DIR_OPTIONS_INIT;
+    rill_run_options o = with_workers(1);
+    char dir[512], victim[600], link[600], out[4096] = "", *text;
+    rill_pipeline *p;
+    FILE *f;
+    int i;
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s/planted", tmpdir);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    snprintf(victim, sizeof(victim), "%s/victim", tmpdir);
+    assert_non_null(f = fopen(victim, "w"));
+    fputs("precious\n", f);
+    fclose(f);
+    for (i = 0; i < 3; i++) { /* at the names temporaries had, and others like them */
+        snprintf(link, sizeof(link), "%s/.r6-%d.tsv.tmp", dir, i);
+        assert_int_equal(symlink(victim, link), 0);
+    }
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 3)), 0);
+    assert_int_equal(rill_task(p, "pass", NULL, copy_all, NULL), 0);
+    d.dir = dir;
+    d.format = RILL_FORMAT_TSV;
+    d.run_id = "r6";
+    assert_int_equal(rill_output_dir(p, &d), 0);
+    assert_int_equal(rill_run(p, &o, NULL), 0);
+    text = slurp(victim);
+    assert_string_equal(text, "precious\n");
+    free(text);
+    snprintf(out, sizeof(out), "%s/r6-0.tsv", dir);
+    {
+        struct stat st;
+        assert_int_equal(lstat(out, &st), 0);
+        assert_true(S_ISREG(st.st_mode)); /* a file of its own, not the link */
+    }
+    rill_pipeline_free(p);
+}
+
+/* A run of two sinks giving batches batches of 3 to dir under run id. */
+static int run_batches(const char *dir, const char *run_id, int64_t batches, rill_task_fn text)
+{
+    gen g = {0, 3, 0, 0};
+    rill_pipeline *p;
+    rill_dir_options d = RILL_DIR_OPTIONS_INIT;
+    rill_run_options o = with_workers(1);
+    int rc;
+    g.batches = batches;
+    p = two_sinks(&g, text);
+    d.dir = dir;
+    d.run_id = run_id;
+    assert_int_equal(rill_output_dir(p, &d), 0);
+    rc = rill_run(p, &o, NULL);
+    rill_pipeline_free(p);
+    return rc;
+}
+
+static void a_reused_run_id_replaces_the_whole_set_once_the_new_run_publishes(void **state)
+{
+    char dir[512], out[4096] = "", path[700];
+    FILE *f;
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s/reused", tmpdir);
+    assert_int_equal(run_batches(dir, "r8", 4, as_text), 0);
+    assert_int_equal(run_batches(dir, "r8x", 1, as_text), 0); /* another id, kept */
+    snprintf(path, sizeof(path), "%s/task=raw/notes.txt", dir); /* not rill's, kept */
+    assert_non_null(f = fopen(path, "w"));
+    fclose(f);
+    list(dir, "", out, sizeof(out));
+    assert_string_equal(out, "task=raw/notes.txt\ntask=raw/r8-0.txt\ntask=raw/r8-1.txt\n"
+                             "task=raw/r8-2.txt\ntask=raw/r8-3.txt\ntask=raw/r8x-0.txt\n"
+                             "task=text/r8-0.txt\ntask=text/r8-1.txt\ntask=text/r8-2.txt\n"
+                             "task=text/r8-3.txt\ntask=text/r8x-0.txt\n");
+    /* a failed run with the same id changes nothing */
+    assert_int_equal(run_batches(dir, "r8", 20, fail_at_40), RILL_EUSER);
+    out[0] = '\0';
+    list(dir, "", out, sizeof(out));
+    assert_non_null(strstr(out, "task=text/r8-3.txt\n"));
+    /* one that succeeds replaces the whole set: no r8-2 or r8-3 of the run before */
+    assert_int_equal(run_batches(dir, "r8", 2, as_text), 0);
+    out[0] = '\0';
+    list(dir, "", out, sizeof(out));
+    assert_string_equal(out, "task=raw/notes.txt\ntask=raw/r8-0.txt\ntask=raw/r8-1.txt\n"
+                             "task=raw/r8x-0.txt\ntask=text/r8-0.txt\ntask=text/r8-1.txt\n"
+                             "task=text/r8x-0.txt\n");
+}
+
+static void a_folder_at_a_final_name_fails_the_run_by_name_and_publishes_nothing(void **state)
+{
+    char dir[512], obstacle[600], out[4096] = "";
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s/blocked", tmpdir);
+    snprintf(obstacle, sizeof(obstacle), "%s/task=text/r9-1.txt", dir);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    snprintf(out, sizeof(out), "%s/task=text", dir);
+    assert_int_equal(mkdir(out, 0777), 0);
+    assert_int_equal(mkdir(obstacle, 0777), 0);
+    assert_int_equal(run_batches(dir, "r9", 3, as_text), RILL_EIO);
+    assert_non_null(strstr(rill_error_last(), obstacle));
+    assert_non_null(strstr(rill_error_last(), strerror(EISDIR)));
+    out[0] = '\0';
+    list(dir, "", out, sizeof(out)); /* no file, published or temporary */
+    assert_string_equal(out, "");
+}
+
+/* Records of random bytes (some valid UTF-8, most not), keyed or not. */
+static int random_bytes(rill_batch *out, void *payload)
+{
+    unsigned *seed = payload;
+    int i, j;
+    if (*seed == 0)
+        return 0;
+    for (i = 0; i < 400; i++) {
+        unsigned char key[16], value[64];
+        int klen = 0, vlen;
+        *seed = *seed * 1103515245u + 12345u;
+        vlen = (int)((*seed >> 16) % sizeof(value));
+        for (j = 0; j < vlen; j++) {
+            *seed = *seed * 1103515245u + 12345u;
+            value[j] = (unsigned char)(*seed >> 16);
+            if (i % 4 == 0) /* plain text with control characters and quotes */
+                value[j] = (unsigned char)"a\"\\\x01\x1f\x7f\n\t\xc3\xa9"[(*seed >> 20) % 11];
+        }
+        if (i % 3) {
+            klen = (int)((*seed >> 8) % sizeof(key));
+            for (j = 0; j < klen; j++)
+                key[j] = (unsigned char)(*seed >> (j % 24));
+        }
+        if ((i % 3 ? rill_batch_add_keyed(out, key, (size_t)klen, value, (size_t)vlen)
+                   : rill_batch_add(out, value, (size_t)vlen)) < 0)
+            return -1;
+    }
+    *seed = 0;
+    return 1;
+}
+
+static unsigned long long weigh(const unsigned char *s, size_t n)
+{
+    unsigned long long w = 0;
+    size_t i;
+    for (i = 0; i < n; i++)
+        w += (i + 1) * s[i];
+    return w;
+}
+
+static void json_lines_are_valid_json_for_any_bytes_and_give_them_back(void **state)
+{
+    static const char *check =
+        "import json, sys, base64\n"
+        "n = w = 0\n"
+        "def weigh(b): return sum((i + 1) * c for i, c in enumerate(b))\n"
+        "for line in open(sys.argv[1], 'rb'):\n"
+        "    o = json.loads(line.decode('utf-8', 'strict'))\n"
+        "    for f in ('key', 'value'):\n"
+        "        if f in o: w += weigh(o[f].encode('utf-8', 'strict'))\n"
+        "        elif f + '_base64' in o: w += weigh(base64.b64decode(o[f + '_base64'], validate=True))\n"
+        "        elif f == 'value': sys.exit('no value: %r' % line)\n"
+        "    n += 1\n"
+        "print(n, w)\n";
+    rill_dir_options d = RILL_DIR_OPTIONS_INIT;
+    rill_run_options o = with_workers(1);
+    char dir[512], cmd[2048], script[600], line[128];
+    unsigned seed = 12345, again = 12345;
+    unsigned long long want = 0, n = 0, got_n, got_w;
+    rill_batch *b;
+    rill_pipeline *p;
+    FILE *f;
+    size_t i;
+    (void)state;
+    if (system("python3 -c 'import json' 2>/dev/null") != 0)
+        skip();
+    snprintf(dir, sizeof(dir), "%s/json", tmpdir);
+    snprintf(script, sizeof(script), "%s/check.py", tmpdir);
+    assert_non_null(f = fopen(script, "w"));
+    fputs(check, f);
+    fclose(f);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_generator(p, random_bytes, &seed), 0);
+    assert_int_equal(rill_task(p, "pass", NULL, copy_all, NULL), 0);
+    d.dir = dir;
+    d.format = RILL_FORMAT_JSONL;
+    d.run_id = "j";
+    o.batch_records = 100000;
+    assert_int_equal(rill_output_dir(p, &d), 0);
+    assert_int_equal(rill_run(p, &o, NULL), 0);
+    rill_pipeline_free(p);
+    assert_int_equal(rill_batch_new(&b), 0);
+    assert_int_equal(random_bytes(b, &again), 1);
+    for (i = 0; i < rill_batch_count(b); i++) {
+        rill_record r;
+        rill_batch_get(&r, b, i);
+        want += weigh(r.data, r.len) + (r.key ? weigh(r.key, r.key_len) : 0);
+        n++;
+    }
+    rill_batch_free(b);
+    snprintf(cmd, sizeof(cmd), "python3 %s %s/j-0.jsonl 2>&1", script, dir);
+    assert_non_null(f = popen(cmd, "r"));
+    assert_non_null(fgets(line, sizeof(line), f));
+    pclose(f);
+    if (sscanf(line, "%llu %llu", &got_n, &got_w) != 2)
+        fail_msg("the JSON lines do not parse: %s", line);
+    assert_int_equal(got_n, n);
+    assert_int_equal(got_w, want);
+}
+
 /* ---- record files ---- */
 
 static void corrupt_record_files_are_refused_with_the_file_and_offset(void **state)
@@ -427,6 +638,10 @@ int main(void)
         cmocka_unit_test(a_single_sink_is_not_partitioned_unless_asked_and_rill_files_read_back),
         cmocka_unit_test(a_failed_run_leaves_no_file_behind),
         cmocka_unit_test(partition_values_cannot_leave_the_directory),
+        cmocka_unit_test(a_symlink_planted_at_a_temporary_name_is_not_written_through),
+        cmocka_unit_test(a_reused_run_id_replaces_the_whole_set_once_the_new_run_publishes),
+        cmocka_unit_test(a_folder_at_a_final_name_fails_the_run_by_name_and_publishes_nothing),
+        cmocka_unit_test(json_lines_are_valid_json_for_any_bytes_and_give_them_back),
         cmocka_unit_test(corrupt_record_files_are_refused_with_the_file_and_offset),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

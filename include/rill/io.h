@@ -33,7 +33,13 @@ RILL_EXTERN void rill_stream_close(rill_stream *s);
 typedef enum rill_format {
     RILL_FORMAT_LINES, /* each record's data and a newline (.txt) */
     RILL_FORMAT_TSV,   /* key, tab, data; \\ \t \n \r escaped (.tsv) */
-    RILL_FORMAT_JSONL, /* {"key": "...", "value": "..."} per line (.jsonl) */
+    RILL_FORMAT_JSONL, /* {"key": "...", "value": "..."} per line (.jsonl):
+                          valid JSON for any bytes. '"', '\\' and control
+                          characters (and DEL) are escaped; a key or value
+                          that is not valid UTF-8 is written instead as
+                          "key_base64" / "value_base64": the standard base64
+                          (RFC 4648, padded) of its bytes. "key" is left out
+                          for a record without one. */
     RILL_FORMAT_RILL   /* rill's length-prefixed records (.rill) */
 } rill_format;
 
@@ -53,15 +59,30 @@ typedef struct rill_dir_options {
     int by_key;             /* DIR[/task=<sink>]/key=<key>/...; records
                                without a key go to key=~ */
     const char *run_id;     /* copied; NULL: made from the time and pid;
-                               letters, digits, -, _ and . */
+                               letters, digits, -, _ and . A run id given
+                               names a whole set: see rill_output_dir */
 } rill_dir_options;
 #define RILL_DIR_OPTIONS_INIT \
     {RILL_DIR_OPTIONS_VERSION, NULL, RILL_FORMAT_LINES, RILL_PARTITION_AUTO, NULL, 0, NULL}
 
 /* Writes each output batch to DIR[/task=<sink>][/key=<key>]/<run_id>-<n>.<ext>.
- * Files are written under temporary names and given their final names only
- * when the run succeeds; a failed run removes them, leaving nothing under a
- * final name. Partition values are escaped: bytes other than ASCII letters,
+ * Files are written under temporary names beside them
+ * (.<run_id>-<n>.<ext>.<random>.tmp, created exclusively and never through
+ * a symbolic link), synced to disk, and given their final names only when
+ * the run succeeds; a failed run removes them, leaving nothing under a
+ * final name. Publishing checks every file first: something other than a
+ * file standing at a final name (a folder, say) fails the run with
+ * RILL_EIO naming the path and the system's reason, before any file is
+ * renamed. A rename that fails later stops the publish there; nothing
+ * published is removed, and with checkpointing (rill_checkpointing) the
+ * state file lists every file and which are published, so a resume
+ * publishes the rest (or names the obstacle again). The folders are synced
+ * after the renames, before the run counts as finished.
+ * A run id given (rather than made) replaces the whole set of that id:
+ * once every file of the run is published, the files named
+ * <run_id>-<n>.<ext> in DIR and its partition folders that this run did
+ * not write (those of an earlier run with that id) are removed; a run that
+ * fails removes none. Other files are never touched. Partition values are escaped: bytes other than ASCII letters,
  * digits, '-' and '_' become %XX, an empty value "%", and a value whose
  * escape is longer than 200 bytes is cut and ends in "~" and a hash, so no
  * value can name a path outside DIR. Replaces any rill_output callback. */

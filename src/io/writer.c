@@ -3,12 +3,16 @@
  *
  * Each output batch (per key partition) becomes one file,
  * DIR[/task=<sink>][/key=<key>]/<run_id>-<n>.<ext>, written under a
- * temporary name beside it (.<name>.tmp) and renamed only when the whole run
- * succeeds; a failed run removes its temporary files. Calls come from the
- * result stage, one at a time, so the writer needs no lock. */
+ * temporary name beside it (.<name>.<random>.tmp, created exclusively and
+ * never through a link), synced, and renamed only when the whole run
+ * succeeds (publish.c); a failed run removes its temporary files. Folders
+ * are synced before a checkpoint names files in them. The formats are
+ * format.c's. Calls come from the result stage, one at a time, so the
+ * writer needs no lock. */
 #include "writer.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +37,7 @@ struct rill__writer {
     rill_format format;
     rill_partition by_sink;
     int by_key, nsinks;
-    char **tmp, **fin;          /* owned: files written this run */
+    rill__outfile *files;       /* owned: files written this run */
     size_t nfiles, cfiles;
     part *parts;                /* owned */
     size_t nparts;
@@ -86,13 +90,14 @@ static int mkdirs(char *path)
     for (p = path + 1; *p; p++)
         if (*p == '/') {
             *p = '\0';
-            if (mkdir(path, 0777) < 0 && errno != EEXIST) {
+            if (mkdir(path, 0777) < 0 ? errno != EEXIST : rill__sync_parent(path) < 0) {
                 *p = '/';
                 return -1;
             }
             *p = '/';
         }
-    return mkdir(path, 0777) < 0 && errno != EEXIST ? -1 : 0;
+    /* a folder made is synced into its parent, so the files in it last */
+    return (mkdir(path, 0777) < 0 ? errno != EEXIST : rill__sync_parent(path) < 0) ? -1 : 0;
 }
 
 static void make_run_id(rill__writer *w)
@@ -118,8 +123,7 @@ void rill__writer_free(rill__writer *w)
     for (i = 0; i < w->nparts; i++)
         free(w->parts[i].dir);
     free(w->parts);
-    free(w->tmp);
-    free(w->fin);
+    free(w->files);
     free(w->dir);
     free(w->label);
     free(w->run_id);
@@ -144,24 +148,34 @@ int rill__writer_begin(rill__writer *w, int nsinks)
 
 int rill__writer_end(rill__writer *w, int ok)
 {
-    size_t i, published = 0;
-    int rc = 0;
-    for (i = 0; ok && i < w->nfiles; i++, published++)
-        if (rename(w->tmp[i], w->fin[i]) < 0 &&
-            !(errno == ENOENT && access(w->fin[i], F_OK) == 0)) { /* published before a kill */
-            rc = rill__error(RILL_EIO, "cannot publish %s: %s", w->fin[i], strerror(errno));
-            break;
-        }
+    size_t i;
+    if (ok) {
+        int rc = rill__publish(w->files, w->nfiles, w->dir, w->own_run_id ? NULL : w->run_id);
+        if (rc < 0)
+            return rc; /* the list stays: for forget or end(0) */
+    }
     for (i = 0; i < w->nfiles; i++) {
-        if (rc < 0 && i < published)
-            unlink(w->fin[i]); /* a run that fails leaves nothing under a final name */
-        else if (rc < 0 || !ok || i >= published)
-            unlink(w->tmp[i]);
-        free(w->tmp[i]);
-        free(w->fin[i]);
+        if (!ok)
+            unlink(w->files[i].tmp); /* a unique name: only ever this run's */
+        free(w->files[i].tmp);
+        free(w->files[i].fin);
     }
     w->nfiles = 0;
-    return rc;
+    return 0;
+}
+
+/* Room for one more file in the list. */
+static int grow_files(rill__writer *w)
+{
+    rill__outfile *f;
+    size_t cap = w->cfiles ? w->cfiles * 2 : 16;
+    if (w->nfiles < w->cfiles)
+        return 0;
+    if ((f = realloc(w->files, cap * sizeof(*f))) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    w->files = f;
+    w->cfiles = cap;
+    return 0;
 }
 
 /* The next file number of partition dir. */
@@ -182,115 +196,61 @@ static size_t next_number(rill__writer *w, const char *dir)
     return 0;
 }
 
-static void put_escaped(FILE *f, const unsigned char *s, size_t n, int json)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        unsigned char c = s[i];
-        switch (c) {
-        case '\\': fputs("\\\\", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '"':
-            fputs(json ? "\\\"" : "\"", f);
-            break;
-        default:
-            if (json && (c < 0x20 || c == 0x7f))
-                fprintf(f, "\\u%04x", c);
-            else
-                fputc(c, f);
-        }
-    }
-}
-
-static void put32(FILE *f, uint32_t v)
-{
-    unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 24)};
-    fwrite(b, 1, 4, f);
-}
-
-static void put_record(FILE *f, rill_format format, const rill_record *r)
-{
-    switch (format) {
-    case RILL_FORMAT_LINES:
-        fwrite(r->data, 1, r->len, f);
-        fputc('\n', f);
-        break;
-    case RILL_FORMAT_TSV:
-        put_escaped(f, r->key ? r->key : (const void *)"", r->key_len, 0);
-        fputc('\t', f);
-        put_escaped(f, r->data, r->len, 0);
-        fputc('\n', f);
-        break;
-    case RILL_FORMAT_JSONL:
-        fputc('{', f);
-        if (r->key) {
-            fputs("\"key\": \"", f);
-            put_escaped(f, r->key, r->key_len, 1);
-            fputs("\", ", f);
-        }
-        fputs("\"value\": \"", f);
-        put_escaped(f, r->data, r->len, 1);
-        fputs("\"}\n", f);
-        break;
-    case RILL_FORMAT_RILL:
-        put32(f, r->key ? (uint32_t)r->key_len + 1 : 0);
-        put32(f, (uint32_t)r->len);
-        if (r->key_len)
-            fwrite(r->key, 1, r->key_len, f);
-        fwrite(r->data, 1, r->len, f);
-        break;
-    }
-}
-
 /* Writes records idx[0..n) of b as the next file of partition dir. */
 static int write_file(rill__writer *w, char *dir, const rill_batch *b, const size_t *idx,
                       size_t n)
 {
     size_t num, len, i;
-    char *tmp = NULL, *fin = NULL;
+    char *tmp = NULL, *fin = NULL, name[128];
+    struct stat st;
     FILE *f;
-    int rc = 0;
+    int rc = 0, fd;
     if (mkdirs(dir) < 0)
         return rill__error(RILL_EIO, "cannot create %s: %s", dir, strerror(errno));
     if ((num = next_number(w, dir)) == (size_t)-1)
         return rill__error(RILL_ENOMEM, "out of memory");
-    len = strlen(dir) + strlen(w->run_id) + 48;
+    snprintf(name, sizeof(name), "%s-%zu.%s", w->run_id, num, ext[w->format]);
+    len = strlen(dir) + strlen(name) + 32;
     tmp = malloc(len);
     fin = malloc(len);
-    if (w->nfiles == w->cfiles) {
-        size_t cap = w->cfiles ? w->cfiles * 2 : 16;
-        char **t = realloc(w->tmp, cap * sizeof(*t)), **fi;
-        if (t)
-            w->tmp = t;
-        fi = t ? realloc(w->fin, cap * sizeof(*fi)) : NULL;
-        if (fi) {
-            w->fin = fi;
-            w->cfiles = cap;
-        }
-    }
-    if (tmp == NULL || fin == NULL || w->nfiles == w->cfiles) {
+    if (tmp == NULL || fin == NULL || grow_files(w) < 0) {
         free(tmp);
         free(fin);
         return rill__error(RILL_ENOMEM, "out of memory");
     }
-    snprintf(fin, len, "%s/%s-%zu.%s", dir, w->run_id, num, ext[w->format]);
-    snprintf(tmp, len, "%s/.%s-%zu.%s.tmp", dir, w->run_id, num, ext[w->format]);
-    w->tmp[w->nfiles] = tmp; /* removed at the end, whatever happens next */
-    w->fin[w->nfiles++] = fin;
-    if ((f = fopen(tmp, "wb")) == NULL)
-        return rill__error(RILL_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    snprintf(fin, len, "%s/%s", dir, name);
+    if ((fd = rill__tmp_open(tmp, len, dir, name)) < 0) {
+        rc = rill__error(RILL_EIO, "cannot create a temporary file for %s: %s", fin,
+                         strerror(errno));
+        free(tmp);
+        free(fin);
+        return rc;
+    }
+    memset(&w->files[w->nfiles], 0, sizeof(w->files[0]));
+    w->files[w->nfiles].tmp = tmp; /* removed at the end, whatever happens next */
+    w->files[w->nfiles++].fin = fin;
+    if ((f = fdopen(fd, "wb")) == NULL) {
+        rc = rill__error(RILL_EIO, "cannot write %s: %s", tmp, strerror(errno));
+        close(fd);
+        return rc;
+    }
     if (w->format == RILL_FORMAT_RILL)
         fwrite("RILLREC\x01", 1, 8, f);
     for (i = 0; i < n; i++) {
         rill_record r;
         rill_batch_get(&r, b, idx ? idx[i] : i);
-        put_record(f, w->format, &r);
+        rill__put_record(f, w->format, &r);
     }
-    if (ferror(f))
-        rc = rill__error(RILL_EIO, "cannot write %s", tmp);
+    /* on disk before a checkpoint names it or a rename publishes it */
+    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0 || fstat(fileno(f), &st) < 0)
+        rc = rill__error(RILL_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    else { /* what the file is: a resume knows it from another at its final name */
+        rill__outfile *o = &w->files[w->nfiles - 1];
+        o->dev = (uint64_t)st.st_dev;
+        o->ino = (uint64_t)st.st_ino;
+        o->size = (uint64_t)st.st_size;
+        o->mtime = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
+    }
     if (fclose(f) != 0 && rc == 0)
         rc = rill__error(RILL_EIO, "cannot write %s: %s", tmp, strerror(errno));
     return rc;
@@ -451,14 +411,23 @@ int rill__writer_save(const rill__writer *w, rill_batch *out)
 {
     size_t i;
     int rc = rill_batch_add_keyed(out, "run", 3, w->run_id, strlen(w->run_id));
-    for (i = 0; rc == 0 && i < w->nparts; i++)
+    for (i = 0; rc == 0 && i < w->nparts; i++) {
+        /* the temporaries' names in it outlive a crash before the checkpoint */
+        if (rill__fsync_dir(w->parts[i].dir) < 0 && errno != ENOENT)
+            return rill__error(RILL_EIO, "cannot sync %s: %s", w->parts[i].dir, strerror(errno));
         rc = rill_batch_add_keyed(out, "part", 4, &w->parts[i].next, sizeof(size_t)) < 0
                  ? RILL_ENOMEM
                  : rill_batch_add(out, w->parts[i].dir, strlen(w->parts[i].dir));
-    for (i = 0; rc == 0 && i < w->nfiles; i++)
-        rc = rill_batch_add_keyed(out, "file", 4, w->tmp[i], strlen(w->tmp[i])) < 0
+    }
+    for (i = 0; rc == 0 && i < w->nfiles; i++) {
+        const rill__outfile *f = &w->files[i];
+        uint64_t id[4] = {f->dev, f->ino, f->size, f->mtime};
+        rc = rill_batch_add_keyed(out, "file", 4, f->tmp, strlen(f->tmp)) < 0 ||
+                     rill_batch_add(out, f->fin, strlen(f->fin)) < 0 ||
+                     rill_batch_add_keyed(out, "ident", 5, id, sizeof(id)) < 0
                  ? RILL_ENOMEM
-                 : rill_batch_add(out, w->fin[i], strlen(w->fin[i]));
+                 : 0;
+    }
     return rc;
 }
 
@@ -485,6 +454,18 @@ int rill__writer_restore(rill__writer *w, const rill_batch *in)
                 return rill__error(RILL_ENOMEM, "out of memory");
             continue;
         }
+        if (r.key_len == 5 && memcmp(r.key, "ident", 5) == 0) { /* of the file before */
+            uint64_t id[4];
+            if (w->nfiles == 0 || r.len != sizeof(id))
+                return rill__error(RILL_ECORRUPT, "the checkpoint's output files are not "
+                                   "readable");
+            memcpy(id, r.data, sizeof(id));
+            w->files[w->nfiles - 1].dev = id[0];
+            w->files[w->nfiles - 1].ino = id[1];
+            w->files[w->nfiles - 1].size = id[2];
+            w->files[w->nfiles - 1].mtime = id[3];
+            continue;
+        }
         if (i + 1 >= n || rill_batch_get(&next, in, i + 1) < 0 || next.key != NULL ||
             r.key_len != 4 || (memcmp(r.key, "part", 4) && memcmp(r.key, "file", 4)))
             return rill__error(RILL_ECORRUPT, "the checkpoint's output files are not readable");
@@ -499,21 +480,18 @@ int rill__writer_restore(rill__writer *w, const rill_batch *in)
             memcpy(&p[w->nparts].next, r.data, sizeof(size_t));
             w->nparts++;
         } else {
-            if (w->nfiles == w->cfiles) {
-                size_t cap = w->cfiles ? w->cfiles * 2 : 16;
-                char **t = realloc(w->tmp, cap * sizeof(*t)), **f;
-                if (t == NULL)
-                    return rill__error(RILL_ENOMEM, "out of memory");
-                w->tmp = t;
-                if ((f = realloc(w->fin, cap * sizeof(*f))) == NULL)
-                    return rill__error(RILL_ENOMEM, "out of memory");
-                w->fin = f;
-                w->cfiles = cap;
-            }
-            w->tmp[w->nfiles] = dup_bytes(r.data, r.len);
-            w->fin[w->nfiles] = dup_bytes(next.data, next.len);
-            if (w->tmp[w->nfiles] == NULL || w->fin[w->nfiles] == NULL)
+            rill__outfile *f;
+            if (grow_files(w) < 0)
+                return RILL_ENOMEM;
+            f = &w->files[w->nfiles];
+            memset(f, 0, sizeof(*f));
+            f->tmp = dup_bytes(r.data, r.len);
+            f->fin = dup_bytes(next.data, next.len);
+            if (f->tmp == NULL || f->fin == NULL) {
+                free(f->tmp);
+                free(f->fin);
                 return rill__error(RILL_ENOMEM, "out of memory");
+            }
             w->nfiles++;
         }
     }
@@ -524,8 +502,8 @@ void rill__writer_forget(rill__writer *w)
 {
     size_t i;
     for (i = 0; i < w->nfiles; i++) {
-        free(w->tmp[i]);
-        free(w->fin[i]);
+        free(w->files[i].tmp);
+        free(w->files[i].fin);
     }
     w->nfiles = 0;
     for (i = 0; i < w->nparts; i++)
