@@ -27,7 +27,10 @@ extern "C" {
 typedef struct rill_checkpoint_options {
     unsigned version;
     const char *path; /* copied; NULL: .rill/state.db in the working directory */
-    double interval;  /* seconds between checkpoints; 0: only when requested */
+    double interval;  /* seconds between checkpoints, counted from the end of
+                         the last one (less than 0.001 counts as 0.001; a
+                         timed checkpoint waits for work done since the
+                         last); 0: only when requested */
     int resume;       /* continue from the file's checkpoint when it has one */
 } rill_checkpoint_options;
 #define RILL_CHECKPOINT_OPTIONS_INIT {RILL_CHECKPOINT_OPTIONS_VERSION, NULL, 0, 0}
@@ -37,7 +40,11 @@ typedef struct rill_checkpoint_options {
  * from a newer rill; resuming a run that finished returns RILL_EFINISHED. */
 RILL_EXTERN int rill_checkpointing(rill_pipeline *p, const rill_checkpoint_options *opts);
 /* Asks the running run of p for a checkpoint as soon as it can take one
- * (any thread, also from a callback). */
+ * (any thread, also from a callback). It is taken when every worker is
+ * between tasks: work emitted meanwhile is queued rather than run at once,
+ * and a job's task hands the records it has not called yet to the queue,
+ * so a long chain of inline work or a long task does not hold it back (a
+ * single callback that runs long still does). */
 RILL_EXTERN int rill_checkpoint_request(rill_pipeline *p);
 
 #ifdef __cplusplus

@@ -348,6 +348,8 @@ int rill__deliver(rill__worker *w, rill__task *t)
     int i;
     if (w->depth >= RILL__MAX_DEPTH || atomic_load_explicit(&run->sched.idle, memory_order_relaxed) > 0)
         goto queue;
+    if (rill__ckpt_due(run, 0)) /* back to the loop and its barrier, soon */
+        goto queue;
     for (i = 0; i < w->depth; i++)
         if (w->stack[i] == t->stage)
             goto queue;
