@@ -46,6 +46,12 @@ RILL_EXTERN int rill_checkpointing(rill_pipeline *p, const rill_checkpoint_optio
  * so a long chain of inline work or a long task does not hold it back (a
  * single callback that runs long still does). */
 RILL_EXTERN int rill_checkpoint_request(rill_pipeline *p);
+/* Whether the run of p that is going, or went last, continued from a
+ * checkpoint of its state file: 1 when it did (set before any callback of
+ * the run is called), 0 when it started from the beginning (also with
+ * resume set, when the file held no checkpoint); RILL_EINVAL for NULL.
+ * Under MPI rank 0 restores, and knows. */
+RILL_EXTERN int rill_checkpoint_restored(const rill_pipeline *p);
 
 #ifdef __cplusplus
 }
