@@ -45,7 +45,11 @@ extern "C" {
     X(ETHREAD, -11, "cannot start a thread")                                \
     X(EINCOMPLETE, -12, "work was left unclaimed")                          \
     X(EFINISHED, -13, "the run had already finished")                      \
-    X(EVERSION, -14, "written by a newer version of rill")
+    X(EVERSION, -14, "written by a newer version of rill")                 \
+    X(EACCES, -15, "permission denied or read-only")                       \
+    X(ENOSPC, -16, "no space left on the device")                          \
+    X(ENOTDIR, -17, "a folder was expected, a file is there")              \
+    X(EISDIR, -18, "a file was expected, a folder is there")
 
 typedef enum rill_error_code {
 #define RILL__ERR_ENUM(name, code, text) RILL_##name = code,

@@ -14,11 +14,14 @@
  * format adds a step in open() from the one before it. */
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../util/error.h"
 
@@ -90,6 +93,9 @@ static uint64_t digest_all(const uint64_t *h)
 static int fail(rill__store *s, int code, const char *doing)
 {
     int e = s->db ? sqlite3_errcode(s->db) : SQLITE_ERROR;
+    int os = s->db ? sqlite3_system_errno(s->db) : 0;
+    if (code == 0 && os && rill__errno_code(os) != RILL_EIO) /* the system's reason */
+        return rill__error_errno(os, "%s: %s", s->path, doing);
     if (code == 0)
         code = (e == SQLITE_CORRUPT || e == SQLITE_NOTADB || e == SQLITE_FORMAT) ? RILL_ECORRUPT
                : e == SQLITE_NOMEM                                            ? RILL_ENOMEM
@@ -276,13 +282,18 @@ static int prepare(rill__store *s)
 int rill__store_open(rill__store **out, const char *path)
 {
     rill__store *s;
-    int rc, fresh = 0;
+    int rc, fresh = 0, fd;
     *out = NULL;
     if ((s = calloc(1, sizeof(*s))) == NULL || (s->path = strdup(path)) == NULL) {
         free(s);
         return rill__error(RILL_ENOMEM, "out of memory");
     }
     make_parents(path);
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0) { /* the system's reason */
+        rc = rill__error_errno(errno, "%s: cannot open the state file", path);
+        goto bad;
+    }
+    close(fd);
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
         rc = fail(s, 0, "cannot open the state file");
