@@ -67,7 +67,7 @@ RILL_EXTERN const char *rill_error_last(void);
 
 /* Sets this thread's last-error message. A user callback may call it before
  * returning non-zero; rill then puts that text into the run's error message
- * after the stage and record it names. */
+ * after the stage and record it names. fmt NULL clears it. */
 RILL_EXTERN void rill_error_set(const char *fmt, ...) RILL_PRINTF(1, 2);
 
 /* Clears this thread's last-error message. */

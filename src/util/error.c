@@ -34,6 +34,10 @@ void rill_error_clear(void)
 void rill_error_set(const char *fmt, ...)
 {
     va_list ap;
+    if (fmt == NULL) { /* misuse: no message rather than a crash */
+        last_error[0] = '\0';
+        return;
+    }
     va_start(ap, fmt);
     vsnprintf(last_error, sizeof(last_error), fmt, ap);
     va_end(ap);
