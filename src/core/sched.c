@@ -160,7 +160,8 @@ int rill__ckpt_due(rill__run *run, int clock)
 }
 
 /* Under mu, at the top of the loop: when a checkpoint is due (its interval
- * passed and a task ran since the last one, or it was asked for), parks
+ * passed and a task ran here since the last one — under MPI the work may
+ * be on other ranks, so there the interval alone — or it was asked for), parks
  * this worker at the barrier; the last worker to arrive saves the run while
  * every other one waits. Returns 1 when it parked. */
 static int barrier(rill__worker *w)
@@ -170,7 +171,7 @@ static int barrier(rill__worker *w)
     RILL__ASSERT_HELD(&run->sched.mu);
     if (!atomic_load(&run->ckpt.want)) {
         if (!atomic_exchange(&run->p->ckpt_request, 0) &&
-            !(run->ckpt.progressed && interval_due(run)))
+            !((run->ckpt.progressed || run->world.dist) && interval_due(run)))
             return 0;
         atomic_store(&run->ckpt.want, 1);
         pthread_cond_broadcast(&run->sched.cv); /* idle workers come to the barrier */
