@@ -1,23 +1,43 @@
 /* crash_pipeline.c — the checkpointed pipeline the crash test kills:
  *
- *     crash_pipeline STATE INPUT OUTDIR [--resume] [--interval SECONDS]
+ *     crash_pipeline STATE INPUT OUTDIR [--resume] [--interval SECONDS] [--log FILE]
  *
  * lines of INPUT (splittable) -> words (job, keyed) -> count (combine) ->
  * per word a frame: the count goes through a job that emits its halvings
  * (n, n/2, ... 1), a reducer sums them, the frame end keeps the sum -> a
  * line "word count sum" per word, written to OUTDIR (run id "crash"). The
- * output's lines do not depend on how the run was cut into pieces. */
+ * output's lines do not depend on how the run was cut into pieces. With
+ * --log, rank 0 writes "restored" or "fresh" (rill_checkpoint_restored) to
+ * FILE once the run calls its first callback, or when it ends. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rill.h>
 
+static rill_pipeline *pipeline;
+static const char *log_path;
+static atomic_int logged;
+
+/* Once a process: whether its run continued from a checkpoint. */
+static void log_restored(void)
+{
+    FILE *f;
+    if (log_path == NULL || rill_rank() != 0 || atomic_exchange(&logged, 1))
+        return;
+    if ((f = fopen(log_path, "w")) != NULL) {
+        fputs(rill_checkpoint_restored(pipeline) == 1 ? "restored\n" : "fresh\n", f);
+        fclose(f);
+    }
+}
+
 static int words(rill_emitter *out, const rill_record *line, void *payload)
 {
     const char *s = line->data, *end = s + line->len;
     volatile int spin;
     (void)payload;
+    log_restored();
     for (spin = 0; spin < 60000; spin++) /* some work, so runs can be killed midway */
         ;
     while (s < end) {
@@ -114,7 +134,7 @@ int main(int argc, char **argv)
     rill_batch *work;
     int a, rc;
     if (argc < 4) {
-        fprintf(stderr, "usage: %s STATE INPUT OUTDIR [--resume] [--interval S]\n", argv[0]);
+        fprintf(stderr, "usage: %s STATE INPUT OUTDIR [--resume] [--interval S] [--log F]\n", argv[0]);
         return 2;
     }
     co.path = argv[1];
@@ -124,6 +144,8 @@ int main(int argc, char **argv)
             co.resume = 1;
         else if (strcmp(argv[a], "--interval") == 0 && a + 1 < argc)
             co.interval = atof(argv[++a]);
+        else if (strcmp(argv[a], "--log") == 0 && a + 1 < argc)
+            log_path = argv[++a];
     sum.store_size = sizeof(int64_t);
     sum.add = sum_add;
     sum.merge = sum_merge;
@@ -147,7 +169,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "crash_pipeline: %s\n", rill_error_last());
         return 1;
     }
+    pipeline = p;
     rc = rill_run(p, &o, NULL);
+    if (rc == 0)
+        log_restored(); /* a resume with only the publishing left */
     if (rc < 0)
         fprintf(stderr, "crash_pipeline: %s: %s\n", rill_strerror(rc), rill_error_last());
     rill_pipeline_free(p);

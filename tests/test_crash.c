@@ -8,7 +8,12 @@
  *                               with 2 ranks, resumes with 2, 1 and 3 ranks
  *
  * Trials of up to five kills each run until KILLS kills were made; a kill
- * survives when its trial's output matches. Prints "survived N/KILLS". */
+ * survives when its trial's output matches. Prints "survived N/KILLS".
+ * Each resume must also have done what its state file called for: continued
+ * from the checkpoint when the file held one (rill_checkpoint_restored, as
+ * the program logs it), started afresh when it held none; the first kill
+ * waits for a checkpoint, so that at least one resume restores. Prints
+ * "resumes restored R of C checked". */
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
 #include <fcntl.h>
@@ -16,6 +21,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sqlite3.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,7 +47,43 @@ static void run_path(char *out, size_t cap, const char *name)
     snprintf(out, cap, "%s/%s", dir, name);
 }
 
-/* Starts crash_pipeline; its pid. */
+/* The checkpoints the state file holds (0: none; -1: unreadable). */
+static int checkpoints_in(const char *state)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    int n = -1;
+    if (access(state, F_OK) != 0)
+        return 0;
+    if (sqlite3_open_v2(state, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT checkpoints, finished FROM rill_ckpt_run", -1, &q,
+                           NULL) == SQLITE_OK) {
+        int rc = sqlite3_step(q);
+        n = rc == SQLITE_ROW ? (sqlite3_column_int(q, 1) ? -1 : sqlite3_column_int(q, 0))
+            : rc == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+/* What the launch logged: 1 restored, 0 fresh, -1 nothing (killed first). */
+static int logged_restored(const char *log)
+{
+    char buf[32] = "";
+    FILE *f = fopen(log, "r");
+    if (f == NULL)
+        return -1;
+    if (fgets(buf, sizeof(buf), f) == NULL)
+        buf[0] = '\0';
+    fclose(f);
+    unlink(log);
+    return strcmp(buf, "restored\n") == 0 ? 1 : strcmp(buf, "fresh\n") == 0 ? 0 : -1;
+}
+
+static char log_file[300];
+
+/* Starts crash_pipeline; its pid. It logs to log_file. */
 static pid_t start(const char *state, const char *out, int resume)
 {
     char input[300];
@@ -51,16 +93,16 @@ static pid_t start(const char *state, const char *out, int resume)
     assert_true(pid >= 0);
     if (pid == 0) {
         char *argv[] = {(char *)CRASH_PIPELINE, (char *)state, input, (char *)out,
-                        resume ? "--resume" : NULL, NULL};
+                        "--log", log_file, resume ? "--resume" : NULL, NULL};
         if (!getenv("CRASH_VERBOSE"))
             freopen("/dev/null", "w", stderr);
         setsid(); /* a kill takes the launcher and every rank (kill_all) */
         if (mpi > 0) {
             static const int nps[] = {2, 1, 3};
             char cmd[2048];
-            snprintf(cmd, sizeof(cmd), "exec %s -np %d %s %s %s %s %s", CRASH_MPIRUN,
+            snprintf(cmd, sizeof(cmd), "exec %s -np %d %s %s %s %s --log %s %s", CRASH_MPIRUN,
                      resume ? nps[launches % 3] : 2, CRASH_PIPELINE, state, input, out,
-                     resume ? "--resume" : "");
+                     log_file, resume ? "--resume" : "");
             execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         }
         execv(CRASH_PIPELINE, argv);
@@ -178,6 +220,24 @@ static void make_input(void)
     fclose(f);
 }
 
+/* Starts a resume and checks, once it ended (finish), that it restored
+ * exactly when its state file held a checkpoint. */
+static int checked, restored, wrong;
+
+static void check_resume(int had)
+{
+    int got = logged_restored(log_file);
+    if (got < 0 || had < 0)
+        return; /* killed before it logged, or the file says nothing */
+    checked++;
+    restored += got;
+    if (got != (had > 0)) {
+        fprintf(stderr, "a resume over %d checkpoints %s\n", had,
+                got ? "restored" : "started afresh");
+        wrong++;
+    }
+}
+
 static void killed_runs_resume_to_the_output_of_an_uninterrupted_run(void **state_)
 {
     char state[300], out[300], ref_state[300], ref_out[300], *ref;
@@ -187,6 +247,7 @@ static void killed_runs_resume_to_the_output_of_an_uninterrupted_run(void **stat
     snprintf(dir, sizeof(dir), "/tmp/rill-test-crash-XXXXXX");
     assert_non_null(mkdtemp(dir));
     make_input();
+    run_path(log_file, sizeof(log_file), "launch.log");
     run_path(ref_state, sizeof(ref_state), "ref.db");
     run_path(ref_out, sizeof(ref_out), "ref-out");
     mpi = -mpi; /* the reference is a single process */
@@ -200,24 +261,40 @@ static void killed_runs_resume_to_the_output_of_an_uninterrupted_run(void **stat
         snprintf(state, sizeof(state), "%s/t%d.db", dir, trial);
         snprintf(out, sizeof(out), "%s/t%d-out", dir, trial);
         while (in_trial < 5 && kills < kills_wanted) {
+            int had = in_trial > 0 ? checkpoints_in(state) : 0;
             pid_t pid = start(state, out, in_trial > 0);
             long ms = mpi ? 300 + rand_r(&seed) % 900 : 20 + rand_r(&seed) % 130;
             struct timespec d = {ms / 1000, (ms % 1000) * 1000000L};
-            nanosleep(&d, NULL);
+            if (trial == 0 && in_trial == 0) { /* the first kill: after a checkpoint */
+                struct timespec nap = {0, 2000000};
+                int waited;
+                for (waited = 0; waited < 5000 && checkpoints_in(state) <= 0; waited++)
+                    nanosleep(&nap, NULL);
+            } else {
+                nanosleep(&d, NULL);
+            }
+            rc = -1;
             if (kill_all(pid) == 0 && (rc = finish(pid)) == -SIGKILL) {
+                if (in_trial > 0)
+                    check_resume(had);
                 kills++;
                 in_trial++;
                 continue;
             }
             if (rc == -1)
                 rc = finish(pid);
+            if (in_trial > 0)
+                check_resume(had);
             break; /* it finished before the kill */
         }
         if (rc != 0) { /* resume to the end; 3: it had finished before the kill
                           (under mpirun the kill can land while ranks exit) */
+            int had = checkpoints_in(state);
             rc = finish(start(state, out, 1));
             assert_true(rc == 0 || rc == 3);
+            check_resume(had);
         }
+        unlink(log_file);
         got = output_of(out);
         if (strcmp(got, ref) == 0)
             survived += in_trial;
@@ -227,9 +304,12 @@ static void killed_runs_resume_to_the_output_of_an_uninterrupted_run(void **stat
         trial++;
     }
     printf("survived %d/%d\n", survived, kills_wanted);
+    printf("resumes restored %d of %d checked\n", restored, checked);
     free(ref);
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     assert_int_equal(survived, kills_wanted);
+    assert_int_equal(wrong, 0);
+    assert_true(restored >= 1);
 }
 
 int main(int argc, char **argv)

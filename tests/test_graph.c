@@ -2,9 +2,11 @@
  * outputs, batch sizes (split and merged), call limits, context, YAML
  * configuration, the generator with max_batches, output-first scheduling,
  * and the refusals of graphs that cannot run. */
+#define _XOPEN_SOURCE 700
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -408,6 +410,51 @@ static void yaml_refuses_unknown_tasks_and_fields_by_name_and_applies_nothing(vo
     }
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void yaml_nested_too_deep_is_refused_quickly_with_file_and_line(void **state)
+{
+    const size_t n = 200000; /* brackets: quadratic work would take minutes */
+    char *doc = malloc(2 * n + 16), path[] = "/tmp/rill-test-yaml-XXXXXX", want[128];
+    size_t i, len = 0;
+    double t0;
+    rill_pipeline *p;
+    FILE *f;
+    int fd, d;
+    (void)state;
+    assert_non_null(doc);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    len += (size_t)sprintf(doc, "score: ");
+    for (i = 0; i < n; i++)
+        doc[len++] = '[';
+    for (i = 0; i < n; i++)
+        doc[len++] = ']';
+    doc[len++] = '\n';
+    t0 = now_s();
+    assert_int_equal(rill_configure_yaml(p, doc, len), RILL_EINVAL);
+    assert_true(now_s() - t0 < 5);
+    assert_string_equal(rill_error_last(), "line 1: nested deeper than 64 levels");
+    /* block mappings, from a file: the message names it and the line */
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_non_null(f = fdopen(fd, "w"));
+    for (d = 0; d < 100; d++)
+        fprintf(f, "%*sk%d:\n", d, "", d);
+    fprintf(f, "%*sv\n", d, "");
+    fclose(f);
+    assert_int_equal(rill_configure_yaml_file(p, path), RILL_EINVAL);
+    snprintf(want, sizeof(want), "%s: line 65: nested deeper than 64 levels", path);
+    assert_string_equal(rill_error_last(), want);
+    unlink(path);
+    free(doc);
+    rill_pipeline_free(p);
+}
+
 /* ---- refusals ---- */
 
 static void expect_refused(rill_pipeline *p, const char *message)
@@ -528,6 +575,7 @@ int main(void)
         cmocka_unit_test(concurrency_limits_the_calls_of_a_task_at_once),
         cmocka_unit_test(yaml_sets_batch_size_and_context_in_both_forms),
         cmocka_unit_test(yaml_refuses_unknown_tasks_and_fields_by_name_and_applies_nothing),
+        cmocka_unit_test(yaml_nested_too_deep_is_refused_quickly_with_file_and_line),
         cmocka_unit_test(graphs_that_cannot_run_are_refused_by_name),
         cmocka_unit_test(review_regressions_batch_size_on_a_work_list_no_stage_and_bad_options),
     };

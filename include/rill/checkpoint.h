@@ -32,7 +32,10 @@ typedef struct rill_checkpoint_options {
      * their options and its work list: a pipeline changed in any of them
      * has another file, and resumes nothing of the old one's) */
     const char *path;
-    double interval;  /* seconds between checkpoints; 0: only when requested */
+    double interval;  /* seconds between checkpoints, counted from the end of
+                         the last one (less than 0.001 counts as 0.001; a
+                         timed checkpoint waits for work done since the
+                         last); 0: only when requested */
     int resume;       /* continue from the file's checkpoint when it has one */
     /* 1: a run may write over a checkpoint in the file that it cannot resume
      * (another pipeline's that has not finished, or a damaged one) and
@@ -56,8 +59,18 @@ typedef struct rill_checkpoint_options {
  * Resuming a run that finished returns RILL_EFINISHED. */
 RILL_EXTERN int rill_checkpointing(rill_pipeline *p, const rill_checkpoint_options *opts);
 /* Asks the running run of p for a checkpoint as soon as it can take one
- * (any thread, also from a callback). */
+ * (any thread, also from a callback). It is taken when every worker is
+ * between tasks: work emitted meanwhile is queued rather than run at once,
+ * and a job's task hands the records it has not called yet to the queue,
+ * so a long chain of inline work or a long task does not hold it back (a
+ * single callback that runs long still does). */
 RILL_EXTERN int rill_checkpoint_request(rill_pipeline *p);
+/* Whether the run of p that is going, or went last, continued from a
+ * checkpoint of its state file: 1 when it did (set before any callback of
+ * the run is called), 0 when it started from the beginning (also with
+ * resume set, when the file held no checkpoint); RILL_EINVAL for NULL.
+ * Under MPI rank 0 restores, and knows. */
+RILL_EXTERN int rill_checkpoint_restored(const rill_pipeline *p);
 
 #ifdef __cplusplus
 }

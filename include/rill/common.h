@@ -45,9 +45,13 @@ extern "C" {
     X(ETHREAD, -11, "cannot start a thread")                                \
     X(EINCOMPLETE, -12, "work was left unclaimed")                          \
     X(EFINISHED, -13, "the run had already finished")                      \
-    X(EVERSION, -14, "written by a newer version of rill")                \
+    X(EVERSION, -14, "written by a newer version of rill")                 \
     X(EBUSY, -15, "in use by another process")                             \
-    X(EEXISTS, -16, "would replace what is there")
+    X(EEXISTS, -16, "would replace what is there")                         \
+    X(EACCES, -17, "permission denied or read-only")                       \
+    X(ENOSPC, -18, "no space left on the device")                          \
+    X(ENOTDIR, -19, "a folder was expected, a file is there")              \
+    X(EISDIR, -20, "a file was expected, a folder is there")
 
 typedef enum rill_error_code {
 #define RILL__ERR_ENUM(name, code, text) RILL_##name = code,
@@ -65,7 +69,7 @@ RILL_EXTERN const char *rill_error_last(void);
 
 /* Sets this thread's last-error message. A user callback may call it before
  * returning non-zero; rill then puts that text into the run's error message
- * after the stage and record it names. */
+ * after the stage and record it names. fmt NULL clears it. */
 RILL_EXTERN void rill_error_set(const char *fmt, ...) RILL_PRINTF(1, 2);
 
 /* Clears this thread's last-error message. */

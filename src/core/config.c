@@ -3,7 +3,10 @@
  * YAML document in coordinate or nested form (libyaml parses it).
  *
  * A YAML configuration is checked whole before any of it is applied, so a
- * refused entry leaves the pipeline as it was; messages give the line. */
+ * refused entry leaves the pipeline as it was; messages give the line. A
+ * document nested deeper than RILL__YAML_MAX_DEPTH is refused from its
+ * events before libyaml builds it (its loader slows down with the square of
+ * the depth). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,6 +241,36 @@ static int collect(rill_pipeline *p, yaml_document_t *d, entries *es)
     return 0;
 }
 
+/* A configuration is at most stage: context: key: value deep. */
+#define RILL__YAML_MAX_DEPTH 64
+
+/* Refuses a document nested deeper than the limit, naming the line where it
+ * goes too deep; malformed YAML is left for the loader to report. */
+static int check_depth(const char *yaml, size_t len)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    int depth = 0, rc = 0, done = 0;
+    if (!yaml_parser_initialize(&parser))
+        return rill__error(RILL_ENOMEM, "out of memory");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+    while (!done && rc == 0) {
+        if (!yaml_parser_parse(&parser, &ev))
+            break;
+        if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+            if (++depth > RILL__YAML_MAX_DEPTH)
+                rc = rill__error(RILL_EINVAL, "line %zu: nested deeper than %d levels",
+                                 ev.start_mark.line + 1, RILL__YAML_MAX_DEPTH);
+        } else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+            depth--;
+        }
+        done = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
 int rill_configure_yaml(rill_pipeline *p, const char *yaml, size_t len)
 {
     yaml_parser_t parser;
@@ -247,6 +280,8 @@ int rill_configure_yaml(rill_pipeline *p, const char *yaml, size_t len)
     int rc = 0, loaded = 0;
     if (p == NULL || (yaml == NULL && len))
         return rill__error(RILL_EINVAL, "rill_configure_yaml: NULL argument");
+    if ((rc = check_depth(yaml ? yaml : "", len)) < 0)
+        return rc;
     if (!yaml_parser_initialize(&parser))
         return rill__error(RILL_ENOMEM, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)(yaml ? yaml : ""), len);

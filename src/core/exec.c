@@ -196,6 +196,12 @@ void rill__emitter_discard(rill_emitter *e)
     e->batch = NULL;
 }
 
+static __attribute__((noinline, cold)) int no_emitter(const char *call)
+{
+    return rill__error(RILL_EINVAL, "%s: the emitter is NULL (emit only from a callback, "
+                                    "into the emitter it was given)", call);
+}
+
 static __attribute__((noinline, cold)) int emit_slow(rill_emitter *e, uint32_t klen, size_t len, char **k, char **d)
 {
     int rc;
@@ -246,6 +252,8 @@ emit(rill_emitter *e, const void *key, size_t klen, int keyed, const void *data,
 
 int rill_emit(rill_emitter *e, const void *data, size_t len)
 {
+    if (__builtin_expect(e == NULL, 0))
+        return no_emitter("rill_emit");
     return emit(e, NULL, 0, 0, data, len);
 }
 
@@ -261,7 +269,10 @@ static __attribute__((noinline)) int emit_keyed_slow(rill_emitter *e, const void
 int rill_emit_keyed(rill_emitter *e, const void *key, size_t key_len,
                     const void *data, size_t len)
 {
-    rill_batch *b = e->batch;
+    rill_batch *b;
+    if (__builtin_expect(e == NULL, 0))
+        return no_emitter("rill_emit_keyed");
+    b = e->batch;
     if (e->direct >= 0) /* straight into the following combine's table */
         return rill__combine_direct(e, key, key_len, 1, data, len);
     if (__builtin_expect(b != NULL && b->n < e->limit && key_len <= 16 && len <= 16 &&
@@ -283,13 +294,20 @@ int rill_emit_keyed(rill_emitter *e, const void *key, size_t key_len,
 
 int rill_emit_record(rill_emitter *e, const rill_record *r)
 {
+    if (e == NULL)
+        return no_emitter("rill_emit_record");
+    if (r == NULL)
+        return rill__error(RILL_EINVAL, "rill_emit_record: the record is NULL");
     return emit(e, r->key, r->key_len, r->key != NULL, r->data, r->len);
 }
 
 int rill_emit_int64(rill_emitter *e, int64_t v)
 {
     char *dp;
-    int rc = emit_reserve(e, RILL__NOKEY, sizeof(v), NULL, &dp);
+    int rc;
+    if (__builtin_expect(e == NULL, 0))
+        return no_emitter("rill_emit_int64");
+    rc = emit_reserve(e, RILL__NOKEY, sizeof(v), NULL, &dp);
     if (rc == 0)
         memcpy(dp, &v, sizeof(v));
     return rc;
@@ -298,7 +316,10 @@ int rill_emit_int64(rill_emitter *e, int64_t v)
 int rill_emit_double(rill_emitter *e, double v)
 {
     char *dp;
-    int rc = emit_reserve(e, RILL__NOKEY, sizeof(v), NULL, &dp);
+    int rc;
+    if (__builtin_expect(e == NULL, 0))
+        return no_emitter("rill_emit_double");
+    rc = emit_reserve(e, RILL__NOKEY, sizeof(v), NULL, &dp);
     if (rc == 0)
         memcpy(dp, &v, sizeof(v));
     return rc;
@@ -306,6 +327,8 @@ int rill_emit_double(rill_emitter *e, double v)
 
 int rill_emit_text(rill_emitter *e, const char *text)
 {
+    if (e == NULL)
+        return no_emitter("rill_emit_text");
     if (text == NULL)
         return rill__error(RILL_EINVAL, "rill_emit_text: text is NULL");
     return emit(e, NULL, 0, 0, text, strlen(text));
@@ -317,6 +340,8 @@ int rill_emit_tuple(rill_emitter *e, const char *fmt, ...)
     size_t len;
     char *dp;
     int rc;
+    if (e == NULL)
+        return no_emitter("rill_emit_tuple");
     va_start(ap, fmt);
     rc = rill__tuple_size(fmt, ap, &len);
     va_end(ap);
@@ -347,6 +372,8 @@ int rill__deliver(rill__worker *w, rill__task *t)
     rill__run *run = w->run;
     int i;
     if (w->depth >= RILL__MAX_DEPTH || atomic_load_explicit(&run->sched.idle, memory_order_relaxed) > 0)
+        goto queue;
+    if (rill__ckpt_due(run, 0)) /* back to the loop and its barrier, soon */
         goto queue;
     for (i = 0; i < w->depth; i++)
         if (w->stack[i] == t->stage)

@@ -88,6 +88,8 @@ int rill__check_stage(rill_pipeline *p, const char *call, const char *name,
 {
     if (name == NULL)
         return rill__misuse(p, RILL_EPIPELINE, "%s: the stage name is NULL", call);
+    if (name[0] == '\0')
+        return rill__misuse(p, RILL_EPIPELINE, "%s: the stage name is empty", call);
     if (rill__stage_find(p, name) >= 0)
         return rill__misuse(p, RILL_EPIPELINE, "%s '%.200s': another stage is named '%.200s'; "
                             "stage names must be unique", call, name, name);

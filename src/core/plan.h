@@ -99,6 +99,8 @@ struct rill_pipeline {
     double ckpt_interval;
     int ckpt_resume, ckpt_replace;
     atomic_int ckpt_request;     /* rill_checkpoint_request */
+    atomic_int ckpt_restored;    /* rill_checkpoint_restored: the latest run
+                                    continued from a checkpoint */
 };
 
 /* signature.c: the pipeline's shape, options and work list, hashed. */

@@ -264,6 +264,7 @@ int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *op
         return rill__error(RILL_EINVAL, "rill_run: options of version %u, expected %u "
                            "(initialise them with RILL_RUN_OPTIONS_INIT)",
                            opts->version, RILL_RUN_OPTIONS_VERSION);
+    atomic_store(&p->ckpt_restored, 0);
     if ((rc = rill__plan_resolve(p)) < 0)
         return rc;
     if ((rc = run_setup(run, p, opts, collect)) < 0)
@@ -287,6 +288,7 @@ int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *op
         if ((rc = run->ckpt.persist->start(run)) < 0)
             return rc;
         restored = rc >= 1;
+        atomic_store(&p->ckpt_restored, restored);
         if (rc == 2) { /* only the publishing was left */
             run->ckpt.complete = 1;
             run->sched.done = 1;
@@ -370,3 +372,10 @@ done:
     return rc;
 }
 
+
+int rill_checkpoint_restored(const rill_pipeline *p)
+{
+    if (p == NULL)
+        return rill__error(RILL_EINVAL, "rill_checkpoint_restored: the pipeline is NULL");
+    return atomic_load(&((rill_pipeline *)p)->ckpt_restored);
+}

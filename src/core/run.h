@@ -192,7 +192,9 @@ typedef struct rill__checkpointing {
                                   first waits for the other ranks' work) */
     int parked;
     unsigned gen;
-    double next;               /* when the next timed checkpoint is due */
+    atomic_llong next;         /* when the next timed checkpoint is due (ns,
+                                  monotonic; read without mu) */
+    int progressed;            /* under mu: a task ran since the last one */
     int64_t count;
     int complete;              /* resumed with only the publishing left */
 } rill__checkpointing;
@@ -316,6 +318,13 @@ void rill__wake_all(rill__run *run);
 void rill__wake_one(rill__run *run);
 /* The first timed checkpoint is due an interval from now. */
 void rill__barrier_start(rill__run *run);
+/* Intervals below this (seconds) count as this: a checkpoint per interval
+ * still leaves time for work in between. */
+#define RILL__CKPT_MIN_INTERVAL 0.001
+/* Whether a checkpoint is wanted, asked for or (with clock) due by its
+ * interval; any thread, no lock. Inline work stops recursing then, and long
+ * tasks hand their rest to the queue, so the worker reaches the barrier. */
+int rill__ckpt_due(rill__run *run, int clock);
 
 /* exec.c */
 int rill__deliver(rill__worker *w, rill__task *t);

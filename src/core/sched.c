@@ -127,17 +127,43 @@ static rill__task *pop_ready(rill__run *run)
     return NULL;
 }
 
-static double mono_s(void)
+static long long mono_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The next timed checkpoint: an interval (at least the minimum) from now. */
+static void schedule_next(rill__run *run)
+{
+    double iv = run->p->ckpt_interval;
+    if (iv < RILL__CKPT_MIN_INTERVAL)
+        iv = RILL__CKPT_MIN_INTERVAL;
+    if (iv > 1e9)
+        iv = 1e9;
+    atomic_store(&run->ckpt.next, mono_ns() + (long long)(iv * 1e9));
+}
+
+static int interval_due(rill__run *run)
+{
+    return run->p->ckpt_interval > 0 && mono_ns() >= atomic_load(&run->ckpt.next);
+}
+
+int rill__ckpt_due(rill__run *run, int clock)
+{
+    if (run->ckpt.store == NULL)
+        return 0;
+    return atomic_load_explicit(&run->ckpt.want, memory_order_relaxed) ||
+           atomic_load_explicit(&run->p->ckpt_request, memory_order_relaxed) ||
+           (clock && interval_due(run));
 }
 
 /* Under mu, at the top of the loop: when a checkpoint is due (its interval
- * passed or it was asked for), parks this worker at the barrier; the last
- * worker to arrive saves the run while every other one waits. Returns 1
- * when it parked. */
+ * passed and a task ran here since the last one — under MPI the work may
+ * be on other ranks, so there the interval alone — or it was asked for), parks
+ * this worker at the barrier; the last worker to arrive saves the run while
+ * every other one waits. Returns 1 when it parked. */
 static int barrier(rill__worker *w)
 {
     rill__run *run = w->run;
@@ -145,7 +171,7 @@ static int barrier(rill__worker *w)
     RILL__ASSERT_HELD(&run->sched.mu);
     if (!atomic_load(&run->ckpt.want)) {
         if (!atomic_exchange(&run->p->ckpt_request, 0) &&
-            !(run->p->ckpt_interval > 0 && mono_s() >= run->ckpt.next))
+            !((run->ckpt.progressed || run->world.dist) && interval_due(run)))
             return 0;
         atomic_store(&run->ckpt.want, 1);
         pthread_cond_broadcast(&run->sched.cv); /* idle workers come to the barrier */
@@ -174,7 +200,8 @@ static int barrier(rill__worker *w)
         run->ckpt.gen++;
         atomic_store(&run->ckpt.parking, 0);
         atomic_store(&run->ckpt.want, 0);
-        run->ckpt.next = mono_s() + run->p->ckpt_interval;
+        run->ckpt.progressed = 0;
+        schedule_next(run); /* from the end of this save: time to work */
         if (rc < 0) /* the run stops with the state file's error */
             rill__run_stop(run, rc, rill_error_last(), 1);
         pthread_cond_broadcast(&run->sched.cv);
@@ -192,7 +219,7 @@ static int barrier(rill__worker *w)
 
 void rill__barrier_start(rill__run *run)
 {
-    run->ckpt.next = mono_s() + run->p->ckpt_interval;
+    schedule_next(run);
 }
 
 static int room(const rill__run *run)
@@ -300,10 +327,12 @@ void rill__worker_loop(rill__worker *w)
             rill__process(w, t, 0);
             rill__progress_tick(w);
             rill__mutex_lock(&run->sched.mu);
+            run->ckpt.progressed = 1;
             continue;
         }
         if (!run->src.done && !run->src.pulling && run->src.ops && room(run)) {
             pull(w);
+            run->ckpt.progressed = 1;
             continue;
         }
         if (!tried && run->split.kind && atomic_load(&run->split.nactive) > 0) {

@@ -208,6 +208,8 @@ int rill_combine_sum_int64_add(void *acc, const rill_record *rec, void *payload)
 {
     int64_t v = 1;
     (void)payload;
+    if (acc == NULL || rec == NULL)
+        return rill__error(RILL_EINVAL, "rill_combine_sum_int64_add: NULL argument");
     if (rec->len == sizeof(v))
         memcpy(&v, rec->data, sizeof(v));
     else if (rec->len != 0) {
@@ -222,6 +224,8 @@ int rill_combine_sum_int64_merge(void *acc, void *other, void *payload)
 {
     int64_t v;
     (void)payload;
+    if (acc == NULL || other == NULL)
+        return rill__error(RILL_EINVAL, "rill_combine_sum_int64_merge: NULL argument");
     memcpy(&v, other, sizeof(v));
     *(int64_t *)acc += v;
     return 0;

@@ -1,6 +1,8 @@
 /* stage_job.c — the job stage kind (job_stream's job): one record in, zero
  * or more out, a call per record, several calls at once unless serial. What
- * it emits goes to every successor. */
+ * it emits goes to every successor. When a checkpoint is due, a task hands
+ * the records it has not called yet to the queue as a task of their own and
+ * ends, so that its worker reaches the barrier however long the task. */
 #include "run.h"
 
 static int job_process(rill__worker *w, rill__task *t, int locked)
@@ -22,6 +24,18 @@ static int job_process(rill__worker *w, rill__task *t, int locked)
         if ((rc = s->job(&e, &r, s->payload)) != 0) {
             rill__emitter_discard(&e);
             return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, s->builtin, "on");
+        }
+        if (i + 1 < t->end && ((i - t->begin) & 63) == 63 && rill__ckpt_due(w->run, 1)) {
+            rill__task *rest;
+            if ((rc = rill__emitter_flush(&e)) < 0)
+                return rc;
+            if (rill__task_new(w, t->stage, t->red, t->batch, i + 1, t->end, &rest) < 0)
+                return rill__fail(w, t->stage, 0, 0, NULL, RILL_ENOMEM, 1, "handing on records");
+            rest->from = t->from;
+            atomic_fetch_sub_explicit(&w->run->sched.taken[t->stage], t->end - i - 1,
+                                      memory_order_relaxed); /* counted again when run */
+            rill__push(w->run, rest);
+            return 0;
         }
     }
     return rill__emitter_flush(&e);

@@ -9,11 +9,14 @@
 
 int rill_span_call(rill__worker *w, rill__task *t, rill_span_fn fn, void *payload)
 {
-    size_t n = t->end - t->begin, i;
-    size_t base = atomic_fetch_add_explicit(&w->run->sched.taken[t->stage], n, memory_order_relaxed);
+    size_t n, i, base;
     rill_record *in;
     rill_emitter e;
     int rc;
+    if (w == NULL || t == NULL || fn == NULL)
+        return rill__error(RILL_EINVAL, "rill_span_call: NULL argument");
+    n = t->end - t->begin;
+    base = atomic_fetch_add_explicit(&w->run->sched.taken[t->stage], n, memory_order_relaxed);
     if ((rc = rill__scratch(w, n, &in)) < 0)
         return rill__fail(w, t->stage, base, n, NULL, rc, 1, "on");
     for (i = 0; i < n; i++)
@@ -30,27 +33,33 @@ int rill_span_call(rill__worker *w, rill__task *t, rill_span_fn fn, void *payloa
 
 size_t rill_span_count(const rill__task *t)
 {
-    return t->end - t->begin;
+    return t ? t->end - t->begin : 0;
 }
 
 void rill_span_get(const rill__task *t, size_t i, rill_record *out)
 {
+    if (out == NULL)
+        return;
+    if (t == NULL || i >= t->end - t->begin) { /* out of the span: an empty record */
+        memset(out, 0, sizeof(*out));
+        return;
+    }
     rill__batch_view(t->batch, t->begin + i, out);
 }
 
 const rill__stage *rill_span_stage(const rill__worker *w, const rill__task *t)
 {
-    return &w->run->stages[t->stage];
+    return w && t ? &w->run->stages[t->stage] : NULL;
 }
 
 const char *rill_stage_name(const rill__stage *s)
 {
-    return s->name;
+    return s ? s->name : NULL;
 }
 
 void *rill_stage_payload(const rill__stage *s)
 {
-    return s->payload;
+    return s ? s->payload : NULL;
 }
 
 int rill_stage_add(rill_pipeline *p, const char *name, const rill_stage_kind *kind,

@@ -589,6 +589,8 @@ int rill_tracker_progress(double *completed, double *remaining, rill_tracker *t)
 int rill_tracker_is_bounded(rill_tracker *t)
 {
     int bounded;
+    if (t == NULL)
+        return rill__error(RILL_EINVAL, "rill_tracker_is_bounded: the tracker is NULL");
     pthread_mutex_lock(&t->mu);
     /* a growable range is done, and bounded, once its end was claimed */
     bounded = t->kind == RILL_RANGE_BYTEKEY ? 1

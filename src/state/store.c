@@ -105,6 +105,9 @@ static uint64_t digest_all(const uint64_t *h)
 static int fail(rill__store *s, int code, const char *doing)
 {
     int e = s->db ? sqlite3_errcode(s->db) : SQLITE_ERROR;
+    int os = s->db ? sqlite3_system_errno(s->db) : 0;
+    if (code == 0 && os && rill__errno_code(os) != RILL_EIO) /* the system's reason */
+        return rill__error_errno(os, "%s: %s", s->path, doing);
     if (code == 0)
         code = (e == SQLITE_CORRUPT || e == SQLITE_NOTADB || e == SQLITE_FORMAT) ? RILL_ECORRUPT
                : e == SQLITE_NOMEM                                            ? RILL_ENOMEM
@@ -341,7 +344,7 @@ static int prepare(rill__store *s)
 int rill__store_open(rill__store **out, const char *path)
 {
     rill__store *s;
-    int rc, fresh = 0;
+    int rc, fresh = 0, fd;
     *out = NULL;
     if ((s = calloc(1, sizeof(*s))) == NULL || (s->path = strdup(path)) == NULL) {
         free(s);
@@ -349,6 +352,11 @@ int rill__store_open(rill__store **out, const char *path)
     }
     s->lock = -1;
     make_parents(path);
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0) { /* the system's reason */
+        rc = rill__error_errno(errno, "%s: cannot open the state file", path);
+        goto bad;
+    }
+    close(fd);
     if ((rc = lock(s)) < 0)
         goto bad;
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=

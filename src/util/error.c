@@ -5,6 +5,7 @@
  * error and, at the end, onto the calling thread's buffer. */
 #include "error.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,10 @@ void rill_error_clear(void)
 void rill_error_set(const char *fmt, ...)
 {
     va_list ap;
+    if (fmt == NULL) { /* misuse: no message rather than a crash */
+        last_error[0] = '\0';
+        return;
+    }
     va_start(ap, fmt);
     vsnprintf(last_error, sizeof(last_error), fmt, ap);
     va_end(ap);
@@ -51,6 +56,31 @@ int rill__error(int code, const char *fmt, ...)
     rill__error_v(code, fmt, ap);
     va_end(ap);
     return code;
+}
+
+int rill__errno_code(int err)
+{
+    switch (err) {
+    case EACCES: case EPERM: case EROFS: return RILL_EACCES;
+    case ENOSPC: case EDQUOT: return RILL_ENOSPC;
+    case ENOTDIR: return RILL_ENOTDIR;
+    case EISDIR: return RILL_EISDIR;
+    case ENOENT: return RILL_ENOTFOUND;
+    case ENOMEM: return RILL_ENOMEM;
+    default: return RILL_EIO;
+    }
+}
+
+int rill__error_errno(int err, const char *fmt, ...)
+{
+    va_list ap;
+    size_t n;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    va_end(ap);
+    n = strlen(last_error);
+    snprintf(last_error + n, sizeof(last_error) - n, ": %s", strerror(err));
+    return rill__errno_code(err);
 }
 
 int rill__error_str(int code, const char *msg)
