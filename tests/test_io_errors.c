@@ -8,7 +8,8 @@
  * files even to root, where chmod would not). The cases for the output
  * directory (src/io/writer.c) and the file sources (src/split/sources.c)
  * are fixed by other changes of issue 11: until those land they are
- * skipped unless RILL_IO_ERRORS_PENDING is set. Not tested here: a full
+ * skipped unless RILL_IO_ERRORS_PENDING is set (the output folder's are
+ * fixed now). Not tested here: a full
  * disk (it needs a small file system of its own). */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
@@ -88,12 +89,14 @@ static void an_output_folder_that_cannot_be_written_is_refused_before_work(void 
 {
     rill_dir_options d = RILL_DIR_OPTIONS_INIT;
     rill_pipeline *p;
+    int why;
     (void)s;
-    pending();
-    p = counting();
     d.dir = "/sys/rill-test-out";
+    why = mkdir(d.dir, 0777) < 0 ? errno : 0; /* the system's reason (EACCES, or EPERM) */
+    assert_true(why == EACCES || why == EPERM);
+    p = counting();
     assert_int_equal(rill_output_dir(p, &d), 0);
-    expect(p, RILL_EACCES, d.dir, strerror(EACCES));
+    expect(p, RILL_EACCES, d.dir, strerror(why));
 }
 
 static void an_output_path_that_is_a_file_is_not_a_folder(void **s)
@@ -103,7 +106,6 @@ static void an_output_path_that_is_a_file_is_not_a_folder(void **s)
     rill_pipeline *p;
     FILE *f;
     (void)s;
-    pending();
     snprintf(file, sizeof(file), "%s/a-file", dir);
     assert_non_null(f = fopen(file, "w"));
     fclose(f);

@@ -132,6 +132,7 @@ void rill__writer_free(rill__writer *w)
 
 int rill__writer_begin(rill__writer *w, int nsinks)
 {
+    struct stat st;
     size_t i;
     rill__writer_end(w, 0);
     for (i = 0; i < w->nparts; i++)
@@ -140,9 +141,17 @@ int rill__writer_begin(rill__writer *w, int nsinks)
     w->nsinks = nsinks;
     if (w->own_run_id)
         make_run_id(w);
-    if (w->run_id == NULL || mkdirs(w->dir) < 0)
-        return rill__error(w->run_id ? RILL_EIO : RILL_ENOMEM, "cannot create %s: %s", w->dir,
-                           strerror(errno));
+    if (w->run_id == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    /* checked before any work: a folder that cannot be made or written */
+    if (mkdirs(w->dir) < 0)
+        return rill__error_errno(errno, "cannot create the output folder %s", w->dir);
+    if (stat(w->dir, &st) < 0)
+        return rill__error_errno(errno, "cannot use the output folder %s", w->dir);
+    if (!S_ISDIR(st.st_mode))
+        return rill__error_errno(ENOTDIR, "cannot use the output folder %s", w->dir);
+    if (access(w->dir, W_OK | X_OK) < 0)
+        return rill__error_errno(errno, "cannot write in the output folder %s", w->dir);
     return 0;
 }
 
