@@ -7,7 +7,9 @@
  * position of the source, the output files written and how many results
  * were delivered. A run started with resume set continues from the latest
  * checkpoint: init is not called again, results delivered before it are not
- * delivered again, and output files come out exactly once.
+ * delivered again (those delivered after it, before the crash, are delivered
+ * again: the result and output callbacks see them twice), and output files
+ * come out exactly once.
  *
  * What resume asks of a pipeline: stages are deterministic and have no
  * outside side effects except through result/output (work done after the
