@@ -1,0 +1,259 @@
+/* test_split_inputs.c — what the file sources make of awkward inputs: a
+ * literal name holding glob characters, a FIFO written by another process
+ * and a /proc file (read as streams), a file truncated while it is read or
+ * changed between a failed run and its resume (an error naming it, never a
+ * signal or a mix of both). */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static char dir[256];
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/rill-test-inputs-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void write_file(const char *name, const char *text, char *path, size_t cap)
+{
+    FILE *f;
+    snprintf(path, cap, "%s/%s", dir, name);
+    assert_non_null(f = fopen(path, "wb"));
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    fclose(f);
+}
+
+/* n lines "1".."n" into path. */
+static void write_numbers(const char *path, long n)
+{
+    FILE *f;
+    long i;
+    assert_non_null(f = fopen(path, "wb"));
+    for (i = 1; i <= n; i++)
+        fprintf(f, "%ld\n", i);
+    fclose(f);
+}
+
+/* What the note job saw; it truncates `truncate` to 3 bytes at its first
+ * line, asks for a checkpoint at line ask_at and fails at fail_at. */
+typedef struct seen {
+    atomic_long count, sum;
+    atomic_int first_pid, status;
+    const char *truncate;
+    rill_pipeline *p;
+    long ask_at, fail_at;
+} seen;
+
+static int note(rill_emitter *out, const rill_record *in, void *payload)
+{
+    seen *s = payload;
+    char buf[64];
+    size_t n = in->len < sizeof(buf) - 1 ? in->len : sizeof(buf) - 1;
+    long v;
+    (void)out;
+    memcpy(buf, in->data, n);
+    buf[n] = '\0';
+    v = atol(buf);
+    if (s->truncate && atomic_fetch_add(&s->count, 1) == 0)
+        assert_int_equal(truncate(s->truncate, 3), 0);
+    else if (!s->truncate)
+        atomic_fetch_add(&s->count, 1);
+    atomic_fetch_add(&s->sum, v);
+    if (strncmp(buf, "Pid:", 4) == 0)
+        atomic_store(&s->first_pid, 1);
+    if (s->ask_at && v == s->ask_at)
+        rill_checkpoint_request(s->p);
+    if (s->ask_at && v > s->ask_at && v < s->ask_at + 200)
+        usleep(1000); /* time for the checkpoint to be taken */
+    if (s->fail_at && v == s->fail_at) {
+        rill_error_set("crash at %ld", v);
+        return -1;
+    }
+    return 0;
+}
+
+static rill_pipeline *lines_of(const char *path, int64_t chunk, seen *s, const char *state,
+                               int resume)
+{
+    rill_stage_options so = RILL_STAGE_OPTIONS_INIT;
+    rill_pipeline *p;
+    rill_batch *work;
+    assert_int_equal(rill_batch_new(&work), 0);
+    assert_int_equal(rill_batch_add_text(work, path), 0);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, work), 0);
+    assert_int_equal(rill_read_lines(p, "lines", chunk), 0);
+    assert_int_equal(rill_job(p, "note", &so, note, s), 0);
+    if (state) {
+        rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
+        co.path = state;
+        co.resume = resume;
+        assert_int_equal(rill_checkpointing(p, &co), 0);
+    }
+    s->p = p;
+    return p;
+}
+
+static int read_lines(const char *path, int64_t chunk, int workers, seen *s)
+{
+    rill_run_options o = with_workers(workers);
+    rill_pipeline *p = lines_of(path, chunk, s, NULL, 0);
+    int rc = rill_run(p, &o, NULL);
+    rill_pipeline_free(p);
+    return rc;
+}
+
+/* ---- item 8: literal names ---- */
+
+static void a_name_with_glob_characters_is_read_literally_when_it_exists(void **state)
+{
+    char path[512], other[512], pattern[512];
+    seen s;
+    (void)state;
+    write_file("a[1].txt", "5\n", path, sizeof(path));
+    write_file("a1.txt", "7\n", other, sizeof(other)); /* what the glob a[1].txt matches */
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(read_lines(path, 0, 2, &s), 0);
+    assert_int_equal(atomic_load(&s.count), 1);
+    assert_int_equal(atomic_load(&s.sum), 5);
+    /* a pattern naming no file is still a glob */
+    snprintf(pattern, sizeof(pattern), "%s/a?.txt", dir);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(read_lines(pattern, 0, 2, &s), 0);
+    assert_int_equal(atomic_load(&s.count), 1);
+    assert_int_equal(atomic_load(&s.sum), 7);
+}
+
+/* ---- item 7: streams ---- */
+
+static void a_fifo_written_by_a_child_is_read_as_a_stream(void **state)
+{
+    char path[512];
+    pid_t child;
+    seen s;
+    (void)state;
+    snprintf(path, sizeof(path), "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_true((child = fork()) >= 0);
+    if (child == 0) {
+        FILE *f = fopen(path, "w");
+        int i;
+        if (f == NULL)
+            _exit(1);
+        for (i = 1; i <= 20000; i++) /* more than a pipe holds at once */
+            fprintf(f, "%d\n", i);
+        fprintf(f, "20001"); /* no final newline */
+        fclose(f);
+        _exit(0);
+    }
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(read_lines(path, 1, 2, &s), 0);
+    kill(child, SIGKILL); /* in case the FIFO was never opened */
+    waitpid(child, NULL, 0);
+    assert_int_equal(atomic_load(&s.count), 20001);
+    assert_int_equal(atomic_load(&s.sum), 20001L * 20002 / 2);
+}
+
+static void a_proc_file_is_read_as_a_stream(void **state)
+{
+    seen s;
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(read_lines("/proc/self/status", 0, 1, &s), 0);
+    assert_true(atomic_load(&s.count) > 5);
+    assert_int_equal(atomic_load(&s.first_pid), 1);
+}
+
+/* ---- item 5: files that change ---- */
+
+static void a_file_truncated_while_it_is_read_is_an_error_naming_it(void **state)
+{
+    rill_run_options o = with_workers(1);
+    rill_pipeline *p;
+    char path[512];
+    seen s;
+    (void)state;
+    snprintf(path, sizeof(path), "%s/shrinks.txt", dir);
+    write_numbers(path, 400000); /* ~2.7 MB, one unit */
+    memset(&s, 0, sizeof(s));
+    s.truncate = path;
+    o.batch_records = 64; /* the first line is seen long before the end is read */
+    p = lines_of(path, 0, &s, NULL, 0);
+    assert_int_equal(rill_run(p, &o, NULL), RILL_EIO);
+    assert_non_null(strstr(rill_error_last(), path));
+    assert_non_null(strstr(rill_error_last(), "changed"));
+    rill_pipeline_free(p);
+}
+
+static void a_resume_over_a_changed_file_is_refused_naming_it(void **state)
+{
+    rill_run_options o = with_workers(2);
+    char path[512], db[512];
+    rill_pipeline *p;
+    seen s;
+    (void)state;
+    snprintf(path, sizeof(path), "%s/resumed.txt", dir);
+    snprintf(db, sizeof(db), "%s/state.db", dir);
+    write_numbers(path, 20000);
+    o.batch_records = 10;
+    memset(&s, 0, sizeof(s));
+    s.ask_at = 1000;
+    s.fail_at = 15000;
+    p = lines_of(path, 4096, &s, db, 0);
+    assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
+    rill_pipeline_free(p);
+
+    /* unchanged: the resume reads the rest */
+    memset(&s, 0, sizeof(s));
+    p = lines_of(path, 4096, &s, db, 1);
+    assert_int_equal(rill_run(p, &o, NULL), 0);
+    rill_pipeline_free(p);
+    assert_true(atomic_load(&s.count) > 0 && atomic_load(&s.count) < 20000);
+
+    /* changed between the failure and the resume: refused */
+    memset(&s, 0, sizeof(s));
+    s.ask_at = 1000;
+    s.fail_at = 15000;
+    p = lines_of(path, 4096, &s, db, 0);
+    assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
+    rill_pipeline_free(p);
+    write_numbers(path, 30000); /* a new file under the same name */
+    memset(&s, 0, sizeof(s));
+    p = lines_of(path, 4096, &s, db, 1);
+    assert_int_equal(rill_run(p, &o, NULL), RILL_EIO);
+    assert_non_null(strstr(rill_error_last(), path));
+    assert_non_null(strstr(rill_error_last(), "changed"));
+    rill_pipeline_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_name_with_glob_characters_is_read_literally_when_it_exists),
+        cmocka_unit_test(a_fifo_written_by_a_child_is_read_as_a_stream),
+        cmocka_unit_test(a_proc_file_is_read_as_a_stream),
+        cmocka_unit_test(a_file_truncated_while_it_is_read_is_an_error_naming_it),
+        cmocka_unit_test(a_resume_over_a_changed_file_is_refused_naming_it),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
