@@ -2,11 +2,13 @@
  * literal name holding glob characters, a FIFO written by another process
  * and a /proc file (read as streams), a file truncated while it is read or
  * changed between a failed run and its resume (an error naming it, never a
- * signal or a mix of both). */
+ * signal or a mix of both), and chunk sizes or ranges that would make far
+ * too many units (bounded memory). */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -246,6 +248,54 @@ static void a_resume_over_a_changed_file_is_refused_naming_it(void **state)
     rill_pipeline_free(p);
 }
 
+/* ---- item 10: units made in bounded numbers ---- */
+
+static long maxrss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static void a_one_byte_chunk_on_megabytes_runs_in_bounded_memory(void **state)
+{
+    char path[512];
+    long before;
+    seen s;
+    (void)state;
+    snprintf(path, sizeof(path), "%s/many.txt", dir);
+    write_numbers(path, 600000); /* ~4.5 MB: 4.5 million one-byte chunks */
+    memset(&s, 0, sizeof(s));
+    before = maxrss_kb();
+    assert_int_equal(read_lines(path, 1, 2, &s), 0);
+    assert_int_equal(atomic_load(&s.count), 600000);
+    assert_int_equal(atomic_load(&s.sum), 600000L * 600001 / 2);
+    assert_true(maxrss_kb() - before < 64 * 1024); /* far less than a unit per byte */
+}
+
+static void a_sequence_of_endless_range_stops_in_bounded_memory(void **state)
+{
+    rill_run_options o = with_workers(2);
+    rill_pipeline *p;
+    rill_stream *st;
+    rill_batch *b;
+    const char *sink;
+    size_t got = 0;
+    long before = maxrss_kb();
+    (void)state;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_sequence(p, "count", 0, RILL_OFFSET_INFINITY - 1, 0), 0);
+    assert_int_equal(rill_stream_open(&st, p, &o), 0);
+    while (got < 100000) {
+        assert_int_equal(rill_stream_next(&b, &sink, st), 1);
+        got += rill_batch_count(b);
+        rill_batch_free(b);
+    }
+    rill_stream_close(st);
+    rill_pipeline_free(p);
+    assert_true(maxrss_kb() - before < 64 * 1024);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +304,8 @@ int main(void)
         cmocka_unit_test(a_proc_file_is_read_as_a_stream),
         cmocka_unit_test(a_file_truncated_while_it_is_read_is_an_error_naming_it),
         cmocka_unit_test(a_resume_over_a_changed_file_is_refused_naming_it),
+        cmocka_unit_test(a_one_byte_chunk_on_megabytes_runs_in_bounded_memory),
+        cmocka_unit_test(a_sequence_of_endless_range_stops_in_bounded_memory),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

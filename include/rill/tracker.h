@@ -103,7 +103,10 @@ typedef struct rill_splittable_options {
     rill_initial_fn initial;  /* required */
     rill_process_fn process;  /* required */
     int64_t chunk;            /* split offset ranges into chunks of about this
-                                 many positions before processing; 0: don't */
+                                 many positions before processing; 0: don't.
+                                 At most 4096 chunks are made of one
+                                 element: a larger range gets larger chunks
+                                 (idle workers still split them as they run) */
     rill_estimate_fn estimate; /* for ranges ending at RILL_OFFSET_INFINITY */
     int64_t min_split;        /* split stragglers only while more than this
                                  many positions remain; 0: 1 */
