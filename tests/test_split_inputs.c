@@ -1,6 +1,6 @@
 /* test_split_inputs.c — what the file sources make of awkward inputs: a
- * literal name holding glob characters, a FIFO written by another process
- * and a /proc file (read as streams), a file truncated while it is read or
+ * literal name holding glob characters, a FIFO written by another process,
+ * /dev/stdin on a pipe and a /proc file (read as streams), a file truncated while it is read or
  * changed between a failed run and its resume (an error naming it, never a
  * signal or a mix of both), and chunk sizes or ranges that would make far
  * too many units (bounded memory). */
@@ -176,6 +176,33 @@ static void a_fifo_written_by_a_child_is_read_as_a_stream(void **state)
     assert_int_equal(atomic_load(&s.sum), 20001L * 20002 / 2);
 }
 
+static void dev_stdin_on_a_pipe_is_read_as_a_stream(void **state)
+{
+    int fds[2], saved;
+    pid_t child;
+    seen s;
+    (void)state;
+    assert_int_equal(pipe(fds), 0);
+    assert_true((child = fork()) >= 0);
+    if (child == 0) {
+        close(fds[0]);
+        if (write(fds[1], "1\n2\n3\n", 6) != 6)
+            _exit(1);
+        _exit(0);
+    }
+    close(fds[1]);
+    assert_true((saved = dup(0)) >= 0);
+    assert_int_equal(dup2(fds[0], 0), 0);
+    close(fds[0]);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(read_lines("/dev/stdin", 0, 2, &s), 0);
+    assert_int_equal(dup2(saved, 0), 0);
+    close(saved);
+    waitpid(child, NULL, 0);
+    assert_int_equal(atomic_load(&s.count), 3);
+    assert_int_equal(atomic_load(&s.sum), 6);
+}
+
 static void a_proc_file_is_read_as_a_stream(void **state)
 {
     seen s;
@@ -248,6 +275,37 @@ static void a_resume_over_a_changed_file_is_refused_naming_it(void **state)
     rill_pipeline_free(p);
 }
 
+/* Records read through the buffer across its refills, in chunks that do
+ * not divide it, each once. */
+static void records_across_buffer_refills_are_each_read_once(void **state)
+{
+    rill_stage_options so = RILL_STAGE_OPTIONS_INIT;
+    rill_run_options o = with_workers(2);
+    rill_pipeline *p;
+    rill_batch *work;
+    char path[512];
+    FILE *f;
+    long i, n = 300000;
+    seen s;
+    (void)state;
+    snprintf(path, sizeof(path), "%s/records.bin", dir);
+    assert_non_null(f = fopen(path, "wb"));
+    for (i = 1; i <= n; i++)
+        fprintf(f, "%011ld\n", i); /* 12-byte records */
+    fclose(f);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(rill_batch_new(&work), 0);
+    assert_int_equal(rill_batch_add_text(work, path), 0);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, work), 0);
+    assert_int_equal(rill_read_records(p, "records", 12, 77777), 0);
+    assert_int_equal(rill_job(p, "note", &so, note, &s), 0);
+    assert_int_equal(rill_run(p, &o, NULL), 0);
+    assert_int_equal(atomic_load(&s.count), n);
+    assert_int_equal(atomic_load(&s.sum), n * (n + 1) / 2);
+    rill_pipeline_free(p);
+}
+
 /* ---- item 10: units made in bounded numbers ---- */
 
 static long maxrss_kb(void)
@@ -301,9 +359,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_name_with_glob_characters_is_read_literally_when_it_exists),
         cmocka_unit_test(a_fifo_written_by_a_child_is_read_as_a_stream),
+        cmocka_unit_test(dev_stdin_on_a_pipe_is_read_as_a_stream),
         cmocka_unit_test(a_proc_file_is_read_as_a_stream),
         cmocka_unit_test(a_file_truncated_while_it_is_read_is_an_error_naming_it),
         cmocka_unit_test(a_resume_over_a_changed_file_is_refused_naming_it),
+        cmocka_unit_test(records_across_buffer_refills_are_each_read_once),
         cmocka_unit_test(a_one_byte_chunk_on_megabytes_runs_in_bounded_memory),
         cmocka_unit_test(a_sequence_of_endless_range_stops_in_bounded_memory),
     };

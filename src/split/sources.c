@@ -348,11 +348,9 @@ static int records_of_file(rill_emitter *out, rill__file *f, rill_tracker *t, si
             rill_tracker_current(&r, t); /* the end is fixed now */
             last = r.to - 1;
         }
-        if (i <= last &&
-            (rc = rill__file_need(f, i * (int64_t)rs, (last + 1) * (int64_t)rs)) < 0)
-            return rc;
-        for (; i <= last && rc >= 0; i++)
-            rc = rill_emit(out, rill__file_at(f, i * (int64_t)rs), rs);
+        for (; i <= last && rc >= 0; i++) /* the buffer holds a record or more */
+            if ((rc = rill__file_need(f, i * (int64_t)rs, (i + 1) * (int64_t)rs)) == 0)
+                rc = rill_emit(out, rill__file_at(f, i * (int64_t)rs), rs);
         if (rc < 0 || i >= r.to)
             return rc < 0 ? rc : 0;
     }
