@@ -134,8 +134,9 @@ RILL_EXTERN int rill_splittable(rill_pipeline *p, const char *name,
  * A regular file is read by byte ranges (splittable). Anything else - a
  * pipe, FIFO, /dev/stdin, a character device - and a regular file that
  * reports 0 bytes (/proc's files) is read as a stream: in one call, from
- * start to end, not split; an empty regular file is the only input giving
- * no lines.
+ * start to end, not split (so a checkpoint waits for its end, and a run
+ * resumed before it reads it again from its start); an empty regular file
+ * is the only input giving no lines.
  *
  * Each file's identity (device, inode, size, modification time) is taken
  * when the work list is expanded and travels with its units, also into

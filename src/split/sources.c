@@ -7,7 +7,9 @@
  * or before the last attempted position. When such a claim fails the
  * range's end is at or before q and can no longer move (a split point would
  * have to lie after q), so the lines that start before that end are still
- * this call's to read. A line belongs to the range holding its first byte. */
+ * this call's to read. A line belongs to the range holding its first byte.
+ * Files are read through files.h: with pread, checked against the identity
+ * their path was listed with, and as one stream when they are not regular. */
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
