@@ -57,10 +57,12 @@ static void write_numbers(const char *path, long n)
 }
 
 /* What the note job saw; it truncates `truncate` to 3 bytes at its first
- * line, asks for a checkpoint at line ask_at and fails at fail_at. */
+ * line, asks for a checkpoint at line ask_at and fails fail_at lines after
+ * that. */
 typedef struct seen {
     atomic_long count, sum;
-    atomic_int first_pid, status;
+    atomic_int first_pid, asked;
+    atomic_long after_ask;
     const char *truncate;
     rill_pipeline *p;
     long ask_at, fail_at;
@@ -83,11 +85,14 @@ static int note(rill_emitter *out, const rill_record *in, void *payload)
     atomic_fetch_add(&s->sum, v);
     if (strncmp(buf, "Pid:", 4) == 0)
         atomic_store(&s->first_pid, 1);
-    if (s->ask_at && v == s->ask_at)
+    if (s->ask_at && v == s->ask_at) {
         rill_checkpoint_request(s->p);
-    if (s->ask_at && v > s->ask_at && v < s->ask_at + 200)
-        usleep(1000); /* time for the checkpoint to be taken */
-    if (s->fail_at && v == s->fail_at) {
+        atomic_store(&s->asked, 1);
+    }
+    if (s->ask_at && v > s->ask_at && v < s->ask_at + 1000)
+        usleep(500); /* time for the checkpoint to be taken, also under load */
+    if (s->fail_at && atomic_load(&s->asked) && /* lines come in any order */
+        atomic_fetch_add(&s->after_ask, 1) == s->fail_at) {
         rill_error_set("crash at %ld", v);
         return -1;
     }
@@ -234,6 +239,108 @@ static void a_file_truncated_while_it_is_read_is_an_error_naming_it(void **state
     rill_pipeline_free(p);
 }
 
+/* The job rewrites the file in place (the same bytes, a later mtime) at its
+ * first line: the units not yet started were made of the file as listed. */
+static int rewrite_at_first(rill_emitter *out, const rill_record *in, void *payload)
+{
+    seen *s = payload;
+    (void)out, (void)in;
+    if (atomic_fetch_add(&s->count, 1) == 0) {
+        usleep(10000);
+        write_numbers(s->truncate, 300000);
+    }
+    return 0;
+}
+
+static void a_file_rewritten_between_its_units_is_an_error_naming_it(void **state)
+{
+    rill_stage_options so = RILL_STAGE_OPTIONS_INIT;
+    rill_run_options o = with_workers(1);
+    rill_pipeline *p;
+    rill_batch *work;
+    char path[512];
+    seen s;
+    (void)state;
+    snprintf(path, sizeof(path), "%s/rewritten.txt", dir);
+    write_numbers(path, 300000);
+    memset(&s, 0, sizeof(s));
+    s.truncate = path;
+    o.batch_records = 64;
+    assert_int_equal(rill_batch_new(&work), 0);
+    assert_int_equal(rill_batch_add_text(work, path), 0);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, work), 0);
+    assert_int_equal(rill_read_lines(p, "lines", 65536), 0);
+    assert_int_equal(rill_job(p, "rewrite", &so, rewrite_at_first, &s), 0);
+    assert_int_equal(rill_run(p, &o, NULL), RILL_EIO);
+    assert_non_null(strstr(rill_error_last(), path));
+    assert_non_null(strstr(rill_error_last(), "changed"));
+    rill_pipeline_free(p);
+}
+
+/* Each failed run starts on a state file of its own. */
+static void fresh_state(const char *db)
+{
+    char path[700];
+    unlink(db);
+    snprintf(path, sizeof(path), "%s-wal", db);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s-shm", db);
+    unlink(path);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    char buf[65536];
+    FILE *a = fopen(from, "rb"), *b;
+    size_t n;
+    unlink(to);
+    if (a == NULL)
+        return;
+    assert_non_null(b = fopen(to, "wb"));
+    while ((n = fread(buf, 1, sizeof(buf), a)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, b), n);
+    fclose(a);
+    fclose(b);
+}
+
+/* A run of path that fails after a checkpoint still holding work of the
+ * file not yet read (whether it does is up to the threads: a copy of the
+ * state is resumed to see that the source reads from the file again). */
+static void fail_with_unread_work(const char *path, const char *db)
+{
+    rill_run_options o = with_workers(2);
+    char copy[600], from[700], to[700];
+    int attempt;
+    snprintf(copy, sizeof(copy), "%s.copy", db);
+    o.batch_records = 10;
+    for (attempt = 0; attempt < 10; attempt++) {
+        rill_stage_stats st;
+        rill_pipeline *p;
+        seen s;
+        memset(&s, 0, sizeof(s));
+        s.ask_at = 1000;
+        s.fail_at = 100000;
+        fresh_state(db);
+        p = lines_of(path, 65536, &s, db, 0);
+        assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
+        rill_pipeline_free(p);
+        fresh_state(copy);
+        copy_file(db, copy);
+        snprintf(from, sizeof(from), "%s-wal", db);
+        snprintf(to, sizeof(to), "%s-wal", copy);
+        copy_file(from, to);
+        memset(&s, 0, sizeof(s));
+        p = lines_of(path, 65536, &s, copy, 1);
+        assert_int_equal(rill_run(p, &o, NULL), 0); /* unchanged: the resume reads the rest */
+        assert_int_equal(rill_pipeline_stats(&st, p, "lines"), 0);
+        rill_pipeline_free(p);
+        if (st.records_out > 0 && atomic_load(&s.count) < 300000)
+            return; /* it resumed a checkpoint, and read from the file */
+    }
+    fail_msg("no checkpoint held unread work of %s in 10 runs", path);
+}
+
 static void a_resume_over_a_changed_file_is_refused_naming_it(void **state)
 {
     rill_run_options o = with_workers(2);
@@ -243,35 +350,28 @@ static void a_resume_over_a_changed_file_is_refused_naming_it(void **state)
     (void)state;
     snprintf(path, sizeof(path), "%s/resumed.txt", dir);
     snprintf(db, sizeof(db), "%s/state.db", dir);
-    write_numbers(path, 20000);
+    write_numbers(path, 300000); /* ~2 MB: the checkpoint comes long before its end */
     o.batch_records = 10;
-    memset(&s, 0, sizeof(s));
-    s.ask_at = 1000;
-    s.fail_at = 15000;
-    p = lines_of(path, 4096, &s, db, 0);
-    assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
-    rill_pipeline_free(p);
 
-    /* unchanged: the resume reads the rest */
+    /* replaced between the failure and the resume: refused */
+    fail_with_unread_work(path, db);
+    write_numbers(path, 300001);
     memset(&s, 0, sizeof(s));
-    p = lines_of(path, 4096, &s, db, 1);
-    assert_int_equal(rill_run(p, &o, NULL), 0);
-    rill_pipeline_free(p);
-    assert_true(atomic_load(&s.count) > 0 && atomic_load(&s.count) < 20000);
-
-    /* changed between the failure and the resume: refused */
-    memset(&s, 0, sizeof(s));
-    s.ask_at = 1000;
-    s.fail_at = 15000;
-    p = lines_of(path, 4096, &s, db, 0);
-    assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
-    rill_pipeline_free(p);
-    write_numbers(path, 30000); /* a new file under the same name */
-    memset(&s, 0, sizeof(s));
-    p = lines_of(path, 4096, &s, db, 1);
+    p = lines_of(path, 65536, &s, db, 1);
     assert_int_equal(rill_run(p, &o, NULL), RILL_EIO);
     assert_non_null(strstr(rill_error_last(), path));
     assert_non_null(strstr(rill_error_last(), "changed"));
+    rill_pipeline_free(p);
+
+    /* written again in place, the same size: refused too (its mtime) */
+    fail_with_unread_work(path, db);
+    usleep(10000);
+    write_numbers(path, 300001);
+    memset(&s, 0, sizeof(s));
+    p = lines_of(path, 65536, &s, db, 1);
+    assert_int_equal(rill_run(p, &o, NULL), RILL_EIO);
+    assert_non_null(strstr(rill_error_last(), path));
+    assert_non_null(strstr(rill_error_last(), "modified"));
     rill_pipeline_free(p);
 }
 
@@ -375,6 +475,7 @@ int main(void)
         cmocka_unit_test(dev_stdin_on_a_pipe_is_read_as_a_stream),
         cmocka_unit_test(a_proc_file_is_read_as_a_stream),
         cmocka_unit_test(a_file_truncated_while_it_is_read_is_an_error_naming_it),
+        cmocka_unit_test(a_file_rewritten_between_its_units_is_an_error_naming_it),
         cmocka_unit_test(a_resume_over_a_changed_file_is_refused_naming_it),
         cmocka_unit_test(records_across_buffer_refills_are_each_read_once),
         cmocka_unit_test(a_one_byte_chunk_on_megabytes_runs_in_bounded_memory),
