@@ -1,9 +1,10 @@
 /* test_split_inputs.c — what the file sources make of awkward inputs: a
- * literal name holding glob characters, a FIFO written by another process,
- * /dev/stdin on a pipe and a /proc file (read as streams), a file truncated while it is read or
- * changed between a failed run and its resume (an error naming it, never a
- * signal or a mix of both), and chunk sizes or ranges that would make far
- * too many units (bounded memory). */
+ * literal name holding glob characters; a FIFO written by another process,
+ * /dev/stdin on a pipe and a /proc file (read as streams); a file truncated
+ * while it is read, rewritten between its units, or replaced or rewritten
+ * between a failed run and its resume (an error naming it, never a signal
+ * or a mix of both); records across the read buffer's refills; and chunk
+ * sizes or ranges that would make far too many units (bounded memory). */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <signal.h>
