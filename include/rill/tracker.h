@@ -117,7 +117,10 @@ typedef struct rill_splittable_options {
     rill_initial_fn initial;  /* required */
     rill_process_fn process;  /* required */
     int64_t chunk;            /* split offset ranges into chunks of about this
-                                 many positions before processing; 0: don't */
+                                 many positions before processing; 0: don't.
+                                 At most 4096 chunks are made of one
+                                 element: a larger range gets larger chunks
+                                 (idle workers still split them as they run) */
     rill_estimate_fn estimate; /* for ranges ending at RILL_OFFSET_INFINITY */
     int64_t min_split;        /* split stragglers only while more than this
                                  many positions remain; 0: 1 */
@@ -135,15 +138,32 @@ RILL_EXTERN int rill_splittable(rill_pipeline *p, const char *name,
 
 /* ---- built-in splittable sources ---- */
 
-/* Each record of the work list is a path or a glob ('*', '?', '[...]');
- * emits every line of every matching file (without its '\n'; a '\r' before
- * it stays), in chunks of about chunk_bytes (0: 64 MiB), each line exactly
- * once: a line belongs to the range holding its first byte. A path or glob
- * matching no file fails the run with RILL_ENOTFOUND, a file that cannot be
- * read with RILL_EIO; the message names the file and this stage. */
+/* Each record of the work list is a path or a glob ('*', '?', '[...]'): a
+ * name that exists is read literally, whatever characters it holds (a file
+ * named "a[1].txt" is that file); only a name that does not exist is
+ * expanded as a glob. Emits every line of every file (without its '\n'; a
+ * '\r' before it stays), in chunks of about chunk_bytes (0: 64 MiB), each
+ * line exactly once: a line belongs to the range holding its first byte.
+ *
+ * A regular file is read by byte ranges (splittable). Anything else - a
+ * pipe, FIFO, /dev/stdin, a character device - and a regular file that
+ * reports 0 bytes (/proc's files) is read as a stream: in one call, from
+ * start to end, not split (so a checkpoint waits for its end, and a run
+ * resumed before it reads it again from its start); an empty regular file
+ * is the only input giving no lines.
+ *
+ * Each file's identity (device, inode, size, modification time) is taken
+ * when the work list is expanded and travels with its units, also into
+ * checkpoints. A file that shrinks or changes while it is read, or that a
+ * resume finds replaced or changed, fails the run with RILL_EIO and a
+ * message naming the file ("changed"), never a signal or a mix of both
+ * versions. A name matching no file fails with RILL_ENOTFOUND, a directory
+ * or a file that cannot be read with RILL_EIO; the message names the file
+ * and this stage. */
 RILL_EXTERN int rill_read_lines(rill_pipeline *p, const char *name, int64_t chunk_bytes);
 /* The same for files of fixed-size binary records (a trailing partial record
- * is an error naming the file). */
+ * is an error naming the file, and so is an input that is not a regular
+ * file: records are read from files only). */
 RILL_EXTERN int rill_read_records(rill_pipeline *p, const char *name, size_t record_size,
                                   int64_t chunk_records);
 /* A counting sequence as the source: int64 values [from, to) when to is not

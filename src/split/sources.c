@@ -7,19 +7,21 @@
  * or before the last attempted position. When such a claim fails the
  * range's end is at or before q and can no longer move (a split point would
  * have to lie after q), so the lines that start before that end are still
- * this call's to read. A line belongs to the range holding its first byte. */
+ * this call's to read. A line belongs to the range holding its first byte.
+ * Files are read through files.h: with pread, checked against the identity
+ * their path was listed with, and as one stream when they are not regular. */
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "split.h"
 #include "../util/error.h"
 
@@ -128,32 +130,45 @@ static int declare_files(rill_pipeline *p, const rill_source *ops, int64_t chunk
 
 /* ---- files ---- */
 
-/* The element's bytes as a NUL-terminated path in buf. */
-static int path_of(const rill_record *el, char *buf, size_t cap)
+/* Emits path keyed by its identity (files.h), taken now: units made of it
+ * later, also by a resumed run, read the file only while it is the same. */
+static int emit_path(rill_emitter *out, const char *path)
 {
-    if (el->len == 0 || el->len >= cap || memchr(el->data, 0, el->len))
-        return rill__error(RILL_EINVAL, "not a file name");
-    memcpy(buf, el->data, el->len);
-    buf[el->len] = '\0';
-    return 0;
+    unsigned char key[RILL__IDENT_LEN];
+    rill__ident id;
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        int rc = errno == ENOENT ? RILL_ENOTFOUND : RILL_EIO;
+        rill_error_set("cannot open %s: %s", path, strerror(errno));
+        return rc;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        rill_error_set("cannot read %s: it is a directory", path);
+        return RILL_EIO;
+    }
+    rill__ident_of(&id, &st);
+    rill__ident_put(key, &id);
+    return rill_emit_keyed(out, key, sizeof(key), path, strlen(path));
 }
 
-/* Job: a path or glob in, the matching paths out (an error if none). */
+/* Job: a path or glob in, the matching paths out (an error if none). A
+ * name that exists is taken literally, whatever characters it holds; only
+ * one that does not is a glob. */
 static int expand_glob(rill_emitter *out, const rill_record *in, void *payload)
 {
     char pattern[4096];
+    struct stat st;
     glob_t g;
     size_t i;
     int rc;
     (void)payload;
-    if ((rc = path_of(in, pattern, sizeof(pattern))) < 0)
+    if ((rc = rill__path_of(in, pattern, sizeof(pattern))) < 0)
         return rc;
+    if (stat(pattern, &st) == 0 || strpbrk(pattern, "*?[") == NULL)
+        return emit_path(out, pattern);
     rc = glob(pattern, GLOB_ERR, NULL, &g);
     if (rc == GLOB_NOMATCH) {
-        if (strpbrk(pattern, "*?[") == NULL)
-            rill_error_set("no file '%s'", pattern);
-        else
-            rill_error_set("no file matches '%s'", pattern);
+        rill_error_set("no file matches '%s'", pattern);
         return RILL_ENOTFOUND;
     }
     if (rc != 0) {
@@ -161,153 +176,96 @@ static int expand_glob(rill_emitter *out, const rill_record *in, void *payload)
         return RILL_EIO;
     }
     for (i = 0; i < g.gl_pathc && rc == 0; i++)
-        rc = rill_emit_text(out, g.gl_pathv[i]);
+        rc = emit_path(out, g.gl_pathv[i]);
     globfree(&g);
     return rc;
 }
 
-typedef struct mapped {
-    const char *text;
-    size_t size;
-    char path[4096];
-} mapped;
-
-static int map_file(const rill_record *el, mapped *m)
+/* The element's file as it is now, checked against its identity. */
+static int stat_input(const rill_record *el, char *path, size_t cap, struct stat *st)
 {
-    struct stat st;
-    int fd, rc;
-    m->text = NULL;
-    m->size = 0;
-    if ((rc = path_of(el, m->path, sizeof(m->path))) < 0)
-        return rc;
-    if ((fd = open(m->path, O_RDONLY)) < 0 || fstat(fd, &st) < 0) {
-        rc = errno == ENOENT ? RILL_ENOTFOUND : RILL_EIO;
-        rill_error_set("cannot open %s: %s", m->path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return rc;
-    }
-    m->size = (size_t)st.st_size;
-    if (m->size) {
-        void *t = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (t == MAP_FAILED) {
-            close(fd);
-            rill_error_set("cannot map %s: %s", m->path, strerror(errno));
-            return RILL_EIO;
-        }
-        madvise(t, m->size, MADV_SEQUENTIAL);
-        m->text = t;
-    }
-    close(fd);
-    return 0;
-}
-
-static void unmap_file(mapped *m)
-{
-    if (m->text)
-        munmap((void *)m->text, m->size);
-}
-
-static int file_size(const rill_record *el, int64_t *size)
-{
-    char path[4096];
-    struct stat st;
     int rc;
-    if ((rc = path_of(el, path, sizeof(path))) < 0)
+    if ((rc = rill__path_of(el, path, cap)) < 0)
         return rc;
-    if (stat(path, &st) < 0) {
+    if (stat(path, st) < 0) {
         rc = errno == ENOENT ? RILL_ENOTFOUND : RILL_EIO;
         rill_error_set("cannot open %s: %s", path, strerror(errno));
         return rc;
     }
-    *size = (int64_t)st.st_size;
-    return 0;
+    if (S_ISDIR(st->st_mode)) {
+        rill_error_set("cannot read %s: it is a directory", path);
+        return RILL_EIO;
+    }
+    return rill__ident_check(el, path, st);
 }
 
+/* A regular file: its bytes. A stream (files.h): the one position 0, read
+ * in one call from start to end. */
 static int lines_initial(const rill_record *el, rill_restriction *r, void *payload)
 {
+    char path[4096];
+    struct stat st;
+    int rc;
     (void)payload;
     r->kind = RILL_RANGE_OFFSET;
     r->from = 0;
-    return file_size(el, &r->to);
+    if ((rc = stat_input(el, path, sizeof(path), &st)) < 0)
+        return rc;
+    r->to = rill__is_stream(&st) ? 1 : (int64_t)st.st_size;
+    return 0;
 }
 
-/* The start of the line after the one holding position q. Lines are short
- * and found one after another, so the newline is looked for eight bytes at
- * a time inline rather than by a call into libc for each. */
-static size_t next_line(const mapped *m, size_t q)
-{
-    const unsigned char *t = (const unsigned char *)m->text;
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    while (q + 8 <= m->size) {
-        uint64_t v;
-        memcpy(&v, t + q, 8);
-        v ^= ones * '\n';
-        v = (v - ones) & ~v & highs; /* a high bit where a byte was '\n' */
-        if (v)
-            return q + (size_t)(__builtin_ctzll(v) >> 3) + 1;
-        q += 8;
-    }
-    for (; q < m->size; q++)
-        if (t[q] == '\n')
-            return q + 1;
-    return m->size;
-}
-
-static int emit_lines(rill_emitter *out, const mapped *m, size_t from, size_t until)
-{
-    int rc = 0;
-    while (from < until && rc == 0) { /* each line starting before until */
-        size_t next = next_line(m, from), end = next;
-        if (end > from && m->text[end - 1] == '\n')
-            end--;
-        rc = rill_emit(out, m->text + from, end - from);
-        from = next;
-    }
-    return rc;
-}
-
-static int lines_process(rill_emitter *out, const rill_record *el, rill_tracker *t, void *payload)
+static int lines_of_file(rill_emitter *out, rill__file *f, rill_tracker *t)
 {
     rill_restriction r;
-    mapped m;
-    size_t pos;
+    int64_t pos, q, last;
     int rc;
-    (void)payload;
     rill_tracker_current(&r, t);
-    if ((rc = map_file(el, &m)) < 0)
+    pos = r.from;
+    if (pos > 0 && pos <= f->size && /* the first line starting in the range */
+        (rc = rill__file_next_line(f, pos - 1, pos - 1, &pos)) < 0)
         return rc;
-    pos = (size_t)r.from;
-    if (pos > 0 && pos <= m.size) /* the first line starting in the range */
-        pos = next_line(&m, pos - 1);
     for (;;) {
-        size_t q, last;
-        if (pos >= m.size) { /* attempt the end, so the range is done */
-            rc = rill_tracker_try_claim(t, (int64_t)m.size);
-            rc = rc < 0 ? rc : 0;
-            break;
+        const char *nl;
+        if (pos >= f->size) { /* attempt the end, so the range is done */
+            rc = rill_tracker_try_claim(t, f->size);
+            return rc < 0 ? rc : 0;
         }
         /* the block's last line start, found from its end: the scan
          * forward happens once, as the lines are emitted */
-        q = pos + BLOCK < m.size ? pos + BLOCK : m.size;
-        {
-            const char *nl = q - pos > 1 ? memrchr(m.text + pos, '\n', q - 1 - pos) : NULL;
-            last = nl ? (size_t)(nl - m.text) + 1 : pos;
-        }
-        q = next_line(&m, last);
-        if ((rc = rill_tracker_try_claim(t, (int64_t)last)) < 0)
-            break;
+        q = pos + BLOCK < f->size ? pos + BLOCK : f->size;
+        if ((rc = rill__file_need(f, pos, q)) < 0)
+            return rc;
+        nl = q - pos > 1 ? memrchr(rill__file_at(f, pos), '\n', (size_t)(q - 1 - pos)) : NULL;
+        last = nl ? pos + (nl - rill__file_at(f, pos)) + 1 : pos;
+        if ((rc = rill__file_next_line(f, pos, last, &q)) < 0)
+            return rc;
+        if ((rc = rill_tracker_try_claim(t, last)) < 0)
+            return rc;
         if (rc == 1) {
-            if ((rc = emit_lines(out, &m, pos, q)) != 0)
-                break;
+            if ((rc = rill__file_emit_lines(out, f, pos, q)) != 0)
+                return rc;
             pos = q;
             continue;
         }
         rill_tracker_current(&r, t); /* the end is fixed now */
-        rc = emit_lines(out, &m, pos, (size_t)r.to);
-        break;
+        return rill__file_emit_lines(out, f, pos, r.to);
     }
-    unmap_file(&m);
+}
+
+static int lines_process(rill_emitter *out, const rill_record *el, rill_tracker *t, void *payload)
+{
+    rill__file f;
+    int rc;
+    (void)payload;
+    if ((rc = rill__file_open(&f, el)) == 0) {
+        if (!f.stream)
+            rc = lines_of_file(out, &f, t);
+        else if ((rc = rill_tracker_try_claim(t, 0)) == 1)
+            rc = rill__file_stream_lines(out, &f);
+        rc = rc < 0 ? rc : rc > 0 ? rc : rill__file_check(&f);
+    }
+    rill__file_close(&f);
     return rc;
 }
 
@@ -354,13 +312,18 @@ static int records_initial(const rill_record *el, rill_restriction *r, void *pay
 {
     size_t rs = (size_t)(uintptr_t)payload;
     char path[4096];
+    struct stat st;
     int rc;
     r->kind = RILL_RANGE_OFFSET;
     r->from = 0;
-    if ((rc = file_size(el, &r->to)) < 0)
+    if ((rc = stat_input(el, path, sizeof(path), &st)) < 0)
         return rc;
+    if (!S_ISREG(st.st_mode)) {
+        rill_error_set("cannot read records of %s: it is not a regular file", path);
+        return RILL_EIO;
+    }
+    r->to = (int64_t)st.st_size;
     if ((uint64_t)r->to % rs) {
-        path_of(el, path, sizeof(path));
         rill_error_set("%s holds %lld bytes, not a whole number of %zu-byte records", path,
                        (long long)r->to, rs);
         return RILL_ECORRUPT;
@@ -369,38 +332,47 @@ static int records_initial(const rill_record *el, rill_restriction *r, void *pay
     return 0;
 }
 
-static int records_process(rill_emitter *out, const rill_record *el, rill_tracker *t,
-                           void *payload)
+static int records_of_file(rill_emitter *out, rill__file *f, rill_tracker *t, size_t rs)
 {
-    size_t rs = (size_t)(uintptr_t)payload;
-    int64_t i, last, n;
+    int64_t i, last, n = f->size / (int64_t)rs;
     rill_restriction r;
-    mapped m;
     int rc;
     rill_tracker_current(&r, t);
-    if ((rc = map_file(el, &m)) < 0)
-        return rc;
-    n = (int64_t)(m.size / rs);
     for (i = r.from;; i = last + 1) {
         last = i + 1023 < n ? i + 1023 : n - 1;
         if (i >= n) {
             rc = rill_tracker_try_claim(t, n);
-            rc = rc < 0 ? rc : 0;
-            break;
+            return rc < 0 ? rc : 0;
         }
         if ((rc = rill_tracker_try_claim(t, last)) < 0)
-            break;
+            return rc;
         if (rc == 0) {
             rill_tracker_current(&r, t); /* the end is fixed now */
             last = r.to - 1;
         }
-        for (; i <= last && rc >= 0; i++)
-            rc = rill_emit(out, m.text + (size_t)i * rs, rs);
+        for (; i <= last && rc >= 0; i++) /* the buffer holds a record or more */
+            if ((rc = rill__file_need(f, i * (int64_t)rs, (i + 1) * (int64_t)rs)) == 0)
+                rc = rill_emit(out, rill__file_at(f, i * (int64_t)rs), rs);
         if (rc < 0 || i >= r.to)
-            break;
+            return rc < 0 ? rc : 0;
     }
-    unmap_file(&m);
-    return rc < 0 ? rc : 0;
+}
+
+static int records_process(rill_emitter *out, const rill_record *el, rill_tracker *t,
+                           void *payload)
+{
+    rill__file f;
+    int rc;
+    if ((rc = rill__file_open(&f, el)) == 0) {
+        if (f.stream) {
+            rill_error_set("cannot read records of %s: it is not a regular file", f.path);
+            rc = RILL_EIO;
+        } else if ((rc = records_of_file(out, &f, t, (size_t)(uintptr_t)payload)) == 0) {
+            rc = rill__file_check(&f);
+        }
+    }
+    rill__file_close(&f);
+    return rc;
 }
 
 int rill_read_records(rill_pipeline *p, const char *name, size_t record_size,

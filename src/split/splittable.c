@@ -117,6 +117,19 @@ static int hand_units(rill__worker *w, int stage, int from, rill__reduction *red
     return rc;
 }
 
+/* The chunk size for r: the stage's, or larger where that would make more
+ * than MAX_CHUNKS units of one element (a 1-byte chunk of a large file, a
+ * sequence to near INT64_MAX), so that the units made ahead stay bounded;
+ * idle workers still split a large unit while it runs. */
+#define MAX_CHUNKS 4096
+
+static int64_t chunk_of(const rill_restriction *r, int64_t chunk)
+{
+    __int128 size = (__int128)r->to - r->from;
+    __int128 least = (size + MAX_CHUNKS - 1) / MAX_CHUNKS;
+    return least > chunk ? (int64_t)least : chunk;
+}
+
 static int split_expand(rill__worker *w, rill__task *t)
 {
     rill__run *run = w->run;
@@ -148,11 +161,11 @@ static int split_expand(rill__worker *w, rill__task *t)
         if (r.kind == RILL_RANGE_OFFSET && r.from == r.to)
             continue; /* nothing to do */
         if (r.kind == RILL_RANGE_OFFSET && s->split.chunk > 0 && r.to != RILL_OFFSET_INFINITY) {
-            int64_t a = r.from;
+            int64_t a = r.from, chunk = chunk_of(&r, s->split.chunk);
             while (rc == 0 && a < r.to) {
                 rill_restriction c = r;
                 c.from = a;
-                c.to = (__int128)r.to - a > s->split.chunk ? a + s->split.chunk : r.to;
+                c.to = (__int128)r.to - a > chunk ? a + chunk : r.to;
                 rc = unit_add(ub, &el, base + i - t->begin, &c, 0);
                 a = c.to;
             }
