@@ -5,11 +5,7 @@
  * a file, a folder given as input, a missing input file.
  *
  * Folders that cannot be written are made with /sys (sysfs refuses new
- * files even to root, where chmod would not). The cases for the output
- * directory (src/io/writer.c) and the file sources (src/split/sources.c)
- * are fixed by other changes of issue 11: until those land they are
- * skipped unless RILL_IO_ERRORS_PENDING is set (the output folder's are
- * fixed now). Not tested here: a full
+ * files even to root, where chmod would not).  Not tested here: a full
  * disk (it needs a small file system of its own). */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
@@ -47,12 +43,6 @@ static int counted(rill_emitter *out, const rill_record *in, void *payload)
     (void)payload;
     atomic_fetch_add(&calls, 1);
     return rill_emit_record(out, in);
-}
-
-static void pending(void)
-{
-    if (getenv("RILL_IO_ERRORS_PENDING") == NULL)
-        skip();
 }
 
 /* The run's failure: code, and a message naming path with reason. */
@@ -131,7 +121,6 @@ static rill_pipeline *reading(const char *path)
 static void a_folder_given_as_input_is_not_a_file(void **s)
 {
     (void)s;
-    pending();
     expect(reading(dir), RILL_EISDIR, dir, strerror(EISDIR));
 }
 
@@ -139,7 +128,6 @@ static void a_missing_input_file_says_so_not_that_no_file_matches(void **s)
 {
     char path[300];
     (void)s;
-    pending();
     snprintf(path, sizeof(path), "%s/missing.txt", dir);
     expect(reading(path), RILL_ENOTFOUND, path, strerror(ENOENT));
     assert_null(strstr(rill_error_last(), "matches"));

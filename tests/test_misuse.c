@@ -216,8 +216,7 @@ static const struct {
     C(span_call_null),
 };
 
-/* Sizes the file sources (src/split/sources.c, another change's) still take:
- * run with RILL_MISUSE_PENDING=1 until that change lands. */
+/* Sizes out of range for the file sources: refused, not taken. */
 static const struct {
     const char *name;
     int (*call)(void);
@@ -267,8 +266,6 @@ static void file_sources_refuse_sizes_out_of_range(void **s)
     int (*calls[sizeof(pending) / sizeof(pending[0])])(void);
     size_t i;
     (void)s;
-    if (getenv("RILL_MISUSE_PENDING") == NULL)
-        skip();
     for (i = 0; i < n; i++)
         names[i] = pending[i].name, calls[i] = pending[i].call;
     assert_int_equal(run_cases(names, calls, n), 0);

@@ -103,13 +103,13 @@ int rill__file_open(rill__file *f, const rill_record *el)
     if ((rc = rill__path_of(el, f->path, sizeof(f->path))) < 0)
         return rc;
     if ((f->fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(f->fd, &f->st) < 0) {
-        rc = errno == ENOENT ? RILL_ENOTFOUND : RILL_EIO;
+        rc = rill__errno_code(errno);
         rill_error_set("cannot open %s: %s", f->path, strerror(errno));
         return rc;
     }
     if (S_ISDIR(f->st.st_mode)) {
-        rill_error_set("cannot read %s: it is a directory", f->path);
-        return RILL_EIO;
+        rill_error_set("cannot read %s: %s", f->path, strerror(EISDIR));
+        return RILL_EISDIR;
     }
     if ((rc = rill__ident_check(el, f->path, &f->st)) < 0)
         return rc;

@@ -138,13 +138,13 @@ static int emit_path(rill_emitter *out, const char *path)
     rill__ident id;
     struct stat st;
     if (stat(path, &st) < 0) {
-        int rc = errno == ENOENT ? RILL_ENOTFOUND : RILL_EIO;
+        int rc = rill__errno_code(errno);
         rill_error_set("cannot open %s: %s", path, strerror(errno));
         return rc;
     }
     if (S_ISDIR(st.st_mode)) {
-        rill_error_set("cannot read %s: it is a directory", path);
-        return RILL_EIO;
+        rill_error_set("cannot read %s: %s", path, strerror(EISDIR));
+        return RILL_EISDIR;
     }
     rill__ident_of(&id, &st);
     rill__ident_put(key, &id);
@@ -188,13 +188,13 @@ static int stat_input(const rill_record *el, char *path, size_t cap, struct stat
     if ((rc = rill__path_of(el, path, cap)) < 0)
         return rc;
     if (stat(path, st) < 0) {
-        rc = errno == ENOENT ? RILL_ENOTFOUND : RILL_EIO;
+        rc = rill__errno_code(errno);
         rill_error_set("cannot open %s: %s", path, strerror(errno));
         return rc;
     }
     if (S_ISDIR(st->st_mode)) {
-        rill_error_set("cannot read %s: it is a directory", path);
-        return RILL_EIO;
+        rill_error_set("cannot read %s: %s", path, strerror(EISDIR));
+        return RILL_EISDIR;
     }
     return rill__ident_check(el, path, st);
 }
@@ -294,6 +294,10 @@ int rill_read_lines(rill_pipeline *p, const char *name, int64_t chunk_bytes)
     int rc;
     if (p == NULL)
         return rill__error(RILL_EINVAL, "rill_read_lines: the pipeline is NULL");
+    if (chunk_bytes < 0)
+        return rill__misuse(p, RILL_EINVAL, "rill_read_lines '%.200s': a chunk of %lld bytes; "
+                            "0 (the default) or more", name ? name : "(unnamed)",
+                            (long long)chunk_bytes);
     o.initial = lines_initial;
     o.process = lines_process;
     o.chunk = chunk_bytes > 0 ? chunk_bytes : (int64_t)64 << 20;
@@ -384,9 +388,11 @@ int rill_read_records(rill_pipeline *p, const char *name, size_t record_size,
     int rc;
     if (p == NULL)
         return rill__error(RILL_EINVAL, "rill_read_records: the pipeline is NULL");
-    if (record_size == 0)
-        return rill__misuse(p, RILL_EINVAL, "rill_read_records '%.200s': the record size is 0",
-                            name ? name : "(unnamed)");
+    if (record_size == 0 || record_size > RILL_RECORD_MAX || chunk_records < 0)
+        return rill__misuse(p, RILL_EINVAL, "rill_read_records '%.200s': records of %zu bytes "
+                            "in chunks of %lld; a record is 1 byte to %u, a chunk 0 (the "
+                            "default) or more", name ? name : "(unnamed)", record_size,
+                            (long long)chunk_records, (unsigned)RILL_RECORD_MAX);
     o.initial = records_initial;
     o.process = records_process;
     o.chunk = chunk_records > 0 ? chunk_records : (int64_t)(((size_t)64 << 20) / record_size + 1);
