@@ -436,9 +436,69 @@ static void byte_key_ranges_are_split_by_idle_workers_and_read_once(void **state
     rill_pipeline_free(p);
 }
 
+/* Each unit's size, in the order the one worker gets them. */
+typedef struct unit_sizes {
+    int64_t size[64];
+    int n;
+} unit_sizes;
+
+static int whole_1020(const rill_record *el, rill_restriction *r, void *payload)
+{
+    (void)el;
+    (void)payload;
+    memset(r, 0, sizeof(*r));
+    r->kind = RILL_RANGE_OFFSET;
+    r->from = 0;
+    r->to = 1020;
+    return 0;
+}
+
+static int note_size(rill_emitter *out, const rill_record *el, rill_tracker *t, void *payload)
+{
+    unit_sizes *u = payload;
+    rill_restriction r;
+    int64_t pos;
+    (void)out;
+    (void)el;
+    assert_int_equal(rill_tracker_current(&r, t), 0);
+    if (u->n < 64)
+        u->size[u->n++] = r.to - r.from;
+    for (pos = r.from; rill_tracker_try_claim(t, pos) == 1; pos++)
+        ;
+    return RILL_PROCESS_DONE;
+}
+
+/* Beam's OffsetRange.split: chunks of the size asked for, but a remainder
+ * under a quarter of it joins the last chunk instead of standing alone. */
+static void a_small_remainder_joins_the_last_chunk_as_beam_splits(void **state)
+{
+    rill_splittable_options o = RILL_SPLITTABLE_OPTIONS_INIT;
+    rill_run_options ro = RILL_RUN_OPTIONS_INIT;
+    unit_sizes u;
+    rill_pipeline *p;
+    int i;
+    (void)state;
+    memset(&u, 0, sizeof(u));
+    o.initial = whole_1020;
+    o.process = note_size;
+    o.chunk = 100;
+    o.min_split = INT64_MAX; /* no dynamic splits: the chunks as made */
+    ro.workers = 1;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 1)), 0);
+    assert_int_equal(rill_splittable(p, "units", &o, &u), 0);
+    assert_int_equal(rill_run(p, &ro, NULL), 0);
+    assert_int_equal(u.n, 10); /* not 11 with a last one of 20 */
+    for (i = 0; i < 9; i++)
+        assert_int_equal(u.size[i], 100);
+    assert_int_equal(u.size[9], 120);
+    rill_pipeline_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_small_remainder_joins_the_last_chunk_as_beam_splits),
         cmocka_unit_test(every_line_is_read_once_whatever_the_chunk_boundaries),
         cmocka_unit_test(a_glob_reads_every_matching_file_and_an_empty_one_is_fine),
         cmocka_unit_test(idle_workers_split_one_large_file_and_each_line_comes_once),

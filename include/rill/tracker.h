@@ -29,7 +29,8 @@
  * offset and has the estimate's end left; a byte-key range's progress is a
  * fraction of the range, in [0, 1] (Beam's estimateFractionForKey, exactly).
  * A growable range becomes bounded when a split ends it or its end,
- * RILL_OFFSET_INFINITY, is claimed. Where rill deliberately differs: a
+ * RILL_OFFSET_INFINITY, is claimed. A splittable stage's chunks are Beam's
+ * OffsetRange.split: a remainder under a quarter chunk joins the last one. Where rill deliberately differs: a
  * byte-key range splits at the fraction asked for (the keys interpolated),
  * where Beam's tracker splits only right after the last attempted key
  * whatever the fraction, so that idle workers can take half of a straggler;

@@ -162,10 +162,12 @@ static int split_expand(rill__worker *w, rill__task *t)
             continue; /* nothing to do */
         if (r.kind == RILL_RANGE_OFFSET && s->split.chunk > 0 && r.to != RILL_OFFSET_INFINITY) {
             int64_t a = r.from, chunk = chunk_of(&r, s->split.chunk);
-            while (rc == 0 && a < r.to) {
+            while (rc == 0 && a < r.to) { /* Beam's OffsetRange.split: */
                 rill_restriction c = r;
                 c.from = a;
                 c.to = (__int128)r.to - a > chunk ? a + chunk : r.to;
+                if ((__int128)r.to - c.to < chunk / 4)
+                    c.to = r.to; /* a remainder under a quarter chunk joins the last */
                 rc = unit_add(ub, &el, base + i - t->begin, &c, 0);
                 a = c.to;
             }
