@@ -43,8 +43,9 @@ tsan: deps
 sanitize: asan tsan
 
 valgrind: build
-	@# layers*: a Python script; forked children that abort on purpose (test_util) are silent.
-	cd $(BUILD) && ctest --output-on-failure -E 'example|layers' -LE mpi \
+	@# layers*: a Python script; test_misuse: each case a forked child that may leak or
+	@# crash on purpose; forked children that abort on purpose (test_util) are silent.
+	cd $(BUILD) && ctest --output-on-failure -E 'example|layers|test_misuse' -LE mpi \
 	  --overwrite MemoryCheckCommand=/usr/bin/valgrind \
 	  --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1 --child-silent-after-fork=yes" -T memcheck
 

@@ -470,8 +470,10 @@ int rill__dist_stop(rill__run *run)
         free(m->buf);
         free(m);
     }
+    rill__mutex_lock(&run->sched.mu); /* the releases' lock, as everywhere */
     while (d->releases)
         rill__dist_release_pop(run);
+    rill__mutex_unlock(&run->sched.mu);
     run->p->records_sent = atomic_load(&d->moved);
     rill__proxies_free(d);
     rill__ids_free(d);
