@@ -1,5 +1,5 @@
 /* state_helpers.h — a scratch folder per test suite that keeps state files
- * (test_checkpoint.c, test_publish.c): dir is made by setup and removed with
+ * (test_checkpoint.c, test_publish.c, test_state_file.c, test_ckpt_timing.c): dir is made by setup and removed with
  * everything in it by teardown; state is a state file path inside it, which
  * fresh_state removes with its WAL files. */
 #ifndef RILL_TESTS_STATE_HELPERS_H
@@ -21,7 +21,7 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 static int setup(void **s)
 {
     (void)s;
-    snprintf(dir, sizeof(dir), "/tmp/rill-test-ckpt-XXXXXX");
+    snprintf(dir, sizeof(dir), "/tmp/rill-test-state-XXXXXX");
     if (mkdtemp(dir) == NULL)
         return -1;
     snprintf(state, sizeof(state), "%s/state.db", dir);
@@ -34,7 +34,7 @@ static int teardown(void **s)
     return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static void fresh_state(void)
+static inline void fresh_state(void)
 {
     char path[400];
     unlink(state);

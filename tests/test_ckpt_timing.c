@@ -14,29 +14,7 @@
 
 #include "inline_helpers.h"
 
-static char dir[256], state[300];
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static int setup(void **s)
-{
-    (void)s;
-    snprintf(dir, sizeof(dir), "/tmp/rill-test-ckpt-timing-XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        return -1;
-    snprintf(state, sizeof(state), "%s/state.db", dir);
-    return 0;
-}
-
-static int teardown(void **s)
-{
-    (void)s;
-    return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
+#include "state_helpers.h"
 
 typedef struct ctl {
     rill_pipeline *p;

@@ -15,39 +15,7 @@
 
 #include "inline_helpers.h"
 
-static char dir[256], state[300];
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static int setup(void **s)
-{
-    (void)s;
-    snprintf(dir, sizeof(dir), "/tmp/rill-test-ckpt-XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        return -1;
-    snprintf(state, sizeof(state), "%s/state.db", dir);
-    return 0;
-}
-
-static int teardown(void **s)
-{
-    (void)s;
-    return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void fresh_state(void)
-{
-    char path[400];
-    unlink(state);
-    snprintf(path, sizeof(path), "%s-wal", state);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s-shm", state);
-    unlink(path);
-}
+#include "state_helpers.h"
 
 /* The job: x -> 2x; asks for a checkpoint at ask_at and fails at fail_at
  * (when armed). Counts init and result calls. */
