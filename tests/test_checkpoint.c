@@ -20,43 +20,7 @@
 
 #include "state_helpers.h"
 
-/* The job: x -> 2x; asks for a checkpoint at ask_at and fails at fail_at
- * (when armed). Counts init and result calls. */
-typedef struct ctl {
-    rill_pipeline *p;
-    int64_t ask_at, fail_at;
-    int armed;
-    atomic_int inits, results;
-    int64_t result_sum;
-} ctl;
-
-static int doubled(rill_emitter *out, const rill_record *in, void *payload)
-{
-    ctl *c = payload;
-    int64_t x = i64(in);
-    if (x == c->ask_at)
-        rill_checkpoint_request(c->p);
-    if (c->armed && x == c->fail_at) {
-        rill_error_set("crash at %lld", (long long)x);
-        return -1;
-    }
-    return rill_emit_int64(out, 2 * x);
-}
-
-static int on_init(rill_batch *work, void *payload)
-{
-    (void)work;
-    atomic_fetch_add(&((ctl *)payload)->inits, 1);
-    return 0;
-}
-
-static int on_result(const rill_record *r, void *payload)
-{
-    ctl *c = payload;
-    atomic_fetch_add(&c->results, 1);
-    c->result_sum += i64(r);
-    return 0;
-}
+#include "ckpt_job.h"
 
 static rill_pipeline *summing(ctl *c, int resume)
 {
