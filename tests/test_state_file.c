@@ -42,27 +42,6 @@ static rill_pipeline *summing_at(ctl *c, int resume, const char *path, const cha
     return p;
 }
 
-static uint64_t file_hash(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    uint64_t h = 1469598103934665603ull;
-    int ch;
-    if (f == NULL)
-        return 0;
-    while ((ch = fgetc(f)) != EOF)
-        h = (h ^ (uint64_t)ch) * 1099511628211ull;
-    fclose(f);
-    return h;
-}
-
-static void sql(const char *stmt)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(state, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, stmt, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-}
-
 /* ---- a file per pipeline; another's checkpoint is replaced only when asked ---- */
 
 /* A run of the summing pipeline (its job named job) at path that asks for
