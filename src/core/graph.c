@@ -122,7 +122,7 @@ static int find_cycle(const rill_pipeline *p, int i, char *colour, int *path, in
 int rill__graph_resolve(rill_pipeline *p)
 {
     char *colour = NULL, msg[512];
-    int *path = NULL, i, j, rc = 0;
+    int *path = NULL, i, rc = 0;
     for (i = 0; i < p->n; i++) {
         rill__stage *s = &p->stages[i];
         free(s->succ);
@@ -133,10 +133,6 @@ int rill__graph_resolve(rill_pipeline *p)
         if (!rill__kind_is(s, RILL_KIND_GRAPH))
             return rill__refuse(p, i, "reducers and frames follow the inline order; the "
                                       "stages of a graph are tasks, jobs and splittable stages");
-        for (j = 0; j < i; j++)
-            if (strcmp(p->stages[j].name, s->name) == 0)
-                return rill__refuse(p, i, "has the name of another stage; a graph's "
-                                          "stages need names of their own");
     }
     for (i = 0; i < p->nedges; i++) {
         int from = rill__stage_find(p, p->edges[i].from);
