@@ -127,7 +127,7 @@ static void options_of_version_1_are_taken_without_replace(void **s)
     co.path = state;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_checkpointing(p, &co), 0);
-    co.version = 3;
+    co.version = RILL_CHECKPOINT_OPTIONS_VERSION + 1;
     assert_int_equal(rill_checkpointing(p, &co), RILL_EINVAL);
     rill_pipeline_free(p);
 }

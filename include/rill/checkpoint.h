@@ -6,10 +6,29 @@
  * combine stores, the unclaimed work of splittable stages, held batches, the
  * position of the source, the output files written and how many results
  * were delivered. A run started with resume set continues from the latest
- * checkpoint: init is not called again, results delivered before it are not
- * delivered again (those delivered after it, before the crash, are delivered
- * again: the result and output callbacks see them twice), and output files
- * come out exactly once.
+ * checkpoint: init is not called again, and output files come out exactly
+ * once.
+ *
+ * Results exactly once. In a checkpointed run the records leaving the
+ * stream are held, in the order they left it, until a checkpoint that
+ * covers them is committed (a timed one, a requested one, or the one that
+ * completes the run); the held records are part of that checkpoint. Only
+ * then are they given to the result callback and to an output that keeps
+ * no state of its own (rill_output's callback, a sink without save), each
+ * with a sequence number (rill_result_sequence) that stays the same across
+ * resumes: what a callback was given before a crash is given again on
+ * resume with the numbers it had. The window that remains: records whose
+ * checkpoint was committed and that were being given when the process
+ * died are given again, with the same numbers; a callback that remembers
+ * the highest number it has acted on (in its own durable store) is exactly
+ * once. Results wait for a checkpoint: at most an interval (with interval
+ * 0, until a requested checkpoint or the end of the run). The results
+ * batch of rill_run and output files (rill_output_dir) are exactly once
+ * without this. finish is called after every result was given; a crash
+ * after the run completed and before it ended calls it again on resume.
+ * Set at_once to give results as they come instead (at least once: those
+ * after the last checkpoint are given again on resume, maybe in another
+ * order and under other numbers).
  *
  * What resume asks of a pipeline: stages are deterministic and have no
  * outside side effects except through result/output (work done after the
@@ -25,8 +44,8 @@
 extern "C" {
 #endif
 
-/* Version 1 had no replace (it reads as 0). */
-#define RILL_CHECKPOINT_OPTIONS_VERSION 2
+/* Version 1 had no replace, version 2 no at_once (they read as 0). */
+#define RILL_CHECKPOINT_OPTIONS_VERSION 3
 typedef struct rill_checkpoint_options {
     unsigned version;
     /* copied; NULL: .rill/<fingerprint>.db in the working directory, a file
@@ -43,8 +62,11 @@ typedef struct rill_checkpoint_options {
      * (another pipeline's that has not finished, or a damaged one) and
      * start over; 0: such a run is refused (below) */
     int replace;
+    /* 1: results go to the result and output callbacks as they come, not
+     * held until a checkpoint covers them (above): at least once */
+    int at_once;
 } rill_checkpoint_options;
-#define RILL_CHECKPOINT_OPTIONS_INIT {RILL_CHECKPOINT_OPTIONS_VERSION, NULL, 0, 0, 0}
+#define RILL_CHECKPOINT_OPTIONS_INIT {RILL_CHECKPOINT_OPTIONS_VERSION, NULL, 0, 0, 0, 0}
 
 /* Makes p's runs checkpointed. rill_run refuses, with nothing written:
  * - RILL_EBUSY when another run uses the file (in this process or another,

@@ -202,6 +202,13 @@ RILL_EXTERN int rill_combine(rill_pipeline *p, const char *name,
 /* Called once per record leaving the stream, one call at a time. One per
  * pipeline. */
 RILL_EXTERN int rill_result(rill_pipeline *p, rill_result_fn fn, void *payload);
+/* While a result callback runs: its record's sequence number; while an
+ * output callback (rill_output, graph.h) runs: that of its batch's first
+ * record (the others follow it). Records leaving the stream are numbered
+ * from 0 in the order they are given; in a checkpointed run a record given
+ * again after a resume has the number it had (rill/checkpoint.h). -1 on a
+ * thread that is not in such a callback. */
+RILL_EXTERN int64_t rill_result_sequence(void);
 /* Called once after everything, with every record that left the stream.
  * One per pipeline. */
 RILL_EXTERN int rill_finish(rill_pipeline *p, rill_finish_fn fn, void *payload);

@@ -97,7 +97,7 @@ struct rill_pipeline {
     int nstats;
     char *ckpt_path;             /* owned; NULL: the default (when persist) */
     double ckpt_interval;
-    int ckpt_resume, ckpt_replace;
+    int ckpt_resume, ckpt_replace, ckpt_at_once;
     atomic_int ckpt_request;     /* rill_checkpoint_request */
     atomic_int ckpt_restored;    /* rill_checkpoint_restored: the latest run
                                     continued from a checkpoint */

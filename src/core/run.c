@@ -111,6 +111,7 @@ void rill__run_free(rill__run *run)
     free(run->close.held);
     free(run->close.mu);
     rill_batch_free(run->out.results);
+    rill__held_free(run);
     rill__mutex_destroy(&run->sched.mu);
     pthread_mutex_destroy(&run->reds.mu);
     pthread_mutex_destroy(&run->fail.mu);
@@ -295,6 +296,10 @@ int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *op
         }
         rill__barrier_start(run);
     }
+    rill__hold_setup(run);
+    /* what the checkpoint held is covered by it: given before anything runs */
+    if (restored && !run->ckpt.complete && rill__deliver_held(&run->w[0]) < 0)
+        return rill__error_str(run->fail.code, run->fail.msg);
     rill_error_clear();
     if (!restored && run->world.rank == 0) { /* what init adds joins the initial work */
         rill_batch *more;
@@ -342,13 +347,18 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
         rc = 0;
         goto out;
     }
-    if (!run.ckpt.complete && p->finish && (rc = p->finish(run.out.results, p->finish_payload)) != 0) {
+    /* the complete checkpoint covers what is held: given, then finish */
+    if (!run.ckpt.complete && run.ckpt.persist && (rc = run.ckpt.persist->complete(&run)) < 0)
+        goto done;
+    if (rill__deliver_held(&run.w[0]) < 0) {
+        rc = run_outcome(&run);
+        goto done;
+    }
+    if (p->finish && (rc = p->finish(run.out.results, p->finish_payload)) != 0) {
         rc = callback_failed("finish", rc);
         goto done;
     }
     if ((rc = run_outcome(&run)) < 0) /* another rank failed meanwhile */
-        goto done;
-    if (!run.ckpt.complete && run.ckpt.persist && (rc = run.ckpt.persist->complete(&run)) < 0)
         goto done;
     if (run.out.sink && run.out.sink->end && (rc = run.out.sink->end(run.out.sink_self, 1)) < 0)
         goto done;

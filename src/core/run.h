@@ -165,13 +165,30 @@ typedef struct rill__failure {
     atomic_int stop;
 } rill__failure;
 
-/* Outputs (stage_result.c, sink_stream.c): results and delivered are
- * written by the result stage only (it is serial); a stream's list of
- * outputs is under sched.mu, and cv (with sched.mu) says one came or the
- * run ended. */
+/* Records [begin, end) of batch (a reference held), which stage from sent
+ * to the result stage, waiting for a checkpoint to cover them. */
+typedef struct rill__held {
+    struct rill__held *next;
+    int from;
+    rill_batch *batch;
+    size_t begin, end;
+} rill__held;
+
+/* Outputs (stage_result.c, sink_stream.c): results, delivered and held are
+ * written by the result stage only (it is serial), or by the one thread
+ * that saves a checkpoint or ends the run while no stage runs; a stream's
+ * list of outputs is under sched.mu, and cv (with sched.mu) says one came
+ * or the run ended. */
 typedef struct rill__outputs {
     rill_batch *results;       /* owned until handed to the caller */
-    int64_t delivered;         /* records given to result/output */
+    int64_t delivered;         /* records given to result/output: the next
+                                  one's sequence number */
+    /* a checkpointed run holds what goes to the sink (one that keeps no
+     * state of its own) and the result callback until a committed
+     * checkpoint covers it (rill/checkpoint.h) */
+    int hold;                  /* holds them (else gives at once) */
+    int hold_sink, hold_result; /* what is held goes to the sink / result */
+    rill__held *held, *held_last; /* owned, in the order they came */
     const rill_sink *sink;     /* where output batches go; NULL: nowhere */
     void *sink_self;           /* the sink's own (the run, for streams) */
     int stream;                /* outputs go to head for rill_stream_next */
@@ -325,6 +342,14 @@ void rill__barrier_start(rill__run *run);
  * interval; any thread, no lock. Inline work stops recursing then, and long
  * tasks hand their rest to the queue, so the worker reaches the barrier. */
 int rill__ckpt_due(rill__run *run, int clock);
+
+/* stage_result.c: gives what is held to the sink and the result callback,
+ * in order, once a checkpoint covering it is committed (no stage running),
+ * then has the state say so; a failure stops the run and comes back. */
+int rill__deliver_held(rill__worker *w);
+/* Whether run holds outputs for checkpoints, set when it starts. */
+void rill__hold_setup(rill__run *run);
+void rill__held_free(rill__run *run);
 
 /* exec.c */
 int rill__deliver(rill__worker *w, rill__task *t);

@@ -196,6 +196,11 @@ static int barrier(rill__worker *w)
         }
         if (rc == 0)
             rc = run->ckpt.persist->save(run);
+        if (rc == 0 && run->out.held) { /* covered now: given while no stage runs */
+            rill__mutex_unlock(&run->sched.mu);
+            rc = rill__deliver_held(w);
+            rill__mutex_lock(&run->sched.mu);
+        }
         run->ckpt.parked = 0;
         run->ckpt.gen++;
         atomic_store(&run->ckpt.parking, 0);

@@ -237,9 +237,39 @@ static int rebuild_task(rill__run *run, const row *x, rill__reduction *r)
     return 0;
 }
 
-/* The results collected and the files written before the checkpoint
- * (the results only when the run collects them, unless all). */
-static int rebuild_outputs(rill__run *run, const saved *sv, int all)
+/* The results held for the callbacks, in order, and how many were given. */
+static int rebuild_held(rill__run *run, const saved *sv, const rill__runrow *rr)
+{
+    size_t i;
+    int rc = 0;
+    if (rr->delivered < 0)
+        return misfit(run, "the count of results delivered");
+    run->out.delivered = rr->delivered;
+    for (i = 0; rc == 0 && i < sv->t[RILL__T_UNDELIVERED].n; i++) {
+        const row *x = &sv->t[RILL__T_UNDELIVERED].v[i];
+        rill__held *h;
+        if (x->v[0] < -1 || x->v[0] >= run->nstages)
+            return misfit(run, "results held from no stage");
+        if ((h = calloc(1, sizeof(*h))) == NULL)
+            return rill__error(RILL_ENOMEM, "out of memory");
+        if ((rc = unblob(run, x, &h->batch)) < 0) {
+            free(h);
+            return rc;
+        }
+        h->from = (int)x->v[0];
+        h->end = h->batch->n;
+        if (run->out.held_last)
+            run->out.held_last->next = h;
+        else
+            run->out.held = h;
+        run->out.held_last = h;
+    }
+    return rc;
+}
+
+/* The results collected, the files written and the results held before
+ * the checkpoint (the results only when the run collects them, unless all). */
+static int rebuild_outputs(rill__run *run, const saved *sv, const rill__runrow *rr, int all)
 {
     int rc = 0;
     if (sv->t[RILL__T_RESULTS].n > 1 || sv->t[RILL__T_FILES].n > 1)
@@ -258,7 +288,7 @@ static int rebuild_outputs(rill__run *run, const saved *sv, int all)
             rill_batch_free(b);
         }
     }
-    return rc;
+    return rc == 0 ? rebuild_held(run, sv, rr) : rc;
 }
 
 /* Whether the digest the run's row holds is that of what was read. */
@@ -318,7 +348,7 @@ static int rebuild(rill__run *run, const saved *sv, const rill__runrow *rr)
             rc = unblob(run, x, &run->close.held[st]);
     }
     if (rc == 0)
-        rc = rebuild_outputs(run, sv, 1);
+        rc = rebuild_outputs(run, sv, rr, 1);
     /* the pending counts as they were: tasks, children and holds together */
     for (i = 0; rc == 0 && i < reds->n; i++)
         atomic_store(&red[reds->v[i].v[RED_ID]]->pending, reds->v[i].v[RED_PENDING]);
@@ -335,7 +365,6 @@ static int rebuild(rill__run *run, const saved *sv, const rill__runrow *rr)
             rc = misfit(run, "the source's position");
         run->src.next = (size_t)rr->src_next;
         run->src.generated = (size_t)rr->generated;
-        run->out.delivered = rr->delivered;
         run->ckpt.count = rr->checkpoints;
     }
     if (rc == 0)
@@ -451,7 +480,7 @@ int rill__checkpoint_start(rill__run *run)
                 rc = rill__error(RILL_EFINISHED, "the run checkpointed in %s had finished",
                                  path);
             else if (row.complete) /* its files are left to publish */
-                rc = (rc = rebuild_outputs(run, &sv, 0)) < 0 ? rc : 2;
+                rc = (rc = rebuild_outputs(run, &sv, &row, 0)) < 0 ? rc : 2;
             else if ((rc = rebuild(run, &sv, &row)) == 0)
                 rc = skip_pulled(run);
         }

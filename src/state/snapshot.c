@@ -129,10 +129,12 @@ uint64_t rill__ckpt_digest(const rill__runrow *row, uint64_t rows)
     return XXH3_64bits(v, sizeof(v));
 }
 
-/* The results collected and the files written, in their tables. */
+/* The results collected, the files written and the results held for the
+ * callbacks, in their tables. */
 static int save_outputs(rill__run *run, rill__store *st)
 {
     rill_batch *files = NULL;
+    const rill__held *h;
     int rc = 0;
     if (run->out.results)
         rc = rill__ckpt_put_records(st, RILL__T_RESULTS, NULL, run->out.results, 0, run->out.results->n);
@@ -140,6 +142,10 @@ static int save_outputs(rill__run *run, rill__store *st)
         (rc = run->p->sink->save(run->p->sink_self, files)) == 0)
         rc = rill__ckpt_put_records(st, RILL__T_FILES, NULL, files, 0, files->n);
     rill_batch_free(files);
+    for (h = run->out.held; h && rc == 0; h = h->next) {
+        int64_t from = h->from;
+        rc = rill__ckpt_put_records(st, RILL__T_UNDELIVERED, &from, h->batch, h->begin, h->end);
+    }
     return rc;
 }
 
@@ -193,6 +199,8 @@ bad:
     return rc;
 }
 
+static int checkpoint_delivered(rill__run *run);
+
 static void checkpoint_close(rill__run *run)
 {
     rill__store_close(run->ckpt.store);
@@ -207,6 +215,7 @@ static const rill_persistence sqlite_persistence = {
     .start = rill__checkpoint_start,
     .save = rill__checkpoint_save,
     .complete = rill__checkpoint_complete,
+    .delivered = checkpoint_delivered,
     .end = rill__checkpoint_end,
     .close = checkpoint_close,
 };
@@ -226,6 +235,7 @@ int rill_checkpointing(rill_pipeline *p, const rill_checkpoint_options *o)
     p->ckpt_interval = o->interval;
     p->ckpt_resume = o->resume;
     p->ckpt_replace = o->version >= 2 && o->replace; /* version 1 has no replace */
+    p->ckpt_at_once = o->version >= 3 && o->at_once;
     return 0;
 }
 
@@ -251,6 +261,30 @@ int rill__checkpoint_complete(rill__run *run)
         (rc = save_outputs(run, st)) < 0)
         goto bad;
     row.complete = 1;
+    row.delivered = run->out.delivered;
+    if ((rc = seal(st, &row)) < 0)
+        goto bad;
+    return rill__store_commit(st);
+bad:
+    rill__store_rollback(st);
+    return rc;
+}
+
+/* What the last checkpoint held for the callbacks was given: its rows go
+ * and the count grows, so a resume does not give it again. */
+static int checkpoint_delivered(rill__run *run)
+{
+    rill__store *st = run->ckpt.store;
+    rill__runrow row;
+    int rc;
+    if (st == NULL)
+        return 0;
+    if ((rc = rill__store_begin(st)) < 0)
+        return rc;
+    if ((rc = rill__store_get_run(st, &row)) < 0 ||
+        (rc = rill__store_clear_table(st, RILL__T_UNDELIVERED)) < 0)
+        goto bad;
+    row.delivered = run->out.delivered;
     if ((rc = seal(st, &row)) < 0)
         goto bad;
     return rill__store_commit(st);

@@ -61,6 +61,8 @@ static const table tables[RILL__T_COUNT] = {
      "stage INTEGER NOT NULL UNIQUE, preds_open INTEGER NOT NULL, closed INTEGER NOT NULL"},
     {"rill_ckpt_results", 0, 1, {"records"}, "records BLOB NOT NULL"},
     {"rill_ckpt_files", 0, 1, {"records"}, "records BLOB NOT NULL"},
+    {"rill_ckpt_undelivered", 1, 1, {"from_stage", "records"},
+     "from_stage INTEGER NOT NULL, records BLOB NOT NULL"},
 };
 
 #define RUN_COLS "fingerprint, finished, complete, checkpoints, src_next, src_done, src_red, " \
@@ -473,6 +475,14 @@ int rill__store_clear(rill__store *s)
         rc = exec(s, sql, "cannot write");
     }
     return rc;
+}
+
+int rill__store_clear_table(rill__store *s, int tab)
+{
+    char sql[128];
+    s->put_h[tab] = 0;
+    snprintf(sql, sizeof(sql), "DELETE FROM %s", tables[tab].name);
+    return exec(s, sql, "cannot write");
 }
 
 uint64_t rill__store_digest(const rill__store *s)

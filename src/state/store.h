@@ -13,6 +13,8 @@
  *   rill_ckpt_held(stage, records)                 what a stage holds back
  *   rill_ckpt_closing(stage, preds_open, closed)   graph stages closing
  *   rill_ckpt_results(records), rill_ckpt_files(records)
+ *   rill_ckpt_undelivered(from_stage, records)     results held for the
+ *                       result and output callbacks, in order
  *
  * Blobs are values of core/serial.h. Rows are read back in the order they
  * were put. A checkpoint replaces every rill_ckpt_* row but the run's in
@@ -24,8 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 1: rill 0.1's meta and rows tables (refused: RILL_EVERSION). */
-#define RILL__STATE_FORMAT 2
+/* 1: rill 0.1's meta and rows tables; 2: no rill_ckpt_undelivered
+ * (both refused: RILL_EVERSION). */
+#define RILL__STATE_FORMAT 3
 
 typedef struct rill__store rill__store;
 
@@ -38,6 +41,7 @@ enum {
     RILL__T_CLOSING,    /* stage, preds_open, closed */
     RILL__T_RESULTS,    /* records */
     RILL__T_FILES,      /* records */
+    RILL__T_UNDELIVERED, /* from_stage; records */
     RILL__T_COUNT
 };
 enum { RED_ID, RED_PARENT, RED_OWNER, RED_PENDING, RED_INDEX };
@@ -80,6 +84,8 @@ int rill__store_set_run(rill__store *s, const rill__runrow *row);
 
 /* Drops every row of the tables above (and the digest of the rows put). */
 int rill__store_clear(rill__store *s);
+/* Deletes one table's rows, as if none had been put since the last clear. */
+int rill__store_clear_table(rill__store *s, int table);
 /* v: the table's integer columns in order; blob may be NULL (a NULL). */
 int rill__store_put(rill__store *s, int table, const int64_t *v, const void *blob, size_t len);
 typedef int (*rill__row_fn)(void *ctx, const int64_t *v, const void *blob, size_t len);

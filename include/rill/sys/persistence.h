@@ -19,7 +19,8 @@
 extern "C" {
 #endif
 
-#define RILL_PERSISTENCE_VERSION 1
+/* Version 1 had no delivered. */
+#define RILL_PERSISTENCE_VERSION 2
 typedef struct rill_persistence {
     unsigned version; /* RILL_PERSISTENCE_VERSION */
     const char *name; /* "sqlite" */
@@ -32,6 +33,10 @@ typedef struct rill_persistence {
     int (*save)(rill_execution *run);
     /* All the run's work is done; its outputs are about to be published. */
     int (*complete)(rill_execution *run);
+    /* The results the last save (or complete) held for the callbacks were
+     * given to them: a resume must not give them again. Called on the
+     * thread that saved, with no stage running. */
+    int (*delivered)(rill_execution *run);
     /* The run ended (ok: successfully, its outputs published). */
     int (*end)(rill_execution *run, int ok);
     /* Lets go of what start opened (also after a failed start). */
