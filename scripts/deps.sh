@@ -6,7 +6,7 @@
 #   scripts/deps.sh --ci      also clang (CI builds with it, scripts/ci-builds.sh)
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config python3 libxxhash-dev libyaml-dev libsqlite3-dev libcmocka-dev valgrind
+pkgs=(build-essential cmake pkg-config python3 libxxhash-dev libyaml-dev libsqlite3-dev libcmocka-dev valgrind strace
       libopenmpi-dev openmpi-bin)
 if [ "${1:-}" = "--fuzz" ]; then
   pkgs+=(clang libclang-rt-dev)

@@ -5,8 +5,8 @@
  * a file, a folder given as input, a missing input file.
  *
  * Folders that cannot be written are made with /sys (sysfs refuses new
- * files even to root, where chmod would not).  Not tested here: a full
- * disk (it needs a small file system of its own). */
+ * files even to root, where chmod would not). A full disk is
+ * test_durability.c's (it needs a small file system of its own). */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <ftw.h>

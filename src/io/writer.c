@@ -239,7 +239,7 @@ static int write_file(rill__writer *w, char *dir, const rill_batch *b, const siz
     w->files[w->nfiles].tmp = tmp; /* removed at the end, whatever happens next */
     w->files[w->nfiles++].fin = fin;
     if ((f = fdopen(fd, "wb")) == NULL) {
-        rc = rill__error(RILL_EIO, "cannot write %s: %s", tmp, strerror(errno));
+        rc = rill__error_errno(errno ? errno : EIO, "cannot write %s", tmp);
         close(fd);
         return rc;
     }
@@ -252,7 +252,7 @@ static int write_file(rill__writer *w, char *dir, const rill_batch *b, const siz
     }
     /* on disk before a checkpoint names it or a rename publishes it */
     if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0 || fstat(fileno(f), &st) < 0)
-        rc = rill__error(RILL_EIO, "cannot write %s: %s", tmp, strerror(errno));
+        rc = rill__error_errno(errno ? errno : EIO, "cannot write %s", tmp);
     else { /* what the file is: a resume knows it from another at its final name */
         rill__outfile *o = &w->files[w->nfiles - 1];
         o->dev = (uint64_t)st.st_dev;
@@ -261,7 +261,7 @@ static int write_file(rill__writer *w, char *dir, const rill_batch *b, const siz
         o->mtime = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
     }
     if (fclose(f) != 0 && rc == 0)
-        rc = rill__error(RILL_EIO, "cannot write %s: %s", tmp, strerror(errno));
+        rc = rill__error_errno(errno ? errno : EIO, "cannot write %s", tmp);
     return rc;
 }
 

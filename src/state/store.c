@@ -110,6 +110,8 @@ static int fail(rill__store *s, int code, const char *doing)
     int os = s->db ? sqlite3_system_errno(s->db) : 0;
     if (code == 0 && os && rill__errno_code(os) != RILL_EIO) /* the system's reason */
         return rill__error_errno(os, "%s: %s", s->path, doing);
+    if (code == 0 && e == SQLITE_FULL) /* the disk, as the system would say it */
+        return rill__error_errno(ENOSPC, "%s: %s", s->path, doing);
     if (code == 0)
         code = (e == SQLITE_CORRUPT || e == SQLITE_NOTADB || e == SQLITE_FORMAT) ? RILL_ECORRUPT
                : e == SQLITE_NOMEM                                            ? RILL_ENOMEM
