@@ -400,6 +400,32 @@ static rill_pipeline *sweeps(void)
     return p;
 }
 
+/* A state file name (a template ending in XXXXXX) rank 0 makes unique and
+ * every rank learns; removed with its WAL files once every rank is done. */
+static void state_path(char *path, size_t size)
+{
+    int fd;
+    if (rank == 0) {
+        assert_true((fd = mkstemp(path)) >= 0);
+        close(fd);
+        unlink(path);
+    }
+    MPI_Bcast(path, (int)size, MPI_CHAR, 0, MPI_COMM_WORLD);
+}
+
+static void state_remove(const char *path)
+{
+    char side[64];
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank != 0)
+        return;
+    unlink(path);
+    snprintf(side, sizeof(side), "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof(side), "%s-shm", path);
+    unlink(side);
+}
+
 /* Checkpoints every 20 ms while frames opened on every rank split their
  * units for idle ranks, and while a merged reducer's stores come home: each
  * one drains the other ranks first. The run neither hangs nor loses or
@@ -411,14 +437,8 @@ static void checkpoints_drain_every_rank(void **state)
     char path[] = "/tmp/rill_mpi_ckptXXXXXX";
     rill_pipeline *p = sweeps();
     rill_batch *res;
-    int fd;
     (void)state;
-    if (rank == 0) {
-        assert_true((fd = mkstemp(path)) >= 0);
-        close(fd);
-        unlink(path);
-    }
-    MPI_Bcast(path, sizeof(path), MPI_CHAR, 0, MPI_COMM_WORLD);
+    state_path(path, sizeof(path));
     co.path = path;
     co.interval = 0.02;
     r.store_size = sizeof(sum_store);
@@ -437,15 +457,7 @@ static void checkpoints_drain_every_rank(void **state)
         assert_int_equal(adds, 8);        /* each frame once */
         assert_int_equal(sum, 8 * 300);   /* each point once */
     }
-    MPI_Barrier(MPI_COMM_WORLD);
-    if (rank == 0) {
-        char side[64];
-        unlink(path);
-        snprintf(side, sizeof(side), "%s-wal", path);
-        unlink(side);
-        snprintf(side, sizeof(side), "%s-shm", path);
-        unlink(side);
-    }
+    state_remove(path);
     atomic_store(&calls_here, 0);
     rill_batch_free(res);
     rill_pipeline_free(p);
@@ -473,14 +485,8 @@ static void held_results_are_given_once_in_order_across_ranks(void **state)
     char path[] = "/tmp/rill_mpi_heldXXXXXX";
     rill_pipeline *p = slow_jobs();
     numbered u = {0, 1, 0};
-    int fd;
     (void)state;
-    if (rank == 0) {
-        assert_true((fd = mkstemp(path)) >= 0);
-        close(fd);
-        unlink(path);
-    }
-    MPI_Bcast(path, sizeof(path), MPI_CHAR, 0, MPI_COMM_WORLD);
+    state_path(path, sizeof(path));
     co.path = path;
     co.interval = 0.01;
     assert_int_equal(rill_result(p, on_numbered, &u), 0);
@@ -497,15 +503,7 @@ static void held_results_are_given_once_in_order_across_ranks(void **state)
     } else {
         assert_int_equal(u.n, 0);
     }
-    MPI_Barrier(MPI_COMM_WORLD);
-    if (rank == 0) {
-        char side[64];
-        unlink(path);
-        snprintf(side, sizeof(side), "%s-wal", path);
-        unlink(side);
-        snprintf(side, sizeof(side), "%s-shm", path);
-        unlink(side);
-    }
+    state_remove(path);
     atomic_store(&calls_here, 0);
     rill_pipeline_free(p);
 }
