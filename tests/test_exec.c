@@ -3,6 +3,8 @@
  * length-prefixed records through exec_helper, failures (an exit status, a
  * signal, garbage, a missing command), skipping to a dead-letter file,
  * megabytes in one batch, and one process per worker. */
+#include <errno.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -503,6 +505,49 @@ static void exec_line_holding_a_newline_is_refused_or_skipped(void **state)
     rmdir(dir);
 }
 
+/* Fails the run once it has seen a record, keeping the pid that wrote it. */
+static int fail_after_one(rill_emitter *out, const rill_record *in, void *payload)
+{
+    (void)out;
+    *(long *)payload = strtol(in->data, NULL, 10);
+    rill_error_set("stop here");
+    return -1;
+}
+
+static void exec_processes_are_gone_when_another_stage_fails_the_run(void **state)
+{
+    const char *const argv[] = {EXEC_HELPER, "pid", NULL};
+    rill_run_options o = opts(1, 10);
+    rill_pipeline *p = lines_pipeline(1000, NULL);
+    long pid = 0;
+    (void)state;
+    add_exec(p, "pids", argv, RILL_EXEC_LINES, RILL_EXEC_STOP, NULL);
+    assert_int_equal(rill_job(p, "fails", NULL, fail_after_one, &pid), 0);
+    assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
+    assert_non_null(strstr(rill_error_last(), "stop here"));
+    assert_true(pid > 0);
+    assert_int_equal(kill((pid_t)pid, 0), -1); /* killed and reaped: no such process */
+    assert_int_equal(errno, ESRCH);
+    rill_pipeline_free(p);
+}
+
+static void exec_skip_still_stops_on_a_command_that_reads_nothing(void **state)
+{
+    /* No record to blame: skipping would restart it for ever. */
+    const char *const argv[] = {"false", NULL};
+    rill_run_options o = opts(1, 10);
+    rill_pipeline *p = lines_pipeline(100, NULL);
+    uint64_t skipped = 9;
+    (void)state;
+    add_exec(p, "false", argv, RILL_EXEC_LINES, RILL_EXEC_SKIP, NULL);
+    assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
+    assert_non_null(strstr(rill_error_last(), "exited with status 1"));
+    assert_non_null(strstr(rill_error_last(), "no record to blame"));
+    assert_int_equal(rill_exec_skipped(&skipped, p, "false"), 0);
+    assert_int_equal(skipped, 0);
+    rill_pipeline_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -521,6 +566,8 @@ int main(void)
         cmocka_unit_test(exec_works_as_a_graph_node),
         cmocka_unit_test(exec_before_a_reducer_is_refused_by_name),
         cmocka_unit_test(exec_line_holding_a_newline_is_refused_or_skipped),
+        cmocka_unit_test(exec_processes_are_gone_when_another_stage_fails_the_run),
+        cmocka_unit_test(exec_skip_still_stops_on_a_command_that_reads_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,8 +50,10 @@ int rill__proc_start(rill__proc *pr, char *const *argv, const char *label)
     sigset_t none, dfl;
     int length = pr->length;
     size_t max_record = pr->max_record;
+    const atomic_int *stop = pr->stop;
     rill__proc_kill(pr);
     rill__proc_init(pr, length, max_record);
+    pr->stop = stop;
     if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
         rc = rill__error_errno(errno, "%s: cannot make pipes for '%s'", label, argv[0]);
         goto done;
@@ -137,9 +139,13 @@ static int take(rill__proc *pr, int at_eof, rill__exec_emit_fn emit, void *ctx)
             rc = emit(h + 4, n, ctx);
             at += 4 + (size_t)n;
         } else {
-            unsigned char *nl = memchr(pr->buf + at, '\n', rest);
-            if (nl == NULL)
+            size_t skip = at == 0 && pr->scanned < rest ? pr->scanned : 0;
+            unsigned char *nl = memchr(pr->buf + at + skip, '\n', rest - skip);
+            if (nl == NULL) {
+                pr->scanned = rest; /* a long line is not searched again */
                 break;
+            }
+            pr->scanned = 0;
             rc = emit(pr->buf + at, (size_t)(nl - (pr->buf + at)), ctx);
             at += (size_t)(nl - (pr->buf + at)) + 1;
         }
@@ -305,6 +311,8 @@ int rill__proc_write(rill__proc *pr, const void *bytes, size_t len, rill__exec_e
                 return rill__error_errno(errno, "waiting on a command's pipes");
             if (r == 0 && reap(pr, 0))
                 return failed(pr, emit, ctx);
+            if (r == 0 && pr->stop && atomic_load(pr->stop))
+                return rill__error(RILL_ECANCELLED, "the run is stopping");
         }
     }
 }

@@ -14,6 +14,7 @@
 #ifndef RILL_IO_EXEC_PROC_H
 #define RILL_IO_EXEC_PROC_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -38,6 +39,8 @@ typedef struct rill__proc {
     uint64_t unread;          /* of those, still in the pipe when it failed */
     int status;               /* waitpid's, once reaped */
     int reaped;
+    size_t scanned;           /* lines: bytes of buf known to hold no '\n' */
+    const atomic_int *stop;   /* borrowed: set when the run stops; NULL */
     int garbage;              /* its output broke the framing */
     char why[160];            /* what broke it */
 } rill__proc;
@@ -52,7 +55,8 @@ void rill__proc_init(rill__proc *pr, int length, size_t max_record);
  * message naming label and argv[0] when it cannot be started. */
 int rill__proc_start(rill__proc *pr, char *const *argv, const char *label);
 /* Writes len bytes while reading what it writes (emit gets each record).
- * Returns 0 once all are written; RILL__PROC_FAILED when it died, closed
+ * Returns 0 once all are written; RILL_ECANCELLED when stop was set while
+ * it waited (checked each second); RILL__PROC_FAILED when it died, closed
  * its output or wrote garbage (then it has been drained and reaped, and
  * unread says how many written bytes it never read); or emit's return. */
 int rill__proc_write(rill__proc *pr, const void *bytes, size_t len, rill__exec_emit_fn emit,

@@ -259,6 +259,7 @@ static int exec_records(rill_emitter *out, const rill_record *in, size_t n, void
     c->out = out;
     if (sl == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
+    sl->proc.stop = &c->w->run->fail.stop; /* a stopping run waits on no command */
     if (sl->proc.pid == 0 && (rc = rill__proc_start(&sl->proc, st->argv, st->command)) < 0)
         return rc;
     if (st->skip)
