@@ -96,8 +96,8 @@ typedef struct rill_exec_options {
     {RILL_EXEC_OPTIONS_VERSION, NULL, RILL_EXEC_LINES, RILL_EXEC_STOP, NULL, 0}
 
 /* Appends a stage running opts->argv (see above) to p, in the inline order
- * or as a graph node. name: copied, unique. Its batch size and concurrency
- * can be set as a task's can (rill_stage_set). Refused as the registering
+ * or as a graph node. name: copied, unique. Its batch_size, concurrency and
+ * serial are set as a task's are (rill_configure). Refused as the registering
  * calls of pipeline.h are, with RILL_EINVAL for NULL options or argv, an
  * unknown framing or on_error; RILL_ENOTFOUND for a command that is not an
  * executable file (in PATH). */
