@@ -548,6 +548,23 @@ static void exec_skip_still_stops_on_a_command_that_reads_nothing(void **state)
     rill_pipeline_free(p);
 }
 
+static void exec_line_longer_than_max_record_is_garbage(void **state)
+{
+    /* tr joins every line into one that never ends. */
+    const char *const argv[] = {"tr", "-d", "\\n", NULL};
+    rill_exec_options e = RILL_EXEC_OPTIONS_INIT;
+    rill_run_options o = opts(1, 10);
+    rill_pipeline *p = lines_pipeline(200, NULL);
+    (void)state;
+    e.argv = argv;
+    e.max_record = 100;
+    assert_int_equal(rill_exec(p, "joined", &e), 0);
+    assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
+    assert_non_null(strstr(rill_error_last(), "'joined'"));
+    assert_non_null(strstr(rill_error_last(), "a line of more than 100 bytes"));
+    rill_pipeline_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +585,7 @@ int main(void)
         cmocka_unit_test(exec_line_holding_a_newline_is_refused_or_skipped),
         cmocka_unit_test(exec_processes_are_gone_when_another_stage_fails_the_run),
         cmocka_unit_test(exec_skip_still_stops_on_a_command_that_reads_nothing),
+        cmocka_unit_test(exec_line_longer_than_max_record_is_garbage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
