@@ -1,7 +1,7 @@
 /* bench.c — runs rill's benchmarks and writes build/bench/results.json.
  *
  *     rill_bench OUTDIR [NAME...]     (NAME: overhead wordcount scaling stream skew
- *                                      checkpoint mpi; mpi only in builds with MPI)
+ *                                      checkpoint exec mpi; mpi only in builds with MPI)
  */
 #include "bench.h"
 
@@ -89,6 +89,7 @@ int main(int argc, char **argv)
     } all[] = {{"overhead", bench_overhead}, {"wordcount", bench_wordcount},
                {"scaling", bench_scaling}, {"stream", bench_stream},
                {"skew", bench_skew}, {"checkpoint", bench_checkpoint},
+               {"exec", bench_exec},
 #ifdef RILL_HAVE_MPI
                {"mpi", bench_mpi},
 #endif
@@ -106,7 +107,7 @@ int main(int argc, char **argv)
     if (argc == 5 && strcmp(argv[1], "--checkpoint-child") == 0)
         return bench_checkpoint_child(argv[2], argv[3], atoi(argv[4]));
     if (argc < 2) {
-        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew|checkpoint...]\n", argv[0]);
+        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew|checkpoint|exec...]\n", argv[0]);
         return 2;
     }
     c.dir = argv[1];

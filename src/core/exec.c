@@ -96,7 +96,7 @@ int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
                const rill_record *rec, int rc, int internal, const char *doing)
 {
     rill__run *run = w->run;
-    char quoted[64] = "", reason[600], who[160], msg[RILL__ERROR_MAX];
+    char quoted[64] = "", reason[RILL__ERROR_MAX - 400], who[160], msg[RILL__ERROR_MAX];
     int code = internal ? rc : RILL_EUSER;
     if (atomic_load(&run->fail.stop) && rc == RILL_ECANCELLED)
         return RILL_ECANCELLED;

@@ -40,7 +40,10 @@ void rill__stage_clear(rill__stage *s)
         free(s->ctx[i]);
     free(s->ctx);
     free(s->succ);
-    free(s->owned);
+    if (s->owned_free)
+        s->owned_free(s->owned);
+    else
+        free(s->owned);
     memset(s, 0, sizeof(*s));
 }
 

@@ -50,6 +50,12 @@ struct rill_stage {
     int *succ;         /* owned */
     int nsucc, npred, rank;
     void *owned;       /* owned: state of a built-in stage, freed with it */
+    /* Optional, for a built-in stage whose state outlives calls (exec's
+     * processes): frees owned (NULL: free()); and learns that a run starts
+     * (starting 1, before any call) or has ended, however (0, once its
+     * workers are joined: what a failed run left running is stopped). */
+    void (*owned_free)(void *owned);
+    void (*owned_run)(void *owned, int starting);
     int builtin;       /* rill's own: its errors keep their codes; 2: a helper
                            of the stage after it, which errors name instead */
 };

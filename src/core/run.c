@@ -64,6 +64,9 @@ void rill__run_free(rill__run *run)
     if (run->world.ops)
         run->world.ops->stop(run);
     keep_stats(run);
+    for (s = 0; run->stages && s < run->nstages; s++)
+        if (run->stages[s].owned_run) /* the workers are joined */
+            run->stages[s].owned_run(run->stages[s].owned, 0);
     if (run->ckpt.persist)
         run->ckpt.persist->close(run);
     while (run->out.head) { /* outputs the caller did not take */
@@ -270,6 +273,9 @@ int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *op
         return rc;
     if ((rc = run_setup(run, p, opts, collect)) < 0)
         return rc;
+    for (i = 0; i < p->n; i++)
+        if (p->stages[i].owned_run)
+            p->stages[i].owned_run(p->stages[i].owned, 1);
     run->out.stream = all_threads;
     run->out.sink = all_threads ? &rill__sink_stream : p->sink;
     run->out.sink_self = all_threads ? (void *)run : p->sink_self;

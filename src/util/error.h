@@ -7,7 +7,7 @@
 
 #include "rill/common.h"
 
-#define RILL__ERROR_MAX 1024
+#define RILL__ERROR_MAX 4096 /* room for a command's stderr (exec) */
 
 /* Sets this thread's message from fmt and returns code. */
 int rill__error(int code, const char *fmt, ...) RILL_PRINTF(2, 3);
