@@ -119,7 +119,7 @@ static void options_of_another_version_are_refused_naming_the_call_and_its_init_
                       "with RILL_STAGE_OPTIONS_INIT)");
     p = fresh();
     expect_remembered(p, rill_reduce(p, "a", &r, NULL), RILL_EINVAL,
-                      "rill_reduce 'a': options of version 1, expected 2 (initialise them with "
+                      "rill_reduce 'a': options of version 1, expected 3 (initialise them with "
                       "RILL_REDUCE_OPTIONS_INIT)");
     p = fresh();
     expect_remembered(p, rill_frame(p, "a", &f, NULL), RILL_EINVAL,
@@ -127,7 +127,7 @@ static void options_of_another_version_are_refused_naming_the_call_and_its_init_
                       "RILL_FRAME_OPTIONS_INIT)");
     p = fresh();
     expect_remembered(p, rill_combine(p, "a", &c, NULL), RILL_EINVAL,
-                      "rill_combine 'a': options of version 1, expected 2 (initialise them "
+                      "rill_combine 'a': options of version 1, expected 3 (initialise them "
                       "with RILL_COMBINE_OPTIONS_INIT)");
     p = fresh();
     expect_remembered(p, rill_task(p, "a", &t, pass_all, NULL), RILL_EINVAL,

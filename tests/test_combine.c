@@ -1,6 +1,7 @@
 /* test_combine.c — keyed combine: word count equals a plain count, with any
  * number of workers; custom accumulators; a combine inside a frame combines
- * each frame's keys separately. */
+ * each frame's keys separately; a gathering reducer or combine after it sees
+ * its whole table as one reduction. */
 #include "helpers.h"
 
 /* Words w0..w(n-1) with word k occurring (k % 13) + 1 times per line. */
@@ -225,12 +226,118 @@ static void a_combine_inside_a_frame_combines_each_round_on_its_own(void **state
     rill_pipeline_free(p);
 }
 
+/* The largest count of a word and how many words there were: a reducer of
+ * the combine's whole table. */
+typedef struct top1 {
+    int64_t best, words;
+} top1;
+
+static int top_add(rill_emitter *recur, void *store, const rill_record *in, size_t n,
+                   void *payload)
+{
+    top1 *t = store;
+    size_t i;
+    (void)recur, (void)payload;
+    for (i = 0; i < n; i++) {
+        if (i64(&in[i]) > t->best)
+            t->best = i64(&in[i]);
+        t->words++;
+    }
+    return 0;
+}
+
+static int top_merge(void *store, void *other, void *payload)
+{
+    top1 *t = store, *o = other;
+    (void)payload;
+    if (o->best > t->best)
+        t->best = o->best;
+    t->words += o->words;
+    return 0;
+}
+
+static int top_emit(rill_emitter *out, void *store, void *payload)
+{
+    top1 *t = store;
+    (void)payload;
+    return rill_emit_tuple(out, "ii", t->best, t->words);
+}
+
+static void a_gathering_reducer_after_a_combine_sees_the_whole_table_once(void **state)
+{
+    int gather, w;
+    (void)state;
+    for (gather = 0; gather <= 1; gather++)
+        for (w = 1; w <= 2; w++) {
+            rill_combine_options sum = RILL_COMBINE_SUM_INT64;
+            rill_reduce_options top = RILL_REDUCE_OPTIONS_INIT;
+            rill_run_options o = with_workers(w);
+            rill_pipeline *p;
+            rill_batch *res;
+            rill_record r;
+            int64_t best, words;
+            top.store_size = sizeof(top1);
+            top.add = top_add;
+            top.merge = top_merge;
+            top.emit = top_emit;
+            top.gather = gather;
+            o.batch_records = 16;
+            assert_int_equal(rill_pipeline_new(&p), 0);
+            assert_int_equal(rill_work(p, lines(300)), 0);
+            assert_int_equal(rill_job(p, "split", NULL, split, NULL), 0);
+            assert_int_equal(rill_combine(p, "count", &sum, NULL), 0);
+            assert_int_equal(rill_reduce(p, "top", &top, NULL), 0);
+            assert_int_equal(rill_run(p, &o, &res), 0);
+            if (!gather) { /* job_stream's rule: each word its own reduction */
+                assert_int_equal(rill_batch_count(res), 50);
+            } else {
+                assert_int_equal(rill_batch_count(res), 1);
+                assert_int_equal(rill_batch_get(&r, res, 0), 0);
+                assert_int_equal(rill_record_unpack(&r, "ii", &best, &words), 0);
+                assert_int_equal(words, 50);
+                assert_true(best > 300);
+            }
+            rill_batch_free(res);
+            rill_pipeline_free(p);
+        }
+}
+
+static int to_one_key(rill_emitter *out, const rill_record *in, void *payload)
+{
+    (void)in, (void)payload;
+    return rill_emit_keyed(out, "words", 5, NULL, 0);
+}
+
+static void a_gathering_combine_after_a_combine_counts_its_keys(void **state)
+{
+    rill_combine_options sum = RILL_COMBINE_SUM_INT64, again = RILL_COMBINE_SUM_INT64;
+    rill_pipeline *p;
+    rill_batch *res;
+    rill_record r;
+    (void)state;
+    again.gather = 1;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, lines(100)), 0);
+    assert_int_equal(rill_job(p, "split", NULL, split, NULL), 0);
+    assert_int_equal(rill_combine(p, "count", &sum, NULL), 0);
+    assert_int_equal(rill_job(p, "one key", NULL, to_one_key, NULL), 0);
+    assert_int_equal(rill_combine(p, "distinct words", &again, NULL), 0);
+    assert_int_equal(rill_run(p, NULL, &res), 0);
+    assert_int_equal(rill_batch_count(res), 1);
+    assert_int_equal(rill_batch_get(&r, res, 0), 0);
+    assert_int_equal(i64(&r), 50);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(word_count_matches_a_plain_count_with_1_2_and_8_workers),
         cmocka_unit_test(a_custom_accumulator_with_init_and_merge_gives_the_max_per_key),
         cmocka_unit_test(a_combine_inside_a_frame_combines_each_round_on_its_own),
+        cmocka_unit_test(a_gathering_reducer_after_a_combine_sees_the_whole_table_once),
+        cmocka_unit_test(a_gathering_combine_after_a_combine_counts_its_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

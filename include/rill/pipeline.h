@@ -14,7 +14,9 @@
  * frame, or at the start of the pipeline. Each record that enters a scope
  * opens a reduction of its own, except at the very start, where all the
  * initial work forms one reduction (so a top-level reducer given an empty
- * work list still emits its initial store once). A frame opens a reduction
+ * work list still emits its initial store once), and where the reducer or
+ * combine closing the scope gathers (its options' gather): then what one
+ * finished reduction of the scope before emits forms one reduction. A frame opens a reduction
  * for each record reaching it and closes at its frame end. A reduction is
  * done when every record created under it has been processed; then the
  * reducer's store is
@@ -113,7 +115,8 @@ typedef struct rill_stage_options {
 } rill_stage_options;
 #define RILL_STAGE_OPTIONS_INIT {RILL_STAGE_OPTIONS_VERSION, 0}
 
-#define RILL_REDUCE_OPTIONS_VERSION 2
+/* Version 2 had no gather. */
+#define RILL_REDUCE_OPTIONS_VERSION 3
 typedef struct rill_reduce_options {
     unsigned version;
     size_t store_size;        /* bytes of the store; zeroed before init */
@@ -126,9 +129,14 @@ typedef struct rill_reduce_options {
     int serial;
     rill_store_encode_fn encode; /* optional: for checkpoints of stores */
     rill_store_decode_fn decode; /* that hold pointers (both or neither) */
+    /* 1: the records a finished reduction of the scope before this one
+     * emits together (a combine's table, a reducer's emits) form one
+     * reduction of this reducer, rather than one each as in job_stream: an
+     * aggregation of a whole aggregation's output (count, then top 10) */
+    int gather;
 } rill_reduce_options;
 #define RILL_REDUCE_OPTIONS_INIT \
-    {RILL_REDUCE_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL}
+    {RILL_REDUCE_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0}
 
 #define RILL_FRAME_OPTIONS_VERSION 2
 typedef struct rill_frame_options {
@@ -144,15 +152,17 @@ typedef struct rill_frame_options {
 #define RILL_FRAME_OPTIONS_INIT \
     {RILL_FRAME_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL}
 
-#define RILL_COMBINE_OPTIONS_VERSION 2
+/* Version 2 had no gather. */
+#define RILL_COMBINE_OPTIONS_VERSION 3
 typedef struct rill_combine_options {
     unsigned version;
     size_t value_size;        /* bytes of one key's accumulator; zeroed */
     rill_store_init_fn init;  /* optional, per new key */
     rill_combine_fn add;      /* required */
     rill_merge_fn merge;      /* required: partial tables are merged */
+    int gather;               /* as a reducer's (rill_reduce_options) */
 } rill_combine_options;
-#define RILL_COMBINE_OPTIONS_INIT {RILL_COMBINE_OPTIONS_VERSION, 0, NULL, NULL, NULL}
+#define RILL_COMBINE_OPTIONS_INIT {RILL_COMBINE_OPTIONS_VERSION, 0, NULL, NULL, NULL, 0}
 
 /* Sum of int64 per key: a record with 8 bytes of data adds that int64, a
  * record with no data adds 1 (so emitting bare keys counts them). Emits one
@@ -163,7 +173,7 @@ RILL_EXTERN int rill_combine_sum_int64_merge(void *acc, void *other,
                                              void *payload);
 #define RILL_COMBINE_SUM_INT64                                        \
     {RILL_COMBINE_OPTIONS_VERSION, sizeof(int64_t), NULL,             \
-     rill_combine_sum_int64_add, rill_combine_sum_int64_merge}
+     rill_combine_sum_int64_add, rill_combine_sum_int64_merge, 0}
 
 /* A new, empty pipeline. *out: caller frees with rill_pipeline_free. */
 RILL_EXTERN int rill_pipeline_new(rill_pipeline **out);

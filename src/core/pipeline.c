@@ -203,8 +203,9 @@ int rill_reduce(rill_pipeline *p, const char *name, const rill_reduce_options *o
         return no_callback(p, "rill_reduce", name, "add");
     if ((rc = rill__add_stage(p, &rill__kind_reduce, name, &s)) < 0)
         return rc;
-    s->reduce = *opts; /* version 2's fields: the version was checked */
+    s->reduce = *opts; /* this version's fields: the version was checked */
     s->serial = opts->serial;
+    s->gather = opts->gather;
     s->payload = payload;
     return 0;
 }
@@ -254,6 +255,7 @@ int rill_combine(rill_pipeline *p, const char *name, const rill_combine_options 
     if ((rc = rill__add_stage(p, &rill__kind_combine, name, &s)) < 0)
         return rc;
     s->combine = *opts;
+    s->gather = opts->gather;
     s->payload = payload;
     return 0;
 }

@@ -26,6 +26,8 @@ struct rill_stage {
     const rill_stage_kind *ops; /* what the stage does: its kind's table */
     char *name;    /* owned */
     int serial;
+    int gather;    /* closes a scope whose reductions are one per finished
+                      reduction of the scope before, not one per record */
     void *payload; /* borrowed from the user */
     rill_task_fn task;
     rill_job_fn job;

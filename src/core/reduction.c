@@ -149,10 +149,16 @@ int rill__reduction_close(rill__worker *w, rill__reduction *r, rill__emit_fn emi
 {
     rill__run *run = w->run;
     const rill__stage *s = &run->stages[r->owner];
-    rill__reduction *parent = r->parent;
+    rill__reduction *parent = r->parent, *into = parent, *gathered = NULL;
+    int k = s->next >= 0 ? run->stages[s->next].opens : -1;
     rill_emitter e;
     int rc;
-    rill__emitter_init(&e, w, r->owner, s->next, parent);
+    if (k >= 0 && run->stages[k].gather) { /* what it emits is one reduction of k's */
+        if ((rc = rill__reduction_open(run, k, parent, 1, &gathered)) < 0)
+            return rill__fail(w, r->owner, 0, 0, NULL, rc, 1, "emitting its store");
+        into = gathered; /* held open by this close until everything is emitted */
+    }
+    rill__emitter_init(&e, w, r->owner, s->next, into);
     rill_error_clear();
     rc = emit(&e, s, state);
     if (rc != 0) {
@@ -162,6 +168,8 @@ int rill__reduction_close(rill__worker *w, rill__reduction *r, rill__emit_fn emi
     if ((rc = rill__emitter_flush(&e)) < 0)
         return rc;
     rill__reduction_destroy(run, r);
+    if (gathered && (rc = rill__reduction_release(w, gathered)) < 0)
+        return rc;
     return rill__reduction_release(w, parent);
 }
 
