@@ -64,6 +64,8 @@ void rill__run_free(rill__run *run)
     if (run->world.ops)
         run->world.ops->stop(run);
     keep_stats(run);
+    if (run->src.ops && run->src.ops->end) /* the workers have stopped */
+        run->src.ops->end(run->src.self);
     if (run->ckpt.persist)
         run->ckpt.persist->close(run);
     while (run->out.head) { /* outputs the caller did not take */
