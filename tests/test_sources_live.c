@@ -361,6 +361,71 @@ static void a_followed_file_can_start_at_its_end_and_wait_for_the_file(void **st
     rill_pipeline_free(q);
 }
 
+
+/* Passes records on; in its first run asks for a checkpoint at "l3" and
+ * fails at "l7" (a crash after a checkpoint). */
+typedef struct crashing {
+    rill_pipeline *p;
+    int crash;
+} crashing;
+
+static int pass_or_crash(rill_emitter *out, const rill_record *in, void *payload)
+{
+    crashing *c = payload;
+    if (c->crash && in->len == 2 && memcmp(in->data, "l3", 2) == 0)
+        rill_checkpoint_request(c->p);
+    if (c->crash && in->len == 2 && memcmp(in->data, "l7", 2) == 0)
+        return -1;
+    return rill_emit_record(out, in);
+}
+
+static void a_followed_file_resumes_from_its_checkpointed_offset(void **state)
+{
+    char path[300], db[300];
+    rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
+    rill_live_options o = RILL_LIVE_OPTIONS_INIT;
+    rill_run_options ro = with_workers(1);
+    crashing c = {NULL, 1};
+    rill_pipeline *p;
+    rill_batch *out;
+    size_t i;
+    int seen[10] = {0};
+    (void)state;
+    snprintf(path, sizeof(path), "%s/resume.log", tmp);
+    snprintf(db, sizeof(db), "%s/resume.db", tmp);
+    for (i = 0; i < 10; i++) {
+        char line[8];
+        snprintf(line, sizeof(line), "l%zu\n", i);
+        append(path, line);
+    }
+    o.max_ms = 1500; /* the second run ends on it */
+    o.poll_ms = 20;
+    co.path = db;
+    co.resume = 1;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    c.p = p;
+    assert_int_equal(rill_job(p, "pass", NULL, pass_or_crash, &c), 0);
+    assert_int_equal(rill_follow_file(p, path, &o), 0);
+    assert_int_equal(rill_checkpointing(p, &co), 0);
+    ro.batch_records = 1; /* a line a batch: the checkpoint falls between them */
+    assert_int_equal(rill_run(p, &ro, NULL), RILL_EUSER);
+    c.crash = 0;
+    assert_int_equal(rill_run(p, &ro, &out), 0);
+    assert_int_equal(rill_checkpoint_restored(p), 1);
+    for (i = 0; i < rill_batch_count(out); i++) {
+        rill_record r;
+        rill_batch_get(&r, out, i);
+        assert_int_equal(r.len, 2);
+        seen[((const char *)r.data)[1] - '0']++;
+    }
+    /* l0-l2 were done before the checkpoint asked for at l3: not read
+     * again; the lines after it (l7 failed the first run) come once each */
+    for (i = 0; i < 10; i++)
+        assert_int_equal(seen[i], i < 3 ? 0 : i < 7 ? seen[i] <= 1 ? seen[i] : -1 : 1);
+    rill_batch_free(out);
+    rill_pipeline_free(p);
+}
+
 /* ---- listeners ---- */
 
 typedef struct client {
@@ -758,6 +823,7 @@ int main(void)
         cmocka_unit_test(max_records_bounds_an_endless_command),
         cmocka_unit_test(a_followed_file_gives_appends_across_rotation_and_truncation),
         cmocka_unit_test(a_followed_file_can_start_at_its_end_and_wait_for_the_file),
+        cmocka_unit_test(a_followed_file_resumes_from_its_checkpointed_offset),
         cmocka_unit_test(a_tcp_listener_takes_lines_from_several_connections),
         cmocka_unit_test(a_unix_listener_takes_lines_and_removes_its_socket),
         cmocka_unit_test(a_listener_with_no_clients_ends_on_its_time_bound),
