@@ -219,6 +219,30 @@ static void a_run_that_stops_early_kills_the_command(void **state)
     rill_pipeline_free(p);
 }
 
+static void a_command_that_lingers_after_its_output_ends_is_bounded_and_killed(void **state)
+{
+    const char *const want[] = {"said"};
+    char pidfile[300], script[400];
+    const char *argv[] = {"/bin/sh", "-c", script, NULL};
+    rill_live_options o = RILL_LIVE_OPTIONS_INIT;
+    rill_pipeline *p = passing();
+    rill_batch *out;
+    pid_t pid;
+    (void)state;
+    snprintf(pidfile, sizeof(pidfile), "%s/linger", tmp);
+    /* closes its output, then would sleep for a minute */
+    snprintf(script, sizeof(script), "echo $$ > '%s'; echo said; exec >&- sleep 60", pidfile);
+    o.max_ms = 300;
+    o.poll_ms = 20;
+    assert_int_equal(rill_read_command(p, argv, &o), 0);
+    assert_int_equal(rill_run(p, NULL, &out), 0);
+    assert_true(holds(out, want, 1, 1));
+    rill_batch_free(out);
+    pid = pid_in(pidfile);
+    assert_true(kill(pid, 0) < 0 && errno == ESRCH);
+    rill_pipeline_free(p);
+}
+
 static void max_records_bounds_an_endless_command(void **state)
 {
     const char *argv[] = {"/usr/bin/yes", "rill", NULL};
@@ -820,6 +844,7 @@ int main(void)
         cmocka_unit_test(a_command_killed_by_a_signal_fails_the_run),
         cmocka_unit_test(a_command_that_cannot_be_started_is_refused_naming_it),
         cmocka_unit_test(a_run_that_stops_early_kills_the_command),
+        cmocka_unit_test(a_command_that_lingers_after_its_output_ends_is_bounded_and_killed),
         cmocka_unit_test(max_records_bounds_an_endless_command),
         cmocka_unit_test(a_followed_file_gives_appends_across_rotation_and_truncation),
         cmocka_unit_test(a_followed_file_can_start_at_its_end_and_wait_for_the_file),

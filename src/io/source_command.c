@@ -153,22 +153,17 @@ static ssize_t drain(command *c, int *fd, int is_err)
     return rill__linebuf_add(&c->lines, b, (size_t)n) < 0 ? -1 : n;
 }
 
-/* Its output has ended: waits for it (reading the rest of its standard
- * error), and fails unless it exited with 0. */
-static int finished(command *c)
+/* How it ended: 0 for an exit with 0, else a failure naming it. */
+static int verdict(command *c, int status)
 {
     char tail[TAIL * 3 + 1];
-    int status = 0;
-    long long until = rill__now_ms() + 2000;
-    while (c->err >= 0 && rill__now_ms() < until) {
+    int i;
+    for (i = 0; c->err >= 0 && i < 64; i++) { /* what it wrote last */
         struct pollfd pf = {c->err, POLLIN, 0};
-        if (poll(&pf, 1, 100) > 0)
-            drain(c, &c->err, 1);
+        if (poll(&pf, 1, 0) <= 0 || drain(c, &c->err, 1) == 0)
+            break;
     }
     close_fd(&c->err);
-    while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    c->pid = 0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     tail_text(c, tail, sizeof(tail));
@@ -178,6 +173,33 @@ static int finished(command *c)
     return rill__error(RILL_EIO, "command %s was killed by signal %d (%s)%s%s", c->label,
                        WTERMSIG(status), strsignal(WTERMSIG(status)),
                        tail[0] ? "; its stderr ended: " : "", tail);
+}
+
+/* Its output has ended: waits for it until the time given (ms, on
+ * rill__now_ms's clock), reading its standard error meanwhile. 1 when it
+ * exited with 0, 0 while it still runs, or a failure naming it. */
+static int reap(command *c, long long until)
+{
+    for (;;) {
+        int status;
+        pid_t r = waitpid(c->pid, &status, WNOHANG);
+        long long left = until - rill__now_ms();
+        if (r == c->pid) {
+            c->pid = 0;
+            return verdict(c, status) < 0 ? -1 : 1;
+        }
+        if (r < 0 && errno != EINTR)
+            return rill__error(RILL_EIO, "command %s: %s", c->label, strerror(errno));
+        if (left <= 0)
+            return 0;
+        if (c->err >= 0) {
+            struct pollfd pf = {c->err, POLLIN, 0};
+            if (poll(&pf, 1, left < 20 ? (int)left : 20) > 0)
+                drain(c, &c->err, 1);
+        } else {
+            usleep(left < 10 ? (useconds_t)left * 1000 : 10000);
+        }
+    }
 }
 
 /* Drops the lines a resumed run gave before its checkpoint. */
@@ -203,8 +225,9 @@ static int command_next(void *self, rill_source_pull *pull)
 {
     command *c = self;
     size_t room;
+    long long until;
     long n;
-    int wait, rc;
+    int rc;
     rill__live_begin(&c->live);
     if (!c->started) { /* a resumed run drops what it gave before */
         c->started = 1;
@@ -213,7 +236,9 @@ static int command_next(void *self, rill_source_pull *pull)
             return rc;
     }
     room = rill__live_room(&c->live, pull->batch_records);
+    until = rill__now_ms() + rill__live_wait_ms(&c->live);
     for (;;) {
+        long long left;
         if (c->skip > 0 && (n = skip_lines(c)) < 0)
             return (int)n;
         if (c->skip == 0 &&
@@ -223,26 +248,26 @@ static int command_next(void *self, rill_source_pull *pull)
             if (c->skip == 0 && rill_batch_count(pull->out) < room &&
                 (rc = rill__linebuf_flush(&c->lines, pull->out)) < 0)
                 return rc;
-            if (c->pid > 0 && (rc = finished(c)) < 0)
-                return rc;
-            if (rill__linebuf_held(&c->lines) == 0 && rill_batch_count(pull->out) == 0)
+            if (c->pid > 0 && (rc = reap(c, until)) < 0)
+                return RILL_EIO; /* the message is set */
+            if (c->pid == 0 && rill__linebuf_held(&c->lines) == 0 &&
+                rill_batch_count(pull->out) == 0)
                 return 0;
-            break;
+            break; /* what it gave, or nothing while it still runs */
         }
         if (rill_batch_count(pull->out) > 0 || room == 0)
             break;
-        wait = rill__live_wait_ms(&c->live);
+        if ((left = until - rill__now_ms()) <= 0)
+            break; /* nothing came: answer, so the run can look around */
         {
             struct pollfd pf[2] = {{c->out, POLLIN, 0}, {c->err, POLLIN, 0}};
-            int k = poll(pf, c->err >= 0 ? 2 : 1, wait);
+            int k = poll(pf, c->err >= 0 ? 2 : 1, (int)left);
             if (k < 0 && errno != EINTR)
                 return rill__error(RILL_EIO, "command %s: %s", c->label, strerror(errno));
             if (k > 0 && c->err >= 0 && pf[1].revents)
                 drain(c, &c->err, 1);
             if (k > 0 && pf[0].revents && drain(c, &c->out, 0) < 0)
                 return RILL_ENOMEM;
-            if (k == 0 && rill_batch_count(pull->out) == 0 && c->lines.start == c->lines.len)
-                break; /* nothing came: answer so the run can look around */
         }
     }
     rill__live_answer(&c->live, pull);

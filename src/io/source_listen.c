@@ -108,16 +108,19 @@ static int listen_next(void *self, rill_source_pull *pull)
     listener *l = self;
     size_t room;
     struct pollfd *pf;
-    int i, k, rc, waited = 0;
+    int i, k, rc;
+    long long until, left;
     rill__live_begin(&l->live);
     if (l->live.given == 0)
         l->live.given = pull->position; /* a resumed run counts on */
     room = rill__live_room(&l->live, pull->batch_records);
+    until = rill__now_ms() + rill__live_wait_ms(&l->live);
     for (;;) {
         if ((rc = take_lines(l, pull->out, room)) < 0)
             return rc;
-        if (rill_batch_count(pull->out) > 0 || waited || rill__live_over(&l->live))
-            break;
+        if (rill_batch_count(pull->out) > 0 || rill__live_over(&l->live) ||
+            (left = until - rill__now_ms()) <= 0)
+            break; /* lines, a bound, or nothing came: answer */
         if ((pf = calloc((size_t)l->n + 1, sizeof(*pf))) == NULL)
             return rill__error(RILL_ENOMEM, "out of memory");
         pf[0].fd = l->fd;
@@ -126,8 +129,7 @@ static int listen_next(void *self, rill_source_pull *pull)
             pf[i + 1].fd = l->c[i].fd; /* -1 (closed) is skipped */
             pf[i + 1].events = POLLIN;
         }
-        k = poll(pf, (nfds_t)l->n + 1, rill__live_wait_ms(&l->live));
-        waited = k == 0;
+        k = poll(pf, (nfds_t)l->n + 1, (int)left);
         for (i = l->n - 1; k > 0 && i >= 0 && rc == 0; i--)
             if (pf[i + 1].revents)
                 rc = conn_read(l, i);
