@@ -63,7 +63,9 @@ extern "C" {
 #define RILL_LIVE_OPTIONS_VERSION 1
 typedef struct rill_live_options {
     unsigned version;    /* RILL_LIVE_OPTIONS_VERSION */
-    int64_t max_records; /* the source ends after this many records; 0: no bound */
+    int64_t max_records; /* the source ends after this many records; 0: no bound
+                            (a resumed run counts those given before its
+                            checkpoint, except a followed file's) */
     int64_t max_ms;      /* ... this many milliseconds after the run first asked
                             it for records; 0: no bound */
     int poll_ms;         /* how long it waits for input at a time (a followed
