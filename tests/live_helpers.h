@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rill/sys/source.h>
@@ -23,6 +24,14 @@
 #define SAFETY_MS 20000 /* no run here may last longer than this */
 
 static char tmp[256];
+
+/* A monotonic clock in milliseconds. */
+static inline long long rill__test_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static inline int setup(void **state)
 {

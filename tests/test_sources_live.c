@@ -320,14 +320,50 @@ static void a_listener_with_no_clients_ends_on_its_time_bound(void **state)
     rill_run_options ro = with_workers(2);
     rill_pipeline *p = passing();
     rill_batch *out;
+    long long t0;
     int port;
     (void)state;
     o.max_ms = 300;
     o.poll_ms = 50;
-    ro.max_batches = 1; /* waiting is not a batch: it does not end the run */
     assert_int_equal(rill_listen_tcp(p, "127.0.0.1", 0, &o, &port), 0);
+    t0 = rill__test_ms();
     assert_int_equal(rill_run(p, &ro, &out), 0);
+    assert_true(rill__test_ms() - t0 >= 300);
     assert_int_equal(rill_batch_count(out), 0);
+    rill_batch_free(out);
+    rill_pipeline_free(p);
+}
+
+/* Connects after a while (longer than many poll slices) and sends a line. */
+static void *late_client(void *arg)
+{
+    client *c = arg;
+    int fd;
+    usleep(200000);
+    if ((fd = dial(c)) >= 0) {
+        if (write(fd, "late\n", 5) != 5) {
+        }
+        close(fd);
+    }
+    return NULL;
+}
+
+static void waiting_is_not_a_batch_max_batches_counts_records_given(void **state)
+{
+    const char *const want[] = {"late"};
+    client c = {AF_INET, 0, NULL, 1, 1};
+    rill_live_options o = bounded(0);
+    rill_run_options ro = with_workers(2);
+    rill_pipeline *p = passing();
+    rill_batch *out;
+    pthread_t t;
+    (void)state;
+    ro.max_batches = 1; /* the run ends with the first batch that gives records */
+    assert_int_equal(rill_listen_tcp(p, "127.0.0.1", 0, &o, &c.port), 0);
+    assert_int_equal(pthread_create(&t, NULL, late_client, &c), 0);
+    assert_int_equal(rill_run(p, &ro, &out), 0);
+    pthread_join(t, NULL);
+    assert_true(holds(out, want, 1, 1));
     rill_batch_free(out);
     rill_pipeline_free(p);
 }
@@ -488,6 +524,7 @@ int main(void)
         cmocka_unit_test(a_tcp_listener_takes_lines_from_several_connections),
         cmocka_unit_test(a_unix_listener_takes_lines_and_removes_its_socket),
         cmocka_unit_test(a_listener_with_no_clients_ends_on_its_time_bound),
+        cmocka_unit_test(waiting_is_not_a_batch_max_batches_counts_records_given),
         cmocka_unit_test(standard_input_is_read_as_a_stream_from_a_fifo),
         cmocka_unit_test(standard_input_from_a_file_is_read_from_where_it_is),
         cmocka_unit_test(rill_record_files_are_read_back_with_their_keys),

@@ -116,8 +116,11 @@ void rill__live_begin(rill__live *l)
 
 size_t rill__live_room(const rill__live *l, size_t batch_records)
 {
-    if (l->o.max_records > 0 && (uint64_t)(l->o.max_records - l->given) < batch_records)
-        return l->given >= l->o.max_records ? 0 : (size_t)(l->o.max_records - l->given);
+    int64_t left = l->o.max_records - l->given;
+    if (l->o.max_records > 0 && left <= 0)
+        return 0;
+    if (l->o.max_records > 0 && (uint64_t)left < batch_records)
+        return (size_t)left;
     return batch_records;
 }
 

@@ -245,6 +245,10 @@ static int command_next(void *self, rill_source_pull *pull)
             (n = rill__linebuf_take(&c->lines, pull->out, room, c->label)) < 0)
             return (int)n;
         if (c->out < 0) { /* its output ended */
+            if (c->skip > 0) { /* before the lines to drop did: a last partial */
+                rill__linebuf_clear(&c->lines); /* one is the last of them */
+                c->skip = 0;
+            }
             if (c->skip == 0 && rill_batch_count(pull->out) < room &&
                 (rc = rill__linebuf_flush(&c->lines, pull->out)) < 0)
                 return rc;
