@@ -100,10 +100,19 @@ static int start(command *c)
         close_fd(&po[1]);
         return rc;
     }
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+    if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
+        close(po[0]), close(po[1]), close(pe[0]), close(pe[1]);
+        return rill__error(RILL_ENOMEM, "cannot start command %s: %s", c->label,
+                           strerror(rc));
+    }
+    if ((rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) != 0 ||
+        (rc = posix_spawn_file_actions_adddup2(&fa, po[1], 1)) != 0 ||
+        (rc = posix_spawn_file_actions_adddup2(&fa, pe[1], 2)) != 0) {
+        posix_spawn_file_actions_destroy(&fa);
+        close(po[0]), close(po[1]), close(pe[0]), close(pe[1]);
+        return rill__error(RILL_ENOMEM, "cannot start command %s: %s", c->label,
+                           strerror(rc));
+    }
     posix_spawnattr_init(&at);
     sigemptyset(&none);
     sigemptyset(&dfl);
