@@ -69,6 +69,30 @@ static void a_command_that_fails_fails_the_run_naming_it_its_status_and_stderr(v
     rill_pipeline_free(p);
 }
 
+static void a_command_writing_to_a_closed_stderr_does_not_kill_rill(void **state)
+{
+    const char *const want[] = {"out"};
+    const char *argv[] = {"/bin/sh", "-c", "echo out; echo complaint >&2", NULL};
+    rill_pipeline *p = passing();
+    rill_batch *out;
+    int fds[2], saved;
+    (void)state;
+    assert_int_equal(pipe(fds), 0);
+    close(fds[0]); /* nobody reads rill's stderr any more */
+    saved = dup(2);
+    assert_int_equal(dup2(fds[1], 2), 2);
+    close(fds[1]);
+    signal(SIGPIPE, SIG_DFL); /* as a program that never thought of it */
+    assert_int_equal(rill_read_command(p, argv, NULL), 0);
+    assert_int_equal(rill_run(p, NULL, &out), 0);
+    signal(SIGPIPE, SIG_IGN);
+    dup2(saved, 2);
+    close(saved);
+    assert_true(holds(out, want, 1, 1));
+    rill_batch_free(out);
+    rill_pipeline_free(p);
+}
+
 static void a_command_killed_by_a_signal_fails_the_run(void **state)
 {
     const char *argv[] = {"/bin/sh", "-c", "kill -9 $$", NULL};
@@ -345,6 +369,7 @@ int main(void)
         cmocka_unit_test(a_long_output_arrives_whole_over_several_workers),
         cmocka_unit_test(a_command_that_fails_fails_the_run_naming_it_its_status_and_stderr),
         cmocka_unit_test(a_command_killed_by_a_signal_fails_the_run),
+        cmocka_unit_test(a_command_writing_to_a_closed_stderr_does_not_kill_rill),
         cmocka_unit_test(a_command_that_cannot_be_started_is_refused_naming_it),
         cmocka_unit_test(a_run_that_stops_early_kills_the_command),
         cmocka_unit_test(a_command_that_lingers_after_its_output_ends_is_bounded_and_killed),

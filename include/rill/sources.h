@@ -108,7 +108,8 @@ RILL_EXTERN int rill_follow_file(rill_pipeline *p, const char *path,
  * that an address in use is an error before anything runs (RILL_EIO naming
  * it). Any number of clients may connect, at once or one after the other; a
  * record per line from each. *bound_port, when not NULL, gets the port bound
- * (the one picked for 0). The socket is closed when p is freed. */
+ * (the one picked for 0). The socket is closed when p is freed. Under MPI
+ * only rank 0 binds (it pulls the source); the other ranks bind nothing. */
 RILL_EXTERN int rill_listen_tcp(rill_pipeline *p, const char *host, int port,
                                 const rill_live_options *opts, int *bound_port);
 

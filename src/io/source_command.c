@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -142,6 +143,24 @@ static int start(command *c)
     return 0;
 }
 
+/* Writes a command's standard error on to rill's. A stderr whose reader is
+ * gone is no matter, and must not kill the process with SIGPIPE: it is
+ * blocked for the write, and one it raised taken back. */
+static void pass_on(const char *b, size_t n)
+{
+    sigset_t pipe_set, old;
+    ssize_t w;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    w = write(2, b, n);
+    if (w < 0 && errno == EPIPE && !sigismember(&old, SIGPIPE)) {
+        struct timespec now = {0, 0};
+        sigtimedwait(&pipe_set, NULL, &now);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 /* Reads what fd has; 0 at its end. Standard error goes on to rill's. */
 static ssize_t drain(command *c, int *fd, int is_err)
 {
@@ -155,8 +174,7 @@ static ssize_t drain(command *c, int *fd, int is_err)
     }
     if (is_err) {
         keep_tail(c, b, (size_t)n);
-        if (write(2, b, (size_t)n) < 0) { /* rill's stderr may be gone: no matter */
-        }
+        pass_on(b, (size_t)n);
         return n;
     }
     return rill__linebuf_add(&c->lines, b, (size_t)n) < 0 ? -1 : n;

@@ -1,7 +1,9 @@
 /* source_listen.c — TCP and Unix socket listeners as live sources
- * (rill_listen_tcp, rill_listen_unix): bound when the pipeline is built,
- * any number of connections accepted while the run goes, a record per line
- * from each, the connections' lines given in turn. */
+ * (rill_listen_tcp, rill_listen_unix): bound when the pipeline is built (on
+ * rank 0 only: the source is pulled there, and other ranks building the
+ * same pipeline on the same host must not fight for the address), any
+ * number of connections accepted while the run goes, a record per line from
+ * each, the connections' lines given in turn. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -284,7 +286,9 @@ int rill_listen_tcp(rill_pipeline *p, const char *host, int port, const rill_liv
     snprintf(l->who, sizeof(l->who), strchr(l->where, ':') ? "TCP listener [%.100s]:%d"
                                                             : "TCP listener %.100s:%d",
              host ? host : "*", port);
-    if ((rc = bind_tcp(l, host, port, bound_port)) < 0 ||
+    if (bound_port)
+        *bound_port = port;
+    if ((rill_rank() == 0 && (rc = bind_tcp(l, host, port, bound_port)) < 0) ||
         (rc = rill_source_set(p, &tcp_source, l)) < 0) {
         listen_free(l);
         return rc;
@@ -343,7 +347,8 @@ int rill_listen_unix(rill_pipeline *p, const char *path, const rill_live_options
     if ((rc = make(&l, p, "rill_listen_unix", 0, path ? path : "", opts)) < 0)
         return rc;
     snprintf(l->who, sizeof(l->who), "Unix socket listener '%.150s'", path);
-    if ((rc = bind_unix(l)) < 0 || (rc = rill_source_set(p, &unix_source, l)) < 0) {
+    if ((rill_rank() == 0 && (rc = bind_unix(l)) < 0) ||
+        (rc = rill_source_set(p, &unix_source, l)) < 0) {
         listen_free(l);
         return rc;
     }
