@@ -85,8 +85,9 @@ typedef struct rill_live_options {
  * NULL-terminated, copied; the program is looked for in PATH when its name
  * has no '/', and run directly, never through a shell, with its standard
  * input from /dev/null, in a process group of its own. It is started when
- * the run first asks for records. A program that cannot be found or run is
- * RILL_ENOTFOUND (or RILL_EIO) naming it, here, before anything runs. Its
+ * the run first asks for records. A program that cannot be found (or is not
+ * executable) is RILL_ENOTFOUND naming it, here, before anything runs; one
+ * that still fails to start fails the run with a message naming it. Its
  * standard error goes on to rill's; the last of it is kept. When its output
  * ends the command is waited for: an exit status other than 0, or a death
  * by a signal, fails the run with a message naming the command, the status
