@@ -9,6 +9,7 @@
 #include "rill/pipeline.h"
 #include "rill/graph.h"
 #include "rill/io.h"
+#include "rill/sources.h"
 #include "rill/tracker.h"
 #include "rill/checkpoint.h"
 #include "rill/dist.h"

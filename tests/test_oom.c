@@ -246,10 +246,69 @@ static void every_failed_allocation_gives_an_error_and_leaks_nothing(void **stat
 #endif
 }
 
+/* A command's lines as the source (rill_read_command): 0 and how many came,
+ * or the error. */
+static int run_command(int workers, int64_t *count)
+{
+    const char *argv[] = {"/usr/bin/seq", "1", "50", NULL};
+    rill_run_options o = with_workers(workers);
+    rill_pipeline *p = NULL;
+    rill_batch *res = NULL;
+    int rc;
+    o.batch_records = 7;
+    if ((rc = rill_pipeline_new(&p)) < 0)
+        return rc;
+    if ((rc = rill_read_command(p, argv, NULL)) < 0 ||
+        (rc = rill_task(p, "pass", NULL, copy_all, NULL)) < 0 ||
+        (rc = rill_run(p, &o, &res)) < 0)
+        goto done;
+    *count = (int64_t)rill_batch_count(res);
+done:
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+    return rc;
+}
+
+static void a_command_source_fails_cleanly_at_every_failed_allocation(void **state)
+{
+    int64_t count = 0;
+#ifdef OOM_SKIP
+    (void)state;
+    assert_int_equal(run_command(2, &count), 0);
+    assert_int_equal(count, 50);
+    skip();
+#else
+    long n;
+    (void)state;
+    assert_int_equal(run_command(2, &count), 0); /* warm up thread caches */
+    assert_int_equal(count, 50);
+    for (n = 0;; n++) {
+        long before = atomic_load(&live);
+        int rc;
+        atomic_store(&failed, 0);
+        atomic_store(&countdown, n);
+        rc = run_command(2, &count);
+        atomic_store(&countdown, -1);
+        if (rc == 0)
+            assert_int_equal(count, 50);
+        else if (rc != RILL_ENOMEM && rc != RILL_EUSER && rc != RILL_ETHREAD)
+            fail_msg("allocation %ld: unexpected error %d (%s)", n, rc, rill_error_last());
+        if (rc != 0 && !atomic_load(&failed))
+            fail_msg("allocation %ld: error %d without a failed allocation", n, rc);
+        if (atomic_load(&live) != before)
+            fail_msg("allocation %ld failing leaked %ld bytes", n, atomic_load(&live) - before);
+        if (!atomic_load(&failed))
+            break;
+    }
+    printf("a command source: failed each of %ld allocations in turn\n", n);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_failed_allocation_gives_an_error_and_leaks_nothing),
+        cmocka_unit_test(a_command_source_fails_cleanly_at_every_failed_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -236,8 +236,9 @@ typedef struct rill_run_options {
     unsigned version;
     int workers;          /* worker threads; 0: the number of cores */
     size_t batch_records; /* most records per batch; 0: 1024 */
-    size_t max_batches;   /* stop the generator after this many batches; 0:
-                             when it says it has no more */
+    size_t max_batches;   /* stop an unbounded source (a generator, a live
+                             source of rill/sources.h) after this many
+                             batches; 0: when it says it has no more */
 } rill_run_options;
 #define RILL_RUN_OPTIONS_INIT {RILL_RUN_OPTIONS_VERSION, 0, 0, 0}
 

@@ -142,7 +142,9 @@ RILL_EXTERN int rill_splittable(rill_pipeline *p, const char *name,
 /* Each record of the work list is a path or a glob ('*', '?', '[...]'): a
  * name that exists is read literally, whatever characters it holds (a file
  * named "a[1].txt" is that file); only a name that does not exist is
- * expanded as a glob. Emits every line of every file (without its '\n'; a
+ * expanded as a glob. "-" is standard input, read as a stream from where it
+ * is (a file named "-" is "./-"); a resumed run cannot read again what it
+ * took of it. Emits every line of every file (without its '\n'; a
  * '\r' before it stays), in chunks of about chunk_bytes (0: 64 MiB), each
  * line exactly once: a line belongs to the range holding its first byte.
  *

@@ -67,6 +67,8 @@ void rill__run_free(rill__run *run)
     for (s = 0; run->stages && s < run->nstages; s++)
         if (run->stages[s].owned_run) /* the workers are joined */
             run->stages[s].owned_run(run->stages[s].owned, 0);
+    if (run->src.ops && run->src.ops->end) /* the workers have stopped */
+        run->src.ops->end(run->src.self);
     if (run->ckpt.persist)
         run->ckpt.persist->close(run);
     while (run->out.head) { /* outputs the caller did not take */

@@ -271,6 +271,14 @@ static void pull(rill__worker *w)
         rill__mutex_lock(&run->sched.mu);
         return;
     }
+    if (rc == 1 && q.begin == q.end && !q.last && (src->flags & RILL_SOURCE_WAITS)) {
+        run->src.next = (size_t)q.position; /* it waited and nothing came: */
+        rill__mutex_unlock(&run->sched.mu); /* not a batch */
+        if (q.out)
+            rill__worker_unref(w, q.out);
+        rill__mutex_lock(&run->sched.mu);
+        return;
+    }
     last = rc == 0 || q.last ||
            (!(src->flags & RILL_SOURCE_BOUNDED) && run->src.max_batches &&
             run->src.generated + 1 >= run->src.max_batches);

@@ -102,6 +102,15 @@ int rill__file_open(rill__file *f, const rill_record *el)
     f->fd = -1;
     if ((rc = rill__path_of(el, f->path, sizeof(f->path))) < 0)
         return rc;
+    if (strcmp(f->path, "-") == 0) { /* standard input: read from where it is */
+        if ((f->fd = fcntl(0, F_DUPFD_CLOEXEC, 3)) < 0 || fstat(f->fd, &f->st) < 0) {
+            rc = rill__errno_code(errno);
+            rill_error_set("cannot read standard input: %s", strerror(errno));
+            return rc;
+        }
+        f->stream = 1;
+        return 0;
+    }
     if ((f->fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(f->fd, &f->st) < 0) {
         rc = rill__errno_code(errno);
         rill_error_set("cannot open %s: %s", f->path, strerror(errno));

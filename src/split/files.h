@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "rill.h"
+#include "rill/sys/source.h"
 
 /* "rI", u8 version 1, then u64 device, inode, size and mtime in ns, all
  * little-endian: the key of a path the expanding job emits. */
@@ -64,5 +65,16 @@ int rill__file_stream_lines(rill_emitter *out, rill__file *f);
 /* RILL_EIO naming the file when it changed since it was opened. */
 int rill__file_check(rill__file *f);
 void rill__file_close(rill__file *f);
+
+/* What the file sources share (sources.c). The names in p's work list, what
+ * they read and how (self: a file_source), for describe. */
+int rill__files_describe(const void *self, const rill_pipeline *p, rill_batch *out);
+/* Declares a file source of kind ops with its chunk and record size. */
+int rill__declare_files(rill_pipeline *p, const rill_source *ops, int64_t chunk,
+                        int64_t record_size);
+/* Adds the job before a file source's splittable stage name that expands
+ * the work list's globs ("NAME.files", into glob_name). */
+int rill__add_files(rill_pipeline *p, const char *call, const char *name, char *glob_name,
+                    size_t cap);
 
 #endif

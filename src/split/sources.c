@@ -83,7 +83,7 @@ typedef struct file_source {
 } file_source;
 
 /* The file names of the work list, what they read and how. */
-static int files_describe(const void *self, const rill_pipeline *p, rill_batch *out)
+int rill__files_describe(const void *self, const rill_pipeline *p, rill_batch *out)
 {
     const file_source *f = self;
     size_t i, n = p->work ? rill_batch_count(p->work) : 0;
@@ -102,7 +102,7 @@ static const rill_source lines_source = {
     .version = RILL_SOURCE_VERSION,
     .name = "lines",
     .flags = RILL_SOURCE_BOUNDED | RILL_SOURCE_SPLITTABLE,
-    .describe = files_describe,
+    .describe = rill__files_describe,
     .free = free,
 };
 
@@ -110,11 +110,11 @@ static const rill_source records_source = {
     .version = RILL_SOURCE_VERSION,
     .name = "records",
     .flags = RILL_SOURCE_BOUNDED | RILL_SOURCE_SPLITTABLE,
-    .describe = files_describe,
+    .describe = rill__files_describe,
     .free = free,
 };
 
-static int declare_files(rill_pipeline *p, const rill_source *ops, int64_t chunk,
+int rill__declare_files(rill_pipeline *p, const rill_source *ops, int64_t chunk,
                          int64_t record_size)
 {
     file_source *f = malloc(sizeof(*f));
@@ -164,6 +164,8 @@ static int expand_glob(rill_emitter *out, const rill_record *in, void *payload)
     (void)payload;
     if ((rc = rill__path_of(in, pattern, sizeof(pattern))) < 0)
         return rc;
+    if (strcmp(pattern, "-") == 0) /* standard input, as it comes (no identity) */
+        return rill_emit(out, "-", 1);
     if (stat(pattern, &st) == 0 || strpbrk(pattern, "*?[") == NULL)
         return emit_path(out, pattern);
     rc = glob(pattern, GLOB_ERR, NULL, &g);
@@ -187,6 +189,8 @@ static int stat_input(const rill_record *el, char *path, size_t cap, struct stat
     int rc;
     if ((rc = rill__path_of(el, path, cap)) < 0)
         return rc;
+    if (strcmp(path, "-") == 0 && fstat(0, st) == 0)
+        return 0;
     if (stat(path, st) < 0) {
         rc = rill__errno_code(errno);
         rill_error_set("cannot open %s: %s", path, strerror(errno));
@@ -211,7 +215,7 @@ static int lines_initial(const rill_record *el, rill_restriction *r, void *paylo
     r->from = 0;
     if ((rc = stat_input(el, path, sizeof(path), &st)) < 0)
         return rc;
-    r->to = rill__is_stream(&st) ? 1 : (int64_t)st.st_size;
+    r->to = rill__is_stream(&st) || strcmp(path, "-") == 0 ? 1 : (int64_t)st.st_size;
     return 0;
 }
 
@@ -273,7 +277,7 @@ static int lines_process(rill_emitter *out, const rill_record *el, rill_tracker 
  * list's globs into paths: a helper (builtin 2), whose errors name the
  * user's stage. name is checked for call; the helper's name, into
  * glob_name, is taken the same way. */
-static int add_files(rill_pipeline *p, const char *call, const char *name, char *glob_name,
+int rill__add_files(rill_pipeline *p, const char *call, const char *name, char *glob_name,
                      size_t cap)
 {
     int rc;
@@ -302,10 +306,10 @@ int rill_read_lines(rill_pipeline *p, const char *name, int64_t chunk_bytes)
     o.process = lines_process;
     o.chunk = chunk_bytes > 0 ? chunk_bytes : (int64_t)64 << 20;
     o.min_split = 256 * 1024;
-    if ((rc = add_files(p, "rill_read_lines", name, glob_name, sizeof(glob_name))) < 0)
+    if ((rc = rill__add_files(p, "rill_read_lines", name, glob_name, sizeof(glob_name))) < 0)
         return rc;
     if ((rc = rill_splittable(p, name, &o, payload)) < 0 ||
-        (rc = declare_files(p, &lines_source, o.chunk, 0)) < 0)
+        (rc = rill__declare_files(p, &lines_source, o.chunk, 0)) < 0)
         return rc;
     return p->nedges ? rill_edge(p, glob_name, name) : 0;
 }
@@ -398,10 +402,10 @@ int rill_read_records(rill_pipeline *p, const char *name, size_t record_size,
     o.chunk = chunk_records > 0 ? chunk_records : (int64_t)(((size_t)64 << 20) / record_size + 1);
     o.min_split = 4096;
     payload = (void *)(uintptr_t)record_size;
-    if ((rc = add_files(p, "rill_read_records", name, glob_name, sizeof(glob_name))) < 0)
+    if ((rc = rill__add_files(p, "rill_read_records", name, glob_name, sizeof(glob_name))) < 0)
         return rc;
     if ((rc = rill_splittable(p, name, &o, payload)) < 0 ||
-        (rc = declare_files(p, &records_source, o.chunk, (int64_t)record_size)) < 0)
+        (rc = rill__declare_files(p, &records_source, o.chunk, (int64_t)record_size)) < 0)
         return rc;
     return p->nedges ? rill_edge(p, glob_name, name) : 0;
 }

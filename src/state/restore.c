@@ -381,7 +381,7 @@ static int skip_pulled(rill__run *run)
     const rill_source *src = run->src.ops;
     int64_t position = 0;
     size_t i;
-    if (src == NULL || (src->flags & RILL_SOURCE_CUTS))
+    if (src == NULL || (src->flags & (RILL_SOURCE_CUTS | RILL_SOURCE_SEEKS)))
         return 0; /* its position alone says where it is */
     for (i = 0; i < run->src.generated; i++) {
         rill_source_pull q = {0};

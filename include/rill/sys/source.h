@@ -35,7 +35,17 @@ enum rill_source_flags {
      * several workers, and other ranks asking for work, take pieces of it
      * in turn. Without this flag next runs with no lock held, one call at a
      * time. */
-    RILL_SOURCE_CUTS = 1u << 2
+    RILL_SOURCE_CUTS = 1u << 2,
+    /* next may answer 1 with an empty range when nothing came for a while
+     * (a live source waits in slices, so that a run that is stopping is
+     * noticed): such an answer is not a batch (max_batches does not count
+     * it, nothing is routed). */
+    RILL_SOURCE_WAITS = 1u << 3,
+    /* next goes on from pull->position whatever it gave before: a resumed
+     * run asks it from the checkpointed position at once, instead of asking
+     * it again for every batch it gave before the checkpoint (which a
+     * source that cannot give them again would fail). */
+    RILL_SOURCE_SEEKS = 1u << 4
 };
 
 /* One call of next: where the source is, and what it gives. */
@@ -70,6 +80,12 @@ typedef struct rill_source {
     int (*describe)(const void *self, const rill_pipeline *p, rill_batch *out);
     /* Optional: releases self. */
     void (*free)(void *self);
+    /* Optional (a source the engine pulls): called when a run ends - done,
+     * failed or stopped early - after its workers have stopped, on the
+     * thread that ran it: the source ends what it started for that run (a
+     * child process is killed, connections are closed), so that the next
+     * run of the pipeline starts afresh. */
+    void (*end)(void *self);
 } rill_source;
 
 /* Makes src the source p pulls, instead of a work list or a generator
