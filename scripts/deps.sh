@@ -7,7 +7,8 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config python3 libxxhash-dev libyaml-dev libsqlite3-dev libcmocka-dev valgrind
-      libopenmpi-dev openmpi-bin)
+      libopenmpi-dev openmpi-bin libjansson-dev
+      chromium) # chromium: test_cli_feedback opens the HTML report in it
 if [ "${1:-}" = "--fuzz" ]; then
   pkgs+=(clang libclang-rt-dev)
 fi

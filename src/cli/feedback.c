@@ -1,0 +1,548 @@
+/* feedback.c — the feedback of a run (feedback.h): the handle, the sampler
+ * thread, the progress line redrawn on a terminal and the summary line.
+ *
+ * The sampler wakes every sample_ms: it records a sample (the trackers'
+ * latest progress, the live counts, resident memory) and, when the progress
+ * line is on and redraw_ms have passed, redraws it in place ("\r", the line,
+ * then "\033[K" to clear what a longer line left), never wider than the
+ * terminal so that it never wraps. Locking: see feedback_impl.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "feedback_impl.h"
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static double since(const cli_feedback *f)
+{
+    return (double)(now_ns() - f->t0_ns) / 1e9;
+}
+
+static char *dup_or_null(const char *s, int *failed)
+{
+    char *d;
+    if (s == NULL)
+        return NULL;
+    if ((d = strdup(s)) == NULL)
+        *failed = 1;
+    return d;
+}
+
+static uint64_t rss_bytes(void)
+{
+    unsigned long size = 0, resident = 0;
+    FILE *fp = fopen("/proc/self/statm", "r");
+    if (fp == NULL)
+        return 0;
+    if (fscanf(fp, "%lu %lu", &size, &resident) != 2)
+        resident = 0;
+    fclose(fp);
+    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* ---- numbers as people read them ---- */
+
+/* 1234 -> "1234", 12345 -> "12.3K", 1234567 -> "1.23M". */
+static void fmt_count(char *b, size_t n, double v)
+{
+    static const char *const unit[] = {"", "K", "M", "G", "T", "P"};
+    int u = 0;
+    if (v < 10000) {
+        snprintf(b, n, "%.0f", v);
+        return;
+    }
+    while (v >= 1000 && u < 5) {
+        v /= 1000;
+        u++;
+    }
+    snprintf(b, n, v < 10 ? "%.2f%s" : v < 100 ? "%.1f%s" : "%.0f%s", v, unit[u]);
+}
+
+static void fmt_bytes(char *b, size_t n, double v)
+{
+    if (v < 1e6)
+        snprintf(b, n, "%.1f KB", v / 1e3);
+    else if (v < 1e9)
+        snprintf(b, n, "%.1f MB", v / 1e6);
+    else
+        snprintf(b, n, "%.2f GB", v / 1e9);
+}
+
+static void fmt_clock(char *b, size_t n, double s)
+{
+    long t = s < 1e9 ? (long)(s + 0.5) : 999999999L;
+    if (t >= 3600)
+        snprintf(b, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(b, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+/* Stage names go to a terminal: control bytes would move the cursor. */
+static void put_safe(char *b, size_t n, size_t *len, const char *s)
+{
+    for (; *s && *len + 1 < n; s++)
+        b[(*len)++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+    b[*len] = '\0';
+}
+
+/* Appends as much of s as fits. */
+static void put(char *b, size_t n, size_t *len, const char *s)
+{
+    for (; *s && *len + 1 < n; s++)
+        b[(*len)++] = *s;
+    b[*len] = '\0';
+}
+
+/* ---- the sampler ---- */
+
+static void on_progress(const rill_progress *pr, void *payload)
+{
+    cli_feedback *f = payload;
+    pthread_mutex_lock(&f->mu);
+    f->progress = *pr;
+    f->have_progress = 1;
+    if (pr->completed + pr->remaining > f->progress_total)
+        f->progress_total = pr->completed + pr->remaining;
+    pthread_mutex_unlock(&f->mu);
+}
+
+/* The counted records of the sources (out) and of the sinks (out). */
+static void counted(const cli_feedback *f, uint64_t *in, uint64_t *out)
+{
+    size_t i;
+    *in = *out = 0;
+    for (i = 0; i < f->nstages; i++) {
+        uint64_t o = atomic_load_explicit(&f->stages[i].live_out, memory_order_relaxed);
+        if (f->stages[i].npred == 0)
+            *in += o;
+        if (f->stages[i].nsucc == 0)
+            *out += o;
+    }
+}
+
+/* Under mu. */
+static void take_sample(cli_feedback *f)
+{
+    fb_sample s;
+    size_t i;
+    s.t = since(f);
+    s.completed = f->have_progress ? f->progress.completed : 0;
+    s.remaining = f->have_progress ? f->progress.remaining : 0;
+    counted(f, &s.rec_in, &s.rec_out);
+    s.rss = rss_bytes();
+    for (i = 0; i < f->nstages; i++) { /* when each counted stage was busy */
+        fb_stage *st = &f->stages[i];
+        uint64_t c = atomic_load_explicit(&st->live_in, memory_order_relaxed) +
+                     atomic_load_explicit(&st->live_out, memory_order_relaxed);
+        if (c != st->seen) {
+            if (st->first_t < 0)
+                st->first_t = s.t;
+            st->last_t = s.t;
+            st->seen = c;
+        }
+    }
+    if (f->tick++ % f->every != 0)
+        return;
+    if (f->nsamples == FB_MAX_SAMPLES) { /* keep every other one */
+        for (i = 0; i < FB_MAX_SAMPLES / 2; i++)
+            f->samples[i] = f->samples[2 * i];
+        f->nsamples = FB_MAX_SAMPLES / 2;
+        f->every *= 2;
+    }
+    f->samples[f->nsamples++] = s;
+}
+
+/* The rate of the trackers' progress over the last 3 s, per second. */
+static double progress_rate(const cli_feedback *f)
+{
+    const fb_sample *last, *first;
+    size_t i;
+    if (f->nsamples < 2)
+        return 0;
+    last = &f->samples[f->nsamples - 1];
+    for (i = f->nsamples - 1; i > 0 && last->t - f->samples[i - 1].t <= 3.0; i--)
+        ;
+    first = &f->samples[i == f->nsamples - 1 ? i - 1 : i];
+    if (last->t <= first->t)
+        return 0;
+    return (last->completed - first->completed) / (last->t - first->t);
+}
+
+static size_t terminal_width(FILE *err)
+{
+    struct winsize ws;
+    if (ioctl(fileno(err), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+        return ws.ws_col;
+    return 80;
+}
+
+/* Under mu. The line: "rill: 42% 512.0 MB/1.21 GB 118.4 MB/s ETA 0:05 |
+ * words 1.20M>8.31M | count 8.31M>9120 | 0:03". */
+static void draw(cli_feedback *f)
+{
+    char line[1024], a[32], b[32];
+    size_t len = 0, i, width = terminal_width(f->err) - 1;
+    double done = f->progress.completed, left = f->progress.remaining;
+    double rate = progress_rate(f);
+    line[0] = '\0';
+    put(line, sizeof line, &len, "rill:");
+    if (f->have_progress && done + left > 0) {
+        snprintf(a, sizeof a, " %d%%", (int)(100 * (done / (done + left))));
+        put(line, sizeof line, &len, a);
+        if (f->unit == CLI_PROGRESS_BYTES) {
+            fmt_bytes(a, sizeof a, done);
+            fmt_bytes(b, sizeof b, done + left);
+            put(line, sizeof line, &len, " ");
+            put(line, sizeof line, &len, a);
+            put(line, sizeof line, &len, "/");
+            put(line, sizeof line, &len, b);
+            fmt_bytes(a, sizeof a, rate);
+            put(line, sizeof line, &len, " ");
+            put(line, sizeof line, &len, a);
+            put(line, sizeof line, &len, "/s");
+        } else {
+            fmt_count(a, sizeof a, rate);
+            put(line, sizeof line, &len, " ");
+            put(line, sizeof line, &len, a);
+            put(line, sizeof line, &len, "/s");
+        }
+        if (rate > 0 && left > 0) {
+            fmt_clock(a, sizeof a, left / rate);
+            put(line, sizeof line, &len, " ETA ");
+            put(line, sizeof line, &len, a);
+        }
+    }
+    for (i = 0; i < f->nstages; i++) {
+        const fb_stage *s = &f->stages[i];
+        uint64_t in = atomic_load_explicit(&s->live_in, memory_order_relaxed);
+        uint64_t out = atomic_load_explicit(&s->live_out, memory_order_relaxed);
+        if (s->first_t < 0)
+            continue; /* not counted */
+        put(line, sizeof line, &len, " | ");
+        put_safe(line, sizeof line, &len, s->name);
+        fmt_count(a, sizeof a, (double)in);
+        fmt_count(b, sizeof b, (double)out);
+        put(line, sizeof line, &len, " ");
+        put(line, sizeof line, &len, a);
+        put(line, sizeof line, &len, ">");
+        put(line, sizeof line, &len, b);
+    }
+    put(line, sizeof line, &len, " | ");
+    fmt_clock(a, sizeof a, since(f));
+    put(line, sizeof line, &len, a);
+    if (len > width) { /* cut at a character's first byte */
+        while (width > 0 && ((unsigned char)line[width] & 0xc0) == 0x80)
+            width--;
+        line[width] = '\0';
+    }
+    fprintf(f->err, "\r%s\033[K", line);
+    fflush(f->err);
+    f->drawn = strlen(line);
+}
+
+static void *sampler(void *arg)
+{
+    cli_feedback *f = arg;
+    long long next_draw = 0;
+    pthread_mutex_lock(&f->mu);
+    while (!f->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += (long)f->sample_ms * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        while (!f->stop && pthread_cond_timedwait(&f->cv, &f->mu, &until) != ETIMEDOUT)
+            ;
+        if (f->stop)
+            break;
+        take_sample(f);
+        if (f->tty && now_ns() >= next_draw) {
+            draw(f);
+            next_draw = now_ns() + (long long)f->redraw_ms * 1000000LL;
+        }
+    }
+    pthread_mutex_unlock(&f->mu);
+    return NULL;
+}
+
+/* ---- the graph ---- */
+
+/* Columns: a stage's depth is its longest path from a source (a cycle, which
+ * a checked spec never has, stops the relaxation after nstages passes). */
+static void layout(cli_feedback *f)
+{
+    size_t i, pass, *rows;
+    int changed = 1;
+    for (i = 0; i < f->nedges; i++) {
+        f->stages[f->edges[i].from].nsucc++;
+        f->stages[f->edges[i].to].npred++;
+    }
+    for (pass = 0; changed && pass < f->nstages; pass++) {
+        changed = 0;
+        for (i = 0; i < f->nedges; i++) {
+            fb_stage *a = &f->stages[f->edges[i].from], *b = &f->stages[f->edges[i].to];
+            if (b->depth < a->depth + 1) {
+                b->depth = a->depth + 1;
+                changed = 1;
+            }
+        }
+    }
+    if ((rows = calloc(f->nstages + 1, sizeof *rows)) == NULL)
+        return; /* rows stay 0: overlapping boxes, nothing worse */
+    for (i = 0; i < f->nstages; i++)
+        f->stages[i].row = (int)rows[f->stages[i].depth]++;
+    free(rows);
+}
+
+static void feedback_free(cli_feedback *f)
+{
+    size_t i;
+    if (f == NULL)
+        return;
+    for (i = 0; i < f->nstages; i++) {
+        free(f->stages[i].name);
+        free(f->stages[i].kind);
+    }
+    free(f->stages);
+    free(f->edges);
+    free(f->samples);
+    free(f->spec);
+    free(f->metrics_path);
+    free(f->report_path);
+    free(f->run_error);
+    pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->cv);
+    free(f);
+}
+
+cli_feedback *cli_feedback_start(rill_pipeline *p, const cli_feedback_options *o)
+{
+    cli_feedback_options d = CLI_FEEDBACK_OPTIONS_INIT;
+    cli_feedback *f;
+    FILE *err;
+    time_t now = time(NULL);
+    struct tm tm;
+    size_t i;
+    int failed = 0, rc;
+    if (o == NULL)
+        o = &d;
+    err = o->err ? o->err : stderr;
+    if (p == NULL || (o->nstages > 0 && o->stages == NULL) || (o->nedges > 0 && o->edges == NULL)) {
+        fprintf(err, "rill: feedback: no pipeline or no stages given\n");
+        return NULL;
+    }
+    for (i = 0; i < o->nedges; i++)
+        if (o->edges[i].from >= o->nstages || o->edges[i].to >= o->nstages) {
+            fprintf(err, "rill: feedback: edge %zu names stage %zu of %zu\n", i,
+                    o->edges[i].from >= o->nstages ? o->edges[i].from : o->edges[i].to,
+                    o->nstages);
+            return NULL;
+        }
+    if ((f = calloc(1, sizeof *f)) == NULL)
+        goto nomem;
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+    f->p = p;
+    f->err = err;
+    f->quiet = o->quiet;
+    f->show = rill_rank() == 0;
+    f->tty = f->show && !o->quiet && (o->tty < 0 ? isatty(fileno(err)) : o->tty);
+    f->unit = o->unit;
+    f->sample_ms = o->sample_ms ? o->sample_ms : 100;
+    f->redraw_ms = o->redraw_ms ? o->redraw_ms : 250;
+    f->every = 1;
+    f->spec = dup_or_null(o->spec, &failed);
+    f->metrics_path = dup_or_null(o->metrics_path, &failed);
+    f->report_path = dup_or_null(o->report_path, &failed);
+    f->nstages = o->nstages;
+    f->nedges = o->nedges;
+    f->stages = calloc(o->nstages ? o->nstages : 1, sizeof *f->stages);
+    f->edges = calloc(o->nedges ? o->nedges : 1, sizeof *f->edges);
+    f->samples = malloc(FB_MAX_SAMPLES * sizeof *f->samples);
+    if (failed || f->stages == NULL || f->edges == NULL || f->samples == NULL)
+        goto nomem;
+    for (i = 0; i < o->nstages; i++) {
+        fb_stage *s = &f->stages[i];
+        s->first_t = s->last_t = -1;
+        atomic_init(&s->live_in, 0);
+        atomic_init(&s->live_out, 0);
+        s->name = dup_or_null(o->stages[i].name ? o->stages[i].name : "", &failed);
+        s->kind = dup_or_null(o->stages[i].kind, &failed);
+    }
+    if (failed)
+        goto nomem;
+    if (o->nedges)
+        memcpy(f->edges, o->edges, o->nedges * sizeof *f->edges);
+    layout(f);
+    gmtime_r(&now, &tm);
+    strftime(f->started, sizeof f->started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if ((rc = rill_on_progress(p, f->sample_ms, on_progress, f)) < 0) {
+        fprintf(err, "rill: feedback: %s\n", rill_error_last());
+        feedback_free(f);
+        return NULL;
+    }
+    f->t0_ns = now_ns();
+    if (f->show && (rc = pthread_create(&f->thread, NULL, sampler, f)) != 0) {
+        fprintf(err, "rill: feedback: cannot start the sampler thread: %s\n", strerror(rc));
+        feedback_free(f);
+        return NULL;
+    }
+    f->thread_started = f->show;
+    return f;
+nomem:
+    fprintf(err, "rill: feedback: out of memory\n");
+    feedback_free(f);
+    return NULL;
+}
+
+void cli_feedback_count(cli_feedback *f, size_t stage, uint64_t in, uint64_t out)
+{
+    if (f == NULL || stage >= f->nstages)
+        return;
+    if (in)
+        atomic_fetch_add_explicit(&f->stages[stage].live_in, in, memory_order_relaxed);
+    if (out)
+        atomic_fetch_add_explicit(&f->stages[stage].live_out, out, memory_order_relaxed);
+}
+
+double fb_stage_seconds(const cli_feedback *f, const fb_stage *s)
+{
+    /* Busy from its first counted sample to its last; one sample period
+     * more, since counts move between samples. Uncounted: the whole run. */
+    if (s->first_t >= 0) {
+        double t = s->last_t - s->first_t + f->sample_ms / 1e3;
+        return t < f->wall ? t : f->wall;
+    }
+    return f->wall;
+}
+
+/* The library's figures of every stage, and the run's records in and out. */
+static void read_stats(cli_feedback *f)
+{
+    size_t i;
+    for (i = 0; i < f->nstages; i++)
+        f->stages[i].have_stats =
+            rill_pipeline_stats(&f->stages[i].st, f->p, f->stages[i].name) == 0;
+    for (i = 0; i < f->nstages; i++) {
+        fb_stage *s = &f->stages[i];
+        if (s->npred == 0)
+            f->records_in += s->st.records_out;
+        if (s->nsucc == 0)
+            f->records_out += s->st.records_out;
+    }
+    for (i = 0; i < f->nedges; i++)
+        f->stages[f->edges[i].to].in += f->stages[f->edges[i].from].st.records_out;
+}
+
+static void summary(cli_feedback *f)
+{
+    char in[32], out[32], rate[32], bytes[32], peak[32];
+    double total = f->progress_total;
+    fmt_count(rate, sizeof rate, f->wall > 0 ? (double)f->records_in / f->wall : 0);
+    fmt_bytes(peak, sizeof peak, (double)f->peak_rss);
+    snprintf(in, sizeof in, "%llu", (unsigned long long)f->records_in);
+    snprintf(out, sizeof out, "%llu", (unsigned long long)f->records_out);
+    bytes[0] = '\0';
+    /* A run that is done read everything its trackers had: as much as they
+     * ever reported to do (completed + remaining), even when the last report
+     * came before the end. */
+    if (f->run_rc == 0 && f->unit == CLI_PROGRESS_BYTES && f->have_progress && total > 0 &&
+        f->wall > 0) {
+        fmt_bytes(bytes, sizeof bytes, total / f->wall);
+        memmove(bytes + 2, bytes, strlen(bytes) + 1);
+        memcpy(bytes, ", ", 2);
+        strcat(bytes, "/s");
+    }
+    if (f->run_rc == 0)
+        fprintf(f->err, "rill: %s records in, %s out in %.2f s (%s records/s%s), peak memory %s\n",
+                in, out, f->wall, rate, bytes, peak);
+    else
+        fprintf(f->err, "rill: failed after %.2f s: %s records in, %s out, peak memory %s\n",
+                f->wall, in, out, peak);
+    fflush(f->err);
+}
+
+int cli_feedback_end(cli_feedback *f, int run_rc)
+{
+    struct rusage ru;
+    int rc = 0;
+    if (f == NULL)
+        return 0;
+    f->run_rc = run_rc;
+    if (run_rc < 0 && rill_error_last() != NULL)
+        f->run_error = strdup(rill_error_last()); /* NULL: left out */
+    if (f->thread_started) {
+        pthread_mutex_lock(&f->mu);
+        f->stop = 1;
+        pthread_cond_signal(&f->cv);
+        pthread_mutex_unlock(&f->mu);
+        pthread_join(f->thread, NULL);
+    }
+    f->wall = since(f);
+    if (!f->show) {
+        feedback_free(f);
+        return 0;
+    }
+    f->tick = 0; /* the last sample is kept, whatever the decimation */
+    take_sample(f);
+    if (f->tty && f->drawn) {
+        fputs("\r\033[K", f->err);
+        fflush(f->err);
+    }
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        f->peak_rss = (uint64_t)ru.ru_maxrss * 1024;
+    read_stats(f);
+    if (!f->quiet)
+        summary(f);
+    if (f->metrics_path && fb_write_metrics(f, f->metrics_path) < 0)
+        rc = -1;
+    if (f->report_path && fb_write_report(f, f->report_path) < 0)
+        rc = -1;
+    feedback_free(f);
+    return rc;
+}
+
+char *fb_utf8_clean(const char *s)
+{
+    size_t n = strlen(s), i = 0, o = 0;
+    unsigned char *d = malloc(3 * n + 1); /* each bad byte grows to 3 */
+    const unsigned char *u = (const unsigned char *)s;
+    if (d == NULL)
+        return NULL;
+    while (i < n) {
+        size_t len = u[i] < 0x80 ? 1 : (u[i] & 0xe0) == 0xc0 ? 2 : (u[i] & 0xf0) == 0xe0 ? 3
+                   : (u[i] & 0xf8) == 0xf0 ? 4 : 0;
+        size_t k;
+        int ok = len > 0 && i + len <= n;
+        for (k = 1; ok && k < len; k++)
+            ok = (u[i + k] & 0xc0) == 0x80;
+        if (ok && len == 2)
+            ok = u[i] >= 0xc2; /* no overlong forms */
+        if (ok && len == 3)
+            ok = !(u[i] == 0xe0 && u[i + 1] < 0xa0) && !(u[i] == 0xed && u[i + 1] >= 0xa0);
+        if (ok && len == 4)
+            ok = !(u[i] == 0xf0 && u[i + 1] < 0x90) && !(u[i] == 0xf4 && u[i + 1] >= 0x90) &&
+                 u[i] <= 0xf4;
+        if (ok) {
+            memcpy(d + o, u + i, len);
+            o += len;
+            i += len;
+        } else {
+            memcpy(d + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        }
+    }
+    d[o] = '\0';
+    return (char *)d;
+}
