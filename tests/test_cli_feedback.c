@@ -426,27 +426,36 @@ static void run_sequence(FILE *err, int quiet, int tty, int64_t n, double per_se
     rill_pipeline_free(p);
 }
 
-static void progress_line_is_redrawn_in_place_on_a_terminal(void **state)
+/* What a run of 40 values at 100 a second (0.4 s: several redraws of 40
+ * ms) shows on a pseudo-terminal, with TERM set to term. */
+static char *on_a_terminal(const char *term)
 {
     int master = posix_openpt(O_RDWR | O_NOCTTY), slave;
     FILE *err;
-    char buf[65536], *last;
+    char *buf = malloc(65536);
     ssize_t n;
     size_t len = 0;
-    (void)state;
+    assert_non_null(buf);
     assert_true(master >= 0);
     assert_int_equal(grantpt(master), 0);
     assert_int_equal(unlockpt(master), 0);
     assert_true((slave = open(ptsname(master), O_RDWR | O_NOCTTY)) >= 0);
     assert_non_null(err = fdopen(slave, "w"));
-    /* 40 values at 100 a second: 0.4 s, several redraws of 40 ms */
+    assert_int_equal(setenv("TERM", term, 1), 0);
     run_sequence(err, 0, -1, 40, 100);
     fclose(err);
     fcntl(master, F_SETFL, O_NONBLOCK);
-    while (len + 1 < sizeof buf && (n = read(master, buf + len, sizeof buf - 1 - len)) > 0)
+    while (len + 1 < 65536 && (n = read(master, buf + len, 65536 - 1 - len)) > 0)
         len += (size_t)n;
     buf[len] = '\0';
     close(master);
+    return buf;
+}
+
+static void progress_line_is_redrawn_in_place_on_a_terminal(void **state)
+{
+    char *buf = on_a_terminal("xterm"), *last;
+    (void)state;
     assert_true(occurrences(buf, "\r") >= 2);       /* redrawn, */
     assert_true(occurrences(buf, "\033[K") >= 2);   /* each time cleared */
     assert_non_null(strstr(buf, "rill: "));
@@ -455,6 +464,18 @@ static void progress_line_is_redrawn_in_place_on_a_terminal(void **state)
     last = strstr(buf, "rill: 40 records in, 40 out in "); /* the summary, */
     assert_non_null(last);
     assert_null(strstr(last, "\033[K"));             /* after the line was cleared */
+    free(buf);
+}
+
+static void a_dumb_terminal_gets_the_line_without_escape_codes(void **state)
+{
+    char *buf = on_a_terminal("dumb");
+    (void)state;
+    assert_true(occurrences(buf, "\r") >= 2);
+    assert_null(strchr(buf, '\033'));
+    assert_non_null(strstr(buf, "| double "));
+    assert_non_null(strstr(buf, "rill: 40 records in, 40 out in "));
+    free(buf);
 }
 
 static void only_the_summary_line_when_stderr_is_not_a_terminal(void **state)
@@ -584,6 +605,7 @@ int main(void)
         cmocka_unit_test(report_shows_any_stage_name_as_text),
         cmocka_unit_test(report_renders_its_graph_and_charts_in_headless_chromium),
         cmocka_unit_test(progress_line_is_redrawn_in_place_on_a_terminal),
+        cmocka_unit_test(a_dumb_terminal_gets_the_line_without_escape_codes),
         cmocka_unit_test(only_the_summary_line_when_stderr_is_not_a_terminal),
         cmocka_unit_test(nothing_at_all_when_quiet),
         cmocka_unit_test(a_failed_run_says_so_in_its_summary_metrics_and_report),

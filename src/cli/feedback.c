@@ -4,8 +4,8 @@
  * The sampler wakes every sample_ms: it records a sample (the trackers'
  * latest progress, the live counts, resident memory) and, when the progress
  * line is on and redraw_ms have passed, redraws it in place ("\r", the line,
- * then "\033[K" to clear what a longer line left), never wider than the
- * terminal so that it never wraps. Locking: see feedback_impl.h. */
+ * then "\033[K" to clear what a longer line left; spaces where TERM is dumb
+ * or unset), never wider than the terminal so that it never wraps. Locking: see feedback_impl.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,7 +245,11 @@ static void draw(cli_feedback *f)
             width--;
         line[width] = '\0';
     }
-    fprintf(f->err, "\r%s\033[K", line);
+    if (f->dumb) /* no escapes: spaces over what a longer line left */
+        fprintf(f->err, "\r%s%*s", line, (int)(f->drawn > strlen(line) ? f->drawn - strlen(line)
+                                                                       : 0), "");
+    else
+        fprintf(f->err, "\r%s\033[K", line);
     fflush(f->err);
     f->drawn = strlen(line);
 }
@@ -357,6 +361,7 @@ cli_feedback *cli_feedback_start(rill_pipeline *p, const cli_feedback_options *o
     f->quiet = o->quiet;
     f->show = rill_rank() == 0;
     f->tty = f->show && !o->quiet && (o->tty < 0 ? isatty(fileno(err)) : o->tty);
+    f->dumb = getenv("TERM") == NULL || strcmp(getenv("TERM"), "dumb") == 0;
     f->unit = o->unit;
     f->sample_ms = o->sample_ms ? o->sample_ms : 100;
     f->redraw_ms = o->redraw_ms ? o->redraw_ms : 250;
@@ -366,7 +371,10 @@ cli_feedback *cli_feedback_start(rill_pipeline *p, const cli_feedback_options *o
     f->report_path = dup_or_null(o->report_path, &failed);
     f->nstages = o->nstages;
     f->nedges = o->nedges;
-    f->stages = calloc(o->nstages ? o->nstages : 1, sizeof *f->stages);
+    /* aligned: each stage's counters on a cache line of their own */
+    if ((f->stages = aligned_alloc(_Alignof(fb_stage),
+                                   (o->nstages ? o->nstages : 1) * sizeof *f->stages)) != NULL)
+        memset(f->stages, 0, (o->nstages ? o->nstages : 1) * sizeof *f->stages);
     f->edges = calloc(o->nedges ? o->nedges : 1, sizeof *f->edges);
     f->samples = malloc(FB_MAX_SAMPLES * sizeof *f->samples);
     if (failed || f->stages == NULL || f->edges == NULL || f->samples == NULL)
@@ -496,7 +504,10 @@ int cli_feedback_end(cli_feedback *f, int run_rc)
     f->tick = 0; /* the last sample is kept, whatever the decimation */
     take_sample(f);
     if (f->tty && f->drawn) {
-        fputs("\r\033[K", f->err);
+        if (f->dumb)
+            fprintf(f->err, "\r%*s\r", (int)f->drawn, "");
+        else
+            fputs("\r\033[K", f->err);
         fflush(f->err);
     }
     if (getrusage(RUSAGE_SELF, &ru) == 0)

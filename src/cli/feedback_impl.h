@@ -41,6 +41,7 @@ struct cli_feedback {
     rill_pipeline *p;             /* borrowed */
     char *spec, *metrics_path, *report_path; /* owned, NULL: none */
     int quiet, tty, show;         /* show: this rank shows and writes */
+    int dumb;                     /* TERM=dumb or unset: no escape codes */
     FILE *err;                    /* borrowed */
     cli_progress_unit unit;
     unsigned sample_ms, redraw_ms;
