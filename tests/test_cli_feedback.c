@@ -123,7 +123,6 @@ static int long_words(rill_emitter *out, const rill_record *in, void *payload)
 
 static const cli_feedback_stage chain_stages[] = {
     {"read", "lines"}, {"words", "words"}, {"long", "grep"}};
-static const cli_feedback_edge chain_edges[] = {{0, 1}, {1, 2}};
 
 static rill_pipeline *chain(const char *text, const char *job2)
 {
@@ -145,8 +144,7 @@ static cli_feedback_options chain_options(FILE *err)
     o.spec = "words.yaml";
     o.stages = chain_stages;
     o.nstages = 3;
-    o.edges = chain_edges;
-    o.nedges = 2;
+    o.chain = 1;
     o.err = err;
     o.unit = CLI_PROGRESS_BYTES;
     o.sample_ms = 10;
@@ -251,6 +249,14 @@ static int pass(rill_emitter *out, const rill_record *in, size_t n, void *payloa
     return 0;
 }
 
+/* The output callback of the run command: counts what the sink sent out. */
+static int count_sink(const char *sink, const rill_batch *batch, void *payload)
+{
+    (void)payload;
+    cli_feedback_count_named(counting, sink, 0, rill_batch_count(batch));
+    return 0;
+}
+
 static const cli_feedback_stage graph_stages[] = {
     {"numbers", "sequence"}, {"left", "grep"}, {"right", "exec"}, {"both", "cat"}};
 static const cli_feedback_stage odd_stages[] = {
@@ -264,14 +270,14 @@ static void run_with_report(const cli_feedback_stage *stages, const char *report
 {
     static const size_t idx[] = {0, 1, 2, 3};
     rill_pipeline *p;
-    rill_batch *out = NULL;
     rill_run_options ro = with_workers(2);
     cli_feedback_options o = CLI_FEEDBACK_OPTIONS_INIT;
     size_t i;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_sequence(p, stages[0].name, 0, 60, 200), 0);
-    for (i = 1; i < 4; i++)
+    for (i = 1; i < 3; i++)
         assert_int_equal(rill_task(p, stages[i].name, NULL, pass, (void *)&idx[i]), 0);
+    assert_int_equal(rill_task(p, stages[3].name, NULL, copy_all, NULL), 0);
     for (i = 0; i < 4; i++)
         assert_int_equal(rill_edge(p, stages[graph_edges[i].from].name,
                                    stages[graph_edges[i].to].name), 0);
@@ -283,11 +289,11 @@ static void run_with_report(const cli_feedback_stage *stages, const char *report
     o.quiet = 1;
     o.sample_ms = 20;
     o.report_path = report;
+    o.metrics_path = path("graph.json");
+    assert_int_equal(rill_output(p, count_sink, NULL), 0);
     assert_non_null(counting = cli_feedback_start(p, &o));
-    assert_int_equal(cli_feedback_end(counting, rill_run(p, &ro, &out)), 0);
+    assert_int_equal(cli_feedback_end(counting, rill_run(p, &ro, NULL)), 0);
     counting = NULL;
-    assert_int_equal(rill_batch_count(out), 120);
-    rill_batch_free(out);
     rill_pipeline_free(p);
 }
 
@@ -295,6 +301,7 @@ static void report_draws_every_stage_and_edge_with_tables_and_charts(void **stat
 {
     char *html, row[64];
     size_t i;
+    json_t *m, *s;
     (void)state;
     run_with_report(graph_stages, path("r.html"));
     html = slurp(path("r.html"));
@@ -312,6 +319,14 @@ static void report_draws_every_stage_and_edge_with_tables_and_charts(void **stat
     assert_non_null(strstr(html, "id=\"chart-memory\""));
     assert_non_null(strstr(html, "id=\"status\">done"));
     assert_non_null(strstr(html, "branch &amp; join.yaml"));
+    m = json_load_file(path("graph.json"), 0, NULL); /* the sink counted by name */
+    assert_non_null(m);
+    s = json_array_get(member(m, "stages"), 3);
+    assert_int_equal(int_of(s, "records_in"), 120);
+    assert_int_equal(int_of(s, "records_out"), 120);
+    assert_int_equal(int_of(member(s, "counted"), "out"), 120);
+    assert_int_equal(json_array_size(member(s, "inputs")), 2);
+    json_decref(m);
     /* self-contained: nothing is fetched */
     assert_null(strstr(html, "http:"));
     assert_null(strstr(html, "https:"));

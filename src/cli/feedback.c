@@ -345,6 +345,10 @@ cli_feedback *cli_feedback_start(rill_pipeline *p, const cli_feedback_options *o
         fprintf(err, "rill: feedback: no pipeline or no stages given\n");
         return NULL;
     }
+    if (o->chain && o->nedges > 0) {
+        fprintf(err, "rill: feedback: a chain is given edges\n");
+        return NULL;
+    }
     for (i = 0; i < o->nedges; i++)
         if (o->edges[i].from >= o->nstages || o->edges[i].to >= o->nstages) {
             fprintf(err, "rill: feedback: edge %zu names stage %zu of %zu\n", i,
@@ -370,12 +374,12 @@ cli_feedback *cli_feedback_start(rill_pipeline *p, const cli_feedback_options *o
     f->metrics_path = dup_or_null(o->metrics_path, &failed);
     f->report_path = dup_or_null(o->report_path, &failed);
     f->nstages = o->nstages;
-    f->nedges = o->nedges;
+    f->nedges = o->chain ? (o->nstages ? o->nstages - 1 : 0) : o->nedges;
     /* aligned: each stage's counters on a cache line of their own */
     if ((f->stages = aligned_alloc(_Alignof(fb_stage),
                                    (o->nstages ? o->nstages : 1) * sizeof *f->stages)) != NULL)
         memset(f->stages, 0, (o->nstages ? o->nstages : 1) * sizeof *f->stages);
-    f->edges = calloc(o->nedges ? o->nedges : 1, sizeof *f->edges);
+    f->edges = calloc(f->nedges ? f->nedges : 1, sizeof *f->edges);
     f->samples = malloc(FB_MAX_SAMPLES * sizeof *f->samples);
     if (failed || f->stages == NULL || f->edges == NULL || f->samples == NULL)
         goto nomem;
@@ -389,7 +393,11 @@ cli_feedback *cli_feedback_start(rill_pipeline *p, const cli_feedback_options *o
     }
     if (failed)
         goto nomem;
-    if (o->nedges)
+    for (i = 0; o->chain && i < f->nedges; i++) {
+        f->edges[i].from = i;
+        f->edges[i].to = i + 1;
+    }
+    if (!o->chain && o->nedges)
         memcpy(f->edges, o->edges, o->nedges * sizeof *f->edges);
     layout(f);
     gmtime_r(&now, &tm);
@@ -421,6 +429,18 @@ void cli_feedback_count(cli_feedback *f, size_t stage, uint64_t in, uint64_t out
         atomic_fetch_add_explicit(&f->stages[stage].live_in, in, memory_order_relaxed);
     if (out)
         atomic_fetch_add_explicit(&f->stages[stage].live_out, out, memory_order_relaxed);
+}
+
+void cli_feedback_count_named(cli_feedback *f, const char *stage, uint64_t in, uint64_t out)
+{
+    size_t i;
+    if (f == NULL || stage == NULL)
+        return;
+    for (i = 0; i < f->nstages; i++)
+        if (strcmp(f->stages[i].name, stage) == 0) {
+            cli_feedback_count(f, i, in, out);
+            return;
+        }
 }
 
 double fb_stage_seconds(const cli_feedback *f, const fb_stage *s)

@@ -6,8 +6,9 @@
  * How the run command uses it:
  *
  *     cli_feedback_options fo = CLI_FEEDBACK_OPTIONS_INIT;
- *     fo.spec = path; fo.stages = st; fo.nstages = n;    the graph as built
- *     fo.edges = ed; fo.nedges = ne;                     (chain: i -> i+1)
+ *     fo.spec = path; fo.stages = st; fo.nstages = n;    the graph as built:
+ *     fo.edges = ed; fo.nedges = ne;                     its edges, or
+ *     fo.chain = 1;                                      a chain
  *     fo.quiet = quiet; fo.metrics_path = m; fo.report_path = r;
  *     cli_feedback *f = cli_feedback_start(p, &fo);      before rill_run
  *     rc = rill_run(p, &ro, NULL);
@@ -72,9 +73,12 @@ typedef struct cli_feedback_options {
     cli_progress_unit unit;           /* what the trackers' positions count */
     unsigned sample_ms;               /* 0: 100 */
     unsigned redraw_ms;               /* progress line; 0: 250 */
+    int chain;                        /* non-zero: the stages are a chain in
+                                         their order (edges i -> i+1 made
+                                         here); edges must then be none */
 } cli_feedback_options;
 #define CLI_FEEDBACK_OPTIONS_INIT \
-    {NULL, NULL, 0, NULL, 0, 0, -1, NULL, NULL, NULL, CLI_PROGRESS_ITEMS, 0, 0}
+    {NULL, NULL, 0, NULL, 0, 0, -1, NULL, NULL, NULL, CLI_PROGRESS_ITEMS, 0, 0, 0}
 
 typedef struct cli_feedback cli_feedback;
 
@@ -93,6 +97,10 @@ cli_feedback *cli_feedback_start(rill_pipeline *p, const cli_feedback_options *o
  * (an index into o->stages; others are ignored). Any thread, any time
  * between start and end; lock-free. */
 void cli_feedback_count(cli_feedback *f, size_t stage, uint64_t in, uint64_t out);
+/* The same by the stage's name (a sink's name, in an output callback): a
+ * look-up through the stages, so once per batch rather than per record. An
+ * unknown name is ignored. */
+void cli_feedback_count_named(cli_feedback *f, const char *stage, uint64_t in, uint64_t out);
 
 /* Ends it: stops the sampler, clears the progress line, reads the stages'
  * figures, prints the summary line (unless quiet), and writes the metrics
