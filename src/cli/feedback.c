@@ -206,17 +206,19 @@ static void draw(cli_feedback *f)
             put(line, sizeof line, &len, a);
             put(line, sizeof line, &len, "/");
             put(line, sizeof line, &len, b);
-            fmt_bytes(a, sizeof a, rate);
-            put(line, sizeof line, &len, " ");
-            put(line, sizeof line, &len, a);
-            put(line, sizeof line, &len, "/s");
-        } else {
+            if (rate > 0) { /* from the second sample on */
+                fmt_bytes(a, sizeof a, rate);
+                put(line, sizeof line, &len, " ");
+                put(line, sizeof line, &len, a);
+                put(line, sizeof line, &len, "/s");
+            }
+        } else if (rate > 0) {
             fmt_count(a, sizeof a, rate);
             put(line, sizeof line, &len, " ");
             put(line, sizeof line, &len, a);
             put(line, sizeof line, &len, "/s");
         }
-        if (rate > 0 && left > 0) {
+        if (rate > 0 && left > 0 && left / rate < 100 * 86400.0) { /* not for endless ones */
             fmt_clock(a, sizeof a, left / rate);
             put(line, sizeof line, &len, " ETA ");
             put(line, sizeof line, &len, a);
@@ -408,6 +410,7 @@ cli_feedback *cli_feedback_start(rill_pipeline *p, const cli_feedback_options *o
         return NULL;
     }
     f->t0_ns = now_ns();
+    take_sample(f); /* the start: charts begin at 0 */
     if (f->show && (rc = pthread_create(&f->thread, NULL, sampler, f)) != 0) {
         fprintf(err, "rill: feedback: cannot start the sampler thread: %s\n", strerror(rc));
         feedback_free(f);

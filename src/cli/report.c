@@ -83,6 +83,7 @@ static const char css[] =
     "th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}"
     "th{background:#f4f6fa}"
     "svg{display:block;max-width:100%;height:auto}"
+    ".graphbox{overflow-x:auto}#graph{max-width:none}"
     "#graph .node rect{fill:#eef3ff;stroke:#3d63dd;stroke-width:1.5}"
     "#graph .node.source rect{fill:#e9f7ef;stroke:#17803d}"
     "#graph .node.sink rect{fill:#fff4e5;stroke:#c4661f}"
@@ -253,8 +254,7 @@ static void chart_svg(FILE *out, const cli_feedback *f, const char *id, const ch
     if (ticks < 1)
         ticks = 1;
     top = ystep * ticks;
-    tstep = nice_step(tmax / 5);
-    tmax = tstep * ceil(tmax / tstep - 1e-9);
+    tstep = nice_step(tmax / 6); /* ticks up to the end, which is the run's */
     fprintf(out, "<svg class=\"chart\" id=\"%s\" "
             "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" data-unit=\"%s\" data-values=\"",
             id, CW, CH, CW, CH, unit);
@@ -367,8 +367,9 @@ static void page(FILE *out, const cli_feedback *f)
     fputs("</h1>\n<p class=\"sub\">", out);
     fprintf(out, "%zu stages, %zu edges</p>\n", f->nstages, f->nedges);
     facts(out, f);
-    fputs("<h2>Graph</h2>\n", out);
+    fputs("<h2>Graph</h2>\n<div class=\"graphbox\">\n", out);
     graph_svg(out, f);
+    fputs("</div>\n", out);
     fputs("<h2>Stages</h2>\n", out);
     stage_table(out, f);
     fputs("<h2>Over the run</h2>\n<div class=\"charts\">\n", out);
