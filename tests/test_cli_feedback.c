@@ -385,13 +385,16 @@ static void report_renders_its_graph_and_charts_in_headless_chromium(void **stat
 {
     char url[300], profile[300], *dom, *box;
     char *argv[] = {"chromium", "--headless", "--disable-gpu", "--no-sandbox",
-                    "--no-first-run", "--window-size=1280,2000", profile, "--dump-dom", url,
-                    NULL};
+                    "--disable-dev-shm-usage", "--no-first-run", "--window-size=1280,2000",
+                    profile, "--dump-dom", url, NULL};
+    int rc;
     (void)state;
     run_with_report(odd_stages, path("render.html"));
     snprintf(url, sizeof url, "file://%s", path("render.html"));
     snprintf(profile, sizeof profile, "--user-data-dir=%s", path("chromium-profile"));
-    assert_int_equal(run_command(argv, path("dom.html")), 0);
+    if ((rc = run_command(argv, path("dom.html"))) != 0)
+        fail_msg("chromium --headless exited with %d (127: not installed; scripts/deps.sh "
+                 "installs it)", rc);
     dom = slurp(path("dom.html"));
     /* What the browser laid out, measured by the page's script. */
     assert_int_equal(body_attr(dom, "graph-nodes"), 4);
