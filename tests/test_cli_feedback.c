@@ -1,78 +1,14 @@
 /* test_cli_feedback.c — the rill command's feedback (src/cli/feedback.h) on
- * real runs: the metrics JSON read back with jansson, the HTML report's
- * content and its rendering in headless Chromium, the progress line on a
- * real pseudo-terminal, the summary line in a file, and failed runs. */
-#include <errno.h>
+ * real runs: the metrics JSON read back with jansson, the progress line on
+ * a real pseudo-terminal, the summary line in a file, failed runs, refused
+ * edges. The report page has its own suite (test_cli_report.c). */
 #include <fcntl.h>
-#include <jansson.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "helpers.h"
-
-#include "feedback.h"
-
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    strcpy(dir, "/tmp/rill-feedback-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    char cmd[128];
-    (void)state;
-    if (getenv("RILL_TEST_KEEP")) { /* to look at the pages */
-        printf("kept %s\n", dir);
-        return 0;
-    }
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static char *path(const char *name)
-{
-    static char buf[4][256];
-    static int i;
-    char *b = buf[i++ % 4];
-    snprintf(b, sizeof buf[0], "%s/%s", dir, name);
-    return b;
-}
-
-static char *slurp(const char *file)
-{
-    FILE *fp = fopen(file, "rb");
-    char *s;
-    long n;
-    assert_non_null(fp);
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    rewind(fp);
-    s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    assert_int_equal(fread(s, 1, (size_t)n, fp), (size_t)n);
-    s[n] = '\0';
-    fclose(fp);
-    return s;
-}
-
-static size_t occurrences(const char *s, const char *what)
-{
-    size_t n = 0;
-    while ((s = strstr(s, what)) != NULL) {
-        n++;
-        s += strlen(what);
-    }
-    return n;
-}
+#include "cli_feedback_helpers.h"
 
 /* ---- the pipeline: lines of a file -> words -> the long ones ---- */
-
-static cli_feedback *counting; /* the feedback the stages count into */
 
 /* Writes nlines lines of 1 + i % 7 words each; returns the number of words
  * and, in *nlong, how many are longer than 4 bytes. */
@@ -150,22 +86,6 @@ static cli_feedback_options chain_options(FILE *err)
     o.sample_ms = 10;
     return o;
 }
-
-static json_t *member(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    if (v == NULL)
-        fail_msg("no \"%s\" in the metrics", key);
-    return v;
-}
-
-static json_int_t int_of(json_t *o, const char *key)
-{
-    json_t *v = member(o, key);
-    assert_true(json_is_integer(v));
-    return json_integer_value(v);
-}
-
 static void metrics_hold_the_figures_of_every_stage_of_a_real_run(void **state)
 {
     size_t nlong, words = write_text(path("in.txt"), 3000, &nlong), i;
@@ -235,179 +155,6 @@ static void metrics_hold_the_figures_of_every_stage_of_a_real_run(void **state)
     rill_batch_free(out);
     rill_pipeline_free(p);
 }
-
-/* ---- the report ---- */
-
-/* A task passing its records on, counted as stage *payload. */
-static int pass(rill_emitter *out, const rill_record *in, size_t n, void *payload)
-{
-    size_t i;
-    for (i = 0; i < n; i++)
-        if (rill_emit_record(out, &in[i]) != 0)
-            return -1;
-    cli_feedback_count(counting, *(const size_t *)payload, n, n);
-    return 0;
-}
-
-/* The output callback of the run command: counts what the sink sent out. */
-static int count_sink(const char *sink, const rill_batch *batch, void *payload)
-{
-    (void)payload;
-    cli_feedback_count_named(counting, sink, 0, rill_batch_count(batch));
-    return 0;
-}
-
-static const cli_feedback_stage graph_stages[] = {
-    {"numbers", "sequence"}, {"left", "grep"}, {"right", "exec"}, {"both", "cat"}};
-static const cli_feedback_stage odd_stages[] = {
-    {"<script>alert(1)</script>", "sequence"}, {"words & \"quotes\"", "grep"},
-    {"r\xe9sum\xe9 \xff bad UTF-8", "exec"}, {"both", "cat"}};
-static const cli_feedback_edge graph_edges[] = {{0, 1}, {0, 2}, {1, 3}, {2, 3}};
-
-/* A branch and a join: numbers -> left, right -> both, over 60 values at
- * 200 a second (0.3 s, so that there are samples to draw). */
-static void run_with_report(const cli_feedback_stage *stages, const char *report)
-{
-    static const size_t idx[] = {0, 1, 2, 3};
-    rill_pipeline *p;
-    rill_run_options ro = with_workers(2);
-    cli_feedback_options o = CLI_FEEDBACK_OPTIONS_INIT;
-    size_t i;
-    assert_int_equal(rill_pipeline_new(&p), 0);
-    assert_int_equal(rill_sequence(p, stages[0].name, 0, 60, 200), 0);
-    for (i = 1; i < 3; i++)
-        assert_int_equal(rill_task(p, stages[i].name, NULL, pass, (void *)&idx[i]), 0);
-    assert_int_equal(rill_task(p, stages[3].name, NULL, copy_all, NULL), 0);
-    for (i = 0; i < 4; i++)
-        assert_int_equal(rill_edge(p, stages[graph_edges[i].from].name,
-                                   stages[graph_edges[i].to].name), 0);
-    o.spec = "branch & join.yaml";
-    o.stages = stages;
-    o.nstages = 4;
-    o.edges = graph_edges;
-    o.nedges = 4;
-    o.quiet = 1;
-    o.sample_ms = 20;
-    o.report_path = report;
-    o.metrics_path = path("graph.json");
-    assert_int_equal(rill_output(p, count_sink, NULL), 0);
-    assert_non_null(counting = cli_feedback_start(p, &o));
-    assert_int_equal(cli_feedback_end(counting, rill_run(p, &ro, NULL)), 0);
-    counting = NULL;
-    rill_pipeline_free(p);
-}
-
-static void report_draws_every_stage_and_edge_with_tables_and_charts(void **state)
-{
-    char *html, row[64];
-    size_t i;
-    json_t *m, *s;
-    (void)state;
-    run_with_report(graph_stages, path("r.html"));
-    html = slurp(path("r.html"));
-    assert_non_null(strstr(html, "<svg id=\"graph\""));
-    assert_int_equal(occurrences(html, "<g class=\"node"), 4);
-    assert_int_equal(occurrences(html, "<g class=\"node source"), 1);
-    assert_int_equal(occurrences(html, "<path class=\"edge\""), 4);
-    for (i = 0; i < 4; i++) { /* a row per stage, named */
-        snprintf(row, sizeof row, "<tr><td>%s</td>", graph_stages[i].name);
-        assert_int_equal(occurrences(html, row), 1);
-    }
-    assert_non_null(strstr(html, "<tr><td>both</td><td>cat</td>"));
-    assert_non_null(strstr(html, "id=\"chart-input\""));       /* values per second */
-    assert_non_null(strstr(html, "id=\"chart-records-out\"")); /* both, counted */
-    assert_non_null(strstr(html, "id=\"chart-memory\""));
-    assert_non_null(strstr(html, "id=\"status\">done"));
-    assert_non_null(strstr(html, "branch &amp; join.yaml"));
-    m = json_load_file(path("graph.json"), 0, NULL); /* the sink counted by name */
-    assert_non_null(m);
-    s = json_array_get(member(m, "stages"), 3);
-    assert_int_equal(int_of(s, "records_in"), 120);
-    assert_int_equal(int_of(s, "records_out"), 120);
-    assert_int_equal(int_of(member(s, "counted"), "out"), 120);
-    assert_int_equal(json_array_size(member(s, "inputs")), 2);
-    json_decref(m);
-    /* self-contained: nothing is fetched */
-    assert_null(strstr(html, "http:"));
-    assert_null(strstr(html, "https:"));
-    assert_null(strstr(html, "src="));
-    assert_null(strstr(html, "<link"));
-    free(html);
-}
-
-static void report_shows_any_stage_name_as_text(void **state)
-{
-    char *html;
-    (void)state;
-    run_with_report(odd_stages, path("odd.html"));
-    html = slurp(path("odd.html"));
-    assert_null(strstr(html, "<script>alert"));
-    assert_non_null(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
-    assert_non_null(strstr(html, "words &amp; &quot;quotes&quot;"));
-    assert_non_null(strstr(html, "r\xef\xbf\xbdsum\xef\xbf\xbd \xef\xbf\xbd bad UTF-8"));
-    assert_int_equal(occurrences(html, "<script>"), 1); /* the page's own */
-    free(html);
-}
-
-/* Runs argv with stdout to out_file, stderr to /dev/null; its exit status. */
-static int run_command(char *const argv[], const char *out_file)
-{
-    pid_t pid = fork();
-    int status;
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int out = open(out_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int null = open("/dev/null", O_WRONLY);
-        if (out < 0 || null < 0)
-            _exit(127);
-        dup2(out, 1);
-        dup2(null, 2);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* The value of data-NAME="..." on <body>, as a number. */
-static long body_attr(const char *dom, const char *name)
-{
-    char key[64];
-    const char *s, *body = strstr(dom, "<body");
-    assert_non_null(body);
-    snprintf(key, sizeof key, "data-%s=\"", name);
-    if ((s = strstr(body, key)) == NULL || s > strchr(body, '>'))
-        fail_msg("<body> has no %s: the page's script did not run", key);
-    return strtol(s + strlen(key), NULL, 10);
-}
-
-static void report_renders_its_graph_and_charts_in_headless_chromium(void **state)
-{
-    char url[300], profile[300], *dom, *box;
-    char *argv[] = {"chromium", "--headless", "--disable-gpu", "--no-sandbox",
-                    "--disable-dev-shm-usage", "--no-first-run", "--window-size=1280,2000",
-                    profile, "--dump-dom", url, NULL};
-    int rc;
-    (void)state;
-    run_with_report(odd_stages, path("render.html"));
-    snprintf(url, sizeof url, "file://%s", path("render.html"));
-    snprintf(profile, sizeof profile, "--user-data-dir=%s", path("chromium-profile"));
-    if ((rc = run_command(argv, path("dom.html"))) != 0)
-        fail_msg("chromium --headless exited with %d (127: not installed; scripts/deps.sh "
-                 "installs it)", rc);
-    dom = slurp(path("dom.html"));
-    /* What the browser laid out, measured by the page's script. */
-    assert_int_equal(body_attr(dom, "graph-nodes"), 4);
-    assert_int_equal(body_attr(dom, "graph-edges"), 4);
-    box = strstr(dom, "data-graph-box=\"");
-    assert_non_null(box);
-    assert_true(strtol(box + 16, &box, 10) > 100 && *box == 'x' && strtol(box + 1, NULL, 10) > 40);
-    /* values per second, records out per second (counted at "both"),
-     * memory: each a line of some length on screen */
-    assert_int_equal(body_attr(dom, "charts-drawn"), 3);
-    free(dom);
-}
-
 /* ---- the lines on the terminal ---- */
 
 static int slow_words(rill_emitter *out, const rill_record *in, void *payload)
@@ -419,13 +166,15 @@ static int slow_words(rill_emitter *out, const rill_record *in, void *payload)
 
 /* Runs a sequence of n values at per_second through "double" with the
  * feedback writing to err. */
-static void run_sequence(FILE *err, int quiet, int tty, int64_t n, double per_second)
+static void run_sequence(FILE *err, int quiet, int tty, int64_t n, double per_second,
+                         const char *between)
 {
     static const cli_feedback_stage st[] = {{"numbers", "sequence"}, {"double", "exec"}};
     static const cli_feedback_edge ed[] = {{0, 1}};
     cli_feedback_options o = CLI_FEEDBACK_OPTIONS_INIT;
     rill_pipeline *p;
     rill_run_options ro = with_workers(2);
+    int rc;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_sequence(p, "numbers", 0, n, per_second), 0);
     assert_int_equal(rill_job(p, "double", NULL, slow_words, NULL), 0);
@@ -439,14 +188,19 @@ static void run_sequence(FILE *err, int quiet, int tty, int64_t n, double per_se
     o.sample_ms = 20;
     o.redraw_ms = 40;
     assert_non_null(counting = cli_feedback_start(p, &o));
-    assert_int_equal(cli_feedback_end(counting, rill_run(p, &ro, NULL)), 0);
+    rc = rill_run(p, &ro, NULL);
+    if (between) { /* what the run command says between stop and end */
+        cli_feedback_stop(counting);
+        fputs(between, err);
+    }
+    assert_int_equal(cli_feedback_end(counting, rc), 0);
     counting = NULL;
     rill_pipeline_free(p);
 }
 
 /* What a run of 40 values at 100 a second (0.4 s: several redraws of 40
  * ms) shows on a pseudo-terminal, with TERM set to term. */
-static char *on_a_terminal(const char *term)
+static char *on_a_terminal(const char *term, const char *between)
 {
     int master = posix_openpt(O_RDWR | O_NOCTTY), slave;
     FILE *err;
@@ -460,7 +214,7 @@ static char *on_a_terminal(const char *term)
     assert_true((slave = open(ptsname(master), O_RDWR | O_NOCTTY)) >= 0);
     assert_non_null(err = fdopen(slave, "w"));
     assert_int_equal(setenv("TERM", term, 1), 0);
-    run_sequence(err, 0, -1, 40, 100);
+    run_sequence(err, 0, -1, 40, 100, between);
     fclose(err);
     fcntl(master, F_SETFL, O_NONBLOCK);
     while (len + 1 < 65536 && (n = read(master, buf + len, 65536 - 1 - len)) > 0)
@@ -472,7 +226,7 @@ static char *on_a_terminal(const char *term)
 
 static void progress_line_is_redrawn_in_place_on_a_terminal(void **state)
 {
-    char *buf = on_a_terminal("xterm"), *last;
+    char *buf = on_a_terminal("xterm", NULL), *last;
     (void)state;
     assert_true(occurrences(buf, "\r") >= 2);       /* redrawn, */
     assert_true(occurrences(buf, "\033[K") >= 2);   /* each time cleared */
@@ -487,12 +241,24 @@ static void progress_line_is_redrawn_in_place_on_a_terminal(void **state)
 
 static void a_dumb_terminal_gets_the_line_without_escape_codes(void **state)
 {
-    char *buf = on_a_terminal("dumb");
+    char *buf = on_a_terminal("dumb", NULL);
     (void)state;
     assert_true(occurrences(buf, "\r") >= 2);
     assert_null(strchr(buf, '\033'));
     assert_non_null(strstr(buf, "| double "));
     assert_non_null(strstr(buf, "rill: 40 records in, 40 out in "));
+    free(buf);
+}
+
+static void what_is_printed_after_stop_starts_a_line_of_its_own(void **state)
+{
+    char *buf = on_a_terminal("xterm", "rill run: boom\n"), *msg;
+    (void)state;
+    msg = strstr(buf, "rill run: boom");
+    assert_non_null(msg);
+    assert_true(msg - buf >= 4 && memcmp(msg - 4, "\r\033[K", 4) == 0); /* cleared first */
+    assert_null(strstr(msg, "\033[K"));           /* and not drawn again */
+    assert_non_null(strstr(msg, "rill: 40 records in")); /* then the summary */
     free(buf);
 }
 
@@ -502,7 +268,7 @@ static void only_the_summary_line_when_stderr_is_not_a_terminal(void **state)
     char *s;
     (void)state;
     assert_non_null(err);
-    run_sequence(err, 0, -1, 500, 0);
+    run_sequence(err, 0, -1, 500, 0, NULL);
     fclose(err);
     s = slurp(path("err.txt"));
     assert_null(strchr(s, '\r'));
@@ -519,7 +285,7 @@ static void nothing_at_all_when_quiet(void **state)
     char *s;
     (void)state;
     assert_non_null(err);
-    run_sequence(err, 1, 1, 100, 0); /* quiet wins over a terminal */
+    run_sequence(err, 1, 1, 100, 0, NULL); /* quiet wins over a terminal */
     fclose(err);
     s = slurp(path("quiet.txt"));
     assert_string_equal(s, "");
@@ -589,6 +355,48 @@ static void a_failed_run_says_so_in_its_summary_metrics_and_report(void **state)
     rill_pipeline_free(p);
 }
 
+/* cli_feedback_start with these edges: NULL, and what it said. */
+static char *refused(const cli_feedback_edge *e, size_t ne, const cli_feedback_named_edge *n,
+                     size_t nn, int chain)
+{
+    static const cli_feedback_stage st[] = {
+        {"numbers", "sequence"}, {"left", "grep"}, {"right", "exec"}, {"both", "cat"}};
+    FILE *err = fopen(path("refused.txt"), "w+");
+    cli_feedback_options o = CLI_FEEDBACK_OPTIONS_INIT;
+    rill_pipeline *p;
+    assert_non_null(err);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    o.stages = st;
+    o.nstages = 4;
+    o.edges = e;
+    o.nedges = ne;
+    o.named_edges = n;
+    o.nnamed_edges = nn;
+    o.chain = chain;
+    o.err = err;
+    assert_null(cli_feedback_start(p, &o));
+    fclose(err);
+    rill_pipeline_free(p);
+    return slurp(path("refused.txt"));
+}
+
+static void edges_to_stages_that_are_not_there_are_refused(void **state)
+{
+    static const cli_feedback_edge past[] = {{0, 1}, {3, 4}};
+    static const cli_feedback_named_edge typo[] = {{"numbers", "left"}, {"left", "bothh"}};
+    char *s;
+    (void)state;
+    s = refused(past, 2, NULL, 0, 0);
+    assert_non_null(strstr(s, "edge 1 names stage 4 of 4"));
+    free(s);
+    s = refused(NULL, 0, typo, 2, 0);
+    assert_non_null(strstr(s, "edge 1 names a stage 'bothh' that is not among the stages"));
+    free(s);
+    s = refused(past, 1, NULL, 0, 1);
+    assert_non_null(strstr(s, "a chain is given edges"));
+    free(s);
+}
+
 static void a_file_that_cannot_be_written_is_named_in_the_error(void **state)
 {
     FILE *err = fopen(path("nowrite.txt"), "w+");
@@ -614,20 +422,18 @@ static void a_file_that_cannot_be_written_is_named_in_the_error(void **state)
     free(s);
     rill_pipeline_free(p);
 }
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(metrics_hold_the_figures_of_every_stage_of_a_real_run),
-        cmocka_unit_test(report_draws_every_stage_and_edge_with_tables_and_charts),
-        cmocka_unit_test(report_shows_any_stage_name_as_text),
-        cmocka_unit_test(report_renders_its_graph_and_charts_in_headless_chromium),
         cmocka_unit_test(progress_line_is_redrawn_in_place_on_a_terminal),
         cmocka_unit_test(a_dumb_terminal_gets_the_line_without_escape_codes),
+        cmocka_unit_test(what_is_printed_after_stop_starts_a_line_of_its_own),
         cmocka_unit_test(only_the_summary_line_when_stderr_is_not_a_terminal),
         cmocka_unit_test(nothing_at_all_when_quiet),
         cmocka_unit_test(a_failed_run_says_so_in_its_summary_metrics_and_report),
         cmocka_unit_test(a_file_that_cannot_be_written_is_named_in_the_error),
+        cmocka_unit_test(edges_to_stages_that_are_not_there_are_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

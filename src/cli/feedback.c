@@ -281,35 +281,6 @@ static void *sampler(void *arg)
     return NULL;
 }
 
-/* ---- the graph ---- */
-
-/* Columns: a stage's depth is its longest path from a source (a cycle, which
- * a checked spec never has, stops the relaxation after nstages passes). */
-static void layout(cli_feedback *f)
-{
-    size_t i, pass, *rows;
-    int changed = 1;
-    for (i = 0; i < f->nedges; i++) {
-        f->stages[f->edges[i].from].nsucc++;
-        f->stages[f->edges[i].to].npred++;
-    }
-    for (pass = 0; changed && pass < f->nstages; pass++) {
-        changed = 0;
-        for (i = 0; i < f->nedges; i++) {
-            fb_stage *a = &f->stages[f->edges[i].from], *b = &f->stages[f->edges[i].to];
-            if (b->depth < a->depth + 1) {
-                b->depth = a->depth + 1;
-                changed = 1;
-            }
-        }
-    }
-    if ((rows = calloc(f->nstages + 1, sizeof *rows)) == NULL)
-        return; /* rows stay 0: overlapping boxes, nothing worse */
-    for (i = 0; i < f->nstages; i++)
-        f->stages[i].row = (int)rows[f->stages[i].depth]++;
-    free(rows);
-}
-
 static void feedback_free(cli_feedback *f)
 {
     size_t i;
@@ -343,21 +314,10 @@ cli_feedback *cli_feedback_start(rill_pipeline *p, const cli_feedback_options *o
     if (o == NULL)
         o = &d;
     err = o->err ? o->err : stderr;
-    if (p == NULL || (o->nstages > 0 && o->stages == NULL) || (o->nedges > 0 && o->edges == NULL)) {
+    if (p == NULL || (o->nstages > 0 && o->stages == NULL)) {
         fprintf(err, "rill: feedback: no pipeline or no stages given\n");
         return NULL;
     }
-    if (o->chain && o->nedges > 0) {
-        fprintf(err, "rill: feedback: a chain is given edges\n");
-        return NULL;
-    }
-    for (i = 0; i < o->nedges; i++)
-        if (o->edges[i].from >= o->nstages || o->edges[i].to >= o->nstages) {
-            fprintf(err, "rill: feedback: edge %zu names stage %zu of %zu\n", i,
-                    o->edges[i].from >= o->nstages ? o->edges[i].from : o->edges[i].to,
-                    o->nstages);
-            return NULL;
-        }
     if ((f = calloc(1, sizeof *f)) == NULL)
         goto nomem;
     pthread_mutex_init(&f->mu, NULL);
@@ -376,14 +336,12 @@ cli_feedback *cli_feedback_start(rill_pipeline *p, const cli_feedback_options *o
     f->metrics_path = dup_or_null(o->metrics_path, &failed);
     f->report_path = dup_or_null(o->report_path, &failed);
     f->nstages = o->nstages;
-    f->nedges = o->chain ? (o->nstages ? o->nstages - 1 : 0) : o->nedges;
     /* aligned: each stage's counters on a cache line of their own */
     if ((f->stages = aligned_alloc(_Alignof(fb_stage),
                                    (o->nstages ? o->nstages : 1) * sizeof *f->stages)) != NULL)
         memset(f->stages, 0, (o->nstages ? o->nstages : 1) * sizeof *f->stages);
-    f->edges = calloc(f->nedges ? f->nedges : 1, sizeof *f->edges);
     f->samples = malloc(FB_MAX_SAMPLES * sizeof *f->samples);
-    if (failed || f->stages == NULL || f->edges == NULL || f->samples == NULL)
+    if (failed || f->stages == NULL || f->samples == NULL)
         goto nomem;
     for (i = 0; i < o->nstages; i++) {
         fb_stage *s = &f->stages[i];
@@ -395,13 +353,10 @@ cli_feedback *cli_feedback_start(rill_pipeline *p, const cli_feedback_options *o
     }
     if (failed)
         goto nomem;
-    for (i = 0; o->chain && i < f->nedges; i++) {
-        f->edges[i].from = i;
-        f->edges[i].to = i + 1;
+    if (fb_graph_init(f, o) < 0) {
+        feedback_free(f);
+        return NULL;
     }
-    if (!o->chain && o->nedges)
-        memcpy(f->edges, o->edges, o->nedges * sizeof *f->edges);
-    layout(f);
     gmtime_r(&now, &tm);
     strftime(f->started, sizeof f->started, "%Y-%m-%dT%H:%M:%SZ", &tm);
     if ((rc = rill_on_progress(p, f->sample_ms, on_progress, f)) < 0) {
@@ -503,14 +458,12 @@ static void summary(cli_feedback *f)
     fflush(f->err);
 }
 
-int cli_feedback_end(cli_feedback *f, int run_rc)
+void cli_feedback_stop(cli_feedback *f)
 {
-    struct rusage ru;
-    int rc = 0;
-    if (f == NULL)
-        return 0;
-    f->run_rc = run_rc;
-    if (run_rc < 0 && rill_error_last() != NULL)
+    if (f == NULL || f->stopped)
+        return;
+    f->stopped = 1;
+    if (rill_error_last() != NULL && *rill_error_last())
         f->run_error = strdup(rill_error_last()); /* NULL: left out */
     if (f->thread_started) {
         pthread_mutex_lock(&f->mu);
@@ -520,10 +473,8 @@ int cli_feedback_end(cli_feedback *f, int run_rc)
         pthread_join(f->thread, NULL);
     }
     f->wall = since(f);
-    if (!f->show) {
-        feedback_free(f);
-        return 0;
-    }
+    if (!f->show)
+        return;
     f->tick = 0; /* the last sample is kept, whatever the decimation */
     take_sample(f);
     if (f->tty && f->drawn) {
@@ -532,6 +483,20 @@ int cli_feedback_end(cli_feedback *f, int run_rc)
         else
             fputs("\r\033[K", f->err);
         fflush(f->err);
+    }
+}
+
+int cli_feedback_end(cli_feedback *f, int run_rc)
+{
+    struct rusage ru;
+    int rc = 0;
+    if (f == NULL)
+        return 0;
+    cli_feedback_stop(f);
+    f->run_rc = run_rc;
+    if (!f->show) {
+        feedback_free(f);
+        return 0;
     }
     if (getrusage(RUSAGE_SELF, &ru) == 0)
         f->peak_rss = (uint64_t)ru.ru_maxrss * 1024;
@@ -544,39 +509,4 @@ int cli_feedback_end(cli_feedback *f, int run_rc)
         rc = -1;
     feedback_free(f);
     return rc;
-}
-
-char *fb_utf8_clean(const char *s)
-{
-    size_t n = strlen(s), i = 0, o = 0;
-    unsigned char *d = malloc(3 * n + 1); /* each bad byte grows to 3 */
-    const unsigned char *u = (const unsigned char *)s;
-    if (d == NULL)
-        return NULL;
-    while (i < n) {
-        size_t len = u[i] < 0x80 ? 1 : (u[i] & 0xe0) == 0xc0 ? 2 : (u[i] & 0xf0) == 0xe0 ? 3
-                   : (u[i] & 0xf8) == 0xf0 ? 4 : 0;
-        size_t k;
-        int ok = len > 0 && i + len <= n;
-        for (k = 1; ok && k < len; k++)
-            ok = (u[i + k] & 0xc0) == 0x80;
-        if (ok && len == 2)
-            ok = u[i] >= 0xc2; /* no overlong forms */
-        if (ok && len == 3)
-            ok = !(u[i] == 0xe0 && u[i + 1] < 0xa0) && !(u[i] == 0xed && u[i + 1] >= 0xa0);
-        if (ok && len == 4)
-            ok = !(u[i] == 0xf0 && u[i + 1] < 0x90) && !(u[i] == 0xf4 && u[i + 1] >= 0x90) &&
-                 u[i] <= 0xf4;
-        if (ok) {
-            memcpy(d + o, u + i, len);
-            o += len;
-            i += len;
-        } else {
-            memcpy(d + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            i++;
-        }
-    }
-    d[o] = '\0';
-    return (char *)d;
 }

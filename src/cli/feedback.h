@@ -12,13 +12,15 @@
  *     fo.quiet = quiet; fo.metrics_path = m; fo.report_path = r;
  *     cli_feedback *f = cli_feedback_start(p, &fo);      before rill_run
  *     rc = rill_run(p, &ro, NULL);
+ *     cli_feedback_stop(f);                              clears the line
+ *     ... flush the output, print the run's error if it failed ...
  *     if (cli_feedback_end(f, rc) < 0 && rc == 0) exit code 1
  *
- * Between the two calls a sampler thread takes a sample every sample_ms
+ * Between start and stop a sampler thread takes a sample every sample_ms
  * (the trackers' progress, resident memory, the live counts) and, on a
- * terminal, redraws the progress line. cli_feedback_end stops it, reads the
- * stages' figures (rill_pipeline_stats), prints the summary line and writes
- * the files. Only rank 0 shows or writes anything (rill_rank()); on other
+ * terminal, redraws the progress line. cli_feedback_end reads the stages'
+ * figures (rill_pipeline_stats), prints the summary line and writes the
+ * files. Only rank 0 shows or writes anything (rill_rank()); on other
  * ranks both calls do nothing visible.
  *
  * The library gives per-stage figures only after a run, so the live
@@ -45,6 +47,11 @@ typedef struct cli_feedback_stage {
 typedef struct cli_feedback_edge {
     size_t from, to;
 } cli_feedback_edge;
+
+/* An edge by the stages' names (as a builder that knows names has them). */
+typedef struct cli_feedback_named_edge {
+    const char *from, *to;
+} cli_feedback_named_edge;
 
 /* What the positions of the trackers' progress count (rill_on_progress):
  * bytes for the file sources (so MB/s and sizes are shown), items (records,
@@ -75,10 +82,12 @@ typedef struct cli_feedback_options {
     unsigned redraw_ms;               /* progress line; 0: 250 */
     int chain;                        /* non-zero: the stages are a chain in
                                          their order (edges i -> i+1 made
-                                         here); edges must then be none */
+                                         here); no edges may then be given */
+    const cli_feedback_named_edge *named_edges; /* more edges, by name (both */
+    size_t nnamed_edges;                        /* forms may be mixed); copied */
 } cli_feedback_options;
 #define CLI_FEEDBACK_OPTIONS_INIT \
-    {NULL, NULL, 0, NULL, 0, 0, -1, NULL, NULL, NULL, CLI_PROGRESS_ITEMS, 0, 0, 0}
+    {NULL, NULL, 0, NULL, 0, 0, -1, NULL, NULL, NULL, CLI_PROGRESS_ITEMS, 0, 0, 0, NULL, 0}
 
 typedef struct cli_feedback cli_feedback;
 
@@ -102,10 +111,18 @@ void cli_feedback_count(cli_feedback *f, size_t stage, uint64_t in, uint64_t out
  * unknown name is ignored. */
 void cli_feedback_count_named(cli_feedback *f, const char *stage, uint64_t in, uint64_t out);
 
-/* Ends it: stops the sampler, clears the progress line, reads the stages'
- * figures, prints the summary line (unless quiet), and writes the metrics
- * and the report (also for a failed run: they say it failed). run_rc is
- * what rill_run returned. Frees f (NULL: does nothing, returns 0).
+/* Stops the sampler, takes the last sample (the wall time ends here), keeps
+ * rill_error_last() for the files, and clears the progress line, so that
+ * what the run command prints next (its error) starts a line of its own.
+ * Call it right after rill_run; a second call does nothing. */
+void cli_feedback_stop(cli_feedback *f);
+
+/* Ends it: stops it (when cli_feedback_stop was not called), reads the
+ * stages' figures, prints the summary line (unless quiet), and writes the
+ * metrics and the report (also for a failed run: they say it failed, with
+ * the message kept at stop). run_rc is what rill_run returned, or the run
+ * command's own failure code (RILL_EIO when its output could not be
+ * flushed). Frees f (NULL: does nothing, returns 0).
  *
  * Returns 0, or -1 when a file could not be written (the message, naming
  * the file and why, is printed on err). */

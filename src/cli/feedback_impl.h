@@ -56,6 +56,7 @@ struct cli_feedback {
     pthread_cond_t cv;
     pthread_t thread;
     int thread_started, stop;
+    int stopped;                  /* cli_feedback_stop was called */
     rill_progress progress;       /* the latest report */
     int have_progress;
     double progress_total;        /* the most completed + remaining seen */
@@ -64,22 +65,27 @@ struct cli_feedback {
     unsigned every, tick;         /* one tick in `every` is kept */
     size_t drawn;                 /* width of the progress line on screen */
 
+    /* Set by cli_feedback_stop. */
+    char *run_error;              /* owned: rill_error_last() then; NULL:
+                                     none. Shown only when run_rc < 0 */
+    double wall;                  /* seconds */
     /* Set by cli_feedback_end. */
     int run_rc;
-    char *run_error;              /* owned: rill_error_last() of a failed
-                                     run; NULL: none */
-    double wall;                  /* seconds */
     uint64_t peak_rss;            /* bytes (getrusage ru_maxrss) */
     uint64_t records_in, records_out; /* sources' records out, sinks' */
 };
 
 #define FB_MAX_SAMPLES 4096
 
+/* feedback_graph.c: copies o's edges (a chain, indices, names) into f,
+ * checked, and lays the stages out; 0, or -1 with a message on f->err. */
+int fb_graph_init(cli_feedback *f, const cli_feedback_options *o);
+
 /* The figures of the end, for the files. */
 double fb_stage_seconds(const cli_feedback *f, const fb_stage *s);
 
-/* Writes text with every byte that is not valid UTF-8 replaced by U+FFFD
- * into a new string (caller frees); NULL on no memory. */
+/* feedback_text.c: s with every byte that is not valid UTF-8 replaced by
+ * U+FFFD, in a new string (caller frees); NULL on no memory. */
 char *fb_utf8_clean(const char *s);
 
 /* metrics.c: writes f's figures as JSON to path; 0 or -1 with a message on
