@@ -178,6 +178,8 @@ static double progress_rate(const cli_feedback *f)
     return (last->completed - first->completed) / (last->t - first->t);
 }
 
+#define FB_LINE 1024
+
 static size_t terminal_width(FILE *err)
 {
     struct winsize ws;
@@ -186,42 +188,43 @@ static size_t terminal_width(FILE *err)
     return 80;
 }
 
-/* Under mu. The line: "rill: 42% 512.0 MB/1.21 GB 118.4 MB/s ETA 0:05 |
+/* Under mu: line (FB_LINE bytes) gets the progress line, as wide as the
+ * terminal at most. The line: "rill: 42% 512.0 MB/1.21 GB 118.4 MB/s ETA 0:05 |
  * words 1.20M>8.31M | count 8.31M>9120 | 0:03". */
-static void draw(cli_feedback *f)
+static void compose(cli_feedback *f, char *line)
 {
-    char line[1024], a[32], b[32];
+    char a[32], b[32];
     size_t len = 0, i, width = terminal_width(f->err) - 1;
     double done = f->progress.completed, left = f->progress.remaining;
     double rate = progress_rate(f);
     line[0] = '\0';
-    put(line, sizeof line, &len, "rill:");
+    put(line, FB_LINE, &len, "rill:");
     if (f->have_progress && done + left > 0) {
         snprintf(a, sizeof a, " %d%%", (int)(100 * (done / (done + left))));
-        put(line, sizeof line, &len, a);
+        put(line, FB_LINE, &len, a);
         if (f->unit == CLI_PROGRESS_BYTES) {
             fmt_bytes(a, sizeof a, done);
             fmt_bytes(b, sizeof b, done + left);
-            put(line, sizeof line, &len, " ");
-            put(line, sizeof line, &len, a);
-            put(line, sizeof line, &len, "/");
-            put(line, sizeof line, &len, b);
+            put(line, FB_LINE, &len, " ");
+            put(line, FB_LINE, &len, a);
+            put(line, FB_LINE, &len, "/");
+            put(line, FB_LINE, &len, b);
             if (rate > 0) { /* from the second sample on */
                 fmt_bytes(a, sizeof a, rate);
-                put(line, sizeof line, &len, " ");
-                put(line, sizeof line, &len, a);
-                put(line, sizeof line, &len, "/s");
+                put(line, FB_LINE, &len, " ");
+                put(line, FB_LINE, &len, a);
+                put(line, FB_LINE, &len, "/s");
             }
         } else if (rate > 0) {
             fmt_count(a, sizeof a, rate);
-            put(line, sizeof line, &len, " ");
-            put(line, sizeof line, &len, a);
-            put(line, sizeof line, &len, "/s");
+            put(line, FB_LINE, &len, " ");
+            put(line, FB_LINE, &len, a);
+            put(line, FB_LINE, &len, "/s");
         }
         if (rate > 0 && left > 0 && left / rate < 100 * 86400.0) { /* not for endless ones */
             fmt_clock(a, sizeof a, left / rate);
-            put(line, sizeof line, &len, " ETA ");
-            put(line, sizeof line, &len, a);
+            put(line, FB_LINE, &len, " ETA ");
+            put(line, FB_LINE, &len, a);
         }
     }
     for (i = 0; i < f->nstages; i++) {
@@ -230,35 +233,42 @@ static void draw(cli_feedback *f)
         uint64_t out = atomic_load_explicit(&s->live_out, memory_order_relaxed);
         if (s->first_t < 0)
             continue; /* not counted */
-        put(line, sizeof line, &len, " | ");
-        put_safe(line, sizeof line, &len, s->name);
+        put(line, FB_LINE, &len, " | ");
+        put_safe(line, FB_LINE, &len, s->name);
         fmt_count(a, sizeof a, (double)in);
         fmt_count(b, sizeof b, (double)out);
-        put(line, sizeof line, &len, " ");
-        put(line, sizeof line, &len, a);
-        put(line, sizeof line, &len, ">");
-        put(line, sizeof line, &len, b);
+        put(line, FB_LINE, &len, " ");
+        put(line, FB_LINE, &len, a);
+        put(line, FB_LINE, &len, ">");
+        put(line, FB_LINE, &len, b);
     }
-    put(line, sizeof line, &len, " | ");
+    put(line, FB_LINE, &len, " | ");
     fmt_clock(a, sizeof a, since(f));
-    put(line, sizeof line, &len, a);
+    put(line, FB_LINE, &len, a);
     if (len > width) { /* cut at a character's first byte */
         while (width > 0 && ((unsigned char)line[width] & 0xc0) == 0x80)
             width--;
         line[width] = '\0';
     }
+}
+
+/* Not under mu (a stalled terminal must not stall the run's progress
+ * reports): the sampler alone draws until it is joined. */
+static void draw(cli_feedback *f, const char *line)
+{
+    size_t n = strlen(line);
     if (f->dumb) /* no escapes: spaces over what a longer line left */
-        fprintf(f->err, "\r%s%*s", line, (int)(f->drawn > strlen(line) ? f->drawn - strlen(line)
-                                                                       : 0), "");
+        fprintf(f->err, "\r%s%*s", line, (int)(f->drawn > n ? f->drawn - n : 0), "");
     else
         fprintf(f->err, "\r%s\033[K", line);
     fflush(f->err);
-    f->drawn = strlen(line);
+    f->drawn = n;
 }
 
 static void *sampler(void *arg)
 {
     cli_feedback *f = arg;
+    char line[FB_LINE];
     long long next_draw = 0;
     pthread_mutex_lock(&f->mu);
     while (!f->stop) {
@@ -273,7 +283,10 @@ static void *sampler(void *arg)
             break;
         take_sample(f);
         if (f->tty && now_ns() >= next_draw) {
-            draw(f);
+            compose(f, line);
+            pthread_mutex_unlock(&f->mu);
+            draw(f, line);
+            pthread_mutex_lock(&f->mu);
             next_draw = now_ns() + (long long)f->redraw_ms * 1000000LL;
         }
     }
