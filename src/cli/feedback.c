@@ -242,7 +242,7 @@ static void compose(cli_feedback *f, char *line)
         put(line, FB_LINE, &len, ">");
         put(line, FB_LINE, &len, b);
     }
-    put(line, FB_LINE, &len, " | ");
+    put(line, FB_LINE, &len, len > 5 ? " | " : " "); /* after "rill:" alone, no bar */
     fmt_clock(a, sizeof a, since(f));
     put(line, FB_LINE, &len, a);
     if (len > width) { /* cut at a character's first byte */
