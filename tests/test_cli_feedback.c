@@ -113,6 +113,7 @@ static void metrics_hold_the_figures_of_every_stage_of_a_real_run(void **state)
     assert_int_equal(int_of(m, "records_in"), 3000);
     assert_int_equal(int_of(m, "records_out"), nlong);
     assert_true(int_of(m, "peak_rss_bytes") > 0);
+    assert_int_equal(int_of(m, "ranks"), 1);
     assert_true(json_real_value(member(m, "wall_seconds")) > 0);
     assert_int_equal(stat(path("in.txt"), &st), 0);
     s = member(m, "progress"); /* as far as the trackers reported it */

@@ -339,6 +339,7 @@ cli_feedback *cli_feedback_start(rill_pipeline *p, const cli_feedback_options *o
     f->err = err;
     f->quiet = o->quiet;
     f->show = rill_rank() == 0;
+    f->ranks = rill_ranks();
     f->tty = f->show && !o->quiet && (o->tty < 0 ? isatty(fileno(err)) : o->tty);
     f->dumb = getenv("TERM") == NULL || strcmp(getenv("TERM"), "dumb") == 0;
     f->unit = o->unit;
@@ -462,11 +463,15 @@ static void summary(cli_feedback *f)
         memcpy(bytes, ", ", 2);
         strcat(bytes, "/s");
     }
+    if (f->ranks > 1) /* the library's figures are this rank's */
+        fprintf(f->err, "rill: rank 0 of %d: ", f->ranks);
+    else
+        fputs("rill: ", f->err);
     if (f->run_rc == 0)
-        fprintf(f->err, "rill: %s records in, %s out in %.2f s (%s records/s%s), peak memory %s\n",
+        fprintf(f->err, "%s records in, %s out in %.2f s (%s records/s%s), peak memory %s\n",
                 in, out, f->wall, rate, bytes, peak);
     else
-        fprintf(f->err, "rill: failed after %.2f s: %s records in, %s out, peak memory %s\n",
+        fprintf(f->err, "failed after %.2f s: %s records in, %s out, peak memory %s\n",
                 f->wall, in, out, peak);
     fflush(f->err);
 }

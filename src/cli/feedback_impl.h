@@ -41,6 +41,7 @@ struct cli_feedback {
     rill_pipeline *p;             /* borrowed */
     char *spec, *metrics_path, *report_path; /* owned, NULL: none */
     int quiet, tty, show;         /* show: this rank shows and writes */
+    int ranks;                    /* rill_ranks(): the figures are rank 0's */
     int dumb;                     /* TERM=dumb or unset: no escape codes */
     FILE *err;                    /* borrowed */
     cli_progress_unit unit;

@@ -3,6 +3,7 @@
  *
  *   {"rill_metrics": 1, "spec": ..., "status": "done" | "failed",
  *    "error": ... (failed runs), "started": ISO 8601 UTC, "wall_seconds",
+ *    "ranks" (with more than one, the figures are rank 0's),
  *    "records_in", "records_out", "peak_rss_bytes",
  *    "progress": {"unit": "bytes" | "items", "completed", "remaining",
  *                 "most_total", "elements_done"}  (the trackers' last
@@ -120,6 +121,7 @@ static json_t *metrics_json(const cli_feedback *f)
               json_object_set_new(root, "exit", json_integer(f->run_rc)) < 0 ||
               set_text(root, "started", f->started) < 0 ||
               json_object_set_new(root, "wall_seconds", json_real(f->wall)) < 0 ||
+              json_object_set_new(root, "ranks", json_integer(f->ranks)) < 0 ||
               set_u64(root, "records_in", f->records_in) < 0 ||
               set_u64(root, "records_out", f->records_out) < 0 ||
               set_u64(root, "peak_rss_bytes", f->peak_rss) < 0 ||

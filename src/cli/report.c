@@ -339,6 +339,8 @@ static void facts(FILE *out, const cli_feedback *f)
     }
     fprintf(out, "<dt>started</dt><dd>%s</dd><dt>wall time</dt><dd>%.2f s</dd>", f->started,
             f->wall);
+    if (f->ranks > 1)
+        fprintf(out, "<dt>ranks</dt><dd>%d: the figures below are rank 0's</dd>", f->ranks);
     fprintf(out, "<dt>records in</dt><dd>%llu</dd><dt>records out</dt><dd>%llu</dd>",
             (unsigned long long)f->records_in, (unsigned long long)f->records_out);
     fmt_num(a, sizeof a, f->wall > 0 ? (double)f->records_in / f->wall : 0);
