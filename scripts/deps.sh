@@ -7,14 +7,16 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config python3 libxxhash-dev libyaml-dev libsqlite3-dev libcmocka-dev valgrind
-      libopenmpi-dev openmpi-bin libjansson-dev
-      chromium) # chromium: test_cli_feedback opens the HTML report in it
+      libopenmpi-dev openmpi-bin)
 if [ "${1:-}" = "--fuzz" ]; then
   pkgs+=(clang libclang-rt-dev)
 fi
 if [ "${1:-}" = "--ci" ]; then
   pkgs+=(clang)
 fi
+# The rill command's feedback: --metrics is written with jansson, and its
+# --report test opens the page in headless Chromium.
+pkgs+=(libjansson-dev chromium)
 
 missing=()
 for p in "${pkgs[@]}"; do
