@@ -7,8 +7,9 @@
  *
  *     cli_feedback_options fo = CLI_FEEDBACK_OPTIONS_INIT;
  *     fo.spec = path; fo.stages = st; fo.nstages = n;    the graph as built:
- *     fo.edges = ed; fo.nedges = ne;                     its edges, or
- *     fo.chain = 1;                                      a chain
+ *     fo.named_edges = ed; fo.nnamed_edges = ne;         its edges by name
+ *                                                        (or .edges by
+ *                                                        index, or .chain)
  *     fo.quiet = quiet; fo.metrics_path = m; fo.report_path = r;
  *     cli_feedback *f = cli_feedback_start(p, &fo);      before rill_run
  *     rc = rill_run(p, &ro, NULL);
@@ -21,7 +22,8 @@
  * terminal, redraws the progress line. cli_feedback_end reads the stages'
  * figures (rill_pipeline_stats), prints the summary line and writes the
  * files. Only rank 0 shows or writes anything (rill_rank()); on other
- * ranks both calls do nothing visible.
+ * ranks the calls do nothing visible. Under MPI the figures are rank 0's
+ * (the library keeps each rank's apart), and the summary says so.
  *
  * The library gives per-stage figures only after a run, so the live
  * per-stage counts of the progress line come from cli_feedback_count, which
