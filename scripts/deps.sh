@@ -14,6 +14,9 @@ fi
 if [ "${1:-}" = "--ci" ]; then
   pkgs+=(clang)
 fi
+# The rill command's feedback: --metrics is written with jansson, and its
+# --report test opens the page in headless Chromium.
+pkgs+=(libjansson-dev chromium)
 
 missing=()
 for p in "${pkgs[@]}"; do
