@@ -1,5 +1,5 @@
 /* rill.h — the one header a rill user includes: records and batches, the
- * inline pipeline API, the graph API and running them. See README.md for a complete example. */
+ * inline pipeline API, the graph API, running them, and plugins. See README.md for a complete example. */
 #ifndef RILL_H
 #define RILL_H
 
@@ -11,5 +11,6 @@
 #include "rill/tracker.h"
 #include "rill/checkpoint.h"
 #include "rill/dist.h"
+#include "rill/plugin.h"
 
 #endif
