@@ -49,9 +49,9 @@
 extern "C" {
 #endif
 
-/* The table of a source (rill/sys/source.h, which a plugin registering one
- * includes). */
-typedef struct rill_source rill_source;
+/* Sources' tables (struct rill_source) are declared in rill/sys/source.h,
+ * which a plugin registering one includes. */
+struct rill_source;
 
 /* ---- the plugin's side ---- */
 
@@ -127,7 +127,7 @@ RILL_EXTERN int rill_plugin_generator(rill_plugin *reg, const char *name,
  * or non-zero after rill_error_set saying which option is wrong. */
 typedef int (*rill_plugin_open_fn)(void **self, const char *const *options, void *payload);
 RILL_EXTERN int rill_plugin_source(rill_plugin *reg, const char *name, const char *description,
-                                   const rill_source *table, rill_plugin_open_fn open,
+                                   const struct rill_source *table, rill_plugin_open_fn open,
                                    void *payload);
 /* A reusable piece of pipeline: appends stages to p with the inline API, in
  * order (as job_stream's jobs_NAME). name: the stage name the host gave;
@@ -193,7 +193,7 @@ typedef struct rill_plugin_entry {
     /* RILL_PLUGIN_SOURCE: rill_generator(p, generator, payload), or
      * open(&self, options, payload) then rill_source_set(p, source, self) */
     rill_generator_fn generator;
-    const rill_source *source;
+    const struct rill_source *source;
     rill_plugin_open_fn open;
     /* RILL_PLUGIN_FRAGMENT: fragment(p, stage, options, payload) */
     rill_plugin_fragment_fn fragment;
