@@ -35,7 +35,7 @@ static int upper(rill_emitter *out, const rill_record *in, void *payload)
 {
     const upper_table *t = payload;
     const unsigned char *s = in->data;
-    char buf[256];
+    char buf[256] = {0};
     char *big = in->len > sizeof(buf) ? malloc(in->len) : buf;
     size_t i;
     int rc;
@@ -290,7 +290,7 @@ static int ticks(rill_batch *out, void *payload)
 static int lower(rill_emitter *out, const rill_record *in, void *payload)
 {
     const unsigned char *s = in->data;
-    char buf[256];
+    char buf[256] = {0};
     char *small = in->len > sizeof(buf) ? malloc(in->len) : buf;
     size_t i;
     int rc;
