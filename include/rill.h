@@ -1,6 +1,6 @@
 /* rill.h — the one header a rill user includes: records and batches, the
- * inline pipeline API, the graph API, external commands as stages and
- * running them. See README.md for a complete example. */
+ * inline pipeline API, the graph API, external commands as stages, live
+ * sources, running them, and plugins. See README.md for a complete example. */
 #ifndef RILL_H
 #define RILL_H
 
@@ -14,5 +14,6 @@
 #include "rill/checkpoint.h"
 #include "rill/dist.h"
 #include "rill/exec.h"
+#include "rill/plugin.h"
 
 #endif

@@ -2,8 +2,9 @@
 # check-install.sh — installs rill into a scratch prefix, moves the whole
 # install tree somewhere else (so nothing may depend on the prefix it was
 # configured with), and builds the README's example against it twice: with
-# pkg-config, and with CMake's find_package(rill 0.2). Each program must run
-# and print the README's answer. Used by CI; any build type works.
+# pkg-config, and with CMake's find_package(rill 0.2); then the example
+# plugin and a program loading it, with pkg-config. Each program must run and
+# print the expected answer. Used by CI; any build type works.
 #   scripts/check-install.sh [BUILD_DIR]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,6 +32,39 @@ cc -std=c11 -Wall -Wextra -Wno-unused-parameter -o "$work/app-pc" "$root/example
 out="$("$work/app-pc")"
 [ "$out" = "4.33333" ] || { echo "check-install: pkg-config build printed '$out'" >&2; exit 1; }
 
+# A plugin, as docs/plugins.md says: built with the headers only (no
+# librill), loaded by a program built with pkg-config.
+cc -std=c11 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden $(pkg-config --cflags rill) \
+  -o "$work/libexample_plugin.so" "$root/examples/plugin/example_plugin.c"
+cat > "$work/host.c" <<'HOST'
+#include <stdio.h>
+#include <rill.h>
+int main(int argc, char **argv)
+{
+    rill_plugin_lib *lib;
+    const rill_plugin_entry *e;
+    rill_pipeline *p;
+    rill_batch *work, *res = NULL;
+    rill_record r;
+    (void)argc;
+    if (rill_plugin_open(&lib, argv[1]) || rill_plugin_find(&e, lib, RILL_PLUGIN_JOB, "upper") ||
+        rill_pipeline_new(&p) || rill_batch_new(&work) || rill_batch_add_text(work, "plugged in") ||
+        rill_work(p, work) || rill_plugin_add(p, e, "upper", NULL) || rill_run(p, NULL, &res) ||
+        rill_batch_get(&r, res, 0)) {
+        fprintf(stderr, "%s\n", rill_error_last());
+        return 1;
+    }
+    printf("%.*s\n", (int)r.len, (const char *)r.data);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+    rill_plugin_close(lib);
+    return 0;
+}
+HOST
+cc -std=c11 -Wall -Wextra -Werror -o "$work/host" "$work/host.c" $(pkg-config --cflags --libs rill)
+out="$("$work/host" "$work/libexample_plugin.so")"
+[ "$out" = "PLUGGED IN" ] || { echo "check-install: the plugin host printed '$out'" >&2; exit 1; }
+
 # CMake, as the README says, asking for this minor version
 mkdir -p "$work/cm"
 cat > "$work/cm/CMakeLists.txt" <<CMAKE
@@ -44,4 +78,4 @@ cmake -S "$work/cm" -B "$work/cm/build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$work/cm/build" >/dev/null
 out="$("$work/cm/build/app")"
 [ "$out" = "4.33333" ] || { echo "check-install: CMake build printed '$out'" >&2; exit 1; }
-echo "check-install: pkg-config and find_package(rill 0.2) builds against a moved install run"
+echo "check-install: pkg-config and find_package(rill 0.2) builds against a moved install run, and load a plugin"
