@@ -1,0 +1,758 @@
+/* test_cli_stages.c — the rill command's built-in stages (src/cli/stage_*.c)
+ * run through real pipelines on the real engine, with one and with several
+ * workers, each output compared with the same answer computed by a plain C
+ * loop over the same input: grep, fields (TSV and CSV), json, sum, mean,
+ * min, max, distinct, top and head; and their errors, which name the stage,
+ * the record and the reason (or the option's position for a bad spec).
+ * The builder is the test harness of cli_stub.c. */
+#include <ctype.h>
+#include <math.h>
+
+#include "helpers.h"
+#include "cli_stub.h"
+#include "stage_builtins.h"
+
+/* ---- input and output as strings ---- */
+
+typedef struct strs {
+    char **v;
+    size_t n, cap;
+} strs;
+
+/* Adds "KEY=VALUE", or "=VALUE" for a record without a key ("|" for none
+ * would be ambiguous with a key "": a key is always followed by '='). */
+static void strs_add(strs *s, const char *key, size_t klen, const char *val, size_t vlen)
+{
+    char *t = malloc(klen + vlen + 3);
+    assert_non_null(t);
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->v = realloc(s->v, s->cap * sizeof(*s->v));
+        assert_non_null(s->v);
+    }
+    if (key) {
+        memcpy(t, key, klen);
+        t[klen] = '=';
+        memcpy(t + klen + 1, val, vlen);
+        t[klen + 1 + vlen] = '\0';
+    } else {
+        t[0] = '-';
+        memcpy(t + 1, val, vlen);
+        t[1 + vlen] = '\0';
+    }
+    s->v[s->n++] = t;
+}
+
+static void strs_addf(strs *s, const char *key, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    strs_add(s, key, key ? strlen(key) : 0, buf, strlen(buf));
+}
+
+static void strs_free(strs *s)
+{
+    size_t i;
+    for (i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    memset(s, 0, sizeof(*s));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static strs of_batch(const rill_batch *b)
+{
+    strs s = {0};
+    size_t i;
+    for (i = 0; b && i < rill_batch_count(b); i++) {
+        rill_record r;
+        assert_int_equal(rill_batch_get(&r, b, i), 0);
+        strs_add(&s, r.key, r.key_len, r.data, r.len);
+    }
+    return s;
+}
+
+/* got and want hold the same strings, in any order (sorted = 0) or in
+ * this order; frees both. */
+static void assert_same(strs *got, strs *want, int ordered)
+{
+    size_t i;
+    if (!ordered) {
+        qsort(got->v, got->n, sizeof(char *), cmp_str);
+        qsort(want->v, want->n, sizeof(char *), cmp_str);
+    }
+    for (i = 0; i < got->n && i < want->n; i++)
+        if (strcmp(got->v[i], want->v[i]) != 0)
+            fail_msg("record %zu: got '%s', want '%s'", i, got->v[i], want->v[i]);
+    if (got->n != want->n)
+        fail_msg("got %zu records, want %zu", got->n, want->n);
+    strs_free(got);
+    strs_free(want);
+}
+
+static rill_batch *batch_of(const strs *lines)
+{
+    rill_batch *b;
+    size_t i;
+    assert_int_equal(rill_batch_new(&b), 0);
+    for (i = 0; i < lines->n; i++)
+        assert_int_equal(rill_batch_add(b, lines->v[i] + 1, strlen(lines->v[i] + 1)), 0);
+    return b;
+}
+
+/* ---- running stages ---- */
+
+typedef struct stage {
+    const cli_stage_def *def;
+    const char *name;
+    cli_value *v;
+    size_t n;
+} stage;
+
+#define STAGE(def, name, ...) \
+    {&(def), (name), (cli_value[]){__VA_ARGS__}, sizeof((cli_value[]){__VA_ARGS__}) / sizeof(cli_value)}
+#define STAGE0(def, name) {&(def), (name), NULL, 0}
+
+static char run_error[1024];
+
+/* Runs lines (strs whose entries start with '-') through the stages with
+ * that many workers in batches of 7 records: rill_run's code, *out the
+ * output (NULL on failure, run_error the message). */
+static int run_chain(strs *out, const strs *lines, int workers, const stage *st, size_t n)
+{
+    rill_run_options o = with_workers(workers);
+    rill_pipeline *p;
+    rill_batch *res = NULL;
+    cli_build *b;
+    size_t i;
+    int rc;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, batch_of(lines)), 0);
+    b = stub_new(p, workers);
+    for (i = 0; i < n; i++)
+        if (stub_add(b, st[i].def, st[i].name, st[i].v, st[i].n) != 0)
+            fail_msg("adding stage '%s': %s", st[i].name, cli_error_message());
+    o.batch_records = 7;
+    rc = rill_run(p, &o, &res);
+    snprintf(run_error, sizeof(run_error), "%s", rc ? rill_error_last() : "");
+    *out = of_batch(res);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+    stub_free(b);
+    return rc;
+}
+
+/* What adding the stage says, when it refuses its options. */
+static const char *add_error(const stage *st)
+{
+    rill_pipeline *p;
+    cli_build *b;
+    int rc;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    b = stub_new(p, 1);
+    cli_error_reset();
+    rc = stub_add(b, st->def, st->name, st->v, st->n);
+    rill_pipeline_free(p);
+    stub_free(b);
+    assert_int_equal(rc, -1);
+    return cli_error_message();
+}
+
+#define assert_contains(hay, needle)                                              \
+    do {                                                                          \
+        if (strstr((hay), (needle)) == NULL)                                      \
+            fail_msg("'%s' does not contain '%s'", (hay), (needle));              \
+    } while (0)
+
+/* A reproducible pseudo-random number. */
+static uint64_t rnd(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 33;
+}
+
+static const int workers[] = {1, 2, 4};
+
+/* ---- grep ---- */
+
+static const char *const words[] = {"ok", "timeout", "Error: refused", "ERROR disk", "slow"};
+
+/* "host<h>\t<status>\t<bytes>\t<message>" lines, reproducible. */
+static strs log_lines(int n)
+{
+    strs s = {0};
+    uint64_t seed = 42;
+    int i;
+    for (i = 0; i < n; i++) {
+        int host = (int)(rnd(&seed) % 7), status = (int)(200 + 100 * (rnd(&seed) % 4));
+        strs_addf(&s, NULL, "h%d\t%d\t%d\t%s %d", host, status, (int)(rnd(&seed) % 5000),
+                  words[rnd(&seed) % 5], i);
+    }
+    return s;
+}
+
+static int has_ci(const char *s, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *s; s++) {
+        size_t i;
+        for (i = 0; i < n && s[i] && tolower((unsigned char)s[i]) == needle[i]; i++)
+            ;
+        if (i == n)
+            return 1;
+    }
+    return 0;
+}
+
+static void grep_keeps_the_lines_a_substring_search_finds(void **state)
+{
+    strs lines = log_lines(400);
+    size_t w, i;
+    (void)state;
+    for (w = 0; w < 3; w++) {
+        stage st[] = {STAGE(cli_stage_grep, "errors", OPT("pattern", "timeout|refused"))};
+        strs got, want = {0};
+        assert_int_equal(run_chain(&got, &lines, workers[w], st, 1), 0);
+        for (i = 0; i < lines.n; i++)
+            if (strstr(lines.v[i], "timeout") || strstr(lines.v[i], "refused"))
+                strs_addf(&want, NULL, "%s", lines.v[i] + 1);
+        assert_true(want.n > 50 && want.n < lines.n);
+        assert_same(&got, &want, 0);
+    }
+    strs_free(&lines);
+}
+
+static void grep_invert_and_ignore_case_keep_the_lines_without_the_word_in_any_case(void **state)
+{
+    strs lines = log_lines(300), got, want = {0};
+    stage st[] = {STAGE(cli_stage_grep, "clean", OPT("pattern", "error"), OPT("invert", "true"),
+                        OPT("ignore_case", "true"))};
+    size_t i;
+    (void)state;
+    assert_int_equal(run_chain(&got, &lines, 2, st, 1), 0);
+    for (i = 0; i < lines.n; i++)
+        if (!has_ci(lines.v[i], "error"))
+            strs_addf(&want, NULL, "%s", lines.v[i] + 1);
+    assert_true(want.n > 50 && want.n < lines.n);
+    assert_same(&got, &want, 0);
+    strs_free(&lines);
+}
+
+static void grep_on_a_field_matches_that_field_only(void **state)
+{
+    strs lines = log_lines(300), got, want = {0};
+    /* "^5": a status of 500; the bytes field may start with 5 too. */
+    stage st[] = {STAGE(cli_stage_grep, "5xx", OPT("pattern", "^5"), OPT("field", "2"))};
+    size_t i;
+    (void)state;
+    assert_int_equal(run_chain(&got, &lines, 2, st, 1), 0);
+    for (i = 0; i < lines.n; i++)
+        if (strchr(lines.v[i], '\t')[1] == '5')
+            strs_addf(&want, NULL, "%s", lines.v[i] + 1);
+    assert_true(want.n > 20);
+    assert_same(&got, &want, 0);
+    strs_free(&lines);
+}
+
+static void grep_on_the_key_matches_keys_that_fields_made(void **state)
+{
+    strs lines = log_lines(300), got, want = {0};
+    stage st[] = {STAGE(cli_stage_fields, "by_host", OPTL("select", "2"), OPT("key", "1")),
+                  STAGE(cli_stage_grep, "h3", OPT("pattern", "^h3$"), OPT("on", "key"))};
+    size_t i;
+    (void)state;
+    assert_int_equal(run_chain(&got, &lines, 2, st, 2), 0);
+    for (i = 0; i < lines.n; i++)
+        if (strncmp(lines.v[i], "-h3\t", 4) == 0)
+            strs_addf(&want, "h3", "%.3s", lines.v[i] + 4);
+    assert_true(want.n > 10);
+    assert_same(&got, &want, 0);
+    strs_free(&lines);
+}
+
+static void grep_matches_around_bytes_that_are_not_utf8(void **state)
+{
+    strs lines = {0}, got, want = {0};
+    stage st[] = {STAGE(cli_stage_grep, "g", OPT("pattern", "caf\xc3\xa9"), OPT("ignore_case", "true"))};
+    (void)state;
+    strs_addf(&lines, NULL, "\xff\xfe CAF\xc3\x89 au lait");
+    strs_addf(&lines, NULL, "plain cafe");
+    strs_addf(&lines, NULL, "caf\xc3\xa9 \xc3");
+    assert_int_equal(run_chain(&got, &lines, 1, st, 1), 0);
+    strs_addf(&want, NULL, "%s", lines.v[0] + 1);
+    strs_addf(&want, NULL, "%s", lines.v[2] + 1);
+    assert_same(&got, &want, 0);
+    strs_free(&lines);
+}
+
+static void grep_refuses_a_bad_pattern_at_its_position(void **state)
+{
+    stage st = STAGE(cli_stage_grep, "bad", OPT("pattern", "(unclosed"));
+    int line = st.v[0].line;
+    char where[64];
+    (void)state;
+    snprintf(where, sizeof(where), "test.yaml:%d:3: stage 'bad'", line);
+    assert_contains(add_error(&st), where);
+    assert_contains(add_error(&st), "missing closing parenthesis");
+}
+
+/* ---- fields ---- */
+
+static void fields_of_tsv_by_number_are_the_fields_a_split_gives(void **state)
+{
+    strs lines = log_lines(200);
+    size_t w, i;
+    (void)state;
+    for (w = 0; w < 3; w++) {
+        stage st[] = {STAGE(cli_stage_fields, "cut", OPTL("select", "3", "1"))};
+        strs got, want = {0};
+        assert_int_equal(run_chain(&got, &lines, workers[w], st, 1), 0);
+        for (i = 0; i < lines.n; i++) {
+            char host[16], status[16], bytes[16];
+            assert_int_equal(sscanf(lines.v[i] + 1, "%15[^\t]\t%15[^\t]\t%15[^\t]", host, status, bytes), 3);
+            strs_addf(&want, NULL, "%s\t%s", bytes, host);
+        }
+        assert_same(&got, &want, 0);
+    }
+    strs_free(&lines);
+}
+
+/* A CSV field for value v: quoted (quotes doubled) when it needs to be. */
+static void csv_field(char *out, const char *v)
+{
+    if (strpbrk(v, ",\"\t") == NULL) {
+        strcpy(out, v);
+        return;
+    }
+    *out++ = '"';
+    for (; *v; v++) {
+        if (*v == '"')
+            *out++ = '"';
+        *out++ = *v;
+    }
+    *out++ = '"';
+    *out = '\0';
+}
+
+static void fields_of_csv_by_name_unquote_key_and_escape_as_tsv(void **state)
+{
+    static const char *const notes[] = {"plain", "with, comma", "say \"hi\"", "tab\there", ""};
+    strs lines = {0};
+    uint64_t seed = 7;
+    size_t w;
+    int i;
+    (void)state;
+    for (i = 0; i < 150; i++) {
+        char name[32], city[32], note[64];
+        const char *n = notes[rnd(&seed) % 5];
+        if (i % 50 == 0) /* the header of each of three files */
+            strs_addf(&lines, NULL, "name,city,note");
+        snprintf(name, sizeof(name), "n%d", i);
+        snprintf(city, sizeof(city), "%s", i % 3 ? "Paris" : "Lyon, FR");
+        csv_field(note, n);
+        {
+            char qcity[40];
+            csv_field(qcity, city);
+            strs_addf(&lines, NULL, "%s,%s,%s", name, qcity, note);
+        }
+    }
+    for (w = 0; w < 3; w++) {
+        stage st[] = {STAGE(cli_stage_fields, "people", OPT("format", "csv"),
+                            OPTL("columns", "name", "city", "note"), OPTL("select", "note", "name"),
+                            OPT("key", "city"))};
+        strs got, want = {0};
+        assert_int_equal(run_chain(&got, &lines, workers[w], st, 1), 0);
+        seed = 7;
+        for (i = 0; i < 150; i++) {
+            const char *n = notes[rnd(&seed) % 5];
+            char esc[64], *e = esc;
+            for (; *n; n++) /* the TSV escape of the note */
+                if (*n == '\t') {
+                    *e++ = '\\';
+                    *e++ = 't';
+                } else
+                    *e++ = *n;
+            *e = '\0';
+            strs_addf(&want, i % 3 ? "Paris" : "Lyon, FR", "%s\tn%d", esc, i);
+        }
+        assert_same(&got, &want, 0);
+    }
+    strs_free(&lines);
+}
+
+static void fields_fail_naming_the_line_with_too_few_fields_or_skip_it(void **state)
+{
+    strs lines = {0}, got, want = {0};
+    stage fail[] = {STAGE(cli_stage_fields, "cut", OPTL("select", "1", "3"))};
+    stage skip[] = {STAGE(cli_stage_fields, "cut", OPTL("select", "1", "3"), OPT("on_error", "skip"))};
+    (void)state;
+    strs_addf(&lines, NULL, "a\tb\tc");
+    strs_addf(&lines, NULL, "only\ttwo");
+    strs_addf(&lines, NULL, "x\ty\tz");
+    assert_int_not_equal(run_chain(&got, &lines, 1, fail, 1), 0);
+    assert_int_equal(got.n, 0);
+    assert_contains(run_error, "'cut'");
+    assert_contains(run_error, "only");
+    assert_contains(run_error, "the line has 2 fields, field 3 was selected");
+    assert_int_equal(run_chain(&got, &lines, 1, skip, 1), 0);
+    strs_addf(&want, NULL, "a\tc");
+    strs_addf(&want, NULL, "x\tz");
+    assert_same(&got, &want, 0);
+    strs_free(&lines);
+}
+
+static void fields_fail_on_an_unterminated_quote(void **state)
+{
+    strs lines = {0}, got;
+    stage st[] = {STAGE(cli_stage_fields, "csv", OPT("format", "csv"), OPTL("select", "2"))};
+    (void)state;
+    strs_addf(&lines, NULL, "a,\"open");
+    assert_int_not_equal(run_chain(&got, &lines, 1, st, 1), 0);
+    assert_contains(run_error, "unterminated quoted field 2");
+    strs_free(&got);
+    strs_free(&lines);
+}
+
+static void fields_refuse_a_name_without_columns_and_suggest_a_near_one(void **state)
+{
+    stage a = STAGE(cli_stage_fields, "f", OPTL("select", "city"));
+    stage b = STAGE(cli_stage_fields, "f", OPTL("columns", "name", "city"), OPTL("select", "cty"));
+    (void)state;
+    assert_contains(add_error(&a), "no columns were given");
+    assert_contains(add_error(&b), "no column is named 'cty' (did you mean 'city'?)");
+}
+
+/* ---- json ---- */
+
+static void json_selects_paths_as_tsv_keyed_by_a_path(void **state)
+{
+    strs lines = {0};
+    size_t w;
+    int i;
+    (void)state;
+    for (i = 0; i < 120; i++)
+        strs_addf(&lines, NULL,
+                  "{\"user\": {\"name\": \"u%d\", \"age\": %d}, \"tags\": [\"t%d\", \"s%d\"], "
+                  "\"score\": %d.5, \"ok\": %s, \"note\": %s, \"obj\": {\"a\": [1, null]}}",
+                  i % 9, 20 + i, i, i % 4, i, i % 2 ? "true" : "false",
+                  i % 5 ? "\"tab\\there\"" : "null");
+    for (w = 0; w < 3; w++) {
+        stage st[] = {STAGE(cli_stage_json, "j", OPTL("select", "user.age", "tags.1", "score", "ok",
+                                                      "note", "obj", "absent"),
+                            OPT("key", "user.name"))};
+        strs got, want = {0};
+        char key[16];
+        assert_int_equal(run_chain(&got, &lines, workers[w], st, 1), 0);
+        for (i = 0; i < 120; i++) {
+            snprintf(key, sizeof(key), "u%d", i % 9);
+            strs_addf(&want, key, "%d\ts%d\t%d.5\t%s\t%s\t{\"a\":[1,null]}\t", 20 + i, i % 4, i,
+                      i % 2 ? "true" : "false", i % 5 ? "tab\\there" : "");
+        }
+        assert_same(&got, &want, 0);
+    }
+    strs_free(&lines);
+}
+
+static void json_fails_naming_a_malformed_line_or_skips_it(void **state)
+{
+    strs lines = {0}, got, want = {0};
+    stage fail[] = {STAGE(cli_stage_json, "parse", OPTL("select", "a"))};
+    stage skip[] = {STAGE(cli_stage_json, "parse", OPTL("select", "a"), OPT("on_error", "skip"))};
+    (void)state;
+    strs_addf(&lines, NULL, "{\"a\": 1}");
+    strs_addf(&lines, NULL, "{\"a\": 2,, broken");
+    strs_addf(&lines, NULL, "{\"a\": \"three\"}");
+    assert_int_not_equal(run_chain(&got, &lines, 1, fail, 1), 0);
+    assert_int_equal(got.n, 0);
+    assert_contains(run_error, "'parse'");
+    assert_contains(run_error, "broken");
+    assert_contains(run_error, "not JSON");
+    assert_int_equal(run_chain(&got, &lines, 2, skip, 1), 0);
+    strs_addf(&want, NULL, "1");
+    strs_addf(&want, NULL, "three");
+    assert_same(&got, &want, 0);
+    strs_free(&lines);
+}
+
+static void json_missing_skip_drops_records_without_the_path_and_fail_names_it(void **state)
+{
+    strs lines = {0}, got, want = {0};
+    stage skip[] = {STAGE(cli_stage_json, "p", OPTL("select", "a.b"), OPT("missing", "skip"))};
+    stage fail[] = {STAGE(cli_stage_json, "p", OPTL("select", "a.b"), OPT("missing", "fail"))};
+    (void)state;
+    strs_addf(&lines, NULL, "{\"a\": {\"b\": 1}}");
+    strs_addf(&lines, NULL, "{\"a\": {\"c\": 2}}");
+    strs_addf(&lines, NULL, "{\"a\": [3]}");
+    assert_int_equal(run_chain(&got, &lines, 1, skip, 1), 0);
+    strs_addf(&want, NULL, "1");
+    assert_same(&got, &want, 0);
+    assert_int_not_equal(run_chain(&got, &lines, 1, fail, 1), 0);
+    assert_contains(run_error, "nothing at path 'a.b'");
+    strs_free(&got);
+    strs_free(&lines);
+}
+
+/* ---- sum, mean, min, max, distinct ---- */
+
+#define NKEYS 13
+
+/* "k<key>\t<value>" lines with integer values (some negative) and what a
+ * loop makes of them. */
+typedef struct keyed_ints {
+    strs lines;
+    int64_t sum[NKEYS], min[NKEYS], max[NKEYS], n[NKEYS];
+} keyed_ints;
+
+static void make_keyed_ints(keyed_ints *k, int nlines)
+{
+    uint64_t seed = 99;
+    int i;
+    memset(k, 0, sizeof(*k));
+    for (i = 0; i < nlines; i++) {
+        int key = (int)(rnd(&seed) % NKEYS);
+        int64_t v = (int64_t)(rnd(&seed) % 100000) - 30000;
+        if (i % 17 == 0)
+            v *= 1000000000; /* beyond 32 bits */
+        strs_addf(&k->lines, NULL, "k%d\t%lld", key, (long long)v);
+        if (k->n[key] == 0 || v < k->min[key])
+            k->min[key] = v;
+        if (k->n[key] == 0 || v > k->max[key])
+            k->max[key] = v;
+        k->sum[key] += v;
+        k->n[key]++;
+    }
+}
+
+static void sum_min_and_max_by_key_equal_a_loop(void **state)
+{
+    static const cli_stage_def *const defs[] = {&cli_stage_sum, &cli_stage_min, &cli_stage_max};
+    keyed_ints k;
+    size_t w, d;
+    (void)state;
+    make_keyed_ints(&k, 2000);
+    for (d = 0; d < 3; d++)
+        for (w = 0; w < 3; w++) {
+            stage st[] = {STAGE(cli_stage_fields, "kv", OPTL("select", "2"), OPT("key", "1")),
+                          STAGE0(*defs[d], "agg")};
+            strs got, want = {0};
+            int key;
+            assert_int_equal(run_chain(&got, &k.lines, workers[w], st, 2), 0);
+            for (key = 0; key < NKEYS; key++) {
+                char name[8];
+                int64_t v = d == 0 ? k.sum[key] : d == 1 ? k.min[key] : k.max[key];
+                snprintf(name, sizeof(name), "k%d", key);
+                if (k.n[key])
+                    strs_addf(&want, name, "%lld", (long long)v);
+            }
+            assert_same(&got, &want, 0);
+        }
+    strs_free(&k.lines);
+}
+
+static void mean_and_sum_of_reals_by_key_are_near_a_loop(void **state)
+{
+    strs lines = {0};
+    double sum[NKEYS] = {0};
+    int n[NKEYS] = {0}, i, m;
+    uint64_t seed = 5;
+    (void)state;
+    for (i = 0; i < 1500; i++) {
+        int key = (int)(rnd(&seed) % NKEYS);
+        double v = (double)(rnd(&seed) % 100000) / 64.0 - 300; /* exact in binary */
+        strs_addf(&lines, NULL, "k%d\t%.17g", key, v);
+        sum[key] += v;
+        n[key]++;
+    }
+    for (m = 0; m < 2; m++) {
+        stage st[] = {STAGE(cli_stage_fields, "kv", OPTL("select", "2"), OPT("key", "1")),
+                      STAGE0(*(m ? &cli_stage_mean : &cli_stage_sum), "agg")};
+        strs got;
+        size_t j;
+        assert_int_equal(run_chain(&got, &lines, 4, st, 2), 0);
+        assert_int_equal(got.n, NKEYS);
+        for (j = 0; j < got.n; j++) {
+            int key = atoi(got.v[j] + 1);
+            double v = strtod(strchr(got.v[j], '=') + 1, NULL);
+            double want = m ? sum[key] / n[key] : sum[key];
+            assert_true(key >= 0 && key < NKEYS);
+            if (fabs(v - want) > 1e-9 * (1 + fabs(want)))
+                fail_msg("%s: want %.17g", got.v[j], want);
+        }
+        strs_free(&got);
+    }
+    strs_free(&lines);
+}
+
+static void sum_fails_naming_a_value_that_is_not_a_number_or_skips_it(void **state)
+{
+    strs lines = {0}, got, want = {0};
+    stage fail[] = {STAGE(cli_stage_fields, "kv", OPTL("select", "2"), OPT("key", "1")),
+                    STAGE0(cli_stage_sum, "total")};
+    stage skip[] = {STAGE(cli_stage_fields, "kv", OPTL("select", "2"), OPT("key", "1")),
+                    STAGE(cli_stage_sum, "total", OPT("on_error", "skip"))};
+    (void)state;
+    strs_addf(&lines, NULL, "a\t1");
+    strs_addf(&lines, NULL, "a\tmany");
+    strs_addf(&lines, NULL, "b\tnone");
+    strs_addf(&lines, NULL, "a\t 2 ");
+    assert_int_not_equal(run_chain(&got, &lines, 1, fail, 2), 0);
+    assert_contains(run_error, "'total'");
+    assert_contains(run_error, "is not a number");
+    assert_int_equal(run_chain(&got, &lines, 2, skip, 2), 0);
+    strs_addf(&want, "a", "3"); /* b had no number: no record */
+    assert_same(&got, &want, 0);
+    strs_free(&lines);
+}
+
+static void distinct_counts_the_distinct_values_of_each_key_as_a_loop_does(void **state)
+{
+    strs lines = {0};
+    static char seen[NKEYS][50];
+    uint64_t seed = 3;
+    size_t w;
+    int i;
+    (void)state;
+    memset(seen, 0, sizeof(seen));
+    for (i = 0; i < 1000; i++) {
+        int key = (int)(rnd(&seed) % NKEYS), v = (int)(rnd(&seed) % (5 + 3 * key));
+        strs_addf(&lines, NULL, "k%d\tv%d", key, v);
+        seen[key][v] = 1;
+    }
+    for (w = 0; w < 3; w++) {
+        stage st[] = {STAGE(cli_stage_fields, "kv", OPTL("select", "2"), OPT("key", "1")),
+                      STAGE0(cli_stage_distinct, "values")};
+        strs got, want = {0};
+        int key;
+        assert_int_equal(run_chain(&got, &lines, workers[w], st, 2), 0);
+        for (key = 0; key < NKEYS; key++) {
+            int c = 0, v;
+            char name[8];
+            for (v = 0; v < 50; v++)
+                c += seen[key][v];
+            snprintf(name, sizeof(name), "k%d", key);
+            strs_addf(&want, name, "%d", c);
+        }
+        assert_same(&got, &want, 0);
+    }
+    strs_free(&lines);
+}
+
+/* ---- top, head ---- */
+
+struct kv {
+    char key[16];
+    long long v;
+};
+
+static int kv_desc(const void *a, const void *b)
+{
+    const struct kv *x = a, *y = b;
+    if (x->v != y->v)
+        return x->v < y->v ? 1 : -1;
+    return strcmp(x->key, y->key);
+}
+
+static void top_is_the_k_largest_of_a_sorted_copy_largest_first(void **state)
+{
+    struct kv all[600];
+    strs lines = {0};
+    uint64_t seed = 11;
+    size_t w, i;
+    (void)state;
+    for (i = 0; i < 600; i++) {
+        snprintf(all[i].key, sizeof(all[i].key), "w%zu", i);
+        all[i].v = (long long)(rnd(&seed) % 400); /* many ties */
+        strs_addf(&lines, NULL, "%s\t%lld", all[i].key, all[i].v);
+    }
+    qsort(all, 600, sizeof(all[0]), kv_desc);
+    for (w = 0; w < 3; w++) {
+        stage st[] = {STAGE(cli_stage_fields, "kv", OPTL("select", "2"), OPT("key", "1")),
+                      STAGE(cli_stage_top, "top", OPT("k", "25"))};
+        strs got, want = {0};
+        assert_int_equal(run_chain(&got, &lines, workers[w], st, 2), 0);
+        for (i = 0; i < 25; i++)
+            strs_addf(&want, all[i].key, "%lld", all[i].v);
+        assert_same(&got, &want, 1);
+    }
+    strs_free(&lines);
+}
+
+static void head_passes_the_first_n_lines_with_one_worker_and_n_of_them_with_more(void **state)
+{
+    strs lines = log_lines(500), got, want = {0};
+    stage st[] = {STAGE(cli_stage_head, "first", OPT("n", "30"))};
+    size_t i, j;
+    (void)state;
+    assert_int_equal(run_chain(&got, &lines, 1, st, 1), 0);
+    for (i = 0; i < 30; i++)
+        strs_addf(&want, NULL, "%s", lines.v[i] + 1);
+    assert_same(&got, &want, 1);
+    assert_int_equal(run_chain(&got, &lines, 4, st, 1), 0);
+    assert_int_equal(got.n, 30);
+    qsort(got.v, got.n, sizeof(char *), cmp_str);
+    for (i = 0; i < got.n; i++) { /* each an input line (they are all different), once */
+        for (j = 0; j < lines.n && strcmp(got.v[i], lines.v[j]) != 0; j++)
+            ;
+        assert_true(j < lines.n);
+        assert_true(i == 0 || strcmp(got.v[i - 1], got.v[i]) != 0);
+    }
+    strs_free(&got);
+    strs_free(&lines);
+}
+
+/* ---- the tables ---- */
+
+static const cli_stage_def *const all_defs[] = {
+    &cli_stage_grep, &cli_stage_fields, &cli_stage_json, &cli_stage_sum, &cli_stage_mean,
+    &cli_stage_min,  &cli_stage_max,    &cli_stage_distinct, &cli_stage_top, &cli_stage_head,
+};
+
+static void every_option_has_a_type_and_a_one_line_doc(void **state)
+{
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(all_defs) / sizeof(all_defs[0]); i++) {
+        const cli_option_doc *d;
+        assert_non_null(all_defs[i]->summary);
+        assert_non_null(all_defs[i]->add);
+        for (d = all_defs[i]->options; d->name; d++) {
+            if (d->type == NULL || d->doc == NULL || strchr(d->doc, '\n'))
+                fail_msg("%s.%s: no type or no one-line doc", all_defs[i]->kind, d->name);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(grep_keeps_the_lines_a_substring_search_finds),
+        cmocka_unit_test(grep_invert_and_ignore_case_keep_the_lines_without_the_word_in_any_case),
+        cmocka_unit_test(grep_on_a_field_matches_that_field_only),
+        cmocka_unit_test(grep_on_the_key_matches_keys_that_fields_made),
+        cmocka_unit_test(grep_matches_around_bytes_that_are_not_utf8),
+        cmocka_unit_test(grep_refuses_a_bad_pattern_at_its_position),
+        cmocka_unit_test(fields_of_tsv_by_number_are_the_fields_a_split_gives),
+        cmocka_unit_test(fields_of_csv_by_name_unquote_key_and_escape_as_tsv),
+        cmocka_unit_test(fields_fail_naming_the_line_with_too_few_fields_or_skip_it),
+        cmocka_unit_test(fields_fail_on_an_unterminated_quote),
+        cmocka_unit_test(fields_refuse_a_name_without_columns_and_suggest_a_near_one),
+        cmocka_unit_test(json_selects_paths_as_tsv_keyed_by_a_path),
+        cmocka_unit_test(json_fails_naming_a_malformed_line_or_skips_it),
+        cmocka_unit_test(json_missing_skip_drops_records_without_the_path_and_fail_names_it),
+        cmocka_unit_test(sum_min_and_max_by_key_equal_a_loop),
+        cmocka_unit_test(mean_and_sum_of_reals_by_key_are_near_a_loop),
+        cmocka_unit_test(sum_fails_naming_a_value_that_is_not_a_number_or_skips_it),
+        cmocka_unit_test(distinct_counts_the_distinct_values_of_each_key_as_a_loop_does),
+        cmocka_unit_test(top_is_the_k_largest_of_a_sorted_copy_largest_first),
+        cmocka_unit_test(head_passes_the_first_n_lines_with_one_worker_and_n_of_them_with_more),
+        cmocka_unit_test(every_option_has_a_type_and_a_one_line_doc),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
