@@ -13,6 +13,9 @@ add_library(rill_cli_stages STATIC
   ${CMAKE_CURRENT_LIST_DIR}/stage_agg.c
   ${CMAKE_CURRENT_LIST_DIR}/stage_distinct.c
   ${CMAKE_CURRENT_LIST_DIR}/stage_top.c
-  ${CMAKE_CURRENT_LIST_DIR}/stage_head.c)
+  ${CMAKE_CURRENT_LIST_DIR}/stage_head.c
+  ${CMAKE_CURRENT_LIST_DIR}/stage_sample.c
+  ${CMAKE_CURRENT_LIST_DIR}/stage_dedupe.c
+  ${CMAKE_CURRENT_LIST_DIR}/stage_sort.c)
 target_include_directories(rill_cli_stages PUBLIC ${PROJECT_SOURCE_DIR}/include ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(rill_cli_stages PUBLIC PkgConfig::PCRE2 PkgConfig::JANSSON Threads::Threads m)
