@@ -255,6 +255,8 @@ static int merge_runs(char **runs, size_t n, const cli_items *mem, const sort_co
 static void drop_runs(sort_store *s, size_t n)
 {
     size_t i;
+    if (n == 0)
+        return;
     for (i = 0; i < n; i++) {
         unlink(s->runs[i]);
         free(s->runs[i]);
