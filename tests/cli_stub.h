@@ -19,9 +19,9 @@
      .nitems = sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *),        \
      .file = "test.yaml", .line = __LINE__, .column = 3}
 
-/* A builder over p (borrowed) for a run with that many workers. *out:
- * freed with stub_free after p is freed (it frees what stages gave to
- * cli_own, and the scratch folder). */
+/* A builder over p (borrowed) for a run with that many workers; free it
+ * with stub_free after p is freed (it frees what stages gave to cli_own,
+ * and removes the scratch folder). */
 cli_build *stub_new(rill_pipeline *p, int workers);
 void stub_free(cli_build *b);
 

@@ -4,7 +4,9 @@
  * a seeded hash. Nothing here keeps state: every function is safe on any
  * thread. */
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,22 @@
 const char *const cli_on_error_choices[] = {"fail", "skip", NULL};
 
 /* ---- numbers ---- */
+
+/* Numbers are read and written in the C locale whatever the program's
+ * (a decimal comma would break every file): one locale object for all. */
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void make_c_locale(void)
+{
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+static locale_t numeric_locale(void)
+{
+    pthread_once(&c_locale_once, make_c_locale);
+    return c_locale ? c_locale : LC_GLOBAL_LOCALE;
+}
 
 static int is_space(char c)
 {
@@ -53,7 +71,7 @@ int cli_num_parse(cli_num *out, const void *p, size_t len)
         }
         errno = 0;
     }
-    out->d = strtod(buf, &end);
+    out->d = strtod_l(buf, &end, numeric_locale());
     if (end == buf || *end != '\0' || !isfinite(out->d))
         return -1;
     out->is_int = 0;
@@ -64,13 +82,16 @@ int cli_num_parse(cli_num *out, const void *p, size_t len)
 size_t cli_num_format(char *buf, const cli_num *n)
 {
     int prec, len = 0;
+    locale_t was;
     if (n->is_int)
         return (size_t)snprintf(buf, CLI_NUM_MAX, "%lld", (long long)n->i);
+    was = uselocale(numeric_locale()); /* this thread only, restored below */
     for (prec = 15; prec <= 17; prec++) {
         len = snprintf(buf, CLI_NUM_MAX, "%.*g", prec, n->d);
-        if (strtod(buf, NULL) == n->d)
+        if (strtod_l(buf, NULL, numeric_locale()) == n->d)
             break;
     }
+    uselocale(was);
     return (size_t)len;
 }
 
