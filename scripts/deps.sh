@@ -7,6 +7,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config python3 libxxhash-dev libyaml-dev libsqlite3-dev libcmocka-dev valgrind strace
+      libpcre2-dev libjansson-dev
       libopenmpi-dev openmpi-bin)
 if [ "${1:-}" = "--fuzz" ]; then
   pkgs+=(clang libclang-rt-dev)
@@ -14,9 +15,8 @@ fi
 if [ "${1:-}" = "--ci" ]; then
   pkgs+=(clang)
 fi
-# The rill command's feedback: --metrics is written with jansson, and its
-# --report test opens the page in headless Chromium.
-pkgs+=(libjansson-dev chromium)
+# The rill command's --report test opens the page in headless Chromium.
+pkgs+=(chromium)
 
 missing=()
 for p in "${pkgs[@]}"; do
