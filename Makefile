@@ -1,5 +1,6 @@
 # The root Makefile: thin wrappers over CMake and CTest.
 #   make demo      install what is missing, build, count the words of the sample
+#                  (rill run examples/wordcount.yaml)
 #   make test      build and run every test
 #   make sanitize  the test suite under ASan+UBSan, then under TSan
 #   make bench     build and run the benchmarks (build/bench/results.json)
@@ -21,7 +22,10 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	$(BUILD)/examples/wordcount
+	$(BUILD)/src/cli/rill run examples/wordcount.yaml -s text.files=$(BUILD)/data/sample.txt \
+	  > $(BUILD)/wordcount.tsv
+	@echo "the 20 most frequent words ($(BUILD)/wordcount.tsv has them all):"
+	@sort -t '	' -k2,2nr -k1,1 $(BUILD)/wordcount.tsv | head -20
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
