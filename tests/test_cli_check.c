@@ -152,7 +152,7 @@ static void exit_codes_say_what_happened(void **state)
     cli_result_free(&r);
     /* -q leaves out the summary, which is there otherwise */
     cli_write("one.txt", "x\n");
-    cli_write("one.yaml", "sources: [one.txt]\nstages: [{kind: words}]\n");
+    cli_write("one.yaml", "sources: [one.txt]\nstages: [{kind: words}]\noutput: {format: lines}\n");
     r = cli_rill(NULL, "run", cli_path(spec, "one.yaml"), NULL);
     assert_int_equal(r.status, 0);
     assert_string_equal(r.out, "x\n");

@@ -1,9 +1,10 @@
 /* output.c — a run's output: written to a folder by rill_output_dir
- * (dir: or -o), or to standard output by the callback here, in the
- * formats lines (data), tsv (key, tab, data, with \\ \t \n \r escaped, as
- * rill_output_dir writes them), csv (key,data, quoted as RFC 4180 says) and
- * jsonl ({"key": ..., "value": ...}, bytes that are not UTF-8 as
- * key_base64/value_base64, as rill_output_dir writes them).
+ * (dir: or -o), or to standard output by the callback here, in the formats
+ * lines (the data), tsv (key, tab, data, with \\ \t \n \r escaped and an
+ * empty key for a record without one, as rill_output_dir writes them), csv
+ * (key,data, quoted as RFC 4180 says) and jsonl ({"key": ..., "value": ...},
+ * bytes that are not UTF-8 as key_base64/value_base64, as rill_output_dir
+ * writes them).
  *
  * The callback is called one batch at a time (rill_output's rule), so the
  * state here needs no lock. */
@@ -167,18 +168,14 @@ static int write_stdout(const char *sink, const rill_batch *batch, void *payload
         case F_LINES:
             fwrite(d, 1, r.len, f);
             break;
-        case F_TSV:
-            if (k) {
-                tsv_escaped(f, k, r.key_len);
-                putc('\t', f);
-            }
+        case F_TSV: /* an empty key for a record without one, as rill_output_dir */
+            tsv_escaped(f, k ? k : d, k ? r.key_len : 0);
+            putc('\t', f);
             tsv_escaped(f, d, r.len);
             break;
         case F_CSV:
-            if (k) {
-                csv_field(f, k, r.key_len);
-                putc(',', f);
-            }
+            csv_field(f, k ? k : d, k ? r.key_len : 0);
+            putc(',', f);
             csv_field(f, d, r.len);
             break;
         default:

@@ -112,6 +112,9 @@ static const cli_option_doc records_opts[] = {
     {NULL, NULL, NULL, NULL}};
 
 typedef struct record_files {
+    const char *const *patterns; /* borrowed from the spec */
+    size_t npatterns;
+    int expanded;
     char **paths; /* owned */
     size_t n, next;
     rill_reader *r;
@@ -129,11 +132,35 @@ static void record_files_free(void *p)
     free(f);
 }
 
+/* The files of the patterns, expanded on the first call (not while the
+ * spec is checked). */
+static int expand(record_files *f)
+{
+    size_t i;
+    for (i = 0; i < f->npatterns; i++) {
+        glob_t g;
+        size_t k;
+        int rc = glob(f->patterns[i], GLOB_NOCHECK, NULL, &g);
+        if (rc != 0) {
+            rill_error_set("source '%s': cannot expand '%s'", f->stage, f->patterns[i]);
+            return RILL_ENOTFOUND;
+        }
+        f->paths = cli_xrealloc(f->paths, (f->n + g.gl_pathc) * sizeof(*f->paths));
+        for (k = 0; k < g.gl_pathc; k++)
+            f->paths[f->n++] = cli_xstrdup(g.gl_pathv[k]);
+        globfree(&g);
+    }
+    f->expanded = 1;
+    return 0;
+}
+
 static int next_records(rill_batch *out, void *payload)
 {
     record_files *f = payload;
     rill_record rec;
     int rc;
+    if (!f->expanded && (rc = expand(f)) < 0)
+        return rc;
     while (rill_batch_count(out) < 1024) {
         if (f->r == NULL) {
             if (f->next == f->n)
@@ -169,17 +196,12 @@ static int add_records(cli_build *b, const cli_opts *o)
         return rc == 1 ? cli_error(o, NULL, "a records source needs files:") : -1;
     f = cli_xcalloc(1, sizeof(*f));
     f->stage = o->stage;
+    f->patterns = files;
+    f->npatterns = n;
     cli_own(b, f, record_files_free);
-    for (i = 0; i < n; i++) {
-        glob_t g;
-        size_t k;
-        if (glob(files[i], GLOB_NOCHECK, NULL, &g) != 0)
-            return cli_error(o, "files", "cannot expand '%s'", files[i]);
-        f->paths = cli_xrealloc(f->paths, (f->n + g.gl_pathc) * sizeof(*f->paths));
-        for (k = 0; k < g.gl_pathc; k++)
-            f->paths[f->n++] = cli_xstrdup(g.gl_pathv[k]);
-        globfree(&g);
-    }
+    for (i = 0; i < n; i++)
+        if (files[i][0] == '\0')
+            return cli_error(o, "files", "an empty path");
     if ((rc = rill_generator(b->p, next_records, f)) < 0)
         return cli_error(o, NULL, "%s", rill_error_last());
     b->generator = o->stage;

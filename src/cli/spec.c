@@ -34,7 +34,7 @@ static const char *type_name(const spec_node *n)
 
 /* Reads the keys of map other than those in skip into o; -1 after errors. */
 static int read_opts(const spec *s, const spec_node *map, const char *const *skip,
-                     cli_opts *o)
+                     const char *name, cli_opts *o)
 {
     size_t i, j;
     int rc = 0;
@@ -63,8 +63,8 @@ static int read_opts(const spec *s, const spec_node *map, const char *const *ski
             for (j = 0; j < v->n; j++) {
                 if (v->vals[j]->type != SPEC_SCALAR) {
                     cli_error_at(s->file, v->vals[j]->line, v->vals[j]->column,
-                                 "option '%s': expected a list of values, found %s in it",
-                                 k->text, type_name(v->vals[j]));
+                                 "%s: option '%s': expected a list of values, found %s in it",
+                                 name, k->text, type_name(v->vals[j]));
                     rc = -1;
                     cv->items[j] = "";
                 } else
@@ -72,8 +72,8 @@ static int read_opts(const spec *s, const spec_node *map, const char *const *ski
             }
         } else {
             cli_error_at(s->file, v->line, v->column,
-                         "option '%s': expected a value or a list of values, not a mapping",
-                         k->text);
+                         "%s: option '%s': expected a value or a list of values, not a mapping",
+                         name, k->text);
             rc = -1;
             continue;
         }
@@ -158,7 +158,9 @@ static int read_sources(spec *s, const spec_node *list)
             src->name = scalar_at(s, n, "name", &bad);
             if (src->name == NULL)
                 src->name = src->kind;
-            if (read_opts(s, n, skip, &src->opts) < 0)
+            char what[300];
+            snprintf(what, sizeof(what), "source '%s'", src->name);
+            if (read_opts(s, n, skip, what, &src->opts) < 0)
                 bad = 1;
         } else {
             cli_error_at(s->file, n->line, n->column,
@@ -223,8 +225,12 @@ static int read_stage(spec *s, const spec_node *n, spec_stage *st)
             bad = 1;
         }
     }
-    if (read_opts(s, n, skip, &st->opts) < 0)
-        bad = 1;
+    {
+        char what[300];
+        snprintf(what, sizeof(what), "stage '%s'", st->name);
+        if (read_opts(s, n, skip, what, &st->opts) < 0)
+            bad = 1;
+    }
     st->opts.stage = st->name;
     st->opts.kind = st->kind;
     return bad ? -1 : 0;
@@ -308,7 +314,7 @@ static int read_spec(spec *s)
                          "output: expected a mapping (format:, dir:...), found %s",
                          type_name(v));
             bad = 1;
-        } else if (read_opts(s, v, skip, &s->output) < 0)
+        } else if (read_opts(s, v, skip, "output", &s->output) < 0)
             bad = 1;
     } else {
         s->output.file = s->file;
@@ -360,8 +366,13 @@ int spec_load(spec **out, const char *file, const char *bytes, size_t len)
         spec_free(s);
         return -1;
     }
-    /* a spec with errors of shape is still built, for the errors after them */
+    /* a spec with errors of shape is still built, for the errors after them,
+     * unless it is not even a mapping */
     s->bad = read_spec(s) < 0;
+    if (s->root->type != SPEC_MAP) {
+        spec_free(s);
+        return -1;
+    }
     *out = s;
     return 0;
 }
