@@ -1,7 +1,8 @@
 /* test_cli.c — the `rill` program run as a user runs it, on real files, a
  * FIFO and standard input: the word count example against the same count
  * made by tr, sort and uniq; the words stage against wc -w and on UTF-8;
- * -s overrides; an output folder; a spec wired with input: names; stdin. */
+ * -s overrides; an output folder; a spec wired with input: names; stdin;
+ * rill record files written by one run and read by another; a sequence. */
 #include "cli_helpers.h"
 
 /* Writes a text of n lines of words of mixed case and punctuation, made
@@ -261,6 +262,58 @@ static void a_spec_wired_with_input_names_runs_as_a_graph(void **state)
     cli_result_free(&r);
 }
 
+static void record_files_one_run_writes_another_reads_back(void **state)
+{
+    char spec[512], dir[512], set[600];
+    char *direct, *back;
+    cli_result r;
+    (void)state;
+    write_text("rec.txt", 500, 3);
+    cli_write("write.yaml", "sources: [rec.txt]\nstages: [{kind: words}, {kind: count}]\n");
+    cli_write("read.yaml", "sources: [{name: earlier, kind: records, files: [DIR]}]\n");
+    r = cli_rill(NULL, "run", "-q", cli_path(spec, "write.yaml"), NULL);
+    assert_int_equal(r.status, 0);
+    direct = cli_tsv_as_counts(r.out);
+    cli_result_free(&r);
+    r = cli_rill(NULL, "run", "-q", cli_path(spec, "write.yaml"), "-o", cli_path(dir, "recs"),
+                 "-s", "output.format=rill", NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    snprintf(set, sizeof(set), "earlier.files=%s/*.rill", dir);
+    r = cli_rill(NULL, "run", "-q", cli_path(spec, "read.yaml"), "-s", set, NULL);
+    assert_int_equal(r.status, 0);
+    back = cli_tsv_as_counts(r.out); /* keys and counts as they were written */
+    assert_true(strlen(direct) > 0);
+    assert_string_equal(back, direct);
+    free(direct);
+    free(back);
+    cli_result_free(&r);
+}
+
+static void a_sequence_gives_each_number_once_as_text(void **state)
+{
+    char spec[512];
+    const char *p;
+    long long sum = 0, want = 0, n = 0, i;
+    cli_result r;
+    (void)state;
+    cli_write("seq.yaml", "sources: [{name: n, kind: sequence, from: 1, to: 11}]\n"
+                          "stages: [{kind: count}]\n");
+    r = cli_rill(NULL, "run", "-q", "-w", "3", cli_path(spec, "seq.yaml"), "-s", "n.to=2001",
+                 NULL);
+    assert_int_equal(r.status, 0);
+    for (p = r.out; *p; p = strchr(p, '\n') + 1) { /* NUMBER TAB 1 */
+        sum += atoll(p);
+        assert_int_equal(atoll(strchr(p, '\t') + 1), 1);
+        n++;
+    }
+    for (i = 1; i < 2001; i++)
+        want += i;
+    assert_int_equal(n, 2000);
+    assert_int_equal(sum, want);
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +329,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(standard_input_and_a_fifo_are_read_as_streams, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(a_spec_wired_with_input_names_runs_as_a_graph, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(record_files_one_run_writes_another_reads_back,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(a_sequence_gives_each_number_once_as_text, cli_setup,
                                         cli_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

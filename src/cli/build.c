@@ -48,8 +48,7 @@ static int edge_add(cli_build *b, const cli_opts *o, const char *from, const cha
     b->edges[b->nedges].from = cli_xstrdup(from);
     b->edges[b->nedges].to = cli_xstrdup(to);
     b->nedges++;
-    if (b->graph && !(b->generator && strcmp(from, b->generator) == 0) &&
-        (rc = rill_edge(b->p, from, to)) < 0)
+    if (b->graph && (rc = rill_edge(b->p, from, to)) < 0)
         return pipeline_error(o, "rill_edge", rc);
     return 0;
 }
@@ -425,7 +424,7 @@ static int add_stage(cli_build *b, spec_stage *st, const char *source_last, size
     if (b->graph) {
         const char **names = st->inputs;
         size_t n = st->ninputs;
-        if (n == 0) { /* the stage before it, or the source */
+        if (n == 0 && (index > 0 || b->s->nsources > 0)) { /* the stage before, or the source */
             inputs_one[0] = index == 0 ? b->s->sources[0].name : b->s->stages[index - 1].name;
             names = inputs_one;
             n = 1;
@@ -435,7 +434,7 @@ static int add_stage(cli_build *b, spec_stage *st, const char *source_last, size
             long k = find_name(b->s, names[i]);
             const char *last = k < 0 ? NULL : k < (long)b->s->nsources ? source_last
                                                         : b->last[k - (long)b->s->nsources];
-            if (last) /* NULL: the source is a generator, or that stage failed */
+            if (last) /* NULL: that stage was refused, or added nothing */
                 b->cur_inputs[b->ncur_inputs++] = (char *)last;
         }
     } else if (b->nnodes > 0) { /* a chain: after the last stage added */

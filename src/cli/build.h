@@ -56,8 +56,6 @@ struct cli_build {
     int keyed;             /* the last stage added emits only keyed records */
     int cur_keyed;
     const char **last;     /* per spec stage: its last pipeline stage's name */
-    const char *generator; /* the source's name when it is a generator, not a
-                              stage: edges from it are only drawn */
     const char *output_format; /* the output's format name */
     const char *next_kind; /* in a chain, the kind of the spec stage after the
                               current one (NULL: none, or a graph) */

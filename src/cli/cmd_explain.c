@@ -32,8 +32,7 @@ static void explain(const cli_build *b)
         printf("    from:        %s '%s' (kind %s), %s:%d:%d\n",
                strcmp(n->type, "source") == 0 ? "source" : "stage", n->spec_name, n->kind,
                b->s->file, n->line, n->column);
-        printf("    runs as:     %s%s\n", n->type,
-               b->generator && strcmp(n->name, b->generator) == 0 ? " (a generator)" : "");
+        printf("    runs as:     %s\n", n->type);
         printf("    batch size:  %s\n", batch);
         printf("    concurrency: %s\n", conc);
         printf("    input:       %s, %s\n", n->splittable ? "splittable" : "not splittable",

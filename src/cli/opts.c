@@ -174,7 +174,7 @@ static int scalar(const cli_opts *o, const char *key, cli_value **out, const cha
 
 int cli_opt_str(const cli_opts *o, const char *key, const char **out)
 {
-    cli_value *v;
+    cli_value *v = NULL;
     int rc = scalar(o, key, &v, "a text");
     if (rc == 0)
         *out = v->text;
@@ -183,7 +183,7 @@ int cli_opt_str(const cli_opts *o, const char *key, const char **out)
 
 int cli_opt_int(const cli_opts *o, const char *key, int64_t min, int64_t max, int64_t *out)
 {
-    cli_value *v;
+    cli_value *v = NULL;
     char *end;
     long long x;
     int rc = scalar(o, key, &v, "an integer");
@@ -202,7 +202,7 @@ int cli_opt_int(const cli_opts *o, const char *key, int64_t min, int64_t max, in
 
 int cli_opt_double(const cli_opts *o, const char *key, double *out)
 {
-    cli_value *v;
+    cli_value *v = NULL;
     char *end;
     double x;
     int rc = scalar(o, key, &v, "a number");
@@ -220,7 +220,7 @@ int cli_opt_bool(const cli_opts *o, const char *key, int *out)
 {
     static const char *const yes[] = {"true", "yes", "on", "1", NULL};
     static const char *const no[] = {"false", "no", "off", "0", NULL};
-    cli_value *v;
+    cli_value *v = NULL;
     size_t i;
     int rc = scalar(o, key, &v, "true or false");
     if (rc != 0)
@@ -256,7 +256,7 @@ int cli_opt_list(const cli_opts *o, const char *key, const char *const **items, 
 
 int cli_opt_enum(const cli_opts *o, const char *key, const char *const *choices, int *out)
 {
-    cli_value *v;
+    cli_value *v = NULL;
     char list[512] = "";
     const char *near;
     size_t i, len = 0;

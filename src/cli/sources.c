@@ -186,6 +186,12 @@ static int next_records(rill_batch *out, void *payload)
     return rill_batch_count(out) > 0;
 }
 
+static int pass(rill_emitter *out, const rill_record *in, void *payload)
+{
+    (void)payload;
+    return rill_emit_record(out, in);
+}
+
 static int add_records(cli_build *b, const cli_opts *o)
 {
     const char *const *files;
@@ -204,8 +210,14 @@ static int add_records(cli_build *b, const cli_opts *o)
             return cli_error(o, "files", "an empty path");
     if ((rc = rill_generator(b->p, next_records, f)) < 0)
         return cli_error(o, NULL, "%s", rill_error_last());
-    b->generator = o->stage;
-    return cli_add_source_stage(b, o, o->stage, 0, 0);
+    /* the generator's batches go to the stages without predecessors: a
+     * stage of the source's name receives them, so that the source can be
+     * named as an input like any other */
+    if (cli_add_job(b, o, o->stage, NULL, pass, NULL) < 0)
+        return -1;
+    b->nodes[b->nnodes - 1].type = "source";
+    b->nodes[b->nnodes - 1].state = "the number of batches it gave (a generator)";
+    return 0;
 }
 
 /* ---- the table ---- */
