@@ -238,6 +238,11 @@ int cmd_run(int argc, char **argv)
             info.records_in = st.records_out;
     }
     info.records_out = records_out(b);
+    if (rc == RILL_EFINISHED && resume) { /* nothing left to do: not a failure */
+        fprintf(stderr, "rill run: nothing to resume: %s\n", rill_error_last());
+        status = CLI_EXIT_OK;
+        goto done;
+    }
     if (rc < 0 && !cli_output_pipe_closed())
         fprintf(stderr, "rill run: %s: %s\n", rill_strerror(rc), rill_error_last());
     if (!quiet && rill_rank() == 0)
