@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "sources.h"
 
 static const char usage[] =
     "usage: rill COMMAND [OPTION]... SPEC\n"
@@ -18,7 +19,8 @@ static const char usage[] =
     "  check SPEC     check the spec without running it (every error as file:line:column)\n"
     "  graph SPEC     print the pipeline as a Graphviz DOT graph (--svg: rendered)\n"
     "  explain SPEC   print the plan: stages, batch sizes, concurrency, state\n"
-    "  help [COMMAND] this text, or a command's; `rill help stages` lists the stage kinds\n"
+    "  help [COMMAND] this text, or a command's; `rill help stages` (or sources) lists\n"
+    "                 the kinds of stage (of source) and their options\n"
     "\n"
     "Options: --help, --version. Exit status: 0 done, 1 the run failed, 2 usage or\n"
     "spec error, 3 interrupted with a checkpoint to resume from.\n";
@@ -81,25 +83,42 @@ const char *cmd_help(const char *command)
     return NULL;
 }
 
+static void print_options(const cli_option_doc *o)
+{
+    size_t j;
+    for (j = 0; o && o[j].name; j++) {
+        char def[64];
+        snprintf(def, sizeof(def), "%s%s", o[j].def ? "= " : "(required)",
+                 o[j].def ? o[j].def : "");
+        printf("      %-14s %-8s %-14s %s\n", o[j].name, o[j].type, def, o[j].doc ? o[j].doc : "");
+    }
+}
+
 static void help_stages(void)
 {
-    size_t i, j;
-    puts("Stage kinds (options: name type = default):");
+    size_t i;
+    puts("Stage kinds (option, type, default, what it does):");
     for (i = 0; cli_stage_defs[i]; i++) {
-        const cli_stage_def *d = cli_stage_defs[i];
-        printf("\n  %-10s %s\n", d->kind, d->summary);
-        for (j = 0; d->options && d->options[j].name; j++)
-            printf("      %-14s %-8s %s%s%s\n", d->options[j].name, d->options[j].type,
-                   d->options[j].def ? "= " : "(required) ",
-                   d->options[j].def ? d->options[j].def : "", d->options[j].doc ? "" : "");
+        printf("\n  %-10s %s\n", cli_stage_defs[i]->kind, cli_stage_defs[i]->summary);
+        print_options(cli_stage_defs[i]->options);
     }
     puts("\nEvery stage also takes batch_size, concurrency and serial.");
+}
+
+static void help_sources(void)
+{
+    size_t i;
+    puts("Source kinds (option, type, default, what it does):");
+    for (i = 0; cli_source_defs[i]; i++) {
+        printf("\n  %-10s %s\n", cli_source_defs[i]->kind, cli_source_defs[i]->summary);
+        print_options(cli_source_defs[i]->options);
+    }
 }
 
 static int help(int argc, char **argv)
 {
     static const char *const commands[] = {"run", "check", "graph", "explain", "help",
-                                           "stages", NULL};
+                                           "stages", "sources", NULL};
     const char *text;
     if (argc < 2) {
         fputs(usage, stdout);
@@ -107,6 +126,10 @@ static int help(int argc, char **argv)
     }
     if (strcmp(argv[1], "stages") == 0) {
         help_stages();
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "sources") == 0) {
+        help_sources();
         return CLI_EXIT_OK;
     }
     if ((text = cmd_help(argv[1])) == NULL) {

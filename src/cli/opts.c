@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sources.h"
 #include "spec.h"
 #include "xalloc.h"
 
@@ -108,6 +109,8 @@ int cli_error(const cli_opts *o, const char *key, const char *fmt, ...)
     va_list ap;
     if (o->kind && strcmp(o->kind, "output") == 0)
         snprintf(prefix, sizeof(prefix), "output: ");
+    else if (o->kind && cli_source_find(o->kind) && !cli_stage_find(o->kind))
+        snprintf(prefix, sizeof(prefix), "source '%s': ", o->stage ? o->stage : "?");
     else
         snprintf(prefix, sizeof(prefix), "stage '%s': ", o->stage ? o->stage : "?");
     va_start(ap, fmt);

@@ -68,7 +68,7 @@ static int add_stdin(cli_build *b, const cli_opts *o)
 
 static const cli_option_doc sequence_opts[] = {
     {"from", "int", "0", "the first number"},
-    {"to", "int", NULL, "the number after the last; absent: endless"},
+    {"to", "int", "endless", "the number after the last"},
     {"per_second", "number", "0", "at most this many numbers a second (0: no limit)"},
     {NULL, NULL, NULL, NULL}};
 
