@@ -89,6 +89,7 @@ int main(int argc, char **argv)
     } all[] = {{"overhead", bench_overhead}, {"wordcount", bench_wordcount},
                {"scaling", bench_scaling}, {"stream", bench_stream},
                {"skew", bench_skew}, {"checkpoint", bench_checkpoint},
+               {"cli", bench_cli},
 #ifdef RILL_HAVE_MPI
                {"mpi", bench_mpi},
 #endif
@@ -106,7 +107,7 @@ int main(int argc, char **argv)
     if (argc == 5 && strcmp(argv[1], "--checkpoint-child") == 0)
         return bench_checkpoint_child(argv[2], argv[3], atoi(argv[4]));
     if (argc < 2) {
-        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew|checkpoint...]\n", argv[0]);
+        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew|checkpoint|cli...]\n", argv[0]);
         return 2;
     }
     c.dir = argv[1];

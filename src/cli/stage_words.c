@@ -130,30 +130,45 @@ static int split(rill_emitter *out, const rill_record *in, void *payload)
         buf = cli_xmalloc(len * 2 + 8);
     while (i < len && rc == 0) {
         size_t n = 0;
-        /* skip separators */
+        /* skip separators (ASCII bytes decided without decoding) */
         while (i < len) {
+            unsigned char ch = s[i];
             unsigned cp;
-            size_t l = utf8_decode(s + i, len - i, &cp);
-            if (c->letters ? (l && is_letter(cp)) : !is_space(s[i]))
+            size_t l;
+            if (ch < 0x80) {
+                if (c->letters ? (unsigned)((ch | 0x20) - 'a') < 26 : !is_space(ch))
+                    break;
+                i++;
+                continue;
+            }
+            l = utf8_decode(s + i, len - i, &cp);
+            if (!c->letters || (l && is_letter(cp)))
                 break;
             i += l ? l : 1;
         }
         if (i == len)
             break;
         while (i < len) {
+            unsigned char ch = s[i];
             unsigned cp;
-            size_t l = utf8_decode(s + i, len - i, &cp);
-            if (c->letters ? !(l && is_letter(cp)) : is_space(s[i]))
+            size_t l;
+            if (ch < 0x80) {
+                if (c->letters ? (unsigned)((ch | 0x20) - 'a') >= 26 : is_space(ch))
+                    break;
+                buf[n++] = c->lower && (unsigned)(ch - 'A') < 26 ? (unsigned char)(ch | 0x20) : ch;
+                i++;
+                continue;
+            }
+            l = utf8_decode(s + i, len - i, &cp);
+            if (c->letters && !(l && is_letter(cp)))
                 break;
             if (l == 0) { /* not UTF-8: kept as it is */
                 buf[n++] = s[i++];
                 continue;
             }
-            if (c->lower) {
-                unsigned lo = cp < 0x80 ? (cp - 'A' < 26 ? cp | 0x20 : cp)
-                                        : (unsigned)towlower((wint_t)cp);
-                n += utf8_encode(buf + n, lo);
-            } else {
+            if (c->lower)
+                n += utf8_encode(buf + n, (unsigned)towlower((wint_t)cp));
+            else {
                 memcpy(buf + n, s + i, l);
                 n += l;
             }
