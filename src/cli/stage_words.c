@@ -103,6 +103,66 @@ static int emit_word(rill_emitter *out, const words_conf *c, const void *w, size
     return c->keyed ? rill_emit_keyed(out, w, n, NULL, 0) : rill_emit(out, w, n);
 }
 
+/* The words of s[0..len) for letters_only and lower given as constants:
+ * split() calls it with each combination, so the compiler makes each loop
+ * without their tests. buf holds 2 * len + 8 bytes. */
+static inline __attribute__((always_inline)) int
+split_utf8(rill_emitter *out, const words_conf *c, const unsigned char *s, size_t len,
+           unsigned char *buf, const int letters, const int lower)
+{
+    size_t i = 0;
+    int rc = 0;
+    while (i < len && rc == 0) {
+        size_t n = 0;
+        /* skip separators (ASCII bytes decided without decoding) */
+        while (i < len) {
+            unsigned char ch = s[i];
+            unsigned cp;
+            size_t l;
+            if (ch < 0x80) {
+                if (letters ? (unsigned)((ch | 0x20) - 'a') < 26 : !is_space(ch))
+                    break;
+                i++;
+                continue;
+            }
+            l = utf8_decode(s + i, len - i, &cp);
+            if (!letters || (l && is_letter(cp)))
+                break;
+            i += l ? l : 1;
+        }
+        if (i == len)
+            break;
+        while (i < len) {
+            unsigned char ch = s[i];
+            unsigned cp;
+            size_t l;
+            if (ch < 0x80) {
+                if (letters ? (unsigned)((ch | 0x20) - 'a') >= 26 : is_space(ch))
+                    break;
+                buf[n++] = lower && (unsigned)(ch - 'A') < 26 ? (unsigned char)(ch | 0x20) : ch;
+                i++;
+                continue;
+            }
+            l = utf8_decode(s + i, len - i, &cp);
+            if (letters && !(l && is_letter(cp)))
+                break;
+            if (l == 0) { /* not UTF-8: kept as it is */
+                buf[n++] = s[i++];
+                continue;
+            }
+            if (lower)
+                n += utf8_encode(buf + n, (unsigned)towlower((wint_t)cp));
+            else {
+                memcpy(buf + n, s + i, l);
+                n += l;
+            }
+            i += l;
+        }
+        rc = emit_word(out, c, buf, n);
+    }
+    return rc;
+}
+
 static int split(rill_emitter *out, const rill_record *in, void *payload)
 {
     const words_conf *c = payload;
@@ -124,58 +184,16 @@ static int split(rill_emitter *out, const rill_record *in, void *payload)
         }
         return rc;
     }
-    /* a lower-cased character takes at most 4 bytes for each byte of input
-     * it came from is more than enough (at most 3 from 2, 4 from 4) */
+    /* a lower-cased character takes at most 3 bytes for 2 of input, and 4
+     * for 4: twice the input is more than enough */
     if (len * 2 + 8 > sizeof(stack))
         buf = cli_xmalloc(len * 2 + 8);
-    while (i < len && rc == 0) {
-        size_t n = 0;
-        /* skip separators (ASCII bytes decided without decoding) */
-        while (i < len) {
-            unsigned char ch = s[i];
-            unsigned cp;
-            size_t l;
-            if (ch < 0x80) {
-                if (c->letters ? (unsigned)((ch | 0x20) - 'a') < 26 : !is_space(ch))
-                    break;
-                i++;
-                continue;
-            }
-            l = utf8_decode(s + i, len - i, &cp);
-            if (!c->letters || (l && is_letter(cp)))
-                break;
-            i += l ? l : 1;
-        }
-        if (i == len)
-            break;
-        while (i < len) {
-            unsigned char ch = s[i];
-            unsigned cp;
-            size_t l;
-            if (ch < 0x80) {
-                if (c->letters ? (unsigned)((ch | 0x20) - 'a') >= 26 : is_space(ch))
-                    break;
-                buf[n++] = c->lower && (unsigned)(ch - 'A') < 26 ? (unsigned char)(ch | 0x20) : ch;
-                i++;
-                continue;
-            }
-            l = utf8_decode(s + i, len - i, &cp);
-            if (c->letters && !(l && is_letter(cp)))
-                break;
-            if (l == 0) { /* not UTF-8: kept as it is */
-                buf[n++] = s[i++];
-                continue;
-            }
-            if (c->lower)
-                n += utf8_encode(buf + n, (unsigned)towlower((wint_t)cp));
-            else {
-                memcpy(buf + n, s + i, l);
-                n += l;
-            }
-            i += l;
-        }
-        rc = emit_word(out, c, buf, n);
-    }
+    if (c->letters && c->lower)
+        rc = split_utf8(out, c, s, len, buf, 1, 1);
+    else if (c->letters)
+        rc = split_utf8(out, c, s, len, buf, 1, 0);
+    else
+        rc = split_utf8(out, c, s, len, buf, 0, 1);
     if (buf != stack)
         free(buf);
     return rc;
