@@ -2,7 +2,8 @@
  * FIFO and standard input: the word count example against the same count
  * made by tr, sort and uniq; the words stage against wc -w and on UTF-8;
  * -s overrides; an output folder; a spec wired with input: names; stdin;
- * rill record files written by one run and read by another; a sequence. */
+ * rill record files written by one run and read by another (and cut by
+ * --max-batches); a sequence. */
 #include "cli_helpers.h"
 
 /* Writes a text of n lines of words of mixed case and punctuation, made
@@ -314,6 +315,38 @@ static void a_sequence_gives_each_number_once_as_text(void **state)
     cli_result_free(&r);
 }
 
+static void max_batches_stops_a_records_source_after_that_many(void **state)
+{
+    char spec[512], dir[512], set[600];
+    const char *p;
+    long lines = 0;
+    cli_result r;
+    (void)state;
+    /* 5000 distinct records in a rill file, read back 2 batches of 1024 */
+    cli_write("make.yaml", "sources: [{name: n, kind: sequence, from: 0, to: 5000}]\n"
+                           "stages: [{kind: count}]\noutput: {format: rill}\n");
+    r = cli_rill(NULL, "run", "-q", cli_path(spec, "make.yaml"), "-o", cli_path(dir, "five"),
+                 NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    cli_write("take.yaml", "sources: [{name: f, kind: records, files: [x]}]\n"
+                           "output: {format: tsv}\n");
+    snprintf(set, sizeof(set), "f.files=%s/*.rill", dir);
+    r = cli_rill(NULL, "run", "-q", "--max-batches", "2", cli_path(spec, "take.yaml"), "-s", set,
+                 NULL);
+    assert_int_equal(r.status, 0);
+    for (p = r.out; (p = strchr(p, '\n')) != NULL; p++)
+        lines++;
+    assert_int_equal(lines, 2 * 1024);
+    cli_result_free(&r);
+    r = cli_rill(NULL, "run", "-q", cli_path(spec, "take.yaml"), "-s", set, NULL);
+    assert_int_equal(r.status, 0);
+    for (lines = 0, p = r.out; (p = strchr(p, '\n')) != NULL; p++)
+        lines++;
+    assert_int_equal(lines, 5000);
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +367,8 @@ int main(void)
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(a_sequence_gives_each_number_once_as_text, cli_setup,
                                         cli_teardown),
+        cmocka_unit_test_setup_teardown(max_batches_stops_a_records_source_after_that_many,
+                                        cli_setup, cli_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

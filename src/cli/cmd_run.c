@@ -222,6 +222,10 @@ int cmd_run(int argc, char **argv)
             sigaction(SIGINT, &sa, NULL);
         }
     }
+    if (max_batches && !b->generator && !quiet)
+        fprintf(stderr, "rill run: --max-batches: the source '%s' is not read in batches of a "
+                "generator (only records sources are); it reads to its end\n",
+                s->sources[0].name);
     ro.workers = (int)workers;
     ro.max_batches = (size_t)max_batches;
     t0 = now_seconds();

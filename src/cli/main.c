@@ -35,7 +35,7 @@ static const char help_run[] =
     "      --checkpoint FILE      checkpoint the run into FILE (SQLite)\n"
     "      --checkpoint-interval S  seconds between checkpoints (default 10; 0: on SIGINT only)\n"
     "      --resume               continue from the checkpoint (default file: .rill/)\n"
-    "      --max-batches N        stop the source after N batches\n"
+    "      --max-batches N        stop a records source after N batches of 1024\n"
     "  -o, --output DIR           write the output into DIR (output.dir=DIR)\n"
     "  -s, --set NAME.KEY=VALUE   override an option of a stage, source or of output;\n"
     "                             repeatable; VALUE [a, b] is a list\n"

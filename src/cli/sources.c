@@ -210,6 +210,7 @@ static int add_records(cli_build *b, const cli_opts *o)
             return cli_error(o, "files", "an empty path");
     if ((rc = rill_generator(b->p, next_records, f)) < 0)
         return cli_error(o, NULL, "%s", rill_error_last());
+    b->generator = 1;
     /* the generator's batches go to the stages without predecessors: a
      * stage of the source's name receives them, so that the source can be
      * named as an input like any other */
