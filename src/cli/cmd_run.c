@@ -3,13 +3,16 @@
  * overrides; then prints the summary.
  *
  * Interrupts. With checkpointing (--checkpoint or --resume), the first
- * SIGINT asks the run for a checkpoint (rill_checkpoint_request, an atomic
- * store, safe in a handler) and wakes a watcher thread through a pipe; the
- * watcher waits until the state file has changed and then stayed still
- * (the checkpoint's transaction is committed) and exits 3. Exiting there
- * is what a crash right after a checkpoint is, which resumes (the state
- * file is made for kill -9). A second SIGINT exits at once (130). Without
- * checkpointing SIGINT keeps its default action. */
+ * SIGINT wakes a watcher thread through a pipe (all a handler may do). The
+ * watcher waits for the state file to be still (what the run's start
+ * writes is no checkpoint), asks the run for a checkpoint
+ * (rill_checkpoint_request), waits until the file has changed and then
+ * stayed still (the checkpoint's transaction is committed) and exits 3.
+ * Exiting there is what a crash right after a checkpoint is, which resumes
+ * (the state file is made for kill -9). A second SIGINT exits at once
+ * (130). Without checkpointing SIGINT keeps its default action. `running`
+ * is read by the watcher and cleared by the main thread, under lock, before
+ * the pipeline is freed. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -27,7 +30,9 @@
 #include "summary.h"
 #include "xalloc.h"
 
-static rill_pipeline *running;     /* the pipeline a SIGINT asks a checkpoint of */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static rill_pipeline *running;     /* the pipeline an interrupt asks a checkpoint
+                                      of; NULL once the run is over (lock) */
 static volatile sig_atomic_t interrupts;
 static int wake[2] = {-1, -1};
 static const char *state_path;     /* NULL: the default, in .rill/ */
@@ -37,8 +42,6 @@ static void on_sigint(int sig)
     (void)sig;
     if (interrupts++ > 0)
         _exit(130);
-    if (running)
-        rill_checkpoint_request(running);
     if (wake[1] >= 0) {
         ssize_t w = write(wake[1], "x", 1);
         (void)w;
@@ -80,26 +83,40 @@ static void pause_ms(long ms)
         ;
 }
 
+/* Waits until the state file has not changed for ms milliseconds (or for
+ * at most limit_ms); its last mark. */
+static long long settle(long ms, long limit_ms)
+{
+    long long before = state_mark(), now;
+    long still = 0, waited = 0;
+    while (still < ms && waited < limit_ms) {
+        pause_ms(10);
+        waited += 10;
+        now = state_mark();
+        still = now == before ? still + 10 : 0;
+        before = now;
+    }
+    return before;
+}
+
 static void *watch(void *arg)
 {
     char c;
-    long long before, now;
-    int still = 0;
+    long long before;
     (void)arg;
     while (read(wake[0], &c, 1) < 0 && errno == EINTR)
         ;
-    before = state_mark();
     fprintf(stderr, "rill: interrupted: taking a checkpoint (interrupt again to stop at once)\n");
-    while ((now = state_mark()) == before)
+    /* what the run's start writes into the file is not a checkpoint: wait
+     * for the file to be still before asking */
+    before = settle(100, 2000);
+    pthread_mutex_lock(&lock);
+    if (running)
+        rill_checkpoint_request(running);
+    pthread_mutex_unlock(&lock);
+    while (state_mark() == before)
         pause_ms(10);
-    /* written: wait until it stays still for 200 ms (committed) */
-    before = now;
-    while (still < 20) {
-        pause_ms(10);
-        now = state_mark();
-        still = now == before ? still + 1 : 0;
-        before = now;
-    }
+    settle(200, 1L << 30); /* written: committed once it stays still */
     fprintf(stderr, "rill: interrupted with a checkpoint in %s: run again with --resume\n",
             state_path ? state_path : ".rill/");
     _exit(CLI_EXIT_INTERRUPTED);
@@ -218,7 +235,9 @@ int cmd_run(int argc, char **argv)
             memset(&sa, 0, sizeof(sa));
             sa.sa_handler = on_sigint;
             sigemptyset(&sa.sa_mask);
+            pthread_mutex_lock(&lock);
             running = b->p;
+            pthread_mutex_unlock(&lock);
             sigaction(SIGINT, &sa, NULL);
         }
     }
@@ -258,7 +277,9 @@ done:
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = SIG_DFL;
         sigaction(SIGINT, &sa, NULL);
+        pthread_mutex_lock(&lock);
         running = NULL;
+        pthread_mutex_unlock(&lock);
     }
     cli_build_free(b);
     spec_free(s);
