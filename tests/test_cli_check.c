@@ -1,7 +1,8 @@
 /* test_cli_check.c — what `rill` says about specs and its command line:
  * `rill check` errors at file:line:column with did-you-mean, unknown input
  * names and cycles, malformed YAML; the exit codes of every command; the
- * DOT of `rill graph`; `rill explain`; SIGINT of a checkpointed run. */
+ * DOT of `rill graph`; `rill explain`; SIGINT of a checkpointed run, and
+ * its resume, which writes what an uninterrupted run writes. */
 #include <signal.h>
 #include <time.h>
 
@@ -244,6 +245,78 @@ static void sigint_of_a_checkpointed_run_takes_a_checkpoint_and_exits_3(void **s
     free(err);
 }
 
+/* Writes n lines of words (a fixed pseudo-random sequence) into path. */
+static void write_lines(const char *path, int n)
+{
+    static const char *const words[] = {"alpha", "beta", "gamma", "delta", "rill", "stream"};
+    FILE *f = fopen(path, "wb");
+    unsigned seed = 1;
+    int i, j;
+    assert_non_null(f);
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < 6; j++) {
+            seed = seed * 1103515245u + 12345u;
+            fprintf(f, "%s%u ", words[(seed >> 16) % 6], (seed >> 8) % 100);
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+}
+
+static void an_interrupted_run_resumed_writes_what_one_run_writes(void **state)
+{
+    char spec[512], db[512], dir[512], text[512], cmd[1600];
+    char *got, *want;
+    struct stat st;
+    pid_t pid;
+    int status, i;
+    cli_result r;
+    (void)state;
+    write_lines(cli_path(text, "many.txt"), 200000);
+    cli_write("resume.yaml", "sources:\n  - {name: text, kind: lines, files: [many.txt], "
+                             "chunk_bytes: 65536}\n"
+                             "stages: [{kind: words}]\noutput: {format: lines, run_id: r}\n");
+    cli_path(spec, "resume.yaml");
+    cli_path(db, "resume.db");
+    cli_path(dir, "out");
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null < 0)
+            _exit(125);
+        dup2(null, 2);
+        execl(RILL_BIN, RILL_BIN, "run", "-w", "1", "--checkpoint", db, "--checkpoint-interval",
+              "0", "-o", dir, spec, (char *)NULL);
+        _exit(126);
+    }
+    for (i = 0; i < 3000 && stat(db, &st) != 0; i++) { /* interrupted once it runs */
+        struct timespec t = {0, 10000000};
+        nanosleep(&t, NULL);
+    }
+    assert_int_equal(kill(pid, SIGINT), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    /* 3 with a checkpoint; 0 when the run ended before one could be taken */
+    assert_true(WEXITSTATUS(status) == 3 || WEXITSTATUS(status) == 0);
+    print_message("the run %s\n", WEXITSTATUS(status) == 3 ? "was interrupted with a checkpoint"
+                                                           : "ended before its checkpoint");
+    if (WEXITSTATUS(status) == 3) {
+        r = cli_rill(NULL, "run", "-q", "-w", "1", "--checkpoint", db, "--resume", "-o", dir,
+                     spec, NULL);
+        assert_int_equal(r.status, 0);
+        cli_result_free(&r);
+    }
+    snprintf(cmd, sizeof(cmd), "cat '%s'/r-*.txt | LC_ALL=C sort | md5sum", dir);
+    got = cli_shell(cmd);
+    snprintf(cmd, sizeof(cmd),
+             "LC_ALL=C tr -s ' \\n' '\\n' < '%s' | grep -v '^$' | LC_ALL=C sort | md5sum", text);
+    want = cli_shell(cmd);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +333,8 @@ int main(void)
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(
             sigint_of_a_checkpointed_run_takes_a_checkpoint_and_exits_3, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(an_interrupted_run_resumed_writes_what_one_run_writes,
+                                        cli_setup, cli_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
