@@ -137,9 +137,15 @@ split_utf8(rill_emitter *out, const words_conf *c, const unsigned char *s, size_
             unsigned cp;
             size_t l;
             if (ch < 0x80) {
-                if (letters ? (unsigned)((ch | 0x20) - 'a') >= 26 : is_space(ch))
+                if (letters) { /* a letter: its lower case is one bit away */
+                    unsigned char lo = (unsigned char)(ch | 0x20);
+                    if ((unsigned)(lo - 'a') >= 26)
+                        break;
+                    buf[n++] = lower ? lo : ch;
+                } else if (is_space(ch))
                     break;
-                buf[n++] = lower && (unsigned)(ch - 'A') < 26 ? (unsigned char)(ch | 0x20) : ch;
+                else
+                    buf[n++] = lower && (unsigned)(ch - 'A') < 26 ? (unsigned char)(ch | 0x20) : ch;
                 i++;
                 continue;
             }
