@@ -180,6 +180,16 @@ static void output_folder_gets_the_counts(void **state)
     free(listing);
     free(content);
     cli_result_free(&r);
+    /* run_id is for a folder: the spec checks, a run without -o is refused */
+    r = cli_rill(NULL, "check", spec, NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    r = cli_rill(NULL, "run", spec, NULL);
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.out, "");
+    snprintf(cmd, sizeof(cmd), "%s:3:31: output: option 'run_id' needs a folder", spec);
+    assert_non_null(strstr(r.err, cmd));
+    cli_result_free(&r);
 }
 
 static void standard_input_and_a_fifo_are_read_as_streams(void **state)
@@ -257,6 +267,20 @@ static void a_spec_wired_with_input_names_runs_as_a_graph(void **state)
     snprintf(cmd, sizeof(cmd), "cat '%s/task=letters/g-0.txt'", dir);
     letters = cli_shell(cmd);
     assert_string_equal(letters, "Big\nbig\nBIG\n");
+    cli_result_free(&r);
+    /* the plan and the picture say the same */
+    r = cli_rill(NULL, "explain", cli_path(spec, "g.yaml"), NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "a graph (input: wiring, the graph API) of 3 stages"));
+    assert_non_null(strstr(r.out, "  letters\n    from:        stage 'letters' (kind words)"));
+    assert_non_null(strstr(r.out, "    follows:     text\n"));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "graph", cli_path(spec, "g.yaml"), NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\"text\" -> \"lower\";\n"));
+    assert_non_null(strstr(r.out, "\"text\" -> \"letters\";\n"));
+    assert_non_null(strstr(r.out, "\"lower\" -> \"(output)\";\n"));
+    assert_non_null(strstr(r.out, "\"letters\" -> \"(output)\";\n"));
     free(listing);
     free(lower);
     free(letters);

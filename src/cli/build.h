@@ -57,6 +57,8 @@ struct cli_build {
     int cur_keyed;
     const char **last;     /* per spec stage: its last pipeline stage's name */
     const char *output_format; /* the output's format name */
+    const char *output_needs_dir; /* an output option given that needs a
+                                     folder, when there is none (run refuses) */
     int generator;         /* the source is a generator (--max-batches cuts it) */
     const char *next_kind; /* in a chain, the kind of the spec stage after the
                               current one (NULL: none, or a graph) */

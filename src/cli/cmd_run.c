@@ -219,6 +219,13 @@ int cmd_run(int argc, char **argv)
         free(dirset);
         return rc;
     }
+    if (b->output_needs_dir) {
+        cli_error(&s->output, b->output_needs_dir, "option '%s' needs a folder: give dir: "
+                  "(or -o DIR)", b->output_needs_dir);
+        cli_print_errors();
+        status = CLI_EXIT_USAGE;
+        goto done;
+    }
     if (checkpoint || resume) {
         co.path = checkpoint;
         co.resume = resume;

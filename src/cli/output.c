@@ -265,9 +265,9 @@ int cli_output_add(cli_build *b, const cli_opts *o)
     if (format == F_RILL)
         return cli_error(o, "format", "rill records are written to a folder: give dir: "
                          "(or -o DIR)");
+    /* a spec may be written for -o DIR: only a run without one refuses them */
     if (by_key || run_id || label)
-        return cli_error(o, by_key ? "by_key" : run_id ? "run_id" : "sink_label",
-                         "by_key, run_id and sink_label need a folder: give dir: (or -o DIR)");
+        b->output_needs_dir = by_key ? "by_key" : run_id ? "run_id" : "sink_label";
     keep = cli_xmalloc(sizeof(*keep));
     *keep = format;
     cli_own(b, keep, NULL);
