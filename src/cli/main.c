@@ -9,6 +9,10 @@
 #include "commands.h"
 #include "sources.h"
 
+#ifndef RILL_CLI_BUILD
+#define RILL_CLI_BUILD "a build without its description"
+#endif
+
 static const char usage[] =
     "usage: rill COMMAND [OPTION]... SPEC\n"
     "\n"
@@ -161,9 +165,8 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-        printf("rill %s (library %d.%d.%d, %s)\n", RILL_VERSION_STRING, RILL_VERSION_MAJOR,
-               RILL_VERSION_MINOR, RILL_VERSION_PATCH,
-               rill_ranks() > 1 ? "running under MPI" : "built " __DATE__);
+        printf("rill %s (library %d.%d.%d; %s)\n", RILL_VERSION_STRING, RILL_VERSION_MAJOR,
+               RILL_VERSION_MINOR, RILL_VERSION_PATCH, RILL_CLI_BUILD);
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "run") == 0)
