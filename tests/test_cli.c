@@ -371,6 +371,30 @@ static void max_batches_stops_a_records_source_after_that_many(void **state)
     cli_result_free(&r);
 }
 
+static void input_names_that_form_a_chain_are_built_as_one_and_may_count(void **state)
+{
+    char spec[512];
+    cli_result r;
+    (void)state;
+    cli_write("c.txt", "to be or not to be\n");
+    cli_write("chain.yaml", "sources: [{name: text, kind: lines, files: [c.txt]}]\n"
+                            "stages:\n"
+                            "  - {name: w, kind: words, input: text}\n"
+                            "  - {name: c, kind: count, input: w}\n");
+    r = cli_rill(NULL, "run", "-q", cli_path(spec, "chain.yaml"), NULL);
+    assert_int_equal(r.status, 0);
+    {
+        char *counts = cli_tsv_as_counts(r.out);
+        assert_string_equal(counts, "1 not\n1 or\n2 be\n2 to\n");
+        free(counts);
+    }
+    cli_result_free(&r);
+    r = cli_rill(NULL, "check", spec, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "a chain"));
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +411,8 @@ int main(void)
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(a_spec_wired_with_input_names_runs_as_a_graph, cli_setup,
                                         cli_teardown),
+        cmocka_unit_test_setup_teardown(
+            input_names_that_form_a_chain_are_built_as_one_and_may_count, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(record_files_one_run_writes_another_reads_back,
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(a_sequence_gives_each_number_once_as_text, cli_setup,

@@ -1,7 +1,8 @@
 /* build.c — a spec into a pipeline: the source, each stage through its
  * built-in's add function (cli_add_* below), the wiring, the output.
  *
- * A chain is built with the inline API in the order of `stages:`. With
+ * A chain is built with the inline API in the order of `stages:` (also
+ * when its input: names only ever name the stage just before). With
  * `input:` names the builder checks the names (did-you-mean for unknown
  * ones) and refuses cycles, then adds the stages in an order where every
  * input comes first, joining each to its inputs with rill_edge. Errors go
@@ -470,6 +471,23 @@ static int add_stage(cli_build *b, spec_stage *st, const char *source_last, size
     return rc;
 }
 
+/* Whether every input: names the stage just before (the source, for the
+ * first): then the spec is a chain written out, built as one. */
+static int is_chain(const spec *s)
+{
+    size_t i;
+    for (i = 0; i < s->nstages; i++) {
+        const spec_stage *st = &s->stages[i];
+        const char *before = i > 0 ? s->stages[i - 1].name
+                                   : s->nsources ? s->sources[0].name : NULL;
+        if (st->ninputs == 0)
+            continue;
+        if (st->ninputs > 1 || before == NULL || strcmp(st->inputs[0], before) != 0)
+            return 0;
+    }
+    return 1;
+}
+
 int cli_build_spec(cli_build **out, spec *s, int workers)
 {
     cli_build *b = cli_xcalloc(1, sizeof(*b));
@@ -480,7 +498,7 @@ int cli_build_spec(cli_build **out, spec *s, int workers)
 
     *out = NULL;
     b->s = s;
-    b->graph = s->graph;
+    b->graph = s->graph && !is_chain(s);
     b->workers = workers > 0 ? workers : cores > 0 ? (int)cores : 1;
     b->last = cli_xcalloc(s->nstages + 1, sizeof(*b->last));
     if ((rc = rill_pipeline_new(&b->p)) < 0 || (rc = rill_batch_new(&b->work)) < 0) {
