@@ -254,9 +254,13 @@ int cmd_run(int argc, char **argv)
                 s->sources[0].name);
     ro.workers = (int)workers;
     ro.max_batches = (size_t)max_batches;
+    /* hook (cli-feedback): the progress line starts here (rill_on_progress
+     * and the stages' stats of b), unless quiet or stderr is no terminal */
     t0 = now_seconds();
     rc = rill_run(b->p, &ro, NULL);
     info.seconds = now_seconds() - t0;
+    /* hook (cli-feedback): ... and ends here; --metrics and --report are
+     * written from b's stages (rill_pipeline_stats) after the run */
     if (cli_output_flush() < 0 && rc == 0)
         rc = RILL_EIO;
     info.b = b;
