@@ -57,6 +57,7 @@ struct cli_build {
     int cur_keyed;
     const char **last;     /* per spec stage: its last pipeline stage's name */
     const char *output_format; /* the output's format name */
+    const char *output_dir;    /* its folder (borrowed), NULL: standard output */
     const char *output_needs_dir; /* an output option given that needs a
                                      folder, when there is none (run refuses) */
     int generator;         /* the source is a generator (--max-batches cuts it) */

@@ -49,7 +49,9 @@ static void explain(const cli_build *b)
             printf("%s\n", any ? "" : "(the source's work list)");
         }
     }
-    printf("\n  output: %s\n", b->output_format ? b->output_format : "?");
+    printf("\n  output: %s, %s%s\n", b->output_format ? b->output_format : "?",
+           b->output_dir ? "into the folder " : "to standard output",
+           b->output_dir ? b->output_dir : "");
 }
 
 int cmd_explain(int argc, char **argv)

@@ -254,6 +254,7 @@ int cli_output_add(cli_build *b, const cli_opts *o)
             return cli_error(o, "format", "csv is written to standard output only; a folder "
                              "takes lines, tsv, jsonl or rill");
         d.dir = dir;
+        b->output_dir = dir;
         d.format = dir_formats[format];
         d.by_key = by_key;
         d.run_id = run_id;
