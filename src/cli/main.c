@@ -169,14 +169,15 @@ int main(int argc, char **argv)
                RILL_VERSION_MINOR, RILL_VERSION_PATCH, RILL_CLI_BUILD);
         return CLI_EXIT_OK;
     }
+    /* getopt's messages name the command: "rill run: invalid option" */
     if (strcmp(cmd, "run") == 0)
-        return cmd_run(argc - 1, argv + 1);
+        return argv[1] = (char *)"rill run", cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
-        return cmd_check(argc - 1, argv + 1);
+        return argv[1] = (char *)"rill check", cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "graph") == 0)
-        return cmd_graph(argc - 1, argv + 1);
+        return argv[1] = (char *)"rill graph", cmd_graph(argc - 1, argv + 1);
     if (strcmp(cmd, "explain") == 0)
-        return cmd_explain(argc - 1, argv + 1);
+        return argv[1] = (char *)"rill explain", cmd_explain(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0)
         return help(argc - 1, argv + 1);
     near = cli_did_you_mean(cmd, commands);
