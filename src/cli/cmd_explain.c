@@ -66,7 +66,15 @@ int cmd_explain(int argc, char **argv)
     int c, rc, workers = 0;
     while ((c = getopt_long(argc, argv, "w:s:h", longs, NULL)) != -1) {
         switch (c) {
-        case 'w': workers = atoi(optarg); break;
+        case 'w':
+            workers = atoi(optarg);
+            if (workers < 1) {
+                fprintf(stderr, "rill explain: --workers: expected a number of at least 1, "
+                        "got '%s'\n", optarg);
+                free(sets.v);
+                return CLI_EXIT_USAGE;
+            }
+            break;
         case 's': cli_sets_add(&sets, optarg); break;
         case 'h': fputs(cmd_help("explain"), stdout); free(sets.v); return CLI_EXIT_OK;
         default:

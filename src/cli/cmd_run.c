@@ -131,8 +131,8 @@ static double now_seconds(void)
 }
 
 static const char usage[] =
-    "usage: rill run [-w N] [--checkpoint FILE] [--resume] [--max-batches N] [-o DIR]\n"
-    "                [-s NAME.KEY=VALUE]... [-q] SPEC\n";
+    "usage: rill run [-w N] [--checkpoint FILE [--checkpoint-interval S]] [--resume]\n"
+    "                [--max-batches N] [-o DIR] [-s NAME.KEY=VALUE]... [-q] SPEC\n";
 
 static int count_arg(const char *opt, const char *arg, long long min, long long *out)
 {
