@@ -1,5 +1,6 @@
 # The root Makefile: thin wrappers over CMake and CTest.
 #   make demo      install what is missing, build, count the words of the sample
+#                  (rill run examples/wordcount.yaml)
 #   make test      build and run every test
 #   make sanitize  the test suite under ASan+UBSan, then under TSan
 #   make bench     build and run the benchmarks (build/bench/results.json)
@@ -21,7 +22,10 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	$(BUILD)/examples/wordcount
+	$(BUILD)/src/cli/rill run examples/wordcount.yaml -s text.files=$(BUILD)/data/sample.txt \
+	  > $(BUILD)/wordcount.tsv
+	@echo "the 20 most frequent words ($(BUILD)/wordcount.tsv has them all):"
+	@sort -t '	' -k2,2nr -k1,1 $(BUILD)/wordcount.tsv | head -20
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -68,7 +72,7 @@ fuzz:
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DRILL_WERROR=ON -DRILL_BUILD_FUZZERS=ON \
 	  -DRILL_BUILD_TESTS=OFF -DRILL_BUILD_BENCH=OFF -DRILL_BUILD_EXAMPLES=OFF >/dev/null
 	@cmake --build build-fuzz -j $(JOBS)
-	for t in tuple reader checkpoint serial yaml; do mkdir -p build-fuzz/corpus/$$t && \
+	for t in tuple reader checkpoint serial yaml spec; do mkdir -p build-fuzz/corpus/$$t && \
 	  build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; done
 
 clean:

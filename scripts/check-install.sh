@@ -4,7 +4,8 @@
 # configured with), and builds the README's example against it twice: with
 # pkg-config, and with CMake's find_package(rill 0.2); then the example
 # plugin and a program loading it, with pkg-config. Each program must run and
-# print the expected answer. Used by CI; any build type works.
+# print the expected answer; the installed rill command must run from the
+# moved tree and its man pages be there. Used by CI; any build type works.
 #   scripts/check-install.sh [BUILD_DIR]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -78,4 +79,11 @@ cmake -S "$work/cm" -B "$work/cm/build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$work/cm/build" >/dev/null
 out="$("$work/cm/build/app")"
 [ "$out" = "4.33333" ] || { echo "check-install: CMake build printed '$out'" >&2; exit 1; }
-echo "check-install: pkg-config and find_package(rill 0.2) builds against a moved install run, and load a plugin"
+
+# The rill command finds its library from where it lies, and its man pages are there.
+out="$(env -u LD_LIBRARY_PATH "$prefix/bin/rill" --version)"
+case "$out" in "rill 0.2.0"*) ;; *) echo "check-install: rill --version printed '$out'" >&2; exit 1;; esac
+for page in man1/rill.1 man5/rill-spec.5; do
+  [ -n "$(find "$prefix" -path "*/man/$page")" ] || { echo "check-install: $page not installed" >&2; exit 1; }
+done
+echo "check-install: pkg-config and find_package(rill 0.2) builds against a moved install run, load a plugin, and so does rill"

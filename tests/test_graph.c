@@ -455,6 +455,43 @@ static void yaml_nested_too_deep_is_refused_quickly_with_file_and_line(void **st
     rill_pipeline_free(p);
 }
 
+/* A file source added before the first edge of a graph is still fed by its
+ * glob expander: the lines of the file reach the task after it. */
+static int count_lines(rill_emitter *out, const rill_record *in, size_t n, void *payload)
+{
+    (void)out, (void)in;
+    atomic_fetch_add((atomic_long *)payload, (long)n);
+    return 0;
+}
+
+static void a_line_source_added_before_the_first_edge_reads_its_files(void **state)
+{
+    char path[] = "/tmp/rill-graph-lines-XXXXXX";
+    rill_pipeline *p;
+    rill_batch *work;
+    atomic_long seen = 0;
+    rill_run_options o = with_workers(2);
+    int fd = mkstemp(path), i;
+    FILE *f;
+    (void)state;
+    assert_true(fd >= 0);
+    assert_non_null(f = fdopen(fd, "w"));
+    for (i = 0; i < 100; i++)
+        fprintf(f, "line %d\n", i);
+    fclose(f);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_batch_new(&work), 0);
+    assert_int_equal(rill_batch_add_text(work, path), 0);
+    assert_int_equal(rill_work(p, work), 0);
+    assert_int_equal(rill_read_lines(p, "lines", 0), 0); /* no edge yet */
+    assert_int_equal(rill_task(p, "count", NULL, count_lines, &seen), 0);
+    assert_int_equal(rill_edge(p, "lines", "count"), 0);
+    assert_int_equal(rill_run(p, &o, NULL), 0);
+    assert_int_equal(atomic_load(&seen), 100);
+    rill_pipeline_free(p);
+    unlink(path);
+}
+
 /* ---- refusals ---- */
 
 static void expect_refused(rill_pipeline *p, const char *message)
@@ -576,6 +613,7 @@ int main(void)
         cmocka_unit_test(yaml_sets_batch_size_and_context_in_both_forms),
         cmocka_unit_test(yaml_refuses_unknown_tasks_and_fields_by_name_and_applies_nothing),
         cmocka_unit_test(yaml_nested_too_deep_is_refused_quickly_with_file_and_line),
+        cmocka_unit_test(a_line_source_added_before_the_first_edge_reads_its_files),
         cmocka_unit_test(graphs_that_cannot_run_are_refused_by_name),
         cmocka_unit_test(review_regressions_batch_size_on_a_work_list_no_stage_and_bad_options),
     };

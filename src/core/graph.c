@@ -63,6 +63,16 @@ int rill_edge(rill_pipeline *p, const char *from, const char *to)
         return rill__error(RILL_ENOMEM, "out of memory");
     }
     p->nedges++;
+    if (p->nedges == 1) {
+        /* the pipeline became a graph: the helpers that rill_read_lines and
+         * rill_read_records added before it was one (the glob expander before
+         * each file source) get the edge to their stage they would have had */
+        int i, rc;
+        for (i = 0; i + 1 < p->n; i++)
+            if (p->stages[i].builtin == 2 &&
+                (rc = rill_edge(p, p->stages[i].name, p->stages[i + 1].name)) < 0)
+                return rc;
+    }
     return 0;
 }
 

@@ -1,0 +1,303 @@
+/* cmd_run.c — `rill run SPEC`: builds the spec and runs it, with workers,
+ * checkpoints and resume, a batch limit, an output folder and -s
+ * overrides; then prints the summary.
+ *
+ * Interrupts. With checkpointing (--checkpoint or --resume), the first
+ * SIGINT wakes a watcher thread through a pipe (all a handler may do). The
+ * watcher waits for the state file to be still (what the run's start
+ * writes is no checkpoint), asks the run for a checkpoint
+ * (rill_checkpoint_request), waits until the file has changed and then
+ * stayed still (the checkpoint's transaction is committed) and exits 3.
+ * Exiting there is what a crash right after a checkpoint is, which resumes
+ * (the state file is made for kill -9). A second SIGINT exits at once
+ * (130). Without checkpointing SIGINT keeps its default action. `running`
+ * is read by the watcher and cleared by the main thread, under lock, before
+ * the pipeline is freed. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "output.h"
+#include "summary.h"
+#include "xalloc.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static rill_pipeline *running;     /* the pipeline an interrupt asks a checkpoint
+                                      of; NULL once the run is over (lock) */
+static volatile sig_atomic_t interrupts;
+static int wake[2] = {-1, -1};
+static const char *state_path;     /* NULL: the default, in .rill/ */
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (interrupts++ > 0)
+        _exit(130);
+    if (wake[1] >= 0) {
+        ssize_t w = write(wake[1], "x", 1);
+        (void)w;
+    }
+}
+
+/* A figure that changes whenever the state file (and its WAL) is written:
+ * the sum of their sizes and modification times. */
+static long long state_mark(void)
+{
+    long long m = 0;
+    struct stat st;
+    if (state_path) {
+        char wal[4096];
+        snprintf(wal, sizeof(wal), "%s-wal", state_path);
+        if (stat(state_path, &st) == 0)
+            m += st.st_size + st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+        if (stat(wal, &st) == 0)
+            m += st.st_size + st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    } else {
+        DIR *d = opendir(".rill");
+        struct dirent *e;
+        char path[4096];
+        while (d && (e = readdir(d)) != NULL) {
+            snprintf(path, sizeof(path), ".rill/%s", e->d_name);
+            if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+                m += st.st_size + st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+        }
+        if (d)
+            closedir(d);
+    }
+    return m;
+}
+
+static void pause_ms(long ms)
+{
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&t, &t) != 0 && errno == EINTR)
+        ;
+}
+
+/* Waits until the state file has not changed for ms milliseconds (or for
+ * at most limit_ms); its last mark. */
+static long long settle(long ms, long limit_ms)
+{
+    long long before = state_mark(), now;
+    long still = 0, waited = 0;
+    while (still < ms && waited < limit_ms) {
+        pause_ms(10);
+        waited += 10;
+        now = state_mark();
+        still = now == before ? still + 10 : 0;
+        before = now;
+    }
+    return before;
+}
+
+static void *watch(void *arg)
+{
+    char c;
+    long long before;
+    (void)arg;
+    while (read(wake[0], &c, 1) < 0 && errno == EINTR)
+        ;
+    fprintf(stderr, "rill: interrupted: taking a checkpoint (interrupt again to stop at once)\n");
+    /* what the run's start writes into the file is not a checkpoint: wait
+     * for the file to be still before asking */
+    before = settle(100, 2000);
+    pthread_mutex_lock(&lock);
+    if (running)
+        rill_checkpoint_request(running);
+    pthread_mutex_unlock(&lock);
+    while (state_mark() == before)
+        pause_ms(10);
+    settle(200, 1L << 30); /* written: committed once it stays still */
+    fprintf(stderr, "rill: interrupted with a checkpoint in %s: run again with --resume\n",
+            state_path ? state_path : ".rill/");
+    _exit(CLI_EXIT_INTERRUPTED);
+    return NULL;
+}
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static const char usage[] =
+    "usage: rill run [-w N] [--checkpoint FILE [--checkpoint-interval S]] [--resume]\n"
+    "                [--max-batches N] [-o DIR] [-s NAME.KEY=VALUE]... [-q] SPEC\n";
+
+static int count_arg(const char *opt, const char *arg, long long min, long long *out)
+{
+    char *end;
+    long long v;
+    errno = 0;
+    v = strtoll(arg, &end, 10);
+    if (*arg == '\0' || *end || errno || v < min) {
+        fprintf(stderr, "rill run: %s: expected a whole number of at least %lld, got '%s'\n",
+                opt, min, arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Records that left the pipeline: those its last stages emitted. */
+static uint64_t records_out(const cli_build *b)
+{
+    uint64_t n = 0;
+    size_t i, j;
+    for (i = 0; i < b->nnodes; i++) {
+        rill_stage_stats st;
+        for (j = 0; j < b->nedges && strcmp(b->edges[j].from, b->nodes[i].name) != 0; j++)
+            ;
+        if (j == b->nedges && rill_pipeline_stats(&st, b->p, b->nodes[i].name) == 0)
+            n += st.records_out;
+    }
+    return n;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"workers", required_argument, NULL, 'w'},
+        {"checkpoint", required_argument, NULL, 'c'},
+        {"checkpoint-interval", required_argument, NULL, 'i'},
+        {"resume", no_argument, NULL, 'r'},
+        {"max-batches", required_argument, NULL, 'm'},
+        {"output", required_argument, NULL, 'o'},
+        {"set", required_argument, NULL, 's'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    rill_run_options ro = RILL_RUN_OPTIONS_INIT;
+    rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
+    cli_sets sets = {NULL, 0};
+    const char *checkpoint = NULL, *dir = NULL;
+    long long workers = 0, max_batches = 0, interval = 10;
+    int c, rc, quiet = 0, resume = 0, status;
+    char *dirset = NULL;
+    spec *s = NULL;
+    cli_build *b = NULL;
+    cli_run_info info;
+    pthread_t watcher;
+    double t0;
+
+    while ((c = getopt_long(argc, argv, "w:o:s:qh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'w': if (count_arg("--workers", optarg, 1, &workers) < 0) goto usage; break;
+        case 'c': checkpoint = optarg; break;
+        case 'i': if (count_arg("--checkpoint-interval", optarg, 0, &interval) < 0) goto usage; break;
+        case 'r': resume = 1; break;
+        case 'm': if (count_arg("--max-batches", optarg, 1, &max_batches) < 0) goto usage; break;
+        case 'o': dir = optarg; break;
+        case 's': cli_sets_add(&sets, optarg); break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(cmd_help("run"), stdout); free(sets.v); return CLI_EXIT_OK;
+        default: goto usage;
+        }
+    }
+    if (optind != argc - 1)
+        goto usage;
+    if (dir) { /* -o DIR is output.dir=DIR, after the -s overrides */
+        size_t n = strlen(dir) + 16;
+        dirset = cli_xmalloc(n);
+        snprintf(dirset, n, "output.dir=%s", dir);
+        cli_sets_add(&sets, dirset);
+    }
+    rc = cli_prepare(&s, &b, argv[optind], sets.v, sets.n, (int)workers);
+    free(sets.v);
+    sets.v = NULL;
+    if (rc != CLI_EXIT_OK) {
+        free(dirset);
+        return rc;
+    }
+    if (b->output_needs_dir) {
+        cli_error(&s->output, b->output_needs_dir, "option '%s' needs a folder: give dir: "
+                  "(or -o DIR)", b->output_needs_dir);
+        cli_print_errors();
+        status = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (checkpoint || resume) {
+        co.path = checkpoint;
+        co.resume = resume;
+        co.interval = (double)interval;
+        state_path = checkpoint;
+        if ((rc = rill_checkpointing(b->p, &co)) < 0) {
+            fprintf(stderr, "rill run: --checkpoint: %s\n", rill_error_last());
+            status = CLI_EXIT_USAGE;
+            goto done;
+        }
+        if (pipe(wake) == 0 && pthread_create(&watcher, NULL, watch, NULL) == 0) {
+            struct sigaction sa;
+            pthread_detach(watcher);
+            memset(&sa, 0, sizeof(sa));
+            sa.sa_handler = on_sigint;
+            sigemptyset(&sa.sa_mask);
+            pthread_mutex_lock(&lock);
+            running = b->p;
+            pthread_mutex_unlock(&lock);
+            sigaction(SIGINT, &sa, NULL);
+        }
+    }
+    if (max_batches && !b->generator && !quiet)
+        fprintf(stderr, "rill run: --max-batches: the source '%s' is not read in batches of a "
+                "generator (only records sources are); it reads to its end\n",
+                s->sources[0].name);
+    ro.workers = (int)workers;
+    ro.max_batches = (size_t)max_batches;
+    /* hook (cli-feedback): the progress line starts here (rill_on_progress
+     * and the stages' stats of b), unless quiet or stderr is no terminal */
+    t0 = now_seconds();
+    rc = rill_run(b->p, &ro, NULL);
+    info.seconds = now_seconds() - t0;
+    /* hook (cli-feedback): ... and ends here; --metrics and --report are
+     * written from b's stages (rill_pipeline_stats) after the run */
+    if (cli_output_flush() < 0 && rc == 0)
+        rc = RILL_EIO;
+    info.b = b;
+    info.rc = rc;
+    info.records_in = 0;
+    if (b->nnodes > 0) {
+        rill_stage_stats st;
+        if (rill_pipeline_stats(&st, b->p, b->nodes[0].name) == 0)
+            info.records_in = st.records_out;
+    }
+    info.records_out = records_out(b);
+    if (rc == RILL_EFINISHED && resume) { /* nothing left to do: not a failure */
+        fprintf(stderr, "rill run: nothing to resume: %s\n", rill_error_last());
+        status = CLI_EXIT_OK;
+        goto done;
+    }
+    if (rc < 0 && !cli_output_pipe_closed())
+        fprintf(stderr, "rill run: %s: %s\n", rill_strerror(rc), rill_error_last());
+    if (!quiet && rill_rank() == 0)
+        cli_summary(&info);
+    status = rc < 0 && !cli_output_pipe_closed() ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+done:
+    {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = SIG_DFL;
+        sigaction(SIGINT, &sa, NULL);
+        pthread_mutex_lock(&lock);
+        running = NULL;
+        pthread_mutex_unlock(&lock);
+    }
+    cli_build_free(b);
+    spec_free(s);
+    free(dirset);
+    return status;
+usage:
+    fputs(usage, stderr);
+    free(sets.v);
+    return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,34 @@
+/* commands.h — the commands of `rill` (a file each: cmd_*.c) and what they
+ * share: reading a spec with its -s overrides and building it. */
+#ifndef RILL_CLI_COMMANDS_H
+#define RILL_CLI_COMMANDS_H
+
+#include "build.h"
+
+/* Each takes the arguments after the command's name (argv[0] is the
+ * command) and returns the exit code. */
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+
+/* The help text of a command (NULL: no such command). */
+const char *cmd_help(const char *command);
+
+/* Loads file, applies the -s overrides (sets[0..nsets)) and builds it.
+ * On failure prints every error on stderr and returns CLI_EXIT_USAGE;
+ * *s and *b are then NULL. */
+int cli_prepare(spec **s, cli_build **b, const char *file, char *const *sets, int nsets,
+                int workers);
+/* Prints every error kept, one a line, on stderr. */
+void cli_print_errors(void);
+
+/* Splits "-s" arguments out of the command line: getopt_long does the
+ * rest. A growing array of borrowed strings. */
+typedef struct cli_sets {
+    char **v;
+    int n;
+} cli_sets;
+void cli_sets_add(cli_sets *s, char *arg);
+
+#endif

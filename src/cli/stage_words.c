@@ -1,0 +1,228 @@
+/* stage_words.c — the built-in `words`: each record's data split into
+ * words, a record per word.
+ *
+ * By default a word is a run of bytes between ASCII whitespace (space, \t,
+ * \n, \v, \f, \r), as `wc -w` counts in the C locale; any other byte,
+ * UTF-8 or not, belongs to a word. `letters_only: true` makes a word a run
+ * of letters instead (everything else separates words): letters by
+ * Unicode category through iswalpha in the C.UTF-8 locale (main sets
+ * LC_CTYPE), so é, ж, 字 are letters and digits and punctuation are not.
+ * `lower: true` folds each character with towlower (Ä to ä, Ж to ж).
+ * The text is decoded as UTF-8 by the decoder here; a byte that is not
+ * part of valid UTF-8 is kept as it is (and is no letter).
+ *
+ * Each word is emitted as the record's data; when a count follows in a
+ * chain it is emitted as the key with no data instead, which the count's
+ * combine folds without copying (cli_next_kind). */
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+#include "build.h"
+#include "xalloc.h"
+
+typedef struct words_conf {
+    int lower, letters, keyed;
+} words_conf;
+
+static const cli_option_doc words_opts[] = {
+    {"lower", "bool", "false", "fold words to lower case (UTF-8 aware)"},
+    {"letters_only", "bool", "false", "a word is a run of letters (Unicode), not of non-space"},
+    {NULL, NULL, NULL, NULL}};
+
+/* Decodes one UTF-8 character at s[0..n): its length (1..4) and *cp, or 0
+ * when the byte at s does not start a valid character. */
+static size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
+{
+    unsigned c = s[0], v;
+    size_t len, k;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, v = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, v = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, v = c & 0x07;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (k = 1; k < len; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[k] & 0x3F);
+    }
+    if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
+        (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+static size_t utf8_encode(unsigned char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        o[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (unsigned char)(0xC0 | cp >> 6);
+        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | cp >> 12);
+        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | cp >> 18);
+    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static int is_space(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static int is_letter(unsigned cp)
+{
+    if (cp < 0x80)
+        return (unsigned)((cp | 0x20) - 'a') < 26;
+    return iswalpha((wint_t)cp) != 0;
+}
+
+static int emit_word(rill_emitter *out, const words_conf *c, const void *w, size_t n)
+{
+    return c->keyed ? rill_emit_keyed(out, w, n, NULL, 0) : rill_emit(out, w, n);
+}
+
+/* The words of s[0..len) for letters_only and lower given as constants:
+ * split() calls it with each combination, so the compiler makes each loop
+ * without their tests. buf holds 2 * len + 8 bytes. */
+static inline __attribute__((always_inline)) int
+split_utf8(rill_emitter *out, const words_conf *c, const unsigned char *s, size_t len,
+           unsigned char *buf, const int letters, const int lower)
+{
+    size_t i = 0;
+    int rc = 0;
+    while (i < len && rc == 0) {
+        size_t n = 0;
+        /* skip separators (ASCII bytes decided without decoding) */
+        while (i < len) {
+            unsigned char ch = s[i];
+            unsigned cp;
+            size_t l;
+            if (ch < 0x80) {
+                if (letters ? (unsigned)((ch | 0x20) - 'a') < 26 : !is_space(ch))
+                    break;
+                i++;
+                continue;
+            }
+            l = utf8_decode(s + i, len - i, &cp);
+            if (!letters || (l && is_letter(cp)))
+                break;
+            i += l ? l : 1;
+        }
+        if (i == len)
+            break;
+        while (i < len) {
+            unsigned char ch = s[i];
+            unsigned cp;
+            size_t l;
+            if (ch < 0x80) {
+                if (letters) { /* a letter: its lower case is one bit away */
+                    unsigned char lo = (unsigned char)(ch | 0x20);
+                    if ((unsigned)(lo - 'a') >= 26)
+                        break;
+                    buf[n++] = lower ? lo : ch;
+                } else if (is_space(ch))
+                    break;
+                else
+                    buf[n++] = lower && (unsigned)(ch - 'A') < 26 ? (unsigned char)(ch | 0x20) : ch;
+                i++;
+                continue;
+            }
+            l = utf8_decode(s + i, len - i, &cp);
+            if (letters && !(l && is_letter(cp)))
+                break;
+            if (l == 0) { /* not UTF-8: kept as it is */
+                buf[n++] = s[i++];
+                continue;
+            }
+            if (lower)
+                n += utf8_encode(buf + n, (unsigned)towlower((wint_t)cp));
+            else {
+                memcpy(buf + n, s + i, l);
+                n += l;
+            }
+            i += l;
+        }
+        rc = emit_word(out, c, buf, n);
+    }
+    return rc;
+}
+
+static int split(rill_emitter *out, const rill_record *in, void *payload)
+{
+    const words_conf *c = payload;
+    const unsigned char *s = in->data;
+    size_t len = in->len, i = 0;
+    unsigned char stack[4096], *buf = stack;
+    int rc = 0;
+    if (!c->lower && !c->letters) { /* the fast path: words are slices of the line */
+        while (i < len && rc == 0) {
+            size_t start;
+            while (i < len && is_space(s[i]))
+                i++;
+            if (i == len)
+                break;
+            start = i;
+            while (i < len && !is_space(s[i]))
+                i++;
+            rc = emit_word(out, c, s + start, i - start);
+        }
+        return rc;
+    }
+    /* a lower-cased character takes at most 3 bytes for 2 of input, and 4
+     * for 4: twice the input is more than enough */
+    if (len * 2 + 8 > sizeof(stack))
+        buf = cli_xmalloc(len * 2 + 8);
+    if (c->letters && c->lower)
+        rc = split_utf8(out, c, s, len, buf, 1, 1);
+    else if (c->letters)
+        rc = split_utf8(out, c, s, len, buf, 1, 0);
+    else
+        rc = split_utf8(out, c, s, len, buf, 0, 1);
+    if (buf != stack)
+        free(buf);
+    return rc;
+}
+
+static int add_words(cli_build *b, const cli_opts *o)
+{
+    words_conf *c = cli_xcalloc(1, sizeof(*c));
+    const char *next = cli_next_kind(b);
+    cli_own(b, c, NULL);
+    if (cli_opt_bool(o, "lower", &c->lower) < 0 || cli_opt_bool(o, "letters_only", &c->letters) < 0)
+        return -1;
+    c->keyed = next && strcmp(next, "count") == 0;
+    if (cli_add_job(b, o, o->stage, NULL, split, c) < 0)
+        return -1;
+    if (c->keyed)
+        cli_mark_keyed(b);
+    return 0;
+}
+
+const cli_stage_def cli_stage_words = {
+    .kind = "words",
+    .summary = "split each record into words (whitespace-separated, or letters only)",
+    .options = words_opts,
+    .add = add_words,
+};
