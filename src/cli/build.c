@@ -99,11 +99,19 @@ int cli_add_task(cli_build *b, const cli_opts *o, const char *name,
 int cli_add_reduce(cli_build *b, const cli_opts *o, const char *name,
                    const rill_reduce_options *opts, void *payload)
 {
+    rill_reduce_options gathered;
     int rc;
     cli_node *n;
     if (b->graph)
         return cli_error(o, NULL, "kind '%s' is a reduce, which needs a chain: a spec whose "
                          "stages name their input: is a graph, which has no reduce", o->kind);
+    /* a chain aggregates what comes before it whole: after a count, a top
+     * sees the whole table as one reduction (gather), not a key at a time */
+    if (opts) {
+        gathered = *opts;
+        gathered.gather = 1;
+        opts = &gathered;
+    }
     if ((rc = rill_reduce(b->p, name, opts, payload)) < 0)
         return pipeline_error(o, "rill_reduce", rc);
     n = node_add(b, o, name, "reduce");
@@ -116,12 +124,18 @@ int cli_add_reduce(cli_build *b, const cli_opts *o, const char *name,
 int cli_add_combine(cli_build *b, const cli_opts *o, const char *name,
                     const rill_combine_options *opts, void *payload)
 {
+    rill_combine_options gathered;
     int rc;
     cli_node *n;
     if (b->graph)
         return cli_error(o, NULL, "kind '%s' is a keyed combine, which needs a chain: a spec "
                          "whose stages name their input: is a graph, which has no combine",
                          o->kind);
+    if (opts) { /* as a reduce's, above */
+        gathered = *opts;
+        gathered.gather = 1;
+        opts = &gathered;
+    }
     if ((rc = rill_combine(b->p, name, opts, payload)) < 0)
         return pipeline_error(o, "rill_combine", rc);
     n = node_add(b, o, name, "combine");

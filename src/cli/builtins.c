@@ -7,16 +7,27 @@
 #include <string.h>
 
 #include "cli.h"
+#include "stage_builtins.h"
 
 extern const cli_stage_def cli_stage_words;
 extern const cli_stage_def cli_stage_count;
 
 const cli_stage_def *const cli_stage_defs[] = {
     &cli_stage_words,
+    &cli_stage_grep,
+    &cli_stage_fields,
+    &cli_stage_json,
     &cli_stage_count,
-    /* cli-builtins: grep, fields, json, sum, mean, min, max, distinct, top, head,
-     * sample, dedupe, sort */
-    /* io-exec: exec */
+    &cli_stage_sum,
+    &cli_stage_mean,
+    &cli_stage_min,
+    &cli_stage_max,
+    &cli_stage_distinct,
+    &cli_stage_dedupe,
+    &cli_stage_top,
+    &cli_stage_head,
+    &cli_stage_sample,
+    &cli_stage_sort,
     NULL,
 };
 
