@@ -21,8 +21,23 @@
 /* Options every stage has, applied to each pipeline stage it adds. */
 static const char *const common_keys[] = {"batch_size", "concurrency", "serial", NULL};
 
-static int pipeline_error(const cli_opts *o, const char *call, int rc)
+/* How many sources and stages of the spec are named name. */
+static size_t named(const spec *s, const char *name)
 {
+    size_t i, n = 0;
+    for (i = 0; i < s->nsources; i++)
+        n += strcmp(s->sources[i].name, name) == 0;
+    for (i = 0; i < s->nstages; i++)
+        n += strcmp(s->stages[i].name, name) == 0;
+    return n;
+}
+
+static int pipeline_error(const cli_build *b, const cli_opts *o, const char *call, int rc)
+{
+    /* a name given twice was reported where the spec was read: the pipeline
+     * refusing the second stage of that name would only say it again */
+    if (o->stage && named(b->s, o->stage) > 1)
+        return -1;
     return cli_error(o, NULL, "%s: %s: %s", call, rill_strerror(rc), rill_error_last());
 }
 
@@ -50,7 +65,7 @@ static int edge_add(cli_build *b, const cli_opts *o, const char *from, const cha
     b->edges[b->nedges].to = cli_xstrdup(to);
     b->nedges++;
     if (b->graph && (rc = rill_edge(b->p, from, to)) < 0)
-        return pipeline_error(o, "rill_edge", rc);
+        return pipeline_error(b, o, "rill_edge", rc);
     return 0;
 }
 
@@ -74,7 +89,7 @@ int cli_add_job(cli_build *b, const cli_opts *o, const char *name,
     int rc = rill_job(b->p, name, opts, fn, payload);
     cli_node *n;
     if (rc < 0)
-        return pipeline_error(o, "rill_job", rc);
+        return pipeline_error(b, o, "rill_job", rc);
     n = node_add(b, o, name, "job");
     n->serial = opts && opts->serial;
     return wire(b, o, name);
@@ -86,7 +101,7 @@ int cli_add_task(cli_build *b, const cli_opts *o, const char *name,
     int rc = rill_task(b->p, name, opts, fn, payload);
     cli_node *n;
     if (rc < 0)
-        return pipeline_error(o, "rill_task", rc);
+        return pipeline_error(b, o, "rill_task", rc);
     n = node_add(b, o, name, "task");
     if (opts) {
         n->batch_size = opts->batch_size;
@@ -113,7 +128,7 @@ int cli_add_reduce(cli_build *b, const cli_opts *o, const char *name,
         opts = &gathered;
     }
     if ((rc = rill_reduce(b->p, name, opts, payload)) < 0)
-        return pipeline_error(o, "rill_reduce", rc);
+        return pipeline_error(b, o, "rill_reduce", rc);
     n = node_add(b, o, name, "reduce");
     n->state = opts && opts->merge ? "a store per worker, merged when the reduction ends"
                                    : "one store per reduction";
@@ -137,7 +152,7 @@ int cli_add_combine(cli_build *b, const cli_opts *o, const char *name,
         opts = &gathered;
     }
     if ((rc = rill_combine(b->p, name, opts, payload)) < 0)
-        return pipeline_error(o, "rill_combine", rc);
+        return pipeline_error(b, o, "rill_combine", rc);
     n = node_add(b, o, name, "combine");
     n->state = "a table per worker, keyed, merged when its input ends";
     return wire(b, o, name);

@@ -53,7 +53,8 @@ static int agg_add(void *acc, const rill_record *rec, void *payload)
     agg_acc a;
     cli_num x;
     if (cli_num_parse(&x, rec->data, rec->len) < 0)
-        return c->on_error == CLI_ON_ERROR_SKIP ? 0 : cli_not_a_number(rec->data, rec->len);
+        return c->on_error == CLI_ON_ERROR_SKIP
+                   ? 0 : cli_not_a_number(rec->data, rec->len, "value", NULL);
     memcpy(&a, acc, sizeof(a));
     fold(&a, &x, c->kind);
     memcpy(acc, &a, sizeof(a));

@@ -106,10 +106,11 @@ int cli_num_cmp(const cli_num *a, const cli_num *b)
     }
 }
 
-int cli_not_a_number(const void *p, size_t len)
+int cli_not_a_number(const void *p, size_t len, const char *what, const char *hint)
 {
-    rill_error_set("value '%.*s%s' is not a number", (int)(len > 60 ? 60 : len),
-                   (const char *)p, len > 60 ? "..." : "");
+    rill_error_set("%s '%.*s%s' is not a number%s%s%s", what, (int)(len > 60 ? 60 : len),
+                   (const char *)p, len > 60 ? "..." : "", hint ? " (" : "", hint ? hint : "",
+                   hint ? ")" : "");
     return RILL_ETYPE;
 }
 

@@ -42,8 +42,10 @@ int cli_num_parse(cli_num *out, const void *p, size_t len);
 size_t cli_num_format(char *buf, const cli_num *n);
 /* <0, 0, >0 as a is below, equal to or above b (exact between integers). */
 int cli_num_cmp(const cli_num *a, const cli_num *b);
-/* Sets rill's error message to "value 'TEXT' is not a number" (cut). */
-int cli_not_a_number(const void *p, size_t len);
+/* Sets rill's error message to "WHAT 'TEXT' is not a number" (cut), with
+ * hint after it in parentheses when not NULL; returns RILL_ETYPE. what:
+ * "value" or "key". */
+int cli_not_a_number(const void *p, size_t len, const char *what, const char *hint);
 
 /* Byte-wise comparison of two strings, the shorter first on a tie. */
 int cli_bytes_cmp(const void *a, size_t alen, const void *b, size_t blen);

@@ -282,7 +282,8 @@ static int sort_add(rill_emitter *recur, void *store, const rill_record *in, siz
             if (cli_num_parse(&x, p ? p : "", len) < 0) {
                 if (c->on_error == CLI_ON_ERROR_SKIP)
                     continue;
-                return cli_not_a_number(p ? p : "", len);
+                return cli_not_a_number(p ? p : "", len, c->by_key ? "key" : "value",
+                                        "numeric: false orders by bytes");
             }
         }
         if ((it = cli_item_new(&in[i])) != NULL)

@@ -45,7 +45,8 @@ static int top_add(rill_emitter *recur, void *store, const rill_record *in, size
             if (cli_num_parse(&x, p ? p : "", len) < 0) {
                 if (c->on_error == CLI_ON_ERROR_SKIP)
                     continue;
-                return cli_not_a_number(p ? p : "", len);
+                return cli_not_a_number(p ? p : "", len, c->by_key ? "key" : "value",
+                                        "numeric: false ranks by bytes");
             }
         }
         {
