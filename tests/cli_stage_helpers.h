@@ -1,7 +1,8 @@
 /* cli_stage_helpers.h — what the tests of the built-in stages share: input
  * and output as sorted strings ("KEY=VALUE", "-VALUE" without a key),
- * running stages through the harness of cli_stub.h on a real pipeline, and
- * reproducible test data. */
+ * running stages added by the rill command's own builder (src/cli/build.c,
+ * opts.c: cli_build_chain) on a real pipeline, and reproducible test
+ * data. */
 #ifndef RILL_TESTS_CLI_STAGE_HELPERS_H
 #define RILL_TESTS_CLI_STAGE_HELPERS_H
 
@@ -11,7 +12,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "cli_stub.h"
+#include "build.h"
 #include "stage_builtins.h"
 
 /* ---- input and output as strings ---- */
@@ -111,6 +112,14 @@ static inline rill_batch *batch_of(const strs *lines)
 
 /* ---- running stages ---- */
 
+/* A scalar option and a list option of a stage, written at this line of
+ * "test.yaml" (column 3). */
+#define OPT(k, t) {.key = (k), .text = (t), .file = "test.yaml", .line = __LINE__, .column = 3}
+#define OPTL(k, ...)                                                                 \
+    {.key = (k), .items = (const char *[]){__VA_ARGS__},                            \
+     .nitems = sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *),        \
+     .file = "test.yaml", .line = __LINE__, .column = 3}
+
 typedef struct stage {
     const cli_stage_def *def;
     const char *name;
@@ -123,6 +132,24 @@ typedef struct stage {
 #define STAGE0(def, name) {&(def), (name), NULL, 0}
 
 static char run_error[1024];
+
+/* Adds st after the stages b has, through the builder: what it returns
+ * (cli_error_message says why it refused). Each key a test gives must be in
+ * the stage's option table (what `rill help stages` lists). */
+static inline int add_stage(cli_build *b, const stage *st)
+{
+    cli_opts o = {st->name, st->def->kind, "test.yaml", 1, 1, st->v, st->n};
+    size_t i;
+    for (i = 0; i < st->n; i++) {
+        const cli_option_doc *d = st->def->options;
+        while (d && d->name && strcmp(d->name, st->v[i].key) != 0)
+            d++;
+        if (d == NULL || d->name == NULL)
+            fail_msg("stage kind '%s': option '%s' is not in its table", st->def->kind,
+                     st->v[i].key);
+    }
+    return cli_build_chain_add(b, st->def, &o);
+}
 
 /* Runs lines (strs whose entries start with '-') through the stages with
  * that many workers in batches of 7 records: rill_run's code, *out the
@@ -137,17 +164,16 @@ static inline int run_chain(strs *out, const strs *lines, int workers, const sta
     int rc;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, batch_of(lines)), 0);
-    b = stub_new(p, workers);
+    b = cli_build_chain(p, workers); /* frees p */
     for (i = 0; i < n; i++)
-        if (stub_add(b, st[i].def, st[i].name, st[i].v, st[i].n) != 0)
+        if (add_stage(b, &st[i]) != 0)
             fail_msg("adding stage '%s': %s", st[i].name, cli_error_message());
     o.batch_records = 7;
     rc = rill_run(p, &o, &res);
     snprintf(run_error, sizeof(run_error), "%s", rc ? rill_error_last() : "");
     *out = of_batch(res);
     rill_batch_free(res);
-    rill_pipeline_free(p);
-    stub_free(b);
+    cli_build_free(b);
     return rc;
 }
 
@@ -158,11 +184,10 @@ static inline const char *add_error(const stage *st)
     cli_build *b;
     int rc;
     assert_int_equal(rill_pipeline_new(&p), 0);
-    b = stub_new(p, 1);
+    b = cli_build_chain(p, 1);
     cli_error_reset();
-    rc = stub_add(b, st->def, st->name, st->v, st->n);
-    rill_pipeline_free(p);
-    stub_free(b);
+    rc = add_stage(b, st);
+    cli_build_free(b);
     assert_int_equal(rc, -1);
     return cli_error_message();
 }

@@ -4,7 +4,8 @@
  * engine with one and several workers, each output compared with the same
  * answer computed by a plain C loop (qsort for the orders); sort with a
  * memory small enough to spill hundreds of runs, and a run file that cannot
- * be written. The builder is the harness of cli_stub.c. */
+ * be written. The stages are added by the rill command's own builder
+ * (cli_build_chain). */
 #include "cli_stage_helpers.h"
 
 /* ---- sum, mean, min, max, distinct ---- */
@@ -393,28 +394,27 @@ static int run_sort(strs *out, const strs *lines, int workers, const char *memor
     int rc;
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, batch_of(lines)), 0);
-    b = stub_new(p, workers);
+    b = cli_build_chain(p, workers); /* frees p */
     for (i = 0; i < 2; i++)
-        assert_int_equal(stub_add(b, st[i].def, st[i].name, st[i].v, st[i].n), 0);
-    assert_non_null(stub_scratch(b));
+        assert_int_equal(add_stage(b, &st[i]), 0);
+    assert_non_null(b->scratch);
     if (block) {
         FILE *f;
-        assert_int_equal(rmdir(stub_scratch(b)), 0);
-        assert_non_null(f = fopen(stub_scratch(b), "w"));
+        assert_int_equal(rmdir(b->scratch), 0);
+        assert_non_null(f = fopen(b->scratch, "w"));
         fclose(f);
     }
     o.batch_records = 64;
     rc = rill_run(p, &o, &res);
     snprintf(run_error, sizeof(run_error), "%s", rc ? rill_error_last() : "");
     if (block) {
-        assert_int_equal(unlink(stub_scratch(b)), 0);
-        assert_int_equal(mkdir(stub_scratch(b), 0700), 0);
+        assert_int_equal(unlink(b->scratch), 0);
+        assert_int_equal(mkdir(b->scratch, 0700), 0);
     }
-    assert_int_equal(count_files(stub_scratch(b)), 0); /* no run file left behind */
+    assert_int_equal(count_files(b->scratch), 0); /* no run file left behind */
     *out = of_batch(res);
     rill_batch_free(res);
-    rill_pipeline_free(p);
-    stub_free(b);
+    cli_build_free(b);
     return rc;
 }
 
@@ -456,7 +456,8 @@ static void sort_spills_only_past_its_memory_and_names_the_run_file_it_cannot_wr
     assert_int_not_equal(run_sort(&got, &lines, 2, "4096", 1), 0);
     assert_int_equal(got.n, 0);
     assert_contains(run_error, "'order'");
-    assert_contains(run_error, "cannot create run file /tmp/rill-stub-");
+    assert_contains(run_error, "cannot create run file ");
+    assert_contains(run_error, "/rill-"); /* in the builder's scratch folder */
     assert_contains(run_error, "Not a directory");
     strs_free(&lines);
 }

@@ -4,8 +4,9 @@
  * output compared with the same answer computed by a plain C loop over the
  * same input; their errors, which name the stage, the record and the reason
  * (or the option's position for a bad spec); and the option tables of every
- * built-in of cli_stage_helpers.h. The builder is the harness of cli_stub.c;
- * the aggregations are in test_cli_aggregates.c. */
+ * built-in of cli_stage_helpers.h. The stages are added by the rill
+ * command's own builder (cli_build_chain); the aggregations are in
+ * test_cli_aggregates.c. */
 #include "cli_stage_helpers.h"
 
 static int has_ci(const char *s, const char *needle)

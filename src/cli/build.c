@@ -36,7 +36,7 @@ static int pipeline_error(const cli_build *b, const cli_opts *o, const char *cal
 {
     /* a name given twice was reported where the spec was read: the pipeline
      * refusing the second stage of that name would only say it again */
-    if (o->stage && named(b->s, o->stage) > 1)
+    if (b->s && o->stage && named(b->s, o->stage) > 1)
         return -1;
     return cli_error(o, NULL, "%s: %s: %s", call, rill_strerror(rc), rill_error_last());
 }
@@ -242,6 +242,7 @@ void cli_build_free(cli_build *b)
     }
     free(b->edges);
     free(b->last);
+    free(b->cur_inputs);
     if (b->scratch) {
         nftw(b->scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
         free(b->scratch);
@@ -427,6 +428,20 @@ out:
     return bad ? -1 : 0;
 }
 
+/* Adds the stage o of kind def after b->cur_inputs, and refuses the keys
+ * its add did not read. */
+static int add_def(cli_build *b, const cli_stage_def *def, const cli_opts *o)
+{
+    int rc = 0;
+    b->cur = o;
+    b->cur_first = b->nnodes;
+    if (def->add(b, o) < 0)
+        rc = -1;
+    if (unknown_keys(o, def->options, 1) < 0)
+        rc = -1;
+    return rc;
+}
+
 static int add_stage(cli_build *b, spec_stage *st, const char *source_last, size_t index)
 {
     const cli_stage_def *def = cli_stage_find(st->kind);
@@ -471,9 +486,7 @@ static int add_stage(cli_build *b, spec_stage *st, const char *source_last, size
         b->cur_inputs = cli_xcalloc(1, sizeof(*b->cur_inputs));
         b->cur_inputs[b->ncur_inputs++] = b->nodes[b->nnodes - 1].name;
     }
-    if (def->add(b, &st->opts) < 0)
-        rc = -1;
-    if (unknown_keys(&st->opts, def->options, 1) < 0)
+    if (add_def(b, def, &st->opts) < 0)
         rc = -1;
     for (i = first; i < b->nnodes; i++) {
         char v[32];
@@ -587,4 +600,29 @@ out:
     }
     *out = b;
     return 0;
+}
+
+cli_build *cli_build_chain(rill_pipeline *p, int workers)
+{
+    cli_build *b = cli_xcalloc(1, sizeof(*b));
+    b->p = p;
+    b->workers = workers > 0 ? workers : 1;
+    return b;
+}
+
+int cli_build_chain_add(cli_build *b, const cli_stage_def *def, const cli_opts *o)
+{
+    size_t first = b->nnodes;
+    int rc;
+    b->next_kind = NULL;
+    free(b->cur_inputs);
+    b->cur_inputs = NULL;
+    b->ncur_inputs = 0;
+    if (b->nnodes > 0) {
+        b->cur_inputs = cli_xcalloc(1, sizeof(*b->cur_inputs));
+        b->cur_inputs[b->ncur_inputs++] = b->nodes[b->nnodes - 1].name;
+    }
+    rc = add_def(b, def, o);
+    b->keyed = b->nnodes > first ? b->cur_keyed : b->keyed;
+    return rc;
 }

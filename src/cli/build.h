@@ -80,6 +80,15 @@ int cli_prev_keyed(const cli_build *b);
  * NULL (the last, or a graph): words emits keys when a count follows. */
 const char *cli_next_kind(const cli_build *b);
 
+/* A chain built one stage at a time over p (taken: freed by
+ * cli_build_free), for the tests of the built-in stages, whose work and
+ * output are the caller's: no spec, no source, no output. */
+cli_build *cli_build_chain(rill_pipeline *p, int workers);
+/* Adds a stage of kind def with the options o (borrowed while the
+ * pipeline lives) after the last one added, as a spec's chain does, and
+ * refuses the keys its add did not read. 0, or -1 after cli_error. */
+int cli_build_chain_add(cli_build *b, const cli_stage_def *def, const cli_opts *o);
+
 /* The initial work list a source adds to (borrowed from the builder). */
 rill_batch *cli_work(cli_build *b);
 /* Records a stage a source added with its own call (rill_read_lines...),
