@@ -3,8 +3,9 @@
  * memory and spilled) and head in the order docs/stages.md gives, with the
  * expected order computed here in C; chains of two aggregations (count
  * then count, mean then top, distinct then sort) against awk, sort and uniq,
- * with 1, 2 and 4 workers and into a folder; and what the program says of a
- * stage name given twice and of a key that is not a number. */
+ * with 1, 2 and 4 workers and into a folder; delimiter: space; and what
+ * the program says of a stage name given twice, of a bad option (alone),
+ * and of a key that is not a number. */
 #include <dirent.h>
 
 #include "cli_helpers.h"
@@ -271,6 +272,42 @@ static void a_name_given_twice_is_said_once(void **state)
     cli_result_free(&r);
 }
 
+/* A bad option is said once: the stage's other options, which it did not
+ * go on to read, are not called unknown. */
+static void a_bad_option_is_said_alone(void **state)
+{
+    char spec[512];
+    cli_result r;
+    (void)state;
+    write_kv();
+    write_spec("delim.yaml", "{name: cut, kind: fields, select: [1], delimiter: '\\s', "
+                             "on_error: skip}", NULL);
+    r = cli_rill(NULL, "check", cli_path(spec, "delim.yaml"), NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "stage 'cut': a separator is one byte, tab or space, not '\\s'"));
+    assert_null(strstr(r.err, "unknown option"));
+    assert_non_null(strchr(r.err, '\n'));
+    assert_null(strchr(strchr(r.err, '\n') + 1, '\n'));
+    cli_result_free(&r);
+}
+
+/* delimiter: space, which YAML and -s take without quotes */
+static void space_is_a_delimiter(void **state)
+{
+    char spec[512];
+    cli_result r;
+    (void)state;
+    cli_write("spaced.txt", "a b c\nd e f\n");
+    snprintf(spec, sizeof(spec), "sources: ['%s/spaced.txt']\nstages:\n"
+             "  - {name: cut, kind: fields, select: [3, 1], delimiter: space}\n"
+             "output: {format: lines}\n", cli_tmp);
+    cli_write("spaced.yaml", spec);
+    r = cli_rill(NULL, "run", "-q", "-w", "1", cli_path(spec, "spaced.yaml"), NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "c\ta\nf\td\n");
+    cli_result_free(&r);
+}
+
 static void top_by_a_key_that_is_not_a_number_says_key_and_how_to_rank_bytes(void **state)
 {
     char spec[512];
@@ -314,6 +351,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(chains_of_two_aggregations_match_awk, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(a_name_given_twice_is_said_once, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(a_bad_option_is_said_alone, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(space_is_a_delimiter, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(
             top_by_a_key_that_is_not_a_number_says_key_and_how_to_rank_bytes, cli_setup,
             cli_teardown),

@@ -251,7 +251,7 @@ void cli_build_free(cli_build *b)
 }
 
 /* Reports the keys of o no accessor read, with the nearest known one. */
-static int unknown_keys(const cli_opts *o, const cli_option_doc *docs, int stage)
+static int unknown_keys(const cli_opts *o, const cli_option_doc *docs, int stage, int failed)
 {
     const char *names[128];
     size_t i, n = 0;
@@ -265,6 +265,14 @@ static int unknown_keys(const cli_opts *o, const cli_option_doc *docs, int stage
         const char *near;
         if (o->v[i].used)
             continue;
+        if (failed) { /* an add that failed may have stopped reading: only
+                         keys of no option are unknown */
+            size_t k;
+            for (k = 0; k < n && strcmp(names[k], o->v[i].key) != 0; k++)
+                ;
+            if (k < n)
+                continue;
+        }
         near = cli_did_you_mean(o->v[i].key, names);
         if (near)
             cli_error(o, o->v[i].key, "unknown option '%s' for kind '%s' (did you mean '%s'?)",
@@ -310,7 +318,7 @@ static int add_source(cli_build *b, spec_source *src)
     b->cur_first = first;
     b->ncur_inputs = 0;
     rc = def->add(b, &src->opts);
-    if (unknown_keys(&src->opts, def->options, 0) < 0)
+    if (unknown_keys(&src->opts, def->options, 0, rc < 0) < 0)
         rc = -1;
     b->keyed = b->cur_keyed;
     return rc;
@@ -437,7 +445,7 @@ static int add_def(cli_build *b, const cli_stage_def *def, const cli_opts *o)
     b->cur_first = b->nnodes;
     if (def->add(b, o) < 0)
         rc = -1;
-    if (unknown_keys(o, def->options, 1) < 0)
+    if (unknown_keys(o, def->options, 1, rc < 0) < 0)
         rc = -1;
     return rc;
 }

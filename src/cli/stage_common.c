@@ -395,10 +395,12 @@ int cli_opt_delim(const cli_opts *o, const char *key, char *out)
         return rc;
     if (strcmp(s, "\\t") == 0 || strcmp(s, "tab") == 0)
         *out = '\t';
+    else if (strcmp(s, "space") == 0) /* ' ' needs quotes in YAML and on -s */
+        *out = ' ';
     else if (strlen(s) == 1)
         *out = s[0];
     else
-        return cli_error(o, key, "a separator is one byte (or \"tab\"), not '%s'", s);
+        return cli_error(o, key, "a separator is one byte, tab or space, not '%s'", s);
     return 0;
 }
 

@@ -251,7 +251,7 @@ fail:
 static const cli_option_doc fields_options[] = {
     {"select", "list", NULL, "the fields to keep, in order: numbers from 1, or names from columns"},
     {"format", "tsv|csv", "tsv", "how lines are split: on the delimiter (tsv), or RFC 4180 quoting (csv)"},
-    {"delimiter", "string", "tab (csv: ,)", "the field separator: one byte, or tab"},
+    {"delimiter", "string", "tab (csv: ,)", "the field separator: one byte, tab or space"},
     {"columns", "list", "none", "the header's names, so that select and key may name fields"},
     {"skip_header", "bool", "true", "with columns, drop the lines that are the header"},
     {"key", "string", "none", "a field (number or name) to make the record's key; the value is "

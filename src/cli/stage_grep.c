@@ -149,7 +149,7 @@ static const cli_option_doc grep_options[] = {
     {"ignore_case", "bool", "false", "match letters regardless of case (Unicode-aware)"},
     {"on", "value|key", "value", "match the record's value or its key (a record without one never matches)"},
     {"field", "int", "0", "match only this field (1-based) of it, split on delimiter; 0: all of it"},
-    {"delimiter", "string", "tab", "the field separator: one byte, or tab"},
+    {"delimiter", "string", "tab", "the field separator: one byte, tab or space"},
     {NULL, NULL, NULL, NULL},
 };
 
