@@ -5,7 +5,7 @@
  * then count, mean then top, distinct then sort) against awk, sort and uniq,
  * with 1, 2 and 4 workers and into a folder; delimiter: space; and what
  * the program says of a stage name given twice, of a bad option (alone),
- * and of a key that is not a number. */
+ * of a sum over two fields and of a key that is not a number. */
 #include <dirent.h>
 
 #include "cli_helpers.h"
@@ -291,6 +291,25 @@ static void a_bad_option_is_said_alone(void **state)
     cli_result_free(&r);
 }
 
+/* A sum over a value of two fields says so, with the tab shown as \t. */
+static void a_sum_of_two_fields_says_to_select_one(void **state)
+{
+    char spec[512];
+    cli_result r;
+    (void)state;
+    cli_write("two.tsv", "a\t1\t2\n");
+    snprintf(spec, sizeof(spec), "sources: ['%s/two.tsv']\nstages:\n"
+             "  - {name: both, kind: fields, select: [2, 3], key: 1}\n"
+             "  - {name: total, kind: sum}\n", cli_tmp);
+    cli_write("two.yaml", spec);
+    r = cli_rill(NULL, "run", "-q", cli_path(spec, "two.yaml"), NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "'total'"));
+    assert_non_null(strstr(r.err, "value '1\\t2' is not a number (it is several fields: "
+                                  "select one)"));
+    cli_result_free(&r);
+}
+
 /* delimiter: space, which YAML and -s take without quotes */
 static void space_is_a_delimiter(void **state)
 {
@@ -353,6 +372,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_name_given_twice_is_said_once, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(a_bad_option_is_said_alone, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(space_is_a_delimiter, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(a_sum_of_two_fields_says_to_select_one, cli_setup,
+                                        cli_teardown),
         cmocka_unit_test_setup_teardown(
             top_by_a_key_that_is_not_a_number_says_key_and_how_to_rank_bytes, cli_setup,
             cli_teardown),

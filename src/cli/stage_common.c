@@ -108,9 +108,23 @@ int cli_num_cmp(const cli_num *a, const cli_num *b)
 
 int cli_not_a_number(const void *p, size_t len, const char *what, const char *hint)
 {
-    rill_error_set("%s '%.*s%s' is not a number%s%s%s", what, (int)(len > 60 ? 60 : len),
-                   (const char *)p, len > 60 ? "..." : "", hint ? " (" : "", hint ? hint : "",
-                   hint ? ")" : "");
+    char text[64 * 4 + 4];
+    size_t i, n = 0;
+    /* the first 60 bytes, a control byte written as \t or \xHH */
+    for (i = 0; i < len && i < 60; i++) {
+        unsigned char c = ((const unsigned char *)p)[i];
+        if (c == '\t')
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "\\t");
+        else if (c < 0x20 || c == 0x7F)
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "\\x%02x", c);
+        else
+            text[n++] = (char)c;
+    }
+    text[n] = '\0';
+    if (hint == NULL && memchr(p, '\t', len))
+        hint = "it is several fields: select one";
+    rill_error_set("%s '%s%s' is not a number%s%s%s", what, text, len > 60 ? "..." : "",
+                   hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
     return RILL_ETYPE;
 }
 
