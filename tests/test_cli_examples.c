@@ -284,7 +284,8 @@ static void branches_example_partitions_match_awk(void **state)
     free(statuses);
 }
 
-/* by_key needs a folder: without -o the example says so, and runs nothing. */
+/* by_key needs a folder: without -o the example says so, and runs nothing;
+ * explain says so too. */
 static void branches_example_without_a_folder_says_to_give_one(void **state)
 {
     cli_result r;
@@ -294,6 +295,12 @@ static void branches_example_without_a_folder_says_to_give_one(void **state)
     assert_string_equal(r.out, "");
     assert_non_null(strstr(r.err, "examples/branches.yaml:"));
     assert_non_null(strstr(r.err, "-o DIR"));
+    cli_result_free(&r);
+    /* and rill explain says it of the output */
+    r = run_example("explain", "examples/branches.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "output: lines, to standard output (by_key needs a folder: "
+                                  "run with -o DIR)"));
     cli_result_free(&r);
 }
 

@@ -49,9 +49,11 @@ static void explain(const cli_build *b)
             printf("%s\n", any ? "" : "(the source's work list)");
         }
     }
-    printf("\n  output: %s, %s%s\n", b->output_format ? b->output_format : "?",
+    printf("\n  output: %s, %s%s%s%s%s\n", b->output_format ? b->output_format : "?",
            b->output_dir ? "into the folder " : "to standard output",
-           b->output_dir ? b->output_dir : "");
+           b->output_dir ? b->output_dir : "",
+           b->output_needs_dir ? " (" : "", b->output_needs_dir ? b->output_needs_dir : "",
+           b->output_needs_dir ? " needs a folder: run with -o DIR)" : "");
 }
 
 int cmd_explain(int argc, char **argv)
