@@ -4,8 +4,9 @@
  * A chain is built with the inline API in the order of `stages:` (also
  * when its input: names only ever name the stage just before). With
  * `input:` names the builder checks the names (did-you-mean for unknown
- * ones) and refuses cycles, then adds the stages in an order where every
- * input comes first, joining each to its inputs with rill_edge. Errors go
+ * ones) and refuses cycles (build_graph.c), then adds the stages in an
+ * order where every input comes first, joining each to its inputs with
+ * rill_edge. Errors go
  * on being collected after the first, so `rill check` lists them all. */
 #include <ftw.h>
 #include <stdio.h>
@@ -324,118 +325,6 @@ static int add_source(cli_build *b, spec_source *src)
     return rc;
 }
 
-/* Index of name among the sources (0..nsources-1) and stages (after). */
-static long find_name(const spec *s, const char *name)
-{
-    size_t i;
-    for (i = 0; i < s->nsources; i++)
-        if (strcmp(s->sources[i].name, name) == 0)
-            return (long)i;
-    for (i = 0; i < s->nstages; i++)
-        if (strcmp(s->stages[i].name, name) == 0)
-            return (long)(s->nsources + i);
-    return -1;
-}
-
-/* Checks the inputs and puts the stages in an order where inputs come
- * first (order[]: stage indexes). -1 after errors. */
-static int order_graph(cli_build *b, size_t *order)
-{
-    spec *s = b->s;
-    size_t ns = s->nstages, i, j, done = 0;
-    char *placed = cli_xcalloc(ns, 1);
-    const char **names = cli_xcalloc(s->nsources + ns + 1, sizeof(*names));
-    int bad = 0, progress = 1;
-    for (i = 0; i < s->nsources; i++)
-        names[i] = s->sources[i].name;
-    for (i = 0; i < ns; i++)
-        names[s->nsources + i] = s->stages[i].name;
-    for (i = 0; i < ns; i++) {
-        spec_stage *st = &s->stages[i];
-        for (j = 0; j < st->ninputs; j++)
-            if (find_name(s, st->inputs[j]) < 0) {
-                const char *near = cli_did_you_mean(st->inputs[j], names);
-                cli_error_at(s->file, st->input_nodes[j]->line, st->input_nodes[j]->column,
-                             "stage '%s': input '%s' names no stage or source%s%s%s", st->name,
-                             st->inputs[j], near ? " (did you mean '" : "", near ? near : "",
-                             near ? "'?)" : "");
-                bad = 1;
-            }
-    }
-    if (bad)
-        goto out;
-    while (progress && done < ns) {
-        progress = 0;
-        for (i = 0; i < ns; i++) {
-            spec_stage *st = &s->stages[i];
-            int ready = 1;
-            if (placed[i])
-                continue;
-            if (st->ninputs == 0) /* follows the stage before it, or the source */
-                ready = i == 0 || placed[i - 1];
-            for (j = 0; j < st->ninputs && ready; j++) {
-                long k = find_name(s, st->inputs[j]);
-                if (k >= (long)s->nsources && !placed[k - (long)s->nsources])
-                    ready = 0;
-            }
-            if (ready) {
-                placed[i] = 1;
-                order[done++] = i;
-                progress = 1;
-            }
-        }
-    }
-    if (done < ns) {
-        /* walk back along the inputs of an unplaced stage until one repeats */
-        size_t at = 0, steps, path[4096], npath = 0;
-        char cycle[1024] = "";
-        size_t len = 0;
-        while (placed[at])
-            at++;
-        for (steps = 0; steps <= ns && npath < 4096; steps++) {
-            spec_stage *st = &s->stages[at];
-            size_t next = at;
-            for (j = 0; j < npath && path[j] != at; j++)
-                ;
-            if (j < npath) {
-                size_t k;
-                for (k = j; k < npath; k++)
-                    len += (size_t)snprintf(cycle + len, len < sizeof(cycle) ? sizeof(cycle) - len : 0,
-                                            "%s <- ", s->stages[path[k]].name);
-                if (len < sizeof(cycle))
-                    snprintf(cycle + len, sizeof(cycle) - len, "%s", s->stages[at].name);
-                st = &s->stages[path[npath - 1]];
-                for (k = 0; k < st->ninputs; k++)
-                    if (strcmp(st->inputs[k], s->stages[at].name) == 0)
-                        break;
-                if (k < st->ninputs)
-                    cli_error_at(s->file, st->input_nodes[k]->line, st->input_nodes[k]->column,
-                                 "stage '%s': its inputs form a cycle (%s)", st->name, cycle);
-                else
-                    cli_error_at(s->file, st->opts.line, st->opts.column,
-                                 "stage '%s': its inputs form a cycle (%s)", st->name, cycle);
-                break;
-            }
-            path[npath++] = at;
-            if (st->ninputs == 0)
-                next = at - 1;
-            for (j = 0; j < st->ninputs; j++) {
-                long k = find_name(s, st->inputs[j]);
-                if (k >= (long)s->nsources && !placed[k - (long)s->nsources]) {
-                    next = (size_t)(k - (long)s->nsources);
-                    break;
-                }
-            }
-            at = next;
-        }
-        bad = 1;
-    }
-out:
-    free(placed);
-    free(names);
-    return bad ? -1 : 0;
-}
-
 /* Adds the stage o of kind def after b->cur_inputs, and refuses the keys
  * its add did not read. */
 static int add_def(cli_build *b, const cli_stage_def *def, const cli_opts *o)
@@ -484,7 +373,7 @@ static int add_stage(cli_build *b, spec_stage *st, const char *source_last, size
         }
         b->cur_inputs = cli_xcalloc(n, sizeof(*b->cur_inputs));
         for (i = 0; i < n; i++) {
-            long k = find_name(b->s, names[i]);
+            long k = cli_find_name(b->s, names[i]);
             const char *last = k < 0 ? NULL : k < (long)b->s->nsources ? source_last
                                                         : b->last[k - (long)b->s->nsources];
             if (last) /* NULL: that stage was refused, or added nothing */
@@ -572,7 +461,7 @@ int cli_build_spec(cli_build **out, spec *s, int workers)
         else if (b->nnodes > 0)
             source_last = b->nodes[b->nnodes - 1].name;
     }
-    if (!b->graph || order_graph(b, order) < 0) {
+    if (!b->graph || cli_order_graph(b, order) < 0) {
         if (b->graph) /* still built in their order, for the errors of their options */
             bad = 1;
         for (i = 0; i < s->nstages; i++)

@@ -89,6 +89,13 @@ cli_build *cli_build_chain(rill_pipeline *p, int workers);
  * refuses the keys its add did not read. 0, or -1 after cli_error. */
 int cli_build_chain_add(cli_build *b, const cli_stage_def *def, const cli_opts *o);
 
+/* build_graph.c: the index of name among the sources (0..nsources-1) and
+ * the stages (after them), or -1; and the order to add a graph's stages in,
+ * each after its inputs (order[]: stage indexes), checking every input
+ * names something and that they form no cycle (-1 after cli_error_at). */
+long cli_find_name(const spec *s, const char *name);
+int cli_order_graph(cli_build *b, size_t *order);
+
 /* The initial work list a source adds to (borrowed from the builder). */
 rill_batch *cli_work(cli_build *b);
 /* Records a stage a source added with its own call (rill_read_lines...),

@@ -1,0 +1,119 @@
+/* build_graph.c — the wiring of a spec whose stages name their input:
+ * every name must name a source or a stage (a did-you-mean otherwise), the
+ * inputs must not form a cycle (which the error spells out), and the
+ * stages are put in an order where each one's inputs come first. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build.h"
+#include "xalloc.h"
+
+long cli_find_name(const spec *s, const char *name)
+{
+    size_t i;
+    for (i = 0; i < s->nsources; i++)
+        if (strcmp(s->sources[i].name, name) == 0)
+            return (long)i;
+    for (i = 0; i < s->nstages; i++)
+        if (strcmp(s->stages[i].name, name) == 0)
+            return (long)(s->nsources + i);
+    return -1;
+}
+
+int cli_order_graph(cli_build *b, size_t *order)
+{
+    spec *s = b->s;
+    size_t ns = s->nstages, i, j, done = 0;
+    char *placed = cli_xcalloc(ns, 1);
+    const char **names = cli_xcalloc(s->nsources + ns + 1, sizeof(*names));
+    int bad = 0, progress = 1;
+    for (i = 0; i < s->nsources; i++)
+        names[i] = s->sources[i].name;
+    for (i = 0; i < ns; i++)
+        names[s->nsources + i] = s->stages[i].name;
+    for (i = 0; i < ns; i++) {
+        spec_stage *st = &s->stages[i];
+        for (j = 0; j < st->ninputs; j++)
+            if (cli_find_name(s, st->inputs[j]) < 0) {
+                const char *near = cli_did_you_mean(st->inputs[j], names);
+                cli_error_at(s->file, st->input_nodes[j]->line, st->input_nodes[j]->column,
+                             "stage '%s': input '%s' names no stage or source%s%s%s", st->name,
+                             st->inputs[j], near ? " (did you mean '" : "", near ? near : "",
+                             near ? "'?)" : "");
+                bad = 1;
+            }
+    }
+    if (bad)
+        goto out;
+    while (progress && done < ns) {
+        progress = 0;
+        for (i = 0; i < ns; i++) {
+            spec_stage *st = &s->stages[i];
+            int ready = 1;
+            if (placed[i])
+                continue;
+            if (st->ninputs == 0) /* follows the stage before it, or the source */
+                ready = i == 0 || placed[i - 1];
+            for (j = 0; j < st->ninputs && ready; j++) {
+                long k = cli_find_name(s, st->inputs[j]);
+                if (k >= (long)s->nsources && !placed[k - (long)s->nsources])
+                    ready = 0;
+            }
+            if (ready) {
+                placed[i] = 1;
+                order[done++] = i;
+                progress = 1;
+            }
+        }
+    }
+    if (done < ns) {
+        /* walk back along the inputs of an unplaced stage until one repeats */
+        size_t at = 0, steps, path[4096], npath = 0;
+        char cycle[1024] = "";
+        size_t len = 0;
+        while (placed[at])
+            at++;
+        for (steps = 0; steps <= ns && npath < 4096; steps++) {
+            spec_stage *st = &s->stages[at];
+            size_t next = at;
+            for (j = 0; j < npath && path[j] != at; j++)
+                ;
+            if (j < npath) {
+                size_t k;
+                for (k = j; k < npath; k++)
+                    len += (size_t)snprintf(cycle + len, len < sizeof(cycle) ? sizeof(cycle) - len : 0,
+                                            "%s <- ", s->stages[path[k]].name);
+                if (len < sizeof(cycle))
+                    snprintf(cycle + len, sizeof(cycle) - len, "%s", s->stages[at].name);
+                st = &s->stages[path[npath - 1]];
+                for (k = 0; k < st->ninputs; k++)
+                    if (strcmp(st->inputs[k], s->stages[at].name) == 0)
+                        break;
+                if (k < st->ninputs)
+                    cli_error_at(s->file, st->input_nodes[k]->line, st->input_nodes[k]->column,
+                                 "stage '%s': its inputs form a cycle (%s)", st->name, cycle);
+                else
+                    cli_error_at(s->file, st->opts.line, st->opts.column,
+                                 "stage '%s': its inputs form a cycle (%s)", st->name, cycle);
+                break;
+            }
+            path[npath++] = at;
+            if (st->ninputs == 0)
+                next = at - 1;
+            for (j = 0; j < st->ninputs; j++) {
+                long k = cli_find_name(s, st->inputs[j]);
+                if (k >= (long)s->nsources && !placed[k - (long)s->nsources]) {
+                    next = (size_t)(k - (long)s->nsources);
+                    break;
+                }
+            }
+            at = next;
+        }
+        bad = 1;
+    }
+out:
+    free(placed);
+    free(names);
+    return bad ? -1 : 0;
+}
