@@ -387,6 +387,56 @@ static void test_plugin_reducer_by_bare_name(void **state)
     cli_result_free(&r);
 }
 
+/* A plugin's source (options as key=value), frame and frame end (the
+ * entry's frame recurs int64 n into the frame n times, the end sums what
+ * reaches it: n records of 8 bytes through lengths, so 8n), and fragment. */
+static void test_plugin_source_frame_fragment(void **state)
+{
+    char spec[900];
+    int64_t got[3];
+    cli_result r;
+    char *expect, *text;
+    int i;
+    (void)state;
+    snprintf(spec, sizeof(spec),
+             "plugins: [%s]\n"
+             "sources:\n"
+             "  - {name: n, kind: plugin, function: numbers, start: 1, count: 3}\n"
+             "stages:\n"
+             "  - {name: loop, kind: plugin, function: rounds}\n"
+             "  - {name: len, kind: plugin, function: lengths}\n"
+             "  - {name: loop-end, kind: plugin, function: rounds, end: true}\n"
+             "output: {format: lines}\n", EXAMPLE_PLUGIN);
+    cli_write("spec.yaml", spec);
+    r = cli_rill(NULL, "run", "-q", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    for (i = 0; i < 3; i++) { /* three int64 records, each a line */
+        assert_int_equal(r.out[i * 9 + 8], '\n');
+        memcpy(&got[i], r.out + i * 9, 8);
+    }
+    assert_int_equal(got[0] + got[1] + got[2], 8 * (1 + 2 + 3));
+    assert_true(got[0] != got[1] && got[1] != got[2] && got[0] != got[2]);
+    for (i = 0; i < 3; i++)
+        assert_true(got[i] == 8 || got[i] == 16 || got[i] == 24);
+    cli_result_free(&r);
+
+    cli_write("in.txt", "Abc\nB\nHELLO there\nxy\nLonger LINE\n");
+    snprintf(spec, sizeof(spec),
+             "sources: [in.txt]\n"
+             "stages:\n"
+             "  - {name: cl, kind: plugin, plugin: %s, function: clean, min: 3}\n"
+             "output: {format: lines}\n", EXAMPLE_PLUGIN);
+    cli_write("spec.yaml", spec);
+    r = cli_rill(NULL, "run", "-q", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    expect = cli_shell("awk 'length($0) >= 3 { print tolower($0) }' in.txt | LC_ALL=C sort");
+    text = sorted(r.out);
+    assert_string_equal(text, expect);
+    free(text);
+    free(expect);
+    cli_result_free(&r);
+}
+
 /* examples/exec.yaml and examples/plugin.yaml, run from the source folder
  * as their comments say, on a text of the test's; compared with awk and
  * with tr and sed. */
@@ -508,6 +558,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exec_stop_fails_run, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_plugin_job, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_plugin_reducer_by_bare_name, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_plugin_source_frame_fragment, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(test_examples, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_missing_plugin, cli_setup, cli_teardown),

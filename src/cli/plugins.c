@@ -211,11 +211,14 @@ static const rill_plugin_entry *find_entry(cli_build *b, const cli_opts *o,
 
 /* The entry's options: every key of o but those of the stage itself, as
  * key=value strings, NULL-terminated (owned by the builder); each marked
- * read. NULL after cli_error (a list: options are values). */
-static const char *const *entry_options(cli_build *b, const cli_opts *o, size_t *count)
+ * read. source: o is a source's (which has no batch_size... of its own). NULL after cli_error (a list: options are values). */
+static const char *const *entry_options(cli_build *b, const cli_opts *o, size_t *count,
+                                        int source)
 {
-    static const char *const own[] = {"plugin", "function", "end", "batch_size",
-                                      "concurrency", "serial", NULL};
+    static const char *const own_stage[] = {"plugin", "function", "end", "batch_size",
+                                            "concurrency", "serial", NULL};
+    static const char *const own_source[] = {"plugin", "function", NULL};
+    const char *const *own = source ? own_source : own_stage;
     char **out = cli_xcalloc(o->n + 1, sizeof(*out));
     size_t i, j, n = 0;
     cli_own(b, out, NULL);
@@ -270,7 +273,7 @@ static int add_plugin_stage(cli_build *b, const cli_opts *o)
 {
     const rill_plugin_entry *e = find_entry(b, o, RILL_PLUGIN_ANY);
     size_t nopts = 0;
-    const char *const *options = entry_options(b, o, &nopts);
+    const char *const *options = entry_options(b, o, &nopts, 0);
     int end = 0, rc;
     char name[512];
     if (cli_opt_bool(o, "end", &end) < 0 || e == NULL || options == NULL)
@@ -327,7 +330,7 @@ static int add_plugin_source(cli_build *b, const cli_opts *o)
 {
     const rill_plugin_entry *e = find_entry(b, o, RILL_PLUGIN_SOURCE);
     size_t nopts = 0;
-    const char *const *options = entry_options(b, o, &nopts);
+    const char *const *options = entry_options(b, o, &nopts, 1);
     if (e == NULL || options == NULL)
         return -1;
     if (rill_plugin_add(b->p, e, o->stage, nopts ? options : NULL) < 0)
@@ -342,9 +345,17 @@ static int add_plugin_source(cli_build *b, const cli_opts *o)
 
 static const cli_option_doc plugin_opts[] = {
     {"function", "string", NULL, "the name of the entry (what the plugin registered)"},
-    {"plugin", "string", "the plugins: list", "the shared object (.so) to load"},
+    {"plugin", "string", "plugins:", "the shared object (.so) to load (default: the spec's "
+                                     "plugins: list)"},
     {"end", "bool", "false", "a frame's end (the frame's start is a stage before)"},
-    {"(any other)", "string", NULL, "the entry's options (context values, or key=value)"},
+    {"(any other)", "value", "none", "the entry's options (its stage's context values)"},
+    {NULL, NULL, NULL, NULL}};
+
+static const cli_option_doc plugin_source_opts[] = {
+    {"function", "string", NULL, "the name of the source (what the plugin registered)"},
+    {"plugin", "string", "plugins:", "the shared object (.so) to load (default: the spec's "
+                                     "plugins: list)"},
+    {"(any other)", "value", "none", "the source's options (key=value, given to its open)"},
     {NULL, NULL, NULL, NULL}};
 
 const cli_stage_def cli_stage_plugin = {"plugin", "a job, task, reduce, combine, frame or "
@@ -352,4 +363,4 @@ const cli_stage_def cli_stage_plugin = {"plugin", "a job, task, reduce, combine,
                                         plugin_opts, add_plugin_stage};
 
 const cli_source_def cli_source_plugin = {"plugin", "a source from a shared object",
-                                          plugin_opts, 0, 1, add_plugin_source};
+                                          plugin_source_opts, 0, 1, add_plugin_source};
