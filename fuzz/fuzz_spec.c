@@ -9,7 +9,8 @@
  *     spec's name ("fuzz.yaml:LINE:COLUMN: ..." or "fuzz.yaml: ...");
  *   - the same input loaded again gives the same errors (nothing depends on
  *     leftovers of the first time).
- * Files named by the spec are never opened: building does not read them.
+ * Files named by the spec are never opened: building does not read them;
+ * a spec naming a plugin, a command or a socket is loaded but not built.
  * A failed check aborts, which libFuzzer (or fuzz/driver.c) reports. */
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +28,28 @@
         }                                                                     \
     } while (0)
 
+/* Kinds whose building reaches outside the process (loads a library,
+ * binds a socket, looks a program up): a spec using one is loaded and
+ * checked, never built, so that no input can make the fuzzer load a
+ * library or open a port it names. */
+static int reaches_out(const spec *s)
+{
+    static const char *const kinds[] = {"plugin", "exec", "command", "follow", "tcp", "unix",
+                                        NULL};
+    size_t i, k;
+    if (s->plugins)
+        return 1;
+    for (k = 0; kinds[k]; k++) {
+        for (i = 0; i < s->nsources; i++)
+            if (s->sources[i].kind && strcmp(s->sources[i].kind, kinds[k]) == 0)
+                return 1;
+        for (i = 0; i < s->nstages; i++)
+            if (s->stages[i].kind && strcmp(s->stages[i].kind, kinds[k]) == 0)
+                return 1;
+    }
+    return 0;
+}
+
 /* Loads and builds; returns 0 or -1 and the errors joined in *msgs (owned). */
 static int once(const uint8_t *data, size_t size, char **msgs)
 {
@@ -38,7 +61,7 @@ static int once(const uint8_t *data, size_t size, char **msgs)
     cli_error_reset();
     rc = spec_load(&s, "fuzz.yaml", (const char *)data, size);
     if (rc == 0) {
-        if (cli_build_spec(&b, s, 2) < 0 || s->bad)
+        if (s->bad || (!reaches_out(s) && cli_build_spec(&b, s, 2) < 0))
             rc = -1;
         cli_build_free(b);
         spec_free(s);

@@ -16,7 +16,9 @@
 
 #include "build.h"
 #include "output.h"
+#include "plugins.h"
 #include "sources.h"
+#include "stage_exec.h"
 #include "xalloc.h"
 
 /* Options every stage has, applied to each pipeline stage it adds. */
@@ -445,6 +447,8 @@ int cli_build_spec(cli_build **out, spec *s, int workers)
         bad = 1;
         goto out;
     }
+    if (cli_plugins_open(b) < 0)
+        bad = 1;
     if (s->nsources == 0) {
         cli_error_at(s->file, s->root->line, s->root->column,
                      "the spec has no source: sources: needs one");
@@ -471,6 +475,8 @@ int cli_build_spec(cli_build **out, spec *s, int workers)
         if (add_stage(b, &s->stages[order[i]], source_last, order[i]) < 0)
             bad = 1;
     if (cli_output_add(b, &s->output) < 0)
+        bad = 1;
+    if (!bad && cli_exec_refusals(b) < 0)
         bad = 1;
     if (bad)
         goto out;

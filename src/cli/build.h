@@ -30,6 +30,8 @@ typedef struct cli_edge {
     char *from, *to; /* pipeline stage names (owned) */
 } cli_edge;
 
+typedef struct cli_plugins cli_plugins; /* plugins.c */
+
 typedef struct cli_owned {
     void *ptr;
     void (*fn)(void *);
@@ -61,6 +63,8 @@ struct cli_build {
     const char *output_needs_dir; /* an output option given that needs a
                                      folder, when there is none (run refuses) */
     int generator;         /* the source is a generator (--max-batches cuts it) */
+    cli_plugins *plugins;  /* the shared objects opened (plugins.c; freed with
+                              the owned pointers, after the pipeline) */
     const char *next_kind; /* in a chain, the kind of the spec stage after the
                               current one (NULL: none, or a graph) */
 };

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plugins.h"
 #include "stage_builtins.h"
+#include "stage_exec.h"
 
 extern const cli_stage_def cli_stage_words;
 extern const cli_stage_def cli_stage_count;
@@ -28,6 +30,8 @@ const cli_stage_def *const cli_stage_defs[] = {
     &cli_stage_head,
     &cli_stage_sample,
     &cli_stage_sort,
+    &cli_stage_exec,
+    &cli_stage_plugin,
     NULL,
 };
 

@@ -27,6 +27,7 @@
 
 #include "commands.h"
 #include "output.h"
+#include "stage_exec.h"
 #include "summary.h"
 #include "xalloc.h"
 
@@ -279,8 +280,10 @@ int cmd_run(int argc, char **argv)
     }
     if (rc < 0 && !cli_output_pipe_closed())
         fprintf(stderr, "rill run: %s: %s\n", rill_strerror(rc), rill_error_last());
-    if (!quiet && rill_rank() == 0)
+    if (!quiet && rill_rank() == 0) {
         cli_summary(&info);
+        cli_exec_summary(b); /* exec stages' skipped records (stage_exec.c) */
+    }
     status = rc < 0 && !cli_output_pipe_closed() ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 done:
     {

@@ -9,8 +9,8 @@
  * Records between the command's stages are text: a sequence's numbers are
  * written in decimal by a job after it ("NAME.text").
  *
- * Hook: the sources that read a command's output, a followed file and a
- * socket listener (branch io-sources) each add an entry here. */
+ * The live sources (command, follow, tcp, unix) are in sources_live.c; a
+ * source from a plugin (kind: plugin) in plugins.c. */
 #include <glob.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -237,7 +237,11 @@ const cli_source_def *const cli_source_defs[] = {
     &stdin_def,
     &sequence_def,
     &records_def,
-    /* io-sources: command, follow, listen */
+    &cli_source_command,
+    &cli_source_follow,
+    &cli_source_tcp,
+    &cli_source_unix,
+    &cli_source_plugin,
     NULL,
 };
 

@@ -20,4 +20,8 @@ typedef struct cli_source_def {
 extern const cli_source_def *const cli_source_defs[];
 const cli_source_def *cli_source_find(const char *kind);
 
+/* The live sources (sources_live.c) and a plugin's source (plugins.c). */
+extern const cli_source_def cli_source_command, cli_source_follow, cli_source_tcp,
+    cli_source_unix, cli_source_plugin;
+
 #endif

@@ -14,7 +14,7 @@
 #include "spec.h"
 #include "xalloc.h"
 
-static const char *const top_keys[] = {"sources", "stages", "output", NULL};
+static const char *const top_keys[] = {"sources", "stages", "output", "plugins", NULL};
 
 static int valid_name(const char *s)
 {
@@ -284,7 +284,8 @@ static int read_spec(spec *s)
                          "unknown key '%s' (did you mean '%s'?)", k, near);
         else
             cli_error_at(s->file, r->keys[i]->line, r->keys[i]->column,
-                         "unknown key '%s': a spec has sources:, stages: and output:", k);
+                         "unknown key '%s': a spec has sources:, stages:, output: and "
+                         "plugins:", k);
         bad = 1;
     }
     if ((v = spec_map_get(r, "sources")) == NULL) {
@@ -305,6 +306,25 @@ static int read_spec(spec *s)
                 if (s->stages[s->nstages].kind)
                     s->nstages++;
             }
+        }
+    }
+    if ((v = spec_map_get(r, "plugins")) != NULL) {
+        if (v->type != SPEC_SEQ) {
+            cli_error_at(s->file, v->line, v->column,
+                         "plugins: expected a list of shared objects ([libfoo.so]), found %s",
+                         type_name(v));
+            bad = 1;
+        } else {
+            int listed = 1;
+            for (i = 0; i < v->n; i++)
+                if (v->vals[i]->type != SPEC_SCALAR || v->vals[i]->text[0] == '\0') {
+                    cli_error_at(s->file, v->vals[i]->line, v->vals[i]->column,
+                                 "plugins: expected the path of a shared object");
+                    listed = 0;
+                    bad = 1;
+                }
+            if (listed)
+                s->plugins = v;
         }
     }
     if ((v = spec_map_get(r, "output")) != NULL) {

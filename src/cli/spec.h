@@ -54,6 +54,8 @@ typedef struct spec {
     spec_stage *stages;
     size_t nstages;
     cli_opts output;         /* `output:` keys (n 0 when absent) */
+    const spec_node *plugins; /* `plugins:`, a list of paths (NULL when absent;
+                                 borrowed from the tree) */
     int graph;               /* some stage names its input: the graph API */
     int bad;                 /* errors were reported reading it: never run it */
     /* What -s overrides allocated (owned, freed with the spec). */

@@ -248,7 +248,13 @@ int rill_checkpoint_request(rill_pipeline *p)
     return 0;
 }
 
-int rill__checkpoint_complete(rill__run *run)
+/* The run's row rewritten in one transaction with what changed beside it:
+ * the run's work is complete (only its outputs are kept), what the last save
+ * held for the callbacks was given (those rows go), or it finished (no
+ * rows). */
+enum { RUN_COMPLETE, RUN_DELIVERED, RUN_FINISHED };
+
+static int rewrite_run(rill__run *run, int what)
 {
     rill__store *st = run->ckpt.store;
     rill__runrow row;
@@ -257,59 +263,38 @@ int rill__checkpoint_complete(rill__run *run)
         return 0;
     if ((rc = rill__store_begin(st)) < 0)
         return rc;
-    if ((rc = rill__store_get_run(st, &row)) < 0 || (rc = rill__store_clear(st)) < 0 ||
-        (rc = save_outputs(run, st)) < 0)
+    if ((rc = rill__store_get_run(st, &row)) < 0)
         goto bad;
-    row.complete = 1;
+    if (what == RUN_DELIVERED)
+        rc = rill__store_clear_table(st, RILL__T_UNDELIVERED);
+    else if ((rc = rill__store_clear(st)) == 0 && what == RUN_COMPLETE)
+        rc = save_outputs(run, st);
+    if (rc < 0)
+        goto bad;
     row.delivered = run->out.delivered;
+    row.complete = what == RUN_COMPLETE || (what == RUN_DELIVERED && row.complete);
+    row.finished = what == RUN_FINISHED;
     if ((rc = seal(st, &row)) < 0)
         goto bad;
     return rill__store_commit(st);
 bad:
     rill__store_rollback(st);
     return rc;
+}
+
+int rill__checkpoint_complete(rill__run *run)
+{
+    return rewrite_run(run, RUN_COMPLETE);
 }
 
 /* What the last checkpoint held for the callbacks was given: its rows go
  * and the count grows, so a resume does not give it again. */
 static int checkpoint_delivered(rill__run *run)
 {
-    rill__store *st = run->ckpt.store;
-    rill__runrow row;
-    int rc;
-    if (st == NULL)
-        return 0;
-    if ((rc = rill__store_begin(st)) < 0)
-        return rc;
-    if ((rc = rill__store_get_run(st, &row)) < 0 ||
-        (rc = rill__store_clear_table(st, RILL__T_UNDELIVERED)) < 0)
-        goto bad;
-    row.delivered = run->out.delivered;
-    if ((rc = seal(st, &row)) < 0)
-        goto bad;
-    return rill__store_commit(st);
-bad:
-    rill__store_rollback(st);
-    return rc;
+    return rewrite_run(run, RUN_DELIVERED);
 }
 
 int rill__checkpoint_end(rill__run *run, int ok)
 {
-    rill__runrow row;
-    int rc;
-    if (run->ckpt.store == NULL || !ok)
-        return 0;
-    if ((rc = rill__store_begin(run->ckpt.store)) < 0)
-        return rc;
-    if ((rc = rill__store_get_run(run->ckpt.store, &row)) < 0 ||
-        (rc = rill__store_clear(run->ckpt.store)) < 0)
-        goto bad;
-    row.complete = 0;
-    row.finished = 1;
-    if ((rc = seal(run->ckpt.store, &row)) < 0)
-        goto bad;
-    return rill__store_commit(run->ckpt.store);
-bad:
-    rill__store_rollback(run->ckpt.store);
-    return rc;
+    return ok ? rewrite_run(run, RUN_FINISHED) : 0;
 }
