@@ -144,8 +144,10 @@ static void counted(const cli_feedback *f, uint64_t *in, uint64_t *out)
     }
 }
 
-/* Under mu, while the run goes or right after it: the library's figures of
- * every stage so far (rill_pipeline_stats answers during a run). */
+/* Under mu (or once the sampler is joined), while the run goes or right
+ * after it: the library's figures of every stage so far
+ * (rill_pipeline_stats answers during a run; before it starts, a pipeline
+ * that never ran has none, and the stage is left as it was). */
 static void read_live(cli_feedback *f)
 {
     size_t i;
