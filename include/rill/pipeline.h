@@ -249,15 +249,30 @@ typedef struct rill_run_options {
 RILL_EXTERN int rill_run(rill_pipeline *p, const rill_run_options *opts,
                          rill_batch **results);
 
-/* What one stage did in the pipeline's last run. */
+/* What one stage did in the pipeline's last run, or in the run going on. */
 typedef struct rill_stage_stats {
     uint64_t calls;       /* callback calls (splittable: units processed) */
     uint64_t records_out; /* records it emitted */
     uint64_t splits;      /* splittable: residuals split off for idle workers */
     int workers;          /* how many workers ran it */
+    uint64_t records_in;  /* records that reached it: from the stages before
+                             it, or the source's (for a splittable stage,
+                             its elements). Under MPI, those routed to it on
+                             this rank */
 } rill_stage_stats;
 /* *out: the stats of the stage named stage; RILL_ENOTFOUND when there is
- * none. */
+ * none, or when p never ran.
+ *
+ * Between runs: the figures of p's last run. During a run (from any thread:
+ * another one, or a callback of the run itself, such as rill_on_progress's):
+ * the figures so far of the run going on, zero at its start. Each counter
+ * is consistent on its own and never goes down, but the counters are not
+ * read at one instant: records_in may already count records whose calls or
+ * records_out are not counted yet, and two stages are read at two moments.
+ * The counters are updated per batch or per call, not per record. Under MPI
+ * each rank has its own figures (this rank's). The call takes a lock that
+ * the run takes only at its start and end: it costs the run nothing, and
+ * costs the caller a few nanoseconds per worker. */
 RILL_EXTERN int rill_pipeline_stats(rill_stage_stats *out, const rill_pipeline *p,
                                     const char *stage);
 

@@ -1,6 +1,7 @@
 /* cmd_run.c — `rill run SPEC`: builds the spec and runs it, with workers,
  * checkpoints and resume, a batch limit, an output folder and -s
- * overrides; then prints the summary.
+ * overrides, under the feedback of feedback.h (the progress line on a
+ * terminal, the summary line, --metrics and --report).
  *
  * Interrupts. With checkpointing (--checkpoint or --resume), the first
  * SIGINT wakes a watcher thread through a pipe (all a handler may do). The
@@ -26,9 +27,9 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "feedback.h"
 #include "output.h"
 #include "stage_exec.h"
-#include "summary.h"
 #include "xalloc.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -124,16 +125,10 @@ static void *watch(void *arg)
     return NULL;
 }
 
-static double now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static const char usage[] =
     "usage: rill run [-w N] [--checkpoint FILE [--checkpoint-interval S]] [--resume]\n"
-    "                [--max-batches N] [-o DIR] [-s NAME.KEY=VALUE]... [-q] SPEC\n";
+    "                [--max-batches N] [-o DIR] [-s NAME.KEY=VALUE]... [-q]\n"
+    "                [--metrics FILE] [--report FILE.html] SPEC\n";
 
 static int count_arg(const char *opt, const char *arg, long long min, long long *out)
 {
@@ -150,19 +145,38 @@ static int count_arg(const char *opt, const char *arg, long long min, long long 
     return 0;
 }
 
-/* Records that left the pipeline: those its last stages emitted. */
-static uint64_t records_out(const cli_build *b)
+/* Starts the feedback of b's run: its stages and edges as built (a chain's
+ * too), in bytes when a source reads files of lines. NULL after a message. */
+static cli_feedback *feedback_start(const cli_build *b, const char *spec_path, int quiet,
+                                    const char *metrics, const char *report)
 {
-    uint64_t n = 0;
-    size_t i, j;
+    cli_feedback_options fo = CLI_FEEDBACK_OPTIONS_INIT;
+    cli_feedback_stage *st = cli_xmalloc((b->nnodes ? b->nnodes : 1) * sizeof(*st));
+    cli_feedback_named_edge *ed = cli_xmalloc((b->nedges ? b->nedges : 1) * sizeof(*ed));
+    cli_feedback *fb;
+    size_t i;
     for (i = 0; i < b->nnodes; i++) {
-        rill_stage_stats st;
-        for (j = 0; j < b->nedges && strcmp(b->edges[j].from, b->nodes[i].name) != 0; j++)
-            ;
-        if (j == b->nedges && rill_pipeline_stats(&st, b->p, b->nodes[i].name) == 0)
-            n += st.records_out;
+        st[i].name = b->nodes[i].name;
+        st[i].kind = b->nodes[i].kind;
+        if (b->nodes[i].kind && strcmp(b->nodes[i].kind, "lines") == 0)
+            fo.unit = CLI_PROGRESS_BYTES;
     }
-    return n;
+    for (i = 0; i < b->nedges; i++) {
+        ed[i].from = b->edges[i].from;
+        ed[i].to = b->edges[i].to;
+    }
+    fo.spec = spec_path;
+    fo.stages = st;
+    fo.nstages = b->nnodes;
+    fo.named_edges = ed;
+    fo.nnamed_edges = b->nedges;
+    fo.quiet = quiet;
+    fo.metrics_path = metrics;
+    fo.report_path = report;
+    fb = cli_feedback_start(b->p, &fo); /* copies what it keeps */
+    free(st);
+    free(ed);
+    return fb;
 }
 
 int cmd_run(int argc, char **argv)
@@ -176,20 +190,21 @@ int cmd_run(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"set", required_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},
+        {"metrics", required_argument, NULL, 'M'},
+        {"report", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     rill_run_options ro = RILL_RUN_OPTIONS_INIT;
     rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
     cli_sets sets = {NULL, 0};
-    const char *checkpoint = NULL, *dir = NULL;
+    const char *checkpoint = NULL, *dir = NULL, *metrics = NULL, *report = NULL;
     long long workers = 0, max_batches = 0, interval = 10;
     int c, rc, quiet = 0, resume = 0, status;
     char *dirset = NULL;
     spec *s = NULL;
     cli_build *b = NULL;
-    cli_run_info info;
+    cli_feedback *fb;
     pthread_t watcher;
-    double t0;
 
     while ((c = getopt_long(argc, argv, "w:o:s:qh", longs, NULL)) != -1) {
         switch (c) {
@@ -201,6 +216,8 @@ int cmd_run(int argc, char **argv)
         case 'o': dir = optarg; break;
         case 's': cli_sets_add(&sets, optarg); break;
         case 'q': quiet = 1; break;
+        case 'M': metrics = optarg; break;
+        case 'R': report = optarg; break;
         case 'h': fputs(cmd_help("run"), stdout); free(sets.v); return CLI_EXIT_OK;
         default: goto usage;
         }
@@ -255,36 +272,27 @@ int cmd_run(int argc, char **argv)
                 s->sources[0].name);
     ro.workers = (int)workers;
     ro.max_batches = (size_t)max_batches;
-    /* hook (cli-feedback): the progress line starts here (rill_on_progress
-     * and the stages' stats of b), unless quiet or stderr is no terminal */
-    t0 = now_seconds();
+    if ((fb = feedback_start(b, argv[optind], quiet, metrics, report)) == NULL) {
+        status = CLI_EXIT_FAILED;
+        goto done;
+    }
     rc = rill_run(b->p, &ro, NULL);
-    info.seconds = now_seconds() - t0;
-    /* hook (cli-feedback): ... and ends here; --metrics and --report are
-     * written from b's stages (rill_pipeline_stats) after the run */
+    cli_feedback_stop(fb); /* the progress line is cleared: messages start a line */
     if (cli_output_flush() < 0 && rc == 0)
         rc = RILL_EIO;
-    info.b = b;
-    info.rc = rc;
-    info.records_in = 0;
-    if (b->nnodes > 0) {
-        rill_stage_stats st;
-        if (rill_pipeline_stats(&st, b->p, b->nodes[0].name) == 0)
-            info.records_in = st.records_out;
-    }
-    info.records_out = records_out(b);
     if (rc == RILL_EFINISHED && resume) { /* nothing left to do: not a failure */
         fprintf(stderr, "rill run: nothing to resume: %s\n", rill_error_last());
         status = CLI_EXIT_OK;
-        goto done;
+    } else {
+        if (rc < 0 && !cli_output_pipe_closed())
+            fprintf(stderr, "rill run: %s: %s\n", rill_strerror(rc), rill_error_last());
+        status = rc < 0 && !cli_output_pipe_closed() ? CLI_EXIT_FAILED : CLI_EXIT_OK;
     }
-    if (rc < 0 && !cli_output_pipe_closed())
-        fprintf(stderr, "rill run: %s: %s\n", rill_strerror(rc), rill_error_last());
-    if (!quiet && rill_rank() == 0) {
-        cli_summary(&info);
+    /* the summary line, --metrics and --report (rank 0 only) */
+    if (cli_feedback_end(fb, status == CLI_EXIT_OK ? 0 : rc) < 0 && status == CLI_EXIT_OK)
+        status = CLI_EXIT_FAILED;
+    if (!quiet && rill_rank() == 0)
         cli_exec_summary(b); /* exec stages' skipped records (stage_exec.c) */
-    }
-    status = rc < 0 && !cli_output_pipe_closed() ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 done:
     {
         struct sigaction sa;

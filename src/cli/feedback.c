@@ -116,17 +116,49 @@ static void on_progress(const rill_progress *pr, void *payload)
     pthread_mutex_unlock(&f->mu);
 }
 
-/* The counted records of the sources (out) and of the sinks (out). */
+/* A stage's records in and out as the progress line shows them: the
+ * library's live figures, else what was counted with cli_feedback_count. */
+static void live_counts(const fb_stage *s, uint64_t *in, uint64_t *out)
+{
+    if (s->lib_live) {
+        *in = s->lib_in;
+        *out = s->lib_out;
+    } else {
+        *in = atomic_load_explicit(&s->live_in, memory_order_relaxed);
+        *out = atomic_load_explicit(&s->live_out, memory_order_relaxed);
+    }
+}
+
+/* The live records of the sources (out) and of the sinks (out). */
 static void counted(const cli_feedback *f, uint64_t *in, uint64_t *out)
 {
     size_t i;
     *in = *out = 0;
     for (i = 0; i < f->nstages; i++) {
-        uint64_t o = atomic_load_explicit(&f->stages[i].live_out, memory_order_relaxed);
+        uint64_t si, so;
+        live_counts(&f->stages[i], &si, &so);
         if (f->stages[i].npred == 0)
-            *in += o;
+            *in += so;
         if (f->stages[i].nsucc == 0)
-            *out += o;
+            *out += so;
+    }
+}
+
+/* Under mu (or once the sampler is joined), while the run goes or right
+ * after it: the library's figures of every stage so far
+ * (rill_pipeline_stats answers during a run; before it starts, a pipeline
+ * that never ran has none, and the stage is left as it was). */
+static void read_live(cli_feedback *f)
+{
+    size_t i;
+    for (i = 0; i < f->nstages; i++) {
+        rill_stage_stats st;
+        fb_stage *s = &f->stages[i];
+        if (rill_pipeline_stats(&st, f->p, s->name) == 0) {
+            s->lib_live = 1;
+            s->lib_in = st.records_in;
+            s->lib_out = st.records_out;
+        }
     }
 }
 
@@ -143,7 +175,8 @@ static void take_sample(cli_feedback *f)
     for (i = 0; i < f->nstages; i++) { /* when each counted stage was busy */
         fb_stage *st = &f->stages[i];
         uint64_t c = atomic_load_explicit(&st->live_in, memory_order_relaxed) +
-                     atomic_load_explicit(&st->live_out, memory_order_relaxed);
+                     atomic_load_explicit(&st->live_out, memory_order_relaxed) +
+                     st->lib_in + st->lib_out;
         if (c != st->seen) {
             if (st->first_t < 0)
                 st->first_t = s.t;
@@ -229,17 +262,19 @@ static void compose(cli_feedback *f, char *line)
     }
     for (i = 0; i < f->nstages; i++) {
         const fb_stage *s = &f->stages[i];
-        uint64_t in = atomic_load_explicit(&s->live_in, memory_order_relaxed);
-        uint64_t out = atomic_load_explicit(&s->live_out, memory_order_relaxed);
-        if (s->first_t < 0)
-            continue; /* not counted */
+        uint64_t in, out;
+        if (!s->lib_live && s->first_t < 0)
+            continue; /* neither the library's figures nor counted */
+        live_counts(s, &in, &out);
         put(line, FB_LINE, &len, " | ");
         put_safe(line, FB_LINE, &len, s->name);
         fmt_count(a, sizeof a, (double)in);
         fmt_count(b, sizeof b, (double)out);
         put(line, FB_LINE, &len, " ");
-        put(line, FB_LINE, &len, a);
-        put(line, FB_LINE, &len, ">");
+        if (s->npred > 0 || !s->lib_live) { /* a source: out alone (its in are */
+            put(line, FB_LINE, &len, a);     /* its files, its work list) */
+            put(line, FB_LINE, &len, ">");
+        }
         put(line, FB_LINE, &len, b);
     }
     put(line, FB_LINE, &len, len > 5 ? " | " : " "); /* after "rill:" alone, no bar */
@@ -281,6 +316,7 @@ static void *sampler(void *arg)
             ;
         if (f->stop)
             break;
+        read_live(f);
         take_sample(f);
         if (f->tty && now_ns() >= next_draw) {
             compose(f, line);
@@ -440,8 +476,11 @@ static void read_stats(cli_feedback *f)
         if (s->nsucc == 0)
             f->records_out += s->st.records_out;
     }
-    for (i = 0; i < f->nedges; i++)
+    for (i = 0; i < f->nedges; i++) /* what its inputs sent, */
         f->stages[f->edges[i].to].in += f->stages[f->edges[i].from].st.records_out;
+    for (i = 0; i < f->nstages; i++) /* or what the library saw arrive */
+        if (f->stages[i].have_stats && f->stages[i].npred > 0)
+            f->stages[i].in = f->stages[i].st.records_in;
 }
 
 static void summary(cli_feedback *f)
@@ -494,6 +533,11 @@ void cli_feedback_stop(cli_feedback *f)
     if (!f->show)
         return;
     f->tick = 0; /* the last sample is kept, whatever the decimation */
+    read_live(f); /* the run's final figures; the run's message stays */
+    if (f->run_error)
+        rill_error_set("%s", f->run_error);
+    else
+        rill_error_clear();
     take_sample(f);
     if (f->tty && f->drawn) {
         if (f->dumb)

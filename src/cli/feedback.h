@@ -25,11 +25,13 @@
  * ranks the calls do nothing visible. Under MPI the figures are rank 0's
  * (the library keeps each rank's apart), and the summary says so.
  *
- * The library gives per-stage figures only after a run, so the live
- * per-stage counts of the progress line come from cli_feedback_count, which
- * whoever wraps a stage's callback (or the output callback, for sinks) may
- * call; stages nobody counts are left out of the progress line. The files
- * and the summary use the library's figures. */
+ * The live per-stage counts of the progress line and of the samples are
+ * the library's: the sampler reads rill_pipeline_stats, which gives the
+ * figures so far while a run goes. A stage the library has no figures for
+ * may be counted with cli_feedback_count by whoever wraps its callback (or
+ * the output callback, for sinks); a stage neither has is left out of the
+ * progress line. The files and the summary use the library's figures of
+ * the finished run. */
 #ifndef RILL_CLI_FEEDBACK_H
 #define RILL_CLI_FEEDBACK_H
 
@@ -104,9 +106,10 @@ typedef struct cli_feedback cli_feedback;
  * cli_feedback_end, whose handle its progress callback points to. */
 cli_feedback *cli_feedback_start(rill_pipeline *p, const cli_feedback_options *o);
 
-/* Live counts, for the progress line: adds in and out records to stage
- * (an index into o->stages; others are ignored). Any thread, any time
- * between start and end; lock-free. */
+/* Counts of one's own, for the progress line of stages the library has no
+ * figures for (and the "counted" member of the metrics): adds in and out
+ * records to stage (an index into o->stages; others are ignored). Any
+ * thread, any time between start and end; lock-free. */
 void cli_feedback_count(cli_feedback *f, size_t stage, uint64_t in, uint64_t out);
 /* The same by the stage's name (a sink's name, in an output callback): a
  * look-up through the stages, so once per batch rather than per record. An

@@ -2,8 +2,9 @@
  * sampler, the progress and summary lines), metrics.c (--metrics, JSON) and
  * report.c (--report, HTML). Nothing here is seen outside src/cli/.
  *
- * Locking: mu guards the samples, the latest progress report and stop. The
- * live counts are atomics, written by any thread, read by the sampler. After
+ * Locking: mu guards the samples, the latest progress report, the library's
+ * live figures (lib_*) and stop. The counts of cli_feedback_count are
+ * atomics, written by any thread, read by the sampler. After
  * cli_feedback_end has joined the sampler everything is read without locks. */
 #ifndef RILL_CLI_FEEDBACK_IMPL_H
 #define RILL_CLI_FEEDBACK_IMPL_H
@@ -33,6 +34,9 @@ typedef struct fb_stage {
     double first_t, last_t;       /* when its live counts first and last
                                      moved; -1: never counted */
     uint64_t seen;                /* live in + out at the last sample */
+    int lib_live;                 /* rill_pipeline_stats answered during the
+                                     run: lib_in and lib_out are its figures */
+    uint64_t lib_in, lib_out;     /* at the last sample (under mu) */
     _Alignas(64) _Atomic uint64_t live_in;
     _Atomic uint64_t live_out;
 } fb_stage;

@@ -10,7 +10,8 @@
  *                 report, and the most completed + remaining they gave),
  *    "stages": [{"name", "kind", "depth", "inputs": [names], "calls",
  *                "records_in" (null for a source), "records_out", "splits", "workers",
- *                "seconds", "records_per_second", "counted": {"in", "out"}}],
+ *                "seconds", "records_per_second",
+ *                "counted": {"in", "out"} (only when cli_feedback_count counted it)}],
  *    "samples": [{"t", "rss_bytes", "completed", "remaining",
  *                 "records_in", "records_out"}]}
  *
@@ -69,7 +70,7 @@ static json_t *stage_json(const cli_feedback *f, size_t i)
               json_object_set_new(o, "seconds", json_real(secs)) < 0 ||
               json_object_set_new(o, "records_per_second",
                                   json_real(secs > 0 ? (double)s->st.records_out / secs : 0)) < 0;
-    if (!bad && s->first_t >= 0)
+    if (!bad && atomic_load(&s->live_in) + atomic_load(&s->live_out) > 0) /* cli_feedback_count */
         bad = set_u64(counted, "in", atomic_load(&s->live_in)) < 0 ||
               set_u64(counted, "out", atomic_load(&s->live_out)) < 0 ||
               json_object_set(o, "counted", counted) < 0;

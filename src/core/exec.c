@@ -159,14 +159,16 @@ int rill__emitter_flush(rill_emitter *e)
     const rill__stage *s = &e->w->run->stages[e->stage];
     int rc = 0, i;
     if (e->direct >= 0 && e->stage >= 0) { /* folded records: counted here, per flush */
-        e->w->run->stats[e->stage * e->w->run->workers + e->w->id].records_out +=
-            e->count - e->counted;
+        rill__stat_add(&rill__stats_of(e->w->run, e->stage, e->w)->records_out,
+                       e->count - e->counted);
+        rill__stat_add(&rill__stats_of(e->w->run, e->direct, e->w)->records_in,
+                       e->count - e->counted);
         e->counted = e->count;
     }
     if (b == NULL)
         return 0;
     e->batch = NULL;
-    e->w->run->stats[e->stage * e->w->run->workers + e->w->id].records_out += b->n;
+    rill__stat_add(&rill__stats_of(e->w->run, e->stage, e->w)->records_out, b->n);
     if (e->target >= 0)
         rc = rill__route_to(e->w, e->target, e->stage, e->red, b, 0, b->n, e->queue);
     else
@@ -433,7 +435,7 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
     } else {
         w->stack[w->depth++] = t->stage;
         atomic_fetch_add_explicit(&run->sched.runs[t->stage], 1, memory_order_relaxed);
-        run->stats[t->stage * run->workers + w->id].calls++;
+        rill__stat_add(&rill__stats_of(run, t->stage, w)->calls, 1);
         rc = s->ops->process(w, t, locked); /* once per task, never per record */
         w->depth--;
         if (rc != 0 && !atomic_load(&run->fail.stop)) /* not through rill__fail */

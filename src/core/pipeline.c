@@ -28,6 +28,7 @@ int rill_pipeline_new(rill_pipeline **out)
     p = calloc(1, sizeof(*p));
     RILL__CHECK_ALLOC(p);
     p->after_terminal = -1;
+    pthread_mutex_init(&p->stats_mu, NULL);
     *out = p;
     return 0;
 }
@@ -63,6 +64,7 @@ void rill_pipeline_free(rill_pipeline *p)
     if (p->sink && p->sink->free)
         p->sink->free(p->sink_self);
     free(p->stats);
+    pthread_mutex_destroy(&p->stats_mu);
     free(p->ckpt_path);
     rill_batch_free(p->work);
     rill__pipeline_sources_free(p);

@@ -8,6 +8,7 @@
 #ifndef RILL_CORE_PLAN_H
 #define RILL_CORE_PLAN_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "rill/graph.h"
@@ -103,6 +104,11 @@ struct rill_pipeline {
     rill_stage_stats *stats;     /* owned: the last run's, per stage */
     uint64_t records_sent;       /* the last run's records sent to other ranks */
     int nstats;
+    pthread_mutex_t stats_mu;    /* stats, nstats and live: rill_pipeline_stats
+                                    may be called from any thread during a run */
+    struct rill_execution *live; /* the run going on (its per-worker figures
+                                    are read live); NULL: none. Set when its
+                                    figures exist, cleared when they are kept */
     char *ckpt_path;             /* owned; NULL: the default (when persist) */
     double ckpt_interval;
     int ckpt_resume, ckpt_replace, ckpt_at_once;

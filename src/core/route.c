@@ -10,7 +10,11 @@
  * every stage feeding it has closed and none of its tasks is left. The held
  * batch and the closed flag are under the stage's smu; a task made from held
  * records is counted (live) before smu is let go, so the stage cannot close
- * under it. */
+ * under it.
+ *
+ * What is routed here is what a stage takes in (its records_in figure),
+ * counted once per batch by the worker routing it. Records a stage folds
+ * straight into the combine after it are counted at its emitter's flush. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +80,8 @@ int rill__route_to(rill__worker *w, int stage, int from, rill__reduction *red,
     int rc = 0;
     if (n == 0)
         return 0; /* empty batches call nothing */
+    if (w == &run->w[w->id]) /* not the transport's thread: its counters are the workers' */
+        rill__stat_add(&rill__stats_of(run, stage, w)->records_in, n);
     if (B == 0 || n == B || !rill__kind_is(s, RILL_KIND_BATCHED) ||
         (n < B && !run->close.on))
         return hand(w, stage, from, red, batch, begin, end, queue);

@@ -17,26 +17,45 @@ static int default_workers(void)
     return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
 }
 
-/* Keeps the run's per-stage figures in the pipeline for rill_stage_stats. */
+/* Stage s's figures summed over the run's workers, each counter read on
+ * its own: while the run goes, figures so far. Records out are read before
+ * records in (acquire: see rill__stats), so that the records in behind the
+ * records out read are counted too. */
+static void sum_stats(const rill__run *run, int s, rill_stage_stats *out)
+{
+    const rill__stats *x = &run->stats[s * run->workers];
+    int i;
+    memset(out, 0, sizeof(*out));
+    for (i = 0; i < run->workers; i++) {
+        uint64_t calls = atomic_load_explicit(&x[i].calls, memory_order_acquire);
+        out->calls += calls;
+        out->workers += calls > 0;
+        out->records_out += atomic_load_explicit(&x[i].records_out, memory_order_acquire);
+        out->splits += atomic_load_explicit(&x[i].splits, memory_order_relaxed);
+    }
+    for (i = 0; i < run->workers; i++)
+        out->records_in += atomic_load_explicit(&x[i].records_in, memory_order_acquire);
+}
+
+/* Keeps the run's per-stage figures in the pipeline for rill_pipeline_stats
+ * (the workers are joined), and ends their live reading. */
 static void keep_stats(rill__run *run)
 {
     rill_pipeline *p = run->p;
-    int s, i;
+    int s;
     if (run->stats == NULL)
         return;
+    pthread_mutex_lock(&p->stats_mu);
+    if (p->live == run)
+        p->live = NULL;
     free(p->stats);
     p->nstats = 0;
-    if ((p->stats = calloc((size_t)run->nstages, sizeof(*p->stats))) == NULL)
-        return;
-    p->nstats = run->nstages;
-    for (s = 0; s < run->nstages; s++)
-        for (i = 0; i < run->workers; i++) {
-            const rill__stats *x = &run->stats[s * run->workers + i];
-            p->stats[s].calls += x->calls;
-            p->stats[s].records_out += x->records_out;
-            p->stats[s].splits += x->splits;
-            p->stats[s].workers += x->calls > 0;
-        }
+    if ((p->stats = calloc((size_t)run->nstages, sizeof(*p->stats))) != NULL) {
+        p->nstats = run->nstages;
+        for (s = 0; s < run->nstages; s++)
+            sum_stats(run, s, &p->stats[s]);
+    }
+    pthread_mutex_unlock(&p->stats_mu);
 }
 
 uint64_t rill_records_sent(const rill_pipeline *p)
@@ -46,15 +65,22 @@ uint64_t rill_records_sent(const rill_pipeline *p)
 
 int rill_pipeline_stats(rill_stage_stats *out, const rill_pipeline *p, const char *stage)
 {
-    int i;
+    rill_pipeline *q = (rill_pipeline *)p; /* its lock, nothing else, changes */
+    int i, found = 0;
     if (p == NULL || stage == NULL || out == NULL)
         return rill__error(RILL_EINVAL, "rill_pipeline_stats: NULL argument");
-    if ((i = rill__stage_find(p, stage)) < 0 || i >= p->nstats)
+    i = rill__stage_find(p, stage); /* the stages do not change while a run goes */
+    pthread_mutex_lock(&q->stats_mu);
+    if (i >= 0 && p->live) { /* figures so far */
+        sum_stats(p->live, i, out);
+        found = 1;
+    } else if (i >= 0 && i < p->nstats) {
+        *out = p->stats[i];
+        found = 1;
+    }
+    pthread_mutex_unlock(&q->stats_mu);
+    if (!found)
         return rill__error(RILL_ENOTFOUND, "no stage named '%s' ran", stage);
-    out->calls = p->stats[i].calls;
-    out->records_out = p->stats[i].records_out;
-    out->splits = p->stats[i].splits;
-    out->workers = p->stats[i].workers;
     return 0;
 }
 
@@ -215,6 +241,9 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     }
     if (!run->w || !run->sched.head || !run->sched.tail || !run->sched.busy || !run->sched.taken || !run->stats)
         return rill__error(RILL_ENOMEM, "out of memory starting a run");
+    pthread_mutex_lock(&p->stats_mu); /* rill_pipeline_stats reads them from now on */
+    p->live = run;
+    pthread_mutex_unlock(&p->stats_mu);
     if ((rc = stage_setup(run, ranks)) < 0)
         return rc == RILL_ENOMEM ? rill__error(rc, "out of memory starting a run") : rc;
     for (i = 0; i < run->workers; i++) {

@@ -288,8 +288,9 @@ struct rill_execution {
     int workers;
     size_t batch_records;
     rill__worker *w;
-    /* Per stage and worker: calls, records out, dynamic splits (written by
-     * their worker only; read after the run). */
+    /* Per stage and worker: calls, records in and out, dynamic splits
+     * (written by their worker only; read by rill_pipeline_stats during
+     * the run and kept in the pipeline at its end). */
     struct rill__stats *stats;
 
     rill__sched sched;
@@ -426,10 +427,30 @@ static inline int rill__tp_drained(rill__run *run)
     return run->world.ops ? run->world.ops->drained(run) : 1;
 }
 
-typedef struct rill__stats { /* a cache line each: workers write their own */
-    _Alignas(64) uint64_t calls;
-    uint64_t records_out, splits, workers;
+/* A stage's figures on one worker, a cache line each. Each counter has one
+ * writer, the worker whose column it is (run->w[id]; the transport's thread
+ * view writes none), and is read by rill_pipeline_stats from any thread
+ * while the run goes: atomics, but only ever written through
+ * rill__stat_add, a relaxed load and a release store (plain moves on
+ * x86-64: no locked instruction, no fence), never a read-modify-write. The
+ * release store lets a reader that loads records_out (acquire) before
+ * records_in see at least the records in that led to those out. */
+typedef struct rill__stats {
+    _Alignas(64) _Atomic uint64_t calls;
+    _Atomic uint64_t records_out, records_in, splits;
 } rill__stats;
+
+static inline void rill__stat_add(_Atomic uint64_t *c, uint64_t n)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+                          memory_order_release);
+}
+
+/* Stage s's figures on worker w. */
+static inline rill__stats *rill__stats_of(const rill__run *run, int s, const rill__worker *w)
+{
+    return &run->stats[s * run->workers + w->id];
+}
 
 /* reduction.c */
 int rill__reduction_open(rill__run *run, int owner, rill__reduction *parent,

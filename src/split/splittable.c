@@ -350,7 +350,7 @@ int rill__split_give(rill__worker *w, int movable, rill__task **out)
     t->from = best->from;
     t->phase = 1;
     if (w->id < run->workers && w == &run->w[w->id])
-        run->stats[best->stage * run->workers + w->id].splits++;
+        rill__stat_add(&rill__stats_of(run, best->stage, w)->splits, 1);
     pthread_mutex_unlock(&run->split.mu);
     rill__worker_unref(w, ub);
     *out = t;
