@@ -208,8 +208,10 @@ int rill__dist_shuffle(rill__worker *w, rill__reduction *r)
     int rc = 0, i;
     if (d == NULL || all == NULL || s->next == run->nstages - 1 || run->sched.limit[s->next] ||
         atomic_load(&run->ckpt.want) || /* a checkpoint drains: nothing goes out */
-        !rill__kind_is(next, RILL_KIND_SHUFFLED))
-        return 0; /* its keys stay: what follows runs here anyway */
+        !rill__kind_is(next, RILL_KIND_SHUFFLED) ||
+        (next->opens >= 0 && run->stages[next->opens].gather))
+        return 0; /* its keys stay: what follows runs here anyway (a gathering
+                     scope takes the whole table as one reduction, here) */
     if ((out = calloc((size_t)d->size, sizeof(*out))) == NULL ||
         rill__keytable_new(&mine, s->combine.value_size) < 0) {
         free(out);
