@@ -192,6 +192,41 @@ static void output_folder_gets_the_counts(void **state)
     cli_result_free(&r);
 }
 
+/* Without a run_id the spec's name is the run id: a second run of it into
+ * the same folder replaces the first one's files; another spec's stay. */
+static void a_spec_run_again_into_a_folder_replaces_its_own_files(void **state)
+{
+    char dir[512], spec[512];
+    cli_result r;
+    int k;
+    (void)state;
+    cli_write("again.txt", "a b\nb c\n");
+    cli_write("again.yaml", "sources: [again.txt]\nstages: [{kind: words}, {kind: count}]\n");
+    cli_write("other.yaml", "sources: [again.txt]\nstages: [{kind: words}]\n"
+                            "output: {format: lines}\n");
+    cli_path(dir, "again-out");
+    for (k = 0; k < 2; k++) {
+        r = cli_rill(NULL, "run", "-q", "-o", dir, cli_path(spec, "again.yaml"), NULL);
+        assert_int_equal(r.status, 0);
+        cli_result_free(&r);
+    }
+    r = cli_rill(NULL, "run", "-q", "-o", dir, cli_path(spec, "other.yaml"), NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    r = cli_rill(NULL, "run", "-q", "-o", dir, cli_path(spec, "again.yaml"), NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    /* one set of each spec, the counts once */
+    {
+        char cmd[2048], *out;
+        snprintf(cmd, sizeof(cmd), "{ ls %s | LC_ALL=C sort | tr '\\n' ' '; "
+                 "cat %s/again-*.tsv | LC_ALL=C sort | tr '\\n' ' '; }", dir, dir);
+        out = cli_shell(cmd);
+        assert_string_equal(out, "again-0.tsv other-0.txt a\t1 b\t2 c\t1 ");
+        free(out);
+    }
+}
+
 static void standard_input_and_a_fifo_are_read_as_streams(void **state)
 {
     char spec[512], in[512], fifo[512], cmd[1200];
@@ -407,6 +442,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(set_overrides_an_option_and_a_source, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(output_folder_gets_the_counts, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(a_spec_run_again_into_a_folder_replaces_its_own_files,
+                                        cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(standard_input_and_a_fifo_are_read_as_streams, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(a_spec_wired_with_input_names_runs_as_a_graph, cli_setup,

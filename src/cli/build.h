@@ -62,6 +62,9 @@ struct cli_build {
     const char *output_dir;    /* its folder (borrowed), NULL: standard output */
     const char *output_needs_dir; /* an output option given that needs a
                                      folder, when there is none (run refuses) */
+    const char *missing;   /* an input path or glob that matches no file now
+                              (borrowed; a run refuses it, check warns) */
+    const cli_opts *missing_at; /* its source's options */
     int generator;         /* the source is a generator (--max-batches cuts it) */
     cli_plugins *plugins;  /* the shared objects opened (plugins.c; freed with
                               the owned pointers, after the pipeline) */
@@ -72,6 +75,9 @@ struct cli_build {
 /* Builds s into a new pipeline (*out: free with cli_build_free). workers: 0
  * for every core. Returns 0, or -1 after errors said with cli_error*. */
 int cli_build_spec(cli_build **out, spec *s, int workers);
+/* Says (through cli_error) that b->missing matches no file, where the
+ * current folder is; returns -1. */
+int cli_missing_input(const cli_build *b);
 void cli_build_free(cli_build *b);
 
 /* Says the stage just added emits only keyed records (so a count after it

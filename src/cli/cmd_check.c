@@ -77,6 +77,10 @@ int cmd_check(int argc, char **argv)
     free(sets.v);
     if (rc != CLI_EXIT_OK)
         return rc;
+    if (b->missing) { /* the files may come before it runs: said, not refused */
+        cli_missing_input(b);
+        fprintf(stderr, "warning: %s\n", cli_error_message());
+    }
     if (!quiet)
         printf("%s: ok (%zu stage%s, a %s)\n", argv[optind], s->nstages,
                s->nstages == 1 ? "" : "s", b->graph ? "graph" : "chain");

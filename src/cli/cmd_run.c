@@ -237,6 +237,12 @@ int cmd_run(int argc, char **argv)
         free(dirset);
         return rc;
     }
+    if (b->missing) {
+        cli_missing_input(b);
+        cli_print_errors();
+        status = CLI_EXIT_USAGE;
+        goto done;
+    }
     if (b->output_needs_dir) {
         cli_error(&s->output, b->output_needs_dir, "option '%s' needs a folder: give dir: "
                   "(or -o DIR)", b->output_needs_dir);

@@ -214,6 +214,33 @@ int cli_output_flush(void)
     return 0;
 }
 
+/* The spec's file name without its folder and extension, in the letters a
+ * run id may hold (others become '_'); owned by b. */
+static const char *spec_run_id(cli_build *b, const char *file)
+{
+    const char *base = file ? strrchr(file, '/') : NULL, *dot;
+    size_t n, i;
+    char *id;
+    base = base ? base + 1 : file ? file : "spec";
+    dot = strrchr(base, '.');
+    n = dot && dot > base ? (size_t)(dot - base) : strlen(base);
+    if (n == 0 || n > 100)
+        n = n ? 100 : 0;
+    id = cli_xmalloc(n + 5);
+    for (i = 0; i < n; i++) {
+        char c = base[i];
+        id[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        c == '-' || c == '_' || c == '.'
+                    ? c
+                    : '_';
+    }
+    if (n == 0)
+        memcpy(id, "spec", (n = 4));
+    id[n] = '\0';
+    cli_own(b, id, NULL);
+    return id;
+}
+
 int cli_output_add(cli_build *b, const cli_opts *o)
 {
     static const rill_format dir_formats[] = {RILL_FORMAT_LINES, RILL_FORMAT_TSV, 0,
@@ -257,6 +284,10 @@ int cli_output_add(cli_build *b, const cli_opts *o)
         b->output_dir = dir;
         d.format = dir_formats[format];
         d.by_key = by_key;
+        /* by default the spec's name: running it again into the same folder
+         * replaces its files once the new run publishes; others' stay */
+        if (run_id == NULL)
+            run_id = spec_run_id(b, o->file);
         d.run_id = run_id;
         d.sink_label = label;
         if ((rc = rill_output_dir(b->p, &d)) < 0)

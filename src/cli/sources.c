@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sources.h"
 #include "xalloc.h"
@@ -27,6 +29,28 @@ static const cli_option_doc lines_opts[] = {
                             "literally; - is standard input)"},
     {"chunk_bytes", "int", "67108864", "bytes per unit of work a file is cut into"},
     {NULL, NULL, NULL, NULL}};
+
+int cli_missing_input(const cli_build *b)
+{
+    char cwd[4096];
+    return cli_error(b->missing_at, "files", "'%s' matches no file (a relative path is read "
+                     "from the current folder, %s)", b->missing,
+                     getcwd(cwd, sizeof(cwd)) ? cwd : "?");
+}
+
+/* Whether a path is neither a name that exists nor a glob matching one
+ * ("-", standard input, always exists). */
+static int matches_nothing(const char *pattern)
+{
+    struct stat st;
+    glob_t g;
+    int rc;
+    if (strcmp(pattern, "-") == 0 || lstat(pattern, &st) == 0)
+        return 0;
+    rc = glob(pattern, 0, NULL, &g);
+    globfree(&g);
+    return rc == GLOB_NOMATCH;
+}
 
 static int add_lines(cli_build *b, const cli_opts *o)
 {
@@ -41,10 +65,14 @@ static int add_lines(cli_build *b, const cli_opts *o)
     if (n == 0)
         return cli_error(o, "files", "files: is empty; give at least one path or glob");
     for (i = 0; i < n; i++) {
-        const char *path = strcmp(files[i], "-") == 0 ? "/dev/stdin" : files[i];
         if (files[i][0] == '\0')
             return cli_error(o, "files", "an empty path");
-        if ((rc = rill_batch_add_text(cli_work(b), path)) < 0)
+        if (b->missing == NULL && matches_nothing(files[i])) { /* run refuses it */
+            b->missing = files[i];
+            b->missing_at = o;
+        }
+        /* "-": standard input, read as a stream from where it is */
+        if ((rc = rill_batch_add_text(cli_work(b), files[i])) < 0)
             return cli_error(o, "files", "%s", rill_strerror(rc));
     }
     if ((rc = rill_read_lines(b->p, o->stage, chunk)) < 0)
@@ -57,7 +85,7 @@ static const cli_option_doc stdin_opts[] = {{NULL, NULL, NULL, NULL}};
 static int add_stdin(cli_build *b, const cli_opts *o)
 {
     int rc;
-    if ((rc = rill_batch_add_text(cli_work(b), "/dev/stdin")) < 0)
+    if ((rc = rill_batch_add_text(cli_work(b), "-")) < 0) /* stdin, from where it is */
         return cli_error(o, NULL, "%s", rill_strerror(rc));
     if ((rc = rill_read_lines(b->p, o->stage, 0)) < 0)
         return cli_error(o, NULL, "%s", rill_error_last());
