@@ -326,9 +326,70 @@ static void an_interrupted_run_resumed_writes_what_one_run_writes(void **state)
     free(want);
 }
 
+/* Interrupted while it writes to standard output, then resumed: the two
+ * outputs together are one run's, no line lost or written twice (what a
+ * checkpoint covered is written out before the interrupted run exits). */
+static void an_interrupted_run_to_standard_output_and_its_resume_write_each_line_once(void **state)
+{
+    char spec[512], db[512], first[512], cmd[1600];
+    char *got;
+    pid_t pid;
+    int status;
+    cli_result r;
+    (void)state;
+    cli_write("paced.yaml", "sources:\n  - {name: n, kind: sequence, to: 3000, per_second: 2000}\n"
+                            "stages: [{kind: grep, pattern: \"00$\"}]\n"
+                            "output: {format: lines}\n");
+    cli_path(spec, "paced.yaml");
+    cli_path(db, "paced.db");
+    cli_path(first, "first.out");
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int out = open(first, O_WRONLY | O_CREAT | O_TRUNC, 0644), null = open("/dev/null", O_WRONLY);
+        if (out < 0 || null < 0)
+            _exit(125);
+        dup2(out, 1), dup2(null, 2);
+        execl(RILL_BIN, RILL_BIN, "run", "-w", "2", "--checkpoint", db, "--checkpoint-interval",
+              "0", spec, (char *)NULL);
+        _exit(126);
+    }
+    {
+        struct timespec t = {0, 700000000}; /* about half way */
+        nanosleep(&t, NULL);
+    }
+    assert_int_equal(kill(pid, SIGINT), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 3);
+    r = cli_rill(NULL, "run", "-q", "-w", "2", "--checkpoint", db, "--resume", spec, NULL);
+    assert_int_equal(r.status, 0);
+    {
+        char second[512];
+        FILE *f = fopen(cli_path(second, "second.out"), "w");
+        assert_non_null(f);
+        fputs(r.out, f);
+        fclose(f);
+        snprintf(cmd, sizeof(cmd), "cat '%s' '%s' | LC_ALL=C sort -n | tr '\\n' ' '", first,
+                 second);
+    }
+    cli_result_free(&r);
+    got = cli_shell(cmd);
+    assert_string_equal(got, "100 200 300 400 500 600 700 800 900 1000 1100 1200 1300 1400 "
+                             "1500 1600 1700 1800 1900 2000 2100 2200 2300 2400 2500 2600 "
+                             "2700 2800 2900 ");
+    free(got);
+    got = cli_slurp(first);
+    assert_true(strlen(got) > 0); /* the first run wrote its part before it exited */
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            an_interrupted_run_to_standard_output_and_its_resume_write_each_line_once, cli_setup,
+            cli_teardown),
         cmocka_unit_test_setup_teardown(check_reports_every_error_with_its_position_and_a_suggestion,
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(check_accepts_the_word_count_example, cli_setup,

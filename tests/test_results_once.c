@@ -144,6 +144,7 @@ static void a_run_that_fails_after_a_checkpoint_gives_each_result_once(void **st
         s->armed = 1;
         p = pipeline(s, 0, 0, 0);
         assert_int_equal(rill_run(p, &o, NULL), RILL_EUSER);
+        assert_int_equal(rill_checkpoint_count(p), 1); /* the one asked for at 600 */
         /* only what the checkpoint covered was given, numbered from 0 */
         assert_true(s->n > 0 && s->n < 1500);
         for (i = 0; i < s->n; i++)

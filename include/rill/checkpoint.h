@@ -95,6 +95,12 @@ RILL_EXTERN int rill_checkpoint_request(rill_pipeline *p);
  * resume set, when the file held no checkpoint); RILL_EINVAL for NULL.
  * Under MPI rank 0 restores, and knows. */
 RILL_EXTERN int rill_checkpoint_restored(const rill_pipeline *p);
+/* How many checkpoints the run of p that is going, or went last, has
+ * committed (any thread, also while it runs): each counts once it is
+ * committed and the results it held were given to the callbacks. A program
+ * that stops on a signal asks for one (rill_checkpoint_request), waits for
+ * this to grow, and may then exit with nothing lost. RILL_EINVAL for NULL. */
+RILL_EXTERN long long rill_checkpoint_count(const rill_pipeline *p);
 
 #ifdef __cplusplus
 }

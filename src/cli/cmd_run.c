@@ -14,7 +14,6 @@
  * (130). Without checkpointing SIGINT keeps its default action. `running`
  * is read by the watcher and cleared by the main thread, under lock, before
  * the pipeline is freed. */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -22,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,34 +48,6 @@ static void on_sigint(int sig)
     }
 }
 
-/* A figure that changes whenever the state file (and its WAL) is written:
- * the sum of their sizes and modification times. */
-static long long state_mark(void)
-{
-    long long m = 0;
-    struct stat st;
-    if (state_path) {
-        char wal[4096];
-        snprintf(wal, sizeof(wal), "%s-wal", state_path);
-        if (stat(state_path, &st) == 0)
-            m += st.st_size + st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-        if (stat(wal, &st) == 0)
-            m += st.st_size + st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-    } else {
-        DIR *d = opendir(".rill");
-        struct dirent *e;
-        char path[4096];
-        while (d && (e = readdir(d)) != NULL) {
-            snprintf(path, sizeof(path), ".rill/%s", e->d_name);
-            if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-                m += st.st_size + st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-        }
-        if (d)
-            closedir(d);
-    }
-    return m;
-}
-
 static void pause_ms(long ms)
 {
     struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
@@ -85,40 +55,34 @@ static void pause_ms(long ms)
         ;
 }
 
-/* Waits until the state file has not changed for ms milliseconds (or for
- * at most limit_ms); its last mark. */
-static long long settle(long ms, long limit_ms)
-{
-    long long before = state_mark(), now;
-    long still = 0, waited = 0;
-    while (still < ms && waited < limit_ms) {
-        pause_ms(10);
-        waited += 10;
-        now = state_mark();
-        still = now == before ? still + 10 : 0;
-        before = now;
-    }
-    return before;
-}
-
+/* The first interrupt of a checkpointed run: asks for a checkpoint, waits
+ * until one is committed and what it held written out, then exits 3. The
+ * request is made again until the run takes it (one made before the run
+ * started is not for it). */
 static void *watch(void *arg)
 {
+    long long before = -1;
     char c;
-    long long before;
+    int asked = 0;
     (void)arg;
     while (read(wake[0], &c, 1) < 0 && errno == EINTR)
         ;
     fprintf(stderr, "rill: interrupted: taking a checkpoint (interrupt again to stop at once)\n");
-    /* what the run's start writes into the file is not a checkpoint: wait
-     * for the file to be still before asking */
-    before = settle(100, 2000);
-    pthread_mutex_lock(&lock);
-    if (running)
-        rill_checkpoint_request(running);
-    pthread_mutex_unlock(&lock);
-    while (state_mark() == before)
+    for (;;) {
+        pthread_mutex_lock(&lock);
+        if (running && before < 0)
+            before = rill_checkpoint_count(running);
+        if (running && asked % 20 == 0)
+            rill_checkpoint_request(running);
+        if (running && rill_checkpoint_count(running) > before && before >= 0) {
+            pthread_mutex_unlock(&lock);
+            break;
+        }
+        pthread_mutex_unlock(&lock);
+        asked++;
         pause_ms(10);
-    settle(200, 1L << 30); /* written: committed once it stays still */
+    }
+    cli_output_flush(); /* what the checkpoint covered, out before the exit */
     fprintf(stderr, "rill: interrupted with a checkpoint in %s: run again with --resume\n",
             state_path ? state_path : ".rill/");
     _exit(CLI_EXIT_INTERRUPTED);

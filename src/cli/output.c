@@ -190,6 +190,9 @@ static int write_stdout(const char *sink, const rill_batch *batch, void *payload
         putc('\n', f);
     }
     written += n;
+    /* a batch at a time: live sources are seen as they come, and what a
+     * checkpoint covered is out before the next one */
+    fflush(f);
     if (ferror(f)) {
         if (errno == EPIPE) { /* the reader has gone: drop the rest quietly */
             pipe_closed = 1;

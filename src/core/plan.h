@@ -113,6 +113,9 @@ struct rill_pipeline {
     double ckpt_interval;
     int ckpt_resume, ckpt_replace, ckpt_at_once;
     atomic_int ckpt_request;     /* rill_checkpoint_request */
+    atomic_llong ckpt_taken;     /* rill_checkpoint_count: checkpoints the
+                                    latest run committed (and gave what they
+                                    held) */
     atomic_int ckpt_restored;    /* rill_checkpoint_restored: the latest run
                                     continued from a checkpoint */
 };

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rill/checkpoint.h"
+#include "rill/dist.h"
 #include "rill/io.h"
 #include "run.h"
 
@@ -300,6 +302,7 @@ int rill__run_start(rill__run *run, rill_pipeline *p, const rill_run_options *op
                            "(initialise them with RILL_RUN_OPTIONS_INIT)",
                            opts->version, RILL_RUN_OPTIONS_VERSION);
     atomic_store(&p->ckpt_restored, 0);
+    atomic_store(&p->ckpt_taken, 0);
     if ((rc = rill__plan_resolve(p)) < 0)
         return rc;
     if ((rc = run_setup(run, p, opts, collect)) < 0)
@@ -425,4 +428,11 @@ int rill_checkpoint_restored(const rill_pipeline *p)
     if (p == NULL)
         return rill__error(RILL_EINVAL, "rill_checkpoint_restored: the pipeline is NULL");
     return atomic_load(&((rill_pipeline *)p)->ckpt_restored);
+}
+
+long long rill_checkpoint_count(const rill_pipeline *p)
+{
+    if (p == NULL)
+        return rill__error(RILL_EINVAL, "rill_checkpoint_count: the pipeline is NULL");
+    return atomic_load(&((rill_pipeline *)p)->ckpt_taken);
 }

@@ -201,6 +201,8 @@ static int barrier(rill__worker *w)
             rc = rill__deliver_held(w);
             rill__mutex_lock(&run->sched.mu);
         }
+        if (rc == 0)
+            atomic_fetch_add(&run->p->ckpt_taken, 1);
         run->ckpt.parked = 0;
         run->ckpt.gen++;
         atomic_store(&run->ckpt.parking, 0);
