@@ -135,6 +135,33 @@ static void fields_of_tsv_by_number_are_the_fields_a_split_gives(void **state)
     strs_free(&lines);
 }
 
+/* One field selected is its bytes as they are (a backslash stays one); a
+ * CSV line ending in CR LF loses its CR. */
+static void one_field_keeps_its_bytes_and_crlf_lines_lose_their_cr(void **state)
+{
+    strs lines = {0}, got, want = {0};
+    stage tsv[] = {STAGE(cli_stage_fields, "one", OPTL("select", "2"), OPT("key", "1"))};
+    stage csv[] = {STAGE(cli_stage_fields, "amount", OPT("format", "csv"),
+                         OPTL("columns", "name", "amount"), OPTL("select", "amount"),
+                         OPT("key", "name"))};
+    (void)state;
+    strs_addf(&lines, NULL, "k1\ta\\b");
+    strs_addf(&want, "k1", "a\\b");
+    assert_int_equal(run_chain(&got, &lines, 1, tsv, 1), 0);
+    assert_same(&got, &want, 0);
+    strs_free(&lines);
+    strs_free(&want);
+    strs_addf(&lines, NULL, "name,amount\r");
+    strs_addf(&lines, NULL, "x,3\r");
+    strs_addf(&lines, NULL, "\"y\",4\r");
+    strs_addf(&want, "x", "3");
+    strs_addf(&want, "y", "4");
+    assert_int_equal(run_chain(&got, &lines, 2, csv, 1), 0);
+    assert_same(&got, &want, 0);
+    strs_free(&lines);
+    strs_free(&want);
+}
+
 /* A CSV field for value v: quoted (quotes doubled) when it needs to be. */
 static void csv_field(char *out, const char *v)
 {
@@ -343,6 +370,7 @@ int main(void)
         cmocka_unit_test(grep_matches_around_bytes_that_are_not_utf8),
         cmocka_unit_test(grep_refuses_a_bad_pattern_at_its_position),
         cmocka_unit_test(fields_of_tsv_by_number_are_the_fields_a_split_gives),
+        cmocka_unit_test(one_field_keeps_its_bytes_and_crlf_lines_lose_their_cr),
         cmocka_unit_test(fields_of_csv_by_name_unquote_key_and_escape_as_tsv),
         cmocka_unit_test(fields_fail_naming_the_line_with_too_few_fields_or_skip_it),
         cmocka_unit_test(fields_fail_on_an_unterminated_quote),

@@ -124,8 +124,11 @@ void cli_exec_summary(const cli_build *b)
             rill_exec_skipped(&skipped, b->p, b->nodes[i].name) < 0 || skipped == 0)
             continue;
         path = dead_letter_path(b->output_dir, b->nodes[i].name);
-        fprintf(stderr, "rill: stage '%s' skipped %llu record%s (in %s)\n", b->nodes[i].name,
-                (unsigned long long)skipped, skipped == 1 ? "" : "s", path);
+        fprintf(stderr, "rill: stage '%s' skipped %llu record%s (in %s); warning: its "
+                "command died as often, and a command that reads ahead (awk, sed, most "
+                "tools read in blocks) may have read records it never processed, which are "
+                "in neither the output nor %s\n", b->nodes[i].name,
+                (unsigned long long)skipped, skipped == 1 ? "" : "s", path, path);
         free(path);
     }
 }

@@ -1,8 +1,9 @@
 /* stage_fields.c — the `fields` built-in: selects fields of TSV or CSV
  * lines, by 1-based index or by name from the header given as `columns`,
- * and emits them as one TSV value (fields joined by tabs, escaped as rill's
- * TSV output escapes: \\ \t \n \r), with `key` naming a field that becomes
- * the record's key instead.
+ * and emits them as one value: a single field as its bytes, several as a
+ * TSV row (fields joined by tabs, each escaped as rill's TSV output escapes:
+ * \\ \t \n \r); a CR ending the line (CRLF) is dropped. `key` names a
+ * field that becomes the record's key instead.
  *
  * TSV lines are split on the delimiter as they are (no quoting, as cut
  * does). CSV follows RFC 4180: a field in double quotes may hold the
@@ -122,7 +123,12 @@ static int fields_job(rill_emitter *out, const rill_record *in, void *payload)
     split_line l = {{0}, NULL, 0, 0};
     cli_buf v = {0};
     size_t i;
-    int rc = split(&l, c, in->data ? in->data : "", in->len);
+    size_t len = in->len;
+    int rc;
+    /* CRLF line endings (RFC 4180's own): the CR is not part of the last field */
+    if (len > 0 && ((const char *)in->data)[len - 1] == '\r')
+        len--;
+    rc = split(&l, c, in->data ? in->data : "", len);
     if (rc == RILL_ECORRUPT && c->on_error == CLI_ON_ERROR_SKIP) {
         rc = 0;
         goto done;
@@ -145,7 +151,9 @@ static int fields_job(rill_emitter *out, const rill_record *in, void *payload)
         const size_t *f = l.at[c->sel[i] - 1];
         if (i > 0)
             rc = cli_buf_add(&v, "\t", 1);
-        if (rc == 0)
+        if (rc == 0 && c->nsel == 1) /* one field: its bytes as they are */
+            rc = cli_buf_add(&v, l.text.p + f[0], f[1]);
+        else if (rc == 0) /* several: a TSV row, each field escaped */
             rc = cli_buf_add_tsv(&v, l.text.p + f[0], f[1]);
     }
     if (rc == 0 && c->key > 0) {
