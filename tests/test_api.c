@@ -141,7 +141,7 @@ static void options_of_another_version_are_refused_naming_the_call_and_its_init_
     p = fresh();
     d.version = 99;
     assert_int_equal(rill_output_dir(p, &d), RILL_EINVAL);
-    assert_string_equal(rill_error_last(), "rill_output_dir: options of version 99, expected 1 "
+    assert_string_equal(rill_error_last(), "rill_output_dir: options of version 99, expected 2 "
                                            "(initialise them with RILL_DIR_OPTIONS_INIT)");
     ck.version = 99;
     assert_int_equal(rill_checkpointing(p, &ck), RILL_EINVAL);

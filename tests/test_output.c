@@ -210,6 +210,7 @@ static void output_is_written_partitioned_by_sink_and_published_at_the_end(void 
     gen g = {2, 3, 0, 0};
     rill_pipeline *p = two_sinks(&g, as_text);
     rill_dir_options d = RILL_DIR_OPTIONS_INIT;
+    d.file_bytes = 1; /* a file a batch: sets of several files */
     rill_run_options o = with_workers(1);
     char out[4096] = "", dir[512], *text;
     (void)state;
@@ -229,11 +230,38 @@ static void output_is_written_partitioned_by_sink_and_published_at_the_end(void 
     rill_pipeline_free(p);
 }
 
+/* By default the batches of a partition are appended to one file. */
+static void a_partition_s_batches_go_to_one_file(void **state)
+{
+    gen g = {20, 3, 0, 0};
+    rill_pipeline *p = two_sinks(&g, as_text);
+    rill_dir_options d = RILL_DIR_OPTIONS_INIT;
+    rill_run_options o = with_workers(2);
+    char out[4096] = "", dir[512], *text, *line;
+    int lines = 0;
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s/appended", tmpdir);
+    d.dir = dir;
+    d.run_id = "r10";
+    assert_int_equal(rill_output_dir(p, &d), 0);
+    assert_int_equal(rill_run(p, &o, NULL), 0);
+    list(dir, "", out, sizeof(out));
+    assert_string_equal(out, "task=raw/r10-0.txt\ntask=text/r10-0.txt\n");
+    snprintf(out, sizeof(out), "%s/task=text/r10-0.txt", dir);
+    text = slurp(out);
+    for (line = text; (line = strchr(line, '\n')) != NULL; line++)
+        lines++;
+    assert_int_equal(lines, 60); /* every batch's records */
+    free(text);
+    rill_pipeline_free(p);
+}
+
 static void output_can_be_partitioned_by_key_in_jsonl_with_another_label(void **state)
 {
     gen g = {1, 6, 0, 0};
     rill_pipeline *p = two_sinks(&g, as_text);
     rill_dir_options d = RILL_DIR_OPTIONS_INIT;
+    d.file_bytes = 1; /* a file a batch: sets of several files */
     rill_run_options o = with_workers(1);
     char out[4096] = "", dir[512], *text;
     (void)state;
@@ -260,6 +288,7 @@ static void output_can_be_partitioned_by_key_in_jsonl_with_another_label(void **
 static void a_single_sink_is_not_partitioned_unless_asked_and_rill_files_read_back(void **state)
 {
     rill_dir_options d = RILL_DIR_OPTIONS_INIT;
+    d.file_bytes = 1; /* a file a batch: sets of several files */
     rill_run_options o = with_workers(2);
     char out[4096] = "", dir[512], path[600];
     rill_pipeline *p;
@@ -305,6 +334,7 @@ static void a_failed_run_leaves_no_file_behind(void **state)
     gen g = {20, 10, 0, 0};
     rill_pipeline *p = two_sinks(&g, fail_at_40);
     rill_dir_options d = RILL_DIR_OPTIONS_INIT;
+    d.file_bytes = 1; /* a file a batch: sets of several files */
     rill_run_options o = with_workers(2);
     char out[4096] = "", dir[512];
     (void)state;
@@ -324,6 +354,7 @@ static void partition_values_cannot_leave_the_directory(void **state)
     char esc[256], longkey[1000], out[8192] = "", dir[512];
     int folders = 0;
     rill_dir_options d = RILL_DIR_OPTIONS_INIT;
+    d.file_bytes = 1; /* a file a batch: sets of several files */
     rill_pipeline *p;
     rill_batch *work;
     size_t i;
@@ -334,6 +365,7 @@ static void partition_values_cannot_leave_the_directory(void **state)
     assert_int_equal(rill_output_dir(p, &d), RILL_EINVAL);
     rill_pipeline_free(p);
     d = (rill_dir_options)RILL_DIR_OPTIONS_INIT;
+    d.file_bytes = 1;
     assert_int_equal(rill_partition_escape(esc, sizeof(esc), "..", 2), 6);
     assert_string_equal(esc, "%2E%2E");
     assert_int_equal(rill_partition_escape(esc, sizeof(esc), "a/b", 3), 5);
@@ -384,6 +416,7 @@ static void partition_values_cannot_leave_the_directory(void **state)
 static void a_symlink_planted_at_a_temporary_name_is_not_written_through(void **state)
 {
     rill_dir_options d = RILL_DIR_OPTIONS_INIT;
+    d.file_bytes = 1; /* a file a batch: sets of several files */
     rill_run_options o = with_workers(1);
     char dir[512], victim[600], link[600], out[4096] = "", *text;
     rill_pipeline *p;
@@ -426,6 +459,7 @@ static int run_batches(const char *dir, const char *run_id, int64_t batches, ril
     gen g = {0, 3, 0, 0};
     rill_pipeline *p;
     rill_dir_options d = RILL_DIR_OPTIONS_INIT;
+    d.file_bytes = 1; /* a file a batch: sets of several files */
     rill_run_options o = with_workers(1);
     int rc;
     g.batches = batches;
@@ -541,6 +575,7 @@ static void json_lines_are_valid_json_for_any_bytes_and_give_them_back(void **st
         "    n += 1\n"
         "print(n, w)\n";
     rill_dir_options d = RILL_DIR_OPTIONS_INIT;
+    d.file_bytes = 1; /* a file a batch: sets of several files */
     rill_run_options o = with_workers(1);
     char dir[512], cmd[2048], script[600], line[128];
     unsigned seed = 12345, again = 12345;
@@ -634,6 +669,7 @@ int main(void)
         cmocka_unit_test(a_stream_hands_out_every_batch_tagged_with_its_sink),
         cmocka_unit_test(a_stream_can_be_closed_early_and_reports_failures),
         cmocka_unit_test(output_is_written_partitioned_by_sink_and_published_at_the_end),
+        cmocka_unit_test(a_partition_s_batches_go_to_one_file),
         cmocka_unit_test(output_can_be_partitioned_by_key_in_jsonl_with_another_label),
         cmocka_unit_test(a_single_sink_is_not_partitioned_unless_asked_and_rill_files_read_back),
         cmocka_unit_test(a_failed_run_leaves_no_file_behind),

@@ -24,6 +24,7 @@ static int publish_run(const char *out, int resume)
 {
     rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
     rill_dir_options d = RILL_DIR_OPTIONS_INIT;
+    d.file_bytes = 1; /* a file a batch: sets of several files */
     rill_run_options o = with_workers(1);
     rill_pipeline *p;
     int rc;

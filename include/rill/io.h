@@ -49,7 +49,8 @@ typedef enum rill_partition {
     RILL_PARTITION_NEVER
 } rill_partition;
 
-#define RILL_DIR_OPTIONS_VERSION 1
+/* Version 1 had no file_bytes. */
+#define RILL_DIR_OPTIONS_VERSION 2
 typedef struct rill_dir_options {
     unsigned version;
     const char *dir;        /* copied; created when missing */
@@ -61,11 +62,17 @@ typedef struct rill_dir_options {
     const char *run_id;     /* copied; NULL: made from the time and pid;
                                letters, digits, -, _ and . A run id given
                                names a whole set: see rill_output_dir */
+    size_t file_bytes;      /* output batches are appended to one file per
+                               partition; it is closed, and the next begun,
+                               once it holds this many bytes, at each
+                               checkpoint, and when more than 64 are open;
+                               0: 256 MiB */
 } rill_dir_options;
 #define RILL_DIR_OPTIONS_INIT \
-    {RILL_DIR_OPTIONS_VERSION, NULL, RILL_FORMAT_LINES, RILL_PARTITION_AUTO, NULL, 0, NULL}
+    {RILL_DIR_OPTIONS_VERSION, NULL, RILL_FORMAT_LINES, RILL_PARTITION_AUTO, NULL, 0, NULL, 0}
 
-/* Writes each output batch to DIR[/task=<sink>][/key=<key>]/<run_id>-<n>.<ext>.
+/* Writes the output batches to DIR[/task=<sink>][/key=<key>]/<run_id>-<n>.<ext>,
+ * appending them to a partition's file until it is closed (file_bytes).
  * Files are written under temporary names beside them
  * (.<run_id>-<n>.<ext>.<random>.tmp, created exclusively and never through
  * a symbolic link), synced to disk, and given their final names only when

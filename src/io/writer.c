@@ -1,12 +1,16 @@
 /* writer.c — writes a run's output batches into a directory, partitioned by
  * sink and optionally by key, in one of four formats.
  *
- * Each output batch (per key partition) becomes one file,
- * DIR[/task=<sink>][/key=<key>]/<run_id>-<n>.<ext>, written under a
+ * Output batches (per key partition) are appended to the partition's open
+ * file, DIR[/task=<sink>][/key=<key>]/<run_id>-<n>.<ext>, written under a
  * temporary name beside it (.<name>.<random>.tmp, created exclusively and
- * never through a link), synced, and renamed only when the whole run
- * succeeds (publish.c); a failed run removes its temporary files. Folders
- * are synced before a checkpoint names files in them. The formats are
+ * never through a link). A file is closed and synced when a checkpoint is
+ * taken (which names only whole files), when it reaches file_bytes bytes,
+ * when more than OPEN_MAX are open (the oldest), and when the run ends; the
+ * next batch of its partition begins the next file. Files are renamed only
+ * when the whole run succeeds (publish.c); a failed run removes its
+ * temporary files. Folders are synced before a checkpoint names files in
+ * them. The formats are
  * format.c's. Calls come from the result stage, one at a time, so the
  * writer needs no lock. */
 #include "writer.h"
@@ -29,7 +33,14 @@
 typedef struct part {
     char *dir;   /* owned */
     size_t next; /* number of the next file in it */
+    FILE *f;     /* the file batches are appended to; NULL: none open */
+    size_t file; /* its entry in files */
 } part;
+
+/* Files open at once (one a partition; past this the oldest is closed) and
+ * the size at which a file is closed and the next one begun, by default. */
+#define OPEN_MAX 64
+#define FILE_MAX ((long long)256 << 20)
 
 struct rill__writer {
     char *dir, *label, *run_id; /* owned */
@@ -40,10 +51,14 @@ struct rill__writer {
     rill__outfile *files;       /* owned: files written this run */
     size_t nfiles, cfiles;
     part *parts;                /* owned */
-    size_t nparts;
+    size_t nparts, nopen;       /* nopen: parts with a file open */
+    size_t named;               /* files[0..named) are named by a checkpoint */
+    long long file_bytes;       /* a file holding this many is closed */
 };
 
 static const char *ext[] = {"txt", "tsv", "jsonl", "rill"};
+
+static int close_all(rill__writer *w, int keep);
 
 static int plain(unsigned char c)
 {
@@ -159,17 +174,21 @@ int rill__writer_end(rill__writer *w, int ok)
 {
     size_t i;
     if (ok) {
-        int rc = rill__publish(w->files, w->nfiles, w->dir, w->own_run_id ? NULL : w->run_id);
+        int rc = close_all(w, 1);
+        if (rc < 0)
+            return rc;
+        rc = rill__publish(w->files, w->nfiles, w->dir, w->own_run_id ? NULL : w->run_id);
         if (rc < 0)
             return rc; /* the list stays: for forget or end(0) */
     }
+    close_all(w, 0);
     for (i = 0; i < w->nfiles; i++) {
         if (!ok)
             unlink(w->files[i].tmp); /* a unique name: only ever this run's */
         free(w->files[i].tmp);
         free(w->files[i].fin);
     }
-    w->nfiles = 0;
+    w->nfiles = w->named = 0;
     return 0;
 }
 
@@ -187,39 +206,70 @@ static int grow_files(rill__writer *w)
     return 0;
 }
 
-/* The next file number of partition dir. */
-static size_t next_number(rill__writer *w, const char *dir)
+/* The partition of folder dir (made when new); NULL: out of memory. */
+static part *find_part(rill__writer *w, const char *dir)
 {
     size_t i;
     part *p;
     for (i = 0; i < w->nparts; i++)
         if (strcmp(w->parts[i].dir, dir) == 0)
-            return w->parts[i].next++;
+            return &w->parts[i];
     if ((p = realloc(w->parts, (w->nparts + 1) * sizeof(*p))) == NULL)
-        return (size_t)-1;
+        return NULL;
     w->parts = p;
+    memset(&p[w->nparts], 0, sizeof(*p));
     if ((p[w->nparts].dir = strdup(dir)) == NULL)
-        return (size_t)-1;
-    p[w->nparts].next = 1;
-    w->nparts++;
-    return 0;
+        return NULL;
+    return &p[w->nparts++];
 }
 
-/* Writes records idx[0..n) of b as the next file of partition dir. */
-static int write_file(rill__writer *w, char *dir, const rill_batch *b, const size_t *idx,
-                      size_t n)
+/* Closes p's open file: with keep, flushed, synced (on disk before a
+ * checkpoint names it or a rename publishes it) and its identity taken, so
+ * a resume knows it from another at its final name. */
+static int close_file(rill__writer *w, part *p, int keep)
 {
-    size_t num, len, i;
-    char *tmp = NULL, *fin = NULL, name[128];
+    rill__outfile *o = &w->files[p->file];
     struct stat st;
-    FILE *f;
-    int rc = 0, fd;
-    if (mkdirs(dir) < 0)
-        return rill__error(RILL_EIO, "cannot create %s: %s", dir, strerror(errno));
-    if ((num = next_number(w, dir)) == (size_t)-1)
-        return rill__error(RILL_ENOMEM, "out of memory");
-    snprintf(name, sizeof(name), "%s-%zu.%s", w->run_id, num, ext[w->format]);
-    len = strlen(dir) + strlen(name) + 32;
+    int rc = 0;
+    if (p->f == NULL)
+        return 0;
+    if (keep && (fflush(p->f) != 0 || ferror(p->f) || fsync(fileno(p->f)) < 0 ||
+                 fstat(fileno(p->f), &st) < 0))
+        rc = rill__error_errno(errno ? errno : EIO, "cannot write %s", o->tmp);
+    else if (keep) {
+        o->dev = (uint64_t)st.st_dev;
+        o->ino = (uint64_t)st.st_ino;
+        o->size = (uint64_t)st.st_size;
+        o->mtime = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
+    }
+    if (fclose(p->f) != 0 && keep && rc == 0)
+        rc = rill__error_errno(errno ? errno : EIO, "cannot write %s", o->tmp);
+    p->f = NULL;
+    w->nopen--;
+    return rc;
+}
+
+static int close_all(rill__writer *w, int keep)
+{
+    size_t i;
+    int rc = 0, rc2;
+    for (i = 0; i < w->nparts; i++)
+        if ((rc2 = close_file(w, &w->parts[i], keep)) < 0 && rc == 0)
+            rc = rc2;
+    return rc;
+}
+
+/* Begins the next file of partition p: a temporary, opened for appending. */
+static int open_file(rill__writer *w, part *p)
+{
+    size_t len, i;
+    char *tmp, *fin, name[128];
+    int fd, rc;
+    for (i = 0; w->nopen >= OPEN_MAX && i < w->nparts; i++)
+        if (w->parts[i].f && (rc = close_file(w, &w->parts[i], 1)) < 0)
+            return rc;
+    snprintf(name, sizeof(name), "%s-%zu.%s", w->run_id, p->next, ext[w->format]);
+    len = strlen(p->dir) + strlen(name) + 32;
     tmp = malloc(len);
     fin = malloc(len);
     if (tmp == NULL || fin == NULL || grow_files(w) < 0) {
@@ -227,42 +277,51 @@ static int write_file(rill__writer *w, char *dir, const rill_batch *b, const siz
         free(fin);
         return rill__error(RILL_ENOMEM, "out of memory");
     }
-    snprintf(fin, len, "%s/%s", dir, name);
-    if ((fd = rill__tmp_open(tmp, len, dir, name)) < 0) {
+    snprintf(fin, len, "%s/%s", p->dir, name);
+    if ((fd = rill__tmp_open(tmp, len, p->dir, name)) < 0) {
         rc = rill__error(RILL_EIO, "cannot create a temporary file for %s: %s", fin,
                          strerror(errno));
         free(tmp);
         free(fin);
         return rc;
     }
+    p->next++;
     memset(&w->files[w->nfiles], 0, sizeof(w->files[0]));
     w->files[w->nfiles].tmp = tmp; /* removed at the end, whatever happens next */
-    w->files[w->nfiles++].fin = fin;
-    if ((f = fdopen(fd, "wb")) == NULL) {
+    w->files[w->nfiles].fin = fin;
+    p->file = w->nfiles++;
+    if ((p->f = fdopen(fd, "wb")) == NULL) {
         rc = rill__error_errno(errno ? errno : EIO, "cannot write %s", tmp);
         close(fd);
         return rc;
     }
+    w->nopen++;
     if (w->format == RILL_FORMAT_RILL)
-        fwrite("RILLREC\x01", 1, 8, f);
+        fwrite("RILLREC\x01", 1, 8, p->f);
+    return 0;
+}
+
+/* Appends records idx[0..n) of b to the open file of partition dir. */
+static int write_file(rill__writer *w, char *dir, const rill_batch *b, const size_t *idx,
+                      size_t n)
+{
+    size_t i;
+    part *p;
+    int rc;
+    if (mkdirs(dir) < 0)
+        return rill__error(RILL_EIO, "cannot create %s: %s", dir, strerror(errno));
+    if ((p = find_part(w, dir)) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    if (p->f == NULL && (rc = open_file(w, p)) < 0)
+        return rc;
     for (i = 0; i < n; i++) {
         rill_record r;
         rill_batch_get(&r, b, idx ? idx[i] : i);
-        rill__put_record(f, w->format, &r);
+        rill__put_record(p->f, w->format, &r);
     }
-    /* on disk before a checkpoint names it or a rename publishes it */
-    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0 || fstat(fileno(f), &st) < 0)
-        rc = rill__error_errno(errno ? errno : EIO, "cannot write %s", tmp);
-    else { /* what the file is: a resume knows it from another at its final name */
-        rill__outfile *o = &w->files[w->nfiles - 1];
-        o->dev = (uint64_t)st.st_dev;
-        o->ino = (uint64_t)st.st_ino;
-        o->size = (uint64_t)st.st_size;
-        o->mtime = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
-    }
-    if (fclose(f) != 0 && rc == 0)
-        rc = rill__error_errno(errno ? errno : EIO, "cannot write %s", tmp);
-    return rc;
+    if (ferror(p->f))
+        return rill__error_errno(errno ? errno : EIO, "cannot write %s", w->files[p->file].tmp);
+    return ftell(p->f) >= w->file_bytes ? close_file(w, p, 1) : 0;
 }
 
 static int by_key(const void *a, const void *b, void *batch)
@@ -376,7 +435,7 @@ int rill_output_dir(rill_pipeline *p, const rill_dir_options *o)
     const char *c;
     if (p == NULL || o == NULL)
         return rill__error(RILL_EINVAL, "rill_output_dir: the pipeline or options are NULL");
-    if (o->version != RILL_DIR_OPTIONS_VERSION) /* then only version 1's fields are read */
+    if (o->version < 1 || o->version > RILL_DIR_OPTIONS_VERSION) /* version 1: no file_bytes */
         return rill__error(RILL_EINVAL, "rill_output_dir: options of version %u, expected %u "
                            "(initialise them with RILL_DIR_OPTIONS_INIT)", o->version,
                            RILL_DIR_OPTIONS_VERSION);
@@ -405,6 +464,7 @@ int rill_output_dir(rill_pipeline *p, const rill_dir_options *o)
     w->format = o->format;
     w->by_sink = o->by_sink;
     w->by_key = o->by_key;
+    w->file_bytes = o->version >= 2 && o->file_bytes ? o->file_bytes : FILE_MAX;
     if (w->dir == NULL || w->label == NULL || (o->run_id && w->run_id == NULL)) {
         rill__writer_free(w);
         return rill__error(RILL_ENOMEM, "out of memory");
@@ -416,10 +476,18 @@ int rill_output_dir(rill_pipeline *p, const rill_dir_options *o)
 
 /* ---- checkpoints ---- */
 
-int rill__writer_save(const rill__writer *w, rill_batch *out)
+int rill__writer_save(const rill__writer *cw, rill_batch *out)
 {
+    /* a checkpoint names whole files only: the open ones are closed (synced)
+     * first, and the next batches begin new ones. The files, not what the
+     * caller sees of the writer, change: the sink table's save is const. */
+    rill__writer *w = (rill__writer *)cw;
     size_t i;
-    int rc = rill_batch_add_keyed(out, "run", 3, w->run_id, strlen(w->run_id));
+    int rc = close_all(w, 1);
+    if (rc < 0)
+        return rc;
+    w->named = w->nfiles;
+    rc = rill_batch_add_keyed(out, "run", 3, w->run_id, strlen(w->run_id));
     for (i = 0; rc == 0 && i < w->nparts; i++) {
         /* the temporaries' names in it outlive a crash before the checkpoint */
         if (rill__fsync_dir(w->parts[i].dir) < 0 && errno != ENOENT)
@@ -484,6 +552,7 @@ int rill__writer_restore(rill__writer *w, const rill_batch *in)
             if (p == NULL || r.len != sizeof(size_t))
                 return rill__error(p ? RILL_ECORRUPT : RILL_ENOMEM, "cannot restore outputs");
             w->parts = p;
+            memset(&p[w->nparts], 0, sizeof(*p));
             if ((p[w->nparts].dir = dup_bytes(next.data, next.len)) == NULL)
                 return rill__error(RILL_ENOMEM, "out of memory");
             memcpy(&p[w->nparts].next, r.data, sizeof(size_t));
@@ -504,17 +573,21 @@ int rill__writer_restore(rill__writer *w, const rill_batch *in)
             w->nfiles++;
         }
     }
+    w->named = w->nfiles; /* the checkpoint's */
     return 0;
 }
 
 void rill__writer_forget(rill__writer *w)
 {
     size_t i;
+    close_all(w, 0);
+    for (i = w->named; i < w->nfiles; i++) /* no checkpoint names them: no resume needs them */
+        unlink(w->files[i].tmp);
     for (i = 0; i < w->nfiles; i++) {
         free(w->files[i].tmp);
         free(w->files[i].fin);
     }
-    w->nfiles = 0;
+    w->nfiles = w->named = 0;
     for (i = 0; i < w->nparts; i++)
         free(w->parts[i].dir);
     w->nparts = 0;
