@@ -178,15 +178,15 @@ static void quiet_prints_nothing_but_still_writes_the_files(void **state)
     cli_result_free(&r);
 }
 
-static void metrics_that_cannot_be_written_fail_the_run_naming_the_file(void **state)
+static void metrics_that_cannot_be_written_are_refused_before_the_run(void **state)
 {
     char m_path[512];
     cli_result r;
     (void)state;
     write_text("text.txt");
     r = wordcount("-q", "--metrics", cli_path(m_path, "no/such/folder/m.json"), NULL);
-    assert_int_equal(r.status, 1);
-    assert_true(strlen(r.out) > 0); /* the output was written all the same */
+    assert_int_equal(r.status, 2);
+    assert_int_equal(strlen(r.out), 0); /* nothing ran */
     assert_non_null(strstr(r.err, m_path));
     assert_non_null(strstr(r.err, "No such file or directory"));
     cli_result_free(&r);
@@ -297,7 +297,7 @@ int main(void)
         cmocka_unit_test(metrics_and_report_of_the_word_count_match_its_output),
         cmocka_unit_test(stderr_that_is_no_terminal_gets_the_summary_alone),
         cmocka_unit_test(quiet_prints_nothing_but_still_writes_the_files),
-        cmocka_unit_test(metrics_that_cannot_be_written_fail_the_run_naming_the_file),
+        cmocka_unit_test(metrics_that_cannot_be_written_are_refused_before_the_run),
         cmocka_unit_test(usage_names_the_options),
         cmocka_unit_test(the_progress_line_shows_each_stage_live),
     };

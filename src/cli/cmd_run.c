@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -87,6 +88,26 @@ static void *watch(void *arg)
             state_path ? state_path : ".rill/");
     _exit(CLI_EXIT_INTERRUPTED);
     return NULL;
+}
+
+/* Whether a file the run writes at its end can be written: said before the
+ * run rather than after it (a file made to find out is removed again). */
+static int writable(const char *path, const char *option)
+{
+    struct stat st;
+    int existed;
+    FILE *f;
+    if (path == NULL || rill_rank() != 0)
+        return 1;
+    existed = stat(path, &st) == 0;
+    if ((f = fopen(path, "a")) == NULL) {
+        fprintf(stderr, "rill run: %s %s: %s\n", option, path, strerror(errno));
+        return 0;
+    }
+    fclose(f);
+    if (!existed)
+        unlink(path);
+    return 1;
 }
 
 static const char usage[] =
@@ -242,6 +263,10 @@ int cmd_run(int argc, char **argv)
                 s->sources[0].name);
     ro.workers = (int)workers;
     ro.max_batches = (size_t)max_batches;
+    if (!writable(metrics, "--metrics") || !writable(report, "--report")) {
+        status = CLI_EXIT_USAGE;
+        goto done;
+    }
     if ((fb = feedback_start(b, argv[optind], quiet, metrics, report)) == NULL) {
         status = CLI_EXIT_FAILED;
         goto done;
