@@ -84,6 +84,18 @@ static int verror_at(const char *file, int line, int column, const char *prefix,
     return -1;
 }
 
+/* verror_at with its arguments. */
+static void noted(const char *file, int line, int column, const char *prefix, const char *fmt,
+                  ...) __attribute__((format(printf, 5, 6)));
+static void noted(const char *file, int line, int column, const char *prefix, const char *fmt,
+                  ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verror_at(file, line, column, prefix, fmt, ap);
+    va_end(ap);
+}
+
 int cli_error_at(const char *file, int line, int column, const char *fmt, ...)
 {
     va_list ap;
@@ -105,7 +117,7 @@ static cli_value *find(const cli_opts *o, const char *key)
 int cli_error(const cli_opts *o, const char *key, const char *fmt, ...)
 {
     const cli_value *v = key ? find(o, key) : NULL;
-    char prefix[256];
+    char prefix[256], msg[4096];
     va_list ap;
     if (o->kind && strcmp(o->kind, "output") == 0)
         snprintf(prefix, sizeof(prefix), "output: ");
@@ -114,11 +126,15 @@ int cli_error(const cli_opts *o, const char *key, const char *fmt, ...)
     else
         snprintf(prefix, sizeof(prefix), "stage '%s': ", o->stage ? o->stage : "?");
     va_start(ap, fmt);
-    if (v)
-        verror_at(v->file, v->line, v->column, prefix, fmt, ap);
-    else
-        verror_at(o->file, o->line, o->column, prefix, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* a library message that names the stage already is not prefixed twice */
+    if (o->stage && strncmp(msg, prefix, strlen(prefix)) == 0)
+        prefix[0] = '\0';
+    if (v)
+        noted(v->file, v->line, v->column, prefix, "%s", msg);
+    else
+        noted(o->file, o->line, o->column, prefix, "%s", msg);
     return -1;
 }
 
@@ -194,6 +210,9 @@ int cli_opt_int(const cli_opts *o, const char *key, int64_t min, int64_t max, in
         return rc;
     errno = 0;
     x = strtoll(v->text, &end, 10);
+    if (errno == ERANGE && v->text[0] != '\0' && *end == '\0')
+        return cli_error(o, key, "option '%s': %s is out of range [%lld, %lld]", key, v->text,
+                         (long long)min, (long long)max);
     if (v->text[0] == '\0' || *end != '\0' || errno == ERANGE)
         return cli_error(o, key, "option '%s': expected an integer, got '%s'", key, v->text);
     if (x < min || x > max)

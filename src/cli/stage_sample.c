@@ -107,7 +107,12 @@ static int sample_add(cli_build *b, const cli_opts *o)
         goto fail;
     c->seed = (uint64_t)seed;
     if (has_rate == has_n) {
-        cli_error(o, NULL, "sample needs either rate (a fraction to keep) or n (how many to keep)");
+        if (has_rate == 0)
+            cli_error(o, "n", "sample takes rate (a fraction to keep) or n (how many to "
+                              "keep), not both");
+        else
+            cli_error(o, NULL, "sample needs either rate (a fraction to keep) or n (how many "
+                               "to keep)");
         goto fail;
     }
     if (has_rate == 0 && !(c->rate > 0 && c->rate <= 1)) {
