@@ -297,9 +297,11 @@ static void sample_n_keeps_n_input_records_the_same_for_a_seed_with_any_workers(
 static void sample_refuses_both_rate_and_n_and_a_rate_above_one(void **state)
 {
     stage both = STAGE(cli_stage_sample, "s", OPT("rate", "0.5"), OPT("n", "3"));
+    stage none = STAGE0(cli_stage_sample, "s");
     stage big = STAGE(cli_stage_sample, "s", OPT("rate", "1.5"));
     (void)state;
-    assert_contains(add_error(&both), "either rate");
+    assert_contains(add_error(&both), "not both");
+    assert_contains(add_error(&none), "either rate");
     assert_contains(add_error(&big), "at most 1");
 }
 
