@@ -10,12 +10,15 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test sanitize asan tsan bench valgrind fuzz crashtest crashtest-mpi clean
+.PHONY: all deps deps-test build demo test sanitize asan tsan bench valgrind fuzz crashtest crashtest-mpi clean
 
 all: build
 
 deps:
 	@scripts/deps.sh
+
+deps-test:
+	@scripts/deps.sh --test
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRILL_WERROR=ON $(CMAKE_FLAGS) >/dev/null
@@ -27,17 +30,17 @@ demo: build
 	@echo "the 20 most frequent words ($(BUILD)/wordcount.tsv has them all):"
 	@sort -t '	' -k2,2nr -k1,1 $(BUILD)/wordcount.tsv | head -20
 
-test: build
+test: deps-test build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-asan: deps
+asan: deps-test
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DRILL_WERROR=ON -DRILL_SANITIZE=address,undefined -DRILL_BUILD_BENCH=OFF >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE mpi
 	@# Open MPI keeps memory until exit by design: leaks are checked without it.
 	cd build-asan && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -L mpi
 
-tsan: deps
+tsan: deps-test
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DRILL_WERROR=ON -DRILL_SANITIZE=thread -DRILL_BUILD_BENCH=OFF >/dev/null
 	@cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -LE mpi
@@ -46,7 +49,7 @@ tsan: deps
 
 sanitize: asan tsan
 
-valgrind: build
+valgrind: deps-test build
 	@# layers*: a Python script; test_misuse: each case a forked child that may leak or
 	@# crash on purpose; forked children that abort on purpose (test_util) are silent.
 	cd $(BUILD) && ctest --output-on-failure -E 'example|layers|test_misuse' -LE mpi \
@@ -57,7 +60,7 @@ bench: build
 	$(BUILD)/bench/rill_bench $(BUILD)/bench
 
 # kill -9 at 100 seeded random moments of checkpointed runs; prints survived N/100
-crashtest: build
+crashtest: deps-test build
 	@$(BUILD)/tests/test_crash 100 > $(BUILD)/crashtest.log 2>&1; rc=$$?; \
 	  grep -E 'differs|FAILED' $(BUILD)/crashtest.log; grep survived $(BUILD)/crashtest.log; exit $$rc
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # deps.sh — installs the Debian packages rill needs that are missing, and
 # nothing else. `apt-get update` runs once, only when something is missing.
-#   scripts/deps.sh           build, test and demo packages
+#   scripts/deps.sh           what building and the demo need
+#   scripts/deps.sh --test    also what only the tests use (strace, Chromium)
 #   scripts/deps.sh --fuzz    also clang's libFuzzer runtime
-#   scripts/deps.sh --ci      also clang (CI builds with it, scripts/ci-builds.sh)
+#   scripts/deps.sh --ci      the tests' and clang (CI builds with it, scripts/ci-builds.sh)
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config python3 libxxhash-dev libyaml-dev libsqlite3-dev libcmocka-dev valgrind strace
+pkgs=(build-essential cmake pkg-config python3 libxxhash-dev libyaml-dev libsqlite3-dev libcmocka-dev valgrind
       libpcre2-dev libjansson-dev
       libopenmpi-dev openmpi-bin)
 if [ "${1:-}" = "--fuzz" ]; then
@@ -15,8 +16,11 @@ fi
 if [ "${1:-}" = "--ci" ]; then
   pkgs+=(clang)
 fi
-# The rill command's --report test opens the page in headless Chromium.
-pkgs+=(chromium)
+# Only the tests: the syncs are watched with strace (test_durability), and
+# the rill command's --report page is opened in headless Chromium.
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--ci" ] || [ "${1:-}" = "--fuzz" ]; then
+  pkgs+=(strace chromium)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
