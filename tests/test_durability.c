@@ -74,7 +74,7 @@ static int on_small_disk(const char *mnt, int (*fn)(const char *))
     if (pid == 0) {
         if (unshare(CLONE_NEWNS) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
             _exit(77);
-        if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+        if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
             mount("tmpfs", mnt, "tmpfs", 0, "size=512k") < 0)
             _exit(77);
         _exit(fn(mnt));
