@@ -543,6 +543,25 @@ static void test_exec_with_count_refused(void **state)
     check_refused("spec.yaml:4:5: ", "stage 'count'");
 }
 
+/* An exec stage cannot be checkpointed: refused before the run (exit 2) at
+ * its place, not failed by the library once it runs. */
+static void test_exec_with_checkpoint_refused(void **state)
+{
+    char db[512];
+    cli_result r;
+    (void)state;
+    cli_write("in.txt", "a\nb\n");
+    cli_write("spec.yaml", "sources: [in.txt]\n"
+                           "stages:\n"
+                           "  - {name: up, kind: exec, command: [cat]}\n");
+    r = cli_rill(NULL, "run", "--checkpoint", cli_path(db, "state.db"), "spec.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "spec.yaml:3:5: stage 'up': an exec stage cannot be "
+                                  "checkpointed"));
+    assert_string_equal(r.out, "");
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +575,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exec_awk_as_awk, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_exec_skip_dead_letter, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_exec_stop_fails_run, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_exec_with_checkpoint_refused, cli_setup,
+                                        cli_teardown),
         cmocka_unit_test_setup_teardown(test_plugin_job, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_plugin_reducer_by_bare_name, cli_setup,
                                         cli_teardown),
