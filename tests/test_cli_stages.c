@@ -298,6 +298,26 @@ static void json_selects_paths_as_tsv_keyed_by_a_path(void **state)
     strs_free(&lines);
 }
 
+/* One path selected is its value's bytes as they are, as with fields; two
+ * are a TSV row, each escaped. */
+static void json_one_path_keeps_its_bytes_and_two_are_escaped(void **state)
+{
+    strs lines = {0}, got, want = {0};
+    stage one[] = {STAGE(cli_stage_json, "one", OPTL("select", "a"))};
+    stage two[] = {STAGE(cli_stage_json, "two", OPTL("select", "a", "b"))};
+    (void)state;
+    strs_addf(&lines, NULL, "{\"a\": \"x\\\\y\\tz\", \"b\": 1}"); /* a: x\y<TAB>z */
+    strs_addf(&want, NULL, "x\\y\tz");
+    assert_int_equal(run_chain(&got, &lines, 1, one, 1), 0);
+    assert_same(&got, &want, 0);
+    strs_free(&want);
+    strs_addf(&want, NULL, "x\\\\y\\tz\t1");
+    assert_int_equal(run_chain(&got, &lines, 1, two, 1), 0);
+    assert_same(&got, &want, 0);
+    strs_free(&want);
+    strs_free(&lines);
+}
+
 static void json_fails_naming_a_malformed_line_or_skips_it(void **state)
 {
     strs lines = {0}, got, want = {0};
@@ -376,6 +396,7 @@ int main(void)
         cmocka_unit_test(fields_fail_on_an_unterminated_quote),
         cmocka_unit_test(fields_refuse_a_name_without_columns_and_suggest_a_near_one),
         cmocka_unit_test(json_selects_paths_as_tsv_keyed_by_a_path),
+        cmocka_unit_test(json_one_path_keeps_its_bytes_and_two_are_escaped),
         cmocka_unit_test(json_fails_naming_a_malformed_line_or_skips_it),
         cmocka_unit_test(json_missing_skip_drops_records_without_the_path_and_fail_names_it),
         cmocka_unit_test(every_option_has_a_type_and_a_one_line_doc),

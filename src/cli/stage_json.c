@@ -113,7 +113,7 @@ static int json_job(rill_emitter *out, const rill_record *in, void *payload)
         if (i > 0 && rc == 0)
             rc = cli_buf_add(&v, "\t", 1);
         if (x && rc == 0)
-            rc = add_value(&v, x, 1);
+            rc = add_value(&v, x, c->nsel > 1); /* one value: its bytes, as fields gives */
     }
     if (c->key.n && rc == 0 && !skip) {
         json_t *x = get(doc, &c->key, c, &skip, &rc);
