@@ -121,8 +121,11 @@ static void another_thread_sees_the_figures_so_far(void **state)
     assert_int_equal(pthread_join(t, NULL), 0);
     assert_int_equal(w.rc, 0);
     assert_true(looked);
-    /* the value HALF was routed to the gate, which has not emitted it yet */
-    assert_true(w.gate.records_in >= HALF + 1);
+    /* the value HALF was routed to the gate, which has not emitted it yet;
+     * the batch before it may still be on its way from the other worker's
+     * pull (pulls are one at a time, their routing is not) */
+    assert_true(w.gate.records_in >= HALF + 1 - 100);
+    assert_true(w.gate.records_in > w.gate.records_out);
     assert_true(w.gate.records_out < N);
     assert_true(w.gate.calls >= 1);
     assert_true(w.gate.workers >= 1);
