@@ -4,7 +4,7 @@
  * the test, awk as an exec stage (compared with awk run directly), skipped
  * records and their dead-letter file, the example plugin's job and reducer,
  * examples/exec.yaml and plugin.yaml, and the spec errors (file:line:column, exit 2) of a missing plugin,
- * entry or command and of exec with an aggregation. */
+ * entry or command; exec before and after a count. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -455,11 +455,12 @@ static void test_examples(void **state)
     assert_int_equal(chdir(SOURCE_DIR), 0);
     r = cli_rill(NULL, "run", "-q", "examples/exec.yaml", "-s", files, NULL);
     assert_int_equal(r.status, 0);
-    snprintf(cmd, sizeof(cmd), "awk -f '%s/examples/scripts/longwords.awk' '%s' | LC_ALL=C sort",
+    snprintf(cmd, sizeof(cmd), "awk -f '%s/examples/scripts/longwords.awk' '%s' | LC_ALL=C sort"
+                               " | uniq -c | awk '{print $1, $2}' | LC_ALL=C sort",
              SOURCE_DIR, text);
     expect = cli_shell(cmd);
     assert_true(strlen(expect) > 20);
-    got = sorted(r.out);
+    got = cli_tsv_as_counts(r.out);
     assert_string_equal(got, expect);
     free(got);
     free(expect);
@@ -532,15 +533,40 @@ static void test_missing_command(void **state)
     check_refused("spec.yaml:2:30: ", "rill-no-such-program");
 }
 
-static void test_exec_with_count_refused(void **state)
+/* An exec stage before and after a count, on 2 workers: the first count
+ * gets every line the command writes (also what it keeps until its input
+ * ends), the second command gets the whole count; as the shell computes. */
+static void test_exec_around_a_count(void **state)
 {
+    char text[40000];
+    size_t len = 0;
+    cli_result r;
+    char *got, *expect;
+    int i;
     (void)state;
+    for (i = 0; i < 3000; i++)
+        len += (size_t)snprintf(text + len, sizeof(text) - len, "w%d x%d\n", i % 17, i % 5);
+    cli_write("in.txt", text);
     cli_write("spec.yaml", "sources: [in.txt]\n"
                            "stages:\n"
                            "  - {kind: words}\n"
-                           "  - {name: x, kind: exec, command: [cat]}\n"
-                           "  - {kind: count}\n");
-    check_refused("spec.yaml:4:5: ", "stage 'count'");
+                           "  - {name: up, kind: exec, command: [tr, a-z, A-Z]}\n"
+                           "  - {kind: count}\n"
+                           "  - {name: big, kind: exec, command: [awk, '$1 > 100 { print \"n\" $1 }']}\n"
+                           "  - {name: again, kind: count}\n"
+                           "output: {format: tsv}\n");
+    r = cli_rill(NULL, "run", "-q", "-w", "2", "-s", "count.batch_size=7", "spec.yaml", NULL);
+    if (r.status != 0)
+        fail_msg("rill run: %d: %s", r.status, r.err);
+    expect = cli_shell("tr ' ' '\\n' < in.txt | tr a-z A-Z | LC_ALL=C sort | uniq -c | "
+                       "awk '$1 > 100 { print \"n\" $1 }' | LC_ALL=C sort | uniq -c | "
+                       "awk '{print $1, $2}' | LC_ALL=C sort");
+    assert_true(strlen(expect) > 10);
+    got = cli_tsv_as_counts(r.out);
+    assert_string_equal(got, expect);
+    free(got);
+    free(expect);
+    cli_result_free(&r);
 }
 
 /* An exec stage cannot be checkpointed: refused before the run (exit 2) at
@@ -586,7 +612,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_plugin, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_missing_function, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_missing_command, cli_setup, cli_teardown),
-        cmocka_unit_test_setup_teardown(test_exec_with_count_refused, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_exec_around_a_count, cli_setup, cli_teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

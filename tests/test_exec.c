@@ -441,31 +441,6 @@ static void exec_works_as_a_graph_node(void **state)
     rill_pipeline_free(p);
 }
 
-static int count_add(rill_emitter *recur, void *store, const rill_record *in, size_t n,
-                     void *payload)
-{
-    (void)recur;
-    (void)in;
-    (void)payload;
-    *(int64_t *)store += (int64_t)n;
-    return 0;
-}
-
-static void exec_before_a_reducer_is_refused_by_name(void **state)
-{
-    const char *const argv[] = {"cat", NULL};
-    rill_reduce_options r = RILL_REDUCE_OPTIONS_INIT;
-    rill_pipeline *p = lines_pipeline(10, NULL);
-    (void)state;
-    r.store_size = sizeof(int64_t);
-    r.add = count_add;
-    add_exec(p, "cat", argv, RILL_EXEC_LINES, RILL_EXEC_STOP, NULL);
-    assert_int_equal(rill_reduce(p, "count", &r, NULL), 0);
-    assert_int_equal(rill_run(p, NULL, NULL), RILL_EPIPELINE);
-    assert_non_null(strstr(rill_error_last(), "'cat'"));
-    rill_pipeline_free(p);
-}
-
 static void exec_line_holding_a_newline_is_refused_or_skipped(void **state)
 {
     const char *const argv[] = {"cat", NULL};
@@ -584,7 +559,6 @@ int main(void)
         cmocka_unit_test(exec_several_megabytes_in_one_batch_do_not_deadlock),
         cmocka_unit_test(exec_runs_one_process_per_worker),
         cmocka_unit_test(exec_works_as_a_graph_node),
-        cmocka_unit_test(exec_before_a_reducer_is_refused_by_name),
         cmocka_unit_test(exec_line_holding_a_newline_is_refused_or_skipped),
         cmocka_unit_test(exec_processes_are_gone_when_another_stage_fails_the_run),
         cmocka_unit_test(exec_skip_still_stops_on_a_command_that_reads_nothing),

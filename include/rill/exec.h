@@ -34,10 +34,23 @@
  * status 0. Nothing is lost at the end, but which batch a record comes out
  * with, and the order of records from several workers, is not defined.
  *
- * Because the stage must learn when its input ends, it runs in pipelines of
- * streaming stages (jobs, tasks, exec...) on one rank, inline or as a node
- * of a graph (rill_edge); the engine refuses it, by name, in a pipeline with
- * reducers, combines or frames, and refuses to checkpoint it.
+ * Input ends per reduction. In a pipeline of streaming stages on one rank,
+ * the stage's input ends when every stage before it has closed. With
+ * reducers, combines or frames, or over several ranks, each reduction the
+ * stage's records come under (the whole run's, a frame's round, a scope
+ * opened per record) has processes of its own, one per worker that calls
+ * the stage under it: what a process writes belongs to its reduction. When
+ * nothing of a reduction is left but what such stages hold, the first of
+ * them (in the order records flow) closes its processes' input and reads
+ * them to the end, and so on: a reducer after an exec stage gets every
+ * line the command writes before it finishes, including what the command
+ * writes only when its input ends. A scope opened per record starts a
+ * process per record that reaches the stage: put the exec stage where its
+ * reduction is large (the top level, or a gathering reducer's scope). Under
+ * MPI the stage's calls run on the rank that opened their reduction (the
+ * whole run's: rank 0), which starts the processes. Inline or as a node of
+ * a graph (rill_edge). It cannot be checkpointed (what the command holds
+ * is not saved): a checkpointed pipeline with it is refused by name.
  *
  * Failures. A process that dies (exits before its input ended, exits
  * non-zero or is killed by a signal) or writes garbage stops the run with

@@ -476,8 +476,6 @@ int cli_build_spec(cli_build **out, spec *s, int workers)
             bad = 1;
     if (cli_output_add(b, &s->output) < 0)
         bad = 1;
-    if (!bad && cli_exec_refusals(b) < 0)
-        bad = 1;
     if (bad)
         goto out;
     if (rill_batch_count(b->work) > 0) {

@@ -8,9 +8,8 @@
  * to the dead-letter file STAGE.dead-letter beside the output (in the
  * output's folder, dir: or -o; in the current folder when the output is
  * standard output), and the end-of-run summary counts it
- * (cli_exec_summary). The library's limits hold: no reduce, combine or
- * frame in the same pipeline (refused by the builder at the exec stage's
- * place, cli_exec_refusals), no checkpoints, one process. */
+ * (cli_exec_summary). The library's limits hold: no checkpoints (refused
+ * by rill run at the exec stage's place). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,28 +90,6 @@ static int add_exec(cli_build *b, const cli_opts *o)
 const cli_stage_def cli_stage_exec = {"exec", "an external command as a stage (argv, never a "
                                               "shell): records to its stdin, from its stdout",
                                       exec_opts, add_exec};
-
-int cli_exec_refusals(const cli_build *b)
-{
-    const cli_node *exec = NULL, *agg = NULL;
-    size_t i;
-    for (i = 0; i < b->nnodes; i++) {
-        const char *t = b->nodes[i].type;
-        if (strcmp(t, "exec") == 0 && exec == NULL)
-            exec = &b->nodes[i];
-        else if (agg == NULL && (strcmp(t, "reduce") == 0 || strcmp(t, "combine") == 0 ||
-                                 strcmp(t, "frame") == 0))
-            agg = &b->nodes[i];
-    }
-    if (exec == NULL || agg == NULL)
-        return 0;
-    return cli_error_at(b->s->file, exec->line, exec->column,
-                        "stage '%s': an exec stage runs only in a pipeline of streaming stages "
-                        "(it must learn when its input ends), and stage '%s' (kind %s, line "
-                        "%d) is a %s; run the aggregation in a second spec over this one's "
-                        "output", exec->spec_name, agg->spec_name, agg->kind, agg->line,
-                        agg->type);
-}
 
 void cli_exec_summary(const cli_build *b)
 {

@@ -7,11 +7,6 @@
 
 extern const cli_stage_def cli_stage_exec;
 
-/* Refuses (cli_error_at the exec stage's place, -1) a pipeline that has an
- * exec stage and a reduce, combine or frame, which the library cannot run
- * together; 0 otherwise. */
-int cli_exec_refusals(const cli_build *b);
-
 /* After a run: a line on stderr per exec stage that skipped records
  * (on_error: skip), with the count and the dead-letter file. */
 void cli_exec_summary(const cli_build *b);

@@ -430,6 +430,12 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
             pthread_mutex_unlock(&red->mu);
     } else if (enter) {
         rc = enter_scope(w, t);
+    } else if (t->phase == RILL__PHASE_CLOSE) { /* a reduction's input to it ended */
+        w->stack[w->depth++] = t->stage;
+        rc = s->ops->close(w, t);
+        w->depth--;
+        if (rc != 0 && !atomic_load(&run->fail.stop))
+            rc = rill__fail(w, stage, 0, 0, NULL, rc, 0, "closing");
     } else if (t->phase == 0 && s->ops->expand) {
         rc = s->ops->expand(w, t); /* prepares work; runs no user work itself */
     } else {
@@ -438,6 +444,8 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
         rill__stat_add(&rill__stats_of(run, t->stage, w)->calls, 1);
         rc = s->ops->process(w, t, locked); /* once per task, never per record */
         w->depth--;
+        if (rc == 0 && run->close.bit && run->close.bit[stage] >= 0)
+            rill__reduction_hold(run, red, stage); /* until its close for red */
         if (rc != 0 && !atomic_load(&run->fail.stop)) /* not through rill__fail */
             rc = rill__fail(w, stage, 0, 0, NULL, rc, 0, "on");
     }

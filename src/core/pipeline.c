@@ -406,21 +406,6 @@ static int resolve_inline(rill_pipeline *p)
     return 0;
 }
 
-/* A stage whose kind has close must learn when its input ends, which rill
- * knows only when every stage is STREAMING (and, at run time, on one rank). */
-static int closing_known(const rill_pipeline *p)
-{
-    int i, j;
-    for (i = 0; i < p->n; i++)
-        if (p->stages[i].ops->close)
-            for (j = 0; j < p->n; j++)
-                if (!rill__kind_is(&p->stages[j], RILL_KIND_STREAMING))
-                    return rill__refuse(p, i, "its kind must learn when its input ends, which "
-                                              "rill cannot tell in a pipeline with reducers, "
-                                              "combines or frames");
-    return 0;
-}
-
 int rill__plan_resolve(rill_pipeline *p)
 {
     rill__stage *r;
@@ -452,8 +437,6 @@ int rill__plan_resolve(rill_pipeline *p)
     r->serial = 1;
     r->next = -1;
     if ((rc = p->nedges ? rill__graph_resolve(p) : resolve_inline(p)) < 0)
-        return rc;
-    if ((rc = closing_known(p)) < 0)
         return rc;
     return rill__plan_rank(p);
 }

@@ -229,12 +229,55 @@ static int finish(rill__worker *w, rill__reduction *r)
     return s->ops->finish(w, r);
 }
 
+void rill__reduction_hold(rill__run *run, rill__reduction *r, int stage)
+{
+    uint64_t bit = (uint64_t)1 << run->close.bit[stage];
+    if (atomic_load_explicit(&r->holders, memory_order_relaxed) & bit)
+        return; /* held already: once per call, a load */
+    if (atomic_fetch_or(&r->holders, bit) & bit)
+        return;
+    atomic_fetch_add(&r->pending, 1); /* pending first: never pending == held */
+    atomic_fetch_add(&r->held, 1);    /* while a unit of a task is left */
+}
+
+/* Only holds are left in r: the most upstream holder's unit becomes a task
+ * that runs its kind's close for r (queued: the release may come from deep
+ * inside another call, or from the transport's thread). What the close
+ * emits runs under r as any task's output; the next holder closes when
+ * only holds are left again, and r finishes when none is. */
+static int close_first_holder(rill__worker *w, rill__reduction *r)
+{
+    rill__run *run = w->run;
+    uint64_t holders = atomic_load(&r->holders);
+    int k = __builtin_ctzll(holders), stage = run->close.stage_of[k];
+    rill__task *t;
+    if (atomic_load(&run->fail.stop))
+        return RILL_ECANCELLED;
+    atomic_fetch_and(&r->holders, ~((uint64_t)1 << k));
+    atomic_fetch_sub(&r->held, 1); /* its unit is the task's now */
+    if ((t = calloc(1, sizeof(*t))) == NULL || rill_batch_new(&t->batch) < 0) {
+        free(t);
+        return rill__fail(w, stage, 0, 0, NULL, RILL_ENOMEM, 1, "closing");
+    }
+    t->stage = stage;
+    t->from = -1;
+    t->phase = RILL__PHASE_CLOSE;
+    t->red = r;
+    rill__push(run, t);
+    return 0;
+}
+
+int rill__reduction_left(rill__worker *w, rill__reduction *r, long left)
+{
+    return left > 0 && left == atomic_load(&r->held) ? close_first_holder(w, r) : 0;
+}
+
 int rill__reduction_release(rill__worker *w, rill__reduction *r)
 {
     long was = atomic_fetch_sub_explicit(&r->pending, 1, memory_order_acq_rel);
     RILL__ASSERT_MSG(was >= 1, "a reduction's pending count went below zero");
     if (was != 1)
-        return 0;
+        return was - 1 == atomic_load(&r->held) ? close_first_holder(w, r) : 0;
     if (atomic_load(&w->run->fail.stop))
         return RILL_ECANCELLED;
     return finish(w, r);

@@ -141,6 +141,7 @@ void rill__run_free(rill__run *run)
     free(run->stats);
     pthread_mutex_destroy(&run->split.mu);
     free(run->close.closed);
+    free(run->close.bit);
     free(run->close.held);
     free(run->close.mu);
     rill_batch_free(run->out.results);
@@ -157,6 +158,41 @@ static int by_rank(const void *a, const void *b, void *stages)
     const rill__stage *st = stages;
     int x = *(const int *)a, y = *(const int *)b;
     return st[x].rank != st[y].rank ? st[x].rank - st[y].rank : y - x;
+}
+
+/* Stages whose kind has close, in a run that cannot close whole stages:
+ * each gets a bit of the reductions' holders, the most upstream (highest
+ * rank) the lowest, so that a reduction closes them in the order records
+ * flow (reduction.c). */
+static int closers_setup(rill__run *run, int ranks)
+{
+    int i, k, n = 0, order[RILL__MAX_CLOSERS];
+    for (i = 0; i < run->nstages; i++) {
+        const rill__stage *s = &run->stages[i];
+        if (!s->ops->close)
+            continue;
+        if (ranks > 1 && rill__kind_is(s, RILL_KIND_ANYWHERE))
+            return rill__refuse(run->p, i, "its kind must learn when its input ends and "
+                                           "runs on any rank, which rill cannot tell in a run "
+                                           "over several ranks");
+        if (n == RILL__MAX_CLOSERS)
+            return rill__refuse(run->p, i, "a pipeline may have at most 64 stages of kinds "
+                                           "that close (such as exec)");
+        for (k = n++; k > 0 && run->stages[order[k - 1]].rank < s->rank; k--)
+            order[k] = order[k - 1];
+        order[k] = i;
+    }
+    if (n == 0)
+        return 0;
+    if ((run->close.bit = malloc((size_t)run->nstages)) == NULL)
+        return RILL_ENOMEM;
+    memset(run->close.bit, -1, (size_t)run->nstages);
+    for (k = 0; k < n; k++) {
+        run->close.bit[order[k]] = (signed char)k;
+        run->close.stage_of[k] = order[k];
+    }
+    run->close.nclosers = n;
+    return 0;
 }
 
 /* Ranks, roots, call limits and the closing state of the stages. */
@@ -186,12 +222,8 @@ static int stage_setup(rill__run *run, int ranks)
     qsort_r(run->sched.order, n, sizeof(*run->sched.order), by_rank, run->stages);
     if (ranks > 1)
         run->close.on = 0; /* a stage cannot tell when no rank will feed it again */
-    for (i = 0; i < run->nstages; i++)
-        if (run->stages[i].ops->close && !run->close.on)
-            return rill__refuse(run->p, i, "its kind must learn when its input ends, which "
-                                           "rill cannot tell in a run over several ranks");
     if (!run->close.on)
-        return 0;
+        return closers_setup(run, ranks);
     run->close.live = calloc(n, sizeof(*run->close.live));
     run->close.preds_open = calloc(n, sizeof(*run->close.preds_open));
     run->close.closed = calloc(n, 1);

@@ -38,7 +38,8 @@ struct rill_span {
     rill__task *next;        /* queue link */
     int stage;
     int from;                /* the stage that emitted the records; -1: source */
-    int phase;               /* splittable stages: 0 elements, 1 units */
+    int phase;               /* splittable stages: 0 elements, 1 units;
+                                RILL__PHASE_CLOSE: the kind's close for red */
     rill__reduction *red;    /* counted in red->pending while the task lives */
     rill_batch *batch;       /* one reference held */
     size_t begin, end;
@@ -60,6 +61,15 @@ struct rill_reduction {
                                  reduction origin_id of rank origin */
     uint64_t origin_id;
     int64_t units;            /* proxy: units of its origin it holds */
+    /* Holds of stages whose kind has close, in runs that close per
+     * reduction (rill__closing): bit k of holders is the k-th such stage,
+     * most upstream first; held counts them, and each is one unit of
+     * pending. A hold is added (pending, then held) by a task of the stage
+     * that still holds its own unit, and given up (held, then pending) by
+     * the stage's close: so pending == held only when nothing but holds is
+     * left, and whoever sees it closes the first holder. */
+    _Atomic uint64_t holders;
+    atomic_long held;
     int64_t ckpt_id;          /* its id in the checkpoint being saved */
     int ckpt_saved;
     rill__reduction *prev, *next; /* the run's live list */
@@ -138,9 +148,18 @@ typedef struct rill__source_state {
  * every stage feeding it has closed and none of its tasks is left; then the
  * records it holds back to fill a batch_size go out, and its successors
  * learn it. Until it closes, a stage holds one unit of the root. live and
- * preds_open are atomics; closed and held are under mu[stage]. */
+ * preds_open are atomics; closed and held are under mu[stage].
+ * In any other run (scopes, several ranks) a stage whose kind has close is
+ * closed per reduction instead (reduction.c): bit[stage] is its bit in a
+ * reduction's holders (-1: its kind has no close), stage_of the reverse,
+ * set up before the workers start and only read after. */
+#define RILL__PHASE_CLOSE 2
+#define RILL__MAX_CLOSERS 64
 typedef struct rill__closing {
     int on;
+    signed char *bit;          /* owned; NULL when no kind has close */
+    int stage_of[RILL__MAX_CLOSERS];
+    int nclosers;
     atomic_long *live;         /* tasks of each stage not yet processed */
     atomic_int *preds_open;    /* feeding stages (or the source) not closed */
     char *closed;
@@ -458,6 +477,12 @@ int rill__reduction_open(rill__run *run, int owner, rill__reduction *parent,
 void rill__reduction_destroy(rill__run *run, rill__reduction *r);
 /* Drops one outstanding unit of r; finishes r when it was the last. */
 int rill__reduction_release(rill__worker *w, rill__reduction *r);
+/* A task of stage (whose kind has close) under r was processed: the stage
+ * holds r until its close for r has run (see rill__reduction). */
+void rill__reduction_hold(rill__run *run, rill__reduction *r, int stage);
+/* r's pending fell to left by a release of its own (a frame's step): when
+ * only holds are left, the first holder closes (on a worker only). */
+int rill__reduction_left(rill__worker *w, rill__reduction *r, long left);
 /* What a finished reduction of stage s sends onward: its kind emits state
  * (a store, a key table) to out. */
 typedef int (*rill__emit_fn)(rill_emitter *out, const rill__stage *s, void *state);

@@ -45,8 +45,8 @@ static int frame_step(rill__worker *w, rill__reduction *r)
             return rc;
         long was = atomic_fetch_sub_explicit(&r->pending, 1, memory_order_acq_rel);
         RILL__ASSERT_MSG(was >= 1, "a frame's pending count went below zero");
-        if (was != 1)
-            return 0;
+        if (was != 1) /* what it recurred runs on; or only holds are left */
+            return rill__reduction_left(w, r, was - 1);
         if (atomic_load(&w->run->fail.stop))
             return RILL_ECANCELLED;
         atomic_store(&r->pending, 1);

@@ -47,6 +47,11 @@ void rill_span_get(const rill__task *t, size_t i, rill_record *out)
     rill__batch_view(t->batch, t->begin + i, out);
 }
 
+const rill__reduction *rill_span_reduction(const rill__task *t)
+{
+    return t ? t->red : NULL;
+}
+
 const rill__stage *rill_span_stage(const rill__worker *w, const rill__task *t)
 {
     return w && t ? &w->run->stages[t->stage] : NULL;

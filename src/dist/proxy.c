@@ -166,9 +166,16 @@ static void release_later(rill__dist *d, rill__reduction *r)
 /* Lets the thread's hold on r go: by a worker when it was the last unit. */
 static void unhold(rill__dist *d, rill__reduction *r)
 {
-    if (atomic_fetch_sub(&r->pending, 1) != 1)
+    long was = atomic_fetch_sub(&r->pending, 1);
+    if (was != 1 && was - 1 != atomic_load(&r->held))
         return;
-    atomic_store(&r->pending, 1); /* nobody else can touch it at zero */
+    /* the last unit, or only the holds of stages that close are left
+     * (reduction.c): nobody else can touch it now; a worker's release of
+     * the unit given back finishes it or closes the first holder */
+    if (was == 1)
+        atomic_store(&r->pending, 1);
+    else
+        atomic_fetch_add(&r->pending, 1);
     release_later(d, r);
 }
 

@@ -1,13 +1,18 @@
 /* stage_exec.c — the exec stage kind: an external command as a stage
  * (include/rill/exec.h says what users see; exec_proc.c runs one process).
  *
- * Each worker that calls the stage has a slot with its own process, started
- * by its first call in a run; only that worker touches its slot while the
- * run's calls go on, and close (run once, on one worker, after the stage's
- * last call) finishes every slot's process. mu guards the slots' array
- * (made at a run's first call, sized by its workers) and the dead-letter
- * file; skipped is an atomic. The engine tells the stage that a run starts
- * and that it ended (owned_run), which stops what a failed run left running.
+ * Each worker that calls the stage under a reduction has a slot with its
+ * own process for that reduction, started by its first such call: what the
+ * process writes belongs to that reduction, whatever it read. Only that
+ * worker touches the slot while the reduction's calls go on; close, run
+ * once per reduction on one worker after the reduction's last call of the
+ * stage (the engine's close per reduction, or its close of the whole stage
+ * in a pipeline without scopes, where every call is under the root),
+ * finishes the process of each worker's slot for it and frees the slots.
+ * mu guards the workers' lists of slots (made at a run's first call, sized
+ * by its workers) and the dead-letter file; skipped is an atomic. The
+ * engine tells the stage that a run starts and that it ended (owned_run),
+ * which stops what a failed run left running.
  *
  * Skipping (on_error skip). A slot keeps a copy of the frames it wrote that
  * its process may still be reading (pend, with each frame's end): dropped
@@ -33,6 +38,8 @@
 #define DEFAULT_MAX_RECORD ((size_t)64 << 20)
 
 typedef struct slot {
+    struct slot *next;   /* its worker's list */
+    const rill__reduction *red; /* whose records it was given */
     rill__proc proc;
     unsigned char *pend; /* owned: frames written that it may not have read */
     size_t pend_len, pend_cap;
@@ -48,8 +55,8 @@ typedef struct exec_stage {
     int length, skip;
     size_t max_record;
     pthread_mutex_t mu;
-    slot *slots;         /* owned, under mu: one per worker of the run */
-    int nslots;
+    slot **slots;        /* owned, under mu: each worker's list of slots */
+    int nslots;          /* the lists: the run's workers */
     int dl_fd;           /* under mu: the dead-letter file, -1 until a skip */
     atomic_uint_least64_t skipped;
 } exec_stage;
@@ -57,6 +64,7 @@ typedef struct exec_stage {
 typedef struct call {    /* one call of the stage, for the emit callback */
     exec_stage *st;
     rill__worker *w;
+    const rill__reduction *red; /* the call's */
     rill_emitter *out;
 } call;
 
@@ -65,7 +73,7 @@ static void slot_free(slot *sl)
     rill__proc_kill(&sl->proc);
     free(sl->pend);
     free(sl->ends);
-    memset(sl, 0, sizeof(*sl));
+    free(sl);
 }
 
 static int emit_record(const unsigned char *data, size_t len, void *ctx)
@@ -74,21 +82,48 @@ static int emit_record(const unsigned char *data, size_t len, void *ctx)
     return rc == 0 ? 0 : rc < 0 ? rc : RILL_EUSER; /* never mistaken for end of file */
 }
 
-/* The calling worker's slot, the array made at the run's first call. */
-static slot *get_slot(exec_stage *st, rill__worker *w)
+/* The calling worker's slot for red, made at its first call under red (the
+ * lists at the run's first call). A worker has a slot per reduction whose
+ * records it is given and that has not closed: one, unless the stage is in
+ * a scope opened per record. NULL: out of memory. */
+static slot *get_slot(exec_stage *st, rill__worker *w, const rill__reduction *red)
 {
     slot *sl = NULL;
-    int i;
     pthread_mutex_lock(&st->mu);
-    if (st->slots == NULL && (st->slots = calloc((size_t)w->run->workers, sizeof(slot))) != NULL) {
+    if (st->slots == NULL && (st->slots = calloc((size_t)w->run->workers, sizeof(slot *))) != NULL)
         st->nslots = w->run->workers;
-        for (i = 0; i < st->nslots; i++)
-            rill__proc_init(&st->slots[i].proc, st->length, st->max_record);
+    if (st->slots && w->id < st->nslots) {
+        for (sl = st->slots[w->id]; sl && sl->red != red; sl = sl->next)
+            ;
+        if (sl == NULL && (sl = calloc(1, sizeof(*sl))) != NULL) {
+            rill__proc_init(&sl->proc, st->length, st->max_record);
+            sl->red = red;
+            sl->next = st->slots[w->id];
+            st->slots[w->id] = sl;
+        }
     }
-    if (st->slots && w->id < st->nslots)
-        sl = &st->slots[w->id];
     pthread_mutex_unlock(&st->mu);
     return sl;
+}
+
+/* Takes every worker's slot for red out of the lists, as one list. */
+static slot *take_slots(exec_stage *st, const rill__reduction *red)
+{
+    slot *taken = NULL, **at, *sl;
+    int i;
+    pthread_mutex_lock(&st->mu);
+    for (i = 0; i < st->nslots; i++)
+        for (at = &st->slots[i]; (sl = *at) != NULL;) {
+            if (sl->red != red) {
+                at = &sl->next;
+                continue;
+            }
+            *at = sl->next;
+            sl->next = taken;
+            taken = sl;
+        }
+    pthread_mutex_unlock(&st->mu);
+    return taken;
 }
 
 /* Says how a process failed: the command, its status, its stderr's end. */
@@ -253,7 +288,7 @@ static int exec_records(rill_emitter *out, const rill_record *in, size_t n, void
 {
     call *c = payload;
     exec_stage *st = c->st;
-    slot *sl = get_slot(st, c->w);
+    slot *sl = get_slot(st, c->w, c->red);
     size_t i, from;
     int rc;
     c->out = out;
@@ -284,43 +319,45 @@ static int exec_records(rill_emitter *out, const rill_record *in, size_t n, void
     return feed(c, sl, from);
 }
 
-/* The stage's input ended: every process's input is closed and its output
- * read to the end; a failed one's record is skipped as in a call. */
+/* The stage's input under the call's reduction ended: the input of each
+ * of its processes is closed and their output read to the end; a failed
+ * one's record is skipped as in a call. */
 static int exec_close_records(rill_emitter *out, const rill_record *in, size_t n, void *payload)
 {
     call *c = payload;
     exec_stage *st = c->st;
-    int i, rc;
+    slot *sl, *list = take_slots(st, c->red);
+    int rc = 0;
     (void)in;
     (void)n;
     c->out = out;
-    for (i = 0; i < st->nslots; i++) {
-        slot *sl = &st->slots[i];
+    for (sl = list; sl && rc == 0; sl = sl->next)
         while (sl->proc.pid != 0) {
-            if ((rc = rill__proc_finish(&sl->proc, emit_record, c)) == 0) {
-                slot_free(sl);
-                rill__proc_init(&sl->proc, st->length, st->max_record);
+            if ((rc = rill__proc_finish(&sl->proc, emit_record, c)) == 0)
                 break;
-            }
             if (rc != RILL__PROC_FAILED)
-                return rc;
+                break;
             if ((rc = blame(st, sl)) < 0 || (rc = feed(c, sl, 0)) < 0)
-                return rc;
+                break;
         }
+    while (list) { /* a failure kills what is left */
+        sl = list->next;
+        slot_free(list);
+        list = sl;
     }
-    return 0;
+    return rc;
 }
 
 static int exec_process(rill__worker *w, rill__task *t, int locked)
 {
-    call c = {w->run->stages[t->stage].owned, w, NULL};
+    call c = {w->run->stages[t->stage].owned, w, t->red, NULL};
     (void)locked;
     return rill_span_call(w, t, exec_records, &c);
 }
 
 static int exec_close(rill__worker *w, rill__task *t)
 {
-    call c = {w->run->stages[t->stage].owned, w, NULL};
+    call c = {w->run->stages[t->stage].owned, w, t->red, NULL};
     if (c.st->slots == NULL) /* no record came: nothing started */
         return 0;
     return rill_span_call(w, t, exec_close_records, &c);
@@ -342,7 +379,11 @@ static void exec_run(void *owned, int starting)
     int i;
     pthread_mutex_lock(&st->mu);
     for (i = 0; i < st->nslots; i++)
-        slot_free(&st->slots[i]);
+        while (st->slots[i]) {
+            slot *next = st->slots[i]->next;
+            slot_free(st->slots[i]);
+            st->slots[i] = next;
+        }
     free(st->slots);
     st->slots = NULL;
     st->nslots = 0;

@@ -84,13 +84,17 @@ typedef struct rill_stage_kind {
      * must be let go before returning; only for kinds whose shared_store
      * says so). Returns 0 or what rill's failure path returned. */
     int (*process)(rill_worker *w, rill_span *t, int locked);
-    /* Optional, STREAMING kinds: called once when the stage's input has
-     * ended (every stage feeding it has closed and its last span is done),
+    /* Optional, STREAMING kinds: called when the stage's input has ended,
      * with an empty span whose emitter goes to its successors as process's
      * does (rill_span_call works): to send on what it held back, or to end
-     * something it started. Only runs that know when a stage's input ends
-     * can call it: a pipeline of STREAMING stages on one rank; any other
-     * with a stage whose kind has close is refused before it runs. */
+     * something it started. In a pipeline of STREAMING stages on one rank,
+     * once, when every stage feeding it has closed and its last span is
+     * done, under the run's root reduction. In any other run, once per
+     * reduction the stage's spans came under, when nothing of it is left
+     * but what such stages hold (the most upstream first), with the span
+     * under that reduction: keep what is held per reduction. A checkpointed
+     * pipeline with such a stage is refused, and over several ranks one
+     * whose kind is also ANYWHERE. */
     int (*close)(rill_worker *w, rill_span *t);
     /* Optional: tasks that only prepare work (a splittable stage's elements,
      * phase 0) go here instead, counted as no call of the stage. */
@@ -156,6 +160,10 @@ RILL_EXTERN size_t rill_span_count(const rill_span *t);
 /* The i-th record of t (0 <= i < count); borrowed for the call. */
 RILL_EXTERN void rill_span_get(const rill_span *t, size_t i, rill_record *out);
 RILL_EXTERN const rill_stage *rill_span_stage(const rill_worker *w, const rill_span *t);
+/* The reduction t's records are under: an identity only (never freed or
+ * read), the same for every span of it until it finishes, for a kind with
+ * close that holds records per reduction (close gets a span of each). */
+RILL_EXTERN const rill_reduction *rill_span_reduction(const rill_span *t);
 RILL_EXTERN const char *rill_stage_name(const rill_stage *s);
 RILL_EXTERN void *rill_stage_payload(const rill_stage *s);
 
