@@ -234,10 +234,8 @@ void rill__reduction_hold(rill__run *run, rill__reduction *r, int stage)
     uint64_t bit = (uint64_t)1 << run->close.bit[stage];
     if (atomic_load_explicit(&r->holders, memory_order_relaxed) & bit)
         return; /* held already: once per call, a load */
-    if (atomic_fetch_or(&r->holders, bit) & bit)
-        return;
-    atomic_fetch_add(&r->pending, 1); /* pending first: never pending == held */
-    atomic_fetch_add(&r->held, 1);    /* while a unit of a task is left */
+    if (!(atomic_fetch_or(&r->holders, bit) & bit))
+        atomic_fetch_add(&r->pending, 1 + RILL__HELD_ONE);
 }
 
 /* Only holds are left in r: the most upstream holder's unit becomes a task
@@ -254,7 +252,7 @@ static int close_first_holder(rill__worker *w, rill__reduction *r)
     if (atomic_load(&run->fail.stop))
         return RILL_ECANCELLED;
     atomic_fetch_and(&r->holders, ~((uint64_t)1 << k));
-    atomic_fetch_sub(&r->held, 1); /* its unit is the task's now */
+    atomic_fetch_sub(&r->pending, RILL__HELD_ONE); /* its unit is the task's now */
     if ((t = calloc(1, sizeof(*t))) == NULL || rill_batch_new(&t->batch) < 0) {
         free(t);
         return rill__fail(w, stage, 0, 0, NULL, RILL_ENOMEM, 1, "closing");
@@ -267,17 +265,17 @@ static int close_first_holder(rill__worker *w, rill__reduction *r)
     return 0;
 }
 
-int rill__reduction_left(rill__worker *w, rill__reduction *r, long left)
+int rill__reduction_left(rill__worker *w, rill__reduction *r, long long left)
 {
-    return left > 0 && left == atomic_load(&r->held) ? close_first_holder(w, r) : 0;
+    return RILL__ONLY_HOLDS(left) ? close_first_holder(w, r) : 0;
 }
 
 int rill__reduction_release(rill__worker *w, rill__reduction *r)
 {
-    long was = atomic_fetch_sub_explicit(&r->pending, 1, memory_order_acq_rel);
+    long long was = atomic_fetch_sub_explicit(&r->pending, 1, memory_order_acq_rel);
     RILL__ASSERT_MSG(was >= 1, "a reduction's pending count went below zero");
     if (was != 1)
-        return was - 1 == atomic_load(&r->held) ? close_first_holder(w, r) : 0;
+        return RILL__ONLY_HOLDS(was - 1) ? close_first_holder(w, r) : 0;
     if (atomic_load(&w->run->fail.stop))
         return RILL_ECANCELLED;
     return finish(w, r);

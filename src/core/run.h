@@ -45,8 +45,13 @@ struct rill_span {
     size_t begin, end;
 };
 
+/* A reduction's pending word: the units outstanding in its low 32 bits,
+ * and in its high 32 bits how many of them are holds (below). */
+#define RILL__HELD_ONE ((long long)1 << 32)
+#define RILL__ONLY_HOLDS(v) ((v) > 0 && ((v) & 0xffffffffLL) == ((v) >> 32))
+
 struct rill_reduction {
-    atomic_long pending;
+    atomic_llong pending;     /* units, and holds (RILL__HELD_ONE each) */
     rill__reduction *parent;  /* NULL for the root */
     int owner;                /* stage index; -1 for the run's root */
     pthread_mutex_t mu;
@@ -63,13 +68,13 @@ struct rill_reduction {
     int64_t units;            /* proxy: units of its origin it holds */
     /* Holds of stages whose kind has close, in runs that close per
      * reduction (rill__closing): bit k of holders is the k-th such stage,
-     * most upstream first; held counts them, and each is one unit of
-     * pending. A hold is added (pending, then held) by a task of the stage
-     * that still holds its own unit, and given up (held, then pending) by
-     * the stage's close: so pending == held only when nothing but holds is
-     * left, and whoever sees it closes the first holder. */
+     * most upstream first. Each hold is a unit of pending counted in its
+     * held half too, added in one step by a task of the stage that still
+     * has its own unit; the release that leaves only holds (the two halves
+     * equal: RILL__ONLY_HOLDS of the value it left) closes the first
+     * holder, whose hold becomes its close's unit. Only that one value is
+     * read: once a release is done, r may be another thread's to free. */
     _Atomic uint64_t holders;
-    atomic_long held;
     int64_t ckpt_id;          /* its id in the checkpoint being saved */
     int ckpt_saved;
     rill__reduction *prev, *next; /* the run's live list */
@@ -480,9 +485,9 @@ int rill__reduction_release(rill__worker *w, rill__reduction *r);
 /* A task of stage (whose kind has close) under r was processed: the stage
  * holds r until its close for r has run (see rill__reduction). */
 void rill__reduction_hold(rill__run *run, rill__reduction *r, int stage);
-/* r's pending fell to left by a release of its own (a frame's step): when
- * only holds are left, the first holder closes (on a worker only). */
-int rill__reduction_left(rill__worker *w, rill__reduction *r, long left);
+/* r's pending fell to left (the word) by a release of its own (a frame's
+ * step): when only holds are left, the first holder closes (on a worker). */
+int rill__reduction_left(rill__worker *w, rill__reduction *r, long long left);
 /* What a finished reduction of stage s sends onward: its kind emits state
  * (a store, a key table) to out. */
 typedef int (*rill__emit_fn)(rill_emitter *out, const rill__stage *s, void *state);

@@ -43,7 +43,7 @@ static int frame_step(rill__worker *w, rill__reduction *r)
         }
         if ((rc = rill__emitter_flush(&e)) < 0)
             return rc;
-        long was = atomic_fetch_sub_explicit(&r->pending, 1, memory_order_acq_rel);
+        long long was = atomic_fetch_sub_explicit(&r->pending, 1, memory_order_acq_rel);
         RILL__ASSERT_MSG(was >= 1, "a frame's pending count went below zero");
         if (was != 1) /* what it recurred runs on; or only holds are left */
             return rill__reduction_left(w, r, was - 1);

@@ -87,7 +87,7 @@ static rill__reduction *proxy_take(rill__dist *d, int rank, uint64_t id, int own
     pthread_mutex_lock(&d->pmu);
     for (e = *pp; e; e = e->next)
         if (e->rank == rank && e->id == id) {
-            long n = atomic_load(&e->r->pending);
+            long long n = atomic_load(&e->r->pending);
             while (n > 0)
                 if (atomic_compare_exchange_weak(&e->r->pending, &n, n + 1)) {
                     e->r->units += units;
@@ -166,8 +166,8 @@ static void release_later(rill__dist *d, rill__reduction *r)
 /* Lets the thread's hold on r go: by a worker when it was the last unit. */
 static void unhold(rill__dist *d, rill__reduction *r)
 {
-    long was = atomic_fetch_sub(&r->pending, 1);
-    if (was != 1 && was - 1 != atomic_load(&r->held))
+    long long was = atomic_fetch_sub(&r->pending, 1);
+    if (was != 1 && !RILL__ONLY_HOLDS(was - 1))
         return;
     /* the last unit, or only the holds of stages that close are left
      * (reduction.c): nobody else can touch it now; a worker's release of
