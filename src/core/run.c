@@ -244,6 +244,7 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     if (!run->w || !run->sched.head || !run->sched.tail || !run->sched.busy || !run->sched.taken || !run->stats)
         return rill__error(RILL_ENOMEM, "out of memory starting a run");
     pthread_mutex_lock(&p->stats_mu); /* rill_pipeline_stats reads them from now on */
+    atomic_store(&p->src_stop, 0); /* a stop asked before this run is not for it */
     p->live = run;
     pthread_mutex_unlock(&p->stats_mu);
     if ((rc = stage_setup(run, ranks)) < 0)
