@@ -8,8 +8,11 @@
  * keeps memory bounded. Most tasks never reach a queue: a worker processes
  * what it emits itself, depth first (exec.c); a task is queued when it
  * cannot run inline or when other workers are idle and could take it. A
- * sleeping worker is woken only when a task it could take appears. Queues,
- * source state and idle/done are under run->sched.mu; call slots are atomics. */
+ * sleeping worker is woken only when a task it could take appears. After
+ * rill_source_stop (p->src_stop) the next worker free to pull ends the
+ * source instead, as a source that has no more (split/stop.c says what
+ * else stops). Queues, source state and idle/done are under run->sched.mu;
+ * call slots are atomics. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

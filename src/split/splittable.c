@@ -9,7 +9,9 @@
  * data. The units being processed are listed in run->split.active under amu,
  * with their trackers; a stealer holds amu while it measures and splits,
  * and the owner takes amu only to list and unlist its unit, never while it
- * holds its tracker's lock. */
+ * holds its tracker's lock. After rill_source_stop (stop.c) units and
+ * elements not started are left out, running ones end at their next claim,
+ * and no residual is queued again. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
