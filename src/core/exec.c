@@ -438,6 +438,7 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
         rill__stat_add(&rill__stats_of(run, t->stage, w)->calls, 1);
         rc = s->ops->process(w, t, locked); /* once per task, never per record */
         w->depth--;
+        rill__progress_tick(w); /* also inline, within a long unit of work */
         if (rc != 0 && !atomic_load(&run->fail.stop)) /* not through rill__fail */
             rc = rill__fail(w, stage, 0, 0, NULL, rc, 0, "on");
     }

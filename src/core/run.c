@@ -388,6 +388,7 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
         rc = 0;
         goto out;
     }
+    rill__progress_final(&run); /* every unit is done: the figures are final */
     /* the complete checkpoint covers what is held: given, then finish */
     if (!run.ckpt.complete && run.ckpt.persist && (rc = run.ckpt.persist->complete(&run)) < 0)
         goto done;
