@@ -451,8 +451,10 @@ void rill__split_cut_all(rill__run *run)
 }
 
 /* After rill_source_stop: the splittable work still queued (elements not
- * expanded, units not started) is input the run will not read; dropped, as
- * it would be when run, so that a checkpoint does not keep it. */
+ * expanded, units not started, and names of files not yet listed by the
+ * helper before a file source's stage, builtin 2) is input the run will not
+ * read; dropped, as it would be when run, so that a checkpoint does not
+ * keep it (a resumed run would read it). */
 static void drop_queued(rill__worker *w)
 {
     rill__run *run = w->run;
@@ -460,7 +462,8 @@ static void drop_queued(rill__worker *w)
     int s;
     rill__mutex_lock(&run->sched.mu);
     for (s = 0; s < run->nstages; s++) {
-        if (run->stages[s].ops != &rill__kind_splittable || run->sched.head[s] == NULL)
+        if ((run->stages[s].ops != &rill__kind_splittable && run->stages[s].builtin != 2) ||
+            run->sched.head[s] == NULL)
             continue;
         for (t = run->sched.head[s]; t; t = t->next)
             run->sched.queued--;
