@@ -254,8 +254,8 @@ RILL_EXTERN int rill_run(rill_pipeline *p, const rill_run_options *opts,
  * a callback of the run itself (a job that has seen what it needs).
  *
  * What stops: the source p pulls is not asked again (a live source waiting
- * for input, rill/sources.h, answers within its poll_ms, and that answer is
- * its last); splittable stages (files, standard input, sequences, those of
+ * for input, rill/sources.h, answers within 20 ms, and that answer is its
+ * last); splittable stages (files, standard input, sequences, those of
  * rill_splittable) stop at the next position they claim, start no element
  * or unit of work they have not started, and a stream (standard input, a
  * pipe or FIFO) stops waiting for bytes (a line it has not seen the end of
