@@ -178,6 +178,8 @@ static void a_count_after_head_counts_what_head_passed(void **state)
     cli_result_free(&r);
 }
 
+/* However long the source waits for input at a time (poll_ms: 2 minutes,
+ * more than wait_rill allows), it sees that no more is wanted. */
 static void head_on_a_followed_file_exits(void **state)
 {
     char *lines = numbers(1, 40);
@@ -185,7 +187,7 @@ static void head_on_a_followed_file_exits(void **state)
     (void)state;
     cli_write("app.log", lines);
     cli_write("spec.yaml", "sources:\n"
-                           "  - {name: log, kind: follow, path: app.log}\n"
+                           "  - {name: log, kind: follow, path: app.log, poll_ms: 120000}\n"
                            "stages:\n"
                            "  - {name: first, kind: head, n: 4}\n"
                            "output: {format: lines}\n");

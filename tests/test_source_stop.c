@@ -1,6 +1,7 @@
 /* test_source_stop.c — rill_source_stop: a run whose source never ends by
  * itself (an endless sequence, an endless generator, a FIFO its writer
- * keeps open, a followed file) ends once a stage has what it needs; what it
+ * keeps open, a followed file) ends once a stage has what it needs, or
+ * another thread asks; what it
  * read still goes through the pipeline (a reduce after the stopping stage
  * sees every record that stage passed), the run returns 0, and a
  * checkpointed run that ended so is finished.
@@ -8,9 +9,11 @@
  * A case that does not stop hangs; an alarm turns that into a failure. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -259,6 +262,53 @@ static void a_followed_file_ends_with_the_first_n_lines(void **state)
     rmdir(dir);
 }
 
+/* Another thread stops a run whose followed file has nothing to give: the
+ * source, waiting for input for poll_ms (10 minutes) at a time, sees it
+ * within a slice (else the alarm fails the test). */
+static void *stop_once_running(void *arg)
+{
+    rill_pipeline *p = arg;
+    rill_stage_stats st;
+    struct timespec t = {0, 5000000};
+    while (rill_pipeline_stats(&st, p, "head") != 0) /* the run has started */
+        nanosleep(&t, NULL);
+    t.tv_nsec = 100000000; /* and is waiting for input */
+    nanosleep(&t, NULL);
+    assert_int_equal(rill_source_stop(p), 0);
+    return NULL;
+}
+
+static void another_thread_stops_a_source_waiting_for_input(void **state)
+{
+    char dir[] = "/tmp/rill-stop-XXXXXX", path[512];
+    rill_live_options lo = RILL_LIVE_OPTIONS_INIT;
+    rill_run_options o = with_workers(2);
+    rill_pipeline *p;
+    rill_batch *res = NULL;
+    pthread_t th;
+    head *h;
+    FILE *f;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/log", dir);
+    assert_non_null(f = fopen(path, "w"));
+    fclose(f);
+    lo.poll_ms = 600000;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    h = head_new(p, 10);
+    assert_int_equal(rill_follow_file(p, path, &lo), 0);
+    add_head(p, h);
+    assert_int_equal(pthread_create(&th, NULL, stop_once_running, p), 0);
+    assert_int_equal(rill_run(p, &o, &res), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(rill_batch_count(res), 0);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+    free(h);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void a_checkpointed_run_ended_by_a_stop_is_finished(void **state)
 {
     char dir[] = "/tmp/rill-stop-XXXXXX", path[512];
@@ -326,6 +376,7 @@ int main(void)
         cmocka_unit_test(an_endless_generator_is_asked_no_more),
         cmocka_unit_test(a_fifo_held_open_ends_with_the_first_n_lines),
         cmocka_unit_test(a_followed_file_ends_with_the_first_n_lines),
+        cmocka_unit_test(another_thread_stops_a_source_waiting_for_input),
         cmocka_unit_test(a_checkpointed_run_ended_by_a_stop_is_finished),
         cmocka_unit_test(a_stop_outside_a_run_changes_nothing),
     };
