@@ -2,7 +2,8 @@
  * `rill check` errors at file:line:column with did-you-mean, unknown input
  * names and cycles, malformed YAML; the exit codes of every command; the
  * DOT of `rill graph`; `rill explain`; SIGINT of a checkpointed run, and
- * its resume, which writes what an uninterrupted run writes. */
+ * its resume, which writes what an uninterrupted run writes; a SIGINT that
+ * was ignored when rill started stays ignored. */
 #include <signal.h>
 #include <time.h>
 
@@ -254,6 +255,67 @@ static void sigint_of_a_checkpointed_run_takes_a_checkpoint_and_exits_3(void **s
     free(err);
 }
 
+/* Started with SIGINT ignored (as a background job of a shell without job
+ * control is), rill run keeps ignoring it, checkpointed or not: the run goes
+ * on to its end (a followed file's max_records) and exits 0. */
+static void a_sigint_ignored_at_start_stays_ignored(void **state)
+{
+    int mode;
+    (void)state;
+    cli_write("spec.yaml", "sources:\n"
+                           "  - {name: log, kind: follow, path: app.log, max_records: 3}\n"
+                           "output: {format: lines}\n");
+    for (mode = 0; mode < 2; mode++) {
+        char db[512], outp[512], log[512];
+        struct stat st;
+        char *out;
+        pid_t pid;
+        int status, i;
+        FILE *f;
+        cli_write("app.log", "a\n");
+        cli_path(db, mode ? "ignored.db" : "none");
+        cli_path(outp, "ignored.out");
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (o < 0)
+                _exit(125);
+            dup2(o, 1);
+            signal(SIGINT, SIG_IGN); /* inherited through exec */
+            if (mode)
+                execl(RILL_BIN, RILL_BIN, "run", "-q", "--checkpoint", db, "spec.yaml",
+                      (char *)NULL);
+            else
+                execl(RILL_BIN, RILL_BIN, "run", "-q", "spec.yaml", (char *)NULL);
+            _exit(126);
+        }
+        /* running: its output began (no checkpoint) or its state file is
+         * there (checkpointed: made when the run starts, after the handlers) */
+        for (i = 0; i < 3000; i++) {
+            struct timespec t = {0, 10000000};
+            if (mode ? stat(db, &st) == 0 : stat(outp, &st) == 0 && st.st_size > 0)
+                break;
+            nanosleep(&t, NULL);
+        }
+        assert_true(i < 3000);
+        assert_int_equal(kill(pid, SIGINT), 0);
+        {
+            struct timespec t = {0, 300000000}; /* time to act on it, were it caught */
+            nanosleep(&t, NULL);
+        }
+        assert_non_null(f = fopen(cli_path(log, "app.log"), "a"));
+        fputs("b\nc\n", f);
+        assert_int_equal(fclose(f), 0);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0); /* not 3, nor killed by the signal */
+        out = cli_slurp(outp);
+        assert_string_equal(out, "a\nb\nc\n");
+        free(out);
+    }
+}
+
 /* Writes n lines of words (a fixed pseudo-random sequence) into path. */
 static void write_lines(const char *path, int n)
 {
@@ -405,6 +467,8 @@ int main(void)
             sigint_of_a_checkpointed_run_takes_a_checkpoint_and_exits_3, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(an_interrupted_run_resumed_writes_what_one_run_writes,
                                         cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(a_sigint_ignored_at_start_stays_ignored, cli_setup,
+                                        cli_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

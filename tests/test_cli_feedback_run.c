@@ -140,6 +140,57 @@ static void metrics_and_report_of_the_word_count_match_its_output(void **state)
     cli_result_free(&r);
 }
 
+static double real_of(json_t *o, const char *key)
+{
+    json_t *v = member(o, key);
+    assert_true(json_is_number(v));
+    return json_number_value(v);
+}
+
+/* A glob of files: the progress is the bytes read of their total, however
+ * short the run (the library's last report comes after every unit). */
+static void metrics_of_a_glob_report_the_bytes_read(void **state)
+{
+    static const char *const names[] = {"part-1.txt", "part-2.txt", "part-3.txt"};
+    char m_path[512], path[512];
+    double total = 0;
+    json_error_t jerr;
+    json_t *m, *pr, *samples;
+    cli_result r;
+    size_t i;
+    (void)state;
+    for (i = 0; i < 3; i++) {
+        FILE *f = fopen(cli_path(path, names[i]), "wb");
+        int j;
+        assert_non_null(f);
+        for (j = 0; j < 2000 * (int)(i + 1); j++)
+            fprintf(f, "line %zu.%d\n", i, j);
+        total += (double)ftell(f);
+        assert_int_equal(fclose(f), 0);
+    }
+    cli_write("glob.yaml", "sources:\n"
+                           "  - {name: in, kind: lines, files: [\"part-*.txt\"], chunk_bytes: 4096}\n"
+                           "stages:\n"
+                           "  - {name: some, kind: grep, pattern: '7$'}\n");
+    r = cli_rill(NULL, "run", "-q", "-w", "2", "--metrics", cli_path(m_path, "g.json"),
+                 "glob.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    if ((m = json_load_file(m_path, 0, &jerr)) == NULL)
+        fail_msg("the metrics are not JSON: %s at line %d", jerr.text, jerr.line);
+    pr = member(m, "progress");
+    assert_string_equal(json_string_value(member(pr, "unit")), "bytes");
+    assert_true(real_of(pr, "completed") == total);
+    assert_true(real_of(pr, "remaining") == 0);
+    assert_true(real_of(pr, "most_total") == total);
+    assert_true(int_of(pr, "elements_done") >= 3); /* a file is at least a unit */
+    samples = member(m, "samples"); /* the last sample is the end */
+    assert_true(json_array_size(samples) >= 2);
+    assert_true(real_of(json_array_get(samples, json_array_size(samples) - 1), "completed") ==
+                total);
+    json_decref(m);
+    cli_result_free(&r);
+}
+
 static void stderr_that_is_no_terminal_gets_the_summary_alone(void **state)
 {
     long lines, sum;
@@ -295,6 +346,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(metrics_and_report_of_the_word_count_match_its_output),
+        cmocka_unit_test(metrics_of_a_glob_report_the_bytes_read),
         cmocka_unit_test(stderr_that_is_no_terminal_gets_the_summary_alone),
         cmocka_unit_test(quiet_prints_nothing_but_still_writes_the_files),
         cmocka_unit_test(metrics_that_cannot_be_written_are_refused_before_the_run),

@@ -32,7 +32,9 @@ RILL_EXTERN void rill_stream_close(rill_stream *s);
 
 typedef enum rill_format {
     RILL_FORMAT_LINES, /* each record's data and a newline (.txt) */
-    RILL_FORMAT_TSV,   /* key, tab, data; \\ \t \n \r escaped (.tsv) */
+    RILL_FORMAT_TSV,   /* key, tab, data; \\ \t \n \r escaped, and \xHH (two
+                          lower-case hex digits) for any other control byte,
+                          DEL and each byte not part of valid UTF-8 (.tsv) */
     RILL_FORMAT_JSONL, /* {"key": "...", "value": "..."} per line (.jsonl):
                           valid JSON for any bytes. '"', '\\' and control
                           characters (and DEL) are escaped; a key or value

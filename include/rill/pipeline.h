@@ -249,6 +249,33 @@ typedef struct rill_run_options {
 RILL_EXTERN int rill_run(rill_pipeline *p, const rill_run_options *opts,
                          rill_batch **results);
 
+/* Asks the run of p that is going to read no more input, as `head` does
+ * once it has its records (`yes | head` ends). Any thread may call it, also
+ * a callback of the run itself (a job that has seen what it needs).
+ *
+ * What stops: the source p pulls is not asked again (a live source waiting
+ * for input, rill/sources.h, answers within 20 ms, and that answer is its
+ * last); splittable stages (files, standard input, sequences, those of
+ * rill_splittable) stop at the next position they claim, start no element
+ * or unit of work they have not started, and a stream (standard input, a
+ * pipe or FIFO) stops waiting for bytes (a line it has not seen the end of
+ * is left out). Input that is read goes on through the pipeline as usual:
+ * reductions finish and emit, results and outputs get every record it
+ * leads to, and rill_run returns 0, as when the source ends by itself.
+ * Which records were read when the call lands depends on timing (several
+ * workers read ahead): a stage that needs an exact count, as head, keeps
+ * its own and drops what comes after.
+ *
+ * A checkpointed run (rill/checkpoint.h) that ends so is finished (resuming
+ * it is RILL_EFINISHED); a checkpoint committed between the call and the end
+ * holds no unread input, so a run resumed from it ends too. Under MPI it
+ * stops what the calling rank reads and pulls; other ranks read on.
+ *
+ * Calling it again, after the input has ended, or when no run of p is going
+ * does nothing (a call between runs is not kept for the next). Returns 0,
+ * or RILL_EINVAL for a NULL p. */
+RILL_EXTERN int rill_source_stop(rill_pipeline *p);
+
 /* What one stage did in the pipeline's last run, or in the run going on. */
 typedef struct rill_stage_stats {
     uint64_t calls;       /* callback calls (splittable: units processed) */

@@ -21,7 +21,10 @@
  *   - when the run stops: rill_stream_close, a stage that fails, or a
  *     checkpoint's stop. The source waits for input in slices of poll_ms, so
  *     a stopping run is noticed within one. Signals are the program's to
- *     handle (the rill command turns SIGINT into a checkpoint and a stop).
+ *     handle (the rill command turns SIGINT into a checkpoint and a stop);
+ *   - when the run reads no more input (rill_source_stop, rill/pipeline.h:
+ *     the rill command's head): a source waiting for input sees it within
+ *     20 ms whatever its poll_ms, and its answer is its last.
  * A run that ends, whichever way, ends what it started: the command is
  * killed (its process group gets SIGTERM, then SIGKILL after a second),
  * connections are closed. A listener stays bound until the pipeline is

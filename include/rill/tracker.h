@@ -186,7 +186,11 @@ typedef struct rill_progress {
 
 /* Called every interval_ms while a run goes, from one of its workers (under
  * MPI, on rank 0, also from rill's communication thread), never two calls
- * at once. */
+ * at once; workers look between the batches they process, so a long unit
+ * of work (a chunk of a file) reports as it goes. A run that did its work
+ * calls it once more with the final figures (remaining 0; completed, for
+ * files, every byte read), on the thread that called rill_run, before the
+ * finish callback: a run too short for an interval still reports. */
 typedef void (*rill_progress_fn)(const rill_progress *progress, void *payload);
 RILL_EXTERN int rill_on_progress(rill_pipeline *p, unsigned interval_ms, rill_progress_fn fn,
                                  void *payload);

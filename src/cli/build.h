@@ -106,6 +106,12 @@ int cli_build_chain_add(cli_build *b, const cli_stage_def *def, const cli_opts *
 long cli_find_name(const spec *s, const char *name);
 int cli_order_graph(cli_build *b, size_t *order);
 
+/* build_graph.c: whether every record that reaches an output passes
+ * through the pipeline stage name (head may then stop the input: what it
+ * drops is all that would come of it). In a chain, every stage is on the
+ * only path. */
+int cli_every_path_through(const cli_build *b, const char *name);
+
 /* The initial work list a source adds to (borrowed from the builder). */
 rill_batch *cli_work(cli_build *b);
 /* Records a stage a source added with its own call (rill_read_lines...),

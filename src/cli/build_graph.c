@@ -117,3 +117,54 @@ out:
     free(names);
     return bad ? -1 : 0;
 }
+
+static long node_index(const cli_build *b, const char *name)
+{
+    size_t i;
+    for (i = 0; i < b->nnodes; i++)
+        if (strcmp(b->nodes[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+int cli_every_path_through(const cli_build *b, const char *name)
+{
+    size_t n = b->nnodes, i, top = 0;
+    char *seen = cli_xcalloc(n + 1, 1), *has_in = cli_xcalloc(n + 1, 1);
+    char *has_out = cli_xcalloc(n + 1, 1);
+    size_t *stack = cli_xcalloc(n + 1, sizeof(*stack));
+    long cut = node_index(b, name);
+    int through = cut >= 0;
+    for (i = 0; i < b->nedges; i++) {
+        long f = node_index(b, b->edges[i].from), t = node_index(b, b->edges[i].to);
+        if (f >= 0)
+            has_out[f] = 1;
+        if (t >= 0)
+            has_in[t] = 1;
+    }
+    for (i = 0; i < n; i++) /* from where records start, around the cut */
+        if (!has_in[i] && (long)i != cut) {
+            seen[i] = 1;
+            stack[top++] = i;
+        }
+    while (top > 0 && through) {
+        size_t at = stack[--top];
+        if (!has_out[at]) /* an output reached without passing the cut */
+            through = 0;
+        for (i = 0; i < b->nedges; i++) {
+            long t;
+            if (strcmp(b->edges[i].from, b->nodes[at].name) != 0)
+                continue;
+            t = node_index(b, b->edges[i].to);
+            if (t >= 0 && t != cut && !seen[t]) {
+                seen[t] = 1;
+                stack[top++] = (size_t)t;
+            }
+        }
+    }
+    free(seen);
+    free(has_in);
+    free(has_out);
+    free(stack);
+    return through;
+}

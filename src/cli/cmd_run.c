@@ -11,7 +11,11 @@
  * stayed still (the checkpoint's transaction is committed) and exits 3.
  * Exiting there is what a crash right after a checkpoint is, which resumes
  * (the state file is made for kill -9). A second SIGINT exits at once
- * (130). Without checkpointing SIGINT keeps its default action. `running`
+ * (130). Without checkpointing SIGINT keeps its default action. A SIGINT
+ * ignored when rill starts (inherited: a background job of a shell without
+ * job control, nohup-like wrappers) stays ignored, with checkpointing too,
+ * as POSIX programs do: no handler is installed, and the disposition found
+ * is the one left at the end (children inherit it as it was). `running`
  * is read by the watcher and cleared by the main thread, under lock, before
  * the pipeline is freed. */
 #include <errno.h>
@@ -190,6 +194,10 @@ int cmd_run(int argc, char **argv)
     cli_build *b = NULL;
     cli_feedback *fb;
     pthread_t watcher;
+    struct sigaction found;
+    int sigint_ignored; /* inherited as ignored: it stays so */
+
+    sigint_ignored = sigaction(SIGINT, NULL, &found) == 0 && found.sa_handler == SIG_IGN;
 
     while ((c = getopt_long(argc, argv, "w:o:s:qh", longs, NULL)) != -1) {
         switch (c) {
@@ -256,7 +264,8 @@ int cmd_run(int argc, char **argv)
             status = CLI_EXIT_USAGE;
             goto done;
         }
-        if (pipe(wake) == 0 && pthread_create(&watcher, NULL, watch, NULL) == 0) {
+        if (!sigint_ignored && pipe(wake) == 0 &&
+            pthread_create(&watcher, NULL, watch, NULL) == 0) {
             struct sigaction sa;
             pthread_detach(watcher);
             memset(&sa, 0, sizeof(sa));
@@ -300,15 +309,15 @@ int cmd_run(int argc, char **argv)
     if (!quiet && rill_rank() == 0)
         cli_exec_summary(b); /* exec stages' skipped records (stage_exec.c) */
 done:
-    {
+    if (!sigint_ignored) {
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = SIG_DFL;
         sigaction(SIGINT, &sa, NULL);
-        pthread_mutex_lock(&lock);
-        running = NULL;
-        pthread_mutex_unlock(&lock);
     }
+    pthread_mutex_lock(&lock);
+    running = NULL;
+    pthread_mutex_unlock(&lock);
     cli_build_free(b);
     spec_free(s);
     free(dirset);

@@ -1,7 +1,9 @@
 /* output.c — a run's output: written to a folder by rill_output_dir
  * (dir: or -o), or to standard output by the callback here, in the formats
- * lines (the data), tsv (key, tab, data, with \\ \t \n \r escaped and an
- * empty key for a record without one, as rill_output_dir writes them), csv
+ * lines (the data), tsv (key, tab, data, escaped as rill_output_dir
+ * escapes them: \\ \t \n \r, \xHH for any other control byte and every
+ * byte that is not part of valid UTF-8; an empty key for a record without
+ * one), csv
  * (key,data, quoted as RFC 4180 says) and jsonl ({"key": ..., "value": ...},
  * bytes that are not UTF-8 as key_base64/value_base64, as rill_output_dir
  * writes them).
@@ -31,17 +33,32 @@ uint64_t cli_output_records(void)
     return written;
 }
 
+static size_t utf8_len(const unsigned char *s, size_t n);
+
+/* The rule of rill_output_dir's TSV (src/io/format.c): text whatever the
+ * bytes, and read back exactly. */
 static void tsv_escaped(FILE *f, const unsigned char *s, size_t n)
 {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        switch (s[i]) {
+    size_t i = 0, len;
+    while (i < n) {
+        unsigned char c = s[i];
+        switch (c) {
         case '\\': fputs("\\\\", f); break;
         case '\t': fputs("\\t", f); break;
         case '\n': fputs("\\n", f); break;
         case '\r': fputs("\\r", f); break;
-        default: putc(s[i], f);
+        default:
+            if (c >= 0x20 && c < 0x7f) {
+                putc(c, f);
+            } else if (c < 0x80 || (len = utf8_len(s + i, n - i)) == 0) {
+                fprintf(f, "\\x%02x", c); /* a control byte, or not UTF-8 */
+            } else {
+                fwrite(s + i, 1, len, f);
+                i += len;
+                continue;
+            }
         }
+        i++;
     }
 }
 
@@ -62,35 +79,41 @@ static void csv_field(FILE *f, const unsigned char *s, size_t n)
     putc('"', f);
 }
 
-/* Whether s[0..n) is valid UTF-8 (no overlongs, surrogates or past U+10FFFF). */
+/* The length of the valid UTF-8 sequence at s[0..n) (no overlongs,
+ * surrogates or past U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], cp;
+    size_t len, k;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (k = 1; k < len; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+/* Whether s[0..n) is valid UTF-8. */
 static int utf8_valid(const unsigned char *s, size_t n)
 {
-    size_t i = 0;
+    size_t i = 0, len;
     while (i < n) {
-        unsigned c = s[i];
-        size_t len, k;
-        unsigned cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF)
-            len = 2, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF)
-            len = 3, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4)
-            len = 4, cp = c & 0x07;
-        else
-            return 0;
-        if (i + len > n)
-            return 0;
-        for (k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
+        if ((len = utf8_len(s + i, n - i)) == 0)
             return 0;
         i += len;
     }

@@ -6,23 +6,34 @@
  * the order of the input; with several, batches reach it in the order
  * workers finish the stages before it, so which n records pass may differ
  * from run to run (their number never does). It streams, so it works on
- * unbounded sources (the rest of the input is still read, and dropped).
- * The count lives as long as the pipeline (it is not reset for a second
- * run of the same pipeline, nor saved in checkpoints). */
+ * unbounded sources. Once it has passed n it asks the run to read no more
+ * input (rill_source_stop), when every record that reaches an output goes
+ * through it (a chain; in a graph, when no branch bypasses it): what is in
+ * flight still comes and is dropped, and the run ends, as `yes | head`
+ * does. The count lives as long as the pipeline (it is not reset for a
+ * second run of the same pipeline, nor saved in checkpoints). */
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "build.h"
 #include "stage_common.h"
 
 typedef struct head_conf {
     int64_t n;
     atomic_int_fast64_t passed;
+    cli_build *b;      /* borrowed: the build that owns the pipeline */
+    const char *name;  /* borrowed: the stage's name */
 } head_conf;
 
 static int head_job(rill_emitter *out, const rill_record *in, void *payload)
 {
     head_conf *h = payload;
-    if (atomic_fetch_add(&h->passed, 1) >= h->n)
+    int_fast64_t k = atomic_fetch_add(&h->passed, 1);
+    /* the n-th passes (or, with n 0, the first is dropped): no more input
+     * is needed when nothing reaches an output around this stage */
+    if (k == (h->n > 0 ? h->n - 1 : 0) && cli_every_path_through(h->b, h->name))
+        rill_source_stop(h->b->p);
+    if (k >= h->n)
         return 0;
     return rill_emit_record(out, in);
 }
@@ -35,6 +46,8 @@ static int head_add(cli_build *b, const cli_opts *o)
         return cli_error(o, NULL, "out of memory");
     h->n = 10;
     atomic_init(&h->passed, 0);
+    h->b = b;
+    h->name = o->stage;
     if (cli_opt_int(o, "n", 0, INT64_MAX, &h->n) < 0 || cli_own(b, h, free) < 0) {
         free(h);
         return -1;

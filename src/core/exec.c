@@ -446,6 +446,7 @@ int rill__process(rill__worker *w, rill__task *t, int locked)
         w->depth--;
         if (rc == 0 && run->close.bit && run->close.bit[stage] >= 0)
             rill__reduction_hold(run, red, stage); /* until its close for red */
+        rill__progress_tick(w); /* also inline, within a long unit of work */
         if (rc != 0 && !atomic_load(&run->fail.stop)) /* not through rill__fail */
             rc = rill__fail(w, stage, 0, 0, NULL, rc, 0, "on");
     }

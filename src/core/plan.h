@@ -113,6 +113,8 @@ struct rill_pipeline {
     double ckpt_interval;
     int ckpt_resume, ckpt_replace, ckpt_at_once;
     atomic_int ckpt_request;     /* rill_checkpoint_request */
+    atomic_int src_stop;         /* rill_source_stop: the run going on reads
+                                    no more input (cleared when a run starts) */
     atomic_llong ckpt_taken;     /* rill_checkpoint_count: checkpoints the
                                     latest run committed (and gave what they
                                     held) */

@@ -276,6 +276,7 @@ static int run_setup(rill__run *run, rill_pipeline *p, const rill_run_options *o
     if (!run->w || !run->sched.head || !run->sched.tail || !run->sched.busy || !run->sched.taken || !run->stats)
         return rill__error(RILL_ENOMEM, "out of memory starting a run");
     pthread_mutex_lock(&p->stats_mu); /* rill_pipeline_stats reads them from now on */
+    atomic_store(&p->src_stop, 0); /* a stop asked before this run is not for it */
     p->live = run;
     pthread_mutex_unlock(&p->stats_mu);
     if ((rc = stage_setup(run, ranks)) < 0)
@@ -419,6 +420,7 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
         rc = 0;
         goto out;
     }
+    rill__progress_final(&run); /* every unit is done: the figures are final */
     /* the complete checkpoint covers what is held: given, then finish */
     if (!run.ckpt.complete && run.ckpt.persist && (rc = run.ckpt.persist->complete(&run)) < 0)
         goto done;

@@ -421,6 +421,8 @@ int rill__fail(rill__worker *w, int stage, size_t index, size_t count,
 
 /* progress.c: a progress report when one is due (rank 0, one at a time). */
 void rill__progress_tick(rill__worker *w);
+/* The last report of a run that did its work (rank 0, after the workers). */
+void rill__progress_final(rill__run *run);
 /* What this rank's splittable stages have done and have left. */
 void rill__progress_local(rill__run *run, rill_progress *pr);
 

@@ -8,8 +8,11 @@
  * keeps memory bounded. Most tasks never reach a queue: a worker processes
  * what it emits itself, depth first (exec.c); a task is queued when it
  * cannot run inline or when other workers are idle and could take it. A
- * sleeping worker is woken only when a task it could take appears. Queues,
- * source state and idle/done are under run->sched.mu; call slots are atomics. */
+ * sleeping worker is woken only when a task it could take appears. After
+ * rill_source_stop (p->src_stop) the next worker free to pull ends the
+ * source instead, as a source that has no more (split/stop.c says what
+ * else stops). Queues, source state and idle/done are under run->sched.mu;
+ * call slots are atomics. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -239,7 +242,9 @@ static int room(const rill__run *run)
  * A source that only cuts is asked under mu; any other (a generator: user
  * code) with mu let go, one pull at a time. Until they are routed the
  * records hold one unit of the source's reduction and, when closing, keep
- * each root open. Returns with mu held. */
+ * each root open. Once rill_source_stop was called (p->src_stop) the source
+ * is not asked again: this pull is its last, and ends it. Returns with mu
+ * held. */
 static void pull(rill__worker *w)
 {
     rill__run *run = w->run;
@@ -250,7 +255,9 @@ static void pull(rill__worker *w)
     q.workers = run->workers;
     q.batch_records = run->batch_records;
     q.position = (int64_t)run->src.next;
-    if (!cuts) {
+    if (atomic_load(&run->p->src_stop)) {
+        rc = 0; /* rill_source_stop: it has no more */
+    } else if (!cuts) {
         if ((q.out = rill__worker_batch(w)) == NULL) {
             rill__mutex_unlock(&run->sched.mu);
             rill__fail(w, run->sched.roots[0], 0, 0, NULL, RILL_ENOMEM, 1, "receiving source batches");
@@ -273,7 +280,8 @@ static void pull(rill__worker *w)
         rill__mutex_lock(&run->sched.mu);
         return;
     }
-    if (rc == 1 && q.begin == q.end && !q.last && (src->flags & RILL_SOURCE_WAITS)) {
+    if (rc == 1 && q.begin == q.end && !q.last && (src->flags & RILL_SOURCE_WAITS) &&
+        !atomic_load(&run->p->src_stop)) {
         run->src.next = (size_t)q.position; /* it waited and nothing came: */
         rill__mutex_unlock(&run->sched.mu); /* not a batch */
         if (q.out)
@@ -281,7 +289,9 @@ static void pull(rill__worker *w)
         rill__mutex_lock(&run->sched.mu);
         return;
     }
-    last = rc == 0 || q.last ||
+    if (rc == 1 && q.begin == q.end && atomic_load(&run->p->src_stop))
+        rc = 0; /* it waited, nothing came, and no more is wanted */
+    last = rc == 0 || q.last || atomic_load(&run->p->src_stop) ||
            (!(src->flags & RILL_SOURCE_BOUNDED) && run->src.max_batches &&
             run->src.generated + 1 >= run->src.max_batches);
     if (rc == 1) {
@@ -324,6 +334,11 @@ void rill__worker_loop(rill__worker *w)
     while (!run->sched.done && !atomic_load(&run->fail.stop)) {
         rill__task *t;
         rill__reduction *home;
+        if (atomic_load_explicit(&run->p->src_stop, memory_order_relaxed) && !run->src.done &&
+            !run->src.pulling && run->src.ops) {
+            pull(w); /* rill_source_stop: the source ends as one with no more */
+            continue;
+        }
         if (run->ckpt.store && barrier(w))
             continue;
         if (run->world.dist && (home = rill__tp_release_pop(run)) != NULL) {

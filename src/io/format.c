@@ -5,7 +5,13 @@
  * control character (and DEL) are escaped; a key or value that is valid
  * UTF-8 (strict: no overlong forms, no surrogates, nothing past U+10FFFF) is
  * written as a JSON string under "key" / "value", any other as the standard
- * base64 of its bytes under "key_base64" / "value_base64". */
+ * base64 of its bytes under "key_base64" / "value_base64".
+ *
+ * TSV is text whatever the record's bytes: a backslash is written \\, a tab
+ * \t, a newline \n, a carriage return \r, any other control character (and
+ * DEL) and every byte that is not part of valid UTF-8 \xHH (two lower-case
+ * hex digits); the rest as it is. The rill command's standard output writes
+ * TSV by the same rule (src/cli/output.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,9 +62,8 @@ int rill__utf8_valid(const void *bytes, size_t n)
     return 1;
 }
 
-/* s escaped for TSV (\\ \t \n \r) or, with json, for a JSON string (valid
- * UTF-8 assumed). */
-static void put_escaped(FILE *f, const unsigned char *s, size_t n, int json)
+/* s escaped for a JSON string (valid UTF-8 assumed). */
+static void put_escaped(FILE *f, const unsigned char *s, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++) {
@@ -69,14 +74,40 @@ static void put_escaped(FILE *f, const unsigned char *s, size_t n, int json)
         case '\n': fputs("\\n", f); break;
         case '\r': fputs("\\r", f); break;
         case '"':
-            fputs(json ? "\\\"" : "\"", f);
+            fputs("\\\"", f);
             break;
         default:
-            if (json && (c < 0x20 || c == 0x7f))
+            if (c < 0x20 || c == 0x7f)
                 fprintf(f, "\\u%04x", c);
             else
                 fputc(c, f);
         }
+    }
+}
+
+/* s escaped for TSV (the rule above). */
+static void put_tsv(FILE *f, const unsigned char *s, size_t n)
+{
+    size_t i = 0, len;
+    while (i < n) {
+        unsigned char c = s[i];
+        switch (c) {
+        case '\\': fputs("\\\\", f); break;
+        case '\t': fputs("\\t", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        default:
+            if (c >= 0x20 && c < 0x7f) {
+                putc(c, f);
+            } else if (c < 0x80 || (len = utf8_len(s + i, n - i)) == 0) {
+                fprintf(f, "\\x%02x", c); /* a control byte, or not UTF-8 */
+            } else {
+                fwrite(s + i, 1, len, f);
+                i += len;
+                continue;
+            }
+        }
+        i++;
     }
 }
 
@@ -106,7 +137,7 @@ static void put_json_field(FILE *f, const char *name, const void *s, size_t n)
 {
     if (rill__utf8_valid(s, n)) {
         fprintf(f, "\"%s\": \"", name);
-        put_escaped(f, s, n, 1);
+        put_escaped(f, s, n);
     } else {
         fprintf(f, "\"%s_base64\": \"", name);
         put_base64(f, s, n);
@@ -129,9 +160,9 @@ void rill__put_record(FILE *f, rill_format format, const rill_record *r)
         fputc('\n', f);
         break;
     case RILL_FORMAT_TSV:
-        put_escaped(f, r->key ? r->key : (const void *)"", r->key_len, 0);
+        put_tsv(f, r->key ? r->key : (const void *)"", r->key_len);
         fputc('\t', f);
-        put_escaped(f, r->data, r->len, 0);
+        put_tsv(f, r->data, r->len);
         fputc('\n', f);
         break;
     case RILL_FORMAT_JSONL:

@@ -1,5 +1,6 @@
 /* live.c — the parts the live sources share (live.h): their options and
  * bounds, and cutting bytes into lines. */
+#include <stdatomic.h>
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
@@ -95,6 +96,7 @@ int rill__live_init(rill__live *l, rill_pipeline *p, const char *call,
         return rill__misuse(p, RILL_EINVAL, "%s: from_end is an option of rill_follow_file "
                             "only", call);
     l->o = *opts;
+    l->p = p;
     l->o.from_end = opts->from_end != 0;
     if (l->o.poll_ms == 0)
         l->o.poll_ms = 100;
@@ -131,6 +133,18 @@ int rill__live_wait_ms(const rill__live *l)
         return l->o.poll_ms;
     left = l->t0_ms + l->o.max_ms - rill__now_ms();
     return left <= 0 ? 0 : left < l->o.poll_ms ? (int)left : l->o.poll_ms;
+}
+
+#define SLICE_MS 20
+
+int rill__live_slice(int ms)
+{
+    return ms < SLICE_MS ? ms : SLICE_MS;
+}
+
+int rill__live_stopped(const rill__live *l)
+{
+    return atomic_load_explicit(&l->p->src_stop, memory_order_relaxed);
 }
 
 int rill__live_over(const rill__live *l)

@@ -37,6 +37,7 @@ void rill__linebuf_free(rill__linebuf *b);
 /* A source's bounds, and where it is in its run. */
 typedef struct rill__live {
     rill_live_options o; /* checked copy, poll_ms defaulted */
+    const rill_pipeline *p; /* the pipeline it belongs to (its owner) */
     int64_t given;       /* records given in this run */
     long long t0_ms;     /* when the run first asked; 0: not yet */
 } rill__live;
@@ -52,6 +53,12 @@ void rill__live_begin(rill__live *l);
 size_t rill__live_room(const rill__live *l, size_t batch_records);
 /* Milliseconds it may wait now: poll_ms or less, to its deadline. */
 int rill__live_wait_ms(const rill__live *l);
+/* How long one wait of at most ms lasts: waits are cut in slices of this,
+ * so that rill_source_stop is seen within one (rill__live_stopped). */
+int rill__live_slice(int ms);
+/* Whether the run asked for no more input (rill_source_stop): the source
+ * answers with what it has at once. */
+int rill__live_stopped(const rill__live *l);
 /* Whether a bound is reached (it gives no more). */
 int rill__live_over(const rill__live *l);
 /* Ends a pull that gave the records out holds: pull's range, last when a

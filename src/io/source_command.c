@@ -288,11 +288,11 @@ static int command_next(void *self, rill_source_pull *pull)
         }
         if (rill_batch_count(pull->out) > 0 || room == 0)
             break;
-        if ((left = until - rill__now_ms()) <= 0)
+        if ((left = until - rill__now_ms()) <= 0 || rill__live_stopped(&c->live))
             break; /* nothing came: answer, so the run can look around */
         {
             struct pollfd pf[2] = {{c->out, POLLIN, 0}, {c->err, POLLIN, 0}};
-            int k = poll(pf, c->err >= 0 ? 2 : 1, (int)left);
+            int k = poll(pf, c->err >= 0 ? 2 : 1, rill__live_slice((int)left));
             if (k < 0 && errno != EINTR)
                 return rill__error(RILL_EIO, "command %s: %s", c->label, strerror(errno));
             if (k > 0 && c->err >= 0 && pf[1].revents)

@@ -139,7 +139,11 @@ static int follow_next(void *self, rill_source_pull *pull)
         if (rill_batch_count(pull->out) > 0 || looked || rill__live_over(&f->live))
             break;
         looked = 1; /* nothing new: wait once, then answer */
-        usleep((useconds_t)rill__live_wait_ms(&f->live) * 1000);
+        {
+            long long until = rill__now_ms() + rill__live_wait_ms(&f->live), left;
+            while (!rill__live_stopped(&f->live) && (left = until - rill__now_ms()) > 0)
+                usleep((useconds_t)rill__live_slice((int)left) * 1000);
+        }
     }
     rill__live_answer(&f->live, pull);
     pull->position = f->off - (int64_t)rill__linebuf_held(&f->lines);

@@ -121,8 +121,8 @@ static int listen_next(void *self, rill_source_pull *pull)
         if ((rc = take_lines(l, pull->out, room)) < 0)
             return rc;
         if (rill_batch_count(pull->out) > 0 || rill__live_over(&l->live) ||
-            (left = until - rill__now_ms()) <= 0)
-            break; /* lines, a bound, or nothing came: answer */
+            rill__live_stopped(&l->live) || (left = until - rill__now_ms()) <= 0)
+            break; /* lines, a bound, no more wanted, or nothing came: answer */
         if ((pf = calloc((size_t)l->n + 1, sizeof(*pf))) == NULL)
             return rill__error(RILL_ENOMEM, "out of memory");
         pf[0].fd = l->fd;
@@ -131,7 +131,7 @@ static int listen_next(void *self, rill_source_pull *pull)
             pf[i + 1].fd = l->c[i].fd; /* -1 (closed) is skipped */
             pf[i + 1].events = POLLIN;
         }
-        k = poll(pf, (nfds_t)l->n + 1, (int)left);
+        k = poll(pf, (nfds_t)l->n + 1, rill__live_slice((int)left));
         for (i = l->n - 1; k > 0 && i >= 0 && rc == 0; i--)
             if (pf[i + 1].revents)
                 rc = conn_read(l, i);

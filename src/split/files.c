@@ -8,11 +8,13 @@
  * kept its size and modification time, so a change in place is an error too. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "files.h"
+#include "split.h"
 #include "../util/error.h"
 
 #define READ_MIN (1 << 20)
@@ -252,6 +254,30 @@ int rill__file_emit_lines(rill_emitter *out, rill__file *f, int64_t from, int64_
     return rc;
 }
 
+/* Waits until fd has bytes (or its end) to read: 0, or 1 when the run
+ * reads no more (rill_source_stop, or it is stopping), so that a pipe held
+ * open by its writer does not keep the run going. When nothing is there
+ * yet, the lines emitted so far go on first (a line typed, or written by a
+ * slow writer, is processed before the next comes), then it waits in
+ * slices. *rc: the flush's failure. */
+static int wait_input(rill_emitter *out, int fd, int *rc)
+{
+    int slice = 0;
+    for (;;) {
+        struct pollfd pf = {fd, POLLIN, 0};
+        int k;
+        if (rill__emitter_stopped(out))
+            return 1;
+        if ((k = poll(&pf, 1, slice)) < 0 && errno == EINTR)
+            continue;
+        if (k != 0)
+            return 0; /* readable, its end, or an error read() reports */
+        if (slice == 0 && (*rc = rill__emitter_flush(out)) != 0)
+            return 1;
+        slice = 100;
+    }
+}
+
 int rill__file_stream_lines(rill_emitter *out, rill__file *f)
 {
     size_t start = 0;
@@ -268,6 +294,8 @@ int rill__file_stream_lines(rill_emitter *out, rill__file *f)
         }
         if ((rc = grow(f, f->len + READ_MIN / 4)) < 0)
             break;
+        if (wait_input(out, f->fd, &rc))
+            return rc; /* no more wanted: a line not ended yet is not one */
         n = read(f->fd, f->buf + f->len, f->cap - f->len);
         if (n < 0 && errno == EINTR)
             continue;

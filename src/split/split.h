@@ -21,4 +21,13 @@ void rill__unit_moved(rill__run *run, const rill__task *t, int in);
  * proxied: only units under proxies (dist/), whose rest then goes home. */
 void rill__split_checkpoint(rill__worker *w, int proxied);
 
+/* stop.c (rill_source_stop): whether run reads no more input (the stop was
+ * asked for, or the run is stopping), read anywhere without a lock; the
+ * same for the run of an emitter of a splittable stage's process. */
+int rill__input_stopped(const rill__run *run);
+int rill__emitter_stopped(const rill_emitter *e);
+/* Under run->split.mu: every running unit ends at its next claim (a split
+ * at 0 whose residual is dropped). */
+void rill__split_cut_all(rill__run *run);
+
 #endif

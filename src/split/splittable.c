@@ -9,7 +9,9 @@
  * data. The units being processed are listed in run->split.active under amu,
  * with their trackers; a stealer holds amu while it measures and splits,
  * and the owner takes amu only to list and unlist its unit, never while it
- * holds its tracker's lock. */
+ * holds its tracker's lock. After rill_source_stop (stop.c) units and
+ * elements not started are left out, running ones end at their next claim,
+ * and no residual is queued again. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -135,9 +137,11 @@ static int split_expand(rill__worker *w, rill__task *t)
     rill__run *run = w->run;
     const rill__stage *s = &run->stages[t->stage];
     size_t base = atomic_fetch_add(&run->sched.taken[t->stage], t->end - t->begin), i;
-    rill_batch *ub = rill__worker_batch(w);
+    int rc = 0, stopped = atomic_load(&run->p->src_stop);
+    rill_batch *ub = stopped ? NULL : rill__worker_batch(w);
     double work = 0;
-    int rc = 0;
+    if (stopped)
+        return 0; /* rill_source_stop: these elements are not read */
     if (ub == NULL)
         return rill__fail(w, t->stage, base, 0, NULL, RILL_ENOMEM, 1, "expanding");
     for (i = t->begin; i < t->end && rc == 0; i++) {
@@ -194,7 +198,7 @@ static int sleep_until(rill__run *run, uint64_t when, unsigned most_ms, int prox
     uint64_t now = now_ns();
     if (when > now + (uint64_t)most_ms * 1000000u) /* saved on another boot or machine */
         when = now + (uint64_t)most_ms * 1000000u;
-    while ((now = now_ns()) < when && !atomic_load(&run->fail.stop) &&
+    while ((now = now_ns()) < when && !rill__input_stopped(run) &&
            !atomic_load(&run->ckpt.parking)) {
         uint64_t d = when - now > 50000000u ? 50000000u : when - now;
         struct timespec ts = {0, (long)d};
@@ -234,6 +238,12 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
     }
     if (atomic_load(&run->fail.stop))
         return RILL_ECANCELLED;
+    if (atomic_load(&run->p->src_stop)) { /* rill_source_stop: not read */
+        pthread_mutex_lock(&run->split.mu);
+        run->split.queued_work -= size_of(&r);
+        pthread_mutex_unlock(&run->split.mu);
+        return 0;
+    }
     if ((rc = rill_tracker_new(&tracker, &r, s->split.estimate, s->payload)) < 0)
         return rill__fail(w, t->stage, base, 1, &el, rc, 1, "tracking");
     memset(&me, 0, sizeof(me));
@@ -252,6 +262,8 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
     run->split.queued_work -= size_of(&r);
     atomic_fetch_add(&run->split.nactive, 1);
     atomic_fetch_add(&run->split.gen, 1);
+    if (atomic_load(&run->p->src_stop)) /* stopped since: rill_source_stop's walk */
+        rill__split_cut_all(run);      /* may have missed it */
     pthread_mutex_unlock(&run->split.mu);
     if (atomic_load_explicit(&run->sched.idle, memory_order_relaxed) > 0)
         rill__wake_one(run); /* an idle worker may split this */
@@ -279,7 +291,8 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
         return rill__fail(w, t->stage, base, 1, &el, rc, s->builtin, "processing");
     }
     if (rc == RILL_PROCESS_RESUME &&
-        (rc2 = rill_tracker_try_split(&primary, &residual, tracker, 0)) == 1) {
+        (rc2 = rill_tracker_try_split(&primary, &residual, tracker, 0)) == 1 &&
+        !atomic_load(&run->p->src_stop)) { /* stopped: the residual is not read */
         rill_batch *ub = rill__worker_batch(w);
         uint64_t when = now_ns() + (uint64_t)s->split.resume_ms * 1000000u;
         pthread_mutex_lock(&run->split.mu);
@@ -318,7 +331,7 @@ int rill__split_give(rill__worker *w, int movable, rill__task **out)
     rill__task *t = NULL;
     rill_batch *ub;
     *out = NULL;
-    if (atomic_load(&run->split.nactive) == 0 || atomic_load(&run->fail.stop))
+    if (atomic_load(&run->split.nactive) == 0 || rill__input_stopped(run))
         return 0;
     pthread_mutex_lock(&run->split.mu);
     for (a = run->split.active; a; a = a->next) {
@@ -370,8 +383,8 @@ void rill__split_checkpoint(rill__worker *w, int proxied)
 {
     rill__run *run = w->run;
     struct rill__active *a;
-    if (atomic_load(&run->split.nactive) == 0)
-        return;
+    if (atomic_load(&run->split.nactive) == 0 || atomic_load(&run->p->src_stop))
+        return; /* stopped: running units were cut, their rest is not read */
     pthread_mutex_lock(&run->split.mu);
     for (a = run->split.active; a; a = a->next) {
         rill_restriction primary, residual;
@@ -428,8 +441,53 @@ void rill__unit_moved(rill__run *run, const rill__task *t, int in)
 }
 
 
+void rill__split_cut_all(rill__run *run)
+{
+    struct rill__active *a;
+    for (a = run->split.active; a; a = a->next) {
+        rill_restriction primary, residual;
+        (void)rill_tracker_try_split(&primary, &residual, a->tracker, 0); /* rest dropped */
+    }
+}
+
+/* After rill_source_stop: the splittable work still queued (elements not
+ * expanded, units not started, and names of files not yet listed by the
+ * helper before a file source's stage, builtin 2) is input the run will not
+ * read; dropped, as it would be when run, so that a checkpoint does not
+ * keep it (a resumed run would read it). */
+static void drop_queued(rill__worker *w)
+{
+    rill__run *run = w->run;
+    rill__task *list = NULL, *t;
+    int s;
+    rill__mutex_lock(&run->sched.mu);
+    for (s = 0; s < run->nstages; s++) {
+        if ((run->stages[s].ops != &rill__kind_splittable && run->stages[s].builtin != 2) ||
+            run->sched.head[s] == NULL)
+            continue;
+        for (t = run->sched.head[s]; t; t = t->next)
+            run->sched.queued--;
+        run->sched.tail[s]->next = list;
+        list = run->sched.head[s];
+        run->sched.head[s] = run->sched.tail[s] = NULL;
+    }
+    rill__mutex_unlock(&run->sched.mu);
+    while ((t = list) != NULL) {
+        rill__reduction *red = t->red;
+        int stage = t->stage;
+        list = t->next;
+        rill__unit_moved(run, t, 0);
+        rill__task_free(w, t);
+        if (run->close.on && atomic_fetch_sub(&run->close.live[stage], 1) == 1)
+            rill__try_close(w, stage);
+        rill__reduction_release(w, red);
+    }
+}
+
 static void split_park(rill__worker *w, int proxied)
 {
+    if (!proxied && atomic_load(&w->run->p->src_stop))
+        drop_queued(w);
     rill__split_checkpoint(w, proxied);
 }
 
