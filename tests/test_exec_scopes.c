@@ -6,6 +6,8 @@
  * input ends in a scope stopping the run with its status. Real awk and sh
  * processes; answers computed here. Each case runs with 1, 2 and 4
  * workers and small batches, so that calls and closes interleave. */
+#include <sys/resource.h>
+
 #include "helpers.h"
 
 static const int worker_counts[] = {1, 2, 4};
@@ -218,6 +220,50 @@ static void exec_inside_a_frame_keeps_each_rounds_output_in_its_round(void **sta
     }
 }
 
+/* A frame per record, 600 of them, with a limit of 128 open files: each
+ * frame's processes are closed before other frames start more (a process
+ * takes 4 descriptors here), so they never pile up. */
+static void exec_in_many_frames_keeps_few_processes_alive(void **state)
+{
+    const char *const square[] = {"awk", "{ print $1 * $1 }", NULL};
+    struct rlimit was, low;
+    int w, k;
+    (void)state;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+    low = was;
+    low.rlim_cur = 128;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    FOR_EACH_WORKERS(w, k) {
+        rill_frame_options f = RILL_FRAME_OPTIONS_INIT;
+        rill_run_options o = opts(w, 64);
+        rill_pipeline *p;
+        rill_batch *out = NULL;
+        int64_t *v;
+        size_t n;
+        int rc;
+        f.store_size = sizeof(round_store);
+        f.frame = count_to;
+        f.emit = emit_pair;
+        assert_int_equal(rill_pipeline_new(&p), 0);
+        assert_int_equal(rill_work(p, ints(1, 601)), 0);
+        assert_int_equal(rill_frame(p, "per n", &f, NULL), 0);
+        add_exec(p, "square", square);
+        assert_int_equal(rill_frame_end(p, "sum", NULL, add_square, NULL), 0);
+        rc = rill_run(p, &o, &out);
+        if (rc != 0) {
+            setrlimit(RLIMIT_NOFILE, &was);
+            fail_msg("rill_run: %d: %s", rc, rill_error_last());
+        }
+        v = sorted_ints(out, &n);
+        assert_int_equal(n, 600);
+        assert_int_equal(v[599], (int64_t)600 * 601 * 1201 / 6);
+        free(v);
+        rill_batch_free(out);
+        rill_pipeline_free(p);
+    }
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+}
+
 /* A command that fails only when its input ends (in a scope, where the
  * stage closes per reduction) stops the run with its status. */
 static void exec_failing_at_a_reductions_end_stops_the_run(void **state)
@@ -249,6 +295,7 @@ int main(void)
         cmocka_unit_test(exec_before_a_reducer_gives_it_every_line),
         cmocka_unit_test(exec_on_both_sides_of_a_reducer),
         cmocka_unit_test(exec_inside_a_frame_keeps_each_rounds_output_in_its_round),
+        cmocka_unit_test(exec_in_many_frames_keeps_few_processes_alive),
         cmocka_unit_test(exec_failing_at_a_reductions_end_stops_the_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

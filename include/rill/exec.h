@@ -45,8 +45,11 @@
  * them to the end, and so on: a reducer after an exec stage gets every
  * line the command writes before it finishes, including what the command
  * writes only when its input ends. A scope opened per record starts a
- * process per record that reaches the stage: put the exec stage where its
- * reduction is large (the top level, or a gathering reducer's scope). Under
+ * process per record that reaches the stage (one at a time per worker: a
+ * reduction's close runs before calls under other reductions), and records
+ * that come back to the stage after its close (recurred by a reducer or
+ * frame end) start new ones: put the exec stage where its reduction is
+ * large (the top level, or a gathering reducer's scope). Under
  * MPI the stage's calls run on the rank that opened their reduction (the
  * whole run's: rank 0), which starts the processes. Inline or as a node of
  * a graph (rill_edge). It cannot be checkpointed (what the command holds

@@ -240,7 +240,10 @@ void rill__reduction_hold(rill__run *run, rill__reduction *r, int stage)
 
 /* Only holds are left in r: the most upstream holder's unit becomes a task
  * that runs its kind's close for r (queued: the release may come from deep
- * inside another call, or from the transport's thread). What the close
+ * inside another call; at the head of the stage's queue, so that what it
+ * holds is let go before calls under other reductions start more of it: a
+ * frame per record would otherwise start a process per frame before
+ * closing any). What the close
  * emits runs under r as any task's output; the next holder closes when
  * only holds are left again, and r finishes when none is. */
 static int close_first_holder(rill__worker *w, rill__reduction *r)
@@ -261,7 +264,7 @@ static int close_first_holder(rill__worker *w, rill__reduction *r)
     t->from = -1;
     t->phase = RILL__PHASE_CLOSE;
     t->red = r;
-    rill__push(run, t);
+    rill__push_front(run, t);
     return 0;
 }
 
@@ -273,7 +276,7 @@ int rill__reduction_left(rill__worker *w, rill__reduction *r, long long left)
 int rill__reduction_release(rill__worker *w, rill__reduction *r)
 {
     long long was = atomic_fetch_sub_explicit(&r->pending, 1, memory_order_acq_rel);
-    RILL__ASSERT_MSG(was >= 1, "a reduction's pending count went below zero");
+    RILL__ASSERT_MSG((was & 0xffffffffLL) >= 1, "a reduction's pending count went below zero");
     if (was != 1)
         return RILL__ONLY_HOLDS(was - 1) ? close_first_holder(w, r) : 0;
     if (atomic_load(&w->run->fail.stop))

@@ -351,6 +351,8 @@ int rill__sched_start(rill__run *run, int first);
 void rill__sched_join(rill__run *run);
 void rill__worker_loop(rill__worker *w);
 void rill__push(rill__run *run, rill__task *t);
+/* The same, at the head of its stage's queue: next to run there. */
+void rill__push_front(rill__run *run, rill__task *t);
 /* Under mu: wakes an idle worker (every one while a checkpoint is wanted). */
 void rill__wake_idle(rill__run *run);
 /* Takes one of stage's call slots (always, for stages without a limit). */

@@ -67,6 +67,19 @@ void rill__push(rill__run *run, rill__task *t)
     rill__mutex_unlock(&run->sched.mu);
 }
 
+void rill__push_front(rill__run *run, rill__task *t)
+{
+    RILL__ASSERT(t->stage >= 0 && t->stage < run->nstages && t->begin <= t->end);
+    rill__mutex_lock(&run->sched.mu);
+    t->next = run->sched.head[t->stage];
+    run->sched.head[t->stage] = t;
+    if (run->sched.tail[t->stage] == NULL)
+        run->sched.tail[t->stage] = t;
+    run->sched.queued++;
+    rill__wake_idle(run);
+    rill__mutex_unlock(&run->sched.mu);
+}
+
 int rill__slot_take(rill__run *run, int stage)
 {
     int limit = run->sched.limit[stage], b;

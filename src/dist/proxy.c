@@ -271,9 +271,10 @@ static void receive_task(rill__dist *d, int peer, const rill__head *h, const cha
     int hold = h->ref_rank != d->rank, rc;
     size_t i;
     if (h->stage < 0 || h->stage >= run->nstages || h->owner < -1 || h->owner >= run->nstages ||
-        h->ref_rank < 0 || h->ref_rank >= d->size || h->units < 0) {
-        rill__error(RILL_ECORRUPT, "rank %d sent records for a stage, rank or reduction that "
-                    "is not there", peer);
+        h->ref_rank < 0 || h->ref_rank >= d->size || h->units < 0 ||
+        (h->phase != 0 && h->phase != 1)) { /* a close (phase 2) never leaves its rank */
+        rill__error(RILL_ECORRUPT, "rank %d sent records for a stage, rank, reduction or "
+                    "phase that is not there", peer);
         rill__fail(&d->cw, run->nstages - 1, 0, 0, NULL, RILL_ECORRUPT, 1, "receiving");
         return;
     }

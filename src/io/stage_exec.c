@@ -358,9 +358,7 @@ static int exec_process(rill__worker *w, rill__task *t, int locked)
 static int exec_close(rill__worker *w, rill__task *t)
 {
     call c = {w->run->stages[t->stage].owned, w, t->red, NULL};
-    if (c.st->slots == NULL) /* no record came: nothing started */
-        return 0;
-    return rill_span_call(w, t, exec_close_records, &c);
+    return rill_span_call(w, t, exec_close_records, &c); /* none started: no slot */
 }
 
 static const rill_stage_kind exec_kind = {
