@@ -569,22 +569,56 @@ static void test_exec_around_a_count(void **state)
     cli_result_free(&r);
 }
 
-/* An exec stage cannot be checkpointed: refused before the run (exit 2) at
- * its place, not failed by the library once it runs. */
-static void test_exec_with_checkpoint_refused(void **state)
+/* An exec stage in a checkpointed run: interrupted (SIGINT: a checkpoint,
+ * exit 3) while awk holds lines it has not written, then resumed; the count
+ * after it is the full one, as the shell computes it. */
+static void test_exec_interrupted_and_resumed(void **state)
 {
-    char db[512];
+    char db[512], *expect, *got;
+    int i, status;
+    struct stat st;
     cli_result r;
+    pid_t pid;
     (void)state;
-    cli_write("in.txt", "a\nb\n");
-    cli_write("spec.yaml", "sources: [in.txt]\n"
+    cli_write("spec.yaml", "sources:\n"
+                           "  - {name: n, kind: sequence, from: 0, to: 20000, per_second: 8000}\n"
                            "stages:\n"
-                           "  - {name: up, kind: exec, command: [cat]}\n");
-    r = cli_rill(NULL, "run", "--checkpoint", cli_path(db, "state.db"), "spec.yaml", NULL);
-    assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "spec.yaml:3:5: stage 'up': an exec stage cannot be "
-                                  "checkpointed"));
-    assert_string_equal(r.out, "");
+                           "  - {name: mod, kind: exec, command: [awk, '{ print \"r\" $1 % 7 }']}\n"
+                           "  - {kind: count}\n"
+                           "output: {format: tsv}\n");
+    cli_path(db, "state.db");
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int out = open("/dev/null", O_WRONLY);
+        if (out < 0)
+            _exit(125);
+        dup2(out, 1), dup2(out, 2);
+        execl(RILL_BIN, RILL_BIN, "run", "-q", "--checkpoint", db, "--checkpoint-interval", "1",
+              "spec.yaml", (char *)NULL);
+        _exit(126);
+    }
+    for (i = 0; i < 3000 && stat(db, &st) != 0; i++) { /* running, its state file made */
+        struct timespec t = {0, 10000000};
+        nanosleep(&t, NULL);
+    }
+    {
+        struct timespec t = {0, 600000000}; /* well inside its 2.5 s */
+        nanosleep(&t, NULL);
+    }
+    assert_int_equal(kill(pid, SIGINT), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 3);
+    r = cli_rill(NULL, "run", "-q", "--checkpoint", db, "--resume", "spec.yaml", NULL);
+    if (r.status != 0)
+        fail_msg("rill run --resume: %d: %s", r.status, r.err);
+    expect = cli_shell("seq 0 19999 | awk '{ print \"r\" $1 % 7 }' | LC_ALL=C sort | uniq -c | "
+                       "awk '{print $1, $2}' | LC_ALL=C sort");
+    got = cli_tsv_as_counts(r.out);
+    assert_string_equal(got, expect);
+    free(got);
+    free(expect);
     cli_result_free(&r);
 }
 
@@ -601,7 +635,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exec_awk_as_awk, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_exec_skip_dead_letter, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_exec_stop_fails_run, cli_setup, cli_teardown),
-        cmocka_unit_test_setup_teardown(test_exec_with_checkpoint_refused, cli_setup,
+        cmocka_unit_test_setup_teardown(test_exec_interrupted_and_resumed, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(test_plugin_job, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_plugin_reducer_by_bare_name, cli_setup,

@@ -52,8 +52,16 @@
  * large (the top level, or a gathering reducer's scope). Under
  * MPI the stage's calls run on the rank that opened their reduction (the
  * whole run's: rank 0), which starts the processes. Inline or as a node of
- * a graph (rill_edge). It cannot be checkpointed (what the command holds
- * is not saved): a checkpointed pipeline with it is refused by name.
+ * a graph (rill_edge).
+ *
+ * Checkpoints. At each checkpoint (every worker between tasks) the input
+ * of every process is closed and its output read to the end, and what it
+ * writes is saved with the checkpoint; the next call starts a new process.
+ * So a kill after a checkpoint loses nothing the commands held. A command
+ * whose output depends on all of its input (sort, uniq -c, an awk END
+ * block) gives a result per checkpoint, as it gives one per worker and per
+ * reduction. Over several ranks a checkpointed pipeline with an exec stage
+ * is refused by name.
  *
  * Failures. A process that dies (exits before its input ended, exits
  * non-zero or is killed by a signal) or writes garbage stops the run with

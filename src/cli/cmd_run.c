@@ -244,17 +244,6 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
     if (checkpoint || resume) {
-        size_t k;
-        for (k = 0; k < b->nnodes; k++)
-            if (strcmp(b->nodes[k].type, "exec") == 0) { /* rill/exec.h: none with checkpoints */
-                cli_error_at(s->file, b->nodes[k].line, b->nodes[k].column,
-                             "stage '%s': an exec stage cannot be checkpointed (its command "
-                             "keeps what it has read); run without --checkpoint and --resume",
-                             b->nodes[k].spec_name);
-                cli_print_errors();
-                status = CLI_EXIT_USAGE;
-                goto done;
-            }
         co.path = checkpoint;
         co.resume = resume;
         co.interval = (double)interval;

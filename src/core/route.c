@@ -122,9 +122,10 @@ unlock:
 }
 
 /* Calls the kind's close for a stage whose input ended, with an empty span
- * under the root: what it emits is routed (and counted live at the
- * successors) before they learn that the stage closed. */
-static int close_kind(rill__worker *w, int stage)
+ * under red (the root, when whole stages close): what it emits is routed
+ * (and counted live at the successors) before they learn that the stage
+ * closed. */
+static int close_kind(rill__worker *w, int stage, rill__reduction *red)
 {
     rill__run *run = w->run;
     rill_batch *empty = rill__worker_batch(w);
@@ -135,7 +136,7 @@ static int close_kind(rill__worker *w, int stage)
     memset(&t, 0, sizeof(t));
     t.stage = stage;
     t.from = -1;
-    t.red = run->reds.root;
+    t.red = red;
     t.batch = empty;
     if (pushed) /* what it emits is not run inside it */
         w->stack[w->depth++] = stage;
@@ -145,6 +146,34 @@ static int close_kind(rill__worker *w, int stage)
     rill__worker_unref(w, empty);
     if (rc != 0 && !atomic_load(&run->fail.stop)) /* not through rill__fail */
         rc = rill__fail(w, stage, 0, 0, NULL, rc, 0, "closing");
+    return rc;
+}
+
+int rill__drain_closers(rill__worker *w)
+{
+    rill__run *run = w->run;
+    int s, rc = 0;
+    for (s = 0; s < run->nstages && rc == 0; s++) {
+        uint64_t bit;
+        rill__reduction *r;
+        if (!run->stages[s].ops->close)
+            continue;
+        if (run->close.on) { /* whole stages close: it holds under the root */
+            if (!run->close.closed[s])
+                rc = close_kind(w, s, run->reds.root);
+            continue;
+        }
+        bit = (uint64_t)1 << run->close.bit[s];
+        pthread_mutex_lock(&run->reds.mu);
+        for (r = run->reds.live; r && rc == 0; r = r->next) {
+            if (!(atomic_load(&r->holders) & bit))
+                continue;
+            atomic_fetch_and(&r->holders, ~bit);
+            rc = close_kind(w, s, r); /* what it sends on is queued: under r */
+            atomic_fetch_sub(&r->pending, 1 + RILL__HELD_ONE); /* never the last */
+        }
+        pthread_mutex_unlock(&run->reds.mu);
+    }
     return rc;
 }
 
@@ -177,7 +206,7 @@ int rill__try_close(rill__worker *w, int stage)
     pthread_mutex_unlock(&run->close.mu[stage]);
     if (held)
         rill__worker_unref(w, held);
-    if (s->ops->close && (rc = close_kind(w, stage)) != 0)
+    if (s->ops->close && (rc = close_kind(w, stage, run->reds.root)) != 0)
         return rc; /* the run is stopping: its hold goes with it */
     for (i = 0; i < s->nsucc && rc == 0; i++)
         if (atomic_fetch_sub(&run->close.preds_open[s->succ[i]], 1) == 1)

@@ -222,6 +222,14 @@ static int stage_setup(rill__run *run, int ranks)
     qsort_r(run->sched.order, n, sizeof(*run->sched.order), by_rank, run->stages);
     if (ranks > 1)
         run->close.on = 0; /* a stage cannot tell when no rank will feed it again */
+    for (i = 0; i < run->nstages; i++)
+        if (run->stages[i].ops->close) {
+            if (ranks > 1 && run->p->persist)
+                return rill__refuse(run->p, i, "its kind holds records back for its close, "
+                                               "which a checkpoint over several ranks cannot "
+                                               "let go of yet");
+            run->close.closers++;
+        }
     if (!run->close.on)
         return closers_setup(run, ranks);
     run->close.live = calloc(n, sizeof(*run->close.live));

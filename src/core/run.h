@@ -162,6 +162,7 @@ typedef struct rill__source_state {
 #define RILL__MAX_CLOSERS 64
 typedef struct rill__closing {
     int on;
+    int closers;               /* stages whose kind has close */
     signed char *bit;          /* owned; NULL when no kind has close */
     int stage_of[RILL__MAX_CLOSERS];
     int nclosers;
@@ -394,6 +395,11 @@ int rill__route_to(rill__worker *w, int stage, int from, rill__reduction *red,
                    rill_batch *batch, size_t begin, size_t end, int queue);
 #define rill__route(w, stage, from, red, batch, begin, end) \
     rill__route_to(w, stage, from, red, batch, begin, end, 0)
+/* At a checkpoint, every worker parked and sched.mu not held: each stage
+ * whose kind has close (RILL_KIND_RESTARTS) closes what it holds under
+ * each reduction (the whole stage's when whole stages close), what it sends
+ * on queued and saved; it starts again with its next span. */
+int rill__drain_closers(rill__worker *w);
 /* The source is exhausted: its hold is released, the roots learn it. */
 int rill__source_done(rill__worker *w);
 /* A stage's last task is done: it closes if what feeds it has closed. */

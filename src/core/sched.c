@@ -205,9 +205,13 @@ static int barrier(rill__worker *w)
     gen = run->ckpt.gen;
     if (++run->ckpt.parked == run->workers) {
         int rc = 0;
-        if (run->world.dist) { /* every other worker is parked: mu can go meanwhile */
+        if (run->world.dist || run->close.closers) { /* every other worker is
+                                                        parked: mu can go meanwhile */
             rill__mutex_unlock(&run->sched.mu);
-            rc = rill__fold_extras(w);
+            if (run->world.dist)
+                rc = rill__fold_extras(w);
+            if (rc == 0 && run->close.closers) /* what they hold is let go, queued */
+                rc = rill__drain_closers(w);
             rill__mutex_lock(&run->sched.mu);
         }
         if (rc == 0)

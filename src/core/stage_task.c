@@ -73,7 +73,7 @@ int rill_stage_add(rill_pipeline *p, const char *name, const rill_stage_kind *ki
     const unsigned inside = RILL_KIND_SCOPE | RILL_KIND_FRAME | RILL_KIND_FRAME_END |
                             RILL_KIND_FOLDS;
     const unsigned known = inside | RILL_KIND_STREAMING | RILL_KIND_BATCHED | RILL_KIND_GRAPH |
-                           RILL_KIND_ANYWHERE | RILL_KIND_SHUFFLED;
+                           RILL_KIND_ANYWHERE | RILL_KIND_SHUFFLED | RILL_KIND_RESTARTS;
     rill__stage *s;
     int rc;
     if (p == NULL)

@@ -364,7 +364,7 @@ static int exec_close(rill__worker *w, rill__task *t)
 static const rill_stage_kind exec_kind = {
     .version = RILL_STAGE_KIND_VERSION,
     .name = "exec",
-    .flags = RILL_KIND_STREAMING | RILL_KIND_BATCHED | RILL_KIND_GRAPH,
+    .flags = RILL_KIND_STREAMING | RILL_KIND_BATCHED | RILL_KIND_GRAPH | RILL_KIND_RESTARTS,
     .process = exec_process,
     .close = exec_close,
 };

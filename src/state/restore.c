@@ -433,7 +433,7 @@ int rill__checkpoint_start(rill__run *run)
         if (s->ops->savable && !s->ops->savable(s))
             return rill__refuse(p, i, "keeps more than plain bytes in its store (it has a "
                                       "free callback) but no encode and decode to save it");
-        if (s->ops->close && s->ops->encode == NULL)
+        if (s->ops->close && s->ops->encode == NULL && !rill__kind_is(s, RILL_KIND_RESTARTS))
             return rill__refuse(p, i, "its kind holds records back for its close, which a "
                                       "checkpoint cannot save");
     }

@@ -25,12 +25,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../util/error.h"
@@ -144,7 +146,7 @@ static void make_parents(const char *path)
 /* Locks the state file for this store (see the top of the file). The lock
  * file is removed by the holder before it lets go: one locked here that is
  * no longer at its name was removed meanwhile, and is tried again. */
-static int lock(rill__store *s)
+static int lock_once(rill__store *s, long *holder_out)
 {
     char pid[32];
     struct stat held, named;
@@ -183,12 +185,36 @@ static int lock(rill__store *s)
     pid[n > 0 ? n : 0] = '\0';
     close(s->lock);
     s->lock = -1;
-    if (sscanf(pid, "%ld", &holder) == 1 && holder > 0)
+    if (sscanf(pid, "%ld", &holder) != 1 || holder <= 0)
+        holder = 0;
+    *holder_out = holder;
+    if (holder > 0 && kill((pid_t)holder, 0) < 0 && errno == ESRCH)
+        return RILL_EBUSY; /* its run ended: a process it started holds it a moment */
+    if (holder > 0)
         return rill__error(RILL_EBUSY, "%s: in use by process %ld (a run of %s); wait for it "
                            "to end", s->path, holder, holder == (long)getpid() ? "this "
                            "process" : "another process");
     return rill__error(RILL_EBUSY, "%s: in use by another process (%s is locked)", s->path,
                        s->lock_path);
+}
+
+/* The lock, waiting up to 2 s when the process that took it has ended:
+ * the processes it started (an exec stage's commands) keep the lock file
+ * open until they run their program, which they do at once, or end. */
+static int lock(rill__store *s)
+{
+    long holder = 0;
+    int rc, waited;
+    for (waited = 0;; waited += 10) {
+        rc = lock_once(s, &holder);
+        if (rc != RILL_EBUSY || holder <= 0 || kill((pid_t)holder, 0) == 0 || errno != ESRCH)
+            return rc; /* locked, or refused with its message */
+        if (waited >= 2000)
+            return rill__error(RILL_EBUSY, "%s: in use by a process that process %ld started, "
+                               "though that one has ended (%s is locked)", s->path, holder,
+                               s->lock_path);
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    }
 }
 
 /* *match: 1 when table name exists with exactly the columns cols (n of

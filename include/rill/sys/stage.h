@@ -71,7 +71,13 @@ enum rill_stage_kind_flags {
     RILL_KIND_ANYWHERE = 1u << 7,
     /* A combine just before it may send it the keys other ranks own (by
      * their hash) instead of handing it the whole table on one rank. */
-    RILL_KIND_SHUFFLED = 1u << 8
+    RILL_KIND_SHUFFLED = 1u << 8,
+    /* Its close may also come at a checkpoint, before its input ends, and
+     * it starts afresh with the next span (what close sent on is saved with
+     * the checkpoint): a kind whose held records are a process's input,
+     * whose output would be the same had the process been restarted. A
+     * kind with close without it cannot be checkpointed. */
+    RILL_KIND_RESTARTS = 1u << 9
 };
 
 #define RILL_STAGE_KIND_VERSION 1
@@ -93,8 +99,9 @@ typedef struct rill_stage_kind {
      * reduction the stage's spans came under, when nothing of it is left
      * but what such stages hold (the most upstream first), with the span
      * under that reduction: keep what is held per reduction. A checkpointed
-     * pipeline with such a stage is refused, and over several ranks one
-     * whose kind is also ANYWHERE. */
+     * pipeline with such a stage is refused unless its kind is
+     * RILL_KIND_RESTARTS (and then over several ranks too), and over several
+     * ranks one whose kind is also ANYWHERE. */
     int (*close)(rill_worker *w, rill_span *t);
     /* Optional: tasks that only prepare work (a splittable stage's elements,
      * phase 0) go here instead, counted as no call of the stage. */
@@ -147,7 +154,7 @@ typedef struct rill_stage_kind {
  * node of a graph when the kind has RILL_KIND_GRAPH). kind: borrowed, must
  * outlive p; name: copied; payload: borrowed, given back by
  * rill_stage_payload. A kind from outside rill gives process and may be
- * STREAMING, BATCHED, GRAPH, ANYWHERE and SHUFFLED; the rest of the table
+ * STREAMING, BATCHED, GRAPH, ANYWHERE, SHUFFLED and RESTARTS; the rest of the table
  * (scopes, frames, folding, state in reductions, splitting running work)
  * needs the engine's inside and is refused with RILL_EINVAL, as is a table
  * of another version; a NULL or taken name, or no process, is
