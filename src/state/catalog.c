@@ -255,8 +255,13 @@ static int check(rill_catalog *c, int *fresh)
         return rill__cat_fail(c, "not a rill catalog file");
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
-        rc = rill__error(RILL_ECORRUPT, "%s: a damaged database (SQLite's check: %s)", c->path,
-                         (const char *)sqlite3_column_text(st, 0));
+        char said[160], *p; /* its first lines, on one line */
+        snprintf(said, sizeof(said), "%s", (const char *)sqlite3_column_text(st, 0));
+        for (p = said; *p; p++)
+            if (*p == '\n')
+                *p = ' ';
+        rc = rill__error(RILL_ECORRUPT, "%s: a damaged database (SQLite's check: %s...)",
+                         c->path, said);
         sqlite3_finalize(st);
         return rc;
     }
