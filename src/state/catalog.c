@@ -33,8 +33,8 @@ static const char *const stmt_sql[CS_COUNT] = {
     [CS_VERSION] = "SELECT pruned FROM rill_cat_versions WHERE catalog = ?1 AND version = ?2",
     [CS_LIVE] = "SELECT rowid, hash, from_v FROM rill_cat_entries WHERE catalog = ?1 AND "
                 "key = ?2 AND to_v IS NULL",
-    [CS_CLOSED] = "SELECT rowid, hash FROM rill_cat_entries WHERE catalog = ?1 AND key = ?2 "
-                  "AND to_v = ?3",
+    [CS_CLOSED] = "SELECT rowid, hash FROM rill_cat_entries INDEXED BY rill_cat_entries_to "
+                  "WHERE catalog = ?1 AND to_v = ?3 AND key = ?2",
     [CS_AT] = "SELECT hash, size, from_v FROM rill_cat_entries WHERE catalog = ?1 AND "
               "key = ?2 AND from_v <= ?3 AND (to_v IS NULL OR to_v > ?3)",
     [CS_INSERT] = "INSERT INTO rill_cat_entries(catalog, key, from_v, to_v, hash, size) "
@@ -78,8 +78,8 @@ static const char *const indexes =
     "CREATE UNIQUE INDEX rill_cat_entries_live ON rill_cat_entries(catalog, key) "
     "WHERE to_v IS NULL;"
     "CREATE INDEX rill_cat_entries_key ON rill_cat_entries(catalog, key, from_v);"
-    "CREATE INDEX rill_cat_entries_from ON rill_cat_entries(catalog, from_v);"
-    "CREATE INDEX rill_cat_entries_to ON rill_cat_entries(catalog, to_v);"
+    "CREATE INDEX rill_cat_entries_from ON rill_cat_entries(catalog, from_v, key);"
+    "CREATE INDEX rill_cat_entries_to ON rill_cat_entries(catalog, to_v, key);"
     "CREATE INDEX rill_cat_entries_hash ON rill_cat_entries(hash);";
 
 int rill__cat_fail(rill_catalog *c, const char *doing)

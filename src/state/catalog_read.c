@@ -6,7 +6,9 @@
  * versions, then compares what each key holds at either end by hash: it
  * costs in proportion to the changes, and a key changed and changed back
  * in between is no difference. Every row read is checked for its shape
- * (a 16-byte hash): a damaged one is RILL_ECORRUPT naming the catalog. */
+ * (a 16-byte hash): a damaged one is RILL_ECORRUPT naming the catalog.
+ * The queries that must cost in proportion to the changes name their
+ * index (INDEXED BY): without statistics SQLite would rather scan. */
 #include "catalog.h"
 
 #include <stdlib.h>
@@ -143,8 +145,10 @@ int rill_catalog_diff(rill_catalog *c, int64_t from, int64_t to, rill_catalog_di
                       void *payload)
 {
     static const char *const sql =
-        "WITH k(key) AS (SELECT DISTINCT key FROM rill_cat_entries WHERE catalog = ?1 AND "
-        " ((from_v > ?3 AND from_v <= ?4) OR (to_v > ?3 AND to_v <= ?4))) "
+        "WITH k(key) AS (SELECT key FROM rill_cat_entries INDEXED BY rill_cat_entries_from "
+        " WHERE catalog = ?1 AND from_v > ?3 AND from_v <= ?4 UNION "
+        " SELECT key FROM rill_cat_entries INDEXED BY rill_cat_entries_to "
+        " WHERE catalog = ?1 AND to_v > ?3 AND to_v <= ?4) "
         "SELECT k.key, a.hash, a.size, a.from_v, " IN_FILE("a") ", "
         " b.hash, b.size, b.from_v, " IN_FILE("b") " FROM k "
         "LEFT JOIN rill_cat_entries a ON a.catalog = ?1 AND a.key = k.key AND a.from_v <= ?2 "
