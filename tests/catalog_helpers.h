@@ -22,6 +22,12 @@
 
 #include "rill.h"
 
+#if defined(__GNUC__)
+#define HELPER __attribute__((unused)) static
+#else
+#define HELPER static
+#endif
+
 static char dir[256], db[300], blobs[320];
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -30,10 +36,17 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
     return remove(path);
 }
 
+/* Where the scratch folders go: /tmp, or (CATALOG_ON_TMPFS) /dev/shm when
+ * there is one, where syncing a file costs nothing. */
 static int setup(void **s)
 {
+    const char *base = "/tmp";
     (void)s;
-    snprintf(dir, sizeof(dir), "/tmp/rill-test-catalog-XXXXXX");
+#ifdef CATALOG_ON_TMPFS
+    if (access("/dev/shm", W_OK) == 0)
+        base = "/dev/shm";
+#endif
+    snprintf(dir, sizeof(dir), "%s/rill-test-catalog-XXXXXX", base);
     if (mkdtemp(dir) == NULL)
         return -1;
     snprintf(db, sizeof(db), "%s/cat.db", dir);
@@ -48,7 +61,7 @@ static int teardown(void **s)
 }
 
 /* The catalog name in db; inline_max 0: the default. */
-static rill_catalog *open_cat(const char *name, size_t inline_max)
+HELPER rill_catalog *open_cat(const char *name, size_t inline_max)
 {
     rill_catalog_options o = RILL_CATALOG_OPTIONS_INIT;
     rill_catalog *c = NULL;
@@ -58,13 +71,13 @@ static rill_catalog *open_cat(const char *name, size_t inline_max)
     return c;
 }
 
-static void put_str(rill_catalog_txn *t, const char *key, const char *value)
+HELPER void put_str(rill_catalog_txn *t, const char *key, const char *value)
 {
     assert_int_equal(rill_catalog_put(t, key, strlen(key), value, strlen(value)), 0);
 }
 
 /* Commits puts "k=v" and deletes "-k", given as one string "a=1 b=2 -c". */
-static int64_t commit_ops(rill_catalog *c, const char *ops, const char *message)
+HELPER int64_t commit_ops(rill_catalog *c, const char *ops, const char *message)
 {
     rill_catalog_txn *t;
     char buf[1024], *tok, *save = NULL, *eq;
@@ -87,7 +100,7 @@ static int64_t commit_ops(rill_catalog *c, const char *ops, const char *message)
 
 /* The data of key in version as a string ("" after a failure, rc set). */
 static char got[1 << 16];
-static int get_str(rill_catalog *c, int64_t version, const char *key)
+HELPER int get_str(rill_catalog *c, int64_t version, const char *key)
 {
     void *data;
     size_t len;
@@ -109,7 +122,7 @@ typedef struct text {
     int64_t version;
 } text;
 
-static void text_add(text *t, const char *fmt, ...)
+HELPER void text_add(text *t, const char *fmt, ...)
 {
     size_t n = strlen(t->s);
     va_list ap;
@@ -118,7 +131,7 @@ static void text_add(text *t, const char *fmt, ...)
     va_end(ap);
 }
 
-static int list_one(const rill_catalog_entry *e, void *payload)
+HELPER int list_one(const rill_catalog_entry *e, void *payload)
 {
     text *t = payload;
     char key[256];
@@ -131,7 +144,7 @@ static int list_one(const rill_catalog_entry *e, void *payload)
     return 0;
 }
 
-static const char *contents(rill_catalog *c, int64_t version)
+HELPER const char *contents(rill_catalog *c, int64_t version)
 {
     static text t;
     memset(&t, 0, sizeof(t));
@@ -142,7 +155,7 @@ static const char *contents(rill_catalog *c, int64_t version)
 }
 
 /* A diff as "+a ~b -c" in key order. */
-static int diff_one(rill_catalog_change ch, const rill_catalog_entry *from,
+HELPER int diff_one(rill_catalog_change ch, const rill_catalog_entry *from,
                     const rill_catalog_entry *to, void *payload)
 {
     text *t = payload;
@@ -155,7 +168,7 @@ static int diff_one(rill_catalog_change ch, const rill_catalog_entry *from,
     return 0;
 }
 
-static const char *diff(rill_catalog *c, int64_t from, int64_t to)
+HELPER const char *diff(rill_catalog *c, int64_t from, int64_t to)
 {
     static text t;
     memset(&t, 0, sizeof(t));
@@ -163,7 +176,7 @@ static const char *diff(rill_catalog *c, int64_t from, int64_t to)
     return t.s;
 }
 
-static void write_file(const char *path, const void *data, size_t len)
+HELPER void write_file(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
@@ -172,7 +185,7 @@ static void write_file(const char *path, const void *data, size_t len)
 }
 
 /* The bytes of path into buf (at most cap); -1 when it cannot be read. */
-static long read_file(const char *path, void *buf, size_t cap)
+HELPER long read_file(const char *path, void *buf, size_t cap)
 {
     FILE *f = fopen(path, "rb");
     size_t n;
@@ -184,7 +197,7 @@ static long read_file(const char *path, void *buf, size_t cap)
 }
 
 /* How many files are under path (recursively). */
-static int count_files(const char *path)
+HELPER int count_files(const char *path)
 {
     char sub[1024];
     struct dirent *d;
@@ -207,7 +220,7 @@ static int count_files(const char *path)
 }
 
 /* The payload file of data (whose hash names it). */
-static void blob_of(char *out, size_t cap, rill_catalog *c, const char *key)
+HELPER void blob_of(char *out, size_t cap, rill_catalog *c, const char *key)
 {
     rill_catalog_entry e;
     char hex[33];

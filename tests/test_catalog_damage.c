@@ -76,7 +76,13 @@ static void rill_tables_with_other_columns_or_a_newer_format_are_refused(void **
     refused_unchanged(RILL_ECORRUPT, "some of its tables are missing");
 }
 
-static void a_damaged_database_is_refused(void **s)
+static int count_entry(const rill_catalog_entry *e, void *payload)
+{
+    (void)e, (void)payload;
+    return 0;
+}
+
+static void a_damaged_database_is_found_out(void **s)
 {
     rill_catalog *c = open_cat("docs", 0);
     rill_catalog_txn *t;
@@ -99,7 +105,26 @@ static void a_damaged_database_is_refused(void **s)
     for (i = 2; (size_t)(i + 1) * 4096 <= n; i += 2) /* every other page after the first */
         assert_int_equal(pwrite(fd, junk, sizeof(junk), (off_t)i * 4096), (ssize_t)sizeof(junk));
     close(fd);
-    refused_unchanged(RILL_ECORRUPT, NULL);
+    /* found when opened, or when the damaged pages are read */
+    {
+        rill_catalog_options o = RILL_CATALOG_OPTIONS_INIT;
+        rill_catalog *d = NULL;
+        void *data;
+        size_t len;
+        int rc;
+        o.path = db;
+        if ((rc = rill_catalog_open(&d, "docs", &o)) == 0) {
+            rc = rill_catalog_list(d, RILL_CATALOG_LATEST, count_entry, NULL);
+            for (i = 0; rc == 0 && i < 300; i++) {
+                snprintf(key, sizeof(key), "key-%04d", i);
+                if ((rc = rill_catalog_get(&data, &len, d, 1, key, strlen(key))) == 0)
+                    free(data);
+            }
+        }
+        assert_int_equal(rc, RILL_ECORRUPT);
+        assert_non_null(strstr(rill_error_last(), db));
+        rill_catalog_free(d);
+    }
 }
 
 static void a_damaged_or_missing_payload_file_is_corrupt_naming_key_and_file(void **s)
@@ -207,7 +232,11 @@ static pid_t writer_child(int *go_w, int *ready_r)
             _exit(1);
         if (write(ready[1], "r", 1) != 1 || read(go[0], &b, 1) != 1)
             _exit(2);
-        _exit(rill_catalog_commit(NULL, t, "child") == 0 ? 0 : 3);
+        if (rill_catalog_commit(NULL, t, "child") != 0) {
+            fprintf(stderr, "child: %s\n", rill_error_last());
+            _exit(3);
+        }
+        _exit(0);
     }
     close(go[0]);
     close(ready[1]);
@@ -221,7 +250,7 @@ static void a_writer_in_another_process_makes_begin_busy_or_wait(void **s)
     rill_catalog_options o = RILL_CATALOG_OPTIONS_INIT;
     rill_catalog *c = open_cat("docs", 0);
     rill_catalog_txn *t;
-    int go, ready, status;
+    int go, ready, status, rc;
     char b;
     pid_t pid;
     (void)s;
@@ -235,9 +264,11 @@ static void a_writer_in_another_process_makes_begin_busy_or_wait(void **s)
     o.wait_ms = 30000; /* waits for the child, which commits once told */
     assert_int_equal(rill_catalog_open(&c, "docs", &o), 0);
     assert_int_equal(write(go, "g", 1), 1);
-    assert_int_equal(rill_catalog_begin(&t, c), 0);
+    if ((rc = rill_catalog_begin(&t, c)) != 0)
+        fail_msg("begin waiting for the child: %d (%s)", rc, rill_error_last());
     assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("the child ended with status %#x", status);
     assert_int_equal(rill_catalog_txn_version(t), 2);
     rill_catalog_abort(t);
     assert_string_equal(contents(c, 1), "child=yes");
@@ -401,7 +432,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             rill_tables_with_other_columns_or_a_newer_format_are_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_damaged_database_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_damaged_database_is_found_out, setup, teardown),
         cmocka_unit_test_setup_teardown(
             a_damaged_or_missing_payload_file_is_corrupt_naming_key_and_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_damaged_inline_payload_is_corrupt_naming_the_key,

@@ -3,11 +3,13 @@
  * (errors, the write lock, versions).
  *
  * Opening reads before it writes: a file that is not an SQLite database,
- * that fails SQLite's quick check, that holds tables but no rill_schema
- * (somebody else's), or whose rill_cat_* tables have other columns than
- * these, is RILL_ECORRUPT; a catalog format other than this rill's is
- * RILL_EVERSION; none of them is written. Tables of other rill components
- * (a checkpoint's rill_ckpt_*) and of later parts are left alone.
+ * that holds tables but no rill_schema (somebody else's), or whose
+ * rill_cat_* tables have other columns than these, is RILL_ECORRUPT; a
+ * catalog format other than this rill's is RILL_EVERSION; none of them is
+ * written. Tables of other rill components (a checkpoint's rill_ckpt_*)
+ * and of later parts are left alone. Opening does not read the whole file
+ * (no quick_check: a catalog may be large): damaged pages are found when
+ * they are read (SQLITE_CORRUPT, RILL_ECORRUPT), and data by its hash.
  *
  * Locking is SQLite's own (WAL mode): readers never wait for the writer;
  * a writer takes the write lock with BEGIN IMMEDIATE, waiting at most
@@ -251,23 +253,6 @@ static int check(rill_catalog *c, int *fresh)
     int64_t version = 0, ntables = 0;
     int rc, m, i, found = 0, present = 0;
     char other[128] = "";
-    if (sqlite3_prepare_v2(c->db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK)
-        return rill__cat_fail(c, "not a rill catalog file");
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
-        char said[160], *p; /* its first lines, on one line */
-        snprintf(said, sizeof(said), "%s", (const char *)sqlite3_column_text(st, 0));
-        for (p = said; *p; p++)
-            if (*p == '\n')
-                *p = ' ';
-        rc = rill__error(RILL_ECORRUPT, "%s: a damaged database (SQLite's check: %s...)",
-                         c->path, said);
-        sqlite3_finalize(st);
-        return rc;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW)
-        return rill__cat_fail(c, "not a rill catalog file");
     if (sqlite3_prepare_v2(c->db, "SELECT name FROM sqlite_master WHERE type = 'table' AND "
                            "name NOT LIKE 'sqlite\\_%' ESCAPE '\\'", -1, &st, NULL) != SQLITE_OK)
         return rill__cat_fail(c, "not a rill catalog file");
