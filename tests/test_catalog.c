@@ -363,6 +363,7 @@ static void a_folder_is_imported_as_a_version_and_exported_back(void **s)
 {
     rill_catalog *c = open_cat("docs", 8);
     char in[300], out1[400], out2[400];
+    struct stat sb;
     logged l = {0};
     int64_t v;
     (void)s;
@@ -405,6 +406,11 @@ static void a_folder_is_imported_as_a_version_and_exported_back(void **s)
     assert_string_equal(file_text(out2, "sub/b.txt"), "beta 2");
     assert_string_equal(file_text(out2, "d.txt"), "delta");
     assert_int_equal(count_files(out2), 3);
+    snprintf(out1, sizeof(out1), "%s/empty", dir);
+    assert_int_equal(rill_catalog_export(c, 0, out1), 0); /* version 0: a folder, empty */
+    assert_int_equal(stat(out1, &sb), 0);
+    assert_true(S_ISDIR(sb.st_mode));
+    assert_int_equal(count_files(out1), 0);
     assert_int_equal(rill_catalog_import(&v, c, out2, NULL), 0); /* the export is version 3 */
     assert_string_equal(diff(c, 3, 4), "");
     file_in(in, "x", "");
@@ -494,6 +500,53 @@ static void gc_removes_what_no_retained_version_refers_to(void **s)
     rill_catalog_free(c);
 }
 
+/* ---- beside checkpoints ---- */
+
+static int pass(rill_emitter *out, const rill_record *in, void *payload)
+{
+    (void)payload;
+    return rill_emit_record(out, in);
+}
+
+/* A run checkpointed in db: 0 and its records, or the error. */
+static int checkpointed_run(size_t *count)
+{
+    rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
+    rill_pipeline *p = NULL;
+    rill_batch *w = NULL, *res = NULL;
+    int rc;
+    co.path = db;
+    assert_int_equal(rill_batch_new(&w), 0);
+    assert_int_equal(rill_batch_add_int64(w, 1), 0);
+    assert_int_equal(rill_batch_add_int64(w, 2), 0);
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, w), 0);
+    assert_int_equal(rill_job(p, "pass", NULL, pass, NULL), 0);
+    assert_int_equal(rill_checkpointing(p, &co), 0);
+    rc = rill_run(p, NULL, &res);
+    *count = res ? rill_batch_count(res) : 0;
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+    return rc;
+}
+
+static void catalogs_and_a_checkpoint_share_a_state_file(void **s)
+{
+    rill_catalog *c;
+    size_t n = 0;
+    (void)s;
+    assert_int_equal(checkpointed_run(&n), 0); /* the checkpoint's tables first */
+    assert_int_equal(n, 2);
+    c = open_cat("docs", 0);
+    commit_ops(c, "a=1", NULL);
+    rill_catalog_free(c);
+    assert_int_equal(checkpointed_run(&n), 0); /* and again beside the catalog's */
+    assert_int_equal(n, 2);
+    c = open_cat("docs", 0);
+    assert_string_equal(contents(c, 1), "a=1");
+    rill_catalog_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -525,6 +578,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             export_refuses_a_key_that_is_not_a_relative_path_before_writing, setup, teardown),
         cmocka_unit_test_setup_teardown(gc_removes_what_no_retained_version_refers_to, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(catalogs_and_a_checkpoint_share_a_state_file, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

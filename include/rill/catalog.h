@@ -74,19 +74,21 @@ typedef struct rill_catalog_options {
     /* 1: a catalog of this name that is not in the file is made (empty, at
      * version 0), and the file too; 0: RILL_ENOTFOUND, nothing written */
     int create;
-    /* milliseconds rill_catalog_begin and rill_catalog_gc wait for another
-     * writer's transaction to end before RILL_EBUSY; 0: not at all */
+    /* milliseconds rill_catalog_begin, rill_catalog_gc and an open that
+     * makes the catalog (or the file's tables) wait for another writer's
+     * transaction to end before RILL_EBUSY; 0: not at all */
     unsigned wait_ms;
 } rill_catalog_options;
 #define RILL_CATALOG_OPTIONS_INIT {RILL_CATALOG_OPTIONS_VERSION, NULL, 0, 1, 0}
 
 /* Opens the catalog name (1 to 255 bytes, no control characters) in the
  * file of opts (NULL: the defaults). *out: caller frees with
- * rill_catalog_free. RILL_ECORRUPT when the file is not an SQLite database,
- * is damaged, or is somebody else's (tables but no rill_schema, or rill_cat_
- * tables with other columns than rill's); RILL_EVERSION when a newer rill
- * wrote it; either way the file is left as it was. A rill state file
- * (checkpoints) may hold catalogs beside them. */
+ * rill_catalog_free. RILL_ECORRUPT when the file is not an SQLite database
+ * or is somebody else's (tables but no rill_schema, or rill_cat_ tables with
+ * other columns than rill's); RILL_EVERSION when a newer rill wrote it;
+ * either way the file is left as it was. Opening does not read the whole
+ * file: damage inside it is RILL_ECORRUPT when the damaged part is read. A
+ * rill state file (checkpoints) may hold catalogs beside them. */
 RILL_EXTERN int rill_catalog_open(rill_catalog **out, const char *name,
                                   const rill_catalog_options *opts);
 /* Closes the handle, aborting its open transaction if any; accepts NULL. */

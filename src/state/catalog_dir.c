@@ -260,6 +260,10 @@ int rill_catalog_export(rill_catalog *c, int64_t version, const char *dir)
         }
     if (rc == 0 && (dest = malloc(strlen(dir) + RILL_CATALOG_KEY_MAX + 2)) == NULL)
         rc = rill__error(RILL_ENOMEM, "out of memory");
+    if (rc == 0) { /* dir itself, also for an empty version */
+        sprintf(dest, "%s/.", dir);
+        rc = rill__cat_mkdirs(dest);
+    }
     for (i = 0; i < x.n && rc == 0; i++) {
         sprintf(dest, "%s/%s", dir, (const char *)x.v[i].key);
         if ((rc = rill__cat_mkdirs(dest)) == 0)
