@@ -230,4 +230,47 @@ HELPER void blob_of(char *out, size_t cap, rill_catalog *c, const char *key)
     snprintf(out, cap, "%s/%.2s/%s", blobs, hex, hex);
 }
 
+/* The log, newest first, into a logged. */
+typedef struct logged {
+    int n;
+    rill_catalog_version v[8];
+    char msg[8][32];
+} logged;
+
+HELPER int log_one(const rill_catalog_version *v, void *payload)
+{
+    logged *l = payload;
+    assert_true(l->n < 8);
+    l->v[l->n] = *v;
+    snprintf(l->msg[l->n], sizeof(l->msg[0]), "%s", v->message);
+    l->n++;
+    return 0;
+}
+
+/* Folders and files under base, for imports and exports. */
+HELPER void mkdir_in(const char *base, const char *rel)
+{
+    char p[600];
+    snprintf(p, sizeof(p), "%s/%s", base, rel);
+    assert_int_equal(mkdir(p, 0777), 0);
+}
+
+HELPER void file_in(const char *base, const char *rel, const char *text)
+{
+    char p[600];
+    snprintf(p, sizeof(p), "%s/%s", base, rel);
+    write_file(p, text, strlen(text));
+}
+
+HELPER const char *file_text(const char *base, const char *rel)
+{
+    static char buf[4096];
+    char p[600];
+    long n;
+    snprintf(p, sizeof(p), "%s/%s", base, rel);
+    n = read_file(p, buf, sizeof(buf) - 1);
+    buf[n < 0 ? 0 : n] = '\0';
+    return n < 0 ? "(missing)" : buf;
+}
+
 #endif

@@ -129,22 +129,6 @@ static void changes_undone_inside_a_transaction_are_no_change(void **s)
     rill_catalog_free(c);
 }
 
-typedef struct logged {
-    int n;
-    rill_catalog_version v[8];
-    char msg[8][32];
-} logged;
-
-static int log_one(const rill_catalog_version *v, void *payload)
-{
-    logged *l = payload;
-    assert_true(l->n < 8);
-    l->v[l->n] = *v;
-    snprintf(l->msg[l->n], sizeof(l->msg[0]), "%s", v->message);
-    l->n++;
-    return 0;
-}
-
 static void an_empty_commit_makes_a_version_and_abort_makes_none(void **s)
 {
     rill_catalog *c = open_cat("docs", 0);
@@ -332,32 +316,44 @@ static void a_large_file_is_put_streamed_and_hashes_as_its_bytes(void **s)
     rill_catalog_free(c);
 }
 
+/* inline_max bytes stay in the database, one more goes to a file, whether
+ * put from memory or from a file; an empty file is an empty partition. */
+static void the_inline_limit_is_the_same_for_data_and_files(void **s)
+{
+    rill_catalog *c = open_cat("docs", 8);
+    rill_catalog_txn *t;
+    rill_catalog_entry e;
+    char path[400];
+    const char *names[] = {"mem8", "mem9", "file8", "file9", "file0"};
+    const int in_file[] = {0, 1, 0, 1, 0};
+    int i;
+    (void)s;
+    assert_int_equal(rill_catalog_begin(&t, c), 0);
+    put_str(t, "mem8", "12345678");
+    put_str(t, "mem9", "123456789");
+    snprintf(path, sizeof(path), "%s/f8", dir);
+    write_file(path, "abcdefgh", 8);
+    assert_int_equal(rill_catalog_put_file(t, "file8", 5, path), 0);
+    snprintf(path, sizeof(path), "%s/f9", dir);
+    write_file(path, "abcdefghi", 9);
+    assert_int_equal(rill_catalog_put_file(t, "file9", 5, path), 0);
+    snprintf(path, sizeof(path), "%s/f0", dir);
+    write_file(path, "", 0);
+    assert_int_equal(rill_catalog_put_file(t, "file0", 5, path), 0);
+    snprintf(path, sizeof(path), "%s/none", dir);
+    assert_int_equal(rill_catalog_put_file(t, "none", 4, path), RILL_ENOTFOUND);
+    assert_int_equal(rill_catalog_commit(NULL, t, NULL), 0);
+    for (i = 0; i < 5; i++) {
+        assert_int_equal(rill_catalog_stat(&e, c, 1, names[i], strlen(names[i])), 0);
+        assert_int_equal(e.in_file, in_file[i]);
+    }
+    assert_string_equal(contents(c, 1), "file0= file8=abcdefgh file9=abcdefghi mem8=12345678 "
+                                        "mem9=123456789");
+    assert_int_equal(count_files(blobs), 2);
+    rill_catalog_free(c);
+}
+
 /* ---- folders ---- */
-
-static void mkdir_in(const char *base, const char *rel)
-{
-    char p[600];
-    snprintf(p, sizeof(p), "%s/%s", base, rel);
-    assert_int_equal(mkdir(p, 0777), 0);
-}
-
-static void file_in(const char *base, const char *rel, const char *text)
-{
-    char p[600];
-    snprintf(p, sizeof(p), "%s/%s", base, rel);
-    write_file(p, text, strlen(text));
-}
-
-static const char *file_text(const char *base, const char *rel)
-{
-    static char buf[4096];
-    char p[600];
-    long n;
-    snprintf(p, sizeof(p), "%s/%s", base, rel);
-    n = read_file(p, buf, sizeof(buf) - 1);
-    buf[n < 0 ? 0 : n] = '\0';
-    return n < 0 ? "(missing)" : buf;
-}
 
 static void a_folder_is_imported_as_a_version_and_exported_back(void **s)
 {
@@ -573,6 +569,8 @@ int main(void)
             large_data_goes_to_one_file_per_content_named_by_its_hash, setup, teardown),
         cmocka_unit_test_setup_teardown(a_large_file_is_put_streamed_and_hashes_as_its_bytes,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(the_inline_limit_is_the_same_for_data_and_files, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_folder_is_imported_as_a_version_and_exported_back,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(

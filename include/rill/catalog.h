@@ -69,7 +69,7 @@ typedef struct rill_catalog_options {
     const char *path;
     /* data of at most this many bytes is kept in the database, larger in a
      * file (a choice for the puts of this handle; what is stored stays
-     * where it is); 0: 65536 */
+     * where it is); 0: 65536; more than 256 MiB counts as 256 MiB */
     size_t inline_max;
     /* 1: a catalog of this name that is not in the file is made (empty, at
      * version 0), and the file too; 0: RILL_ENOTFOUND, nothing written */

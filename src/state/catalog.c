@@ -407,6 +407,8 @@ int rill_catalog_open(rill_catalog **out, const char *name, const rill_catalog_o
     if ((c = calloc(1, sizeof(*c))) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
     c->inline_max = o.inline_max ? o.inline_max : RILL__CATALOG_INLINE_MAX;
+    if (c->inline_max > RILL__CATALOG_INLINE_LIMIT)
+        c->inline_max = RILL__CATALOG_INLINE_LIMIT;
     c->wait_ms = o.wait_ms;
     c->path = strdup(o.path ? o.path : RILL__CATALOG_DEFAULT_PATH);
     c->name = strdup(name);

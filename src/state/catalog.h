@@ -40,6 +40,7 @@
 #define RILL__CATALOG_FORMAT 1
 #define RILL__CATALOG_DEFAULT_PATH ".rill/catalogs.db"
 #define RILL__CATALOG_INLINE_MAX 65536
+#define RILL__CATALOG_INLINE_LIMIT (256u << 20) /* SQLite's blobs stop at 1e9 bytes */
 
 /* The prepared statements of a handle (catalog.c lists their SQL). */
 enum {

@@ -247,7 +247,7 @@ int rill__cat_store_file(rill_catalog *c, unsigned char hash[RILL_CATALOG_HASH_S
     XXH3_state_t *xs = NULL;
     XXH128_canonical_t can;
     char *buf = NULL, *tmp = NULL, *final = NULL;
-    size_t cap = c->inline_max + 1 > CHUNK ? c->inline_max + 1 : CHUNK, got;
+    size_t want = c->inline_max + 1, cap, got;
     struct stat sb;
     int fd, out = -1, rc = 0, found, in_file;
     uint64_t had;
@@ -260,16 +260,21 @@ int rill__cat_store_file(rill_catalog *c, unsigned char hash[RILL_CATALOG_HASH_S
                                                c->name, path);
         goto done;
     }
+    /* the first read: the whole file when it is small (by its size now;
+     * one that grows meanwhile is streamed like a large one) */
+    if ((uint64_t)sb.st_size < want)
+        want = (size_t)sb.st_size + 1;
+    cap = want > CHUNK ? want : CHUNK;
     if ((buf = malloc(cap)) == NULL) {
         rc = rill__error(RILL_ENOMEM, "out of memory");
         goto done;
     }
-    if (read_full(fd, buf, c->inline_max + 1, &got) < 0) {
+    if (read_full(fd, buf, want, &got) < 0) {
         rc = rill__error_errno(errno, "catalog '%s': cannot read %s", c->name, path);
         goto done;
     }
     *size = got;
-    if (got <= c->inline_max) { /* small: as if put from memory */
+    if (got < want && got <= c->inline_max) { /* small, read to its end: as from memory */
         rc = rill__cat_store(c, hash, buf, got);
         goto done;
     }

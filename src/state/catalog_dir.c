@@ -405,7 +405,11 @@ int rill_catalog_gc(rill_catalog_gc_stats *stats, rill_catalog *c,
     if ((rc = rill__cat_exec(c, "COMMIT", "cannot collect garbage")) < 0)
         goto bad;
     if ((rc = rill__cat_lock(c, "collect garbage")) < 0)
-        return rc;
+        return rc != RILL_EBUSY ? rc
+                                : rill__error(rc, "catalog '%s' in %s: versions were pruned and "
+                                              "payloads dropped, but another writer began "
+                                              "before their files were removed; run gc again",
+                                              c->name, c->path);
     rc = sweep(c, &s);
     sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     if (stats)
