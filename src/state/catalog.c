@@ -187,7 +187,7 @@ int rill_catalog_latest(int64_t *out, rill_catalog *c)
 int rill__cat_resolve(rill_catalog *c, int64_t version, int64_t *out)
 {
     sqlite3_stmt *st;
-    int64_t latest, pruned = 0;
+    int64_t latest = 0, pruned = 0;
     int found, rc;
     if ((rc = rill_catalog_latest(&latest, c)) < 0)
         return rc;

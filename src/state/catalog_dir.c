@@ -77,7 +77,7 @@ static int walk(rill_catalog *c, const char *root, const char *rel, names *out)
     struct dirent *d;
     struct stat sb, lsb;
     DIR *dir;
-    int rc = 0;
+    int rc = 0, n;
     snprintf(path, sizeof(path), "%s%s%s", root, rel[0] ? "/" : "", rel);
     if ((dir = opendir(path)) == NULL)
         return rill__error_errno(errno, "catalog '%s': cannot read the folder %s", c->name, path);
@@ -90,8 +90,11 @@ static int walk(rill_catalog *c, const char *root, const char *rel, names *out)
                              "(%d bytes)", c->name, path, d->d_name, RILL_CATALOG_KEY_MAX);
             break;
         }
-        snprintf(path, sizeof(path), "%s/%s", root, sub);
-        if (stat(path, &sb) < 0 || lstat(path, &lsb) < 0)
+        n = snprintf(path, sizeof(path), "%s/%s", root, sub);
+        if (n < 0 || (size_t)n >= sizeof(path))
+            rc = rill__error(RILL_EINVAL, "catalog '%s': cannot import %s/%s: too long a path",
+                             c->name, root, sub);
+        else if (stat(path, &sb) < 0 || lstat(path, &lsb) < 0)
             rc = rill__error_errno(errno, "catalog '%s': cannot import %s", c->name, path);
         else if (S_ISDIR(sb.st_mode) && S_ISLNK(lsb.st_mode))
             rc = rill__error(RILL_EINVAL, "catalog '%s': cannot import %s: a link to a folder",
