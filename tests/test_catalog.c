@@ -421,6 +421,20 @@ static void a_folder_is_imported_as_a_version_and_exported_back(void **s)
     rill_catalog_free(c);
 }
 
+/* Importing a folder that holds the catalog's own files (the default
+ * .rill/ under the working directory, say) leaves them out. */
+static void an_import_leaves_out_the_catalogs_own_files(void **s)
+{
+    rill_catalog *c = open_cat("docs", 4);
+    int64_t v;
+    (void)s;
+    commit_ops(c, "big=in-a-payload-file", NULL); /* cat.db, its WAL and blobs are in dir */
+    file_in(dir, "note.txt", "hello");
+    assert_int_equal(rill_catalog_import(&v, c, dir, NULL), 0);
+    assert_string_equal(contents(c, v), "note.txt=hello");
+    rill_catalog_free(c);
+}
+
 static void export_refuses_a_key_that_is_not_a_relative_path_before_writing(void **s)
 {
     static const char *const bad[] = {"../up", "/abs", "a//b", "a/./b", "a/..", "x/"};
@@ -573,6 +587,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_folder_is_imported_as_a_version_and_exported_back,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(an_import_leaves_out_the_catalogs_own_files, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             export_refuses_a_key_that_is_not_a_relative_path_before_writing, setup, teardown),
         cmocka_unit_test_setup_teardown(gc_removes_what_no_retained_version_refers_to, setup,

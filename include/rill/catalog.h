@@ -193,9 +193,10 @@ RILL_EXTERN int rill_catalog_put_file(rill_catalog_txn *t, const void *key, size
 RILL_EXTERN int rill_catalog_delete(rill_catalog_txn *t, const void *key, size_t key_len);
 /* Makes the transaction's content that of the folder dir: every regular
  * file under it (symbolic links followed to files) is put under its path
- * relative to dir, with '/' between folders ("a/b.txt"), and every key that
- * is not such a path is deleted. Files whose bytes did not change are no
- * change. A link to a folder, a special file or a path longer than
+ * relative to dir, with '/' between folders ("a/b.txt"; hidden files
+ * too), and every key that is not such a path is deleted. The catalog's own
+ * database and payload files, when dir holds them, are left out. Files
+ * whose bytes did not change are no change. A link to a folder, a special file or a path longer than
  * RILL_CATALOG_KEY_MAX is refused (RILL_EINVAL naming it) before anything
  * is put. */
 RILL_EXTERN int rill_catalog_put_dir(rill_catalog_txn *t, const char *dir);

@@ -2,8 +2,9 @@
  * a version exported as a folder) and garbage collection.
  *
  * Import reads the whole tree first (regular files, links followed to
- * files; a link to a folder or a special file is refused) so that a bad
- * path fails before anything is put; then puts every file under its
+ * files; a link to a folder or a special file is refused; the catalog's
+ * own database and payload files are left out, by their inodes) so that a
+ * bad path fails before anything is put; then puts every file under its
  * relative path, streamed, and deletes the keys the folder does not have.
  * An unchanged file is a put of the content the key has: no change.
  *
@@ -69,9 +70,41 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The catalog's own files (its database, WAL and blobs folder), which an
+ * import of a folder that holds them leaves out. */
+typedef struct own_files {
+    struct stat st[4];
+    int n;
+} own_files;
+
+static void find_own(const rill_catalog *c, own_files *own)
+{
+    static const char *const tails[] = {"", "-wal", "-shm"};
+    char path[8192];
+    int i;
+    own->n = 0;
+    for (i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s%s", c->path, tails[i]);
+        if (stat(path, &own->st[own->n]) == 0)
+            own->n++;
+    }
+    if (stat(c->blobs, &own->st[own->n]) == 0)
+        own->n++;
+}
+
+static int is_own(const own_files *own, const struct stat *sb)
+{
+    int i;
+    for (i = 0; i < own->n; i++)
+        if (own->st[i].st_dev == sb->st_dev && own->st[i].st_ino == sb->st_ino)
+            return 1;
+    return 0;
+}
+
 /* Adds the files under root/rel (rel "" at the top) to out, as paths
- * relative to root. */
-static int walk(rill_catalog *c, const char *root, const char *rel, names *out)
+ * relative to root, leaving out the catalog's own. */
+static int walk(rill_catalog *c, const own_files *own, const char *root, const char *rel,
+                names *out)
 {
     char path[8192], sub[8192];
     struct dirent *d;
@@ -96,11 +129,13 @@ static int walk(rill_catalog *c, const char *root, const char *rel, names *out)
                              c->name, root, sub);
         else if (stat(path, &sb) < 0 || lstat(path, &lsb) < 0)
             rc = rill__error_errno(errno, "catalog '%s': cannot import %s", c->name, path);
+        else if (is_own(own, &sb))
+            ; /* the catalog's database or payload files */
         else if (S_ISDIR(sb.st_mode) && S_ISLNK(lsb.st_mode))
             rc = rill__error(RILL_EINVAL, "catalog '%s': cannot import %s: a link to a folder",
                              c->name, path);
         else if (S_ISDIR(sb.st_mode))
-            rc = walk(c, root, sub, out);
+            rc = walk(c, own, root, sub, out);
         else if (S_ISREG(sb.st_mode))
             rc = names_add(out, sub, strlen(sub));
         else
@@ -117,6 +152,7 @@ static int walk(rill_catalog *c, const char *root, const char *rel, names *out)
 int rill_catalog_put_dir(rill_catalog_txn *t, const char *dirpath)
 {
     names files = {0}, gone = {0};
+    own_files own;
     sqlite3_stmt *st = NULL;
     struct stat sb;
     char *path = NULL;
@@ -130,7 +166,8 @@ int rill_catalog_put_dir(rill_catalog_txn *t, const char *dirpath)
     if (!S_ISDIR(sb.st_mode))
         return rill__error(RILL_ENOTDIR, "catalog '%s': cannot import %s: not a folder",
                            t->c->name, dirpath);
-    if ((rc = walk(t->c, dirpath, "", &files)) < 0)
+    find_own(t->c, &own);
+    if ((rc = walk(t->c, &own, dirpath, "", &files)) < 0)
         goto done;
     qsort(files.v, files.n, sizeof(*files.v), cmp_names);
     if ((path = malloc(strlen(dirpath) + RILL_CATALOG_KEY_MAX + 2)) == NULL) {
