@@ -25,14 +25,15 @@
  * content" means the same hash: a put of the data a key already has is no
  * change, a revert to what an earlier version held is no change in a diff
  * between them. Why XXH3-128 and not BLAKE3: it is already a dependency of
- * rill (the state file's digest), and hashes at memory speed (tens of GB/s
- * against BLAKE3's few on one core), so hashing never dominates an import
- * or a commit; with 128 bits, two different partitions collide by accident
- * with probability about n^2 / 2^129 (n = 10^12 partitions: 10^-15). It is
- * not a cryptographic hash: someone who chooses the bytes of two
- * partitions can make them collide. A catalog is the user's own data;
- * do not share one file between parties that might forge content. The
- * algorithm is part of the file's format (rill_schema 'catalog', 1).
+ * rill (the state file's digest) where BLAKE3 would be a new one, and it
+ * hashes at memory speed (tens of GB/s against BLAKE3's few on one core,
+ * without its threads), so hashing never dominates an
+ * import or a commit; with 128 bits, two different partitions collide by
+ * accident with probability about n^2 / 2^129 (n = 10^12 partitions:
+ * 10^-15). It is not a cryptographic hash: someone who chooses the bytes of
+ * two partitions can make them collide. A catalog is the user's own data; do
+ * not share one file between parties that might forge content. The algorithm
+ * is part of the file's format (rill_schema 'catalog', 1).
  *
  * Concurrency. One transaction at a time per file: rill_catalog_begin (and
  * rill_catalog_gc) take SQLite's write lock, and a second writer, in this
