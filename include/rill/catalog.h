@@ -27,13 +27,13 @@
  * between them. Why XXH3-128 and not BLAKE3: it is already a dependency of
  * rill (the state file's digest) where BLAKE3 would be a new one, and it
  * hashes at memory speed (tens of GB/s against BLAKE3's few on one core,
- * without its threads), so hashing never dominates an
- * import or a commit; with 128 bits, two different partitions collide by
- * accident with probability about n^2 / 2^129 (n = 10^12 partitions:
- * 10^-15). It is not a cryptographic hash: someone who chooses the bytes of
- * two partitions can make them collide. A catalog is the user's own data; do
- * not share one file between parties that might forge content. The algorithm
- * is part of the file's format (rill_schema 'catalog', 1).
+ * without its threads), so hashing never dominates an import or a commit;
+ * with 128 bits, two different partitions collide by accident with
+ * probability about n^2 / 2^129 (n = 10^12 partitions: 10^-15). It is not a
+ * cryptographic hash: someone who chooses the bytes of two partitions can
+ * make them collide. A catalog is the user's own data; do not share one file
+ * between parties that might forge content. The algorithm is part of the
+ * file's format (rill_schema 'catalog', 1).
  *
  * Concurrency. One transaction at a time per file: rill_catalog_begin (and
  * rill_catalog_gc) take SQLite's write lock, and a second writer, in this
