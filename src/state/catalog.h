@@ -1,0 +1,137 @@
+/* catalog.h — what the catalog's files share (the public side is
+ * include/rill/catalog.h): the handle, the transaction, the schema and the
+ * helpers for statements, hashes and payload files.
+ *
+ * The schema (rill_schema 'catalog' = RILL__CATALOG_FORMAT), in one
+ * SQLite file that may hold many catalogs:
+ *
+ *   rill_cat_catalogs(id, name, created_ms)      one row per catalog
+ *   rill_cat_versions(catalog, version, time_ms, message, partitions,
+ *                     bytes, added, removed, changed, pruned)
+ *                                                one row per committed version
+ *   rill_cat_entries(catalog, key, from_v, to_v, hash, size)
+ *                     a key's content over a run of versions: it holds hash
+ *                     in every version v with from_v <= v < to_v (to_v NULL:
+ *                     up to the latest and the open transaction's)
+ *   rill_cat_payloads(hash, size, data)          stored contents, once per
+ *                     hash for the whole file; data NULL: in the payload
+ *                     file <path>-blobs/<hex[0..1]>/<hex>
+ *
+ * A transaction making version T = latest + 1 holds SQLite's write lock
+ * from begin to commit. It writes rows with from_v = T and closes rows by
+ * setting to_v = T; a read at a version <= T-1 sees neither, so reads
+ * through the handle during its own transaction stay on committed
+ * versions. Commit adds the rill_cat_versions row; until then the
+ * latest is T-1 (versions are max(version) of the catalog's rows).
+ * Invariants: at most one row of a key has to_v NULL (a unique index); two
+ * rows of a key that meet (to_v of one = from_v of the other) have other
+ * hashes; an entry's hash has a row in rill_cat_payloads, and a payload
+ * row without data has its file, written and synced before the row was
+ * committed. Later parts of issue 13 (dependencies, fingerprints) add
+ * their tables beside these and write them in the same transaction
+ * through rill__catalog_db. */
+#ifndef RILL_STATE_CATALOG_H
+#define RILL_STATE_CATALOG_H
+
+#include <sqlite3.h>
+
+#include "rill/catalog.h"
+
+#define RILL__CATALOG_FORMAT 1
+#define RILL__CATALOG_DEFAULT_PATH ".rill/catalogs.db"
+#define RILL__CATALOG_INLINE_MAX 65536
+#define RILL__CATALOG_INLINE_LIMIT (256u << 20) /* SQLite's blobs stop at 1e9 bytes */
+
+/* The prepared statements of a handle (catalog.c lists their SQL). */
+enum {
+    CS_LATEST,   /* catalog -> max(version) */
+    CS_VERSION,  /* catalog, version -> pruned */
+    CS_LIVE,     /* catalog, key -> rowid, hash, from_v of the row with to_v NULL */
+    CS_CLOSED,   /* catalog, key, v -> rowid, hash of the row with to_v = v */
+    CS_AT,       /* catalog, key, v -> hash, size, from_v of the row holding v */
+    CS_INSERT,   /* catalog, key, from_v, hash, size */
+    CS_CLOSE,    /* to_v, rowid */
+    CS_REOPEN,   /* rowid */
+    CS_DROP,     /* rowid */
+    CS_PAYLOAD,  /* hash -> size, data IS NULL */
+    CS_DATA,     /* hash -> data */
+    CS_PAYLOAD_PUT, /* hash, size, data (or NULL) */
+    CS_COUNT
+};
+
+struct rill_catalog {
+    sqlite3 *db;
+    char *path;        /* owned: the database */
+    char *blobs;       /* owned: path + "-blobs" */
+    char *name;        /* owned */
+    int64_t id;        /* rill_cat_catalogs.id */
+    size_t inline_max;
+    unsigned wait_ms;
+    rill_catalog_txn *txn; /* the open transaction, or NULL */
+    sqlite3_stmt *st[CS_COUNT];
+};
+
+struct rill_catalog_txn {
+    rill_catalog *c;
+    int64_t version; /* the version commit makes */
+    int failed;      /* a call failed after writing: commit refuses */
+};
+
+/* ---- catalog.c ---- */
+
+/* The statement i, reset and with its bindings cleared. */
+sqlite3_stmt *rill__cat_stmt(rill_catalog *c, int i);
+/* An SQLite failure while doing (a short phrase): the code from SQLite's
+ * error (RILL_ECORRUPT, RILL_ENOSPC, RILL_ENOMEM, the system's, or
+ * RILL_EIO), the message naming the catalog and the file. */
+int rill__cat_fail(rill_catalog *c, const char *doing);
+int rill__cat_exec(rill_catalog *c, const char *sql, const char *doing);
+/* Takes the file's write lock (BEGIN IMMEDIATE, waiting wait_ms):
+ * RILL_EBUSY when another writer holds it. */
+int rill__cat_lock(rill_catalog *c, const char *doing);
+/* *out: version itself, or the latest for RILL_CATALOG_LATEST, after
+ * checking it can be read: RILL_ENOTFOUND when it is later than the
+ * latest, negative or pruned. */
+int rill__cat_resolve(rill_catalog *c, int64_t version, int64_t *out);
+/* Now, in ms since 1970. */
+int64_t rill__cat_now_ms(void);
+/* A printable, quoted form of a key for messages. */
+void rill__cat_quote(char *out, size_t cap, const void *key, size_t len);
+/* RILL_EINVAL unless key is 1 to RILL_CATALOG_KEY_MAX bytes. */
+int rill__cat_check_key(const rill_catalog *c, const void *key, size_t len);
+/* The open connection, for later parts of issue 13 that write their rows
+ * in a catalog's transaction. */
+sqlite3 *rill__catalog_db(rill_catalog *c);
+
+/* Called (when set) between the commit's last write and its COMMIT: tests
+ * kill the process there. */
+extern void (*rill__catalog_commit_hook)(void);
+
+/* ---- catalog_blob.c: hashes and payloads ---- */
+
+void rill__cat_hash(unsigned char out[RILL_CATALOG_HASH_SIZE], const void *data, size_t len);
+/* The payload file of hash: "<blobs>/<hh>/<hex>" (malloc'd; NULL: no memory). */
+char *rill__cat_blob_path(const rill_catalog *c, const unsigned char *hash);
+/* Makes the folders above path (not path itself). */
+int rill__cat_mkdirs(const char *path);
+/* Stores data under its hash (a payload row, and a payload file when it is
+ * larger than inline_max and has none yet); *hash gets it. */
+int rill__cat_store(rill_catalog *c, unsigned char hash[RILL_CATALOG_HASH_SIZE], const void *data,
+                    size_t len);
+/* The same from the file at path, streamed; *size gets its bytes. */
+int rill__cat_store_file(rill_catalog *c, unsigned char hash[RILL_CATALOG_HASH_SIZE],
+                         uint64_t *size, const char *path);
+/* The data of an entry (key and since name it in errors), checked against
+ * its hash: RILL_ECORRUPT naming the key and the file. *data: malloc'd. */
+int rill__cat_load(rill_catalog *c, void **data, size_t *len, const rill_catalog_entry *e);
+/* Copies an entry's data to the file at dest (through a temporary beside
+ * it, renamed when its hash is checked). */
+int rill__cat_load_to(rill_catalog *c, const rill_catalog_entry *e, const char *dest);
+
+/* ---- catalog_txn.c ---- */
+
+/* Puts an already stored content under key. */
+int rill__cat_put_hash(rill_catalog_txn *t, const void *key, size_t key_len,
+                       const unsigned char *hash, uint64_t size);
+
+#endif

@@ -1,0 +1,315 @@
+/* catalog_txn.c — writing a version: a transaction that puts and deletes
+ * partitions and commits them as version T = latest + 1 in one SQLite
+ * transaction (the rows are described in catalog.h).
+ *
+ * Per key the transaction keeps at most two rows that matter: the base
+ * row O, live at T-1 (closed by the transaction: to_v = T), and the new
+ * row R (from_v = T, to_v NULL). A put of the content the key has now is
+ * nothing; a put of the content O had (a revert inside the transaction)
+ * drops R and opens O again, so that two rows of a key that meet never
+ * hold the same hash and commit counts no change for it. The log's counts
+ * follow from the rows: added = R without O, changed = R with O, removed =
+ * O without R.
+ *
+ * A call that fails after it wrote a row marks the transaction failed and
+ * commit refuses it: what was written may be half of the call. A call
+ * that fails before writing (bad arguments, a file that cannot be read, a
+ * delete of a missing key) leaves it as it was. */
+#include "catalog.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/error.h"
+
+int rill_catalog_begin(rill_catalog_txn **out, rill_catalog *c)
+{
+    rill_catalog_txn *t;
+    int64_t latest;
+    int rc;
+    if (out == NULL || c == NULL)
+        return rill__error(RILL_EINVAL, "rill_catalog_begin: NULL argument");
+    *out = NULL;
+    if (c->txn)
+        return rill__error(RILL_EBUSY, "catalog '%s' in %s: this handle has a transaction open "
+                           "already (one at a time: commit or abort it first)", c->name, c->path);
+    if ((t = calloc(1, sizeof(*t))) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    if ((rc = rill__cat_lock(c, "begin a transaction")) < 0) {
+        free(t);
+        return rc;
+    }
+    if ((rc = rill_catalog_latest(&latest, c)) < 0) {
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        free(t);
+        return rc;
+    }
+    t->c = c;
+    t->version = latest + 1;
+    c->txn = t;
+    *out = t;
+    return 0;
+}
+
+int64_t rill_catalog_txn_version(const rill_catalog_txn *t)
+{
+    return t ? t->version : RILL_EINVAL;
+}
+
+void rill_catalog_abort(rill_catalog_txn *t)
+{
+    if (t == NULL)
+        return;
+    sqlite3_exec(t->c->db, "ROLLBACK", NULL, NULL, NULL);
+    t->c->txn = NULL;
+    free(t);
+}
+
+static int check_txn(rill_catalog_txn *t, const char *fn)
+{
+    if (t == NULL || t->c == NULL || t->c->txn != t)
+        return rill__error(RILL_EINVAL, "%s: not an open transaction", fn);
+    return 0;
+}
+
+/* Steps a statement that reads one row: 1 with a row, 0 without. */
+static int step_row(rill_catalog *c, sqlite3_stmt *st, const char *doing)
+{
+    int rc = sqlite3_step(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : rill__cat_fail(c, doing);
+}
+
+static int step_done(rill_catalog *c, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rill__cat_fail(c, "cannot write");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int same_hash(sqlite3_stmt *st, int col, const unsigned char *hash)
+{
+    return sqlite3_column_bytes(st, col) == RILL_CATALOG_HASH_SIZE &&
+           memcmp(sqlite3_column_blob(st, col), hash, RILL_CATALOG_HASH_SIZE) == 0;
+}
+
+/* The key's row with to_v NULL: *rowid, *from_v, *same (its hash is hash).
+ * 1 when there is one. */
+static int live_row(rill_catalog_txn *t, const void *key, size_t key_len,
+                    const unsigned char *hash, int64_t *rowid, int64_t *from_v, int *same)
+{
+    rill_catalog *c = t->c;
+    sqlite3_stmt *st = rill__cat_stmt(c, CS_LIVE);
+    int rc;
+    sqlite3_bind_int64(st, 1, c->id);
+    sqlite3_bind_blob(st, 2, key, (int)key_len, SQLITE_STATIC);
+    if ((rc = step_row(c, st, "cannot read its partitions")) == 1) {
+        *rowid = sqlite3_column_int64(st, 0);
+        *same = hash ? same_hash(st, 1, hash) : 0;
+        *from_v = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* The key's row closed by this transaction (the base row O). */
+static int closed_row(rill_catalog_txn *t, const void *key, size_t key_len,
+                      const unsigned char *hash, int64_t *rowid, int *same)
+{
+    rill_catalog *c = t->c;
+    sqlite3_stmt *st = rill__cat_stmt(c, CS_CLOSED);
+    int rc;
+    sqlite3_bind_int64(st, 1, c->id);
+    sqlite3_bind_blob(st, 2, key, (int)key_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, t->version);
+    if ((rc = step_row(c, st, "cannot read its partitions")) == 1) {
+        *rowid = sqlite3_column_int64(st, 0);
+        *same = same_hash(st, 1, hash);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int by_rowid(rill_catalog *c, int which, int64_t rowid, int64_t to_v)
+{
+    sqlite3_stmt *st = rill__cat_stmt(c, which);
+    if (which == CS_CLOSE) {
+        sqlite3_bind_int64(st, 1, to_v);
+        sqlite3_bind_int64(st, 2, rowid);
+    } else {
+        sqlite3_bind_int64(st, 1, rowid);
+    }
+    return step_done(c, st);
+}
+
+/* After the key's live row of this transaction was dropped, or when it has
+ * none: the base row again if it held hash, else a new row. */
+static int reopen_or_insert(rill_catalog_txn *t, const void *key, size_t key_len,
+                            const unsigned char *hash, uint64_t size)
+{
+    rill_catalog *c = t->c;
+    sqlite3_stmt *st;
+    int64_t rowid = 0;
+    int rc, same = 0;
+    if ((rc = closed_row(t, key, key_len, hash, &rowid, &same)) < 0)
+        return rc;
+    if (rc == 1 && same)
+        return by_rowid(c, CS_REOPEN, rowid, 0);
+    st = rill__cat_stmt(c, CS_INSERT);
+    sqlite3_bind_int64(st, 1, c->id);
+    sqlite3_bind_blob(st, 2, key, (int)key_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, t->version);
+    sqlite3_bind_blob(st, 4, hash, RILL_CATALOG_HASH_SIZE, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, (int64_t)size);
+    return step_done(c, st);
+}
+
+int rill__cat_put_hash(rill_catalog_txn *t, const void *key, size_t key_len,
+                       const unsigned char *hash, uint64_t size)
+{
+    rill_catalog *c = t->c;
+    int64_t rowid = 0, from_v = 0;
+    int rc, same = 0;
+    if ((rc = live_row(t, key, key_len, hash, &rowid, &from_v, &same)) < 0)
+        return rc;
+    if (rc == 1 && same)
+        return 0; /* the content it has */
+    if (rc == 1 && from_v == t->version)
+        rc = by_rowid(c, CS_DROP, rowid, 0); /* this transaction's: replaced */
+    else if (rc == 1)
+        rc = by_rowid(c, CS_CLOSE, rowid, t->version);
+    else
+        rc = 0;
+    if (rc == 0)
+        rc = reopen_or_insert(t, key, key_len, hash, size);
+    if (rc < 0)
+        t->failed = 1;
+    return rc;
+}
+
+int rill_catalog_put(rill_catalog_txn *t, const void *key, size_t key_len, const void *data,
+                     size_t len)
+{
+    unsigned char hash[RILL_CATALOG_HASH_SIZE];
+    int rc;
+    if ((rc = check_txn(t, "rill_catalog_put")) < 0 ||
+        (rc = rill__cat_check_key(t->c, key, key_len)) < 0)
+        return rc;
+    if (data == NULL && len > 0)
+        return rill__error(RILL_EINVAL, "rill_catalog_put: data is NULL and len %zu", len);
+    if ((rc = rill__cat_store(t->c, hash, data, len)) < 0) {
+        t->failed = 1; /* a payload row may be half written */
+        return rc;
+    }
+    return rill__cat_put_hash(t, key, key_len, hash, len);
+}
+
+int rill_catalog_put_file(rill_catalog_txn *t, const void *key, size_t key_len,
+                          const char *path)
+{
+    unsigned char hash[RILL_CATALOG_HASH_SIZE];
+    uint64_t size = 0;
+    int rc;
+    if ((rc = check_txn(t, "rill_catalog_put_file")) < 0 ||
+        (rc = rill__cat_check_key(t->c, key, key_len)) < 0)
+        return rc;
+    if (path == NULL)
+        return rill__error(RILL_EINVAL, "rill_catalog_put_file: path is NULL");
+    if ((rc = rill__cat_store_file(t->c, hash, &size, path)) < 0)
+        return rc; /* a payload row is written last, whole or not at all */
+    return rill__cat_put_hash(t, key, key_len, hash, size);
+}
+
+int rill_catalog_delete(rill_catalog_txn *t, const void *key, size_t key_len)
+{
+    int64_t rowid = 0, from_v = 0;
+    int rc, same;
+    char q[128];
+    if ((rc = check_txn(t, "rill_catalog_delete")) < 0 ||
+        (rc = rill__cat_check_key(t->c, key, key_len)) < 0)
+        return rc;
+    if ((rc = live_row(t, key, key_len, NULL, &rowid, &from_v, &same)) < 0)
+        return rc;
+    if (rc == 0) {
+        rill__cat_quote(q, sizeof(q), key, key_len);
+        return rill__error(RILL_ENOTFOUND, "catalog '%s': no key %s to delete (in the version "
+                           "%lld being made)", t->c->name, q, (long long)t->version);
+    }
+    rc = from_v == t->version ? by_rowid(t->c, CS_DROP, rowid, 0)
+                              : by_rowid(t->c, CS_CLOSE, rowid, t->version);
+    if (rc < 0)
+        t->failed = 1;
+    return rc;
+}
+
+/* The version row of the transaction, its counts from the rows. */
+static int add_version(rill_catalog_txn *t, const char *message)
+{
+    static const char *const sql =
+        "INSERT INTO rill_cat_versions(catalog, version, time_ms, message, partitions, bytes, "
+        "added, removed, changed, pruned) SELECT ?1, ?2, ?3, ?4, "
+        "coalesce(p.partitions, 0) + a.n - r.n, coalesce(p.bytes, 0) + bi.s - bo.s, "
+        "a.n, r.n, ch.n, 0 FROM "
+        "(SELECT count(*) AS n FROM rill_cat_entries e INDEXED BY rill_cat_entries_from "
+        " WHERE e.catalog = ?1 AND e.from_v = ?2 "
+        " AND NOT EXISTS (SELECT 1 FROM rill_cat_entries o INDEXED BY rill_cat_entries_to "
+        " WHERE o.catalog = ?1 AND o.to_v = ?2 AND o.key = e.key)) AS a, "
+        "(SELECT count(*) AS n FROM rill_cat_entries e INDEXED BY rill_cat_entries_to "
+        " WHERE e.catalog = ?1 AND e.to_v = ?2 "
+        " AND NOT EXISTS (SELECT 1 FROM rill_cat_entries o INDEXED BY rill_cat_entries_from "
+        " WHERE o.catalog = ?1 AND o.from_v = ?2 AND o.key = e.key)) AS r, "
+        "(SELECT count(*) AS n FROM rill_cat_entries e INDEXED BY rill_cat_entries_from "
+        " WHERE e.catalog = ?1 AND e.from_v = ?2 "
+        " AND EXISTS (SELECT 1 FROM rill_cat_entries o INDEXED BY rill_cat_entries_to "
+        " WHERE o.catalog = ?1 AND o.to_v = ?2 AND o.key = e.key)) AS ch, "
+        "(SELECT coalesce(sum(size), 0) AS s FROM rill_cat_entries INDEXED BY "
+        " rill_cat_entries_from WHERE catalog = ?1 AND from_v = ?2) AS bi, "
+        "(SELECT coalesce(sum(size), 0) AS s FROM rill_cat_entries INDEXED BY "
+        " rill_cat_entries_to WHERE catalog = ?1 AND to_v = ?2) AS bo "
+        "LEFT JOIN rill_cat_versions p ON p.catalog = ?1 AND p.version = ?2 - 1";
+    rill_catalog *c = t->c;
+    sqlite3_stmt *st;
+    int rc;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return rill__cat_fail(c, "cannot commit");
+    sqlite3_bind_int64(st, 1, c->id);
+    sqlite3_bind_int64(st, 2, t->version);
+    sqlite3_bind_int64(st, 3, rill__cat_now_ms());
+    if (message)
+        sqlite3_bind_text(st, 4, message, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 4);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rill__cat_fail(c, "cannot commit");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int rill_catalog_commit(int64_t *version, rill_catalog_txn *t, const char *message)
+{
+    rill_catalog *c;
+    int rc;
+    if (version)
+        *version = 0;
+    if ((rc = check_txn(t, "rill_catalog_commit")) < 0)
+        return rc;
+    c = t->c;
+    if (t->failed) {
+        rc = rill__error(RILL_EINVAL, "catalog '%s' in %s: a put or delete of this transaction "
+                         "failed after it had written; nothing was committed (version %lld "
+                         "was not made)", c->name, c->path, (long long)t->version);
+        goto bad;
+    }
+    if ((rc = add_version(t, message)) < 0)
+        goto bad;
+    if (rill__catalog_commit_hook)
+        rill__catalog_commit_hook();
+    if ((rc = rill__cat_exec(c, "COMMIT", "cannot commit")) < 0)
+        goto bad;
+    if (version)
+        *version = t->version;
+    c->txn = NULL;
+    free(t);
+    return 0;
+bad:
+    rill_catalog_abort(t);
+    return rc;
+}
