@@ -6,6 +6,8 @@
  * folder imported, gc after --keep, --json lines parsed with jansson, and
  * the errors a user meets with their exit codes (1 failed, 2 usage). */
 #include <jansson.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "cli_helpers.h"
 
@@ -130,6 +132,17 @@ static void a_folder_imported_reads_back_byte_for_byte_and_exports_equal(void **
 
     r = cli_rill(NULL, "catalog", "ls", "docs", NULL);
     expect(&r, 0);
+    { /* size, the XXH3-128 of the bytes in hex, the key */
+        XXH128_canonical_t can;
+        char line[80];
+        int i;
+        XXH128_canonicalFromHash(&can, XXH3_128bits("alpha\n", 6));
+        memcpy(line, "           6  ", 15);
+        for (i = 0; i < 16; i++)
+            sprintf(line + 14 + 2 * i, "%02x", can.digest[i]);
+        strcat(line, "  a.txt\n");
+        assert_non_null(strstr(r.out, line));
+    }
     assert_non_null(strstr(r.out, "           6  "));
     assert_non_null(strstr(r.out, "  a.txt\n"));
     assert_non_null(strstr(r.out, "      204800  "));
@@ -168,7 +181,8 @@ static void a_folder_imported_reads_back_byte_for_byte_and_exports_equal(void **
     r = cli_rill(NULL, "catalog", "list", NULL);
     expect(&r, 0);
     assert_non_null(strstr(r.out, "CATALOG"));
-    assert_non_null(strstr(r.out, "docs                            1            5         205329\n"));
+    assert_non_null(
+        strstr(r.out, "\ndocs                            1            5         205329\n"));
     cli_result_free(&r);
 }
 
@@ -207,7 +221,10 @@ static void put_and_rm_make_versions_and_a_revert_diffs_as_no_change(void **s)
     assert_non_null(strstr(r.err, "version 4 (0 added, 2 removed, 0 changed)"));
     cli_result_free(&r);
     /* a key that is not printable is shown escaped */
-    RILL_OK("catalog", "put", "docs", "tab\there\x01\xc3\xa9", "new-a.txt", "-q");
+    r = cli_rill(NULL, "catalog", "put", "docs", "tab\there\x01\xc3\xa9", "new-a.txt", "-q", NULL);
+    expect(&r, 0);
+    assert_string_equal(r.err, ""); /* -q: no "version 5" line */
+    cli_result_free(&r);
     r = cli_rill(NULL, "catalog", "diff", "docs", "3", "latest", NULL);
     expect(&r, 0);
     assert_string_equal(r.out, "- b.txt\n- sub/c.txt\n+ tab\\there\\x01\xc3\xa9\n"
@@ -325,6 +342,21 @@ static void json_lines_parse_and_say_the_same(void **s)
     for (i = 0; i < n; i++)
         json_decref(j[i]);
     cli_result_free(&r);
+    /* a key that is not UTF-8: its bytes in hex; in text, escaped */
+    RILL_OK("catalog", "put", "other", "\xff\xfe", "src/b.txt", "--db", "state/cat.db", "-q");
+    r = cli_rill(NULL, "catalog", "ls", "other", "--json", "--db", "state/cat.db", NULL);
+    expect(&r, 0);
+    assert_int_equal(n = json_lines(j, 16, r.out), 2);
+    assert_string_equal(json_string_value(json_object_get(j[0], "key")), "k");
+    assert_null(json_object_get(j[1], "key"));
+    assert_string_equal(json_string_value(json_object_get(j[1], "key_hex")), "fffe");
+    for (i = 0; i < n; i++)
+        json_decref(j[i]);
+    cli_result_free(&r);
+    r = cli_rill(NULL, "catalog", "ls", "other", "--db", "state/cat.db", NULL);
+    expect(&r, 0);
+    assert_non_null(strstr(r.out, "  \\xff\\xfe\n"));
+    cli_result_free(&r);
     /* nothing went to the default file */
     assert_int_equal(access(".rill/catalogs.db", F_OK), -1);
 }
@@ -371,6 +403,17 @@ static void gc_after_keep_prunes_old_versions_and_removes_their_payload_files(vo
     r = cli_rill(NULL, "catalog", "ls", "docs", "-v", "2", NULL);
     expect(&r, 1);
     assert_non_null(strstr(r.err, "version 2 was pruned"));
+    cli_result_free(&r);
+    /* without a name, --keep prunes every catalog of the file */
+    cli_write("once.txt", "held by other's version 1 only\n");
+    RILL_OK("catalog", "put", "other", "k", "once.txt", "-q");
+    RILL_OK("catalog", "put", "other", "k", "src/a.txt", "-q");
+    RILL_OK("catalog", "put", "docs", "a.txt", "src/b.txt", "-q");
+    r = cli_rill(NULL, "catalog", "gc", "--keep", "1", NULL);
+    expect(&r, 0);
+    assert_string_equal(r.out, "catalog 'docs': pruned 1 version\n"
+                               "catalog 'other': pruned 1 version\n"
+                               "removed 1 payload (0 files, 0 bytes); pruned 2 versions\n");
     cli_result_free(&r);
 }
 
