@@ -423,6 +423,50 @@ static void kills_at_moments_spread_over_commits_leave_every_version_whole(void 
     }
 }
 
+/* rill_catalog_names into one string "a,b,", stopping after stop names. */
+static int name_into(const char *name, void *payload)
+{
+    char *out = payload;
+    strcat(out, name);
+    strcat(out, ",");
+    return strcmp(name, "stop") == 0;
+}
+
+static void catalog_names_lists_a_files_catalogs_and_refuses_other_files(void **s)
+{
+    const char *text = "these are somebody's notes, not a database\n";
+    char got[256] = "";
+    rill_catalog *c;
+    (void)s;
+    assert_int_equal(rill_catalog_names(db, name_into, got), RILL_ENOTFOUND);
+    assert_non_null(strstr(rill_error_last(), "no such file"));
+    write_file(db, "", 0); /* an empty file: no catalog tables yet, none */
+    assert_int_equal(rill_catalog_names(db, name_into, got), 0);
+    assert_string_equal(got, "");
+    assert_int_equal(file_size(db), 0); /* nothing written */
+    remove(db);
+    rill_catalog_free(open_cat("zeta", 0));
+    rill_catalog_free(open_cat("Alpha", 0));
+    c = open_cat("beta", 0);
+    commit_ops(c, "a=1", NULL);
+    rill_catalog_free(c);
+    assert_int_equal(rill_catalog_names(db, name_into, got), 0);
+    assert_string_equal(got, "Alpha,beta,zeta,"); /* byte order */
+    rill_catalog_free(open_cat("stop", 0));
+    got[0] = '\0';
+    assert_int_equal(rill_catalog_names(db, name_into, got), RILL_EUSER);
+    assert_string_equal(got, "Alpha,beta,stop,");
+    assert_int_equal(rill_catalog_names(db, NULL, got), RILL_EINVAL);
+    remove(db);
+    write_file(db, text, strlen(text));
+    assert_int_equal(rill_catalog_names(db, name_into, got), RILL_ECORRUPT);
+    assert_int_equal(file_size(db), strlen(text));
+    remove(db);
+    sql("CREATE TABLE users(id INTEGER, name TEXT)");
+    assert_int_equal(rill_catalog_names(db, name_into, got), RILL_ECORRUPT);
+    assert_non_null(strstr(rill_error_last(), "'users'"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +489,8 @@ int main(void)
             a_kill_at_the_last_step_of_a_commit_leaves_the_previous_version, setup, teardown),
         cmocka_unit_test_setup_teardown(
             kills_at_moments_spread_over_commits_leave_every_version_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            catalog_names_lists_a_files_catalogs_and_refuses_other_files, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

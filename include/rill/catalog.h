@@ -92,6 +92,15 @@ typedef struct rill_catalog_options {
  * rill state file (checkpoints) may hold catalogs beside them. */
 RILL_EXTERN int rill_catalog_open(rill_catalog **out, const char *name,
                                   const rill_catalog_options *opts);
+/* A catalog's name, borrowed during the callback. */
+typedef int (*rill_catalog_name_fn)(const char *name, void *payload);
+/* Calls fn with the name of every catalog in the file at path (NULL: the
+ * default, ".rill/catalogs.db"), in byte order of the names, writing
+ * nothing. RILL_ENOTFOUND when there is no such file; a file without
+ * catalog tables holds none (0, fn not called); RILL_ECORRUPT and
+ * RILL_EVERSION as rill_catalog_open. A non-zero return of fn stops the
+ * list and comes back as RILL_EUSER. */
+RILL_EXTERN int rill_catalog_names(const char *path, rill_catalog_name_fn fn, void *payload);
 /* Closes the handle, aborting its open transaction if any; accepts NULL. */
 RILL_EXTERN void rill_catalog_free(rill_catalog *c);
 /* The catalog's name and its database's path: borrowed from the handle. */

@@ -11,6 +11,10 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_catalog(int argc, char **argv); /* cmd_catalog.c, cmd_catalog_edit.c */
+
+/* The help of `rill catalog` (cmd_catalog.c). */
+extern const char cmd_catalog_help[];
 
 /* The help text of a command (NULL: no such command). */
 const char *cmd_help(const char *command);

@@ -1,5 +1,5 @@
 /* main.c — the `rill` program: picks the command (run, check, graph,
- * explain, help), prints the help and the version. Exit codes: 0 done, 1
+ * explain, catalog, help), prints the help and the version. Exit codes: 0 done, 1
  * the run failed, 2 usage or spec error, 3 interrupted with a checkpoint. */
 #include <locale.h>
 #include <signal.h>
@@ -23,6 +23,8 @@ static const char usage[] =
     "  check SPEC     check the spec without running it (every error as file:line:column)\n"
     "  graph SPEC     print the pipeline as a Graphviz DOT graph (--svg: rendered)\n"
     "  explain SPEC   print the plan: stages, batch sizes, concurrency, state\n"
+    "  catalog SUB    list, read and write catalogs (versioned key -> data sets):\n"
+    "                 list, ls, get, put, rm, import, export, diff, log, gc\n"
     "  help [COMMAND] this text, or a command's; `rill help stages` (or sources) lists\n"
     "                 the kinds of stage (of source) and their options\n"
     "\n"
@@ -88,6 +90,8 @@ const char *cmd_help(const char *command)
         return help_graph;
     if (strcmp(command, "explain") == 0)
         return help_explain;
+    if (strcmp(command, "catalog") == 0)
+        return cmd_catalog_help;
     if (strcmp(command, "help") == 0)
         return usage;
     return NULL;
@@ -127,8 +131,8 @@ static void help_sources(void)
 
 static int help(int argc, char **argv)
 {
-    static const char *const commands[] = {"run", "check", "graph", "explain", "help",
-                                           "stages", "sources", NULL};
+    static const char *const commands[] = {"run", "check", "graph", "explain", "catalog",
+                                           "help", "stages", "sources", NULL};
     const char *text;
     if (argc < 2) {
         fputs(usage, stdout);
@@ -154,7 +158,8 @@ static int help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    static const char *const commands[] = {"run", "check", "graph", "explain", "help", NULL};
+    static const char *const commands[] = {"run", "check", "graph", "explain", "catalog",
+                                         "help", NULL};
     const char *cmd, *near;
     /* letters and case by Unicode (words): the C.UTF-8 locale, whatever
      * the environment says, so results do not depend on it */
@@ -184,6 +189,8 @@ int main(int argc, char **argv)
         return argv[1] = (char *)"rill graph", cmd_graph(argc - 1, argv + 1);
     if (strcmp(cmd, "explain") == 0)
         return argv[1] = (char *)"rill explain", cmd_explain(argc - 1, argv + 1);
+    if (strcmp(cmd, "catalog") == 0)
+        return cmd_catalog(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0)
         return help(argc - 1, argv + 1);
     near = cli_did_you_mean(cmd, commands);

@@ -485,3 +485,48 @@ const char *rill_catalog_path(const rill_catalog *c)
 {
     return c ? c->path : "";
 }
+
+int rill_catalog_names(const char *path, rill_catalog_name_fn fn, void *payload)
+{
+    rill_catalog c;
+    sqlite3_stmt *st = NULL;
+    struct stat sb;
+    int rc, fresh = 0, r;
+    if (fn == NULL)
+        return rill__error(RILL_EINVAL, "rill_catalog_names: fn is NULL");
+    memset(&c, 0, sizeof(c));
+    c.path = (char *)(path ? path : RILL__CATALOG_DEFAULT_PATH);
+    c.name = (char *)"*";
+    if (stat(c.path, &sb) < 0)
+        return errno == ENOENT ? rill__error(RILL_ENOTFOUND, "%s: no catalogs (no such file)",
+                                             c.path)
+                               : rill__error_errno(errno, "%s: cannot open", c.path);
+    if (sqlite3_open_v2(c.path, &c.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        rc = c.db ? rill__cat_fail(&c, "cannot open the file")
+                  : rill__error(RILL_ENOMEM, "out of memory");
+        goto done;
+    }
+    sqlite3_busy_timeout(c.db, BUSY_MS);
+    sqlite3_extended_result_codes(c.db, 0);
+    if ((rc = check(&c, &fresh)) < 0 || fresh)
+        goto done;
+    if (sqlite3_prepare_v2(c.db, "SELECT name FROM rill_cat_catalogs ORDER BY CAST(name AS BLOB)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = rill__cat_fail(&c, "cannot read its catalogs");
+        goto done;
+    }
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        int u = fn(name ? name : "", payload);
+        if (u != 0) {
+            rc = rill__error(RILL_EUSER, "%s: the catalog names callback returned %d", c.path, u);
+            goto done;
+        }
+    }
+    if (r != SQLITE_DONE)
+        rc = rill__cat_fail(&c, "cannot read its catalogs");
+done:
+    sqlite3_finalize(st);
+    sqlite3_close(c.db);
+    return rc;
+}
