@@ -1,0 +1,201 @@
+/* compile_prop_compilers.h — the compilers of test_compile_prop.c, one
+ * per pattern, with content-dependent routing over keys k00..k19, and the
+ * globals they read besides their inputs (an option, a custom hash's
+ * content, a code version), which the test declares in the fingerprints.
+ * Each output holds the input keys, inputs and values it was made from,
+ * in the order given, so that a wrong order or a missing part shows. */
+#ifndef RILL_TESTS_COMPILE_PROP_COMPILERS_H
+#define RILL_TESTS_COMPILE_PROP_COMPILERS_H
+
+/* ---- what the compilers read besides their inputs: changed only between
+ * runs, and declared in the fingerprints (option, custom hash, code) ---- */
+
+static int g_keys = 8, g_nin = 1;
+static char g_sep = ',';      /* the option "sep" */
+static char g_salt[16] = "s0"; /* the custom hash "salt" */
+static int g_code = 1;        /* the declared code version: it changes routing */
+
+/* k07 (an input key) or r07 (a references output): 7. */
+static int key_index(const void *key, size_t len)
+{
+    const char *k = key;
+    if (len != 3 || (k[0] != 'k' && k[0] != 'r'))
+        return -1;
+    return (k[1] - '0') * 10 + (k[2] - '0');
+}
+
+/* The numbers of a content "3.17.4" (at most 8). */
+static int tokens(const void *data, size_t len, int *t)
+{
+    const char *p = data, *end = p + len;
+    int n = 0;
+    while (p < end && n < 8) {
+        int v = 0;
+        while (p < end && *p >= '0' && *p <= '9')
+            v = v * 10 + (*p++ - '0');
+        t[n++] = v;
+        if (p < end)
+            p++; /* '.' */
+    }
+    return n;
+}
+
+typedef struct sbuf {
+    char s[4096];
+    size_t n;
+} sbuf;
+
+static void add(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        b->n = b->n + (size_t)n < sizeof(b->s) ? b->n + (size_t)n : sizeof(b->s) - 1;
+}
+
+/* map-group: each number t of a content goes to word w<(t + code) % 6>,
+ * with its input, key, position and itself; the group joins them in the
+ * order given (an output of one value that is a multiple of 5 holds
+ * nothing). */
+static int prop_map(rill_compile_out *out, const rill_compile_part *in, void *payload)
+{
+    int t[8], n = tokens(in->data, in->len, t), p;
+    (void)payload;
+    for (p = 0; p < n; p++) {
+        char k[16], v[64];
+        int vl = snprintf(v, sizeof(v), "%d:%.*s:%d:%d", in->input, (int)in->key_len,
+                          (const char *)in->key, p, t[p]);
+        snprintf(k, sizeof(k), "w%d", (t[p] + g_code) % 6);
+        if (rill_compile_pair(out, k, strlen(k), v, (size_t)vl) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int prop_group(rill_compile_out *out, const void *key, size_t key_len,
+                      const rill_compile_part *v, size_t n, void *payload)
+{
+    sbuf b;
+    size_t i;
+    (void)payload;
+    b.n = 0;
+    b.s[0] = '\0';
+    if (n == 1 && v[0].len > 0 && ((const char *)v[0].data)[v[0].len - 1] % 5 == 0)
+        return 0; /* a single value ending in 2 or 7 ('2' is 50, '7' 55) holds nothing */
+    add(&b, "%.*s|", (int)key_len, (const char *)key);
+    for (i = 0; i < n; i++)
+        add(&b, "%s%d/%.*s=%.*s", i ? (char[]){g_sep, 0} : "", v[i].input, (int)v[i].key_len,
+            (const char *)v[i].key, (int)v[i].len, (const char *)v[i].data);
+    add(&b, "|%s", g_salt);
+    return rill_compile_set(out, b.s, b.n);
+}
+
+/* direct: key k of input i goes to o<k % 5>, and when (k + i) % 3 == 0 also
+ * to o<5 + (k * code + i) % 4>; keys with k % 7 == 6 go nowhere. An output
+ * whose inputs are all empty holds nothing. */
+static int prop_keys_direct(rill_compile_out *out, int input, const void *key, size_t len,
+                            void *payload)
+{
+    int k = key_index(key, len);
+    char o[16];
+    (void)payload;
+    if (k < 0 || k % 7 == 6)
+        return 0;
+    snprintf(o, sizeof(o), "o%d", k % 5);
+    if (rill_compile_key(out, o, strlen(o)) != 0)
+        return -1;
+    if ((k + input) % 3 == 0) {
+        snprintf(o, sizeof(o), "o%d", 5 + (k * g_code + input) % 4);
+        return rill_compile_key(out, o, strlen(o));
+    }
+    return 0;
+}
+
+static int prop_direct(rill_compile_out *out, const void *key, size_t key_len,
+                       const rill_compile_part *in, size_t n, void *payload)
+{
+    sbuf b;
+    size_t i, bytes = 0;
+    (void)payload;
+    b.n = 0;
+    b.s[0] = '\0';
+    for (i = 0; i < n; i++)
+        bytes += in[i].len;
+    if (bytes == 0)
+        return 0;
+    add(&b, "%.*s|", (int)key_len, (const char *)key);
+    for (i = 0; i < n; i++)
+        add(&b, "%s%d/%.*s=%.*s", i ? (char[]){g_sep, 0} : "", in[i].input, (int)in[i].key_len,
+            (const char *)in[i].key, (int)in[i].len, (const char *)in[i].data);
+    add(&b, "|%s", g_salt);
+    return rill_compile_set(out, b.s, b.n);
+}
+
+/* references: key k (k % 4 != 3) names r<k>, which reads k in every input,
+ * then for the first two numbers t of each content found the key t of
+ * input (t + code) % inputs, and from that the key of its first number in
+ * input 0: reads chosen by the content, missing ones included. */
+static int prop_keys_ref(rill_compile_out *out, int input, const void *key, size_t len,
+                         void *payload)
+{
+    int k = key_index(key, len);
+    char o[16];
+    (void)input, (void)payload;
+    if (k < 0 || k % 4 == 3)
+        return 0;
+    snprintf(o, sizeof(o), "r%02d", k);
+    return rill_compile_key(out, o, strlen(o));
+}
+
+static int read_into(sbuf *b, rill_compile_out *out, int input, int k, int *t, int *n)
+{
+    char key[16];
+    const void *d;
+    size_t len;
+    int rc;
+    snprintf(key, sizeof(key), "k%02d", k % g_keys);
+    rc = rill_compile_read(&d, &len, out, input, key, 3);
+    *n = 0;
+    if (rc == RILL_ENOTFOUND) {
+        add(b, "%d/%s:-;", input, key);
+        return 0;
+    }
+    if (rc != 0)
+        return -1;
+    add(b, "%d/%s=%.*s;", input, key, (int)len, (const char *)d);
+    if (t)
+        *n = tokens(d, len, t);
+    return 1;
+}
+
+static int prop_ref(rill_compile_out *out, const void *key, size_t key_len, void *payload)
+{
+    sbuf b;
+    int i, found = 0;
+    (void)payload;
+    b.n = 0;
+    b.s[0] = '\0';
+    add(&b, "%.*s|", (int)key_len, (const char *)key);
+    for (i = 0; i < g_nin; i++) {
+        int t[8], n, j, rc;
+        if ((rc = read_into(&b, out, i, key_index(key, key_len), t, &n)) < 0)
+            return -1;
+        found += rc;
+        for (j = 0; j < n && j < 2; j++) {
+            int u[8], m, none;
+            if ((rc = read_into(&b, out, (t[j] + g_code) % g_nin, t[j], u, &m)) < 0)
+                return -1;
+            if (rc && m > 0 && read_into(&b, out, 0, u[0], NULL, &none) < 0)
+                return -1;
+        }
+    }
+    if (found == 0)
+        return 0;
+    add(&b, "%c%s", g_sep, g_salt);
+    return rill_compile_set(out, b.s, b.n);
+}
+
+#endif
