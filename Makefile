@@ -6,11 +6,13 @@
 #   make bench     build and run the benchmarks (build/bench/results.json)
 #   make crashtest kill checkpointed runs 100 times and resume them
 #   make crashtest-mpi  the same under mpirun (2 ranks, resumed on 2, 1, 3), 30 kills
+#   make proptest  1000 more random change sequences of incremental compiles (seeds
+#                  201-1200; `make test` runs 1-200), incremental == full after each step
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps deps-test build demo test sanitize asan tsan bench valgrind fuzz crashtest crashtest-mpi clean
+.PHONY: all deps deps-test build demo test sanitize asan tsan bench valgrind fuzz crashtest crashtest-mpi proptest clean
 
 all: build
 
@@ -67,6 +69,12 @@ crashtest: deps-test build
 crashtest-mpi: build
 	@$(BUILD)/tests/test_crash 30 --mpi > $(BUILD)/crashtest-mpi.log 2>&1; rc=$$?; \
 	  grep -E 'differs|FAILED' $(BUILD)/crashtest-mpi.log; grep survived $(BUILD)/crashtest-mpi.log; exit $$rc
+
+# The property test of incremental compiles beyond the 200 sequences of `make test`:
+# PROPTEST_SEQUENCES more from seed 201 (a failure prints its seed and how to replay it).
+PROPTEST_SEQUENCES ?= 1000
+proptest: deps-test build
+	RILL_PROPTEST_FIRST=201 RILL_PROPTEST_SEQUENCES=$(PROPTEST_SEQUENCES) $(BUILD)/tests/test_compile_prop
 
 # libFuzzer targets (clang), each run for FUZZ_SECONDS over its corpus.
 FUZZ_SECONDS ?= 60

@@ -31,6 +31,7 @@
 #define MAX_IN 3
 #define MAX_KEYS 20
 #define HISTORY 6
+#define MAX_VERSIONS 64
 
 /* ---- seeded randomness (splitmix64) ---- */
 
@@ -51,224 +52,7 @@ static int below(int n)
 
 #include "compile_prop_compilers.h"
 
-/* ---- a sequence's state: the catalogs, and what the test knows ---- */
-
-#ifndef PROP_FINGERPRINTS
-#define PROP_FINGERPRINTS 0 /* 1 once rill/fingerprint.h is there */
-#endif
-
-typedef char content[40];
-
-typedef struct model {
-    content cur[MAX_IN][MAX_KEYS];       /* each input's latest version */
-    int has[MAX_IN][MAX_KEYS];
-    content hist[MAX_IN][MAX_KEYS][HISTORY]; /* contents a key had */
-    int nhist[MAX_IN][MAX_KEYS];
-    content last[MAX_IN][MAX_KEYS];      /* what the last commit compiled */
-    int last_has[MAX_IN][MAX_KEYS];
-    int64_t rec[MAX_IN];                 /* the input versions it compiled */
-    int committed;                       /* the incremental output was compiled */
-    int out_empty;                       /* ... and holds nothing now */
-    char sep_last, salt_last[16];        /* the fingerprints it compiled under */
-    int code_last;
-} model;
-
-static model m;
-static rill_catalog *in[MAX_IN], *inc, *ref;
-static int pattern;
-static double check;
-static uint64_t seed;
-static int step, in_sequence, verbose;
-static char steps_log[16384];
-
-static void say(const char *fmt, ...)
-{
-    size_t n = strlen(steps_log);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(steps_log + n, sizeof(steps_log) - n, fmt, ap);
-    va_end(ap);
-}
-
-static void print_replay(void)
-{
-    static const char *const names[] = {"", "direct", "map-group", "references"};
-    fprintf(stderr, "proptest: seed %llu failed at step %d (%s, %d inputs, %d keys, "
-            "self_check %g)\n  replay: RILL_PROPTEST_SEED=%llu tests/test_compile_prop\n"
-            "  the steps:\n%s\n", (unsigned long long)seed, step, names[pattern], g_nin, g_keys,
-            check, (unsigned long long)seed, steps_log);
-}
-
-#define CHECK(cond, ...)                                                                     \
-    do {                                                                                     \
-        if (!(cond)) {                                                                       \
-            print_replay();                                                                  \
-            fprintf(stderr, "  failed: %s: ", #cond);                                        \
-            fprintf(stderr, __VA_ARGS__);                                                    \
-            fprintf(stderr, "\n");                                                           \
-            in_sequence = 0;                                                                 \
-            fail();                                                                          \
-        }                                                                                    \
-    } while (0)
-#define OK(call) CHECK((rc_ = (call)) == 0, "%s: %d: %s", #call, rc_, rill_error_last())
-static int rc_;
-
-/* ---- input changes ---- */
-
-static void random_content(content s)
-{
-    int n = below(6), i; /* 0: empty */
-    size_t len = 0;
-    s[0] = '\0';
-    for (i = 0; i < n && len + 4 < sizeof(content); i++)
-        len += (size_t)snprintf(s + len, sizeof(content) - len, "%s%d", i ? "." : "",
-                                below(2 * g_keys));
-}
-
-static char keyname[16];
-static const char *key_of(int k)
-{
-    snprintf(keyname, sizeof(keyname), "k%02d", k);
-    return keyname;
-}
-
-static void put(rill_catalog_txn *t, int i, int k, const char *s)
-{
-    OK(rill_catalog_put(t, key_of(k), 3, s, strlen(s)));
-    say(" in%d/%s=\"%s\"", i, key_of(k), s);
-    snprintf(m.cur[i][k], sizeof(content), "%s", s);
-    m.has[i][k] = 1;
-    if (m.nhist[i][k] < HISTORY)
-        snprintf(m.hist[i][k][m.nhist[i][k]++], sizeof(content), "%s", s);
-}
-
-static void del(rill_catalog_txn *t, int i, int k)
-{
-    OK(rill_catalog_delete(t, key_of(k), 3));
-    say(" -in%d/%s", i, key_of(k));
-    m.has[i][k] = 0;
-}
-
-/* A key of input i that is (present 1) or is not (0) there; -1: none. */
-static int pick(int i, int present)
-{
-    int k, n = 0, want;
-    for (k = 0; k < g_keys; k++)
-        n += m.has[i][k] == present;
-    if (n == 0)
-        return -1;
-    want = below(n);
-    for (k = 0; k < g_keys; k++)
-        if (m.has[i][k] == present && want-- == 0)
-            return k;
-    return -1;
-}
-
-static rill_catalog_txn *begin(int i)
-{
-    rill_catalog_txn *t;
-    OK(rill_catalog_begin(&t, in[i]));
-    return t;
-}
-
-static void commit(rill_catalog_txn *t, int i)
-{
-    int64_t v;
-    OK(rill_catalog_commit(&v, t, NULL));
-    say(" [in%d v%lld]", i, (long long)v);
-}
-
-/* One random put, modify or delete in t (of input i). */
-static void random_op(rill_catalog_txn *t, int i, int *touched)
-{
-    int k, kind = below(3);
-    content s;
-    if (kind == 2 && (k = pick(i, 1)) >= 0 && !touched[k]) {
-        del(t, i, k);
-        touched[k] = 1;
-        return;
-    }
-    k = kind == 0 ? pick(i, 0) : pick(i, 1);
-    if (k < 0)
-        k = below(g_keys);
-    if (touched[k])
-        return;
-    touched[k] = 1;
-    random_content(s);
-    put(t, i, k, s);
-}
-
-/* A version of input i with n random operations. */
-static void random_version(int i, int n)
-{
-    rill_catalog_txn *t = begin(i);
-    int touched[MAX_KEYS] = {0};
-    while (n-- > 0)
-        random_op(t, i, touched);
-    commit(t, i);
-}
-
-static void put_one(int i, int k, const char *s)
-{
-    rill_catalog_txn *t = begin(i);
-    put(t, i, k, s);
-    commit(t, i);
-}
-
-static void del_one(int i, int k)
-{
-    rill_catalog_txn *t = begin(i);
-    del(t, i, k);
-    commit(t, i);
-}
-
-/* ---- outputs ---- */
-
-typedef struct dump {
-    char *s;
-    size_t n, cap;
-    rill_catalog *c;
-} dump;
-
-static int dump_one(const rill_catalog_entry *e, void *payload)
-{
-    dump *d = payload;
-    void *data;
-    size_t len, need;
-    if (rill_catalog_get(&data, &len, d->c, RILL_CATALOG_LATEST, e->key, e->key_len) != 0)
-        return 1;
-    need = e->key_len + len + 32;
-    if (d->cap - d->n < need) {
-        d->cap = (d->cap + need) * 2;
-        d->s = realloc(d->s, d->cap);
-        if (d->s == NULL)
-            return 1;
-    }
-    d->n += (size_t)sprintf(d->s + d->n, "%.*s(%zu)=", (int)e->key_len, (const char *)e->key,
-                            len);
-    memcpy(d->s + d->n, data, len);
-    d->n += len;
-    d->s[d->n++] = '\n';
-    d->s[d->n] = '\0';
-    free(data);
-    return 0;
-}
-
-/* The latest version's partitions, "key(len)=data" a line each (free it). */
-static char *dump_of(rill_catalog *c, size_t *parts)
-{
-    dump d = {NULL, 0, 0, c};
-    size_t i;
-    OK(rill_catalog_list(c, RILL_CATALOG_LATEST, dump_one, &d));
-    if (d.s == NULL) {
-        d.s = calloc(1, 1);
-        CHECK(d.s != NULL, "out of memory");
-    }
-    if (parts)
-        for (*parts = 0, i = 0; i < d.n; i++)
-            *parts += d.s[i] == '\n';
-    return d.s;
-}
+#include "compile_prop_model.h"
 
 /* ---- compiles ---- */
 
@@ -322,11 +106,13 @@ static int verify_said(const void *key, size_t len, const char *what, void *payl
 }
 
 enum { S_PUT, S_MODIFY, S_DELETE, S_DEL_READD, S_REVERT, S_EMPTY, S_MULTI, S_NOTHING,
-       S_RIGHT_SINCE, S_WRONG_SINCE, S_REPROCESS, S_OPTION, S_CUSTOM, S_CODE, S_KILL, S_KINDS };
+       S_RIGHT_SINCE, S_WRONG_SINCE, S_REPROCESS, S_OPTION, S_CUSTOM, S_CODE, S_KILL, S_GC,
+       S_NO_CHANGES, S_TO, S_KINDS };
 static const char *const step_names[] = {
     "put", "modify", "delete", "delete and re-add", "revert", "an empty version",
     "several versions", "nothing", "the right since", "a wrong since", "reprocess",
-    "an option changed", "a custom hash changed", "the code version changed", "kill -9"};
+    "an option changed", "a custom hash changed", "the code version changed", "kill -9",
+    "gc of an input's history", "NoChanges", "another version than the latest"};
 
 
 /* The input changes of a step of kind (every kind changes something at
@@ -385,6 +171,20 @@ static void change_inputs(int kind)
         break;
     case S_NOTHING:
         break;
+    case S_GC: { /* changes, then the version compiled last pruned */
+        rill_catalog_gc_options o = RILL_CATALOG_GC_OPTIONS_INIT;
+        random_version(i, 1 + below(3));
+        o.keep = 1 + below(2);
+        OK(rill_catalog_gc(NULL, in[i], &o));
+        {
+            int64_t latest;
+            OK(rill_catalog_latest(&latest, in[i]));
+            if (latest - o.keep > m.gc_below[i]) /* pruned stays pruned */
+                m.gc_below[i] = latest - o.keep;
+        }
+        say(" gc in%d keep %lld", i, (long long)o.keep);
+        break;
+    }
     default:
         if (below(2))
             random_version(i, 1 + below(3));
@@ -402,6 +202,8 @@ static void one_step(void)
     const char *want = "incremental: from";
     int kind = step == 0 ? S_MULTI : below(S_KINDS), i, k, full, odd = below(g_nin);
     uint64_t changed = 0, present = 0, n = 99;
+    int pruned = 0, wrong_nc = 0, back = 0;
+    int64_t to[MAX_IN];
     char *a, *b;
     size_t parts, log_at = strlen(steps_log);
     for (i = 0; i < g_nin; i++) {
@@ -409,7 +211,36 @@ static void one_step(void)
         jobs[i] = j;
     }
     say("step %d: %s:", step, step_names[kind]);
-    change_inputs(kind);
+    if (kind == S_NO_CHANGES) { /* NoChanges(odd): right, or wrong after a change to it */
+        wrong_nc = below(2);
+        if (g_nin > 1 && below(2))
+            random_version((odd + 1 + below(g_nin - 1)) % g_nin, 1 + below(3));
+        if (wrong_nc)
+            random_version(odd, 1 + below(3));
+        jobs[odd].kind = RILL_JOB_NO_CHANGES;
+        jobs[odd].to = wrong_nc || below(2) ? RILL_CATALOG_LATEST : m.rec[odd];
+        say(" NoChanges(in%d at %lld)", odd, (long long)jobs[odd].to);
+    } else if (kind == S_TO) { /* a version between, or before the one compiled last */
+        int64_t latest;
+        back = m.rec[odd] > 0 && below(2);
+        if (!back) {
+            random_version(odd, 1 + below(3));
+            random_version(odd, 1 + below(3));
+        }
+        OK(rill_catalog_latest(&latest, in[odd]));
+        jobs[odd].to = latest - 1;
+        if (back) { /* one still there: after what gc pruned, or 0 */
+            int64_t lo = m.gc_below[odd] + 1;
+            jobs[odd].to = lo < m.rec[odd] && below(4) ? lo + below((int)(m.rec[odd] - lo)) : 0;
+        } else if (below(2)) {
+            jobs[odd].kind = RILL_JOB_CHANGES;
+            jobs[odd].since = m.rec[odd];
+        }
+        say(" in%d to %lld", odd, (long long)jobs[odd].to);
+    } else
+        change_inputs(kind);
+    for (i = 0; i < g_nin; i++) /* what gc pruned: versions before the last keep */
+        pruned |= m.committed && m.rec[i] > 0 && m.rec[i] <= m.gc_below[i];
     switch (kind) {
     case S_OPTION: g_sep = g_sep == ',' ? ';' : ','; break;
     case S_CUSTOM: snprintf(g_salt, sizeof(g_salt), "s%d", below(3)); break;
@@ -445,6 +276,12 @@ static void one_step(void)
         want = "is empty";
     else if (kind == S_WRONG_SINCE)
         want = "but the changes asked for start at";
+    else if (wrong_nc)
+        want = "is said to have no changes at version";
+    else if (back)
+        want = "before version";
+    else if (pruned)
+        want = "which garbage collection pruned";
     else if (g_sep != m.sep_last)
         want = PROP_FINGERPRINTS ? "option 'sep' changed" : "?";
     else if (strcmp(g_salt, m.salt_last) != 0)
@@ -452,12 +289,17 @@ static void one_step(void)
     else if (g_code != m.code_last)
         want = PROP_FINGERPRINTS ? "declared code version changed" : "?";
     full = strncmp(want, "incremental", 11) != 0;
-    for (i = 0; i < g_nin; i++)
+    for (i = 0; i < g_nin; i++) { /* the versions compiled, and their changes */
+        OK(rill_catalog_latest(&to[i], in[i]));
+        if (jobs[i].to != RILL_CATALOG_LATEST)
+            to[i] = jobs[i].to;
         for (k = 0; k < g_keys; k++) {
-            present += (uint64_t)m.has[i][k];
-            changed += m.has[i][k] != m.last_has[i][k] ||
-                       (m.has[i][k] && strcmp(m.cur[i][k], m.last[i][k]) != 0);
+            int now = m.at_has[i][to[i]][k], then = m.at_has[i][m.rec[i]][k];
+            present += (uint64_t)now;
+            changed += now != then ||
+                       (now && strcmp(m.at[i][to[i]][k], m.at[i][m.rec[i]][k]) != 0);
         }
+    }
     c = compile_of(inc, jobs, check, f);
     if (kind == S_KILL) {
         int64_t before, now;
@@ -470,7 +312,8 @@ static void one_step(void)
         CHECK(pid >= 0, "fork");
         if (pid == 0) {
             rill__catalog_commit_hook = die;
-            rill_compile_run(NULL, c);
+            if (rill_compile_run(NULL, c) != 0)
+                fprintf(stderr, "  the run to be killed failed first: %s\n", rill_error_last());
             _exit(3);
         }
         CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
@@ -506,7 +349,7 @@ static void one_step(void)
     rill_compile_free(c);
     for (i = 0; i < g_nin; i++) {
         jobs[i].kind = RILL_JOB_REPROCESS;
-        jobs[i].to = RILL_CATALOG_LATEST;
+        jobs[i].to = to[i];
     }
     c = compile_of(ref, jobs, 0, f);
     OK(rill_compile_run(&r, c));
@@ -524,10 +367,7 @@ static void one_step(void)
     /* what the commit compiled */
     m.committed = 1;
     m.out_empty = parts == 0;
-    memcpy(m.last, m.cur, sizeof(m.cur));
-    memcpy(m.last_has, m.has, sizeof(m.has));
-    for (i = 0; i < g_nin; i++)
-        OK(rill_catalog_latest(&m.rec[i], in[i]));
+    memcpy(m.rec, to, sizeof(to));
     m.sep_last = g_sep;
     m.code_last = g_code;
     snprintf(m.salt_last, sizeof(m.salt_last), "%s", g_salt);
@@ -600,11 +440,55 @@ static void random_change_sequences_keep_incremental_equal_to_full(void **s)
     setup(NULL);
 }
 
+/* A regression: the version an output compiled last pruned from an input
+ * by gc made every later run fail (its diff cannot be read) until a
+ * Reprocess; now the run is full, says why, and the next is incremental. */
+static void an_input_pruned_past_the_last_compile_runs_in_full(void **s)
+{
+    rill_catalog_gc_options go = RILL_CATALOG_GC_OPTIONS_INIT;
+    rill_catalog_entry e;
+    rill_compile_report r;
+    rill_compile *c;
+    uint64_t n = 99;
+    (void)s;
+    pattern = RILL_COMPILE_DIRECT;
+    g_nin = 1;
+    g_keys = 8;
+    in[0] = open_cat("in0", 0);
+    inc = open_cat("incremental", 0);
+    commit_ops(in[0], "k00=1.2 k01=3", NULL);
+    c = compile_of(inc, NULL, 1, NULL);
+    OK(rill_compile_run(&r, c));
+    assert_int_equal(rill_catalog_stat(&e, inc, RILL_CATALOG_LATEST, "o1", 2), 0);
+    commit_ops(in[0], "-k01", NULL);
+    commit_ops(in[0], "k02=5", NULL);
+    go.keep = 1;
+    OK(rill_catalog_gc(NULL, in[0], &go)); /* versions 1 and 2 pruned */
+    OK(rill_compile_run(&r, c));
+    assert_false(r.incremental);
+    assert_non_null(strstr(r.reason, "input 'in0' was compiled last at version 1, which "
+                                     "garbage collection pruned (version 3 is compiled in "
+                                     "full)"));
+    assert_int_equal(rill_catalog_stat(&e, inc, RILL_CATALOG_LATEST, "o1", 2), RILL_ENOTFOUND);
+    OK(rill_compile_verify(&n, c, NULL, NULL));
+    assert_int_equal(n, 0);
+    commit_ops(in[0], "k01=4", NULL);
+    OK(rill_compile_run(&r, c));
+    assert_true(r.incremental);
+    OK(rill_compile_verify(&n, c, NULL, NULL));
+    assert_int_equal(n, 0);
+    rill_compile_free(c);
+    rill_catalog_free(in[0]);
+    rill_catalog_free(inc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(random_change_sequences_keep_incremental_equal_to_full,
                                         setup, prop_teardown),
+        cmocka_unit_test_setup_teardown(an_input_pruned_past_the_last_compile_runs_in_full,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,8 @@
  * The decision, in the reference's order, its reason in one line in the
  * report (and rill_compile_why): any input to REPROCESS -> full; the output
  * never committed by a compile (or emptied) -> full; an input's recorded
- * version not the start of its changes (or another set of inputs) -> full,
+ * version not the start of its changes (or another set of inputs, or that
+ * version pruned by rill_catalog_gc: its changes are not known) -> full,
  * the target versions still compiled; any fingerprint changed (rill's
  * version, the code holding the callbacks, the configuration: the pattern
  * and the options' fingerprints, custom hashes, broadcast inputs: see

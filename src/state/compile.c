@@ -362,6 +362,15 @@ static int decide_on(rill_compile *c, cmp_plan *pl, const last_commit *l)
                 name, (long long)pl->to[i], (long long)rec);
             return 1;
         }
+        if ((rc = rill__cat_resolve(c->in[i].cat, rec, &latest)) == RILL_ENOTFOUND) {
+            rill_error_clear(); /* its changes since are not known: its history is gone */
+            SAY("full: input '%s' was compiled last at version %lld, which garbage "
+                "collection pruned (version %lld is compiled in full)", name, (long long)rec,
+                (long long)pl->to[i]);
+            return 1;
+        }
+        if (rc < 0)
+            return rc;
         pl->since[i] = rec;
     }
     if (l->pattern != c->o.pattern) {
