@@ -107,12 +107,13 @@ static int verify_said(const void *key, size_t len, const char *what, void *payl
 
 enum { S_PUT, S_MODIFY, S_DELETE, S_DEL_READD, S_REVERT, S_EMPTY, S_MULTI, S_NOTHING,
        S_RIGHT_SINCE, S_WRONG_SINCE, S_REPROCESS, S_OPTION, S_CUSTOM, S_CODE, S_KILL, S_GC,
-       S_NO_CHANGES, S_TO, S_KINDS };
+       S_NO_CHANGES, S_TO, S_BY_HAND, S_KINDS };
 static const char *const step_names[] = {
     "put", "modify", "delete", "delete and re-add", "revert", "an empty version",
     "several versions", "nothing", "the right since", "a wrong since", "reprocess",
     "an option changed", "a custom hash changed", "the code version changed", "kill -9",
-    "gc of an input's history", "NoChanges", "another version than the latest"};
+    "gc of an input's history", "NoChanges", "another version than the latest",
+    "the output written by hand"};
 
 
 /* The input changes of a step of kind (every kind changes something at
@@ -202,7 +203,7 @@ static void one_step(void)
     const char *want = "incremental: from";
     int kind = step == 0 ? S_MULTI : below(S_KINDS), i, k, full, odd = below(g_nin);
     uint64_t changed = 0, present = 0, n = 99;
-    int pruned = 0, wrong_nc = 0, back = 0;
+    int pruned = 0, wrong_nc = 0, back = 0, by_hand = 0;
     int64_t to[MAX_IN];
     char *a, *b;
     size_t parts, log_at = strlen(steps_log);
@@ -212,13 +213,16 @@ static void one_step(void)
     }
     say("step %d: %s:", step, step_names[kind]);
     if (kind == S_NO_CHANGES) { /* NoChanges(odd): right, or wrong after a change to it */
+        int64_t latest;
         wrong_nc = below(2);
         if (g_nin > 1 && below(2))
             random_version((odd + 1 + below(g_nin - 1)) % g_nin, 1 + below(3));
         if (wrong_nc)
             random_version(odd, 1 + below(3));
         jobs[odd].kind = RILL_JOB_NO_CHANGES;
-        jobs[odd].to = wrong_nc || below(2) ? RILL_CATALOG_LATEST : m.rec[odd];
+        OK(rill_catalog_latest(&latest, in[odd]));
+        jobs[odd].to = wrong_nc || (latest == m.rec[odd] && below(2)) ? RILL_CATALOG_LATEST
+                                                                      : m.rec[odd];
         say(" NoChanges(in%d at %lld)", odd, (long long)jobs[odd].to);
     } else if (kind == S_TO) { /* a version between, or before the one compiled last */
         int64_t latest;
@@ -237,6 +241,21 @@ static void one_step(void)
             jobs[odd].since = m.rec[odd];
         }
         say(" in%d to %lld", odd, (long long)jobs[odd].to);
+    } else if (kind == S_BY_HAND) { /* a key put, changed or deleted in the output */
+        rill_catalog_txn *t;
+        char key[8];
+        OK(rill_catalog_begin(&t, inc));
+        if (pattern == RILL_COMPILE_REFERENCES)
+            snprintf(key, sizeof(key), "r%02d", below(g_keys));
+        else
+            snprintf(key, sizeof(key), "%c%d", pattern == RILL_COMPILE_DIRECT ? 'o' : 'w',
+                     below(9));
+        if (rill_catalog_delete(t, key, strlen(key)) == RILL_ENOTFOUND || below(2))
+            OK(rill_catalog_put(t, key, strlen(key), "by hand", 7));
+        OK(rill_catalog_commit(NULL, t, NULL));
+        say(" output %s by hand", key);
+        by_hand = 1;
+        change_inputs(below(S_NOTHING + 1));
     } else
         change_inputs(kind);
     for (i = 0; i < g_nin; i++) /* what gc pruned: versions before the last keep */
@@ -272,6 +291,8 @@ static void one_step(void)
         want = "is to be reprocessed";
     else if (!m.committed)
         want = "the first run is full";
+    else if (by_hand)
+        want = "it was written since";
     else if (m.out_empty)
         want = "is empty";
     else if (kind == S_WRONG_SINCE)
@@ -397,8 +418,18 @@ static void one_sequence(uint64_t s)
         snprintf(name, sizeof(name), "in%d", i);
         in[i] = open_cat(name, 0);
     }
-    inc = open_cat("incremental", 0);
-    ref = open_cat("full", 0);
+    if (below(2)) { /* the outputs in the inputs' file, or in another */
+        inc = open_cat("incremental", 0);
+        ref = open_cat("full", 0);
+    } else {
+        rill_catalog_options o = RILL_CATALOG_OPTIONS_INIT;
+        char path[400];
+        snprintf(path, sizeof(path), "%s/out.db", dir);
+        o.path = path;
+        OK(rill_catalog_open(&inc, "incremental", &o));
+        OK(rill_catalog_open(&ref, "full", &o));
+        say("(outputs in another file)\n");
+    }
     for (step = 0; step < steps; step++)
         one_step();
     for (i = 0; i < g_nin; i++)
