@@ -15,13 +15,18 @@ static char g_sep = ',';      /* the option "sep" */
 static char g_salt[16] = "s0"; /* the custom hash "salt" */
 static int g_code = 1;        /* the declared code version: it changes routing */
 
-/* k07 (an input key) or r07 (a references output): 7. */
+/* k7 or k17 (input keys: one a prefix of others), r7 (a references
+ * output): 7, 17. */
 static int key_index(const void *key, size_t len)
 {
     const char *k = key;
-    if (len != 3 || (k[0] != 'k' && k[0] != 'r'))
+    size_t i;
+    int v = 0;
+    if (len < 2 || len > 3 || (k[0] != 'k' && k[0] != 'r'))
         return -1;
-    return (k[1] - '0') * 10 + (k[2] - '0');
+    for (i = 1; i < len; i++)
+        v = v * 10 + (k[i] - '0');
+    return v;
 }
 
 /* The numbers of a content "3.17.4" (at most 8). */
@@ -146,7 +151,7 @@ static int prop_keys_ref(rill_compile_out *out, int input, const void *key, size
     (void)input, (void)payload;
     if (k < 0 || k % 4 == 3)
         return 0;
-    snprintf(o, sizeof(o), "r%02d", k);
+    snprintf(o, sizeof(o), "r%d", k);
     return rill_compile_key(out, o, strlen(o));
 }
 
@@ -156,8 +161,8 @@ static int read_into(sbuf *b, rill_compile_out *out, int input, int k, int *t, i
     const void *d;
     size_t len;
     int rc;
-    snprintf(key, sizeof(key), "k%02d", k % g_keys);
-    rc = rill_compile_read(&d, &len, out, input, key, 3);
+    snprintf(key, sizeof(key), "k%d", k % g_keys);
+    rc = rill_compile_read(&d, &len, out, input, key, strlen(key));
     *n = 0;
     if (rc == RILL_ENOTFOUND) {
         add(b, "%d/%s:-;", input, key);
@@ -196,6 +201,48 @@ static int prop_ref(rill_compile_out *out, const void *key, size_t key_len, void
         return 0;
     add(&b, "%c%s", g_sep, g_salt);
     return rill_compile_set(out, b.s, b.n);
+}
+
+/* full (non-incremental): every input partition k of input i that is
+ * not empty as output f<i>k, its numbers' keys read from input 0. */
+typedef struct full_ctx {
+    rill_compile_out *out;
+    int input;
+} full_ctx;
+
+static int full_one(const rill_catalog_entry *e, void *payload)
+{
+    full_ctx *f = payload;
+    const void *d;
+    size_t len;
+    sbuf b;
+    char key[16];
+    int t[8], n, j, none;
+    if (e->size == 0)
+        return 0;
+    if (rill_compile_read(&d, &len, f->out, f->input, e->key, e->key_len) != 0)
+        return -1;
+    b.n = 0;
+    b.s[0] = '\0';
+    add(&b, "%.*s%c", (int)len, (const char *)d, g_sep);
+    n = tokens(d, len, t); /* d is held until full returns */
+    for (j = 0; j < n; j++)
+        if (read_into(&b, f->out, 0, t[j], NULL, &none) < 0)
+            return -1;
+    add(&b, "|%s", g_salt);
+    snprintf(key, sizeof(key), "f%d%.*s", f->input, (int)e->key_len, (const char *)e->key);
+    return rill_compile_put(f->out, key, strlen(key), b.s, b.n);
+}
+
+static int prop_full(rill_compile_out *out, void *payload)
+{
+    full_ctx f;
+    (void)payload;
+    f.out = out;
+    for (f.input = 0; f.input < g_nin; f.input++)
+        if (rill_compile_list(out, f.input, full_one, &f) != 0)
+            return -1;
+    return 0;
 }
 
 #endif

@@ -32,6 +32,7 @@ typedef struct model {
 static model m;
 static rill_catalog *in[MAX_IN], *inc, *ref;
 static int pattern;
+static size_t inline_max; /* the catalogs' (0: the default) */
 static double check;
 static uint64_t seed;
 static int step, in_sequence, verbose;
@@ -48,7 +49,7 @@ static void say(const char *fmt, ...)
 
 static void print_replay(void)
 {
-    static const char *const names[] = {"", "direct", "map-group", "references"};
+    static const char *const names[] = {"", "direct", "map-group", "references", "full"};
     fprintf(stderr, "proptest: seed %llu failed at step %d (%s, %d inputs, %d keys, "
             "self_check %g)\n  replay: RILL_PROPTEST_SEED=%llu tests/test_compile_prop\n"
             "  the steps:\n%s\n", (unsigned long long)seed, step, names[pattern], g_nin, g_keys,
@@ -85,13 +86,13 @@ static void random_content(content s)
 static char keyname[16];
 static const char *key_of(int k)
 {
-    snprintf(keyname, sizeof(keyname), "k%02d", k);
+    snprintf(keyname, sizeof(keyname), "k%d", k);
     return keyname;
 }
 
 static void put(rill_catalog_txn *t, int i, int k, const char *s)
 {
-    OK(rill_catalog_put(t, key_of(k), 3, s, strlen(s)));
+    OK(rill_catalog_put(t, key_of(k), strlen(key_of(k)), s, strlen(s)));
     say(" in%d/%s=\"%s\"", i, key_of(k), s);
     snprintf(m.cur[i][k], sizeof(content), "%s", s);
     m.has[i][k] = 1;
@@ -101,7 +102,7 @@ static void put(rill_catalog_txn *t, int i, int k, const char *s)
 
 static void del(rill_catalog_txn *t, int i, int k)
 {
-    OK(rill_catalog_delete(t, key_of(k), 3));
+    OK(rill_catalog_delete(t, key_of(k), strlen(key_of(k))));
     say(" -in%d/%s", i, key_of(k));
     m.has[i][k] = 0;
 }

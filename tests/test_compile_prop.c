@@ -82,6 +82,7 @@ static rill_compile *compile_of(rill_catalog *out, const rill_compile_job *jobs,
     o.map = prop_map;
     o.group = prop_group;
     o.ref = prop_ref;
+    o.full = prop_full;
     o.workers = 2;
     o.self_check = chk;
     o.fingerprints = f;
@@ -243,10 +244,12 @@ static void one_step(void)
         say(" in%d to %lld", odd, (long long)jobs[odd].to);
     } else if (kind == S_BY_HAND) { /* a key put, changed or deleted in the output */
         rill_catalog_txn *t;
-        char key[8];
+        char key[16];
         OK(rill_catalog_begin(&t, inc));
         if (pattern == RILL_COMPILE_REFERENCES)
-            snprintf(key, sizeof(key), "r%02d", below(g_keys));
+            snprintf(key, sizeof(key), "r%d", below(g_keys));
+        else if (pattern == RILL_COMPILE_FULL)
+            snprintf(key, sizeof(key), "f0k%d", below(g_keys));
         else
             snprintf(key, sizeof(key), "%c%d", pattern == RILL_COMPILE_DIRECT ? 'o' : 'w',
                      below(9));
@@ -289,6 +292,8 @@ static void one_step(void)
     /* the decision, in the reference's order */
     if (kind == S_REPROCESS)
         want = "is to be reprocessed";
+    else if (pattern == RILL_COMPILE_FULL)
+        want = "the compile is non-incremental";
     else if (!m.committed)
         want = "the first run is full";
     else if (by_hand)
@@ -354,7 +359,9 @@ static void one_step(void)
     CHECK(r.incremental == !full && strstr(r.reason, want) != NULL,
           "expected a run %s (\"%s\"), got: %s", full ? "in full" : "incremental", want,
           r.reason);
-    if (full)
+    if (pattern == RILL_COMPILE_FULL) /* its function reads what it likes */
+        ;
+    else if (full)
         CHECK(r.inputs_changed == present, "a full run saw %llu input partitions, not %llu",
               (unsigned long long)r.inputs_changed, (unsigned long long)present);
     else
@@ -404,7 +411,8 @@ static void one_sequence(uint64_t s)
     steps_log[0] = '\0';
     seed = s;
     rng = s * 0x2545f4914f6cdd1dULL;
-    pattern = 1 + below(3);
+    pattern = below(8) == 0 ? RILL_COMPILE_FULL : 1 + below(3);
+    inline_max = below(2) ? 0 : 24; /* 24: most outputs in payload files */
     g_nin = 1 + below(MAX_IN);
     g_keys = 8 + below(MAX_KEYS - 7);
     check = below(3) * 0.5;
@@ -416,16 +424,17 @@ static void one_sequence(uint64_t s)
     in_sequence = 1;
     for (i = 0; i < g_nin; i++) {
         snprintf(name, sizeof(name), "in%d", i);
-        in[i] = open_cat(name, 0);
+        in[i] = open_cat(name, inline_max);
     }
     if (below(2)) { /* the outputs in the inputs' file, or in another */
-        inc = open_cat("incremental", 0);
-        ref = open_cat("full", 0);
+        inc = open_cat("incremental", inline_max);
+        ref = open_cat("full", inline_max);
     } else {
         rill_catalog_options o = RILL_CATALOG_OPTIONS_INIT;
         char path[400];
         snprintf(path, sizeof(path), "%s/out.db", dir);
         o.path = path;
+        o.inline_max = inline_max;
         OK(rill_catalog_open(&inc, "incremental", &o));
         OK(rill_catalog_open(&ref, "full", &o));
         say("(outputs in another file)\n");
