@@ -7,7 +7,8 @@
  * writes them).
  *
  * The callback is called one batch at a time (rill_output's rule), so the
- * state here needs no lock. */
+ * state here needs no lock. It holds stdout's lock for the whole batch
+ * (flockfile), so its per-byte stdio calls do not take it each time. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,18 +32,25 @@ uint64_t cli_output_records(void)
     return written;
 }
 
+/* Runs of bytes that need no escape go out whole (stdout is locked: see
+ * write_stdout). */
 static void tsv_escaped(FILE *f, const unsigned char *s, size_t n)
 {
-    size_t i;
+    size_t i, from = 0;
     for (i = 0; i < n; i++) {
+        const char *esc;
         switch (s[i]) {
-        case '\\': fputs("\\\\", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        default: putc(s[i], f);
+        case '\\': esc = "\\\\"; break;
+        case '\t': esc = "\\t"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        default: continue;
         }
+        fwrite_unlocked(s + from, 1, i - from, f);
+        fputs_unlocked(esc, f);
+        from = i + 1;
     }
+    fwrite_unlocked(s + from, 1, n - from, f);
 }
 
 static void csv_field(FILE *f, const unsigned char *s, size_t n)
@@ -159,6 +167,7 @@ static int write_stdout(const char *sink, const rill_batch *batch, void *payload
     (void)sink;
     if (pipe_closed)
         return 0;
+    flockfile(f);
     for (i = 0; i < n; i++) {
         rill_record r;
         const unsigned char *k, *d;
@@ -166,11 +175,11 @@ static int write_stdout(const char *sink, const rill_batch *batch, void *payload
         k = r.key, d = r.data;
         switch (format) {
         case F_LINES:
-            fwrite(d, 1, r.len, f);
+            fwrite_unlocked(d, 1, r.len, f);
             break;
         case F_TSV: /* an empty key for a record without one, as rill_output_dir */
             tsv_escaped(f, k ? k : d, k ? r.key_len : 0);
-            putc('\t', f);
+            putc_unlocked('\t', f);
             tsv_escaped(f, d, r.len);
             break;
         case F_CSV:
@@ -187,8 +196,9 @@ static int write_stdout(const char *sink, const rill_batch *batch, void *payload
             json_field(f, "value", d, r.len);
             putc('}', f);
         }
-        putc('\n', f);
+        putc_unlocked('\n', f);
     }
+    funlockfile(f);
     written += n;
     /* a batch at a time: live sources are seen as they come, and what a
      * checkpoint covered is out before the next one */
