@@ -24,7 +24,9 @@
  * same bytes. It never reads past the bytes (serial.h's reader checks every
  * length against what is left), allocates for a count only when the bytes
  * left can hold that many entries, and gives RILL_ECORRUPT for anything
- * cut short, left over or out of order; RILL_EVERSION for a later format. */
+ * cut short, left over or out of order, and for a value of at most 40
+ * bytes (kept whole) that does not match its hash; RILL_EVERSION for a
+ * later format. */
 #include "fingerprint.h"
 
 #include <stdlib.h>
@@ -215,6 +217,12 @@ static void get_value(reader *r, rill__fp_value *v)
     }
     if ((p = get_bytes(r, v->shown_len)) != NULL && v->shown_len)
         memcpy(v->shown, p, v->shown_len);
+    if (r->rc == 0 && v->len == v->shown_len) { /* the whole value: it must match its hash */
+        unsigned char h[FP_HASH];
+        rill__fp_hash(h, v->shown, v->shown_len);
+        if (memcmp(h, v->hash, FP_HASH) != 0)
+            corrupt(r, "a value does not match its hash");
+    }
 }
 
 /* A count of entries of at least min bytes each, and an array for them of

@@ -6,7 +6,8 @@
  * entry added or gone is found as such and not as a change of its
  * neighbours. Text is built in a growing buffer; values are shown as text
  * in quotes when every kept byte is printable ASCII, else in hex, and
- * "..." marks a value longer than the 40 bytes kept. */
+ * "..." marks a value longer than the 40 bytes kept. Every line and reason
+ * is one line: control bytes in names, paths and argv are shown as \xNN. */
 #include "fingerprint.h"
 
 #include <stdarg.h>
@@ -57,6 +58,35 @@ static void add(text *t, const char *fmt, ...)
     t->len += (size_t)n;
 }
 
+/* Makes t one line: a control byte (from a name, a path, argv) becomes
+ * \xNN. The text rill writes itself holds none. */
+static void one_line(text *t)
+{
+    size_t i, extra = 0, o;
+    char *m;
+    for (i = 0; i < t->len; i++)
+        if ((unsigned char)t->p[i] < 0x20 || t->p[i] == 0x7f)
+            extra += 3;
+    if (extra == 0 || t->oom)
+        return;
+    if ((m = malloc(t->len + extra + 1)) == NULL) {
+        t->oom = 1;
+        return;
+    }
+    for (i = o = 0; i < t->len; i++) {
+        unsigned char c = (unsigned char)t->p[i];
+        if (c < 0x20 || c == 0x7f)
+            o += (size_t)sprintf(m + o, "\\x%02x", c);
+        else
+            m[o++] = (char)c;
+    }
+    m[o] = '\0';
+    free(t->p);
+    t->p = m;
+    t->cap = t->len + extra + 1;
+    t->len = o;
+}
+
 static void add_hex(text *t, const unsigned char *p, size_t n)
 {
     size_t i;
@@ -88,7 +118,8 @@ static void add_size_hash(text *t, const rill__fp_value *v)
 
 static int same_value(const rill__fp_value *a, const rill__fp_value *b)
 {
-    return a->len == b->len && memcmp(a->hash, b->hash, FP_HASH) == 0;
+    return a->len == b->len && memcmp(a->hash, b->hash, FP_HASH) == 0 &&
+           a->shown_len == b->shown_len && memcmp(a->shown, b->shown, a->shown_len) == 0;
 }
 
 /* "V1 -> V2", with lengths and hashes when the shown parts are alike. */
@@ -374,6 +405,7 @@ int rill_fingerprints_compare(char *why, size_t cap, const rill_fingerprints *ol
     if (old == NULL || now == NULL)
         return rill__error(RILL_EINVAL, "rill_fingerprints_compare: a NULL argument");
     d = differ(&t, old, now);
+    one_line(&t);
     if (t.oom) {
         free(t.p);
         return rill__error(RILL_ENOMEM, "fingerprints: out of memory comparing");
@@ -390,6 +422,7 @@ int rill_fingerprints_compare(char *why, size_t cap, const rill_fingerprints *ol
 /* Hands the line in t to line and empties t; 0 or RILL_ENOMEM. */
 static int emit(text *t, void (*line)(const char *, void *), void *payload)
 {
+    one_line(t);
     if (t->oom)
         return rill__error(RILL_ENOMEM, "fingerprints: out of memory describing");
     line(t->p ? t->p : "", payload);
