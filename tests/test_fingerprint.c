@@ -89,6 +89,27 @@ static void a_library_opened_at_run_time_is_named_by_its_path(void **s)
     dlclose(lib);
 }
 
+static void a_library_opened_by_a_relative_path_is_named_absolutely(void **s)
+{
+    char copy[300], cmd[700], want[PATH_MAX + 32], cwd[PATH_MAX], path[PATH_MAX], id[256];
+    void *lib, *fn;
+    (void)s;
+    in_dir(copy, sizeof(copy), "copy.so"); /* another file: not the one loaded already */
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", FP_TINY, copy);
+    assert_int_equal(system(cmd), 0);
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(chdir(dir), 0);
+    lib = dlopen("./copy.so", RTLD_NOW);
+    assert_non_null(lib);
+    fn = dlsym(lib, "fp_tiny");
+    assert_non_null(fn);
+    code_line(path, id, fn);
+    assert_int_equal(chdir(cwd), 0);
+    assert_non_null(realpath(copy, want));
+    assert_string_equal(path, want);
+    dlclose(lib);
+}
+
 static void a_library_without_a_build_id_is_the_hash_of_its_file(void **s)
 {
     rill_fingerprints *f = fp_new();
@@ -452,6 +473,7 @@ int main(void)
         T(the_executables_build_id_is_what_readelf_prints),
         T(a_libc_function_gives_libcs_build_id),
         T(a_library_opened_at_run_time_is_named_by_its_path),
+        T(a_library_opened_by_a_relative_path_is_named_absolutely),
         T(a_library_without_a_build_id_is_the_hash_of_its_file),
         T(the_same_object_twice_is_one_entry_and_order_does_not_matter),
         T(code_added_gone_or_changed_is_named_with_its_build_ids),

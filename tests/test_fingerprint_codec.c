@@ -141,6 +141,9 @@ static void the_file_hash_is_xxh3_128_of_its_bytes(void **s)
     assert_int_equal(rill_fingerprints_hash_file(h, dir), RILL_EISDIR);
     in_dir(path, sizeof(path), "missing");
     assert_int_equal(rill_fingerprints_hash_file(h, path), RILL_ENOTFOUND);
+    in_dir(path, sizeof(path), "fifo"); /* refused, not waited on for a writer */
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(rill_fingerprints_hash_file(h, path), RILL_EINVAL);
 }
 
 /* The folder hash of dir/name, in hex. */

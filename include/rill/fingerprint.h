@@ -62,8 +62,9 @@ RILL_EXTERN void rill_fingerprints_free(rill_fingerprints *f);
  * with dladdr and dl_iterate_phdr; its GNU build-id is read from the
  * NT_GNU_BUILD_ID note of its loaded program headers (what `readelf -n`
  * prints as "Build ID"). Without a build-id, its file is hashed instead.
- * The object is named by its path as the dynamic loader has it (the
- * executable: /proc/self/exe resolved). Adding the same object twice is one
+ * The object is named by its path as the dynamic loader has it (made
+ * absolute when a library was opened by a relative path; the executable:
+ * /proc/self/exe resolved). Adding the same object twice is one
  * entry. RILL_ENOTFOUND when fn is in no loaded object; RILL_EIO when an
  * object without a build-id cannot be read. */
 RILL_EXTERN int rill_fingerprints_add_code(rill_fingerprints *f, const void *fn);
@@ -150,9 +151,12 @@ RILL_EXTERN int rill_fingerprints_decode(rill_fingerprints **out, const void *by
  *   custom hash 'model' changed: 0a1b... -> ffe0...
  *   unnamed custom hash 2 changed: ... / added / gone
  *   broadcast 'stopwords' changed: 812 bytes, hash ... -> 815 bytes, hash ...
+ *   broadcast 'stopwords' was left out of the fingerprints before (now ...)
  * Values are shown as text in quotes when printable, else in hex, cut at
  * 40 bytes ("..." after); when the shown parts are the same, lengths and
- * hashes follow. */
+ * hashes follow. Control bytes of names, paths and argv are shown as \xNN,
+ * so the reason is one line. Returns a negative RILL_E* code (why "") when
+ * an argument is NULL or memory runs out. */
 RILL_EXTERN int rill_fingerprints_compare(char *why, size_t cap, const rill_fingerprints *old,
                                           const rill_fingerprints *now);
 

@@ -72,7 +72,8 @@ static int hash_path(unsigned char out[FP_HASH], uint64_t *size, const char *pat
     struct stat sb;
     uint64_t n;
     int fd, rc = 0;
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+    /* O_NONBLOCK: a fifo is refused below instead of waiting for a writer */
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
         return rill__error_errno(errno, "fingerprints: cannot read %s", path);
     if (fstat(fd, &sb) < 0) {
         rc = rill__error_errno(errno, "fingerprints: cannot read %s", path);
@@ -371,11 +372,17 @@ int rill_fingerprints_add_code(rill_fingerprints *f, const void *fn)
                          "segment of %s", fn, di.dli_fname ? di.dli_fname : "an object");
         goto done;
     }
-    if (fo.name[0] == '\0') { /* the main program */
-        free(fo.name);
-        if ((fo.name = exe_path(di.dli_fname)) == NULL) {
+    if (fo.name[0] == '\0' || fo.name[0] != '/') {
+        /* the main program; or a library dlopen'ed by a relative path,
+         * named absolutely so that the working directory does not count */
+        char *abs = fo.name[0] ? realpath(fo.name, NULL) : exe_path(di.dli_fname);
+        if (abs == NULL && fo.name[0] == '\0') {
             rc = rill__error(RILL_ENOMEM, "fingerprints: out of memory");
             goto done;
+        }
+        if (abs) {
+            free(fo.name);
+            fo.name = abs;
         }
     }
     c.name = fo.name;
