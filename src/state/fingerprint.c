@@ -45,17 +45,17 @@ void rill__fp_value_of(rill__fp_value *v, const void *p, size_t len)
 
 int rill__fp_grow(void *arr, size_t *cap, size_t n, size_t size)
 {
-    void **a = arr;
     size_t c;
-    void *m;
+    void *old, *m;
     if (n < *cap)
         return 0;
     c = *cap ? *cap * 2 : 8;
     if (c < *cap || c > SIZE_MAX / size)
         return rill__error(RILL_ENOMEM, "fingerprints: out of memory");
-    if ((m = realloc(*a, c * size)) == NULL)
+    memcpy(&old, arr, sizeof(old)); /* arr points to a T *, whatever T is */
+    if ((m = realloc(old, c * size)) == NULL)
         return rill__error(RILL_ENOMEM, "fingerprints: out of memory");
-    *a = m;
+    memcpy(arr, &m, sizeof(m));
     *cap = c;
     return 0;
 }

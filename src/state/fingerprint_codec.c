@@ -230,18 +230,19 @@ static void get_value(reader *r, rill__fp_value *v)
 static size_t get_count(reader *r, void *arr, size_t min, size_t size)
 {
     uint32_t n = get_u32(r);
-    void **a = arr;
-    *a = NULL;
+    void *a = NULL;
+    memcpy(arr, &a, sizeof(a)); /* arr points to a T *, whatever T is */
     if (r->rc)
         return 0;
     if (n > (r->in.len - r->in.at) / min) {
         corrupt(r, "a count larger than the bytes can hold");
         return 0;
     }
-    if (n && (*a = calloc(n, size)) == NULL) {
+    if (n && (a = calloc(n, size)) == NULL) {
         nomem(r);
         return 0;
     }
+    memcpy(arr, &a, sizeof(a));
     return n;
 }
 
