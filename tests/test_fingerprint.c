@@ -60,6 +60,14 @@ static void the_executables_build_id_is_what_readelf_prints(void **s)
     readelf_build_id(want, sizeof(want), exe);
     assert_true(strlen(want) >= 16);
     assert_string_equal(id, want);
+    {   /* add_executable: the same entry */
+        rill_fingerprints *a = fp_new(), *b = fp_new();
+        assert_int_equal(rill_fingerprints_add_executable(a), 0);
+        assert_int_equal(rill_fingerprints_add_code(b, (const void *)here), 0);
+        assert_true(same_encoding(a, b));
+        rill_fingerprints_free(a);
+        rill_fingerprints_free(b);
+    }
 }
 
 /* gnu_get_libc_version: in libc itself whatever a sanitizer intercepts */

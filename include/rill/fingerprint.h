@@ -69,6 +69,11 @@ RILL_EXTERN void rill_fingerprints_free(rill_fingerprints *f);
  * object without a build-id cannot be read. */
 RILL_EXTERN int rill_fingerprints_add_code(rill_fingerprints *f, const void *fn);
 
+/* The running executable, as rill_fingerprints_add_code of an address in
+ * it: "the executable and every object holding a callback" is this and
+ * add_code per callback. */
+RILL_EXTERN int rill_fingerprints_add_executable(rill_fingerprints *f);
+
 /* An external command: argv (NULL-terminated, at least argv[0]; copied) and
  * the bytes of its program's file (argv[0] as a path when it holds a '/',
  * else the first executable regular file of that name in PATH) and of every

@@ -272,6 +272,7 @@ int rill_fingerprints_hash_dir(unsigned char out[RILL_FINGERPRINT_HASH_SIZE], co
 /* ---- loaded objects ---- */
 
 typedef struct find_object {
+    int main_program;    /* 1: the first object (the executable), not by addr */
     uintptr_t addr;
     int found;
     int rc;
@@ -313,6 +314,7 @@ static int on_object(struct dl_phdr_info *info, size_t size, void *data)
     find_object *fo = data;
     int i, in = 0;
     (void)size;
+    in = fo->main_program; /* the loader lists the executable first */
     for (i = 0; i < info->dlpi_phnum && !in; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         uintptr_t from = (uintptr_t)info->dlpi_addr + (uintptr_t)ph->p_vaddr;
@@ -348,50 +350,42 @@ static char *exe_path(const char *fallback)
     return rill__fp_strdup(fallback ? fallback : "(the executable)");
 }
 
-int rill_fingerprints_add_code(rill_fingerprints *f, const void *fn)
+/* Adds the object fo found (fallback: dladdr's name for it, may be NULL);
+ * frees what fo holds. */
+static int add_found(rill_fingerprints *f, find_object *fo, const char *fallback)
 {
-    Dl_info di;
-    find_object fo;
     rill__fp_code c;
     int rc;
-    if (f == NULL || fn == NULL)
-        return rill__error(RILL_EINVAL, "rill_fingerprints_add_code: a NULL argument");
-    if (dladdr(fn, &di) == 0)
-        return rill__error(RILL_ENOTFOUND, "fingerprints: the address %p is in no loaded "
-                           "object", fn);
-    memset(&fo, 0, sizeof(fo));
-    fo.addr = (uintptr_t)fn;
-    dl_iterate_phdr(on_object, &fo);
     memset(&c, 0, sizeof(c));
-    if (fo.rc < 0 || (fo.found && fo.name == NULL)) {
+    if (fo->rc < 0 || (fo->found && fo->name == NULL)) {
         rc = rill__error(RILL_ENOMEM, "fingerprints: out of memory");
         goto done;
     }
-    if (!fo.found) {
+    if (!fo->found) {
         rc = rill__error(RILL_ENOTFOUND, "fingerprints: the address %p is in no loaded "
-                         "segment of %s", fn, di.dli_fname ? di.dli_fname : "an object");
+                         "segment of %s", (void *)fo->addr, fallback ? fallback : "an object");
         goto done;
     }
-    if (fo.name[0] == '\0' || fo.name[0] != '/') {
-        /* the main program; or a library dlopen'ed by a relative path,
+    if (fo->name[0] != '/') {
+        /* the main program (""); or a library dlopen'ed by a relative path,
          * named absolutely so that the working directory does not count */
-        char *abs = fo.name[0] ? realpath(fo.name, NULL) : exe_path(di.dli_fname);
-        if (abs == NULL && fo.name[0] == '\0') {
+        char *abs = fo->name[0] ? realpath(fo->name, NULL) : exe_path(fallback);
+        if (abs == NULL && fo->name[0] == '\0') {
             rc = rill__error(RILL_ENOMEM, "fingerprints: out of memory");
             goto done;
         }
         if (abs) {
-            free(fo.name);
-            fo.name = abs;
+            free(fo->name);
+            fo->name = abs;
         }
     }
-    c.name = fo.name;
-    fo.name = NULL;
-    if (fo.id) {
+    c.name = fo->name;
+    fo->name = NULL;
+    if (fo->id) {
         c.kind = FP_BUILD_ID;
-        c.id = fo.id;
-        c.id_len = fo.id_len;
-        fo.id = NULL;
+        c.id = fo->id;
+        c.id_len = fo->id_len;
+        fo->id = NULL;
     } else {
         c.kind = FP_FILE_HASH;
         c.id_len = FP_HASH;
@@ -410,9 +404,35 @@ int rill_fingerprints_add_code(rill_fingerprints *f, const void *fn)
     rc = rill__fp_insert_code(f, &c);
 done:
     rill__fp_code_clear(&c);
-    free(fo.name);
-    free(fo.id);
+    free(fo->name);
+    free(fo->id);
     return rc;
+}
+
+int rill_fingerprints_add_code(rill_fingerprints *f, const void *fn)
+{
+    Dl_info di;
+    find_object fo;
+    if (f == NULL || fn == NULL)
+        return rill__error(RILL_EINVAL, "rill_fingerprints_add_code: a NULL argument");
+    if (dladdr(fn, &di) == 0)
+        return rill__error(RILL_ENOTFOUND, "fingerprints: the address %p is in no loaded "
+                           "object", fn);
+    memset(&fo, 0, sizeof(fo));
+    fo.addr = (uintptr_t)fn;
+    dl_iterate_phdr(on_object, &fo);
+    return add_found(f, &fo, di.dli_fname);
+}
+
+int rill_fingerprints_add_executable(rill_fingerprints *f)
+{
+    find_object fo;
+    if (f == NULL)
+        return rill__error(RILL_EINVAL, "rill_fingerprints_add_executable: f is NULL");
+    memset(&fo, 0, sizeof(fo));
+    fo.main_program = 1;
+    dl_iterate_phdr(on_object, &fo);
+    return add_found(f, &fo, NULL);
 }
 
 /* ---- external commands ---- */
