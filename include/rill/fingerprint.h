@@ -80,7 +80,8 @@ RILL_EXTERN int rill_fingerprints_add_executable(rill_fingerprints *f);
  * later argument that names an existing regular file (a relative name from
  * the working directory): the script of awk -f x.awk or python3 x.py.
  * RILL_ENOTFOUND when the program is not found. The same argv twice is one
- * entry (the first). */
+ * entry (the first). Every such file is read whole at each call: a large
+ * data file named in argv costs its reading time. */
 RILL_EXTERN int rill_fingerprints_add_command(rill_fingerprints *f, const char *const *argv);
 
 /* The declared version of the user's code (copied), for what a build-id
