@@ -14,6 +14,7 @@ static int g_keys = 8, g_nin = 1;
 static char g_sep = ',';      /* the option "sep" */
 static char g_salt[16] = "s0"; /* the custom hash "salt" */
 static int g_code = 1;        /* the declared code version: it changes routing */
+static char g_bcast[16] = "b0"; /* the broadcast input "table" */
 
 /* k7 or k17 (input keys: one a prefix of others), r7 (a references
  * output): 7, 17. */
@@ -61,6 +62,17 @@ static void add(sbuf *b, const char *fmt, ...)
         b->n = b->n + (size_t)n < sizeof(b->s) ? b->n + (size_t)n : sizeof(b->s) - 1;
 }
 
+/* Appends the broadcast "table" (rill_compile_broadcast) to b; -1: failed. */
+static int add_broadcast(sbuf *b, rill_compile_out *out)
+{
+    const void *d;
+    size_t len;
+    if (rill_compile_broadcast(&d, &len, out, "table") != 0)
+        return -1;
+    add(b, "@%.*s", (int)len, (const char *)d);
+    return 0;
+}
+
 /* map-group: each number t of a content goes to word w<(t + code) % 6>,
  * with its input, key, position and itself; the group joins them in the
  * order given (an output of one value that is a multiple of 5 holds
@@ -71,8 +83,13 @@ static int prop_map(rill_compile_out *out, const rill_compile_part *in, void *pa
     (void)payload;
     for (p = 0; p < n; p++) {
         char k[16], v[64];
-        int vl = snprintf(v, sizeof(v), "%d:%.*s:%d:%d", in->input, (int)in->key_len,
-                          (const char *)in->key, p, t[p]);
+        const void *bc;
+        size_t bl;
+        int vl;
+        if (rill_compile_broadcast(&bc, &bl, out, "table") != 0)
+            return -1;
+        vl = snprintf(v, sizeof(v), "%d:%.*s:%d:%d@%.*s", in->input, (int)in->key_len,
+                      (const char *)in->key, p, t[p], (int)bl, (const char *)bc);
         snprintf(k, sizeof(k), "w%d", (t[p] + g_code) % 6);
         if (rill_compile_pair(out, k, strlen(k), v, (size_t)vl) != 0)
             return -1;
@@ -95,6 +112,8 @@ static int prop_group(rill_compile_out *out, const void *key, size_t key_len,
         add(&b, "%s%d/%.*s=%.*s", i ? (char[]){g_sep, 0} : "", v[i].input, (int)v[i].key_len,
             (const char *)v[i].key, (int)v[i].len, (const char *)v[i].data);
     add(&b, "|%s", g_salt);
+    if (add_broadcast(&b, out) < 0)
+        return -1;
     return rill_compile_set(out, b.s, b.n);
 }
 
@@ -136,6 +155,8 @@ static int prop_direct(rill_compile_out *out, const void *key, size_t key_len,
         add(&b, "%s%d/%.*s=%.*s", i ? (char[]){g_sep, 0} : "", in[i].input, (int)in[i].key_len,
             (const char *)in[i].key, (int)in[i].len, (const char *)in[i].data);
     add(&b, "|%s", g_salt);
+    if (add_broadcast(&b, out) < 0)
+        return -1;
     return rill_compile_set(out, b.s, b.n);
 }
 
@@ -200,6 +221,8 @@ static int prop_ref(rill_compile_out *out, const void *key, size_t key_len, void
     if (found == 0)
         return 0;
     add(&b, "%c%s", g_sep, g_salt);
+    if (add_broadcast(&b, out) < 0)
+        return -1;
     return rill_compile_set(out, b.s, b.n);
 }
 
@@ -230,6 +253,8 @@ static int full_one(const rill_catalog_entry *e, void *payload)
         if (read_into(&b, f->out, 0, t[j], NULL, &none) < 0)
             return -1;
     add(&b, "|%s", g_salt);
+    if (add_broadcast(&b, f->out) < 0)
+        return -1;
     snprintf(key, sizeof(key), "f%d%.*s", f->input, (int)e->key_len, (const char *)e->key);
     return rill_compile_put(f->out, key, strlen(key), b.s, b.n);
 }

@@ -8,10 +8,6 @@
 
 /* ---- a sequence's state: the catalogs, and what the test knows ---- */
 
-#ifndef PROP_FINGERPRINTS
-#define PROP_FINGERPRINTS 0 /* 1 once rill/fingerprint.h is there */
-#endif
-
 typedef char content[40];
 
 typedef struct model {
@@ -24,7 +20,7 @@ typedef struct model {
     int64_t rec[MAX_IN];                 /* the input versions it compiled */
     int committed;                       /* the incremental output was compiled */
     int out_empty;                       /* ... and holds nothing now */
-    char sep_last, salt_last[16];        /* the fingerprints it compiled under */
+    char sep_last, salt_last[16], bcast_last[16]; /* the fingerprints it compiled under */
     int code_last;
     int64_t gc_below[MAX_IN];            /* gc pruned each input's versions up to this */
 } model;

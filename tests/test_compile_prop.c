@@ -56,19 +56,25 @@ static int below(int n)
 
 /* ---- compiles ---- */
 
-#if PROP_FINGERPRINTS
+/* The fingerprints of the globals the compilers read, in a random order
+ * (they are order-free), with an option that never changes. */
 static rill_fingerprints *fingerprints_now(void)
 {
     rill_fingerprints *f;
     char code[16];
+    int order = below(2);
     OK(rill_fingerprints_new(&f));
+    if (order)
+        OK(rill_fingerprints_add_option(f, "width", "80", 2));
     OK(rill_fingerprints_add_option(f, "sep", &g_sep, 1));
+    if (!order)
+        OK(rill_fingerprints_add_option(f, "width", "80", 2));
+    OK(rill_fingerprints_add_broadcast(f, "table", g_bcast, strlen(g_bcast), 1));
     OK(rill_fingerprints_add_custom(f, "salt", g_salt, strlen(g_salt)));
     snprintf(code, sizeof(code), "v%d", g_code);
     OK(rill_fingerprints_set_code_version(f, code));
     return f;
 }
-#endif
 
 static rill_compile *compile_of(rill_catalog *out, const rill_compile_job *jobs, double chk,
                                 rill_fingerprints *f)
@@ -108,13 +114,13 @@ static int verify_said(const void *key, size_t len, const char *what, void *payl
 
 enum { S_PUT, S_MODIFY, S_DELETE, S_DEL_READD, S_REVERT, S_EMPTY, S_MULTI, S_NOTHING,
        S_RIGHT_SINCE, S_WRONG_SINCE, S_REPROCESS, S_OPTION, S_CUSTOM, S_CODE, S_KILL, S_GC,
-       S_NO_CHANGES, S_TO, S_BY_HAND, S_KINDS };
+       S_NO_CHANGES, S_TO, S_BY_HAND, S_BROADCAST, S_KINDS };
 static const char *const step_names[] = {
     "put", "modify", "delete", "delete and re-add", "revert", "an empty version",
     "several versions", "nothing", "the right since", "a wrong since", "reprocess",
     "an option changed", "a custom hash changed", "the code version changed", "kill -9",
     "gc of an input's history", "NoChanges", "another version than the latest",
-    "the output written by hand"};
+    "the output written by hand", "a broadcast changed"};
 
 
 /* The input changes of a step of kind (every kind changes something at
@@ -264,19 +270,15 @@ static void one_step(void)
     for (i = 0; i < g_nin; i++) /* what gc pruned: versions before the last keep */
         pruned |= m.committed && m.rec[i] > 0 && m.rec[i] <= m.gc_below[i];
     switch (kind) {
-    case S_OPTION: g_sep = g_sep == ',' ? ';' : ','; break;
+    case S_OPTION: g_sep = ",;:"[below(3)]; break; /* the same too: no change */
     case S_CUSTOM: snprintf(g_salt, sizeof(g_salt), "s%d", below(3)); break;
     case S_CODE: g_code = 1 + below(3); break;
+    case S_BROADCAST: snprintf(g_bcast, sizeof(g_bcast), "b%d", below(3)); break;
     default: break;
     }
-#if PROP_FINGERPRINTS
+    if ((kind >= S_OPTION && kind <= S_CODE) || kind == S_BROADCAST)
+        say(" sep '%c' salt %s code v%d table %s", g_sep, g_salt, g_code, g_bcast);
     f = fingerprints_now();
-#else
-    g_sep = m.sep_last ? m.sep_last : g_sep; /* no fingerprints yet: nothing changes */
-    g_code = m.code_last ? m.code_last : g_code;
-    if (m.salt_last[0])
-        snprintf(g_salt, sizeof(g_salt), "%s", m.salt_last);
-#endif
     if (kind == S_RIGHT_SINCE || kind == S_WRONG_SINCE) {
         int64_t latest;
         OK(rill_catalog_latest(&latest, in[odd]));
@@ -309,11 +311,13 @@ static void one_step(void)
     else if (pruned)
         want = "which garbage collection pruned";
     else if (g_sep != m.sep_last)
-        want = PROP_FINGERPRINTS ? "option 'sep' changed" : "?";
+        want = "option 'sep' changed";
     else if (strcmp(g_salt, m.salt_last) != 0)
-        want = PROP_FINGERPRINTS ? "custom hash 'salt' changed" : "?";
+        want = "custom hash 'salt' changed";
     else if (g_code != m.code_last)
-        want = PROP_FINGERPRINTS ? "declared code version changed" : "?";
+        want = "declared code version changed";
+    else if (strcmp(g_bcast, m.bcast_last) != 0)
+        want = "broadcast 'table' changed";
     full = strncmp(want, "incremental", 11) != 0;
     for (i = 0; i < g_nin; i++) { /* the versions compiled, and their changes */
         OK(rill_catalog_latest(&to[i], in[i]));
@@ -383,9 +387,7 @@ static void one_step(void)
     OK(rill_compile_run(&r, c));
     CHECK(!r.incremental, "reprocess ran incremental: %s", r.reason);
     rill_compile_free(c);
-#if PROP_FINGERPRINTS
     rill_fingerprints_free(f);
-#endif
     a = dump_of(inc, &parts);
     b = dump_of(ref, NULL);
     CHECK(strcmp(a, b) == 0, "the incremental output differs from the full one:\n"
@@ -399,6 +401,7 @@ static void one_step(void)
     m.sep_last = g_sep;
     m.code_last = g_code;
     snprintf(m.salt_last, sizeof(m.salt_last), "%s", g_salt);
+    snprintf(m.bcast_last, sizeof(m.bcast_last), "%s", g_bcast);
     if (verbose)
         fprintf(stderr, "%s", steps_log + log_at);
 }
@@ -419,6 +422,7 @@ static void one_sequence(uint64_t s)
     g_sep = ',';
     g_code = 1;
     snprintf(g_salt, sizeof(g_salt), "s0");
+    snprintf(g_bcast, sizeof(g_bcast), "b0");
     steps = 8 + below(9);
     CHECK(setup(NULL) == 0, "a scratch folder");
     in_sequence = 1;
@@ -490,6 +494,7 @@ static void an_input_pruned_past_the_last_compile_runs_in_full(void **s)
     rill_compile_report r;
     rill_compile *c;
     uint64_t n = 99;
+    rill_fingerprints *f;
     (void)s;
     pattern = RILL_COMPILE_DIRECT;
     g_nin = 1;
@@ -497,7 +502,8 @@ static void an_input_pruned_past_the_last_compile_runs_in_full(void **s)
     in[0] = open_cat("in0", 0);
     inc = open_cat("incremental", 0);
     commit_ops(in[0], "k00=1.2 k01=3", NULL);
-    c = compile_of(inc, NULL, 1, NULL);
+    f = fingerprints_now();
+    c = compile_of(inc, NULL, 1, f);
     OK(rill_compile_run(&r, c));
     assert_int_equal(rill_catalog_stat(&e, inc, RILL_CATALOG_LATEST, "o1", 2), 0);
     commit_ops(in[0], "-k01", NULL);
@@ -518,6 +524,7 @@ static void an_input_pruned_past_the_last_compile_runs_in_full(void **s)
     OK(rill_compile_verify(&n, c, NULL, NULL));
     assert_int_equal(n, 0);
     rill_compile_free(c);
+    rill_fingerprints_free(f);
     rill_catalog_free(in[0]);
     rill_catalog_free(inc);
 }
