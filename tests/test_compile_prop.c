@@ -1,22 +1,29 @@
 /* test_compile_prop.c — the property test of incremental compiles (issue
  * 13, item 6): seeded random sequences of changes to 1 to 3 input catalogs
  * over small key domains (8 to 20 keys), compiled by one of the patterns
- * with content-dependent routing (map-group: output keys from the content;
- * direct: from the key; references: reads from the content), asserting
- * after every step that
+ * with content-dependent routing (compile_prop_compilers.h: map-group:
+ * output keys from the content; direct: from the key; references: reads
+ * from the content; and the non-incremental one), asserting after every
+ * step that
  *   - the incremental output equals a full compile of the same inputs:
  *     rill_compile_verify finds no key that differs, and a second output
  *     catalog compiled with RILL_JOB_REPROCESS holds the same bytes;
  *   - the run was incremental when it should have been, and full with the
- *     right reason when it should have been (the first run, reprocess, an
- *     empty output, a wrong `since`, a fingerprint that changed);
- *   - an incremental run saw exactly the input keys whose content changed.
+ *     right reason when it should have been (the first run, reprocess, the
+ *     output written by hand or empty, a wrong `since` or NoChanges, a
+ *     version before the one compiled last or pruned by gc, a fingerprint
+ *     that changed);
+ *   - an incremental run saw exactly the input keys whose content changed
+ *     (compile_prop_model.h keeps every version of every input).
  * Steps: put, modify, delete, delete and re-add, revert to an earlier
  * content, an empty version, several versions at once, a right and a wrong
- * `since`, reprocess, a configuration option, a custom hash and a declared
- * code version that change (rill/fingerprint.h), a run again with nothing
- * changed, and kill -9 just before the commit (a forked child; the output
- * must not move and the next run must be right).
+ * `since`, NoChanges, a version other than the latest, reprocess, gc, the
+ * output written by hand, a configuration option, a custom hash, the
+ * declared code version and a broadcast input changed (or set to what they
+ * were), a run again with nothing changed, and kill -9 just before the
+ * commit (a forked child; the output must not move and the next run must
+ * be right). Outputs are in the inputs' file or another, inline or in
+ * payload files.
  *
  * RILL_PROPTEST_SEQUENCES: how many sequences (200 when unset; `make
  * proptest` runs 1000 more); RILL_PROPTEST_FIRST: the first seed (1);
@@ -191,6 +198,11 @@ static void change_inputs(int kind)
                 m.gc_below[i] = latest - o.keep;
         }
         say(" gc in%d keep %lld", i, (long long)o.keep);
+        if (below(3) == 0) { /* and the output's history: its latest stays */
+            o.keep = 1;
+            OK(rill_catalog_gc(NULL, inc, &o));
+            say(" gc of the output keep 1");
+        }
         break;
     }
     default:
