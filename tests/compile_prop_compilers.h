@@ -62,12 +62,79 @@ static void add(sbuf *b, const char *fmt, ...)
         b->n = b->n + (size_t)n < sizeof(b->s) ? b->n + (size_t)n : sizeof(b->s) - 1;
 }
 
+/* What the compilers call: rill's functions, or (out NULL) the test's
+ * own answer (compile_prop_oracle.h), which runs the same compilers on the
+ * model of the inputs without rill's engine. */
+typedef struct oracle_sink {
+    char keys[4][16];               /* rill_compile_key */
+    int nkeys;
+    struct {
+        char k[16], v[96];
+        size_t vl;
+    } pairs[8];                     /* rill_compile_pair */
+    int npairs;
+    int has;                        /* rill_compile_set, or rill_compile_put */
+    char key[16], data[4096];
+    size_t len;
+} oracle_sink;
+static oracle_sink ora;
+/* The model's input key at the version the oracle compiles: 0, or
+ * RILL_ENOTFOUND. */
+static int oracle_read(int input, const void *key, size_t key_len, const void **d, size_t *len);
+
+static int o_key(rill_compile_out *out, const char *k)
+{
+    if (out)
+        return rill_compile_key(out, k, strlen(k));
+    snprintf(ora.keys[ora.nkeys++], sizeof(ora.keys[0]), "%s", k);
+    return 0;
+}
+
+static int o_pair(rill_compile_out *out, const char *k, const char *v, size_t vl)
+{
+    if (out)
+        return rill_compile_pair(out, k, strlen(k), v, vl);
+    snprintf(ora.pairs[ora.npairs].k, sizeof(ora.pairs[0].k), "%s", k);
+    memcpy(ora.pairs[ora.npairs].v, v, vl);
+    ora.pairs[ora.npairs++].vl = vl;
+    return 0;
+}
+
+static int o_set(rill_compile_out *out, const char *key, const void *data, size_t len)
+{
+    if (out)
+        return key ? rill_compile_put(out, key, strlen(key), data, len)
+                   : rill_compile_set(out, data, len);
+    ora.has = 1;
+    snprintf(ora.key, sizeof(ora.key), "%s", key ? key : "");
+    memcpy(ora.data, data, len);
+    ora.len = len;
+    return 0;
+}
+
+static int o_read(const void **d, size_t *len, rill_compile_out *out, int input, const void *key,
+                  size_t key_len)
+{
+    if (out)
+        return rill_compile_read(d, len, out, input, key, key_len);
+    return oracle_read(input, key, key_len, d, len);
+}
+
+static int o_broadcast(const void **d, size_t *len, rill_compile_out *out)
+{
+    if (out)
+        return rill_compile_broadcast(d, len, out, "table");
+    *d = g_bcast;
+    *len = strlen(g_bcast);
+    return 0;
+}
+
 /* Appends the broadcast "table" (rill_compile_broadcast) to b; -1: failed. */
 static int add_broadcast(sbuf *b, rill_compile_out *out)
 {
     const void *d;
     size_t len;
-    if (rill_compile_broadcast(&d, &len, out, "table") != 0)
+    if (o_broadcast(&d, &len, out) != 0)
         return -1;
     add(b, "@%.*s", (int)len, (const char *)d);
     return 0;
@@ -86,12 +153,12 @@ static int prop_map(rill_compile_out *out, const rill_compile_part *in, void *pa
         const void *bc;
         size_t bl;
         int vl;
-        if (rill_compile_broadcast(&bc, &bl, out, "table") != 0)
+        if (o_broadcast(&bc, &bl, out) != 0)
             return -1;
         vl = snprintf(v, sizeof(v), "%d:%.*s:%d:%d@%.*s", in->input, (int)in->key_len,
                       (const char *)in->key, p, t[p], (int)bl, (const char *)bc);
         snprintf(k, sizeof(k), "w%d", (t[p] + g_code) % 6);
-        if (rill_compile_pair(out, k, strlen(k), v, (size_t)vl) != 0)
+        if (o_pair(out, k, v, (size_t)vl) != 0)
             return -1;
     }
     return 0;
@@ -114,7 +181,7 @@ static int prop_group(rill_compile_out *out, const void *key, size_t key_len,
     add(&b, "|%s", g_salt);
     if (add_broadcast(&b, out) < 0)
         return -1;
-    return rill_compile_set(out, b.s, b.n);
+    return o_set(out, NULL, b.s, b.n);
 }
 
 /* direct: key k of input i goes to o<k % 5>, and when (k + i) % 3 == 0 also
@@ -129,11 +196,11 @@ static int prop_keys_direct(rill_compile_out *out, int input, const void *key, s
     if (k < 0 || k % 7 == 6)
         return 0;
     snprintf(o, sizeof(o), "o%d", k % 5);
-    if (rill_compile_key(out, o, strlen(o)) != 0)
+    if (o_key(out, o) != 0)
         return -1;
     if ((k + input) % 3 == 0) {
         snprintf(o, sizeof(o), "o%d", 5 + (k * g_code + input) % 4);
-        return rill_compile_key(out, o, strlen(o));
+        return o_key(out, o);
     }
     return 0;
 }
@@ -157,7 +224,7 @@ static int prop_direct(rill_compile_out *out, const void *key, size_t key_len,
     add(&b, "|%s", g_salt);
     if (add_broadcast(&b, out) < 0)
         return -1;
-    return rill_compile_set(out, b.s, b.n);
+    return o_set(out, NULL, b.s, b.n);
 }
 
 /* references: key k (k % 4 != 3) names r<k>, which reads k in every input,
@@ -173,7 +240,7 @@ static int prop_keys_ref(rill_compile_out *out, int input, const void *key, size
     if (k < 0 || k % 4 == 3)
         return 0;
     snprintf(o, sizeof(o), "r%d", k);
-    return rill_compile_key(out, o, strlen(o));
+    return o_key(out, o);
 }
 
 static int read_into(sbuf *b, rill_compile_out *out, int input, int k, int *t, int *n)
@@ -183,7 +250,7 @@ static int read_into(sbuf *b, rill_compile_out *out, int input, int k, int *t, i
     size_t len;
     int rc;
     snprintf(key, sizeof(key), "k%d", k % g_keys);
-    rc = rill_compile_read(&d, &len, out, input, key, strlen(key));
+    rc = o_read(&d, &len, out, input, key, strlen(key));
     *n = 0;
     if (rc == RILL_ENOTFOUND) {
         add(b, "%d/%s:-;", input, key);
@@ -223,7 +290,7 @@ static int prop_ref(rill_compile_out *out, const void *key, size_t key_len, void
     add(&b, "%c%s", g_sep, g_salt);
     if (add_broadcast(&b, out) < 0)
         return -1;
-    return rill_compile_set(out, b.s, b.n);
+    return o_set(out, NULL, b.s, b.n);
 }
 
 /* full (non-incremental): every input partition k of input i that is
@@ -243,7 +310,7 @@ static int full_one(const rill_catalog_entry *e, void *payload)
     int t[8], n, j, none;
     if (e->size == 0)
         return 0;
-    if (rill_compile_read(&d, &len, f->out, f->input, e->key, e->key_len) != 0)
+    if (o_read(&d, &len, f->out, f->input, e->key, e->key_len) != 0)
         return -1;
     b.n = 0;
     b.s[0] = '\0';
@@ -256,7 +323,7 @@ static int full_one(const rill_catalog_entry *e, void *payload)
     if (add_broadcast(&b, f->out) < 0)
         return -1;
     snprintf(key, sizeof(key), "f%d%.*s", f->input, (int)e->key_len, (const char *)e->key);
-    return rill_compile_put(f->out, key, strlen(key), b.s, b.n);
+    return o_set(f->out, key, b.s, b.n);
 }
 
 static int prop_full(rill_compile_out *out, void *payload)
