@@ -15,6 +15,7 @@ static char g_sep = ',';      /* the option "sep" */
 static char g_salt[16] = "s0"; /* the custom hash "salt" */
 static int g_code = 1;        /* the declared code version: it changes routing */
 static char g_bcast[16] = "b0"; /* the broadcast input "table" */
+static int g_fail;            /* 1: the output functions fail; 2: map and keys */
 
 /* k7 or k17 (input keys: one a prefix of others), r7 (a references
  * output): 7, 17. */
@@ -148,6 +149,8 @@ static int prop_map(rill_compile_out *out, const rill_compile_part *in, void *pa
 {
     int t[8], n = tokens(in->data, in->len, t), p;
     (void)payload;
+    if (g_fail == 2)
+        return -1;
     for (p = 0; p < n; p++) {
         char k[16], v[64];
         const void *bc;
@@ -172,6 +175,8 @@ static int prop_group(rill_compile_out *out, const void *key, size_t key_len,
     (void)payload;
     b.n = 0;
     b.s[0] = '\0';
+    if (g_fail == 1)
+        return -1;
     if (n == 1 && v[0].len > 0 && ((const char *)v[0].data)[v[0].len - 1] % 5 == 0)
         return 0; /* a single value ending in 2 or 7 ('2' is 50, '7' 55) holds nothing */
     add(&b, "%.*s|", (int)key_len, (const char *)key);
@@ -193,6 +198,8 @@ static int prop_keys_direct(rill_compile_out *out, int input, const void *key, s
     int k = key_index(key, len);
     char o[16];
     (void)payload;
+    if (g_fail == 2)
+        return -1;
     if (k < 0 || k % 7 == 6)
         return 0;
     snprintf(o, sizeof(o), "o%d", k % 5);
@@ -211,6 +218,8 @@ static int prop_direct(rill_compile_out *out, const void *key, size_t key_len,
     sbuf b;
     size_t i, bytes = 0;
     (void)payload;
+    if (g_fail == 1)
+        return -1;
     b.n = 0;
     b.s[0] = '\0';
     for (i = 0; i < n; i++)
@@ -237,6 +246,8 @@ static int prop_keys_ref(rill_compile_out *out, int input, const void *key, size
     int k = key_index(key, len);
     char o[16];
     (void)input, (void)payload;
+    if (g_fail == 2)
+        return -1;
     if (k < 0 || k % 4 == 3)
         return 0;
     snprintf(o, sizeof(o), "r%d", k);
@@ -269,6 +280,8 @@ static int prop_ref(rill_compile_out *out, const void *key, size_t key_len, void
     sbuf b;
     int i, found = 0;
     (void)payload;
+    if (g_fail == 1)
+        return -1;
     b.n = 0;
     b.s[0] = '\0';
     add(&b, "%.*s|", (int)key_len, (const char *)key);
@@ -330,6 +343,8 @@ static int prop_full(rill_compile_out *out, void *payload)
 {
     full_ctx f;
     (void)payload;
+    if (g_fail)
+        return -1;
     f.out = out;
     for (f.input = 0; f.input < g_nin; f.input++)
         if (rill_compile_list(out, f.input, full_one, &f) != 0)

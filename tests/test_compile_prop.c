@@ -24,7 +24,8 @@
  * `since`, NoChanges, a version other than the latest, reprocess, gc, the
  * output written by hand, a configuration option, a custom hash, the
  * declared code version and a broadcast input changed (or set to what they
- * were), a run again with nothing changed, and kill -9 just before the
+ * were), a run again with nothing changed, a compiler that fails (the
+ * error names it once; nothing is committed), and kill -9 just before the
  * commit (a forked child; the output must not move and the next run must
  * be right). Outputs are in the inputs' file or another, inline or in
  * payload files.
@@ -126,13 +127,13 @@ static int verify_said(const void *key, size_t len, const char *what, void *payl
 
 enum { S_PUT, S_MODIFY, S_DELETE, S_DEL_READD, S_REVERT, S_EMPTY, S_MULTI, S_NOTHING,
        S_RIGHT_SINCE, S_WRONG_SINCE, S_REPROCESS, S_OPTION, S_CUSTOM, S_CODE, S_KILL, S_GC,
-       S_NO_CHANGES, S_TO, S_BY_HAND, S_BROADCAST, S_KINDS };
+       S_NO_CHANGES, S_TO, S_BY_HAND, S_BROADCAST, S_FAIL, S_KINDS };
 static const char *const step_names[] = {
     "put", "modify", "delete", "delete and re-add", "revert", "an empty version",
     "several versions", "nothing", "the right since", "a wrong since", "reprocess",
     "an option changed", "a custom hash changed", "the code version changed", "kill -9",
     "gc of an input's history", "NoChanges", "another version than the latest",
-    "the output written by hand", "a broadcast changed"};
+    "the output written by hand", "a broadcast changed", "a compiler fails first"};
 
 
 /* The input changes of a step of kind (every kind changes something at
@@ -227,7 +228,7 @@ static void one_step(void)
     const char *want = "incremental: from";
     int kind = step == 0 ? S_MULTI : below(S_KINDS), i, k, full, odd = below(g_nin);
     uint64_t changed = 0, present = 0, n = 99;
-    int pruned = 0, wrong_nc = 0, back = 0, by_hand = 0;
+    int pruned = 0, wrong_nc = 0, back = 0, by_hand = 0, failed = 0;
     int64_t to[MAX_IN];
     char *a, *b;
     size_t parts, log_at = strlen(steps_log);
@@ -348,6 +349,31 @@ static void one_step(void)
         }
     }
     c = compile_of(inc, jobs, check, f);
+    if (kind == S_FAIL) { /* a run that fails commits nothing, and the next is right */
+        int64_t before, now;
+        a = dump_of(inc, NULL);
+        OK(rill_catalog_latest(&before, inc));
+        g_fail = 1 + below(2);
+        rc_ = rill_compile_run(&r, c);
+        g_fail = 0;
+        say(" -> failing: %s;", rc_ ? rill_error_last() : "nothing called");
+        if ((failed = rc_ != 0)) {
+            const char *e = rill_error_last(), *once = strstr(e, "compile of 'incremental': ");
+            CHECK(rc_ == RILL_EUSER, "a failing compiler: %d: %s", rc_, e);
+            CHECK(once && strstr(once + 1, "compile of") == NULL &&
+                      (pattern == RILL_COMPILE_FULL ? strstr(e, "full failed") != NULL
+                                                    : strstr(e, "failed on") != NULL &&
+                                                          e[strlen(e) - 1] == '"'),
+                  "the error does not say once which function failed on which key: %s", e);
+            OK(rill_catalog_latest(&now, inc));
+            CHECK(now == before, "a failed run moved the output from version %lld to %lld",
+                  (long long)before, (long long)now);
+            b = dump_of(inc, NULL);
+            CHECK(strcmp(a, b) == 0, "a failed run changed the output:\n%s\nthen\n%s", a, b);
+            free(b);
+        }
+        free(a);
+    }
     if (kind == S_KILL) {
         int64_t before, now;
         pid_t pid;
@@ -374,8 +400,12 @@ static void one_step(void)
         free(a);
         free(b);
     }
-    rc_ = rill_compile_run(&r, c);
-    say(" -> %s\n", rc_ == 0 ? r.reason : rill_error_last());
+    if (kind != S_FAIL || failed) /* (when nothing failed, that run is the step's) */
+        rc_ = rill_compile_run(&r, c);
+    say(" -> %s (saw %llu, compiled %llu, wrote %llu, deleted %llu)\n",
+        rc_ == 0 ? r.reason : rill_error_last(), (unsigned long long)r.inputs_changed,
+        (unsigned long long)r.compiled, (unsigned long long)r.written,
+        (unsigned long long)r.deleted);
     CHECK(rc_ == 0, "rill_compile_run: %d: %s", rc_, rill_error_last());
     CHECK(r.incremental == !full && strstr(r.reason, want) != NULL,
           "expected a run %s (\"%s\"), got: %s", full ? "in full" : "incremental", want,

@@ -336,6 +336,24 @@ static void invalid_pipelines_are_refused_before_anything_runs(void **state)
     assert_int_equal(init_called, 0);
 }
 
+/* A regression: a message that quotes the last one (as rill's own
+ * "compile of 'x': direct failed on output key \"k\": <your message>" does)
+ * was formatted over the text it read, and came out garbled. */
+static void a_message_may_quote_the_last_one(void **state)
+{
+    (void)state;
+    rill_error_set("the disk is full");
+    rill_error_set("stage 'w' failed: %s", rill_error_last());
+    assert_string_equal(rill_error_last(), "stage 'w' failed: the disk is full");
+    rill_error_set("a long prefix that is longer than what it quotes: %s (and a tail)",
+                   rill_error_last());
+    assert_string_equal(rill_error_last(), "a long prefix that is longer than what it quotes: "
+                                           "stage 'w' failed: the disk is full (and a tail)");
+    rill_error_clear();
+    rill_error_set("nothing more%s", rill_error_last());
+    assert_string_equal(rill_error_last(), "nothing more");
+}
+
 static void run_options_of_another_version_are_refused(void **state)
 {
     rill_run_options o = RILL_RUN_OPTIONS_INIT;
@@ -380,6 +398,7 @@ int main(void)
         cmocka_unit_test(each_kind_of_callback_failure_is_reported_by_stage),
         cmocka_unit_test(invalid_pipelines_are_refused_before_anything_runs),
         cmocka_unit_test(run_options_of_another_version_are_refused),
+        cmocka_unit_test(a_message_may_quote_the_last_one),
         cmocka_unit_test(combine_refuses_a_record_without_a_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

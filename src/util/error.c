@@ -2,7 +2,9 @@
  *
  * Each thread has its own message buffer, so worker threads can describe a
  * failure without locks; the run copies a worker's message into the run's
- * error and, at the end, onto the calling thread's buffer. */
+ * error and, at the end, onto the calling thread's buffer. A new message
+ * may quote the last one (rill__error("...: %s", rill_error_last())): it is
+ * formatted aside, then copied over it. */
 #include "error.h"
 
 #include <errno.h>
@@ -31,6 +33,14 @@ void rill_error_clear(void)
     last_error[0] = '\0';
 }
 
+/* Formats into last_error, which an argument may point into. */
+static void set_v(const char *fmt, va_list ap)
+{
+    char msg[RILL__ERROR_MAX];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    memcpy(last_error, msg, sizeof(msg));
+}
+
 void rill_error_set(const char *fmt, ...)
 {
     va_list ap;
@@ -39,13 +49,13 @@ void rill_error_set(const char *fmt, ...)
         return;
     }
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    set_v(fmt, ap);
     va_end(ap);
 }
 
 int rill__error_v(int code, const char *fmt, va_list ap)
 {
-    vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    set_v(fmt, ap);
     return code;
 }
 
@@ -76,7 +86,7 @@ int rill__error_errno(int err, const char *fmt, ...)
     va_list ap;
     size_t n;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    set_v(fmt, ap);
     va_end(ap);
     n = strlen(last_error);
     snprintf(last_error + n, sizeof(last_error) - n, ": %s", strerror(err));
