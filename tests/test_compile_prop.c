@@ -349,6 +349,14 @@ static void one_step(void)
         }
     }
     c = compile_of(inc, jobs, check, f);
+    {
+        char why[2048], *now;
+        OK(rill_compile_why(why, sizeof(why), c));
+        now = strstr(why, "now: ");
+        CHECK(now && strstr(now, want) && (strncmp(now + 5, "full", 4) == 0) == full,
+              "rill_compile_why expected %s (\"%s\"): %s", full ? "in full" : "incremental",
+              want, why);
+    }
     if (kind == S_FAIL) { /* a run that fails commits nothing, and the next is right */
         int64_t before, now;
         a = dump_of(inc, NULL);
