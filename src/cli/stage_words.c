@@ -11,6 +11,9 @@
  * The text is decoded as UTF-8 by the decoder here; a byte that is not
  * part of valid UTF-8 is kept as it is (and is no letter).
  *
+ * The splitting is cli_words_split (words_split.h), which `rill compile`'s
+ * postings reuse.
+ *
  * Each word is emitted as the record's data; when a count follows in a
  * chain it is emitted as the key with no data instead, which the count's
  * combine folds without copying (cli_next_kind). */
@@ -19,6 +22,7 @@
 #include <wctype.h>
 
 #include "build.h"
+#include "words_split.h"
 #include "xalloc.h"
 
 typedef struct words_conf {
@@ -98,17 +102,12 @@ static int is_letter(unsigned cp)
     return iswalpha((wint_t)cp) != 0;
 }
 
-static int emit_word(rill_emitter *out, const words_conf *c, const void *w, size_t n)
-{
-    return c->keyed ? rill_emit_keyed(out, w, n, NULL, 0) : rill_emit(out, w, n);
-}
-
 /* The words of s[0..len) for letters_only and lower given as constants:
- * split() calls it with each combination, so the compiler makes each loop
- * without their tests. buf holds 2 * len + 8 bytes. */
+ * cli_words_split calls it with each combination, so the compiler makes
+ * each loop without their tests. buf holds 2 * len + 8 bytes. */
 static inline __attribute__((always_inline)) int
-split_utf8(rill_emitter *out, const words_conf *c, const unsigned char *s, size_t len,
-           unsigned char *buf, const int letters, const int lower)
+split_utf8(cli_word_fn fn, void *ctx, const unsigned char *s, size_t len, unsigned char *buf,
+           const int letters, const int lower)
 {
     size_t i = 0;
     int rc = 0;
@@ -164,19 +163,19 @@ split_utf8(rill_emitter *out, const words_conf *c, const unsigned char *s, size_
             }
             i += l;
         }
-        rc = emit_word(out, c, buf, n);
+        rc = fn(ctx, buf, n);
     }
     return rc;
 }
 
-static int split(rill_emitter *out, const rill_record *in, void *payload)
+int cli_words_split(const void *text, size_t len, int letters, int lower, cli_word_fn fn,
+                    void *ctx)
 {
-    const words_conf *c = payload;
-    const unsigned char *s = in->data;
-    size_t len = in->len, i = 0;
+    const unsigned char *s = text;
+    size_t i = 0;
     unsigned char stack[4096], *buf = stack;
     int rc = 0;
-    if (!c->lower && !c->letters) { /* the fast path: words are slices of the line */
+    if (!lower && !letters) { /* the fast path: words are slices of the line */
         while (i < len && rc == 0) {
             size_t start;
             while (i < len && is_space(s[i]))
@@ -186,7 +185,7 @@ static int split(rill_emitter *out, const rill_record *in, void *payload)
             start = i;
             while (i < len && !is_space(s[i]))
                 i++;
-            rc = emit_word(out, c, s + start, i - start);
+            rc = fn(ctx, s + start, i - start);
         }
         return rc;
     }
@@ -194,15 +193,35 @@ static int split(rill_emitter *out, const rill_record *in, void *payload)
      * for 4: twice the input is more than enough */
     if (len * 2 + 8 > sizeof(stack))
         buf = cli_xmalloc(len * 2 + 8);
-    if (c->letters && c->lower)
-        rc = split_utf8(out, c, s, len, buf, 1, 1);
-    else if (c->letters)
-        rc = split_utf8(out, c, s, len, buf, 1, 0);
+    if (letters && lower)
+        rc = split_utf8(fn, ctx, s, len, buf, 1, 1);
+    else if (letters)
+        rc = split_utf8(fn, ctx, s, len, buf, 1, 0);
     else
-        rc = split_utf8(out, c, s, len, buf, 0, 1);
+        rc = split_utf8(fn, ctx, s, len, buf, 0, 1);
     if (buf != stack)
         free(buf);
     return rc;
+}
+
+typedef struct emit_ctx {
+    rill_emitter *out;
+    int keyed;
+} emit_ctx;
+
+static int emit_word(void *ctx, const void *w, size_t n)
+{
+    const emit_ctx *e = ctx;
+    return e->keyed ? rill_emit_keyed(e->out, w, n, NULL, 0) : rill_emit(e->out, w, n);
+}
+
+static int split(rill_emitter *out, const rill_record *in, void *payload)
+{
+    const words_conf *c = payload;
+    emit_ctx e;
+    e.out = out;
+    e.keyed = c->keyed;
+    return cli_words_split(in->data, in->len, c->letters, c->lower, emit_word, &e);
 }
 
 static int add_words(cli_build *b, const cli_opts *o)
