@@ -243,7 +243,14 @@ int cmd_compile_check(const char *file, char *const *sets, int nsets, int quiet)
     compile_spec *cs = NULL;
     cli_error_reset();
     memset(&conf, 0, sizeof(conf));
-    if (compile_spec_load(&cs, file, sets, nsets) < 0 || setup(&conf, &o, NULL, cs) < 0) {
+    if (compile_spec_load(&cs, file, sets, nsets) < 0) {
+        if (cs && cs->s->nstages == 1) /* its errors too */
+            setup(&conf, &o, NULL, cs);
+        cli_print_errors();
+        compile_spec_free(cs);
+        return CLI_EXIT_USAGE;
+    }
+    if (setup(&conf, &o, NULL, cs) < 0) {
         cli_print_errors();
         compile_spec_free(cs);
         return CLI_EXIT_USAGE;
@@ -311,7 +318,13 @@ int cmd_compile(int argc, char **argv)
         goto usage;
     cli_error_reset();
     if (compile_spec_load(&cs, argv[optind], sets.v, sets.n) < 0) {
+        rill_compile_options o = RILL_COMPILE_OPTIONS_INIT;
+        compile_conf conf;
+        memset(&conf, 0, sizeof(conf));
+        if (cs && cs->s->nstages == 1) /* the compile's errors too */
+            setup(&conf, &o, NULL, cs);
         cli_print_errors();
+        compile_spec_free(cs);
         free(sets.v);
         return CLI_EXIT_USAGE;
     }

@@ -290,10 +290,8 @@ int compile_spec_load(compile_spec **out, const char *file, char *const *sets, i
     for (i = 0; i < s->nsources; i++)
         if (read_job(&c->jobs[i], &s->sources[i].opts) < 0)
             bad = 1;
-    if (bad)
-        goto fail;
-    *out = c;
-    return 0;
+    *out = c; /* with errors too: the compile's options are checked for more */
+    return bad ? -1 : 0;
 fail:
     compile_spec_free(c);
     return -1;

@@ -26,8 +26,9 @@ int compile_spec_sniff(const char *file);
 
 /* Loads file and applies the -s overrides sets[0..nsets), checks the shape
  * and reads the jobs. *out: free with compile_spec_free. -1 after every
- * error was reported (cli_error_at); *out is then NULL. The compile's
- * options are checked by the built-in (compile_builtins.c). */
+ * error was reported (cli_error_at); *out is then NULL when the file is no
+ * YAML mapping, else the spec as read, for the compile's options to be
+ * checked too (by the built-in, compile_builtins.c: s->nstages 1). */
 int compile_spec_load(compile_spec **out, const char *file, char *const *sets, int nsets);
 void compile_spec_free(compile_spec *c);
 
