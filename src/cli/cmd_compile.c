@@ -203,6 +203,19 @@ static int compile(const compile_spec *cs, int mode, int workers, double check, 
     for (i = 0; i < cs->s->nsources; i++)
         if (cat_open(&in[i], &a, names[i], 0) != CLI_EXIT_OK)
             goto out;
+    if (mode == MODE_WHY) { /* an output not made yet: said, not made (--why writes nothing) */
+        rill_catalog_options co = RILL_CATALOG_OPTIONS_INIT;
+        co.path = cs->db;
+        co.create = 0;
+        if (rill_catalog_open(&out, cs->output, &co) == RILL_ENOTFOUND) {
+            printf("last: none (no catalog '%s' yet); now: full: the first run is full\n",
+                   cs->output);
+            rc = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+            goto out;
+        }
+        rill_catalog_free(out);
+        out = NULL;
+    }
     if (cat_open(&out, &a, cs->output, mode == MODE_RUN) != CLI_EXIT_OK)
         goto out;
     if (rill_compile_new(&c, out, &o, &conf) != 0)
