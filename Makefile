@@ -75,7 +75,7 @@ fuzz:
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DRILL_WERROR=ON -DRILL_BUILD_FUZZERS=ON \
 	  -DRILL_BUILD_TESTS=OFF -DRILL_BUILD_BENCH=OFF -DRILL_BUILD_EXAMPLES=OFF >/dev/null
 	@cmake --build build-fuzz -j $(JOBS)
-	for t in tuple reader checkpoint serial yaml spec; do mkdir -p build-fuzz/corpus/$$t && \
+	for t in tuple reader checkpoint serial yaml spec fingerprint; do mkdir -p build-fuzz/corpus/$$t && \
 	  build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; done
 
 clean:

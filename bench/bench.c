@@ -91,6 +91,7 @@ int main(int argc, char **argv)
                {"skew", bench_skew}, {"checkpoint", bench_checkpoint},
                {"exec", bench_exec},
                {"cli", bench_cli},
+               {"incremental", bench_incremental},
 #ifdef RILL_HAVE_MPI
                {"mpi", bench_mpi},
 #endif
@@ -108,7 +109,7 @@ int main(int argc, char **argv)
     if (argc == 5 && strcmp(argv[1], "--checkpoint-child") == 0)
         return bench_checkpoint_child(argv[2], argv[3], atoi(argv[4]));
     if (argc < 2) {
-        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew|checkpoint|exec|cli...]\n", argv[0]);
+        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew|checkpoint|exec|cli|incremental...]\n", argv[0]);
         return 2;
     }
     c.dir = argv[1];

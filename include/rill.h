@@ -1,7 +1,7 @@
 /* rill.h — the one header a rill user includes: records and batches, the
  * inline pipeline API, the graph API, external commands as stages, live
- * sources, running them, plugins, and versioned catalogs. See README.md
- * for a complete example. */
+ * sources, running them, plugins, versioned catalogs and the fingerprints
+ * of incremental runs. See README.md for a complete example. */
 #ifndef RILL_H
 #define RILL_H
 
@@ -15,6 +15,7 @@
 #include "rill/checkpoint.h"
 #include "rill/catalog.h"
 #include "rill/compile.h"
+#include "rill/fingerprint.h"
 #include "rill/dist.h"
 #include "rill/exec.h"
 #include "rill/plugin.h"

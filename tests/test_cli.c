@@ -1,9 +1,10 @@
 /* test_cli.c — the `rill` program run as a user runs it, on real files, a
  * FIFO and standard input: the word count example against the same count
- * made by tr, sort and uniq; the words stage against wc -w and on UTF-8;
+ * made by tr, sort and uniq; the words stage against wc -w and on UTF-8
+ * (within and between ASCII runs, on a line too long for its stack buffer);
  * -s overrides; an output folder; a spec wired with input: names; stdin;
  * rill record files written by one run and read by another (and cut by
- * --max-batches); a sequence. */
+ * --max-batches); a sequence; TSV's escapes on standard output. */
 #include "cli_helpers.h"
 
 /* Writes a text of n lines of words of mixed case and punctuation, made
@@ -116,6 +117,47 @@ static void words_lower_and_letters_only_are_utf8_aware(void **state)
      * punctuation separate words */
     assert_string_equal(counts, "1 don\n1 t\n1 \xe5\xad\x97\n2 \xd0\xb6\xd1\x83\xd0\xba\n"
                                 "3 \xc3\xa4rger\n");
+    free(counts);
+    cli_result_free(&r);
+}
+
+/* Letters from 0x80 up inside and after ASCII runs, separators that are
+ * not ASCII (an em dash, a euro sign, a byte that is not UTF-8), and a line
+ * of 3,000 bytes: the same words with and without letters_only. */
+static void words_mix_ascii_runs_and_utf8_within_a_word_on_any_line_length(void **state)
+{
+    char spec[512], text[3200];
+    cli_result r;
+    char *counts;
+    size_t n;
+    FILE *f;
+    int i;
+    (void)state;
+    n = (size_t)snprintf(text, sizeof(text), "NA\xc3\x8fVE na\xc3\xafve Stra\xc3\x9f"
+                                             "e\xe2\x80\x94x x\xffY \xe2\x82\xac" "5\n");
+    for (i = 0; i < 600; i++)
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "ab\xc3\xa9 ");
+    n += (size_t)snprintf(text + n, sizeof(text) - n, "\n");
+    assert_non_null(f = fopen(cli_path(spec, "mix.txt"), "wb"));
+    assert_int_equal(fwrite(text, 1, n, f), n);
+    fclose(f);
+    cli_write("letters.yaml", "sources: [mix.txt]\n"
+                              "stages: [{kind: words, lower: true, letters_only: true}, "
+                              "{kind: count}]\n");
+    r = cli_rill(NULL, "run", "-q", cli_path(spec, "letters.yaml"), NULL);
+    assert_int_equal(r.status, 0);
+    counts = cli_tsv_as_counts(r.out);
+    assert_string_equal(counts, "1 stra\xc3\x9f" "e\n1 y\n2 na\xc3\xafve\n2 x\n600 ab\xc3\xa9\n");
+    free(counts);
+    cli_result_free(&r);
+    cli_write("lower.yaml", "sources: [mix.txt]\n"
+                            "stages: [{kind: words, lower: true}, {kind: count}]\n");
+    r = cli_rill(NULL, "run", "-q", cli_path(spec, "lower.yaml"), NULL);
+    assert_int_equal(r.status, 0);
+    counts = cli_tsv_as_counts(r.out);
+    /* the byte that is not UTF-8 is written escaped (TSV's rule) */
+    assert_string_equal(counts, "1 stra\xc3\x9f" "e\xe2\x80\x94x\n1 x\\xffy\n1 \xe2\x82\xac" "5\n"
+                                "2 na\xc3\xafve\n600 ab\xc3\xa9\n");
     free(counts);
     cli_result_free(&r);
 }
@@ -430,6 +472,21 @@ static void input_names_that_form_a_chain_are_built_as_one_and_may_count(void **
     cli_result_free(&r);
 }
 
+/* A key with a tab, a backslash and a carriage return at its ends and in
+ * between: each escaped, the bytes between them as they are. */
+static void tsv_on_standard_output_escapes_tabs_backslashes_and_returns(void **state)
+{
+    char spec[512];
+    cli_result r;
+    (void)state;
+    cli_write("esc.txt", "\ta\\b\rc d\t\n\ta\\b\rc d\t\n");
+    cli_write("esc.yaml", "sources: [esc.txt]\nstages: [{kind: count}]\noutput: {format: tsv}\n");
+    r = cli_rill(NULL, "run", "-q", cli_path(spec, "esc.yaml"), NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "\\ta\\\\b\\rc d\\t\t2\n");
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +496,9 @@ int main(void)
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(words_lower_and_letters_only_are_utf8_aware, cli_setup,
                                         cli_teardown),
+        cmocka_unit_test_setup_teardown(
+            words_mix_ascii_runs_and_utf8_within_a_word_on_any_line_length, cli_setup,
+            cli_teardown),
         cmocka_unit_test_setup_teardown(set_overrides_an_option_and_a_source, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(output_folder_gets_the_counts, cli_setup, cli_teardown),
@@ -455,6 +515,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_sequence_gives_each_number_once_as_text, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(max_batches_stops_a_records_source_after_that_many,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(tsv_on_standard_output_escapes_tabs_backslashes_and_returns,
                                         cli_setup, cli_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,14 +20,8 @@
 #include "commands.h"
 #include "compile_builtins.h"
 #include "compile_spec.h"
-#include "xalloc.h"
-/* TEMPORARY until rill/fingerprint.h is merged into main */
-#if defined(__has_include)
-#if __has_include("rill/fingerprint.h")
-#define HAVE_FINGERPRINTS 1
 #include "rill/fingerprint.h"
-#endif
-#endif
+#include "xalloc.h"
 
 static const char usage[] =
     "usage: rill compile [--why | --verify] [--self-check FRACTION] [-w N]\n"
@@ -66,10 +60,6 @@ enum { MODE_RUN, MODE_WHY, MODE_VERIFY };
 
 static int add_fp(void *payload, const char *name, const char *value)
 {
-#ifndef HAVE_FINGERPRINTS
-    (void)payload, (void)name, (void)value;
-    return 0;
-#else
     if (payload == NULL) /* rill check */
         return 0;
     if (rill_fingerprints_add_option(payload, name, value, strlen(value)) != 0) {
@@ -77,7 +67,6 @@ static int add_fp(void *payload, const char *name, const char *value)
         return -1;
     }
     return 0;
-#endif
 }
 
 static int said_diff(const void *key, size_t len, const char *what, void *payload)
@@ -185,12 +174,10 @@ static int compile(const compile_spec *cs, int mode, int workers, double check, 
         names[i] = cs->s->sources[i].name;
     conf.inputs = names;
     conf.ninputs = cs->s->nsources;
-#ifdef HAVE_FINGERPRINTS
     if (rill_fingerprints_new(&fp) != 0) {
         fprintf(stderr, "rill compile: %s\n", rill_error_last());
         goto out;
     }
-#endif
     cli_error_reset();
     if (setup(&conf, &o, fp, cs) < 0) {
         cli_print_errors();
@@ -243,9 +230,7 @@ out:
         rill_catalog_free(in[i]);
     free(in);
     free(names);
-#ifdef HAVE_FINGERPRINTS
     rill_fingerprints_free(fp);
-#endif
     return rc;
 }
 

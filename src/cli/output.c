@@ -9,7 +9,8 @@
  * writes them).
  *
  * The callback is called one batch at a time (rill_output's rule), so the
- * state here needs no lock. */
+ * state here needs no lock. It holds stdout's lock for the whole batch
+ * (flockfile), so its per-byte stdio calls do not take it each time. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,30 +37,37 @@ uint64_t cli_output_records(void)
 static size_t utf8_len(const unsigned char *s, size_t n);
 
 /* The rule of rill_output_dir's TSV (src/io/format.c): text whatever the
- * bytes, and read back exactly. */
+ * bytes, and read back exactly. Runs of bytes that need no escape (ASCII
+ * text and valid UTF-8) go out whole (stdout is locked: see write_stdout). */
 static void tsv_escaped(FILE *f, const unsigned char *s, size_t n)
 {
-    size_t i = 0, len;
+    size_t i = 0, from = 0, len;
     while (i < n) {
         unsigned char c = s[i];
-        switch (c) {
-        case '\\': fputs("\\\\", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        default:
-            if (c >= 0x20 && c < 0x7f) {
-                putc(c, f);
-            } else if (c < 0x80 || (len = utf8_len(s + i, n - i)) == 0) {
-                fprintf(f, "\\x%02x", c); /* a control byte, or not UTF-8 */
-            } else {
-                fwrite(s + i, 1, len, f);
-                i += len;
-                continue;
-            }
+        char hex[5];
+        const char *esc;
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            i++;
+            continue;
         }
-        i++;
+        if (c >= 0x80 && (len = utf8_len(s + i, n - i)) > 0) {
+            i += len;
+            continue;
+        }
+        switch (c) {
+        case '\\': esc = "\\\\"; break;
+        case '\t': esc = "\\t"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        default: /* a control byte, or not UTF-8 */
+            snprintf(hex, sizeof(hex), "\\x%02x", c);
+            esc = hex;
+        }
+        fwrite_unlocked(s + from, 1, i - from, f);
+        fputs_unlocked(esc, f);
+        from = ++i;
     }
+    fwrite_unlocked(s + from, 1, n - from, f);
 }
 
 static void csv_field(FILE *f, const unsigned char *s, size_t n)
@@ -182,6 +190,7 @@ static int write_stdout(const char *sink, const rill_batch *batch, void *payload
     (void)sink;
     if (pipe_closed)
         return 0;
+    flockfile(f);
     for (i = 0; i < n; i++) {
         rill_record r;
         const unsigned char *k, *d;
@@ -189,11 +198,11 @@ static int write_stdout(const char *sink, const rill_batch *batch, void *payload
         k = r.key, d = r.data;
         switch (format) {
         case F_LINES:
-            fwrite(d, 1, r.len, f);
+            fwrite_unlocked(d, 1, r.len, f);
             break;
         case F_TSV: /* an empty key for a record without one, as rill_output_dir */
             tsv_escaped(f, k ? k : d, k ? r.key_len : 0);
-            putc('\t', f);
+            putc_unlocked('\t', f);
             tsv_escaped(f, d, r.len);
             break;
         case F_CSV:
@@ -210,8 +219,9 @@ static int write_stdout(const char *sink, const rill_batch *batch, void *payload
             json_field(f, "value", d, r.len);
             putc('}', f);
         }
-        putc('\n', f);
+        putc_unlocked('\n', f);
     }
+    funlockfile(f);
     written += n;
     /* a batch at a time: live sources are seen as they come, and what a
      * checkpoint covered is out before the next one */

@@ -11,8 +11,9 @@
  * The text is decoded as UTF-8 by the decoder here; a byte that is not
  * part of valid UTF-8 is kept as it is (and is no letter).
  *
- * The splitting is cli_words_split (words_split.h), which `rill compile`'s
- * postings reuse.
+ * The splitting is also cli_words_split (words_split.h), which `rill
+ * compile`'s postings use: the same template, split_all, is inlined into
+ * both, with the stage's emit known at compile time here.
  *
  * Each word is emitted as the record's data; when a count follows in a
  * chain it is emitted as the key with no data instead, which the count's
@@ -102,9 +103,55 @@ static int is_letter(unsigned cp)
     return iswalpha((wint_t)cp) != 0;
 }
 
+/* The character at s[0..len), which is not ASCII, in a word: how many bytes
+ * of s it takes (0: it ends the word, a non-letter under letters_only),
+ * its bytes (lower-cased under lower) put at o and their count in *olen.
+ * Out of line: the loops that call it stay small enough for registers. */
+static __attribute__((noinline)) size_t
+word_char(const unsigned char *s, size_t len, unsigned char *o, size_t *olen, int letters,
+          int lower)
+{
+    unsigned cp;
+    size_t l = utf8_decode(s, len, &cp);
+    if (letters && !(l && is_letter(cp)))
+        return 0;
+    if (l == 0) { /* not UTF-8: kept as it is */
+        o[0] = s[0];
+        *olen = 1;
+        return 1;
+    }
+    if (lower)
+        *olen = utf8_encode(o, (unsigned)towlower((wint_t)cp));
+    else {
+        memcpy(o, s, l);
+        *olen = l;
+    }
+    return l;
+}
+
+/* Under letters_only, the character at s[0..len), which is not ASCII,
+ * between words: how many bytes of s it takes, or 0 when it is a letter
+ * (a word starts). */
+static __attribute__((noinline)) size_t skip_char(const unsigned char *s, size_t len)
+{
+    unsigned cp;
+    size_t l = utf8_decode(s, len, &cp);
+    if (l && is_letter(cp))
+        return 0;
+    return l ? l : 1;
+}
+
+/* An ASCII letter: its lower case is one bit away, and the test is false
+ * for every byte from 0x80 up. */
+static inline int ascii_letter(unsigned char ch)
+{
+    return (unsigned char)((ch | 0x20) - 'a') < 26;
+}
+
 /* The words of s[0..len) for letters_only and lower given as constants:
- * cli_words_split calls it with each combination, so the compiler makes
- * each loop without their tests. buf holds 2 * len + 8 bytes. */
+ * split_all calls it with each combination, so the compiler makes each loop
+ * without their tests. ASCII runs go through tight loops; a byte from 0x80
+ * up leaves them for word_char or skip_char. buf holds 2 * len + 8 bytes. */
 static inline __attribute__((always_inline)) int
 split_utf8(cli_word_fn fn, void *ctx, const unsigned char *s, size_t len, unsigned char *buf,
            const int letters, const int lower)
@@ -116,62 +163,49 @@ split_utf8(cli_word_fn fn, void *ctx, const unsigned char *s, size_t len, unsign
         /* skip separators (ASCII bytes decided without decoding) */
         while (i < len) {
             unsigned char ch = s[i];
-            unsigned cp;
             size_t l;
+            if (letters ? ascii_letter(ch) : ch >= 0x80 || !is_space(ch))
+                break;
             if (ch < 0x80) {
-                if (letters ? (unsigned)((ch | 0x20) - 'a') < 26 : !is_space(ch))
-                    break;
                 i++;
                 continue;
             }
-            l = utf8_decode(s + i, len - i, &cp);
-            if (!letters || (l && is_letter(cp)))
+            if ((l = skip_char(s + i, len - i)) == 0) /* only under letters */
                 break;
-            i += l ? l : 1;
+            i += l;
         }
         if (i == len)
             break;
-        while (i < len) {
-            unsigned char ch = s[i];
-            unsigned cp;
-            size_t l;
-            if (ch < 0x80) {
-                if (letters) { /* a letter: its lower case is one bit away */
-                    unsigned char lo = (unsigned char)(ch | 0x20);
-                    if ((unsigned)(lo - 'a') >= 26)
-                        break;
-                    buf[n++] = lower ? lo : ch;
-                } else if (is_space(ch))
-                    break;
-                else
+        for (;;) {
+            unsigned char ch;
+            size_t l, olen;
+            if (letters)
+                while (i < len && ascii_letter(ch = s[i])) {
+                    buf[n++] = lower ? (unsigned char)(ch | 0x20) : ch;
+                    i++;
+                }
+            else
+                while (i < len && (ch = s[i]) < 0x80 && !is_space(ch)) {
                     buf[n++] = lower && (unsigned)(ch - 'A') < 26 ? (unsigned char)(ch | 0x20) : ch;
-                i++;
-                continue;
-            }
-            l = utf8_decode(s + i, len - i, &cp);
-            if (letters && !(l && is_letter(cp)))
+                    i++;
+                }
+            if (i == len || s[i] < 0x80)
                 break;
-            if (l == 0) { /* not UTF-8: kept as it is */
-                buf[n++] = s[i++];
-                continue;
-            }
-            if (lower)
-                n += utf8_encode(buf + n, (unsigned)towlower((wint_t)cp));
-            else {
-                memcpy(buf + n, s + i, l);
-                n += l;
-            }
+            if ((l = word_char(s + i, len - i, buf + n, &olen, letters, lower)) == 0)
+                break;
             i += l;
+            n += olen;
         }
         rc = fn(ctx, buf, n);
     }
     return rc;
 }
 
-int cli_words_split(const void *text, size_t len, int letters, int lower, cli_word_fn fn,
-                    void *ctx)
+/* Every word of s[0..len) to fn (see words_split.h). Inlined where fn is
+ * known, so that the stage's emit is no call through a pointer. */
+static inline __attribute__((always_inline)) int
+split_all(cli_word_fn fn, void *ctx, const unsigned char *s, size_t len, int letters, int lower)
 {
-    const unsigned char *s = text;
     size_t i = 0;
     unsigned char stack[4096], *buf = stack;
     int rc = 0;
@@ -204,24 +238,28 @@ int cli_words_split(const void *text, size_t len, int letters, int lower, cli_wo
     return rc;
 }
 
-typedef struct emit_ctx {
-    rill_emitter *out;
-    int keyed;
-} emit_ctx;
-
-static int emit_word(void *ctx, const void *w, size_t n)
+int cli_words_split(const void *text, size_t len, int letters, int lower, cli_word_fn fn,
+                    void *ctx)
 {
-    const emit_ctx *e = ctx;
-    return e->keyed ? rill_emit_keyed(e->out, w, n, NULL, 0) : rill_emit(e->out, w, n);
+    return split_all(fn, ctx, text, len, letters, lower);
+}
+
+static inline int emit_word(void *ctx, const void *w, size_t n)
+{
+    return rill_emit(ctx, w, n);
+}
+
+static inline int emit_key(void *ctx, const void *w, size_t n)
+{
+    return rill_emit_keyed(ctx, w, n, NULL, 0);
 }
 
 static int split(rill_emitter *out, const rill_record *in, void *payload)
 {
     const words_conf *c = payload;
-    emit_ctx e;
-    e.out = out;
-    e.keyed = c->keyed;
-    return cli_words_split(in->data, in->len, c->letters, c->lower, emit_word, &e);
+    if (c->keyed)
+        return split_all(emit_key, out, in->data, in->len, c->letters, c->lower);
+    return split_all(emit_word, out, in->data, in->len, c->letters, c->lower);
 }
 
 static int add_words(cli_build *b, const cli_opts *o)

@@ -138,22 +138,93 @@ static int affect_output(const rill_catalog_entry *e, void *payload)
 
 /* ---- direct and references: the keys function, on this thread ---- */
 
+/* Whether out key (ok, olen) is among the n keys of o's items. */
+static int among(const rill_compile_out *o, const void *ok, size_t olen)
+{
+    size_t k, at = 0;
+    for (k = 0; k < o->nitems; k++) {
+        const void *key;
+        size_t len;
+        rill__cbuf_get_blob(o->items.b, o->items.n, &at, &key, &len);
+        if (len == olen && memcmp(key, ok, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The output keys input key (i, key) names now (keys, when present), and
+ * its kind-0 deps made so: rows it no longer names deleted, new ones added;
+ * rows that stay are not written (the pages a run dirties are what its
+ * commit writes). */
+static int seed_one(run *r, sqlite3_stmt *old, sqlite3_stmt *del, sqlite3_stmt *ins, uint32_t i,
+                    const void *key, size_t len, int present)
+{
+    rill_compile *c = r->c;
+    rill_compile_out o;
+    size_t k, kat = 0;
+    int rc = 0, step;
+    rill__cmp_out_init(&o, c, r->pl.to, OUT_KEYS);
+    rill_error_clear();
+    if (present && (rc = c->o.keys(&o, (int)i, key, len, c->payload)) != 0) {
+        char q[120];
+        rill__quote(q, sizeof(q), key, len);
+        rc = rill__error(RILL_EUSER, "compile of '%s': keys failed on input %u key %s%s%s",
+                         rill_catalog_name(c->out), i, q, rill_error_last()[0] ? ": " : "",
+                         rill_error_last());
+        rill__cmp_out_free(&o);
+        return rc;
+    }
+    if (!r->pl.full) { /* the rows it has that it no longer names go */
+        sqlite3_bind_int64(old, 1, rill__cmp_output_id(c));
+        sqlite3_bind_int(old, 2, (int)i);
+        sqlite3_bind_blob(old, 3, key, (int)len, SQLITE_STATIC);
+        while (rc == 0 && (step = sqlite3_step(old)) == SQLITE_ROW) {
+            const void *ok = sqlite3_column_blob(old, 0);
+            size_t olen = (size_t)sqlite3_column_bytes(old, 0);
+            if (among(&o, ok, olen))
+                continue;
+            sqlite3_bind_int64(del, 1, rill__cmp_output_id(c));
+            sqlite3_bind_int(del, 2, (int)i);
+            sqlite3_bind_blob(del, 3, key, (int)len, SQLITE_STATIC);
+            sqlite3_bind_blob(del, 4, ok, (int)olen, SQLITE_TRANSIENT);
+            rc = step_done(c, del);
+        }
+        if (rc == 0 && step != SQLITE_DONE)
+            rc = rill__cmp_fail(c, "cannot read the compile's dependencies");
+        sqlite3_reset(old);
+        sqlite3_clear_bindings(old);
+    }
+    for (k = 0; k < o.nitems && rc == 0; k++) {
+        const void *ok;
+        size_t olen;
+        rill__cbuf_get_blob(o.items.b, o.items.n, &kat, &ok, &olen);
+        sqlite3_bind_int64(ins, 1, rill__cmp_output_id(c));
+        sqlite3_bind_blob(ins, 2, ok, (int)olen, SQLITE_STATIC);
+        sqlite3_bind_int(ins, 3, (int)i);
+        sqlite3_bind_blob(ins, 4, key, (int)len, SQLITE_STATIC);
+        if ((rc = step_done(c, ins)) == 0) /* OR IGNORE: a row it had is not written */
+            rc = affect(r, ok, olen);
+    }
+    rill__cmp_out_free(&o);
+    return rc;
+}
+
 static int seeds(run *r, const changes *ch)
 {
     rill_compile *c = r->c;
-    sqlite3_stmt *del = NULL, *ins = NULL;
+    sqlite3_stmt *old = NULL, *del = NULL, *ins = NULL;
     const void *key;
     size_t at, len;
     uint32_t i, present;
     int rc;
-    if ((rc = prep(c, &del, "DELETE FROM rill_cmp_deps WHERE output = ?1 AND input = ?2 AND "
-                            "in_key = ?3 AND kind = 0")) < 0 ||
+    if ((rc = prep(c, &old, "SELECT out_key FROM rill_cmp_deps WHERE output = ?1 AND "
+                            "input = ?2 AND in_key = ?3 AND kind = 0")) < 0 ||
+        (rc = prep(c, &del, "DELETE FROM rill_cmp_deps WHERE output = ?1 AND input = ?2 AND "
+                            "in_key = ?3 AND kind = 0 AND out_key = ?4")) < 0 ||
         (rc = prep(c, &ins, "INSERT OR IGNORE INTO rill_cmp_deps(output, out_key, input, "
                             "in_key, kind) VALUES(?1, ?2, ?3, ?4, 0)")) < 0)
         goto out;
     FOR_CHANGES(ch, at, i, present, key, len) {
-        rill_compile_out o;
-        size_t k, kat = 0;
         if (!r->pl.full) { /* what it fed before (and, for references, what read it) */
             sqlite3_bind_int64(r->affect_from_deps, 1, rill__cmp_output_id(c));
             sqlite3_bind_int(r->affect_from_deps, 2, (int)i);
@@ -161,40 +232,11 @@ static int seeds(run *r, const changes *ch)
             if ((rc = step_done(c, r->affect_from_deps)) < 0)
                 goto out;
         }
-        sqlite3_bind_int64(del, 1, rill__cmp_output_id(c));
-        sqlite3_bind_int(del, 2, (int)i);
-        sqlite3_bind_blob(del, 3, key, (int)len, SQLITE_STATIC);
-        if ((rc = step_done(c, del)) < 0)
-            goto out;
-        if (!present)
-            continue;
-        rill__cmp_out_init(&o, c, r->pl.to, OUT_KEYS);
-        rill_error_clear();
-        if ((rc = c->o.keys(&o, (int)i, key, len, c->payload)) != 0) {
-            char q[120];
-            rill__quote(q, sizeof(q), key, len);
-            rc = rill__error(RILL_EUSER, "compile of '%s': keys failed on input %u key %s%s%s",
-                             rill_catalog_name(c->out), i, q, rill_error_last()[0] ? ": " : "",
-                             rill_error_last());
-            rill__cmp_out_free(&o);
-            goto out;
-        }
-        for (k = 0; k < o.nitems && rc == 0; k++) {
-            const void *ok;
-            size_t olen;
-            rill__cbuf_get_blob(o.items.b, o.items.n, &kat, &ok, &olen);
-            sqlite3_bind_int64(ins, 1, rill__cmp_output_id(c));
-            sqlite3_bind_blob(ins, 2, ok, (int)olen, SQLITE_STATIC);
-            sqlite3_bind_int(ins, 3, (int)i);
-            sqlite3_bind_blob(ins, 4, key, (int)len, SQLITE_STATIC);
-            if ((rc = step_done(c, ins)) == 0)
-                rc = affect(r, ok, olen);
-        }
-        rill__cmp_out_free(&o);
-        if (rc < 0)
+        if ((rc = seed_one(r, old, del, ins, i, key, len, (int)present)) < 0)
             goto out;
     }
 out:
+    sqlite3_finalize(old);
     sqlite3_finalize(del);
     sqlite3_finalize(ins);
     return rc;
@@ -321,26 +363,38 @@ out:
 
 /* ---- the outputs ---- */
 
-/* Puts (present) or deletes the output key as its compile said. */
+/* Puts (present) or deletes the output key as its compile said (a put of
+ * the content it has, or a delete of a key it does not have, is no change:
+ * what changed is counted from the version's row after the commit). */
 static int apply(run *r, const void *key, size_t len, int present, const void *data,
                  size_t dlen)
 {
-    rill_catalog_entry e;
-    unsigned char h[RILL_CATALOG_HASH_SIZE];
-    int rc = rill_catalog_stat(&e, r->c->out, RILL_CATALOG_LATEST, key, len), have = rc == 0;
-    if (rc < 0 && rc != RILL_ENOTFOUND)
-        return rc;
-    if (present) {
-        rill__cat_hash(h, data, dlen);
-        if (have && memcmp(h, e.hash, sizeof(h)) == 0)
-            return 0;
-        r->rep.written++;
+    int rc;
+    if (present)
         return rill_catalog_put(r->txn, key, len, data, dlen);
-    }
-    if (!have)
+    if ((rc = rill_catalog_delete(r->txn, key, len)) == RILL_ENOTFOUND) {
+        rill_error_clear();
         return 0;
-    r->rep.deleted++;
-    return rill_catalog_delete(r->txn, key, len);
+    }
+    return rc;
+}
+
+/* written and deleted: what the committed version changed. */
+static void count_changes(run *r)
+{
+    sqlite3_stmt *st;
+    if (prep(r->c, &st, "SELECT added + changed, removed FROM rill_cat_versions WHERE "
+                        "catalog = ?1 AND version = ?2") < 0) {
+        rill_error_clear();
+        return;
+    }
+    sqlite3_bind_int64(st, 1, rill__cmp_output_id(r->c));
+    sqlite3_bind_int64(st, 2, r->rep.version);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        r->rep.written = (uint64_t)sqlite3_column_int64(st, 0);
+        r->rep.deleted = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
 }
 
 /* The reads a references compile recorded become its kind-1 deps. */
@@ -447,7 +501,6 @@ static int run_full(run *r)
         goto out;
     sqlite3_bind_int64(gone, 1, rill__cmp_output_id(c));
     while (rc == 0 && (step = sqlite3_step(gone)) == SQLITE_ROW) {
-        r->rep.deleted++;
         rc = rill_catalog_delete(r->txn, sqlite3_column_blob(gone, 0),
                                  (size_t)sqlite3_column_bytes(gone, 0));
     }
@@ -579,6 +632,8 @@ int rill_compile_run(rill_compile_report *report, rill_compile *c)
         rc = record_commit(&r);
     if (rc == 0) {
         rc = rill_catalog_commit(&r.rep.version, r.txn, c->message ? c->message : r.pl.reason);
+        if (rc == 0)
+            count_changes(&r);
     } else {
         char keep[RILL__ERROR_MAX];
         snprintf(keep, sizeof(keep), "%s", rill_error_last());
