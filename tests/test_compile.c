@@ -348,6 +348,79 @@ static void each_reason_for_a_full_run_is_said(void **s)
     rill_catalog_free(out);
 }
 
+/* ---- fingerprints: a change of any of them runs in full, saying which ---- */
+
+/* The posting joined with the broadcast "sep" (a separator every worker reads). */
+static int postings_sep(rill_compile_out *out, const void *key, size_t key_len,
+                        const rill_compile_part *values, size_t n, void *payload)
+{
+    const void *sep;
+    size_t seplen, i, len = 0;
+    char buf[4096];
+    (void)key, (void)key_len, (void)payload;
+    if (rill_compile_broadcast(&sep, &seplen, out, "sep") != 0)
+        return -1;
+    for (i = 0; i < n; i++)
+        len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%.*s%.*s", i ? (int)seplen : 0,
+                                (const char *)sep, (int)values[i].len,
+                                (const char *)values[i].data);
+    return rill_compile_set(out, buf, len);
+}
+
+static rill_compile_report run_with(rill_catalog *out, rill_catalog *docs, const char *option,
+                                    const char *custom, const char *version, const char *sep)
+{
+    rill_compile_options o = RILL_COMPILE_OPTIONS_INIT;
+    rill_fingerprints *f;
+    rill_compile *c;
+    rill_compile_report r;
+    assert_int_equal(rill_fingerprints_new(&f), 0);
+    assert_int_equal(rill_fingerprints_add_option(f, "lower", option, strlen(option)), 0);
+    assert_int_equal(rill_fingerprints_add_custom(f, "lexicon", custom, strlen(custom)), 0);
+    assert_int_equal(rill_fingerprints_set_code_version(f, version), 0);
+    assert_int_equal(rill_fingerprints_add_broadcast(f, "sep", sep, strlen(sep), 1), 0);
+    o.pattern = RILL_COMPILE_MAP_GROUP;
+    o.map = words_of_plus;
+    o.group = postings_sep;
+    o.fingerprints = f;
+    assert_int_equal(rill_compile_new(&c, out, &o, NULL), 0);
+    assert_int_equal(rill_compile_input(c, docs, NULL), 0);
+    r = run_ok(c);
+    rill_compile_free(c);
+    rill_fingerprints_free(f);
+    return r;
+}
+
+static void a_changed_fingerprint_runs_in_full_and_says_which(void **s)
+{
+    rill_catalog *docs = open_cat("docs", 0), *out = open_cat("postings", 0);
+    rill_compile_report r;
+    (void)s;
+    commit_ops(docs, "d1=a+b d2=b", NULL);
+    r = run_with(out, docs, "yes", "h1", "1.0", ",");
+    assert_false(r.incremental);
+    assert_string_equal(contents(out, RILL_CATALOG_LATEST), "a=d1 b=d1,d2");
+    r = run_with(out, docs, "yes", "h1", "1.0", ",");
+    assert_true(r.incremental);
+    r = run_with(out, docs, "no", "h1", "1.0", ",");
+    assert_false(r.incremental);
+    assert_non_null(strstr(r.reason, "option 'lower'"));
+    r = run_with(out, docs, "no", "h2", "1.0", ",");
+    assert_false(r.incremental);
+    assert_non_null(strstr(r.reason, "lexicon"));
+    r = run_with(out, docs, "no", "h2", "1.1", ",");
+    assert_false(r.incremental);
+    assert_non_null(strstr(r.reason, "version"));
+    r = run_with(out, docs, "no", "h2", "1.1", ";"); /* the broadcast: every output again */
+    assert_false(r.incremental);
+    assert_non_null(strstr(r.reason, "sep"));
+    assert_string_equal(contents(out, RILL_CATALOG_LATEST), "a=d1 b=d1;d2");
+    r = run_with(out, docs, "no", "h2", "1.1", ";");
+    assert_true(r.incremental);
+    rill_catalog_free(docs);
+    rill_catalog_free(out);
+}
+
 /* ---- proof: a compiler that reads a global nobody hashed ---- */
 
 static int secret = 1;
@@ -454,6 +527,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(direct_many_to_many, setup, teardown),
         cmocka_unit_test_setup_teardown(references_follow_what_was_read, setup, teardown),
         cmocka_unit_test_setup_teardown(each_reason_for_a_full_run_is_said, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_changed_fingerprint_runs_in_full_and_says_which, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(an_unhashed_external_input_is_caught, setup, teardown),
         cmocka_unit_test_setup_teardown(a_kill_before_the_commit_leaves_the_last_one, setup,
                                         teardown),

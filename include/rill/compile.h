@@ -227,6 +227,13 @@ RILL_EXTERN int rill_compile_put(rill_compile_out *out, const void *key, size_t 
  * again). */
 RILL_EXTERN int rill_compile_read(const void **data, size_t *len, rill_compile_out *out,
                                   int input, const void *key, size_t key_len);
+/* Any function: *data, *len: the broadcast input name of the options'
+ * fingerprints (rill_fingerprints_add_broadcast: read-only side data every
+ * worker reads; borrowed). RILL_ENOTFOUND when there is none of that name.
+ * A broadcast joins the fingerprints by itself, unless it was added as
+ * left out, by name. */
+RILL_EXTERN int rill_compile_broadcast(const void **data, size_t *len, rill_compile_out *out,
+                                       const char *name);
 /* full: calls fn for every partition of input at the version compiled. */
 RILL_EXTERN int rill_compile_list(rill_compile_out *out, int input, rill_catalog_entry_fn fn,
                                   void *payload);
