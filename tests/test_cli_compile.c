@@ -3,7 +3,9 @@
  * imported and compiled into postings (the first run full, and says so),
  * files changed, added and removed, imported and compiled again
  * (incremental), the postings equal to what grep -lw finds in the folder
- * after each run and to a full compile (--verify); stats against wc and
+ * after each run and to a full compile (--verify); a changed option of the
+ * compile runs in full naming it, a default written out does not; stats
+ * against wc and
  * concat against cat; --why; a reprocess job runs in full and says why; an
  * output changed behind the compile's back is caught by --verify; spec
  * errors with their file:line:column and exit 2. */
@@ -198,6 +200,51 @@ static void reprocess_runs_full(void **s)
     cli_result_free(&r);
 }
 
+static void an_option_changed_runs_full(void **s)
+{
+    cli_result r;
+    (void)s;
+    make_docs();
+    cli_write("p.yaml", postings_spec);
+    import_docs();
+    r = cli_rill(NULL, "compile", "p.yaml", NULL);
+    ok(&r);
+    cli_result_free(&r);
+    r = cli_rill(NULL, "compile", "-s", "compile.lower=false", "p.yaml", NULL);
+    ok(&r);
+    assert_non_null(strstr(r.err, "rill compile: full: option 'lower' changed: \"true\" -> "
+                                  "\"false\"\n"));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "compile", "--why", "p.yaml", NULL);
+    ok(&r);
+    assert_non_null(strstr(r.out, "now: full: option 'lower' changed: \"false\" -> \"true\""));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "compile", "p.yaml", NULL);
+    ok(&r);
+    assert_non_null(strstr(r.err, "rill compile: full: option 'lower' changed"));
+    cli_result_free(&r);
+    assert_postings_are_grep();
+    /* the defaults left out, then written out: the same configuration */
+    cli_write("d1.yaml", "inputs: docs\noutput: postings\ncompile: postings\n");
+    cli_write("d2.yaml", "inputs: [{catalog: docs, job: derived}]\n"
+                         "output: postings\n"
+                         "compile: {kind: postings, letters_only: false, lower: false}\n");
+    r = cli_rill(NULL, "compile", "d1.yaml", NULL);
+    ok(&r);
+    assert_non_null(strstr(r.err, "rill compile: full: option "));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "compile", "d2.yaml", NULL);
+    ok(&r);
+    assert_non_null(strstr(r.err, "rill compile: incremental: "));
+    cli_result_free(&r);
+    /* another kind into the same output: full */
+    cli_write("s.yaml", "inputs: docs\noutput: postings\ncompile: stats\n");
+    r = cli_rill(NULL, "compile", "s.yaml", NULL);
+    ok(&r);
+    assert_non_null(strstr(r.err, "rill compile: full: "));
+    cli_result_free(&r);
+}
+
 static void verify_names_a_changed_output(void **s)
 {
     cli_result r;
@@ -325,6 +372,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(postings_full_then_incremental, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(why_says_last_and_now, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(reprocess_runs_full, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(an_option_changed_runs_full, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(verify_names_a_changed_output, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(stats_and_concat_as_the_shell, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(spec_errors_at_their_place, cli_setup, cli_teardown),
