@@ -69,53 +69,50 @@ static const char *scalar(spec *s, const char *key, int required, const char *wh
 static void read_inputs(spec *s, const spec_node *list, int *bad)
 {
     static const char *const skip[] = {"catalog", NULL};
-    size_t i, j;
+    const spec_node *const *items = (const spec_node *const *)list->vals;
+    size_t i, j, n = list->n;
     if (list->type == SPEC_SCALAR) { /* one input: its name */
-        static spec_node *one[1];
-        static spec_node holder;
-        one[0] = (spec_node *)list;
-        holder.type = SPEC_SEQ;
-        holder.vals = one;
-        holder.n = 1;
-        holder.line = list->line;
-        holder.column = list->column;
-        list = &holder;
+        items = &list;
+        n = 1;
     }
-    if (list->type != SPEC_SEQ || list->n == 0) {
+    if ((list->type != SPEC_SEQ && list->type != SPEC_SCALAR) || n == 0) {
         cli_error_at(s->file, list->line, list->column,
                      "inputs: expected a list of catalogs (names, or mappings with catalog:)%s",
                      list->type == SPEC_SEQ ? ", found none" : "");
         *bad = 1;
         return;
     }
-    s->sources = cli_xcalloc(list->n, sizeof(*s->sources));
-    for (i = 0; i < list->n; i++) {
-        const spec_node *n = list->vals[i], *name = n;
+    s->sources = cli_xcalloc(n, sizeof(*s->sources));
+    for (i = 0; i < n; i++) {
+        const spec_node *in = items[i], *name = in;
         spec_source *src = &s->sources[s->nsources];
-        if (n->type == SPEC_MAP) {
-            if ((name = spec_map_get(n, "catalog")) == NULL) {
-                cli_error_at(s->file, n->line, n->column,
+        if (in->type == SPEC_MAP) {
+            if ((name = spec_map_get(in, "catalog")) == NULL) {
+                cli_error_at(s->file, in->line, in->column,
                              "an input needs catalog: (the input catalog's name)");
                 *bad = 1;
                 continue;
             }
-            if (spec_read_opts(s, n, skip, "input", &src->opts) < 0)
+            if (spec_read_opts(s, in, skip, "input", &src->opts) < 0)
                 *bad = 1;
         } else {
             src->opts.file = s->file;
-            src->opts.line = n->line;
-            src->opts.column = n->column;
+            src->opts.line = in->line;
+            src->opts.column = in->column;
         }
         if (name->type != SPEC_SCALAR || name->text[0] == '\0') {
             cli_error_at(s->file, name->line, name->column,
                          "an input is a catalog's name, or a mapping with catalog:, found %s",
                          name->type == SPEC_SCALAR ? "nothing" : type_name(name));
             *bad = 1;
+            for (j = 0; j < src->opts.n; j++)
+                if (src->opts.v[j].text == NULL)
+                    free(src->opts.v[j].items);
             free(src->opts.v);
             memset(&src->opts, 0, sizeof(src->opts));
             continue;
         }
-        src->node = n;
+        src->node = in;
         src->name = name->text;
         src->kind = "catalog";
         src->opts.stage = src->name;
