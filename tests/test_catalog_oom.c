@@ -157,6 +157,7 @@ done:
     return rc;
 }
 
+#ifndef OOM_SKIP
 /* The latest version of docs, read with SQLite alone (cheaper than a
  * handle, for the thousands of rounds that make none). */
 static int64_t latest_of(void)
@@ -196,6 +197,8 @@ static int64_t check_whole(int64_t before, long n)
     rill_catalog_free(c);
     return latest;
 }
+
+#endif
 
 static void every_failed_allocation_gives_an_error_leaks_nothing_and_commits_whole(void **s)
 {
