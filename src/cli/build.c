@@ -253,8 +253,7 @@ void cli_build_free(cli_build *b)
     free(b);
 }
 
-/* Reports the keys of o no accessor read, with the nearest known one. */
-static int unknown_keys(const cli_opts *o, const cli_option_doc *docs, int stage, int failed)
+int cli_unknown_keys(const cli_opts *o, const cli_option_doc *docs, int stage, int failed)
 {
     const char *names[128];
     size_t i, n = 0;
@@ -321,7 +320,7 @@ static int add_source(cli_build *b, spec_source *src)
     b->cur_first = first;
     b->ncur_inputs = 0;
     rc = def->add(b, &src->opts);
-    if (unknown_keys(&src->opts, def->options, 0, rc < 0) < 0)
+    if (cli_unknown_keys(&src->opts, def->options, 0, rc < 0) < 0)
         rc = -1;
     b->keyed = b->cur_keyed;
     return rc;
@@ -336,7 +335,7 @@ static int add_def(cli_build *b, const cli_stage_def *def, const cli_opts *o)
     b->cur_first = b->nnodes;
     if (def->add(b, o) < 0)
         rc = -1;
-    if (unknown_keys(o, def->options, 1, rc < 0) < 0)
+    if (cli_unknown_keys(o, def->options, 1, rc < 0) < 0)
         rc = -1;
     return rc;
 }

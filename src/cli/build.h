@@ -75,6 +75,11 @@ struct cli_build {
 /* Builds s into a new pipeline (*out: free with cli_build_free). workers: 0
  * for every core. Returns 0, or -1 after errors said with cli_error*. */
 int cli_build_spec(cli_build **out, spec *s, int workers);
+/* Reports (cli_error) each key of o no accessor read, with the nearest of
+ * docs (and with stage 1 of the keys every stage takes); failed 1: an add
+ * that failed may have stopped reading, so only keys of no option count.
+ * -1 when any was reported. */
+int cli_unknown_keys(const cli_opts *o, const cli_option_doc *docs, int stage, int failed);
 /* Says (through cli_error) that b->missing matches no file, where the
  * current folder is; returns -1. */
 int cli_missing_input(const cli_build *b);

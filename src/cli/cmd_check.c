@@ -1,11 +1,13 @@
 /* cmd_check.c — `rill check SPEC`: loads and builds the spec without
- * running it, and reports every error as file:line:column: message; also
+ * running it, and reports every error as file:line:column: message (a
+ * compile spec's too: cmd_compile_check); also
  * the loading and building the other commands share (cli_prepare). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "commands.h"
+#include "compile_spec.h"
 #include "xalloc.h"
 
 void cli_print_errors(void)
@@ -72,6 +74,11 @@ int cmd_check(int argc, char **argv)
         fputs("usage: rill check [-s NAME.KEY=VALUE]... SPEC\n", stderr);
         free(sets.v);
         return CLI_EXIT_USAGE;
+    }
+    if (compile_spec_sniff(argv[optind]) == 1) { /* a spec of rill compile */
+        rc = cmd_compile_check(argv[optind], sets.v, sets.n, quiet);
+        free(sets.v);
+        return rc;
     }
     rc = cli_prepare(&s, &b, argv[optind], sets.v, sets.n, 0);
     free(sets.v);

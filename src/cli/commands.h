@@ -12,9 +12,15 @@ int cmd_check(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_catalog(int argc, char **argv); /* cmd_catalog.c, cmd_catalog_edit.c */
+int cmd_compile(int argc, char **argv); /* cmd_compile.c */
+/* `rill check` of a compile spec (compile_spec_sniff): its shape, inputs'
+ * jobs and the compile's kind and options, without opening a catalog. */
+int cmd_compile_check(const char *file, char *const *sets, int nsets, int quiet);
 
 /* The help of `rill catalog` (cmd_catalog.c). */
 extern const char cmd_catalog_help[];
+/* The help of `rill compile` (cmd_compile.c). */
+extern const char cmd_compile_help[];
 
 /* The help text of a command (NULL: no such command). */
 const char *cmd_help(const char *command);

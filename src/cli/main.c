@@ -1,6 +1,7 @@
 /* main.c — the `rill` program: picks the command (run, check, graph,
- * explain, catalog, help), prints the help and the version. Exit codes: 0 done, 1
- * the run failed, 2 usage or spec error, 3 interrupted with a checkpoint. */
+ * explain, catalog, compile, help), prints the help and the version. Exit
+ * codes: 0 done, 1 the run failed, 2 usage or spec error, 3 interrupted
+ * with a checkpoint. */
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +26,8 @@ static const char usage[] =
     "  explain SPEC   print the plan: stages, batch sizes, concurrency, state\n"
     "  catalog SUB    list, read and write catalogs (versioned key -> data sets):\n"
     "                 list, ls, get, put, rm, import, export, diff, log, gc\n"
+    "  compile SPEC   compile catalogs into a catalog, incrementally when it can\n"
+    "                 (--why: why not; --verify: the same as a full compile?)\n"
     "  help [COMMAND] this text, or a command's; `rill help stages` (or sources) lists\n"
     "                 the kinds of stage (of source) and their options\n"
     "\n"
@@ -92,6 +95,8 @@ const char *cmd_help(const char *command)
         return help_explain;
     if (strcmp(command, "catalog") == 0)
         return cmd_catalog_help;
+    if (strcmp(command, "compile") == 0)
+        return cmd_compile_help;
     if (strcmp(command, "help") == 0)
         return usage;
     return NULL;
@@ -132,7 +137,7 @@ static void help_sources(void)
 static int help(int argc, char **argv)
 {
     static const char *const commands[] = {"run", "check", "graph", "explain", "catalog",
-                                           "help", "stages", "sources", NULL};
+                                           "compile", "help", "stages", "sources", NULL};
     const char *text;
     if (argc < 2) {
         fputs(usage, stdout);
@@ -159,7 +164,7 @@ static int help(int argc, char **argv)
 int main(int argc, char **argv)
 {
     static const char *const commands[] = {"run", "check", "graph", "explain", "catalog",
-                                         "help", NULL};
+                                         "compile", "help", NULL};
     const char *cmd, *near;
     /* letters and case by Unicode (words): the C.UTF-8 locale, whatever
      * the environment says, so results do not depend on it */
@@ -191,6 +196,8 @@ int main(int argc, char **argv)
         return argv[1] = (char *)"rill explain", cmd_explain(argc - 1, argv + 1);
     if (strcmp(cmd, "catalog") == 0)
         return cmd_catalog(argc - 1, argv + 1);
+    if (strcmp(cmd, "compile") == 0)
+        return argv[1] = (char *)"rill compile", cmd_compile(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0)
         return help(argc - 1, argv + 1);
     near = cli_did_you_mean(cmd, commands);

@@ -121,6 +121,10 @@ int cli_error(const cli_opts *o, const char *key, const char *fmt, ...)
     va_list ap;
     if (o->kind && strcmp(o->kind, "output") == 0)
         snprintf(prefix, sizeof(prefix), "output: ");
+    else if (o->kind && strcmp(o->kind, "catalog") == 0) /* rill compile's (compile_spec.h) */
+        snprintf(prefix, sizeof(prefix), "input '%s': ", o->stage ? o->stage : "?");
+    else if (o->kind && strncmp(o->kind, "compile ", 8) == 0)
+        snprintf(prefix, sizeof(prefix), "compile: ");
     else if (o->kind && cli_source_find(o->kind) && !cli_stage_find(o->kind))
         snprintf(prefix, sizeof(prefix), "source '%s': ", o->stage ? o->stage : "?");
     else

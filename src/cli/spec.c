@@ -32,8 +32,7 @@ static const char *type_name(const spec_node *n)
     return n->type == SPEC_MAP ? "a mapping" : n->type == SPEC_SEQ ? "a list" : "a value";
 }
 
-/* Reads the keys of map other than those in skip into o; -1 after errors. */
-static int read_opts(const spec *s, const spec_node *map, const char *const *skip,
+int spec_read_opts(const spec *s, const spec_node *map, const char *const *skip,
                      const char *name, cli_opts *o)
 {
     size_t i, j;
@@ -160,7 +159,7 @@ static int read_sources(spec *s, const spec_node *list)
                 src->name = src->kind;
             char what[300];
             snprintf(what, sizeof(what), "source '%s'", src->name);
-            if (read_opts(s, n, skip, what, &src->opts) < 0)
+            if (spec_read_opts(s, n, skip, what, &src->opts) < 0)
                 bad = 1;
         } else {
             cli_error_at(s->file, n->line, n->column,
@@ -228,7 +227,7 @@ static int read_stage(spec *s, const spec_node *n, spec_stage *st)
     {
         char what[300];
         snprintf(what, sizeof(what), "stage '%s'", st->name);
-        if (read_opts(s, n, skip, what, &st->opts) < 0)
+        if (spec_read_opts(s, n, skip, what, &st->opts) < 0)
             bad = 1;
     }
     st->opts.stage = st->name;
@@ -334,7 +333,7 @@ static int read_spec(spec *s)
                          "output: expected a mapping (format:, dir:...), found %s",
                          type_name(v));
             bad = 1;
-        } else if (read_opts(s, v, skip, "output", &s->output) < 0)
+        } else if (spec_read_opts(s, v, skip, "output", &s->output) < 0)
             bad = 1;
     } else {
         s->output.file = s->file;
@@ -348,6 +347,31 @@ static int read_spec(spec *s)
     return bad ? -1 : 0;
 }
 
+int spec_read_file(char **text, size_t *len, const char *file)
+{
+    FILE *f = fopen(file, "rb");
+    size_t cap = 4096, got;
+    *text = NULL;
+    *len = 0;
+    if (f == NULL)
+        return cli_error_at(file, 0, 0, "cannot open the spec: %s", strerror(errno));
+    *text = cli_xmalloc(cap);
+    while ((got = fread(*text + *len, 1, cap - *len, f)) > 0) {
+        *len += got;
+        if (*len == cap)
+            *text = cli_xrealloc(*text, cap *= 2);
+    }
+    if (ferror(f)) {
+        cli_error_at(file, 0, 0, "cannot read the spec: %s", strerror(errno));
+        fclose(f);
+        free(*text);
+        *text = NULL;
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
 int spec_load(spec **out, const char *file, const char *bytes, size_t len)
 {
     spec *s = cli_xcalloc(1, sizeof(*s));
@@ -356,28 +380,10 @@ int spec_load(spec **out, const char *file, const char *bytes, size_t len)
     *out = NULL;
     s->file = cli_xstrdup(file);
     if (bytes == NULL) {
-        FILE *f = fopen(file, "rb");
-        size_t cap = 4096, got;
-        if (f == NULL) {
-            cli_error_at(file, 0, 0, "cannot open the spec: %s", strerror(errno));
+        if (spec_read_file(&text, &len, file) < 0) {
             spec_free(s);
             return -1;
         }
-        text = cli_xmalloc(cap);
-        len = 0;
-        while ((got = fread(text + len, 1, cap - len, f)) > 0) {
-            len += got;
-            if (len == cap)
-                text = cli_xrealloc(text, cap *= 2);
-        }
-        if (ferror(f)) {
-            cli_error_at(file, 0, 0, "cannot read the spec: %s", strerror(errno));
-            fclose(f);
-            free(text);
-            spec_free(s);
-            return -1;
-        }
-        fclose(f);
         bytes = text;
     }
     rc = spec_parse_tree(&s->root, s->file, bytes, len);

@@ -70,6 +70,12 @@ typedef struct spec {
  * the rest can still be built to find more). */
 int spec_load(spec **out, const char *file, const char *bytes, size_t len);
 void spec_free(spec *s);
+/* *text (caller frees), *len: the bytes of file; -1 after cli_error_at. */
+int spec_read_file(char **text, size_t *len, const char *file);
+/* Reads the keys of map but those in skip (NULL-terminated) into o, as a
+ * stage's options (what: "stage 'x'", for the errors); -1 after errors. */
+int spec_read_opts(const spec *s, const spec_node *map, const char *const *skip,
+                   const char *what, cli_opts *o);
 
 /* Applies one `-s STAGE.KEY=VALUE` (index: its place among the -s given,
  * 1-based, reported as its line). Returns 0 or -1 after cli_error_at. */

@@ -11,6 +11,10 @@
  * The text is decoded as UTF-8 by the decoder here; a byte that is not
  * part of valid UTF-8 is kept as it is (and is no letter).
  *
+ * The splitting is also cli_words_split (words_split.h), which `rill
+ * compile`'s postings use: the same template, split_all, is inlined into
+ * both, with the stage's emit known at compile time here.
+ *
  * Each word is emitted as the record's data; when a count follows in a
  * chain it is emitted as the key with no data instead, which the count's
  * combine folds without copying (cli_next_kind). */
@@ -19,6 +23,7 @@
 #include <wctype.h>
 
 #include "build.h"
+#include "words_split.h"
 #include "xalloc.h"
 
 typedef struct words_conf {
@@ -144,14 +149,13 @@ static inline int ascii_letter(unsigned char ch)
 }
 
 /* The words of s[0..len) for letters_only and lower given as constants:
- * split() calls it with each combination, so the compiler makes each loop
+ * split_all calls it with each combination, so the compiler makes each loop
  * without their tests. ASCII runs go through tight loops; a byte from 0x80
  * up leaves them for word_char or skip_char. buf holds 2 * len + 8 bytes. */
 static inline __attribute__((always_inline)) int
-split_utf8(rill_emitter *out, const words_conf *c, const unsigned char *s, size_t len,
-           unsigned char *buf, const int letters, const int lower)
+split_utf8(cli_word_fn fn, void *ctx, const unsigned char *s, size_t len, unsigned char *buf,
+           const int letters, const int lower)
 {
-    const int keyed = c->keyed;
     size_t i = 0;
     int rc = 0;
     while (i < len && rc == 0) {
@@ -192,19 +196,20 @@ split_utf8(rill_emitter *out, const words_conf *c, const unsigned char *s, size_
             i += l;
             n += olen;
         }
-        rc = keyed ? rill_emit_keyed(out, buf, n, NULL, 0) : rill_emit(out, buf, n);
+        rc = fn(ctx, buf, n);
     }
     return rc;
 }
 
-static int split(rill_emitter *out, const rill_record *in, void *payload)
+/* Every word of s[0..len) to fn (see words_split.h). Inlined where fn is
+ * known, so that the stage's emit is no call through a pointer. */
+static inline __attribute__((always_inline)) int
+split_all(cli_word_fn fn, void *ctx, const unsigned char *s, size_t len, int letters, int lower)
 {
-    const words_conf *c = payload;
-    const unsigned char *s = in->data;
-    size_t len = in->len, i = 0;
+    size_t i = 0;
     unsigned char stack[4096], *buf = stack;
     int rc = 0;
-    if (!c->lower && !c->letters) { /* the fast path: words are slices of the line */
+    if (!lower && !letters) { /* the fast path: words are slices of the line */
         while (i < len && rc == 0) {
             size_t start;
             while (i < len && is_space(s[i]))
@@ -214,8 +219,7 @@ static int split(rill_emitter *out, const rill_record *in, void *payload)
             start = i;
             while (i < len && !is_space(s[i]))
                 i++;
-            rc = c->keyed ? rill_emit_keyed(out, s + start, i - start, NULL, 0)
-                          : rill_emit(out, s + start, i - start);
+            rc = fn(ctx, s + start, i - start);
         }
         return rc;
     }
@@ -223,15 +227,39 @@ static int split(rill_emitter *out, const rill_record *in, void *payload)
      * for 4: twice the input is more than enough */
     if (len * 2 + 8 > sizeof(stack))
         buf = cli_xmalloc(len * 2 + 8);
-    if (c->letters && c->lower)
-        rc = split_utf8(out, c, s, len, buf, 1, 1);
-    else if (c->letters)
-        rc = split_utf8(out, c, s, len, buf, 1, 0);
+    if (letters && lower)
+        rc = split_utf8(fn, ctx, s, len, buf, 1, 1);
+    else if (letters)
+        rc = split_utf8(fn, ctx, s, len, buf, 1, 0);
     else
-        rc = split_utf8(out, c, s, len, buf, 0, 1);
+        rc = split_utf8(fn, ctx, s, len, buf, 0, 1);
     if (buf != stack)
         free(buf);
     return rc;
+}
+
+int cli_words_split(const void *text, size_t len, int letters, int lower, cli_word_fn fn,
+                    void *ctx)
+{
+    return split_all(fn, ctx, text, len, letters, lower);
+}
+
+static inline int emit_word(void *ctx, const void *w, size_t n)
+{
+    return rill_emit(ctx, w, n);
+}
+
+static inline int emit_key(void *ctx, const void *w, size_t n)
+{
+    return rill_emit_keyed(ctx, w, n, NULL, 0);
+}
+
+static int split(rill_emitter *out, const rill_record *in, void *payload)
+{
+    const words_conf *c = payload;
+    if (c->keyed)
+        return split_all(emit_key, out, in->data, in->len, c->letters, c->lower);
+    return split_all(emit_word, out, in->data, in->len, c->letters, c->lower);
 }
 
 static int add_words(cli_build *b, const cli_opts *o)

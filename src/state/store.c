@@ -153,9 +153,11 @@ static int lock_once(rill__store *s, long *holder_out)
     ssize_t n;
     long holder;
     int tries;
-    if ((s->lock_path = malloc(strlen(s->path) + 6)) == NULL)
-        return rill__error(RILL_ENOMEM, "out of memory");
-    sprintf(s->lock_path, "%s-lock", s->path);
+    if (s->lock_path == NULL) { /* made once: lock may try again */
+        if ((s->lock_path = malloc(strlen(s->path) + 6)) == NULL)
+            return rill__error(RILL_ENOMEM, "out of memory");
+        sprintf(s->lock_path, "%s-lock", s->path);
+    }
     for (tries = 0; tries < 100; tries++) {
         if ((s->lock = open(s->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666)) < 0)
             return rill__error(RILL_EIO, "%s: cannot open its lock file %s: %s", s->path,
