@@ -21,7 +21,7 @@ typedef struct model {
     int committed;                       /* the incremental output was compiled */
     int out_empty;                       /* ... and holds nothing now */
     char sep_last, salt_last[16], bcast_last[16]; /* the fingerprints it compiled under */
-    int code_last;
+    int code_last, pattern_last;
     int64_t gc_below[MAX_IN];            /* gc pruned each input's versions up to this */
 } model;
 

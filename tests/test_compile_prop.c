@@ -14,15 +14,17 @@
  *     get wrong alike;
  *   - the run was incremental when it should have been, and full with the
  *     right reason when it should have been (the first run, reprocess, the
- *     output written by hand or empty, a wrong `since` or NoChanges, a
- *     version before the one compiled last or pruned by gc, a fingerprint
- *     that changed);
+ *     output written by hand or empty, other inputs, a wrong `since` or
+ *     NoChanges, a version before the one compiled last or pruned by gc,
+ *     another pattern, a fingerprint that changed), and rill_compile_why
+ *     says so beforehand;
  *   - an incremental run saw exactly the input keys whose content changed
  *     (compile_prop_model.h keeps every version of every input).
  * Steps: put, modify, delete, delete and re-add, revert to an earlier
  * content, an empty version, several versions at once, a right and a wrong
  * `since`, NoChanges, a version other than the latest, reprocess, gc, the
- * output written by hand, a configuration option, a custom hash, the
+ * output written by hand, the pattern changed, an input added or dropped,
+ * a configuration option, a custom hash, the
  * declared code version and a broadcast input changed (or set to what they
  * were), a run again with nothing changed, a compiler that fails (the
  * error names it once; nothing is committed), and kill -9 just before the
@@ -127,13 +129,14 @@ static int verify_said(const void *key, size_t len, const char *what, void *payl
 
 enum { S_PUT, S_MODIFY, S_DELETE, S_DEL_READD, S_REVERT, S_EMPTY, S_MULTI, S_NOTHING,
        S_RIGHT_SINCE, S_WRONG_SINCE, S_REPROCESS, S_OPTION, S_CUSTOM, S_CODE, S_KILL, S_GC,
-       S_NO_CHANGES, S_TO, S_BY_HAND, S_BROADCAST, S_FAIL, S_KINDS };
+       S_NO_CHANGES, S_TO, S_BY_HAND, S_BROADCAST, S_FAIL, S_PATTERN, S_INPUTS, S_KINDS };
 static const char *const step_names[] = {
     "put", "modify", "delete", "delete and re-add", "revert", "an empty version",
     "several versions", "nothing", "the right since", "a wrong since", "reprocess",
     "an option changed", "a custom hash changed", "the code version changed", "kill -9",
     "gc of an input's history", "NoChanges", "another version than the latest",
-    "the output written by hand", "a broadcast changed", "a compiler fails first"};
+    "the output written by hand", "a broadcast changed", "a compiler fails first",
+    "the pattern changed", "an input added or dropped"};
 
 
 /* The input changes of a step of kind (every kind changes something at
@@ -228,11 +231,11 @@ static void one_step(void)
     const char *want = "incremental: from";
     int kind = step == 0 ? S_MULTI : below(S_KINDS), i, k, full, odd = below(g_nin);
     uint64_t changed = 0, present = 0, n = 99;
-    int pruned = 0, wrong_nc = 0, back = 0, by_hand = 0, failed = 0;
+    int pruned = 0, wrong_nc = 0, back = 0, by_hand = 0, failed = 0, inputs = 0;
     int64_t to[MAX_IN];
     char *a, *b;
     size_t parts, log_at = strlen(steps_log);
-    for (i = 0; i < g_nin; i++) {
+    for (i = 0; i < MAX_IN; i++) { /* (an input may be added) */
         rill_compile_job j = RILL_COMPILE_JOB_INIT;
         jobs[i] = j;
     }
@@ -266,6 +269,24 @@ static void one_step(void)
             jobs[odd].since = m.rec[odd];
         }
         say(" in%d to %lld", odd, (long long)jobs[odd].to);
+    } else if (kind == S_PATTERN) { /* (or the same) */
+        pattern = below(8) == 0 ? RILL_COMPILE_FULL : 1 + below(3);
+        say(" pattern %d", pattern);
+        change_inputs(below(S_NOTHING + 1));
+    } else if (kind == S_INPUTS) { /* the last input dropped, or one added */
+        inputs = 1;
+        if (g_nin == MAX_IN || (g_nin > 1 && below(2))) {
+            g_nin--;
+            say(" in%d dropped", g_nin);
+        } else {
+            char name[8];
+            snprintf(name, sizeof(name), "in%d", g_nin);
+            if (in[g_nin] == NULL) /* else it comes back as it was */
+                in[g_nin] = open_cat(name, inline_max);
+            say(" in%d added", g_nin++);
+            if (below(2))
+                random_version(g_nin - 1, 1 + below(4));
+        }
     } else if (kind == S_BY_HAND) { /* a key put, changed or deleted in the output */
         rill_catalog_txn *t;
         char key[16];
@@ -320,6 +341,8 @@ static void one_step(void)
         want = "it was written since";
     else if (m.out_empty)
         want = "is empty";
+    else if (inputs)
+        want = "the inputs are not those the last commit compiled";
     else if (kind == S_WRONG_SINCE)
         want = "but the changes asked for start at";
     else if (wrong_nc)
@@ -328,6 +351,8 @@ static void one_step(void)
         want = "before version";
     else if (pruned)
         want = "which garbage collection pruned";
+    else if (pattern != m.pattern_last)
+        want = "the compile's pattern changed from";
     else if (g_sep != m.sep_last)
         want = "option 'sep' changed";
     else if (strcmp(g_salt, m.salt_last) != 0)
@@ -461,6 +486,7 @@ static void one_step(void)
     m.code_last = g_code;
     snprintf(m.salt_last, sizeof(m.salt_last), "%s", g_salt);
     snprintf(m.bcast_last, sizeof(m.bcast_last), "%s", g_bcast);
+    m.pattern_last = pattern;
     if (verbose)
         fprintf(stderr, "%s", steps_log + log_at);
 }
@@ -504,8 +530,10 @@ static void one_sequence(uint64_t s)
     }
     for (step = 0; step < steps; step++)
         one_step();
-    for (i = 0; i < g_nin; i++)
+    for (i = 0; i < MAX_IN; i++) {
         rill_catalog_free(in[i]);
+        in[i] = NULL;
+    }
     rill_catalog_free(inc);
     rill_catalog_free(ref);
     in_sequence = 0;
@@ -585,6 +613,7 @@ static void an_input_pruned_past_the_last_compile_runs_in_full(void **s)
     rill_compile_free(c);
     rill_fingerprints_free(f);
     rill_catalog_free(in[0]);
+    in[0] = NULL;
     rill_catalog_free(inc);
 }
 
