@@ -2,7 +2,8 @@
  * its catalogs, what the test knows of every version of every input (the
  * model the expected decisions and changes are computed from), the log of
  * its steps printed with its seed on failure (CHECK, OK), the random input
- * changes it commits, and the outputs as bytes to compare. */
+ * changes it commits (the kinds of step, and the changes of the simple
+ * ones), and the outputs as bytes to compare. */
 #ifndef RILL_TESTS_COMPILE_PROP_MODEL_H
 #define RILL_TESTS_COMPILE_PROP_MODEL_H
 
@@ -227,6 +228,101 @@ static char *dump_of(rill_catalog *c, size_t *parts)
         for (*parts = 0, i = 0; i < d.n; i++)
             *parts += d.s[i] == '\n';
     return d.s;
+}
+
+/* ---- the kinds of step, and the input changes of the simple ones ---- */
+
+enum { S_PUT, S_MODIFY, S_DELETE, S_DEL_READD, S_REVERT, S_EMPTY, S_MULTI, S_NOTHING,
+       S_RIGHT_SINCE, S_WRONG_SINCE, S_REPROCESS, S_OPTION, S_CUSTOM, S_CODE, S_KILL, S_GC,
+       S_NO_CHANGES, S_TO, S_BY_HAND, S_BROADCAST, S_FAIL, S_PATTERN, S_INPUTS, S_KINDS };
+static const char *const step_names[] = {
+    "put", "modify", "delete", "delete and re-add", "revert", "an empty version",
+    "several versions", "nothing", "the right since", "a wrong since", "reprocess",
+    "an option changed", "a custom hash changed", "the code version changed", "kill -9",
+    "gc of an input's history", "NoChanges", "another version than the latest",
+    "the output written by hand", "a broadcast changed", "a compiler fails first",
+    "the pattern changed", "an input added or dropped"};
+
+
+/* The input changes of a step of kind (every kind changes something at
+ * random half the time, so that a full run has work to do too). */
+static void change_inputs(int kind)
+{
+    int i = below(g_nin), k;
+    content s;
+    switch (kind) {
+    case S_PUT:
+    case S_MODIFY:
+    case S_DELETE:
+        k = pick(i, kind != S_PUT);
+        if (k < 0)
+            k = kind == S_PUT ? -1 : pick(i, 0);
+        if (k < 0) {
+            random_version(i, 1);
+        } else if (kind == S_DELETE && m.has[i][k]) {
+            del_one(i, k);
+        } else {
+            random_content(s);
+            put_one(i, k, s);
+        }
+        break;
+    case S_DEL_READD:
+        if ((k = pick(i, 1)) < 0) {
+            random_version(i, 2);
+            break;
+        }
+        snprintf(s, sizeof(s), "%s", m.cur[i][k]);
+        del_one(i, k);
+        if (below(2))
+            random_content(s);
+        put_one(i, k, s);
+        break;
+    case S_REVERT:
+        k = below(g_keys);
+        if (m.nhist[i][k] == 0) {
+            random_version(i, 2);
+            break;
+        }
+        snprintf(s, sizeof(s), "%s", m.hist[i][k][below(m.nhist[i][k])]);
+        put_one(i, k, s);
+        break;
+    case S_EMPTY:
+        commit(begin(i), i);
+        break;
+    case S_MULTI:
+        if (step == 0) { /* the first versions: half the keys of each input or so */
+            for (i = 0; i < g_nin; i++)
+                random_version(i, g_keys / 4 + below(g_keys / 2));
+            break;
+        }
+        random_version(i, 1 + below(4));
+        random_version(below(g_nin), 1 + below(4));
+        break;
+    case S_NOTHING:
+        break;
+    case S_GC: { /* changes, then the version compiled last pruned */
+        rill_catalog_gc_options o = RILL_CATALOG_GC_OPTIONS_INIT;
+        random_version(i, 1 + below(3));
+        o.keep = 1 + below(2);
+        OK(rill_catalog_gc(NULL, in[i], &o));
+        {
+            int64_t latest;
+            OK(rill_catalog_latest(&latest, in[i]));
+            if (latest - o.keep > m.gc_below[i]) /* pruned stays pruned */
+                m.gc_below[i] = latest - o.keep;
+        }
+        say(" gc in%d keep %lld", i, (long long)o.keep);
+        if (below(3) == 0) { /* and the output's history: its latest stays */
+            o.keep = 1;
+            OK(rill_catalog_gc(NULL, inc, &o));
+            say(" gc of the output keep 1");
+        }
+        break;
+    }
+    default:
+        if (below(2))
+            random_version(i, 1 + below(3));
+    }
 }
 
 #endif
