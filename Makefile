@@ -45,7 +45,8 @@ asan: deps-test
 tsan: deps-test
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DRILL_WERROR=ON -DRILL_SANITIZE=thread -DRILL_BUILD_BENCH=OFF >/dev/null
 	@cmake --build build-tsan -j $(JOBS)
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -LE mpi
+	@# the property test: 50 sequences (TSan is 5 to 15 times slower)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 RILL_PROPTEST_SEQUENCES=50 ctest --output-on-failure -j $(JOBS) -LE mpi
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan-mpi.supp" \
 	  ctest --output-on-failure -L mpi
 
@@ -54,7 +55,8 @@ sanitize: asan tsan
 valgrind: deps-test build
 	@# layers*: a Python script; test_misuse: each case a forked child that may leak or
 	@# crash on purpose; forked children that abort on purpose (test_util) are silent.
-	cd $(BUILD) && ctest --output-on-failure -E 'example|layers|test_misuse' -LE mpi \
+	@# the property test: 10 sequences under memcheck (each takes a second or two there).
+	cd $(BUILD) && RILL_PROPTEST_SEQUENCES=10 ctest --output-on-failure -E 'example|layers|test_misuse' -LE mpi \
 	  --overwrite MemoryCheckCommand=/usr/bin/valgrind \
 	  --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1 --child-silent-after-fork=yes" -T memcheck
 

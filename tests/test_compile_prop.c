@@ -139,7 +139,7 @@ static void one_step(void)
     int kind = step == 0 ? S_MULTI : below(S_KINDS), i, k, full, odd = below(g_nin);
     uint64_t changed = 0, present = 0, n = 99;
     int pruned = 0, wrong_nc = 0, back = 0, by_hand = 0, failed = 0, inputs = 0;
-    int64_t to[MAX_IN];
+    int64_t to[MAX_IN] = {0};
     char *a, *b;
     size_t parts, log_at = strlen(steps_log);
     for (i = 0; i < MAX_IN; i++) { /* (an input may be added) */
@@ -190,6 +190,7 @@ static void one_step(void)
             snprintf(name, sizeof(name), "in%d", g_nin);
             if (in[g_nin] == NULL) /* else it comes back as it was */
                 in[g_nin] = open_cat(name, inline_max);
+            m.rec[g_nin] = 0; /* (the run is full: what it compiled before is not read) */
             say(" in%d added", g_nin++);
             if (below(2))
                 random_version(g_nin - 1, 1 + below(4));
@@ -388,7 +389,7 @@ static void one_step(void)
     /* what the commit compiled */
     m.committed = 1;
     m.out_empty = parts == 0;
-    memcpy(m.rec, to, sizeof(to));
+    memcpy(m.rec, to, (size_t)g_nin * sizeof(to[0]));
     m.sep_last = g_sep;
     m.code_last = g_code;
     snprintf(m.salt_last, sizeof(m.salt_last), "%s", g_salt);
