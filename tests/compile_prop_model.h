@@ -30,6 +30,7 @@ static model m;
 static rill_catalog *in[MAX_IN], *inc, *ref;
 static int pattern;
 static size_t inline_max; /* the catalogs' (0: the default) */
+static int split_inputs;  /* 1: the odd inputs in a file of their own */
 static double check;
 static uint64_t seed;
 static int step, in_sequence, verbose;

@@ -29,7 +29,7 @@
  * were), a run again with nothing changed, a compiler that fails (the
  * error names it once; nothing is committed), and kill -9 just before the
  * commit (a forked child; the output must not move and the next run must
- * be right). Outputs are in the inputs' file or another, inline or in
+ * be right). Inputs and outputs are in one file or several, inline or in
  * payload files.
  *
  * RILL_PROPTEST_SEQUENCES: how many sequences (200 when unset; `make
@@ -127,6 +127,21 @@ static int verify_said(const void *key, size_t len, const char *what, void *payl
     return 0;
 }
 
+/* Input i: in the scratch folder's cat.db, or (odd inputs in half the
+ * sequences) in another file. */
+static rill_catalog *open_input(int i)
+{
+    rill_catalog_options o = RILL_CATALOG_OPTIONS_INIT;
+    rill_catalog *c;
+    char path[400], name[8];
+    snprintf(path, sizeof(path), "%s/%s", dir, split_inputs && i % 2 ? "odd.db" : "cat.db");
+    snprintf(name, sizeof(name), "in%d", i);
+    o.path = path;
+    o.inline_max = inline_max;
+    OK(rill_catalog_open(&c, name, &o));
+    return c;
+}
+
 /* One step: its changes, the incremental run (and, for a kill, a run
  * killed first) with the decision expected, the full run and the proof. */
 static void one_step(void)
@@ -189,7 +204,7 @@ static void one_step(void)
             char name[8];
             snprintf(name, sizeof(name), "in%d", g_nin);
             if (in[g_nin] == NULL) /* else it comes back as it was */
-                in[g_nin] = open_cat(name, inline_max);
+                in[g_nin] = open_input(g_nin);
             m.rec[g_nin] = 0; /* (the run is full: what it compiled before is not read) */
             say(" in%d added", g_nin++);
             if (below(2))
@@ -409,6 +424,7 @@ static void one_sequence(uint64_t s)
     rng = s * 0x2545f4914f6cdd1dULL;
     pattern = below(8) == 0 ? RILL_COMPILE_FULL : 1 + below(3);
     inline_max = below(2) ? 0 : 24; /* 24: most outputs in payload files */
+    split_inputs = below(2);
     g_nin = 1 + below(MAX_IN);
     g_keys = 8 + below(MAX_KEYS - 7);
     check = below(3) * 0.5;
@@ -421,7 +437,7 @@ static void one_sequence(uint64_t s)
     in_sequence = 1;
     for (i = 0; i < g_nin; i++) {
         snprintf(name, sizeof(name), "in%d", i);
-        in[i] = open_cat(name, inline_max);
+        in[i] = open_input(i);
     }
     if (below(2)) { /* the outputs in the inputs' file, or in another */
         inc = open_cat("incremental", inline_max);
