@@ -91,6 +91,8 @@ static rill_fingerprints *fingerprints_now(void)
     return f;
 }
 
+static int workers = 2; /* the runs' (1 or 2 per sequence) */
+
 static rill_compile *compile_of(rill_catalog *out, const rill_compile_job *jobs, double chk,
                                 rill_fingerprints *f)
 {
@@ -104,7 +106,7 @@ static rill_compile *compile_of(rill_catalog *out, const rill_compile_job *jobs,
     o.group = prop_group;
     o.ref = prop_ref;
     o.full = prop_full;
-    o.workers = 2;
+    o.workers = workers;
     o.self_check = chk;
     o.fingerprints = f;
     OK(rill_compile_new(&c, out, &o, NULL));
@@ -425,6 +427,7 @@ static void one_sequence(uint64_t s)
     pattern = below(8) == 0 ? RILL_COMPILE_FULL : 1 + below(3);
     inline_max = below(2) ? 0 : 24; /* 24: most outputs in payload files */
     split_inputs = below(2);
+    workers = 1 + below(2);
     g_nin = 1 + below(MAX_IN);
     g_keys = 8 + below(MAX_KEYS - 7);
     check = below(3) * 0.5;
