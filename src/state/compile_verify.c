@@ -136,7 +136,7 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 
 static void remove_scratch(const char *path)
 {
-    char p[4200];
+    char p[4400];
     const char *suffix[] = {"", "-wal", "-shm", "-journal"};
     size_t i;
     for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
@@ -182,6 +182,7 @@ int rill_compile_verify(uint64_t *n, rill_compile *c, rill_compile_diff_fn fn, v
     keyed_list want = {0}, have = {0};
     int64_t *v = NULL;
     char path[4200];
+    const char *outp;
     size_t a = 0, b = 0;
     int i, rc;
     if (n == NULL || c == NULL)
@@ -190,7 +191,12 @@ int rill_compile_verify(uint64_t *n, rill_compile *c, rill_compile_diff_fn fn, v
     RILL__CHECK_ALLOC(v = calloc((size_t)(c->nin ? c->nin : 1), sizeof(*v)));
     if ((rc = recorded_versions(c, v)) < 0)
         goto out;
-    snprintf(path, sizeof(path), "%s-verify-%ld.db", rill_catalog_path(c->out), (long)getpid());
+    outp = rill_catalog_path(c->out);
+    if (strlen(outp) > 4096) {
+        rc = rill__error(RILL_EINVAL, "rill_compile_verify: the output's path is too long");
+        goto out;
+    }
+    snprintf(path, sizeof(path), "%.4096s-verify-%ld.db", outp, (long)getpid());
     remove_scratch(path);
     co.path = path;
     co.create = 1;
