@@ -75,6 +75,7 @@
 #define RILL_COMPILE_H
 
 #include "catalog.h"
+#include "fingerprint.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -82,7 +83,6 @@ extern "C" {
 
 typedef struct rill_compile rill_compile;
 typedef struct rill_compile_out rill_compile_out; /* where an output function writes */
-typedef struct rill_fingerprints rill_fingerprints; /* rill/fingerprint.h */
 
 typedef enum rill_compile_pattern {
     RILL_COMPILE_DIRECT = 1,
