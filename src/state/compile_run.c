@@ -56,6 +56,14 @@ int rill__cmp_engine(rill_compile *c, rill_batch *work, const char *name, rill_j
     if ((rc = rill_work(p, work)) == 0 && (rc = rill_job(p, name, NULL, fn, payload)) == 0)
         rc = rill_run(p, &ro, results);
     rill_pipeline_free(p);
+    if (rc == RILL_EUSER) { /* the engine's prefix names a work record, not the user's key */
+        const char *own = strstr(rill_error_last(), "compile of '");
+        char keep[RILL__ERROR_MAX];
+        if (own) {
+            snprintf(keep, sizeof(keep), "%s", own); /* out of the buffer it replaces */
+            rill__error_str(rc, keep);
+        }
+    }
     return rc;
 }
 
