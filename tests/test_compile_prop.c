@@ -203,7 +203,7 @@ static void one_step(void)
             g_nin--;
             say(" in%d dropped", g_nin);
         } else {
-            char name[8];
+            char name[16];
             snprintf(name, sizeof(name), "in%d", g_nin);
             if (in[g_nin] == NULL) /* else it comes back as it was */
                 in[g_nin] = open_input(g_nin);
@@ -419,7 +419,7 @@ static void one_step(void)
 static void one_sequence(uint64_t s)
 {
     int i, steps;
-    char name[8];
+    char name[16];
     memset(&m, 0, sizeof(m));
     steps_log[0] = '\0';
     seed = s;
