@@ -69,8 +69,8 @@
  *
  * Threads. Output functions (and map) run on the run's workers, several at
  * once: they must only read their arguments and inputs through
- * rill_compile_read. Everything else runs on the calling thread. The
- * compile runs in this process (not over MPI ranks). */
+ * rill_compile_read. Everything else runs on the calling thread. Under
+ * mpirun, output functions run on every rank (rill_compile_new). */
 #ifndef RILL_COMPILE_H
 #define RILL_COMPILE_H
 
@@ -167,7 +167,15 @@ typedef struct rill_compile_job {
 /* *out: a compile writing the catalog output (borrowed: it must outlive the
  * compile, and its handle is used by the compile's calls only). opts:
  * copied. payload: given to every callback. RILL_EINVAL for a pattern
- * without its functions. */
+ * without its functions.
+ *
+ * Under MPI (mpirun -np N) every rank makes the same compile, with its own
+ * handles of the same input catalogs (a file every rank can read), and
+ * calls rill_compile_run: rank 0 decides, reads the changes, commits and
+ * reports; the others run output functions on their workers. On ranks
+ * other than 0 output may be NULL (they never write it: opening it there
+ * with create could meet rank 0's transaction), and rill_compile_run
+ * returns 0 with an empty report. rill_compile_verify runs in one process. */
 RILL_EXTERN int rill_compile_new(rill_compile **out, rill_catalog *output,
                                  const rill_compile_options *opts, void *payload);
 RILL_EXTERN void rill_compile_free(rill_compile *c);

@@ -166,6 +166,16 @@ static int compile(const compile_spec *cs, int mode, int workers, double check, 
     cat_args a;
     size_t i;
     int rc = CLI_EXIT_FAILED;
+    if (rill_ranks() > 1 && mode != MODE_RUN) { /* rank 0 alone would wait for the others */
+        if (rill_rank() == 0)
+            fprintf(stderr, "rill compile: --why and --verify run in one process, not under "
+                    "mpirun\n");
+        free(in);
+        free(names);
+        return CLI_EXIT_USAGE;
+    }
+    if (rill_rank() != 0)
+        quiet = 1; /* rank 0 says what the run did */
     memset(&conf, 0, sizeof(conf));
     memset(&a, 0, sizeof(a));
     a.cmd = "rill compile";
@@ -203,7 +213,8 @@ static int compile(const compile_spec *cs, int mode, int workers, double check, 
         rill_catalog_free(out);
         out = NULL;
     }
-    if (cat_open(&out, &a, cs->output, mode == MODE_RUN) != CLI_EXIT_OK)
+    if (rill_rank() == 0 && /* other ranks never write it (rill/compile.h) */
+        cat_open(&out, &a, cs->output, mode == MODE_RUN) != CLI_EXIT_OK)
         goto out;
     if (rill_compile_new(&c, out, &o, &conf) != 0)
         goto failed;

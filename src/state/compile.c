@@ -9,6 +9,7 @@
 
 #include "../util/error.h"
 #include "catalog.h"
+#include "rill/dist.h"
 
 /* ---- bytes ---- */
 
@@ -91,7 +92,7 @@ int rill_compile_new(rill_compile **out, rill_catalog *output, const rill_compil
 {
     rill_compile *c;
     const char *missing = NULL;
-    if (out == NULL || output == NULL || opts == NULL)
+    if (out == NULL || opts == NULL || (output == NULL && rill_rank() == 0))
         return rill__error(RILL_EINVAL, "rill_compile_new: NULL argument");
     *out = NULL;
     if (opts->version != RILL_COMPILE_OPTIONS_VERSION)
@@ -141,13 +142,16 @@ int rill_compile_input(rill_compile *c, rill_catalog *input, const rill_compile_
     cmp_input *in;
     if (c == NULL || input == NULL)
         return rill__error(RILL_EINVAL, "rill_compile_input: NULL argument");
-    if (input == c->out)
+    if (c->out && input == c->out)
         return rill__error(RILL_EINVAL, "rill_compile_input: catalog '%s' is the output",
                            rill_catalog_name(input));
     if (job)
         j = *job;
     if (j.kind < RILL_JOB_DERIVED || j.kind > RILL_JOB_REPROCESS)
         return rill__error(RILL_EINVAL, "rill_compile_input: unknown job kind %d", j.kind);
+    if (c->nin == RILL__CMP_MAX_INPUTS)
+        return rill__error(RILL_EINVAL, "rill_compile_input: at most %d inputs",
+                           RILL__CMP_MAX_INPUTS);
     RILL__CHECK_ALLOC(in = realloc(c->in, (size_t)(c->nin + 1) * sizeof(*in)));
     c->in = in;
     in[c->nin].cat = input;

@@ -55,8 +55,12 @@ typedef struct cmp_input {
     rill_compile_job job;
 } cmp_input;
 
+#define RILL__CMP_MAX_INPUTS 64
+
 struct rill_compile {
     rill_catalog *out;     /* borrowed */
+    int phases;            /* engine runs of the current rill_compile_run */
+    int engine_failed;     /* one failed: every rank knows, none runs more */
     rill_compile_options o;
     char *message;         /* owned, or NULL */
     void *payload;
@@ -115,15 +119,24 @@ int rill__cmp_fp_compare(char *why, size_t cap, const void *old, size_t old_len,
                          const void *now, size_t now_len);
 
 /* ---- compile_run.c ---- */
-/* What a job on the engine needs: the compile and the versions it reads. */
+/* What a job on the engine needs: the compile (on each rank its own, with
+ * its own input handles). The versions a record reads travel in it (work
+ * records start with them: rill__cmp_put_to), so that any rank can run it. */
 typedef struct rill__cmp_job {
     rill_compile *c;
-    const int64_t *to;
 } rill__cmp_job;
 /* Runs fn (payload) over the records of work (owned from the call on) on
- * the compile's workers; *results: what it emitted (caller frees). */
+ * the compile's workers, and over MPI ranks when there are several (every
+ * rank runs the same phases: rank 0 with the work, the others with none);
+ * *results: what it emitted (caller frees; empty on other ranks). */
 int rill__cmp_engine(rill_compile *c, rill_batch *work, const char *name, rill_job_fn fn,
                      void *payload, rill_batch **results);
+int rill__cmp_put_to(cbuf *w, const rill_compile *c, const int64_t *to);
+int rill__cmp_get_to(const rill_compile *c, const unsigned char *b, size_t n, size_t *at,
+                     int64_t *to);
+/* The jobs of the phases (compile_keys.c, compile_run.c). */
+int rill__cmp_compile_job(rill_emitter *out, const rill_record *in, void *payload);
+int rill__cmp_map_job(rill_emitter *out, const rill_record *in, void *payload);
 
 /* ---- compile_keys.c ---- */
 /* Compiles the output keys of the query keys_sql (one column: the output

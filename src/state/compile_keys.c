@@ -23,10 +23,9 @@ static int fail_on(rill_compile *c, const char *fn, const void *key, size_t len)
 }
 
 /* Direct: reads each named input partition, then calls direct. */
-static int call_direct(rill__cmp_job *j, rill_compile_out *o, const rill_record *in,
-                       const unsigned char *b, size_t n, size_t at)
+static int call_direct(const int64_t *to, rill_compile *c, rill_compile_out *o,
+                       const rill_record *in, const unsigned char *b, size_t n, size_t at)
 {
-    rill_compile *c = j->c;
     uint32_t k, count;
     rill_compile_part *parts = NULL;
     void **datas = NULL;
@@ -40,13 +39,13 @@ static int call_direct(rill__cmp_job *j, rill_compile_out *o, const rill_record 
         rc = rill__error(RILL_ENOMEM, "out of memory");
     for (k = 0; k < count && rc == 0; k++) {
         uint32_t i;
-        if (rill__cbuf_get_u32(b, n, &at, &i) < 0 ||
+        if (rill__cbuf_get_u32(b, n, &at, &i) < 0 || (int)i >= c->nin ||
             rill__cbuf_get_blob(b, n, &at, &parts[k].key, &parts[k].key_len) < 0) {
             rc = rill__error(RILL_ECORRUPT, "compile: a damaged work record");
             break;
         }
         parts[k].input = (int)i;
-        if ((rc = rill__cmp_read(c, (int)i, j->to[i], parts[k].key, parts[k].key_len, &datas[k],
+        if ((rc = rill__cmp_read(c, (int)i, to[i], parts[k].key, parts[k].key_len, &datas[k],
                                  &parts[k].len)) < 0)
             break;
         parts[k].data = datas[k];
@@ -62,10 +61,9 @@ static int call_direct(rill__cmp_job *j, rill_compile_out *o, const rill_record 
 }
 
 /* Map-group: the values as they are in the record, then group. */
-static int call_group(rill__cmp_job *j, rill_compile_out *o, const rill_record *in,
+static int call_group(rill_compile *c, rill_compile_out *o, const rill_record *in,
                       const unsigned char *b, size_t n, size_t at)
 {
-    rill_compile *c = j->c;
     uint32_t k, count;
     rill_compile_part *parts;
     int rc = 0;
@@ -90,20 +88,23 @@ static int call_group(rill__cmp_job *j, rill_compile_out *o, const rill_record *
     return rc;
 }
 
-static int compile_job(rill_emitter *out, const rill_record *in, void *payload)
+int rill__cmp_compile_job(rill_emitter *out, const rill_record *in, void *payload)
 {
     rill__cmp_job *j = payload;
     rill_compile *c = j->c;
     const unsigned char *b = in->data;
+    int64_t to[RILL__CMP_MAX_INPUTS];
     rill_compile_out o;
     cbuf res = {0};
     uint32_t seeded;
     size_t at = 0;
     int rc = 0;
-    rill__cmp_out_init(&o, c, j->to, OUT_SET);
+    if ((rc = rill__cmp_get_to(c, b, in->len, &at, to)) < 0)
+        return rc;
+    rill__cmp_out_init(&o, c, to, OUT_SET);
     switch (c->o.pattern) {
-    case RILL_COMPILE_DIRECT: rc = call_direct(j, &o, in, b, in->len, 0); break;
-    case RILL_COMPILE_MAP_GROUP: rc = call_group(j, &o, in, b, in->len, 0); break;
+    case RILL_COMPILE_DIRECT: rc = call_direct(to, c, &o, in, b, in->len, at); break;
+    case RILL_COMPILE_MAP_GROUP: rc = call_group(c, &o, in, b, in->len, at); break;
     default: /* references: compiled when an input names it */
         if (rill__cbuf_get_u32(b, in->len, &at, &seeded) < 0)
             rc = rill__error(RILL_ECORRUPT, "compile: a damaged work record");
@@ -138,16 +139,20 @@ int rill__cmp_result(const rill_record *rec, int *present, const void **data, si
     return 0;
 }
 
-/* The work record of one output key: what its call needs. */
-static int work_of(rill_compile *c, sqlite3_stmt *q, const void *key, size_t len, cbuf *w)
+/* The work record of one output key: the versions read, then what its
+ * call needs. */
+static int work_of(rill_compile *c, const int64_t *to, sqlite3_stmt *q, const void *key,
+                   size_t len, cbuf *w)
 {
     uint32_t n = 0;
     size_t count_at;
     int rc = 0, step;
     w->n = 0;
+    if ((rc = rill__cmp_put_to(w, c, to)) < 0)
+        return rc;
+    count_at = w->n;
     if ((rc = rill__cbuf_u32(w, 0)) < 0)
         return rc;
-    count_at = 0;
     sqlite3_bind_int64(q, 1, rill__cmp_output_id(c));
     sqlite3_bind_blob(q, 2, key, (int)len, SQLITE_STATIC);
     while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -190,7 +195,7 @@ int rill__cmp_compile_keys(rill_compile *c, const int64_t *to, const char *keys_
 {
     sqlite3_stmt *keys = NULL, *q = NULL;
     rill_batch *work = NULL;
-    rill__cmp_job j = {c, to};
+    rill__cmp_job j = {c};
     cbuf w = {0};
     int rc = 0, step;
     *results = NULL;
@@ -205,13 +210,13 @@ int rill__cmp_compile_keys(rill_compile *c, const int64_t *to, const char *keys_
     while (rc == 0 && (step = sqlite3_step(keys)) == SQLITE_ROW) {
         const void *key = sqlite3_column_blob(keys, 0);
         size_t len = (size_t)sqlite3_column_bytes(keys, 0);
-        if ((rc = work_of(c, q, key, len, &w)) == 0)
+        if ((rc = work_of(c, to, q, key, len, &w)) == 0)
             rc = rill_batch_add_keyed(work, key, len, w.b, w.n);
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = rill__cmp_fail(c, "cannot read the output keys to compile");
     if (rc == 0) {
-        rc = rill__cmp_engine(c, work, "compile", compile_job, &j, results);
+        rc = rill__cmp_engine(c, work, "compile", rill__cmp_compile_job, &j, results);
         work = NULL;
     }
 out:

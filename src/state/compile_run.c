@@ -16,6 +16,8 @@
 
 #include "../util/error.h"
 #include "catalog.h"
+#include "rill/dist.h"
+#include "rill/graph.h"
 
 /* ---- statements on the output's connection ---- */
 
@@ -37,25 +39,53 @@ static int step_done(rill_compile *c, sqlite3_stmt *st)
 
 /* ---- running a job over records on the engine ---- */
 
+/* The work list, given by a generator 64 records a pull (on rank 0 only:
+ * other ranks take their work from it, and have none of their own). */
+typedef struct feed {
+    const rill_batch *work;
+    size_t next;
+} feed;
+
+static int feed_next(rill_batch *out, void *payload)
+{
+    feed *f = payload;
+    size_t n = rill_batch_count(f->work), k;
+    if (f->next >= n)
+        return 0;
+    for (k = 0; k < 64 && f->next < n; k++, f->next++) {
+        rill_record r;
+        rill_batch_get(&r, f->work, f->next);
+        if (rill_batch_add_record(out, &r) < 0)
+            return RILL_ENOMEM;
+    }
+    return 1;
+}
+
 int rill__cmp_engine(rill_compile *c, rill_batch *work, const char *name, rill_job_fn fn,
                      void *payload, rill_batch **results)
 {
     rill_run_options ro = RILL_RUN_OPTIONS_INIT;
     rill_pipeline *p;
-    int rc;
+    feed f = {work, 0};
+    int rc, ranks = rill_ranks();
     *results = NULL;
-    if (rill_batch_count(work) == 0) {
+    if (ranks == 1 && rill_batch_count(work) == 0) { /* nothing to run, nobody waiting */
         rill_batch_free(work);
         return rill_batch_new(results);
     }
+    c->phases++;
     if ((rc = rill_pipeline_new(&p)) < 0) {
         rill_batch_free(work);
         return rc;
     }
     ro.workers = c->o.workers;
-    if ((rc = rill_work(p, work)) == 0 && (rc = rill_job(p, name, NULL, fn, payload)) == 0)
+    if ((rc = rill_generator(p, feed_next, &f)) == 0 &&
+        (rc = rill_job(p, name, NULL, fn, payload)) == 0)
         rc = rill_run(p, &ro, results);
     rill_pipeline_free(p);
+    rill_batch_free(work);
+    if (rc < 0)
+        c->engine_failed = 1;
     if (rc == RILL_EUSER) { /* the engine's prefix names a work record, not the user's key */
         const char *own = strstr(rill_error_last(), "compile of '");
         char keep[RILL__ERROR_MAX];
@@ -63,6 +93,57 @@ int rill__cmp_engine(rill_compile *c, rill_batch *work, const char *name, rill_j
             snprintf(keep, sizeof(keep), "%s", own); /* out of the buffer it replaces */
             rill__error_str(rc, keep);
         }
+    }
+    return rc;
+}
+
+int rill__cmp_put_to(cbuf *w, const rill_compile *c, const int64_t *to)
+{
+    int i, rc = rill__cbuf_u32(w, (uint32_t)c->nin);
+    for (i = 0; i < c->nin && rc == 0; i++)
+        if ((rc = rill__cbuf_u32(w, (uint32_t)((uint64_t)to[i] >> 32))) == 0)
+            rc = rill__cbuf_u32(w, (uint32_t)to[i]);
+    return rc;
+}
+
+int rill__cmp_get_to(const rill_compile *c, const unsigned char *b, size_t n, size_t *at,
+                     int64_t *to)
+{
+    uint32_t nin, hi, lo;
+    int i;
+    if (rill__cbuf_get_u32(b, n, at, &nin) < 0 || (int)nin != c->nin)
+        return rill__error(RILL_ECORRUPT, "compile: a work record for %u inputs, not %d (do "
+                           "all ranks compile the same inputs?)", nin, c->nin);
+    for (i = 0; i < c->nin; i++) {
+        if (rill__cbuf_get_u32(b, n, at, &hi) < 0 || rill__cbuf_get_u32(b, n, at, &lo) < 0)
+            return rill__error(RILL_ECORRUPT, "compile: a damaged work record");
+        to[i] = (int64_t)((uint64_t)hi << 32 | lo);
+    }
+    return 0;
+}
+
+/* How many times a run of c runs the engine: every rank the same. */
+static int engine_phases(const rill_compile *c)
+{
+    int n = c->o.pattern == RILL_COMPILE_FULL ? 0 : c->o.pattern == RILL_COMPILE_MAP_GROUP ? 2 : 1;
+    return n + (n && c->o.self_check > 0);
+}
+
+/* Runs the phases from the current one on with no work: other ranks do
+ * (follow), and rank 0 does for those its run did not need, so that every
+ * rank calls rill_run as often. Stops at a failed one (every rank saw it). */
+static int empty_phases(rill_compile *c)
+{
+    int rc = 0;
+    while (rc == 0 && !c->engine_failed && c->phases < engine_phases(c)) {
+        rill__cmp_job j = {c};
+        rill_batch *work = NULL, *res = NULL;
+        int map = c->o.pattern == RILL_COMPILE_MAP_GROUP && c->phases == 0;
+        if ((rc = rill_batch_new(&work)) < 0)
+            break;
+        rc = rill__cmp_engine(c, work, map ? "map" : "compile",
+                              map ? rill__cmp_map_job : rill__cmp_compile_job, &j, &res);
+        rill_batch_free(res);
     }
     return rc;
 }
@@ -252,7 +333,7 @@ out:
 
 /* ---- map-group: the front end, on the engine ---- */
 
-static int map_job(rill_emitter *out, const rill_record *in, void *payload)
+int rill__cmp_map_job(rill_emitter *out, const rill_record *in, void *payload)
 {
     const rill__cmp_job *j = payload;
     rill_compile *c = j->c;
@@ -260,14 +341,17 @@ static int map_job(rill_emitter *out, const rill_record *in, void *payload)
     size_t at = 0, klen, dlen;
     uint32_t i;
     void *data = NULL;
+    int64_t to[RILL__CMP_MAX_INPUTS];
     rill_compile_part part;
     rill_compile_out o;
     cbuf res = {0};
     int rc;
-    if (rill__cbuf_get_u32(in->data, in->len, &at, &i) < 0 ||
+    if ((rc = rill__cmp_get_to(c, in->data, in->len, &at, to)) < 0)
+        return rc;
+    if (rill__cbuf_get_u32(in->data, in->len, &at, &i) < 0 || (int)i >= c->nin ||
         rill__cbuf_get_blob(in->data, in->len, &at, &key, &klen) < 0)
         return rill__error(RILL_ECORRUPT, "compile: a damaged work record");
-    if ((rc = rill__cmp_read(c, (int)i, j->to[i], key, klen, &data, &dlen)) < 0)
+    if ((rc = rill__cmp_read(c, (int)i, to[i], key, klen, &data, &dlen)) < 0)
         return rc;
     part.input = (int)i;
     part.key = key;
@@ -326,7 +410,8 @@ static int front_end(run *r, const changes *ch)
         }
         if (present) {
             cbuf w = {0};
-            if ((rc = rill__cbuf_u32(&w, i)) == 0 && (rc = rill__cbuf_blob(&w, key, len)) == 0)
+            if ((rc = rill__cmp_put_to(&w, c, r->pl.to)) == 0 &&
+                (rc = rill__cbuf_u32(&w, i)) == 0 && (rc = rill__cbuf_blob(&w, key, len)) == 0)
                 rc = rill_batch_add(work, w.b, w.n);
             rill__cbuf_free(&w);
             if (rc < 0)
@@ -334,15 +419,17 @@ static int front_end(run *r, const changes *ch)
         }
     }
     {
-        rill__cmp_job j = {c, r->pl.to};
-        rc = rill__cmp_engine(c, work, "map", map_job, &j, &res);
+        rill__cmp_job j = {c};
+        rc = rill__cmp_engine(c, work, "map", rill__cmp_map_job, &j, &res);
     }
     work = NULL;
     for (k = 0; rc == 0 && k < rill_batch_count(res); k++) {
         rill_record rec;
         size_t wat = 0, pat = 0;
         uint32_t n, seq;
+        int64_t to[RILL__CMP_MAX_INPUTS];
         rill_batch_get(&rec, res, k);
+        rill__cmp_get_to(c, rec.key, rec.key_len, &wat, to);
         rill__cbuf_get_u32(rec.key, rec.key_len, &wat, &i);
         rill__cbuf_get_blob(rec.key, rec.key_len, &wat, &key, &len);
         rill__cbuf_get_u32(rec.data, rec.len, &pat, &n);
@@ -630,8 +717,14 @@ int rill_compile_run(rill_compile_report *report, rill_compile *c)
     r.c = c;
     if (report)
         memset(report, 0, sizeof(*report));
-    if ((rc = rill_catalog_begin(&r.txn, c->out)) < 0)
+    c->phases = 0;
+    c->engine_failed = 0;
+    if (rill_rank() != 0) /* rank 0 decides and commits; this one lends its workers */
+        return empty_phases(c);
+    if ((rc = rill_catalog_begin(&r.txn, c->out)) < 0) {
+        empty_phases(c);
         return rc;
+    }
     rc = compile_in(&r);
     sqlite3_finalize(r.affect);
     sqlite3_finalize(r.affect_from_deps);
@@ -647,6 +740,15 @@ int rill_compile_run(rill_compile_report *report, rill_compile *c)
         snprintf(keep, sizeof(keep), "%s", rill_error_last());
         rill_catalog_abort(r.txn);
         rill__error_str(rc, keep);
+    }
+    if (rill_ranks() > 1) { /* the other ranks wait in the phases this run did not need */
+        char keep[RILL__ERROR_MAX];
+        int rc2;
+        snprintf(keep, sizeof(keep), "%s", rill_error_last());
+        if ((rc2 = empty_phases(c)) < 0 && rc == 0)
+            rc = rc2; /* its message is the engine's */
+        else if (rc != 0)
+            rill__error_str(rc, keep);
     }
     r.rep.incremental = !r.pl.full;
     snprintf(r.rep.reason, sizeof(r.rep.reason), "%s", r.pl.reason);

@@ -13,6 +13,7 @@
 
 #include "../util/error.h"
 #include "catalog.h"
+#include "rill/dist.h"
 
 int rill__cmp_self_check(rill_compile *c, const int64_t *to, uint64_t *checked)
 {
@@ -188,6 +189,9 @@ int rill_compile_verify(uint64_t *n, rill_compile *c, rill_compile_diff_fn fn, v
     if (n == NULL || c == NULL)
         return rill__error(RILL_EINVAL, "rill_compile_verify: NULL argument");
     *n = 0;
+    if (rill_ranks() > 1)
+        return rill__error(RILL_EINVAL, "rill_compile_verify runs in one process, not over "
+                           "%d MPI ranks", rill_ranks());
     RILL__CHECK_ALLOC(v = calloc((size_t)(c->nin ? c->nin : 1), sizeof(*v)));
     if ((rc = recorded_versions(c, v)) < 0)
         goto out;
