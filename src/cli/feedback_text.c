@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "feedback_impl.h"
+#include "utf8.h"
 
 char *fb_utf8_clean(const char *s)
 {
@@ -14,19 +15,8 @@ char *fb_utf8_clean(const char *s)
     if (d == NULL)
         return NULL;
     while (i < n) {
-        size_t len = u[i] < 0x80 ? 1 : (u[i] & 0xe0) == 0xc0 ? 2 : (u[i] & 0xf0) == 0xe0 ? 3
-                   : (u[i] & 0xf8) == 0xf0 ? 4 : 0;
-        size_t k;
-        int ok = len > 0 && i + len <= n;
-        for (k = 1; ok && k < len; k++)
-            ok = (u[i + k] & 0xc0) == 0x80;
-        if (ok && len == 2)
-            ok = u[i] >= 0xc2; /* no overlong forms */
-        if (ok && len == 3)
-            ok = !(u[i] == 0xe0 && u[i + 1] < 0xa0) && !(u[i] == 0xed && u[i + 1] >= 0xa0);
-        if (ok && len == 4)
-            ok = !(u[i] == 0xf0 && u[i + 1] < 0x90) && !(u[i] == 0xf4 && u[i + 1] >= 0x90) &&
-                 u[i] <= 0xf4;
+        size_t len = cli_utf8_len(u + i, n - i);
+        int ok = len > 0;
         if (ok) {
             memcpy(d + o, u + i, len);
             o += len;

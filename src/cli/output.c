@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "output.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 enum { F_LINES, F_TSV, F_CSV, F_JSONL, F_RILL };
@@ -34,8 +35,6 @@ uint64_t cli_output_records(void)
     return written;
 }
 
-static size_t utf8_len(const unsigned char *s, size_t n);
-
 /* The rule of rill_output_dir's TSV (src/io/format.c): text whatever the
  * bytes, and read back exactly. Runs of bytes that need no escape (ASCII
  * text and valid UTF-8) go out whole (stdout is locked: see write_stdout). */
@@ -50,7 +49,7 @@ static void tsv_escaped(FILE *f, const unsigned char *s, size_t n)
             i++;
             continue;
         }
-        if (c >= 0x80 && (len = utf8_len(s + i, n - i)) > 0) {
+        if (c >= 0x80 && (len = cli_utf8_len(s + i, n - i)) > 0) {
             i += len;
             continue;
         }
@@ -87,41 +86,12 @@ static void csv_field(FILE *f, const unsigned char *s, size_t n)
     putc('"', f);
 }
 
-/* The length of the valid UTF-8 sequence at s[0..n) (no overlongs,
- * surrogates or past U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0], cp;
-    size_t len, k;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (k = 1; k < len; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[k] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 /* Whether s[0..n) is valid UTF-8. */
 static int utf8_valid(const unsigned char *s, size_t n)
 {
     size_t i = 0, len;
     while (i < n) {
-        if ((len = utf8_len(s + i, n - i)) == 0)
+        if ((len = cli_utf8_len(s + i, n - i)) == 0)
             return 0;
         i += len;
     }

@@ -23,6 +23,7 @@
 #include <wctype.h>
 
 #include "build.h"
+#include "utf8.h"
 #include "words_split.h"
 #include "xalloc.h"
 
@@ -34,38 +35,6 @@ static const cli_option_doc words_opts[] = {
     {"lower", "bool", "false", "fold words to lower case (UTF-8 aware)"},
     {"letters_only", "bool", "false", "a word is a run of letters (Unicode), not of non-space"},
     {NULL, NULL, NULL, NULL}};
-
-/* Decodes one UTF-8 character at s[0..n): its length (1..4) and *cp, or 0
- * when the byte at s does not start a valid character. */
-static size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
-{
-    unsigned c = s[0], v;
-    size_t len, k;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2, v = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, v = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, v = c & 0x07;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (k = 1; k < len; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[k] & 0x3F);
-    }
-    if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
-        (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
-}
 
 static size_t utf8_encode(unsigned char *o, unsigned cp)
 {
@@ -112,7 +81,7 @@ word_char(const unsigned char *s, size_t len, unsigned char *o, size_t *olen, in
           int lower)
 {
     unsigned cp;
-    size_t l = utf8_decode(s, len, &cp);
+    size_t l = cli_utf8_decode(s, len, &cp);
     if (letters && !(l && is_letter(cp)))
         return 0;
     if (l == 0) { /* not UTF-8: kept as it is */
@@ -135,7 +104,7 @@ word_char(const unsigned char *s, size_t len, unsigned char *o, size_t *olen, in
 static __attribute__((noinline)) size_t skip_char(const unsigned char *s, size_t len)
 {
     unsigned cp;
-    size_t l = utf8_decode(s, len, &cp);
+    size_t l = cli_utf8_decode(s, len, &cp);
     if (l && is_letter(cp))
         return 0;
     return l ? l : 1;
