@@ -19,9 +19,11 @@
  *                    the map-group front end's pairs, per input key in
  *                    emission order
  *
- * Files: compile.c (handle, tables, decision, why), compile_run.c (a run's
- * phases on the engine and the commit), compile_out.c (what output
- * functions call), compile_verify.c (verify and the self-check). */
+ * Files: compile.c (handle, tables, decision, why), compile_engine.c (the
+ * phases on the engine and over ranks), compile_run.c (a run: changes,
+ * dependencies, outputs, the commit), compile_keys.c (compiling output
+ * keys), compile_out.c (what output functions call), compile_fp.c
+ * (fingerprints), compile_verify.c (verify and the self-check). */
 #ifndef RILL_STATE_COMPILE_H
 #define RILL_STATE_COMPILE_H
 
@@ -118,7 +120,7 @@ int rill__cmp_fingerprints(rill_compile *c, void **bytes, size_t *len);
 int rill__cmp_fp_compare(char *why, size_t cap, const void *old, size_t old_len,
                          const void *now, size_t now_len);
 
-/* ---- compile_run.c ---- */
+/* ---- compile_engine.c ---- */
 /* What a job on the engine needs: the compile (on each rank its own, with
  * its own input handles). The versions a record reads travel in it (work
  * records start with them: rill__cmp_put_to), so that any rank can run it. */
@@ -131,6 +133,10 @@ typedef struct rill__cmp_job {
  * *results: what it emitted (caller frees; empty on other ranks). */
 int rill__cmp_engine(rill_compile *c, rill_batch *work, const char *name, rill_job_fn fn,
                      void *payload, rill_batch **results);
+/* Runs the phases a run of c has not run yet with no work (other ranks all
+ * of them; rank 0 those its run did not need), so that every rank calls
+ * rill_run as often; stops at a failed one (every rank saw it). */
+int rill__cmp_empty_phases(rill_compile *c);
 int rill__cmp_put_to(cbuf *w, const rill_compile *c, const int64_t *to);
 int rill__cmp_get_to(const rill_compile *c, const unsigned char *b, size_t n, size_t *at,
                      int64_t *to);
