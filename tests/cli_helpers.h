@@ -6,6 +6,7 @@
 #define RILL_TESTS_CLI_HELPERS_H
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -157,6 +158,61 @@ static inline char *cli_tsv_as_counts(const char *tsv)
     fclose(f);
     snprintf(cmd, sizeof(cmd), "awk -F '\\t' '{print $2, $1}' '%s' | LC_ALL=C sort", in);
     return cli_shell(cmd);
+}
+
+/* rill with the arguments argv (NULL-terminated, without the program)
+ * started in the background: its standard input from in_fd (-1:
+ * /dev/null), its output in cli_tmp/stdout and stderr. */
+static inline pid_t cli_spawn(int in_fd, const char *const *argv)
+{
+    char outp[512], errp[512];
+    const char *args[64];
+    pid_t pid;
+    int n = 0;
+    args[n++] = RILL_BIN;
+    while (n < 63 && argv[n - 1])
+        args[n] = argv[n - 1], n++;
+    args[n] = NULL;
+    cli_path(outp, "stdout");
+    cli_path(errp, "stderr");
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int out = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int in = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
+        if (in < 0 || out < 0 || err < 0)
+            _exit(125);
+        dup2(in, 0), dup2(out, 1), dup2(err, 2);
+        execv(RILL_BIN, (char *const *)args);
+        _exit(126);
+    }
+    return pid;
+}
+
+/* Waits for a cli_spawn'd rill, killing it after a minute (a test must
+ * end: it fails then, saying why); its result. */
+static inline cli_result cli_wait(pid_t pid, const char *why)
+{
+    char outp[512], errp[512];
+    cli_result r;
+    int status, i;
+    for (i = 0; i < 600; i++) {
+        pid_t got = waitpid(pid, &status, WNOHANG);
+        assert_true(got >= 0);
+        if (got == pid)
+            break;
+        usleep(100000);
+    }
+    if (i == 600) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        fail_msg("rill did not end within a minute%s%s", why ? ": " : "", why ? why : "");
+    }
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = cli_slurp(cli_path(outp, "stdout"));
+    r.err = cli_slurp(cli_path(errp, "stderr"));
+    return r;
 }
 
 #endif

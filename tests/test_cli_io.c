@@ -18,50 +18,14 @@
  * and error in cli_tmp/stdout and stderr. */
 static pid_t spawn_rill(const char *spec, const char *extra)
 {
-    char outp[512], errp[512];
-    pid_t pid;
-    cli_path(outp, "stdout");
-    cli_path(errp, "stderr");
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int out = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int in = open("/dev/null", O_RDONLY);
-        if (in < 0 || out < 0 || err < 0)
-            _exit(125);
-        dup2(in, 0), dup2(out, 1), dup2(err, 2);
-        if (extra)
-            execl(RILL_BIN, RILL_BIN, "run", "-q", spec, extra, (char *)NULL);
-        else
-            execl(RILL_BIN, RILL_BIN, "run", "-q", spec, (char *)NULL);
-        _exit(126);
-    }
-    return pid;
+    const char *const argv[] = {"run", "-q", spec, extra, NULL};
+    return cli_spawn(-1, argv);
 }
 
 /* Waits for it (killing it after a minute: a test must end); its result. */
 static cli_result wait_rill(pid_t pid)
 {
-    char outp[512], errp[512];
-    cli_result r;
-    int status, i;
-    for (i = 0; i < 600; i++) {
-        pid_t got = waitpid(pid, &status, WNOHANG);
-        assert_true(got >= 0);
-        if (got == pid)
-            break;
-        usleep(100000);
-    }
-    if (i == 600) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        fail_msg("rill did not end within a minute");
-    }
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = cli_slurp(cli_path(outp, "stdout"));
-    r.err = cli_slurp(cli_path(errp, "stderr"));
-    return r;
+    return cli_wait(pid, NULL);
 }
 
 static void sleep_ms(long ms)
