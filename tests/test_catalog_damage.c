@@ -67,9 +67,11 @@ static void rill_tables_with_other_columns_or_a_newer_format_are_refused(void **
     (void)s;
     commit_ops(c, "a=1", NULL);
     rill_catalog_free(c);
-    sql("UPDATE rill_schema SET version = 2 WHERE component = 'catalog'");
-    refused_unchanged(RILL_EVERSION, "format 2 by a newer rill");
-    sql("UPDATE rill_schema SET version = 1 WHERE component = 'catalog';"
+    sql("UPDATE rill_schema SET version = 3 WHERE component = 'catalog'");
+    refused_unchanged(RILL_EVERSION, "format 3 by a newer rill");
+    sql("UPDATE rill_schema SET version = 1 WHERE component = 'catalog'"); /* before 0.3's */
+    refused_unchanged(RILL_EVERSION, "format 1 by an older rill");
+    sql("UPDATE rill_schema SET version = 2 WHERE component = 'catalog';"
         "ALTER TABLE rill_cat_entries ADD COLUMN extra INTEGER");
     refused_unchanged(RILL_ECORRUPT, "rill_cat_entries has other columns");
     sql("DROP TABLE rill_cat_entries");

@@ -12,7 +12,11 @@
  *   rill_cat_entries(catalog, key, from_v, to_v, hash, size)
  *                     a key's content over a run of versions: it holds hash
  *                     in every version v with from_v <= v < to_v (to_v NULL:
- *                     up to the latest and the open transaction's)
+ *                     up to the latest and the open transaction's); keyed
+ *                     by (catalog, key, from_v), so a key's rows sit side
+ *                     by side, the latest found with one seek; indexed by
+ *                     (catalog, from_v, key) and, for closed rows, by
+ *                     (catalog, to_v, key)
  *   rill_cat_payloads(hash, size, data)          stored contents, once per
  *                     hash for the whole file; data NULL: in the payload
  *                     file <path>-blobs/<hex[0..1]>/<hex>
@@ -23,7 +27,7 @@
  * through the handle during its own transaction stay on committed
  * versions. Commit adds the rill_cat_versions row; until then the
  * latest is T-1 (versions are max(version) of the catalog's rows).
- * Invariants: at most one row of a key has to_v NULL (a unique index); two
+ * Invariants: only a key's latest row may have to_v NULL; two
  * rows of a key that meet (to_v of one = from_v of the other) have other
  * hashes; an entry's hash has a row in rill_cat_payloads, and a payload
  * row without data has its file, written and synced before the row was
@@ -37,7 +41,7 @@
 
 #include "rill/catalog.h"
 
-#define RILL__CATALOG_FORMAT 1
+#define RILL__CATALOG_FORMAT 2 /* 1: entries had a rowid and five indexes */
 #define RILL__CATALOG_DEFAULT_PATH ".rill/catalogs.db"
 #define RILL__CATALOG_INLINE_MAX 65536
 #define RILL__CATALOG_INLINE_LIMIT (256u << 20) /* SQLite's blobs stop at 1e9 bytes */
@@ -46,13 +50,14 @@
 enum {
     CS_LATEST,   /* catalog -> max(version) */
     CS_VERSION,  /* catalog, version -> pruned */
-    CS_LIVE,     /* catalog, key -> rowid, hash, from_v of the row with to_v NULL */
-    CS_CLOSED,   /* catalog, key, v -> rowid, hash of the row with to_v = v */
-    CS_AT,       /* catalog, key, v -> hash, size, from_v of the row holding v */
+    CS_LIVE,     /* catalog, key -> from_v, hash, live (to_v NULL) of its latest row */
+    CS_CLOSED,   /* catalog, key, v -> from_v, hash, to_v of its latest row before v */
+    CS_AT,       /* catalog, key, v -> hash, size, from_v, holds (v < to_v) of its
+                  * latest row from v or before */
     CS_INSERT,   /* catalog, key, from_v, hash, size */
-    CS_CLOSE,    /* to_v, rowid */
-    CS_REOPEN,   /* rowid */
-    CS_DROP,     /* rowid */
+    CS_CLOSE,    /* catalog, key, from_v, to_v */
+    CS_REOPEN,   /* catalog, key, from_v */
+    CS_DROP,     /* catalog, key, from_v */
     CS_PAYLOAD,  /* hash -> size, data IS NULL */
     CS_DATA,     /* hash -> data */
     CS_PAYLOAD_PUT, /* hash, size, data (or NULL) */

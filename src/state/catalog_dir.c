@@ -437,8 +437,8 @@ int rill_catalog_gc(rill_catalog_gc_stats *stats, rill_catalog *c,
                              "NULL AND to_v <= ?2", c->id, first, &n)) < 0)
             goto bad;
     }
-    if ((rc = rill__cat_exec(c, "DELETE FROM rill_cat_payloads WHERE NOT EXISTS (SELECT 1 FROM "
-                             "rill_cat_entries e WHERE e.hash = rill_cat_payloads.hash)",
+    if ((rc = rill__cat_exec(c, "DELETE FROM rill_cat_payloads WHERE hash NOT IN (SELECT hash "
+                             "FROM rill_cat_entries)", /* one pass: entries have no hash index */
                              "cannot collect garbage")) < 0)
         goto bad;
     s.payloads_removed = (uint64_t)sqlite3_changes(c->db);

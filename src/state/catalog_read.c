@@ -61,6 +61,8 @@ int rill_catalog_stat(rill_catalog_entry *out, rill_catalog *c, int64_t version,
     sqlite3_bind_blob(st, 2, key, (int)key_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, version);
     rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && !sqlite3_column_int(st, 3))
+        rc = SQLITE_DONE; /* its latest row before version was closed by then */
     if (rc == SQLITE_ROW) {
         /* hash, size, from_v; where it is stored is asked separately */
         if (sqlite3_column_bytes(st, 0) != RILL_CATALOG_HASH_SIZE ||

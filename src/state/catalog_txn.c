@@ -92,10 +92,10 @@ static int same_hash(sqlite3_stmt *st, int col, const unsigned char *hash)
            memcmp(sqlite3_column_blob(st, col), hash, RILL_CATALOG_HASH_SIZE) == 0;
 }
 
-/* The key's row with to_v NULL: *rowid, *from_v, *same (its hash is hash).
- * 1 when there is one. */
+/* The key's row with to_v NULL (its latest, when live): *from_v, *same
+ * (its hash is hash). 1 when there is one. */
 static int live_row(rill_catalog_txn *t, const void *key, size_t key_len,
-                    const unsigned char *hash, int64_t *rowid, int64_t *from_v, int *same)
+                    const unsigned char *hash, int64_t *from_v, int *same)
 {
     rill_catalog *c = t->c;
     sqlite3_stmt *st = rill__cat_stmt(c, CS_LIVE);
@@ -103,17 +103,18 @@ static int live_row(rill_catalog_txn *t, const void *key, size_t key_len,
     sqlite3_bind_int64(st, 1, c->id);
     sqlite3_bind_blob(st, 2, key, (int)key_len, SQLITE_STATIC);
     if ((rc = step_row(c, st, "cannot read its partitions")) == 1) {
-        *rowid = sqlite3_column_int64(st, 0);
+        *from_v = sqlite3_column_int64(st, 0);
         *same = hash ? same_hash(st, 1, hash) : 0;
-        *from_v = sqlite3_column_int64(st, 2);
+        rc = sqlite3_column_int(st, 2);
     }
     sqlite3_reset(st);
     return rc;
 }
 
-/* The key's row closed by this transaction (the base row O). */
+/* The key's row closed by this transaction (the base row O: its latest
+ * before this version, when closed at it). */
 static int closed_row(rill_catalog_txn *t, const void *key, size_t key_len,
-                      const unsigned char *hash, int64_t *rowid, int *same)
+                      const unsigned char *hash, int64_t *from_v, int *same)
 {
     rill_catalog *c = t->c;
     sqlite3_stmt *st = rill__cat_stmt(c, CS_CLOSED);
@@ -122,22 +123,26 @@ static int closed_row(rill_catalog_txn *t, const void *key, size_t key_len,
     sqlite3_bind_blob(st, 2, key, (int)key_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, t->version);
     if ((rc = step_row(c, st, "cannot read its partitions")) == 1) {
-        *rowid = sqlite3_column_int64(st, 0);
+        *from_v = sqlite3_column_int64(st, 0);
         *same = same_hash(st, 1, hash);
+        rc = sqlite3_column_type(st, 2) == SQLITE_INTEGER &&
+             sqlite3_column_int64(st, 2) == t->version;
     }
     sqlite3_reset(st);
     return rc;
 }
 
-static int by_rowid(rill_catalog *c, int which, int64_t rowid, int64_t to_v)
+/* Closes (at this version), opens again or drops the key's row from_v. */
+static int by_row(rill_catalog_txn *t, int which, const void *key, size_t key_len,
+                  int64_t from_v)
 {
+    rill_catalog *c = t->c;
     sqlite3_stmt *st = rill__cat_stmt(c, which);
-    if (which == CS_CLOSE) {
-        sqlite3_bind_int64(st, 1, to_v);
-        sqlite3_bind_int64(st, 2, rowid);
-    } else {
-        sqlite3_bind_int64(st, 1, rowid);
-    }
+    sqlite3_bind_int64(st, 1, c->id);
+    sqlite3_bind_blob(st, 2, key, (int)key_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, from_v);
+    if (which == CS_CLOSE)
+        sqlite3_bind_int64(st, 4, t->version);
     return step_done(c, st);
 }
 
@@ -148,12 +153,12 @@ static int reopen_or_insert(rill_catalog_txn *t, const void *key, size_t key_len
 {
     rill_catalog *c = t->c;
     sqlite3_stmt *st;
-    int64_t rowid = 0;
+    int64_t from_v = 0;
     int rc, same = 0;
-    if ((rc = closed_row(t, key, key_len, hash, &rowid, &same)) < 0)
+    if ((rc = closed_row(t, key, key_len, hash, &from_v, &same)) < 0)
         return rc;
     if (rc == 1 && same)
-        return by_rowid(c, CS_REOPEN, rowid, 0);
+        return by_row(t, CS_REOPEN, key, key_len, from_v);
     st = rill__cat_stmt(c, CS_INSERT);
     sqlite3_bind_int64(st, 1, c->id);
     sqlite3_bind_blob(st, 2, key, (int)key_len, SQLITE_STATIC);
@@ -166,17 +171,16 @@ static int reopen_or_insert(rill_catalog_txn *t, const void *key, size_t key_len
 int rill__cat_put_hash(rill_catalog_txn *t, const void *key, size_t key_len,
                        const unsigned char *hash, uint64_t size)
 {
-    rill_catalog *c = t->c;
-    int64_t rowid = 0, from_v = 0;
+    int64_t from_v = 0;
     int rc, same = 0;
-    if ((rc = live_row(t, key, key_len, hash, &rowid, &from_v, &same)) < 0)
+    if ((rc = live_row(t, key, key_len, hash, &from_v, &same)) < 0)
         return rc;
     if (rc == 1 && same)
         return 0; /* the content it has */
     if (rc == 1 && from_v == t->version)
-        rc = by_rowid(c, CS_DROP, rowid, 0); /* this transaction's: replaced */
+        rc = by_row(t, CS_DROP, key, key_len, from_v); /* this transaction's: replaced */
     else if (rc == 1)
-        rc = by_rowid(c, CS_CLOSE, rowid, t->version);
+        rc = by_row(t, CS_CLOSE, key, key_len, from_v);
     else
         rc = 0;
     if (rc == 0)
@@ -221,21 +225,20 @@ int rill_catalog_put_file(rill_catalog_txn *t, const void *key, size_t key_len,
 
 int rill_catalog_delete(rill_catalog_txn *t, const void *key, size_t key_len)
 {
-    int64_t rowid = 0, from_v = 0;
+    int64_t from_v = 0;
     int rc, same;
     char q[128];
     if ((rc = check_txn(t, "rill_catalog_delete")) < 0 ||
         (rc = rill__cat_check_key(t->c, key, key_len)) < 0)
         return rc;
-    if ((rc = live_row(t, key, key_len, NULL, &rowid, &from_v, &same)) < 0)
+    if ((rc = live_row(t, key, key_len, NULL, &from_v, &same)) < 0)
         return rc;
     if (rc == 0) {
         rill__cat_quote(q, sizeof(q), key, key_len);
         return rill__error(RILL_ENOTFOUND, "catalog '%s': no key %s to delete (in the version "
                            "%lld being made)", t->c->name, q, (long long)t->version);
     }
-    rc = from_v == t->version ? by_rowid(t->c, CS_DROP, rowid, 0)
-                              : by_rowid(t->c, CS_CLOSE, rowid, t->version);
+    rc = by_row(t, from_v == t->version ? CS_DROP : CS_CLOSE, key, key_len, from_v);
     if (rc < 0)
         t->failed = 1;
     return rc;
