@@ -5,8 +5,10 @@
  * process) refused with RILL_EBUSY while readers go on; and kill -9 in the
  * middle of a commit (at its last step, and at moments spread over the
  * cycle of commits made in a loop) leaving the previous version whole. */
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -213,6 +215,44 @@ static void a_second_writer_is_busy_while_readers_see_committed_versions(void **
     rill_catalog_free(a);
     rill_catalog_free(b);
     rill_catalog_free(other);
+}
+
+/* A thread that holds a transaction through another handle of the file
+ * for a moment, then commits. */
+static void *late_committer(void *arg)
+{
+    rill_catalog_txn *t = arg;
+    struct timespec pause = {0, 100 * 1000000L};
+    nanosleep(&pause, NULL); /* no cmocka asserts off the main thread */
+    if (rill_catalog_put(t, "thread", 6, "yes", 3) != 0)
+        return (void *)(intptr_t)-1;
+    return (void *)(intptr_t)rill_catalog_commit(NULL, t, "thread");
+}
+
+static void a_second_handle_in_another_thread_waits_for_the_first_writer(void **s)
+{
+    rill_catalog_options o = RILL_CATALOG_OPTIONS_INIT;
+    rill_catalog *a = open_cat("docs", 0), *b;
+    rill_catalog_txn *t, *u;
+    pthread_t th;
+    void *ret;
+    (void)s;
+    commit_ops(a, "k=1", NULL);
+    o.path = db;
+    o.wait_ms = 30000;
+    assert_int_equal(rill_catalog_open(&b, "docs", &o), 0);
+    assert_int_equal(rill_catalog_begin(&t, a), 0);
+    assert_int_equal(pthread_create(&th, NULL, late_committer, t), 0);
+    assert_int_equal(rill_catalog_begin(&u, b), 0); /* once the thread has committed */
+    assert_int_equal(pthread_join(th, &ret), 0);
+    assert_int_equal((int)(intptr_t)ret, 0);
+    assert_int_equal(rill_catalog_txn_version(u), 3);
+    put_str(u, "k", "3");
+    assert_int_equal(rill_catalog_commit(NULL, u, NULL), 0);
+    assert_string_equal(contents(a, 2), "k=1 thread=yes");
+    assert_string_equal(contents(a, RILL_CATALOG_LATEST), "k=3 thread=yes");
+    rill_catalog_free(a);
+    rill_catalog_free(b);
 }
 
 /* A child process holds a transaction until told (one byte on go), then
@@ -485,6 +525,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             a_second_writer_is_busy_while_readers_see_committed_versions, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            a_second_handle_in_another_thread_waits_for_the_first_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(a_writer_in_another_process_makes_begin_busy_or_wait,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(

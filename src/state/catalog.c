@@ -112,19 +112,6 @@ int rill__cat_exec(rill_catalog *c, const char *sql, const char *doing)
     return sqlite3_exec(c->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : rill__cat_fail(c, doing);
 }
 
-int rill__cat_lock(rill_catalog *c, const char *doing)
-{
-    int rc;
-    sqlite3_busy_timeout(c->db, (int)(c->wait_ms > 0x7fffffff ? 0x7fffffff : c->wait_ms));
-    rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    sqlite3_busy_timeout(c->db, BUSY_MS);
-    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-        return rill__error(RILL_EBUSY, "catalog '%s' in %s: cannot %s: another writer has a "
-                           "transaction open on the file (one at a time); try again when it "
-                           "commits or aborts", c->name, c->path, doing);
-    return rc == SQLITE_OK ? 0 : rill__cat_fail(c, doing);
-}
-
 sqlite3_stmt *rill__cat_stmt(rill_catalog *c, int i)
 {
     sqlite3_reset(c->st[i]);
@@ -339,8 +326,8 @@ static int create_tables(rill_catalog *c)
         rc = rill__cat_exec(c, sql, "cannot write");
 done:
     if (rc == 0)
-        return rill__cat_exec(c, "COMMIT", "cannot write");
-    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return rill__cat_unlock(c, 1, "cannot write");
+    rill__cat_unlock(c, 0, NULL);
     return rc;
 }
 
@@ -376,10 +363,9 @@ static int find(rill_catalog *c, int create)
         if (rc < 0)
             break;
     }
-    if (locked && rc == 0)
-        return rill__cat_exec(c, "COMMIT", "cannot make the catalog");
     if (locked)
-        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc == 0 ? rill__cat_unlock(c, 1, "cannot make the catalog")
+                       : (rill__cat_unlock(c, 0, NULL), rc);
     return rc;
 }
 
@@ -439,27 +425,14 @@ int rill_catalog_open(rill_catalog **out, const char *name, const rill_catalog_o
     }
     if (o.create && (rc = rill__cat_mkdirs(c->path)) < 0)
         goto bad;
-    if (sqlite3_open_v2(c->path, &c->db, SQLITE_OPEN_READWRITE |
-                        (o.create ? SQLITE_OPEN_CREATE : 0), NULL) != SQLITE_OK) {
-        rc = c->db ? rill__cat_fail(c, "cannot open the file")
-                   : rill__error(RILL_ENOMEM, "out of memory");
-        goto bad;
-    }
-    sqlite3_busy_timeout(c->db, BUSY_MS);
-    sqlite3_extended_result_codes(c->db, 0);
-    if ((rc = check(c, &fresh)) < 0)
+    if ((rc = rill__cat_connect(c, o.create)) < 0 || (rc = check(c, &fresh)) < 0)
         goto bad;
     if (fresh && !o.create) {
         rc = rill__error(RILL_ENOTFOUND, "%s has no catalog '%s' (it holds none)", c->path, name);
         goto bad;
     }
-    if ((rc = rill__cat_exec(c, "PRAGMA journal_mode=WAL", "cannot open the file")) < 0 ||
-        (rc = rill__cat_exec(c, "PRAGMA synchronous=FULL", "cannot open the file")) < 0 ||
-        /* the WAL is copied back into the file every 64 MiB rather than 4: a
-         * page that many small commits change is copied once, not each time
-         * (an incremental compile's commit cost a third of this) */
-        (rc = rill__cat_exec(c, "PRAGMA wal_autocheckpoint=16384", "cannot open the file")) < 0 ||
-        (fresh && (rc = create_tables(c)) < 0) || (rc = find(c, o.create)) < 0)
+    if ((rc = rill__cat_configure(c)) < 0 || (fresh && (rc = create_tables(c)) < 0) ||
+        (rc = find(c, o.create)) < 0)
         goto bad;
     for (i = 0; i < CS_COUNT; i++)
         if (sqlite3_prepare_v2(c->db, stmt_sql[i], -1, &c->st[i], NULL) != SQLITE_OK) {
@@ -481,7 +454,7 @@ void rill_catalog_free(rill_catalog *c)
     rill_catalog_abort(c->txn);
     for (i = 0; i < CS_COUNT; i++)
         sqlite3_finalize(c->st[i]);
-    sqlite3_close(c->db);
+    rill__cat_disconnect(c);
     free(c->path);
     free(c->blobs);
     free(c->name);

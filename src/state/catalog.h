@@ -65,7 +65,8 @@ enum {
 };
 
 struct rill_catalog {
-    sqlite3 *db;
+    sqlite3 *db;       /* the file's connection in this process (catalog_conn.c) */
+    struct rill__cat_conn *conn; /* shared with the file's other handles */
     char *path;        /* owned: the database */
     char *blobs;       /* owned: path + "-blobs" */
     char *name;        /* owned */
@@ -91,9 +92,22 @@ sqlite3_stmt *rill__cat_stmt(rill_catalog *c, int i);
  * RILL_EIO), the message naming the catalog and the file. */
 int rill__cat_fail(rill_catalog *c, const char *doing);
 int rill__cat_exec(rill_catalog *c, const char *sql, const char *doing);
-/* Takes the file's write lock (BEGIN IMMEDIATE, waiting wait_ms):
- * RILL_EBUSY when another writer holds it. */
+/* ---- catalog_conn.c: the file's connection, shared in a process ---- */
+
+/* c->db and c->conn: the connection of the file at c->path, opened (and
+ * made, with create) when this process has none. */
+int rill__cat_connect(rill_catalog *c, int create);
+/* Sets the connection's pragmas (WAL, synced commits, cache), once. */
+int rill__cat_configure(rill_catalog *c);
+/* Lets go of the connection (closed with its last handle). */
+void rill__cat_disconnect(rill_catalog *c);
+/* Takes the file's write lock for c: waits up to wait_ms for another
+ * handle's transaction in this process, then BEGIN IMMEDIATE (waiting as
+ * long for other processes): RILL_EBUSY when another writer holds it. */
 int rill__cat_lock(rill_catalog *c, const char *doing);
+/* Ends c's transaction: COMMIT (doing names a failure, after which it is
+ * rolled back) or, with commit 0, ROLLBACK; gives the lock back. */
+int rill__cat_unlock(rill_catalog *c, int commit, const char *doing);
 /* *out: version itself, or the latest for RILL_CATALOG_LATEST, after
  * checking it can be read: RILL_ENOTFOUND when it is later than the
  * latest, negative or pruned. */

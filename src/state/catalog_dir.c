@@ -442,8 +442,8 @@ int rill_catalog_gc(rill_catalog_gc_stats *stats, rill_catalog *c,
                              "cannot collect garbage")) < 0)
         goto bad;
     s.payloads_removed = (uint64_t)sqlite3_changes(c->db);
-    if ((rc = rill__cat_exec(c, "COMMIT", "cannot collect garbage")) < 0)
-        goto bad;
+    if ((rc = rill__cat_unlock(c, 1, "cannot collect garbage")) < 0)
+        return rc;
     if ((rc = rill__cat_lock(c, "collect garbage")) < 0)
         return rc != RILL_EBUSY ? rc
                                 : rill__error(rc, "catalog '%s' in %s: versions were pruned and "
@@ -451,11 +451,11 @@ int rill_catalog_gc(rill_catalog_gc_stats *stats, rill_catalog *c,
                                               "before their files were removed; run gc again",
                                               c->name, c->path);
     rc = sweep(c, &s);
-    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    rill__cat_unlock(c, 0, NULL);
     if (stats)
         *stats = s;
     return rc;
 bad:
-    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    rill__cat_unlock(c, 0, NULL);
     return rc;
 }

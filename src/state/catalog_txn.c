@@ -40,7 +40,7 @@ int rill_catalog_begin(rill_catalog_txn **out, rill_catalog *c)
         return rc;
     }
     if ((rc = rill_catalog_latest(&latest, c)) < 0) {
-        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        rill__cat_unlock(c, 0, NULL);
         free(t);
         return rc;
     }
@@ -60,7 +60,7 @@ void rill_catalog_abort(rill_catalog_txn *t)
 {
     if (t == NULL)
         return;
-    sqlite3_exec(t->c->db, "ROLLBACK", NULL, NULL, NULL);
+    rill__cat_unlock(t->c, 0, NULL);
     t->c->txn = NULL;
     free(t);
 }
@@ -301,11 +301,17 @@ int rill_catalog_commit(int64_t *version, rill_catalog_txn *t, const char *messa
                          "was not made)", c->name, c->path, (long long)t->version);
         goto bad;
     }
-    if ((rc = add_version(t, message)) < 0)
-        goto bad;
-    if (rill__catalog_commit_hook)
-        rill__catalog_commit_hook();
-    if ((rc = rill__cat_exec(c, "COMMIT", "cannot commit")) < 0)
+    /* the version's row and COMMIT with the connection to itself: a read
+     * through another handle of the file (catalog_conn.c) sees neither or
+     * both */
+    sqlite3_mutex_enter(sqlite3_db_mutex(c->db));
+    if ((rc = add_version(t, message)) == 0) {
+        if (rill__catalog_commit_hook)
+            rill__catalog_commit_hook();
+        rc = rill__cat_unlock(c, 1, "cannot commit");
+    }
+    sqlite3_mutex_leave(sqlite3_db_mutex(c->db));
+    if (rc < 0)
         goto bad;
     if (version)
         *version = t->version;
