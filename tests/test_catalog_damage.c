@@ -178,13 +178,16 @@ static void a_damaged_inline_payload_is_corrupt_naming_the_key(void **s)
     (void)s;
     commit_ops(c, "k=original", NULL);
     rill_catalog_free(c);
-    sql("UPDATE rill_cat_payloads SET data = CAST('tampered' AS BLOB)");
+    sql("UPDATE rill_cat_entries SET data = CAST('tampered!!' AS BLOB)"); /* another size */
     c = open_cat("docs", 0);
     assert_int_equal(get_str(c, 1, "k"), RILL_ECORRUPT);
     assert_non_null(strstr(rill_error_last(), "\"k\""));
-    sql("UPDATE rill_cat_payloads SET data = CAST('tampered!!' AS BLOB)"); /* same size */
+    sql("UPDATE rill_cat_entries SET data = CAST('tampered' AS BLOB)"); /* same size */
     assert_int_equal(get_str(c, 1, "k"), RILL_ECORRUPT);
     assert_non_null(strstr(rill_error_last(), "does not match its hash"));
+    sql("UPDATE rill_cat_entries SET data = NULL"); /* as if in a file, which is not there */
+    assert_int_equal(get_str(c, 1, "k"), RILL_ECORRUPT);
+    assert_non_null(strstr(rill_error_last(), "no payload file"));
     rill_catalog_free(c);
 }
 

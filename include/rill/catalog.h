@@ -4,12 +4,17 @@
  * A catalog lives in an SQLite file (by default .rill/catalogs.db in the
  * working directory), which may hold many catalogs by name. A partition is
  * a key (1 to RILL_CATALOG_KEY_MAX bytes, any bytes) and its data (any
- * bytes, also none); the data is kept in the database when it is small
- * (at most inline_max bytes) and otherwise in a content-addressed file in
- * the folder beside the database (<path>-blobs/<2 hex>/<32 hex>), named by
- * its hash, written to a temporary, synced and renamed before the commit
- * that refers to it. The same bytes are stored once, whichever keys and
- * catalogs hold them.
+ * bytes, also none); the data is kept in the database, beside its key,
+ * when it is small (at most inline_max bytes) and otherwise in a
+ * content-addressed file in the folder beside the database
+ * (<path>-blobs/<2 hex>/<32 hex>), named by its hash, written to a
+ * temporary, synced and renamed before the commit that refers to it. A
+ * payload file is stored once, whichever keys and catalogs hold its bytes.
+ *
+ * Handles. The handles a process opens on one file share one SQLite
+ * connection (and its cache of the file's pages); a handle may be used by
+ * one thread at a time. One transaction per file at a time: another
+ * handle, in this process or another, waits for it (wait_ms).
  *
  * Versions. A catalog starts at version 0, empty. Each commit makes the
  * next version, N+1, atomically: the puts and deletes of one transaction

@@ -39,19 +39,18 @@ static const char *const stmt_sql[CS_COUNT] = {
                 "key = ?2 ORDER BY from_v DESC LIMIT 1",
     [CS_CLOSED] = "SELECT from_v, hash, to_v FROM rill_cat_entries WHERE catalog = ?1 AND "
                   "key = ?2 AND from_v < ?3 ORDER BY from_v DESC LIMIT 1",
-    [CS_AT] = "SELECT hash, size, from_v, to_v IS NULL OR to_v > ?3 FROM rill_cat_entries "
-              "WHERE catalog = ?1 AND key = ?2 AND from_v <= ?3 ORDER BY from_v DESC LIMIT 1",
-    [CS_INSERT] = "INSERT INTO rill_cat_entries(catalog, key, from_v, to_v, hash, size) "
-                  "VALUES(?1, ?2, ?3, NULL, ?4, ?5)",
+    [CS_AT] = "SELECT hash, size, from_v, to_v IS NULL OR to_v > ?3, data IS NULL, data "
+              "FROM rill_cat_entries WHERE catalog = ?1 AND key = ?2 AND from_v <= ?3 "
+              "ORDER BY from_v DESC LIMIT 1",
+    [CS_INSERT] = "INSERT INTO rill_cat_entries(catalog, key, from_v, to_v, hash, size, data) "
+                  "VALUES(?1, ?2, ?3, NULL, ?4, ?5, ?6)",
     [CS_CLOSE] = "UPDATE rill_cat_entries SET to_v = ?4 WHERE catalog = ?1 AND key = ?2 AND "
                  "from_v = ?3",
     [CS_REOPEN] = "UPDATE rill_cat_entries SET to_v = NULL WHERE catalog = ?1 AND key = ?2 AND "
                   "from_v = ?3",
     [CS_DROP] = "DELETE FROM rill_cat_entries WHERE catalog = ?1 AND key = ?2 AND from_v = ?3",
-    [CS_PAYLOAD] = "SELECT size, data IS NULL FROM rill_cat_payloads WHERE hash = ?1",
-    [CS_DATA] = "SELECT data FROM rill_cat_payloads WHERE hash = ?1",
-    [CS_PAYLOAD_PUT] = "INSERT OR IGNORE INTO rill_cat_payloads(hash, size, data) "
-                       "VALUES(?1, ?2, ?3)",
+    [CS_DATA] = "SELECT data FROM rill_cat_entries WHERE catalog = ?1 AND key = ?2 AND "
+                "from_v = ?3",
 };
 
 /* The tables: name, columns in order, and their declaration. */
@@ -73,12 +72,10 @@ static const table tables[] = {
      "message TEXT, partitions INTEGER NOT NULL, bytes INTEGER NOT NULL, "
      "added INTEGER NOT NULL, removed INTEGER NOT NULL, changed INTEGER NOT NULL, "
      "pruned INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(catalog, version)", " WITHOUT ROWID"},
-    {"rill_cat_entries", 6, {"catalog", "key", "from_v", "to_v", "hash", "size"},
+    {"rill_cat_entries", 7, {"catalog", "key", "from_v", "to_v", "hash", "size", "data"},
      "catalog INTEGER NOT NULL, key BLOB NOT NULL, from_v INTEGER NOT NULL, to_v INTEGER, "
-     "hash BLOB NOT NULL, size INTEGER NOT NULL, PRIMARY KEY(catalog, key, from_v)",
+     "hash BLOB NOT NULL, size INTEGER NOT NULL, data BLOB, PRIMARY KEY(catalog, key, from_v)",
      " WITHOUT ROWID"},
-    {"rill_cat_payloads", 3, {"hash", "size", "data"},
-     "hash BLOB PRIMARY KEY, size INTEGER NOT NULL, data BLOB", " WITHOUT ROWID"},
 };
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
 

@@ -9,17 +9,22 @@
  *   rill_cat_versions(catalog, version, time_ms, message, partitions,
  *                     bytes, added, removed, changed, pruned)
  *                                                one row per committed version
- *   rill_cat_entries(catalog, key, from_v, to_v, hash, size)
+ *   rill_cat_entries(catalog, key, from_v, to_v, hash, size, data)
  *                     a key's content over a run of versions: it holds hash
  *                     in every version v with from_v <= v < to_v (to_v NULL:
  *                     up to the latest and the open transaction's); keyed
  *                     by (catalog, key, from_v), so a key's rows sit side
  *                     by side, the latest found with one seek; indexed by
  *                     (catalog, from_v, key) and, for closed rows, by
- *                     (catalog, to_v, key)
- *   rill_cat_payloads(hash, size, data)          stored contents, once per
- *                     hash for the whole file; data NULL: in the payload
- *                     file <path>-blobs/<hex[0..1]>/<hex>
+ *                     (catalog, to_v, key). data: the content, when it is
+ *                     at most inline_max bytes; NULL: in the payload file
+ *                     <path>-blobs/<hex[0..1]>/<hex>, one per hash for the
+ *                     whole file.
+ *
+ * A put writes one row in the key's page, where its content is too: one
+ * page of the file to read and write per changed key (the benchmark
+ * incremental_speedup). Contents in the database are not shared between
+ * keys (small ones: the row is their cost); payload files are.
  *
  * A transaction making version T = latest + 1 holds SQLite's write lock
  * from begin to commit. It writes rows with from_v = T and closes rows by
@@ -29,9 +34,8 @@
  * latest is T-1 (versions are max(version) of the catalog's rows).
  * Invariants: only a key's latest row may have to_v NULL; two
  * rows of a key that meet (to_v of one = from_v of the other) have other
- * hashes; an entry's hash has a row in rill_cat_payloads, and a payload
- * row without data has its file, written and synced before the row was
- * committed. Later parts of issue 13 (dependencies, fingerprints) add
+ * hashes; a row without data has its payload file, written and synced
+ * before the row was committed. Later parts of issue 13 (dependencies, fingerprints) add
  * their tables beside these and write them in the same transaction
  * through rill__catalog_db. */
 #ifndef RILL_STATE_CATALOG_H
@@ -52,15 +56,13 @@ enum {
     CS_VERSION,  /* catalog, version -> pruned */
     CS_LIVE,     /* catalog, key -> from_v, hash, live (to_v NULL) of its latest row */
     CS_CLOSED,   /* catalog, key, v -> from_v, hash, to_v of its latest row before v */
-    CS_AT,       /* catalog, key, v -> hash, size, from_v, holds (v < to_v) of its
-                  * latest row from v or before */
-    CS_INSERT,   /* catalog, key, from_v, hash, size */
+    CS_AT,       /* catalog, key, v -> hash, size, from_v, holds (v < to_v), in_file,
+                  * data of its latest row from v or before */
+    CS_INSERT,   /* catalog, key, from_v, hash, size, data (NULL: in a file) */
     CS_CLOSE,    /* catalog, key, from_v, to_v */
     CS_REOPEN,   /* catalog, key, from_v */
     CS_DROP,     /* catalog, key, from_v */
-    CS_PAYLOAD,  /* hash -> size, data IS NULL */
-    CS_DATA,     /* hash -> data */
-    CS_PAYLOAD_PUT, /* hash, size, data (or NULL) */
+    CS_DATA,     /* catalog, key, from_v -> data */
     CS_COUNT
 };
 
@@ -133,24 +135,37 @@ void rill__cat_hash(unsigned char out[RILL_CATALOG_HASH_SIZE], const void *data,
 char *rill__cat_blob_path(const rill_catalog *c, const unsigned char *hash);
 /* Makes the folders above path (not path itself). */
 int rill__cat_mkdirs(const char *path);
-/* Stores data under its hash (a payload row, and a payload file when it is
- * larger than inline_max and has none yet); *hash gets it. */
+/* *hash: the hash of data; data larger than inline_max is stored in its
+ * payload file (*in_file 1), smaller data is for the entry's row. */
 int rill__cat_store(rill_catalog *c, unsigned char hash[RILL_CATALOG_HASH_SIZE], const void *data,
-                    size_t len);
-/* The same from the file at path, streamed; *size gets its bytes. */
+                    size_t len, int *in_file);
+/* The same from the file at path, streamed; *size gets its bytes, and
+ * *data (malloc'd) the bytes themselves when they are for the row (NULL:
+ * stored in the payload file). */
 int rill__cat_store_file(rill_catalog *c, unsigned char hash[RILL_CATALOG_HASH_SIZE],
-                         uint64_t *size, const char *path);
+                         uint64_t *size, void **data, const char *path);
 /* The data of an entry (key and since name it in errors), checked against
  * its hash: RILL_ECORRUPT naming the key and the file. *data: malloc'd. */
 int rill__cat_load(rill_catalog *c, void **data, size_t *len, const rill_catalog_entry *e);
+/* The same for bytes already read from its row (not in a file). */
+int rill__cat_check(rill_catalog *c, void **data, size_t *len, const rill_catalog_entry *e,
+                    const void *row_data, size_t row_len);
 /* Copies an entry's data to the file at dest (through a temporary beside
  * it, renamed when its hash is checked). */
 int rill__cat_load_to(rill_catalog *c, const rill_catalog_entry *e, const char *dest);
 
 /* ---- catalog_txn.c ---- */
 
-/* Puts an already stored content under key. */
+/* Puts a stored content under key: data (size bytes) for the row, or
+ * NULL when it is in its payload file. */
 int rill__cat_put_hash(rill_catalog_txn *t, const void *key, size_t key_len,
-                       const unsigned char *hash, uint64_t size);
+                       const unsigned char *hash, uint64_t size, const void *data);
+
+/* ---- catalog_read.c ---- */
+
+/* rill_catalog_get at a version known to be readable (no check of it: a
+ * compile checks its versions once). */
+int rill__cat_get_at(void **data, size_t *len, rill_catalog *c, int64_t version,
+                     const void *key, size_t key_len);
 
 #endif

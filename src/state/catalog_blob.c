@@ -1,7 +1,7 @@
 /* catalog_blob.c — a catalog's contents: their hashes (XXH3-128, in its
- * canonical big-endian bytes), storing them once per hash (inline in
- * rill_cat_payloads, or in a payload file when larger than inline_max),
- * and reading them back checked against their hash.
+ * canonical big-endian bytes), storing them (in the entry's row, or once
+ * per hash in a payload file when larger than inline_max), and reading
+ * them back checked against their hash.
  *
  * A payload file is named by its hash, <path>-blobs/<hh>/<32 hex>. It is
  * written to a temporary in the same folder (created exclusively), synced,
@@ -171,56 +171,12 @@ done:
     return rc;
 }
 
-/* *found, *in_file: whether hash has a payload row, and whether in a file. */
-static int payload_row(rill_catalog *c, const unsigned char *hash, int *found, int *in_file,
-                       uint64_t *size)
-{
-    sqlite3_stmt *st = rill__cat_stmt(c, CS_PAYLOAD);
-    int rc;
-    sqlite3_bind_blob(st, 1, hash, RILL_CATALOG_HASH_SIZE, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    *found = rc == SQLITE_ROW;
-    if (*found) {
-        *size = (uint64_t)sqlite3_column_int64(st, 0);
-        *in_file = sqlite3_column_int(st, 1);
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        rc = rill__cat_fail(c, "cannot read its payloads");
-    else
-        rc = 0;
-    sqlite3_reset(st);
-    return rc;
-}
-
-static int insert_payload(rill_catalog *c, const unsigned char *hash, uint64_t size,
-                          const void *data)
-{
-    sqlite3_stmt *st = rill__cat_stmt(c, CS_PAYLOAD_PUT);
-    int rc;
-    sqlite3_bind_blob(st, 1, hash, RILL_CATALOG_HASH_SIZE, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (int64_t)size);
-    if (data)
-        sqlite3_bind_blob64(st, 3, data, size, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 3);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rill__cat_fail(c, "cannot write a payload");
-    sqlite3_reset(st);
-    return rc;
-}
-
 int rill__cat_store(rill_catalog *c, unsigned char hash[RILL_CATALOG_HASH_SIZE], const void *data,
-                    size_t len)
+                    size_t len, int *in_file)
 {
-    uint64_t size;
-    int found, in_file = 0, rc;
     rill__cat_hash(hash, data, len);
-    if ((rc = payload_row(c, hash, &found, &in_file, &size)) < 0)
-        return rc;
-    if (found)
-        return in_file ? write_blob(c, hash, data, len) : 0;
-    if (len > c->inline_max && (rc = write_blob(c, hash, data, len)) < 0)
-        return rc;
-    return insert_payload(c, hash, len, len > c->inline_max ? NULL : (data ? data : ""));
+    *in_file = len > c->inline_max;
+    return *in_file ? write_blob(c, hash, data, len) : 0;
 }
 
 /* Reads up to want bytes of fd into buf; *got: how many (less at the end). */
@@ -242,15 +198,15 @@ static int read_full(int fd, void *buf, size_t want, size_t *got)
 }
 
 int rill__cat_store_file(rill_catalog *c, unsigned char hash[RILL_CATALOG_HASH_SIZE],
-                         uint64_t *size, const char *path)
+                         uint64_t *size, void **data, const char *path)
 {
     XXH3_state_t *xs = NULL;
     XXH128_canonical_t can;
     char *buf = NULL, *tmp = NULL, *final = NULL;
     size_t want = c->inline_max + 1, cap, got;
     struct stat sb;
-    int fd, out = -1, rc = 0, found, in_file;
-    uint64_t had;
+    int fd, out = -1, rc = 0;
+    *data = NULL;
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return rill__error_errno(errno, "catalog '%s': cannot read %s", c->name, path);
     if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
@@ -274,8 +230,10 @@ int rill__cat_store_file(rill_catalog *c, unsigned char hash[RILL_CATALOG_HASH_S
         goto done;
     }
     *size = got;
-    if (got < want && got <= c->inline_max) { /* small, read to its end: as from memory */
-        rc = rill__cat_store(c, hash, buf, got);
+    if (got < want && got <= c->inline_max) { /* small, read to its end: for the row */
+        rill__cat_hash(hash, buf, got);
+        *data = buf;
+        buf = NULL;
         goto done;
     }
     /* large: hashed while copied to a temporary, named when its hash is known */
@@ -308,13 +266,8 @@ int rill__cat_store_file(rill_catalog *c, unsigned char hash[RILL_CATALOG_HASH_S
         rc = rill__error(RILL_ENOMEM, "out of memory");
         goto done;
     }
-    if ((rc = payload_row(c, hash, &found, &in_file, &had)) < 0 ||
-        (rc = rill__cat_mkdirs(final)) < 0)
+    if ((rc = rill__cat_mkdirs(final)) < 0)
         goto done;
-    if (found && !in_file) { /* already stored inline: the copy is not needed */
-        rc = 0;
-        goto done;
-    }
     if (stat(final, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size == *size) {
         rc = 0; /* there whole already */
     } else {
@@ -324,8 +277,6 @@ int rill__cat_store_file(rill_catalog *c, unsigned char hash[RILL_CATALOG_HASH_S
         if (rc < 0)
             goto done;
     }
-    if (!found)
-        rc = insert_payload(c, hash, *size, NULL);
 done:
     if (out >= 0)
         close(out);
@@ -354,17 +305,29 @@ static int corrupt(rill_catalog *c, const rill_catalog_entry *e, const char *fil
 /* Where an entry's content is: *in_file, and *file (malloc'd) when it is. */
 static int locate(rill_catalog *c, const rill_catalog_entry *e, int *in_file, char **file)
 {
-    uint64_t size;
-    int found, rc;
     *file = NULL;
-    if ((rc = payload_row(c, e->hash, &found, in_file, &size)) < 0)
-        return rc;
-    if (!found)
-        return corrupt(c, e, NULL, "has no stored content (a damaged catalog file):");
-    if (size != e->size)
-        return corrupt(c, e, NULL, "has another size than its entry says");
+    *in_file = e->in_file;
     if (*in_file && (*file = rill__cat_blob_path(c, e->hash)) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
+    return 0;
+}
+
+int rill__cat_check(rill_catalog *c, void **data, size_t *len, const rill_catalog_entry *e,
+                    const void *row_data, size_t row_len)
+{
+    unsigned char h[RILL_CATALOG_HASH_SIZE];
+    char *buf;
+    if ((uint64_t)row_len != e->size)
+        return corrupt(c, e, NULL, "does not match its hash (another size)");
+    rill__cat_hash(h, row_data, row_len);
+    if (memcmp(h, e->hash, sizeof(h)) != 0)
+        return corrupt(c, e, NULL, "does not match its hash (damaged)");
+    if ((buf = malloc(row_len + 1)) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    if (row_len)
+        memcpy(buf, row_data, row_len);
+    *data = buf;
+    *len = row_len;
     return 0;
 }
 
@@ -386,6 +349,25 @@ static int open_blob(rill_catalog *c, const rill_catalog_entry *e, const char *f
     return fd;
 }
 
+/* The data of e from its row (not in a file), checked. */
+static int load_row(rill_catalog *c, void **data, size_t *len, const rill_catalog_entry *e)
+{
+    sqlite3_stmt *st = rill__cat_stmt(c, CS_DATA);
+    int rc;
+    sqlite3_bind_int64(st, 1, c->id);
+    sqlite3_bind_blob(st, 2, e->key, (int)e->key_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, e->since);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB)
+        rc = rill__cat_check(c, data, len, e, sqlite3_column_blob(st, 0),
+                             (size_t)sqlite3_column_bytes(st, 0));
+    else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        rc = corrupt(c, e, NULL, "has no stored content (a damaged catalog file):");
+    else
+        rc = rill__cat_fail(c, "cannot read a payload");
+    sqlite3_reset(st);
+    return rc;
+}
+
 int rill__cat_load(rill_catalog *c, void **data, size_t *len, const rill_catalog_entry *e)
 {
     unsigned char h[RILL_CATALOG_HASH_SIZE];
@@ -396,44 +378,28 @@ int rill__cat_load(rill_catalog *c, void **data, size_t *len, const rill_catalog
     *len = 0;
     if ((rc = locate(c, e, &in_file, &file)) < 0)
         return rc;
+    if (!in_file)
+        return load_row(c, data, len, e);
     if (e->size > SIZE_MAX - 1 || (buf = malloc((size_t)e->size + 1)) == NULL) {
         rc = rill__error(RILL_ENOMEM, "out of memory");
         goto done;
     }
-    if (!in_file) {
-        sqlite3_stmt *st = rill__cat_stmt(c, CS_DATA);
-        sqlite3_bind_blob(st, 1, e->hash, RILL_CATALOG_HASH_SIZE, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_ROW) {
-            rc = rill__cat_fail(c, "cannot read a payload");
-        } else if ((uint64_t)sqlite3_column_bytes(st, 0) != e->size) {
-            rc = corrupt(c, e, NULL, "does not match its hash (another size)");
-        } else {
-            if (e->size)
-                memcpy(buf, sqlite3_column_blob(st, 0), (size_t)e->size);
-        }
-        sqlite3_reset(st);
-        if (rc < 0)
-            goto done;
-    } else {
-        if ((rc = fd = open_blob(c, e, file)) < 0)
-            goto done;
-        rc = read_full(fd, buf, (size_t)e->size, &got);
-        close(fd);
-        if (rc < 0) {
-            rc = rill__error_errno(errno, "catalog '%s': cannot read the payload file %s",
-                                   c->name, file);
-            goto done;
-        }
-        if (got != e->size) {
-            rc = corrupt(c, e, file, "does not match its hash (shorter): the damaged payload "
-                         "file is");
-            goto done;
-        }
+    if ((rc = fd = open_blob(c, e, file)) < 0)
+        goto done;
+    rc = read_full(fd, buf, (size_t)e->size, &got);
+    close(fd);
+    if (rc < 0) {
+        rc = rill__error_errno(errno, "catalog '%s': cannot read the payload file %s", c->name,
+                               file);
+        goto done;
+    }
+    if (got != e->size) {
+        rc = corrupt(c, e, file, "does not match its hash (shorter): the damaged payload file is");
+        goto done;
     }
     rill__cat_hash(h, buf, (size_t)e->size);
     if (memcmp(h, e->hash, sizeof(h)) != 0) {
-        rc = corrupt(c, e, file, in_file ? "does not match its hash: the damaged payload file is"
-                                         : "does not match its hash (damaged)");
+        rc = corrupt(c, e, file, "does not match its hash: the damaged payload file is");
         goto done;
     }
     *data = buf;

@@ -357,16 +357,42 @@ static void remove_file(const char *path, rill_catalog_gc_stats *stats)
     }
 }
 
-/* The payload files and temporaries no row refers to (write lock held). */
+/* *n: the distinct contents the file's entries hold (a pass over them:
+ * they have no index by hash, which every put would pay for). */
+static int contents(rill_catalog *c, int64_t *n)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (sqlite3_prepare_v2(c->db, "SELECT count(DISTINCT hash) FROM rill_cat_entries", -1, &st,
+                           NULL) != SQLITE_OK)
+        return rill__cat_fail(c, "cannot collect garbage");
+    rc = sqlite3_step(st) == SQLITE_ROW ? 0 : rill__cat_fail(c, "cannot collect garbage");
+    *n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The payload files and temporaries no row refers to (write lock held):
+ * the hashes rows keep in files, gathered once in a temporary table. */
 static int sweep(rill_catalog *c, rill_catalog_gc_stats *stats)
 {
     char path[8192];
     unsigned char hash[RILL_CATALOG_HASH_SIZE];
     struct dirent *d, *f;
     DIR *top, *sub;
+    sqlite3_stmt *st = NULL;
     int rc = 0, i;
     if ((top = opendir(c->blobs)) == NULL)
         return errno == ENOENT ? 0 : rill__error_errno(errno, "%s: cannot read", c->blobs);
+    if ((rc = rill__cat_exec(c, "CREATE TEMP TABLE IF NOT EXISTS rill_cat_files(hash BLOB "
+                             "PRIMARY KEY) WITHOUT ROWID; DELETE FROM temp.rill_cat_files; "
+                             "INSERT OR IGNORE INTO temp.rill_cat_files SELECT hash FROM "
+                             "rill_cat_entries WHERE data IS NULL", "cannot collect garbage")) < 0 ||
+        sqlite3_prepare_v2(c->db, "SELECT 1 FROM temp.rill_cat_files WHERE hash = ?1", -1, &st,
+                           NULL) != SQLITE_OK) {
+        closedir(top);
+        return rc < 0 ? rc : rill__cat_fail(c, "cannot collect garbage");
+    }
     while (rc == 0 && (d = readdir(top)) != NULL) {
         snprintf(path, sizeof(path), "%s/%s", c->blobs, d->d_name);
         if (ends_tmp(d->d_name)) {
@@ -380,13 +406,13 @@ static int sweep(rill_catalog *c, rill_catalog_gc_stats *stats)
             if (ends_tmp(f->d_name)) {
                 remove_file(path, stats);
             } else if (is_hex(f->d_name, 32) && strncmp(f->d_name, d->d_name, 2) == 0) {
-                sqlite3_stmt *st = rill__cat_stmt(c, CS_PAYLOAD);
                 int keep;
                 for (i = 0; i < RILL_CATALOG_HASH_SIZE; i++)
                     sscanf(f->d_name + 2 * i, "%2hhx", &hash[i]);
+                sqlite3_reset(st);
                 sqlite3_bind_blob(st, 1, hash, RILL_CATALOG_HASH_SIZE, SQLITE_STATIC);
                 rc = sqlite3_step(st);
-                keep = rc == SQLITE_ROW && sqlite3_column_int(st, 1);
+                keep = rc == SQLITE_ROW;
                 rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
                                                            : rill__cat_fail(c, "cannot read");
                 sqlite3_reset(st);
@@ -399,6 +425,7 @@ static int sweep(rill_catalog *c, rill_catalog_gc_stats *stats)
         rmdir(path); /* when it is empty */
     }
     closedir(top);
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -431,17 +458,16 @@ int rill_catalog_gc(rill_catalog_gc_stats *stats, rill_catalog *c,
         goto bad;
     if (o.keep > 0 && latest - o.keep >= 1) {
         int64_t first = latest - o.keep + 1; /* the first version kept */
-        if ((rc = changes_of(c, "UPDATE rill_cat_versions SET pruned = 1 WHERE catalog = ?1 AND "
+        int64_t before, after;
+        if ((rc = contents(c, &before)) < 0 ||
+            (rc = changes_of(c, "UPDATE rill_cat_versions SET pruned = 1 WHERE catalog = ?1 AND "
                              "version < ?2 AND pruned = 0", c->id, first, &s.versions_pruned)) < 0 ||
             (rc = changes_of(c, "DELETE FROM rill_cat_entries WHERE catalog = ?1 AND to_v IS NOT "
-                             "NULL AND to_v <= ?2", c->id, first, &n)) < 0)
+                             "NULL AND to_v <= ?2", c->id, first, &n)) < 0 ||
+            (rc = contents(c, &after)) < 0)
             goto bad;
+        s.payloads_removed = (uint64_t)(before - after);
     }
-    if ((rc = rill__cat_exec(c, "DELETE FROM rill_cat_payloads WHERE hash NOT IN (SELECT hash "
-                             "FROM rill_cat_entries)", /* one pass: entries have no hash index */
-                             "cannot collect garbage")) < 0)
-        goto bad;
-    s.payloads_removed = (uint64_t)sqlite3_changes(c->db);
     if ((rc = rill__cat_unlock(c, 1, "cannot collect garbage")) < 0)
         return rc;
     if ((rc = rill__cat_lock(c, "collect garbage")) < 0)

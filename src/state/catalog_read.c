@@ -44,19 +44,15 @@ static int user_stop(rill_catalog *c, const char *what, int ret)
                        ret);
 }
 
-int rill_catalog_stat(rill_catalog_entry *out, rill_catalog *c, int64_t version,
-                      const void *key, size_t key_len)
+/* The entry of key at version (already resolved) into *out, and, when
+ * data is not NULL and the content is in the row, the content checked
+ * against its hash into *data (malloc'd); one statement. */
+static int entry_at(rill_catalog_entry *out, void **data, size_t *len, rill_catalog *c,
+                    int64_t version, const void *key, size_t key_len)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = rill__cat_stmt(c, CS_AT);
     int rc;
     char q[128];
-    if (out == NULL || c == NULL)
-        return rill__error(RILL_EINVAL, "rill_catalog_stat: NULL argument");
-    memset(out, 0, sizeof(*out));
-    if ((rc = rill__cat_check_key(c, key, key_len)) < 0 ||
-        (rc = rill__cat_resolve(c, version, &version)) < 0)
-        return rc;
-    st = rill__cat_stmt(c, CS_AT);
     sqlite3_bind_int64(st, 1, c->id);
     sqlite3_bind_blob(st, 2, key, (int)key_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, version);
@@ -64,7 +60,6 @@ int rill_catalog_stat(rill_catalog_entry *out, rill_catalog *c, int64_t version,
     if (rc == SQLITE_ROW && !sqlite3_column_int(st, 3))
         rc = SQLITE_DONE; /* its latest row before version was closed by then */
     if (rc == SQLITE_ROW) {
-        /* hash, size, from_v; where it is stored is asked separately */
         if (sqlite3_column_bytes(st, 0) != RILL_CATALOG_HASH_SIZE ||
             sqlite3_column_type(st, 1) != SQLITE_INTEGER || sqlite3_column_int64(st, 1) < 0) {
             sqlite3_reset(st);
@@ -74,9 +69,13 @@ int rill_catalog_stat(rill_catalog_entry *out, rill_catalog *c, int64_t version,
         memcpy(out->hash, sqlite3_column_blob(st, 0), RILL_CATALOG_HASH_SIZE);
         out->size = (uint64_t)sqlite3_column_int64(st, 1);
         out->since = sqlite3_column_int64(st, 2);
+        out->in_file = sqlite3_column_int(st, 4);
         out->key = key;
         out->key_len = key_len;
         rc = 0;
+        if (data && !out->in_file)
+            rc = rill__cat_check(c, data, len, out, sqlite3_column_blob(st, 5),
+                                 (size_t)sqlite3_column_bytes(st, 5));
     } else if (rc == SQLITE_DONE) {
         rill__cat_quote(q, sizeof(q), key, key_len);
         rc = rill__error(RILL_ENOTFOUND, "catalog '%s': version %lld has no key %s", c->name,
@@ -85,32 +84,49 @@ int rill_catalog_stat(rill_catalog_entry *out, rill_catalog *c, int64_t version,
         rc = rill__cat_fail(c, "cannot read its partitions");
     }
     sqlite3_reset(st);
-    if (rc == 0) {
-        st = rill__cat_stmt(c, CS_PAYLOAD);
-        sqlite3_bind_blob(st, 1, out->hash, RILL_CATALOG_HASH_SIZE, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        out->in_file = rc == SQLITE_ROW ? sqlite3_column_int(st, 1) : 0;
-        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : rill__cat_fail(c, "cannot read");
-        sqlite3_reset(st);
-    }
+    if (rc == 0 && data && out->in_file)
+        rc = rill__cat_load(c, data, len, out);
     return rc;
+}
+
+int rill_catalog_stat(rill_catalog_entry *out, rill_catalog *c, int64_t version,
+                      const void *key, size_t key_len)
+{
+    int rc;
+    if (out == NULL || c == NULL)
+        return rill__error(RILL_EINVAL, "rill_catalog_stat: NULL argument");
+    memset(out, 0, sizeof(*out));
+    if ((rc = rill__cat_check_key(c, key, key_len)) < 0 ||
+        (rc = rill__cat_resolve(c, version, &version)) < 0)
+        return rc;
+    return entry_at(out, NULL, NULL, c, version, key, key_len);
+}
+
+int rill__cat_get_at(void **data, size_t *len, rill_catalog *c, int64_t version,
+                     const void *key, size_t key_len)
+{
+    rill_catalog_entry e;
+    memset(&e, 0, sizeof(e));
+    *data = NULL;
+    *len = 0;
+    return entry_at(&e, data, len, c, version, key, key_len);
 }
 
 int rill_catalog_get(void **data, size_t *len, rill_catalog *c, int64_t version,
                      const void *key, size_t key_len)
 {
-    rill_catalog_entry e;
     int rc;
     if (data == NULL || len == NULL || c == NULL)
         return rill__error(RILL_EINVAL, "rill_catalog_get: NULL argument");
     *data = NULL;
     *len = 0;
-    if ((rc = rill_catalog_stat(&e, c, version, key, key_len)) < 0)
+    if ((rc = rill__cat_check_key(c, key, key_len)) < 0 ||
+        (rc = rill__cat_resolve(c, version, &version)) < 0)
         return rc;
-    return rill__cat_load(c, data, len, &e);
+    return rill__cat_get_at(data, len, c, version, key, key_len);
 }
 
-#define IN_FILE(t) "(SELECT data IS NULL FROM rill_cat_payloads WHERE hash = " t ".hash)"
+#define IN_FILE(t) t ".data IS NULL"
 
 int rill_catalog_list(rill_catalog *c, int64_t version, rill_catalog_entry_fn fn, void *payload)
 {

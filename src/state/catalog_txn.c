@@ -149,7 +149,7 @@ static int by_row(rill_catalog_txn *t, int which, const void *key, size_t key_le
 /* After the key's live row of this transaction was dropped, or when it has
  * none: the base row again if it held hash, else a new row. */
 static int reopen_or_insert(rill_catalog_txn *t, const void *key, size_t key_len,
-                            const unsigned char *hash, uint64_t size)
+                            const unsigned char *hash, uint64_t size, const void *data)
 {
     rill_catalog *c = t->c;
     sqlite3_stmt *st;
@@ -165,11 +165,17 @@ static int reopen_or_insert(rill_catalog_txn *t, const void *key, size_t key_len
     sqlite3_bind_int64(st, 3, t->version);
     sqlite3_bind_blob(st, 4, hash, RILL_CATALOG_HASH_SIZE, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, (int64_t)size);
+    if (data == NULL)
+        sqlite3_bind_null(st, 6); /* in its payload file */
+    else if (size == 0)
+        sqlite3_bind_zeroblob(st, 6, 0);
+    else
+        sqlite3_bind_blob64(st, 6, data, size, SQLITE_STATIC);
     return step_done(c, st);
 }
 
 int rill__cat_put_hash(rill_catalog_txn *t, const void *key, size_t key_len,
-                       const unsigned char *hash, uint64_t size)
+                       const unsigned char *hash, uint64_t size, const void *data)
 {
     int64_t from_v = 0;
     int rc, same = 0;
@@ -184,7 +190,7 @@ int rill__cat_put_hash(rill_catalog_txn *t, const void *key, size_t key_len,
     else
         rc = 0;
     if (rc == 0)
-        rc = reopen_or_insert(t, key, key_len, hash, size);
+        rc = reopen_or_insert(t, key, key_len, hash, size, data);
     if (rc < 0)
         t->failed = 1;
     return rc;
@@ -194,17 +200,16 @@ int rill_catalog_put(rill_catalog_txn *t, const void *key, size_t key_len, const
                      size_t len)
 {
     unsigned char hash[RILL_CATALOG_HASH_SIZE];
-    int rc;
+    int rc, in_file;
     if ((rc = check_txn(t, "rill_catalog_put")) < 0 ||
         (rc = rill__cat_check_key(t->c, key, key_len)) < 0)
         return rc;
     if (data == NULL && len > 0)
         return rill__error(RILL_EINVAL, "rill_catalog_put: data is NULL and len %zu", len);
-    if ((rc = rill__cat_store(t->c, hash, data, len)) < 0) {
-        t->failed = 1; /* a payload row may be half written */
-        return rc;
-    }
-    return rill__cat_put_hash(t, key, key_len, hash, len);
+    if ((rc = rill__cat_store(t->c, hash, data, len, &in_file)) < 0)
+        return rc; /* a payload file is whole or not there */
+    return rill__cat_put_hash(t, key, key_len, hash, len,
+                              in_file ? NULL : data ? data : (const void *)"");
 }
 
 int rill_catalog_put_file(rill_catalog_txn *t, const void *key, size_t key_len,
@@ -212,15 +217,18 @@ int rill_catalog_put_file(rill_catalog_txn *t, const void *key, size_t key_len,
 {
     unsigned char hash[RILL_CATALOG_HASH_SIZE];
     uint64_t size = 0;
+    void *data = NULL;
     int rc;
     if ((rc = check_txn(t, "rill_catalog_put_file")) < 0 ||
         (rc = rill__cat_check_key(t->c, key, key_len)) < 0)
         return rc;
     if (path == NULL)
         return rill__error(RILL_EINVAL, "rill_catalog_put_file: path is NULL");
-    if ((rc = rill__cat_store_file(t->c, hash, &size, path)) < 0)
-        return rc; /* a payload row is written last, whole or not at all */
-    return rill__cat_put_hash(t, key, key_len, hash, size);
+    if ((rc = rill__cat_store_file(t->c, hash, &size, &data, path)) < 0)
+        return rc; /* a payload file is whole or not there */
+    rc = rill__cat_put_hash(t, key, key_len, hash, size, data);
+    free(data);
+    return rc;
 }
 
 int rill_catalog_delete(rill_catalog_txn *t, const void *key, size_t key_len)

@@ -4,6 +4,8 @@
  * handles, read under the compile's read lock. */
 #include "compile.h"
 
+#include "catalog.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,7 +103,9 @@ int rill__cmp_read(rill_compile *c, int input, int64_t to, const void *key, size
 {
     int rc;
     pthread_mutex_lock(&c->read_mu);
-    rc = rill_catalog_get(data, len, c->in[input].cat, to, key, key_len);
+    /* to was resolved when the run decided; that no prune took it away
+     * meanwhile is checked once, before the commit (rill__cmp_versions_kept) */
+    rc = rill__cat_get_at(data, len, c->in[input].cat, to, key, key_len);
     pthread_mutex_unlock(&c->read_mu);
     return rc;
 }

@@ -597,7 +597,7 @@ out:
 int rill_compile_run(rill_compile_report *report, rill_compile *c)
 {
     run r;
-    int rc;
+    int rc, i;
     if (c == NULL)
         return rill__error(RILL_EINVAL, "rill_compile_run: NULL compile");
     memset(&r, 0, sizeof(r));
@@ -613,6 +613,10 @@ int rill_compile_run(rill_compile_report *report, rill_compile *c)
         return rc;
     }
     rc = compile_in(&r);
+    for (i = 0; i < c->nin && rc == 0; i++) { /* the versions read are still there */
+        int64_t v;
+        rc = rill__cat_resolve(c->in[i].cat, r.pl.to[i], &v);
+    }
     sqlite3_finalize(r.affect);
     sqlite3_finalize(r.affect_from_deps);
     sqlite3_finalize(r.affect_from_values);
