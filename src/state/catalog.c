@@ -49,6 +49,30 @@ static const char *const stmt_sql[CS_COUNT] = {
     [CS_REOPEN] = "UPDATE rill_cat_entries SET to_v = NULL WHERE catalog = ?1 AND key = ?2 AND "
                   "from_v = ?3",
     [CS_DROP] = "DELETE FROM rill_cat_entries WHERE catalog = ?1 AND key = ?2 AND from_v = ?3",
+    /* the version row of a commit, its counts from the rows (a statement
+     * that takes longer to prepare than to run: prepared once) */
+    [CS_ADD_VERSION] =
+        "INSERT INTO rill_cat_versions(catalog, version, time_ms, message, partitions, bytes, "
+        "added, removed, changed, pruned) SELECT ?1, ?2, ?3, ?4, "
+        "coalesce(p.partitions, 0) + a.n - r.n, coalesce(p.bytes, 0) + bi.s - bo.s, "
+        "a.n, r.n, ch.n, 0 FROM "
+        "(SELECT count(*) AS n FROM rill_cat_entries e INDEXED BY rill_cat_entries_from "
+        " WHERE e.catalog = ?1 AND e.from_v = ?2 "
+        " AND NOT EXISTS (SELECT 1 FROM rill_cat_entries o INDEXED BY rill_cat_entries_to "
+        " WHERE o.catalog = ?1 AND o.to_v = ?2 AND o.key = e.key)) AS a, "
+        "(SELECT count(*) AS n FROM rill_cat_entries e INDEXED BY rill_cat_entries_to "
+        " WHERE e.catalog = ?1 AND e.to_v = ?2 "
+        " AND NOT EXISTS (SELECT 1 FROM rill_cat_entries o INDEXED BY rill_cat_entries_from "
+        " WHERE o.catalog = ?1 AND o.from_v = ?2 AND o.key = e.key)) AS r, "
+        "(SELECT count(*) AS n FROM rill_cat_entries e INDEXED BY rill_cat_entries_from "
+        " WHERE e.catalog = ?1 AND e.from_v = ?2 "
+        " AND EXISTS (SELECT 1 FROM rill_cat_entries o INDEXED BY rill_cat_entries_to "
+        " WHERE o.catalog = ?1 AND o.to_v = ?2 AND o.key = e.key)) AS ch, "
+        "(SELECT coalesce(sum(size), 0) AS s FROM rill_cat_entries INDEXED BY "
+        " rill_cat_entries_from WHERE catalog = ?1 AND from_v = ?2) AS bi, "
+        "(SELECT coalesce(sum(size), 0) AS s FROM rill_cat_entries INDEXED BY "
+        " rill_cat_entries_to WHERE catalog = ?1 AND to_v = ?2) AS bo "
+        "LEFT JOIN rill_cat_versions p ON p.catalog = ?1 AND p.version = ?2 - 1",
     [CS_DATA] = "SELECT data FROM rill_cat_entries WHERE catalog = ?1 AND key = ?2 AND "
                 "from_v = ?3",
 };

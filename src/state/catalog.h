@@ -62,6 +62,7 @@ enum {
     CS_CLOSE,    /* catalog, key, from_v, to_v */
     CS_REOPEN,   /* catalog, key, from_v */
     CS_DROP,     /* catalog, key, from_v */
+    CS_ADD_VERSION, /* catalog, version, time_ms, message: the version's row */
     CS_DATA,     /* catalog, key, from_v -> data */
     CS_COUNT
 };

@@ -255,33 +255,9 @@ int rill_catalog_delete(rill_catalog_txn *t, const void *key, size_t key_len)
 /* The version row of the transaction, its counts from the rows. */
 static int add_version(rill_catalog_txn *t, const char *message)
 {
-    static const char *const sql =
-        "INSERT INTO rill_cat_versions(catalog, version, time_ms, message, partitions, bytes, "
-        "added, removed, changed, pruned) SELECT ?1, ?2, ?3, ?4, "
-        "coalesce(p.partitions, 0) + a.n - r.n, coalesce(p.bytes, 0) + bi.s - bo.s, "
-        "a.n, r.n, ch.n, 0 FROM "
-        "(SELECT count(*) AS n FROM rill_cat_entries e INDEXED BY rill_cat_entries_from "
-        " WHERE e.catalog = ?1 AND e.from_v = ?2 "
-        " AND NOT EXISTS (SELECT 1 FROM rill_cat_entries o INDEXED BY rill_cat_entries_to "
-        " WHERE o.catalog = ?1 AND o.to_v = ?2 AND o.key = e.key)) AS a, "
-        "(SELECT count(*) AS n FROM rill_cat_entries e INDEXED BY rill_cat_entries_to "
-        " WHERE e.catalog = ?1 AND e.to_v = ?2 "
-        " AND NOT EXISTS (SELECT 1 FROM rill_cat_entries o INDEXED BY rill_cat_entries_from "
-        " WHERE o.catalog = ?1 AND o.from_v = ?2 AND o.key = e.key)) AS r, "
-        "(SELECT count(*) AS n FROM rill_cat_entries e INDEXED BY rill_cat_entries_from "
-        " WHERE e.catalog = ?1 AND e.from_v = ?2 "
-        " AND EXISTS (SELECT 1 FROM rill_cat_entries o INDEXED BY rill_cat_entries_to "
-        " WHERE o.catalog = ?1 AND o.to_v = ?2 AND o.key = e.key)) AS ch, "
-        "(SELECT coalesce(sum(size), 0) AS s FROM rill_cat_entries INDEXED BY "
-        " rill_cat_entries_from WHERE catalog = ?1 AND from_v = ?2) AS bi, "
-        "(SELECT coalesce(sum(size), 0) AS s FROM rill_cat_entries INDEXED BY "
-        " rill_cat_entries_to WHERE catalog = ?1 AND to_v = ?2) AS bo "
-        "LEFT JOIN rill_cat_versions p ON p.catalog = ?1 AND p.version = ?2 - 1";
     rill_catalog *c = t->c;
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = rill__cat_stmt(c, CS_ADD_VERSION);
     int rc;
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return rill__cat_fail(c, "cannot commit");
     sqlite3_bind_int64(st, 1, c->id);
     sqlite3_bind_int64(st, 2, t->version);
     sqlite3_bind_int64(st, 3, rill__cat_now_ms());
@@ -290,7 +266,7 @@ static int add_version(rill_catalog_txn *t, const char *message)
     else
         sqlite3_bind_null(st, 4);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rill__cat_fail(c, "cannot commit");
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc;
 }
 
