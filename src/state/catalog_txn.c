@@ -146,20 +146,12 @@ static int by_row(rill_catalog_txn *t, int which, const void *key, size_t key_le
     return step_done(c, st);
 }
 
-/* After the key's live row of this transaction was dropped, or when it has
- * none: the base row again if it held hash, else a new row. */
-static int reopen_or_insert(rill_catalog_txn *t, const void *key, size_t key_len,
-                            const unsigned char *hash, uint64_t size, const void *data)
+/* A new row of key from this version. */
+static int insert(rill_catalog_txn *t, const void *key, size_t key_len,
+                  const unsigned char *hash, uint64_t size, const void *data)
 {
     rill_catalog *c = t->c;
-    sqlite3_stmt *st;
-    int64_t from_v = 0;
-    int rc, same = 0;
-    if ((rc = closed_row(t, key, key_len, hash, &from_v, &same)) < 0)
-        return rc;
-    if (rc == 1 && same)
-        return by_row(t, CS_REOPEN, key, key_len, from_v);
-    st = rill__cat_stmt(c, CS_INSERT);
+    sqlite3_stmt *st = rill__cat_stmt(c, CS_INSERT);
     sqlite3_bind_int64(st, 1, c->id);
     sqlite3_bind_blob(st, 2, key, (int)key_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, t->version);
@@ -174,6 +166,20 @@ static int reopen_or_insert(rill_catalog_txn *t, const void *key, size_t key_len
     return step_done(c, st);
 }
 
+/* After the key's live row of this transaction was dropped, or when it has
+ * none: the base row again if it held hash, else a new row. */
+static int reopen_or_insert(rill_catalog_txn *t, const void *key, size_t key_len,
+                            const unsigned char *hash, uint64_t size, const void *data)
+{
+    int64_t from_v = 0;
+    int rc, same = 0;
+    if ((rc = closed_row(t, key, key_len, hash, &from_v, &same)) < 0)
+        return rc;
+    if (rc == 1 && same)
+        return by_row(t, CS_REOPEN, key, key_len, from_v);
+    return insert(t, key, key_len, hash, size, data);
+}
+
 int rill__cat_put_hash(rill_catalog_txn *t, const void *key, size_t key_len,
                        const unsigned char *hash, uint64_t size, const void *data)
 {
@@ -183,14 +189,16 @@ int rill__cat_put_hash(rill_catalog_txn *t, const void *key, size_t key_len,
         return rc;
     if (rc == 1 && same)
         return 0; /* the content it has */
-    if (rc == 1 && from_v == t->version)
+    if (rc == 1 && from_v == t->version) {
         rc = by_row(t, CS_DROP, key, key_len, from_v); /* this transaction's: replaced */
-    else if (rc == 1)
-        rc = by_row(t, CS_CLOSE, key, key_len, from_v);
-    else
-        rc = 0;
-    if (rc == 0)
+        if (rc == 0)
+            rc = reopen_or_insert(t, key, key_len, hash, size, data);
+    } else if (rc == 1) { /* the base row, closed now, holds other content: a new row */
+        if ((rc = by_row(t, CS_CLOSE, key, key_len, from_v)) == 0)
+            rc = insert(t, key, key_len, hash, size, data);
+    } else {
         rc = reopen_or_insert(t, key, key_len, hash, size, data);
+    }
     if (rc < 0)
         t->failed = 1;
     return rc;
