@@ -196,6 +196,11 @@ typedef struct rill_compile_report {
     uint64_t written;     /* output partitions added or changed */
     uint64_t deleted;     /* output partitions deleted */
     uint64_t checked;     /* skipped outputs compiled again by self_check */
+    /* where the run's time went, in milliseconds: the decision (reading
+     * the last commit and the fingerprints), compiling (the inputs' changes,
+     * the affected keys, the compile functions, the puts), and the commit
+     * (one synced SQLite transaction) */
+    double decide_ms, compile_ms, commit_ms;
 } rill_compile_report;
 
 /* Decides, compiles and commits (above). *report (may be NULL): what it

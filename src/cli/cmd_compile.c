@@ -131,7 +131,8 @@ static int run(rill_compile *c, const compile_spec *cs, int quiet)
                 r.inputs_changed == 1 ? "" : "s");
         if (r.checked)
             fprintf(stderr, ", %llu self-checked", (unsigned long long)r.checked);
-        fprintf(stderr, ") in %.3f s\n", now_s() - t0);
+        fprintf(stderr, ") in %.3f s (decided in %.1f ms, compiled in %.1f ms, committed in "
+                "%.1f ms)\n", now_s() - t0, r.decide_ms, r.compile_ms, r.commit_ms);
     }
     return CLI_EXIT_OK;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../util/error.h"
 #include "catalog.h"
@@ -568,13 +569,24 @@ static int start_tables(run *r)
     return 0;
 }
 
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 static int compile_in(run *r)
 {
     rill_compile *c = r->c;
     changes ch = {c, 0, {0}, 0};
+    struct timespec t0;
     int rc;
-    if ((rc = rill__cmp_tables(c)) < 0 || (rc = rill__cmp_decide(c, &r->pl)) < 0 ||
-        (rc = start_tables(r)) < 0)
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if ((rc = rill__cmp_tables(c)) < 0 || (rc = rill__cmp_decide(c, &r->pl)) < 0)
+        return rc;
+    r->rep.decide_ms = ms_since(&t0);
+    if ((rc = start_tables(r)) < 0)
         return rc;
     if (c->o.pattern == RILL_COMPILE_FULL)
         return run_full(r);
@@ -597,6 +609,7 @@ out:
 int rill_compile_run(rill_compile_report *report, rill_compile *c)
 {
     run r;
+    struct timespec t0;
     int rc, i;
     if (c == NULL)
         return rill__error(RILL_EINVAL, "rill_compile_run: NULL compile");
@@ -608,6 +621,7 @@ int rill_compile_run(rill_compile_report *report, rill_compile *c)
     c->engine_failed = 0;
     if (rill_rank() != 0) /* rank 0 decides and commits; this one lends its workers */
         return rill__cmp_empty_phases(c);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if ((rc = rill_catalog_begin(&r.txn, c->out)) < 0) {
         rill__cmp_empty_phases(c);
         return rc;
@@ -620,10 +634,13 @@ int rill_compile_run(rill_compile_report *report, rill_compile *c)
     sqlite3_finalize(r.affect);
     sqlite3_finalize(r.affect_from_deps);
     sqlite3_finalize(r.affect_from_values);
+    r.rep.compile_ms = ms_since(&t0) - r.rep.decide_ms;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (rc == 0)
         rc = record_commit(&r);
     if (rc == 0) {
         rc = rill_catalog_commit(&r.rep.version, r.txn, c->message ? c->message : r.pl.reason);
+        r.rep.commit_ms = ms_since(&t0);
         if (rc == 0)
             count_changes(&r);
     } else {
