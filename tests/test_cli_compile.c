@@ -7,8 +7,9 @@
  * compile runs in full naming it, a default written out does not; stats
  * against wc and
  * concat against cat; --why; a reprocess job runs in full and says why; an
- * output changed behind the compile's back is caught by --verify; spec
- * errors with their file:line:column and exit 2. */
+ * output changed behind the compile's back is caught by --verify; rill
+ * catalog why (from the last commit alone, or with the spec) and verify;
+ * spec errors with their file:line:column and exit 2. */
 #include "cli_helpers.h"
 
 /* The documents: words of lower-case letters only, so that grep -w finds
@@ -161,6 +162,100 @@ static void why_says_last_and_now(void **s)
         assert_int_equal(lines, 2);
         assert_non_null(strstr(r.out, "\n      1  "));
     }
+    cli_result_free(&r);
+}
+
+/* `rill catalog why OUTPUT` without the spec: the last commit, each input
+ * and how far it moved, the fingerprints, and what follows; with the spec,
+ * the same as rill compile --why. */
+static void catalog_why_reads_the_last_commit_alone(void **s)
+{
+    cli_result r;
+    (void)s;
+    make_docs();
+    cli_write("p.yaml", postings_spec);
+    import_docs();
+    r = cli_rill(NULL, "catalog", "why", "postings", NULL);
+    ok(&r);
+    assert_string_equal(r.out, "last: none (no catalog 'postings'); now: full: the first run "
+                               "is full\n");
+    cli_result_free(&r);
+    r = cli_rill(NULL, "compile", "p.yaml", NULL);
+    ok(&r);
+    cli_result_free(&r);
+    r = cli_rill(NULL, "catalog", "why", "postings", NULL);
+    ok(&r);
+    assert_true(strncmp(r.out, "last: output 'postings' version 1 at ", 37) == 0);
+    assert_non_null(strstr(r.out, "a map-group compile of 1 input: full: output 'postings' "
+                                  "has no compile's commit yet: the first run is full\n"
+                                  "input 0: 'docs' in .rill/catalogs.db: compiled at version "
+                                  "1, the latest\n"));
+    assert_non_null(strstr(r.out, "\nfingerprint: option letters_only = \"true\"\n"));
+    assert_non_null(strstr(r.out, "\nnow: nothing changed, unless the code or the "
+                                  "configuration changed, which only the spec tells (rill "
+                                  "catalog why postings SPEC)\n"));
+    cli_result_free(&r);
+    cli_write("docs/c.txt", "a fish sang\n");
+    cli_write("docs/d.txt", "a new one\n");
+    import_docs();
+    r = cli_rill(NULL, "catalog", "why", "postings", NULL);
+    ok(&r);
+    assert_non_null(strstr(r.out, "input 0: 'docs' in .rill/catalogs.db: compiled at version "
+                                  "1, now at 2 (2 partitions added, changed or removed "
+                                  "since)\n"));
+    assert_non_null(strstr(r.out, "\nnow: incremental: the changes of the inputs above, "));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "catalog", "why", "postings", "p.yaml", NULL); /* = compile --why */
+    ok(&r);
+    assert_non_null(strstr(r.out, "; now: incremental: from input 'docs' 1 to 2\n"));
+    cli_result_free(&r);
+    cli_write("bogus", "nobody\n"); /* written behind the compile's back */
+    r = cli_rill(NULL, "catalog", "put", "postings", "cat", "bogus", NULL);
+    ok(&r);
+    cli_result_free(&r);
+    r = cli_rill(NULL, "catalog", "why", "postings", NULL);
+    ok(&r);
+    assert_non_null(strstr(r.out, "\nnow: full: output 'postings' is at version 2, not the "
+                                  "version its last compile committed (it was written "
+                                  "since)\n"));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "catalog", "why", "docs", NULL);
+    ok(&r);
+    assert_string_equal(r.out, "last: none (no compile has committed into 'docs'); now: "
+                               "full: the first run is full\n");
+    cli_result_free(&r);
+}
+
+static void catalog_verify_is_compile_verify_of_its_output(void **s)
+{
+    cli_result r;
+    (void)s;
+    make_docs();
+    cli_write("p.yaml", postings_spec);
+    import_docs();
+    r = cli_rill(NULL, "compile", "p.yaml", NULL);
+    ok(&r);
+    cli_result_free(&r);
+    r = cli_rill(NULL, "catalog", "verify", "postings", "p.yaml", NULL);
+    ok(&r);
+    assert_non_null(strstr(r.err, "verify: 0 keys of 'postings' differ from a full compile"));
+    cli_result_free(&r);
+    cli_write("bogus", "nobody\n");
+    r = cli_rill(NULL, "catalog", "put", "postings", "cat", "bogus", NULL);
+    ok(&r);
+    cli_result_free(&r);
+    r = cli_rill(NULL, "catalog", "verify", "postings", "p.yaml", NULL);
+    assert_int_equal(r.status, 1);
+    assert_string_equal(r.out, "differs\tcat\n");
+    cli_result_free(&r);
+    r = cli_rill(NULL, "catalog", "verify", "docs", "p.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "p.yaml compiles into 'postings', not 'docs'"));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "catalog", "verify", "postings", "p.yaml", "--db", "other.db", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "keeps its catalogs in .rill/catalogs.db, not in --db "
+                                  "other.db"));
     cli_result_free(&r);
 }
 
@@ -371,6 +466,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(postings_full_then_incremental, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(why_says_last_and_now, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(catalog_why_reads_the_last_commit_alone, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(catalog_verify_is_compile_verify_of_its_output,
+                                        cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(reprocess_runs_full, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(an_option_changed_runs_full, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(verify_names_a_changed_output, cli_setup, cli_teardown),

@@ -193,6 +193,47 @@ static int joined(rill_compile_out *out, const void *key, size_t key_len,
     return rill_compile_set(out, buf, len);
 }
 
+static int last_input(int input, const char *path, const char *name, int64_t version,
+                      void *payload)
+{
+    char *out = payload;
+    snprintf(out + strlen(out), 256 - strlen(out), "%d:%s:%s:%lld ", input,
+             strcmp(path, db) == 0 ? "db" : path, name, (long long)version);
+    return 0;
+}
+
+static void the_last_commit_reads_without_the_compile(void **s)
+{
+    rill_catalog *docs = open_cat("docs", 0), *out = open_cat("postings", 0);
+    rill_compile_commit last;
+    rill_compile *c;
+    char inputs[256] = "";
+    (void)s;
+    assert_int_equal(rill_compile_last(&last, out, last_input, inputs), 0);
+    assert_int_equal(last.version, 0); /* no compile yet */
+    assert_null(last.fingerprints);
+    commit_ops(docs, "d1=a+b", NULL);
+    c = postings_compile(out, docs, 0);
+    run_ok(c);
+    commit_ops(docs, "d2=c", NULL);
+    run_ok(c);
+    rill_compile_free(c);
+    assert_int_equal(rill_compile_last(&last, out, last_input, inputs), 0);
+    assert_int_equal(last.version, 2);
+    assert_int_equal(last.pattern, RILL_COMPILE_MAP_GROUP);
+    assert_int_equal(last.incremental, 1);
+    assert_int_equal(last.inputs, 1);
+    assert_string_equal(last.reason, "incremental: from input 'docs' 1 to 2");
+    assert_string_equal(inputs, "0:db:docs:2 ");
+    assert_true(last.time_ms > 1700000000000LL);
+    assert_non_null(last.fingerprints);
+    rill_fingerprints_free(last.fingerprints);
+    assert_int_equal(rill_compile_last(&last, docs, NULL, NULL), 0); /* not an output */
+    assert_int_equal(last.version, 0);
+    rill_catalog_free(docs);
+    rill_catalog_free(out);
+}
+
 static void direct_many_to_many(void **s)
 {
     rill_compile_options o = RILL_COMPILE_OPTIONS_INIT;
@@ -526,6 +567,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(map_group_incremental_equals_full_after_each_change,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(the_last_commit_reads_without_the_compile, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(direct_many_to_many, setup, teardown),
         cmocka_unit_test_setup_teardown(references_follow_what_was_read, setup, teardown),
         cmocka_unit_test_setup_teardown(each_reason_for_a_full_run_is_said, setup, teardown),

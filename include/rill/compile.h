@@ -212,6 +212,33 @@ RILL_EXTERN int rill_compile_run(rill_compile_report *report, rill_compile *c);
  * decision and what a run would decide now, without running. */
 RILL_EXTERN int rill_compile_why(char *why, size_t cap, rill_compile *c);
 
+/* The last compile's commit of an output catalog, read without the
+ * compile that made it (its functions and options): what `rill catalog
+ * why OUTPUT` shows. */
+typedef struct rill_compile_commit {
+    int64_t version;      /* the output version it committed; 0: none yet */
+    int64_t time_ms;      /* when, in ms since 1970 (UTC) */
+    int pattern;          /* rill_compile_pattern */
+    int incremental;      /* 1: it compiled only what changed */
+    char reason[512];     /* its decision, one line */
+    int inputs;           /* how many inputs it compiled */
+    /* what it was compiled with (rill_fingerprints_describe shows them);
+     * owned by the caller (rill_fingerprints_free); NULL when none */
+    rill_fingerprints *fingerprints;
+} rill_compile_commit;
+
+/* One input of that commit: its number, the catalog's file and name, and
+ * the version compiled (all borrowed during the call). Non-zero stops. */
+typedef int (*rill_compile_input_fn)(int input, const char *path, const char *name,
+                                     int64_t version, void *payload);
+
+/* Reads the last compile's commit of output into *out, and calls fn (may
+ * be NULL) for each of its inputs in order. out->version is 0 when no
+ * compile has committed into output. RILL_ECORRUPT when its rows are
+ * damaged; RILL_EUSER when fn stopped it. */
+RILL_EXTERN int rill_compile_last(rill_compile_commit *out, rill_catalog *output,
+                                  rill_compile_input_fn fn, void *payload);
+
 /* One output key whose content differs from a full compile's. */
 typedef int (*rill_compile_diff_fn)(const void *key, size_t key_len, const char *what,
                                     void *payload);

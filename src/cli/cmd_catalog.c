@@ -46,6 +46,8 @@ static const subcommand subs[] = {
     {"diff", 3, 3, O_JSON, "diff NAME N M [--json]", cat_diff},
     {"log", 1, 1, O_JSON, "log NAME [--json]", cat_log},
     {"gc", 0, 1, O_KEEP, "gc [NAME] [--keep K]", cat_gc},
+    {"why", 1, 2, 0, "why OUTPUT [SPEC]", cat_why},
+    {"verify", 2, 2, 0, "verify OUTPUT SPEC", cat_verify},
 };
 #define NSUBS ((int)(sizeof(subs) / sizeof(subs[0])))
 
@@ -73,6 +75,13 @@ const char cmd_catalog_help[] =
     "  gc [NAME] [--keep K]              keep only the last K versions (of NAME, or\n"
     "                                    of every catalog) and remove the payloads no\n"
     "                                    kept version refers to\n"
+    "  why OUTPUT [SPEC]                 the last compile's decision for OUTPUT, the\n"
+    "                                    inputs it read and how far they moved since,\n"
+    "                                    its fingerprints, and what a run would do\n"
+    "                                    now (with SPEC: rill compile --why SPEC)\n"
+    "  verify OUTPUT SPEC                compile SPEC in full into a scratch catalog\n"
+    "                                    and name every key of OUTPUT that differs\n"
+    "                                    (rill compile --verify SPEC; exit 1 if any)\n"
     "\n"
     "      --db PATH          the catalogs' file (default .rill/catalogs.db)\n"
     "  -v, --version VERSION  a version number, or 'latest' (the default)\n"
@@ -495,7 +504,7 @@ static int usage_error(const subcommand *s)
 {
     fprintf(stderr, "usage: rill catalog %s\n       (rill help catalog: every subcommand)\n",
             s ? s->usage : "SUBCOMMAND [OPTION]... (list, ls, get, put, rm, import, export, "
-                           "diff, log, gc)");
+                           "diff, log, gc, why, verify)");
     return CLI_EXIT_USAGE;
 }
 
@@ -508,7 +517,7 @@ int cmd_catalog(int argc, char **argv)
         {"keep", required_argument, NULL, 'K'},  {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     static const char *const words[] = {"list", "ls", "get", "put", "rm", "import", "export",
-                                        "diff", "log", "gc", NULL};
+                                        "diff", "log", "gc", "why", "verify", NULL};
     const subcommand *s = NULL;
     cat_args a;
     char cmd[64];

@@ -42,5 +42,7 @@ int cat_rm(const cat_args *a);
 int cat_import(const cat_args *a);
 int cat_export(const cat_args *a);
 int cat_gc(const cat_args *a);
+int cat_why(const cat_args *a);    /* cmd_catalog_why.c */
+int cat_verify(const cat_args *a);
 
 #endif

@@ -273,6 +273,34 @@ int cmd_compile_check(const char *file, char *const *sets, int nsets, int quiet)
     return CLI_EXIT_OK;
 }
 
+int cmd_compile_for(const char *file, int verify_it, const char *output, const char *db,
+                    int quiet)
+{
+    const char *cmd = verify_it ? "rill catalog verify" : "rill catalog why";
+    compile_spec *cs = NULL;
+    int rc;
+    cli_error_reset();
+    if (compile_spec_load(&cs, file, NULL, 0) < 0) {
+        cli_print_errors();
+        compile_spec_free(cs);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(cs->output, output) != 0) {
+        fprintf(stderr, "%s: %s compiles into '%s', not '%s'\n", cmd, file, cs->output, output);
+        compile_spec_free(cs);
+        return CLI_EXIT_USAGE;
+    }
+    if (db && strcmp(db, cs->db ? cs->db : ".rill/catalogs.db") != 0) {
+        fprintf(stderr, "%s: %s keeps its catalogs in %s, not in --db %s\n", cmd, file,
+                cs->db ? cs->db : ".rill/catalogs.db", db);
+        compile_spec_free(cs);
+        return CLI_EXIT_USAGE;
+    }
+    rc = compile(cs, verify_it ? MODE_VERIFY : MODE_WHY, 0, 0, quiet);
+    compile_spec_free(cs);
+    return rc;
+}
+
 int cmd_compile(int argc, char **argv)
 {
     static const struct option longs[] = {{"why", no_argument, NULL, 'y'},

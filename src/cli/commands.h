@@ -13,6 +13,11 @@ int cmd_graph(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_catalog(int argc, char **argv); /* cmd_catalog.c, cmd_catalog_edit.c */
 int cmd_compile(int argc, char **argv); /* cmd_compile.c */
+/* `rill compile --why` (verify 0) or `--verify` (verify 1) of the compile
+ * spec file, which must compile into output (and keep its catalogs in db
+ * when db is not NULL): `rill catalog why OUTPUT SPEC` and `verify`. */
+int cmd_compile_for(const char *file, int verify, const char *output, const char *db,
+                    int quiet);
 /* `rill check` of a compile spec (compile_spec_sniff): its shape, inputs'
  * jobs and the compile's kind and options, without opening a catalog. */
 int cmd_compile_check(const char *file, char *const *sets, int nsets, int quiet);
