@@ -101,6 +101,13 @@ RILL_EXTERN size_t rill_sweep_combinations(const rill_sweep *s);
 /* The value of parameter param in combination row; NAN when out of range. */
 RILL_EXTERN double rill_sweep_value(const rill_sweep *s, size_t row, size_t param);
 
+/* How many parameters and outputs s has, and their names (borrowed from
+ * s; NULL when out of range). */
+RILL_EXTERN size_t rill_sweep_params(const rill_sweep *s);
+RILL_EXTERN size_t rill_sweep_outputs(const rill_sweep *s);
+RILL_EXTERN const char *rill_sweep_param_name(const rill_sweep *s, size_t i);
+RILL_EXTERN const char *rill_sweep_output_name(const rill_sweep *s, size_t i);
+
 /* One trial, as a trial function sees it. Borrowed for the call. */
 typedef struct rill_sweep_trial {
     size_t combination;   /* its row in the table */

@@ -173,6 +173,19 @@ double rill_sweep_value(const rill_sweep *s, size_t row, size_t param)
     return s->pvals[param][(row / stride) % s->pcount[param]];
 }
 
+size_t rill_sweep_params(const rill_sweep *s) { return s ? s->nparams : 0; }
+size_t rill_sweep_outputs(const rill_sweep *s) { return s ? s->noutputs : 0; }
+
+const char *rill_sweep_param_name(const rill_sweep *s, size_t i)
+{
+    return s && i < s->nparams ? s->pname[i] : NULL;
+}
+
+const char *rill_sweep_output_name(const rill_sweep *s, size_t i)
+{
+    return s && i < s->noutputs ? s->oname[i] : NULL;
+}
+
 void rill__sweep_describe(char *buf, size_t cap, const rill_sweep *s, size_t row)
 {
     size_t i, used = 0;
