@@ -23,11 +23,16 @@ typedef struct sweep_spec {
     rill_sweep_options o;   /* trials, rel_error, min/max, seed, job */
     sweep_command cmd;      /* a command trial (argc > 0) */
     rill_plugin_lib *lib;   /* a plugin trial's library (owned) */
+    int open_plugins;       /* 0: a plugin trial is checked, not loaded */
 } sweep_spec;
 
 /* Reads file into *out. Returns 0, or -1 after cli_error_at reported each
- * error at its file:line:column. */
+ * error at its file:line:column. Free *out with sweep_spec_free either way. */
 int sweep_spec_load(sweep_spec *out, const char *file);
+/* The same from text[0..len) (file: its name in errors); with
+ * open_plugins 0 a plugin trial's library is not opened. */
+int sweep_spec_parse(sweep_spec *out, const char *file, const char *text, size_t len,
+                     int open_plugins);
 void sweep_spec_free(sweep_spec *sp);
 
 /* The trial of a command trial (payload: a sweep_command). */
