@@ -7,6 +7,7 @@
  * checkpoint gives the table of an uninterrupted one, having run again
  * only what the checkpoint had not recorded. */
 #include <math.h>
+#include <poll.h>
 
 #include "cli_helpers.h"
 
@@ -276,6 +277,82 @@ static void a_sweep_killed_and_resumed_loses_no_trial_and_repeats_none_recorded(
     cli_result_free(&ref);
 }
 
+/* rill sweep with its standard error on a new pseudo-terminal; what the
+ * terminal got (caller frees). */
+static char *sweep_on_a_terminal(const char *spec, int *status)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY), slave, st = 0, done = 0;
+    char outp[512], *buf = malloc(1 << 16);
+    size_t len = 0;
+    pid_t pid;
+    assert_non_null(buf);
+    assert_true(master >= 0);
+    assert_int_equal(grantpt(master), 0);
+    assert_int_equal(unlockpt(master), 0);
+    assert_true((slave = open(ptsname(master), O_RDWR | O_NOCTTY)) >= 0);
+    cli_path(outp, "tty.out");
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int out = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in < 0 || out < 0)
+            _exit(125);
+        dup2(in, 0), dup2(out, 1), dup2(slave, 2);
+        unsetenv("NO_COLOR");
+        execl(RILL_BIN, RILL_BIN, "sweep", "-w", "2", spec, (char *)NULL);
+        _exit(126);
+    }
+    close(slave);
+    while (!done) { /* read as it comes, so the child never blocks on it */
+        struct pollfd p = {master, POLLIN, 0};
+        ssize_t n;
+        if (poll(&p, 1, 100) > 0 && (p.revents & POLLIN) && len + 1 < (1 << 16) &&
+            (n = read(master, buf + len, (1 << 16) - 1 - len)) > 0) {
+            len += (size_t)n;
+            continue;
+        }
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            done = 1;
+    }
+    fcntl(master, F_SETFL, O_NONBLOCK);
+    for (;;) {
+        ssize_t n = len + 1 < (1 << 16) ? read(master, buf + len, (1 << 16) - 1 - len) : 0;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    close(master);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return buf;
+}
+
+static void progress_shows_combinations_and_trials_done_on_a_terminal(void **state)
+{
+    char spec[512], *buf, *p;
+    int status, lines = 0, last = -1, grew = 1;
+    (void)state;
+    slow_spec("slow.yaml", "run.log");
+    buf = sweep_on_a_terminal(cli_path(spec, "slow.yaml"), &status);
+    assert_int_equal(status, 0);
+    for (p = strstr(buf, "rill sweep: "); p; p = strstr(p + 1, "rill sweep: ")) {
+        int done, total, trials;
+        if (sscanf(p, "rill sweep: %d/%d combinations, %d trials", &done, &total, &trials) != 3)
+            continue;
+        assert_int_equal(total, 6);
+        grew &= trials >= last;
+        last = trials;
+        lines++;
+    }
+    assert_true(lines >= 3); /* redrawn as it went */
+    assert_true(grew);       /* never going back */
+    assert_non_null(strstr(buf, "rill sweep: 6/6 combinations, 180 trials"));
+    assert_non_null(strstr(buf, "\033[K"));
+    assert_non_null(strstr(buf, "rill sweep: 6 combinations in "));
+    free(buf);
+}
+
 static void help_and_usage(void **state)
 {
     cli_result r = cli_rill(NULL, "sweep", "--help", NULL);
@@ -308,6 +385,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             a_sweep_killed_and_resumed_loses_no_trial_and_repeats_none_recorded, cli_setup,
             cli_teardown),
+        cmocka_unit_test_setup_teardown(progress_shows_combinations_and_trials_done_on_a_terminal,
+                                        cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(help_and_usage, cli_setup, cli_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
