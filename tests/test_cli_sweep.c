@@ -277,6 +277,37 @@ static void a_sweep_killed_and_resumed_loses_no_trial_and_repeats_none_recorded(
     cli_result_free(&ref);
 }
 
+static void an_interrupt_takes_a_checkpoint_and_the_resumed_sweep_finishes_it(void **state)
+{
+    const char *args[] = {"sweep", "-q", "--checkpoint", "int.db", "slow.yaml", NULL};
+    cli_result ref, r;
+    pid_t pid;
+    int i;
+    (void)state;
+    slow_spec("ref.yaml", "ref.log");
+    ref = cli_rill(NULL, "sweep", "-q", "ref.yaml", NULL);
+    assert_int_equal(ref.status, 0);
+    slow_spec("slow.yaml", "run.log");
+    pid = cli_spawn(-1, args);
+    for (i = 0; i < 600 && count_lines("run.log") < 40; i++)
+        usleep(10000);
+    assert_int_equal(kill(pid, SIGINT), 0);
+    r = cli_wait(pid, "interrupted");
+    assert_int_equal(r.status, 3);
+    assert_non_null(strstr(r.err, "rill sweep: interrupted with a checkpoint in int.db: run "
+                                  "again with --resume"));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "sweep", "-q", "--checkpoint", "int.db", "--resume", "slow.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, ref.out);
+    /* the checkpoint was taken at the interrupt: only the trials the two
+     * workers started between it and the exit ran twice */
+    print_message("interrupted: %d trials ran, for 180\n", count_lines("run.log"));
+    assert_true(count_lines("run.log") <= 180 + 8);
+    cli_result_free(&r);
+    cli_result_free(&ref);
+}
+
 /* rill sweep with its standard error on a new pseudo-terminal; what the
  * terminal got (caller frees). */
 static char *sweep_on_a_terminal(const char *spec, int *status)
@@ -384,6 +415,9 @@ int main(void)
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(
             a_sweep_killed_and_resumed_loses_no_trial_and_repeats_none_recorded, cli_setup,
+            cli_teardown),
+        cmocka_unit_test_setup_teardown(
+            an_interrupt_takes_a_checkpoint_and_the_resumed_sweep_finishes_it, cli_setup,
             cli_teardown),
         cmocka_unit_test_setup_teardown(progress_shows_combinations_and_trials_done_on_a_terminal,
                                         cli_setup, cli_teardown),

@@ -162,9 +162,18 @@ typedef struct rill_sweep_options {
  * opts->job when fn is NULL. *out: the table on rank 0 (caller frees with
  * rill_sweep_table_free), NULL on other ranks and on failure. A sweep needs
  * at least one output. Errors as rill_run's, and as said at the top. */
-RILL_EXTERN int rill_sweep_run(rill_sweep_table **out, const rill_sweep *s,
+RILL_EXTERN int rill_sweep_run(rill_sweep_table **out, rill_sweep *s,
                                const rill_sweep_options *opts, rill_sweep_trial_fn fn,
                                void *payload);
+
+/* While rill_sweep_run runs s with checkpoints (any thread, also a trial
+ * function): asks for a checkpoint as soon as the run can take one
+ * (rill_checkpoint_request); RILL_ENOTFOUND when s is not running. */
+RILL_EXTERN int rill_sweep_checkpoint_request(rill_sweep *s);
+/* How many checkpoints the run of s that is going, or went last, has
+ * committed: a program that stops on a signal asks for one, waits for this
+ * to grow and exits with nothing lost. */
+RILL_EXTERN long long rill_sweep_checkpoint_count(rill_sweep *s);
 
 /* A job as a trial: its record is a tuple "iiib" (combination, trial, seed,
  * the parameters' doubles). Reads it into *t, with params pointing into

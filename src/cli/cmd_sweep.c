@@ -6,9 +6,17 @@
  * terminal a progress line on standard error shows the combinations and
  * trials done. Checkpoints and resume as `rill run`'s (--checkpoint,
  * --resume): a sweep killed (kill -9 too) and resumed loses no trial a
- * checkpoint recorded and runs none of them again. Only rank 0 prints. */
+ * checkpoint recorded and runs none of them again. Only rank 0 prints.
+ *
+ * Interrupts, as `rill run`'s: with checkpointing the first SIGINT wakes a
+ * watcher thread through a pipe, which asks the sweep for a checkpoint
+ * (rill_sweep_checkpoint_request, again until the run takes it), waits
+ * until one more is committed and exits 3; a second SIGINT exits at once
+ * (130). A SIGINT ignored when rill starts stays ignored. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +50,71 @@ const char cmd_sweep_help[] =
     "      --resume               continue from the checkpoint (default file: .rill/)\n"
     "  -q, --quiet                no progress line\n"
     "\n"
-    "Exit status: 0 done, 1 the sweep failed, 2 usage or spec error.\n";
+    "SIGINT with checkpointing takes a checkpoint and exits 3; a second one exits\n"
+    "at once (130). Exit status: 0 done, 1 the sweep failed, 2 usage or spec error,\n"
+    "3 interrupted with a checkpoint.\n";
 
 static const char usage[] =
     "usage: rill sweep [-w N] [--trials N | --rel-error E] [--seed N] [-f table|csv]\n"
     "                  [--csv FILE] [--report FILE.html] [--checkpoint FILE] [--resume]\n"
     "                  [-q] SPEC\n";
+
+static volatile sig_atomic_t interrupts;
+static int wake[2] = {-1, -1};
+static rill_sweep *interrupted_sweep; /* set before the handler is installed */
+static const char *state_path;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (interrupts++ > 0)
+        _exit(130);
+    if (wake[1] >= 0) {
+        ssize_t w = write(wake[1], "x", 1);
+        (void)w;
+    }
+}
+
+static void *watch(void *arg)
+{
+    long long before;
+    char c;
+    int asked = 0;
+    (void)arg;
+    while (read(wake[0], &c, 1) < 0 && errno == EINTR)
+        ;
+    fprintf(stderr, "%srill sweep: interrupted: taking a checkpoint (interrupt again to "
+            "stop at once)\n", isatty(2) ? "\r\033[K" : "");
+    before = rill_sweep_checkpoint_count(interrupted_sweep);
+    while (rill_sweep_checkpoint_count(interrupted_sweep) <= before) {
+        struct timespec t = {0, 10000000L};
+        if (asked++ % 20 == 0)
+            rill_sweep_checkpoint_request(interrupted_sweep);
+        nanosleep(&t, NULL);
+    }
+    fprintf(stderr, "rill sweep: interrupted with a checkpoint in %s: run again with --resume\n",
+            state_path ? state_path : ".rill/");
+    _exit(CLI_EXIT_INTERRUPTED);
+    return NULL;
+}
+
+/* With checkpointing, SIGINT takes a checkpoint and exits 3 (above). */
+static void catch_interrupts(rill_sweep *s, const char *checkpoint)
+{
+    struct sigaction found, sa;
+    pthread_t watcher;
+    if (sigaction(SIGINT, NULL, &found) == 0 && found.sa_handler == SIG_IGN)
+        return;
+    if (pipe(wake) != 0 || pthread_create(&watcher, NULL, watch, NULL) != 0)
+        return;
+    pthread_detach(watcher);
+    interrupted_sweep = s;
+    state_path = checkpoint;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
 
 typedef struct progress_line {
     struct timespec last;
@@ -199,8 +266,16 @@ int cmd_sweep(int argc, char **argv)
         sp.o.progress = on_progress;
         sp.o.progress_payload = &line;
     }
+    if (checkpoint || resume)
+        catch_interrupts(sp.sweep, checkpoint);
     t0 = now_s();
     rc = rill_sweep_run(&t, sp.sweep, &sp.o, sp.cmd.argc ? sweep_exec_trial : NULL, &sp.cmd);
+    if (interrupted_sweep) { /* the watcher may no longer act: the run is over */
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = SIG_DFL;
+        sigaction(SIGINT, &sa, NULL);
+    }
     if (line.shown)
         fputs("\r\033[K", stderr);
     if (rc == RILL_EFINISHED && resume) {

@@ -3,13 +3,15 @@
  * its arguments replaced by the trial's parameter NAME, {trial}, {seed} or
  * {combination} ({{ and }} are literal braces); its standard input is
  * /dev/null, its standard output must hold one number per output
- * (separated by blanks, commas or newlines), and it must exit 0. Its
+ * (separated by blanks, commas or newlines), and it must exit 0. It runs
+ * in a process group of its own, with a fresh signal mask. Its
  * standard error is kept (the last 1 KiB) for the message when it fails.
  * Runs on the library's worker threads, several at once. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +208,8 @@ int sweep_exec_trial(double *outputs, size_t noutputs, const rill_sweep_trial *t
 {
     const sweep_command *c = payload;
     posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t none, def;
     char **argv = cli_xcalloc(c->argc + 1, sizeof(char *));
     int opipe[2] = {-1, -1}, epipe[2] = {-1, -1}, status = 0, rc = -1, garbage;
     char *out = NULL, err[1024];
@@ -221,7 +225,21 @@ int sweep_exec_trial(double *outputs, size_t noutputs, const rill_sweep_trial *t
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, opipe[1], 1);
     posix_spawn_file_actions_adddup2(&fa, epipe[1], 2);
-    rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    /* its own process group (a terminal's ^C interrupts the sweep, which
+     * takes a checkpoint, not the trials it waits for), a fresh signal mask,
+     * SIGPIPE and SIGINT as they are by default (rill ignores SIGPIPE) */
+    posix_spawnattr_init(&attr);
+    sigemptyset(&none);
+    sigemptyset(&def);
+    sigaddset(&def, SIGPIPE);
+    sigaddset(&def, SIGINT);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &def);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                        POSIX_SPAWN_SETPGROUP);
+    rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     close(opipe[1]);
     close(epipe[1]);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../util/error.h"
+#include "rill/checkpoint.h"
 #include "sweep_impl.h"
 
 int rill_sweep_new(rill_sweep **out)
@@ -16,6 +17,7 @@ int rill_sweep_new(rill_sweep **out)
         return rill__error(RILL_EINVAL, "rill_sweep_new: out is NULL");
     *out = calloc(1, sizeof(**out));
     RILL__CHECK_ALLOC(*out);
+    pthread_mutex_init(&(*out)->lock, NULL);
     return 0;
 }
 
@@ -30,6 +32,7 @@ void rill_sweep_free(rill_sweep *s)
     }
     for (i = 0; i < s->noutputs; i++)
         free(s->oname[i]);
+    pthread_mutex_destroy(&s->lock);
     free(s);
 }
 
@@ -171,6 +174,30 @@ double rill_sweep_value(const rill_sweep *s, size_t row, size_t param)
     for (i = param + 1; i < s->nparams; i++)
         stride *= s->pcount[i];
     return s->pvals[param][(row / stride) % s->pcount[param]];
+}
+
+int rill_sweep_checkpoint_request(rill_sweep *s)
+{
+    int rc;
+    if (s == NULL)
+        return rill__error(RILL_EINVAL, "rill_sweep_checkpoint_request: the sweep is NULL");
+    pthread_mutex_lock(&s->lock);
+    rc = s->running ? rill_checkpoint_request(s->running)
+                    : rill__error(RILL_ENOTFOUND, "rill_sweep_checkpoint_request: the sweep "
+                                  "is not running");
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+long long rill_sweep_checkpoint_count(rill_sweep *s)
+{
+    long long n;
+    if (s == NULL)
+        return rill__error(RILL_EINVAL, "rill_sweep_checkpoint_count: the sweep is NULL");
+    pthread_mutex_lock(&s->lock);
+    n = s->running ? rill_checkpoint_count(s->running) : s->checkpoints;
+    pthread_mutex_unlock(&s->lock);
+    return n;
 }
 
 size_t rill_sweep_params(const rill_sweep *s) { return s ? s->nparams : 0; }

@@ -4,9 +4,14 @@
 #ifndef RILL_IO_SWEEP_IMPL_H
 #define RILL_IO_SWEEP_IMPL_H
 
+#include <pthread.h>
+
 #include "rill/sweep.h"
 
 struct rill_sweep {
+    pthread_mutex_t lock;    /* guards running and checkpoints */
+    rill_pipeline *running;  /* the run's pipeline while rill_sweep_run runs */
+    long long checkpoints;   /* committed by the last run, once it ended */
     size_t nparams;
     char *pname[RILL_SWEEP_MAX_PARAMS];
     double *pvals[RILL_SWEEP_MAX_PARAMS]; /* owned */

@@ -440,7 +440,7 @@ static int settle(rill_sweep_options *o, const rill_sweep_options *given)
     return 0;
 }
 
-int rill_sweep_run(rill_sweep_table **out, const rill_sweep *s, const rill_sweep_options *opts,
+int rill_sweep_run(rill_sweep_table **out, rill_sweep *s, const rill_sweep_options *opts,
                    rill_sweep_trial_fn fn, void *payload)
 {
     rill_sweep_options defaults = RILL_SWEEP_OPTIONS_INIT;
@@ -473,7 +473,15 @@ int rill_sweep_run(rill_sweep_table **out, const rill_sweep *s, const rill_sweep
     if ((rc = build(&p, c)) < 0)
         goto done;
     ro.workers = c->o.workers;
-    if ((rc = rill_run(p, &ro, &rows)) < 0)
+    pthread_mutex_lock(&s->lock);
+    s->running = p;
+    pthread_mutex_unlock(&s->lock);
+    rc = rill_run(p, &ro, &rows);
+    pthread_mutex_lock(&s->lock);
+    s->checkpoints = rill_checkpoint_count(p);
+    s->running = NULL;
+    pthread_mutex_unlock(&s->lock);
+    if (rc < 0)
         goto done;
     if (rill_rank() == 0) {
         size_t i, n = rill_batch_count(rows), no = s->noutputs;
