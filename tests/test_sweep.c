@@ -346,6 +346,33 @@ static void a_resumed_sweep_loses_no_trial_and_repeats_none_recorded(void **stat
     rill_sweep_free(s);
 }
 
+/* A trial that tries to run its own sweep again. */
+static _Atomic int busy_seen;
+
+static int reentrant(double *out, size_t n, const rill_sweep_trial *t, void *payload)
+{
+    rill_sweep_table *again = (rill_sweep_table *)payload;
+    if (rill_sweep_run(&again, payload, NULL, noisy, NULL) == RILL_EBUSY && again == NULL)
+        busy_seen++;
+    return noisy(out, n, t, NULL);
+}
+
+static void a_sweep_runs_once_at_a_time(void **state)
+{
+    rill_sweep_options o = RILL_SWEEP_OPTIONS_INIT;
+    rill_sweep *s = grid();
+    rill_sweep_table *t;
+    (void)state;
+    assert_int_equal(rill_sweep_checkpoint_request(s), RILL_ENOTFOUND);
+    o.trials = 2;
+    assert_int_equal(rill_sweep_run(&t, s, &o, reentrant, s), 0);
+    assert_int_equal(busy_seen, 24);
+    assert_int_equal(rill_sweep_table_rows(t), 12);
+    assert_int_equal(rill_sweep_checkpoint_count(s), 0); /* no checkpointing */
+    rill_sweep_table_free(t);
+    rill_sweep_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +385,7 @@ int main(void)
         cmocka_unit_test(a_failing_trial_is_named_with_its_combination_and_number),
         cmocka_unit_test(the_text_table_is_aligned),
         cmocka_unit_test(a_resumed_sweep_loses_no_trial_and_repeats_none_recorded),
+        cmocka_unit_test(a_sweep_runs_once_at_a_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

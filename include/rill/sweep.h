@@ -159,7 +159,7 @@ typedef struct rill_sweep_options {
     {RILL_SWEEP_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL, NULL}
 
 /* Runs the sweep: fn(outputs, noutputs, trial, payload) for each trial, or
- * opts->job when fn is NULL. *out: the table on rank 0 (caller frees with
+ * opts->job when fn is NULL. One run of s at a time (RILL_EBUSY). *out: the table on rank 0 (caller frees with
  * rill_sweep_table_free), NULL on other ranks and on failure. A sweep needs
  * at least one output. Errors as rill_run's, and as said at the top. */
 RILL_EXTERN int rill_sweep_run(rill_sweep_table **out, rill_sweep *s,

@@ -100,9 +100,9 @@ static void chart(FILE *out, const rill_sweep_table *t, size_t o, size_t p)
     for (i = 0; i <= 4; i++) {
         double yv = ymin + (ymax - ymin) * i / 4, xv = xmin + (xmax - xmin) * i / 4;
         fprintf(out, "<line class=\"grid\" x1=\"%g\" x2=\"%g\" y1=\"%.1f\" y2=\"%.1f\"/>"
-                "<text x=\"%g\" y=\"%.1f\" text-anchor=\"end\">%.4g</text>\n",
+                "<text x=\"%g\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n",
                 L, W - R, Y(yv), Y(yv), L - 4, Y(yv) + 4, yv);
-        fprintf(out, "<text x=\"%.1f\" y=\"%g\" text-anchor=\"middle\">%.4g</text>\n", X(xv),
+        fprintf(out, "<text x=\"%.1f\" y=\"%g\" text-anchor=\"middle\">%.3g</text>\n", X(xv),
                 H - B + 16, xv);
     }
     fprintf(out, "<line class=\"axis\" x1=\"%g\" x2=\"%g\" y1=\"%g\" y2=\"%g\"/>"

@@ -12,6 +12,7 @@ struct rill_sweep {
     pthread_mutex_t lock;    /* guards running and checkpoints */
     rill_pipeline *running;  /* the run's pipeline while rill_sweep_run runs */
     long long checkpoints;   /* committed by the last run, once it ended */
+    int busy;                /* rill_sweep_run is running it */
     size_t nparams;
     char *pname[RILL_SWEEP_MAX_PARAMS];
     double *pvals[RILL_SWEEP_MAX_PARAMS]; /* owned */

@@ -2,9 +2,9 @@
  * rill/sweep.h), as an inline pipeline of the public API:
  *
  *     work list     one record per combination: "ibs" (its row, its
- *                   parameters' doubles, the sweep's settings as text, so
- *                   that a checkpoint of another sweep has another
- *                   fingerprint and is not resumed)
+ *                   parameters' doubles, and in row 0 the sweep's settings
+ *                   as text, so that a checkpoint of another sweep has
+ *                   another fingerprint and is not resumed)
  *     frame sweep   a frame per combination; its store keeps every trial's
  *                   outputs by trial number. The frame function issues a
  *                   round of trial records, and when the round is done
@@ -374,7 +374,7 @@ static int build(rill_pipeline **out, ctx *c)
         for (j = 0; j < c->s->nparams; j++)
             params[j] = rill_sweep_value(c->s, row, j);
         if ((rc = rill_batch_add_tuple(work, "ibs", (int64_t)row, (const void *)params,
-                                       c->s->nparams * sizeof(double), text)) < 0)
+                                       c->s->nparams * sizeof(double), row ? "" : text)) < 0)
             goto done;
     }
     rc = rill_work(p, work);
@@ -457,8 +457,17 @@ int rill_sweep_run(rill_sweep_table **out, rill_sweep *s, const rill_sweep_optio
     if (s->noutputs == 0)
         return rill__error(RILL_EINVAL, "rill_sweep_run: the sweep has no output "
                            "(rill_sweep_output)");
-    if ((c = calloc(1, sizeof(*c))) == NULL)
-        return rill__error(RILL_ENOMEM, "out of memory");
+    pthread_mutex_lock(&s->lock);
+    rc = s->busy;
+    s->busy = 1;
+    pthread_mutex_unlock(&s->lock);
+    if (rc)
+        return rill__error(RILL_EBUSY, "rill_sweep_run: the sweep is running already (one run "
+                           "at a time)");
+    if ((c = calloc(1, sizeof(*c))) == NULL) {
+        rc = rill__error(RILL_ENOMEM, "out of memory");
+        goto idle;
+    }
     c->o = defaults;
     pthread_mutex_init(&c->plock, NULL);
     if ((rc = settle(&c->o, opts)) < 0)
@@ -510,5 +519,9 @@ done:
     rill_pipeline_free(p);
     pthread_mutex_destroy(&c->plock);
     free(c);
+idle:
+    pthread_mutex_lock(&s->lock);
+    s->busy = 0;
+    pthread_mutex_unlock(&s->lock);
     return rc;
 }
