@@ -384,6 +384,22 @@ static void progress_shows_combinations_and_trials_done_on_a_terminal(void **sta
     free(buf);
 }
 
+static void rill_check_checks_a_sweep_spec(void **state)
+{
+    cli_result r = cli_rill(NULL, "check", EXAMPLE, NULL);
+    (void)state;
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "noisy.yaml: ok (a sweep: 12 combinations, 2 outputs, a "
+                                  "command trial)"));
+    cli_result_free(&r);
+    cli_write("bad.yaml", "parameters:\n  a: {from: 0, to: 1, step: 0}\noutputs: [x]\n"
+                          "trial: {command: [echo, '{b}']}\n");
+    r = cli_rill(NULL, "check", "bad.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "bad.yaml:2:"));
+    cli_result_free(&r);
+}
+
 static void help_and_usage(void **state)
 {
     cli_result r = cli_rill(NULL, "sweep", "--help", NULL);
@@ -421,6 +437,7 @@ int main(void)
             cli_teardown),
         cmocka_unit_test_setup_teardown(progress_shows_combinations_and_trials_done_on_a_terminal,
                                         cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(rill_check_checks_a_sweep_spec, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(help_and_usage, cli_setup, cli_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -172,6 +172,23 @@ static int write_csv(const char *path, const rill_sweep_table *t)
     return 0;
 }
 
+int cmd_sweep_check(const char *file, int quiet)
+{
+    sweep_spec sp;
+    if (sweep_spec_load(&sp, file) < 0) {
+        cli_print_errors();
+        sweep_spec_free(&sp);
+        return CLI_EXIT_USAGE;
+    }
+    if (!quiet)
+        printf("%s: ok (a sweep: %zu combination%s, %zu output%s, a %s trial)\n", file,
+               rill_sweep_combinations(sp.sweep),
+               rill_sweep_combinations(sp.sweep) == 1 ? "" : "s", rill_sweep_outputs(sp.sweep),
+               rill_sweep_outputs(sp.sweep) == 1 ? "" : "s", sp.cmd.argc ? "command" : "plugin");
+    sweep_spec_free(&sp);
+    return CLI_EXIT_OK;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
     static const struct option longs[] = {

@@ -310,6 +310,27 @@ int sweep_spec_parse(sweep_spec *sp, const char *file, const char *text, size_t 
     return bad ? -1 : 0;
 }
 
+int sweep_spec_sniff(const char *file)
+{
+    spec_node *root = NULL;
+    char *text;
+    size_t len;
+    int rc;
+    if (spec_read_file(&text, &len, file) < 0) {
+        cli_error_reset();
+        return -1;
+    }
+    rc = spec_parse_tree(&root, file, text, len);
+    free(text);
+    cli_error_reset();
+    if (rc < 0)
+        return -1;
+    rc = (spec_map_get(root, "parameters") || spec_map_get(root, "trial")) &&
+         !spec_map_get(root, "sources") && !spec_map_get(root, "stages");
+    spec_node_free(root);
+    return rc;
+}
+
 void sweep_spec_free(sweep_spec *sp)
 {
     rill_sweep_free(sp->sweep);
