@@ -28,6 +28,7 @@ static const char usage[] =
     "                 list, ls, get, put, rm, import, export, diff, log, gc\n"
     "  compile SPEC   compile catalogs into a catalog, incrementally when it can\n"
     "                 (--why: why not; --verify: the same as a full compile?)\n"
+    "  sweep SPEC     run a parameter sweep: each output's mean, sd and se per combination\n"
     "  help [COMMAND] this text, or a command's; `rill help stages` (or sources) lists\n"
     "                 the kinds of stage (of source) and their options\n"
     "\n"
