@@ -301,9 +301,11 @@ static void an_interrupt_takes_a_checkpoint_and_the_resumed_sweep_finishes_it(vo
     assert_int_equal(r.status, 0);
     assert_string_equal(r.out, ref.out);
     /* the checkpoint was taken at the interrupt: only the trials the two
-     * workers started between it and the exit ran twice */
+     * workers started between it and the exit ran twice (a few; the 40 or
+     * more before the interrupt, all of them without it: the first timed
+     * checkpoint comes after a second) */
     print_message("interrupted: %d trials ran, for 180\n", count_lines("run.log"));
-    assert_true(count_lines("run.log") <= 180 + 8);
+    assert_true(count_lines("run.log") <= 180 + 20);
     cli_result_free(&r);
     cli_result_free(&ref);
 }
