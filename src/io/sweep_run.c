@@ -277,10 +277,12 @@ static int store_encode(const void *store, rill_batch *out, void *payload)
     return rc;
 }
 
+/* Rebuilds a store from a checkpoint; its finished trials count in the
+ * progress of the resumed run. */
 static int store_decode(void *store, const void *bytes, size_t len, void *payload)
 {
     cstore *cs = store;
-    const ctx *c = payload;
+    ctx *c = payload;
     const unsigned char *p = bytes;
     int64_t issued;
     if (len < 24)
@@ -291,6 +293,10 @@ static int store_decode(void *store, const void *bytes, size_t len, void *payloa
         return rill__error(RILL_ECORRUPT, "a sweep's checkpointed store has a wrong size");
     memcpy(&cs->row, p, 8);
     memcpy(&cs->got, p + 16, 8);
+    if (cs->got < 0 || cs->got > issued || cs->row < 0 ||
+        (size_t)cs->row >= rill_sweep_combinations(c->s))
+        return rill__error(RILL_ECORRUPT, "a sweep's checkpointed store is not one of this "
+                           "sweep");
     cs->issued = 0;
     if (grow(cs, issued, c->s->noutputs) < 0)
         return RILL_ENOMEM;
@@ -299,6 +305,7 @@ static int store_decode(void *store, const void *bytes, size_t len, void *payloa
         memcpy(cs->have, p + 24, (size_t)issued);
         memcpy(cs->values, p + 24 + issued, (size_t)issued * c->s->noutputs * sizeof(double));
     }
+    atomic_fetch_add(&c->trials_done, (unsigned long long)cs->got);
     return 0;
 }
 
