@@ -51,7 +51,9 @@
  * again, and none is lost; a trial that was running, or finished after the
  * last checkpoint, runs again with the same number and seed and counts
  * once. A checkpoint of a sweep with other parameters, outputs or trial
- * settings is refused (RILL_EPIPELINE).
+ * settings is refused as another pipeline's is (rill_checkpointing:
+ * RILL_EPIPELINE with resume, RILL_EEXISTS without it while that run has
+ * not finished); so is a resume of a finished sweep (RILL_EFINISHED).
  *
  * Errors. A trial function that returns non-zero, or an output that is not
  * a finite number, stops the sweep with RILL_EUSER and a message naming the
