@@ -3,7 +3,8 @@
 # examples/sweep/noisy.yaml, its trials grown to 10%) with rill sweep alone,
 # then under MPIRUN with NP ranks, and fails unless both print the same table
 # (the same to the last digit: within its error bars, then) and the trials
-# ran in NP processes (each trial logs its parent, the rank's rill).
+# ran in NP processes (each trial logs its parent, the rank's rill); then
+# once more over the ranks with checkpoints every 50 ms, the same again.
 set -eu
 mpirun=""
 while [ "$1" != "--" ]; do mpirun="$mpirun $1"; shift; done
@@ -36,4 +37,11 @@ if [ "$procs" -ne "$np" ]; then
   echo "the $trials trials ran in $procs processes, not $np"
   exit 1
 fi
-echo "$np ranks print the table one process prints ($trials trials, run by $procs processes)"
+ckpt=$($mpirun -np "$np" "$rill" sweep -q -f csv -w 1 --checkpoint "$tmp/ck.db" \
+       --checkpoint-interval 0.05 "$tmp/s.yaml")
+if [ "$alone" != "$ckpt" ]; then
+  echo "one process printed:"; echo "$alone"
+  echo "$np ranks with checkpoints printed:"; echo "$ckpt"
+  exit 1
+fi
+echo "$np ranks print the table one process prints, with checkpoints too ($trials trials, run by $procs processes)"
