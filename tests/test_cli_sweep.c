@@ -248,6 +248,14 @@ static void a_sweep_killed_and_resumed_loses_no_trial_and_repeats_none_recorded(
     before = count_lines("run.log");
     assert_true(before < 180);
 
+    /* the same grid with another command is another sweep: not resumed */
+    cli_write("other.yaml", "parameters:\n  a: {from: 1, to: 6}\noutputs: [v]\n"
+                            "trial: {command: [echo, '{a}']}\ntrials: 30\nseed: 3\n");
+    r = cli_rill(NULL, "sweep", "-q", "--checkpoint", "ck.db", "--resume", "other.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "another pipeline"));
+    cli_result_free(&r);
+
     r = cli_rill(NULL, "sweep", "-q", "--checkpoint", "ck.db", "--resume", "slow.yaml", NULL);
     assert_int_equal(r.status, 0);
     assert_string_equal(r.out, ref.out); /* the same table, to the last digit */

@@ -156,9 +156,14 @@ typedef struct rill_sweep_options {
      * with rill_sweep_emit; job_payload is passed to it. */
     rill_job_fn job;
     void *job_payload;
+    /* Text naming what the trials run (the `rill` command gives the
+     * trial's command line, or its plugin and function), copied into the
+     * checkpoint's identity: a checkpoint made with another one is another
+     * sweep's and is not resumed. NULL: none. */
+    const char *identity;
 } rill_sweep_options;
 #define RILL_SWEEP_OPTIONS_INIT \
-    {RILL_SWEEP_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL, NULL}
+    {RILL_SWEEP_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL}
 
 /* Runs the sweep: fn(outputs, noutputs, trial, payload) for each trial, or
  * opts->job when fn is NULL. One run of s at a time (RILL_EBUSY). *out: the table on rank 0 (caller frees with

@@ -24,6 +24,7 @@ typedef struct sweep_spec {
     sweep_command cmd;      /* a command trial (argc > 0) */
     rill_plugin_lib *lib;   /* a plugin trial's library (owned) */
     int open_plugins;       /* 0: a plugin trial is checked, not loaded */
+    char *identity;         /* the trial, as text (o.identity; owned) */
 } sweep_spec;
 
 /* Reads file into *out. Returns 0, or -1 after cli_error_at reported each

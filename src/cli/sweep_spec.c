@@ -152,6 +152,20 @@ static char *plugin_path(const char *spec_file, const char *name)
     return out;
 }
 
+/* o.identity: what the trials run, its parts each followed by "\\0". */
+static void identify(sweep_spec *sp, const char *what, const char *const *parts, size_t n)
+{
+    size_t len = strlen(what) + 2, i, used;
+    for (i = 0; i < n; i++)
+        len += strlen(parts[i]) + 3;
+    free(sp->identity);
+    sp->identity = cli_xmalloc(len);
+    used = (size_t)snprintf(sp->identity, len, "%s:", what);
+    for (i = 0; i < n; i++)
+        used += (size_t)snprintf(sp->identity + used, len - used, "%s\\0", parts[i]);
+    sp->o.identity = sp->identity;
+}
+
 static int trial(sweep_spec *sp, const spec_node *t)
 {
     static const char *const keys[] = {"command", "plugin", "function", NULL};
@@ -180,6 +194,7 @@ static int trial(sweep_spec *sp, const spec_node *t)
         }
         sp->cmd.argc = cmd->n;
         sp->cmd.s = sp->sweep;
+        identify(sp, "command", (const char *const *)sp->cmd.argv, cmd->n);
         for (i = 0; i < cmd->n; i++)
             if (sweep_exec_check(&sp->cmd, sp->file, cmd->vals[i]) < 0)
                 rc = -1;
@@ -187,6 +202,10 @@ static int trial(sweep_spec *sp, const spec_node *t)
     }
     if (fn == NULL || lib == NULL || fn->type != SPEC_SCALAR || lib->type != SPEC_SCALAR)
         return err(sp, t, "trial: a plugin trial needs plugin: LIB and function: NAME");
+    {
+        const char *const parts[] = {lib->text, fn->text};
+        identify(sp, "plugin", parts, 2);
+    }
     if (!sp->open_plugins) /* checked, not loaded (the fuzz target) */
         return 0;
     {
@@ -335,6 +354,7 @@ void sweep_spec_free(sweep_spec *sp)
 {
     rill_sweep_free(sp->sweep);
     free(sp->cmd.argv);
+    free(sp->identity);
     rill_plugin_close(sp->lib);
     spec_node_free(sp->root);
     memset(sp, 0, sizeof(*sp));

@@ -348,8 +348,9 @@ static int count_row(const rill_record *rec, void *payload)
 /* The settings that make a sweep another one (in every work record). */
 static char *settings(const ctx *c)
 {
-    size_t cap = 256 + (RILL_SWEEP_MAX_PARAMS + RILL_SWEEP_MAX_OUTPUTS) * 70, used, i;
-    char *t = malloc(cap);
+    size_t id = c->o.identity ? strlen(c->o.identity) : 0;
+    size_t cap = 256 + (RILL_SWEEP_MAX_PARAMS + RILL_SWEEP_MAX_OUTPUTS) * 70 + id, used, i;
+    char *t = id > RILL_RECORD_MAX / 2 ? NULL : malloc(cap);
     if (t == NULL)
         return NULL;
     used = (size_t)snprintf(t, cap, "sweep 1 trials=%lld rel=%.17g min=%lld max=%lld "
@@ -361,6 +362,7 @@ static char *settings(const ctx *c)
                                  c->s->pcount[i]);
     for (i = 0; i < c->s->noutputs; i++)
         used += (size_t)snprintf(t + used, cap - used, " o:%s", c->s->oname[i]);
+    snprintf(t + used, cap - used, " id:%s", c->o.identity ? c->o.identity : "");
     return t;
 }
 
