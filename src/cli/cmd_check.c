@@ -80,6 +80,10 @@ int cmd_check(int argc, char **argv)
         free(sets.v);
         return rc;
     }
+    if (sweep_spec_sniff(argv[optind]) == 1) { /* a spec of rill sweep */
+        free(sets.v);
+        return cmd_sweep_check(argv[optind], quiet);
+    }
     rc = cli_prepare(&s, &b, argv[optind], sets.v, sets.n, 0);
     free(sets.v);
     if (rc != CLI_EXIT_OK)

@@ -18,6 +18,12 @@ int cmd_compile(int argc, char **argv); /* cmd_compile.c */
  * when db is not NULL): `rill catalog why OUTPUT SPEC` and `verify`. */
 int cmd_compile_for(const char *file, int verify, const char *output, const char *db,
                     int quiet);
+int cmd_sweep(int argc, char **argv);   /* cmd_sweep.c; its help: cmd_sweep_help */
+extern const char cmd_sweep_help[];
+/* `rill check` of a sweep spec (one with parameters: or trial: and neither
+ * sources: nor stages:, sweep_spec_sniff: 1) */
+int sweep_spec_sniff(const char *file);
+int cmd_sweep_check(const char *file, int quiet);
 /* `rill check` of a compile spec (compile_spec_sniff): its shape, inputs'
  * jobs and the compile's kind and options, without opening a catalog. */
 int cmd_compile_check(const char *file, char *const *sets, int nsets, int quiet);

@@ -1,5 +1,5 @@
 /* main.c — the `rill` program: picks the command (run, check, graph,
- * explain, catalog, compile, help), prints the help and the version. Exit
+ * explain, catalog, compile, sweep, help), prints the help and the version. Exit
  * codes: 0 done, 1 the run failed, 2 usage or spec error, 3 interrupted
  * with a checkpoint. */
 #include <locale.h>
@@ -28,6 +28,7 @@ static const char usage[] =
     "                 list, ls, get, put, rm, import, export, diff, log, gc\n"
     "  compile SPEC   compile catalogs into a catalog, incrementally when it can\n"
     "                 (--why: why not; --verify: the same as a full compile?)\n"
+    "  sweep SPEC     run a parameter sweep: each output's mean, sd and se per combination\n"
     "  help [COMMAND] this text, or a command's; `rill help stages` (or sources) lists\n"
     "                 the kinds of stage (of source) and their options\n"
     "\n"
@@ -97,6 +98,8 @@ const char *cmd_help(const char *command)
         return cmd_catalog_help;
     if (strcmp(command, "compile") == 0)
         return cmd_compile_help;
+    if (strcmp(command, "sweep") == 0)
+        return cmd_sweep_help;
     if (strcmp(command, "help") == 0)
         return usage;
     return NULL;
@@ -137,7 +140,7 @@ static void help_sources(void)
 static int help(int argc, char **argv)
 {
     static const char *const commands[] = {"run", "check", "graph", "explain", "catalog",
-                                           "compile", "help", "stages", "sources", NULL};
+                                           "compile", "sweep", "help", "stages", "sources", NULL};
     const char *text;
     if (argc < 2) {
         fputs(usage, stdout);
@@ -164,7 +167,7 @@ static int help(int argc, char **argv)
 int main(int argc, char **argv)
 {
     static const char *const commands[] = {"run", "check", "graph", "explain", "catalog",
-                                         "compile", "help", NULL};
+                                         "compile", "sweep", "help", NULL};
     const char *cmd, *near;
     /* letters and case by Unicode (words): the C.UTF-8 locale, whatever
      * the environment says, so results do not depend on it */
@@ -198,6 +201,8 @@ int main(int argc, char **argv)
         return cmd_catalog(argc - 1, argv + 1);
     if (strcmp(cmd, "compile") == 0)
         return argv[1] = (char *)"rill compile", cmd_compile(argc - 1, argv + 1);
+    if (strcmp(cmd, "sweep") == 0)
+        return argv[1] = (char *)"rill sweep", cmd_sweep(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0)
         return help(argc - 1, argv + 1);
     near = cli_did_you_mean(cmd, commands);

@@ -1,0 +1,223 @@
+/* sweep_report.c — `rill sweep --report FILE.html`: one self-contained page
+ * about a sweep in the style of `rill run --report` (report.c's CSS): the
+ * sweep's figures, its table, and for each output and each parameter a
+ * chart (inline SVG) of the output's mean against the parameter, with 95%
+ * error bars (mean +- 1.96 se), one line per combination of the other
+ * parameters. No external URL. Every outside text (the spec's path; names
+ * are letters, digits, '_', '-', '.') is HTML-escaped. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sweep_cli.h"
+#include "xalloc.h"
+
+static const char css[] =
+    "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d2330;background:#fff}"
+    "h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}"
+    ".sub{color:#5b6477}"
+    "dl.facts{display:grid;grid-template-columns:max-content auto;gap:2px 16px}"
+    "dl.facts dt{color:#5b6477}dl.facts dd{margin:0;font-variant-numeric:tabular-nums}"
+    "table{border-collapse:collapse;font-variant-numeric:tabular-nums}"
+    "th,td{border-bottom:1px solid #e3e6ee;padding:4px 10px;text-align:right}"
+    "th{background:#f4f6fa}"
+    "svg{display:block;max-width:100%;height:auto}"
+    ".chart .axis{stroke:#9aa3b5}.chart .grid{stroke:#e3e6ee}"
+    ".chart text{font-size:11px;fill:#5b6477}.chart .title{font-size:13px;fill:#1d2330}"
+    ".chart .line{fill:none;stroke-width:2}.chart .bar{stroke-width:1.5}"
+    ".charts{display:flex;flex-wrap:wrap;gap:16px}";
+
+static const char *const colours[] = {"#3d63dd", "#c4661f", "#17803d", "#b42318",
+                                      "#7a4cc2", "#0e7c86", "#a15c00", "#5b6477"};
+
+static void esc(FILE *out, const char *s)
+{
+    for (; *s; s++)
+        switch (*s) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        case '\'': fputs("&#39;", out); break;
+        default: fputc((unsigned char)*s < 0x20 ? ' ' : *s, out);
+        }
+}
+
+/* The rows of the series of row r for parameter p: the same values of the
+ * other parameters; key into buf. */
+static void series_key(char *buf, size_t cap, const rill_sweep_table *t, size_t r, size_t p)
+{
+    size_t j, used = 0;
+    buf[0] = '\0';
+    for (j = 0; j < rill_sweep_table_params(t) && used < cap; j++)
+        if (j != p)
+            used += (size_t)snprintf(buf + used, cap - used, "%s%s=%g", used ? ", " : "",
+                                     rill_sweep_table_param_name(t, j),
+                                     rill_sweep_table_param(t, r, j));
+}
+
+static void chart(FILE *out, const rill_sweep_table *t, size_t o, size_t p)
+{
+    const double W = 440, H = 270, L = 60, R = 150, T = 28, B = 36;
+    size_t rows = rill_sweep_table_rows(t), r, q, nseries = 0;
+    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+    char **keys = cli_xcalloc(rows + 1, sizeof(char *));
+    size_t *series = cli_xcalloc(rows + 1, sizeof(size_t));
+    const char *oname = rill_sweep_table_output_name(t, o);
+    const char *pname = rill_sweep_table_param_name(t, p);
+    int i;
+    for (r = 0; r < rows; r++) {
+        rill_sweep_stats st;
+        char key[512];
+        double x = rill_sweep_table_param(t, r, p);
+        rill_sweep_table_stats(&st, t, r, o);
+        if (x < xmin) xmin = x;
+        if (x > xmax) xmax = x;
+        if (st.mean - 1.96 * st.se < ymin) ymin = st.mean - 1.96 * st.se;
+        if (st.mean + 1.96 * st.se > ymax) ymax = st.mean + 1.96 * st.se;
+        series_key(key, sizeof(key), t, r, p);
+        for (q = 0; q < nseries && strcmp(keys[q], key) != 0; q++)
+            ;
+        if (q == nseries)
+            keys[nseries++] = cli_xstrdup(key);
+        series[r] = q;
+    }
+    if (!(xmax > xmin)) { xmin -= 1; xmax += 1; }
+    if (!(ymax > ymin)) { ymin -= 1; ymax += 1; }
+    {
+        double pad = (ymax - ymin) * 0.05;
+        ymin -= pad;
+        ymax += pad;
+    }
+#define X(v) (L + ((v) - xmin) / (xmax - xmin) * (W - L - R))
+#define Y(v) (H - B - ((v) - ymin) / (ymax - ymin) * (H - T - B))
+    fprintf(out, "<svg class=\"chart\" id=\"chart-%s-%s\" data-points=\"%zu\" viewBox=\"0 0 %g "
+            "%g\" width=\"%g\" height=\"%g\" role=\"img\">\n", oname, pname, rows, W, H, W, H);
+    fprintf(out, "<text class=\"title\" x=\"%g\" y=\"16\">%s against %s (mean, 95%% error "
+            "bars)</text>\n", L, oname, pname);
+    for (i = 0; i <= 4; i++) {
+        double yv = ymin + (ymax - ymin) * i / 4, xv = xmin + (xmax - xmin) * i / 4;
+        fprintf(out, "<line class=\"grid\" x1=\"%g\" x2=\"%g\" y1=\"%.1f\" y2=\"%.1f\"/>"
+                "<text x=\"%g\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n",
+                L, W - R, Y(yv), Y(yv), L - 4, Y(yv) + 4, yv);
+        fprintf(out, "<text x=\"%.1f\" y=\"%g\" text-anchor=\"middle\">%.3g</text>\n", X(xv),
+                H - B + 16, xv);
+    }
+    fprintf(out, "<line class=\"axis\" x1=\"%g\" x2=\"%g\" y1=\"%g\" y2=\"%g\"/>"
+            "<line class=\"axis\" x1=\"%g\" x2=\"%g\" y1=\"%g\" y2=\"%g\"/>\n",
+            L, W - R, H - B, H - B, L, L, (double)T, H - B);
+    fprintf(out, "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\">%s</text>\n",
+            (L + W - R) / 2, H - 4, pname);
+    for (q = 0; q < nseries; q++) {
+        const char *col = colours[q < 8 ? q : 7];
+        int first = 1;
+        fprintf(out, "<polyline class=\"line\" stroke=\"%s\" points=\"", col);
+        for (r = 0; r < rows; r++) /* grid order: a series' x values ascend */
+            if (series[r] == q) {
+                rill_sweep_stats st;
+                rill_sweep_table_stats(&st, t, r, o);
+                fprintf(out, "%s%.1f,%.1f", first ? "" : " ",
+                        X(rill_sweep_table_param(t, r, p)), Y(st.mean));
+                first = 0;
+            }
+        fputs("\"/>\n", out);
+        for (r = 0; r < rows; r++)
+            if (series[r] == q) {
+                rill_sweep_stats st;
+                double x;
+                rill_sweep_table_stats(&st, t, r, o);
+                x = X(rill_sweep_table_param(t, r, p));
+                fprintf(out, "<g class=\"point\"><title>%s=%g: %s = %.6g &#177; %.3g (%lld "
+                        "trials)</title><line class=\"bar\" stroke=\"%s\" x1=\"%.1f\" "
+                        "x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/><circle cx=\"%.1f\" cy=\"%.1f\" "
+                        "r=\"3\" fill=\"%s\"/></g>\n", pname, rill_sweep_table_param(t, r, p),
+                        oname, st.mean, 1.96 * st.se, (long long)st.n, col, x, x,
+                        Y(st.mean - 1.96 * st.se), Y(st.mean + 1.96 * st.se), x, Y(st.mean),
+                        col);
+            }
+        if (nseries > 1 && q < 12) {
+            fprintf(out, "<text x=\"%g\" y=\"%g\" fill=\"%s\" style=\"fill:%s\">", W - R + 8,
+                    T + 14.0 * (double)q + 8, col, col);
+            esc(out, keys[q]);
+            fputs("</text>\n", out);
+        }
+    }
+    fputs("</svg>\n", out);
+#undef X
+#undef Y
+    for (q = 0; q < nseries; q++)
+        free(keys[q]);
+    free(keys);
+    free(series);
+}
+
+static void table(FILE *out, const rill_sweep_table *t)
+{
+    size_t r, j, np = rill_sweep_table_params(t), no = rill_sweep_table_outputs(t);
+    fputs("<table id=\"table\"><tr>", out);
+    for (j = 0; j < np; j++)
+        fprintf(out, "<th>%s</th>", rill_sweep_table_param_name(t, j));
+    fputs("<th>trials</th>", out);
+    for (j = 0; j < no; j++) {
+        const char *n = rill_sweep_table_output_name(t, j);
+        fprintf(out, "<th>%s mean</th><th>%s sd</th><th>%s se</th>", n, n, n);
+    }
+    fputs("</tr>\n", out);
+    for (r = 0; r < rill_sweep_table_rows(t); r++) {
+        rill_sweep_stats st;
+        fputs("<tr>", out);
+        for (j = 0; j < np; j++)
+            fprintf(out, "<td>%g</td>", rill_sweep_table_param(t, r, j));
+        for (j = 0; j < no; j++) {
+            rill_sweep_table_stats(&st, t, r, j);
+            if (j == 0)
+                fprintf(out, "<td>%lld</td>", (long long)st.n);
+            fprintf(out, "<td>%.6g</td><td>%.4g</td><td>%.4g</td>", st.mean, st.sd, st.se);
+        }
+        fputs("</tr>\n", out);
+    }
+    fputs("</table>\n", out);
+}
+
+int sweep_report_write(const char *path, const char *spec_path, const rill_sweep_table *t,
+                       double seconds)
+{
+    FILE *out = fopen(path, "w");
+    size_t r, o, p, rows = rill_sweep_table_rows(t);
+    long long trials = 0;
+    int rc = 0;
+    if (out == NULL) {
+        fprintf(stderr, "rill sweep: --report %s: cannot write it: %s\n", path, strerror(errno));
+        return -1;
+    }
+    for (r = 0; r < rows; r++) {
+        rill_sweep_stats st;
+        if (rill_sweep_table_stats(&st, t, r, 0) == 0)
+            trials += st.n;
+    }
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta name=\""
+          "viewport\" content=\"width=device-width,initial-scale=1\">\n<title>rill sweep: ", out);
+    esc(out, spec_path);
+    fprintf(out, "</title>\n<style>%s</style></head>\n<body>\n<h1>rill sweep: ", css);
+    esc(out, spec_path);
+    fprintf(out, "</h1>\n<p class=\"sub\">%zu combinations of %zu parameters, %zu outputs</p>\n",
+            rows, rill_sweep_table_params(t), rill_sweep_table_outputs(t));
+    fprintf(out, "<dl class=\"facts\"><dt>Combinations</dt><dd>%zu</dd><dt>Trials</dt><dd>%lld"
+            "</dd><dt>Time</dt><dd>%.2f s</dd></dl>\n", rows, trials, seconds);
+    fputs("<h2>Means against the parameters</h2>\n<div class=\"charts\">\n", out);
+    for (o = 0; o < rill_sweep_table_outputs(t); o++)
+        for (p = 0; p < rill_sweep_table_params(t); p++)
+            chart(out, t, o, p);
+    fputs("</div>\n<h2>Table</h2>\n", out);
+    table(out, t);
+    fputs("</body></html>\n", out);
+    if (ferror(out))
+        rc = -1;
+    if (fclose(out) != 0)
+        rc = -1;
+    if (rc < 0)
+        fprintf(stderr, "rill sweep: --report %s: cannot write it: %s\n", path, strerror(errno));
+    return rc;
+}

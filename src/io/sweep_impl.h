@@ -1,0 +1,44 @@
+/* sweep_impl.h — what the files of parameter sweeps share (rill/sweep.h):
+ * the grid (sweep.c), the run on the engine (sweep_run.c) and the table
+ * with its statistics and writers (sweep_table.c). */
+#ifndef RILL_IO_SWEEP_IMPL_H
+#define RILL_IO_SWEEP_IMPL_H
+
+#include <pthread.h>
+
+#include "rill/sweep.h"
+
+struct rill_sweep {
+    pthread_mutex_t lock;    /* guards running and checkpoints */
+    rill_pipeline *running;  /* the run's pipeline while rill_sweep_run runs */
+    long long checkpoints;   /* committed by the last run, once it ended */
+    int busy;                /* rill_sweep_run is running it */
+    size_t nparams;
+    char *pname[RILL_SWEEP_MAX_PARAMS];
+    double *pvals[RILL_SWEEP_MAX_PARAMS]; /* owned */
+    size_t pcount[RILL_SWEEP_MAX_PARAMS];
+    size_t noutputs;
+    char *oname[RILL_SWEEP_MAX_OUTPUTS];
+};
+
+struct rill_sweep_table {
+    size_t rows, nparams, noutputs;
+    char **pname, **oname; /* owned copies */
+    double *params;        /* rows x nparams */
+    double *stats;         /* rows x noutputs x (mean, sd, se) */
+    int64_t *n;            /* rows: trials */
+};
+
+/* A table of s's shape with every row's parameters and no trials yet;
+ * *out: free with rill_sweep_table_free. */
+int rill__sweep_table_new(rill_sweep_table **out, const rill_sweep *s);
+/* Mean, sd (n - 1) and se of column col of values[0..n) (n rows of
+ * stride doubles), summed in row order. */
+void rill__sweep_column(double *mean, double *sd, double *se, const double *values,
+                        int64_t n, size_t stride, size_t col);
+/* The two-sided 95% quantile of Student's t with df degrees of freedom. */
+double rill__sweep_t95(int64_t df);
+/* "a=1, b=0.5" of row into buf. */
+void rill__sweep_describe(char *buf, size_t cap, const rill_sweep *s, size_t row);
+
+#endif

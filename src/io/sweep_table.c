@@ -1,0 +1,204 @@
+/* sweep_table.c — the table of a parameter sweep (rill/sweep.h): one row
+ * per combination with its parameters and, per output, the mean, standard
+ * deviation and standard error of its trials; the statistics themselves
+ * (summed in trial order, so a table does not depend on timing), Student's
+ * t for the 95% intervals, and the table written as CSV or aligned text. */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/error.h"
+#include "sweep_impl.h"
+
+void rill__sweep_column(double *mean, double *sd, double *se, const double *values,
+                        int64_t n, size_t stride, size_t col)
+{
+    double sum = 0, ss = 0, m;
+    int64_t i;
+    if (n <= 0) {
+        *mean = *sd = *se = NAN;
+        return;
+    }
+    for (i = 0; i < n; i++)
+        sum += values[(size_t)i * stride + col];
+    m = sum / (double)n;
+    for (i = 0; i < n; i++) {
+        double d = values[(size_t)i * stride + col] - m;
+        ss += d * d;
+    }
+    *mean = m;
+    *sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
+    *se = *sd / sqrt((double)n);
+}
+
+double rill__sweep_t95(int64_t df)
+{
+    static const double t[] = {0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
+                               2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+                               2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+                               2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+    double z = 1.959964, d;
+    if (df < 1)
+        return INFINITY;
+    if (df <= 30)
+        return t[df];
+    d = (double)df; /* Cornish-Fisher expansion: within 1e-4 from 30 on */
+    return z + (z * z * z + z) / (4 * d) +
+           (5 * pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * d * d);
+}
+
+int rill__sweep_table_new(rill_sweep_table **out, const rill_sweep *s)
+{
+    rill_sweep_table *t = calloc(1, sizeof(*t));
+    size_t rows = rill_sweep_combinations(s), i, j;
+    RILL__CHECK_ALLOC(t);
+    t->rows = rows;
+    t->nparams = s->nparams;
+    t->noutputs = s->noutputs;
+    t->pname = calloc(s->nparams + 1, sizeof(char *));
+    t->oname = calloc(s->noutputs + 1, sizeof(char *));
+    t->params = malloc((rows * s->nparams + 1) * sizeof(double));
+    t->stats = malloc((rows * s->noutputs * 3 + 1) * sizeof(double));
+    t->n = calloc(rows + 1, sizeof(int64_t));
+    if (!t->pname || !t->oname || !t->params || !t->stats || !t->n)
+        goto oom;
+    for (i = 0; i < s->nparams; i++)
+        if ((t->pname[i] = strdup(s->pname[i])) == NULL)
+            goto oom;
+    for (i = 0; i < s->noutputs; i++)
+        if ((t->oname[i] = strdup(s->oname[i])) == NULL)
+            goto oom;
+    for (i = 0; i < rows; i++)
+        for (j = 0; j < s->nparams; j++)
+            t->params[i * s->nparams + j] = rill_sweep_value(s, i, j);
+    for (i = 0; i < rows * s->noutputs * 3; i++)
+        t->stats[i] = NAN;
+    *out = t;
+    return 0;
+oom:
+    rill_sweep_table_free(t);
+    return rill__error(RILL_ENOMEM, "out of memory");
+}
+
+void rill_sweep_table_free(rill_sweep_table *t)
+{
+    size_t i;
+    if (t == NULL)
+        return;
+    for (i = 0; t->pname && i < t->nparams; i++)
+        free(t->pname[i]);
+    for (i = 0; t->oname && i < t->noutputs; i++)
+        free(t->oname[i]);
+    free(t->pname);
+    free(t->oname);
+    free(t->params);
+    free(t->stats);
+    free(t->n);
+    free(t);
+}
+
+size_t rill_sweep_table_rows(const rill_sweep_table *t) { return t ? t->rows : 0; }
+size_t rill_sweep_table_params(const rill_sweep_table *t) { return t ? t->nparams : 0; }
+size_t rill_sweep_table_outputs(const rill_sweep_table *t) { return t ? t->noutputs : 0; }
+
+const char *rill_sweep_table_param_name(const rill_sweep_table *t, size_t i)
+{
+    return t && i < t->nparams ? t->pname[i] : NULL;
+}
+
+const char *rill_sweep_table_output_name(const rill_sweep_table *t, size_t i)
+{
+    return t && i < t->noutputs ? t->oname[i] : NULL;
+}
+
+double rill_sweep_table_param(const rill_sweep_table *t, size_t row, size_t i)
+{
+    return t && row < t->rows && i < t->nparams ? t->params[row * t->nparams + i] : NAN;
+}
+
+int rill_sweep_table_stats(rill_sweep_stats *out, const rill_sweep_table *t, size_t row,
+                           size_t i)
+{
+    const double *m;
+    if (out == NULL || t == NULL)
+        return rill__error(RILL_EINVAL, "rill_sweep_table_stats: an argument is NULL");
+    if (row >= t->rows || i >= t->noutputs)
+        return rill__error(RILL_ERANGE, "rill_sweep_table_stats: row %zu, output %zu: the "
+                           "table has %zu rows and %zu outputs", row, i, t->rows, t->noutputs);
+    m = t->stats + (row * t->noutputs + i) * 3;
+    out->n = t->n[row];
+    out->mean = m[0];
+    out->sd = m[1];
+    out->se = m[2];
+    return 0;
+}
+
+/* Cell c (0-based) of row as text: parameters, trials, then mean, sd, se
+ * per output; row SIZE_MAX: the header. */
+static void cell(char *buf, size_t cap, const rill_sweep_table *t, size_t row, size_t c,
+                 int exact)
+{
+    const char *fmt = exact ? "%.17g" : "%.6g";
+    if (c < t->nparams) {
+        if (row == SIZE_MAX)
+            snprintf(buf, cap, "%s", t->pname[c]);
+        else
+            snprintf(buf, cap, exact ? "%.17g" : "%g", t->params[row * t->nparams + c]);
+        return;
+    }
+    c -= t->nparams;
+    if (c == 0) {
+        if (row == SIZE_MAX)
+            snprintf(buf, cap, "trials");
+        else
+            snprintf(buf, cap, "%lld", (long long)t->n[row]);
+        return;
+    }
+    c--;
+    if (row == SIZE_MAX) {
+        static const char *const what[] = {"mean", "sd", "se"};
+        snprintf(buf, cap, "%s_%s", t->oname[c / 3], what[c % 3]);
+        return;
+    }
+    snprintf(buf, cap, fmt, t->stats[row * t->noutputs * 3 + c]);
+}
+
+int rill_sweep_table_write(const rill_sweep_table *t, FILE *f, int format)
+{
+    size_t cols, c, r, *width = NULL;
+    char buf[128];
+    if (t == NULL || f == NULL)
+        return rill__error(RILL_EINVAL, "rill_sweep_table_write: an argument is NULL");
+    if (format != RILL_SWEEP_CSV && format != RILL_SWEEP_TEXT)
+        return rill__error(RILL_EINVAL, "rill_sweep_table_write: unknown format %d", format);
+    cols = t->nparams + 1 + t->noutputs * 3;
+    if (format == RILL_SWEEP_TEXT) {
+        width = calloc(cols, sizeof(*width));
+        RILL__CHECK_ALLOC(width);
+        for (r = 0; r <= t->rows; r++)
+            for (c = 0; c < cols; c++) {
+                cell(buf, sizeof(buf), t, r == 0 ? SIZE_MAX : r - 1, c, 0);
+                if (strlen(buf) > width[c])
+                    width[c] = strlen(buf);
+            }
+    }
+    for (r = 0; r <= t->rows; r++) {
+        for (c = 0; c < cols; c++) {
+            cell(buf, sizeof(buf), t, r == 0 ? SIZE_MAX : r - 1, c, format == RILL_SWEEP_CSV);
+            if (format == RILL_SWEEP_CSV)
+                fprintf(f, "%s%s", c ? "," : "", buf);
+            else if (c + 1 == cols)
+                fprintf(f, "%*s", (int)width[c], buf);
+            else
+                fprintf(f, "%*s  ", (int)width[c], buf);
+        }
+        fputc('\n', f);
+    }
+    free(width);
+    if (fflush(f) != 0 || ferror(f))
+        return rill__error_errno(errno, "rill_sweep_table_write: writing the table");
+    return 0;
+}

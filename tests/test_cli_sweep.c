@@ -1,0 +1,454 @@
+/* test_cli_sweep.c — `rill sweep SPEC` as a user runs it (the real binary
+ * on real files): the example's table holds the true means within its
+ * error bars, as CSV and aligned; grown trials stop at the requested
+ * error; a plugin's job as the trial; --csv and --report; spec errors
+ * (a bad range, an unknown parameter, a misspelt key) at their
+ * file:line:column; and a sweep killed with SIGKILL and resumed from its
+ * checkpoint gives the table of an uninterrupted one, having run again
+ * only what the checkpoint had not recorded. */
+#include <math.h>
+#include <poll.h>
+
+#include "cli_helpers.h"
+
+#define EXAMPLE SOURCE_DIR "/examples/sweep/noisy.yaml"
+
+/* Parses the CSV rows of out: a, b, trials, value mean/sd/se, twice
+ * mean/sd/se (12 rows); returns the row count. */
+static int rows(const char *out, double v[][9], int max)
+{
+    const char *p = strchr(out, '\n');
+    int n = 0;
+    assert_non_null(p);
+    assert_memory_equal(out, "a,b,trials,value_mean,value_sd,value_se,twice_mean,twice_sd,"
+                             "twice_se\n", 69);
+    for (p++; *p && n < max; n++) {
+        int k;
+        char *end;
+        for (k = 0; k < 9; k++) {
+            v[n][k] = strtod(p, &end);
+            assert_true(end != p);
+            p = end + 1;
+        }
+    }
+    return n;
+}
+
+/* Each row's value mean within its error bars of a*a + b; twice exact. */
+static void true_means_within_error_bars(const char *out, int trials)
+{
+    double v[16][9];
+    int n = rows(out, v, 16), i;
+    assert_int_equal(n, 12);
+    for (i = 0; i < n; i++) {
+        double truth = v[i][0] * v[i][0] + v[i][1];
+        if (trials)
+            assert_int_equal((int)v[i][2], trials);
+        assert_true(fabs(v[i][3] - truth) <= (v[i][2] >= 30 ? 4 : 6) * v[i][5]);
+        assert_true(v[i][6] == 2 * v[i][0] && v[i][7] == 0 && v[i][8] == 0);
+    }
+    assert_true(v[0][0] == 0 && v[0][1] == 0.5 && v[11][0] == 3 && v[11][1] == 1.5);
+}
+
+static void the_example_holds_its_true_means_within_its_error_bars(void **state)
+{
+    cli_result r = cli_rill(NULL, "sweep", "-q", "--trials", "60", EXAMPLE, NULL);
+    (void)state;
+    assert_int_equal(r.status, 0);
+    true_means_within_error_bars(r.out, 60);
+    cli_result_free(&r);
+}
+
+static void the_table_is_aligned_and_the_csv_file_exact(void **state)
+{
+    cli_result r = cli_rill(NULL, "sweep", "-q", "--trials", "20", "-f", "table", "--csv",
+                            "t.csv", EXAMPLE, NULL);
+    char path[512], *csv, *line, *save;
+    size_t width = 0;
+    int lines = 0;
+    (void)state;
+    assert_int_equal(r.status, 0);
+    assert_memory_equal(r.out, "a    b  trials  value_mean", 26);
+    for (line = strtok_r(r.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (width == 0)
+            width = strlen(line);
+        assert_int_equal(strlen(line), width);
+        lines++;
+    }
+    assert_int_equal(lines, 13);
+    csv = cli_slurp(cli_path(path, "t.csv"));
+    true_means_within_error_bars(csv, 20);
+    free(csv);
+    cli_result_free(&r);
+}
+
+static void grown_trials_stop_at_the_requested_error(void **state)
+{
+    cli_result r = cli_rill(NULL, "sweep", "-q", "--rel-error", "0.1", "--min-trials", "8",
+                            "--max-trials", "1000", EXAMPLE, NULL);
+    double v[16][9];
+    int n, i, grown = 0;
+    (void)state;
+    assert_int_equal(r.status, 0);
+    n = rows(r.out, v, 16);
+    assert_int_equal(n, 12);
+    for (i = 0; i < n; i++) {
+        /* t(0.975) is at most 2.37 from 8 trials on */
+        double t95 = v[i][2] >= 60 ? 2.0 : 2.37;
+        assert_true(v[i][2] >= 8 && v[i][2] < 1000);
+        assert_true(1.96 * v[i][5] <= 0.1 * fabs(v[i][3]));
+        assert_true(t95 * v[i][5] <= 0.1 * fabs(v[i][3]) * 1.2);
+        grown += v[i][2] > 8;
+    }
+    assert_true(grown >= 3); /* the small means (a = 0) needed more */
+    cli_result_free(&r);
+}
+
+static void a_plugin_job_runs_the_trials(void **state)
+{
+    char spec[1024];
+    cli_result r;
+    (void)state;
+    snprintf(spec, sizeof(spec),
+             "parameters:\n  a: [0, 1, 2, 3]\n  b: {from: 0.5, to: 1.5, step: 0.5}\n"
+             "outputs: [value, twice]\ntrial: {plugin: %s, function: noisy}\ntrials: 80\n",
+             SWEEP_PLUGIN);
+    cli_write("plugin.yaml", spec);
+    r = cli_rill(NULL, "sweep", "-q", "plugin.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    true_means_within_error_bars(r.out, 80);
+    cli_result_free(&r);
+}
+
+static void the_report_plots_each_output_against_each_parameter(void **state)
+{
+    cli_result r = cli_rill(NULL, "sweep", "-q", "--trials", "10", "--report", "s.html",
+                            EXAMPLE, NULL);
+    char path[512], *html;
+    (void)state;
+    assert_int_equal(r.status, 0);
+    html = cli_slurp(cli_path(path, "s.html"));
+    assert_non_null(strstr(html, "<h1>rill sweep: "));
+    assert_non_null(strstr(html, "id=\"chart-value-a\" data-points=\"12\""));
+    assert_non_null(strstr(html, "id=\"chart-value-b\" data-points=\"12\""));
+    assert_non_null(strstr(html, "id=\"chart-twice-a\""));
+    assert_non_null(strstr(html, "class=\"bar\"")); /* error bars */
+    assert_non_null(strstr(html, "<table id=\"table\">"));
+    assert_null(strstr(html, "http")); /* no external asset */
+    assert_null(strstr(html, "src="));
+    free(html);
+    cli_result_free(&r);
+}
+
+static void spec_errors_are_reported_where_they_are(void **state)
+{
+    cli_result r;
+    (void)state;
+    cli_write("bad.yaml", "parameters:\n  a: [1, 2]\n  b: {from: 0, to: 1, step: 0}\n"
+                          "outputs: [x]\ntrial: {command: [echo, 1]}\n");
+    r = cli_rill(NULL, "sweep", "bad.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "bad.yaml:3:29: parameter 'b': step is 0"));
+    cli_result_free(&r);
+    cli_write("away.yaml", "parameters:\n  a: {from: 0, to: 1, step: -1}\n"
+                           "outputs: [x]\ntrial: {command: [echo, 1]}\n");
+    r = cli_rill(NULL, "sweep", "away.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "parameter 'a': step -1 goes away from to"));
+    cli_result_free(&r);
+    cli_write("unknown.yaml", "parameters:\n  a: [1, 2]\noutputs: [x]\n"
+                              "trial: {command: [echo, '{a}', '{c}']}\n");
+    r = cli_rill(NULL, "sweep", "unknown.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "unknown.yaml:4:32: trial: command: unknown parameter 'c'"));
+    assert_non_null(strstr(r.err, "(known: a, trial, seed, combination"));
+    cli_result_free(&r);
+    cli_write("typo.yaml", "parameters:\n  a: [1, x]\noutputs: [x]\ntrails: 5\n"
+                           "trial: {command: [echo, 1]}\n");
+    r = cli_rill(NULL, "sweep", "typo.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "typo.yaml:2:10: parameter 'a': expected a number, got 'x'"));
+    assert_non_null(strstr(r.err, "typo.yaml:4:1: sweep: unknown key 'trails' (did you mean "
+                                  "'trials'?)"));
+    cli_result_free(&r);
+}
+
+static void a_failing_trial_names_its_combination_and_number(void **state)
+{
+    cli_result r;
+    (void)state;
+    cli_write("fail.yaml", "parameters:\n  a: [1, 2, 3]\noutputs: [x, y]\ntrial:\n"
+                           "  command: [sh, -c, 'test {a} = 2 && test {trial} = 4 && "
+                           "{{ echo diverged >&2; exit 3; }}; echo {a} 1']\ntrials: 6\n");
+    r = cli_rill(NULL, "sweep", "-q", "fail.yaml", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "combination 1 (a=2), trial 4: command 'sh' exited with "
+                                  "status 3: diverged"));
+    cli_result_free(&r);
+    cli_write("short.yaml", "parameters:\n  a: [1]\noutputs: [x, y]\n"
+                            "trial: {command: [echo, '{a}']}\ntrials: 2\n");
+    r = cli_rill(NULL, "sweep", "-q", "short.yaml", NULL);
+    assert_int_equal(r.status, 1);
+    /* trial 0 or 1, whichever fails first */
+    assert_non_null(strstr(r.err, "combination 0 (a=1), trial "));
+    assert_non_null(strstr(r.err, ": command 'echo' wrote 1 number, the sweep has 2 outputs"));
+    cli_result_free(&r);
+}
+
+/* Lines of a file (0 when it does not exist). */
+static int count_lines(const char *name)
+{
+    char path[512], *text, *p;
+    int n = 0;
+    if (access(cli_path(path, name), F_OK) != 0)
+        return 0;
+    text = cli_slurp(path);
+    for (p = text; *p; p++)
+        n += *p == '\n';
+    free(text);
+    return n;
+}
+
+/* Trials that log "combination trial" and sleep, seeded numbers out. */
+static void slow_spec(const char *name, const char *log)
+{
+    char spec[1024];
+    snprintf(spec, sizeof(spec),
+             "parameters:\n  a: {from: 1, to: 6}\noutputs: [v]\ntrial:\n"
+             "  command: [sh, -c, 'echo {combination} {trial} >> %s; sleep 0.02; "
+             "awk -v s={seed} \"BEGIN {{ srand(s %% 2147483647); print {a} + rand() }}\"']\n"
+             "trials: 30\nseed: 3\n", log);
+    cli_write(name, spec);
+}
+
+static void a_sweep_killed_and_resumed_loses_no_trial_and_repeats_none_recorded(void **state)
+{
+    const char *args[] = {"sweep", "-q", "-w", "2", "--checkpoint", "ck.db",
+                          "--checkpoint-interval", "0.1", "slow.yaml", NULL};
+    cli_result ref, r;
+    char path[512], *log, *p;
+    int before, after, i, seen[6][30], missing = 0, twice = 0;
+    pid_t pid;
+    (void)state;
+    slow_spec("ref.yaml", "ref.log");
+    ref = cli_rill(NULL, "sweep", "-q", "ref.yaml", NULL);
+    assert_int_equal(ref.status, 0);
+    assert_int_equal(count_lines("ref.log"), 180);
+
+    slow_spec("slow.yaml", "run.log");
+    pid = cli_spawn(-1, args);
+    for (i = 0; i < 600 && count_lines("run.log") < 80; i++)
+        usleep(10000);
+    assert_true(count_lines("run.log") >= 80);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    r = cli_wait(pid, "killed");
+    assert_int_equal(r.status, 128 + SIGKILL);
+    cli_result_free(&r);
+    usleep(100000); /* the trials it had started end */
+    before = count_lines("run.log");
+    assert_true(before < 180);
+
+    /* the same grid with another command is another sweep: not resumed */
+    cli_write("other.yaml", "parameters:\n  a: {from: 1, to: 6}\noutputs: [v]\n"
+                            "trial: {command: [echo, '{a}']}\ntrials: 30\nseed: 3\n");
+    r = cli_rill(NULL, "sweep", "-q", "--checkpoint", "ck.db", "--resume", "other.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "another pipeline"));
+    cli_result_free(&r);
+
+    r = cli_rill(NULL, "sweep", "-q", "--checkpoint", "ck.db", "--resume", "slow.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, ref.out); /* the same table, to the last digit */
+    after = count_lines("run.log") - before;
+    /* resumed, not started over: what the checkpoints recorded did not run again */
+    assert_true(after < 180);
+    memset(seen, 0, sizeof(seen));
+    log = cli_slurp(cli_path(path, "run.log"));
+    for (p = log; *p;) {
+        int c = (int)strtol(p, &p, 10), t = (int)strtol(p, &p, 10);
+        assert_true(c >= 0 && c < 6 && t >= 0 && t < 30);
+        seen[c][t]++;
+        while (*p == '\n')
+            p++;
+    }
+    for (i = 0; i < 180; i++) {
+        missing += seen[i / 30][i % 30] == 0;
+        twice += seen[i / 30][i % 30] > 1;
+    }
+    assert_int_equal(missing, 0);
+    /* only trials run after the last checkpoint ran twice: fewer than ran before */
+    assert_true(twice < before);
+    print_message("killed after %d trials; the resumed sweep ran %d, %d of them again\n",
+                  before, after, twice);
+    free(log);
+    cli_result_free(&r);
+    cli_result_free(&ref);
+}
+
+static void an_interrupt_takes_a_checkpoint_and_the_resumed_sweep_finishes_it(void **state)
+{
+    const char *args[] = {"sweep", "-q", "--checkpoint", "int.db", "slow.yaml", NULL};
+    cli_result ref, r;
+    pid_t pid;
+    int i;
+    (void)state;
+    slow_spec("ref.yaml", "ref.log");
+    ref = cli_rill(NULL, "sweep", "-q", "ref.yaml", NULL);
+    assert_int_equal(ref.status, 0);
+    slow_spec("slow.yaml", "run.log");
+    pid = cli_spawn(-1, args);
+    for (i = 0; i < 600 && count_lines("run.log") < 40; i++)
+        usleep(10000);
+    assert_int_equal(kill(pid, SIGINT), 0);
+    r = cli_wait(pid, "interrupted");
+    assert_int_equal(r.status, 3);
+    assert_non_null(strstr(r.err, "rill sweep: interrupted with a checkpoint in int.db: run "
+                                  "again with --resume"));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "sweep", "-q", "--checkpoint", "int.db", "--resume", "slow.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, ref.out);
+    /* the checkpoint was taken at the interrupt: only the trials the two
+     * workers started between it and the exit ran twice (a few; the 40 or
+     * more before the interrupt, all of them without it: the first timed
+     * checkpoint comes after a second) */
+    print_message("interrupted: %d trials ran, for 180\n", count_lines("run.log"));
+    assert_true(count_lines("run.log") <= 180 + 20);
+    cli_result_free(&r);
+    cli_result_free(&ref);
+}
+
+/* rill sweep with its standard error on a new pseudo-terminal; what the
+ * terminal got (caller frees). */
+static char *sweep_on_a_terminal(const char *spec, int *status)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY), slave, st = 0, done = 0;
+    char outp[512], *buf = malloc(1 << 16);
+    size_t len = 0;
+    pid_t pid;
+    assert_non_null(buf);
+    assert_true(master >= 0);
+    assert_int_equal(grantpt(master), 0);
+    assert_int_equal(unlockpt(master), 0);
+    assert_true((slave = open(ptsname(master), O_RDWR | O_NOCTTY)) >= 0);
+    cli_path(outp, "tty.out");
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int out = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in < 0 || out < 0)
+            _exit(125);
+        dup2(in, 0), dup2(out, 1), dup2(slave, 2);
+        unsetenv("NO_COLOR");
+        execl(RILL_BIN, RILL_BIN, "sweep", "-w", "2", spec, (char *)NULL);
+        _exit(126);
+    }
+    close(slave);
+    while (!done) { /* read as it comes, so the child never blocks on it */
+        struct pollfd p = {master, POLLIN, 0};
+        ssize_t n;
+        if (poll(&p, 1, 100) > 0 && (p.revents & POLLIN) && len + 1 < (1 << 16) &&
+            (n = read(master, buf + len, (1 << 16) - 1 - len)) > 0) {
+            len += (size_t)n;
+            continue;
+        }
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            done = 1;
+    }
+    fcntl(master, F_SETFL, O_NONBLOCK);
+    for (;;) {
+        ssize_t n = len + 1 < (1 << 16) ? read(master, buf + len, (1 << 16) - 1 - len) : 0;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    close(master);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return buf;
+}
+
+static void progress_shows_combinations_and_trials_done_on_a_terminal(void **state)
+{
+    char spec[512], *buf, *p;
+    int status, lines = 0, last = -1, grew = 1;
+    (void)state;
+    slow_spec("slow.yaml", "run.log");
+    buf = sweep_on_a_terminal(cli_path(spec, "slow.yaml"), &status);
+    assert_int_equal(status, 0);
+    for (p = strstr(buf, "rill sweep: "); p; p = strstr(p + 1, "rill sweep: ")) {
+        int done, total, trials;
+        if (sscanf(p, "rill sweep: %d/%d combinations, %d trials", &done, &total, &trials) != 3)
+            continue;
+        assert_int_equal(total, 6);
+        grew &= trials >= last;
+        last = trials;
+        lines++;
+    }
+    assert_true(lines >= 3); /* redrawn as it went */
+    assert_true(grew);       /* never going back */
+    assert_non_null(strstr(buf, "rill sweep: 6/6 combinations, 180 trials"));
+    assert_non_null(strstr(buf, "\033[K"));
+    assert_non_null(strstr(buf, "rill sweep: 6 combinations in "));
+    free(buf);
+}
+
+static void rill_check_checks_a_sweep_spec(void **state)
+{
+    cli_result r = cli_rill(NULL, "check", EXAMPLE, NULL);
+    (void)state;
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "noisy.yaml: ok (a sweep: 12 combinations, 2 outputs, a "
+                                  "command trial)"));
+    cli_result_free(&r);
+    cli_write("bad.yaml", "parameters:\n  a: {from: 0, to: 1, step: 0}\noutputs: [x]\n"
+                          "trial: {command: [echo, '{b}']}\n");
+    r = cli_rill(NULL, "check", "bad.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "bad.yaml:2:"));
+    cli_result_free(&r);
+}
+
+static void help_and_usage(void **state)
+{
+    cli_result r = cli_rill(NULL, "sweep", "--help", NULL);
+    (void)state;
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "usage: rill sweep"));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "sweep", "--trials", "0", EXAMPLE, NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--trials: expected a whole number of at least 1"));
+    cli_result_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(the_example_holds_its_true_means_within_its_error_bars,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(the_table_is_aligned_and_the_csv_file_exact,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(grown_trials_stop_at_the_requested_error, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(a_plugin_job_runs_the_trials, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(the_report_plots_each_output_against_each_parameter,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(spec_errors_are_reported_where_they_are, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(a_failing_trial_names_its_combination_and_number,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(
+            a_sweep_killed_and_resumed_loses_no_trial_and_repeats_none_recorded, cli_setup,
+            cli_teardown),
+        cmocka_unit_test_setup_teardown(
+            an_interrupt_takes_a_checkpoint_and_the_resumed_sweep_finishes_it, cli_setup,
+            cli_teardown),
+        cmocka_unit_test_setup_teardown(progress_shows_combinations_and_trials_done_on_a_terminal,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(rill_check_checks_a_sweep_spec, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(help_and_usage, cli_setup, cli_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
