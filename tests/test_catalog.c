@@ -466,6 +466,39 @@ static void export_refuses_a_key_that_is_not_a_relative_path_before_writing(void
 
 /* ---- garbage collection ---- */
 
+typedef struct gc_inside {
+    rill_catalog *other;
+    int n, gc_rc;
+} gc_inside;
+
+static int gc_on_each(const rill_catalog_entry *e, void *payload)
+{
+    gc_inside *g = payload;
+    rill_catalog_gc_stats st;
+    (void)e;
+    g->n++;
+    if (g->gc_rc == 0)
+        g->gc_rc = rill_catalog_gc(&st, g->other, NULL);
+    return 0;
+}
+
+/* gc through one handle while another lists the same file (its handles
+ * share a connection): the list goes on to its end. */
+static void gc_through_one_handle_leaves_another_handles_list_whole(void **s)
+{
+    rill_catalog *a = open_cat("docs", 4), *b = open_cat("docs", 4);
+    gc_inside g = {NULL, 0, 0};
+    (void)s;
+    commit_ops(a, "k1=one-big k2=two-big k3=three-big", NULL);
+    commit_ops(a, "k1=uno-big", NULL);
+    g.other = a;
+    assert_int_equal(rill_catalog_list(b, RILL_CATALOG_LATEST, gc_on_each, &g), 0);
+    assert_int_equal(g.gc_rc, 0);
+    assert_int_equal(g.n, 3);
+    rill_catalog_free(a);
+    rill_catalog_free(b);
+}
+
 static void gc_removes_what_no_retained_version_refers_to(void **s)
 {
     rill_catalog *c = open_cat("docs", 4);
@@ -591,6 +624,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             export_refuses_a_key_that_is_not_a_relative_path_before_writing, setup, teardown),
+        cmocka_unit_test_setup_teardown(gc_through_one_handle_leaves_another_handles_list_whole,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(gc_removes_what_no_retained_version_refers_to, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(catalogs_and_a_checkpoint_share_a_state_file, setup,

@@ -258,6 +258,38 @@ static void a_second_handle_in_another_thread_waits_for_the_first_writer(void **
     rill_catalog_free(b);
 }
 
+/* A child of fork that frees the handles it inherited and opens its own
+ * writes through a connection of its own, and the parent's goes on. */
+static void a_child_of_fork_lets_go_of_inherited_handles_and_opens_its_own(void **s)
+{
+    rill_catalog *c = open_cat("docs", 0);
+    int status;
+    pid_t pid;
+    (void)s;
+    commit_ops(c, "k=1", NULL);
+    if ((pid = fork()) == 0) {
+        rill_catalog_options o = RILL_CATALOG_OPTIONS_INIT;
+        rill_catalog *mine;
+        rill_catalog_txn *t;
+        rill_catalog_free(c); /* the parent's connection: let go, not closed */
+        o.path = db;
+        if (rill_catalog_open(&mine, "docs", &o) != 0 || rill_catalog_begin(&t, mine) != 0 ||
+            rill_catalog_put(t, "child", 5, "yes", 3) != 0 ||
+            rill_catalog_commit(NULL, t, "child") != 0)
+            _exit(1);
+        rill_catalog_free(mine);
+        _exit(0);
+    }
+    assert_true(pid > 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("the child ended with status %#x", status);
+    assert_string_equal(contents(c, RILL_CATALOG_LATEST), "child=yes k=1");
+    commit_ops(c, "k=3", NULL); /* the parent's connection still writes */
+    assert_string_equal(contents(c, RILL_CATALOG_LATEST), "child=yes k=3");
+    rill_catalog_free(c);
+}
+
 /* A child process holds a transaction until told (one byte on go), then
  * commits; it says when it holds it (a byte on ready). */
 static pid_t writer_child(int *go_w, int *ready_r)
@@ -320,6 +352,59 @@ static void a_writer_in_another_process_makes_begin_busy_or_wait(void **s)
     close(go);
     close(ready);
     rill_catalog_free(c);
+}
+
+typedef struct waiting_begin {
+    rill_catalog *c;
+    int rc;
+} waiting_begin;
+
+static void *begin_and_abort(void *arg)
+{
+    waiting_begin *w = arg;
+    rill_catalog_txn *t;
+    if ((w->rc = rill_catalog_begin(&t, w->c)) == 0)
+        rill_catalog_abort(t);
+    return NULL;
+}
+
+/* A handle waiting for another process's writer holds up no reader of the
+ * file in this process: the read ends while it waits (the child commits
+ * only after the read), and then the wait ends in the lock. */
+static void a_handle_waiting_for_another_process_does_not_hold_up_readers(void **s)
+{
+    rill_catalog_options o = RILL_CATALOG_OPTIONS_INIT;
+    rill_catalog *reader = open_cat("docs", 0);
+    waiting_begin w = {NULL, 99};
+    pthread_t th;
+    int go, ready, status;
+    char b;
+    pid_t pid;
+    (void)s;
+    commit_ops(reader, "k=1", NULL);
+    rill_catalog_free(reader); /* no handle across the fork */
+    pid = writer_child(&go, &ready);
+    assert_int_equal(read(ready, &b, 1), 1);
+    o.path = db;
+    o.wait_ms = 30000;
+    assert_int_equal(rill_catalog_open(&w.c, "docs", &o), 0);
+    reader = open_cat("docs", 0);
+    assert_int_equal(pthread_create(&th, NULL, begin_and_abort, &w), 0);
+    {
+        struct timespec pause = {0, 50 * 1000000L}; /* let the thread start waiting */
+        nanosleep(&pause, NULL);
+    }
+    assert_string_equal(contents(reader, RILL_CATALOG_LATEST), "k=1");
+    assert_int_equal(write(go, "g", 1), 1); /* only now may the waiting begin get in */
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(w.rc, 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_string_equal(contents(reader, RILL_CATALOG_LATEST), "child=yes k=1");
+    close(go);
+    close(ready);
+    rill_catalog_free(reader);
+    rill_catalog_free(w.c);
 }
 
 /* ---- kill -9 ---- */
@@ -530,6 +615,10 @@ int main(void)
             a_second_writer_is_busy_while_readers_see_committed_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(
             a_second_handle_in_another_thread_waits_for_the_first_writer, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            a_child_of_fork_lets_go_of_inherited_handles_and_opens_its_own, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            a_handle_waiting_for_another_process_does_not_hold_up_readers, setup, teardown),
         cmocka_unit_test_setup_teardown(a_writer_in_another_process_makes_begin_busy_or_wait,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(

@@ -188,8 +188,8 @@ static void catalog_why_reads_the_last_commit_alone(void **s)
     assert_true(strncmp(r.out, "last: output 'postings' version 1 at ", 37) == 0);
     assert_non_null(strstr(r.out, "a map-group compile of 1 input: full: output 'postings' "
                                   "has no compile's commit yet: the first run is full\n"
-                                  "input 0: 'docs' in .rill/catalogs.db: compiled at version "
-                                  "1, the latest\n"));
+                                  "input 0: 'docs' in /"));
+    assert_non_null(strstr(r.out, "/.rill/catalogs.db: compiled at version 1, the latest\n"));
     assert_non_null(strstr(r.out, "\nfingerprint: option letters_only = \"true\"\n"));
     assert_non_null(strstr(r.out, "\nnow: nothing changed, unless the code or the "
                                   "configuration changed, which only the spec tells (rill "
@@ -200,11 +200,27 @@ static void catalog_why_reads_the_last_commit_alone(void **s)
     import_docs();
     r = cli_rill(NULL, "catalog", "why", "postings", NULL);
     ok(&r);
-    assert_non_null(strstr(r.out, "input 0: 'docs' in .rill/catalogs.db: compiled at version "
-                                  "1, now at 2 (2 partitions added, changed or removed "
-                                  "since)\n"));
+    assert_non_null(strstr(r.out, "/.rill/catalogs.db: compiled at version 1, now at 2 (2 "
+                                  "partitions added, changed or removed since)\n"));
     assert_non_null(strstr(r.out, "\nnow: incremental: the changes of the inputs above, "));
     cli_result_free(&r);
+    { /* from another folder, the file named by --db: the inputs are where they were */
+        char *db = cli_shell("printf %s \"$PWD/.rill/catalogs.db\"");
+        assert_int_equal(mkdir("elsewhere", 0755), 0);
+        assert_int_equal(chdir("elsewhere"), 0);
+        r = cli_rill(NULL, "catalog", "why", "postings", "--db", db, NULL);
+        assert_int_equal(chdir(".."), 0);
+        ok(&r);
+        assert_non_null(strstr(r.out, "now at 2 (2 partitions added, changed or removed "
+                                      "since)\n"));
+        assert_non_null(strstr(r.out, "\nnow: incremental: "));
+        cli_result_free(&r);
+        r = cli_rill(NULL, "catalog", "why", "postings", "p.yaml", "--db", db, NULL);
+        ok(&r); /* the spec's file, named another way */
+        assert_non_null(strstr(r.out, "; now: incremental: from input 'docs' 1 to 2\n"));
+        cli_result_free(&r);
+        free(db);
+    }
     r = cli_rill(NULL, "catalog", "why", "postings", "p.yaml", NULL); /* = compile --why */
     ok(&r);
     assert_non_null(strstr(r.out, "; now: incremental: from input 'docs' 1 to 2\n"));

@@ -42,9 +42,12 @@
  *
  * Concurrency. One transaction at a time per file: rill_catalog_begin (and
  * rill_catalog_gc) take SQLite's write lock, and a second writer, in this
- * process or another, gets RILL_EBUSY (after waiting wait_ms). Readers are
- * never blocked (the file is in WAL mode) and see committed versions only.
- * A handle is used by one thread at a time.
+ * process or another, gets RILL_EBUSY (after waiting wait_ms). Readers see
+ * committed versions only and never wait for a transaction to end (the
+ * file is in WAL mode); the handles of one file in a process share its
+ * connection, so their reads wait while a commit through another handle
+ * is being written (milliseconds). A handle is used by one thread at a
+ * time.
  *
  * Errors, as everywhere in rill: 0 or a negative RILL_E* code, and
  * rill_error_last() naming the catalog, the file, the key and the version

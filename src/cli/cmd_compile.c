@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cmd_catalog.h"
@@ -273,6 +274,15 @@ int cmd_compile_check(const char *file, char *const *sets, int nsets, int quiet)
     return CLI_EXIT_OK;
 }
 
+/* Whether paths a and b name one file (both there), or are the same text. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return strcmp(a, b) == 0;
+}
+
 int cmd_compile_for(const char *file, int verify_it, const char *output, const char *db,
                     int quiet)
 {
@@ -290,7 +300,7 @@ int cmd_compile_for(const char *file, int verify_it, const char *output, const c
         compile_spec_free(cs);
         return CLI_EXIT_USAGE;
     }
-    if (db && strcmp(db, cs->db ? cs->db : ".rill/catalogs.db") != 0) {
+    if (db && !same_file(db, cs->db ? cs->db : ".rill/catalogs.db")) {
         fprintf(stderr, "%s: %s keeps its catalogs in %s, not in --db %s\n", cmd, file,
                 cs->db ? cs->db : ".rill/catalogs.db", db);
         compile_spec_free(cs);

@@ -402,12 +402,24 @@ static int check_name(const char *name)
     return 0;
 }
 
+/* A new connection's file: rill's (or empty, and made rill's with create). */
+static int prepare_file(rill_catalog *c, int create)
+{
+    int rc, fresh = 0;
+    if ((rc = check(c, &fresh)) < 0)
+        return rc;
+    if (fresh && !create)
+        return rill__error(RILL_ENOTFOUND, "%s has no catalog '%s' (it holds none)", c->path,
+                           c->name);
+    return fresh ? create_tables(c) : 0;
+}
+
 int rill_catalog_open(rill_catalog **out, const char *name, const rill_catalog_options *opts)
 {
     rill_catalog_options o = RILL_CATALOG_OPTIONS_INIT;
     rill_catalog *c = NULL;
     struct stat sb;
-    int rc, fresh = 0, i;
+    int rc, i;
     if (out == NULL)
         return rill__error(RILL_EINVAL, "rill_catalog_open: out is NULL");
     *out = NULL;
@@ -446,14 +458,7 @@ int rill_catalog_open(rill_catalog **out, const char *name, const rill_catalog_o
     }
     if (o.create && (rc = rill__cat_mkdirs(c->path)) < 0)
         goto bad;
-    if ((rc = rill__cat_connect(c, o.create)) < 0 || (rc = check(c, &fresh)) < 0)
-        goto bad;
-    if (fresh && !o.create) {
-        rc = rill__error(RILL_ENOTFOUND, "%s has no catalog '%s' (it holds none)", c->path, name);
-        goto bad;
-    }
-    if ((rc = rill__cat_configure(c)) < 0 || (fresh && (rc = create_tables(c)) < 0) ||
-        (rc = find(c, o.create)) < 0)
+    if ((rc = rill__cat_connect(c, o.create, prepare_file)) < 0 || (rc = find(c, o.create)) < 0)
         goto bad;
     for (i = 0; i < CS_COUNT; i++)
         if (sqlite3_prepare_v2(c->db, stmt_sql[i], -1, &c->st[i], NULL) != SQLITE_OK) {

@@ -97,19 +97,35 @@ int rill__cat_fail(rill_catalog *c, const char *doing);
 int rill__cat_exec(rill_catalog *c, const char *sql, const char *doing);
 /* ---- catalog_conn.c: the file's connection, shared in a process ---- */
 
-/* c->db and c->conn: the connection of the file at c->path, opened (and
- * made, with create) when this process has none. */
-int rill__cat_connect(rill_catalog *c, int create);
-/* Sets the connection's pragmas (WAL, synced commits, cache), once. */
-int rill__cat_configure(rill_catalog *c);
+/* c->db and c->conn: the connection of the file at c->path in this
+ * process; when there is none yet, a new one (the file made with create)
+ * on which prepare(c, create) checks the file and makes its tables, then
+ * its pragmas and temporary tables are set, before other handles get it. */
+int rill__cat_connect(rill_catalog *c, int create, int (*prepare)(rill_catalog *c, int create));
 /* Lets go of the connection (closed with its last handle). */
 void rill__cat_disconnect(rill_catalog *c);
+/* The temporary tables of the connection, made with it (never inside a
+ * transaction): gc's payload files, a compile's affected keys and its
+ * self-check's sample. */
+#define RILL__CAT_TEMP_TABLES                                                                   \
+    "CREATE TEMP TABLE IF NOT EXISTS rill_cat_files(hash BLOB PRIMARY KEY) WITHOUT ROWID;"      \
+    "CREATE TEMP TABLE IF NOT EXISTS rill_cmp_affected(out_key BLOB PRIMARY KEY) WITHOUT "     \
+    "ROWID;"                                                                                    \
+    "CREATE TEMP TABLE IF NOT EXISTS rill_cmp_sample(out_key BLOB PRIMARY KEY) WITHOUT ROWID;"
 /* Takes the file's write lock for c: waits up to wait_ms for another
  * handle's transaction in this process, then BEGIN IMMEDIATE (waiting as
  * long for other processes): RILL_EBUSY when another writer holds it. */
 int rill__cat_lock(rill_catalog *c, const char *doing);
+/* A read of several statements from one snapshot: takes the file's
+ * connection from the other handles of the process as a writer does
+ * (waiting wait_ms, else RILL_EBUSY), without SQLite's write lock (other
+ * processes' writers go on). 1: begun, end it with rill__cat_read_end; 0:
+ * c's own transaction is open, read in it. */
+int rill__cat_read_begin(rill_catalog *c, const char *doing);
+void rill__cat_read_end(rill_catalog *c, int began);
 /* Ends c's transaction: COMMIT (doing names a failure, after which it is
- * rolled back) or, with commit 0, ROLLBACK; gives the lock back. */
+ * rolled back) or, with commit 0, ROLLBACK; gives the lock back. Nothing
+ * when c does not hold it (ended already). */
 int rill__cat_unlock(rill_catalog *c, int commit, const char *doing);
 /* *out: version itself, or the latest for RILL_CATALOG_LATEST, after
  * checking it can be read: RILL_ENOTFOUND when it is later than the

@@ -9,13 +9,26 @@
  * again from the file (about 400 reads of an incremental compile of 100
  * documents). Shared, the pages stay cached from run to run.
  *
- * What stays the same for a handle: reads see committed versions only (a
- * transaction writes rows of the version it makes, which no read at an
- * earlier version sees, and adds the version's row last, with SQLite's
- * connection mutex held through to COMMIT); one writer at a time per file
- * (here: the handle holding the connection's transaction; other handles
- * wait up to their wait_ms, then RILL_EBUSY, as they would for a writer in
- * another process); other processes are kept out by SQLite's own lock. */
+ * What that asks for, and how it is kept:
+ * - A connection is made private, checked (the file is rill's), set up
+ *   (pragmas, the file's tables when new, the temporary tables its users
+ *   fill) and only then published for other handles: a handle never sees
+ *   another's half-made schema, and no schema changes inside a
+ *   transaction later (a ROLLBACK that undid one would abort the
+ *   statements every other handle has running).
+ * - One writer at a time per file: the handle holding the connection's
+ *   transaction (other handles wait up to their wait_ms, then RILL_EBUSY,
+ *   as for a writer in another process, whom SQLite's lock keeps out).
+ *   Only the holder ends it.
+ * - Waits happen outside SQLite's connection mutex (BEGIN IMMEDIATE is
+ *   tried without a busy handler, and retried after sleeps), so a handle
+ *   waiting for another process's writer does not stop the others' reads.
+ * - Reads see committed versions only: a transaction writes rows of the
+ *   version it makes, which no read at an earlier version sees, and adds
+ *   the version's row last, with the connection to itself through COMMIT
+ *   (other handles' reads in the process wait for that commit's write).
+ * - A child of fork starts with no connection; handles it inherited are
+ *   let go without touching the parent's connection. */
 #include "catalog.h"
 
 #include <errno.h>
@@ -24,6 +37,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../util/error.h"
 
@@ -33,8 +47,8 @@ struct rill__cat_conn {
     sqlite3 *db;
     dev_t dev;
     ino_t ino;
+    pid_t pid;                  /* the process that opened it */
     int refs;
-    int configured;             /* its pragmas are set */
     const rill_catalog *writer; /* the handle whose transaction is open, or NULL */
     pthread_cond_t freed;
     struct rill__cat_conn *next;
@@ -67,6 +81,8 @@ static void register_atfork(void)
     pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
+/* The pragmas, and the temporary tables the file's users fill (made here,
+ * outside any transaction). */
 static int configure(rill_catalog *c)
 {
     int rc;
@@ -77,12 +93,29 @@ static int configure(rill_catalog *c)
          * (an incremental compile's commit cost a third of this) */
         (rc = rill__cat_exec(c, "PRAGMA wal_autocheckpoint=16384", "cannot open the file")) < 0 ||
         /* 32 MiB of pages, shared by the file's handles (SQLite's default is 2) */
-        (rc = rill__cat_exec(c, "PRAGMA cache_size=-32768", "cannot open the file")) < 0)
+        (rc = rill__cat_exec(c, "PRAGMA cache_size=-32768", "cannot open the file")) < 0 ||
+        (rc = rill__cat_exec(c, RILL__CAT_TEMP_TABLES, "cannot open the file")) < 0)
         return rc;
     return 0;
 }
 
-int rill__cat_connect(rill_catalog *c, int create)
+static struct rill__cat_conn *published(const struct stat *sb)
+{
+    struct rill__cat_conn *k;
+    for (k = conns; k; k = k->next)
+        if (k->dev == sb->st_dev && k->ino == sb->st_ino)
+            return k;
+    return NULL;
+}
+
+static void attach(rill_catalog *c, struct rill__cat_conn *k)
+{
+    k->refs++;
+    c->conn = k;
+    c->db = k->db;
+}
+
+int rill__cat_connect(rill_catalog *c, int create, int (*prepare)(rill_catalog *c, int create))
 {
     struct rill__cat_conn *k, *mine;
     struct stat sb;
@@ -91,78 +124,59 @@ int rill__cat_connect(rill_catalog *c, int create)
     pthread_once(&atfork_once, register_atfork);
     if (stat(c->path, &sb) == 0) {
         pthread_mutex_lock(&conns_mu);
-        for (k = conns; k; k = k->next)
-            if (k->dev == sb.st_dev && k->ino == sb.st_ino) {
-                k->refs++;
-                c->conn = k;
-                c->db = k->db;
-                pthread_mutex_unlock(&conns_mu);
-                return 0;
-            }
+        if ((k = published(&sb)) != NULL)
+            attach(c, k);
         pthread_mutex_unlock(&conns_mu);
+        if (k)
+            return 0;
     }
+    if ((mine = calloc(1, sizeof(*mine))) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
     if (sqlite3_open_v2(c->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
                         (create ? SQLITE_OPEN_CREATE : 0), NULL) != SQLITE_OK) {
         c->db = db;
         rc = db ? rill__cat_fail(c, "cannot open the file")
                 : rill__error(RILL_ENOMEM, "out of memory");
-        sqlite3_close(db);
-        c->db = NULL;
-        return rc;
+        goto bad;
     }
-    c->db = db;
     sqlite3_busy_timeout(db, BUSY_MS);
     sqlite3_extended_result_codes(db, 0);
-    if (stat(c->path, &sb) < 0) {
-        rc = rill__error_errno(errno, "%s: cannot open", c->path);
-        goto bad;
-    }
-    if ((mine = calloc(1, sizeof(*mine))) == NULL) {
-        rc = rill__error(RILL_ENOMEM, "out of memory");
-        goto bad;
-    }
     mine->db = db;
-    mine->dev = sb.st_dev;
-    mine->ino = sb.st_ino;
+    mine->pid = getpid();
     mine->refs = 1;
     pthread_cond_init(&mine->freed, NULL);
-    pthread_mutex_lock(&conns_mu);
-    for (k = conns; k; k = k->next)
-        if (k->dev == sb.st_dev && k->ino == sb.st_ino)
-            break;
-    if (k) { /* another thread opened it meanwhile: that one is the file's */
-        k->refs++;
-        c->conn = k;
-        c->db = k->db;
-        pthread_mutex_unlock(&conns_mu);
-        pthread_cond_destroy(&mine->freed);
-        free(mine);
-        sqlite3_close(db);
-        return 0;
+    c->db = db;
+    c->conn = mine; /* private until prepared */
+    if ((rc = prepare(c, create)) < 0 || (rc = configure(c)) < 0)
+        goto bad_cond;
+    if (stat(c->path, &sb) < 0) {
+        rc = rill__error_errno(errno, "%s: cannot open", c->path);
+        goto bad_cond;
     }
-    mine->next = conns;
-    conns = mine;
-    c->conn = mine;
+    mine->dev = sb.st_dev;
+    mine->ino = sb.st_ino;
+    pthread_mutex_lock(&conns_mu);
+    if ((k = published(&sb)) != NULL) { /* another thread's came first: the file's */
+        mine->refs = 0;
+        attach(c, k);
+    } else {
+        mine->next = conns;
+        conns = mine;
+    }
     pthread_mutex_unlock(&conns_mu);
-    return 0; /* configured (rill__cat_configure) once the file is known to be rill's */
+    if (k == NULL)
+        return 0;
+    rc = 0;
+bad_cond:
+    pthread_cond_destroy(&mine->freed);
 bad:
+    if (rc < 0) {
+        c->conn = NULL;
+        c->db = NULL;
+    }
     sqlite3_close(db);
-    c->db = NULL;
+    free(mine);
     return rc;
-}
-
-int rill__cat_configure(rill_catalog *c)
-{
-    int done, rc;
-    pthread_mutex_lock(&conns_mu);
-    done = c->conn->configured;
-    pthread_mutex_unlock(&conns_mu);
-    if (done || (rc = configure(c)) < 0)
-        return done ? 0 : rc; /* two threads may both set them: the same values */
-    pthread_mutex_lock(&conns_mu);
-    c->conn->configured = 1;
-    pthread_mutex_unlock(&conns_mu);
-    return 0;
 }
 
 void rill__cat_disconnect(rill_catalog *c)
@@ -170,15 +184,20 @@ void rill__cat_disconnect(rill_catalog *c)
     struct rill__cat_conn **p, *k = c->conn;
     if (k == NULL)
         return;
+    c->conn = NULL;
+    c->db = NULL;
+    if (k->pid != getpid())
+        return; /* the parent's, inherited through fork: not ours to close */
     pthread_mutex_lock(&conns_mu);
     if (k->writer == c) { /* its transaction was ended by the caller */
         k->writer = NULL;
         pthread_cond_broadcast(&k->freed);
     }
     if (--k->refs == 0) {
-        for (p = &conns; *p != k; p = &(*p)->next)
+        for (p = &conns; *p && *p != k; p = &(*p)->next)
             ;
-        *p = k->next;
+        if (*p)
+            *p = k->next;
     } else {
         k = NULL;
     }
@@ -188,8 +207,6 @@ void rill__cat_disconnect(rill_catalog *c)
         pthread_cond_destroy(&k->freed);
         free(k);
     }
-    c->conn = NULL;
-    c->db = NULL;
 }
 
 static int busy(rill_catalog *c, const char *doing)
@@ -199,29 +216,51 @@ static int busy(rill_catalog *c, const char *doing)
                        "commits or aborts", c->name, c->path, doing);
 }
 
-/* Waits up to c->wait_ms for the file's other handles in this process to
- * end their transaction, then takes the connection for c. */
-static int take(rill_catalog *c, const char *doing)
+/* The time wait_ms from now. */
+static struct timespec deadline(unsigned wait_ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += (time_t)(wait_ms / 1000);
+    t.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+static int passed(const struct timespec *until)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return t.tv_sec > until->tv_sec || (t.tv_sec == until->tv_sec && t.tv_nsec >= until->tv_nsec);
+}
+
+/* Waits until `until` for the file's other handles in this process to end
+ * their transaction, then takes the connection for c. */
+static int take(rill_catalog *c, const struct timespec *until, const char *doing)
 {
     struct rill__cat_conn *k = c->conn;
-    struct timespec until;
     int rc = 0;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += (time_t)(c->wait_ms / 1000);
-    until.tv_nsec += (long)(c->wait_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
     pthread_mutex_lock(&conns_mu);
     while (k->writer != NULL && rc != ETIMEDOUT)
-        rc = c->wait_ms ? pthread_cond_timedwait(&k->freed, &conns_mu, &until) : ETIMEDOUT;
+        rc = c->wait_ms ? pthread_cond_timedwait(&k->freed, &conns_mu, until) : ETIMEDOUT;
     if (k->writer == NULL)
         k->writer = c;
     else
         rc = -1;
     pthread_mutex_unlock(&conns_mu);
     return rc < 0 ? busy(c, doing) : 0;
+}
+
+static int holds(rill_catalog *c)
+{
+    int yes;
+    pthread_mutex_lock(&conns_mu);
+    yes = c->conn->writer == c;
+    pthread_mutex_unlock(&conns_mu);
+    return yes;
 }
 
 static void give(rill_catalog *c)
@@ -237,12 +276,24 @@ static void give(rill_catalog *c)
 
 int rill__cat_lock(rill_catalog *c, const char *doing)
 {
+    sqlite3_mutex *mu = sqlite3_db_mutex(c->db);
+    struct timespec until = deadline(c->wait_ms), pause = {0, 2000000L};
     int rc;
-    if ((rc = take(c, doing)) < 0)
+    if ((rc = take(c, &until, doing)) < 0)
         return rc;
-    sqlite3_busy_timeout(c->db, (int)(c->wait_ms > 0x7fffffff ? 0x7fffffff : c->wait_ms));
-    rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    sqlite3_busy_timeout(c->db, BUSY_MS);
+    for (;;) { /* another process's writer: retried here, not in SQLite's busy handler,
+                * which would sleep holding the connection from the other handles */
+        sqlite3_mutex_enter(mu);
+        sqlite3_busy_timeout(c->db, 0);
+        rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        sqlite3_busy_timeout(c->db, BUSY_MS);
+        sqlite3_mutex_leave(mu);
+        if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || passed(&until))
+            break;
+        nanosleep(&pause, NULL);
+        if (pause.tv_nsec < 50000000L)
+            pause.tv_nsec *= 2;
+    }
     if (rc == SQLITE_OK)
         return 0;
     rc = rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? busy(c, doing) : rill__cat_fail(c, doing);
@@ -253,6 +304,8 @@ int rill__cat_lock(rill_catalog *c, const char *doing)
 int rill__cat_unlock(rill_catalog *c, int commit, const char *doing)
 {
     int rc = 0;
+    if (!holds(c))
+        return 0; /* ended already (a failed COMMIT rolls back): not ours to touch */
     if (commit && (rc = rill__cat_exec(c, "COMMIT", doing)) == 0) {
         give(c);
         return 0;
@@ -261,4 +314,26 @@ int rill__cat_unlock(rill_catalog *c, int commit, const char *doing)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     give(c);
     return rc;
+}
+
+int rill__cat_read_begin(rill_catalog *c, const char *doing)
+{
+    struct timespec until = deadline(c->wait_ms);
+    int rc;
+    if (holds(c))
+        return 0; /* in c's own transaction */
+    if ((rc = take(c, &until, doing)) < 0)
+        return rc;
+    if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = rill__cat_fail(c, doing);
+        give(c);
+        return rc;
+    }
+    return 1;
+}
+
+void rill__cat_read_end(rill_catalog *c, int began)
+{
+    if (began > 0)
+        rill__cat_unlock(c, 0, NULL); /* it wrote nothing */
 }

@@ -384,10 +384,9 @@ static int sweep(rill_catalog *c, rill_catalog_gc_stats *stats)
     int rc = 0, i;
     if ((top = opendir(c->blobs)) == NULL)
         return errno == ENOENT ? 0 : rill__error_errno(errno, "%s: cannot read", c->blobs);
-    if ((rc = rill__cat_exec(c, "CREATE TEMP TABLE IF NOT EXISTS rill_cat_files(hash BLOB "
-                             "PRIMARY KEY) WITHOUT ROWID; DELETE FROM temp.rill_cat_files; "
-                             "INSERT OR IGNORE INTO temp.rill_cat_files SELECT hash FROM "
-                             "rill_cat_entries WHERE data IS NULL", "cannot collect garbage")) < 0 ||
+    if ((rc = rill__cat_exec(c, "DELETE FROM temp.rill_cat_files; INSERT OR IGNORE INTO "
+                             "temp.rill_cat_files SELECT hash FROM rill_cat_entries WHERE data "
+                             "IS NULL", "cannot collect garbage")) < 0 ||
         sqlite3_prepare_v2(c->db, "SELECT 1 FROM temp.rill_cat_files WHERE hash = ?1", -1, &st,
                            NULL) != SQLITE_OK) {
         closedir(top);

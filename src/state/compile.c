@@ -3,6 +3,7 @@
  * rill_compile_why. */
 #include "compile.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,8 @@ void rill_compile_free(rill_compile *c)
     if (c == NULL)
         return;
     pthread_mutex_destroy(&c->read_mu);
+    while (c->nin > 0)
+        free(c->in[--c->nin].file);
     free(c->in);
     free(c->message);
     free(c);
@@ -154,6 +157,11 @@ int rill_compile_input(rill_compile *c, rill_catalog *input, const rill_compile_
                            RILL__CMP_MAX_INPUTS);
     RILL__CHECK_ALLOC(in = realloc(c->in, (size_t)(c->nin + 1) * sizeof(*in)));
     c->in = in;
+    /* recorded absolute: the same file, wherever the next run starts from */
+    if ((in[c->nin].file = realpath(rill_catalog_path(input), NULL)) == NULL)
+        return errno == ENOMEM ? rill__error(RILL_ENOMEM, "out of memory")
+                               : rill__error_errno(errno, "rill_compile_input: %s",
+                                                   rill_catalog_path(input));
     in[c->nin].cat = input;
     in[c->nin].job = j;
     c->nin++;
@@ -188,28 +196,55 @@ static const char tables_sql[] =
     "NULL, PRIMARY KEY(output, input, in_key, seq)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS rill_cmp_values_out ON rill_cmp_values(output, out_key);";
 
-int rill__cmp_tables(rill_compile *c)
+/* The format of the compile tables in the output's file: 0 when there are
+ * none yet. */
+static int tables_format(rill_compile *c, int *format)
 {
     sqlite3_stmt *st;
-    int rc, format = 0;
-    if ((rc = rill__cat_exec(c->out, tables_sql, "cannot make the compile's tables")) < 0)
-        return rc;
+    int rc;
+    *format = 0;
     if (sqlite3_prepare_v2(c->out->db, "SELECT version FROM rill_schema WHERE component = "
                                        "'compile'", -1, &st, NULL) != SQLITE_OK)
         return rill__cmp_fail(c, "cannot read rill_schema");
     if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        format = sqlite3_column_int(st, 0);
+        *format = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return rill__cmp_fail(c, "cannot read rill_schema");
-    if (format > RILL__COMPILE_FORMAT)
+    if (*format > RILL__COMPILE_FORMAT)
         return rill__error(RILL_EVERSION, "%s: its compile tables are of format %d, newer than "
-                           "this rill's (%d)", rill_catalog_path(c->out), format,
+                           "this rill's (%d)", rill_catalog_path(c->out), *format,
                            RILL__COMPILE_FORMAT);
-    if (format == 0)
-        return rill__cat_exec(c->out, "INSERT INTO rill_schema VALUES('compile', 1)",
-                              "cannot write rill_schema");
     return 0;
+}
+
+int rill__cmp_make_tables(rill_compile *c)
+{
+    int rc, format;
+    if ((rc = tables_format(c, &format)) < 0 || format > 0)
+        return rc;
+    /* in a transaction of their own, before the run's: a run rolled back
+     * must not undo a schema change (it would abort the statements other
+     * handles of the file have running: catalog_conn.c) */
+    if ((rc = rill__cat_lock(c->out, "make the compile's tables")) < 0)
+        return rc;
+    if ((rc = tables_format(c, &format)) == 0 && format == 0 &&
+        (rc = rill__cat_exec(c->out, tables_sql, "cannot make the compile's tables")) == 0)
+        rc = rill__cat_exec(c->out, "INSERT INTO rill_schema VALUES('compile', 1)",
+                            "cannot write rill_schema");
+    return rc == 0 ? rill__cat_unlock(c->out, 1, "cannot make the compile's tables")
+                   : (rill__cat_unlock(c->out, 0, NULL), rc);
+}
+
+int rill__cmp_tables(rill_compile *c)
+{
+    int rc, format;
+    if ((rc = tables_format(c, &format)) < 0)
+        return rc;
+    return format == RILL__COMPILE_FORMAT
+               ? 0
+               : rill__error(RILL_ECORRUPT, "%s: its compile tables are missing",
+                             rill_catalog_path(c->out));
 }
 
 /* ---- the decision ---- */
@@ -281,7 +316,7 @@ static int recorded_input(rill_compile *c, int i, int64_t *version, int *count)
         const char *path = (const char *)sqlite3_column_text(st, 0);
         const char *name = (const char *)sqlite3_column_text(st, 1);
         *count = sqlite3_column_int(st, 3);
-        if (strcmp(path, rill_catalog_path(c->in[i].cat)) == 0 &&
+        if (strcmp(path, c->in[i].file) == 0 &&
             strcmp(name, rill_catalog_name(c->in[i].cat)) == 0)
             *version = sqlite3_column_int64(st, 2);
     }

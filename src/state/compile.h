@@ -10,7 +10,8 @@
  *   rill_cmp_commits(output, version, time_ms, pattern, incremental,
  *                    reason, fingerprints)   one row per compile's commit
  *   rill_cmp_inputs(output, input, path, name, version)
- *                    the inputs the last commit compiled, at which version
+ *                    the inputs the last commit compiled (path: the file's
+ *                    absolute path), at which version
  *   rill_cmp_deps(output, out_key, input, in_key, kind)
  *                    kind 0: input key names output key (direct, and the
  *                    seeds of references); kind 1: output key's compile
@@ -55,6 +56,7 @@ int rill__cbuf_get_blob(const unsigned char *b, size_t n, size_t *at, const void
 typedef struct cmp_input {
     rill_catalog *cat;     /* borrowed */
     rill_compile_job job;
+    char *file;            /* owned: its file's absolute path, as commits record it */
 } cmp_input;
 
 #define RILL__CMP_MAX_INPUTS 64
@@ -105,6 +107,10 @@ int rill__cmp_read(rill_compile *c, int input, int64_t to, const void *key, size
                    void **data, size_t *len);
 
 /* ---- compile.c ---- */
+/* Makes the compile's tables in the output's file when they are missing,
+ * in a transaction of their own (before a run's). */
+int rill__cmp_make_tables(rill_compile *c);
+/* Checks, in a run's transaction, that they are there and of this format. */
 int rill__cmp_tables(rill_compile *c);
 int rill__cmp_fail(rill_compile *c, const char *doing);
 int64_t rill__cmp_output_id(const rill_compile *c);

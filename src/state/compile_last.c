@@ -7,6 +7,7 @@
 #include "catalog.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../util/error.h"
@@ -63,10 +64,28 @@ static int read_commit(rill_compile_commit *out, rill_catalog *c)
     return rc;
 }
 
-static int read_inputs(rill_catalog *c, rill_compile_input_fn fn, void *payload)
+/* The inputs of the last commit, kept to be given to fn once the read is
+ * over (fn may use the file). */
+typedef struct input_row {
+    int input;
+    char *path, *name; /* owned */
+    int64_t version;
+} input_row;
+
+static void free_rows(input_row *v, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        free(v[i].path);
+        free(v[i].name);
+    }
+    free(v);
+}
+
+static int read_inputs(rill_catalog *c, input_row **rows, size_t *n)
 {
     sqlite3_stmt *st;
-    int rc, ret;
+    int rc;
     if (sqlite3_prepare_v2(c->db, "SELECT input, path, name, version FROM rill_cmp_inputs "
                            "WHERE output = ?1 ORDER BY input", -1, &st, NULL) != SQLITE_OK)
         return rill__cat_fail(c, "cannot read the inputs of its last compile");
@@ -74,14 +93,23 @@ static int read_inputs(rill_catalog *c, rill_compile_input_fn fn, void *payload)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *path = (const char *)sqlite3_column_text(st, 1);
         const char *name = (const char *)sqlite3_column_text(st, 2);
+        input_row *v;
         if (path == NULL || name == NULL) {
             rc = damaged(c, "an input");
             goto out;
         }
-        if ((ret = fn(sqlite3_column_int(st, 0), path, name, sqlite3_column_int64(st, 3),
-                      payload)) != 0) {
-            rc = rill__error(RILL_EUSER, "rill_compile_last: the inputs callback returned %d",
-                             ret);
+        if ((v = realloc(*rows, (*n + 1) * sizeof(**rows))) == NULL) {
+            rc = rill__error(RILL_ENOMEM, "out of memory");
+            goto out;
+        }
+        *rows = v;
+        v[*n].input = sqlite3_column_int(st, 0);
+        v[*n].version = sqlite3_column_int64(st, 3);
+        v[*n].path = strdup(path);
+        v[*n].name = strdup(name);
+        (*n)++;
+        if (v[*n - 1].path == NULL || v[*n - 1].name == NULL) {
+            rc = rill__error(RILL_ENOMEM, "out of memory");
             goto out;
         }
     }
@@ -94,19 +122,25 @@ out:
 int rill_compile_last(rill_compile_commit *out, rill_catalog *output, rill_compile_input_fn fn,
                       void *payload)
 {
-    int rc, yes = 0;
+    input_row *rows = NULL;
+    size_t n = 0, i;
+    int rc, yes = 0, began, ret;
     if (out == NULL || output == NULL)
         return rill__error(RILL_EINVAL, "rill_compile_last: NULL argument");
     memset(out, 0, sizeof(*out));
-    if ((rc = has_tables(output, &yes)) < 0 || !yes)
-        return rc;
-    /* the commit and its inputs from one snapshot (nested in a transaction
-     * the handle may have open) */
-    if ((rc = rill__cat_exec(output, "SAVEPOINT rill_compile_last", "cannot read")) < 0)
-        return rc;
-    if ((rc = read_commit(out, output)) == 0 && out->version > 0 && fn)
-        rc = read_inputs(output, fn, payload);
-    sqlite3_exec(output->db, "RELEASE rill_compile_last", NULL, NULL, NULL);
+    /* the commit and its inputs from one snapshot, no other handle of the
+     * process writing meanwhile */
+    if ((began = rill__cat_read_begin(output, "read its last compile")) < 0)
+        return began;
+    if ((rc = has_tables(output, &yes)) == 0 && yes &&
+        (rc = read_commit(out, output)) == 0 && out->version > 0)
+        rc = read_inputs(output, &rows, &n);
+    rill__cat_read_end(output, began);
+    for (i = 0; i < n && rc == 0 && fn; i++)
+        if ((ret = fn(rows[i].input, rows[i].path, rows[i].name, rows[i].version, payload)) != 0)
+            rc = rill__error(RILL_EUSER, "rill_compile_last: the inputs callback returned %d",
+                             ret);
+    free_rows(rows, n);
     if (rc < 0) {
         rill_fingerprints_free(out->fingerprints);
         memset(out, 0, sizeof(*out));

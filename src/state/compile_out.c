@@ -104,7 +104,7 @@ int rill__cmp_read(rill_compile *c, int input, int64_t to, const void *key, size
     int rc;
     pthread_mutex_lock(&c->read_mu);
     /* to was resolved when the run decided; that no prune took it away
-     * meanwhile is checked once, before the commit (rill__cmp_versions_kept) */
+     * meanwhile is checked once, before the commit (rill_compile_run) */
     rc = rill__cat_get_at(data, len, c->in[input].cat, to, key, key_len);
     pthread_mutex_unlock(&c->read_mu);
     return rc;

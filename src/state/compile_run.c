@@ -528,7 +528,7 @@ static int record_commit(run *r)
     for (i = 0; i < c->nin && rc == 0; i++) {
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int(st, 2, i);
-        sqlite3_bind_text(st, 3, rill_catalog_path(c->in[i].cat), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, c->in[i].file, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, rill_catalog_name(c->in[i].cat), -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, r->pl.to[i]);
         rc = step_done(c, st);
@@ -543,9 +543,8 @@ static int start_tables(run *r)
     rill_compile *c = r->c;
     char sql[400];
     int rc;
-    if ((rc = rill__cat_exec(c->out, "CREATE TEMP TABLE IF NOT EXISTS rill_cmp_affected(out_key "
-                                     "BLOB PRIMARY KEY) WITHOUT ROWID; DELETE FROM "
-                                     "temp.rill_cmp_affected", "cannot make a temporary table")) < 0)
+    if ((rc = rill__cat_exec(c->out, "DELETE FROM temp.rill_cmp_affected", /* catalog.h */
+                             "cannot clear a temporary table")) < 0)
         return rc;
     if (r->pl.full) {
         snprintf(sql, sizeof(sql), "DELETE FROM rill_cmp_deps WHERE output = %lld; DELETE FROM "
@@ -621,15 +620,20 @@ int rill_compile_run(rill_compile_report *report, rill_compile *c)
     c->engine_failed = 0;
     if (rill_rank() != 0) /* rank 0 decides and commits; this one lends its workers */
         return rill__cmp_empty_phases(c);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    if ((rc = rill_catalog_begin(&r.txn, c->out)) < 0) {
+    if ((rc = rill__cmp_make_tables(c)) < 0 || (rc = rill_catalog_begin(&r.txn, c->out)) < 0) {
         rill__cmp_empty_phases(c);
         return rc;
     }
+    clock_gettime(CLOCK_MONOTONIC, &t0); /* not the wait for the lock */
     rc = compile_in(&r);
-    for (i = 0; i < c->nin && rc == 0; i++) { /* the versions read are still there */
+    for (i = 0; i < c->nin && r.pl.to; i++) { /* the versions read are still there: a read
+                                               * of one pruned meanwhile failed or saw none */
         int64_t v;
-        rc = rill__cat_resolve(c->in[i].cat, r.pl.to[i], &v);
+        int rc2 = rill__cat_resolve(c->in[i].cat, r.pl.to[i], &v);
+        if (rc2 < 0) {
+            rc = rc2; /* its error names the prune, not a missing key */
+            break;
+        }
     }
     sqlite3_finalize(r.affect);
     sqlite3_finalize(r.affect_from_deps);

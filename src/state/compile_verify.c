@@ -38,8 +38,8 @@ int rill__cmp_self_check(rill_compile *c, const int64_t *to, uint64_t *checked)
     sample = (int64_t)(c->o.self_check * (double)skipped + 0.999999);
     if (sample < 1)
         sample = 1;
-    snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS temp.rill_cmp_sample; CREATE TEMP TABLE "
-             "rill_cmp_sample AS SELECT key AS out_key FROM rill_cat_entries WHERE catalog = "
+    snprintf(sql, sizeof(sql), "DELETE FROM temp.rill_cmp_sample; INSERT INTO "
+             "temp.rill_cmp_sample SELECT key FROM rill_cat_entries WHERE catalog = "
              "%lld AND to_v IS NULL AND key NOT IN (SELECT out_key FROM temp.rill_cmp_affected) "
              "ORDER BY random() LIMIT %lld", (long long)rill__cmp_output_id(c),
              (long long)sample);
