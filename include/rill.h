@@ -19,5 +19,6 @@
 #include "rill/dist.h"
 #include "rill/exec.h"
 #include "rill/plugin.h"
+#include "rill/map.h"
 
 #endif
