@@ -118,6 +118,85 @@ static void a_failing_element_is_named_on_every_rank(void **state)
     rill_batch_free(list);
 }
 
+/* check: below 30 -> add_one, else -> output; add_one is slow. */
+static int check(rill_emitter *out, const rill_record *in, size_t n, void *payload)
+{
+    size_t i;
+    int rc = 0;
+    (void)payload;
+    for (i = 0; i < n && rc == 0; i++) {
+        rill_emitter *to;
+        if ((rc = rill_emitter_to(&to, out, i64(&in[i]) < 30 ? "add_one" : "output")) == 0)
+            rc = rill_emit_record(to, &in[i]);
+    }
+    return rc;
+}
+
+static int slow_add_one(rill_emitter *out, const rill_record *in, void *payload)
+{
+    (void)payload;
+    atomic_fetch_add(&calls_here, 1);
+    usleep(100);
+    return rill_emit_int64(out, i64(in) + 1);
+}
+
+static int copy_out(rill_emitter *out, const rill_record *in, void *payload)
+{
+    (void)payload;
+    return rill_emit_record(out, in);
+}
+
+static rill_pipeline *loop_graph(const char *out_name)
+{
+    rill_pipeline *p;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 200)), 0);
+    assert_int_equal(rill_task(p, "check", NULL, check, NULL), 0);
+    assert_int_equal(rill_job(p, "add_one", NULL, slow_add_one, NULL), 0);
+    assert_int_equal(rill_job(p, out_name, NULL, copy_out, NULL), 0);
+    assert_int_equal(rill_edge(p, "check", "add_one"), 0);
+    assert_int_equal(rill_edge(p, "check", out_name), 0);
+    assert_int_equal(rill_loop(p, "add_one", "check"), 0);
+    return p;
+}
+
+static void a_loop_routed_by_name_ends_with_one_processs_results(void **state)
+{
+    rill_run_options o = RILL_RUN_OPTIONS_INIT;
+    rill_pipeline *p = loop_graph("output");
+    rill_batch *res;
+    (void)state;
+    o.workers = 2;
+    o.batch_records = 4;
+    atomic_store(&calls_here, 0);
+    assert_int_equal(rill_run(p, &o, &res), 0);
+    if (rank == 0) {
+        size_t n, i;
+        int64_t *v = sorted_ints(res, &n);
+        assert_int_equal(n, 200);
+        for (i = 0; i < n; i++)
+            assert_int_equal(v[i], i < 31 ? 30 : (int64_t)i);
+        free(v);
+    } else {
+        assert_int_equal(rill_batch_count(res), 0);
+    }
+    assert_int_equal(ranks_that_worked(), ranks); /* the loop went round on every rank */
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+}
+
+static void an_unknown_successor_stops_every_rank(void **state)
+{
+    rill_pipeline *p = loop_graph("out"); /* check sends to "output": not there */
+    rill_batch *res;
+    (void)state;
+    assert_int_equal(rill_run(p, NULL, &res), RILL_EUSER);
+    assert_non_null(strstr(rill_error_last(), "task 'check' (stage 1) has no successor "
+                                              "named 'output' (its successors: 'add_one', "
+                                              "'out')"));
+    rill_pipeline_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +204,8 @@ int main(void)
         cmocka_unit_test(map_of_8_and_9_gives_9_and_10_on_rank_0),
         cmocka_unit_test(map_of_an_empty_list_ends_on_every_rank),
         cmocka_unit_test(a_failing_element_is_named_on_every_rank),
+        cmocka_unit_test(a_loop_routed_by_name_ends_with_one_processs_results),
+        cmocka_unit_test(an_unknown_successor_stops_every_rank),
     };
     rank = rill_rank();
     ranks = rill_ranks();
