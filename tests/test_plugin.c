@@ -111,6 +111,7 @@ static void example_plugin_lists_what_it_offers(void **state)
         {"mean_length", RILL_PLUGIN_REDUCE}, {"length_by_key", RILL_PLUGIN_COMBINE},
         {"rounds", RILL_PLUGIN_FRAME},       {"numbers", RILL_PLUGIN_SOURCE},
         {"ticks", RILL_PLUGIN_SOURCE},       {"clean", RILL_PLUGIN_FRAGMENT},
+        {"classify", RILL_PLUGIN_FRAGMENT},
     };
     rill_plugin_lib *lib = open_example();
     size_t i;

@@ -13,6 +13,9 @@
  *   source    ticks        an endless generator: batches of 0..9 as int64
  *   fragment  clean        two stages: NAME.lower lower-cases text,
  *                          NAME.min drops records shorter than min=N bytes
+ *   fragment  classify     a reusable piece (classify.c): NAME labels records
+ *                          short or long (long=N bytes), NAME.count counts
+ *                          each class, NAME.text gives "CLASS COUNT"
  *
  * Built as a shared object that does not link librill: it uses the rill of
  * the program that loads it. */
@@ -23,6 +26,8 @@
 
 #include <rill.h>
 #include <rill/sys/source.h>
+
+#include "classify.h"
 
 /* ---- job: upper ---- */
 
@@ -393,7 +398,9 @@ RILL_PLUGIN_EXPORT int rill_plugin_init(rill_plugin *reg, unsigned api_version)
         (rc = rill_plugin_generator(reg, "ticks", "endless batches of 0..9 as int64",
                                     ticks, NULL)) < 0 ||
         (rc = rill_plugin_fragment(reg, "clean", "lower-cases text, drops records shorter "
-                                   "than min=N bytes", clean, NULL)) < 0)
+                                   "than min=N bytes", clean, NULL)) < 0 ||
+        (rc = rill_plugin_fragment(reg, "classify", "counts records short and long "
+                                   "(long=N bytes, default 5)", classify_piece, NULL)) < 0)
         return rc;
     return 0;
 }

@@ -188,12 +188,24 @@ static int read_stage(spec *s, const spec_node *n, spec_stage *st)
                             type_name(n));
     st->kind_node = spec_map_get(n, "kind");
     st->kind = scalar_at(s, n, "kind", &bad);
+    if (st->kind == NULL && !bad && spec_map_get(n, "use")) {
+        /* use: LIB:ENTRY, a reusable piece (or any entry) of a plugin:
+         * kind plugin, named after the entry unless named (plugins.c) */
+        const char *use = scalar_at(s, n, "use", &bad), *colon;
+        if (use == NULL)
+            return -1;
+        st->kind_node = spec_map_get(n, "use");
+        st->kind = "plugin";
+        colon = strrchr(use, ':');
+        st->name = colon ? colon + 1 : use;
+    }
     if (st->kind == NULL) {
         if (!bad)
             cli_error_at(s->file, n->line, n->column, "a stage needs a kind (kind: words...)");
         return -1;
     }
-    st->name = scalar_at(s, n, "name", &bad);
+    if (spec_map_get(n, "name") || st->name == NULL)
+        st->name = scalar_at(s, n, "name", &bad);
     if (st->name == NULL)
         st->name = st->kind;
     check_name(s, n, st->name, &bad);
