@@ -118,6 +118,17 @@ static void a_failing_element_is_named_on_every_rank(void **state)
     rill_batch_free(list);
 }
 
+static void a_rank_with_another_list_is_refused_on_every_rank(void **state)
+{
+    /* the same length, another value */
+    rill_batch *list = ints(rank == ranks - 1 ? 1 : 0, rank == ranks - 1 ? 11 : 10), *res = NULL;
+    (void)state;
+    assert_int_equal(rill_map(&res, list, NULL, plus_one, NULL), RILL_EPIPELINE);
+    assert_null(res);
+    assert_non_null(strstr(rill_error_last(), "another pipeline"));
+    rill_batch_free(list);
+}
+
 /* check: below 30 -> add_one, else -> output; add_one is slow. */
 static int check(rill_emitter *out, const rill_record *in, size_t n, void *payload)
 {
@@ -204,6 +215,7 @@ int main(void)
         cmocka_unit_test(map_of_8_and_9_gives_9_and_10_on_rank_0),
         cmocka_unit_test(map_of_an_empty_list_ends_on_every_rank),
         cmocka_unit_test(a_failing_element_is_named_on_every_rank),
+        cmocka_unit_test(a_rank_with_another_list_is_refused_on_every_rank),
         cmocka_unit_test(a_loop_routed_by_name_ends_with_one_processs_results),
         cmocka_unit_test(an_unknown_successor_stops_every_rank),
     };

@@ -15,11 +15,11 @@
  * once, in no defined order; the results come back in the list's order. What
  * one call emits is the element's result: one record for a map, as a rule;
  * zero or several are allowed and are kept in the order they were emitted
- * (a flat map), keys included. Memory and time are linear in the list: it
- * is copied once, each element tagged with its index (8 bytes more each),
- * and handed to the workers in ranges as they take them (through the run's
- * bounded queues); the results are put in order in one pass when the run
- * ends, with one array of positions (no sorting, no quadratic step).
+ * (a flat map), keys included. Memory and time are linear in the list,
+ * which is never copied: the workers (and the other ranks) take ranges of
+ * its elements' indices (24 bytes an element), and the results are put in
+ * order as they arrive (those that come before their turn wait; no
+ * sorting, no quadratic step), so they are held once, in *results.
  *
  * Errors. A callback returning non-zero stops the map: rill_map returns
  * RILL_EUSER and rill_error_last() names the map and the element's index in
@@ -29,8 +29,9 @@
  * MPI. Under mpirun every rank calls rill_map with the same list, as every
  * rank builds the same pipeline for rill_run (a rank whose list differs
  * fails the map with RILL_EPIPELINE on every rank); the calls are spread
- * over the ranks (idle ranks take ranges of the list), and the results are
- * gathered to rank 0 in order. On other ranks *results is an empty batch. */
+ * over the ranks (idle ranks take ranges of indices and read the elements
+ * from their own copy of the list), and the results are gathered to rank 0
+ * in order. On other ranks *results is an empty batch. */
 #ifndef RILL_MAP_H
 #define RILL_MAP_H
 

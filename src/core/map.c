@@ -1,10 +1,13 @@
 /* map.c — rill_map: an ordered parallel map over a list (rill/map.h).
  *
- * A map is a run of a one-stage pipeline. Its work list is the list with
- * each element tagged with its index (data: 8 bytes of index, then the
- * element's data; the element's key kept as the key): one linear copy, that the engine cuts into ranges for its workers and for
- * other ranks asking for work, so elements move between ranks with their
- * index. The stage, of the internal kind "map",
+ * A map is a run of a one-stage pipeline. Its work list holds the
+ * elements' indices (8 bytes each; the first record's key is a hash of the
+ * whole list), which the engine cuts into ranges for its workers and for
+ * other ranks asking for work. Every rank has the same list (rill_map is
+ * called on every rank, as rill_run is; the hash in the work list makes the
+ * pipelines of ranks whose lists differ differ too, which the run refuses),
+ * so an index is all that travels and the list itself is never copied. The
+ * stage, of the internal kind "map", reads element i of its rank's list,
  * calls the user's callback with an emitter that collects instead of
  * routing (its batch is never flushed), and emits ONE record per element:
  *
@@ -12,13 +15,17 @@
  *     key), key, u32 len, data                    (host byte order)
  *
  * The run's results (on rank 0: every element's record, in no order) are
- * put in order with one array of positions indexed by element, then
- * unpacked: linear in the list and its results, whatever the order they
- * came in. A callback's failure names the element's index, not the order
- * the workers took elements in. */
+ * put in order as they arrive, by the run's result callback: the next
+ * element's results are unpacked at once, those that come early wait
+ * (reorder below), so the results are never held twice. A callback's
+ * failure names the element's index, not the order the workers took
+ * elements in. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "../util/error.h"
 #include "rill/dist.h"
@@ -26,31 +33,28 @@
 #include "run.h"
 
 typedef struct map_state {
+    const rill_batch *list; /* borrowed: the user's */
     rill_job_fn fn;
     void *payload;
 } map_state;
 
-/* The list's elements tagged with their indices, into out (sized once). */
-static int tag_list(rill_batch *out, const rill_batch *list)
+/* The indices of the list's elements into out (sized once), the first
+ * keyed with a hash of the list's records. */
+static int index_list(rill_batch *out, const rill_batch *list)
 {
     size_t n = rill_batch_count(list), i;
-    int rc = rill__batch_grow(out, n, rill_batch_bytes(list) + n * sizeof(uint64_t));
+    uint64_t hash = XXH3_64bits_withSeed(list->recs, n * sizeof(*list->recs),
+                                         XXH3_64bits(list->arena, list->used));
+    int rc = rill__batch_grow(out, n, n * sizeof(uint64_t) + sizeof(hash));
     for (i = 0; i < n && rc == 0; i++) {
-        rill_record r;
         uint64_t idx = i;
         char *kp, *dp;
-        rill__batch_view(list, i, &r);
-        if (r.len > RILL_RECORD_MAX - sizeof(idx))
-            return rill__error(RILL_ERANGE, "rill_map: element %zu has %zu bytes, too many "
-                               "to tag with its index", i, r.len);
-        rc = rill__batch_reserve(out, r.key ? (uint32_t)r.key_len : RILL__NOKEY,
-                                 sizeof(idx) + r.len, &kp, &dp);
+        rc = rill__batch_reserve(out, i ? RILL__NOKEY : (uint32_t)sizeof(hash), sizeof(idx),
+                                 &kp, &dp);
         if (rc == 0) {
-            if (r.key)
-                memcpy(kp, r.key, r.key_len);
+            if (i == 0)
+                memcpy(kp, &hash, sizeof(hash));
             memcpy(dp, &idx, sizeof(idx));
-            if (r.len)
-                memcpy(dp + sizeof(idx), r.data, r.len);
         }
     }
     return rc;
@@ -124,19 +128,18 @@ static int map_process(rill__worker *w, rill__task *t, int locked)
     (void)locked;
     rill__emitter_init(&out, w, t->stage, -1, t->red);
     for (i = t->begin; i < t->end && rc == 0; i++) {
-        rill_record tagged, el;
-        uint64_t idx;
+        rill_record ix, el;
+        uint64_t idx = UINT64_MAX;
         size_t size;
-        rill__batch_view(t->batch, i, &tagged);
-        if (tagged.len < sizeof(idx)) { /* only tag_list makes these */
+        rill__batch_view(t->batch, i, &ix);
+        if (ix.len == sizeof(idx))
+            memcpy(&idx, ix.data, sizeof(idx));
+        if (idx >= rill_batch_count(m->list)) { /* only index_list makes these */
             free(buf);
             rill__emitter_discard(&out);
             return rill__fail(w, t->stage, 0, 0, NULL, RILL_ECORRUPT, 1, "reading elements");
         }
-        memcpy(&idx, tagged.data, sizeof(idx));
-        el = tagged;
-        el.data = (const char *)tagged.data + sizeof(idx);
-        el.len = tagged.len - sizeof(idx);
+        rill__batch_view(m->list, idx, &el);
         /* what the callback emits is collected, never routed */
         rill__emitter_init(&got, w, t->stage, t->stage, t->red);
         got.limit = SIZE_MAX;
@@ -192,51 +195,109 @@ static uint32_t get32(const char **at)
     return v;
 }
 
-/* The run's packed records, one per element, into out in the list's order. */
-static int unpack_in_order(rill_batch *out, const rill_batch *got, size_t n)
+/* Appends the results packed in r (one element's) to out. */
+static int unpack(rill_batch *out, const rill_record *r)
 {
-    size_t *at = NULL, i;
+    const char *p = (const char *)r->data + sizeof(uint64_t);
+    uint32_t k, count = get32(&p);
     int rc = 0;
-    if (got->n != n)
-        return rill__error(RILL_ECORRUPT, "rill_map: %zu results for %zu elements",
-                           got->n, n);
-    if (n && (at = malloc(n * sizeof(*at))) == NULL)
-        return rill__error(RILL_ENOMEM, "out of memory");
-    for (i = 0; i < n; i++)
-        at[i] = SIZE_MAX;
-    for (i = 0; i < n; i++) {
-        rill_record r;
-        uint64_t idx;
-        rill__batch_view(got, i, &r);
-        memcpy(&idx, r.data, sizeof(idx));
-        if (idx >= n || at[idx] != SIZE_MAX) {
-            rc = rill__error(RILL_ECORRUPT, "rill_map: element %llu came back twice",
-                             (unsigned long long)idx);
-            goto done;
-        }
-        at[idx] = i;
+    for (k = 0; k < count && rc == 0; k++) {
+        uint32_t klen = get32(&p), len;
+        const char *key = p;
+        if (klen != RILL__NOKEY)
+            p += klen;
+        len = get32(&p);
+        rc = klen == RILL__NOKEY ? rill_batch_add(out, p, len)
+                                 : rill_batch_add_keyed(out, key, klen, p, len);
+        p += len;
     }
-    for (i = 0; i < n && rc == 0; i++) {
-        rill_record r;
-        const char *p;
-        uint32_t k, count;
-        rill__batch_view(got, at[i], &r);
-        p = (const char *)r.data + sizeof(uint64_t);
-        count = get32(&p);
-        for (k = 0; k < count && rc == 0; k++) {
-            uint32_t klen = get32(&p), len;
-            const char *key = p;
-            if (klen != RILL__NOKEY)
-                p += klen;
-            len = get32(&p);
-            rc = klen == RILL__NOKEY ? rill_batch_add(out, p, len)
-                                     : rill_batch_add_keyed(out, key, klen, p, len);
-            p += len;
-        }
-    }
-done:
-    free(at);
     return rc;
+}
+
+/* Putting results in order as they arrive (the result callback, on rank 0,
+ * one call at a time): the next element's goes straight to out, one that
+ * comes early waits in held, found again through a min-heap of indices.
+ * Elements are cut from the list in order and the scheduler runs those
+ * nearest the results first, so few wait: memory beyond the results is in
+ * proportion to how far ahead the workers got, not to the list. */
+typedef struct early {
+    uint64_t idx;
+    size_t at; /* its record in held */
+} early;
+
+typedef struct reorder {
+    rill_batch *out;  /* the results in the list's order */
+    rill_batch *held; /* owned: the packed results that came early */
+    early *heap;      /* owned: min-heap on idx */
+    size_t nheap, cap;
+    uint64_t next, n; /* the next element's index; the number of elements */
+} reorder;
+
+static void heap_pop(reorder *o)
+{
+    size_t i = 0;
+    early last = o->heap[--o->nheap];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= o->nheap)
+            break;
+        if (c + 1 < o->nheap && o->heap[c + 1].idx < o->heap[c].idx)
+            c++;
+        if (last.idx <= o->heap[c].idx)
+            break;
+        o->heap[i] = o->heap[c];
+        i = c;
+    }
+    if (o->nheap)
+        o->heap[i] = last;
+}
+
+static int heap_push(reorder *o, uint64_t idx, size_t at)
+{
+    size_t i;
+    if (o->nheap == o->cap) {
+        size_t cap = o->cap ? 2 * o->cap : 64;
+        early *h = realloc(o->heap, cap * sizeof(*h));
+        if (h == NULL)
+            return rill__error(RILL_ENOMEM, "out of memory");
+        o->heap = h;
+        o->cap = cap;
+    }
+    for (i = o->nheap++; i > 0 && o->heap[(i - 1) / 2].idx > idx; i = (i - 1) / 2)
+        o->heap[i] = o->heap[(i - 1) / 2];
+    o->heap[i].idx = idx;
+    o->heap[i].at = at;
+    return 0;
+}
+
+static int in_order(const rill_record *r, void *payload)
+{
+    reorder *o = payload;
+    uint64_t idx;
+    int rc;
+    memcpy(&idx, r->data, sizeof(idx));
+    if (idx >= o->n || idx < o->next)
+        return rill__error(RILL_ECORRUPT, "rill_map: element %llu came back twice",
+                           (unsigned long long)idx);
+    if (idx != o->next) { /* early: it waits */
+        if ((rc = rill_batch_add_record(o->held, r)) < 0)
+            return rc;
+        return heap_push(o, idx, rill_batch_count(o->held) - 1);
+    }
+    if ((rc = unpack(o->out, r)) < 0)
+        return rc;
+    o->next++;
+    while (o->nheap && o->heap[0].idx == o->next) {
+        rill_record h;
+        rill__batch_view(o->held, o->heap[0].at, &h);
+        if ((rc = unpack(o->out, &h)) < 0)
+            return rc;
+        heap_pop(o);
+        o->next++;
+    }
+    if (o->nheap == 0)
+        rill_batch_clear(o->held); /* nothing waits: its memory is reused */
+    return 0;
 }
 
 int rill_map(rill_batch **results, const rill_batch *list, const rill_map_options *opts,
@@ -245,7 +306,8 @@ int rill_map(rill_batch **results, const rill_batch *list, const rill_map_option
     rill_map_options o = RILL_MAP_OPTIONS_INIT;
     rill_run_options ro = RILL_RUN_OPTIONS_INIT;
     rill_pipeline *p = NULL;
-    rill_batch *got = NULL, *out = NULL, *work = NULL;
+    rill_batch *out = NULL, *work = NULL;
+    reorder order = {0};
     rill__stage *s;
     map_state m;
     int rc;
@@ -264,6 +326,7 @@ int rill_map(rill_batch **results, const rill_batch *list, const rill_map_option
     }
     if (o.workers < 0)
         return rill__error(RILL_EINVAL, "rill_map: a negative number of workers");
+    m.list = list;
     m.fn = fn;
     m.payload = payload;
     ro.workers = o.workers;
@@ -272,25 +335,31 @@ int rill_map(rill_batch **results, const rill_batch *list, const rill_map_option
         (rc = rill__add_stage(p, &kind_map, o.name ? o.name : "map", &s)) < 0 ||
         (rc = rill_batch_new(&work)) < 0)
         goto done;
-    if ((rc = tag_list(work, list)) < 0)
+    if ((rc = index_list(work, list)) < 0)
         goto done;
     rc = rill_work(p, work);
     work = NULL; /* the pipeline's, even when refused */
     if (rc < 0)
         goto done;
     s->payload = &m;
-    if ((rc = rill_run(p, &ro, &got)) < 0)
+    order.n = rill_batch_count(list);
+    if ((rc = rill_batch_new(&out)) < 0 || (rc = rill_batch_new(&order.held)) < 0)
         goto done;
-    if ((rc = rill_batch_new(&out)) < 0)
+    order.out = out;
+    if ((rc = rill_result(p, in_order, &order)) < 0 || (rc = rill_run(p, &ro, NULL)) < 0)
         goto done;
-    if (rill_rank() == 0 && (rc = unpack_in_order(out, got, rill_batch_count(list))) < 0)
+    if (rill_rank() == 0 && (order.next != order.n || order.nheap)) {
+        rc = rill__error(RILL_ECORRUPT, "rill_map: %llu of %llu results came back",
+                         (unsigned long long)order.next, (unsigned long long)order.n);
         goto done;
+    }
     *results = out;
     out = NULL;
 done:
     rill_batch_free(work);
     rill_batch_free(out);
-    rill_batch_free(got);
+    rill_batch_free(order.held);
+    free(order.heap);
     rill_pipeline_free(p);
     return rc;
 }
