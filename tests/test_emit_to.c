@@ -2,7 +2,9 @@
  * loop edges (rill_loop): the loop "keep going -> add one -> check; done ->
  * output" in a graph, and the same loop with a frame in the inline API; a
  * branch fed by name only; unknown names naming the stage; cycles without a
- * loop edge still refused. */
+ * loop edge still refused; a checkpointed loop that fails, resumed. */
+#include <unistd.h>
+
 #include "helpers.h"
 
 /* check: below 10 -> add_one, else -> output. */
@@ -289,6 +291,70 @@ static void a_frames_recur_emitter_has_no_named_successors(void **state)
     rill_pipeline_free(p);
 }
 
+/* add_one that asks for a checkpoint at 3 and, when armed, fails at 8. */
+typedef struct crash_ctl {
+    rill_pipeline *p;
+    int armed;
+} crash_ctl;
+
+static int add_one_or_crash(rill_emitter *out, const rill_record *in, void *payload)
+{
+    crash_ctl *c = payload;
+    if (i64(in) == 3)
+        rill_checkpoint_request(c->p);
+    if (c->armed && i64(in) == 8) {
+        rill_error_set("crash at 8");
+        return -1;
+    }
+    return rill_emit_int64(out, i64(in) + 1);
+}
+
+static void a_checkpointed_loop_resumes_with_nothing_lost_or_twice(void **state)
+{
+    rill_checkpoint_options ck = RILL_CHECKPOINT_OPTIONS_INIT;
+    rill_run_options o = with_workers(1);
+    char path[] = "/tmp/rill-emit-to-XXXXXX";
+    crash_ctl c = {NULL, 1};
+    rill_pipeline *p;
+    rill_batch *res;
+    int fd = mkstemp(path);
+    (void)state;
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    ck.path = path;
+    o.batch_records = 4;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    c.p = p;
+    assert_int_equal(rill_work(p, ints(0, 100)), 0);
+    assert_int_equal(rill_task(p, "check", NULL, check, NULL), 0);
+    assert_int_equal(rill_job(p, "add_one", NULL, add_one_or_crash, &c), 0);
+    assert_int_equal(rill_task(p, "output", NULL, copy_all, NULL), 0);
+    assert_int_equal(rill_edge(p, "check", "add_one"), 0);
+    assert_int_equal(rill_edge(p, "check", "output"), 0);
+    assert_int_equal(rill_loop(p, "add_one", "check"), 0);
+    assert_int_equal(rill_checkpointing(p, &ck), 0);
+    assert_int_equal(rill_run(p, &o, &res), RILL_EUSER);
+    assert_non_null(strstr(rill_error_last(), "crash at 8"));
+    assert_true(rill_checkpoint_count(p) >= 1);
+    c.armed = 0;
+    ck.resume = 1;
+    assert_int_equal(rill_checkpointing(p, &ck), 0);
+    assert_int_equal(rill_run(p, &o, &res), 0);
+    assert_int_equal(rill_checkpoint_restored(p), 1);
+    assert_loop_results(res);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+    unlink(path);
+    {
+        char side[64];
+        snprintf(side, sizeof(side), "%s-wal", path);
+        unlink(side);
+        snprintf(side, sizeof(side), "%s-shm", path);
+        unlink(side);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +365,7 @@ int main(void)
         cmocka_unit_test(inline_jobs_name_the_stage_after_them),
         cmocka_unit_test(cycles_need_a_loop_edge_and_known_names),
         cmocka_unit_test(a_frames_recur_emitter_has_no_named_successors),
+        cmocka_unit_test(a_checkpointed_loop_resumes_with_nothing_lost_or_twice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
