@@ -1,10 +1,12 @@
-/* test_cli_pieces.c — reusable pieces in specs (`use: LIBRARY:ENTRY`),
- * spawned as a user runs `rill`: the example plugin's classify piece counts
- * short and long lines as awk does, with its option and under a name of the
- * spec's; examples/pieces.yaml as its comment says; and the errors of a
- * wrong use: (an unknown entry listing what the plugin offers, a malformed
- * value, use: with function:, a bad option naming the stage and why), each
- * at its file:line:column with exit 2. */
+/* test_cli_pieces.c — issue 15 in specs, spawned as a user runs `rill`:
+ * reusable pieces (`use: LIBRARY:ENTRY`): the example plugin's classify
+ * piece counts short and long lines as awk does, with its option and under
+ * a name of the spec's; examples/pieces.yaml as its comment says; the
+ * errors of a wrong use: (an unknown entry listing what the plugin offers,
+ * a malformed value, use: with function:, a bad option naming the stage and
+ * why), each at its file:line:column with exit 2. And a plugin task that
+ * sends each record to one successor by name (route) in a graph spec, and
+ * the run's error when it names no successor. */
 #include "cli_helpers.h"
 
 static const char text[] = "a short line\n"
@@ -197,6 +199,50 @@ static void the_example_spec_counts_as_awk_does(void **state)
     cli_result_free(&r);
 }
 
+/* route sends lines of 10 bytes or more to big, the others to small. */
+static void a_plugin_task_routes_records_to_one_successor_by_name(void **state)
+{
+    char spec[1000], *got;
+    cli_result r;
+    (void)state;
+    cli_write("in.txt", "a short line\nxy\nhello\nLonger Line\n");
+    snprintf(spec, sizeof(spec),
+             "plugins: [%s]\n"
+             "sources: [in.txt]\n"
+             "stages:\n"
+             "  - {name: route, kind: plugin, function: route, long: 10, long_to: big,\n"
+             "     short_to: small}\n"
+             "  - {name: big, kind: plugin, function: upper, input: route}\n"
+             "  - {name: small, kind: plugin, function: prefix, text: 'small: ', input: route}\n"
+             "output: {format: lines}\n", EXAMPLE_PLUGIN);
+    cli_write("spec.yaml", spec);
+    r = cli_rill(NULL, "run", "-q", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    got = sorted_lines(r.out);
+    /* each line once: to one branch, not to both */
+    assert_string_equal(got, "A SHORT LINE\nLONGER LINE\nsmall: hello\nsmall: xy\n");
+    free(got);
+    cli_result_free(&r);
+
+    /* a name that is no successor: the run stops, naming the stage */
+    snprintf(spec, sizeof(spec),
+             "plugins: [%s]\n"
+             "sources: [in.txt]\n"
+             "stages:\n"
+             "  - {name: route, kind: plugin, function: route, long: 10, long_to: bgi,\n"
+             "     short_to: small}\n"
+             "  - {name: big, kind: plugin, function: upper, input: route}\n"
+             "  - {name: small, kind: plugin, function: prefix, text: 'small: ', input: route}\n"
+             "output: {format: lines}\n", EXAMPLE_PLUGIN);
+    cli_write("spec.yaml", spec);
+    r = cli_rill(NULL, "run", "-q", "spec.yaml", NULL);
+    assert_int_equal(r.status, 1);
+    if (strstr(r.err, "task 'route'") == NULL ||
+        strstr(r.err, "has no successor named 'bgi' (its successors: 'big', 'small')") == NULL)
+        fail_msg("expected the stage and the unknown name in: %s", r.err);
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +254,8 @@ int main(void)
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(the_example_spec_counts_as_awk_does, cli_setup,
                                         cli_teardown),
+        cmocka_unit_test_setup_teardown(a_plugin_task_routes_records_to_one_successor_by_name,
+                                        cli_setup, cli_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
