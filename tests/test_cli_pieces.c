@@ -6,7 +6,9 @@
  * a malformed value, use: with function:, a bad option naming the stage and
  * why), each at its file:line:column with exit 2. And a plugin task that
  * sends each record to one successor by name (route) in a graph spec, and
- * the run's error when it names no successor. */
+ * the run's error when it names no successor; examples/loop.yaml, a loop
+ * closed by loop_input:, against awk, its dashed edge in `rill graph`, and
+ * the errors of a loop_input: naming no stage or a source. */
 #include "cli_helpers.h"
 
 static const char text[] = "a short line\n"
@@ -243,6 +245,64 @@ static void a_plugin_task_routes_records_to_one_successor_by_name(void **state)
     cli_result_free(&r);
 }
 
+static void the_loop_example_pads_each_line_once_as_awk_does(void **state)
+{
+    char in[512], files[600], dir[512], env[600], *got, *want;
+    const char *slash = strrchr(EXAMPLE_PLUGIN, '/');
+    cli_result r, g;
+    (void)state;
+    cli_write("in.txt", "short\n"
+                        "a line well past sixty bytes, which is long for a line of text\n"
+                        "x\n"
+                        "a middle one, of forty-something bytes long\n");
+    snprintf(files, sizeof(files), "text.files=%s", cli_path(in, "in.txt"));
+    snprintf(dir, sizeof(dir), "%.*s", (int)(slash - EXAMPLE_PLUGIN), EXAMPLE_PLUGIN);
+    snprintf(env, sizeof(env), "RILL_PLUGIN_PATH=%s", dir);
+    putenv(env);
+    assert_int_equal(chdir(SOURCE_DIR), 0);
+    r = cli_rill(NULL, "run", "-q", "-w", "2", "examples/loop.yaml", "-s", files, NULL);
+    g = cli_rill(NULL, "graph", "examples/loop.yaml", NULL);
+    unsetenv("RILL_PLUGIN_PATH");
+    assert_int_equal(chdir(cli_tmp), 0);
+    assert_int_equal(r.status, 0);
+    got = sorted_lines(r.out);
+    want = cli_shell("awk '{ s = $0; while (length(s) < 60) s = \".\" s; print s }' in.txt "
+                     "| LC_ALL=C sort");
+    assert_int_equal(strlen(want), 4 * 61 + 2); /* the long line stays as it is */
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    cli_result_free(&r);
+    assert_int_equal(g.status, 0);
+    assert_non_null(strstr(g.out, "\"pad\" -> \"check\" [style=dashed, label=\"loop\"];"));
+    assert_null(strstr(g.out, "\"pad\" -> \"(output)\"")); /* pad is on the loop, no sink */
+    cli_result_free(&g);
+}
+
+static void a_loop_input_names_a_stage(void **state)
+{
+    char spec[900];
+    (void)state;
+    cli_write("in.txt", text);
+    snprintf(spec, sizeof(spec),
+             "plugins: [%s]\nsources: [in.txt]\nstages:\n"
+             "  - {name: check, kind: plugin, function: route, long_to: done, short_to: pad,\n"
+             "     loop_input: pda}\n"
+             "  - {name: pad, kind: plugin, function: prefix, text: '.', input: check}\n"
+             "  - {name: done, kind: plugin, function: upper, input: check}\n", EXAMPLE_PLUGIN);
+    cli_write("spec.yaml", spec);
+    refused("spec.yaml:5:18: ", "loop_input 'pda' names no stage (did you mean 'pad'?)");
+    snprintf(spec, sizeof(spec),
+             "plugins: [%s]\nsources: [{name: text, kind: lines, files: [in.txt]}]\n"
+             "stages:\n"
+             "  - {name: check, kind: plugin, function: route, long_to: done, short_to: pad,\n"
+             "     loop_input: text}\n"
+             "  - {name: pad, kind: plugin, function: prefix, text: '.', input: check}\n"
+             "  - {name: done, kind: plugin, function: upper, input: check}\n", EXAMPLE_PLUGIN);
+    cli_write("spec.yaml", spec);
+    refused("spec.yaml:5:18: ", "loop_input 'text' names a source");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +316,9 @@ int main(void)
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(a_plugin_task_routes_records_to_one_successor_by_name,
                                         cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(the_loop_example_pads_each_line_once_as_awk_does,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(a_loop_input_names_a_stage, cli_setup, cli_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
