@@ -84,7 +84,8 @@ RILL_EXTERN int rill_loop(rill_pipeline *p, const char *from, const char *to);
  * RILL_ENOTFOUND when the stage has no successor of that name: the message
  * names the stage and lists its successors (return the code: the run stops
  * with it); RILL_EINVAL for a NULL argument, or an emitter that does not go
- * to successors (a reducer's or frame's recur). */
+ * to successors (those reducers' and frames' callbacks are given, which go
+ * to one place: back into the scope, or to the stage after the scope). */
 RILL_EXTERN int rill_emitter_to(rill_emitter **to, rill_emitter *out, const char *successor);
 
 /* Sets one field of a stage by name, as text: "batch_size", "concurrency",
