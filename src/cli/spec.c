@@ -474,7 +474,7 @@ static void *own(spec *s, void *p)
 int spec_override(spec *s, const char *arg, int index)
 {
     const char *dot = strchr(arg, '.'), *eq = strchr(arg, '=');
-    const char *reserved[] = {"name", "kind", "input", NULL};
+    const char *reserved[] = {"name", "kind", "input", "loop_input", NULL};
     cli_opts *o = NULL;
     cli_value *v = NULL;
     char *name, *key, *value;
