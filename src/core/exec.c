@@ -265,7 +265,8 @@ const char *rill_context(const rill_emitter *out, const char *key)
 
 void rill__emitter_discard(rill_emitter *e)
 {
-    subs_end(e, 0);
+    if (e->subs)
+        subs_end(e, 0);
     if (e->batch)
         rill__worker_unref(e->w, e->batch);
     e->batch = NULL;

@@ -15,7 +15,7 @@
  *     key), key, u32 len, data                    (host byte order)
  *
  * The run's results (on rank 0: every element's record, in no order) are
- * put in order as they arrive, by the run's result callback: the next
+ * put in order as they arrive, by the run's output callback: the next
  * element's results are unpacked at once, those that come early wait
  * (reorder below), so the results are never held twice. A callback's
  * failure names the element's index, not the order the workers took
@@ -127,6 +127,11 @@ static int map_process(rill__worker *w, rill__task *t, int locked)
     int rc = 0;
     (void)locked;
     rill__emitter_init(&out, w, t->stage, -1, t->red);
+    /* what the callback emits is collected, never routed: one batch for the
+     * task, emptied after each element */
+    rill__emitter_init(&got, w, t->stage, t->stage, t->red);
+    got.limit = SIZE_MAX;
+    got.direct = -1;
     for (i = t->begin; i < t->end && rc == 0; i++) {
         rill_record ix, el;
         uint64_t idx = UINT64_MAX;
@@ -136,14 +141,15 @@ static int map_process(rill__worker *w, rill__task *t, int locked)
             memcpy(&idx, ix.data, sizeof(idx));
         if (idx >= rill_batch_count(m->list)) { /* only index_list makes these */
             free(buf);
+            rill__emitter_discard(&got);
             rill__emitter_discard(&out);
             return rill__fail(w, t->stage, 0, 0, NULL, RILL_ECORRUPT, 1, "reading elements");
         }
         rill__batch_view(m->list, idx, &el);
-        /* what the callback emits is collected, never routed */
-        rill__emitter_init(&got, w, t->stage, t->stage, t->red);
-        got.limit = SIZE_MAX;
-        got.direct = -1;
+        if (got.batch) {
+            got.batch->n = got.batch->used = 0;
+            got.count = 0;
+        }
         rill_error_clear();
         if ((rc = m->fn(&got, &el, m->payload)) != 0) {
             rill__emitter_discard(&got);
@@ -168,13 +174,14 @@ static int map_process(rill__worker *w, rill__task *t, int locked)
             pack(buf, idx, got.batch);
             rc = rill_emit(&out, buf, size);
         }
-        rill__emitter_discard(&got);
         if (rc != 0) {
+            rill__emitter_discard(&got);
             rill__emitter_discard(&out);
             free(buf);
             return element_failed(w, t->stage, idx, &el, rc);
         }
     }
+    rill__emitter_discard(&got);
     free(buf);
     return rill__emitter_flush(&out);
 }
@@ -214,7 +221,7 @@ static int unpack(rill_batch *out, const rill_record *r)
     return rc;
 }
 
-/* Putting results in order as they arrive (the result callback, on rank 0,
+/* Putting results in order as they arrive (the output callback, on rank 0,
  * one call at a time): the next element's goes straight to out, one that
  * comes early waits in held, found again through a min-heap of indices.
  * Elements are cut from the list in order and the scheduler runs those
@@ -270,9 +277,8 @@ static int heap_push(reorder *o, uint64_t idx, size_t at)
     return 0;
 }
 
-static int in_order(const rill_record *r, void *payload)
+static int in_order(const rill_record *r, reorder *o)
 {
-    reorder *o = payload;
     uint64_t idx;
     int rc;
     memcpy(&idx, r->data, sizeof(idx));
@@ -298,6 +304,20 @@ static int in_order(const rill_record *r, void *payload)
     if (o->nheap == 0)
         rill_batch_clear(o->held); /* nothing waits: its memory is reused */
     return 0;
+}
+
+/* The run's output callback: a batch of packed results at a time. */
+static int in_order_batch(const char *sink, const rill_batch *batch, void *payload)
+{
+    size_t i;
+    int rc = 0;
+    (void)sink;
+    for (i = 0; i < batch->n && rc == 0; i++) {
+        rill_record r;
+        rill__batch_view(batch, i, &r);
+        rc = in_order(&r, payload);
+    }
+    return rc;
 }
 
 int rill_map(rill_batch **results, const rill_batch *list, const rill_map_options *opts,
@@ -346,7 +366,7 @@ int rill_map(rill_batch **results, const rill_batch *list, const rill_map_option
     if ((rc = rill_batch_new(&out)) < 0 || (rc = rill_batch_new(&order.held)) < 0)
         goto done;
     order.out = out;
-    if ((rc = rill_result(p, in_order, &order)) < 0 || (rc = rill_run(p, &ro, NULL)) < 0)
+    if ((rc = rill_output(p, in_order_batch, &order)) < 0 || (rc = rill_run(p, &ro, NULL)) < 0)
         goto done;
     if (rill_rank() == 0 && (order.next != order.n || order.nheap)) {
         rc = rill__error(RILL_ECORRUPT, "rill_map: %llu of %llu results came back",
