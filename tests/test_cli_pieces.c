@@ -7,7 +7,8 @@
  * why), each at its file:line:column with exit 2. And a plugin task that
  * sends each record to one successor by name (route) in a graph spec, and
  * the run's error when it names no successor; examples/loop.yaml, a loop
- * closed by loop_input:, against awk, its dashed edge in `rill graph`, and
+ * closed by loop_input:, against awk, its dashed edge in `rill graph` and
+ * its loop in `rill explain`, and
  * the errors of a loop_input: naming no stage or a source. */
 #include "cli_helpers.h"
 
@@ -262,6 +263,13 @@ static void the_loop_example_pads_each_line_once_as_awk_does(void **state)
     assert_int_equal(chdir(SOURCE_DIR), 0);
     r = cli_rill(NULL, "run", "-q", "-w", "2", "examples/loop.yaml", "-s", files, NULL);
     g = cli_rill(NULL, "graph", "examples/loop.yaml", NULL);
+    {
+        cli_result e = cli_rill(NULL, "explain", "examples/loop.yaml", NULL);
+        assert_int_equal(e.status, 0);
+        if (strstr(e.out, "follows:     text, pad (a loop)\n") == NULL)
+            fail_msg("expected check to follow text and pad (a loop) in: %s", e.out);
+        cli_result_free(&e);
+    }
     unsetenv("RILL_PLUGIN_PATH");
     assert_int_equal(chdir(cli_tmp), 0);
     assert_int_equal(r.status, 0);
