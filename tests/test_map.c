@@ -207,6 +207,13 @@ static void misuse_is_refused(void **state)
     o.version = 99;
     assert_int_equal(rill_map(&res, list, &o, plus_one, NULL), RILL_EINVAL);
     assert_non_null(strstr(rill_error_last(), "RILL_MAP_OPTIONS_INIT"));
+    o.version = RILL_MAP_OPTIONS_VERSION;
+    o.workers = -1;
+    assert_int_equal(rill_map(&res, list, &o, plus_one, NULL), RILL_EINVAL);
+    o.workers = 0;
+    o.name = "";
+    assert_int_equal(rill_map(&res, list, &o, plus_one, NULL), RILL_EINVAL);
+    assert_non_null(strstr(rill_error_last(), "an empty name"));
     rill_batch_free(list);
 }
 

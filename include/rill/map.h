@@ -10,6 +10,8 @@
  *     rill_batch *list, *res;          list: 8, 9
  *     rill_map(&res, list, NULL, plus_one, NULL);    res: 9, 10, every time
  *
+ * (examples/map.c, which runs under mpirun too.)
+ *
  * The callback is a job's (rill/pipeline.h): it is called once per element
  * of the list, on all cores (and on every rank under MPI), several calls at
  * once, in no defined order; the results come back in the list's order. What
@@ -54,8 +56,8 @@ typedef struct rill_map_options {
  * emitted, in the list's order (caller frees with rill_batch_free; NULL when
  * the map fails). list: borrowed for the call, unchanged. opts NULL: the
  * defaults. payload: borrowed, passed to fn. An empty list gives an empty
- * batch without calling fn. RILL_EINVAL for a NULL argument or options of
- * another version. */
+ * batch without calling fn. RILL_EINVAL for a NULL argument, options of
+ * another version, negative workers or an empty name. */
 RILL_EXTERN int rill_map(rill_batch **results, const rill_batch *list,
                          const rill_map_options *opts, rill_job_fn fn, void *payload);
 

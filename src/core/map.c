@@ -346,6 +346,8 @@ int rill_map(rill_batch **results, const rill_batch *list, const rill_map_option
     }
     if (o.workers < 0)
         return rill__error(RILL_EINVAL, "rill_map: a negative number of workers");
+    if (o.name && o.name[0] == '\0')
+        return rill__error(RILL_EINVAL, "rill_map: an empty name (NULL gives \"map\")");
     m.list = list;
     m.fn = fn;
     m.payload = payload;
