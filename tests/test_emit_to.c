@@ -187,7 +187,7 @@ static void an_unknown_successor_stops_the_run_naming_the_stage(void **state)
     assert_int_equal(rill_run(p, NULL, &res), RILL_EUSER);
     assert_null(res);
     assert_non_null(strstr(rill_error_last(), "job 'pick' (stage 1) failed on record"));
-    assert_non_null(strstr(rill_error_last(), "has no successor named 'nope' "
+    assert_non_null(strstr(rill_error_last(), "no successor of 'pick' is named 'nope' "
                                               "(its successors: 'left', 'right')"));
     rill_pipeline_free(p);
 }
@@ -219,8 +219,9 @@ static void inline_jobs_name_the_stage_after_them(void **state)
     assert_int_equal(rill_work(p, ints(0, 3)), 0);
     assert_int_equal(rill_job(p, "last", NULL, to_next_by_name, "result"), 0);
     assert_int_equal(rill_run(p, NULL, &res), RILL_EUSER);
-    assert_non_null(strstr(rill_error_last(), "job 'last' (stage 1) has no successor named "
-                                              "'result' (it has none)"));
+    assert_non_null(strstr(rill_error_last(), "job 'last' (stage 1) failed on record"));
+    assert_non_null(strstr(rill_error_last(), "no successor of 'last' is named 'result' "
+                                              "(it has none)"));
     rill_pipeline_free(p);
 }
 

@@ -82,8 +82,9 @@ RILL_EXTERN int rill_loop(rill_pipeline *p, const char *from, const char *to);
  * Works in graphs (tasks, jobs) and in inline pipelines, where a job's one
  * successor is the stage after it (loops there are frames, pipeline.h).
  * RILL_ENOTFOUND when the stage has no successor of that name: the message
- * names the stage and lists its successors (return the code: the run stops
- * with it); RILL_EINVAL for a NULL argument, or an emitter that does not go
+ * names the stage and lists its successors ("no successor of 'check' is
+ * named 'ouput' (its successors: 'add_one', 'output')"; return the code: the
+ * run stops with it, its message naming the stage and the record first); RILL_EINVAL for a NULL argument, or an emitter that does not go
  * to successors (those reducers' and frames' callbacks are given, which go
  * to one place: back into the scope, or to the stage after the scope). */
 RILL_EXTERN int rill_emitter_to(rill_emitter **to, rill_emitter *out, const char *successor);

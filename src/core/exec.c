@@ -180,7 +180,7 @@ int rill_emitter_to(rill_emitter **to, rill_emitter *out, const char *successor)
 {
     const rill__run *run;
     const rill__stage *s;
-    char label[160], names[400];
+    char names[400];
     size_t len = 0;
     int i;
     if (to)
@@ -215,9 +215,9 @@ int rill_emitter_to(rill_emitter **to, rill_emitter *out, const char *successor)
         if (s->succ[i] < run->nstages - 1)
             len += (size_t)snprintf(names + len, sizeof(names) - len, "%s'%s'",
                                     len ? ", " : "", run->stages[s->succ[i]].name);
-    rill__stage_label(run->p, out->stage, label, sizeof(label));
-    return rill__error(RILL_ENOTFOUND, "%s has no successor named '%.200s' (%s%s)", label,
-                       successor, len ? "its successors: " : "it has none",
+    /* the run's message names the stage in full before this: the name will do */
+    return rill__error(RILL_ENOTFOUND, "no successor of '%.200s' is named '%.200s' (%s%s)",
+                       s->name, successor, len ? "its successors: " : "it has none",
                        len ? names : "");
 }
 
