@@ -1,7 +1,8 @@
 /* rill.h — the one header a rill user includes: records and batches, the
  * inline pipeline API, the graph API, external commands as stages, live
- * sources, running them, plugins, versioned catalogs and the fingerprints
- * of incremental runs. See README.md for a complete example. */
+ * sources, running them, plugins, versioned catalogs, the fingerprints
+ * of incremental runs and the ordered map. See README.md for a complete
+ * example. */
 #ifndef RILL_H
 #define RILL_H
 
@@ -20,5 +21,6 @@
 #include "rill/exec.h"
 #include "rill/plugin.h"
 #include "rill/sweep.h"
+#include "rill/map.h"
 
 #endif

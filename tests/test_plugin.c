@@ -107,10 +107,11 @@ static void example_plugin_lists_what_it_offers(void **state)
 {
     static const struct { const char *name; rill_plugin_kind kind; } want[] = {
         {"upper", RILL_PLUGIN_JOB},         {"prefix", RILL_PLUGIN_JOB},
-        {"lengths", RILL_PLUGIN_TASK},
+        {"lengths", RILL_PLUGIN_TASK},      {"route", RILL_PLUGIN_TASK},
         {"mean_length", RILL_PLUGIN_REDUCE}, {"length_by_key", RILL_PLUGIN_COMBINE},
         {"rounds", RILL_PLUGIN_FRAME},       {"numbers", RILL_PLUGIN_SOURCE},
         {"ticks", RILL_PLUGIN_SOURCE},       {"clean", RILL_PLUGIN_FRAGMENT},
+        {"classify", RILL_PLUGIN_FRAGMENT},
     };
     rill_plugin_lib *lib = open_example();
     size_t i;

@@ -4,6 +4,9 @@
  *   job       upper        upper-cases text (its table is the plugin's payload)
  *   job       prefix       puts the stage's option text=... before each record
  *   task      lengths      each record's length in bytes, as int64
+ *   task      route        sends each record to ONE successor by name: those
+ *                          of long=N bytes or more to long_to=NAME, the
+ *                          others to short_to=NAME (rill_emitter_to)
  *   reduce    mean_length  the mean length of the records, as a double
  *   combine   length_by_key  the total length of the records of each key
  *   frame     rounds       an int64 n: recurs n into the frame, n times, and
@@ -13,6 +16,9 @@
  *   source    ticks        an endless generator: batches of 0..9 as int64
  *   fragment  clean        two stages: NAME.lower lower-cases text,
  *                          NAME.min drops records shorter than min=N bytes
+ *   fragment  classify     a reusable piece (classify.c): NAME labels records
+ *                          short or long (long=N bytes), NAME.count counts
+ *                          each class, NAME.text gives "CLASS COUNT"
  *
  * Built as a shared object that does not link librill: it uses the rill of
  * the program that loads it. */
@@ -23,6 +29,8 @@
 
 #include <rill.h>
 #include <rill/sys/source.h>
+
+#include "classify.h"
 
 /* ---- job: upper ---- */
 
@@ -82,6 +90,27 @@ static int lengths(rill_emitter *out, const rill_record *in, size_t n, void *pay
     (void)payload;
     for (i = 0; i < n && rc == 0; i++)
         rc = rill_emit_int64(out, (int64_t)in[i].len);
+    return rc;
+}
+
+/* ---- task: route ---- */
+
+static int route(rill_emitter *out, const rill_record *in, size_t n, void *payload)
+{
+    const char *at = rill_context(out, "long"), *long_to = rill_context(out, "long_to");
+    const char *short_to = rill_context(out, "short_to");
+    size_t i, long_at = at ? (size_t)strtoull(at, NULL, 10) : 5;
+    int rc = 0;
+    (void)payload;
+    if (long_to == NULL || short_to == NULL) {
+        rill_error_set("route needs the options long_to and short_to (successors' names)");
+        return RILL_EINVAL;
+    }
+    for (i = 0; i < n && rc == 0; i++) {
+        rill_emitter *to; /* unknown names: RILL_ENOTFOUND, naming the stage */
+        if ((rc = rill_emitter_to(&to, out, in[i].len >= long_at ? long_to : short_to)) == 0)
+            rc = rill_emit_record(to, &in[i]);
+    }
     return rc;
 }
 
@@ -381,6 +410,9 @@ RILL_PLUGIN_EXPORT int rill_plugin_init(rill_plugin *reg, unsigned api_version)
                               NULL, prefix, NULL)) < 0 ||
         (rc = rill_plugin_task(reg, "lengths", "each record's length in bytes, as int64",
                                NULL, lengths, NULL)) < 0 ||
+        (rc = rill_plugin_task(reg, "route", "sends records of long=N bytes or more to the "
+                               "successor long_to=NAME, the others to short_to=NAME",
+                               NULL, route, NULL)) < 0 ||
         (rc = rill_plugin_reduce(reg, "mean_length", "the mean length of the records in "
                                  "bytes, as a double", &mean, NULL)) < 0 ||
         (rc = rill_plugin_combine(reg, "length_by_key", "the total length of the records "
@@ -393,7 +425,9 @@ RILL_PLUGIN_EXPORT int rill_plugin_init(rill_plugin *reg, unsigned api_version)
         (rc = rill_plugin_generator(reg, "ticks", "endless batches of 0..9 as int64",
                                     ticks, NULL)) < 0 ||
         (rc = rill_plugin_fragment(reg, "clean", "lower-cases text, drops records shorter "
-                                   "than min=N bytes", clean, NULL)) < 0)
+                                   "than min=N bytes", clean, NULL)) < 0 ||
+        (rc = rill_plugin_fragment(reg, "classify", "counts records short and long "
+                                   "(long=N bytes, default 5)", classify_piece, NULL)) < 0)
         return rc;
     return 0;
 }

@@ -55,6 +55,40 @@ RILL_EXTERN int rill_task(rill_pipeline *p, const char *name,
  * when the pipeline is validated. */
 RILL_EXTERN int rill_edge(rill_pipeline *p, const char *from, const char *to);
 
+/* An edge that closes a loop: as rill_edge, but the cycle it makes is
+ * allowed (a cycle of rill_edge edges alone is refused). Records go round
+ * the loop until a stage on it sends them elsewhere: a stage with several
+ * successors picks one by name with rill_emitter_to, so that
+ *
+ *     rill_edge(p, "check", "add_one");       check: keep going -> add_one,
+ *     rill_loop(p, "add_one", "check");              done -> output
+ *     rill_edge(p, "check", "output");
+ *
+ * runs "keep going -> add one -> check; done -> output" (examples/loop.c).
+ * A loop edge does not make its target a stage the source skips (it still
+ * receives source batches when no rill_edge edge leads to it), and does not
+ * count in the stages' ranks (the scheduler still serves stages nearest the
+ * outputs first). A graph with a loop edge does not track when its stages'
+ * inputs end: a batch_size then cuts larger batches but does not hold
+ * smaller ones back to fill a call. The run ends when nothing is left in
+ * flight, as any run does; a loop that never sends its records out never
+ * ends. Works under MPI as any graph does. */
+RILL_EXTERN int rill_loop(rill_pipeline *p, const char *from, const char *to);
+
+/* *to: an emitter that sends only to the successor of the emitting stage
+ * called successor (job_stream's emit to a specific target), where out
+ * sends to every successor. Borrowed: valid during the callback, flushed
+ * with out (records emitted through either keep their order within each).
+ * Works in graphs (tasks, jobs) and in inline pipelines, where a job's one
+ * successor is the stage after it (loops there are frames, pipeline.h).
+ * RILL_ENOTFOUND when the stage has no successor of that name: the message
+ * names the stage and lists its successors ("no successor of 'check' is
+ * named 'ouput' (its successors: 'add_one', 'output')"; return the code: the
+ * run stops with it, its message naming the stage and the record first); RILL_EINVAL for a NULL argument, or an emitter that does not go
+ * to successors (those reducers' and frames' callbacks are given, which go
+ * to one place: back into the scope, or to the stage after the scope). */
+RILL_EXTERN int rill_emitter_to(rill_emitter **to, rill_emitter *out, const char *successor);
+
 /* Sets one field of a stage by name, as text: "batch_size", "concurrency",
  * "serial" (true/false/1/0) or "context.KEY". RILL_ENOTFOUND names an unknown
  * stage or field, RILL_EINVAL a value that does not parse. */

@@ -227,6 +227,46 @@ RILL_EXTERN int rill_finish(rill_pipeline *p, rill_finish_fn fn, void *payload);
  * checkpoint. What each adds to its work batch is initial work. */
 RILL_EXTERN int rill_on_init(rill_pipeline *p, rill_init_fn fn, void *payload);
 
+/* Reusable pieces (job_stream's jobs_NAME pattern). A piece is a function
+ * that appends a fragment of stages to p with the registering calls above,
+ * in order, as one step of the stream:
+ *
+ *     static int classify(rill_pipeline *p, const char *name,
+ *                         const char *const *options, void *payload)
+ *     {
+ *         ... read options (long=N) into the stages' context ...
+ *         rill_job(p, name, NULL, label, payload);     stage NAME
+ *         rill_combine(p, count_name, &counts, NULL);   stage NAME.count
+ *     }
+ *     rill_use(p, "sizes", classify, (const char *[]){"long=5", NULL}, &model);
+ *
+ * (examples/pieces.c; examples/plugin/classify.c is that piece.)
+ *
+ * name: the name the caller gives this use (borrowed during the call); the
+ * piece names its stages name or "name.something", so that a piece used
+ * twice does not clash. options: key=value strings, NULL-terminated (NULL
+ * when none), borrowed during the call: settings a spec can give as text;
+ * the piece refuses keys it does not know (rill_error_set, then non-zero).
+ * payload: the piece's own (a model, a table), borrowed, usually handed to
+ * its stages' callbacks: it must outlive the pipeline's runs. Values that
+ * differ per use go into the stages' context (rill_configure(p, stage,
+ * "context.KEY", value), read with rill_context) or into the payload.
+ * Returns 0, or non-zero after rill_error_set (or a registering call's
+ * code). The same function is what a plugin registers with
+ * rill_plugin_fragment, so that a spec uses it as `use: libfoo.so:classify`
+ * (docs/plugins.md). */
+typedef int (*rill_piece_fn)(rill_pipeline *p, const char *name,
+                             const char *const *options, void *payload);
+/* Appends piece to p under name: checks that options are key=value, calls
+ * piece(p, name, options, payload), and checks that each stage it added is
+ * named name or name.something. Refused as the registering calls are (the
+ * pipeline remembers it): RILL_EINVAL for an option without '=', the
+ * piece's code when it fails (a RILL_E* code but -1, else RILL_EUSER), with
+ * a message "piece 'NAME': why"; RILL_EPIPELINE for a NULL piece or name, a
+ * stage named otherwise, or the refusal of one of its registering calls. */
+RILL_EXTERN int rill_use(rill_pipeline *p, const char *name, rill_piece_fn piece,
+                         const char *const *options, void *payload);
+
 /* Checks the pipeline without running it: RILL_EPIPELINE with a message
  * naming the stage when it cannot run. rill_run checks it too. */
 RILL_EXTERN int rill_pipeline_validate(rill_pipeline *p);

@@ -136,8 +136,7 @@ RILL_EXTERN int rill_plugin_source(rill_plugin *reg, const char *name, const cha
  * keep per-pipeline values as context of its stages (rill_configure(p,
  * stage, "context.KEY", value), read with rill_context). Returns 0, or
  * non-zero after rill_error_set (or a registering call's code). */
-typedef int (*rill_plugin_fragment_fn)(rill_pipeline *p, const char *name,
-                                       const char *const *options, void *payload);
+typedef rill_piece_fn rill_plugin_fragment_fn; /* a piece (rill_use, pipeline.h) */
 RILL_EXTERN int rill_plugin_fragment(rill_plugin *reg, const char *name,
                                      const char *description, rill_plugin_fragment_fn fn,
                                      void *payload);

@@ -244,7 +244,13 @@ void cli_build_free(cli_build *b)
         free(b->edges[i].to);
     }
     free(b->edges);
+    for (i = 0; i < b->nloops; i++) {
+        free(b->loops[i].from);
+        free(b->loops[i].to);
+    }
+    free(b->loops);
     free(b->last);
+    free(b->first);
     free(b->cur_inputs);
     if (b->scratch) {
         nftw(b->scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -407,8 +413,35 @@ static int add_stage(cli_build *b, spec_stage *st, const char *source_last, size
         }
     }
     b->last[index] = b->nnodes > first ? b->nodes[b->nnodes - 1].name : NULL;
+    b->first[index] = b->nnodes > first ? b->nodes[first].name : NULL;
     b->keyed = b->nnodes > first ? b->cur_keyed : b->keyed;
     return rc;
+}
+
+/* The loop_input: edges, once every stage is there: from the last stage of
+ * the named one to the first of the stage naming it (names were checked by
+ * cli_order_graph). */
+static int add_loops(cli_build *b)
+{
+    const spec *s = b->s;
+    size_t i, j;
+    int rc;
+    for (i = 0; i < s->nstages; i++)
+        for (j = 0; j < s->stages[i].nloops; j++) {
+            long k = cli_find_name(s, s->stages[i].loops[j]) - (long)s->nsources;
+            const char *from = k >= 0 ? b->last[k] : NULL, *to = b->first[i];
+            const spec_node *at = s->stages[i].loop_nodes[j];
+            if (from == NULL || to == NULL)
+                continue; /* a stage that added nothing */
+            if ((rc = rill_loop(b->p, from, to)) < 0)
+                return cli_error_at(s->file, at->line, at->column, "stage '%s': %s",
+                                    s->stages[i].name, rill_error_last());
+            b->loops = cli_xrealloc(b->loops, (b->nloops + 1) * sizeof(*b->loops));
+            b->loops[b->nloops].from = cli_xstrdup(from);
+            b->loops[b->nloops].to = cli_xstrdup(to);
+            b->nloops++;
+        }
+    return 0;
 }
 
 /* Whether every input: names the stage just before (the source, for the
@@ -420,6 +453,8 @@ static int is_chain(const spec *s)
         const spec_stage *st = &s->stages[i];
         const char *before = i > 0 ? s->stages[i - 1].name
                                    : s->nsources ? s->sources[0].name : NULL;
+        if (st->nloops > 0)
+            return 0;
         if (st->ninputs == 0)
             continue;
         if (st->ninputs > 1 || before == NULL || strcmp(st->inputs[0], before) != 0)
@@ -441,6 +476,7 @@ int cli_build_spec(cli_build **out, spec *s, int workers)
     b->graph = s->graph && !is_chain(s);
     b->workers = workers > 0 ? workers : cores > 0 ? (int)cores : 1;
     b->last = cli_xcalloc(s->nstages + 1, sizeof(*b->last));
+    b->first = cli_xcalloc(s->nstages + 1, sizeof(*b->first));
     if ((rc = rill_pipeline_new(&b->p)) < 0 || (rc = rill_batch_new(&b->work)) < 0) {
         cli_error_at(s->file, 0, 0, "cannot make a pipeline: %s", rill_strerror(rc));
         bad = 1;
@@ -473,6 +509,8 @@ int cli_build_spec(cli_build **out, spec *s, int workers)
     for (i = 0; i < s->nstages; i++)
         if (add_stage(b, &s->stages[order[i]], source_last, order[i]) < 0)
             bad = 1;
+    if (!bad && b->graph && add_loops(b) < 0)
+        bad = 1;
     if (cli_output_add(b, &s->output) < 0)
         bad = 1;
     if (bad)

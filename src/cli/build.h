@@ -47,6 +47,8 @@ struct cli_build {
     size_t nnodes;
     cli_edge *edges;
     size_t nedges;
+    cli_edge *loops;       /* loop_input: edges (rill_loop), apart from edges */
+    size_t nloops;
     cli_owned *owned;
     size_t nowned;
     char *scratch;         /* cli_scratch_dir's folder (owned; removed at the end) */
@@ -58,6 +60,7 @@ struct cli_build {
     int keyed;             /* the last stage added emits only keyed records */
     int cur_keyed;
     const char **last;     /* per spec stage: its last pipeline stage's name */
+    const char **first;    /* per spec stage: its first pipeline stage's name */
     const char *output_format; /* the output's format name */
     const char *output_dir;    /* its folder (borrowed), NULL: standard output */
     const char *output_needs_dir; /* an output option given that needs a

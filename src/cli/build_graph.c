@@ -1,7 +1,9 @@
 /* build_graph.c — the wiring of a spec whose stages name their input:
  * every name must name a source or a stage (a did-you-mean otherwise), the
  * inputs must not form a cycle (which the error spells out), and the
- * stages are put in an order where each one's inputs come first. */
+ * stages are put in an order where each one's inputs come first. A
+ * loop_input: (an input that closes a loop, rill_loop) must name a stage;
+ * it takes no part in the order or the cycle check. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,20 @@ int cli_order_graph(cli_build *b, size_t *order)
         names[i] = s->sources[i].name;
     for (i = 0; i < ns; i++)
         names[s->nsources + i] = s->stages[i].name;
+    for (i = 0; i < ns; i++) { /* loop_input: names a stage (a loop comes back from one) */
+        spec_stage *st = &s->stages[i];
+        for (j = 0; j < st->nloops; j++) {
+            long k = cli_find_name(s, st->loops[j]);
+            const char *near = k < 0 ? cli_did_you_mean(st->loops[j], names) : NULL;
+            if (k >= (long)s->nsources)
+                continue;
+            cli_error_at(s->file, st->loop_nodes[j]->line, st->loop_nodes[j]->column,
+                         "stage '%s': loop_input '%s' names %s%s%s%s", st->name, st->loops[j],
+                         k >= 0 ? "a source (a loop comes back from a stage)" : "no stage",
+                         near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+            bad = 1;
+        }
+    }
     for (i = 0; i < ns; i++) {
         spec_stage *st = &s->stages[i];
         for (j = 0; j < st->ninputs; j++)

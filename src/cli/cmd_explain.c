@@ -46,6 +46,11 @@ static void explain(const cli_build *b)
                     printf("%s%s", any ? ", " : "", b->edges[j].from);
                     any = 1;
                 }
+            for (j = 0; j < b->nloops; j++) /* loop_input: */
+                if (strcmp(b->loops[j].to, n->name) == 0) {
+                    printf("%s%s (a loop)", any ? ", " : "", b->loops[j].from);
+                    any = 1;
+                }
             printf("%s\n", any ? "" : "(the source's work list)");
         }
     }

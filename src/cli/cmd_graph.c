@@ -64,10 +64,20 @@ static void write_dot(FILE *f, const cli_build *b)
         quoted(f, b->edges[i].to);
         fputs(";\n", f);
     }
+    for (i = 0; i < b->nloops; i++) { /* loop_input: edges, dashed */
+        fputs("    ", f);
+        quoted(f, b->loops[i].from);
+        fputs(" -> ", f);
+        quoted(f, b->loops[i].to);
+        fputs(" [style=dashed, label=\"loop\"];\n", f);
+    }
     for (i = 0; i < b->nnodes; i++) { /* stages without successors are the sinks */
+        size_t k;
         for (j = 0; j < b->nedges && strcmp(b->edges[j].from, b->nodes[i].name) != 0; j++)
             ;
-        if (j == b->nedges) {
+        for (k = 0; k < b->nloops && strcmp(b->loops[k].from, b->nodes[i].name) != 0; k++)
+            ;
+        if (j == b->nedges && k == b->nloops) {
             fputs("    ", f);
             quoted(f, b->nodes[i].name);
             fputs(" -> \"(output)\";\n", f);

@@ -141,7 +141,7 @@ static cli_feedback *feedback_start(const cli_build *b, const char *spec_path, i
 {
     cli_feedback_options fo = CLI_FEEDBACK_OPTIONS_INIT;
     cli_feedback_stage *st = cli_xmalloc((b->nnodes ? b->nnodes : 1) * sizeof(*st));
-    cli_feedback_named_edge *ed = cli_xmalloc((b->nedges ? b->nedges : 1) * sizeof(*ed));
+    cli_feedback_named_edge *ed = cli_xmalloc((b->nedges + b->nloops + 1) * sizeof(*ed));
     cli_feedback *fb;
     size_t i;
     for (i = 0; i < b->nnodes; i++) {
@@ -154,11 +154,15 @@ static cli_feedback *feedback_start(const cli_build *b, const char *spec_path, i
         ed[i].from = b->edges[i].from;
         ed[i].to = b->edges[i].to;
     }
+    for (i = 0; i < b->nloops; i++) { /* loop_input: edges: a stage on a loop is no sink */
+        ed[b->nedges + i].from = b->loops[i].from;
+        ed[b->nedges + i].to = b->loops[i].to;
+    }
     fo.spec = spec_path;
     fo.stages = st;
     fo.nstages = b->nnodes;
     fo.named_edges = ed;
-    fo.nnamed_edges = b->nedges;
+    fo.nnamed_edges = b->nedges + b->nloops;
     fo.quiet = quiet;
     fo.metrics_path = metrics;
     fo.report_path = report;

@@ -17,8 +17,9 @@ static size_t find(const cli_feedback *f, const char *name)
     return name ? i : f->nstages;
 }
 
-/* Columns: a stage's depth is its longest path from a source (a cycle, which
- * a checked spec never has, stops the relaxation after nstages passes). */
+/* Columns: a stage's depth is its longest path from a source. A cycle (a
+ * spec's loop_input: edges) stops the relaxation after nstages passes, and
+ * no depth goes past the last column (rows has one slot per column). */
 static void layout(cli_feedback *f)
 {
     size_t i, pass, *rows;
@@ -31,7 +32,7 @@ static void layout(cli_feedback *f)
         changed = 0;
         for (i = 0; i < f->nedges; i++) {
             fb_stage *a = &f->stages[f->edges[i].from], *b = &f->stages[f->edges[i].to];
-            if (b->depth < a->depth + 1) {
+            if (b->depth < a->depth + 1 && (size_t)a->depth + 1 < f->nstages) {
                 b->depth = a->depth + 1;
                 changed = 1;
             }

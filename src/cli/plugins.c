@@ -8,7 +8,10 @@
  *
  * A stage or source of kind plugin names an entry (function:) of the
  * plugin given by its plugin: key, or of the first library of the spec's
- * plugins: list that offers it. Its other keys (but batch_size, concurrency
+ * plugins: list that offers it. `use: LIB:ENTRY` says both in one (a stage
+ * with use: and no kind: is of kind plugin, named ENTRY unless named):
+ *
+ *       - {use: libexample_plugin.so:classify, long: 5} Its other keys (but batch_size, concurrency
  * and serial) are the entry's options: context values of a job, task,
  * reduce or combine (rill_context), the key=value options of a source or
  * a fragment. A frame entry adds the frame's start; a later stage with the
@@ -156,22 +159,46 @@ static const rill_plugin_entry *find_entry(cli_build *b, const cli_opts *o,
                                            rill_plugin_kind kind)
 {
     const rill_plugin_entry *e = NULL;
-    const char *path = NULL, *fn;
+    const char *path = NULL, *fn = NULL, *use = NULL;
     size_t i;
     int rc;
-    if ((rc = cli_opt_str(o, "function", &fn)) != 0) {
+    if (cli_opt_str(o, "use", &use) < 0)
+        return NULL;
+    if (use) { /* use: LIB:ENTRY, or ENTRY of the plugins: list */
+        const char *colon = strrchr(use, ':');
+        char *lib;
+        if (cli_opt_str(o, "function", &fn) == 0 || cli_opt_str(o, "plugin", &path) == 0) {
+            cli_error(o, "use", "use: names the plugin and the entry: give it without "
+                                "function: and plugin:");
+            return NULL;
+        }
+        if (*use == '\0' || (colon && (colon == use || colon[1] == '\0'))) {
+            cli_error(o, "use", "use: expected LIBRARY:ENTRY (use: libfoo.so:classify) "
+                                "or ENTRY, found '%s'", use);
+            return NULL;
+        }
+        fn = colon ? colon + 1 : use;
+        path = NULL;
+        if (colon) {
+            lib = cli_xmalloc((size_t)(colon - use) + 1);
+            memcpy(lib, use, (size_t)(colon - use));
+            lib[colon - use] = '\0';
+            cli_own(b, lib, NULL);
+            path = lib;
+        }
+    } else if ((rc = cli_opt_str(o, "function", &fn)) != 0) {
         if (rc == 1)
             cli_error(o, NULL, "kind plugin needs function: (the name of what the plugin "
-                               "offers)");
+                               "offers), or use: LIBRARY:ENTRY");
         return NULL;
     }
-    if (cli_opt_str(o, "plugin", &path) < 0)
+    if (!use && cli_opt_str(o, "plugin", &path) < 0)
         return NULL;
     if (path) {
         const cli_value *v = NULL;
         plugin_lib *pl;
         for (i = 0; i < o->n; i++)
-            if (strcmp(o->v[i].key, "plugin") == 0)
+            if (strcmp(o->v[i].key, use ? "use" : "plugin") == 0)
                 v = &o->v[i];
         if (*path == '\0') {
             cli_error(o, "plugin", "plugin: an empty path");
@@ -180,7 +207,7 @@ static const rill_plugin_entry *find_entry(cli_build *b, const cli_opts *o,
         if ((pl = open_lib(b, path, v->file, v->line, v->column)) == NULL)
             return NULL;
         if (rill_plugin_find(&e, pl->lib, kind, fn) < 0) {
-            cli_error(o, "function", "%s", rill_error_last());
+            cli_error(o, use ? "use" : "function", "%s", rill_error_last());
             return NULL;
         }
         return e;
@@ -197,13 +224,13 @@ static const rill_plugin_entry *find_entry(cli_build *b, const cli_opts *o,
         rill_plugin_lib *lib = b->plugins->libs[i].lib;
         if ((rc = rill_plugin_find(&e, lib, RILL_PLUGIN_ANY, fn)) == 0) {
             if (kind != RILL_PLUGIN_ANY && (rc = rill_plugin_find(&e, lib, kind, fn)) < 0) {
-                cli_error(o, "function", "%s", rill_error_last());
+                cli_error(o, use ? "use" : "function", "%s", rill_error_last());
                 return NULL;
             }
             return e;
         }
     }
-    cli_error(o, "function", "no plugin of plugins: offers '%s'%s%s", fn,
+    cli_error(o, use ? "use" : "function", "no plugin of plugins: offers '%s'%s%s", fn,
               b->plugins->nlisted == 1 ? ": " : "",
               b->plugins->nlisted == 1 ? rill_error_last() : "");
     return NULL;
@@ -215,7 +242,7 @@ static const rill_plugin_entry *find_entry(cli_build *b, const cli_opts *o,
 static const char *const *entry_options(cli_build *b, const cli_opts *o, size_t *count,
                                         int source)
 {
-    static const char *const own_stage[] = {"plugin", "function", "end", "batch_size",
+    static const char *const own_stage[] = {"plugin", "function", "use", "end", "batch_size",
                                             "concurrency", "serial", NULL};
     static const char *const own_source[] = {"plugin", "function", NULL};
     const char *const *own = source ? own_source : own_stage;
@@ -347,6 +374,8 @@ static const cli_option_doc plugin_opts[] = {
     {"function", "string", NULL, "the name of the entry (what the plugin registered)"},
     {"plugin", "string", "plugins:", "the shared object (.so) to load (default: the spec's "
                                      "plugins: list)"},
+    {"use", "string", NULL, "LIBRARY:ENTRY (or ENTRY of plugins:) in one, instead of "
+                            "plugin: and function:; the stage may then omit kind: and name:"},
     {"end", "bool", "false", "a frame's end (the frame's start is a stage before)"},
     {"(any other)", "value", "none", "the entry's options (its stage's context values)"},
     {NULL, NULL, NULL, NULL}};

@@ -175,12 +175,44 @@ static int read_sources(spec *s, const spec_node *list)
     return bad ? -1 : 0;
 }
 
+/* `input:` or `loop_input:`: a name or a list of names, into *names and
+ * *nodes (owned arrays) and *count. */
+static int read_names(spec *s, const spec_node *in, const char *key, const char ***names,
+                      const spec_node ***nodes, size_t *count)
+{
+    size_t i;
+    int bad = 0;
+    if (in->type == SPEC_SCALAR) {
+        *names = cli_xcalloc(1, sizeof(**names));
+        *nodes = cli_xcalloc(1, sizeof(**nodes));
+        (*names)[0] = in->text;
+        (*nodes)[0] = in;
+        *count = 1;
+        return 0;
+    }
+    if (in->type != SPEC_SEQ || in->n == 0)
+        return cli_error_at(s->file, in->line, in->column,
+                            "%s: expected a name or a list of names", key);
+    *names = cli_xcalloc(in->n, sizeof(**names));
+    *nodes = cli_xcalloc(in->n, sizeof(**nodes));
+    for (i = 0; i < in->n; i++) {
+        if (in->vals[i]->type != SPEC_SCALAR) {
+            cli_error_at(s->file, in->vals[i]->line, in->vals[i]->column,
+                         "%s: expected the names of stages or sources", key);
+            bad = 1;
+            continue;
+        }
+        (*names)[*count] = in->vals[i]->text;
+        (*nodes)[(*count)++] = in->vals[i];
+    }
+    return bad ? -1 : 0;
+}
+
 static int read_stage(spec *s, const spec_node *n, spec_stage *st)
 {
-    static const char *const skip[] = {"name", "kind", "input", NULL};
+    static const char *const skip[] = {"name", "kind", "input", "loop_input", NULL};
     const spec_node *in;
     int bad = 0;
-    size_t i;
     st->node = n;
     if (n->type != SPEC_MAP)
         return cli_error_at(s->file, n->line, n->column,
@@ -188,41 +220,36 @@ static int read_stage(spec *s, const spec_node *n, spec_stage *st)
                             type_name(n));
     st->kind_node = spec_map_get(n, "kind");
     st->kind = scalar_at(s, n, "kind", &bad);
+    if (st->kind == NULL && !bad && spec_map_get(n, "use")) {
+        /* use: LIB:ENTRY, a reusable piece (or any entry) of a plugin:
+         * kind plugin, named after the entry unless named (plugins.c) */
+        const char *use = scalar_at(s, n, "use", &bad), *colon;
+        if (use == NULL)
+            return -1;
+        st->kind_node = spec_map_get(n, "use");
+        st->kind = "plugin";
+        colon = strrchr(use, ':');
+        st->name = colon ? colon + 1 : use;
+    }
     if (st->kind == NULL) {
         if (!bad)
             cli_error_at(s->file, n->line, n->column, "a stage needs a kind (kind: words...)");
         return -1;
     }
-    st->name = scalar_at(s, n, "name", &bad);
+    if (spec_map_get(n, "name") || st->name == NULL)
+        st->name = scalar_at(s, n, "name", &bad);
     if (st->name == NULL)
         st->name = st->kind;
     check_name(s, n, st->name, &bad);
     if ((in = spec_map_get(n, "input")) != NULL) {
         s->graph = 1;
-        if (in->type == SPEC_SCALAR) {
-            st->inputs = cli_xcalloc(1, sizeof(*st->inputs));
-            st->input_nodes = cli_xcalloc(1, sizeof(*st->input_nodes));
-            st->inputs[0] = in->text;
-            st->input_nodes[0] = in;
-            st->ninputs = 1;
-        } else if (in->type == SPEC_SEQ && in->n > 0) {
-            st->inputs = cli_xcalloc(in->n, sizeof(*st->inputs));
-            st->input_nodes = cli_xcalloc(in->n, sizeof(*st->input_nodes));
-            for (i = 0; i < in->n; i++) {
-                if (in->vals[i]->type != SPEC_SCALAR) {
-                    cli_error_at(s->file, in->vals[i]->line, in->vals[i]->column,
-                                 "input: expected the names of stages or sources");
-                    bad = 1;
-                    continue;
-                }
-                st->inputs[st->ninputs] = in->vals[i]->text;
-                st->input_nodes[st->ninputs++] = in->vals[i];
-            }
-        } else {
-            cli_error_at(s->file, in->line, in->column,
-                         "input: expected a name or a list of names");
+        if (read_names(s, in, "input", &st->inputs, &st->input_nodes, &st->ninputs) < 0)
             bad = 1;
-        }
+    }
+    if ((in = spec_map_get(n, "loop_input")) != NULL) {
+        s->graph = 1;
+        if (read_names(s, in, "loop_input", &st->loops, &st->loop_nodes, &st->nloops) < 0)
+            bad = 1;
     }
     {
         char what[300];
@@ -423,6 +450,8 @@ void spec_free(spec *s)
         free_opts(&s->stages[i].opts);
         free(s->stages[i].inputs);
         free(s->stages[i].input_nodes);
+        free(s->stages[i].loops);
+        free(s->stages[i].loop_nodes);
     }
     free(s->sources);
     free(s->stages);
@@ -445,7 +474,7 @@ static void *own(spec *s, void *p)
 int spec_override(spec *s, const char *arg, int index)
 {
     const char *dot = strchr(arg, '.'), *eq = strchr(arg, '=');
-    const char *reserved[] = {"name", "kind", "input", NULL};
+    const char *reserved[] = {"name", "kind", "input", "loop_input", NULL};
     cli_opts *o = NULL;
     cli_value *v = NULL;
     char *name, *key, *value;

@@ -44,6 +44,10 @@ typedef struct spec_stage {
     const char **inputs;     /* `input:` names (owned array, borrowed strings) */
     const spec_node **input_nodes;
     size_t ninputs;
+    const char **loops;      /* `loop_input:` names: inputs that close a loop
+                                (rill_loop; owned array, borrowed strings) */
+    const spec_node **loop_nodes;
+    size_t nloops;
 } spec_stage;
 
 typedef struct spec {

@@ -151,6 +151,74 @@ void rill__emitter_init(rill_emitter *e, rill__worker *w, int stage, int target,
     e->count = e->counted = 0;
     e->queue = 0;
     e->direct = target < 0 ? rill__combine_direct_target(w, stage, red) : -1;
+    e->subs = NULL;
+}
+
+static int no_emitter(const char *call);
+
+/* Flushes (flush) or drops the emitters to named successors, and frees them. */
+static int subs_end(rill_emitter *e, int flush)
+{
+    const rill__stage *s = &e->w->run->stages[e->stage];
+    int i, rc = 0, r2;
+    if (e->subs == NULL)
+        return 0;
+    for (i = 0; i < s->nsucc; i++) {
+        if (e->subs[i].w == NULL) /* never asked for */
+            continue;
+        if (!flush || rc < 0)
+            rill__emitter_discard(&e->subs[i]);
+        else if ((r2 = rill__emitter_flush(&e->subs[i])) < 0)
+            rc = r2;
+    }
+    free(e->subs);
+    e->subs = NULL;
+    return rc;
+}
+
+int rill_emitter_to(rill_emitter **to, rill_emitter *out, const char *successor)
+{
+    const rill__run *run;
+    const rill__stage *s;
+    char names[400];
+    size_t len = 0;
+    int i;
+    if (to)
+        *to = NULL;
+    if (out == NULL)
+        return no_emitter("rill_emitter_to");
+    if (to == NULL || successor == NULL)
+        return rill__error(RILL_EINVAL, "rill_emitter_to: NULL %s", to ? "successor" : "to");
+    if (out->target >= 0 || out->stage < 0)
+        return rill__error(RILL_EINVAL, "rill_emitter_to: this emitter sends back into a "
+                                        "scope or to one stage already, not to successors");
+    run = out->w->run;
+    s = &run->stages[out->stage];
+    for (i = 0; i < s->nsucc; i++) {
+        int k = s->succ[i];
+        if (k >= run->nstages - 1 || strcmp(run->stages[k].name, successor) != 0)
+            continue; /* the result stage has no name a user gave */
+        if (out->subs == NULL) {
+            out->subs = calloc((size_t)s->nsucc, sizeof(*out->subs));
+            if (out->subs == NULL)
+                return rill__error(RILL_ENOMEM, "out of memory");
+        }
+        if (out->subs[i].w == NULL) {
+            rill__emitter_init(&out->subs[i], out->w, out->stage, k, out->red);
+            out->subs[i].queue = out->queue;
+        }
+        *to = &out->subs[i];
+        return 0;
+    }
+    names[0] = 0;
+    for (i = 0; i < s->nsucc && len < sizeof(names); i++)
+        if (s->succ[i] < run->nstages - 1)
+            len += (size_t)snprintf(names + len, sizeof(names) - len, "%s'%s'",
+                                    len ? ", " : "", run->stages[s->succ[i]].name);
+    /* the run's message names the stage in full before this: the name will do */
+    return rill__error(RILL_ENOTFOUND, "no successor of '%.200s' is named '%.200s' (%s%s)",
+                       s->name, successor, len ? "its successors: " : "it has none",
+                       len ? names : "");
 }
 
 int rill__emitter_flush(rill_emitter *e)
@@ -164,6 +232,10 @@ int rill__emitter_flush(rill_emitter *e)
         rill__stat_add(&rill__stats_of(e->w->run, e->direct, e->w)->records_in,
                        e->count - e->counted);
         e->counted = e->count;
+    }
+    if (e->subs && (rc = subs_end(e, 1)) < 0) {
+        rill__emitter_discard(e);
+        return rc;
     }
     if (b == NULL)
         return 0;
@@ -193,6 +265,8 @@ const char *rill_context(const rill_emitter *out, const char *key)
 
 void rill__emitter_discard(rill_emitter *e)
 {
+    if (e->subs)
+        subs_end(e, 0);
     if (e->batch)
         rill__worker_unref(e->w, e->batch);
     e->batch = NULL;

@@ -42,11 +42,11 @@ int rill_task(rill_pipeline *p, const char *name, const rill_task_options *opts,
     return 0;
 }
 
-int rill_edge(rill_pipeline *p, const char *from, const char *to)
+static int add_edge(rill_pipeline *p, const char *from, const char *to, int loop)
 {
     rill__edge *e;
     if (p == NULL || from == NULL || to == NULL)
-        return rill__error(RILL_EINVAL, "rill_edge: NULL argument");
+        return rill__error(RILL_EINVAL, "%s: NULL argument", loop ? "rill_loop" : "rill_edge");
     if (p->nedges == p->cedges) {
         int cap = p->cedges ? p->cedges * 2 : 16;
         rill__edge *n = realloc(p->edges, (size_t)cap * sizeof(*n));
@@ -57,6 +57,7 @@ int rill_edge(rill_pipeline *p, const char *from, const char *to)
     e = &p->edges[p->nedges];
     e->from = strdup(from);
     e->to = strdup(to);
+    e->loop = loop;
     if (e->from == NULL || e->to == NULL) {
         free(e->from);
         free(e->to);
@@ -74,6 +75,16 @@ int rill_edge(rill_pipeline *p, const char *from, const char *to)
                 return rc;
     }
     return 0;
+}
+
+int rill_edge(rill_pipeline *p, const char *from, const char *to)
+{
+    return add_edge(p, from, to, 0);
+}
+
+int rill_loop(rill_pipeline *p, const char *from, const char *to)
+{
+    return add_edge(p, from, to, 1);
 }
 
 int rill__stage_find(const rill_pipeline *p, const char *name)
@@ -137,27 +148,34 @@ int rill__graph_resolve(rill_pipeline *p)
         rill__stage *s = &p->stages[i];
         free(s->succ);
         s->succ = NULL;
-        s->nsucc = s->npred = 0;
+        s->nsucc = s->npred = s->nloop = 0;
         s->opens = -1;
         s->next = -1;
         if (!rill__kind_is(s, RILL_KIND_GRAPH))
             return rill__refuse(p, i, "reducers and frames follow the inline order; the "
                                       "stages of a graph are tasks, jobs and splittable stages");
     }
-    for (i = 0; i < p->nedges; i++) {
+    for (i = 0; i < p->nedges; i++) { /* rill_edge's first: a cycle of them is refused */
         int from = rill__stage_find(p, p->edges[i].from);
         int to = rill__stage_find(p, p->edges[i].to);
         if (from < 0 || to < 0)
-            return rill__error(RILL_EPIPELINE, "edge '%s' -> '%s': no stage named '%s'",
+            return rill__error(RILL_EPIPELINE, "%s '%s' -> '%s': no stage named '%s'",
+                               p->edges[i].loop ? "loop edge" : "edge",
                                p->edges[i].from, p->edges[i].to,
                                from < 0 ? p->edges[i].from : p->edges[i].to);
+        if (p->edges[i].loop)
+            continue;
         if ((rc = add_succ(&p->stages[from], to)) < 0)
             return rc;
         p->stages[to].npred += rc;
     }
     for (i = 0; i < p->n; i++) {
         rill__stage *s = &p->stages[i];
-        if (s->nsucc == 0 && s->npred == 0 && p->n > 1)
+        int looped = 0, k;
+        for (k = 0; k < p->nedges && !looped; k++)
+            looped = p->edges[k].loop && (strcmp(p->edges[k].from, s->name) == 0 ||
+                                          strcmp(p->edges[k].to, s->name) == 0);
+        if (s->nsucc == 0 && s->npred == 0 && p->n > 1 && !looped)
             return rill__refuse(p, i, "is connected to no other stage");
     }
     colour = calloc((size_t)p->n + 1, 1);
@@ -172,6 +190,15 @@ int rill__graph_resolve(rill_pipeline *p)
                              "loop (frames are the inline way to iterate)", msg);
             goto done;
         }
+    for (i = 0; i < p->nedges; i++) { /* loop edges: after the cycle check, not in npred */
+        rill__stage *from;
+        if (!p->edges[i].loop)
+            continue;
+        from = &p->stages[rill__stage_find(p, p->edges[i].from)];
+        if ((rc = add_succ(from, rill__stage_find(p, p->edges[i].to))) < 0)
+            goto done;
+        from->nloop += rc;
+    }
     for (i = 0; i < p->n; i++) /* sinks feed the result stage */
         if (p->stages[i].nsucc == 0 && (rc = add_succ(&p->stages[i], p->n)) < 0)
             goto done;
@@ -190,7 +217,7 @@ static int rank_of(rill_pipeline *p, int i)
     if (s->rank >= 0)
         return s->rank;
     s->rank = 0;
-    for (k = 0; k < s->nsucc; k++) {
+    for (k = 0; k < s->nsucc - s->nloop; k++) { /* loop edges do not count */
         int r = rank_of(p, s->succ[k]) + 1;
         if (r > s->rank)
             s->rank = r;

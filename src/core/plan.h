@@ -50,8 +50,9 @@ struct rill_stage {
     int nctx;
     /* Resolved: where what the stage emits goes (every one gets it), how
      * many stages feed it, and its longest distance to the result stage. */
-    int *succ;         /* owned */
+    int *succ;         /* owned; loop edges' targets last */
     int nsucc, npred, rank;
+    int nloop;         /* of succ, the last nloop are rill_loop edges */
     void *owned;       /* owned: state of a built-in stage, freed with it */
     /* Optional, for a built-in stage whose state outlives calls (exec's
      * processes): frees owned (NULL: free()); and learns that a run starts
@@ -70,6 +71,7 @@ typedef struct rill__declared { /* a source a splittable stage reads */
 
 typedef struct rill__edge {
     char *from, *to; /* owned */
+    int loop;        /* rill_loop's: may close a cycle */
 } rill__edge;
 
 struct rill_pipeline {

@@ -213,8 +213,8 @@ static int stage_setup(rill__run *run, int ranks)
         run->sched.limit[i] = s->serial ? 1 : s->concurrency;
         if ((i < run->nstages - 1 || run->nstages == 1) && s->npred == 0)
             run->sched.roots[run->sched.nroots++] = i; /* no stage at all: straight to the result */
-        if (!rill__kind_is(s, RILL_KIND_STREAMING))
-            run->close.on = 0;
+        if (!rill__kind_is(s, RILL_KIND_STREAMING) || s->nloop)
+            run->close.on = 0; /* records may come back upstream */
     }
     if (run->sched.nroots > 64)
         return rill__error(RILL_EPIPELINE, "the source feeds %d stages; at most 64",

@@ -110,6 +110,9 @@ struct rill_emitter {
     int direct;        /* a combine stage whose partial table this worker
                           folds keyed records into as they are emitted (they
                           never become a batch), or -1 */
+    rill_emitter *subs; /* owned: rill_emitter_to's, one per successor of
+                           stage (NULL until asked for); flushed and freed
+                           with this one */
 };
 
 /* A run's state, in parts owned by the modules that use them; each part

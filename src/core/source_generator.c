@@ -32,7 +32,7 @@ static int generator_describe(const void *self, const rill_pipeline *p, rill_bat
     for (i = 0; i < p->n && rc == 0; i++) {
         int fed = p->nedges ? 0 : i > 0;
         for (j = 0; j < p->nedges && !fed; j++)
-            fed = strcmp(p->edges[j].to, p->stages[i].name) == 0;
+            fed = !p->edges[j].loop && strcmp(p->edges[j].to, p->stages[i].name) == 0;
         if (!fed)
             rc = rill_batch_add(out, p->stages[i].name, strlen(p->stages[i].name));
     }
