@@ -26,18 +26,9 @@ static const char *type_name(const spec_node *n)
 
 int compile_spec_sniff(const char *file)
 {
-    spec_node *root = NULL;
-    char *text;
-    size_t len;
+    spec_node *root = spec_sniff_tree(file);
     int rc;
-    if (spec_read_file(&text, &len, file) < 0) {
-        cli_error_reset();
-        return -1;
-    }
-    rc = spec_parse_tree(&root, file, text, len);
-    free(text);
-    cli_error_reset();
-    if (rc < 0)
+    if (root == NULL)
         return -1;
     rc = spec_map_get(root, "compile") != NULL && spec_map_get(root, "sources") == NULL;
     spec_node_free(root);

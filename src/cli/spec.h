@@ -88,6 +88,9 @@ int spec_override(spec *s, const char *arg, int index);
 /* A YAML tree alone, for the loader's fuzz target and tests. */
 int spec_parse_tree(spec_node **out, const char *file, const char *bytes, size_t len);
 void spec_node_free(spec_node *n);
+/* The YAML tree of file, quietly: NULL when it cannot be read or parsed
+ * (no error kept). For telling kinds of spec apart before loading one. */
+spec_node *spec_sniff_tree(const char *file);
 /* The value of key in a mapping, or NULL. */
 const spec_node *spec_map_get(const spec_node *map, const char *key);
 

@@ -95,6 +95,22 @@ static int add_child(const char *file, frame *f, spec_node *child)
     return 0;
 }
 
+spec_node *spec_sniff_tree(const char *file)
+{
+    spec_node *root = NULL;
+    char *text;
+    size_t len;
+    int rc;
+    if (spec_read_file(&text, &len, file) < 0) {
+        cli_error_reset();
+        return NULL;
+    }
+    rc = spec_parse_tree(&root, file, text, len);
+    free(text);
+    cli_error_reset();
+    return rc < 0 ? NULL : root;
+}
+
 int spec_parse_tree(spec_node **out, const char *file, const char *bytes, size_t len)
 {
     yaml_parser_t parser;

@@ -331,18 +331,9 @@ int sweep_spec_parse(sweep_spec *sp, const char *file, const char *text, size_t 
 
 int sweep_spec_sniff(const char *file)
 {
-    spec_node *root = NULL;
-    char *text;
-    size_t len;
+    spec_node *root = spec_sniff_tree(file);
     int rc;
-    if (spec_read_file(&text, &len, file) < 0) {
-        cli_error_reset();
-        return -1;
-    }
-    rc = spec_parse_tree(&root, file, text, len);
-    free(text);
-    cli_error_reset();
-    if (rc < 0)
+    if (root == NULL)
         return -1;
     rc = (spec_map_get(root, "parameters") || spec_map_get(root, "trial")) &&
          !spec_map_get(root, "sources") && !spec_map_get(root, "stages");
