@@ -1,5 +1,5 @@
 /* main.c — the `rill` program: picks the command (run, check, graph,
- * explain, catalog, compile, help), prints the help and the version. Exit
+ * explain, catalog, compile, cache, help), prints the help and the version. Exit
  * codes: 0 done, 1 the run failed, 2 usage or spec error, 3 interrupted
  * with a checkpoint. */
 #include <locale.h>
@@ -28,6 +28,8 @@ static const char usage[] =
     "                 list, ls, get, put, rm, import, export, diff, log, gc\n"
     "  compile SPEC   compile catalogs into a catalog, incrementally when it can\n"
     "                 (--why: why not; --verify: the same as a full compile?)\n"
+    "  cache SUB      the source cache of unbounded sources: list, needed, has,\n"
+    "                 changed, run, cancel, evict, verify\n"
     "  help [COMMAND] this text, or a command's; `rill help stages` (or sources) lists\n"
     "                 the kinds of stage (of source) and their options\n"
     "\n"
@@ -51,10 +53,20 @@ static const char help_run[] =
     "  -s, --set NAME.KEY=VALUE   override an option of a stage, source or of output;\n"
     "                             repeatable; VALUE [a, b] is a list\n"
     "  -q, --quiet                neither the progress line nor the summary line\n"
+    "      --no-cache             read an unbounded source live, not its cache\n"
+    "      --refresh-cache        record the source's cache anew (rill cache evict)\n"
+    "      --cache-dir DIR        the source cache's folder (default .rill/cache)\n"
+    "      --cache-max-bytes N    a new recording stops at N bytes (default 1 GiB)\n"
+    "      --cache-max-seconds S  ... or after S seconds (default 60)\n"
     "      --metrics FILE         write the run's figures per stage to FILE (JSON)\n"
     "      --report FILE.html     write a self-contained page: the graph, a table\n"
     "                             per stage, charts of throughput and memory\n"
     "                             (docs/feedback.md says what both hold)\n"
+    "\n"
+    "A spec with an unbounded source (a command, a followed file, a socket, a\n"
+    "plugin's source) replays that source's cache (rill help cache): a recording\n"
+    "is started in the background when needed, and every run reads the same\n"
+    "events until the source's configuration changes.\n"
     "\n"
     "SIGINT with checkpointing takes a checkpoint and exits 3; a second one exits\n"
     "at once (130). Exit status: 0 done, 1 the run failed, 2 usage or spec error,\n"
@@ -97,6 +109,8 @@ const char *cmd_help(const char *command)
         return cmd_catalog_help;
     if (strcmp(command, "compile") == 0)
         return cmd_compile_help;
+    if (strcmp(command, "cache") == 0)
+        return cmd_cache_help;
     if (strcmp(command, "help") == 0)
         return usage;
     return NULL;
@@ -137,7 +151,7 @@ static void help_sources(void)
 static int help(int argc, char **argv)
 {
     static const char *const commands[] = {"run", "check", "graph", "explain", "catalog",
-                                           "compile", "help", "stages", "sources", NULL};
+                                           "compile", "cache", "help", "stages", "sources", NULL};
     const char *text;
     if (argc < 2) {
         fputs(usage, stdout);
@@ -164,7 +178,7 @@ static int help(int argc, char **argv)
 int main(int argc, char **argv)
 {
     static const char *const commands[] = {"run", "check", "graph", "explain", "catalog",
-                                         "compile", "help", NULL};
+                                         "compile", "cache", "help", NULL};
     const char *cmd, *near;
     /* letters and case by Unicode (words): the C.UTF-8 locale, whatever
      * the environment says, so results do not depend on it */
@@ -198,6 +212,8 @@ int main(int argc, char **argv)
         return cmd_catalog(argc - 1, argv + 1);
     if (strcmp(cmd, "compile") == 0)
         return argv[1] = (char *)"rill compile", cmd_compile(argc - 1, argv + 1);
+    if (strcmp(cmd, "cache") == 0)
+        return cmd_cache(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0)
         return help(argc - 1, argv + 1);
     near = cli_did_you_mean(cmd, commands);

@@ -206,8 +206,12 @@ int rill__record(rill__recorder *r)
             snprintf(note, sizeof(note), "the source ended");
             stop = 1;
         }
+        /* a short answer of a source that waits: it has caught up, and its
+         * next answer may be long in coming; readers get this one now */
         if (s.open && (stop || s.bytes >= r->o.segment_bytes ||
-                       rill__cache_now_us() / 1000 - s.t_open_ms >= r->o.flush_ms) &&
+                       rill__cache_now_us() / 1000 - s.t_open_ms >= r->o.flush_ms ||
+                       ((r->ops->flags & RILL_SOURCE_WAITS) &&
+                        pull.end - pull.begin < pull.batch_records)) &&
             (rc = flush(r, db, &s, dur_ms, end_pos, end_ok)) < 0)
             goto done;
     }

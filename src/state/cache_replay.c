@@ -164,8 +164,11 @@ static int at_end(rill__replay *r, rill_source_pull *pull)
     if (row.state == RILL_CACHE_INVALIDATED)
         return rill__error(RILL_ECORRUPT, "source cache %s is invalidated: %s", r->key,
                            row.note[0] ? row.note : "its source changed");
-    if (strncmp(row.note, "recorder died", 13) == 0 || strcmp(row.note, "cancelled") == 0 ||
-        strncmp(row.note, "the source failed", 17) == 0)
+    if (strncmp(row.note, "the source failed", 17) == 0) /* as a live run would */
+        return rill__error(RILL_EIO, "source cache %s: the source failed while it was "
+                           "recorded (it is recorded again next time): %s", r->key,
+                           row.note + strlen("the source failed: "));
+    if (strncmp(row.note, "recorder died", 13) == 0 || strcmp(row.note, "cancelled") == 0)
         gap(r, "source cache %s: the recording was cut short (%s); the replay ends there",
             row.note);
     if (!r->o.live_after)
