@@ -44,7 +44,7 @@
  *
  * Threads. A rill_cache handle is used by one thread at a time; recorder
  * threads have their own connections. Several processes may use the same
- * folder at once (SQLite's locking, WAL). */
+ * folder at once (SQLite's locking). */
 #ifndef RILL_CACHE_H
 #define RILL_CACHE_H
 

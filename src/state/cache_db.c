@@ -1,6 +1,6 @@
 /* cache_db.c — the source cache's index (rill/cache.h), an SQLite file
- * index.db in the cache's folder, in WAL mode so that readers replay while
- * a recorder writes:
+ * index.db in the cache's folder; readers replay while a recorder writes
+ * (its transactions are short: a segment's rows; the busy timeout waits):
  *
  *   caches(key, kind, state, events, bytes, disk_bytes, segments, t0_ms,
  *          dur_ms, pid, gen, start_pos, end_pos, end_pos_ok, resumable, note)
@@ -94,7 +94,10 @@ int rill__cdb_open(sqlite3 **out, const char *dir)
         return rc;
     }
     sqlite3_busy_timeout(db, 10000);
-    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
+    /* a rollback journal, not WAL: a recorder process inherits its parent's
+     * connection, and a WAL file its parent removes on closing would take
+     * the recorder's writes with it */
+    if (sqlite3_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=NORMAL;", NULL, NULL,
                      NULL) != SQLITE_OK ||
         sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) {
         int rc = rill__cdb_fail(db, "not a rill cache index");

@@ -124,6 +124,7 @@ typedef struct rill__recorder {
     int resumable;
     pthread_t th;
     int running;                 /* a thread was started and not joined */
+    int release;                 /* a process: frees the source when done */
     atomic_int cancel;
     int rc;
     char err[512];

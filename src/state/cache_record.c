@@ -17,6 +17,7 @@
  * child to reap; its standard output and error go to /dev/null so that
  * whoever reads the main run's output sees its end; SIGTERM cancels it).
  * Either way it has its own SQLite connection. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -125,7 +126,7 @@ int rill__record(rill__recorder *r)
     rill__crow row;
     seg s;
     rill_source_pull pull;
-    long long t0_us = rill__cache_now_us();
+    long long t0_us = rill__cache_now_us(), last_look_ms = t0_us / 1000;
     int64_t events = 0, bytes = 0, end_pos = r->start_pos, dur_ms = 0;
     int end_ok = 1, rc, stop = 0;
     char note[256] = "";
@@ -142,6 +143,13 @@ int rill__record(rill__recorder *r)
         if (atomic_load(&r->cancel)) {
             snprintf(note, sizeof(note), "cancelled");
             break;
+        }
+        if (now_ms - last_look_ms >= 500) { /* its folder removed: nobody will read it */
+            last_look_ms = now_ms;
+            if (access(r->dir, F_OK) < 0) {
+                snprintf(note, sizeof(note), "the cache's folder is gone");
+                break;
+            }
         }
         if (r->o.max_ms > 0 && now_ms - t0_us / 1000 >= r->o.max_ms) {
             snprintf(note, sizeof(note), "duration limit (%lld ms)", (long long)r->o.max_ms);
@@ -224,6 +232,10 @@ done:
     r->rc = rc;
     if (r->ops->end)
         r->ops->end(r->self);
+    if (r->release && r->ops->free) { /* a recorder process: a listener's port is free */
+        r->ops->free(r->self);        /* once the cache is complete */
+        r->ops = NULL;
+    }
     if (db && rill__cdb_get(db, r->key, &row) == 1) {
         row.state = row.events > 0 || rc == 0 ? RILL_CACHE_COMPLETE : RILL_CACHE_INVALIDATED;
         row.pid = 0;
@@ -252,6 +264,30 @@ int rill__record_thread(rill__recorder *r)
         return rill__error(RILL_ETHREAD, "source cache: cannot start the recorder's thread");
     r->running = 1;
     return 0;
+}
+
+/* Closes what the process was given by whoever started it (descriptors
+ * without close-on-exec: they came through an exec), so that a detached
+ * recorder holds no one's pipe or file open; rill's own (the source's
+ * socket or file) are close-on-exec and stay. Standard input stays: it may
+ * be the source. */
+static void close_inherited(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int fds[256], n = 0, i;
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL && n < 256) {
+        int fd = atoi(e->d_name), fl;
+        if (fd <= 2 || fd == dirfd(d))
+            continue;
+        if ((fl = fcntl(fd, F_GETFD)) >= 0 && !(fl & FD_CLOEXEC))
+            fds[n++] = fd;
+    }
+    closedir(d);
+    for (i = 0; i < n; i++)
+        close(fds[i]);
 }
 
 static atomic_int *term_flag;
@@ -288,6 +324,7 @@ int rill__record_process(rill__recorder *r, sqlite3 *db)
             struct sigaction sa;
             int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
             close(fds[1]);
+            close_inherited();
             if (null >= 0) {
                 dup2(null, 1);
                 dup2(null, 2);
@@ -299,6 +336,7 @@ int rill__record_process(rill__recorder *r, sqlite3 *db)
             sigaction(SIGTERM, &sa, NULL);
             sigaction(SIGINT, &sa, NULL);
             signal(SIGPIPE, SIG_IGN);
+            r->release = 1;
             _exit(rill__record(r) < 0);
         }
     }
