@@ -92,6 +92,7 @@ int main(int argc, char **argv)
                {"exec", bench_exec},
                {"cli", bench_cli},
                {"incremental", bench_incremental},
+               {"cache", bench_cache},
 #ifdef RILL_HAVE_MPI
                {"mpi", bench_mpi},
 #endif
@@ -109,7 +110,7 @@ int main(int argc, char **argv)
     if (argc == 5 && strcmp(argv[1], "--checkpoint-child") == 0)
         return bench_checkpoint_child(argv[2], argv[3], atoi(argv[4]));
     if (argc < 2) {
-        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew|checkpoint|exec|cli|incremental...]\n", argv[0]);
+        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew|checkpoint|exec|cli|incremental|cache...]\n", argv[0]);
         return 2;
     }
     c.dir = argv[1];
