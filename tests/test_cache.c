@@ -558,6 +558,42 @@ static void a_killed_recorder_leaves_a_usable_cache(void **state)
     rill_cache_free(c);
 }
 
+/* A recorder thread shares the source with its pipeline: when the
+ * pipeline's run stops reading (rill_source_stop, as the rill command's
+ * head does), the source's early end is not taken for its end. */
+static int stop_reading(rill_emitter *out, const rill_record *in, void *payload)
+{
+    rill_source_stop(payload);
+    return rill_emit_record(out, in);
+}
+
+static void a_run_that_stops_reading_does_not_complete_the_cache(void **state)
+{
+    char path[300];
+    rill_live_options lo = bounded(0);
+    rill_cache_options o = limits(100, 0);
+    rill_pipeline *p;
+    rill_cache *c = open_cache();
+    rill_cache_info info;
+    rill_batch *a;
+    (void)state;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_job(p, "stop", NULL, stop_reading, p), 0);
+    snprintf(path, sizeof(path), "%s/app.log", tmp);
+    append(path, "one\ntwo\n");
+    assert_int_equal(rill_follow_file(p, path, &lo), 0);
+    assert_int_equal(rill_cache_attempt_to_run(c, p, &o), 1);
+    a = run_all(p);
+    assert_true(rill_batch_count(a) >= 1);
+    assert_int_equal(rill_cache_wait(c, p), 0);
+    assert_int_equal(rill_cache_info_get(c, p, &info), 0);
+    assert_int_equal(strncmp(info.note, "cancelled", 9), 0);
+    assert_int_equal(rill_cache_is_job_needed(c, p), 1);
+    rill_batch_free(a);
+    rill_cache_free(c);
+    rill_pipeline_free(p);
+}
+
 /* ---- cancel, evict, list ---- */
 
 static int count_caches(const rill_cache_info *info, void *payload)
@@ -627,6 +663,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_killed_recorder_leaves_a_usable_cache, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_run_that_stops_reading_does_not_complete_the_cache,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_stops_and_evict_clears_everything, setup,
                                         teardown),
     };

@@ -74,7 +74,9 @@ cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o)
     rill_cache_options co = RILL_CACHE_OPTIONS_INIT;
     cli_run_cache *rc;
     int r;
-    if (o->off || !has_unbounded(b) || rill_rank() != 0 || !rill_cache_has_source_to_cache(b->p))
+    /* not under MPI: every rank must build the same pipeline, and a forked
+     * recorder has no place among ranks */
+    if (o->off || !has_unbounded(b) || rill_ranks() > 1 || !rill_cache_has_source_to_cache(b->p))
         return NULL;
     rc = cli_xcalloc(1, sizeof(*rc));
     rc->p = b->p;

@@ -150,7 +150,7 @@ static int stale(const rill__crow *row)
 {
     return row->state == RILL_CACHE_INVALIDATED ||
            (row->state == RILL_CACHE_COMPLETE &&
-            (strcmp(row->note, "cancelled") == 0 || strncmp(row->note, "recorder died", 13) == 0 ||
+            (strncmp(row->note, "cancelled", 9) == 0 || strncmp(row->note, "recorder died", 13) == 0 ||
              strncmp(row->note, "the source failed", 17) == 0 ||
              strncmp(row->note, "the recorder failed", 19) == 0));
 }
@@ -345,6 +345,7 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
     snprintf(rec->key, sizeof(rec->key), "%s", key);
     rill__replay_source(rp, &rec->ops, &rec->self);
     rec->o = o;
+    rec->src_stop = &p->src_stop;
     rec->gen = row.gen;
     rec->resumable = row.resumable;
     if (o.process) {

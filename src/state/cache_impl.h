@@ -126,6 +126,8 @@ typedef struct rill__recorder {
     int running;                 /* a thread was started and not joined */
     int release;                 /* a process: frees the source when done */
     atomic_int cancel;
+    atomic_int *src_stop;        /* the pipeline's rill_source_stop flag: a live
+                                    source it shares ends when it is set */
     int rc;
     char err[512];
 } rill__recorder;

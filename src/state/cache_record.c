@@ -119,6 +119,16 @@ static int position_after(int64_t before, int64_t after, const rill_batch *b, si
     return after - before == all;
 }
 
+/* A live source the recorder shares with its pipeline (a thread) ends when
+ * the pipeline's run stops reading (rill_source_stop): that is not the
+ * source's end, and the cache is not complete. */
+static const char stopped_note[] = "cancelled: the pipeline's run stopped reading the source";
+
+static int run_stopped(const rill__recorder *r)
+{
+    return r->src_stop && atomic_load(r->src_stop);
+}
+
 int rill__record(rill__recorder *r)
 {
     sqlite3 *db = NULL;
@@ -170,7 +180,7 @@ int rill__record(rill__recorder *r)
             break;
         }
         if (rc == 0) {
-            snprintf(note, sizeof(note), "the source ended");
+            snprintf(note, sizeof(note), "%s", run_stopped(r) ? stopped_note : "the source ended");
             break;
         }
         for (i = pull.begin; i < pull.end && !stop; i++) {
@@ -210,8 +220,8 @@ int rill__record(rill__recorder *r)
                                         pull.begin, pull.end, k, &end_pos);
             }
         }
-        if (pull.last && !stop) {
-            snprintf(note, sizeof(note), "the source ended");
+        if ((pull.last || run_stopped(r)) && !stop) {
+            snprintf(note, sizeof(note), "%s", run_stopped(r) ? stopped_note : "the source ended");
             stop = 1;
         }
         /* a short answer of a source that waits: it has caught up, and its
