@@ -73,6 +73,8 @@ void rill_cache_free(rill_cache *c)
         next = r->next;
         atomic_store(&r->cancel, 1);
         recorder_join(r);
+        if (r->rp)
+            rill__replay_recorder(r->rp, NULL);
         free(r->dir);
         free(r);
     }
@@ -363,6 +365,7 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
             rec->next = c->recs;
             c->recs = rec;
         }
+        rec->rp = rp;
         rill__replay_recorder(rp, rec);
         rc = rill__record_thread(rec);
     }

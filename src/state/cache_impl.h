@@ -113,7 +113,11 @@ int rill__cseg_check(const char *dir, const char *key, const rill__cseg *s);
 void rill__cseg_remove_all(const char *dir, const char *key);
 
 /* ---- cache_record.c ---- */
+typedef struct rill__replay rill__replay;
 typedef struct rill__recorder {
+    rill__replay *rp;            /* the replay holding the source; NULL when it
+                                    was freed (whichever goes first tells the
+                                    other) */
     struct rill__recorder *next; /* the handle's list */
     char key[RILL_CACHE_KEY_MAX];
     char *dir;                   /* owned */
@@ -141,7 +145,6 @@ int rill__record_process(rill__recorder *r, sqlite3 *db);
 
 /* ---- cache_replay.c ---- */
 extern const rill_source rill__source_cache;
-typedef struct rill__replay rill__replay;
 /* Puts a replay of key's cache in place of p's pulled source (ops, self). */
 int rill__replay_install(rill_pipeline *p, rill_cache *c, const char *key, const char *kind);
 /* The replay p pulls, or NULL. */

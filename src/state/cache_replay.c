@@ -277,6 +277,7 @@ static void replay_free(void *self)
             r->rec->running = 0;
         }
         r->rec->ops = NULL;
+        r->rec->rp = NULL;
     }
     if (r->ops->free)
         r->ops->free(r->self);
