@@ -295,6 +295,108 @@ static void a_tcp_socket_fed_by_a_child_is_recorded_and_replayed(void **state)
     cli_result_free(&b);
 }
 
+/* Standard input from a FIFO, written by another process: recorded, and
+ * replayed by a run that is given nothing. */
+static void standard_input_from_a_fifo_is_replayed(void **state)
+{
+    char fifo[512];
+    cli_result a, b;
+    pid_t writer;
+    int i;
+    (void)state;
+    cli_write("spec.yaml", "sources: [-]\noutput: {format: lines}\n");
+    cli_path(fifo, "fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    writer = fork();
+    assert_true(writer >= 0);
+    if (writer == 0) {
+        FILE *f = fopen(fifo, "w");
+        if (f == NULL)
+            _exit(1);
+        srand((unsigned)getpid());
+        for (i = 0; i < 200; i++) {
+            fprintf(f, "%d\n", rand());
+            fflush(f);
+        }
+        fclose(f);
+        _exit(0);
+    }
+    a = cli_rill(fifo, "run", "-w", "1", "spec.yaml", NULL);
+    waitpid(writer, NULL, 0);
+    assert_int_equal(a.status, 0);
+    assert_non_null(strstr(a.err, "source cache"));
+    b = cli_rill(NULL, "run", "-w", "1", "spec.yaml", NULL); /* stdin: /dev/null */
+    assert_int_equal(b.status, 0);
+    assert_string_equal(a.out, b.out);
+    cli_result_free(&a);
+    cli_result_free(&b);
+}
+
+/* At the end of a complete cache, --cache-then-live goes on with the
+ * source where the recording stopped: neither a gap nor a repeat. */
+static void a_sequence_goes_on_live_after_its_cache(void **state)
+{
+    cli_result r;
+    char *want;
+    int tries;
+    (void)state;
+    cli_write("spec.yaml", "sources:\n  - {name: n, kind: sequence, from: 100}\n"
+                           "stages:\n  - {name: h, kind: head, n: 25}\n"
+                           "output: {format: lines}\n");
+    r = cli_rill(NULL, "cache", "run", "--max-events", "10", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    for (tries = 0; tries < 500; tries++) {
+        r = cli_rill(NULL, "cache", "list", NULL);
+        if (strstr(r.out, "complete"))
+            break;
+        cli_result_free(&r);
+        usleep(20000);
+    }
+    assert_non_null(strstr(r.out, "event limit"));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "run", "-w", "1", "spec.yaml", NULL); /* the cache only */
+    assert_int_equal(r.status, 0);
+    want = cli_shell("seq 100 109");
+    assert_string_equal(r.out, want);
+    free(want);
+    cli_result_free(&r);
+    r = cli_rill(NULL, "run", "-w", "1", "--cache-then-live", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    want = cli_shell("seq 100 124");
+    assert_string_equal(r.out, want);
+    free(want);
+    cli_result_free(&r);
+}
+
+static void a_followed_file_goes_on_live_after_its_cache(void **state)
+{
+    cli_result r;
+    int tries;
+    (void)state;
+    cli_write("app.log", "l1\nl2\nl3\n");
+    cli_write("spec.yaml", "sources:\n  - {name: log, kind: follow, path: app.log, poll_ms: 10}\n"
+                           "stages:\n  - {name: h, kind: head, n: 5}\n"
+                           "output: {format: lines}\n");
+    r = cli_rill(NULL, "cache", "run", "--max-events", "2", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    for (tries = 0; tries < 500; tries++) {
+        r = cli_rill(NULL, "cache", "list", NULL);
+        if (strstr(r.out, "complete"))
+            break;
+        cli_result_free(&r);
+        usleep(20000);
+    }
+    assert_non_null(strstr(r.out, "event limit"));
+    cli_result_free(&r);
+    cli_write("app.log", "l1\nl2\nl3\nl4\nl5\n"); /* appended to, as a log is */
+    r = cli_rill(NULL, "run", "-w", "1", "--cache-then-live", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "l1\nl2\nl3\nl4\nl5\n");
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +411,12 @@ int main(void)
             cli_teardown),
         cmocka_unit_test_setup_teardown(a_tcp_socket_fed_by_a_child_is_recorded_and_replayed,
                                         cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(standard_input_from_a_fifo_is_replayed, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(a_sequence_goes_on_live_after_its_cache, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(a_followed_file_goes_on_live_after_its_cache, cli_setup,
+                                        cli_teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

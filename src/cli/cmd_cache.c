@@ -95,6 +95,7 @@ cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o)
         fprintf(stderr, "rill run: --refresh-cache: %s\n", rill_error_last());
     ro.verify = 1;
     ro.on_gap = on_gap;
+    ro.live_after = o->live_after;
     if ((r = rill_cache_replay(rc->c, b->p, &ro)) == RILL_ECORRUPT)
         fprintf(stderr, "rill run: %s\n", rill_error_last());
     else if (r < 0)

@@ -118,7 +118,8 @@ static const char usage[] =
     "usage: rill run [-w N] [--checkpoint FILE [--checkpoint-interval S]] [--resume]\n"
     "                [--max-batches N] [-o DIR] [-s NAME.KEY=VALUE]... [-q]\n"
     "                [--metrics FILE] [--report FILE.html] [--no-cache | --refresh-cache]\n"
-    "                [--cache-dir DIR] [--cache-max-bytes N] [--cache-max-seconds S] SPEC\n";
+    "                [--cache-then-live] [--cache-dir DIR] [--cache-max-bytes N]\n"
+    "                [--cache-max-seconds S] SPEC\n";
 
 static int count_arg(const char *opt, const char *arg, long long min, long long *out)
 {
@@ -184,12 +185,13 @@ int cmd_run(int argc, char **argv)
         {"report", required_argument, NULL, 'R'},
         {"no-cache", no_argument, NULL, 'N'},
         {"refresh-cache", no_argument, NULL, 'F'},
+        {"cache-then-live", no_argument, NULL, 'L'},
         {"cache-dir", required_argument, NULL, 'D'},
         {"cache-max-bytes", required_argument, NULL, 'B'},
         {"cache-max-seconds", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    cli_run_cache_options cache_o = {0, 0, NULL, NULL, 0, 0};
+    cli_run_cache_options cache_o = {0, 0, 0, NULL, NULL, 0, 0};
     cli_run_cache *cache = NULL;
     long long cache_n = 0;
     rill_run_options ro = RILL_RUN_OPTIONS_INIT;
@@ -222,6 +224,7 @@ int cmd_run(int argc, char **argv)
         case 'R': report = optarg; break;
         case 'N': cache_o.off = 1; break;
         case 'F': cache_o.refresh = 1; break;
+        case 'L': cache_o.live_after = 1; break;
         case 'D': cache_o.dir = optarg; break;
         case 'B': if (count_arg("--cache-max-bytes", optarg, 1, &cache_n) < 0) goto usage;
                   cache_o.max_bytes = cache_n; break;

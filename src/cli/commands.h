@@ -29,6 +29,7 @@ extern const char cmd_cache_help[];
  * (unless quiet), and the handle is freed. */
 typedef struct cli_run_cache_options {
     int off, refresh;    /* --no-cache, --refresh-cache */
+    int live_after;      /* --cache-then-live */
     const char *spec;    /* the spec's path: its sources are tracked under it */
     const char *dir;     /* --cache-dir; NULL: .rill/cache */
     int64_t max_bytes;   /* --cache-max-bytes; 0: the library's default */
