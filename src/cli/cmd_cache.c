@@ -10,9 +10,11 @@
  *   rill cache evict [SPEC]          cancel, and clear signatures and data (all: no SPEC)
  *   rill cache verify SPEC           check every segment's hash
  *
- * `rill run` of a spec with an unbounded source (a live source, a plugin's)
- * replays its cache: it starts the recording when one is needed (a detached
- * process that outlives the run), reads what is recorded (waiting while it
+ * `rill run` of a spec with an unbounded source (stdin, a live source, a
+ * plugin's) replays its cache: it starts the recording when one is needed
+ * (a detached process that outlives the run; not for the endless sequence,
+ * which gives the same numbers every run: its cache is replayed when
+ * `rill cache run` made one), reads what is recorded (waiting while it
  * is recorded), and says so on standard error; --no-cache runs on the
  * source itself, --refresh-cache records anew. The cache is in .rill/cache
  * of the current folder (--cache-dir DIR). Uses the public API only. */
@@ -72,6 +74,7 @@ cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o)
 {
     rill_replay_options ro = RILL_REPLAY_OPTIONS_INIT;
     rill_cache_options co = RILL_CACHE_OPTIONS_INIT;
+    char key[RILL_CACHE_KEY_MAX];
     cli_run_cache *rc;
     int r;
     /* not under MPI: every rank must build the same pipeline, and a forked
@@ -82,6 +85,16 @@ cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o)
     rc->p = b->p;
     if (rill_cache_open(&rc->c, o->dir) < 0) {
         fprintf(stderr, "rill run: source cache: %s; running without it\n", rill_error_last());
+        free(rc);
+        return NULL;
+    }
+    /* the endless sequence gives the same numbers every run: a recording
+     * would only cost (a core, up to max_bytes of disk). Its cache is
+     * replayed when there is one (rill cache run SPEC made it), never
+     * started by a run. */
+    if (rill_cache_key(b->p, key, sizeof(key)) == 0 && strncmp(key, "sequence-", 9) == 0 &&
+        !o->refresh && rill_cache_is_job_needed(rc->c, b->p) != 0) {
+        rill_cache_free(rc->c);
         free(rc);
         return NULL;
     }

@@ -79,8 +79,10 @@ int rill__cseg_write(const char *dir, const char *key, int64_t gen, int64_t seq,
     }
     h = XXH3_128bits(z, clen);
     snprintf(s->file, sizeof(s->file), "g%lld-s%06lld.zst", (long long)gen, (long long)seq);
-    rill__cseg_path(folder, sizeof(folder), dir, key, NULL);
-    mkdir(folder, 0777);
+    if (seq == 1) { /* made once: a folder removed meanwhile stops the recorder */
+        rill__cseg_path(folder, sizeof(folder), dir, key, NULL);
+        mkdir(folder, 0777);
+    }
     rill__cseg_path(path, sizeof(path), dir, key, s->file);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0 ||
