@@ -457,6 +457,42 @@ static void a_commands_output_is_recorded_to_its_end(void **state)
     rill_cache_free(c);
 }
 
+/* Processing-time marks: with timing, events come at the pace they were
+ * recorded (a second event 600 ms after the first is not given within the
+ * first 300 ms); without, at once. */
+static void a_replay_with_timing_keeps_the_recorded_pace(void **state)
+{
+    char path[300];
+    rill_live_options lo = bounded(0);
+    rill_cache_options o = limits(2, 0);
+    rill_replay_options ro = RILL_REPLAY_OPTIONS_INIT;
+    rill_pipeline *p = passing();
+    rill_cache *c = open_cache();
+    rill_batch *a;
+    struct timespec gap = {0, 600 * 1000000L};
+    (void)state;
+    snprintf(path, sizeof(path), "%s/app.log", tmp);
+    append(path, "first\n");
+    assert_int_equal(rill_follow_file(p, path, &lo), 0);
+    assert_int_equal(rill_cache_attempt_to_run(c, p, &o), 1);
+    nanosleep(&gap, NULL);
+    append(path, "second\n");
+    assert_int_equal(rill_cache_wait(c, p), 0);
+    ro.timing = 1;
+    ro.max_ms = 300;
+    assert_int_equal(rill_cache_replay(c, p, &ro), 0);
+    a = run_all(p);
+    assert_int_equal(rill_batch_count(a), 1);
+    rill_batch_free(a);
+    ro.timing = 0;
+    assert_int_equal(rill_cache_replay(c, p, &ro), 0);
+    a = run_all(p);
+    assert_int_equal(rill_batch_count(a), 2);
+    rill_batch_free(a);
+    rill_pipeline_free(p);
+    rill_cache_free(c);
+}
+
 /* ---- never wrong ---- */
 
 /* The path of the first segment file of the only cache under tmp/cache. */
@@ -523,8 +559,15 @@ static void a_damaged_segment_is_refused_and_recorded_again(void **state)
     rill_cache_free(c);
 }
 
+static void on_gap(const char *message, void *payload)
+{
+    snprintf(payload, 512, "%s", message);
+}
+
 static void a_killed_recorder_leaves_a_usable_cache(void **state)
 {
+    rill_replay_options ro = RILL_REPLAY_OPTIONS_INIT;
+    char gap[512] = "";
     rill_cache_options o = limits(0, 0);
     rnd r = {3, 0};
     rill_pipeline *p = random_pipeline(&r);
@@ -548,7 +591,11 @@ static void a_killed_recorder_leaves_a_usable_cache(void **state)
     } while (info.state == RILL_CACHE_RECORDING);
     assert_int_equal(info.state, RILL_CACHE_COMPLETE);
     assert_non_null(strstr(info.note, "recorder died"));
+    ro.on_gap = on_gap;
+    ro.gap_payload = gap;
+    assert_int_equal(rill_cache_replay(c, p, &ro), 0);
     a = run_all(p);
+    assert_non_null(strstr(gap, "cut short")); /* the gap is reported */
     assert_int_equal((int64_t)rill_batch_count(a), info.events);
     assert_int_equal(rill_cache_verify(c, p), 0);
     assert_int_equal(rill_cache_is_job_needed(c, p), 1); /* not a complete recording */
@@ -657,6 +704,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_tcp_socket_fed_by_a_child_is_recorded, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_commands_output_is_recorded_to_its_end, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_replay_with_timing_keeps_the_recorded_pace, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_damaged_segment_is_refused_and_recorded_again, setup,
                                         teardown),
