@@ -2,7 +2,8 @@
  * Beam's background caching job in rill's terms: which source of a
  * pipeline is cached and under what key, whether a recording is needed,
  * whether the sources changed, starting, waiting for, cancelling and
- * evicting recordings, listing caches, and making a pipeline replay one.
+ * evicting recordings, and making a pipeline replay one (listing and
+ * verifying: cache_look.c).
  *
  * The handle keeps its own SQLite connection and the list of recorder
  * threads it started (joined by cancel, wait, evict and free). Recorders in
@@ -22,13 +23,6 @@
 #include "../util/error.h"
 
 #define MAX_KEYS 64
-
-struct rill_cache {
-    char *dir;              /* owned */
-    sqlite3 *db;
-    rill__recorder *recs;   /* owned: the threads started here */
-    rill__crow row;         /* what rill_cache_info_get's strings point into */
-};
 
 const char *rill__cache_dir(const rill_cache *c)
 {
@@ -106,7 +100,7 @@ static void key_of(char *out, size_t cap, const rill_source_signature *sig)
 }
 
 /* The source of p the cache records: its key and kind. */
-static int cached_source(const rill_pipeline *p, char *key, size_t cap, char *kind, size_t kcap)
+int rill__cache_source(const rill_pipeline *p, char *key, size_t cap, char *kind, size_t kcap)
 {
     rill__replay *r = rill__replay_of(p);
     const rill_source *ops;
@@ -136,7 +130,7 @@ static int cached_source(const rill_pipeline *p, char *key, size_t cap, char *ki
 int rill_cache_has_source_to_cache(const rill_pipeline *p)
 {
     char key[RILL_CACHE_KEY_MAX], kind[64];
-    return p != NULL && cached_source(p, key, sizeof(key), kind, sizeof(kind)) == 0;
+    return p != NULL && rill__cache_source(p, key, sizeof(key), kind, sizeof(kind)) == 0;
 }
 
 int rill_cache_key(const rill_pipeline *p, char *out, size_t cap)
@@ -145,7 +139,7 @@ int rill_cache_key(const rill_pipeline *p, char *out, size_t cap)
     if (out == NULL || cap < RILL_CACHE_KEY_MAX)
         return rill__error(RILL_EINVAL, "rill_cache_key: out needs %d bytes",
                            RILL_CACHE_KEY_MAX);
-    return cached_source(p, out, cap, kind, sizeof(kind));
+    return rill__cache_source(p, out, cap, kind, sizeof(kind));
 }
 
 static int stale(const rill__crow *row)
@@ -164,7 +158,7 @@ int rill_cache_is_job_needed(rill_cache *c, const rill_pipeline *p)
     int rc;
     if (c == NULL)
         return rill__error(RILL_EINVAL, "rill_cache_is_job_needed: the cache is NULL");
-    if (cached_source(p, key, sizeof(key), kind, sizeof(kind)) < 0) {
+    if (rill__cache_source(p, key, sizeof(key), kind, sizeof(kind)) < 0) {
         rill_error_clear();
         return 0;
     }
@@ -220,7 +214,7 @@ static int current_keys(const rill_pipeline *p, keyset *s)
     return 0;
 }
 
-static int set_state(rill_cache *c, const char *key, int state, const char *note)
+int rill__cache_set_state(rill_cache *c, const char *key, int state, const char *note)
 {
     rill__crow row;
     int rc = rill__cdb_get(c->db, key, &row);
@@ -261,7 +255,7 @@ int rill_cache_sources_changed(rill_cache *c, const char *name, const rill_pipel
             }
             /* replaced (mutated), not just removed: its cache is stale */
             if (added && (rc = rill__cdb_key_tracked_elsewhere(c->db, name, old->k[i])) == 0 &&
-                (rc = set_state(c, old->k[i], RILL_CACHE_INVALIDATED,
+                (rc = rill__cache_set_state(c, old->k[i], RILL_CACHE_INVALIDATED,
                                 "its source changed")) < 0)
                 goto done;
             if (rc < 0)
@@ -310,7 +304,7 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
         o.flush_ms = 200;
     if ((rc = rill_cache_is_job_needed(c, p)) <= 0)
         return rc;
-    if ((rc = cached_source(p, key, sizeof(key), kind, sizeof(kind))) < 0)
+    if ((rc = rill__cache_source(p, key, sizeof(key), kind, sizeof(kind))) < 0)
         return rc;
     if ((rp = rill__replay_of(p)) == NULL) {
         if ((rc = rill__replay_install(p, c, key, kind)) < 0)
@@ -341,7 +335,7 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
         return rc;
     if ((rec = calloc(1, sizeof(*rec))) == NULL || (rec->dir = strdup(c->dir)) == NULL) {
         free(rec);
-        set_state(c, key, RILL_CACHE_INVALIDATED, "the recorder could not start");
+        rill__cache_set_state(c, key, RILL_CACHE_INVALIDATED, "the recorder could not start");
         return rill__error(RILL_ENOMEM, "out of memory");
     }
     snprintf(rec->key, sizeof(rec->key), "%s", key);
@@ -370,7 +364,7 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
         rc = rill__record_thread(rec);
     }
     if (rc < 0) {
-        set_state(c, key, RILL_CACHE_INVALIDATED, "the recorder could not start");
+        rill__cache_set_state(c, key, RILL_CACHE_INVALIDATED, "the recorder could not start");
         return rc;
     }
     return 1;
@@ -407,7 +401,7 @@ int rill_cache_wait(rill_cache *c, const rill_pipeline *p)
     int rc;
     if (c == NULL)
         return rill__error(RILL_EINVAL, "rill_cache_wait: the cache is NULL");
-    if ((rc = cached_source(p, key, sizeof(key), kind, sizeof(kind))) < 0)
+    if ((rc = rill__cache_source(p, key, sizeof(key), kind, sizeof(kind))) < 0)
         return rc;
     if ((r = rill__cache_recorder(c, key)) != NULL)
         recorder_join(r);
@@ -443,7 +437,7 @@ int rill_cache_cancel(rill_cache *c, const rill_pipeline *p)
     int rc;
     if (c == NULL)
         return rill__error(RILL_EINVAL, "rill_cache_cancel: the cache is NULL");
-    if ((rc = cached_source(p, key, sizeof(key), kind, sizeof(kind))) < 0)
+    if ((rc = rill__cache_source(p, key, sizeof(key), kind, sizeof(kind))) < 0)
         return rc;
     return cancel_key(c, key);
 }
@@ -478,7 +472,7 @@ int rill_cache_evict(rill_cache *c, const rill_pipeline *p)
             for (i = 0; i < cur->n && rc == 0; i++)
                 rc = evict_key(c, cur->k[i]);
         free(cur);
-        if (rc == 0 && cached_source(p, key, sizeof(key), kind, sizeof(kind)) < 0)
+        if (rc == 0 && rill__cache_source(p, key, sizeof(key), kind, sizeof(kind)) < 0)
             rill_error_clear();
         return rc;
     }
@@ -490,103 +484,6 @@ int rill_cache_evict(rill_cache *c, const rill_pipeline *p)
     free(all);
     if (rc == 0 && sqlite3_exec(c->db, "DELETE FROM tracked", NULL, NULL, NULL) != SQLITE_OK)
         rc = rill__cdb_fail(c->db, "cannot write its index");
-    return rc;
-}
-
-/* ---- looking ---- */
-
-static void info_of(const rill__crow *row, rill_cache_info *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->key = row->key;
-    out->kind = row->kind;
-    out->state = (rill_cache_state)row->state;
-    out->events = row->events;
-    out->bytes = row->bytes;
-    out->disk_bytes = row->disk_bytes;
-    out->segments = row->segments;
-    out->duration_ms = row->state == RILL_CACHE_RECORDING && row->events == 0 ? 0 : row->dur_ms;
-    out->pid = row->state == RILL_CACHE_RECORDING ? row->pid : 0;
-    out->note = row->note;
-}
-
-typedef struct lister {
-    rill_cache *c;
-    rill_cache_list_fn fn;
-    void *payload;
-} lister;
-
-static int list_one(const char *key, void *ctx)
-{
-    lister *l = ctx;
-    rill__crow row;
-    rill_cache_info info;
-    int rc = rill__cdb_get(l->c->db, key, &row);
-    if (rc <= 0)
-        return rc;
-    info_of(&row, &info);
-    if (l->fn(&info, l->payload) != 0)
-        return rill__error(RILL_EUSER, "rill_cache_list: the callback stopped it");
-    return 0;
-}
-
-int rill_cache_list(rill_cache *c, rill_cache_list_fn fn, void *payload)
-{
-    lister l = {c, fn, payload};
-    keyset *all;
-    int rc, i;
-    if (c == NULL || fn == NULL)
-        return rill__error(RILL_EINVAL, "rill_cache_list: NULL argument");
-    if ((all = calloc(1, sizeof(*all))) == NULL)
-        return rill__error(RILL_ENOMEM, "out of memory");
-    if ((rc = rill__cdb_keys(c->db, keyset_add, all)) == 0)
-        for (i = 0; i < all->n && rc == 0; i++)
-            rc = list_one(all->k[i], &l);
-    free(all);
-    return rc;
-}
-
-int rill_cache_info_get(rill_cache *c, const rill_pipeline *p, rill_cache_info *out)
-{
-    char key[RILL_CACHE_KEY_MAX], kind[64];
-    int rc;
-    if (c == NULL || out == NULL)
-        return rill__error(RILL_EINVAL, "rill_cache_info_get: NULL argument");
-    memset(&c->row, 0, sizeof(c->row));
-    if ((rc = cached_source(p, key, sizeof(key), kind, sizeof(kind))) < 0 ||
-        (rc = rill__cdb_get(c->db, key, &c->row)) < 0)
-        return rc;
-    if (rc == 0) {
-        snprintf(c->row.key, sizeof(c->row.key), "%s", key);
-        snprintf(c->row.kind, sizeof(c->row.kind), "%s", kind);
-    }
-    info_of(&c->row, out);
-    if (rc == 0) {
-        out->state = RILL_CACHE_NONE;
-        return rill__error(RILL_ENOTFOUND, "source cache: nothing recorded for %s", key);
-    }
-    return 0;
-}
-
-int rill_cache_verify(rill_cache *c, const rill_pipeline *p)
-{
-    char key[RILL_CACHE_KEY_MAX], kind[64];
-    rill__crow row;
-    rill__cseg s;
-    int64_t seq;
-    int rc;
-    if (c == NULL)
-        return rill__error(RILL_EINVAL, "rill_cache_verify: the cache is NULL");
-    if ((rc = cached_source(p, key, sizeof(key), kind, sizeof(kind))) < 0 ||
-        (rc = rill__cdb_get(c->db, key, &row)) <= 0)
-        return rc;
-    for (seq = 1; (rc = rill__cdb_segment(c->db, key, seq, &s)) == 1; seq++)
-        if ((rc = rill__cseg_check(c->dir, key, &s)) < 0) {
-            char msg[512];
-            snprintf(msg, sizeof(msg), "%s", rill_error_last());
-            set_state(c, key, RILL_CACHE_INVALIDATED, msg);
-            return rill__error(rc, "%s", msg);
-        }
     return rc;
 }
 
@@ -604,7 +501,7 @@ int rill_cache_replay(rill_cache *c, rill_pipeline *p, const rill_replay_options
                                "or a negative limit");
         o = *opts;
     }
-    if ((rc = cached_source(p, key, sizeof(key), kind, sizeof(kind))) < 0)
+    if ((rc = rill__cache_source(p, key, sizeof(key), kind, sizeof(kind))) < 0)
         return rc;
     if (rill__replay_of(p) == NULL && (rc = rill__replay_install(p, c, key, kind)) < 0)
         return rc;
@@ -612,14 +509,4 @@ int rill_cache_replay(rill_cache *c, rill_pipeline *p, const rill_replay_options
     if (o.verify)
         return rill_cache_verify(c, p) < 0 ? RILL_ECORRUPT : 0;
     return 0;
-}
-
-const char *rill_cache_state_name(rill_cache_state s)
-{
-    switch (s) {
-    case RILL_CACHE_RECORDING: return "recording";
-    case RILL_CACHE_COMPLETE: return "complete";
-    case RILL_CACHE_INVALIDATED: return "invalidated";
-    default: return "none";
-    }
 }

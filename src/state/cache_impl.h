@@ -5,6 +5,7 @@
  *   cache_record.c  the recorder (a thread, or a detached process)
  *   cache_replay.c  the replay source a pipeline pulls instead of its own
  *   cache.c         the public calls
+ *   cache_look.c    listing, figures, verifying
  *
  * A segment's bytes, once decompressed (every integer little-endian):
  *   "rC" u8 version(1) u64 first_event u32 n
@@ -157,7 +158,17 @@ void rill__replay_source(rill__replay *r, const rill_source **ops, void **self);
 void rill__replay_recorder(rill__replay *r, rill__recorder *rec);
 
 /* ---- cache.c ---- */
+struct rill_cache {
+    char *dir;              /* owned */
+    sqlite3 *db;
+    rill__recorder *recs;   /* owned: the threads started here */
+    rill__crow row;         /* what rill_cache_info_get's strings point into */
+};
 const char *rill__cache_dir(const rill_cache *c);
+/* The source of p the cache records: its key and kind (RILL_ENOTFOUND). */
+int rill__cache_source(const rill_pipeline *p, char *key, size_t cap, char *kind, size_t kcap);
+/* Sets key's state and note (0 also when there is no such cache). */
+int rill__cache_set_state(rill_cache *c, const char *key, int state, const char *note);
 /* A recorder thread of this handle for key, or NULL. */
 rill__recorder *rill__cache_recorder(rill_cache *c, const char *key);
 
