@@ -43,7 +43,7 @@ static int count_job(rill_emitter *out, const rill_record *in, void *payload)
 
 static rill_pipeline *gen_pipeline(unsigned long long *n)
 {
-    rill_pipeline *p;
+    rill_pipeline *p = NULL;
     if (rill_pipeline_new(&p) < 0 || rill_generator(p, events_gen, n) < 0 ||
         rill_job(p, "count", NULL, count_job, NULL) < 0)
         bench_die("%s", rill_error_last());
@@ -112,7 +112,7 @@ static double run_counted(rill_pipeline *p, const char *what)
 
 static double read_plain(const char *path)
 {
-    rill_pipeline *p;
+    rill_pipeline *p = NULL;
     rill_batch *work;
     double t;
     if (rill_batch_new(&work) < 0 || rill_batch_add_text(work, path) < 0 ||
@@ -127,7 +127,7 @@ static double read_plain(const char *path)
 /* The CPU-bound main run: 1 worker hashing 20,000 records. */
 static double main_run(void)
 {
-    rill_pipeline *p;
+    rill_pipeline *p = NULL;
     rill_batch *work;
     double t;
     int i;
