@@ -110,7 +110,7 @@ typedef struct rill_cache_info {
     int64_t bytes;        /* their bytes (data and keys) */
     int64_t disk_bytes;   /* the segments' compressed bytes */
     int64_t segments;
-    int64_t duration_ms;  /* from the start to the last event (recording: so far) */
+    int64_t duration_ms;  /* how long it recorded (recording: to its last event) */
     int pid;              /* the recorder's process while recording; else 0 */
     const char *note;     /* why it stopped or was invalidated; "" */
 } rill_cache_info;

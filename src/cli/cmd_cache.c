@@ -129,9 +129,10 @@ void cli_run_cache_end(cli_run_cache *rc, int quiet)
         return;
     if (!quiet && rill_cache_info_get(rc->c, rc->p, &info) == 0)
         fprintf(stderr, "rill run: source cache: the source was replayed from %s "
-                "(%s, %lld events so far)%s; --no-cache reads it live, rill cache list "
+                "(%s, %lld events%s)%s; --no-cache reads it live, rill cache list "
                 "shows the caches\n", info.key, rill_cache_state_name(info.state),
                 (long long)info.events,
+                info.state == RILL_CACHE_RECORDING ? " so far" : "",
                 rc->started ? ", recorded by a background process" : "");
     rill_cache_free(rc->c);
     free(rc);

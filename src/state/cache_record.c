@@ -249,6 +249,7 @@ done:
     if (db && rill__cdb_get(db, r->key, &row) == 1) {
         row.state = row.events > 0 || rc == 0 ? RILL_CACHE_COMPLETE : RILL_CACHE_INVALIDATED;
         row.pid = 0;
+        row.dur_ms = (rill__cache_now_us() - t0_us) / 1000; /* how long it recorded */
         row.end_pos_ok = row.end_pos_ok && end_ok;
         snprintf(row.note, sizeof(row.note), "%.255s", note);
         rill__cdb_put(db, &row);
