@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "xalloc.h"
@@ -92,8 +93,12 @@ cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o)
      * would only cost (a core, up to max_bytes of disk). Its cache is
      * replayed when there is one (rill cache run SPEC made it), never
      * started by a run. */
-    if (rill_cache_key(b->p, key, sizeof(key)) == 0 && strncmp(key, "sequence-", 9) == 0 &&
-        !o->refresh && rill_cache_is_job_needed(rc->c, b->p) != 0) {
+    /* nor standard input on a terminal: a detached recorder would go on
+     * taking what is typed after the run */
+    if (rill_cache_key(b->p, key, sizeof(key)) == 0 &&
+        ((strncmp(key, "sequence-", 9) == 0 && !o->refresh &&
+          rill_cache_is_job_needed(rc->c, b->p) != 0) ||
+         (strncmp(key, "stdin-", 6) == 0 && isatty(0)))) {
         rill_cache_free(rc->c);
         free(rc);
         return NULL;
