@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,7 +127,8 @@ static const char stopped_note[] = "cancelled: the pipeline's run stopped readin
 
 static int run_stopped(const rill__recorder *r)
 {
-    return r->src_stop && atomic_load(r->src_stop);
+    /* a recorder process: the flag is its own (set to end a long wait) */
+    return !r->release && r->src_stop && atomic_load(r->src_stop);
 }
 
 int rill__record(rill__recorder *r)
@@ -301,13 +303,50 @@ static void close_inherited(void)
         close(fds[i]);
 }
 
-static atomic_int *term_flag;
+/* A recorder process ends a source's long wait (a followed file polled
+ * every few minutes) by setting its own copy of the pipeline's stop flag,
+ * which live sources look at every 20 ms: on SIGTERM (a cancel), at its
+ * duration limit, and when its folder is gone; the loop then sees why. */
+static atomic_int *term_flag, *stop_flag;
+static const char *watch_dir;
+static long long deadline_ms;
 
 static void on_term(int sig)
 {
     (void)sig;
     if (term_flag)
         atomic_store(term_flag, 1);
+    if (stop_flag)
+        atomic_store(stop_flag, 1);
+}
+
+static void on_tick(int sig)
+{
+    struct timespec ts;
+    long long now;
+    (void)sig;
+    clock_gettime(CLOCK_REALTIME, &ts); /* both async-signal-safe */
+    now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (stop_flag && ((deadline_ms > 0 && now >= deadline_ms) || access(watch_dir, F_OK) < 0))
+        atomic_store(stop_flag, 1);
+}
+
+static void watch_start(rill__recorder *r)
+{
+    struct sigaction sa;
+    struct itimerval it = {{0, 250000}, {0, 250000}};
+    term_flag = &r->cancel;
+    stop_flag = r->src_stop;
+    watch_dir = r->dir;
+    deadline_ms = r->o.max_ms > 0 ? rill__cache_now_ms() + r->o.max_ms : 0;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_tick;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    setitimer(ITIMER_REAL, &it, NULL);
 }
 
 int rill__record_process(rill__recorder *r, sqlite3 *db)
@@ -332,7 +371,6 @@ int rill__record_process(rill__recorder *r, sqlite3 *db)
             ssize_t w = write(fds[1], &g, sizeof(g));
             _exit(w == (ssize_t)sizeof(g) && g > 0 ? 0 : 1);
         } else {
-            struct sigaction sa;
             int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
             close(fds[1]);
             close_inherited();
@@ -341,13 +379,9 @@ int rill__record_process(rill__recorder *r, sqlite3 *db)
                 dup2(null, 2);
                 close(null);
             }
-            memset(&sa, 0, sizeof(sa));
-            sa.sa_handler = on_term;
-            term_flag = &r->cancel;
-            sigaction(SIGTERM, &sa, NULL);
-            sigaction(SIGINT, &sa, NULL);
             signal(SIGPIPE, SIG_IGN);
             r->release = 1;
+            watch_start(r);
             _exit(rill__record(r) < 0);
         }
     }
