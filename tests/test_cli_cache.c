@@ -397,6 +397,40 @@ static void a_followed_file_goes_on_live_after_its_cache(void **state)
     cli_result_free(&r);
 }
 
+/* A followed file polled every two minutes: a cancel, and the duration
+ * limit, still stop its recorder at once (not after a SIGKILL). */
+static void cancel_and_limits_stop_a_recorder_in_a_long_wait(void **state)
+{
+    cli_result r;
+    int tries;
+    (void)state;
+    cli_write("app.log", "a\nb\n");
+    cli_write("spec.yaml", "sources:\n  - {name: log, kind: follow, path: app.log, "
+                           "poll_ms: 120000}\noutput: {format: lines}\n");
+    r = cli_rill(NULL, "cache", "run", "spec.yaml", NULL);
+    assert_non_null(strstr(r.out, "recording "));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "cache", "cancel", "spec.yaml", NULL);
+    assert_string_equal(r.out, "cancelled\n");
+    cli_result_free(&r);
+    r = cli_rill(NULL, "cache", "list", NULL);
+    assert_non_null(strstr(r.out, "cancelled"));
+    assert_null(strstr(r.out, "recorder died"));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "cache", "run", "--max-seconds", "0.5", "spec.yaml", NULL);
+    assert_non_null(strstr(r.out, "recording ")); /* a cancelled cache is recorded again */
+    cli_result_free(&r);
+    for (tries = 0; tries < 500; tries++) {
+        r = cli_rill(NULL, "cache", "list", NULL);
+        if (strstr(r.out, "complete") && !strstr(r.out, "cancelled"))
+            break;
+        cli_result_free(&r);
+        usleep(20000);
+    }
+    assert_non_null(strstr(r.out, "duration limit (500 ms)"));
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +451,8 @@ int main(void)
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(a_followed_file_goes_on_live_after_its_cache, cli_setup,
                                         cli_teardown),
+        cmocka_unit_test_setup_teardown(cancel_and_limits_stop_a_recorder_in_a_long_wait,
+                                        cli_setup, cli_teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -364,8 +364,14 @@ int rill__record_process(rill__recorder *r, sqlite3 *db)
     }
     if (mid == 0) { /* the middle child: starts the recorder, tells its pid, goes */
         pid_t g;
+        sigset_t term;
         close(fds[0]);
         setsid();
+        /* a cancel sent before the recorder has its handler waits for it */
+        sigemptyset(&term);
+        sigaddset(&term, SIGTERM);
+        sigaddset(&term, SIGINT);
+        sigprocmask(SIG_BLOCK, &term, NULL);
         g = fork();
         if (g != 0) {
             ssize_t w = write(fds[1], &g, sizeof(g));
@@ -382,6 +388,7 @@ int rill__record_process(rill__recorder *r, sqlite3 *db)
             signal(SIGPIPE, SIG_IGN);
             r->release = 1;
             watch_start(r);
+            sigprocmask(SIG_UNBLOCK, &term, NULL);
             _exit(rill__record(r) < 0);
         }
     }
