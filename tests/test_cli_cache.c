@@ -293,6 +293,24 @@ static void a_tcp_socket_fed_by_a_child_is_recorded_and_replayed(void **state)
     assert_string_equal(a.out, b.out);
     cli_result_free(&a);
     cli_result_free(&b);
+    /* a recorder that holds the port: its spec cannot be built, its key
+     * cancels and evicts it */
+    snprintf(spec, sizeof(spec), "sources:\n  - {name: net, kind: tcp, port: %d}\n"
+             "output: {format: lines}\n", port);
+    cli_write("spec.yaml", spec);
+    a = cli_rill(NULL, "cache", "run", "spec.yaml", NULL);
+    assert_non_null(strstr(a.out, "recording tcp-"));
+    *strstr(a.out, " (process") = '\0';
+    b = cli_rill(NULL, "cache", "cancel", a.out + strlen("recording "), NULL);
+    assert_string_equal(b.out, "cancelled\n");
+    cli_result_free(&b);
+    b = cli_rill(NULL, "cache", "evict", a.out + strlen("recording "), NULL);
+    assert_int_equal(b.status, 0);
+    cli_result_free(&b);
+    b = cli_rill(NULL, "cache", "list", NULL);
+    assert_null(strstr(b.out, a.out + strlen("recording ")));
+    cli_result_free(&a);
+    cli_result_free(&b);
 }
 
 /* Standard input from a FIFO, written by another process: recorded, and

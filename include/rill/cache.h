@@ -167,6 +167,11 @@ RILL_EXTERN int rill_cache_cancel(rill_cache *c, const rill_pipeline *p);
 /* Cancels, then clears the signatures tracked and the data of p's sources;
  * p NULL: of every cache in the folder. */
 RILL_EXTERN int rill_cache_evict(rill_cache *c, const rill_pipeline *p);
+/* The same by key (as rill_cache_list and rill_cache_key give it), for a
+ * source that cannot be built now (a listener whose port its recorder
+ * holds). */
+RILL_EXTERN int rill_cache_cancel_key(rill_cache *c, const char *key);
+RILL_EXTERN int rill_cache_evict_key(rill_cache *c, const char *key);
 /* Each cache in the folder, in key order; a non-zero return stops it
  * (RILL_EUSER). */
 RILL_EXTERN int rill_cache_list(rill_cache *c, rill_cache_list_fn fn, void *payload);

@@ -6,8 +6,8 @@
  *   rill cache has SPEC              has the spec a source to cache (yes/no)
  *   rill cache changed SPEC          did its sources change since last asked, which
  *   rill cache run SPEC              start a recording (a detached process) if needed
- *   rill cache cancel SPEC           stop the recording of its source
- *   rill cache evict [SPEC]          cancel, and clear signatures and data (all: no SPEC)
+ *   rill cache cancel SPEC|KEY       stop the recording of its source
+ *   rill cache evict [SPEC|KEY]      cancel, and clear signatures and data (all: none)
  *   rill cache verify SPEC           check every segment's hash
  *
  * `rill run` of a spec with an unbounded source (stdin, a live source, a
@@ -44,8 +44,10 @@ const char cmd_cache_help[] =
     "  run SPEC        start a recording in a detached process when one is needed\n"
     "                  (--max-bytes N, default 1 GiB; --max-seconds S, default 60;\n"
     "                  --max-events N)\n"
-    "  cancel SPEC     stop its recording (what is recorded stays)\n"
-    "  evict [SPEC]    cancel, and clear the signatures and data (no SPEC: all)\n"
+    "  cancel SPEC|KEY stop its recording (what is recorded stays)\n"
+    "  evict [SPEC|KEY] cancel, and clear the signatures and data (none: all)\n"
+    "                  (a KEY as rill cache list shows it: for a spec that cannot\n"
+    "                  be built while its recorder holds a listener's port)\n"
     "  verify SPEC     check the hash of every segment of its cache\n";
 
 /* ---- what rill run does ---- */
@@ -183,6 +185,19 @@ static int number(const char *opt, const char *arg, double *out)
     return 0;
 }
 
+/* Whether arg is a cache key (KIND-32 hex digits) rather than a spec's path:
+ * a name that is not a file, ending in '-' and 32 hex digits. */
+static int is_key(const char *arg)
+{
+    size_t n = strlen(arg), i;
+    if (access(arg, F_OK) == 0 || n < 34 || arg[n - 33] != '-')
+        return 0;
+    for (i = n - 32; i < n; i++)
+        if (!strchr("0123456789abcdef", arg[i]))
+            return 0;
+    return 1;
+}
+
 static const char usage[] =
     "usage: rill cache list|needed|has|changed|run|cancel|evict|verify [--cache-dir DIR]\n"
     "                  [-s NAME.KEY=VALUE]... [SPEC]\n";
@@ -198,7 +213,7 @@ int cmd_cache(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     rill_cache_options co = RILL_CACHE_OPTIONS_INIT;
-    const char *dir = NULL, *sub;
+    const char *dir = NULL, *sub, *key = NULL;
     cli_sets sets = {NULL, 0};
     spec *s = NULL;
     cli_build *b = NULL;
@@ -236,7 +251,10 @@ int cmd_cache(int argc, char **argv)
         : strcmp(sub, "evict") == 0 ? optind < argc - 1
                                     : optind != argc - 1)
         goto usage;
-    if (optind == argc - 1) {
+    if (optind == argc - 1 && (strcmp(sub, "cancel") == 0 || strcmp(sub, "evict") == 0) &&
+        is_key(argv[optind])) {
+        key = argv[optind]; /* a cache's key, as rill cache list shows it */
+    } else if (optind == argc - 1) {
         rc = cli_prepare(&s, &b, argv[optind], sets.v, sets.n, 1);
         if (rc != CLI_EXIT_OK) {
             free(sets.v);
@@ -276,10 +294,11 @@ int cmd_cache(int argc, char **argv)
                 puts("not needed");
         }
     } else if (strcmp(sub, "cancel") == 0) {
-        if ((rc = rill_cache_cancel(c, b->p)) >= 0)
+        rc = key ? rill_cache_cancel_key(c, key) : rill_cache_cancel(c, b->p);
+        if (rc >= 0)
             puts(rc ? "cancelled" : "nothing to cancel");
     } else if (strcmp(sub, "evict") == 0) {
-        rc = rill_cache_evict(c, b ? b->p : NULL);
+        rc = key ? rill_cache_evict_key(c, key) : rill_cache_evict(c, b ? b->p : NULL);
     } else {
         if ((rc = rill_cache_verify(c, b->p)) == 0)
             puts("ok");

@@ -408,11 +408,14 @@ int rill_cache_wait(rill_cache *c, const rill_pipeline *p)
     return wait_key(c, key, -1);
 }
 
-static int cancel_key(rill_cache *c, const char *key)
+int rill_cache_cancel_key(rill_cache *c, const char *key)
 {
-    rill__recorder *r = rill__cache_recorder(c, key);
+    rill__recorder *r;
     rill__crow row;
     int rc;
+    if (c == NULL || key == NULL)
+        return rill__error(RILL_EINVAL, "rill_cache_cancel_key: NULL argument");
+    r = rill__cache_recorder(c, key);
     if (r && r->running) {
         atomic_store(&r->cancel, 1);
         recorder_join(r);
@@ -439,13 +442,15 @@ int rill_cache_cancel(rill_cache *c, const rill_pipeline *p)
         return rill__error(RILL_EINVAL, "rill_cache_cancel: the cache is NULL");
     if ((rc = rill__cache_source(p, key, sizeof(key), kind, sizeof(kind))) < 0)
         return rc;
-    return cancel_key(c, key);
+    return rill_cache_cancel_key(c, key);
 }
 
-static int evict_key(rill_cache *c, const char *key)
+int rill_cache_evict_key(rill_cache *c, const char *key)
 {
     int rc;
-    if ((rc = cancel_key(c, key)) < 0)
+    if (c == NULL || key == NULL)
+        return rill__error(RILL_EINVAL, "rill_cache_evict_key: NULL argument");
+    if ((rc = rill_cache_cancel_key(c, key)) < 0)
         return rc;
     rill__cseg_remove_all(c->dir, key);
     if ((rc = rill__cdb_delete(c->db, key)) < 0)
@@ -455,7 +460,7 @@ static int evict_key(rill_cache *c, const char *key)
 
 static int evict_one(const char *key, void *ctx)
 {
-    return evict_key(ctx, key);
+    return rill_cache_evict_key(ctx, key);
 }
 
 int rill_cache_evict(rill_cache *c, const rill_pipeline *p)
@@ -470,7 +475,7 @@ int rill_cache_evict(rill_cache *c, const rill_pipeline *p)
         RILL__CHECK_ALLOC(cur);
         if ((rc = current_keys(p, cur)) == 0)
             for (i = 0; i < cur->n && rc == 0; i++)
-                rc = evict_key(c, cur->k[i]);
+                rc = rill_cache_evict_key(c, cur->k[i]);
         free(cur);
         if (rc == 0 && rill__cache_source(p, key, sizeof(key), kind, sizeof(kind)) < 0)
             rill_error_clear();
