@@ -139,8 +139,9 @@ RILL_EXTERN int rill_cache_is_job_needed(rill_cache *c, const rill_pipeline *p);
 typedef int (*rill_cache_change_fn)(const char *key, const char *change, void *payload);
 /* Whether the cacheable sources of the pipeline known as name (any text: a
  * spec's path, a program's name) changed since this was last called for it:
- * 1 when one was added (or its configuration mutated), 0 when not (the
- * first call, the same sources again, or only some removed). Not
+ * 1 when one was added (or its configuration mutated; the first call for
+ * a pipeline with a cacheable source, as for Beam a pipeline seen the first
+ * time), 0 when not (the same sources again, or only some removed). Not
  * idempotent: the current signatures are remembered in place of the old
  * ones, and when a source was added, the caches of the signatures no longer
  * used are invalidated. fn (may be NULL) hears each difference. */
