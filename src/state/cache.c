@@ -148,7 +148,8 @@ static int stale(const rill__crow *row)
            (row->state == RILL_CACHE_COMPLETE &&
             (strncmp(row->note, "cancelled", 9) == 0 || strncmp(row->note, "recorder died", 13) == 0 ||
              strncmp(row->note, "the source failed", 17) == 0 ||
-             strncmp(row->note, "the recorder failed", 19) == 0));
+             strncmp(row->note, "the recorder failed", 19) == 0 ||
+             strncmp(row->note, "the cache's folder", 18) == 0));
 }
 
 int rill_cache_is_job_needed(rill_cache *c, const rill_pipeline *p)

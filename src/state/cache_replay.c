@@ -168,7 +168,9 @@ static int at_end(rill__replay *r, rill_source_pull *pull)
         return rill__error(RILL_EIO, "source cache %s: the source failed while it was "
                            "recorded (it is recorded again next time): %s", r->key,
                            row.note + strlen("the source failed: "));
-    if (strncmp(row.note, "recorder died", 13) == 0 || strncmp(row.note, "cancelled", 9) == 0)
+    if (strncmp(row.note, "recorder died", 13) == 0 || strncmp(row.note, "cancelled", 9) == 0 ||
+        strncmp(row.note, "the recorder failed", 19) == 0 ||
+        strncmp(row.note, "the cache's folder", 18) == 0)
         gap(r, "source cache %s: the recording was cut short (%s); the replay ends there",
             row.note);
     if (!r->o.live_after)
