@@ -93,6 +93,7 @@ int main(int argc, char **argv)
                {"cli", bench_cli},
                {"incremental", bench_incremental},
                {"map", bench_map},
+               {"cache", bench_cache},
 #ifdef RILL_HAVE_MPI
                {"mpi", bench_mpi},
 #endif
@@ -110,7 +111,7 @@ int main(int argc, char **argv)
     if (argc == 5 && strcmp(argv[1], "--checkpoint-child") == 0)
         return bench_checkpoint_child(argv[2], argv[3], atoi(argv[4]));
     if (argc < 2) {
-        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew|checkpoint|exec|cli|incremental|map...]\n", argv[0]);
+        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew|checkpoint|exec|cli|incremental|map|cache...]\n", argv[0]);
         return 2;
     }
     c.dir = argv[1];

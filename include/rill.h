@@ -15,6 +15,7 @@
 #include "rill/tracker.h"
 #include "rill/checkpoint.h"
 #include "rill/catalog.h"
+#include "rill/cache.h"
 #include "rill/compile.h"
 #include "rill/fingerprint.h"
 #include "rill/dist.h"

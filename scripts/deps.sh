@@ -7,7 +7,7 @@
 #   scripts/deps.sh --ci      the tests' and clang (CI builds with it, scripts/ci-builds.sh)
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config python3 libxxhash-dev libyaml-dev libsqlite3-dev libcmocka-dev valgrind
+pkgs=(build-essential cmake pkg-config python3 libxxhash-dev libyaml-dev libsqlite3-dev libzstd-dev libcmocka-dev valgrind
       libpcre2-dev libjansson-dev
       libopenmpi-dev openmpi-bin)
 if [ "${1:-}" = "--fuzz" ]; then

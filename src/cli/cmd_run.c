@@ -117,7 +117,9 @@ static int writable(const char *path, const char *option)
 static const char usage[] =
     "usage: rill run [-w N] [--checkpoint FILE [--checkpoint-interval S]] [--resume]\n"
     "                [--max-batches N] [-o DIR] [-s NAME.KEY=VALUE]... [-q]\n"
-    "                [--metrics FILE] [--report FILE.html] SPEC\n";
+    "                [--metrics FILE] [--report FILE.html] [--no-cache | --refresh-cache]\n"
+    "                [--cache-then-live] [--cache-dir DIR] [--cache-max-bytes N]\n"
+    "                [--cache-max-seconds S] SPEC\n";
 
 static int count_arg(const char *opt, const char *arg, long long min, long long *out)
 {
@@ -185,8 +187,17 @@ int cmd_run(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"metrics", required_argument, NULL, 'M'},
         {"report", required_argument, NULL, 'R'},
+        {"no-cache", no_argument, NULL, 'N'},
+        {"refresh-cache", no_argument, NULL, 'F'},
+        {"cache-then-live", no_argument, NULL, 'L'},
+        {"cache-dir", required_argument, NULL, 'D'},
+        {"cache-max-bytes", required_argument, NULL, 'B'},
+        {"cache-max-seconds", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
+    cli_run_cache_options cache_o = {0, 0, 0, NULL, NULL, 0, 0};
+    cli_run_cache *cache = NULL;
+    long long cache_n = 0;
     rill_run_options ro = RILL_RUN_OPTIONS_INIT;
     rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
     cli_sets sets = {NULL, 0};
@@ -215,6 +226,14 @@ int cmd_run(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'M': metrics = optarg; break;
         case 'R': report = optarg; break;
+        case 'N': cache_o.off = 1; break;
+        case 'F': cache_o.refresh = 1; break;
+        case 'L': cache_o.live_after = 1; break;
+        case 'D': cache_o.dir = optarg; break;
+        case 'B': if (count_arg("--cache-max-bytes", optarg, 1, &cache_n) < 0) goto usage;
+                  cache_o.max_bytes = cache_n; break;
+        case 'T': if (count_arg("--cache-max-seconds", optarg, 1, &cache_n) < 0) goto usage;
+                  cache_o.max_ms = cache_n * 1000; break;
         case 'h': fputs(cmd_help("run"), stdout); free(sets.v); return CLI_EXIT_OK;
         default: goto usage;
         }
@@ -247,6 +266,9 @@ int cmd_run(int argc, char **argv)
         status = CLI_EXIT_USAGE;
         goto done;
     }
+    /* before any thread starts: a recording is a forked process */
+    cache_o.spec = argv[optind];
+    cache = cli_run_cache_begin(b, &cache_o);
     if (checkpoint || resume) {
         co.path = checkpoint;
         co.resume = resume;
@@ -301,6 +323,8 @@ int cmd_run(int argc, char **argv)
         status = CLI_EXIT_FAILED;
     if (!quiet && rill_rank() == 0)
         cli_exec_summary(b); /* exec stages' skipped records (stage_exec.c) */
+    cli_run_cache_end(cache, quiet);
+    cache = NULL;
 done:
     if (!sigint_ignored) {
         struct sigaction sa;
@@ -311,6 +335,7 @@ done:
     pthread_mutex_lock(&lock);
     running = NULL;
     pthread_mutex_unlock(&lock);
+    cli_run_cache_end(cache, 1);
     cli_build_free(b);
     spec_free(s);
     free(dirset);

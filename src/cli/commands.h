@@ -30,6 +30,26 @@ int cmd_compile_check(const char *file, char *const *sets, int nsets, int quiet)
 
 /* The help of `rill catalog` (cmd_catalog.c). */
 extern const char cmd_catalog_help[];
+/* `rill cache` and its help (cmd_cache.c). */
+int cmd_cache(int argc, char **argv);
+extern const char cmd_cache_help[];
+/* What `rill run` does with the source cache (cmd_cache.c): before the run
+ * (and before any thread starts: the recorder is a forked process), the
+ * spec's unbounded source replays its cache and a recording starts when
+ * needed; NULL when the cache is not used. After the run, the summary line
+ * (unless quiet), and the handle is freed. */
+typedef struct cli_run_cache_options {
+    int off, refresh;    /* --no-cache, --refresh-cache */
+    int live_after;      /* --cache-then-live */
+    const char *spec;    /* the spec's path: its sources are tracked under it */
+    const char *dir;     /* --cache-dir; NULL: .rill/cache */
+    int64_t max_bytes;   /* --cache-max-bytes; 0: the library's default */
+    int64_t max_ms;      /* --cache-max-seconds; 0: the library's default */
+} cli_run_cache_options;
+typedef struct cli_run_cache cli_run_cache;
+cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o);
+void cli_run_cache_end(cli_run_cache *rc, int quiet);
+
 /* The help of `rill compile` (cmd_compile.c). */
 extern const char cmd_compile_help[];
 

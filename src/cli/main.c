@@ -1,5 +1,5 @@
 /* main.c — the `rill` program: picks the command (run, check, graph,
- * explain, catalog, compile, sweep, help), prints the help and the version. Exit
+ * explain, catalog, compile, sweep, cache, help), prints the help and the version. Exit
  * codes: 0 done, 1 the run failed, 2 usage or spec error, 3 interrupted
  * with a checkpoint. */
 #include <locale.h>
@@ -29,6 +29,8 @@ static const char usage[] =
     "  compile SPEC   compile catalogs into a catalog, incrementally when it can\n"
     "                 (--why: why not; --verify: the same as a full compile?)\n"
     "  sweep SPEC     run a parameter sweep: each output's mean, sd and se per combination\n"
+    "  cache SUB      the source cache of unbounded sources: list, needed, has,\n"
+    "                 changed, run, cancel, evict, verify\n"
     "  help [COMMAND] this text, or a command's; `rill help stages` (or sources) lists\n"
     "                 the kinds of stage (of source) and their options\n"
     "\n"
@@ -52,10 +54,23 @@ static const char help_run[] =
     "  -s, --set NAME.KEY=VALUE   override an option of a stage, source or of output;\n"
     "                             repeatable; VALUE [a, b] is a list\n"
     "  -q, --quiet                neither the progress line nor the summary line\n"
+    "      --no-cache             read an unbounded source live, not its cache\n"
+    "      --refresh-cache        record the source's cache anew (rill cache evict)\n"
+    "      --cache-then-live      at the end of a complete cache, go on reading the\n"
+    "                             source live where the recording stopped (a followed\n"
+    "                             file, a sequence)\n"
+    "      --cache-dir DIR        the source cache's folder (default .rill/cache)\n"
+    "      --cache-max-bytes N    a new recording stops at N bytes (default 1 GiB)\n"
+    "      --cache-max-seconds S  ... or after S seconds (default 60)\n"
     "      --metrics FILE         write the run's figures per stage to FILE (JSON)\n"
     "      --report FILE.html     write a self-contained page: the graph, a table\n"
     "                             per stage, charts of throughput and memory\n"
     "                             (docs/feedback.md says what both hold)\n"
+    "\n"
+    "A spec with an unbounded source (a command, a followed file, a socket, a\n"
+    "plugin's source) replays that source's cache (rill help cache): a recording\n"
+    "is started in the background when needed, and every run reads the same\n"
+    "events until the source's configuration changes.\n"
     "\n"
     "SIGINT with checkpointing takes a checkpoint and exits 3; a second one exits\n"
     "at once (130). Exit status: 0 done, 1 the run failed, 2 usage or spec error,\n"
@@ -100,6 +115,8 @@ const char *cmd_help(const char *command)
         return cmd_compile_help;
     if (strcmp(command, "sweep") == 0)
         return cmd_sweep_help;
+    if (strcmp(command, "cache") == 0)
+        return cmd_cache_help;
     if (strcmp(command, "help") == 0)
         return usage;
     return NULL;
@@ -140,7 +157,7 @@ static void help_sources(void)
 static int help(int argc, char **argv)
 {
     static const char *const commands[] = {"run", "check", "graph", "explain", "catalog",
-                                           "compile", "sweep", "help", "stages", "sources", NULL};
+                                           "compile", "sweep", "cache", "help", "stages", "sources", NULL};
     const char *text;
     if (argc < 2) {
         fputs(usage, stdout);
@@ -167,7 +184,7 @@ static int help(int argc, char **argv)
 int main(int argc, char **argv)
 {
     static const char *const commands[] = {"run", "check", "graph", "explain", "catalog",
-                                         "compile", "sweep", "help", NULL};
+                                         "compile", "sweep", "cache", "help", NULL};
     const char *cmd, *near;
     /* letters and case by Unicode (words): the C.UTF-8 locale, whatever
      * the environment says, so results do not depend on it */
@@ -203,6 +220,8 @@ int main(int argc, char **argv)
         return argv[1] = (char *)"rill compile", cmd_compile(argc - 1, argv + 1);
     if (strcmp(cmd, "sweep") == 0)
         return argv[1] = (char *)"rill sweep", cmd_sweep(argc - 1, argv + 1);
+    if (strcmp(cmd, "cache") == 0)
+        return cmd_cache(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0)
         return help(argc - 1, argv + 1);
     near = cli_did_you_mean(cmd, commands);

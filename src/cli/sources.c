@@ -6,6 +6,9 @@
  *   records   rill record files (docs/record-format.md), keys kept
  *   sequence  the integers [from, to) as decimal text, or endless
  *
+ * stdin and the endless sequence are sources the engine pulls
+ * (sources_stream.c), unbounded like the live ones: the source cache
+ * records and replays them.
  * Records between the command's stages are text: a sequence's numbers are
  * written in decimal by a job after it ("NAME.text").
  *
@@ -82,14 +85,11 @@ static int add_lines(cli_build *b, const cli_opts *o)
 
 static const cli_option_doc stdin_opts[] = {{NULL, NULL, NULL, NULL}};
 
+/* A source the engine pulls (sources_stream.c), so that the source cache
+ * can record it. */
 static int add_stdin(cli_build *b, const cli_opts *o)
 {
-    int rc;
-    if ((rc = rill_batch_add_text(cli_work(b), "-")) < 0) /* stdin, from where it is */
-        return cli_error(o, NULL, "%s", rill_strerror(rc));
-    if ((rc = rill_read_lines(b->p, o->stage, 0)) < 0)
-        return cli_error(o, NULL, "%s", rill_error_last());
-    return cli_add_source_stage(b, o, o->stage, 0, 0);
+    return cli_stream_stdin(b, o);
 }
 
 /* ---- sequence ---- */
@@ -125,10 +125,15 @@ static int add_sequence(cli_build *b, const cli_opts *o)
         return cli_error(o, "to", "to (%" PRId64 ") is before from (%" PRId64 ")", to, from);
     if (per_second < 0)
         return cli_error(o, "per_second", "per_second must not be negative");
-    if ((rc = rill_sequence(b->p, o->stage, from, to, per_second)) < 0)
-        return cli_error(o, NULL, "%s", rill_error_last());
-    if (cli_add_source_stage(b, o, o->stage, 1, bounded != 0) < 0)
-        return -1;
+    if (bounded != 0) { /* endless: pulled (sources_stream.c), the cache can record it */
+        if (cli_stream_sequence(b, o, from, per_second) < 0)
+            return -1;
+    } else {
+        if ((rc = rill_sequence(b->p, o->stage, from, to, per_second)) < 0)
+            return cli_error(o, NULL, "%s", rill_error_last());
+        if (cli_add_source_stage(b, o, o->stage, 1, 0) < 0)
+            return -1;
+    }
     snprintf(name, sizeof(name), "%s.text", o->stage);
     return cli_add_job(b, o, name, NULL, as_text, NULL);
 }
@@ -254,7 +259,7 @@ static int add_records(cli_build *b, const cli_opts *o)
 static const cli_source_def lines_def = {"lines", "text files and globs, a record per line",
                                          lines_opts, 1, 0, add_lines};
 static const cli_source_def stdin_def = {"stdin", "standard input, a record per line",
-                                         stdin_opts, 0, 0, add_stdin};
+                                         stdin_opts, 0, 1, add_stdin};
 static const cli_source_def sequence_def = {"sequence", "the integers from..to, as text",
                                             sequence_opts, 1, 0, add_sequence};
 static const cli_source_def records_def = {"records", "rill record files (keys kept)",

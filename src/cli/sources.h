@@ -24,4 +24,9 @@ const cli_source_def *cli_source_find(const char *kind);
 extern const cli_source_def cli_source_command, cli_source_follow, cli_source_tcp,
     cli_source_unix, cli_source_plugin;
 
+/* stdin and the endless sequence as pulled sources (sources_stream.c), with
+ * the stage of the source's name; 0 or -1 after cli_error. */
+int cli_stream_stdin(cli_build *b, const cli_opts *o);
+int cli_stream_sequence(cli_build *b, const cli_opts *o, int64_t from, double per_second);
+
 #endif
