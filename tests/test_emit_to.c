@@ -162,6 +162,54 @@ static void a_named_emit_reaches_that_successor_only(void **state)
     rill_pipeline_free(p);
 }
 
+/* Holds its emitter to "a" across more records to all than a batch holds:
+ * x to a, 20 to a and b, then -1 - x to a again. */
+static int fan(rill_emitter *out, const rill_record *in, void *payload)
+{
+    rill_emitter *to;
+    int64_t x = i64(in);
+    int k, rc;
+    (void)payload;
+    if ((rc = rill_emitter_to(&to, out, "a")) < 0 || (rc = rill_emit_int64(to, x)) < 0)
+        return rc;
+    for (k = 0; k < 20 && rc == 0; k++)
+        rc = rill_emit_int64(out, 1000 + k);
+    return rc < 0 ? rc : rill_emit_int64(to, -1 - x);
+}
+
+static void an_emitter_to_a_successor_lasts_the_whole_callback(void **state)
+{
+    rill_run_options o = with_workers(2);
+    rill_pipeline *p;
+    rill_batch *res;
+    size_t n, i, low = 0, high = 0;
+    int64_t *v, sum = 0;
+    (void)state;
+    o.batch_records = 8; /* the 20 records to all fill batches mid-callback */
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(0, 10)), 0);
+    assert_int_equal(rill_job(p, "fan", NULL, fan, NULL), 0);
+    assert_int_equal(rill_task(p, "a", NULL, copy_all, NULL), 0);
+    assert_int_equal(rill_task(p, "b", NULL, copy_all, NULL), 0);
+    assert_int_equal(rill_edge(p, "fan", "a"), 0);
+    assert_int_equal(rill_edge(p, "fan", "b"), 0);
+    assert_int_equal(rill_run(p, &o, &res), 0);
+    v = sorted_ints(res, &n);
+    assert_int_equal(n, 10 * (2 + 2 * 20));
+    for (i = 0; i < n; i++) {
+        low += v[i] < 1000;
+        high += v[i] >= 1000;
+        if (v[i] < 1000)
+            sum += v[i];
+    }
+    assert_int_equal(low, 20);   /* x and -1 - x, to a alone */
+    assert_int_equal(high, 400); /* to both */
+    assert_int_equal(sum, -10);  /* each pair sums to -1 */
+    free(v);
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+}
+
 static int to_nowhere(rill_emitter *out, const rill_record *in, void *payload)
 {
     rill_emitter *to = (rill_emitter *)&to;
@@ -362,6 +410,7 @@ int main(void)
         cmocka_unit_test(a_graph_loop_runs_until_check_sends_records_out),
         cmocka_unit_test(the_same_loop_with_a_frame_in_the_inline_api),
         cmocka_unit_test(a_named_emit_reaches_that_successor_only),
+        cmocka_unit_test(an_emitter_to_a_successor_lasts_the_whole_callback),
         cmocka_unit_test(an_unknown_successor_stops_the_run_naming_the_stage),
         cmocka_unit_test(inline_jobs_name_the_stage_after_them),
         cmocka_unit_test(cycles_need_a_loop_edge_and_known_names),

@@ -11,8 +11,10 @@
  * plugins: list that offers it. `use: LIB:ENTRY` says both in one (a stage
  * with use: and no kind: is of kind plugin, named ENTRY unless named):
  *
- *       - {use: libexample_plugin.so:classify, long: 5} Its other keys (but batch_size, concurrency
- * and serial) are the entry's options: context values of a job, task,
+ *       - {use: libexample_plugin.so:classify, long: 5}
+ *
+ * Its other keys (but batch_size, concurrency and serial) are the
+ * entry's options: context values of a job, task,
  * reduce or combine (rill_context), the key=value options of a source or
  * a fragment. A frame entry adds the frame's start; a later stage with the
  * same function: and `end: true` adds its end.

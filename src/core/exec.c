@@ -221,7 +221,9 @@ int rill_emitter_to(rill_emitter **to, rill_emitter *out, const char *successor)
                        len ? names : "");
 }
 
-int rill__emitter_flush(rill_emitter *e)
+/* Sends e's batch on (not its emitters to one successor: a callback may
+ * still hold them, until rill__emitter_flush). */
+static int flush_batch(rill_emitter *e)
 {
     rill_batch *b = e->batch;
     const rill__stage *s = &e->w->run->stages[e->stage];
@@ -232,10 +234,6 @@ int rill__emitter_flush(rill_emitter *e)
         rill__stat_add(&rill__stats_of(e->w->run, e->direct, e->w)->records_in,
                        e->count - e->counted);
         e->counted = e->count;
-    }
-    if (e->subs && (rc = subs_end(e, 1)) < 0) {
-        rill__emitter_discard(e);
-        return rc;
     }
     if (b == NULL)
         return 0;
@@ -248,6 +246,16 @@ int rill__emitter_flush(rill_emitter *e)
             rc = rill__route_to(e->w, s->succ[i], e->stage, e->red, b, 0, b->n, e->queue);
     rill__worker_unref(e->w, b); /* the tasks hold it now */
     return rc;
+}
+
+int rill__emitter_flush(rill_emitter *e)
+{
+    int rc;
+    if (e->subs && (rc = subs_end(e, 1)) < 0) {
+        rill__emitter_discard(e);
+        return rc;
+    }
+    return flush_batch(e);
 }
 
 const char *rill_context(const rill_emitter *out, const char *key)
@@ -285,7 +293,7 @@ static __attribute__((noinline, cold)) int emit_slow(rill_emitter *e, uint32_t k
         return RILL_ECANCELLED;
     if (e->direct >= 0) /* typed values have no key: the combine refuses them */
         return rill__combine_direct(e, NULL, 0, 0, NULL, len);
-    if (e->batch && (rc = rill__emitter_flush(e)) < 0)
+    if (e->batch && (rc = flush_batch(e)) < 0) /* a full batch, mid-callback */
         return rc;
     if ((e->batch = rill__worker_batch(e->w)) == NULL)
         return rill__fail(e->w, e->stage, 0, 0, NULL, RILL_ENOMEM, 1, "emitting records");

@@ -104,11 +104,8 @@ int rill_plugin_add(rill_pipeline *p, const rill_plugin_entry *e, const char *st
         break;
     case RILL_PLUGIN_SOURCE:
         return add_source(p, e, stage, options);
-    case RILL_PLUGIN_FRAGMENT:
-        rill_error_clear();
-        if ((rc = e->fragment(p, stage, options, e->payload)) != 0)
-            return plugin_failed(e, "adding the stages", stage, rc);
-        return 0;
+    case RILL_PLUGIN_FRAGMENT: /* a piece: the same checks as from C */
+        return rill_use(p, stage, e->fragment, options, e->payload);
     default:
         return rill__error(RILL_EINVAL, "rill_plugin_add: entry '%s' has an unknown kind %d",
                            e->name ? e->name : "(null)", (int)e->kind);
