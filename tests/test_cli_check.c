@@ -91,6 +91,7 @@ static void check_refuses_unknown_inputs_cycles_and_taken_names(void **state)
     r = cli_rill(NULL, "check", cli_path(spec, "cycle.yaml"), NULL);
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "its inputs form a cycle"));
+    assert_non_null(strstr(r.err, "closes a loop is named with loop_input:"));
     snprintf(expect, sizeof(expect), "%s:", spec);
     assert_non_null(strstr(r.err, expect));
     cli_result_free(&r);

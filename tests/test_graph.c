@@ -530,8 +530,8 @@ static void graphs_that_cannot_run_are_refused_by_name(void **state)
     assert_int_equal(rill_edge(p, "a", "b"), 0);
     assert_int_equal(rill_edge(p, "b", "c"), 0);
     assert_int_equal(rill_edge(p, "c", "b"), 0);
-    expect_refused(p, "the stages 'b' -> 'c' -> 'b' form a cycle; a graph must not loop "
-                      "(frames are the inline way to iterate)");
+    expect_refused(p, "the stages 'b' -> 'c' -> 'b' form a cycle; an edge that closes a "
+                      "loop is added with rill_loop (or iterate with a frame)");
 
     p = three();
     assert_int_equal(rill_edge(p, "a", "b"), 0);
@@ -559,8 +559,8 @@ static void graphs_that_cannot_run_are_refused_by_name(void **state)
     p = three();
     assert_int_equal(rill_edge(p, "a", "a"), 0);
     assert_int_equal(rill_edge(p, "b", "c"), 0);
-    expect_refused(p, "the stages 'a' -> 'a' form a cycle; a graph must not loop "
-                      "(frames are the inline way to iterate)");
+    expect_refused(p, "the stages 'a' -> 'a' form a cycle; an edge that closes a loop is "
+                      "added with rill_loop (or iterate with a frame)");
 }
 
 static void review_regressions_batch_size_on_a_work_list_no_stage_and_bad_options(void **state)

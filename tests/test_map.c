@@ -190,8 +190,9 @@ static void a_failing_call_names_the_map_and_the_element_index(void **state)
     o.name = "check";
     assert_int_equal(rill_map(&res, list, &o, fails_on_37, NULL), RILL_EUSER);
     assert_null(res);
-    assert_non_null(strstr(rill_error_last(), "map 'check' failed on element 37"));
+    assert_non_null(strstr(rill_error_last(), "map 'check' failed on element 37: "));
     assert_non_null(strstr(rill_error_last(), "37 is not allowed"));
+    assert_null(strstr(rill_error_last(), "\\x")); /* no element bytes shown as escapes */
     rill_batch_free(list);
 }
 

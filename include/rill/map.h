@@ -25,8 +25,8 @@
  *
  * Errors. A callback returning non-zero stops the map: rill_map returns
  * RILL_EUSER and rill_error_last() names the map and the element's index in
- * the list ("map 'NAME' failed on element 5 (\"...\"): why", with the
- * callback's rill_error_set text), and *results is NULL.
+ * the list ("map 'NAME' failed on element 5: why", with the callback's
+ * rill_error_set text), and *results is NULL.
  *
  * MPI. Under mpirun every rank calls rill_map with the same list, as every
  * rank builds the same pipeline for rill_run (a rank whose list differs

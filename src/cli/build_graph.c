@@ -108,10 +108,12 @@ int cli_order_graph(cli_build *b, size_t *order)
                         break;
                 if (k < st->ninputs)
                     cli_error_at(s->file, st->input_nodes[k]->line, st->input_nodes[k]->column,
-                                 "stage '%s': its inputs form a cycle (%s)", st->name, cycle);
+                                 "stage '%s': its inputs form a cycle (%s); an input that "
+                                 "closes a loop is named with loop_input:", st->name, cycle);
                 else
                     cli_error_at(s->file, st->opts.line, st->opts.column,
-                                 "stage '%s': its inputs form a cycle (%s)", st->name, cycle);
+                                 "stage '%s': its inputs form a cycle (%s); an input that "
+                                 "closes a loop is named with loop_input:", st->name, cycle);
                 break;
             }
             path[npath++] = at;

@@ -186,8 +186,9 @@ int rill__graph_resolve(rill_pipeline *p)
     }
     for (i = 0; i < p->n; i++)
         if (colour[i] == 0 && find_cycle(p, i, colour, path, 0, msg, sizeof(msg))) {
-            rc = rill__error(RILL_EPIPELINE, "the stages %s form a cycle; a graph must not "
-                             "loop (frames are the inline way to iterate)", msg);
+            rc = rill__error(RILL_EPIPELINE, "the stages %s form a cycle; an edge that "
+                             "closes a loop is added with rill_loop (or iterate with a frame)",
+                             msg);
             goto done;
         }
     for (i = 0; i < p->nedges; i++) { /* loop edges: after the cycle check, not in npred */

@@ -99,20 +99,20 @@ static void pack(char *at, uint64_t idx, const rill_batch *got)
     }
 }
 
-/* "map 'NAME' failed on element I ("...")": the index in the user's list. */
-static int element_failed(rill__worker *w, int stage, uint64_t idx, const rill_record *el,
-                          int rc)
+/* "map 'NAME' failed on element I: why": the index in the user's list
+ * (its bytes, which may be any, are the user's to show: the index finds
+ * them). */
+static int element_failed(rill__worker *w, int stage, uint64_t idx, int rc)
 {
-    char quoted[64], msg[RILL__ERROR_MAX], reason[RILL__ERROR_MAX - 300];
+    char msg[RILL__ERROR_MAX], reason[RILL__ERROR_MAX - 300];
     if (atomic_load(&w->run->fail.stop) && rc == RILL_ECANCELLED)
         return RILL_ECANCELLED;
-    rill__quote(quoted, sizeof(quoted), el->data, el->len);
     if (rill_error_last()[0])
         snprintf(reason, sizeof(reason), "%s", rill_error_last());
     else
         snprintf(reason, sizeof(reason), "callback returned %d", rc);
-    snprintf(msg, sizeof(msg), "map '%.80s' failed on element %llu %s: %s",
-             w->run->stages[stage].name, (unsigned long long)idx, quoted, reason);
+    snprintf(msg, sizeof(msg), "map '%.80s' failed on element %llu: %s",
+             w->run->stages[stage].name, (unsigned long long)idx, reason);
     rill__run_stop(w->run, RILL_EUSER, msg, 0);
     return RILL_ECANCELLED;
 }
@@ -155,7 +155,7 @@ static int map_process(rill__worker *w, rill__task *t, int locked)
             rill__emitter_discard(&got);
             rill__emitter_discard(&out);
             free(buf);
-            return element_failed(w, t->stage, idx, &el, rc);
+            return element_failed(w, t->stage, idx, rc);
         }
         size = packed_size(got.batch);
         if (size > RILL_RECORD_MAX)
@@ -178,7 +178,7 @@ static int map_process(rill__worker *w, rill__task *t, int locked)
             rill__emitter_discard(&got);
             rill__emitter_discard(&out);
             free(buf);
-            return element_failed(w, t->stage, idx, &el, rc);
+            return element_failed(w, t->stage, idx, rc);
         }
     }
     rill__emitter_discard(&got);
