@@ -97,6 +97,29 @@ static void check_refuses_unknown_inputs_cycles_and_taken_names(void **state)
     cli_result_free(&r);
 }
 
+/* A compile's or a sweep's spec given to run, graph or explain: said
+ * which command runs it, not a list of keys a pipeline spec lacks. */
+static void another_commands_spec_names_its_command(void **state)
+{
+    cli_result r;
+    (void)state;
+    cli_write("c.yaml", "inputs:\n  - catalog: docs\noutput: postings\ncompile:\n"
+                        "  kind: postings\n");
+    cli_write("s.yaml", "parameters:\n  x: [1, 2]\noutputs: [y]\ntrial:\n"
+                        "  command: [echo, '{x}']\ntrials: 2\n");
+    r = cli_rill(NULL, "run", "c.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.err, "c.yaml: a spec of a compile (it has compile:, not sources: and "
+                               "stages:): run it with 'rill compile c.yaml'\n");
+    cli_result_free(&r);
+    r = cli_rill(NULL, "graph", "s.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.err, "s.yaml: a spec of a parameter sweep (it has parameters: and "
+                               "trial:, not sources: and stages:): run it with 'rill sweep "
+                               "s.yaml'\n");
+    cli_result_free(&r);
+}
+
 static void check_refuses_malformed_yaml_at_its_position(void **state)
 {
     char spec[512], expect[600];
@@ -459,6 +482,8 @@ int main(void)
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(check_refuses_unknown_inputs_cycles_and_taken_names,
                                         cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(another_commands_spec_names_its_command, cli_setup,
+                                        cli_teardown),
         cmocka_unit_test_setup_teardown(check_refuses_malformed_yaml_at_its_position, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(exit_codes_say_what_happened, cli_setup, cli_teardown),

@@ -163,7 +163,19 @@ static void wrong_uses_are_spec_errors_at_their_place(void **state)
     refused("spec.yaml:3:", "without function: and plugin:");
     /* a bare entry without a plugins: list */
     cli_write("spec.yaml", "sources: [in.txt]\nstages:\n  - {use: classify}\n");
-    refused("spec.yaml:3:", "plugins:");
+    refused("spec.yaml:3:", "use: 'classify' names an entry but no library: use: "
+                            "LIBRARY:classify, or list the library under plugins:");
+    /* a library without its entry: said so, and nothing else */
+    snprintf(spec, sizeof(spec), "sources: [in.txt]\nstages:\n  - {use: %s}\n",
+             EXAMPLE_PLUGIN);
+    cli_write("spec.yaml", spec);
+    refused("spec.yaml:3:", "names a library but no entry in it: use: ");
+    {
+        cli_result r = cli_rill(NULL, "check", "spec.yaml", NULL);
+        assert_null(strstr(r.err, "kind plugin"));
+        assert_null(strstr(r.err, "may hold only"));
+        cli_result_free(&r);
+    }
     /* an option the piece refuses: the stage and the piece's reason */
     snprintf(spec, sizeof(spec), "sources: [in.txt]\nstages:\n"
                                  "  - {name: sizes, use: %s:classify, lng: 3}\n",

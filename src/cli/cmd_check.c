@@ -31,6 +31,14 @@ int cli_prepare(spec **s, cli_build **b, const char *file, char *const *sets, in
     *s = NULL;
     *b = NULL;
     cli_error_reset();
+    if (compile_spec_sniff(file) == 1 || sweep_spec_sniff(file) == 1) { /* another command's */
+        int compile = compile_spec_sniff(file) == 1;
+        fprintf(stderr, "%s: a spec of %s (it has %s, not sources: and stages:): run it with "
+                "'rill %s %s'\n", file, compile ? "a compile" : "a parameter sweep",
+                compile ? "compile:" : "parameters: and trial:", compile ? "compile" : "sweep",
+                file);
+        return CLI_EXIT_USAGE;
+    }
     if (spec_load(s, file, NULL, 0) < 0) {
         cli_print_errors();
         return CLI_EXIT_USAGE;

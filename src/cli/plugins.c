@@ -215,8 +215,13 @@ static const rill_plugin_entry *find_entry(cli_build *b, const cli_opts *o,
         return e;
     }
     if (b->plugins == NULL || b->plugins->nlisted == 0) {
-        cli_error(o, NULL, "kind plugin needs plugin: (a shared object), or a plugins: "
-                           "list at the top of the spec");
+        if (use)
+            cli_error(o, "use", "use: '%s' names an entry but no library: use: LIBRARY:%s, or "
+                                "list the library under plugins: at the top of the spec", use,
+                      use);
+        else
+            cli_error(o, NULL, "kind plugin needs plugin: (a shared object), or a plugins: "
+                               "list at the top of the spec");
         return NULL;
     }
     for (i = 0; i < b->plugins->nlisted; i++)

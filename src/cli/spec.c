@@ -230,6 +230,13 @@ static int read_stage(spec *s, const spec_node *n, spec_stage *st)
         st->kind = "plugin";
         colon = strrchr(use, ':');
         st->name = colon ? colon + 1 : use;
+        if (colon == NULL && (strchr(use, '/') || strstr(use, ".so"))) {
+            cli_error_at(s->file, st->kind_node->line, st->kind_node->column,
+                         "use: '%s' names a library but no entry in it: use: %s:ENTRY", use,
+                         use);
+            st->kind = NULL; /* not a stage to build */
+            return -1;
+        }
     }
     if (st->kind == NULL) {
         if (!bad)
