@@ -83,10 +83,12 @@ RILL_EXTERN int rill_loop(rill_pipeline *p, const char *from, const char *to);
  * successor is the stage after it (loops there are frames, pipeline.h).
  * RILL_ENOTFOUND when the stage has no successor of that name: the message
  * names the stage and lists its successors ("no successor of 'check' is
- * named 'ouput' (its successors: 'add_one', 'output')"; return the code: the
- * run stops with it, its message naming the stage and the record first); RILL_EINVAL for a NULL argument, or an emitter that does not go
- * to successors (those reducers' and frames' callbacks are given, which go
- * to one place: back into the scope, or to the stage after the scope). */
+ * named 'ouput' (its successors: 'add_one', 'output')"). Return the code
+ * from the callback: the run stops, rill_run returns RILL_EUSER (a callback
+ * failed), and its message names the stage and the record, then this one.
+ * RILL_EINVAL for a NULL argument, or an emitter that does not go to
+ * successors (those reducers' and frames' callbacks are given, which go to
+ * one place: back into the scope, or to the stage after the scope). */
 RILL_EXTERN int rill_emitter_to(rill_emitter **to, rill_emitter *out, const char *successor);
 
 /* Sets one field of a stage by name, as text: "batch_size", "concurrency",
