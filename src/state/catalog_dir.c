@@ -366,8 +366,10 @@ static int contents(rill_catalog *c, int64_t *n)
     if (sqlite3_prepare_v2(c->db, "SELECT count(DISTINCT hash) FROM rill_cat_entries", -1, &st,
                            NULL) != SQLITE_OK)
         return rill__cat_fail(c, "cannot collect garbage");
+    *n = 0;
     rc = sqlite3_step(st) == SQLITE_ROW ? 0 : rill__cat_fail(c, "cannot collect garbage");
-    *n = sqlite3_column_int64(st, 0);
+    if (rc == 0)
+        *n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return rc;
 }
@@ -457,7 +459,7 @@ int rill_catalog_gc(rill_catalog_gc_stats *stats, rill_catalog *c,
         goto bad;
     if (o.keep > 0 && latest - o.keep >= 1) {
         int64_t first = latest - o.keep + 1; /* the first version kept */
-        int64_t before, after;
+        int64_t before = 0, after = 0;
         if ((rc = contents(c, &before)) < 0 ||
             (rc = changes_of(c, "UPDATE rill_cat_versions SET pruned = 1 WHERE catalog = ?1 AND "
                              "version < ?2 AND pruned = 0", c->id, first, &s.versions_pruned)) < 0 ||
