@@ -140,6 +140,23 @@ static void the_report_plots_each_output_against_each_parameter(void **state)
     cli_result_free(&r);
 }
 
+/* Trials 0, 1, 2 give 0, 1, 2: mean 1, se 1/sqrt(3); the 95% bar is
+ * t(0.975, 2) = 4.303 times se (2.48), not 1.96 times (1.13). */
+static void the_report_error_bars_are_student_t_intervals(void **state)
+{
+    char path[512], *html;
+    cli_result r;
+    (void)state;
+    cli_write("t.yaml", "parameters:\n  a: [1, 2]\noutputs: [x]\n"
+                        "trial: {command: [echo, '{trial}']}\ntrials: 3\n");
+    r = cli_rill(NULL, "sweep", "-q", "--report", "t.html", "t.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    html = cli_slurp(cli_path(path, "t.html"));
+    assert_non_null(strstr(html, "<title>a=1: x = 1 &#177; 2.48 (3 trials)</title>"));
+    free(html);
+    cli_result_free(&r);
+}
+
 static void spec_errors_are_reported_where_they_are(void **state)
 {
     cli_result r;
@@ -434,6 +451,8 @@ int main(void)
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(a_plugin_job_runs_the_trials, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(the_report_plots_each_output_against_each_parameter,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(the_report_error_bars_are_student_t_intervals,
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(spec_errors_are_reported_where_they_are, cli_setup,
                                         cli_teardown),

@@ -226,6 +226,12 @@ typedef enum rill_sweep_format {
 /* Writes the table to f. RILL_EIO when writing fails. */
 RILL_EXTERN int rill_sweep_table_write(const rill_sweep_table *t, FILE *f, int format);
 
+/* Student's t(0.975, df): the 95% interval of a mean of n trials is
+ * mean +- rill_sweep_t95(n - 1) * se, as the stopping rule of grown trials
+ * uses it (exact to 3 decimals up to df 30, within 1e-4 above; INFINITY
+ * for df < 1). */
+RILL_EXTERN double rill_sweep_t95(int64_t df);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,7 +2,9 @@
  * about a sweep in the style of `rill run --report` (report.c's CSS): the
  * sweep's figures, its table, and for each output and each parameter a
  * chart (inline SVG) of the output's mean against the parameter, with 95%
- * error bars (mean +- 1.96 se), one line per combination of the other
+ * error bars (mean +- t(0.975, n-1) se, rill_sweep_t95: the interval the
+ * stopping rule of grown trials uses; none for one trial), one line per
+ * combination of the other
  * parameters. No external URL. Every outside text (the spec's path; names
  * are letters, digits, '_', '-', '.') is HTML-escaped. */
 #include <errno.h>
@@ -58,6 +60,13 @@ static void series_key(char *buf, size_t cap, const rill_sweep_table *t, size_t 
                                      rill_sweep_table_param(t, r, j));
 }
 
+/* The half-width of the 95% interval of st's mean; 0 when it has none. */
+static double half95(const rill_sweep_stats *st)
+{
+    double h = rill_sweep_t95(st->n - 1) * st->se;
+    return isfinite(h) ? h : 0;
+}
+
 static void chart(FILE *out, const rill_sweep_table *t, size_t o, size_t p)
 {
     const double W = 440, H = 270, L = 60, R = 150, T = 28, B = 36;
@@ -75,8 +84,8 @@ static void chart(FILE *out, const rill_sweep_table *t, size_t o, size_t p)
         rill_sweep_table_stats(&st, t, r, o);
         if (x < xmin) xmin = x;
         if (x > xmax) xmax = x;
-        if (st.mean - 1.96 * st.se < ymin) ymin = st.mean - 1.96 * st.se;
-        if (st.mean + 1.96 * st.se > ymax) ymax = st.mean + 1.96 * st.se;
+        if (st.mean - half95(&st) < ymin) ymin = st.mean - half95(&st);
+        if (st.mean + half95(&st) > ymax) ymax = st.mean + half95(&st);
         series_key(key, sizeof(key), t, r, p);
         for (q = 0; q < nseries && strcmp(keys[q], key) != 0; q++)
             ;
@@ -133,8 +142,8 @@ static void chart(FILE *out, const rill_sweep_table *t, size_t o, size_t p)
                         "trials)</title><line class=\"bar\" stroke=\"%s\" x1=\"%.1f\" "
                         "x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/><circle cx=\"%.1f\" cy=\"%.1f\" "
                         "r=\"3\" fill=\"%s\"/></g>\n", pname, rill_sweep_table_param(t, r, p),
-                        oname, st.mean, 1.96 * st.se, (long long)st.n, col, x, x,
-                        Y(st.mean - 1.96 * st.se), Y(st.mean + 1.96 * st.se), x, Y(st.mean),
+                        oname, st.mean, half95(&st), (long long)st.n, col, x, x,
+                        Y(st.mean - half95(&st)), Y(st.mean + half95(&st)), x, Y(st.mean),
                         col);
             }
         if (nseries > 1 && q < 12) {

@@ -36,8 +36,6 @@ int rill__sweep_table_new(rill_sweep_table **out, const rill_sweep *s);
  * stride doubles), summed in row order. */
 void rill__sweep_column(double *mean, double *sd, double *se, const double *values,
                         int64_t n, size_t stride, size_t col);
-/* The two-sided 95% quantile of Student's t with df degrees of freedom. */
-double rill__sweep_t95(int64_t df);
 /* "a=1, b=0.5" of row into buf. */
 void rill__sweep_describe(char *buf, size_t cap, const rill_sweep *s, size_t row);
 

@@ -132,7 +132,7 @@ static int64_t wanted(const cstore *cs, const ctx *c)
     size_t k;
     if (c->o.trials > 0 || n >= c->o.max_trials)
         return n;
-    t = rill__sweep_t95(n - 1);
+    t = rill_sweep_t95(n - 1);
     for (k = 0; k < c->s->noutputs; k++) {
         double mean, sd, se, half, ratio;
         rill__sweep_column(&mean, &sd, &se, cs->values, n, c->s->noutputs, k);

@@ -34,7 +34,7 @@ void rill__sweep_column(double *mean, double *sd, double *se, const double *valu
     *se = *sd / sqrt((double)n);
 }
 
-double rill__sweep_t95(int64_t df)
+double rill_sweep_t95(int64_t df)
 {
     static const double t[] = {0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
                                2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
