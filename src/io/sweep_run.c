@@ -89,12 +89,17 @@ static void store_free(void *store, void *payload)
     cs->have = NULL;
 }
 
+/* Room for trials 0 .. total-1; the new trials' outputs are NAN and their
+ * flags 0 until they finish (a checkpoint writes every issued slot). */
 static int grow(cstore *cs, int64_t total, size_t noutputs)
 {
     double *v = realloc(cs->values, (size_t)total * noutputs * sizeof(double) + 1);
     unsigned char *h;
+    size_t i;
     if (v == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
+    for (i = (size_t)cs->issued * noutputs; i < (size_t)total * noutputs; i++)
+        v[i] = NAN;
     cs->values = v;
     if ((h = realloc(cs->have, (size_t)total + 1)) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
