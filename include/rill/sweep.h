@@ -27,7 +27,8 @@
  * every output is known to rel_error at 95% confidence (the half-width of
  * its Student-t interval, t(0.975, n-1) * sd / sqrt(n), is at most
  * rel_error * |mean|; an output whose trials all gave the same value is
- * known), or max_trials have run. Each round is decided from every trial of
+ * known once 30 trials gave it: a deterministic trial wants fixed trials),
+ * or max_trials have run. Each round is decided from every trial of
  * the rounds before, in trial order, so the number of trials a combination
  * gets does not depend on timing, on the number of workers or of ranks.
  *
@@ -55,8 +56,9 @@
  * RILL_EPIPELINE with resume, RILL_EEXISTS without it while that run has
  * not finished); so is a resume of a finished sweep (RILL_EFINISHED).
  *
- * Errors. A trial function that returns non-zero, or an output that is not
- * a finite number, stops the sweep with RILL_EUSER and a message naming the
+ * Errors. A trial function that returns non-zero, an output that is not
+ * a finite number, or outputs so large that a mean or standard deviation
+ * is not finite, stops the sweep with RILL_EUSER and a message naming the
  * combination (its index and parameter values) and the trial number, then
  * what the function said through rill_error_set. */
 #ifndef RILL_SWEEP_H
@@ -198,8 +200,8 @@ RILL_EXTERN int rill_sweep_emit(rill_emitter *out, const rill_sweep_trial *t,
 typedef struct rill_sweep_stats {
     int64_t n;    /* trials */
     double mean;
-    double sd;    /* sample standard deviation (n - 1); 0 with one trial */
-    double se;    /* standard error of the mean: sd / sqrt(n) */
+    double sd;    /* sample standard deviation (n - 1); NAN with one trial */
+    double se;    /* standard error of the mean: sd / sqrt(n); NAN with one */
 } rill_sweep_stats;
 
 RILL_EXTERN void rill_sweep_table_free(rill_sweep_table *t);
@@ -219,9 +221,10 @@ RILL_EXTERN int rill_sweep_table_stats(rill_sweep_stats *out, const rill_sweep_t
 typedef enum rill_sweep_format {
     RILL_SWEEP_CSV = 0,  /* a header line, then a row a line; columns: the
                             parameters, trials, then NAME_mean, NAME_sd,
-                            NAME_se for each output (%.17g: exact) */
+                            NAME_se for each output (%.17g: exact; sd
+                            and se of one trial are empty) */
     RILL_SWEEP_TEXT = 1  /* the same columns aligned for a terminal (6
-                            significant digits) */
+                            significant digits; "-" for no sd or se) */
 } rill_sweep_format;
 /* Writes the table to f. RILL_EIO when writing fails. */
 RILL_EXTERN int rill_sweep_table_write(const rill_sweep_table *t, FILE *f, int format);

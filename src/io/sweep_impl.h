@@ -33,7 +33,8 @@ struct rill_sweep_table {
  * *out: free with rill_sweep_table_free. */
 int rill__sweep_table_new(rill_sweep_table **out, const rill_sweep *s);
 /* Mean, sd (n - 1) and se of column col of values[0..n) (n rows of
- * stride doubles), summed in row order. */
+ * stride doubles), accumulated in row order (Welford); sd and se are NAN
+ * for n = 1, all three for n = 0. A mean or sd may overflow to inf. */
 void rill__sweep_column(double *mean, double *sd, double *se, const double *values,
                         int64_t n, size_t stride, size_t col);
 /* "a=1, b=0.5" of row into buf. */

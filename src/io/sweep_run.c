@@ -129,36 +129,67 @@ static int issue(rill_emitter *recur, cstore *cs, int64_t total, ctx *c)
     return 0;
 }
 
-/* The number of trials the combination should have, from those it has. */
-static int64_t wanted(const cstore *cs, const ctx *c)
+/* Column k of the combination's trials; an error naming the combination
+ * and the output when the mean or sd overflowed. */
+static int column(double m[3], const cstore *cs, const ctx *c, size_t k)
 {
-    int64_t n = cs->got, cap;
+    char where[512];
+    rill__sweep_column(&m[0], &m[1], &m[2], cs->values, cs->got, c->s->noutputs, k);
+    if (isfinite(m[0]) && (cs->got < 2 || isfinite(m[1])))
+        return 0;
+    rill__sweep_describe(where, sizeof(where), c->s, (size_t)cs->row);
+    rill_error_set("combination %lld (%s): the %s of output '%s' over %lld trials is not a "
+                   "finite number (the outputs are too large)", (long long)cs->row, where,
+                   isfinite(m[0]) ? "standard deviation" : "mean", c->s->oname[k],
+                   (long long)cs->got);
+    return -1;
+}
+
+/* The number of trials the combination should have, from those it has,
+ * in *want. An output whose trials all gave the same value is known only
+ * from ZERO_VARIANCE_TRIALS on (5 zeros of a rare 0/1 event are not). */
+#define ZERO_VARIANCE_TRIALS 30
+static int wanted(int64_t *want, const cstore *cs, const ctx *c)
+{
+    int64_t n = cs->got, cap, at_least = n;
     double worst = 0, t;
     size_t k;
+    *want = n;
     if (c->o.trials > 0 || n >= c->o.max_trials)
-        return n;
+        return 0;
     t = rill_sweep_t95(n - 1);
     for (k = 0; k < c->s->noutputs; k++) {
-        double mean, sd, se, half, ratio;
-        rill__sweep_column(&mean, &sd, &se, cs->values, n, c->s->noutputs, k);
-        if (sd == 0)
-            continue; /* every trial gave the same: known */
-        half = t * se;
-        if (mean == 0) {
+        double m[3], half, ratio;
+        if (column(m, cs, c, k) < 0)
+            return -1;
+        if (m[1] == 0) { /* every trial gave the same */
+            if (n < ZERO_VARIANCE_TRIALS)
+                at_least = ZERO_VARIANCE_TRIALS;
+            continue;
+        }
+        half = t * m[2];
+        if (m[0] == 0) {
             worst = INFINITY;
             break;
         }
-        ratio = half / (c->o.rel_error * fabs(mean));
+        ratio = half / (c->o.rel_error * fabs(m[0]));
         if (ratio > worst)
             worst = ratio;
     }
-    if (worst <= 1)
-        return n;
-    cap = n * 4 < c->o.max_trials ? n * 4 : c->o.max_trials;
-    if (isinf(worst) || worst * worst * (double)n * 1.1 >= (double)cap)
-        return cap;
-    t = ceil(worst * worst * (double)n * 1.1);
-    return (int64_t)t > n ? (int64_t)t : n + 1;
+    if (at_least > c->o.max_trials)
+        at_least = c->o.max_trials;
+    if (worst > 1) {
+        cap = n * 4 < c->o.max_trials ? n * 4 : c->o.max_trials;
+        if (isinf(worst) || worst * worst * (double)n * 1.1 >= (double)cap) {
+            *want = cap;
+        } else {
+            t = ceil(worst * worst * (double)n * 1.1);
+            *want = (int64_t)t > n ? (int64_t)t : n + 1;
+        }
+    }
+    if (at_least > *want)
+        *want = at_least;
+    return 0;
 }
 
 static int sweep_frame(rill_emitter *recur, void *store, const rill_record *first,
@@ -188,7 +219,8 @@ static int sweep_frame(rill_emitter *recur, void *store, const rill_record *firs
                        "(rill_sweep_emit)", (long long)cs->row, where, (long long)i);
         return -1;
     }
-    want = wanted(cs, c);
+    if (wanted(&want, cs, c) < 0)
+        return -1;
     return want > cs->issued ? issue(recur, cs, want, c) : 0;
 }
 
@@ -206,7 +238,10 @@ static int sweep_emit(rill_emitter *out, void *store, void *payload)
     memcpy(buf + 8, &cs->got, 8);
     for (k = 0; k < no; k++) {
         double m[3];
-        rill__sweep_column(&m[0], &m[1], &m[2], cs->values, cs->got, no, k);
+        if (column(m, cs, c, k) < 0) {
+            free(buf);
+            return -1;
+        }
         memcpy(buf + 16 + k * sizeof(m), m, sizeof(m));
     }
     rc = rill_emit(out, buf, len);

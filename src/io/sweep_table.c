@@ -16,22 +16,22 @@
 void rill__sweep_column(double *mean, double *sd, double *se, const double *values,
                         int64_t n, size_t stride, size_t col)
 {
-    double sum = 0, ss = 0, m;
+    double m = 0, m2 = 0;
     int64_t i;
     if (n <= 0) {
         *mean = *sd = *se = NAN;
         return;
     }
-    for (i = 0; i < n; i++)
-        sum += values[(size_t)i * stride + col];
-    m = sum / (double)n;
+    /* Welford: no sum to overflow, and a constant column has m equal to
+     * its value and m2 exactly 0 */
     for (i = 0; i < n; i++) {
-        double d = values[(size_t)i * stride + col] - m;
-        ss += d * d;
+        double x = values[(size_t)i * stride + col], d = x - m;
+        m += d / (double)(i + 1);
+        m2 += d * (x - m);
     }
     *mean = m;
-    *sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
-    *se = *sd / sqrt((double)n);
+    *sd = n > 1 ? sqrt(m2 / (double)(n - 1)) : NAN;
+    *se = n > 1 ? *sd / sqrt((double)n) : NAN;
 }
 
 double rill_sweep_t95(int64_t df)
@@ -163,7 +163,10 @@ static void cell(char *buf, size_t cap, const rill_sweep_table *t, size_t row, s
         snprintf(buf, cap, "%s_%s", t->oname[c / 3], what[c % 3]);
         return;
     }
-    snprintf(buf, cap, fmt, t->stats[row * t->noutputs * 3 + c]);
+    if (isnan(t->stats[row * t->noutputs * 3 + c])) /* sd, se of one trial */
+        snprintf(buf, cap, "%s", exact ? "" : "-");
+    else
+        snprintf(buf, cap, fmt, t->stats[row * t->noutputs * 3 + c]);
 }
 
 int rill_sweep_table_write(const rill_sweep_table *t, FILE *f, int format)
