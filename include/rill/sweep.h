@@ -170,7 +170,9 @@ typedef struct rill_sweep_options {
 /* Runs the sweep: fn(outputs, noutputs, trial, payload) for each trial, or
  * opts->job when fn is NULL. One run of s at a time (RILL_EBUSY). *out: the table on rank 0 (caller frees with
  * rill_sweep_table_free), NULL on other ranks and on failure. A sweep needs
- * at least one output. Errors as rill_run's, and as said at the top. */
+ * at least one output. Errors as rill_run's, and as said at the top;
+ * RILL_ECORRUPT when the run's results miss a row, repeat one or hold
+ * something else (never a table with rows of no trials). */
 RILL_EXTERN int rill_sweep_run(rill_sweep_table **out, rill_sweep *s,
                                const rill_sweep_options *opts, rill_sweep_trial_fn fn,
                                void *payload);
