@@ -212,6 +212,45 @@ static void a_failing_trial_names_its_combination_and_number(void **state)
     cli_result_free(&r);
 }
 
+/* A trial's output is decimal numbers: 0x10, inf and nan are refused; more
+ * than 1 MiB is an error naming the trial, not cut short; and the message
+ * names the combination and the trial, not the bytes of a record. */
+static void trial_output_is_decimal_and_at_most_a_mebibyte(void **state)
+{
+    static const char *const bad[] = {"0x10", "inf", "nan", "1e5x"};
+    cli_result r;
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char spec[256];
+        snprintf(spec, sizeof(spec), "parameters:\n  a: [1]\noutputs: [x]\n"
+                 "trial: {command: [echo, '%s']}\ntrials: 2\n", bad[i]);
+        cli_write("hex.yaml", spec);
+        r = cli_rill(NULL, "sweep", "-q", "-w", "1", "hex.yaml", NULL);
+        assert_int_equal(r.status, 1);
+        assert_non_null(strstr(r.err, "rill sweep: a user callback failed: combination 0 "
+                                      "(a=1), trial 0: command 'echo' wrote text that is not "
+                                      "numbers after"));
+        assert_null(strstr(r.err, "record"));
+        assert_null(strstr(r.err, "\\x"));
+        cli_result_free(&r);
+    }
+    cli_write("ok.yaml", "parameters:\n  a: [1]\noutputs: [x, y, z]\n"
+                         "trial: {command: [echo, '-1.5e2, +.25 3.']}\ntrials: 2\n");
+    r = cli_rill(NULL, "sweep", "-q", "-f", "csv", "ok.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "1,2,-150,0,0,0.25,0,0,3,0,0\n"));
+    cli_result_free(&r);
+    cli_write("big.yaml", "parameters:\n  a: [1]\noutputs: [x]\ntrial:\n"
+                          "  command: [sh, -c, 'yes 1 | head -c 1100000; echo 1']\n"
+                          "trials: 2\n");
+    r = cli_rill(NULL, "sweep", "-q", "-w", "1", "big.yaml", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "combination 0 (a=1), trial 0: command 'sh' wrote more than "
+                                  "1048576 bytes on its standard output"));
+    cli_result_free(&r);
+}
+
 /* Lines of a file (0 when it does not exist). */
 static int count_lines(const char *name)
 {
@@ -453,6 +492,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_report_plots_each_output_against_each_parameter,
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(the_report_error_bars_are_student_t_intervals,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(trial_output_is_decimal_and_at_most_a_mebibyte,
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(spec_errors_are_reported_where_they_are, cli_setup,
                                         cli_teardown),

@@ -41,7 +41,8 @@ typedef struct ctx {
     void *payload;
     atomic_ullong trials_done;
     atomic_size_t rows_done;
-    pthread_mutex_t plock;
+    pthread_mutex_t plock;  /* also guards why */
+    char why[RILL__ERROR_MAX]; /* the first failure, as said (see failed) */
 } ctx;
 
 /* One combination's trials: outputs of trial i at values[i * noutputs]. */
@@ -77,6 +78,18 @@ static void progress(ctx *c)
     p.trials_done = atomic_load(&c->trials_done);
     c->o.progress(&p, c->o.progress_payload);
     pthread_mutex_unlock(&c->plock);
+}
+
+/* Keeps the first failure's message: the engine wraps it with the stage
+ * and a dump of the record's bytes, and rill_sweep_run says it as it was
+ * said (combination, parameters, trial). Returns -1. */
+static int failed(ctx *c)
+{
+    pthread_mutex_lock(&c->plock);
+    if (c->why[0] == '\0')
+        snprintf(c->why, sizeof(c->why), "%s", rill_error_last());
+    pthread_mutex_unlock(&c->plock);
+    return -1;
 }
 
 static void store_free(void *store, void *payload)
@@ -131,7 +144,7 @@ static int issue(rill_emitter *recur, cstore *cs, int64_t total, ctx *c)
 
 /* Column k of the combination's trials; an error naming the combination
  * and the output when the mean or sd overflowed. */
-static int column(double m[3], const cstore *cs, const ctx *c, size_t k)
+static int column(double m[3], const cstore *cs, ctx *c, size_t k)
 {
     char where[512];
     rill__sweep_column(&m[0], &m[1], &m[2], cs->values, cs->got, c->s->noutputs, k);
@@ -142,14 +155,14 @@ static int column(double m[3], const cstore *cs, const ctx *c, size_t k)
                    "finite number (the outputs are too large)", (long long)cs->row, where,
                    isfinite(m[0]) ? "standard deviation" : "mean", c->s->oname[k],
                    (long long)cs->got);
-    return -1;
+    return failed(c);
 }
 
 /* The number of trials the combination should have, from those it has,
  * in *want. An output whose trials all gave the same value is known only
  * from ZERO_VARIANCE_TRIALS on (5 zeros of a rare 0/1 event are not). */
 #define ZERO_VARIANCE_TRIALS 30
-static int wanted(int64_t *want, const cstore *cs, const ctx *c)
+static int wanted(int64_t *want, const cstore *cs, ctx *c)
 {
     int64_t n = cs->got, cap, at_least = n;
     double worst = 0, t;
@@ -217,7 +230,7 @@ static int sweep_frame(rill_emitter *recur, void *store, const rill_record *firs
         rill__sweep_describe(where, sizeof(where), c->s, (size_t)cs->row);
         rill_error_set("combination %lld (%s), trial %lld: the trial gave no outputs "
                        "(rill_sweep_emit)", (long long)cs->row, where, (long long)i);
-        return -1;
+        return failed(c);
     }
     if (wanted(&want, cs, c) < 0)
         return -1;
@@ -264,19 +277,19 @@ static int gather(rill_emitter *recur, void *store, const rill_record *next, voi
         rill__sweep_describe(where, sizeof(where), c->s, (size_t)cs->row);
         rill_error_set("combination %lld (%s): the trial stage emitted a record that is not "
                        "a trial's outputs (rill_sweep_emit)", (long long)cs->row, where);
-        return -1;
+        return failed(c);
     }
     if (len != no * sizeof(double)) {
         rill__sweep_describe(where, sizeof(where), c->s, (size_t)cs->row);
         rill_error_set("combination %lld (%s), trial %lld: %zu outputs, the sweep has %zu",
                        (long long)cs->row, where, (long long)trial, len / sizeof(double), no);
-        return -1;
+        return failed(c);
     }
     if (cs->have[trial]) {
         rill__sweep_describe(where, sizeof(where), c->s, (size_t)cs->row);
         rill_error_set("combination %lld (%s), trial %lld: its outputs were emitted twice",
                        (long long)cs->row, where, (long long)trial);
-        return -1;
+        return failed(c);
     }
     memcpy(cs->values + (size_t)trial * no, b, len);
     for (size_t k = 0; k < no; k++)
@@ -285,7 +298,7 @@ static int gather(rill_emitter *recur, void *store, const rill_record *next, voi
             rill_error_set("combination %lld (%s), trial %lld: output '%s' is not a finite "
                            "number", (long long)cs->row, where, (long long)trial,
                            c->s->oname[k]);
-            return -1;
+            return failed(c);
         }
     cs->have[trial] = 1;
     cs->got++;
@@ -373,6 +386,7 @@ static int trial_job(rill_emitter *out, const rill_record *in, void *payload)
     rill_error_set("combination %zu (%s), trial %lld: %s", t.combination, where,
                    (long long)t.trial, *rill_error_last() ? rill_error_last()
                                                           : "the trial function failed");
+    failed(c);
     return rc;
 }
 
@@ -539,6 +553,8 @@ int rill_sweep_run(rill_sweep_table **out, rill_sweep *s, const rill_sweep_optio
     s->checkpoints = rill_checkpoint_count(p);
     s->running = NULL;
     pthread_mutex_unlock(&s->lock);
+    if (rc == RILL_EUSER && c->why[0]) /* as said, without the record's bytes */
+        rill__error(RILL_EUSER, "%s", c->why);
     if (rc < 0)
         goto done;
     if (rill_rank() == 0) {
