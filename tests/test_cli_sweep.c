@@ -251,6 +251,46 @@ static void trial_output_is_decimal_and_at_most_a_mebibyte(void **state)
     cli_result_free(&r);
 }
 
+/* A trial command inherits no descriptor of rill's: it sees as many open
+ * files with checkpointing (and its interrupt pipe) as without. */
+static void a_trial_command_inherits_no_descriptor(void **state)
+{
+    cli_result r0, r1;
+    (void)state;
+    cli_write("fd.yaml", "parameters:\n  a: [1, 2]\noutputs: [fds]\ntrial:\n  command: [sh, -c, "
+                         "'n=0; for f in /proc/$$/fd/*; do n=$((n+1)); done; echo $n']\n"
+                         "trials: 3\n");
+    r0 = cli_rill(NULL, "sweep", "-q", "fd.yaml", NULL);
+    r1 = cli_rill(NULL, "sweep", "-q", "--checkpoint", "fd.db", "fd.yaml", NULL);
+    assert_int_equal(r0.status, 0);
+    assert_int_equal(r1.status, 0);
+    assert_string_equal(r1.out, r0.out);
+    cli_result_free(&r0);
+    cli_result_free(&r1);
+}
+
+/* A parameter named as a placeholder the trial gets (trial, seed,
+ * combination) would shadow it: refused where it is written. */
+static void a_parameter_named_trial_seed_or_combination_is_refused(void **state)
+{
+    cli_result r;
+    (void)state;
+    cli_write("seed.yaml", "parameters:\n  a: [1, 2]\n  seed: [1, 2]\noutputs: [x]\n"
+                           "trial: {command: [echo, '{seed}']}\n");
+    r = cli_rill(NULL, "sweep", "seed.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "seed.yaml:3:3: parameter 'seed': the name is the trial's "
+                                  "{seed} in a command"));
+    cli_result_free(&r);
+    cli_write("trial.yaml", "parameters:\n  trial: [1]\n  combination: [1]\noutputs: [x]\n"
+                            "trial: {command: [echo, 1]}\n");
+    r = cli_rill(NULL, "check", "trial.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "trial.yaml:2:3: parameter 'trial'"));
+    assert_non_null(strstr(r.err, "trial.yaml:3:3: parameter 'combination'"));
+    cli_result_free(&r);
+}
+
 /* Lines of a file (0 when it does not exist). */
 static int count_lines(const char *name)
 {
@@ -494,6 +534,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_report_error_bars_are_student_t_intervals,
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(trial_output_is_decimal_and_at_most_a_mebibyte,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(a_trial_command_inherits_no_descriptor, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(a_parameter_named_trial_seed_or_combination_is_refused,
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(spec_errors_are_reported_where_they_are, cli_setup,
                                         cli_teardown),

@@ -14,6 +14,7 @@
  * until one more is committed and exits 3; a second SIGINT exits at once
  * (130). A SIGINT ignored when rill starts stays ignored. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -105,7 +106,7 @@ static void catch_interrupts(rill_sweep *s, const char *checkpoint)
     pthread_t watcher;
     if (sigaction(SIGINT, NULL, &found) == 0 && found.sa_handler == SIG_IGN)
         return;
-    if (pipe(wake) != 0 || pthread_create(&watcher, NULL, watch, NULL) != 0)
+    if (pipe2(wake, O_CLOEXEC) != 0 || pthread_create(&watcher, NULL, watch, NULL) != 0)
         return;
     pthread_detach(watcher);
     interrupted_sweep = s;

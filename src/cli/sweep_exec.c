@@ -254,6 +254,10 @@ int sweep_exec_trial(double *outputs, size_t noutputs, const rill_sweep_trial *t
         argv[i] = expand(c->argv[i], c, t);
     if (pipe2(opipe, O_CLOEXEC) < 0 || pipe2(epipe, O_CLOEXEC) < 0) {
         rill_error_set("cannot make a pipe: %s", strerror(errno));
+        if (opipe[0] >= 0) {
+            close(opipe[0]);
+            close(opipe[1]);
+        }
         goto done;
     }
     posix_spawn_file_actions_init(&fa);
