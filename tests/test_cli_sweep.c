@@ -129,9 +129,11 @@ static void the_report_plots_each_output_against_each_parameter(void **state)
     assert_int_equal(r.status, 0);
     html = cli_slurp(cli_path(path, "s.html"));
     assert_non_null(strstr(html, "<h1>rill sweep: "));
-    assert_non_null(strstr(html, "id=\"chart-value-a\" data-points=\"12\""));
-    assert_non_null(strstr(html, "id=\"chart-value-b\" data-points=\"12\""));
-    assert_non_null(strstr(html, "id=\"chart-twice-a\""));
+    assert_non_null(strstr(html, "id=\"chart-0-0\" data-output=\"value\" data-param=\"a\" "
+                                 "data-points=\"12\""));
+    assert_non_null(strstr(html, "id=\"chart-0-1\" data-output=\"value\" data-param=\"b\" "
+                                 "data-points=\"12\""));
+    assert_non_null(strstr(html, "id=\"chart-1-0\" data-output=\"twice\" data-param=\"a\""));
     assert_non_null(strstr(html, "class=\"bar\"")); /* error bars */
     assert_non_null(strstr(html, "<table id=\"table\">"));
     assert_null(strstr(html, "http")); /* no external asset */
@@ -153,6 +155,34 @@ static void the_report_error_bars_are_student_t_intervals(void **state)
     assert_int_equal(r.status, 0);
     html = cli_slurp(cli_path(path, "t.html"));
     assert_non_null(strstr(html, "<title>a=1: x = 1 &#177; 2.48 (3 trials)</title>"));
+    free(html);
+    cli_result_free(&r);
+}
+
+/* 3 x 20 combinations: against a, 20 lines; 12 are drawn and the chart
+ * says 8 were left out. Names with '-' give distinct chart ids. */
+static void a_chart_draws_at_most_12_lines_and_says_so(void **state)
+{
+    char path[512], *html;
+    cli_result r;
+    (void)state;
+    cli_write("many.yaml", "parameters:\n  a: [1, 2, 3]\n  b-c: {from: 1, to: 20}\n"
+                           "outputs: [x, x-b]\ntrial: {command: [echo, '{a}', '{b-c}']}\n"
+                           "trials: 2\n");
+    r = cli_rill(NULL, "sweep", "-q", "--report", "many.html", "many.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    html = cli_slurp(cli_path(path, "many.html"));
+    assert_non_null(strstr(html, "id=\"chart-0-0\" data-output=\"x\" data-param=\"a\" "
+                                 "data-points=\"36\""));
+    assert_non_null(strstr(html, ">and 8 more lines, left out</text>"));
+    assert_non_null(strstr(html, ">b-c=12</text>"));  /* the 12th line's legend */
+    assert_null(strstr(html, ">b-c=13</text>"));
+    assert_non_null(strstr(html, "id=\"chart-0-1\" data-output=\"x\" data-param=\"b-c\" "
+                                 "data-points=\"60\""));
+    assert_non_null(strstr(html, "id=\"chart-1-0\" data-output=\"x-b\""));
+    assert_non_null(strstr(html, "id=\"chart-1-1\" data-output=\"x-b\""));
+    /* x-b is b-c: its point at b-c = 7 has a bar of 0 (two equal trials) */
+    assert_non_null(strstr(html, "<title>b-c=7: x-b = 7 &#177; 0 (2 trials)</title>"));
     free(html);
     cli_result_free(&r);
 }
@@ -539,6 +569,8 @@ int main(void)
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(a_parameter_named_trial_seed_or_combination_is_refused,
                                         cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(a_chart_draws_at_most_12_lines_and_says_so, cli_setup,
+                                        cli_teardown),
         cmocka_unit_test_setup_teardown(spec_errors_are_reported_where_they_are, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(a_failing_trial_names_its_combination_and_number,

@@ -214,6 +214,10 @@ RILL_EXTERN size_t rill_sweep_table_outputs(const rill_sweep_table *t);
 /* Names (borrowed from the table); NULL when out of range. */
 RILL_EXTERN const char *rill_sweep_table_param_name(const rill_sweep_table *t, size_t i);
 RILL_EXTERN const char *rill_sweep_table_output_name(const rill_sweep_table *t, size_t i);
+/* How many values parameter i takes (0 when out of range): in row r it
+ * has its value number (r / stride) % count, where stride is the product
+ * of the counts of the parameters after it. */
+RILL_EXTERN size_t rill_sweep_table_param_count(const rill_sweep_table *t, size_t i);
 /* Parameter i of row; NAN when out of range. */
 RILL_EXTERN double rill_sweep_table_param(const rill_sweep_table *t, size_t row, size_t i);
 /* Output i of row into *out; RILL_ERANGE when out of range. */

@@ -24,6 +24,7 @@ struct rill_sweep {
 struct rill_sweep_table {
     size_t rows, nparams, noutputs;
     char **pname, **oname; /* owned copies */
+    size_t pcount[RILL_SWEEP_MAX_PARAMS]; /* values of each parameter */
     double *params;        /* rows x nparams */
     double *stats;         /* rows x noutputs x (mean, sd, se) */
     int64_t *n;            /* rows: trials */

@@ -65,9 +65,11 @@ int rill__sweep_table_new(rill_sweep_table **out, const rill_sweep *s)
     t->n = calloc(rows + 1, sizeof(int64_t));
     if (!t->pname || !t->oname || !t->params || !t->stats || !t->n)
         goto oom;
-    for (i = 0; i < s->nparams; i++)
+    for (i = 0; i < s->nparams; i++) {
+        t->pcount[i] = s->pcount[i];
         if ((t->pname[i] = strdup(s->pname[i])) == NULL)
             goto oom;
+    }
     for (i = 0; i < s->noutputs; i++)
         if ((t->oname[i] = strdup(s->oname[i])) == NULL)
             goto oom;
@@ -112,6 +114,11 @@ const char *rill_sweep_table_param_name(const rill_sweep_table *t, size_t i)
 const char *rill_sweep_table_output_name(const rill_sweep_table *t, size_t i)
 {
     return t && i < t->noutputs ? t->oname[i] : NULL;
+}
+
+size_t rill_sweep_table_param_count(const rill_sweep_table *t, size_t i)
+{
+    return t && i < t->nparams ? t->pcount[i] : 0;
 }
 
 double rill_sweep_table_param(const rill_sweep_table *t, size_t row, size_t i)
