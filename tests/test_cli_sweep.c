@@ -444,6 +444,72 @@ static void an_interrupt_takes_a_checkpoint_and_the_resumed_sweep_finishes_it(vo
     cli_result_free(&ref);
 }
 
+/* Whether process pid is gone (or a zombie no one has reaped yet). */
+static int gone(pid_t pid)
+{
+    char path[64], *stat, *p;
+    int dead;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (access(path, F_OK) != 0)
+        return 1;
+    stat = cli_slurp(path);
+    p = strrchr(stat, ')');
+    dead = p == NULL || p[2] == 'Z' || p[2] == 'X';
+    free(stat);
+    return dead;
+}
+
+/* Trials that write their pid and sleep long: a first SIGINT waits for
+ * them (in groups of their own, ^C does not reach them), a second exits
+ * 130 and stops them: no trial command is left running. */
+static void a_second_interrupt_leaves_no_trial_running(void **state)
+{
+    const char *args[] = {"sweep", "-q", "-w", "2", "--checkpoint", "orphan.db", "sleepy.yaml",
+                          NULL};
+    char path[512], *pids, *p;
+    cli_result r;
+    pid_t pid;
+    int i, n = 0;
+    (void)state;
+    cli_write("sleepy.yaml", "parameters:\n  a: [1, 2]\noutputs: [x]\ntrial:\n"
+                             "  command: [sh, -c, 'echo $$ >> pids; exec sleep 30']\n"
+                             "trials: 2\n");
+    pid = cli_spawn(-1, args);
+    for (i = 0; i < 1000 && count_lines("pids") < 2; i++)
+        usleep(10000);
+    assert_int_equal(count_lines("pids"), 2);
+    /* interrupts until it exits: the first takes a checkpoint once the
+     * trials finish (in 30 s), the second stops at once; a second sent
+     * before the first was handled would merge into it, so send on */
+    for (i = 0; i < 100; i++) {
+        siginfo_t info;
+        kill(pid, SIGINT);
+        memset(&info, 0, sizeof(info));
+        usleep(200000);
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+            info.si_pid == pid)
+            break;
+    }
+    r = cli_wait(pid, "interrupted twice");
+    if (r.status != 130)
+        print_message("%s", r.err);
+    assert_int_equal(r.status, 130);
+    pids = cli_slurp(cli_path(path, "pids"));
+    for (p = pids; *p;) {
+        pid_t trial = (pid_t)strtol(p, &p, 10);
+        for (i = 0; i < 500 && !gone(trial); i++) /* SIGTERM is on its way */
+            usleep(10000);
+        assert_true(gone(trial));
+        n++;
+        while (*p == '\n')
+            p++;
+    }
+    assert_int_equal(n, 2);
+    assert_non_null(strstr(r.err, "once the trials running finish"));
+    free(pids);
+    cli_result_free(&r);
+}
+
 /* rill sweep with its standard error on a new pseudo-terminal; what the
  * terminal got (caller frees). */
 static char *sweep_on_a_terminal(const char *spec, int *status)
@@ -581,6 +647,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             an_interrupt_takes_a_checkpoint_and_the_resumed_sweep_finishes_it, cli_setup,
             cli_teardown),
+        cmocka_unit_test_setup_teardown(a_second_interrupt_leaves_no_trial_running, cli_setup,
+                                        cli_teardown),
         cmocka_unit_test_setup_teardown(progress_shows_combinations_and_trials_done_on_a_terminal,
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(rill_check_checks_a_sweep_spec, cli_setup, cli_teardown),

@@ -11,8 +11,12 @@
  * Interrupts, as `rill run`'s: with checkpointing the first SIGINT wakes a
  * watcher thread through a pipe, which asks the sweep for a checkpoint
  * (rill_sweep_checkpoint_request, again until the run takes it), waits
- * until one more is committed and exits 3; a second SIGINT exits at once
- * (130). A SIGINT ignored when rill starts stays ignored. */
+ * until one more is committed (the trials running finish first: they are
+ * in process groups of their own, which ^C does not reach) and exits 3; a
+ * second SIGINT stops the trial commands running (SIGTERM to their
+ * groups) and exits at once (130). Trials started after the checkpoint
+ * are stopped at the exit 3 too. A SIGINT ignored when rill starts stays
+ * ignored. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -51,8 +55,8 @@ const char cmd_sweep_help[] =
     "      --resume               continue from the checkpoint (default file: .rill/)\n"
     "  -q, --quiet                no progress line\n"
     "\n"
-    "SIGINT with checkpointing takes a checkpoint and exits 3; a second one exits\n"
-    "at once (130). Exit status: 0 done, 1 the sweep failed, 2 usage or spec error,\n"
+    "SIGINT with checkpointing takes a checkpoint once the trials running finish\n"
+    "and exits 3; a second one stops the trials running and exits at once (130). Exit status: 0 done, 1 the sweep failed, 2 usage or spec error,\n"
     "3 interrupted with a checkpoint.\n";
 
 static const char usage[] =
@@ -68,8 +72,10 @@ static const char *state_path;
 static void on_sigint(int sig)
 {
     (void)sig;
-    if (interrupts++ > 0)
+    if (interrupts++ > 0) {
+        sweep_exec_stop_all(); /* in groups of their own: ^C did not reach them */
         _exit(130);
+    }
     if (wake[1] >= 0) {
         ssize_t w = write(wake[1], "x", 1);
         (void)w;
@@ -84,8 +90,9 @@ static void *watch(void *arg)
     (void)arg;
     while (read(wake[0], &c, 1) < 0 && errno == EINTR)
         ;
-    fprintf(stderr, "%srill sweep: interrupted: taking a checkpoint (interrupt again to "
-            "stop at once)\n", isatty(2) ? "\r\033[K" : "");
+    fprintf(stderr, "%srill sweep: interrupted: taking a checkpoint once the trials running "
+            "finish (interrupt again to stop them and exit at once)\n",
+            isatty(2) ? "\r\033[K" : "");
     before = rill_sweep_checkpoint_count(interrupted_sweep);
     while (rill_sweep_checkpoint_count(interrupted_sweep) <= before) {
         struct timespec t = {0, 10000000L};
@@ -95,6 +102,7 @@ static void *watch(void *arg)
     }
     fprintf(stderr, "rill sweep: interrupted with a checkpoint in %s: run again with --resume\n",
             state_path ? state_path : ".rill/");
+    sweep_exec_stop_all(); /* trials started after the checkpoint: they run again */
     _exit(CLI_EXIT_INTERRUPTED);
     return NULL;
 }

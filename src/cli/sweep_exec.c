@@ -5,7 +5,8 @@
  * /dev/null, its standard output must hold one number per output in
  * decimal (separated by blanks, commas or newlines; at most 1 MiB), and it
  * must exit 0. It runs
- * in a process group of its own, with a fresh signal mask. Its
+ * in a process group of its own, with a fresh signal mask, listed while
+ * it runs so that rill can stop it when it exits early. Its
  * standard error is kept (the last 1 KiB) for the message when it fails.
  * Runs on the library's worker threads, several at once. */
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,36 @@
 #include "xalloc.h"
 
 extern char **environ;
+
+/* The trial commands running: each in a process group of its own (pgid =
+ * pid), so a terminal's ^C does not reach them and rill must stop them
+ * when it exits early (sweep_exec_stop_all). Lock-free slots, because the
+ * signal handler reads them: a slot is taken by compare-and-swap from 0
+ * and freed once the child has exited but before it is reaped (so its pid
+ * cannot be anyone else's while it is listed). */
+#define MAX_LIVE 1024
+static _Atomic pid_t live[MAX_LIVE];
+
+static int live_add(pid_t pid)
+{
+    int i;
+    for (i = 0; i < MAX_LIVE; i++) {
+        pid_t none = 0;
+        if (atomic_compare_exchange_strong(&live[i], &none, pid))
+            return i;
+    }
+    return -1; /* more than MAX_LIVE at once: not listed */
+}
+
+void sweep_exec_stop_all(void)
+{
+    int i;
+    for (i = 0; i < MAX_LIVE; i++) {
+        pid_t pid = atomic_load(&live[i]);
+        if (pid > 0)
+            kill(-pid, SIGTERM);
+    }
+}
 
 static int name_char(char c)
 {
@@ -246,7 +278,7 @@ int sweep_exec_trial(double *outputs, size_t noutputs, const rill_sweep_trial *t
     posix_spawnattr_t attr;
     sigset_t none, def;
     char **argv = cli_xcalloc(c->argc + 1, sizeof(char *));
-    int opipe[2] = {-1, -1}, epipe[2] = {-1, -1}, status = 0, rc = -1, garbage, over;
+    int opipe[2] = {-1, -1}, epipe[2] = {-1, -1}, status = 0, rc = -1, garbage, over, slot;
     char *out = NULL, err[1024];
     size_t i, len, got;
     pid_t pid;
@@ -290,7 +322,14 @@ int sweep_exec_trial(double *outputs, size_t noutputs, const rill_sweep_trial *t
         rc = -1;
         goto done;
     }
+    slot = live_add(pid);
     drain(opipe[0], epipe[0], &out, &len, &over, err, sizeof(err));
+    if (slot >= 0) { /* exited (not reaped: its pid is still its own), then unlisted */
+        siginfo_t info;
+        while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+            ;
+        atomic_store(&live[slot], 0);
+    }
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     rc = -1;
