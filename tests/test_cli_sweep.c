@@ -444,6 +444,30 @@ static void an_interrupt_takes_a_checkpoint_and_the_resumed_sweep_finishes_it(vo
     cli_result_free(&ref);
 }
 
+/* A finished sweep's checkpoint keeps no table: --resume says so and how
+ * to get it (run again without --resume: the same table). */
+static void resuming_a_finished_sweep_says_how_to_get_its_table(void **state)
+{
+    cli_result r0, r;
+    (void)state;
+    cli_write("done.yaml", "parameters:\n  a: [1, 2]\noutputs: [x]\n"
+                           "trial: {command: [echo, '{seed}']}\ntrials: 3\n");
+    r0 = cli_rill(NULL, "sweep", "-q", "--checkpoint", "done.db", "done.yaml", NULL);
+    assert_int_equal(r0.status, 0);
+    r = cli_rill(NULL, "sweep", "-q", "--checkpoint", "done.db", "--resume", "done.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "");
+    assert_non_null(strstr(r.err, "rill sweep: the sweep in done.db finished; a checkpoint "
+                                  "keeps no table: to print it, run the sweep again without "
+                                  "--resume"));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "sweep", "-q", "--checkpoint", "done.db", "done.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, r0.out);
+    cli_result_free(&r);
+    cli_result_free(&r0);
+}
+
 /* Whether process pid is gone (or a zombie no one has reaped yet). */
 static int gone(pid_t pid)
 {
@@ -647,6 +671,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             an_interrupt_takes_a_checkpoint_and_the_resumed_sweep_finishes_it, cli_setup,
             cli_teardown),
+        cmocka_unit_test_setup_teardown(resuming_a_finished_sweep_says_how_to_get_its_table,
+                                        cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(a_second_interrupt_leaves_no_trial_running, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(progress_shows_combinations_and_trials_done_on_a_terminal,

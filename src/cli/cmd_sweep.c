@@ -65,6 +65,11 @@ static const char usage[] =
     "                  [-q] SPEC\n";
 
 static volatile sig_atomic_t interrupts;
+/* Whether the run is over (under quit_lock): the watcher then exits no
+ * more, and the main thread prints the table undisturbed; a watcher that
+ * exits holds quit_lock until it is gone. */
+static pthread_mutex_t quit_lock = PTHREAD_MUTEX_INITIALIZER;
+static int run_over;
 static int wake[2] = {-1, -1};
 static rill_sweep *interrupted_sweep; /* set before the handler is installed */
 static const char *state_path;
@@ -94,8 +99,16 @@ static void *watch(void *arg)
             "finish (interrupt again to stop them and exit at once)\n",
             isatty(2) ? "\r\033[K" : "");
     before = rill_sweep_checkpoint_count(interrupted_sweep);
-    while (rill_sweep_checkpoint_count(interrupted_sweep) <= before) {
+    for (;;) {
         struct timespec t = {0, 10000000L};
+        pthread_mutex_lock(&quit_lock);
+        if (run_over) { /* finished meanwhile: the table is printed, exit 0 */
+            pthread_mutex_unlock(&quit_lock);
+            return NULL;
+        }
+        if (rill_sweep_checkpoint_count(interrupted_sweep) > before)
+            break; /* keeps quit_lock until _exit */
+        pthread_mutex_unlock(&quit_lock);
         if (asked++ % 20 == 0)
             rill_sweep_checkpoint_request(interrupted_sweep);
         nanosleep(&t, NULL);
@@ -296,6 +309,9 @@ int cmd_sweep(int argc, char **argv)
         catch_interrupts(sp.sweep, checkpoint);
     t0 = now_s();
     rc = rill_sweep_run(&t, sp.sweep, &sp.o, sp.cmd.argc ? sweep_exec_trial : NULL, &sp.cmd);
+    pthread_mutex_lock(&quit_lock); /* waits here for a watcher that is exiting */
+    run_over = 1;
+    pthread_mutex_unlock(&quit_lock);
     if (interrupted_sweep) { /* the watcher may no longer act: the run is over */
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));
@@ -305,8 +321,12 @@ int cmd_sweep(int argc, char **argv)
     if (line.shown)
         fputs("\r\033[K", stderr);
     if (rc == RILL_EFINISHED && resume) {
-        if (rank == 0)
-            fprintf(stderr, "rill sweep: nothing to resume: %s\n", rill_error_last());
+        if (rank == 0) /* a finished checkpoint keeps no table */
+            fprintf(stderr, "rill sweep: nothing to resume: %s\nrill sweep: the sweep in %s "
+                    "finished; a checkpoint keeps no table: to print it, run the sweep again "
+                    "without --resume (trials that draw from their seed give the same table; "
+                    "--csv FILE keeps a table)\n", rill_error_last(),
+                    checkpoint ? checkpoint : ".rill/");
         status = CLI_EXIT_OK;
     } else if (rc < 0) {
         if (rank == 0)
