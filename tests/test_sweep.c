@@ -399,14 +399,25 @@ static void outputs_too_large_for_a_finite_mean_or_sd_stop_the_sweep(void **stat
  * again. */
 static _Atomic int calls;
 static int fail_armed;
+/* Per trial: 1 + the checkpoints the run had committed when it finished
+ * (first run); whether it ran (resumed run). */
+static _Atomic long long finished_at[12][60];
+static _Atomic int ran_again[12][60];
 
 static int counted(double *out, size_t n, const rill_sweep_trial *t, void *payload)
 {
+    rill_sweep *s = payload;
+    int rc;
     calls++;
     if (fail_armed && t->combination == 11 && t->trial == 40)
         return -1;
     usleep(200);
-    return noisy(out, n, t, payload);
+    rc = noisy(out, n, t, NULL);
+    if (fail_armed)
+        finished_at[t->combination][t->trial] = 1 + rill_sweep_checkpoint_count(s);
+    else
+        ran_again[t->combination][t->trial] = 1;
+    return rc;
 }
 
 static void a_resumed_sweep_loses_no_trial_and_repeats_none_recorded(void **state)
@@ -416,7 +427,8 @@ static void a_resumed_sweep_loses_no_trial_and_repeats_none_recorded(void **stat
     rill_sweep_table *t, *t0;
     char path[] = "/tmp/rill_sweep_ckptXXXXXX";
     char *c0, *c1, side[64];
-    int fd, first;
+    int fd, first, i, repeated = 0;
+    long long last;
     (void)state;
     assert_true((fd = mkstemp(path)) >= 0);
     close(fd);
@@ -428,15 +440,29 @@ static void a_resumed_sweep_loses_no_trial_and_repeats_none_recorded(void **stat
     o.checkpoint_interval = 0.005;
     fail_armed = 1;
     calls = 0;
-    assert_int_equal(rill_sweep_run(&t, s, &o, counted, NULL), RILL_EUSER);
+    memset(finished_at, 0, sizeof(finished_at));
+    memset(ran_again, 0, sizeof(ran_again));
+    assert_int_equal(rill_sweep_run(&t, s, &o, counted, s), RILL_EUSER);
     first = calls;
     assert_true(first < 12 * 60);
+    last = rill_sweep_checkpoint_count(s);
     fail_armed = 0;
     calls = 0;
     o.resume = 1;
-    assert_int_equal(rill_sweep_run(&t, s, &o, counted, NULL), 0);
+    assert_int_equal(rill_sweep_run(&t, s, &o, counted, s), 0);
     /* fewer calls than a whole sweep: what the checkpoint held did not run */
     assert_true(calls < 12 * 60);
+    /* a trial that finished when k checkpoints were committed is in
+     * checkpoint k + 2 (begun after k + 1 was committed, so after it): if
+     * the first run committed that many, the trial does not run again */
+    for (i = 0; i < 12 * 60; i++) {
+        long long k = finished_at[i / 60][i % 60] - 1;
+        if (k >= 0 && ran_again[i / 60][i % 60]) {
+            repeated++;
+            assert_true(k + 2 > last);
+        }
+    }
+    print_message("%lld checkpoints; %d trials ran again\n", last, repeated);
     c0 = csv(t0);
     c1 = csv(t);
     assert_string_equal(c0, c1);
