@@ -335,16 +335,35 @@ static int count_lines(const char *name)
     return n;
 }
 
-/* Trials that log "combination trial" and sleep, seeded numbers out. */
+/* Trials that log "combination trial" into log as they start, and into
+ * log.end as they end, and sleep; seeded numbers out. */
 static void slow_spec(const char *name, const char *log)
 {
     char spec[1024];
     snprintf(spec, sizeof(spec),
              "parameters:\n  a: {from: 1, to: 6}\noutputs: [v]\ntrial:\n"
              "  command: [sh, -c, 'echo {combination} {trial} >> %s; sleep 0.02; "
-             "awk -v s={seed} \"BEGIN {{ srand(s %% 2147483647); print {a} + rand() }}\"']\n"
-             "trials: 30\nseed: 3\n", log);
+             "awk -v s={seed} \"BEGIN {{ srand(s %% 2147483647); print {a} + rand() }}\"; "
+             "echo {combination} {trial} >> %s.end']\n"
+             "trials: 30\nseed: 3\n", log, log);
     cli_write(name, spec);
+}
+
+/* Adds 1 to n[c][t] for each line "c t" of a log (0..5, 0..29). */
+static void tally(const char *name, int n[6][30])
+{
+    char path[512], *log, *p;
+    if (access(cli_path(path, name), F_OK) != 0)
+        return;
+    log = cli_slurp(path);
+    for (p = log; *p;) {
+        int c = (int)strtol(p, &p, 10), t = (int)strtol(p, &p, 10);
+        assert_true(c >= 0 && c < 6 && t >= 0 && t < 30);
+        n[c][t]++;
+        while (*p == '\n')
+            p++;
+    }
+    free(log);
 }
 
 static void a_sweep_killed_and_resumed_loses_no_trial_and_repeats_none_recorded(void **state)
@@ -416,7 +435,7 @@ static void an_interrupt_takes_a_checkpoint_and_the_resumed_sweep_finishes_it(vo
     const char *args[] = {"sweep", "-q", "--checkpoint", "int.db", "slow.yaml", NULL};
     cli_result ref, r;
     pid_t pid;
-    int i;
+    int i, ended[6][30], seen[6][30], done_before = 0;
     (void)state;
     slow_spec("ref.yaml", "ref.log");
     ref = cli_rill(NULL, "sweep", "-q", "ref.yaml", NULL);
@@ -425,6 +444,8 @@ static void an_interrupt_takes_a_checkpoint_and_the_resumed_sweep_finishes_it(vo
     pid = cli_spawn(-1, args);
     for (i = 0; i < 600 && count_lines("run.log") < 40; i++)
         usleep(10000);
+    memset(ended, 0, sizeof(ended));
+    tally("run.log.end", ended); /* these ended before the interrupt: in its checkpoint */
     assert_int_equal(kill(pid, SIGINT), 0);
     r = cli_wait(pid, "interrupted");
     assert_int_equal(r.status, 3);
@@ -440,6 +461,18 @@ static void an_interrupt_takes_a_checkpoint_and_the_resumed_sweep_finishes_it(vo
      * checkpoint comes after a second) */
     print_message("interrupted: %d trials ran, for 180\n", count_lines("run.log"));
     assert_true(count_lines("run.log") <= 180 + 20);
+    /* no trial that had ended when the interrupt came ran again, and none
+     * was lost */
+    memset(seen, 0, sizeof(seen));
+    tally("run.log", seen);
+    for (i = 0; i < 180; i++) {
+        assert_true(seen[i / 30][i % 30] >= 1);
+        if (ended[i / 30][i % 30]) {
+            assert_int_equal(seen[i / 30][i % 30], 1);
+            done_before++;
+        }
+    }
+    assert_true(done_before > 0);
     cli_result_free(&r);
     cli_result_free(&ref);
 }
