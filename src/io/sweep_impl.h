@@ -33,6 +33,10 @@ struct rill_sweep_table {
 /* A table of s's shape with every row's parameters and no trials yet;
  * *out: free with rill_sweep_table_free. */
 int rill__sweep_table_new(rill_sweep_table **out, const rill_sweep *s);
+/* The table from the run's results (rows: "row, n, (mean, sd, se)..."
+ * each); RILL_ECORRUPT when a row is missing, repeated or malformed. */
+int rill__sweep_table_from_rows(rill_sweep_table **out, const rill_sweep *s,
+                                const rill_batch *rows);
 /* Mean, sd (n - 1) and se of column col of values[0..n) (n rows of
  * stride doubles), accumulated in row order (Welford); sd and se are NAN
  * for n = 1, all three for n = 0. A mean or sd may overflow to inf. */

@@ -558,37 +558,8 @@ int rill_sweep_run(rill_sweep_table **out, rill_sweep *s, const rill_sweep_optio
     if (rc < 0)
         goto done;
     if (rill_rank() == 0) {
-        size_t i, n = rill_batch_count(rows), no = s->noutputs;
-        if ((rc = rill__sweep_table_new(&t, s)) < 0)
+        if ((rc = rill__sweep_table_from_rows(&t, s, rows)) < 0)
             goto done;
-        for (i = 0; i < n; i++) { /* every row once, each its own combination */
-            rill_record r;
-            int64_t row, trials;
-            rill_batch_get(&r, rows, i);
-            if (r.len != 16 + no * 3 * sizeof(double)) {
-                rc = rill__error(RILL_ECORRUPT, "rill_sweep_run: result %zu of the run has "
-                                 "%zu bytes, a row has %zu", i, r.len,
-                                 16 + no * 3 * sizeof(double));
-                goto done;
-            }
-            memcpy(&row, r.data, 8);
-            memcpy(&trials, (const char *)r.data + 8, 8);
-            if (row < 0 || (size_t)row >= t->rows || t->n[row] != 0 || trials < 1) {
-                rc = rill__error(RILL_ECORRUPT, "rill_sweep_run: result %zu of the run is "
-                                 "row %lld of %zu with %lld trials: not a row, or twice",
-                                 i, (long long)row, t->rows, (long long)trials);
-                goto done;
-            }
-            t->n[row] = trials;
-            memcpy(t->stats + (size_t)row * no * 3, (const char *)r.data + 16,
-                   no * 3 * sizeof(double));
-        }
-        for (i = 0; i < t->rows; i++)
-            if (t->n[i] == 0) {
-                rc = rill__error(RILL_ECORRUPT, "rill_sweep_run: the run ended without row "
-                                 "%zu of %zu (%zu rows arrived)", i, t->rows, n);
-                goto done;
-            }
         *out = t;
         t = NULL;
     }
