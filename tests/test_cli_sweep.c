@@ -156,6 +156,15 @@ static void the_report_error_bars_are_student_t_intervals(void **state)
     assert_non_null(strstr(html, "<title>a=1: x = 1 &#177; 2.48 (3 trials)</title>"));
     free(html);
     cli_result_free(&r);
+    /* one trial: no interval, no sd or se (not "nan") */
+    r = cli_rill(NULL, "sweep", "-q", "--trials", "1", "--report", "t.html", "t.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    html = cli_slurp(cli_path(path, "t.html"));
+    assert_non_null(strstr(html, "<title>a=1: x = 0 &#177; 0 (1 trials)</title>"));
+    assert_non_null(strstr(html, "<td>1</td><td>1</td><td>0</td><td>-</td><td>-</td>"));
+    assert_null(strstr(html, "nan"));
+    free(html);
+    cli_result_free(&r);
 }
 
 /* 3 x 20 combinations: against a, 20 lines; 12 are drawn and the chart

@@ -192,7 +192,10 @@ static void table(FILE *out, const rill_sweep_table *t)
             rill_sweep_table_stats(&st, t, r, j);
             if (j == 0)
                 fprintf(out, "<td>%lld</td>", (long long)st.n);
-            fprintf(out, "<td>%.6g</td><td>%.4g</td><td>%.4g</td>", st.mean, st.sd, st.se);
+            if (st.n > 1)
+                fprintf(out, "<td>%.6g</td><td>%.4g</td><td>%.4g</td>", st.mean, st.sd, st.se);
+            else /* one trial: no sd or se */
+                fprintf(out, "<td>%.6g</td><td>-</td><td>-</td>", st.mean);
         }
         fputs("</tr>\n", out);
     }
