@@ -305,6 +305,8 @@ int cmd_sweep(int argc, char **argv)
         sp.o.progress = on_progress;
         sp.o.progress_payload = &line;
     }
+    if (sp.cmd.argc)
+        atexit(sweep_exec_stop_all); /* a fatal exit (out of memory) stops the trials too */
     if (checkpoint || resume)
         catch_interrupts(sp.sweep, checkpoint);
     t0 = now_s();
