@@ -3,9 +3,8 @@
  * error bars, as CSV and aligned; grown trials stop at the requested
  * error; a plugin's job as the trial; --csv and --report; spec errors
  * (a bad range, an unknown parameter, a misspelt key) at their
- * file:line:column; and a sweep killed with SIGKILL and resumed from its
- * checkpoint gives the table of an uninterrupted one, having run again
- * only what the checkpoint had not recorded. */
+ * file:line:column; trial output and spec checks; progress on a terminal.
+ * Checkpoints, resume and interrupts: test_cli_sweep_resume.c. */
 #include <math.h>
 #include <poll.h>
 
@@ -129,13 +128,69 @@ static void the_report_plots_each_output_against_each_parameter(void **state)
     assert_int_equal(r.status, 0);
     html = cli_slurp(cli_path(path, "s.html"));
     assert_non_null(strstr(html, "<h1>rill sweep: "));
-    assert_non_null(strstr(html, "id=\"chart-value-a\" data-points=\"12\""));
-    assert_non_null(strstr(html, "id=\"chart-value-b\" data-points=\"12\""));
-    assert_non_null(strstr(html, "id=\"chart-twice-a\""));
+    assert_non_null(strstr(html, "id=\"chart-0-0\" data-output=\"value\" data-param=\"a\" "
+                                 "data-points=\"12\""));
+    assert_non_null(strstr(html, "id=\"chart-0-1\" data-output=\"value\" data-param=\"b\" "
+                                 "data-points=\"12\""));
+    assert_non_null(strstr(html, "id=\"chart-1-0\" data-output=\"twice\" data-param=\"a\""));
     assert_non_null(strstr(html, "class=\"bar\"")); /* error bars */
     assert_non_null(strstr(html, "<table id=\"table\">"));
     assert_null(strstr(html, "http")); /* no external asset */
     assert_null(strstr(html, "src="));
+    free(html);
+    cli_result_free(&r);
+}
+
+/* Trials 0, 1, 2 give 0, 1, 2: mean 1, se 1/sqrt(3); the 95% bar is
+ * t(0.975, 2) = 4.303 times se (2.48), not 1.96 times (1.13). */
+static void the_report_error_bars_are_student_t_intervals(void **state)
+{
+    char path[512], *html;
+    cli_result r;
+    (void)state;
+    cli_write("t.yaml", "parameters:\n  a: [1, 2]\noutputs: [x]\n"
+                        "trial: {command: [echo, '{trial}']}\ntrials: 3\n");
+    r = cli_rill(NULL, "sweep", "-q", "--report", "t.html", "t.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    html = cli_slurp(cli_path(path, "t.html"));
+    assert_non_null(strstr(html, "<title>a=1: x = 1 &#177; 2.48 (3 trials)</title>"));
+    free(html);
+    cli_result_free(&r);
+    /* one trial: no interval, no sd or se (not "nan") */
+    r = cli_rill(NULL, "sweep", "-q", "--trials", "1", "--report", "t.html", "t.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    html = cli_slurp(cli_path(path, "t.html"));
+    assert_non_null(strstr(html, "<title>a=1: x = 0 &#177; 0 (1 trials)</title>"));
+    assert_non_null(strstr(html, "<td>1</td><td>1</td><td>0</td><td>-</td><td>-</td>"));
+    assert_null(strstr(html, "nan"));
+    free(html);
+    cli_result_free(&r);
+}
+
+/* 3 x 20 combinations: against a, 20 lines; 12 are drawn and the chart
+ * says 8 were left out. Names with '-' give distinct chart ids. */
+static void a_chart_draws_at_most_12_lines_and_says_so(void **state)
+{
+    char path[512], *html;
+    cli_result r;
+    (void)state;
+    cli_write("many.yaml", "parameters:\n  a: [1, 2, 3]\n  b-c: {from: 1, to: 20}\n"
+                           "outputs: [x, x-b]\ntrial: {command: [echo, '{a}', '{b-c}']}\n"
+                           "trials: 2\n");
+    r = cli_rill(NULL, "sweep", "-q", "--report", "many.html", "many.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    html = cli_slurp(cli_path(path, "many.html"));
+    assert_non_null(strstr(html, "id=\"chart-0-0\" data-output=\"x\" data-param=\"a\" "
+                                 "data-points=\"36\""));
+    assert_non_null(strstr(html, ">and 8 more lines, left out</text>"));
+    assert_non_null(strstr(html, ">b-c=12</text>"));  /* the 12th line's legend */
+    assert_null(strstr(html, ">b-c=13</text>"));
+    assert_non_null(strstr(html, "id=\"chart-0-1\" data-output=\"x\" data-param=\"b-c\" "
+                                 "data-points=\"60\""));
+    assert_non_null(strstr(html, "id=\"chart-1-0\" data-output=\"x-b\""));
+    assert_non_null(strstr(html, "id=\"chart-1-1\" data-output=\"x-b\""));
+    /* x-b is b-c: its point at b-c = 7 has a bar of 0 (two equal trials) */
+    assert_non_null(strstr(html, "<title>b-c=7: x-b = 7 &#177; 0 (2 trials)</title>"));
     free(html);
     cli_result_free(&r);
 }
@@ -195,127 +250,83 @@ static void a_failing_trial_names_its_combination_and_number(void **state)
     cli_result_free(&r);
 }
 
-/* Lines of a file (0 when it does not exist). */
-static int count_lines(const char *name)
+/* A trial's output is decimal numbers: 0x10, inf and nan are refused; more
+ * than 1 MiB is an error naming the trial, not cut short; and the message
+ * names the combination and the trial, not the bytes of a record. */
+static void trial_output_is_decimal_and_at_most_a_mebibyte(void **state)
 {
-    char path[512], *text, *p;
-    int n = 0;
-    if (access(cli_path(path, name), F_OK) != 0)
-        return 0;
-    text = cli_slurp(path);
-    for (p = text; *p; p++)
-        n += *p == '\n';
-    free(text);
-    return n;
-}
-
-/* Trials that log "combination trial" and sleep, seeded numbers out. */
-static void slow_spec(const char *name, const char *log)
-{
-    char spec[1024];
-    snprintf(spec, sizeof(spec),
-             "parameters:\n  a: {from: 1, to: 6}\noutputs: [v]\ntrial:\n"
-             "  command: [sh, -c, 'echo {combination} {trial} >> %s; sleep 0.02; "
-             "awk -v s={seed} \"BEGIN {{ srand(s %% 2147483647); print {a} + rand() }}\"']\n"
-             "trials: 30\nseed: 3\n", log);
-    cli_write(name, spec);
-}
-
-static void a_sweep_killed_and_resumed_loses_no_trial_and_repeats_none_recorded(void **state)
-{
-    const char *args[] = {"sweep", "-q", "-w", "2", "--checkpoint", "ck.db",
-                          "--checkpoint-interval", "0.1", "slow.yaml", NULL};
-    cli_result ref, r;
-    char path[512], *log, *p;
-    int before, after, i, seen[6][30], missing = 0, twice = 0;
-    pid_t pid;
+    static const char *const bad[] = {"0x10", "inf", "nan", "1e5x"};
+    cli_result r;
+    size_t i;
     (void)state;
-    slow_spec("ref.yaml", "ref.log");
-    ref = cli_rill(NULL, "sweep", "-q", "ref.yaml", NULL);
-    assert_int_equal(ref.status, 0);
-    assert_int_equal(count_lines("ref.log"), 180);
-
-    slow_spec("slow.yaml", "run.log");
-    pid = cli_spawn(-1, args);
-    for (i = 0; i < 600 && count_lines("run.log") < 80; i++)
-        usleep(10000);
-    assert_true(count_lines("run.log") >= 80);
-    assert_int_equal(kill(pid, SIGKILL), 0);
-    r = cli_wait(pid, "killed");
-    assert_int_equal(r.status, 128 + SIGKILL);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char spec[256];
+        snprintf(spec, sizeof(spec), "parameters:\n  a: [1]\noutputs: [x]\n"
+                 "trial: {command: [echo, '%s']}\ntrials: 2\n", bad[i]);
+        cli_write("hex.yaml", spec);
+        r = cli_rill(NULL, "sweep", "-q", "-w", "1", "hex.yaml", NULL);
+        assert_int_equal(r.status, 1);
+        assert_non_null(strstr(r.err, "rill sweep: a user callback failed: combination 0 "
+                                      "(a=1), trial 0: command 'echo' wrote text that is not "
+                                      "numbers after"));
+        assert_null(strstr(r.err, "record"));
+        assert_null(strstr(r.err, "\\x"));
+        cli_result_free(&r);
+    }
+    cli_write("ok.yaml", "parameters:\n  a: [1]\noutputs: [x, y, z]\n"
+                         "trial: {command: [echo, '-1.5e2, +.25 3.']}\ntrials: 2\n");
+    r = cli_rill(NULL, "sweep", "-q", "-f", "csv", "ok.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "1,2,-150,0,0,0.25,0,0,3,0,0\n"));
     cli_result_free(&r);
-    usleep(100000); /* the trials it had started end */
-    before = count_lines("run.log");
-    assert_true(before < 180);
+    cli_write("big.yaml", "parameters:\n  a: [1]\noutputs: [x]\ntrial:\n"
+                          "  command: [sh, -c, 'yes 1 | head -c 1100000; echo 1']\n"
+                          "trials: 2\n");
+    r = cli_rill(NULL, "sweep", "-q", "-w", "1", "big.yaml", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "combination 0 (a=1), trial 0: command 'sh' wrote more than "
+                                  "1048576 bytes on its standard output"));
+    cli_result_free(&r);
+}
 
-    /* the same grid with another command is another sweep: not resumed */
-    cli_write("other.yaml", "parameters:\n  a: {from: 1, to: 6}\noutputs: [v]\n"
-                            "trial: {command: [echo, '{a}']}\ntrials: 30\nseed: 3\n");
-    r = cli_rill(NULL, "sweep", "-q", "--checkpoint", "ck.db", "--resume", "other.yaml", NULL);
+/* A trial command inherits no descriptor of rill's: it sees as many open
+ * files with checkpointing (and its interrupt pipe) as without. */
+static void a_trial_command_inherits_no_descriptor(void **state)
+{
+    cli_result r0, r1;
+    (void)state;
+    cli_write("fd.yaml", "parameters:\n  a: [1, 2]\noutputs: [fds]\ntrial:\n  command: [sh, -c, "
+                         "'n=0; for f in /proc/$$/fd/*; do n=$((n+1)); done; echo $n']\n"
+                         "trials: 3\n");
+    r0 = cli_rill(NULL, "sweep", "-q", "fd.yaml", NULL);
+    r1 = cli_rill(NULL, "sweep", "-q", "--checkpoint", "fd.db", "fd.yaml", NULL);
+    assert_int_equal(r0.status, 0);
+    assert_int_equal(r1.status, 0);
+    assert_string_equal(r1.out, r0.out);
+    cli_result_free(&r0);
+    cli_result_free(&r1);
+}
+
+/* A parameter named as a placeholder the trial gets (trial, seed,
+ * combination) would shadow it: refused where it is written. */
+static void a_parameter_named_trial_seed_or_combination_is_refused(void **state)
+{
+    cli_result r;
+    (void)state;
+    cli_write("seed.yaml", "parameters:\n  a: [1, 2]\n  seed: [1, 2]\noutputs: [x]\n"
+                           "trial: {command: [echo, '{seed}']}\n");
+    r = cli_rill(NULL, "sweep", "seed.yaml", NULL);
     assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "another pipeline"));
+    assert_non_null(strstr(r.err, "seed.yaml:3:3: parameter 'seed': the name is the trial's "
+                                  "{seed} in a command"));
     cli_result_free(&r);
-
-    r = cli_rill(NULL, "sweep", "-q", "--checkpoint", "ck.db", "--resume", "slow.yaml", NULL);
-    assert_int_equal(r.status, 0);
-    assert_string_equal(r.out, ref.out); /* the same table, to the last digit */
-    after = count_lines("run.log") - before;
-    /* resumed, not started over: what the checkpoints recorded did not run again */
-    assert_true(after < 180);
-    memset(seen, 0, sizeof(seen));
-    log = cli_slurp(cli_path(path, "run.log"));
-    for (p = log; *p;) {
-        int c = (int)strtol(p, &p, 10), t = (int)strtol(p, &p, 10);
-        assert_true(c >= 0 && c < 6 && t >= 0 && t < 30);
-        seen[c][t]++;
-        while (*p == '\n')
-            p++;
-    }
-    for (i = 0; i < 180; i++) {
-        missing += seen[i / 30][i % 30] == 0;
-        twice += seen[i / 30][i % 30] > 1;
-    }
-    assert_int_equal(missing, 0);
-    /* only trials run after the last checkpoint ran twice: fewer than ran before */
-    assert_true(twice < before);
-    print_message("killed after %d trials; the resumed sweep ran %d, %d of them again\n",
-                  before, after, twice);
-    free(log);
+    cli_write("trial.yaml", "parameters:\n  trial: [1]\n  combination: [1]\noutputs: [x]\n"
+                            "trial: {command: [echo, 1]}\n");
+    r = cli_rill(NULL, "check", "trial.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "trial.yaml:2:3: parameter 'trial'"));
+    assert_non_null(strstr(r.err, "trial.yaml:3:3: parameter 'combination'"));
     cli_result_free(&r);
-    cli_result_free(&ref);
-}
-
-static void an_interrupt_takes_a_checkpoint_and_the_resumed_sweep_finishes_it(void **state)
-{
-    const char *args[] = {"sweep", "-q", "--checkpoint", "int.db", "slow.yaml", NULL};
-    cli_result ref, r;
-    pid_t pid;
-    int i;
-    (void)state;
-    slow_spec("ref.yaml", "ref.log");
-    ref = cli_rill(NULL, "sweep", "-q", "ref.yaml", NULL);
-    assert_int_equal(ref.status, 0);
-    slow_spec("slow.yaml", "run.log");
-    pid = cli_spawn(-1, args);
-    for (i = 0; i < 600 && count_lines("run.log") < 40; i++)
-        usleep(10000);
-    assert_int_equal(kill(pid, SIGINT), 0);
-    r = cli_wait(pid, "interrupted");
-    assert_int_equal(r.status, 3);
-    assert_non_null(strstr(r.err, "rill sweep: interrupted with a checkpoint in int.db: run "
-                                  "again with --resume"));
-    cli_result_free(&r);
-    r = cli_rill(NULL, "sweep", "-q", "--checkpoint", "int.db", "--resume", "slow.yaml", NULL);
-    assert_int_equal(r.status, 0);
-    assert_string_equal(r.out, ref.out);
-    /* the checkpoint was taken at the interrupt: only the trials the two
-     * workers started between it and the exit ran twice (a few; the 40 or
-     * more before the interrupt, all of them without it: the first timed
-     * checkpoint comes after a second) */
-    print_message("interrupted: %d trials ran, for 180\n", count_lines("run.log"));
-    assert_true(count_lines("run.log") <= 180 + 20);
-    cli_result_free(&r);
-    cli_result_free(&ref);
 }
 
 /* rill sweep with its standard error on a new pseudo-terminal; what the
@@ -374,7 +385,8 @@ static void progress_shows_combinations_and_trials_done_on_a_terminal(void **sta
     char spec[512], *buf, *p;
     int status, lines = 0, last = -1, grew = 1;
     (void)state;
-    slow_spec("slow.yaml", "run.log");
+    cli_write("slow.yaml", "parameters:\n  a: {from: 1, to: 6}\noutputs: [v]\ntrial:\n"
+                           "  command: [sh, -c, 'sleep 0.02; echo {a}']\ntrials: 30\n");
     buf = sweep_on_a_terminal(cli_path(spec, "slow.yaml"), &status);
     assert_int_equal(status, 0);
     for (p = strstr(buf, "rill sweep: "); p; p = strstr(p + 1, "rill sweep: ")) {
@@ -435,16 +447,20 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_plugin_job_runs_the_trials, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(the_report_plots_each_output_against_each_parameter,
                                         cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(the_report_error_bars_are_student_t_intervals,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(trial_output_is_decimal_and_at_most_a_mebibyte,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(a_trial_command_inherits_no_descriptor, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(a_parameter_named_trial_seed_or_combination_is_refused,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(a_chart_draws_at_most_12_lines_and_says_so, cli_setup,
+                                        cli_teardown),
         cmocka_unit_test_setup_teardown(spec_errors_are_reported_where_they_are, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(a_failing_trial_names_its_combination_and_number,
                                         cli_setup, cli_teardown),
-        cmocka_unit_test_setup_teardown(
-            a_sweep_killed_and_resumed_loses_no_trial_and_repeats_none_recorded, cli_setup,
-            cli_teardown),
-        cmocka_unit_test_setup_teardown(
-            an_interrupt_takes_a_checkpoint_and_the_resumed_sweep_finishes_it, cli_setup,
-            cli_teardown),
         cmocka_unit_test_setup_teardown(progress_shows_combinations_and_trials_done_on_a_terminal,
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(rill_check_checks_a_sweep_spec, cli_setup, cli_teardown),

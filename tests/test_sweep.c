@@ -288,19 +288,136 @@ static void the_text_table_is_aligned(void **state)
     rill_sweep_free(s);
 }
 
+/* Outputs by the payload: 0 a rare event that never happened (always 0),
+ * 1 a constant 0.1, 2 +-1.7e308 by turns. */
+static int fixed(double *out, size_t n, const rill_sweep_trial *t, void *payload)
+{
+    int kind = *(const int *)payload;
+    (void)n;
+    out[0] = kind == 0 ? 0 : kind == 1 ? 0.1 : (t->trial % 2 ? -1.7e308 : 1.7e308);
+    return 0;
+}
+
+static rill_sweep *one_output(void)
+{
+    static const double a[] = {1, 2};
+    rill_sweep *s;
+    assert_int_equal(rill_sweep_new(&s), 0);
+    assert_int_equal(rill_sweep_values(s, "a", a, 2), 0);
+    assert_int_equal(rill_sweep_output(s, "x"), 0);
+    return s;
+}
+
+static void an_output_always_the_same_is_known_only_after_30_trials(void **state)
+{
+    rill_sweep_options o = RILL_SWEEP_OPTIONS_INIT;
+    rill_sweep *s = one_output();
+    rill_sweep_table *t;
+    rill_sweep_stats st;
+    int kind = 0;
+    (void)state;
+    o.min_trials = 5;
+    assert_int_equal(rill_sweep_run(&t, s, &o, fixed, &kind), 0);
+    assert_int_equal(rill_sweep_table_stats(&st, t, 1, 0), 0);
+    assert_int_equal(st.n, 30); /* not 5: five zeros of a rare event */
+    assert_true(st.mean == 0 && st.sd == 0);
+    rill_sweep_table_free(t);
+    o.max_trials = 12;
+    assert_int_equal(rill_sweep_run(&t, s, &o, fixed, &kind), 0);
+    assert_int_equal(rill_sweep_table_stats(&st, t, 0, 0), 0);
+    assert_int_equal(st.n, 12);
+    rill_sweep_table_free(t);
+    rill_sweep_free(s);
+}
+
+static void a_constant_output_has_its_value_as_mean_and_sd_0_exactly(void **state)
+{
+    rill_sweep_options o = RILL_SWEEP_OPTIONS_INIT;
+    rill_sweep *s = one_output();
+    rill_sweep_table *t;
+    rill_sweep_stats st;
+    int kind = 1;
+    (void)state;
+    o.trials = 7;
+    assert_int_equal(rill_sweep_run(&t, s, &o, fixed, &kind), 0);
+    assert_int_equal(rill_sweep_table_stats(&st, t, 0, 0), 0);
+    assert_true(st.mean == 0.1);
+    assert_true(st.sd == 0 && st.se == 0);
+    rill_sweep_table_free(t);
+    rill_sweep_free(s);
+}
+
+static void one_trial_has_no_sd_or_se(void **state)
+{
+    rill_sweep_options o = RILL_SWEEP_OPTIONS_INIT;
+    rill_sweep *s = one_output();
+    rill_sweep_table *t;
+    rill_sweep_stats st;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f;
+    int kind = 1;
+    (void)state;
+    o.trials = 1;
+    assert_int_equal(rill_sweep_run(&t, s, &o, fixed, &kind), 0);
+    assert_int_equal(rill_sweep_table_stats(&st, t, 0, 0), 0);
+    assert_true(st.n == 1 && st.mean == 0.1 && isnan(st.sd) && isnan(st.se));
+    assert_non_null(f = open_memstream(&buf, &len));
+    assert_int_equal(rill_sweep_table_write(t, f, RILL_SWEEP_CSV), 0);
+    fclose(f);
+    assert_string_equal(buf, "a,trials,x_mean,x_sd,x_se\n1,1,0.10000000000000001,,\n"
+                             "2,1,0.10000000000000001,,\n");
+    free(buf);
+    buf = NULL;
+    assert_non_null(f = open_memstream(&buf, &len));
+    assert_int_equal(rill_sweep_table_write(t, f, RILL_SWEEP_TEXT), 0);
+    fclose(f);
+    assert_string_equal(buf, "a  trials  x_mean  x_sd  x_se\n1       1     0.1     -     -\n"
+                             "2       1     0.1     -     -\n");
+    free(buf);
+    rill_sweep_table_free(t);
+    rill_sweep_free(s);
+}
+
+static void outputs_too_large_for_a_finite_mean_or_sd_stop_the_sweep(void **state)
+{
+    rill_sweep_options o = RILL_SWEEP_OPTIONS_INIT;
+    rill_sweep *s = one_output();
+    rill_sweep_table *t = (rill_sweep_table *)s;
+    int kind = 2;
+    (void)state;
+    o.trials = 4;
+    assert_int_equal(rill_sweep_run(&t, s, &o, fixed, &kind), RILL_EUSER);
+    assert_null(t);
+    assert_non_null(strstr(rill_error_last(), "of output 'x' over 4 trials is not a finite "
+                                              "number"));
+    rill_sweep_free(s);
+}
+
 /* A first run fails at one trial after checkpoints; the resumed run
  * gives the table of an uninterrupted run, and runs no recorded trial
  * again. */
 static _Atomic int calls;
 static int fail_armed;
+/* Per trial: 1 + the checkpoints the run had committed when it finished
+ * (first run); whether it ran (resumed run). */
+static _Atomic long long finished_at[12][60];
+static _Atomic int ran_again[12][60];
 
 static int counted(double *out, size_t n, const rill_sweep_trial *t, void *payload)
 {
+    rill_sweep *s = payload;
+    int rc;
     calls++;
     if (fail_armed && t->combination == 11 && t->trial == 40)
         return -1;
     usleep(200);
-    return noisy(out, n, t, payload);
+    rc = noisy(out, n, t, NULL);
+    if (fail_armed)
+        finished_at[t->combination][t->trial] = 1 + rill_sweep_checkpoint_count(s);
+    else
+        ran_again[t->combination][t->trial] = 1;
+    return rc;
 }
 
 static void a_resumed_sweep_loses_no_trial_and_repeats_none_recorded(void **state)
@@ -310,7 +427,8 @@ static void a_resumed_sweep_loses_no_trial_and_repeats_none_recorded(void **stat
     rill_sweep_table *t, *t0;
     char path[] = "/tmp/rill_sweep_ckptXXXXXX";
     char *c0, *c1, side[64];
-    int fd, first;
+    int fd, first, i, repeated = 0;
+    long long last;
     (void)state;
     assert_true((fd = mkstemp(path)) >= 0);
     close(fd);
@@ -322,15 +440,29 @@ static void a_resumed_sweep_loses_no_trial_and_repeats_none_recorded(void **stat
     o.checkpoint_interval = 0.005;
     fail_armed = 1;
     calls = 0;
-    assert_int_equal(rill_sweep_run(&t, s, &o, counted, NULL), RILL_EUSER);
+    memset(finished_at, 0, sizeof(finished_at));
+    memset(ran_again, 0, sizeof(ran_again));
+    assert_int_equal(rill_sweep_run(&t, s, &o, counted, s), RILL_EUSER);
     first = calls;
     assert_true(first < 12 * 60);
+    last = rill_sweep_checkpoint_count(s);
     fail_armed = 0;
     calls = 0;
     o.resume = 1;
-    assert_int_equal(rill_sweep_run(&t, s, &o, counted, NULL), 0);
+    assert_int_equal(rill_sweep_run(&t, s, &o, counted, s), 0);
     /* fewer calls than a whole sweep: what the checkpoint held did not run */
     assert_true(calls < 12 * 60);
+    /* a trial that finished when k checkpoints were committed is in
+     * checkpoint k + 2 (begun after k + 1 was committed, so after it): if
+     * the first run committed that many, the trial does not run again */
+    for (i = 0; i < 12 * 60; i++) {
+        long long k = finished_at[i / 60][i % 60] - 1;
+        if (k >= 0 && ran_again[i / 60][i % 60]) {
+            repeated++;
+            assert_true(k + 2 > last);
+        }
+    }
+    print_message("%lld checkpoints; %d trials ran again\n", last, repeated);
     c0 = csv(t0);
     c1 = csv(t);
     assert_string_equal(c0, c1);
@@ -384,6 +516,10 @@ int main(void)
         cmocka_unit_test(a_job_as_the_trial_gives_what_the_function_gives),
         cmocka_unit_test(a_failing_trial_is_named_with_its_combination_and_number),
         cmocka_unit_test(the_text_table_is_aligned),
+        cmocka_unit_test(an_output_always_the_same_is_known_only_after_30_trials),
+        cmocka_unit_test(a_constant_output_has_its_value_as_mean_and_sd_0_exactly),
+        cmocka_unit_test(one_trial_has_no_sd_or_se),
+        cmocka_unit_test(outputs_too_large_for_a_finite_mean_or_sd_stop_the_sweep),
         cmocka_unit_test(a_resumed_sweep_loses_no_trial_and_repeats_none_recorded),
         cmocka_unit_test(a_sweep_runs_once_at_a_time),
     };

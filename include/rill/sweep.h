@@ -27,7 +27,8 @@
  * every output is known to rel_error at 95% confidence (the half-width of
  * its Student-t interval, t(0.975, n-1) * sd / sqrt(n), is at most
  * rel_error * |mean|; an output whose trials all gave the same value is
- * known), or max_trials have run. Each round is decided from every trial of
+ * known once 30 trials gave it: a deterministic trial wants fixed trials),
+ * or max_trials have run. Each round is decided from every trial of
  * the rounds before, in trial order, so the number of trials a combination
  * gets does not depend on timing, on the number of workers or of ranks.
  *
@@ -55,8 +56,9 @@
  * RILL_EPIPELINE with resume, RILL_EEXISTS without it while that run has
  * not finished); so is a resume of a finished sweep (RILL_EFINISHED).
  *
- * Errors. A trial function that returns non-zero, or an output that is not
- * a finite number, stops the sweep with RILL_EUSER and a message naming the
+ * Errors. A trial function that returns non-zero, an output that is not
+ * a finite number, or outputs so large that a mean or standard deviation
+ * is not finite, stops the sweep with RILL_EUSER and a message naming the
  * combination (its index and parameter values) and the trial number, then
  * what the function said through rill_error_set. */
 #ifndef RILL_SWEEP_H
@@ -168,7 +170,9 @@ typedef struct rill_sweep_options {
 /* Runs the sweep: fn(outputs, noutputs, trial, payload) for each trial, or
  * opts->job when fn is NULL. One run of s at a time (RILL_EBUSY). *out: the table on rank 0 (caller frees with
  * rill_sweep_table_free), NULL on other ranks and on failure. A sweep needs
- * at least one output. Errors as rill_run's, and as said at the top. */
+ * at least one output. Errors as rill_run's, and as said at the top;
+ * RILL_ECORRUPT when the run's results miss a row, repeat one or hold
+ * something else (never a table with rows of no trials). */
 RILL_EXTERN int rill_sweep_run(rill_sweep_table **out, rill_sweep *s,
                                const rill_sweep_options *opts, rill_sweep_trial_fn fn,
                                void *payload);
@@ -198,8 +202,8 @@ RILL_EXTERN int rill_sweep_emit(rill_emitter *out, const rill_sweep_trial *t,
 typedef struct rill_sweep_stats {
     int64_t n;    /* trials */
     double mean;
-    double sd;    /* sample standard deviation (n - 1); 0 with one trial */
-    double se;    /* standard error of the mean: sd / sqrt(n) */
+    double sd;    /* sample standard deviation (n - 1); NAN with one trial */
+    double se;    /* standard error of the mean: sd / sqrt(n); NAN with one */
 } rill_sweep_stats;
 
 RILL_EXTERN void rill_sweep_table_free(rill_sweep_table *t);
@@ -210,6 +214,10 @@ RILL_EXTERN size_t rill_sweep_table_outputs(const rill_sweep_table *t);
 /* Names (borrowed from the table); NULL when out of range. */
 RILL_EXTERN const char *rill_sweep_table_param_name(const rill_sweep_table *t, size_t i);
 RILL_EXTERN const char *rill_sweep_table_output_name(const rill_sweep_table *t, size_t i);
+/* How many values parameter i takes (0 when out of range): in row r it
+ * has its value number (r / stride) % count, where stride is the product
+ * of the counts of the parameters after it. */
+RILL_EXTERN size_t rill_sweep_table_param_count(const rill_sweep_table *t, size_t i);
 /* Parameter i of row; NAN when out of range. */
 RILL_EXTERN double rill_sweep_table_param(const rill_sweep_table *t, size_t row, size_t i);
 /* Output i of row into *out; RILL_ERANGE when out of range. */
@@ -219,12 +227,19 @@ RILL_EXTERN int rill_sweep_table_stats(rill_sweep_stats *out, const rill_sweep_t
 typedef enum rill_sweep_format {
     RILL_SWEEP_CSV = 0,  /* a header line, then a row a line; columns: the
                             parameters, trials, then NAME_mean, NAME_sd,
-                            NAME_se for each output (%.17g: exact) */
+                            NAME_se for each output (%.17g: exact; sd
+                            and se of one trial are empty) */
     RILL_SWEEP_TEXT = 1  /* the same columns aligned for a terminal (6
-                            significant digits) */
+                            significant digits; "-" for no sd or se) */
 } rill_sweep_format;
 /* Writes the table to f. RILL_EIO when writing fails. */
 RILL_EXTERN int rill_sweep_table_write(const rill_sweep_table *t, FILE *f, int format);
+
+/* Student's t(0.975, df): the 95% interval of a mean of n trials is
+ * mean +- rill_sweep_t95(n - 1) * se, as the stopping rule of grown trials
+ * uses it (exact to 3 decimals up to df 30, within 1e-4 above; INFINITY
+ * for df < 1). */
+RILL_EXTERN double rill_sweep_t95(int64_t df);
 
 #ifdef __cplusplus
 }

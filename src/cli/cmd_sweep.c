@@ -11,9 +11,14 @@
  * Interrupts, as `rill run`'s: with checkpointing the first SIGINT wakes a
  * watcher thread through a pipe, which asks the sweep for a checkpoint
  * (rill_sweep_checkpoint_request, again until the run takes it), waits
- * until one more is committed and exits 3; a second SIGINT exits at once
- * (130). A SIGINT ignored when rill starts stays ignored. */
+ * until one more is committed (the trials running finish first: they are
+ * in process groups of their own, which ^C does not reach) and exits 3; a
+ * second SIGINT stops the trial commands running (SIGTERM to their
+ * groups) and exits at once (130). Trials started after the checkpoint
+ * are stopped at the exit 3 too. A SIGINT ignored when rill starts stays
+ * ignored. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -50,8 +55,8 @@ const char cmd_sweep_help[] =
     "      --resume               continue from the checkpoint (default file: .rill/)\n"
     "  -q, --quiet                no progress line\n"
     "\n"
-    "SIGINT with checkpointing takes a checkpoint and exits 3; a second one exits\n"
-    "at once (130). Exit status: 0 done, 1 the sweep failed, 2 usage or spec error,\n"
+    "SIGINT with checkpointing takes a checkpoint once the trials running finish\n"
+    "and exits 3; a second one stops the trials running and exits at once (130). Exit status: 0 done, 1 the sweep failed, 2 usage or spec error,\n"
     "3 interrupted with a checkpoint.\n";
 
 static const char usage[] =
@@ -60,6 +65,11 @@ static const char usage[] =
     "                  [-q] SPEC\n";
 
 static volatile sig_atomic_t interrupts;
+/* Whether the run is over (under quit_lock): the watcher then exits no
+ * more, and the main thread prints the table undisturbed; a watcher that
+ * exits holds quit_lock until it is gone. */
+static pthread_mutex_t quit_lock = PTHREAD_MUTEX_INITIALIZER;
+static int run_over;
 static int wake[2] = {-1, -1};
 static rill_sweep *interrupted_sweep; /* set before the handler is installed */
 static const char *state_path;
@@ -67,8 +77,10 @@ static const char *state_path;
 static void on_sigint(int sig)
 {
     (void)sig;
-    if (interrupts++ > 0)
+    if (interrupts++ > 0) {
+        sweep_exec_stop_all(); /* in groups of their own: ^C did not reach them */
         _exit(130);
+    }
     if (wake[1] >= 0) {
         ssize_t w = write(wake[1], "x", 1);
         (void)w;
@@ -83,17 +95,27 @@ static void *watch(void *arg)
     (void)arg;
     while (read(wake[0], &c, 1) < 0 && errno == EINTR)
         ;
-    fprintf(stderr, "%srill sweep: interrupted: taking a checkpoint (interrupt again to "
-            "stop at once)\n", isatty(2) ? "\r\033[K" : "");
+    fprintf(stderr, "%srill sweep: interrupted: taking a checkpoint once the trials running "
+            "finish (interrupt again to stop them and exit at once)\n",
+            isatty(2) ? "\r\033[K" : "");
     before = rill_sweep_checkpoint_count(interrupted_sweep);
-    while (rill_sweep_checkpoint_count(interrupted_sweep) <= before) {
+    for (;;) {
         struct timespec t = {0, 10000000L};
+        pthread_mutex_lock(&quit_lock);
+        if (run_over) { /* finished meanwhile: the table is printed, exit 0 */
+            pthread_mutex_unlock(&quit_lock);
+            return NULL;
+        }
+        if (rill_sweep_checkpoint_count(interrupted_sweep) > before)
+            break; /* keeps quit_lock until _exit */
+        pthread_mutex_unlock(&quit_lock);
         if (asked++ % 20 == 0)
             rill_sweep_checkpoint_request(interrupted_sweep);
         nanosleep(&t, NULL);
     }
     fprintf(stderr, "rill sweep: interrupted with a checkpoint in %s: run again with --resume\n",
             state_path ? state_path : ".rill/");
+    sweep_exec_stop_all(); /* trials started after the checkpoint: they run again */
     _exit(CLI_EXIT_INTERRUPTED);
     return NULL;
 }
@@ -105,7 +127,7 @@ static void catch_interrupts(rill_sweep *s, const char *checkpoint)
     pthread_t watcher;
     if (sigaction(SIGINT, NULL, &found) == 0 && found.sa_handler == SIG_IGN)
         return;
-    if (pipe(wake) != 0 || pthread_create(&watcher, NULL, watch, NULL) != 0)
+    if (pipe2(wake, O_CLOEXEC) != 0 || pthread_create(&watcher, NULL, watch, NULL) != 0)
         return;
     pthread_detach(watcher);
     interrupted_sweep = s;
@@ -283,10 +305,15 @@ int cmd_sweep(int argc, char **argv)
         sp.o.progress = on_progress;
         sp.o.progress_payload = &line;
     }
+    if (sp.cmd.argc)
+        atexit(sweep_exec_stop_all); /* a fatal exit (out of memory) stops the trials too */
     if (checkpoint || resume)
         catch_interrupts(sp.sweep, checkpoint);
     t0 = now_s();
     rc = rill_sweep_run(&t, sp.sweep, &sp.o, sp.cmd.argc ? sweep_exec_trial : NULL, &sp.cmd);
+    pthread_mutex_lock(&quit_lock); /* waits here for a watcher that is exiting */
+    run_over = 1;
+    pthread_mutex_unlock(&quit_lock);
     if (interrupted_sweep) { /* the watcher may no longer act: the run is over */
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));
@@ -296,8 +323,12 @@ int cmd_sweep(int argc, char **argv)
     if (line.shown)
         fputs("\r\033[K", stderr);
     if (rc == RILL_EFINISHED && resume) {
-        if (rank == 0)
-            fprintf(stderr, "rill sweep: nothing to resume: %s\n", rill_error_last());
+        if (rank == 0) /* a finished checkpoint keeps no table */
+            fprintf(stderr, "rill sweep: nothing to resume: %s\nrill sweep: the sweep in %s "
+                    "finished; a checkpoint keeps no table: to print it, run the sweep again "
+                    "without --resume (trials that draw from their seed give the same table; "
+                    "--csv FILE keeps a table)\n", rill_error_last(),
+                    checkpoint ? checkpoint : ".rill/");
         status = CLI_EXIT_OK;
     } else if (rc < 0) {
         if (rank == 0)

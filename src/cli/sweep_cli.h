@@ -39,6 +39,9 @@ void sweep_spec_free(sweep_spec *sp);
 /* The trial of a command trial (payload: a sweep_command). */
 int sweep_exec_trial(double *outputs, size_t noutputs, const rill_sweep_trial *t,
                      void *payload);
+/* Sends SIGTERM to the process group of every trial command running;
+ * async-signal-safe (for a signal handler, before _exit). */
+void sweep_exec_stop_all(void);
 /* Whether {name} in a command argument is known: 0, or -1 after an error. */
 int sweep_exec_check(const sweep_command *c, const char *file, const spec_node *arg);
 

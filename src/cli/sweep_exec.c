@@ -2,9 +2,11 @@
  * each trial runs the command once, never through a shell, with {NAME} in
  * its arguments replaced by the trial's parameter NAME, {trial}, {seed} or
  * {combination} ({{ and }} are literal braces); its standard input is
- * /dev/null, its standard output must hold one number per output
- * (separated by blanks, commas or newlines), and it must exit 0. It runs
- * in a process group of its own, with a fresh signal mask. Its
+ * /dev/null, its standard output must hold one number per output in
+ * decimal (separated by blanks, commas or newlines; at most 1 MiB), and it
+ * must exit 0. It runs
+ * in a process group of its own, with a fresh signal mask, listed while
+ * it runs so that rill can stop it when it exits early. Its
  * standard error is kept (the last 1 KiB) for the message when it fails.
  * Runs on the library's worker threads, several at once. */
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,36 @@
 #include "xalloc.h"
 
 extern char **environ;
+
+/* The trial commands running: each in a process group of its own (pgid =
+ * pid), so a terminal's ^C does not reach them and rill must stop them
+ * when it exits early (sweep_exec_stop_all). Lock-free slots, because the
+ * signal handler reads them: a slot is taken by compare-and-swap from 0
+ * and freed once the child has exited but before it is reaped (so its pid
+ * cannot be anyone else's while it is listed). */
+#define MAX_LIVE 1024
+static _Atomic pid_t live[MAX_LIVE];
+
+static int live_add(pid_t pid)
+{
+    int i;
+    for (i = 0; i < MAX_LIVE; i++) {
+        pid_t none = 0;
+        if (atomic_compare_exchange_strong(&live[i], &none, pid))
+            return i;
+    }
+    return -1; /* more than MAX_LIVE at once: not listed */
+}
+
+void sweep_exec_stop_all(void)
+{
+    int i;
+    for (i = 0; i < MAX_LIVE; i++) {
+        pid_t pid = atomic_load(&live[i]);
+        if (pid > 0)
+            kill(-pid, SIGTERM);
+    }
+}
 
 static int name_char(char c)
 {
@@ -127,14 +160,18 @@ static char *expand(const char *arg, const sweep_command *c, const rill_sweep_tr
     return out;
 }
 
-/* Reads the child's stdout (all of it, up to 1 MiB) and the tail of its
- * stderr until both end. */
-static void drain(int out_fd, int err_fd, char **out, size_t *out_len, char *err, size_t cap)
+#define MAX_STDOUT (1u << 20)
+
+/* Reads the child's stdout (all of it, up to MAX_STDOUT: *over is set when
+ * there was more) and the tail of its stderr until both end. */
+static void drain(int out_fd, int err_fd, char **out, size_t *out_len, int *over, char *err,
+                  size_t cap)
 {
     struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
     size_t ocap = 4096, elen = 0;
     *out = cli_xmalloc(ocap);
     *out_len = 0;
+    *over = 0;
     while (fds[0].fd >= 0 || fds[1].fd >= 0) {
         char buf[4096];
         int i;
@@ -155,7 +192,9 @@ static void drain(int out_fd, int err_fd, char **out, size_t *out_len, char *err
                 fds[i].fd = -1;
                 continue;
             }
-            if (i == 0 && *out_len < (1u << 20)) {
+            if (i == 0 && *out_len + (size_t)r > MAX_STDOUT) {
+                *over = 1; /* read on, so the command is not stopped by a full pipe */
+            } else if (i == 0) {
                 if (*out_len + (size_t)r + 1 > ocap)
                     *out = cli_xrealloc(*out, ocap = (*out_len + (size_t)r + 1) * 2);
                 memcpy(*out + *out_len, buf, (size_t)r);
@@ -178,6 +217,34 @@ static void drain(int out_fd, int err_fd, char **out, size_t *out_len, char *err
         err[--elen] = '\0';
 }
 
+/* The length of a decimal number at p: [+-] digits [. digits] [e [+-]
+ * digits], with a digit before or after the point; 0 when there is none
+ * (0x10, inf, nan are not: an output is written in decimal). */
+static size_t decimal(const char *p)
+{
+    size_t i = 0, digits = 0;
+    if (p[i] == '+' || p[i] == '-')
+        i++;
+    while (p[i] >= '0' && p[i] <= '9')
+        i++, digits++;
+    if (p[i] == '.')
+        for (i++; p[i] >= '0' && p[i] <= '9'; i++)
+            digits++;
+    if (digits == 0)
+        return 0;
+    if (p[i] == 'e' || p[i] == 'E') {
+        size_t j = i + 1;
+        if (p[j] == '+' || p[j] == '-')
+            j++;
+        if (p[j] >= '0' && p[j] <= '9') {
+            while (p[j] >= '0' && p[j] <= '9')
+                j++;
+            i = j;
+        }
+    }
+    return i;
+}
+
 /* Parses n numbers out of text; the count found otherwise. */
 static size_t numbers(const char *text, double *out, size_t n, int *garbage)
 {
@@ -192,7 +259,7 @@ static size_t numbers(const char *text, double *out, size_t n, int *garbage)
         if (*p == '\0')
             return got;
         v = strtod(p, &end);
-        if (end == p) {
+        if (decimal(p) == 0 || end != p + decimal(p)) {
             *garbage = 1;
             return got;
         }
@@ -211,7 +278,7 @@ int sweep_exec_trial(double *outputs, size_t noutputs, const rill_sweep_trial *t
     posix_spawnattr_t attr;
     sigset_t none, def;
     char **argv = cli_xcalloc(c->argc + 1, sizeof(char *));
-    int opipe[2] = {-1, -1}, epipe[2] = {-1, -1}, status = 0, rc = -1, garbage;
+    int opipe[2] = {-1, -1}, epipe[2] = {-1, -1}, status = 0, rc = -1, garbage, over, slot;
     char *out = NULL, err[1024];
     size_t i, len, got;
     pid_t pid;
@@ -219,6 +286,10 @@ int sweep_exec_trial(double *outputs, size_t noutputs, const rill_sweep_trial *t
         argv[i] = expand(c->argv[i], c, t);
     if (pipe2(opipe, O_CLOEXEC) < 0 || pipe2(epipe, O_CLOEXEC) < 0) {
         rill_error_set("cannot make a pipe: %s", strerror(errno));
+        if (opipe[0] >= 0) {
+            close(opipe[0]);
+            close(opipe[1]);
+        }
         goto done;
     }
     posix_spawn_file_actions_init(&fa);
@@ -251,7 +322,14 @@ int sweep_exec_trial(double *outputs, size_t noutputs, const rill_sweep_trial *t
         rc = -1;
         goto done;
     }
-    drain(opipe[0], epipe[0], &out, &len, err, sizeof(err));
+    slot = live_add(pid);
+    drain(opipe[0], epipe[0], &out, &len, &over, err, sizeof(err));
+    if (slot >= 0) { /* exited (not reaped: its pid is still its own), then unlisted */
+        siginfo_t info;
+        while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+            ;
+        atomic_store(&live[slot], 0);
+    }
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     rc = -1;
@@ -261,6 +339,9 @@ int sweep_exec_trial(double *outputs, size_t noutputs, const rill_sweep_trial *t
     else if (WEXITSTATUS(status) != 0)
         rill_error_set("command '%s' exited with status %d%s%s", argv[0], WEXITSTATUS(status),
                        *err ? ": " : "", err);
+    else if (over)
+        rill_error_set("command '%s' wrote more than %u bytes on its standard output (a "
+                       "trial writes one number per output)", argv[0], MAX_STDOUT);
     else if ((got = numbers(out, outputs, noutputs, &garbage)) != noutputs || garbage)
         rill_error_set("command '%s' wrote %s%zu number%s, the sweep has %zu output%s: "
                        "'%.200s'", argv[0], garbage ? "text that is not numbers after " : "",

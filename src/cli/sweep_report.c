@@ -2,7 +2,9 @@
  * about a sweep in the style of `rill run --report` (report.c's CSS): the
  * sweep's figures, its table, and for each output and each parameter a
  * chart (inline SVG) of the output's mean against the parameter, with 95%
- * error bars (mean +- 1.96 se), one line per combination of the other
+ * error bars (mean +- t(0.975, n-1) se, rill_sweep_t95: the interval the
+ * stopping rule of grown trials uses; none for one trial), one line per
+ * combination of the other
  * parameters. No external URL. Every outside text (the spec's path; names
  * are letters, digits, '_', '-', '.') is HTML-escaped. */
 #include <errno.h>
@@ -30,7 +32,8 @@ static const char css[] =
     ".charts{display:flex;flex-wrap:wrap;gap:16px}";
 
 static const char *const colours[] = {"#3d63dd", "#c4661f", "#17803d", "#b42318",
-                                      "#7a4cc2", "#0e7c86", "#a15c00", "#5b6477"};
+                                      "#7a4cc2", "#0e7c86", "#a15c00", "#5b6477",
+                                      "#d4a017", "#c2185b", "#2e7d32", "#1d2330"};
 
 static void esc(FILE *out, const char *s)
 {
@@ -45,9 +48,9 @@ static void esc(FILE *out, const char *s)
         }
 }
 
-/* The rows of the series of row r for parameter p: the same values of the
- * other parameters; key into buf. */
-static void series_key(char *buf, size_t cap, const rill_sweep_table *t, size_t r, size_t p)
+/* The legend of series q for parameter p: the values of the other
+ * parameters in its rows (row: any of them). */
+static void series_key(char *buf, size_t cap, const rill_sweep_table *t, size_t row, size_t p)
 {
     size_t j, used = 0;
     buf[0] = '\0';
@@ -55,35 +58,51 @@ static void series_key(char *buf, size_t cap, const rill_sweep_table *t, size_t 
         if (j != p)
             used += (size_t)snprintf(buf + used, cap - used, "%s%s=%g", used ? ", " : "",
                                      rill_sweep_table_param_name(t, j),
-                                     rill_sweep_table_param(t, r, j));
+                                     rill_sweep_table_param(t, row, j));
 }
 
+/* The half-width of the 95% interval of st's mean; 0 when it has none. */
+static double half95(const rill_sweep_stats *st)
+{
+    double h = rill_sweep_t95(st->n - 1) * st->se;
+    return isfinite(h) ? h : 0;
+}
+
+/* The most lines a chart draws (and colours it has). */
+#define MAX_SERIES 12
+
+/* Chart of output o against parameter p. The rows of one line (a series:
+ * the same values of the other parameters) are, in grid order, row
+ * base(q) + i * stride for i < count, where stride is the product of the
+ * counts of the parameters after p: base(q) = (q / stride) * stride *
+ * count + q % stride. There are rows / count series; the first
+ * MAX_SERIES are drawn. */
 static void chart(FILE *out, const rill_sweep_table *t, size_t o, size_t p)
 {
     const double W = 440, H = 270, L = 60, R = 150, T = 28, B = 36;
-    size_t rows = rill_sweep_table_rows(t), r, q, nseries = 0;
+    size_t rows = rill_sweep_table_rows(t), count = rill_sweep_table_param_count(t, p);
+    size_t stride = 1, nseries, drawn, q, i, j;
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-    char **keys = cli_xcalloc(rows + 1, sizeof(char *));
-    size_t *series = cli_xcalloc(rows + 1, sizeof(size_t));
     const char *oname = rill_sweep_table_output_name(t, o);
     const char *pname = rill_sweep_table_param_name(t, p);
-    int i;
-    for (r = 0; r < rows; r++) {
-        rill_sweep_stats st;
-        char key[512];
-        double x = rill_sweep_table_param(t, r, p);
-        rill_sweep_table_stats(&st, t, r, o);
-        if (x < xmin) xmin = x;
-        if (x > xmax) xmax = x;
-        if (st.mean - 1.96 * st.se < ymin) ymin = st.mean - 1.96 * st.se;
-        if (st.mean + 1.96 * st.se > ymax) ymax = st.mean + 1.96 * st.se;
-        series_key(key, sizeof(key), t, r, p);
-        for (q = 0; q < nseries && strcmp(keys[q], key) != 0; q++)
-            ;
-        if (q == nseries)
-            keys[nseries++] = cli_xstrdup(key);
-        series[r] = q;
-    }
+    int g;
+    for (j = p + 1; j < rill_sweep_table_params(t); j++)
+        stride *= rill_sweep_table_param_count(t, j);
+    if (count == 0 || rows == 0)
+        return;
+    nseries = rows / count;
+    drawn = nseries < MAX_SERIES ? nseries : MAX_SERIES;
+#define ROW(q, i) (((q) / stride) * stride * count + (q) % stride + (i) * stride)
+    for (q = 0; q < drawn; q++)
+        for (i = 0; i < count; i++) {
+            rill_sweep_stats st;
+            double x = rill_sweep_table_param(t, ROW(q, i), p);
+            rill_sweep_table_stats(&st, t, ROW(q, i), o);
+            if (x < xmin) xmin = x;
+            if (x > xmax) xmax = x;
+            if (st.mean - half95(&st) < ymin) ymin = st.mean - half95(&st);
+            if (st.mean + half95(&st) > ymax) ymax = st.mean + half95(&st);
+        }
     if (!(xmax > xmin)) { xmin -= 1; xmax += 1; }
     if (!(ymax > ymin)) { ymin -= 1; ymax += 1; }
     {
@@ -93,12 +112,13 @@ static void chart(FILE *out, const rill_sweep_table *t, size_t o, size_t p)
     }
 #define X(v) (L + ((v) - xmin) / (xmax - xmin) * (W - L - R))
 #define Y(v) (H - B - ((v) - ymin) / (ymax - ymin) * (H - T - B))
-    fprintf(out, "<svg class=\"chart\" id=\"chart-%s-%s\" data-points=\"%zu\" viewBox=\"0 0 %g "
-            "%g\" width=\"%g\" height=\"%g\" role=\"img\">\n", oname, pname, rows, W, H, W, H);
+    fprintf(out, "<svg class=\"chart\" id=\"chart-%zu-%zu\" data-output=\"%s\" data-param="
+            "\"%s\" data-points=\"%zu\" viewBox=\"0 0 %g %g\" width=\"%g\" height=\"%g\" "
+            "role=\"img\">\n", o, p, oname, pname, drawn * count, W, H, W, H);
     fprintf(out, "<text class=\"title\" x=\"%g\" y=\"16\">%s against %s (mean, 95%% error "
             "bars)</text>\n", L, oname, pname);
-    for (i = 0; i <= 4; i++) {
-        double yv = ymin + (ymax - ymin) * i / 4, xv = xmin + (xmax - xmin) * i / 4;
+    for (g = 0; g <= 4; g++) {
+        double yv = ymin + (ymax - ymin) * g / 4, xv = xmin + (xmax - xmin) * g / 4;
         fprintf(out, "<line class=\"grid\" x1=\"%g\" x2=\"%g\" y1=\"%.1f\" y2=\"%.1f\"/>"
                 "<text x=\"%g\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n",
                 L, W - R, Y(yv), Y(yv), L - 4, Y(yv) + 4, yv);
@@ -110,47 +130,45 @@ static void chart(FILE *out, const rill_sweep_table *t, size_t o, size_t p)
             L, W - R, H - B, H - B, L, L, (double)T, H - B);
     fprintf(out, "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\">%s</text>\n",
             (L + W - R) / 2, H - 4, pname);
-    for (q = 0; q < nseries; q++) {
-        const char *col = colours[q < 8 ? q : 7];
-        int first = 1;
+    for (q = 0; q < drawn; q++) {
+        const char *col = colours[q];
         fprintf(out, "<polyline class=\"line\" stroke=\"%s\" points=\"", col);
-        for (r = 0; r < rows; r++) /* grid order: a series' x values ascend */
-            if (series[r] == q) {
-                rill_sweep_stats st;
-                rill_sweep_table_stats(&st, t, r, o);
-                fprintf(out, "%s%.1f,%.1f", first ? "" : " ",
-                        X(rill_sweep_table_param(t, r, p)), Y(st.mean));
-                first = 0;
-            }
+        for (i = 0; i < count; i++) { /* grid order: a series' x values ascend */
+            rill_sweep_stats st;
+            rill_sweep_table_stats(&st, t, ROW(q, i), o);
+            fprintf(out, "%s%.1f,%.1f", i ? " " : "",
+                    X(rill_sweep_table_param(t, ROW(q, i), p)), Y(st.mean));
+        }
         fputs("\"/>\n", out);
-        for (r = 0; r < rows; r++)
-            if (series[r] == q) {
-                rill_sweep_stats st;
-                double x;
-                rill_sweep_table_stats(&st, t, r, o);
-                x = X(rill_sweep_table_param(t, r, p));
-                fprintf(out, "<g class=\"point\"><title>%s=%g: %s = %.6g &#177; %.3g (%lld "
-                        "trials)</title><line class=\"bar\" stroke=\"%s\" x1=\"%.1f\" "
-                        "x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/><circle cx=\"%.1f\" cy=\"%.1f\" "
-                        "r=\"3\" fill=\"%s\"/></g>\n", pname, rill_sweep_table_param(t, r, p),
-                        oname, st.mean, 1.96 * st.se, (long long)st.n, col, x, x,
-                        Y(st.mean - 1.96 * st.se), Y(st.mean + 1.96 * st.se), x, Y(st.mean),
-                        col);
-            }
-        if (nseries > 1 && q < 12) {
+        for (i = 0; i < count; i++) {
+            rill_sweep_stats st;
+            size_t r = ROW(q, i);
+            double x;
+            rill_sweep_table_stats(&st, t, r, o);
+            x = X(rill_sweep_table_param(t, r, p));
+            fprintf(out, "<g class=\"point\"><title>%s=%g: %s = %.6g &#177; %.3g (%lld "
+                    "trials)</title><line class=\"bar\" stroke=\"%s\" x1=\"%.1f\" "
+                    "x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/><circle cx=\"%.1f\" cy=\"%.1f\" "
+                    "r=\"3\" fill=\"%s\"/></g>\n", pname, rill_sweep_table_param(t, r, p),
+                    oname, st.mean, half95(&st), (long long)st.n, col, x, x,
+                    Y(st.mean - half95(&st)), Y(st.mean + half95(&st)), x, Y(st.mean), col);
+        }
+        if (nseries > 1) {
+            char key[512];
+            series_key(key, sizeof(key), t, ROW(q, 0), p);
             fprintf(out, "<text x=\"%g\" y=\"%g\" fill=\"%s\" style=\"fill:%s\">", W - R + 8,
                     T + 14.0 * (double)q + 8, col, col);
-            esc(out, keys[q]);
+            esc(out, key);
             fputs("</text>\n", out);
         }
     }
+    if (drawn < nseries)
+        fprintf(out, "<text class=\"left-out\" x=\"%g\" y=\"%g\">and %zu more lines, left "
+                "out</text>\n", W - R + 8, T + 14.0 * (double)drawn + 8, nseries - drawn);
     fputs("</svg>\n", out);
 #undef X
 #undef Y
-    for (q = 0; q < nseries; q++)
-        free(keys[q]);
-    free(keys);
-    free(series);
+#undef ROW
 }
 
 static void table(FILE *out, const rill_sweep_table *t)
@@ -174,7 +192,10 @@ static void table(FILE *out, const rill_sweep_table *t)
             rill_sweep_table_stats(&st, t, r, j);
             if (j == 0)
                 fprintf(out, "<td>%lld</td>", (long long)st.n);
-            fprintf(out, "<td>%.6g</td><td>%.4g</td><td>%.4g</td>", st.mean, st.sd, st.se);
+            if (st.n > 1)
+                fprintf(out, "<td>%.6g</td><td>%.4g</td><td>%.4g</td>", st.mean, st.sd, st.se);
+            else /* one trial: no sd or se */
+                fprintf(out, "<td>%.6g</td><td>-</td><td>-</td>", st.mean);
         }
         fputs("</tr>\n", out);
     }

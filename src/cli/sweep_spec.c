@@ -90,6 +90,11 @@ static int parameter(sweep_spec *sp, const spec_node *key, const spec_node *v)
     char what[160];
     int rc = 0;
     snprintf(what, sizeof(what), "parameter '%.100s'", key->text);
+    if (strcmp(key->text, "trial") == 0 || strcmp(key->text, "seed") == 0 ||
+        strcmp(key->text, "combination") == 0) /* a {NAME} the command gets already */
+        return cli_error_at(sp->file, key->line, key->column, "%s: the name is the trial's "
+                            "{%s} in a command; call the parameter something else", what,
+                            key->text);
     if (v->type == SPEC_MAP) {
         double from = 0, to = 0, step = 1;
         const spec_node *f = spec_map_get(v, "from"), *t = spec_map_get(v, "to"),

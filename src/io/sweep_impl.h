@@ -24,6 +24,7 @@ struct rill_sweep {
 struct rill_sweep_table {
     size_t rows, nparams, noutputs;
     char **pname, **oname; /* owned copies */
+    size_t pcount[RILL_SWEEP_MAX_PARAMS]; /* values of each parameter */
     double *params;        /* rows x nparams */
     double *stats;         /* rows x noutputs x (mean, sd, se) */
     int64_t *n;            /* rows: trials */
@@ -32,12 +33,15 @@ struct rill_sweep_table {
 /* A table of s's shape with every row's parameters and no trials yet;
  * *out: free with rill_sweep_table_free. */
 int rill__sweep_table_new(rill_sweep_table **out, const rill_sweep *s);
+/* The table from the run's results (rows: "row, n, (mean, sd, se)..."
+ * each); RILL_ECORRUPT when a row is missing, repeated or malformed. */
+int rill__sweep_table_from_rows(rill_sweep_table **out, const rill_sweep *s,
+                                const rill_batch *rows);
 /* Mean, sd (n - 1) and se of column col of values[0..n) (n rows of
- * stride doubles), summed in row order. */
+ * stride doubles), accumulated in row order (Welford); sd and se are NAN
+ * for n = 1, all three for n = 0. A mean or sd may overflow to inf. */
 void rill__sweep_column(double *mean, double *sd, double *se, const double *values,
                         int64_t n, size_t stride, size_t col);
-/* The two-sided 95% quantile of Student's t with df degrees of freedom. */
-double rill__sweep_t95(int64_t df);
 /* "a=1, b=0.5" of row into buf. */
 void rill__sweep_describe(char *buf, size_t cap, const rill_sweep *s, size_t row);
 

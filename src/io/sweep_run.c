@@ -41,7 +41,8 @@ typedef struct ctx {
     void *payload;
     atomic_ullong trials_done;
     atomic_size_t rows_done;
-    pthread_mutex_t plock;
+    pthread_mutex_t plock;  /* also guards why */
+    char why[RILL__ERROR_MAX]; /* the first failure, as said (see failed) */
 } ctx;
 
 /* One combination's trials: outputs of trial i at values[i * noutputs]. */
@@ -79,6 +80,18 @@ static void progress(ctx *c)
     pthread_mutex_unlock(&c->plock);
 }
 
+/* Keeps the first failure's message: the engine wraps it with the stage
+ * and a dump of the record's bytes, and rill_sweep_run says it as it was
+ * said (combination, parameters, trial). Returns -1. */
+static int failed(ctx *c)
+{
+    pthread_mutex_lock(&c->plock);
+    if (c->why[0] == '\0')
+        snprintf(c->why, sizeof(c->why), "%s", rill_error_last());
+    pthread_mutex_unlock(&c->plock);
+    return -1;
+}
+
 static void store_free(void *store, void *payload)
 {
     cstore *cs = store;
@@ -89,12 +102,17 @@ static void store_free(void *store, void *payload)
     cs->have = NULL;
 }
 
+/* Room for trials 0 .. total-1; the new trials' outputs are NAN and their
+ * flags 0 until they finish (a checkpoint writes every issued slot). */
 static int grow(cstore *cs, int64_t total, size_t noutputs)
 {
     double *v = realloc(cs->values, (size_t)total * noutputs * sizeof(double) + 1);
     unsigned char *h;
+    size_t i;
     if (v == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
+    for (i = (size_t)cs->issued * noutputs; i < (size_t)total * noutputs; i++)
+        v[i] = NAN;
     cs->values = v;
     if ((h = realloc(cs->have, (size_t)total + 1)) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory");
@@ -124,36 +142,67 @@ static int issue(rill_emitter *recur, cstore *cs, int64_t total, ctx *c)
     return 0;
 }
 
-/* The number of trials the combination should have, from those it has. */
-static int64_t wanted(const cstore *cs, const ctx *c)
+/* Column k of the combination's trials; an error naming the combination
+ * and the output when the mean or sd overflowed. */
+static int column(double m[3], const cstore *cs, ctx *c, size_t k)
 {
-    int64_t n = cs->got, cap;
+    char where[512];
+    rill__sweep_column(&m[0], &m[1], &m[2], cs->values, cs->got, c->s->noutputs, k);
+    if (isfinite(m[0]) && (cs->got < 2 || isfinite(m[1])))
+        return 0;
+    rill__sweep_describe(where, sizeof(where), c->s, (size_t)cs->row);
+    rill_error_set("combination %lld (%s): the %s of output '%s' over %lld trials is not a "
+                   "finite number (the outputs are too large)", (long long)cs->row, where,
+                   isfinite(m[0]) ? "standard deviation" : "mean", c->s->oname[k],
+                   (long long)cs->got);
+    return failed(c);
+}
+
+/* The number of trials the combination should have, from those it has,
+ * in *want. An output whose trials all gave the same value is known only
+ * from ZERO_VARIANCE_TRIALS on (5 zeros of a rare 0/1 event are not). */
+#define ZERO_VARIANCE_TRIALS 30
+static int wanted(int64_t *want, const cstore *cs, ctx *c)
+{
+    int64_t n = cs->got, cap, at_least = n;
     double worst = 0, t;
     size_t k;
+    *want = n;
     if (c->o.trials > 0 || n >= c->o.max_trials)
-        return n;
-    t = rill__sweep_t95(n - 1);
+        return 0;
+    t = rill_sweep_t95(n - 1);
     for (k = 0; k < c->s->noutputs; k++) {
-        double mean, sd, se, half, ratio;
-        rill__sweep_column(&mean, &sd, &se, cs->values, n, c->s->noutputs, k);
-        if (sd == 0)
-            continue; /* every trial gave the same: known */
-        half = t * se;
-        if (mean == 0) {
+        double m[3], half, ratio;
+        if (column(m, cs, c, k) < 0)
+            return -1;
+        if (m[1] == 0) { /* every trial gave the same */
+            if (n < ZERO_VARIANCE_TRIALS)
+                at_least = ZERO_VARIANCE_TRIALS;
+            continue;
+        }
+        half = t * m[2];
+        if (m[0] == 0) {
             worst = INFINITY;
             break;
         }
-        ratio = half / (c->o.rel_error * fabs(mean));
+        ratio = half / (c->o.rel_error * fabs(m[0]));
         if (ratio > worst)
             worst = ratio;
     }
-    if (worst <= 1)
-        return n;
-    cap = n * 4 < c->o.max_trials ? n * 4 : c->o.max_trials;
-    if (isinf(worst) || worst * worst * (double)n * 1.1 >= (double)cap)
-        return cap;
-    t = ceil(worst * worst * (double)n * 1.1);
-    return (int64_t)t > n ? (int64_t)t : n + 1;
+    if (at_least > c->o.max_trials)
+        at_least = c->o.max_trials;
+    if (worst > 1) {
+        cap = n * 4 < c->o.max_trials ? n * 4 : c->o.max_trials;
+        if (isinf(worst) || worst * worst * (double)n * 1.1 >= (double)cap) {
+            *want = cap;
+        } else {
+            t = ceil(worst * worst * (double)n * 1.1);
+            *want = (int64_t)t > n ? (int64_t)t : n + 1;
+        }
+    }
+    if (at_least > *want)
+        *want = at_least;
+    return 0;
 }
 
 static int sweep_frame(rill_emitter *recur, void *store, const rill_record *first,
@@ -181,9 +230,10 @@ static int sweep_frame(rill_emitter *recur, void *store, const rill_record *firs
         rill__sweep_describe(where, sizeof(where), c->s, (size_t)cs->row);
         rill_error_set("combination %lld (%s), trial %lld: the trial gave no outputs "
                        "(rill_sweep_emit)", (long long)cs->row, where, (long long)i);
-        return -1;
+        return failed(c);
     }
-    want = wanted(cs, c);
+    if (wanted(&want, cs, c) < 0)
+        return -1;
     return want > cs->issued ? issue(recur, cs, want, c) : 0;
 }
 
@@ -201,7 +251,10 @@ static int sweep_emit(rill_emitter *out, void *store, void *payload)
     memcpy(buf + 8, &cs->got, 8);
     for (k = 0; k < no; k++) {
         double m[3];
-        rill__sweep_column(&m[0], &m[1], &m[2], cs->values, cs->got, no, k);
+        if (column(m, cs, c, k) < 0) {
+            free(buf);
+            return -1;
+        }
         memcpy(buf + 16 + k * sizeof(m), m, sizeof(m));
     }
     rc = rill_emit(out, buf, len);
@@ -224,19 +277,19 @@ static int gather(rill_emitter *recur, void *store, const rill_record *next, voi
         rill__sweep_describe(where, sizeof(where), c->s, (size_t)cs->row);
         rill_error_set("combination %lld (%s): the trial stage emitted a record that is not "
                        "a trial's outputs (rill_sweep_emit)", (long long)cs->row, where);
-        return -1;
+        return failed(c);
     }
     if (len != no * sizeof(double)) {
         rill__sweep_describe(where, sizeof(where), c->s, (size_t)cs->row);
         rill_error_set("combination %lld (%s), trial %lld: %zu outputs, the sweep has %zu",
                        (long long)cs->row, where, (long long)trial, len / sizeof(double), no);
-        return -1;
+        return failed(c);
     }
     if (cs->have[trial]) {
         rill__sweep_describe(where, sizeof(where), c->s, (size_t)cs->row);
         rill_error_set("combination %lld (%s), trial %lld: its outputs were emitted twice",
                        (long long)cs->row, where, (long long)trial);
-        return -1;
+        return failed(c);
     }
     memcpy(cs->values + (size_t)trial * no, b, len);
     for (size_t k = 0; k < no; k++)
@@ -245,7 +298,7 @@ static int gather(rill_emitter *recur, void *store, const rill_record *next, voi
             rill_error_set("combination %lld (%s), trial %lld: output '%s' is not a finite "
                            "number", (long long)cs->row, where, (long long)trial,
                            c->s->oname[k]);
-            return -1;
+            return failed(c);
         }
     cs->have[trial] = 1;
     cs->got++;
@@ -333,6 +386,7 @@ static int trial_job(rill_emitter *out, const rill_record *in, void *payload)
     rill_error_set("combination %zu (%s), trial %lld: %s", t.combination, where,
                    (long long)t.trial, *rill_error_last() ? rill_error_last()
                                                           : "the trial function failed");
+    failed(c);
     return rc;
 }
 
@@ -499,26 +553,13 @@ int rill_sweep_run(rill_sweep_table **out, rill_sweep *s, const rill_sweep_optio
     s->checkpoints = rill_checkpoint_count(p);
     s->running = NULL;
     pthread_mutex_unlock(&s->lock);
+    if (rc == RILL_EUSER && c->why[0]) /* as said, without the record's bytes */
+        rill__error(RILL_EUSER, "%s", c->why);
     if (rc < 0)
         goto done;
     if (rill_rank() == 0) {
-        size_t i, n = rill_batch_count(rows), no = s->noutputs;
-        if ((rc = rill__sweep_table_new(&t, s)) < 0)
+        if ((rc = rill__sweep_table_from_rows(&t, s, rows)) < 0)
             goto done;
-        for (i = 0; i < n; i++) {
-            rill_record r;
-            int64_t row, trials;
-            rill_batch_get(&r, rows, i);
-            if (r.len != 16 + no * 3 * sizeof(double))
-                continue;
-            memcpy(&row, r.data, 8);
-            memcpy(&trials, (const char *)r.data + 8, 8);
-            if (row < 0 || (size_t)row >= t->rows)
-                continue;
-            t->n[row] = trials;
-            memcpy(t->stats + (size_t)row * no * 3, (const char *)r.data + 16,
-                   no * 3 * sizeof(double));
-        }
         *out = t;
         t = NULL;
     }

@@ -16,25 +16,25 @@
 void rill__sweep_column(double *mean, double *sd, double *se, const double *values,
                         int64_t n, size_t stride, size_t col)
 {
-    double sum = 0, ss = 0, m;
+    double m = 0, m2 = 0;
     int64_t i;
     if (n <= 0) {
         *mean = *sd = *se = NAN;
         return;
     }
-    for (i = 0; i < n; i++)
-        sum += values[(size_t)i * stride + col];
-    m = sum / (double)n;
+    /* Welford: no sum to overflow, and a constant column has m equal to
+     * its value and m2 exactly 0 */
     for (i = 0; i < n; i++) {
-        double d = values[(size_t)i * stride + col] - m;
-        ss += d * d;
+        double x = values[(size_t)i * stride + col], d = x - m;
+        m += d / (double)(i + 1);
+        m2 += d * (x - m);
     }
     *mean = m;
-    *sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
-    *se = *sd / sqrt((double)n);
+    *sd = n > 1 ? sqrt(m2 / (double)(n - 1)) : NAN;
+    *se = n > 1 ? *sd / sqrt((double)n) : NAN;
 }
 
-double rill__sweep_t95(int64_t df)
+double rill_sweep_t95(int64_t df)
 {
     static const double t[] = {0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
                                2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
@@ -65,9 +65,11 @@ int rill__sweep_table_new(rill_sweep_table **out, const rill_sweep *s)
     t->n = calloc(rows + 1, sizeof(int64_t));
     if (!t->pname || !t->oname || !t->params || !t->stats || !t->n)
         goto oom;
-    for (i = 0; i < s->nparams; i++)
+    for (i = 0; i < s->nparams; i++) {
+        t->pcount[i] = s->pcount[i];
         if ((t->pname[i] = strdup(s->pname[i])) == NULL)
             goto oom;
+    }
     for (i = 0; i < s->noutputs; i++)
         if ((t->oname[i] = strdup(s->oname[i])) == NULL)
             goto oom;
@@ -81,6 +83,49 @@ int rill__sweep_table_new(rill_sweep_table **out, const rill_sweep *s)
 oom:
     rill_sweep_table_free(t);
     return rill__error(RILL_ENOMEM, "out of memory");
+}
+
+int rill__sweep_table_from_rows(rill_sweep_table **out, const rill_sweep *s,
+                                const rill_batch *rows)
+{
+    rill_sweep_table *t = NULL;
+    size_t i, n = rill_batch_count(rows), no = s->noutputs;
+    int rc;
+    *out = NULL;
+    if ((rc = rill__sweep_table_new(&t, s)) < 0)
+        return rc;
+    for (i = 0; i < n; i++) { /* every row once, each its own combination */
+        rill_record r;
+        int64_t row, trials;
+        rill_batch_get(&r, rows, i);
+        if (r.len != 16 + no * 3 * sizeof(double)) {
+            rc = rill__error(RILL_ECORRUPT, "rill_sweep_run: result %zu of the run has %zu "
+                             "bytes, a row has %zu", i, r.len, 16 + no * 3 * sizeof(double));
+            goto fail;
+        }
+        memcpy(&row, r.data, 8);
+        memcpy(&trials, (const char *)r.data + 8, 8);
+        if (row < 0 || (size_t)row >= t->rows || t->n[row] != 0 || trials < 1) {
+            rc = rill__error(RILL_ECORRUPT, "rill_sweep_run: result %zu of the run is row %lld "
+                             "of %zu with %lld trials: not a row, or twice", i, (long long)row,
+                             t->rows, (long long)trials);
+            goto fail;
+        }
+        t->n[row] = trials;
+        memcpy(t->stats + (size_t)row * no * 3, (const char *)r.data + 16,
+               no * 3 * sizeof(double));
+    }
+    for (i = 0; i < t->rows; i++)
+        if (t->n[i] == 0) {
+            rc = rill__error(RILL_ECORRUPT, "rill_sweep_run: the run ended without row %zu of "
+                             "%zu (%zu rows arrived)", i, t->rows, n);
+            goto fail;
+        }
+    *out = t;
+    return 0;
+fail:
+    rill_sweep_table_free(t);
+    return rc;
 }
 
 void rill_sweep_table_free(rill_sweep_table *t)
@@ -112,6 +157,11 @@ const char *rill_sweep_table_param_name(const rill_sweep_table *t, size_t i)
 const char *rill_sweep_table_output_name(const rill_sweep_table *t, size_t i)
 {
     return t && i < t->noutputs ? t->oname[i] : NULL;
+}
+
+size_t rill_sweep_table_param_count(const rill_sweep_table *t, size_t i)
+{
+    return t && i < t->nparams ? t->pcount[i] : 0;
 }
 
 double rill_sweep_table_param(const rill_sweep_table *t, size_t row, size_t i)
@@ -163,7 +213,10 @@ static void cell(char *buf, size_t cap, const rill_sweep_table *t, size_t row, s
         snprintf(buf, cap, "%s_%s", t->oname[c / 3], what[c % 3]);
         return;
     }
-    snprintf(buf, cap, fmt, t->stats[row * t->noutputs * 3 + c]);
+    if (isnan(t->stats[row * t->noutputs * 3 + c])) /* sd, se of one trial */
+        snprintf(buf, cap, "%s", exact ? "" : "-");
+    else
+        snprintf(buf, cap, fmt, t->stats[row * t->noutputs * 3 + c]);
 }
 
 int rill_sweep_table_write(const rill_sweep_table *t, FILE *f, int format)
