@@ -22,6 +22,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,8 @@ static const char usage[] =
     "                  [--csv FILE] [--report FILE.html] [--checkpoint FILE] [--resume]\n"
     "                  [-q] SPEC\n";
 
-static volatile sig_atomic_t interrupts;
+/* the interrupts so far: a handler may run on any thread, two at once */
+static atomic_int interrupts;
 /* Whether the run is over (under quit_lock): the watcher then exits no
  * more, and the main thread prints the table undisturbed; a watcher that
  * exits holds quit_lock until it is gone. */
@@ -77,7 +79,7 @@ static const char *state_path;
 static void on_sigint(int sig)
 {
     (void)sig;
-    if (interrupts++ > 0) {
+    if (atomic_fetch_add(&interrupts, 1) > 0) {
         sweep_exec_stop_all(); /* in groups of their own: ^C did not reach them */
         _exit(130);
     }
