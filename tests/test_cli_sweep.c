@@ -330,8 +330,9 @@ static void a_parameter_named_trial_seed_or_combination_is_refused(void **state)
 }
 
 /* rill sweep with its standard error on a new pseudo-terminal; what the
- * terminal got (caller frees). */
-static char *sweep_on_a_terminal(const char *spec, int *status)
+ * terminal got (caller frees). interrupt: with a checkpoint, and one
+ * SIGINT once the progress line shows 4 trials done. */
+static char *sweep_on_a_terminal(const char *spec, int interrupt, int *status)
 {
     int master = posix_openpt(O_RDWR | O_NOCTTY), slave, st = 0, done = 0;
     char outp[512], *buf = malloc(1 << 16);
@@ -352,7 +353,11 @@ static char *sweep_on_a_terminal(const char *spec, int *status)
             _exit(125);
         dup2(in, 0), dup2(out, 1), dup2(slave, 2);
         unsetenv("NO_COLOR");
-        execl(RILL_BIN, RILL_BIN, "sweep", "-w", "2", spec, (char *)NULL);
+        if (interrupt)
+            execl(RILL_BIN, RILL_BIN, "sweep", "-w", "2", "--checkpoint", "ck.db", spec,
+                  (char *)NULL);
+        else
+            execl(RILL_BIN, RILL_BIN, "sweep", "-w", "2", spec, (char *)NULL);
         _exit(126);
     }
     close(slave);
@@ -362,6 +367,16 @@ static char *sweep_on_a_terminal(const char *spec, int *status)
         if (poll(&p, 1, 100) > 0 && (p.revents & POLLIN) && len + 1 < (1 << 16) &&
             (n = read(master, buf + len, (1 << 16) - 1 - len)) > 0) {
             len += (size_t)n;
+            buf[len] = '\0';
+            if (interrupt == 1) {
+                const char *q = buf, *at = NULL;
+                while ((q = strstr(q, "combinations, ")) != NULL)
+                    at = q++;
+                if (at && atoi(at + 14) >= 4) {
+                    kill(pid, SIGINT);
+                    interrupt = 2;
+                }
+            }
             continue;
         }
         if (waitpid(pid, &st, WNOHANG) == pid)
@@ -387,7 +402,7 @@ static void progress_shows_combinations_and_trials_done_on_a_terminal(void **sta
     (void)state;
     cli_write("slow.yaml", "parameters:\n  a: {from: 1, to: 6}\noutputs: [v]\ntrial:\n"
                            "  command: [sh, -c, 'sleep 0.02; echo {a}']\ntrials: 30\n");
-    buf = sweep_on_a_terminal(cli_path(spec, "slow.yaml"), &status);
+    buf = sweep_on_a_terminal(cli_path(spec, "slow.yaml"), 0, &status);
     assert_int_equal(status, 0);
     for (p = strstr(buf, "rill sweep: "); p; p = strstr(p + 1, "rill sweep: ")) {
         int done, total, trials;
@@ -403,6 +418,29 @@ static void progress_shows_combinations_and_trials_done_on_a_terminal(void **sta
     assert_non_null(strstr(buf, "rill sweep: 6/6 combinations, 180 trials"));
     assert_non_null(strstr(buf, "\033[K"));
     assert_non_null(strstr(buf, "rill sweep: 6 combinations in "));
+    free(buf);
+}
+
+/* ^C ends the progress line: each message starts a line of its own. */
+static void an_interrupt_on_a_terminal_starts_its_messages_on_a_line_of_their_own(void **state)
+{
+    char spec[512], *buf, *p, *last = NULL;
+    int status;
+    (void)state;
+    cli_write("slow.yaml", "parameters:\n  a: {from: 1, to: 6}\noutputs: [v]\ntrial:\n"
+                           "  command: [sh, -c, 'sleep 0.3; echo {a}']\ntrials: 10\n");
+    buf = sweep_on_a_terminal(cli_path(spec, "slow.yaml"), 1, &status);
+    assert_int_equal(status, 3);
+    assert_non_null(strstr(buf, "interrupted: taking a checkpoint"));
+    assert_non_null(strstr(buf, "rill sweep: interrupted with a checkpoint in ck.db"));
+    for (p = strstr(buf, "rill sweep: "); p; p = strstr(p + 1, "rill sweep: "))
+        if (strncmp(p, "rill sweep: interrupted", 23) == 0) /* at a line's start */
+            assert_true(p == buf || p[-1] == '\n' ||
+                        (p - buf >= 4 && !memcmp(p - 4, "\r\033[K", 4)));
+        else
+            last = p;
+    /* no progress line after the interrupt's first message */
+    assert_true(last == NULL || last < strstr(buf, "interrupted: taking"));
     free(buf);
 }
 
@@ -463,6 +501,9 @@ int main(void)
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(progress_shows_combinations_and_trials_done_on_a_terminal,
                                         cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(
+            an_interrupt_on_a_terminal_starts_its_messages_on_a_line_of_their_own, cli_setup,
+            cli_teardown),
         cmocka_unit_test_setup_teardown(rill_check_checks_a_sweep_spec, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(help_and_usage, cli_setup, cli_teardown),
     };

@@ -73,6 +73,11 @@ static int run_over;
 static int wake[2] = {-1, -1};
 static rill_sweep *interrupted_sweep; /* set before the handler is installed */
 static const char *state_path;
+/* The progress line and the interrupt messages take turns (line_lock); once
+ * interrupted no progress line is drawn again, so each message starts a
+ * line of its own. */
+static pthread_mutex_t line_lock = PTHREAD_MUTEX_INITIALIZER;
+static int line_off;
 
 static void on_sigint(int sig)
 {
@@ -95,9 +100,12 @@ static void *watch(void *arg)
     (void)arg;
     while (read(wake[0], &c, 1) < 0 && errno == EINTR)
         ;
+    pthread_mutex_lock(&line_lock);
+    line_off = 1;
     fprintf(stderr, "%srill sweep: interrupted: taking a checkpoint once the trials running "
             "finish (interrupt again to stop them and exit at once)\n",
             isatty(2) ? "\r\033[K" : "");
+    pthread_mutex_unlock(&line_lock);
     before = rill_sweep_checkpoint_count(interrupted_sweep);
     for (;;) {
         struct timespec t = {0, 10000000L};
@@ -158,11 +166,15 @@ static void on_progress(const rill_sweep_progress *p, void *payload)
     if (l->shown && (t.tv_sec - l->last.tv_sec) * 1000 + (t.tv_nsec - l->last.tv_nsec) / 1000000
                         < 100 && p->combinations_done < p->combinations)
         return;
-    l->last = t;
-    l->shown = 1;
-    fprintf(stderr, "\r\033[Krill sweep: %zu/%zu combinations, %llu trials", p->combinations_done,
-            p->combinations, (unsigned long long)p->trials_done);
-    fflush(stderr);
+    pthread_mutex_lock(&line_lock);
+    if (!line_off) {
+        l->last = t;
+        l->shown = 1;
+        fprintf(stderr, "\r\033[Krill sweep: %zu/%zu combinations, %llu trials",
+                p->combinations_done, p->combinations, (unsigned long long)p->trials_done);
+        fflush(stderr);
+    }
+    pthread_mutex_unlock(&line_lock);
 }
 
 static int count_arg(const char *opt, const char *arg, long long min, long long *out)
@@ -320,8 +332,11 @@ int cmd_sweep(int argc, char **argv)
         sa.sa_handler = SIG_DFL;
         sigaction(SIGINT, &sa, NULL);
     }
-    if (line.shown)
+    pthread_mutex_lock(&line_lock);
+    if (line.shown && !line_off)
         fputs("\r\033[K", stderr);
+    line_off = 1;
+    pthread_mutex_unlock(&line_lock);
     if (rc == RILL_EFINISHED && resume) {
         if (rank == 0) /* a finished checkpoint keeps no table */
             fprintf(stderr, "rill sweep: nothing to resume: %s\nrill sweep: the sweep in %s "
