@@ -54,7 +54,12 @@
  * once. A checkpoint of a sweep with other parameters, outputs or trial
  * settings is refused as another pipeline's is (rill_checkpointing:
  * RILL_EPIPELINE with resume, RILL_EEXISTS without it while that run has
- * not finished); so is a resume of a finished sweep (RILL_EFINISHED).
+ * not finished); so is a resume of a finished sweep (RILL_EFINISHED). A
+ * run without resume whose file holds an unfinished run of the same sweep
+ * is refused too (RILL_EEXISTS, saying how many combinations that run had
+ * done), rather than started over: resume it, or delete the file; a
+ * finished run of the same sweep is started over. Nothing is written when
+ * a run is refused.
  *
  * Errors. A trial function that returns non-zero, an output that is not
  * a finite number, or outputs so large that a mean or standard deviation

@@ -346,8 +346,21 @@ int cmd_sweep(int argc, char **argv)
                     checkpoint ? checkpoint : ".rill/");
         status = CLI_EXIT_OK;
     } else if (rc < 0) {
-        if (rank == 0)
-            fprintf(stderr, "rill sweep: %s: %s\n", rill_strerror(rc), rill_error_last());
+        const char *why = rill_error_last(), *file = checkpoint ? checkpoint : "the checkpoint";
+        if (rank != 0)
+            ;
+        else if (rc == RILL_EEXISTS && strstr(why, "an unfinished run of this sweep (") &&
+                 strchr(why, ')')) /* "FILE holds ... (N of M combinations done); ..." */
+            fprintf(stderr, "rill sweep: %s holds an unfinished run of this sweep %.*s: add "
+                    "--resume to finish it, or remove %s to start over\n", file,
+                    (int)(strchr(why, ')') + 1 - strchr(why, '(')), strchr(why, '('), file);
+        else if ((rc == RILL_EEXISTS || rc == RILL_EPIPELINE) &&
+                 strstr(why, "holds a checkpoint of another sweep"))
+            fprintf(stderr, "rill sweep: %s holds a checkpoint of another sweep (other "
+                    "parameters, outputs, trials or trial command): remove it or give another "
+                    "--checkpoint file\n", file);
+        else
+            fprintf(stderr, "rill sweep: %s: %s\n", rill_strerror(rc), why);
         status = rc == RILL_EPIPELINE || rc == RILL_EEXISTS || rc == RILL_EBUSY
                      ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
     } else if (t != NULL) { /* rank 0 */
