@@ -460,6 +460,27 @@ static void rill_check_checks_a_sweep_spec(void **state)
     cli_result_free(&r);
 }
 
+/* A pipeline's or a compile's spec given to rill sweep: the command to run
+ * it, not a misspelt key. */
+static void another_commands_spec_names_that_command(void **state)
+{
+    cli_result r;
+    (void)state;
+    cli_write("wc.yaml", "sources:\n  - {name: in, path: in.txt}\nstages:\n  - {name: w, "
+                         "kind: words}\noutput: {format: tsv}\n");
+    r = cli_rill(NULL, "sweep", "wc.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.err, "wc.yaml: a pipeline spec (sources: and stages:): run it with "
+                               "'rill run wc.yaml'\n");
+    cli_result_free(&r);
+    cli_write("c.yaml", "compile:\n  source: x\n");
+    r = cli_rill(NULL, "sweep", "c.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.err, "c.yaml: a compile spec (compile:): run it with 'rill compile "
+                               "c.yaml'\n");
+    cli_result_free(&r);
+}
+
 static void help_and_usage(void **state)
 {
     cli_result r = cli_rill(NULL, "sweep", "--help", NULL);
@@ -505,6 +526,8 @@ int main(void)
             an_interrupt_on_a_terminal_starts_its_messages_on_a_line_of_their_own, cli_setup,
             cli_teardown),
         cmocka_unit_test_setup_teardown(rill_check_checks_a_sweep_spec, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(another_commands_spec_names_that_command, cli_setup,
+                                        cli_teardown),
         cmocka_unit_test_setup_teardown(help_and_usage, cli_setup, cli_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "compile_spec.h"
 #include "sweep_cli.h"
 
 const char cmd_sweep_help[] =
@@ -206,6 +207,28 @@ static int write_csv(const char *path, const rill_sweep_table *t)
     return 0;
 }
 
+/* Whether file is another command's spec (a pipeline's: sources: or
+ * stages:, a compile's: compile:), which is said with the command to run
+ * it (the reverse of cli_prepare's in cmd_check.c). */
+static int another_commands_spec(const char *file, int say)
+{
+    spec_node *root;
+    int pipeline = 0, compile = compile_spec_sniff(file) == 1;
+    if (!compile && sweep_spec_sniff(file) == 0 && (root = spec_sniff_tree(file)) != NULL) {
+        pipeline = spec_map_get(root, "sources") || spec_map_get(root, "stages");
+        spec_node_free(root);
+    }
+    if (!say)
+        ;
+    else if (compile)
+        fprintf(stderr, "%s: a compile spec (compile:): run it with 'rill compile %s'\n", file,
+                file);
+    else if (pipeline)
+        fprintf(stderr, "%s: a pipeline spec (sources: and stages:): run it with 'rill run "
+                "%s'\n", file, file);
+    return compile || pipeline;
+}
+
 int cmd_sweep_check(const char *file, int quiet)
 {
     sweep_spec sp;
@@ -290,6 +313,8 @@ int cmd_sweep(int argc, char **argv)
     if (optind != argc - 1)
         goto usage;
     rank = rill_rank();
+    if (another_commands_spec(argv[optind], rank == 0))
+        return CLI_EXIT_USAGE;
     if (sweep_spec_load(&sp, argv[optind]) < 0) {
         if (rank == 0)
             cli_print_errors();
