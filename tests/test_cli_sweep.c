@@ -13,14 +13,20 @@
 #define EXAMPLE SOURCE_DIR "/examples/sweep/noisy.yaml"
 
 /* Parses the CSV rows of out: a, b, trials, value mean/sd/se, twice
- * mean/sd/se (12 rows); returns the row count. */
-static int rows(const char *out, double v[][9], int max)
+ * mean/sd/se (12 rows); returns the row count. With grown trials the
+ * reached column after trials (true/false) goes into reached[row]
+ * (reached NULL: fixed trials, no such column). */
+static int rows_reached(const char *out, double v[][9], int *reached, int max)
 {
     const char *p = strchr(out, '\n');
     int n = 0;
     assert_non_null(p);
-    assert_memory_equal(out, "a,b,trials,value_mean,value_sd,value_se,twice_mean,twice_sd,"
-                             "twice_se\n", 69);
+    if (reached)
+        assert_memory_equal(out, "a,b,trials,reached,value_mean,value_sd,value_se,twice_mean,"
+                                 "twice_sd,twice_se\n", 77);
+    else
+        assert_memory_equal(out, "a,b,trials,value_mean,value_sd,value_se,twice_mean,twice_sd,"
+                                 "twice_se\n", 69);
     for (p++; *p && n < max; n++) {
         int k;
         char *end;
@@ -28,9 +34,19 @@ static int rows(const char *out, double v[][9], int max)
             v[n][k] = strtod(p, &end);
             assert_true(end != p);
             p = end + 1;
+            if (k == 2 && reached) {
+                assert_true(strncmp(p, "true,", 5) == 0 || strncmp(p, "false,", 6) == 0);
+                reached[n] = *p == 't';
+                p = strchr(p, ',') + 1;
+            }
         }
     }
     return n;
+}
+
+static int rows(const char *out, double v[][9], int max)
+{
+    return rows_reached(out, v, NULL, max);
 }
 
 /* Each row's value mean within its error bars of a*a + b; twice exact. */
@@ -86,12 +102,13 @@ static void grown_trials_stop_at_the_requested_error(void **state)
     cli_result r = cli_rill(NULL, "sweep", "-q", "--rel-error", "0.1", "--min-trials", "8",
                             "--max-trials", "1000", EXAMPLE, NULL);
     double v[16][9];
-    int n, i, grown = 0;
+    int n, i, grown = 0, reached[16];
     (void)state;
     assert_int_equal(r.status, 0);
-    n = rows(r.out, v, 16);
+    n = rows_reached(r.out, v, reached, 16);
     assert_int_equal(n, 12);
     for (i = 0; i < n; i++) {
+        assert_true(reached[i]); /* none stopped at --max-trials */
         /* t(0.975) is at most 2.37 from 8 trials on */
         double t95 = v[i][2] >= 60 ? 2.0 : 2.37;
         assert_true(v[i][2] >= 8 && v[i][2] < 1000);
@@ -497,6 +514,43 @@ static void a_trial_program_is_found_from_the_specs_folder_and_checked(void **st
     cli_result_free(&r);
 }
 
+/* Grown trials that stop at max trials before every mean is known are
+ * marked: '*' and a line under the text table, reached false in CSV. */
+static void rows_stopped_at_max_trials_are_marked(void **state)
+{
+    cli_result r = cli_rill(NULL, "sweep", "-q", "--rel-error", "0.01", "--min-trials", "4",
+                            "--max-trials", "6", "-f", "table", "--csv", "t.csv", "--report",
+                            "r.html", EXAMPLE, NULL);
+    char path[512], *csv, *row;
+    double v[16][9];
+    int reached[16], i;
+    (void)state;
+    assert_int_equal(r.status, 0);
+    /* the a = 0 rows (means about b, sd about 0.58) are far from 1% in 6 trials */
+    assert_non_null(row = strstr(r.out, "\n0  0.5 "));
+    row += strspn(row + 8, " ") + 8;
+    assert_memory_equal(row, "6*  ", 4);
+    assert_non_null(strstr(r.out, " combinations stopped at 6 trials before every mean was "
+                                  "known to 1%\n"));
+    csv = cli_slurp(cli_path(path, "t.csv"));
+    assert_int_equal(rows_reached(csv, v, reached, 16), 12);
+    for (i = 0; i < 12; i++) /* reached before 6 trials, or not reached at 6 */
+        assert_true(reached[i] ? v[i][2] <= 6 : v[i][2] == 6);
+    assert_false(reached[0]);
+    free(csv);
+    csv = cli_slurp(cli_path(path, "r.html")); /* the report states the target */
+    assert_non_null(strstr(csv, "<dt>Target</dt><dd>every mean known to 1% at 95%</dd>"));
+    assert_non_null(strstr(csv, " combinations stopped at 6 trials before every mean was known "
+                                "to 1%</p>"));
+    assert_non_null(strstr(csv, "<td>6*</td>"));
+    free(csv);
+    cli_result_free(&r);
+    r = cli_rill(NULL, "sweep", "-q", "--trials", "3", "-f", "table", EXAMPLE, NULL);
+    assert_int_equal(r.status, 0);
+    assert_null(strchr(r.out, '*')); /* fixed trials: nothing to reach */
+    cli_result_free(&r);
+}
+
 /* A pipeline's or a compile's spec given to rill sweep: the command to run
  * it, not a misspelt key. */
 static void another_commands_spec_names_that_command(void **state)
@@ -565,6 +619,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(rill_check_checks_a_sweep_spec, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(
             a_trial_program_is_found_from_the_specs_folder_and_checked, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(rows_stopped_at_max_trials_are_marked, cli_setup,
+                                        cli_teardown),
         cmocka_unit_test_setup_teardown(another_commands_spec_names_that_command, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(help_and_usage, cli_setup, cli_teardown),

@@ -229,13 +229,25 @@ RILL_EXTERN double rill_sweep_table_param(const rill_sweep_table *t, size_t row,
 RILL_EXTERN int rill_sweep_table_stats(rill_sweep_stats *out, const rill_sweep_table *t,
                                        size_t row, size_t i);
 
+/* The relative error grown trials aimed at (the options' rel_error); 0
+ * for fixed trials. */
+RILL_EXTERN double rill_sweep_table_rel_error(const rill_sweep_table *t);
+/* 1 when the row's trials were fixed, or grown until every mean was known
+ * to rel_error at 95% (the stopping rule above); 0 when grown trials
+ * stopped at max_trials before; RILL_ERANGE when out of range. */
+RILL_EXTERN int rill_sweep_table_reached(const rill_sweep_table *t, size_t row);
+
 typedef enum rill_sweep_format {
     RILL_SWEEP_CSV = 0,  /* a header line, then a row a line; columns: the
-                            parameters, trials, then NAME_mean, NAME_sd,
-                            NAME_se for each output (%.17g: exact; sd
-                            and se of one trial are empty) */
-    RILL_SWEEP_TEXT = 1  /* the same columns aligned for a terminal (6
-                            significant digits; "-" for no sd or se) */
+                            parameters, trials, (with grown trials:
+                            reached, true or false), then NAME_mean,
+                            NAME_sd, NAME_se for each output (%.17g:
+                            exact; sd and se of one trial are empty) */
+    RILL_SWEEP_TEXT = 1  /* the same columns but reached aligned for a
+                            terminal (6 significant digits; "-" for no sd
+                            or se); the trials of a row that stopped at
+                            max_trials short of rel_error are marked '*',
+                            and a line under the table says how many */
 } rill_sweep_format;
 /* Writes the table to f. RILL_EIO when writing fails. */
 RILL_EXTERN int rill_sweep_table_write(const rill_sweep_table *t, FILE *f, int format);

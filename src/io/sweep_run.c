@@ -574,6 +574,7 @@ int rill_sweep_run(rill_sweep_table **out, rill_sweep *s, const rill_sweep_optio
     if (rill_rank() == 0) {
         if ((rc = rill__sweep_table_from_rows(&t, s, rows)) < 0)
             goto done;
+        rill__sweep_table_mark(t, c->o.trials > 0 ? 0 : c->o.rel_error, c->o.max_trials);
         *out = t;
         t = NULL;
     }
