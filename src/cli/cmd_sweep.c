@@ -1,7 +1,9 @@
 /* cmd_sweep.c — `rill sweep SPEC` (docs/sweep.md): reads the sweep spec
  * (sweep_spec.c), runs it with rill_sweep_run (rill/sweep.h) on every core
  * and under mpirun on every rank, and prints the table: aligned when
- * standard output is a terminal, CSV otherwise (--format to choose; --csv
+ * standard output is a terminal, CSV otherwise and under Open MPI's mpirun
+ * (which gives ranks a terminal even when its output goes to a file;
+ * --format to choose; --csv
  * FILE writes the CSV to a file as well), and --report FILE.html. On a
  * terminal a progress line on standard error shows the combinations and
  * trials done. Checkpoints and resume as `rill run`'s (--checkpoint,
@@ -40,7 +42,7 @@ const char cmd_sweep_help[] =
     "the mean of every output is known to a relative error at 95% confidence.\n"
     "Prints a row per combination: the parameters, the trials, then the mean,\n"
     "standard deviation and standard error of each output; aligned on a\n"
-    "terminal, CSV otherwise.\n"
+    "terminal, CSV otherwise and under mpirun (-f table to choose).\n"
     "\n"
     "  -w, --workers N            worker threads (default: every core)\n"
     "      --trials N             N trials per combination (overrides trials:)\n"
@@ -389,8 +391,11 @@ int cmd_sweep(int argc, char **argv)
         status = rc == RILL_EPIPELINE || rc == RILL_EEXISTS || rc == RILL_EBUSY
                      ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
     } else if (t != NULL) { /* rank 0 */
+        /* Open MPI gives its ranks a pseudo-terminal whatever mpirun's
+         * standard output is (> file too): under it CSV, unless -f */
         if (format < 0)
-            format = isatty(1) ? RILL_SWEEP_TEXT : RILL_SWEEP_CSV;
+            format = isatty(1) && getenv("OMPI_COMM_WORLD_SIZE") == NULL ? RILL_SWEEP_TEXT
+                                                                        : RILL_SWEEP_CSV;
         if (rill_sweep_table_write(t, stdout, format) < 0) {
             fprintf(stderr, "rill sweep: standard output: %s\n", rill_error_last());
             status = CLI_EXIT_FAILED;
