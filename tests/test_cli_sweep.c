@@ -477,43 +477,6 @@ static void rill_check_checks_a_sweep_spec(void **state)
     cli_result_free(&r);
 }
 
-/* A command's program with a '/' is found from the spec's folder (as
- * plugins are), a bare one in PATH; one missing or not executable is a
- * spec error at its place, from rill check too. */
-static void a_trial_program_is_found_from_the_specs_folder_and_checked(void **state)
-{
-    char path[512];
-    cli_result r;
-    (void)state;
-    assert_int_equal(mkdir(cli_path(path, "sub"), 0755), 0);
-    cli_write("sub/trial.sh", "#!/bin/sh\necho $1\n");
-    assert_int_equal(chmod(cli_path(path, "sub/trial.sh"), 0755), 0);
-    cli_write("sub/s.yaml", "parameters:\n  a: [1, 2]\noutputs: [v]\ntrial:\n"
-                            "  command: [./trial.sh, '{a}']\ntrials: 2\n");
-    r = cli_rill(NULL, "sweep", "-q", "sub/s.yaml", NULL); /* run from the folder above */
-    assert_int_equal(r.status, 0);
-    assert_string_equal(r.out, "a,trials,v_mean,v_sd,v_se\n1,2,1,0,0\n2,2,2,0,0\n");
-    cli_result_free(&r);
-    assert_int_equal(chmod(cli_path(path, "sub/trial.sh"), 0644), 0);
-    r = cli_rill(NULL, "check", "sub/s.yaml", NULL);
-    assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "sub/s.yaml:5:13: trial: command: cannot run './trial.sh' "
-                                  "(from the spec's folder: sub/./trial.sh): not an "
-                                  "executable file"));
-    cli_result_free(&r);
-    cli_write("bare.yaml", "parameters:\n  a: [1, 2]\noutputs: [v]\ntrial:\n"
-                           "  command: [nonexistent-prog-of-rill, '{a}']\ntrials: 2\n");
-    r = cli_rill(NULL, "check", "bare.yaml", NULL);
-    assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "bare.yaml:5:13: trial: command: program "
-                                  "'nonexistent-prog-of-rill' is not found in PATH"));
-    cli_result_free(&r);
-    r = cli_rill(NULL, "sweep", "bare.yaml", NULL);
-    assert_int_equal(r.status, 2);
-    assert_string_equal(r.out, "");
-    cli_result_free(&r);
-}
-
 /* Grown trials that stop at max trials before every mean is known are
  * marked: '*' and a line under the text table, reached false in CSV. */
 static void rows_stopped_at_max_trials_are_marked(void **state)
@@ -548,27 +511,6 @@ static void rows_stopped_at_max_trials_are_marked(void **state)
     r = cli_rill(NULL, "sweep", "-q", "--trials", "3", "-f", "table", EXAMPLE, NULL);
     assert_int_equal(r.status, 0);
     assert_null(strchr(r.out, '*')); /* fixed trials: nothing to reach */
-    cli_result_free(&r);
-}
-
-/* A pipeline's or a compile's spec given to rill sweep: the command to run
- * it, not a misspelt key. */
-static void another_commands_spec_names_that_command(void **state)
-{
-    cli_result r;
-    (void)state;
-    cli_write("wc.yaml", "sources:\n  - {name: in, path: in.txt}\nstages:\n  - {name: w, "
-                         "kind: words}\noutput: {format: tsv}\n");
-    r = cli_rill(NULL, "sweep", "wc.yaml", NULL);
-    assert_int_equal(r.status, 2);
-    assert_string_equal(r.err, "wc.yaml: a pipeline spec (sources: and stages:): run it with "
-                               "'rill run wc.yaml'\n");
-    cli_result_free(&r);
-    cli_write("c.yaml", "compile:\n  source: x\n");
-    r = cli_rill(NULL, "sweep", "c.yaml", NULL);
-    assert_int_equal(r.status, 2);
-    assert_string_equal(r.err, "c.yaml: a compile spec (compile:): run it with 'rill compile "
-                               "c.yaml'\n");
     cli_result_free(&r);
 }
 
@@ -617,11 +559,7 @@ int main(void)
             an_interrupt_on_a_terminal_starts_its_messages_on_a_line_of_their_own, cli_setup,
             cli_teardown),
         cmocka_unit_test_setup_teardown(rill_check_checks_a_sweep_spec, cli_setup, cli_teardown),
-        cmocka_unit_test_setup_teardown(
-            a_trial_program_is_found_from_the_specs_folder_and_checked, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(rows_stopped_at_max_trials_are_marked, cli_setup,
-                                        cli_teardown),
-        cmocka_unit_test_setup_teardown(another_commands_spec_names_that_command, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(help_and_usage, cli_setup, cli_teardown),
     };

@@ -4,8 +4,9 @@
  *
  *     static int noisy(double *out, size_t nout, const rill_sweep_trial *t, void *payload)
  *     {
- *         out[0] = t->params[0] * t->params[0] + uniform(t->seed);
- *         return 0;
+ *         uint64_t seed = t->seed;   uniform(&seed): a number in [0, 1) from it
+ *         out[0] = t->params[0] * t->params[0] + uniform(&seed);
+ *         return 0;                  (uniform: examples/sweep.c's splitmix64)
  *     }
  *     ...
  *     rill_sweep *s;  rill_sweep_new(&s);
@@ -14,8 +15,10 @@
  *     rill_sweep_options o = RILL_SWEEP_OPTIONS_INIT;
  *     o.rel_error = 0.01;                            grown until known to 1%
  *     rill_sweep_table *t;
- *     rill_sweep_run(&t, s, &o, noisy, NULL);
- *     rill_sweep_table_write(t, stdout, RILL_SWEEP_TEXT);
+ *     if (rill_sweep_run(&t, s, &o, noisy, NULL) == 0 && t)   t: NULL on ranks but 0
+ *         rill_sweep_table_write(t, stdout, RILL_SWEEP_TEXT);
+ *     rill_sweep_table_free(t);
+ *     rill_sweep_free(s);
  *
  * The grid. Each parameter is a list of values or a range (from, to, step:
  * from, from + step, ... up to to, which is included when a step lands on

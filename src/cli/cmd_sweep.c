@@ -63,9 +63,9 @@ const char cmd_sweep_help[] =
     "3 interrupted with a checkpoint.\n";
 
 static const char usage[] =
-    "usage: rill sweep [-w N] [--trials N | --rel-error E] [--seed N] [-f table|csv]\n"
-    "                  [--csv FILE] [--report FILE.html] [--checkpoint FILE] [--resume]\n"
-    "                  [-q] SPEC\n";
+    "usage: rill sweep [-w N] [--trials N | --rel-error E] [--min-trials N] [--max-trials N]\n"
+    "                  [--seed N] [-f table|csv] [--csv FILE] [--report FILE.html]\n"
+    "                  [--checkpoint FILE [--checkpoint-interval S]] [--resume] [-q] SPEC\n";
 
 static volatile sig_atomic_t interrupts;
 /* Whether the run is over (under quit_lock): the watcher then exits no

@@ -286,6 +286,7 @@ static int trials(sweep_spec *sp, const spec_node *t)
     static const char *const keys[] = {"rel_error", "min", "max", NULL};
     const spec_node *r, *mn, *mx;
     long long v;
+    int bad = 0, min_ok = 0, max_ok = 0;
     if (t->type == SPEC_SCALAR) {
         if (whole(sp, t, "trials", 1, &v) < 0)
             return -1;
@@ -296,23 +297,23 @@ static int trials(sweep_spec *sp, const spec_node *t)
         return err(sp, t, "trials: expected a number of trials, or {rel_error: E, min: N, "
                           "max: M}");
     if (only_keys(sp, t, "trials", keys) < 0)
-        return -1;
+        bad = -1; /* every error of trials: is reported, not the first */
     if ((r = spec_map_get(t, "rel_error")) && number(sp, r, "trials: rel_error",
                                                      &sp->o.rel_error) < 0)
-        return -1;
-    if (r && !(sp->o.rel_error > 0))
-        return err(sp, r, "trials: rel_error: expected a positive number (0.05 is 5%)");
+        bad = -1;
+    else if (r && !(sp->o.rel_error > 0))
+        bad = err(sp, r, "trials: rel_error: expected a positive number (0.05 is 5%)");
     if ((mn = spec_map_get(t, "min")) && whole(sp, mn, "trials: min", 2, &v) < 0)
-        return -1;
-    if (mn)
-        sp->o.min_trials = v;
+        bad = -1;
+    else if (mn)
+        sp->o.min_trials = v, min_ok = 1;
     if ((mx = spec_map_get(t, "max")) && whole(sp, mx, "trials: max", 2, &v) < 0)
-        return -1;
-    if (mx)
-        sp->o.max_trials = v;
-    if (mn && mx && sp->o.max_trials < sp->o.min_trials)
-        return err(sp, mx, "trials: max is less than min");
-    return 0;
+        bad = -1;
+    else if (mx)
+        sp->o.max_trials = v, max_ok = 1;
+    if (min_ok && max_ok && sp->o.max_trials < sp->o.min_trials)
+        bad = err(sp, mx, "trials: max is less than min");
+    return bad;
 }
 
 int sweep_spec_load(sweep_spec *sp, const char *file)
