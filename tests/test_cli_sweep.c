@@ -3,7 +3,10 @@
  * error bars, as CSV and aligned; grown trials stop at the requested
  * error; a plugin's job as the trial; --csv and --report; spec errors
  * (a bad range, an unknown parameter, a misspelt key) at their
- * file:line:column; trial output and spec checks; progress on a terminal.
+ * file:line:column; trial output and spec checks; progress on a terminal,
+ * ended at ^C; rows whose grown trials stopped at the most are marked.
+ * Trial programs, trials: errors, other commands' specs:
+ * test_cli_sweep_spec.c.
  * Checkpoints, resume and interrupts: test_cli_sweep_resume.c. */
 #include <math.h>
 #include <poll.h>
