@@ -31,6 +31,13 @@ if [ "$alone" != "$spread" ]; then
   echo "$np ranks printed:"; echo "$spread"
   exit 1
 fi
+# Open MPI gives the ranks a terminal even with > file: CSV unless -f says
+rm -f "$tmp/who.log"
+plain=$($mpirun -np "$np" "$rill" sweep -q -w 1 "$tmp/s.yaml")
+if [ "$alone" != "$plain" ]; then
+  echo "without -f under mpirun, not CSV:"; echo "$plain"
+  exit 1
+fi
 procs=$(sort -u "$tmp/who.log" | wc -l)
 trials=$(wc -l < "$tmp/who.log")
 if [ "$procs" -ne "$np" ]; then

@@ -3,7 +3,10 @@
  * error bars, as CSV and aligned; grown trials stop at the requested
  * error; a plugin's job as the trial; --csv and --report; spec errors
  * (a bad range, an unknown parameter, a misspelt key) at their
- * file:line:column; trial output and spec checks; progress on a terminal.
+ * file:line:column; trial output and spec checks; progress on a terminal,
+ * ended at ^C; rows whose grown trials stopped at the most are marked.
+ * Trial programs, trials: errors, other commands' specs:
+ * test_cli_sweep_spec.c.
  * Checkpoints, resume and interrupts: test_cli_sweep_resume.c. */
 #include <math.h>
 #include <poll.h>
@@ -13,14 +16,20 @@
 #define EXAMPLE SOURCE_DIR "/examples/sweep/noisy.yaml"
 
 /* Parses the CSV rows of out: a, b, trials, value mean/sd/se, twice
- * mean/sd/se (12 rows); returns the row count. */
-static int rows(const char *out, double v[][9], int max)
+ * mean/sd/se (12 rows); returns the row count. With grown trials the
+ * reached column after trials (true/false) goes into reached[row]
+ * (reached NULL: fixed trials, no such column). */
+static int rows_reached(const char *out, double v[][9], int *reached, int max)
 {
     const char *p = strchr(out, '\n');
     int n = 0;
     assert_non_null(p);
-    assert_memory_equal(out, "a,b,trials,value_mean,value_sd,value_se,twice_mean,twice_sd,"
-                             "twice_se\n", 69);
+    if (reached)
+        assert_memory_equal(out, "a,b,trials,reached,value_mean,value_sd,value_se,twice_mean,"
+                                 "twice_sd,twice_se\n", 77);
+    else
+        assert_memory_equal(out, "a,b,trials,value_mean,value_sd,value_se,twice_mean,twice_sd,"
+                                 "twice_se\n", 69);
     for (p++; *p && n < max; n++) {
         int k;
         char *end;
@@ -28,9 +37,19 @@ static int rows(const char *out, double v[][9], int max)
             v[n][k] = strtod(p, &end);
             assert_true(end != p);
             p = end + 1;
+            if (k == 2 && reached) {
+                assert_true(strncmp(p, "true,", 5) == 0 || strncmp(p, "false,", 6) == 0);
+                reached[n] = *p == 't';
+                p = strchr(p, ',') + 1;
+            }
         }
     }
     return n;
+}
+
+static int rows(const char *out, double v[][9], int max)
+{
+    return rows_reached(out, v, NULL, max);
 }
 
 /* Each row's value mean within its error bars of a*a + b; twice exact. */
@@ -86,12 +105,13 @@ static void grown_trials_stop_at_the_requested_error(void **state)
     cli_result r = cli_rill(NULL, "sweep", "-q", "--rel-error", "0.1", "--min-trials", "8",
                             "--max-trials", "1000", EXAMPLE, NULL);
     double v[16][9];
-    int n, i, grown = 0;
+    int n, i, grown = 0, reached[16];
     (void)state;
     assert_int_equal(r.status, 0);
-    n = rows(r.out, v, 16);
+    n = rows_reached(r.out, v, reached, 16);
     assert_int_equal(n, 12);
     for (i = 0; i < n; i++) {
+        assert_true(reached[i]); /* none stopped at --max-trials */
         /* t(0.975) is at most 2.37 from 8 trials on */
         double t95 = v[i][2] >= 60 ? 2.0 : 2.37;
         assert_true(v[i][2] >= 8 && v[i][2] < 1000);
@@ -330,8 +350,9 @@ static void a_parameter_named_trial_seed_or_combination_is_refused(void **state)
 }
 
 /* rill sweep with its standard error on a new pseudo-terminal; what the
- * terminal got (caller frees). */
-static char *sweep_on_a_terminal(const char *spec, int *status)
+ * terminal got (caller frees). interrupt: with a checkpoint, and one
+ * SIGINT once the progress line shows 4 trials done. */
+static char *sweep_on_a_terminal(const char *spec, int interrupt, int *status)
 {
     int master = posix_openpt(O_RDWR | O_NOCTTY), slave, st = 0, done = 0;
     char outp[512], *buf = malloc(1 << 16);
@@ -352,7 +373,11 @@ static char *sweep_on_a_terminal(const char *spec, int *status)
             _exit(125);
         dup2(in, 0), dup2(out, 1), dup2(slave, 2);
         unsetenv("NO_COLOR");
-        execl(RILL_BIN, RILL_BIN, "sweep", "-w", "2", spec, (char *)NULL);
+        if (interrupt)
+            execl(RILL_BIN, RILL_BIN, "sweep", "-w", "2", "--checkpoint", "ck.db", spec,
+                  (char *)NULL);
+        else
+            execl(RILL_BIN, RILL_BIN, "sweep", "-w", "2", spec, (char *)NULL);
         _exit(126);
     }
     close(slave);
@@ -362,6 +387,16 @@ static char *sweep_on_a_terminal(const char *spec, int *status)
         if (poll(&p, 1, 100) > 0 && (p.revents & POLLIN) && len + 1 < (1 << 16) &&
             (n = read(master, buf + len, (1 << 16) - 1 - len)) > 0) {
             len += (size_t)n;
+            buf[len] = '\0';
+            if (interrupt == 1) {
+                const char *q = buf, *at = NULL;
+                while ((q = strstr(q, "combinations, ")) != NULL)
+                    at = q++;
+                if (at && atoi(at + 14) >= 4) {
+                    kill(pid, SIGINT);
+                    interrupt = 2;
+                }
+            }
             continue;
         }
         if (waitpid(pid, &st, WNOHANG) == pid)
@@ -387,7 +422,7 @@ static void progress_shows_combinations_and_trials_done_on_a_terminal(void **sta
     (void)state;
     cli_write("slow.yaml", "parameters:\n  a: {from: 1, to: 6}\noutputs: [v]\ntrial:\n"
                            "  command: [sh, -c, 'sleep 0.02; echo {a}']\ntrials: 30\n");
-    buf = sweep_on_a_terminal(cli_path(spec, "slow.yaml"), &status);
+    buf = sweep_on_a_terminal(cli_path(spec, "slow.yaml"), 0, &status);
     assert_int_equal(status, 0);
     for (p = strstr(buf, "rill sweep: "); p; p = strstr(p + 1, "rill sweep: ")) {
         int done, total, trials;
@@ -406,6 +441,29 @@ static void progress_shows_combinations_and_trials_done_on_a_terminal(void **sta
     free(buf);
 }
 
+/* ^C ends the progress line: each message starts a line of its own. */
+static void an_interrupt_on_a_terminal_starts_its_messages_on_a_line_of_their_own(void **state)
+{
+    char spec[512], *buf, *p, *last = NULL;
+    int status;
+    (void)state;
+    cli_write("slow.yaml", "parameters:\n  a: {from: 1, to: 6}\noutputs: [v]\ntrial:\n"
+                           "  command: [sh, -c, 'sleep 0.3; echo {a}']\ntrials: 10\n");
+    buf = sweep_on_a_terminal(cli_path(spec, "slow.yaml"), 1, &status);
+    assert_int_equal(status, 3);
+    assert_non_null(strstr(buf, "interrupted: taking a checkpoint"));
+    assert_non_null(strstr(buf, "rill sweep: interrupted with a checkpoint in ck.db"));
+    for (p = strstr(buf, "rill sweep: "); p; p = strstr(p + 1, "rill sweep: "))
+        if (strncmp(p, "rill sweep: interrupted", 23) == 0) /* at a line's start */
+            assert_true(p == buf || p[-1] == '\n' ||
+                        (p - buf >= 4 && !memcmp(p - 4, "\r\033[K", 4)));
+        else
+            last = p;
+    /* no progress line after the interrupt's first message */
+    assert_true(last == NULL || last < strstr(buf, "interrupted: taking"));
+    free(buf);
+}
+
 static void rill_check_checks_a_sweep_spec(void **state)
 {
     cli_result r = cli_rill(NULL, "check", EXAMPLE, NULL);
@@ -419,6 +477,43 @@ static void rill_check_checks_a_sweep_spec(void **state)
     r = cli_rill(NULL, "check", "bad.yaml", NULL);
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "bad.yaml:2:"));
+    cli_result_free(&r);
+}
+
+/* Grown trials that stop at max trials before every mean is known are
+ * marked: '*' and a line under the text table, reached false in CSV. */
+static void rows_stopped_at_max_trials_are_marked(void **state)
+{
+    cli_result r = cli_rill(NULL, "sweep", "-q", "--rel-error", "0.01", "--min-trials", "4",
+                            "--max-trials", "6", "-f", "table", "--csv", "t.csv", "--report",
+                            "r.html", EXAMPLE, NULL);
+    char path[512], *csv, *row;
+    double v[16][9];
+    int reached[16], i;
+    (void)state;
+    assert_int_equal(r.status, 0);
+    /* the a = 0 rows (means about b, sd about 0.58) are far from 1% in 6 trials */
+    assert_non_null(row = strstr(r.out, "\n0  0.5 "));
+    row += strspn(row + 8, " ") + 8;
+    assert_memory_equal(row, "6*  ", 4);
+    assert_non_null(strstr(r.out, " combinations stopped at 6 trials before every mean was "
+                                  "known to 1%\n"));
+    csv = cli_slurp(cli_path(path, "t.csv"));
+    assert_int_equal(rows_reached(csv, v, reached, 16), 12);
+    for (i = 0; i < 12; i++) /* reached before 6 trials, or not reached at 6 */
+        assert_true(reached[i] ? v[i][2] <= 6 : v[i][2] == 6);
+    assert_false(reached[0]);
+    free(csv);
+    csv = cli_slurp(cli_path(path, "r.html")); /* the report states the target */
+    assert_non_null(strstr(csv, "<dt>Target</dt><dd>every mean known to 1% at 95%</dd>"));
+    assert_non_null(strstr(csv, " combinations stopped at 6 trials before every mean was known "
+                                "to 1%</p>"));
+    assert_non_null(strstr(csv, "<td>6*</td>"));
+    free(csv);
+    cli_result_free(&r);
+    r = cli_rill(NULL, "sweep", "-q", "--trials", "3", "-f", "table", EXAMPLE, NULL);
+    assert_int_equal(r.status, 0);
+    assert_null(strchr(r.out, '*')); /* fixed trials: nothing to reach */
     cli_result_free(&r);
 }
 
@@ -463,7 +558,12 @@ int main(void)
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(progress_shows_combinations_and_trials_done_on_a_terminal,
                                         cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(
+            an_interrupt_on_a_terminal_starts_its_messages_on_a_line_of_their_own, cli_setup,
+            cli_teardown),
         cmocka_unit_test_setup_teardown(rill_check_checks_a_sweep_spec, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(rows_stopped_at_max_trials_are_marked, cli_setup,
+                                        cli_teardown),
         cmocka_unit_test_setup_teardown(help_and_usage, cli_setup, cli_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

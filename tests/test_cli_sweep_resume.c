@@ -4,7 +4,9 @@
  * table of an uninterrupted one, having run again only what the
  * checkpoint had not recorded; SIGINT takes a checkpoint that holds every
  * trial ended before it; a second SIGINT leaves no trial command running;
- * resuming a finished sweep says how to get its table. */
+ * resuming a finished sweep says how to get its table; the unfinished
+ * checkpoint of the same sweep is not started over without --resume, nor
+ * another sweep's resumed or overwritten. */
 #include "cli_helpers.h"
 
 /* Lines of a file (0 when it does not exist). */
@@ -84,8 +86,23 @@ static void a_sweep_killed_and_resumed_loses_no_trial_and_repeats_none_recorded(
                             "trial: {command: [echo, '{a}']}\ntrials: 30\nseed: 3\n");
     r = cli_rill(NULL, "sweep", "-q", "--checkpoint", "ck.db", "--resume", "other.yaml", NULL);
     assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "another pipeline"));
+    assert_non_null(strstr(r.err, "rill sweep: ck.db holds a checkpoint of another sweep (other "
+                                  "parameters, outputs, trials or trial command): remove it or "
+                                  "give another --checkpoint file"));
     cli_result_free(&r);
+    r = cli_rill(NULL, "sweep", "-q", "--checkpoint", "ck.db", "other.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "holds a checkpoint of another sweep"));
+    cli_result_free(&r);
+    /* the same sweep without --resume does not start over: it says how to go on */
+    r = cli_rill(NULL, "sweep", "-q", "--checkpoint", "ck.db", "slow.yaml", NULL);
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.out, "");
+    assert_non_null(strstr(r.err, "rill sweep: ck.db holds an unfinished run of this sweep ("));
+    assert_non_null(strstr(r.err, " of 6 combinations done): add --resume to finish it, or "
+                                  "remove ck.db to start over\n"));
+    cli_result_free(&r);
+    assert_int_equal(count_lines("run.log"), before); /* no trial ran */
 
     r = cli_rill(NULL, "sweep", "-q", "--checkpoint", "ck.db", "--resume", "slow.yaml", NULL);
     assert_int_equal(r.status, 0);

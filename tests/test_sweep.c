@@ -143,6 +143,7 @@ static void grown_trials_stop_at_the_requested_error(void **state)
         /* reached: the 95% half-width within 2% of the mean... */
         assert_true(v.n < 5000);
         assert_true(t95 * v.se <= 0.05 * fabs(v.mean) * 1.001);
+        assert_int_equal(rill_sweep_table_reached(t, row), 1);
         /* ... and not by far more trials than needed (rounds at most 4x) */
         need = pow(1.96 * 0.57735 / (0.05 * fabs(v.mean)), 2);
         assert_true((double)v.n <= 5 * need + 10);
@@ -152,6 +153,25 @@ static void grown_trials_stop_at_the_requested_error(void **state)
         }
     }
     assert_int_equal(grown, 7); /* the means under 5: a = 0, a = 1, a = 2 with b = 0.5 */
+    assert_true(rill_sweep_table_rel_error(t) == 0.05);
+    assert_int_equal(rill_sweep_table_reached(t, 12), RILL_ERANGE);
+    rill_sweep_table_free(t);
+    /* stopped at max_trials short of the target: not reached */
+    o.max_trials = 12;
+    assert_int_equal(rill_sweep_run(&t, s, &o, noisy, NULL), 0);
+    for (row = 0; row < 12; row++) {
+        rill_sweep_stats v;
+        assert_int_equal(rill_sweep_table_stats(&v, t, row, 0), 0);
+        /* twice is constant: known only from 30 trials on */
+        assert_int_equal(v.n, 12);
+        assert_int_equal(rill_sweep_table_reached(t, row), 0);
+    }
+    rill_sweep_table_free(t);
+    /* fixed trials have nothing to reach */
+    o.trials = 3;
+    assert_int_equal(rill_sweep_run(&t, s, &o, noisy, NULL), 0);
+    assert_true(rill_sweep_table_rel_error(t) == 0);
+    assert_int_equal(rill_sweep_table_reached(t, 0), 1);
     rill_sweep_table_free(t);
     rill_sweep_free(s);
 }
@@ -448,6 +468,13 @@ static void a_resumed_sweep_loses_no_trial_and_repeats_none_recorded(void **stat
     last = rill_sweep_checkpoint_count(s);
     fail_armed = 0;
     calls = 0;
+    /* without resume the unfinished run is not started over: refused */
+    assert_true(last > 0);
+    assert_int_equal(rill_sweep_run(&t, s, &o, counted, s), RILL_EEXISTS);
+    assert_null(t);
+    assert_int_equal(calls, 0);
+    assert_non_null(strstr(rill_error_last(), "holds an unfinished run of this sweep ("));
+    assert_non_null(strstr(rill_error_last(), " of 12 combinations done)"));
     o.resume = 1;
     assert_int_equal(rill_sweep_run(&t, s, &o, counted, s), 0);
     /* fewer calls than a whole sweep: what the checkpoint held did not run */

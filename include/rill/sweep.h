@@ -4,8 +4,9 @@
  *
  *     static int noisy(double *out, size_t nout, const rill_sweep_trial *t, void *payload)
  *     {
- *         out[0] = t->params[0] * t->params[0] + uniform(t->seed);
- *         return 0;
+ *         uint64_t seed = t->seed;   uniform(&seed): a number in [0, 1) from it
+ *         out[0] = t->params[0] * t->params[0] + uniform(&seed);
+ *         return 0;                  (uniform: examples/sweep.c's splitmix64)
  *     }
  *     ...
  *     rill_sweep *s;  rill_sweep_new(&s);
@@ -14,8 +15,10 @@
  *     rill_sweep_options o = RILL_SWEEP_OPTIONS_INIT;
  *     o.rel_error = 0.01;                            grown until known to 1%
  *     rill_sweep_table *t;
- *     rill_sweep_run(&t, s, &o, noisy, NULL);
- *     rill_sweep_table_write(t, stdout, RILL_SWEEP_TEXT);
+ *     if (rill_sweep_run(&t, s, &o, noisy, NULL) == 0 && t)   t: NULL on ranks but 0
+ *         rill_sweep_table_write(t, stdout, RILL_SWEEP_TEXT);
+ *     rill_sweep_table_free(t);
+ *     rill_sweep_free(s);
  *
  * The grid. Each parameter is a list of values or a range (from, to, step:
  * from, from + step, ... up to to, which is included when a step lands on
@@ -54,7 +57,12 @@
  * once. A checkpoint of a sweep with other parameters, outputs or trial
  * settings is refused as another pipeline's is (rill_checkpointing:
  * RILL_EPIPELINE with resume, RILL_EEXISTS without it while that run has
- * not finished); so is a resume of a finished sweep (RILL_EFINISHED).
+ * not finished); so is a resume of a finished sweep (RILL_EFINISHED). A
+ * run without resume whose file holds an unfinished run of the same sweep
+ * is refused too (RILL_EEXISTS, saying how many combinations that run had
+ * done), rather than started over: resume it, or delete the file; a
+ * finished run of the same sweep is started over. Nothing is written when
+ * a run is refused.
  *
  * Errors. A trial function that returns non-zero, an output that is not
  * a finite number, or outputs so large that a mean or standard deviation
@@ -224,13 +232,25 @@ RILL_EXTERN double rill_sweep_table_param(const rill_sweep_table *t, size_t row,
 RILL_EXTERN int rill_sweep_table_stats(rill_sweep_stats *out, const rill_sweep_table *t,
                                        size_t row, size_t i);
 
+/* The relative error grown trials aimed at (the options' rel_error); 0
+ * for fixed trials. */
+RILL_EXTERN double rill_sweep_table_rel_error(const rill_sweep_table *t);
+/* 1 when the row's trials were fixed, or grown until every mean was known
+ * to rel_error at 95% (the stopping rule above); 0 when grown trials
+ * stopped at max_trials before; RILL_ERANGE when out of range. */
+RILL_EXTERN int rill_sweep_table_reached(const rill_sweep_table *t, size_t row);
+
 typedef enum rill_sweep_format {
     RILL_SWEEP_CSV = 0,  /* a header line, then a row a line; columns: the
-                            parameters, trials, then NAME_mean, NAME_sd,
-                            NAME_se for each output (%.17g: exact; sd
-                            and se of one trial are empty) */
-    RILL_SWEEP_TEXT = 1  /* the same columns aligned for a terminal (6
-                            significant digits; "-" for no sd or se) */
+                            parameters, trials, (with grown trials:
+                            reached, true or false), then NAME_mean,
+                            NAME_sd, NAME_se for each output (%.17g:
+                            exact; sd and se of one trial are empty) */
+    RILL_SWEEP_TEXT = 1  /* the same columns but reached aligned for a
+                            terminal (6 significant digits; "-" for no sd
+                            or se); the trials of a row that stopped at
+                            max_trials short of rel_error are marked '*',
+                            and a line under the table says how many */
 } rill_sweep_format;
 /* Writes the table to f. RILL_EIO when writing fails. */
 RILL_EXTERN int rill_sweep_table_write(const rill_sweep_table *t, FILE *f, int format);

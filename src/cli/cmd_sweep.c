@@ -1,7 +1,9 @@
 /* cmd_sweep.c — `rill sweep SPEC` (docs/sweep.md): reads the sweep spec
  * (sweep_spec.c), runs it with rill_sweep_run (rill/sweep.h) on every core
  * and under mpirun on every rank, and prints the table: aligned when
- * standard output is a terminal, CSV otherwise (--format to choose; --csv
+ * standard output is a terminal, CSV otherwise and under Open MPI's mpirun
+ * (which gives ranks a terminal even when its output goes to a file;
+ * --format to choose; --csv
  * FILE writes the CSV to a file as well), and --report FILE.html. On a
  * terminal a progress line on standard error shows the combinations and
  * trials done. Checkpoints and resume as `rill run`'s (--checkpoint,
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "compile_spec.h"
 #include "sweep_cli.h"
 
 const char cmd_sweep_help[] =
@@ -40,7 +43,7 @@ const char cmd_sweep_help[] =
     "the mean of every output is known to a relative error at 95% confidence.\n"
     "Prints a row per combination: the parameters, the trials, then the mean,\n"
     "standard deviation and standard error of each output; aligned on a\n"
-    "terminal, CSV otherwise.\n"
+    "terminal, CSV otherwise and under mpirun (-f table to choose).\n"
     "\n"
     "  -w, --workers N            worker threads (default: every core)\n"
     "      --trials N             N trials per combination (overrides trials:)\n"
@@ -61,9 +64,9 @@ const char cmd_sweep_help[] =
     "3 interrupted with a checkpoint.\n";
 
 static const char usage[] =
-    "usage: rill sweep [-w N] [--trials N | --rel-error E] [--seed N] [-f table|csv]\n"
-    "                  [--csv FILE] [--report FILE.html] [--checkpoint FILE] [--resume]\n"
-    "                  [-q] SPEC\n";
+    "usage: rill sweep [-w N] [--trials N | --rel-error E] [--min-trials N] [--max-trials N]\n"
+    "                  [--seed N] [-f table|csv] [--csv FILE] [--report FILE.html]\n"
+    "                  [--checkpoint FILE [--checkpoint-interval S]] [--resume] [-q] SPEC\n";
 
 /* the interrupts so far: a handler may run on any thread, two at once */
 static atomic_int interrupts;
@@ -75,6 +78,11 @@ static int run_over;
 static int wake[2] = {-1, -1};
 static rill_sweep *interrupted_sweep; /* set before the handler is installed */
 static const char *state_path;
+/* The progress line and the interrupt messages take turns (line_lock); once
+ * interrupted no progress line is drawn again, so each message starts a
+ * line of its own. */
+static pthread_mutex_t line_lock = PTHREAD_MUTEX_INITIALIZER;
+static int line_off;
 
 static void on_sigint(int sig)
 {
@@ -97,9 +105,12 @@ static void *watch(void *arg)
     (void)arg;
     while (read(wake[0], &c, 1) < 0 && errno == EINTR)
         ;
+    pthread_mutex_lock(&line_lock);
+    line_off = 1;
     fprintf(stderr, "%srill sweep: interrupted: taking a checkpoint once the trials running "
             "finish (interrupt again to stop them and exit at once)\n",
             isatty(2) ? "\r\033[K" : "");
+    pthread_mutex_unlock(&line_lock);
     before = rill_sweep_checkpoint_count(interrupted_sweep);
     for (;;) {
         struct timespec t = {0, 10000000L};
@@ -160,11 +171,15 @@ static void on_progress(const rill_sweep_progress *p, void *payload)
     if (l->shown && (t.tv_sec - l->last.tv_sec) * 1000 + (t.tv_nsec - l->last.tv_nsec) / 1000000
                         < 100 && p->combinations_done < p->combinations)
         return;
-    l->last = t;
-    l->shown = 1;
-    fprintf(stderr, "\r\033[Krill sweep: %zu/%zu combinations, %llu trials", p->combinations_done,
-            p->combinations, (unsigned long long)p->trials_done);
-    fflush(stderr);
+    pthread_mutex_lock(&line_lock);
+    if (!line_off) {
+        l->last = t;
+        l->shown = 1;
+        fprintf(stderr, "\r\033[Krill sweep: %zu/%zu combinations, %llu trials",
+                p->combinations_done, p->combinations, (unsigned long long)p->trials_done);
+        fflush(stderr);
+    }
+    pthread_mutex_unlock(&line_lock);
 }
 
 static int count_arg(const char *opt, const char *arg, long long min, long long *out)
@@ -194,6 +209,28 @@ static int write_csv(const char *path, const rill_sweep_table *t)
         return -1;
     }
     return 0;
+}
+
+/* Whether file is another command's spec (a pipeline's: sources: or
+ * stages:, a compile's: compile:), which is said with the command to run
+ * it (the reverse of cli_prepare's in cmd_check.c). */
+static int another_commands_spec(const char *file, int say)
+{
+    spec_node *root;
+    int pipeline = 0, compile = compile_spec_sniff(file) == 1;
+    if (!compile && sweep_spec_sniff(file) == 0 && (root = spec_sniff_tree(file)) != NULL) {
+        pipeline = spec_map_get(root, "sources") || spec_map_get(root, "stages");
+        spec_node_free(root);
+    }
+    if (!say)
+        ;
+    else if (compile)
+        fprintf(stderr, "%s: a compile spec (compile:): run it with 'rill compile %s'\n", file,
+                file);
+    else if (pipeline)
+        fprintf(stderr, "%s: a pipeline spec (sources: and stages:): run it with 'rill run "
+                "%s'\n", file, file);
+    return compile || pipeline;
 }
 
 int cmd_sweep_check(const char *file, int quiet)
@@ -280,6 +317,8 @@ int cmd_sweep(int argc, char **argv)
     if (optind != argc - 1)
         goto usage;
     rank = rill_rank();
+    if (another_commands_spec(argv[optind], rank == 0))
+        return CLI_EXIT_USAGE;
     if (sweep_spec_load(&sp, argv[optind]) < 0) {
         if (rank == 0)
             cli_print_errors();
@@ -322,8 +361,11 @@ int cmd_sweep(int argc, char **argv)
         sa.sa_handler = SIG_DFL;
         sigaction(SIGINT, &sa, NULL);
     }
-    if (line.shown)
+    pthread_mutex_lock(&line_lock);
+    if (line.shown && !line_off)
         fputs("\r\033[K", stderr);
+    line_off = 1;
+    pthread_mutex_unlock(&line_lock);
     if (rc == RILL_EFINISHED && resume) {
         if (rank == 0) /* a finished checkpoint keeps no table */
             fprintf(stderr, "rill sweep: nothing to resume: %s\nrill sweep: the sweep in %s "
@@ -333,13 +375,29 @@ int cmd_sweep(int argc, char **argv)
                     checkpoint ? checkpoint : ".rill/");
         status = CLI_EXIT_OK;
     } else if (rc < 0) {
-        if (rank == 0)
-            fprintf(stderr, "rill sweep: %s: %s\n", rill_strerror(rc), rill_error_last());
+        const char *why = rill_error_last(), *file = checkpoint ? checkpoint : "the checkpoint";
+        if (rank != 0)
+            ;
+        else if (rc == RILL_EEXISTS && strstr(why, "an unfinished run of this sweep (") &&
+                 strchr(why, ')')) /* "FILE holds ... (N of M combinations done); ..." */
+            fprintf(stderr, "rill sweep: %s holds an unfinished run of this sweep %.*s: add "
+                    "--resume to finish it, or remove %s to start over\n", file,
+                    (int)(strchr(why, ')') + 1 - strchr(why, '(')), strchr(why, '('), file);
+        else if ((rc == RILL_EEXISTS || rc == RILL_EPIPELINE) &&
+                 strstr(why, "holds a checkpoint of another sweep"))
+            fprintf(stderr, "rill sweep: %s holds a checkpoint of another sweep (other "
+                    "parameters, outputs, trials or trial command): remove it or give another "
+                    "--checkpoint file\n", file);
+        else
+            fprintf(stderr, "rill sweep: %s: %s\n", rill_strerror(rc), why);
         status = rc == RILL_EPIPELINE || rc == RILL_EEXISTS || rc == RILL_EBUSY
                      ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
     } else if (t != NULL) { /* rank 0 */
+        /* Open MPI gives its ranks a pseudo-terminal whatever mpirun's
+         * standard output is (> file too): under it CSV, unless -f */
         if (format < 0)
-            format = isatty(1) ? RILL_SWEEP_TEXT : RILL_SWEEP_CSV;
+            format = isatty(1) && getenv("OMPI_COMM_WORLD_SIZE") == NULL ? RILL_SWEEP_TEXT
+                                                                        : RILL_SWEEP_CSV;
         if (rill_sweep_table_write(t, stdout, format) < 0) {
             fprintf(stderr, "rill sweep: standard output: %s\n", rill_error_last());
             status = CLI_EXIT_FAILED;

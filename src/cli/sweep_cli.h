@@ -25,6 +25,8 @@ typedef struct sweep_spec {
     rill_plugin_lib *lib;   /* a plugin trial's library (owned) */
     int open_plugins;       /* 0: a plugin trial is checked, not loaded */
     char *identity;         /* the trial, as text (o.identity; owned) */
+    char *program;          /* a command's program with a '/' resolved from
+                               the spec's folder (cmd.argv[0]; owned) */
 } sweep_spec;
 
 /* Reads file into *out. Returns 0, or -1 after cli_error_at reported each

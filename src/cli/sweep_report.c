@@ -191,7 +191,8 @@ static void table(FILE *out, const rill_sweep_table *t)
         for (j = 0; j < no; j++) {
             rill_sweep_table_stats(&st, t, r, j);
             if (j == 0)
-                fprintf(out, "<td>%lld</td>", (long long)st.n);
+                fprintf(out, "<td>%lld%s</td>", (long long)st.n,
+                        rill_sweep_table_reached(t, r) ? "" : "*");
             if (st.n > 1)
                 fprintf(out, "<td>%.6g</td><td>%.4g</td><td>%.4g</td>", st.mean, st.sd, st.se);
             else /* one trial: no sd or se */
@@ -207,7 +208,9 @@ int sweep_report_write(const char *path, const char *spec_path, const rill_sweep
 {
     FILE *out = fopen(path, "w");
     size_t r, o, p, rows = rill_sweep_table_rows(t);
-    long long trials = 0;
+    long long trials = 0, stopped_at = 0;
+    size_t short_of = 0;
+    double rel = rill_sweep_table_rel_error(t);
     int rc = 0;
     if (out == NULL) {
         fprintf(stderr, "rill sweep: --report %s: cannot write it: %s\n", path, strerror(errno));
@@ -217,6 +220,10 @@ int sweep_report_write(const char *path, const char *spec_path, const rill_sweep
         rill_sweep_stats st;
         if (rill_sweep_table_stats(&st, t, r, 0) == 0)
             trials += st.n;
+        if (rill_sweep_table_reached(t, r) == 0) {
+            short_of++;
+            stopped_at = st.n;
+        }
     }
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta name=\""
           "viewport\" content=\"width=device-width,initial-scale=1\">\n<title>rill sweep: ", out);
@@ -226,13 +233,24 @@ int sweep_report_write(const char *path, const char *spec_path, const rill_sweep
     fprintf(out, "</h1>\n<p class=\"sub\">%zu combinations of %zu parameters, %zu outputs</p>\n",
             rows, rill_sweep_table_params(t), rill_sweep_table_outputs(t));
     fprintf(out, "<dl class=\"facts\"><dt>Combinations</dt><dd>%zu</dd><dt>Trials</dt><dd>%lld"
-            "</dd><dt>Time</dt><dd>%.2f s</dd></dl>\n", rows, trials, seconds);
+            "</dd><dt>Time</dt><dd>%.2f s</dd><dt>Target</dt><dd>", rows, trials, seconds);
+    if (rel > 0)
+        fprintf(out, "every mean known to %g%% at 95%%", rel * 100);
+    else
+        fputs("fixed trials", out);
+    fputs("</dd></dl>\n", out);
+    if (short_of)
+        fprintf(out, "<p class=\"short\">* %zu of %zu combinations stopped at %lld trials before "
+                "every mean was known to %g%%</p>\n", short_of, rows, stopped_at, rel * 100);
     fputs("<h2>Means against the parameters</h2>\n<div class=\"charts\">\n", out);
     for (o = 0; o < rill_sweep_table_outputs(t); o++)
         for (p = 0; p < rill_sweep_table_params(t); p++)
             chart(out, t, o, p);
     fputs("</div>\n<h2>Table</h2>\n", out);
     table(out, t);
+    if (short_of)
+        fprintf(out, "<p>* stopped at %lld trials before every mean was known to %g%%</p>\n",
+                stopped_at, rel * 100);
     fputs("</body></html>\n", out);
     if (ferror(out))
         rc = -1;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sweep_cli.h"
@@ -164,11 +165,58 @@ static void identify(sweep_spec *sp, const char *what, const char *const *parts,
     for (i = 0; i < n; i++)
         len += strlen(parts[i]) + 3;
     free(sp->identity);
+    free(sp->program);
     sp->identity = cli_xmalloc(len);
     used = (size_t)snprintf(sp->identity, len, "%s:", what);
     for (i = 0; i < n; i++)
         used += (size_t)snprintf(sp->identity + used, len - used, "%s\\0", parts[i]);
     sp->o.identity = sp->identity;
+}
+
+/* Whether path is a file this process may execute. */
+static int runnable(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* The command's program, as plugins are found (docs/spec.md): an absolute
+ * path as it is, one with a '/' from the spec's folder (cmd.argv[0] is
+ * then the resolved path), a bare name in PATH. One that is missing or not
+ * executable is an error at its place; a program with a {NAME} in it is
+ * known only when a trial runs. */
+static int program(sweep_spec *sp, const spec_node *arg)
+{
+    const char *name = arg->text, *slash = strrchr(sp->file, '/'), *dirs = getenv("PATH");
+    char found[4096];
+    if (strchr(name, '{'))
+        return 0;
+    if (strchr(name, '/')) {
+        if (name[0] != '/' && slash) {
+            size_t cap = (size_t)(slash - sp->file) + strlen(name) + 2;
+            sp->program = cli_xmalloc(cap);
+            snprintf(sp->program, cap, "%.*s/%s", (int)(slash - sp->file), sp->file, name);
+            sp->cmd.argv[0] = sp->program;
+        }
+        if (runnable(sp->cmd.argv[0]))
+            return 0;
+        return cli_error_at(sp->file, arg->line, arg->column, "trial: command: cannot run "
+                            "'%s'%s%s%s: %s", name, name[0] != '/' ? " (from the spec's "
+                            "folder: " : "", name[0] != '/' ? sp->cmd.argv[0] : "",
+                            name[0] != '/' ? ")" : "", access(sp->cmd.argv[0], F_OK) != 0 ?
+                            "no such file" : "not an executable file");
+    }
+    while (dirs && *dirs) { /* as posix_spawnp looks (an empty entry: the current folder) */
+        const char *end = strchr(dirs, ':');
+        int len = end ? (int)(end - dirs) : (int)strlen(dirs);
+        snprintf(found, sizeof(found), "%.*s%s%s", len, dirs, len ? "/" : "./", name);
+        if (runnable(found))
+            return 0;
+        dirs = end ? end + 1 : NULL;
+    }
+    return cli_error_at(sp->file, arg->line, arg->column, "trial: command: program '%s' is "
+                        "not found in PATH (give a path with a '/' for one in the spec's "
+                        "folder: ./%s)", name, name);
 }
 
 static int trial(sweep_spec *sp, const spec_node *t)
@@ -203,6 +251,8 @@ static int trial(sweep_spec *sp, const spec_node *t)
         for (i = 0; i < cmd->n; i++)
             if (sweep_exec_check(&sp->cmd, sp->file, cmd->vals[i]) < 0)
                 rc = -1;
+        if (program(sp, cmd->vals[0]) < 0)
+            rc = -1;
         return rc;
     }
     if (fn == NULL || lib == NULL || fn->type != SPEC_SCALAR || lib->type != SPEC_SCALAR)
@@ -236,6 +286,7 @@ static int trials(sweep_spec *sp, const spec_node *t)
     static const char *const keys[] = {"rel_error", "min", "max", NULL};
     const spec_node *r, *mn, *mx;
     long long v;
+    int bad = 0, min_ok = 0, max_ok = 0;
     if (t->type == SPEC_SCALAR) {
         if (whole(sp, t, "trials", 1, &v) < 0)
             return -1;
@@ -246,23 +297,23 @@ static int trials(sweep_spec *sp, const spec_node *t)
         return err(sp, t, "trials: expected a number of trials, or {rel_error: E, min: N, "
                           "max: M}");
     if (only_keys(sp, t, "trials", keys) < 0)
-        return -1;
+        bad = -1; /* every error of trials: is reported, not the first */
     if ((r = spec_map_get(t, "rel_error")) && number(sp, r, "trials: rel_error",
                                                      &sp->o.rel_error) < 0)
-        return -1;
-    if (r && !(sp->o.rel_error > 0))
-        return err(sp, r, "trials: rel_error: expected a positive number (0.05 is 5%)");
+        bad = -1;
+    else if (r && !(sp->o.rel_error > 0))
+        bad = err(sp, r, "trials: rel_error: expected a positive number (0.05 is 5%)");
     if ((mn = spec_map_get(t, "min")) && whole(sp, mn, "trials: min", 2, &v) < 0)
-        return -1;
-    if (mn)
-        sp->o.min_trials = v;
+        bad = -1;
+    else if (mn)
+        sp->o.min_trials = v, min_ok = 1;
     if ((mx = spec_map_get(t, "max")) && whole(sp, mx, "trials: max", 2, &v) < 0)
-        return -1;
-    if (mx)
-        sp->o.max_trials = v;
-    if (mn && mx && sp->o.max_trials < sp->o.min_trials)
-        return err(sp, mx, "trials: max is less than min");
-    return 0;
+        bad = -1;
+    else if (mx)
+        sp->o.max_trials = v, max_ok = 1;
+    if (min_ok && max_ok && sp->o.max_trials < sp->o.min_trials)
+        bad = err(sp, mx, "trials: max is less than min");
+    return bad;
 }
 
 int sweep_spec_load(sweep_spec *sp, const char *file)

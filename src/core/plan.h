@@ -114,6 +114,12 @@ struct rill_pipeline {
     char *ckpt_path;             /* owned; NULL: the default (when persist) */
     double ckpt_interval;
     int ckpt_resume, ckpt_replace, ckpt_at_once;
+    /* Set by rill_sweep_run (src/io/sweep_run.c): a run without resume is
+     * refused (RILL_EEXISTS) when the file holds an unfinished run of this
+     * very pipeline, rather than starting over in it; ckpt_found_delivered
+     * is then the results that run had delivered. */
+    int ckpt_keep;
+    int64_t ckpt_found_delivered;
     atomic_int ckpt_request;     /* rill_checkpoint_request */
     atomic_int src_stop;         /* rill_source_stop: the run going on reads
                                     no more input (cleared when a run starts) */

@@ -28,6 +28,10 @@ struct rill_sweep_table {
     double *params;        /* rows x nparams */
     double *stats;         /* rows x noutputs x (mean, sd, se) */
     int64_t *n;            /* rows: trials */
+    double rel_error;      /* grown trials' target; 0: fixed trials */
+    int64_t max_trials;    /* grown trials' most */
+    unsigned char *short_of; /* rows: 1 when grown trials stopped at
+                                max_trials before every mean was known */
 };
 
 /* A table of s's shape with every row's parameters and no trials yet;
@@ -37,6 +41,15 @@ int rill__sweep_table_new(rill_sweep_table **out, const rill_sweep *s);
  * each); RILL_ECORRUPT when a row is missing, repeated or malformed. */
 int rill__sweep_table_from_rows(rill_sweep_table **out, const rill_sweep *s,
                                 const rill_batch *rows);
+/* Whether grown trials of n with these statistics (noutputs of mean, sd,
+ * se) know every mean to rel_error at 95%: the stopping rule of grown
+ * trials (an output whose trials all agree is known from
+ * RILL__SWEEP_SAME_TRIALS trials on; one of mean 0 that varies never). */
+#define RILL__SWEEP_SAME_TRIALS 30
+int rill__sweep_known(const double *stats, size_t noutputs, int64_t n, double rel_error);
+/* Marks the rows of t that grown trials left short of rel_error (after
+ * max_trials); rel_error 0: fixed trials, none. */
+void rill__sweep_table_mark(rill_sweep_table *t, double rel_error, int64_t max_trials);
 /* Mean, sd (n - 1) and se of column col of values[0..n) (n rows of
  * stride doubles), accumulated in row order (Welford); sd and se are NAN
  * for n = 1, all three for n = 0. A mean or sd may overflow to inf. */

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/plan.h" /* ckpt_keep: an unfinished run is not started over */
 #include "../util/error.h"
 #include "rill/checkpoint.h"
 #include "rill/dist.h"
@@ -463,6 +464,8 @@ static int build(rill_pipeline **out, ctx *c)
         co.interval = c->o.checkpoint_interval;
         if ((rc = rill_checkpointing(p, &co)) < 0)
             goto done;
+        p->ckpt_keep = 1;
+        p->ckpt_found_delivered = -1;
     }
     *out = p;
     p = NULL;
@@ -555,11 +558,23 @@ int rill_sweep_run(rill_sweep_table **out, rill_sweep *s, const rill_sweep_optio
     pthread_mutex_unlock(&s->lock);
     if (rc == RILL_EUSER && c->why[0]) /* as said, without the record's bytes */
         rill__error(RILL_EUSER, "%s", c->why);
+    else if (rc == RILL_EEXISTS && p->ckpt_keep && p->ckpt_found_delivered >= 0)
+        rill__error(RILL_EEXISTS, "%s holds an unfinished run of this sweep (%lld of %zu "
+                    "combinations done); nothing was changed: resume it, or delete the file "
+                    "to start over", c->o.checkpoint ? c->o.checkpoint : "the checkpoint file",
+                    (long long)p->ckpt_found_delivered, rill_sweep_combinations(s));
+    else if ((rc == RILL_EEXISTS || rc == RILL_EPIPELINE) && p->ckpt_keep &&
+             strstr(rill_error_last(), "holds a checkpoint of another pipeline"))
+        rill__error(rc, "%s holds a checkpoint of another sweep (other parameters, outputs, "
+                    "trial settings or identity); nothing was changed: delete it or give "
+                    "another checkpoint file", c->o.checkpoint ? c->o.checkpoint :
+                    "the checkpoint file");
     if (rc < 0)
         goto done;
     if (rill_rank() == 0) {
         if ((rc = rill__sweep_table_from_rows(&t, s, rows)) < 0)
             goto done;
+        rill__sweep_table_mark(t, c->o.trials > 0 ? 0 : c->o.rel_error, c->o.max_trials);
         *out = t;
         t = NULL;
     }

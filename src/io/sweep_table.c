@@ -63,7 +63,8 @@ int rill__sweep_table_new(rill_sweep_table **out, const rill_sweep *s)
     t->params = malloc((rows * s->nparams + 1) * sizeof(double));
     t->stats = malloc((rows * s->noutputs * 3 + 1) * sizeof(double));
     t->n = calloc(rows + 1, sizeof(int64_t));
-    if (!t->pname || !t->oname || !t->params || !t->stats || !t->n)
+    t->short_of = calloc(rows + 1, 1);
+    if (!t->pname || !t->oname || !t->params || !t->stats || !t->n || !t->short_of)
         goto oom;
     for (i = 0; i < s->nparams; i++) {
         t->pcount[i] = s->pcount[i];
@@ -128,6 +129,43 @@ fail:
     return rc;
 }
 
+int rill__sweep_known(const double *stats, size_t noutputs, int64_t n, double rel_error)
+{
+    double t = rill_sweep_t95(n - 1);
+    size_t k;
+    for (k = 0; k < noutputs; k++) {
+        const double *m = stats + k * 3;
+        if (m[1] == 0 ? n < RILL__SWEEP_SAME_TRIALS
+                      : m[0] == 0 || !(t * m[2] <= rel_error * fabs(m[0])))
+            return 0;
+    }
+    return 1;
+}
+
+void rill__sweep_table_mark(rill_sweep_table *t, double rel_error, int64_t max_trials)
+{
+    size_t r;
+    t->rel_error = rel_error;
+    t->max_trials = max_trials;
+    for (r = 0; r < t->rows; r++)
+        t->short_of[r] = rel_error > 0 &&
+                         !rill__sweep_known(t->stats + r * t->noutputs * 3, t->noutputs, t->n[r],
+                                            rel_error);
+}
+
+double rill_sweep_table_rel_error(const rill_sweep_table *t)
+{
+    return t ? t->rel_error : 0;
+}
+
+int rill_sweep_table_reached(const rill_sweep_table *t, size_t row)
+{
+    if (t == NULL || row >= t->rows)
+        return rill__error(RILL_ERANGE, "rill_sweep_table_reached: row %zu: the table has %zu "
+                           "rows", row, t ? t->rows : 0);
+    return !t->short_of[row];
+}
+
 void rill_sweep_table_free(rill_sweep_table *t)
 {
     size_t i;
@@ -142,6 +180,7 @@ void rill_sweep_table_free(rill_sweep_table *t)
     free(t->params);
     free(t->stats);
     free(t->n);
+    free(t->short_of);
     free(t);
 }
 
@@ -186,8 +225,9 @@ int rill_sweep_table_stats(rill_sweep_stats *out, const rill_sweep_table *t, siz
     return 0;
 }
 
-/* Cell c (0-based) of row as text: parameters, trials, then mean, sd, se
- * per output; row SIZE_MAX: the header. */
+/* Cell c (0-based) of row as text: parameters, trials, (in CSV of grown
+ * trials: reached), then mean, sd, se per output; row SIZE_MAX: the
+ * header. In the text table the trials of a row left short are marked '*'. */
 static void cell(char *buf, size_t cap, const rill_sweep_table *t, size_t row, size_t c,
                  int exact)
 {
@@ -204,10 +244,15 @@ static void cell(char *buf, size_t cap, const rill_sweep_table *t, size_t row, s
         if (row == SIZE_MAX)
             snprintf(buf, cap, "trials");
         else
-            snprintf(buf, cap, "%lld", (long long)t->n[row]);
+            snprintf(buf, cap, "%lld%s", (long long)t->n[row],
+                     !exact && t->short_of[row] ? "*" : "");
         return;
     }
     c--;
+    if (exact && t->rel_error > 0 && c-- == 0) {
+        snprintf(buf, cap, "%s", row == SIZE_MAX ? "reached" : t->short_of[row] ? "false" : "true");
+        return;
+    }
     if (row == SIZE_MAX) {
         static const char *const what[] = {"mean", "sd", "se"};
         snprintf(buf, cap, "%s_%s", t->oname[c / 3], what[c % 3]);
@@ -227,7 +272,7 @@ int rill_sweep_table_write(const rill_sweep_table *t, FILE *f, int format)
         return rill__error(RILL_EINVAL, "rill_sweep_table_write: an argument is NULL");
     if (format != RILL_SWEEP_CSV && format != RILL_SWEEP_TEXT)
         return rill__error(RILL_EINVAL, "rill_sweep_table_write: unknown format %d", format);
-    cols = t->nparams + 1 + t->noutputs * 3;
+    cols = t->nparams + 1 + t->noutputs * 3 + (format == RILL_SWEEP_CSV && t->rel_error > 0);
     if (format == RILL_SWEEP_TEXT) {
         width = calloc(cols, sizeof(*width));
         RILL__CHECK_ALLOC(width);
@@ -251,6 +296,15 @@ int rill_sweep_table_write(const rill_sweep_table *t, FILE *f, int format)
         fputc('\n', f);
     }
     free(width);
+    if (format == RILL_SWEEP_TEXT && t->rel_error > 0) {
+        size_t short_of = 0;
+        for (r = 0; r < t->rows; r++)
+            short_of += t->short_of[r];
+        if (short_of)
+            fprintf(f, "* %zu of %zu combinations stopped at %lld trials before every mean was "
+                    "known to %g%%\n", short_of, t->rows, (long long)t->max_trials,
+                    t->rel_error * 100);
+    }
     if (fflush(f) != 0 || ferror(f))
         return rill__error_errno(errno, "rill_sweep_table_write: writing the table");
     return 0;

@@ -473,7 +473,13 @@ int rill__checkpoint_start(rill__run *run)
                              "its pipeline, give this one another path, delete the file, or "
                              "set replace in rill_checkpoint_options to start over in it",
                              path);
-        else if (!theirs && p->ckpt_resume &&
+        else if (!theirs && !p->ckpt_replace && !p->ckpt_resume && p->ckpt_keep &&
+                 !row.finished && (row.complete || row.checkpoints > 0)) {
+            p->ckpt_found_delivered = row.delivered;
+            rc = rill__error(RILL_EEXISTS, "%s holds an unfinished run of this pipeline "
+                             "(%lld results delivered); nothing was changed: resume it, or "
+                             "delete the file to start over", path, (long long)row.delivered);
+        } else if (!theirs && p->ckpt_resume &&
                  (row.finished || row.complete || row.checkpoints > 0)) {
             resumed = 1;
             if (row.finished)
