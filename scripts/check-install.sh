@@ -36,7 +36,8 @@ out="$("$work/app-pc")"
 # A plugin, as docs/plugins.md says: built with the headers only (no
 # librill), loaded by a program built with pkg-config.
 cc -std=c11 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden $(pkg-config --cflags rill) \
-  -o "$work/libexample_plugin.so" "$root/examples/plugin/example_plugin.c"
+  -o "$work/libexample_plugin.so" "$root/examples/plugin/example_plugin.c" \
+  "$root/examples/plugin/classify.c"
 cat > "$work/host.c" <<'HOST'
 #include <stdio.h>
 #include <rill.h>
