@@ -7,8 +7,10 @@
  *
  * The handle keeps its own SQLite connection and the list of recorder
  * threads it started (joined by cancel, wait, evict and free). Recorders in
- * other processes are known by the pid in their cache's row: cancelled with
- * SIGTERM (SIGKILL when they do not stop within 5 s). */
+ * other processes are known by the lock they hold (cache_db.c), never by a
+ * pid alone: the holder of a recorder's lock is cancelled with SIGTERM
+ * (SIGKILL when it still holds it after 5 s); a row naming a process that
+ * holds no lock is a recorder that died. */
 #include <ctype.h>
 #include <errno.h>
 #include <signal.h>
@@ -285,7 +287,7 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
     rill__recorder *rec, *old;
     rill__replay *rp;
     rill__crow row;
-    int rc;
+    int rc, lock_fd = -1;
     if (c == NULL || p == NULL)
         return rill__error(RILL_EINVAL, "rill_cache_attempt_to_run: NULL argument");
     if (opts) {
@@ -317,6 +319,16 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
     memset(&row, 0, sizeof(row));
     if ((rc = rill__cdb_get(c->db, key, &row)) < 0)
         return rc;
+    /* alive from the row's first moment: a thread's lock (byte 1, the
+     * process's), or the starter's (byte 0) until a recorder process holds
+     * its own; held by another process: it records already */
+    if ((lock_fd = rill__cache_lock(c->dir, key, o.process ? 0 : 1, 0)) < 0) {
+        if (rill__cache_lock_holder(c->dir, key, -1) > 0) {
+            rill_error_clear();
+            return 0;
+        }
+        return lock_fd;
+    }
     /* a stale cache of this key: cleared, its files too */
     rill__cseg_remove_all(c->dir, key);
     if ((rc = rill__cdb_delete(c->db, key)) < 0)
@@ -332,13 +344,17 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
     row.end_pos_ok = 1;
     row.resumable = resumable_kind(kind);
     row.note[0] = '\0';
-    if ((rc = rill__cdb_put(c->db, &row)) < 0)
+    if ((rc = rill__cdb_put(c->db, &row)) < 0) {
+        close(lock_fd);
         return rc;
+    }
     if ((rec = calloc(1, sizeof(*rec))) == NULL || (rec->dir = strdup(c->dir)) == NULL) {
         free(rec);
         rill__cache_set_state(c, key, RILL_CACHE_INVALIDATED, "the recorder could not start");
+        close(lock_fd);
         return rill__error(RILL_ENOMEM, "out of memory");
     }
+    rec->lock_fd = -1;
     snprintf(rec->key, sizeof(rec->key), "%s", key);
     rill__replay_source(rp, &rec->ops, &rec->self);
     rec->o = o;
@@ -347,9 +363,12 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
     rec->resumable = row.resumable;
     if (o.process) {
         rc = rill__record_process(rec, c->db);
+        close(lock_fd); /* the recorder holds its own now (or failed) */
+        lock_fd = -1;
         free(rec->dir);
         free(rec);
     } else {
+        rec->lock_fd = lock_fd; /* closed by the recorder when it is done */
         if (old) { /* the old one is done: reuse its place in the list */
             rec->next = old->next;
             free(old->dir);
@@ -363,6 +382,10 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
         rec->rp = rp;
         rill__replay_recorder(rp, rec);
         rc = rill__record_thread(rec);
+        if (rc < 0) {
+            close(rec->lock_fd);
+            rec->lock_fd = -1;
+        }
     }
     if (rc < 0) {
         rill__cache_set_state(c, key, RILL_CACHE_INVALIDATED, "the recorder could not start");
@@ -413,7 +436,7 @@ int rill_cache_cancel_key(rill_cache *c, const char *key)
 {
     rill__recorder *r;
     rill__crow row;
-    int rc;
+    int rc, holder;
     if (c == NULL || key == NULL)
         return rill__error(RILL_EINVAL, "rill_cache_cancel_key: NULL argument");
     r = rill__cache_recorder(c, key);
@@ -426,9 +449,14 @@ int rill_cache_cancel_key(rill_cache *c, const char *key)
         return rc < 0 ? rc : 0;
     if (row.pid <= 0 || row.pid == (int)getpid())
         return 0; /* another handle's thread in this process: its owner cancels it */
-    kill(row.pid, SIGTERM);
-    if ((rc = wait_key(c, key, 5000)) == 1) {
-        kill(row.pid, SIGKILL);
+    /* only the process holding the recorder's lock (its row's pid may be
+     * another's by now; rill__cdb_get found it dead when nobody holds it) */
+    if ((holder = rill__cache_lock_holder(c->dir, key, 1)) <= 0)
+        return wait_key(c, key, 2000) < 0 ? -1 : 1;
+    kill(holder, SIGTERM);
+    if ((rc = wait_key(c, key, 5000)) == 1 &&
+        rill__cache_lock_holder(c->dir, key, 1) == holder) {
+        kill(holder, SIGKILL);
         sleep_ms(50);
         rc = wait_key(c, key, 2000);
     }
@@ -456,6 +484,13 @@ int rill_cache_evict_key(rill_cache *c, const char *key)
     rill__cseg_remove_all(c->dir, key);
     if ((rc = rill__cdb_delete(c->db, key)) < 0)
         return rc;
+    if (rill__cache_lock_holder(c->dir, key, -1) == 0) { /* its lock too, when free */
+        char path[4096];
+        rill__cache_lock_path(path, sizeof(path), c->dir, key);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/locks", c->dir);
+        rmdir(path);
+    }
     return rill__cdb_untrack_key(c->db, key);
 }
 

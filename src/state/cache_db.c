@@ -15,6 +15,7 @@
  * is finished by the first rill__cdb_get that sees it: complete with the
  * note "recorder died" when it holds events, invalidated when not. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,31 +171,81 @@ static int get_raw(sqlite3 *db, const char *key, rill__crow *r)
     return rc;
 }
 
-/* Whether process pid is gone: no such process, or a zombie nobody reaped
- * (where the process that adopts orphans does not). */
-static int gone(int pid)
+void rill__cache_lock_path(char *out, size_t cap, const char *dir, const char *key)
 {
-    char path[64], buf[256];
-    FILE *f;
-    char *close_paren;
-    if (kill(pid, 0) < 0)
-        return errno == ESRCH;
-    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    if ((f = fopen(path, "r")) == NULL)
-        return 0;
-    buf[0] = '\0';
-    if (fgets(buf, sizeof(buf), f) == NULL)
-        buf[0] = '\0';
-    fclose(f);
-    close_paren = strrchr(buf, ')');
-    return close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z';
+    snprintf(out, cap, "%s/locks/%s", dir, key);
+}
+
+int rill__cache_lock(const char *dir, const char *key, int byte, int wait)
+{
+    char path[4096];
+    struct flock fl;
+    int fd;
+    snprintf(path, sizeof(path), "%s/locks", dir);
+    mkdir(path, 0777);
+    rill__cache_lock_path(path, sizeof(path), dir, key);
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0)
+        return rill__error_errno(errno, "source cache: cannot open the recorder's lock %s",
+                                 path);
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = byte;
+    fl.l_len = 1;
+    while (fcntl(fd, wait ? F_SETLKW : F_SETLK, &fl) < 0) {
+        int e = errno;
+        if (e == EINTR)
+            continue;
+        close(fd);
+        return rill__error_errno(e, "source cache: cannot lock %s (another recorder holds it)",
+                                 path);
+    }
+    return fd;
+}
+
+int rill__cache_lock_holder(const char *dir, const char *key, int byte)
+{
+    char path[4096];
+    struct flock fl;
+    int fd, rc;
+    rill__cache_lock_path(path, sizeof(path), dir, key);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return 0; /* never locked */
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = byte < 0 ? 0 : byte;
+    fl.l_len = byte < 0 ? 2 : 1;
+    rc = fcntl(fd, F_GETLK, &fl) < 0 ? 0 : fl.l_type == F_UNLCK ? 0 : (int)fl.l_pid;
+    close(fd);
+    return rc > 0 ? rc : 0;
+}
+
+/* The cache's folder: the folder of db's file. */
+static void db_dir(sqlite3 *db, char *out, size_t cap)
+{
+    const char *file = sqlite3_db_filename(db, "main");
+    char *slash;
+    snprintf(out, cap, "%s", file ? file : ".");
+    if ((slash = strrchr(out, '/')) != NULL)
+        *slash = '\0';
+    else
+        snprintf(out, cap, ".");
+}
+
+/* Whether the recorder of key is gone: nobody holds its lock. */
+static int gone(sqlite3 *db, const char *key)
+{
+    char dir[4096];
+    db_dir(db, dir, sizeof(dir));
+    return rill__cache_lock_holder(dir, key, -1) == 0;
 }
 
 int rill__cdb_get(sqlite3 *db, const char *key, rill__crow *r)
 {
     int rc = get_raw(db, key, r);
     if (rc == 1 && r->state == RILL_CACHE_RECORDING && r->pid > 0 && r->pid != getpid() &&
-        gone(r->pid)) {
+        gone(db, key)) {
         /* its recorder is gone (killed): what its index names is whole */
         r->state = r->events > 0 ? RILL_CACHE_COMPLETE : RILL_CACHE_INVALIDATED;
         snprintf(r->note, sizeof(r->note), "recorder died (process %d): kept up to its "

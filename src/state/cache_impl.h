@@ -62,6 +62,14 @@ int rill__cdb_fail(sqlite3 *db, const char *doing);
  * gone) and finishes its cache first. */
 int rill__cdb_get(sqlite3 *db, const char *key, rill__crow *out);
 int rill__cdb_put(sqlite3 *db, const rill__crow *row);
+/* The recorder's lock of key in dir (cache_db.c's top comment): byte 0 or
+ * 1 write-locked on a new close-on-exec descriptor (returned; closing it
+ * lets go), waiting for it when wait; an error when another holds it. */
+int rill__cache_lock(const char *dir, const char *key, int byte, int wait);
+/* The process holding byte (0, 1; -1: either) of key's lock, or 0. Never
+ * call it for a key whose lock this process holds (a close drops it). */
+int rill__cache_lock_holder(const char *dir, const char *key, int byte);
+void rill__cache_lock_path(char *out, size_t cap, const char *dir, const char *key);
 /* The recorder's process of key, while it is recording. */
 int rill__cdb_set_pid(sqlite3 *db, const char *key, int pid);
 /* Deletes the rows of key (segments, marks, the cache); not the files. */
@@ -130,6 +138,8 @@ typedef struct rill__recorder {
     pthread_t th;
     int running;                 /* a thread was started and not joined */
     int release;                 /* a process: frees the source when done */
+    int lock_fd;                 /* holds byte 1 of its lock (closed when
+                                    the row is finished), or -1 */
     atomic_int cancel;
     atomic_int *src_stop;        /* the pipeline's rill_source_stop flag: a live
                                     source it shares ends when it is set */

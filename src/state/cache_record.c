@@ -256,6 +256,10 @@ done:
         snprintf(row.note, sizeof(row.note), "%.255s", note);
         rill__cdb_put(db, &row);
     }
+    if (r->lock_fd >= 0) { /* finished: nobody takes it for alive now */
+        close(r->lock_fd);
+        r->lock_fd = -1;
+    }
     rill__out_free(&s.o);
     free(s.m.ev);
     free(s.m.off);
@@ -362,7 +366,7 @@ int rill__record_process(rill__recorder *r, sqlite3 *db)
         close(fds[1]);
         return rill__error_errno(errno, "source cache: cannot start the recorder");
     }
-    if (mid == 0) { /* the middle child: starts the recorder, tells its pid, goes */
+    if (mid == 0) { /* the middle child: starts the recorder and goes */
         pid_t g;
         sigset_t term;
         close(fds[0]);
@@ -374,11 +378,17 @@ int rill__record_process(rill__recorder *r, sqlite3 *db)
         sigprocmask(SIG_BLOCK, &term, NULL);
         g = fork();
         if (g != 0) {
-            ssize_t w = write(fds[1], &g, sizeof(g));
-            _exit(w == (ssize_t)sizeof(g) && g > 0 ? 0 : 1);
-        } else {
+            _exit(g > 0 ? 0 : 1);
+        } else { /* the recorder: its lock first, then it tells its pid */
             int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+            pid_t me = getpid();
+            ssize_t w;
+            if ((r->lock_fd = rill__cache_lock(r->dir, r->key, 1, 0)) < 0)
+                _exit(1);
+            w = write(fds[1], &me, sizeof(me));
             close(fds[1]);
+            if (w != (ssize_t)sizeof(me))
+                _exit(1);
             close_inherited();
             if (null >= 0) {
                 dup2(null, 1);
