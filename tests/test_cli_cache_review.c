@@ -106,11 +106,111 @@ static void a_row_naming_a_reused_pid_is_a_dead_recorder(void **state)
     assert_int_equal(waitpid(other, &status, WNOHANG), 0); /* never signalled */
 }
 
+/* rill run ARGS... in the background, its output in NAME.out, NAME.err. */
+static pid_t spawn_to(const char *name, const char *const *argv)
+{
+    char out[600], err[600];
+    const char *args[32];
+    pid_t pid;
+    int n = 0;
+    args[n++] = RILL_BIN;
+    while (n < 31 && argv[n - 1])
+        args[n] = argv[n - 1], n++;
+    args[n] = NULL;
+    snprintf(out, sizeof(out), "%s.out", name);
+    snprintf(err, sizeof(err), "%s.err", name);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in < 0 || o < 0 || e < 0)
+            _exit(125);
+        dup2(in, 0), dup2(o, 1), dup2(e, 2);
+        execv(RILL_BIN, (char *const *)args);
+        _exit(126);
+    }
+    return pid;
+}
+
+/* Waits for pid (a minute at most); its exit status. */
+static int wait_status(pid_t pid)
+{
+    int status, i;
+    for (i = 0; i < 600; i++) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        usleep(100000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    fail_msg("rill did not end within a minute");
+    return -1;
+}
+
+/* Lines "TAG N": all of one tag, N counting from 0 without a hole; how many. */
+static int one_recording(const char *text)
+{
+    char tag[64] = "", t[64];
+    const char *p = text;
+    int n = 0, i;
+    while (*p) {
+        assert_int_equal(sscanf(p, "%63s %d", t, &i), 2);
+        if (n == 0)
+            snprintf(tag, sizeof(tag), "%s", t);
+        if (strcmp(t, tag) != 0 || i != n)
+            fail_msg("not one recording's events in order:\n%s", text);
+        n++;
+        p = strchr(p, '\n');
+        assert_non_null(p);
+        p++;
+    }
+    return n;
+}
+
+static const char splice_spec[] =
+    "sources:\n  - {name: s, kind: command, command: [sh, -c, 't=$(od -An -tu4 -N4 "
+    "/dev/urandom | tr -d \" \"); i=0; while [ $i -lt 60 ]; do echo \"$t $i\"; i=$((i+1)); "
+    "sleep 0.03; done']}\noutput: {format: lines}\n";
+
+static void a_reader_never_splices_two_recordings(void **state)
+{
+    cli_result r;
+    char *a, *err;
+    pid_t first;
+    int tries, status;
+    (void)state;
+    cli_write("spec.yaml", splice_spec);
+    first = spawn_to("a", (const char *const[]){"run", "-q", "-w", "1", "spec.yaml", NULL});
+    for (tries = 0; tries < 500; tries++) { /* the first run has read a few */
+        struct stat st;
+        status = stat("a.out", &st) == 0 && st.st_size > 0;
+        if (status)
+            break;
+        usleep(20000);
+    }
+    r = cli_rill(NULL, "run", "-q", "-w", "1", "--refresh-cache", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(one_recording(r.out), 60);
+    cli_result_free(&r);
+    status = wait_status(first);
+    a = cli_slurp("a.out");
+    err = cli_slurp("a.err");
+    one_recording(a); /* one recording's events, however many */
+    if (status != 0)
+        assert_non_null(strstr(err, "recorded anew"));
+    free(a);
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_row_naming_a_reused_pid_is_a_dead_recorder,
                                         cli_setup, teardown),
+        cmocka_unit_test_setup_teardown(a_reader_never_splices_two_recordings, cli_setup,
+                                        teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -333,7 +333,10 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
     rill__cseg_remove_all(c->dir, key);
     if ((rc = rill__cdb_delete(c->db, key)) < 0)
         return rc;
-    row.gen = rc == 1 ? row.gen + 1 : row.gen + 1;
+    /* a recording's number is never used again for its key, evicted or
+     * not (a reader of the old one must not take the new one's segments
+     * for its own): the wall clock's microseconds, past the last one */
+    row.gen = rill__cache_now_us() > row.gen ? rill__cache_now_us() : row.gen + 1;
     snprintf(row.key, sizeof(row.key), "%s", key);
     snprintf(row.kind, sizeof(row.kind), "%s", kind);
     row.state = RILL_CACHE_RECORDING;

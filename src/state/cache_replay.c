@@ -13,6 +13,12 @@
  * segment fails the run (RILL_ECORRUPT naming the file) and invalidates the
  * cache so that the next attempt records it again.
  *
+ * A run reads one recording: its number (gen) is pinned at the run's first
+ * read, and every segment loaded must be of that recording (its file is
+ * named by gen) and start at the event that follows what was given; a
+ * recording made anew meanwhile (--refresh-cache, a mutated source) fails
+ * the run (RILL_ECORRUPT), and never invalidates the new recording.
+ *
  * The original source (ops, self) is owned here (freed with the replay);
  * while a recorder thread pulls it, the replay never does. Its own SQLite
  * connection is opened at a run's first ask and closed at its end. */
@@ -39,6 +45,7 @@ struct rill__replay {
     int started, live, gap_told;
     long long t_start_us;
     int64_t given, seq, live_pos;
+    int64_t gen;              /* the recording this run reads, or -1 */
     rill_batch *seg;          /* the segment being given */
     int64_t *ts;
     size_t at;
@@ -69,13 +76,36 @@ static void gap(rill__replay *r, const char *fmt, const char *what)
     r->o.on_gap(msg, r->o.gap_payload);
 }
 
-/* Marks the cache invalidated, keeping the error's message as its note. */
+static int anew(rill__replay *r)
+{
+    return rill__error(RILL_ECORRUPT, "source cache %s: recorded anew (or evicted) while this run read it "
+                       "(the run stops rather than give events of two recordings)", r->key);
+}
+
+/* The cache's row, checked to be the recording this run reads (pinned at
+ * the first call): 1, 0 none, or an error. */
+static int row_of_run(rill__replay *r, rill__crow *row)
+{
+    int rc = rill__cdb_get(r->db, r->key, row);
+    if (rc <= 0)
+        return rc;
+    if (r->gen < 0)
+        r->gen = row->gen;
+    else if (row->gen != r->gen)
+        return anew(r);
+    return 1;
+}
+
+/* Marks the cache invalidated, keeping the error's message as its note;
+ * only when it is still the recording this run read. */
 static int invalidate(rill__replay *r, int rc)
 {
     rill__crow row;
     char msg[512];
     snprintf(msg, sizeof(msg), "%s", rill_error_last());
     if (rill__cdb_get(r->db, r->key, &row) == 1) {
+        if (row.gen != r->gen)
+            return anew(r);
         row.state = RILL_CACHE_INVALIDATED;
         snprintf(row.note, sizeof(row.note), "%.255s", msg);
         rill__cdb_put(r->db, &row);
@@ -83,13 +113,24 @@ static int invalidate(rill__replay *r, int rc)
     return rill__error(rc, "%s", msg);
 }
 
-/* Loads segment seq; 1 loaded, 0 not there (yet). */
-static int load(rill__replay *r, int64_t seq)
+/* Loads segment seq (which starts at event first, or anywhere when
+ * first < 0); 1 loaded, 0 not there (yet). */
+static int load(rill__replay *r, int64_t seq, int64_t first)
 {
+    rill__crow row;
     rill__cseg s;
+    long long g = -1, q = -1;
     int rc;
+    if ((rc = row_of_run(r, &row)) < 0)
+        return rc;
     if ((rc = rill__cdb_segment(r->db, r->key, seq, &s)) <= 0)
         return rc;
+    if (sscanf(s.file, "g%lld-s%lld", &g, &q) != 2 || g != r->gen)
+        return anew(r);
+    if (first >= 0 && s.first_event != first)
+        return rill__error(RILL_ECORRUPT, "source cache %s: segment %lld starts at event %lld, "
+                           "not %lld (index.db is damaged)", r->key, (long long)seq,
+                           (long long)s.first_event, (long long)first);
     drop_segment(r);
     if ((rc = rill__cseg_read(r->dir, r->key, &s, &r->seg, &r->ts)) < 0)
         return invalidate(r, rc);
@@ -107,7 +148,7 @@ static int seek(rill__replay *r, int64_t ev)
         return 0;
     if ((rc = rill__cdb_seek(r->db, r->key, ev, &seq, &mev, &off)) < 0)
         return rc;
-    if (rc == 0 || (rc = load(r, seq)) <= 0)
+    if (rc == 0 || (rc = load(r, seq, -1)) <= 0)
         return rc < 0 ? rc : rill__error(RILL_ECORRUPT, "source cache %s: no event %lld to "
                                          "resume at", r->key, (long long)ev);
     {   /* the segment's first event: the mark's minus its index in it */
@@ -147,9 +188,11 @@ static int live_next(rill__replay *r, rill_source_pull *pull)
 static int at_end(rill__replay *r, rill_source_pull *pull)
 {
     rill__crow row;
-    int rc = rill__cdb_get(r->db, r->key, &row);
+    int rc = row_of_run(r, &row);
     if (rc < 0)
         return rc;
+    if (rc == 0 && r->gen >= 0)
+        return anew(r);
     if (rc == 0)
         return rill__error(RILL_ENOTFOUND, "source cache: nothing is recorded for %s (it was "
                            "evicted, or no recording was started)", r->key);
@@ -200,6 +243,7 @@ static int replay_next(void *self, rill_source_pull *pull)
         if (r->db == NULL && (rc = rill__cdb_open(&r->db, r->dir)) < 0)
             return rc;
         r->started = 1;
+        r->gen = -1;
         r->t_start_us = rill__cache_now_us();
         r->seq = 0;
         drop_segment(r);
@@ -238,7 +282,7 @@ static int replay_next(void *self, rill_source_pull *pull)
                 sleep_ms(5);
             return 1;
         }
-        if ((rc = load(r, r->seq + 1)) < 0)
+        if ((rc = load(r, r->seq + 1, r->given)) < 0)
             return rc;
         if (rc == 1)
             continue;
