@@ -204,12 +204,40 @@ static void a_reader_never_splices_two_recordings(void **state)
     free(err);
 }
 
+static void an_index_that_lost_a_segment_row_is_refused(void **state)
+{
+    char key[256], sql[512];
+    cli_result a, r;
+    (void)state;
+    /* a line every 0.3 s: a segment each, or so */
+    cli_write("spec.yaml", "sources:\n  - {name: s, kind: command, command: [sh, -c, 'for i in "
+                           "1 2 3 4; do echo $i; sleep 0.3; done']}\noutput: {format: lines}\n");
+    a = cli_rill(NULL, "run", "-q", "-w", "1", "spec.yaml", NULL);
+    assert_int_equal(a.status, 0);
+    assert_string_equal(a.out, "1\n2\n3\n4\n");
+    only_key(key);
+    snprintf(sql, sizeof(sql), "DELETE FROM segments WHERE key = '%s' AND seq = 1", key);
+    index_sql(sql);
+    r = cli_rill(NULL, "cache", "verify", "spec.yaml", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "index.db"));
+    assert_non_null(strstr(r.err, "no row for segment 1"));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "run", "-q", "-w", "1", "spec.yaml", NULL); /* recorded again, whole */
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, a.out);
+    cli_result_free(&r);
+    cli_result_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_row_naming_a_reused_pid_is_a_dead_recorder,
                                         cli_setup, teardown),
         cmocka_unit_test_setup_teardown(a_reader_never_splices_two_recordings, cli_setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(an_index_that_lost_a_segment_row_is_refused, cli_setup,
                                         teardown),
     };
     signal(SIGPIPE, SIG_IGN);

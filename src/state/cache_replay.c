@@ -207,6 +207,11 @@ static int at_end(rill__replay *r, rill_source_pull *pull)
     if (row.state == RILL_CACHE_INVALIDATED)
         return rill__error(RILL_ECORRUPT, "source cache %s is invalidated: %s", r->key,
                            row.note[0] ? row.note : "its source changed");
+    if (r->given != row.events) /* a segment's row lost: never a silent cut */
+        return invalidate(r, rill__error(RILL_ECORRUPT, "source cache %s/index.db: cache %s "
+                                         "ends at event %lld, its row says %lld events",
+                                         r->dir, r->key, (long long)r->given,
+                                         (long long)row.events));
     if (strncmp(row.note, "the source failed", 17) == 0) /* as a live run would */
         return rill__error(RILL_EIO, "source cache %s: the source failed while it was "
                            "recorded (it is recorded again next time): %s", r->key,
