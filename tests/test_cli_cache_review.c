@@ -230,6 +230,43 @@ static void an_index_that_lost_a_segment_row_is_refused(void **state)
     cli_result_free(&a);
 }
 
+/* Sorted lines of text (a new string). */
+static char *sorted(const char *text)
+{
+    char *cmd, *out;
+    cli_write("to_sort", text);
+    cmd = strdup("LC_ALL=C sort to_sort");
+    out = cli_shell(cmd);
+    free(cmd);
+    return out;
+}
+
+static void a_replay_is_as_deterministic_as_a_plain_file(void **state)
+{
+    cli_result a, b, c;
+    char *sa, *sc;
+    (void)state;
+    /* many small segments (a line now and then), then a burst */
+    cli_write("spec.yaml", "sources:\n  - {name: s, kind: command, command: [sh, -c, 'for i in "
+                           "1 2 3 4; do echo $i; sleep 0.25; done; seq 100 3000']}\nstages:\n"
+                           "  - {name: g, kind: grep, pattern: '1'}\noutput: {format: lines}\n");
+    a = cli_rill(NULL, "run", "-q", "-w", "1", "spec.yaml", NULL);
+    assert_int_equal(a.status, 0);
+    b = cli_rill(NULL, "run", "-q", "-w", "1", "spec.yaml", NULL); /* one worker: the bytes */
+    assert_int_equal(b.status, 0);
+    assert_string_equal(a.out, b.out);
+    c = cli_rill(NULL, "run", "-q", "-w", "2", "spec.yaml", NULL); /* two: the same lines */
+    assert_int_equal(c.status, 0);
+    sa = sorted(a.out);
+    sc = sorted(c.out);
+    assert_string_equal(sa, sc);
+    free(sa);
+    free(sc);
+    cli_result_free(&a);
+    cli_result_free(&b);
+    cli_result_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +275,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_reader_never_splices_two_recordings, cli_setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(an_index_that_lost_a_segment_row_is_refused, cli_setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_replay_is_as_deterministic_as_a_plain_file, cli_setup,
                                         teardown),
     };
     signal(SIGPIPE, SIG_IGN);

@@ -238,7 +238,7 @@ static int at_end(rill__replay *r, rill_source_pull *pull)
 static int replay_next(void *self, rill_source_pull *pull)
 {
     rill__replay *r = self;
-    size_t room = pull->batch_records ? pull->batch_records : 1024;
+    size_t room = pull->batch_records ? pull->batch_records : 1024, n = 0;
     long long now_us;
     int rc;
     pull->batch = pull->out;
@@ -263,8 +263,10 @@ static int replay_next(void *self, rill_source_pull *pull)
         room = (size_t)(r->o.max_events - r->given);
     if (r->live)
         return live_next(r, pull);
+    /* a pull is filled across segments (while the next is there): how
+     * records fall into batches then depends on the pull's room only, not
+     * on how the recorder happened to cut its segments */
     for (;;) {
-        size_t n = 0;
         int due = 1;
         while (n < room && r->seg && r->at < rill_batch_count(r->seg)) {
             rill_record rec;
@@ -277,6 +279,12 @@ static int replay_next(void *self, rill_source_pull *pull)
                 return rc;
             r->at++;
             n++;
+        }
+        if (n > 0 && due && n < room) {
+            if ((rc = load(r, r->seq + 1, r->given + (int64_t)n)) < 0)
+                return rc;
+            if (rc == 1)
+                continue;
         }
         if (n > 0 || !due) {
             r->given += (int64_t)n;
