@@ -267,6 +267,43 @@ static void a_replay_is_as_deterministic_as_a_plain_file(void **state)
     cli_result_free(&c);
 }
 
+/* One number from the index (the first column of the first row). */
+static long long index_number(const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    long long v;
+    assert_int_equal(sqlite3_open(".rill/cache/index.db", &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 10000);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void a_slow_source_makes_few_segments(void **state)
+{
+    cli_result r;
+    long long segs, events, ms;
+    (void)state;
+    /* a line every 10 ms or so, for about a second and a half */
+    cli_write("spec.yaml", "sources:\n  - {name: s, kind: command, command: [sh, -c, 'i=0; "
+                           "while [ $i -lt 150 ]; do echo $i; i=$((i+1)); sleep 0.01; done']}\n"
+                           "output: {format: lines}\n");
+    r = cli_rill(NULL, "run", "-q", "-w", "1", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    segs = index_number("SELECT segments FROM caches");
+    events = index_number("SELECT events FROM caches");
+    ms = index_number("SELECT dur_ms FROM caches");
+    assert_int_equal(events, 150);
+    /* each segment but the last was open 50 ms at least (it was one per event) */
+    if ((segs - 1) * 50 > ms)
+        fail_msg("%lld segments for %lld events in %lld ms", segs, events, ms);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +315,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_replay_is_as_deterministic_as_a_plain_file, cli_setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_slow_source_makes_few_segments, cli_setup, teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,7 +69,9 @@ typedef enum rill_cache_state {
 #define RILL_CACHE_OPTIONS_VERSION 1
 typedef struct rill_cache_options {
     unsigned version;      /* RILL_CACHE_OPTIONS_VERSION */
-    int64_t max_bytes;     /* stop once the events' bytes reach this; 0: 1 GiB */
+    int64_t max_bytes;     /* stop once the events' bytes, or the disk the recording
+                              takes (segment files in 4 KiB blocks + the
+                              index), reach this; 0: 1 GiB */
     int64_t max_ms;        /* stop this long after the start; 0: 60000; <0: none */
     int64_t max_events;    /* stop after this many events; 0: no bound */
     int64_t segment_bytes; /* a segment holds about this many event bytes;

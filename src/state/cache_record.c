@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -66,6 +67,7 @@ typedef struct seg {
     rill__out o;
     int open;
     int64_t first, n, bytes, seq;
+    int64_t disk;       /* the segments' files, in 4 KiB blocks */
     long long t_open_ms;
     marks m;
 } seg;
@@ -88,6 +90,7 @@ static int flush(rill__recorder *r, sqlite3 *db, seg *s, int64_t dur_ms, int64_t
         return rc;
     rc = rill__cdb_add_segment(db, r->key, &info, s->m.ev, s->m.off, s->m.t, s->m.n, dur_ms,
                                end_pos, end_pos_ok);
+    s->disk += (info.file_len + 4095) / 4096 * 4096;
     rill__out_free(&s->o);
     s->open = 0;
     s->m.n = 0;
@@ -125,6 +128,15 @@ static int position_after(int64_t before, int64_t after, const rill_batch *b, si
  * source's end, and the cache is not complete. */
 static const char stopped_note[] = "cancelled: the pipeline's run stopped reading the source";
 
+/* What the recording takes on disk: its segments and the index. */
+static int64_t disk_used(const rill__recorder *r, const seg *s)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/index.db", r->dir);
+    return s->disk + (stat(path, &st) == 0 ? (int64_t)st.st_size : 0);
+}
+
 static int run_stopped(const rill__recorder *r)
 {
     /* a recorder process: the flag is its own (set to end a long wait) */
@@ -150,6 +162,7 @@ int rill__record(rill__recorder *r)
     pull.position = r->start_pos;
     while (!stop) {
         int64_t before = pull.position;
+        long long open_ms;
         size_t i, k = 0;
         long long now_ms = rill__cache_now_us() / 1000;
         if (atomic_load(&r->cancel)) {
@@ -227,13 +240,21 @@ int rill__record(rill__recorder *r)
             stop = 1;
         }
         /* a short answer of a source that waits: it has caught up, and its
-         * next answer may be long in coming; readers get this one now */
-        if (s.open && (stop || s.bytes >= r->o.segment_bytes ||
-                       rill__cache_now_us() / 1000 - s.t_open_ms >= r->o.flush_ms ||
+         * next answer may be long in coming; readers get this one now, once
+         * the segment is 50 ms old (not a file per event of a slow source) */
+        open_ms = rill__cache_now_us() / 1000 - s.t_open_ms;
+        if (s.open && (stop || s.bytes >= r->o.segment_bytes || open_ms >= r->o.flush_ms ||
                        ((r->ops->flags & RILL_SOURCE_WAITS) &&
-                        pull.end - pull.begin < pull.batch_records)) &&
-            (rc = flush(r, db, &s, dur_ms, end_pos, end_ok)) < 0)
-            goto done;
+                        pull.end - pull.begin < pull.batch_records &&
+                        open_ms >= (r->o.flush_ms < 50 ? r->o.flush_ms : 50)))) {
+            if ((rc = flush(r, db, &s, dur_ms, end_pos, end_ok)) < 0)
+                goto done;
+            if (!stop && disk_used(r, &s) >= r->o.max_bytes) {
+                snprintf(note, sizeof(note), "size limit (%lld bytes on disk)",
+                         (long long)r->o.max_bytes);
+                stop = 1;
+            }
+        }
     }
     rc = flush(r, db, &s, dur_ms, end_pos, end_ok);
 done:
