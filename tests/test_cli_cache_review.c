@@ -8,7 +8,10 @@
  * its recording is not resumed at a stale offset. */
 #include "cli_helpers.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 
 /* Runs sql on the cache's index (.rill/cache/index.db). */
 static void index_sql(const char *sql)
@@ -304,6 +307,88 @@ static void a_slow_source_makes_few_segments(void **state)
         fail_msg("%lld segments for %lld events in %lld ms", segs, events, ms);
 }
 
+/* The pid in `rill cache run`'s "recording KEY (process PID)". */
+static long recorder_pid(const char *out)
+{
+    const char *p = strstr(out, "(process ");
+    assert_non_null(p);
+    return strtol(p + 9, NULL, 10);
+}
+
+/* Whether process pid is gone (or a zombie) within about 10 s. */
+static int ends(long pid)
+{
+    int i;
+    for (i = 0; i < 500; i++) {
+        char path[64], buf[256] = "";
+        FILE *f;
+        snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+        if ((f = fopen(path, "r")) == NULL)
+            return 1;
+        if (fgets(buf, sizeof(buf), f) == NULL)
+            buf[0] = '\0';
+        fclose(f);
+        if (strrchr(buf, ')') && strrchr(buf, ')')[2] == 'Z')
+            return 1;
+        usleep(20000);
+    }
+    return 0;
+}
+
+static void a_mutated_sources_recorder_is_cancelled(void **state)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    char spec[300], key[256];
+    cli_result r;
+    long pid;
+    int s, port;
+    (void)state;
+    cli_write("app.log", "a\n");
+    cli_write("spec.yaml", "sources:\n  - {name: log, kind: follow, path: app.log, "
+                           "poll_ms: 10}\noutput: {format: lines}\n");
+    r = cli_rill(NULL, "cache", "changed", "spec.yaml", NULL);
+    cli_result_free(&r);
+    r = cli_rill(NULL, "cache", "run", "spec.yaml", NULL);
+    pid = recorder_pid(r.out);
+    cli_result_free(&r);
+    only_key(key);
+    cli_write("other.log", "b\n");
+    cli_write("spec.yaml", "sources:\n  - {name: log, kind: follow, path: other.log, "
+                           "poll_ms: 10}\noutput: {format: lines}\n");
+    r = cli_rill(NULL, "cache", "changed", "spec.yaml", NULL);
+    assert_non_null(strstr(r.out, "removed "));
+    cli_result_free(&r);
+    assert_true(ends(pid)); /* it recorded on for a minute */
+    r = cli_rill(NULL, "cache", "list", NULL);
+    assert_non_null(strstr(strstr(r.out, key), "invalidated"));
+    cli_result_free(&r);
+    r = cli_rill(NULL, "cache", "evict", NULL);
+    cli_result_free(&r);
+    /* a recorder holding a port: a run that cannot listen says who holds it */
+    s = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &len), 0);
+    port = ntohs(sa.sin_port);
+    close(s);
+    snprintf(spec, sizeof(spec), "sources:\n  - {name: net, kind: tcp, host: 127.0.0.1, port: "
+             "%d}\noutput: {format: lines}\n", port);
+    cli_write("spec.yaml", spec);
+    r = cli_rill(NULL, "cache", "run", "spec.yaml", NULL);
+    assert_non_null(strstr(r.out, "recording tcp-"));
+    pid = recorder_pid(r.out);
+    cli_result_free(&r);
+    r = cli_rill(NULL, "run", "-q", "spec.yaml", NULL);
+    assert_int_not_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "rill cache cancel tcp-"));
+    snprintf(key, sizeof(key), "(process %ld)", pid);
+    assert_non_null(strstr(r.err, key));
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +401,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_replay_is_as_deterministic_as_a_plain_file, cli_setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_slow_source_makes_few_segments, cli_setup, teardown),
+        cmocka_unit_test_setup_teardown(a_mutated_sources_recorder_is_cancelled, cli_setup,
+                                        teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

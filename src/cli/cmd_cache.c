@@ -73,6 +73,35 @@ static int has_unbounded(const cli_build *b)
     return 0;
 }
 
+static int hint_one(const rill_cache_info *info, void *payload)
+{
+    const char *cmd = payload;
+    if (info->state == RILL_CACHE_RECORDING &&
+        (strncmp(info->key, "tcp-", 4) == 0 || strncmp(info->key, "unix-", 5) == 0))
+        fprintf(stderr, "%s: the source cache's recorder of %s (process %d) listens there while "
+                "it records; `rill cache cancel %s` stops it\n", cmd, info->key, info->pid,
+                info->key);
+    return 0;
+}
+
+void cli_cache_listener_hint(const char *cmd, const char *dir)
+{
+    char index[4096];
+    rill_cache *c = NULL;
+    size_t n, i;
+    const char *const *e = cli_errors(&n);
+    int listener = 0;
+    for (i = 0; i < n; i++)
+        if (strstr(e[i], "cannot listen") || strstr(e[i], "another listener"))
+            listener = 1;
+    snprintf(index, sizeof(index), "%s/index.db", dir ? dir : ".rill/cache");
+    if (!listener || access(index, F_OK) < 0 || rill_cache_open(&c, dir) < 0)
+        return;
+    rill_cache_list(c, hint_one, (void *)cmd);
+    rill_cache_free(c);
+    rill_error_clear();
+}
+
 cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o)
 {
     rill_replay_options ro = RILL_REPLAY_OPTIONS_INIT;
@@ -257,6 +286,7 @@ int cmd_cache(int argc, char **argv)
     } else if (optind == argc - 1) {
         rc = cli_prepare(&s, &b, argv[optind], sets.v, sets.n, 1);
         if (rc != CLI_EXIT_OK) {
+            cli_cache_listener_hint("rill cache", dir);
             free(sets.v);
             return rc;
         }

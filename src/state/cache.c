@@ -257,9 +257,12 @@ int rill_cache_sources_changed(rill_cache *c, const char *name, const rill_pipel
                 goto done;
             }
             /* replaced (mutated), not just removed: its cache is stale */
+            /* its recorder first: it would go on (a listener's port held)
+             * and finish the row as complete */
             if (added && (rc = rill__cdb_key_tracked_elsewhere(c->db, name, old->k[i])) == 0 &&
-                (rc = rill__cache_set_state(c, old->k[i], RILL_CACHE_INVALIDATED,
-                                "its source changed")) < 0)
+                ((rc = rill_cache_cancel_key(c, old->k[i])) < 0 ||
+                 (rc = rill__cache_set_state(c, old->k[i], RILL_CACHE_INVALIDATED,
+                                             "its source changed")) < 0))
                 goto done;
             if (rc < 0)
                 goto done;

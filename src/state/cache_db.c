@@ -506,3 +506,21 @@ int rill__cdb_set_pid(sqlite3 *db, const char *key, int pid)
     sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
     return step_done(db, st, "cannot write its index");
 }
+
+int rill__cdb_finish(sqlite3 *db, const char *key, int64_t gen, int ok, int64_t dur_ms,
+                     int end_pos_ok, const char *note)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if ((rc = prep(db, &st, "UPDATE caches SET state = CASE WHEN events > 0 OR ? THEN 2 ELSE 3 "
+                            "END, pid = 0, dur_ms = ?, end_pos_ok = end_pos_ok AND ?, note = ? "
+                            "WHERE key = ? AND gen = ? AND state = 1")) < 0)
+        return rc;
+    sqlite3_bind_int(st, 1, ok);
+    sqlite3_bind_int64(st, 2, dur_ms);
+    sqlite3_bind_int(st, 3, end_pos_ok);
+    sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, gen);
+    return step_done(db, st, "cannot write its index");
+}

@@ -70,6 +70,11 @@ int rill__cache_lock(const char *dir, const char *key, int byte, int wait);
  * call it for a key whose lock this process holds (a close drops it). */
 int rill__cache_lock_holder(const char *dir, const char *key, int byte);
 void rill__cache_lock_path(char *out, size_t cap, const char *dir, const char *key);
+/* Finishes recording gen of key: complete when ok or it holds events, else
+ * invalidated; dur_ms, end_pos_ok (and-ed), note. Nothing when the row is
+ * no longer that recording's, or no longer recording. */
+int rill__cdb_finish(sqlite3 *db, const char *key, int64_t gen, int ok, int64_t dur_ms,
+                     int end_pos_ok, const char *note);
 /* The recorder's process of key, while it is recording. */
 int rill__cdb_set_pid(sqlite3 *db, const char *key, int pid);
 /* Deletes the rows of key (segments, marks, the cache); not the files. */

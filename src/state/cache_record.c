@@ -147,7 +147,6 @@ int rill__record(rill__recorder *r)
 {
     sqlite3 *db = NULL;
     rill_batch *b = NULL;
-    rill__crow row;
     seg s;
     rill_source_pull pull;
     long long t0_us = rill__cache_now_us(), last_look_ms = t0_us / 1000;
@@ -269,14 +268,11 @@ done:
         r->ops->free(r->self);        /* once the cache is complete */
         r->ops = NULL;
     }
-    if (db && rill__cdb_get(db, r->key, &row) == 1) {
-        row.state = row.events > 0 || rc == 0 ? RILL_CACHE_COMPLETE : RILL_CACHE_INVALIDATED;
-        row.pid = 0;
-        row.dur_ms = (rill__cache_now_us() - t0_us) / 1000; /* how long it recorded */
-        row.end_pos_ok = row.end_pos_ok && end_ok;
-        snprintf(row.note, sizeof(row.note), "%.255s", note);
-        rill__cdb_put(db, &row);
-    }
+    /* its own recording's row, while it is recording: one invalidated (or
+     * recorded anew) meanwhile stays so */
+    if (db)
+        rill__cdb_finish(db, r->key, r->gen, rc == 0, (rill__cache_now_us() - t0_us) / 1000,
+                         end_ok, note);
     if (r->lock_fd >= 0) { /* finished: nobody takes it for alive now */
         close(r->lock_fd);
         r->lock_fd = -1;
