@@ -389,6 +389,55 @@ static void a_mutated_sources_recorder_is_cancelled(void **state)
     cli_result_free(&r);
 }
 
+/* Records the first two lines of app.log (follow), and waits for it. */
+static void record_two_lines(void)
+{
+    cli_result r;
+    int tries;
+    r = cli_rill(NULL, "cache", "run", "--max-events", "2", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    for (tries = 0; tries < 500; tries++) {
+        r = cli_rill(NULL, "cache", "list", NULL);
+        if (strstr(r.out, "complete"))
+            break;
+        cli_result_free(&r);
+        usleep(20000);
+    }
+    assert_non_null(strstr(r.out, "event limit"));
+    cli_result_free(&r);
+}
+
+static void a_replaced_followed_file_is_not_resumed_at_a_stale_offset(void **state)
+{
+    cli_result r;
+    (void)state;
+    cli_write("app.log", "l1\nl2\nl3\n");
+    cli_write("spec.yaml", "sources:\n  - {name: log, kind: follow, path: app.log, poll_ms: 10}\n"
+                           "stages:\n  - {name: h, kind: head, n: 3}\n"
+                           "output: {format: lines}\n");
+    record_two_lines();
+    /* rotated: a new file in its place */
+    cli_write("new.log", "a new first line\nsecond\n");
+    assert_int_equal(rename("new.log", "app.log"), 0);
+    r = cli_rill(NULL, "run", "-w", "1", "--cache-then-live", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "l1\nl2\n"); /* not "first line" from mid-line */
+    assert_non_null(strstr(r.err, "replaced or rewritten"));
+    cli_result_free(&r);
+    /* rewritten in place, other bytes before the offset */
+    r = cli_rill(NULL, "cache", "evict", NULL);
+    cli_result_free(&r);
+    cli_write("app.log", "l1\nl2\nl3\n");
+    record_two_lines();
+    cli_write("app.log", "xxxxxxyy\nzz\n");
+    r = cli_rill(NULL, "run", "-w", "1", "--cache-then-live", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "l1\nl2\n");
+    assert_non_null(strstr(r.err, "replaced or rewritten"));
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +452,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_slow_source_makes_few_segments, cli_setup, teardown),
         cmocka_unit_test_setup_teardown(a_mutated_sources_recorder_is_cancelled, cli_setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_replaced_followed_file_is_not_resumed_at_a_stale_offset,
+                                        cli_setup, teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -365,6 +365,7 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
     rill__replay_source(rp, &rec->ops, &rec->self);
     rec->o = o;
     rec->src_stop = &p->src_stop;
+    rill__cache_follow_path(rec->ops, rec->self, p, rec->path, sizeof(rec->path));
     rec->gen = row.gen;
     rec->resumable = row.resumable;
     if (o.process) {

@@ -36,7 +36,9 @@ static const char schema[] =
     "PRIMARY KEY(key, seq));"
     "CREATE TABLE IF NOT EXISTS marks(key TEXT, event INT, seq INT, offset INT, t_us INT, "
     "PRIMARY KEY(key, event));"
-    "CREATE TABLE IF NOT EXISTS tracked(name TEXT, key TEXT, PRIMARY KEY(name, key));";
+    "CREATE TABLE IF NOT EXISTS tracked(name TEXT, key TEXT, PRIMARY KEY(name, key));"
+    "CREATE TABLE IF NOT EXISTS resume_marks(key TEXT PRIMARY KEY, gen INT, dev INT, ino INT, "
+    "len INT, hash INT);";
 
 long long rill__cache_now_ms(void)
 {
@@ -301,6 +303,7 @@ int rill__cdb_delete(sqlite3 *db, const char *key)
         return rill__cdb_fail(db, "cannot write its index");
     if ((rc = exec_key(db, "DELETE FROM segments WHERE key = ?", key)) < 0 ||
         (rc = exec_key(db, "DELETE FROM marks WHERE key = ?", key)) < 0 ||
+        (rc = exec_key(db, "DELETE FROM resume_marks WHERE key = ?", key)) < 0 ||
         (rc = exec_key(db, "DELETE FROM caches WHERE key = ?", key)) < 0) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
@@ -523,4 +526,42 @@ int rill__cdb_finish(sqlite3 *db, const char *key, int64_t gen, int ok, int64_t 
     sqlite3_bind_text(st, 5, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, gen);
     return step_done(db, st, "cannot write its index");
+}
+
+int rill__cdb_put_mark(sqlite3 *db, const char *key, int64_t gen, const rill__fmark *m)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if ((rc = prep(db, &st, "INSERT OR REPLACE INTO resume_marks VALUES(?,?,?,?,?,?)")) < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, gen);
+    sqlite3_bind_int64(st, 3, m->dev);
+    sqlite3_bind_int64(st, 4, m->ino);
+    sqlite3_bind_int64(st, 5, m->len);
+    sqlite3_bind_int64(st, 6, (int64_t)m->hash);
+    return step_done(db, st, "cannot write its index");
+}
+
+int rill__cdb_get_mark(sqlite3 *db, const char *key, int64_t gen, rill__fmark *m)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, e;
+    if ((rc = prep(db, &st, "SELECT dev, ino, len, hash FROM resume_marks WHERE key = ? AND "
+                            "gen = ?")) < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, gen);
+    e = sqlite3_step(st);
+    if (e == SQLITE_ROW) {
+        m->dev = sqlite3_column_int64(st, 0);
+        m->ino = sqlite3_column_int64(st, 1);
+        m->len = sqlite3_column_int64(st, 2);
+        m->hash = (uint64_t)sqlite3_column_int64(st, 3);
+        rc = 1;
+    } else {
+        rc = e == SQLITE_DONE ? 0 : rill__cdb_fail(db, "cannot read its index");
+    }
+    sqlite3_finalize(st);
+    return rc;
 }

@@ -47,6 +47,13 @@ typedef struct rill__crow {
     char note[256];
 } rill__crow;
 
+/* What tells the file at path is the one a recording of it stopped in at
+ * pos: its device, inode, and the XXH3 of the (up to 256) bytes before pos. */
+typedef struct rill__fmark {
+    int64_t dev, ino, len;
+    uint64_t hash;
+} rill__fmark;
+
 /* A segment's row. */
 typedef struct rill__cseg {
     int64_t seq, first_event, events, bytes, raw_len, file_len;
@@ -77,6 +84,10 @@ int rill__cdb_finish(sqlite3 *db, const char *key, int64_t gen, int ok, int64_t 
                      int end_pos_ok, const char *note);
 /* The recorder's process of key, while it is recording. */
 int rill__cdb_set_pid(sqlite3 *db, const char *key, int pid);
+/* A recording's file mark (rill__cache_file_mark) where it stopped: put,
+ * and get (1 found for that gen, 0 not). */
+int rill__cdb_put_mark(sqlite3 *db, const char *key, int64_t gen, const rill__fmark *m);
+int rill__cdb_get_mark(sqlite3 *db, const char *key, int64_t gen, rill__fmark *m);
 /* Deletes the rows of key (segments, marks, the cache); not the files. */
 int rill__cdb_delete(sqlite3 *db, const char *key);
 /* Adds a segment, its marks (events index, offsets, times: nm of each) and
@@ -126,6 +137,13 @@ int rill__cseg_check(const char *dir, const char *key, const rill__cseg *s);
 /* Removes the folder of key's segments (and everything in it). */
 void rill__cseg_remove_all(const char *dir, const char *key);
 
+/* A followed file's path (the first thing its describe gives) into out;
+ * 1, or 0 for any other source. */
+int rill__cache_follow_path(const rill_source *ops, const void *self, const rill_pipeline *p,
+                            char *out, size_t cap);
+/* Fills m for path at pos (rill__fmark); -1 when it cannot be read. */
+int rill__cache_file_mark(const char *path, int64_t pos, rill__fmark *m);
+
 /* ---- cache_record.c ---- */
 typedef struct rill__replay rill__replay;
 typedef struct rill__recorder {
@@ -143,6 +161,7 @@ typedef struct rill__recorder {
     pthread_t th;
     int running;                 /* a thread was started and not joined */
     int release;                 /* a process: frees the source when done */
+    char path[1024];             /* a followed file's path, or "" */
     int lock_fd;                 /* holds byte 1 of its lock (closed when
                                     the row is finished), or -1 */
     atomic_int cancel;

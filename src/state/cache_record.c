@@ -268,6 +268,12 @@ done:
         r->ops->free(r->self);        /* once the cache is complete */
         r->ops = NULL;
     }
+    /* a followed file: what tells, at a resume, that it is the same file */
+    if (db && r->path[0] && end_ok) {
+        rill__fmark m;
+        if (rill__cache_file_mark(r->path, end_pos, &m) == 0)
+            rill__cdb_put_mark(db, r->key, r->gen, &m);
+    }
     /* its own recording's row, while it is recording: one invalidated (or
      * recorded anew) meanwhile stays so */
     if (db)

@@ -68,7 +68,7 @@ static void drop_segment(rill__replay *r)
 
 static void gap(rill__replay *r, const char *fmt, const char *what)
 {
-    char msg[512];
+    char msg[2048];
     if (r->gap_told || r->o.on_gap == NULL)
         return;
     r->gap_told = 1;
@@ -228,6 +228,20 @@ static int at_end(rill__replay *r, rill_source_pull *pull)
             !row.resumable ? "its source cannot resume where the recording stopped"
                            : "the position where the recording stopped is not known");
         return 0;
+    }
+    {   /* a followed file: the same file, the same bytes before the offset */
+        char path[1024];
+        rill__fmark was, now;
+        if (rill__cache_follow_path(r->ops, r->self, r->p, path, sizeof(path)) == 1 &&
+            ((rc = rill__cdb_get_mark(r->db, r->key, r->gen, &was)) != 1 ||
+             rill__cache_file_mark(path, row.end_pos, &now) < 0 || now.dev != was.dev ||
+             now.ino != was.ino || now.len != was.len || now.hash != was.hash)) {
+            if (rc < 0)
+                return rc;
+            gap(r, "source cache %s: %s was replaced or rewritten since it was recorded; the "
+                "run ends at the end of the cache (--no-cache reads it)", path);
+            return 0;
+        }
     }
     r->live = 1;
     r->live_pos = row.end_pos;

@@ -288,3 +288,50 @@ void rill__cseg_remove_all(const char *dir, const char *key)
     closedir(d);
     rmdir(folder);
 }
+
+int rill__cache_follow_path(const rill_source *ops, const void *self, const rill_pipeline *p,
+                            char *out, size_t cap)
+{
+    rill_batch *b = NULL;
+    rill_record rec;
+    int rc = 0;
+    out[0] = '\0';
+    if (ops == NULL || ops->name == NULL || strcmp(ops->name, "follow") != 0 ||
+        ops->describe == NULL || rill_batch_new(&b) < 0)
+        return 0;
+    if (ops->describe(self, p, b) >= 0 && rill_batch_count(b) > 0) {
+        rill_batch_get(&rec, b, 0);
+        if (rec.len < cap) {
+            memcpy(out, rec.data, rec.len);
+            out[rec.len] = '\0';
+            rc = 1;
+        }
+    }
+    rill_batch_free(b);
+    rill_error_clear();
+    return rc;
+}
+
+int rill__cache_file_mark(const char *path, int64_t pos, rill__fmark *m)
+{
+    unsigned char buf[256];
+    struct stat st;
+    ssize_t got;
+    int fd;
+    memset(m, 0, sizeof(*m));
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return -1;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return -1;
+    }
+    m->dev = (int64_t)st.st_dev;
+    m->ino = (int64_t)st.st_ino;
+    m->len = pos < (int64_t)sizeof(buf) ? pos : (int64_t)sizeof(buf);
+    got = m->len > 0 ? pread(fd, buf, (size_t)m->len, (off_t)(pos - m->len)) : 0;
+    close(fd);
+    if (got != (ssize_t)m->len)
+        return -1;
+    m->hash = XXH3_64bits(buf, (size_t)m->len);
+    return 0;
+}
