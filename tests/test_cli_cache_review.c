@@ -438,6 +438,28 @@ static void a_replaced_followed_file_is_not_resumed_at_a_stale_offset(void **sta
     cli_result_free(&r);
 }
 
+static void a_followed_files_summary_says_it_was_not_read_live(void **state)
+{
+    cli_result r;
+    (void)state;
+    cli_write("app.log", "l1\nl2\n");
+    cli_write("spec.yaml", "sources:\n  - {name: log, kind: follow, path: app.log, "
+                           "poll_ms: 10}\noutput: {format: lines}\n");
+    r = cli_rill(NULL, "run", "-w", "1", "--cache-max-seconds", "1", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "l1\nl2\n");
+    cli_result_free(&r);
+    cli_write("app.log", "l1\nl2\nl3\n"); /* after the recording: not in it */
+    r = cli_rill(NULL, "run", "-w", "1", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "l1\nl2\n");
+    assert_non_null(strstr(r.err, "not read live"));
+    assert_non_null(strstr(r.err, "stopped by: duration limit (1000 ms)"));
+    assert_non_null(strstr(r.err, "ended where the recording ends"));
+    assert_non_null(strstr(r.err, "--no-cache reads it live"));
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +475,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_mutated_sources_recorder_is_cancelled, cli_setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_replaced_followed_file_is_not_resumed_at_a_stale_offset,
+                                        cli_setup, teardown),
+        cmocka_unit_test_setup_teardown(a_followed_files_summary_says_it_was_not_read_live,
                                         cli_setup, teardown),
     };
     signal(SIGPIPE, SIG_IGN);

@@ -56,6 +56,7 @@ struct cli_run_cache {
     rill_cache *c;
     rill_pipeline *p;
     int started;
+    int live_after;         /* --cache-then-live */
 };
 
 static void on_gap(const char *message, void *payload)
@@ -155,6 +156,7 @@ cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o)
     if ((r = rill_cache_attempt_to_run(rc->c, b->p, &co)) < 0)
         fprintf(stderr, "rill run: source cache: cannot record: %s\n", rill_error_last());
     rc->started = r == 1;
+    rc->live_after = o->live_after;
     return rc;
 }
 
@@ -164,12 +166,20 @@ void cli_run_cache_end(cli_run_cache *rc, int quiet)
     if (rc == NULL)
         return;
     if (!quiet && rill_cache_info_get(rc->c, rc->p, &info) == 0)
-        fprintf(stderr, "rill run: source cache: the source was replayed from %s "
-                "(%s, %lld events%s)%s; --no-cache reads it live, rill cache list "
+        fprintf(stderr, "rill run: source cache: the source was not read live: this run "
+                "replayed a recording of it (%s, %s, %lld events%s%s%s)%s and %s; "
+                "--no-cache reads it live, --refresh-cache records anew, rill cache list "
                 "shows the caches\n", info.key, rill_cache_state_name(info.state),
                 (long long)info.events,
                 info.state == RILL_CACHE_RECORDING ? " so far" : "",
-                rc->started ? ", recorded by a background process" : "");
+                info.note && info.note[0] ? ", stopped by: " : "",
+                info.note ? info.note : "",
+                rc->started ? ", recorded by a background process" : "",
+                rc->live_after ? "went on live after it where the source could resume"
+                : info.state == RILL_CACHE_RECORDING
+                    ? "ended with it"
+                    : "ended where the recording ends (at most its first 60 s or 1 GiB "
+                      "by default)");
     rill_cache_free(rc->c);
     free(rc);
 }
