@@ -460,6 +460,32 @@ static void a_followed_files_summary_says_it_was_not_read_live(void **state)
     cli_result_free(&r);
 }
 
+static void a_damaged_index_is_moved_aside_and_started_anew(void **state)
+{
+    cli_result a, r;
+    char *ls;
+    (void)state;
+    cli_write("spec.yaml", "sources:\n  - {name: n, kind: command, command: [seq, 1, 50]}\n"
+                           "output: {format: lines}\n");
+    a = cli_rill(NULL, "run", "-q", "-w", "1", "spec.yaml", NULL);
+    assert_int_equal(a.status, 0);
+    cli_write(".rill/cache/index.db", "this is not an SQLite database, not at all; it is "
+                                      "what a bad disk left of one....................\n");
+    r = cli_rill(NULL, "cache", "evict", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "damaged: moved aside"));
+    cli_result_free(&r);
+    ls = cli_shell("ls .rill/cache");
+    assert_non_null(strstr(ls, "index.db.damaged-"));
+    free(ls);
+    r = cli_rill(NULL, "run", "-q", "-w", "1", "spec.yaml", NULL); /* recorded anew */
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, a.out);
+    assert_null(strstr(r.err, "damaged"));
+    cli_result_free(&r);
+    cli_result_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -477,6 +503,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_replaced_followed_file_is_not_resumed_at_a_stale_offset,
                                         cli_setup, teardown),
         cmocka_unit_test_setup_teardown(a_followed_files_summary_says_it_was_not_read_live,
+                                        cli_setup, teardown),
+        cmocka_unit_test_setup_teardown(a_damaged_index_is_moved_aside_and_started_anew,
                                         cli_setup, teardown),
     };
     signal(SIGPIPE, SIG_IGN);

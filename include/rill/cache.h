@@ -193,6 +193,12 @@ RILL_EXTERN int rill_cache_verify(rill_cache *c, const rill_pipeline *p);
 RILL_EXTERN int rill_cache_replay(rill_cache *c, rill_pipeline *p,
                                   const rill_replay_options *opts);
 
+/* What rill_cache_open had to do that its caller should tell, or "": a
+ * damaged index.db (not a database, or failing SQLite's quick_check) is
+ * moved aside to index.db.damaged-TIME and a new, empty index started.
+ * Borrowed: valid until rill_cache_free. */
+RILL_EXTERN const char *rill_cache_notice(const rill_cache *c);
+
 /* The state's name: "none", "recording", "complete", "invalidated". */
 RILL_EXTERN const char *rill_cache_state_name(rill_cache_state s);
 

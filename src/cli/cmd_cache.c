@@ -121,6 +121,8 @@ cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o)
         free(rc);
         return NULL;
     }
+    if (rill_cache_notice(rc->c)[0])
+        fprintf(stderr, "rill run: %s\n", rill_cache_notice(rc->c));
     /* the endless sequence gives the same numbers every run: a recording
      * would only cost (a core, up to max_bytes of disk). Its cache is
      * replayed when there is one (rill cache run SPEC made it), never
@@ -308,6 +310,8 @@ int cmd_cache(int argc, char **argv)
         status = CLI_EXIT_FAILED;
         goto done;
     }
+    if (rill_cache_notice(c)[0])
+        fprintf(stderr, "rill cache %s: %s\n", sub, rill_cache_notice(c));
     if (strcmp(sub, "list") == 0) {
         printf("%-44s %-11s %10s %12s %10s  %s\n", "KEY", "STATE", "EVENTS", "BYTES",
                "DURATION", "NOTE");

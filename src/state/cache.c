@@ -43,7 +43,7 @@ int rill_cache_open(rill_cache **out, const char *dir)
         free(c);
         return rill__error(RILL_ENOMEM, "out of memory");
     }
-    if ((rc = rill__cdb_open(&c->db, c->dir)) < 0) {
+    if ((rc = rill__cdb_open_repair(&c->db, c->dir, c->notice, sizeof(c->notice))) < 0) {
         free(c->dir);
         free(c);
         return rc;
@@ -77,6 +77,11 @@ void rill_cache_free(rill_cache *c)
     rill__cdb_close(c->db);
     free(c->dir);
     free(c);
+}
+
+const char *rill_cache_notice(const rill_cache *c)
+{
+    return c ? c->notice : "";
 }
 
 rill__recorder *rill__cache_recorder(rill_cache *c, const char *key)

@@ -111,6 +111,46 @@ int rill__cdb_open(sqlite3 **out, const char *dir)
     return 0;
 }
 
+static int damaged(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int bad = 1;
+    if (sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        bad = !(t && strcmp((const char *)t, "ok") == 0);
+    }
+    sqlite3_finalize(st);
+    return bad;
+}
+
+int rill__cdb_open_repair(sqlite3 **out, const char *dir, char *notice, size_t cap)
+{
+    char path[4096], aside[4200];
+    int rc = rill__cdb_open(out, dir);
+    notice[0] = '\0';
+    if (rc == 0 && !damaged(*out))
+        return 0;
+    if (rc < 0 && rc != RILL_ECORRUPT)
+        return rc;
+    rill__cdb_close(*out);
+    *out = NULL;
+    snprintf(path, sizeof(path), "%s/index.db", dir);
+    snprintf(aside, sizeof(aside), "%s.damaged-%lld", path, (long long)time(NULL));
+    if (rename(path, aside) < 0)
+        return rill__error_errno(errno, "source cache %s: damaged, and cannot be moved aside",
+                                 path);
+    snprintf(aside + strlen(path), sizeof(aside) - strlen(path), "-journal");
+    snprintf(path + strlen(path), sizeof(path) - strlen(path), "-journal");
+    rename(path, aside);
+    path[strlen(path) - strlen("-journal")] = '\0';
+    aside[strlen(aside) - strlen("-journal")] = '\0';
+    snprintf(notice, cap, "source cache %.2000s was damaged: moved aside to %.2000s; a new index "
+             "was started (what it knew is forgotten)", path, aside);
+    rill_error_clear();
+    return rill__cdb_open(out, dir);
+}
+
 void rill__cdb_close(sqlite3 *db)
 {
     sqlite3_close(db);

@@ -63,6 +63,8 @@ typedef struct rill__cseg {
 
 /* ---- cache_db.c ---- */
 int rill__cdb_open(sqlite3 **db, const char *dir);
+/* rill__cdb_open, moving a damaged index aside first (said in notice). */
+int rill__cdb_open_repair(sqlite3 **db, const char *dir, char *notice, size_t cap);
 void rill__cdb_close(sqlite3 *db);
 int rill__cdb_fail(sqlite3 *db, const char *doing);
 /* 1 found, 0 not, or an error. Finds a recorder that died (its process is
@@ -197,6 +199,7 @@ struct rill_cache {
     sqlite3 *db;
     rill__recorder *recs;   /* owned: the threads started here */
     rill__crow row;         /* what rill_cache_info_get's strings point into */
+    char notice[600];       /* rill_cache_notice */
 };
 const char *rill__cache_dir(const rill_cache *c);
 /* The source of p the cache records: its key and kind (RILL_ENOTFOUND). */
