@@ -9,6 +9,7 @@
 #include "cli_helpers.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
@@ -486,6 +487,40 @@ static void a_damaged_index_is_moved_aside_and_started_anew(void **state)
     cli_result_free(&a);
 }
 
+static void an_invalidated_cache_keeps_no_data_and_evict_shrinks_the_index(void **state)
+{
+    struct stat before, after;
+    struct dirent *e;
+    cli_result r;
+    DIR *d;
+    (void)state;
+    cli_write("spec.yaml", "sources:\n  - {name: n, kind: command, command: [seq, 1, 20000]}\n"
+                           "output: {format: lines}\n");
+    r = cli_rill(NULL, "run", "-q", "-w", "1", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    cli_write("spec.yaml", "sources:\n  - {name: n, kind: command, command: [seq, 1, 20001]}\n"
+                           "output: {format: lines}\n");
+    r = cli_rill(NULL, "cache", "changed", "spec.yaml", NULL); /* the old one invalidated */
+    cli_result_free(&r);
+    assert_non_null(d = opendir(".rill/cache"));
+    while ((e = readdir(d)) != NULL) /* its folder of segments is gone */
+        assert_false(strncmp(e->d_name, "command-", 8) == 0);
+    closedir(d);
+    r = cli_rill(NULL, "run", "-q", "-w", "1", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    /* a long history of pipelines' signatures */
+    index_sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+              "INSERT INTO tracked SELECT 'a pipeline ' || i, 'command-' || i FROM n");
+    assert_int_equal(stat(".rill/cache/index.db", &before), 0);
+    r = cli_rill(NULL, "cache", "evict", NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    assert_int_equal(stat(".rill/cache/index.db", &after), 0);
+    assert_true(after.st_size < before.st_size);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -506,6 +541,8 @@ int main(void)
                                         cli_setup, teardown),
         cmocka_unit_test_setup_teardown(a_damaged_index_is_moved_aside_and_started_anew,
                                         cli_setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            an_invalidated_cache_keeps_no_data_and_evict_shrinks_the_index, cli_setup, teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

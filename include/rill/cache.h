@@ -79,9 +79,15 @@ typedef struct rill_cache_options {
     int flush_ms;          /* a segment is written at the latest this long after
                               its first event, so readers see it; 0: 200 */
     int process;           /* 1: record in a detached child process (fork) that
-                              outlives this one; 0: on a thread */
+                              outlives this one; 0: on a thread. The child
+                              uses none of this process's SQLite connections
+                              (it opens its own), nor its threads */
+    int64_t max_total_bytes; /* the folder's budget: before a recording starts,
+                              the oldest complete or invalidated caches are
+                              evicted until their disk bytes and this one's
+                              max_bytes fit; 0: 4 GiB; <0: none */
 } rill_cache_options;
-#define RILL_CACHE_OPTIONS_INIT {RILL_CACHE_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0}
+#define RILL_CACHE_OPTIONS_INIT {RILL_CACHE_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0}
 
 /* Called with a sentence about a gap in the replay; on the run's threads. */
 typedef void (*rill_cache_gap_fn)(const char *message, void *payload);

@@ -230,6 +230,12 @@ int rill__cache_set_state(rill_cache *c, const char *key, int state, const char 
         return rc;
     row.state = state;
     snprintf(row.note, sizeof(row.note), "%.255s", note);
+    if (state == RILL_CACHE_INVALIDATED) { /* its data is of no use now */
+        rill__cseg_remove_all(c->dir, key);
+        if ((rc = rill__cdb_drop_data(c->db, key)) < 0)
+            return rc;
+        row.events = row.bytes = row.disk_bytes = row.segments = 0;
+    }
     return rill__cdb_put(c->db, &row);
 }
 
@@ -283,6 +289,22 @@ done:
 
 /* ---- recording ---- */
 
+/* Evicts the oldest caches that are not recording (nor key) until the
+ * disk bytes of all fit in room. */
+static int fit_budget(rill_cache *c, const char *key, int64_t room)
+{
+    char old[RILL_CACHE_KEY_MAX];
+    int64_t used;
+    int rc, n;
+    for (n = 0; n < 10000; n++) {
+        if ((rc = rill__cdb_oldest(c->db, key, &used, old, sizeof(old))) <= 0 || used <= room)
+            return rc < 0 ? rc : 0;
+        if ((rc = rill_cache_evict_key(c, old)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int resumable_kind(const char *kind)
 {
     return strcmp(kind, "follow") == 0 || strcmp(kind, "sequence") == 0;
@@ -316,6 +338,10 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
     if ((rc = rill_cache_is_job_needed(c, p)) <= 0)
         return rc;
     if ((rc = rill__cache_source(p, key, sizeof(key), kind, sizeof(kind))) < 0)
+        return rc;
+    if (o.max_total_bytes == 0)
+        o.max_total_bytes = (int64_t)4 << 30;
+    if (o.max_total_bytes > 0 && (rc = fit_budget(c, key, o.max_total_bytes - o.max_bytes)) < 0)
         return rc;
     if ((rp = rill__replay_of(p)) == NULL) {
         if ((rc = rill__replay_install(p, c, key, kind)) < 0)
@@ -537,6 +563,8 @@ int rill_cache_evict(rill_cache *c, const rill_pipeline *p)
     free(all);
     if (rc == 0 && sqlite3_exec(c->db, "DELETE FROM tracked", NULL, NULL, NULL) != SQLITE_OK)
         rc = rill__cdb_fail(c->db, "cannot write its index");
+    if (rc == 0) /* the index gives its pages back (not while others read it) */
+        sqlite3_exec(c->db, "VACUUM", NULL, NULL, NULL);
     return rc;
 }
 

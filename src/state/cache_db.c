@@ -605,3 +605,34 @@ int rill__cdb_get_mark(sqlite3 *db, const char *key, int64_t gen, rill__fmark *m
     sqlite3_finalize(st);
     return rc;
 }
+
+int rill__cdb_drop_data(sqlite3 *db, const char *key)
+{
+    int rc;
+    if ((rc = exec_key(db, "DELETE FROM segments WHERE key = ?", key)) < 0)
+        return rc;
+    return exec_key(db, "DELETE FROM marks WHERE key = ?", key);
+}
+
+int rill__cdb_oldest(sqlite3 *db, const char *key, int64_t *used, char *out, size_t cap)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, e;
+    *used = 0;
+    out[0] = '\0';
+    if ((rc = prep(db, &st, "SELECT (SELECT COALESCE(SUM(disk_bytes), 0) FROM caches), key "
+                            "FROM caches WHERE state <> 1 AND key <> ? ORDER BY t0_ms LIMIT 1"))
+        < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    e = sqlite3_step(st);
+    if (e == SQLITE_ROW) {
+        *used = sqlite3_column_int64(st, 0);
+        text(out, cap, sqlite3_column_text(st, 1));
+        rc = 1;
+    } else {
+        rc = e == SQLITE_DONE ? 0 : rill__cdb_fail(db, "cannot read its index");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -90,6 +90,11 @@ int rill__cdb_set_pid(sqlite3 *db, const char *key, int pid);
  * and get (1 found for that gen, 0 not). */
 int rill__cdb_put_mark(sqlite3 *db, const char *key, int64_t gen, const rill__fmark *m);
 int rill__cdb_get_mark(sqlite3 *db, const char *key, int64_t gen, rill__fmark *m);
+/* Deletes key's segment and mark rows (its cache's row stays). */
+int rill__cdb_drop_data(sqlite3 *db, const char *key);
+/* The disk bytes of all caches (*used) and the oldest cache not recording
+ * other than key (out): 1, or 0 when there is none. */
+int rill__cdb_oldest(sqlite3 *db, const char *key, int64_t *used, char *out, size_t cap);
 /* Deletes the rows of key (segments, marks, the cache); not the files. */
 int rill__cdb_delete(sqlite3 *db, const char *key);
 /* Adds a segment, its marks (events index, offsets, times: nm of each) and

@@ -113,6 +113,9 @@ int rill_cache_verify(rill_cache *c, const rill_pipeline *p)
     if ((rc = rill__cache_source(p, key, sizeof(key), kind, sizeof(kind))) < 0 ||
         (rc = rill__cdb_get(c->db, key, &row)) <= 0)
         return rc;
+    if (row.state == RILL_CACHE_INVALIDATED) /* its data is gone: why */
+        return rill__error(RILL_ECORRUPT, "source cache %s is invalidated: %s", key,
+                           row.note[0] ? row.note : "its source changed");
     for (seq = 1; seq <= row.segments; seq++) {
         if ((rc = rill__cdb_segment(c->db, key, seq, &s)) < 0)
             return rc;
