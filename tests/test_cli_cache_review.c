@@ -521,6 +521,26 @@ static void an_invalidated_cache_keeps_no_data_and_evict_shrinks_the_index(void 
     assert_true(after.st_size < before.st_size);
 }
 
+static void verify_removes_what_a_killed_recorder_was_writing(void **state)
+{
+    char key[256], tmp[200];
+    cli_result r;
+    (void)state;
+    cli_write("spec.yaml", "sources:\n  - {name: n, kind: command, command: [seq, 1, 30]}\n"
+                           "output: {format: lines}\n");
+    r = cli_rill(NULL, "run", "-q", "-w", "1", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    only_key(key);
+    /* what kill -9 in the middle of a segment's write leaves */
+    snprintf(tmp, sizeof(tmp), ".rill/cache/%.100s/g1-s000009.zst.tmp", key);
+    cli_write(tmp, "half a segment");
+    r = cli_rill(NULL, "cache", "verify", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    assert_int_equal(access(tmp, F_OK), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -543,6 +563,8 @@ int main(void)
                                         cli_setup, teardown),
         cmocka_unit_test_setup_teardown(
             an_invalidated_cache_keeps_no_data_and_evict_shrinks_the_index, cli_setup, teardown),
+        cmocka_unit_test_setup_teardown(verify_removes_what_a_killed_recorder_was_writing,
+                                        cli_setup, teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -141,6 +141,9 @@ int rill__cseg_read(const char *dir, const char *key, const rill__cseg *s, rill_
                     int64_t **t_us);
 /* Checks a file's size and hash only. */
 int rill__cseg_check(const char *dir, const char *key, const rill__cseg *s);
+/* Removes the temporary files a recorder killed while writing left in
+ * key's folder (only when none records it). */
+void rill__cseg_remove_tmp(const char *dir, const char *key);
 /* Removes the folder of key's segments (and everything in it). */
 void rill__cseg_remove_all(const char *dir, const char *key);
 

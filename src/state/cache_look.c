@@ -113,6 +113,8 @@ int rill_cache_verify(rill_cache *c, const rill_pipeline *p)
     if ((rc = rill__cache_source(p, key, sizeof(key), kind, sizeof(kind))) < 0 ||
         (rc = rill__cdb_get(c->db, key, &row)) <= 0)
         return rc;
+    if (row.state != RILL_CACHE_RECORDING) /* what a killed recorder was writing */
+        rill__cseg_remove_tmp(c->dir, key);
     if (row.state == RILL_CACHE_INVALIDATED) /* its data is gone: why */
         return rill__error(RILL_ECORRUPT, "source cache %s is invalidated: %s", key,
                            row.note[0] ? row.note : "its source changed");

@@ -62,6 +62,23 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+/* fsyncs the folder of path, so that a rename in it survives a power loss
+ * (the index then never names a file the folder lost). */
+static void sync_folder(const char *path)
+{
+    char folder[4096];
+    char *slash;
+    int fd;
+    snprintf(folder, sizeof(folder), "%s", path);
+    if ((slash = strrchr(folder, '/')) == NULL)
+        return;
+    *slash = '\0';
+    if ((fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
 int rill__cseg_write(const char *dir, const char *key, int64_t gen, int64_t seq,
                      const void *raw, size_t raw_len, rill__cseg *s)
 {
@@ -88,8 +105,13 @@ int rill__cseg_write(const char *dir, const char *key, int64_t gen, int64_t seq,
     if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0 ||
         write_all(fd, z, clen) < 0 || fdatasync(fd) < 0) {
         rc = rill__error_errno(errno, "source cache: cannot write segment %s", tmp);
-    } else if (close(fd) < 0 || (fd = -1, rename(tmp, path) < 0)) {
-        rc = rill__error_errno(errno, "source cache: cannot write segment %s", path);
+    } else {
+        int closed = close(fd); /* once, whatever it says */
+        fd = -1;
+        if (closed < 0 || rename(tmp, path) < 0)
+            rc = rill__error_errno(errno, "source cache: cannot write segment %s", path);
+        else
+            sync_folder(path);
     }
     if (fd >= 0)
         close(fd);
@@ -102,6 +124,23 @@ int rill__cseg_write(const char *dir, const char *key, int64_t gen, int64_t seq,
     s->hash[0] = h.low64;
     s->hash[1] = h.high64;
     return rc;
+}
+
+void rill__cseg_remove_tmp(const char *dir, const char *key)
+{
+    char folder[4096], path[4400];
+    DIR *d;
+    struct dirent *e;
+    size_t n;
+    rill__cseg_path(folder, sizeof(folder), dir, key, NULL);
+    if ((d = opendir(folder)) == NULL)
+        return;
+    while ((e = readdir(d)) != NULL)
+        if ((n = strlen(e->d_name)) > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0) {
+            snprintf(path, sizeof(path), "%s/%s", folder, e->d_name);
+            unlink(path);
+        }
+    closedir(d);
 }
 
 static int corrupt(const char *path, const char *why)
