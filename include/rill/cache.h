@@ -79,9 +79,13 @@ typedef struct rill_cache_options {
     int flush_ms;          /* a segment is written at the latest this long after
                               its first event, so readers see it; 0: 200 */
     int process;           /* 1: record in a detached child process (fork) that
-                              outlives this one; 0: on a thread. The child
-                              uses none of this process's SQLite connections
-                              (it opens its own), nor its threads */
+                              outlives this one; 0: on a thread. It forks:
+                              call it before this process starts threads of
+                              its own (the child has only the calling one,
+                              and a lock another thread held stays held in
+                              it). The child never uses this process's
+                              SQLite connections (it opens its own after the
+                              fork) */
     int64_t max_total_bytes; /* the folder's budget: before a recording starts,
                               the oldest complete or invalidated caches are
                               evicted until their disk bytes and this one's

@@ -16,7 +16,10 @@
  * process (rill__record_process: a double fork, so that it is nobody's
  * child to reap; its standard output and error go to /dev/null so that
  * whoever reads the main run's output sees its end; SIGTERM cancels it).
- * Either way it has its own SQLite connection. */
+ * Either way it has its own SQLite connection: a recorder process opens it
+ * after the fork and never touches the ones it inherited (SQLite forbids
+ * using a connection across a fork); db, in rill__record_process, is the
+ * parent's, used by the parent only. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
