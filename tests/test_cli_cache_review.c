@@ -541,6 +541,28 @@ static void verify_removes_what_a_killed_recorder_was_writing(void **state)
     assert_int_equal(access(tmp, F_OK), -1);
 }
 
+static void two_starts_at_once_make_one_recorder(void **state)
+{
+    char *a, *b;
+    pid_t pa, pb;
+    int n = 0;
+    (void)state;
+    cli_write("app.log", "a\n");
+    cli_write("spec.yaml", "sources:\n  - {name: log, kind: follow, path: app.log, "
+                           "poll_ms: 10}\noutput: {format: lines}\n");
+    pa = spawn_to("a", (const char *const[]){"cache", "run", "spec.yaml", NULL});
+    pb = spawn_to("b", (const char *const[]){"cache", "run", "spec.yaml", NULL});
+    assert_int_equal(wait_status(pa), 0);
+    assert_int_equal(wait_status(pb), 0);
+    a = cli_slurp("a.out");
+    b = cli_slurp("b.out");
+    n = (strstr(a, "recording ") != NULL) + (strstr(b, "recording ") != NULL);
+    if (n != 1)
+        fail_msg("two starts: \"%s\" and \"%s\"", a, b);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -565,6 +587,8 @@ int main(void)
             an_invalidated_cache_keeps_no_data_and_evict_shrinks_the_index, cli_setup, teardown),
         cmocka_unit_test_setup_teardown(verify_removes_what_a_killed_recorder_was_writing,
                                         cli_setup, teardown),
+        cmocka_unit_test_setup_teardown(two_starts_at_once_make_one_recorder, cli_setup,
+                                        teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

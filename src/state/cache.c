@@ -363,6 +363,12 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
         }
         return lock_fd;
     }
+    /* decided and claimed as one: another process that claimed it between
+     * our look and our lock (starting, or its recorder running) wins */
+    if (rill__cache_lock_fd_holder(lock_fd) > 0) {
+        close(lock_fd);
+        return 0;
+    }
     /* a stale cache of this key: cleared, its files too */
     rill__cseg_remove_all(c->dir, key);
     if ((rc = rill__cdb_delete(c->db, key)) < 0)

@@ -263,6 +263,19 @@ int rill__cache_lock_holder(const char *dir, const char *key, int byte)
     return rc > 0 ? rc : 0;
 }
 
+int rill__cache_lock_fd_holder(int fd)
+{
+    struct flock fl;
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = 0;
+    fl.l_len = 2;
+    if (fcntl(fd, F_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
+        return 0;
+    return fl.l_pid > 0 ? (int)fl.l_pid : 1;
+}
+
 /* The cache's folder: the folder of db's file. */
 static void db_dir(sqlite3 *db, char *out, size_t cap)
 {

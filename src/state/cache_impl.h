@@ -79,6 +79,9 @@ int rill__cache_lock(const char *dir, const char *key, int byte, int wait);
  * call it for a key whose lock this process holds (a close drops it). */
 int rill__cache_lock_holder(const char *dir, const char *key, int byte);
 void rill__cache_lock_path(char *out, size_t cap, const char *dir, const char *key);
+/* Through a descriptor of the lock this process holds part of: another
+ * process holding byte 0 or 1 (its pid), or 0. Drops nothing. */
+int rill__cache_lock_fd_holder(int fd);
 /* Finishes recording gen of key: complete when ok or it holds events, else
  * invalidated; dur_ms, end_pos_ok (and-ed), note. Nothing when the row is
  * no longer that recording's, or no longer recording. */
