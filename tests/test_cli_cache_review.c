@@ -563,6 +563,24 @@ static void two_starts_at_once_make_one_recorder(void **state)
     free(b);
 }
 
+static void evict_forgets_every_cache_however_many(void **state)
+{
+    cli_result r;
+    (void)state;
+    cli_write("spec.yaml", "sources:\n  - {name: n, kind: command, command: [seq, 1, 3]}\n"
+                           "output: {format: lines}\n");
+    r = cli_rill(NULL, "run", "-q", "-w", "1", "spec.yaml", NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    index_sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
+              "INSERT INTO caches(key, kind, state, events, note) SELECT 'command-' || "
+              "printf('%032d', i), 'command', 2, 0, 'the source ended' FROM n");
+    r = cli_rill(NULL, "cache", "evict", NULL);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    assert_int_equal(index_number("SELECT COUNT(*) FROM caches"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -588,6 +606,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(verify_removes_what_a_killed_recorder_was_writing,
                                         cli_setup, teardown),
         cmocka_unit_test_setup_teardown(two_starts_at_once_make_one_recorder, cli_setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(evict_forgets_every_cache_however_many, cli_setup,
                                         teardown),
     };
     signal(SIGPIPE, SIG_IGN);

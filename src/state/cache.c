@@ -24,7 +24,6 @@
 #include "../core/plan.h"
 #include "../util/error.h"
 
-#define MAX_KEYS 64
 
 const char *rill__cache_dir(const rill_cache *c)
 {
@@ -178,16 +177,30 @@ int rill_cache_is_job_needed(rill_cache *c, const rill_pipeline *p)
 /* ---- did the sources change ---- */
 
 typedef struct keyset {
-    char k[MAX_KEYS][RILL_CACHE_KEY_MAX];
-    int n;
+    char (*k)[RILL_CACHE_KEY_MAX]; /* owned: keyset_free */
+    int n, cap;
 } keyset;
 
 static int keyset_add(const char *key, void *ctx)
 {
     keyset *s = ctx;
-    if (s->n < MAX_KEYS)
-        snprintf(s->k[s->n++], RILL_CACHE_KEY_MAX, "%s", key);
+    if (s->n == s->cap) { /* as many as there are: none is dropped */
+        int cap = s->cap ? s->cap * 2 : 16;
+        char (*k)[RILL_CACHE_KEY_MAX] = realloc(s->k, (size_t)cap * sizeof(*k));
+        if (k == NULL)
+            return rill__error(RILL_ENOMEM, "out of memory");
+        s->k = k;
+        s->cap = cap;
+    }
+    snprintf(s->k[s->n++], RILL_CACHE_KEY_MAX, "%s", key);
     return 0;
+}
+
+static void keyset_free(keyset *s)
+{
+    if (s)
+        free(s->k);
+    free(s);
 }
 
 static int keyset_has(const keyset *s, const char *key)
@@ -208,7 +221,8 @@ static int current_keys(const rill_pipeline *p, keyset *s)
         rill_source_signature sig;
         char key[RILL_CACHE_KEY_MAX];
         if (i == 0 && rill__replay_of(p)) {
-            keyset_add(rill__replay_key(rill__replay_of(p)), s);
+            if ((rc = keyset_add(rill__replay_key(rill__replay_of(p)), s)) < 0)
+                return rc;
             continue;
         }
         if ((rc = rill_pipeline_source_signature(p, i, &sig)) < 0)
@@ -216,8 +230,8 @@ static int current_keys(const rill_pipeline *p, keyset *s)
         if (sig.flags & RILL_SOURCE_BOUNDED)
             continue;
         key_of(key, sizeof(key), &sig);
-        if (!keyset_has(s, key))
-            keyset_add(key, s);
+        if (!keyset_has(s, key) && (rc = keyset_add(key, s)) < 0)
+            return rc;
     }
     return 0;
 }
@@ -282,8 +296,8 @@ int rill_cache_sources_changed(rill_cache *c, const char *name, const rill_pipel
         goto done;
     rc = added;
 done:
-    free(cur);
-    free(old);
+    keyset_free(cur);
+    keyset_free(old);
     return rc;
 }
 
@@ -556,7 +570,7 @@ int rill_cache_evict(rill_cache *c, const rill_pipeline *p)
         if ((rc = current_keys(p, cur)) == 0)
             for (i = 0; i < cur->n && rc == 0; i++)
                 rc = rill_cache_evict_key(c, cur->k[i]);
-        free(cur);
+        keyset_free(cur);
         if (rc == 0 && rill__cache_source(p, key, sizeof(key), kind, sizeof(kind)) < 0)
             rill_error_clear();
         return rc;
@@ -566,7 +580,7 @@ int rill_cache_evict(rill_cache *c, const rill_pipeline *p)
     if ((rc = rill__cdb_keys(c->db, keyset_add, all)) == 0)
         for (i = 0; i < all->n && rc == 0; i++)
             rc = evict_one(all->k[i], c);
-    free(all);
+    keyset_free(all);
     if (rc == 0 && sqlite3_exec(c->db, "DELETE FROM tracked", NULL, NULL, NULL) != SQLITE_OK)
         rc = rill__cdb_fail(c->db, "cannot write its index");
     if (rc == 0) /* the index gives its pages back (not while others read it) */
