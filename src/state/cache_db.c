@@ -13,7 +13,8 @@
  * after the segment's file is whole on disk: the index never names bytes
  * that are not there. A cache recording in a process that is gone (kill -9)
  * is finished by the first rill__cdb_get that sees it: complete with the
- * note "recorder died" when it holds events, invalidated when not. */
+ * note "recorder died" when it holds events, invalidated when not; alive or
+ * gone is its lock's (cache_lock.c), never its pid's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -211,69 +212,6 @@ static int get_raw(sqlite3 *db, const char *key, rill__crow *r)
     }
     sqlite3_finalize(st);
     return rc;
-}
-
-void rill__cache_lock_path(char *out, size_t cap, const char *dir, const char *key)
-{
-    snprintf(out, cap, "%s/locks/%s", dir, key);
-}
-
-int rill__cache_lock(const char *dir, const char *key, int byte, int wait)
-{
-    char path[4096];
-    struct flock fl;
-    int fd;
-    snprintf(path, sizeof(path), "%s/locks", dir);
-    mkdir(path, 0777);
-    rill__cache_lock_path(path, sizeof(path), dir, key);
-    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0)
-        return rill__error_errno(errno, "source cache: cannot open the recorder's lock %s",
-                                 path);
-    memset(&fl, 0, sizeof(fl));
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    fl.l_start = byte;
-    fl.l_len = 1;
-    while (fcntl(fd, wait ? F_SETLKW : F_SETLK, &fl) < 0) {
-        int e = errno;
-        if (e == EINTR)
-            continue;
-        close(fd);
-        return rill__error_errno(e, "source cache: cannot lock %s (another recorder holds it)",
-                                 path);
-    }
-    return fd;
-}
-
-int rill__cache_lock_holder(const char *dir, const char *key, int byte)
-{
-    char path[4096];
-    struct flock fl;
-    int fd, rc;
-    rill__cache_lock_path(path, sizeof(path), dir, key);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-        return 0; /* never locked */
-    memset(&fl, 0, sizeof(fl));
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    fl.l_start = byte < 0 ? 0 : byte;
-    fl.l_len = byte < 0 ? 2 : 1;
-    rc = fcntl(fd, F_GETLK, &fl) < 0 ? 0 : fl.l_type == F_UNLCK ? 0 : (int)fl.l_pid;
-    close(fd);
-    return rc > 0 ? rc : 0;
-}
-
-int rill__cache_lock_fd_holder(int fd)
-{
-    struct flock fl;
-    memset(&fl, 0, sizeof(fl));
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    fl.l_start = 0;
-    fl.l_len = 2;
-    if (fcntl(fd, F_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
-        return 0;
-    return fl.l_pid > 0 ? (int)fl.l_pid : 1;
 }
 
 /* The cache's folder: the folder of db's file. */

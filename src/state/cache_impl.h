@@ -1,6 +1,7 @@
 /* cache_impl.h — the inside of the source cache (rill/cache.h), shared by
  * its files:
  *   cache_db.c      the SQLite index: caches, segments, marks, tracked sigs
+ *   cache_lock.c    the recorder's lock (alive or not, whom to signal)
  *   cache_seg.c     a segment: events <-> zstd-compressed bytes + XXH3-128
  *   cache_record.c  the recorder (a thread, or a detached process)
  *   cache_replay.c  the replay source a pipeline pulls instead of its own

@@ -464,3 +464,27 @@ void rill__replay_recorder(rill__replay *r, rill__recorder *rec)
 {
     r->rec = rec;
 }
+
+int rill_cache_replay(rill_cache *c, rill_pipeline *p, const rill_replay_options *opts)
+{
+    rill_replay_options o = RILL_REPLAY_OPTIONS_INIT;
+    char key[RILL_CACHE_KEY_MAX], kind[64];
+    int rc;
+    if (c == NULL || p == NULL)
+        return rill__error(RILL_EINVAL, "rill_cache_replay: NULL argument");
+    if (opts) {
+        if (opts->version != RILL_REPLAY_OPTIONS_VERSION || opts->max_events < 0 ||
+            opts->max_ms < 0)
+            return rill__error(RILL_EINVAL, "rill_cache_replay: options of another version, "
+                               "or a negative limit");
+        o = *opts;
+    }
+    if ((rc = rill__cache_source(p, key, sizeof(key), kind, sizeof(kind))) < 0)
+        return rc;
+    if (rill__replay_of(p) == NULL && (rc = rill__replay_install(p, c, key, kind)) < 0)
+        return rc;
+    rill__replay_set(rill__replay_of(p), &o);
+    if (o.verify)
+        return rill_cache_verify(c, p) < 0 ? RILL_ECORRUPT : 0;
+    return 0;
+}
