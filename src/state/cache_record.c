@@ -153,6 +153,7 @@ int rill__record(rill__recorder *r)
     seg s;
     rill_source_pull pull;
     long long t0_us = rill__cache_now_us(), last_look_ms = t0_us / 1000;
+    long long last_flush_ms = t0_us / 1000;
     int64_t events = 0, bytes = 0, end_pos = r->start_pos, dur_ms = 0;
     int end_ok = 1, rc, stop = 0;
     char note[256] = "";
@@ -165,6 +166,7 @@ int rill__record(rill__recorder *r)
     while (!stop) {
         int64_t before = pull.position;
         long long open_ms;
+        int caught_up;
         size_t i, k = 0;
         long long now_ms = rill__cache_now_us() / 1000;
         if (atomic_load(&r->cancel)) {
@@ -242,13 +244,25 @@ int rill__record(rill__recorder *r)
             stop = 1;
         }
         /* a short answer of a source that waits: it has caught up, and its
-         * next answer may be long in coming; readers get this one now, once
-         * the segment is 50 ms old (not a file per event of a slow source) */
+         * next answer may be long in coming; readers get this one now, but
+         * 50 ms after the last segment at the soonest (the source's own
+         * buffer holds what comes meanwhile): not a file per event of a
+         * slow source */
         open_ms = rill__cache_now_us() / 1000 - s.t_open_ms;
+        caught_up = (r->ops->flags & RILL_SOURCE_WAITS) &&
+                    pull.end - pull.begin < pull.batch_records;
+        if (s.open && caught_up && !stop && s.bytes < r->o.segment_bytes &&
+            open_ms < r->o.flush_ms) {
+            long long gap_ms = (r->o.flush_ms < 50 ? r->o.flush_ms : 50) -
+                               (rill__cache_now_us() / 1000 - last_flush_ms);
+            if (gap_ms > 0) {
+                struct timespec ts = {0, (long)gap_ms * 1000000L};
+                nanosleep(&ts, NULL);
+            }
+        }
         if (s.open && (stop || s.bytes >= r->o.segment_bytes || open_ms >= r->o.flush_ms ||
-                       ((r->ops->flags & RILL_SOURCE_WAITS) &&
-                        pull.end - pull.begin < pull.batch_records &&
-                        open_ms >= (r->o.flush_ms < 50 ? r->o.flush_ms : 50)))) {
+                       caught_up)) {
+            last_flush_ms = rill__cache_now_us() / 1000;
             if ((rc = flush(r, db, &s, dur_ms, end_pos, end_ok)) < 0)
                 goto done;
             if (!stop && disk_used(r, &s) >= r->o.max_bytes) {
