@@ -581,6 +581,22 @@ static void evict_forgets_every_cache_however_many(void **state)
     assert_int_equal(index_number("SELECT COUNT(*) FROM caches"), 0);
 }
 
+static void cache_run_and_verify_say_what_there_is(void **state)
+{
+    cli_result r;
+    (void)state;
+    cli_write("files.yaml", "sources:\n  - {name: t, kind: lines, files: [files.yaml]}\n"
+                            "output: {format: lines}\n");
+    cli_write("spec.yaml", "sources:\n  - {name: n, kind: command, command: [seq, 1, 3]}\n"
+                           "output: {format: lines}\n");
+    r = cli_rill(NULL, "cache", "run", "files.yaml", NULL);
+    assert_string_equal(r.out, "no source to cache\n");
+    cli_result_free(&r);
+    r = cli_rill(NULL, "cache", "verify", "spec.yaml", NULL);
+    assert_string_equal(r.out, "nothing recorded\n");
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -608,6 +624,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(two_starts_at_once_make_one_recorder, cli_setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(evict_forgets_every_cache_however_many, cli_setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(cache_run_and_verify_say_what_there_is, cli_setup,
                                         teardown),
     };
     signal(SIGPIPE, SIG_IGN);

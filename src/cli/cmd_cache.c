@@ -335,7 +335,7 @@ int cmd_cache(int argc, char **argv)
             if (rc == 1 && rill_cache_info_get(c, b->p, &info) == 0)
                 printf("recording %s (process %d)\n", info.key, info.pid);
             else if (rc == 0)
-                puts("not needed");
+                puts(rill_cache_has_source_to_cache(b->p) ? "not needed" : "no source to cache");
         }
     } else if (strcmp(sub, "cancel") == 0) {
         rc = key ? rill_cache_cancel_key(c, key) : rill_cache_cancel(c, b->p);
@@ -344,8 +344,14 @@ int cmd_cache(int argc, char **argv)
     } else if (strcmp(sub, "evict") == 0) {
         rc = key ? rill_cache_evict_key(c, key) : rill_cache_evict(c, b ? b->p : NULL);
     } else {
-        if ((rc = rill_cache_verify(c, b->p)) == 0)
+        rill_cache_info info;
+        if (rill_cache_has_source_to_cache(b->p) &&
+            rill_cache_info_get(c, b->p, &info) == RILL_ENOTFOUND) {
+            rill_error_clear();
+            puts("nothing recorded");
+        } else if ((rc = rill_cache_verify(c, b->p)) == 0) {
             puts("ok");
+        }
     }
     if (rc < 0) {
         fprintf(stderr, "rill cache %s: %s\n", sub, rill_error_last());
