@@ -482,6 +482,31 @@ static void cache_run_and_verify_say_what_there_is(void **state)
     cli_result_free(&r);
 }
 
+static void standard_input_is_keyed_by_the_file_it_is(void **state)
+{
+    cli_result r;
+    char *out;
+    (void)state;
+    cli_write("spec.yaml", "sources: [-]\noutput: {format: lines}\n");
+    cli_write("a.txt", "from a\n");
+    cli_write("b.txt", "from b\n");
+    r = cli_rill("a.txt", "run", "-q", "-w", "1", "spec.yaml", NULL);
+    assert_string_equal(r.out, "from a\n");
+    cli_result_free(&r);
+    r = cli_rill("b.txt", "run", "-q", "-w", "1", "spec.yaml", NULL); /* another file */
+    assert_string_equal(r.out, "from b\n");
+    cli_result_free(&r);
+    /* a pipe: the spec's cache, and said so even with -q */
+    out = cli_shell("{ { printf 'p1\\n' | " RILL_BIN " run -q -w 1 spec.yaml; } 2>&1; }");
+    assert_string_equal(out, "p1\n");
+    free(out);
+    out = cli_shell("{ { printf 'p2\\n' | " RILL_BIN " run -q -w 1 spec.yaml; } 2>&1; }");
+    assert_non_null(strstr(out, "p1\n"));
+    if (!strstr(out, "standard input: replaying the cache of spec.yaml"))
+        fail_msg("no notice in: %s", out);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +536,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(evict_forgets_every_cache_however_many, cli_setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(cache_run_and_verify_say_what_there_is, cli_setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(standard_input_is_keyed_by_the_file_it_is, cli_setup,
                                         teardown),
     };
     signal(SIGPIPE, SIG_IGN);

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -129,6 +130,7 @@ cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o)
      * started by a run. */
     /* nor standard input on a terminal: a detached recorder would go on
      * taking what is typed after the run */
+    key[0] = '\0';
     if (rill_cache_key(b->p, key, sizeof(key)) == 0 &&
         ((strncmp(key, "sequence-", 9) == 0 && !o->refresh &&
           rill_cache_is_job_needed(rc->c, b->p) != 0) ||
@@ -136,6 +138,14 @@ cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o)
         rill_cache_free(rc->c);
         free(rc);
         return NULL;
+    }
+    {   /* a pipe's standard input is known by the spec only: a run that
+         * replays what another run was given says so, even with -q */
+        struct stat st;
+        if (strncmp(key, "stdin-", 6) == 0 && !o->refresh && fstat(0, &st) == 0 &&
+            !S_ISREG(st.st_mode) && rill_cache_is_job_needed(rc->c, b->p) == 0)
+            fprintf(stderr, "rill run: standard input: replaying the cache of %s (--no-cache "
+                    "to read it)\n", o->spec ? o->spec : "this spec");
     }
     if (o->spec) { /* a source changed: the old cache is invalidated */
         char *real = realpath(o->spec, NULL);
