@@ -279,6 +279,43 @@ static void cancel_stops_and_evict_clears_everything(void **state)
     rill_cache_free(c);
 }
 
+/* A followed file of tmp with three lines, recorded complete. */
+static rill_pipeline *recorded_file(rill_cache *c, const char *name, rill_cache_options *o)
+{
+    char path[300];
+    rill_live_options lo = bounded(0);
+    rill_pipeline *p = passing();
+    snprintf(path, sizeof(path), "%s/%s", tmp, name);
+    append(path, "one\ntwo\nthree\n");
+    assert_int_equal(rill_follow_file(p, path, &lo), 0);
+    assert_int_equal(rill_cache_attempt_to_run(c, p, o), 1);
+    assert_int_equal(rill_cache_wait(c, p), 0);
+    return p;
+}
+
+static void the_folders_budget_evicts_the_oldest_caches(void **state)
+{
+    rill_cache_options o = limits(3, 1000);
+    rill_cache *c = open_cache();
+    rill_cache_info info;
+    rill_pipeline *a, *b, *d;
+    (void)state;
+    a = recorded_file(c, "a.log", &o);
+    b = recorded_file(c, "b.log", &o); /* the default budget: a stays */
+    assert_int_equal(rill_cache_info_get(c, a, &info), 0);
+    assert_int_equal(info.state, RILL_CACHE_COMPLETE);
+    o.max_total_bytes = o.max_bytes + 1; /* room for the new one only */
+    d = recorded_file(c, "d.log", &o);
+    assert_int_equal(rill_cache_info_get(c, a, &info), RILL_ENOTFOUND);
+    assert_int_equal(rill_cache_info_get(c, b, &info), RILL_ENOTFOUND);
+    assert_int_equal(rill_cache_info_get(c, d, &info), 0);
+    assert_int_equal(info.events, 3);
+    rill_cache_free(c);
+    rill_pipeline_free(a);
+    rill_pipeline_free(b);
+    rill_pipeline_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +330,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(reader_limits_stop_a_replay, setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_stops_and_evict_clears_everything, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(the_folders_budget_evicts_the_oldest_caches, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

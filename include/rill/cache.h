@@ -69,7 +69,9 @@ typedef enum rill_cache_state {
 #define RILL_CACHE_OPTIONS_VERSION 1
 typedef struct rill_cache_options {
     unsigned version;      /* RILL_CACHE_OPTIONS_VERSION */
-    int64_t max_bytes;     /* stop once the events' bytes reach this; 0: 1 GiB */
+    int64_t max_bytes;     /* stop once the events' bytes, or the disk the recording
+                              takes (segment files in 4 KiB blocks + the
+                              index), reach this; 0: 1 GiB */
     int64_t max_ms;        /* stop this long after the start; 0: 60000; <0: none */
     int64_t max_events;    /* stop after this many events; 0: no bound */
     int64_t segment_bytes; /* a segment holds about this many event bytes;
@@ -77,9 +79,19 @@ typedef struct rill_cache_options {
     int flush_ms;          /* a segment is written at the latest this long after
                               its first event, so readers see it; 0: 200 */
     int process;           /* 1: record in a detached child process (fork) that
-                              outlives this one; 0: on a thread */
+                              outlives this one; 0: on a thread. It forks:
+                              call it before this process starts threads of
+                              its own (the child has only the calling one,
+                              and a lock another thread held stays held in
+                              it). The child never uses this process's
+                              SQLite connections (it opens its own after the
+                              fork) */
+    int64_t max_total_bytes; /* the folder's budget: before a recording starts,
+                              the oldest complete or invalidated caches are
+                              evicted until their disk bytes and this one's
+                              max_bytes fit; 0: 4 GiB; <0: none */
 } rill_cache_options;
-#define RILL_CACHE_OPTIONS_INIT {RILL_CACHE_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0}
+#define RILL_CACHE_OPTIONS_INIT {RILL_CACHE_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0}
 
 /* Called with a sentence about a gap in the replay; on the run's threads. */
 typedef void (*rill_cache_gap_fn)(const char *message, void *payload);
@@ -190,6 +202,12 @@ RILL_EXTERN int rill_cache_verify(rill_cache *c, const rill_pipeline *p);
  * recording a rill_cache_attempt_to_run starts). c must outlive p's runs. */
 RILL_EXTERN int rill_cache_replay(rill_cache *c, rill_pipeline *p,
                                   const rill_replay_options *opts);
+
+/* What rill_cache_open had to do that its caller should tell, or "": a
+ * damaged index.db (not a database, or failing SQLite's quick_check) is
+ * moved aside to index.db.damaged-TIME and a new, empty index started.
+ * Borrowed: valid until rill_cache_free. */
+RILL_EXTERN const char *rill_cache_notice(const rill_cache *c);
 
 /* The state's name: "none", "recording", "complete", "invalidated". */
 RILL_EXTERN const char *rill_cache_state_name(rill_cache_state s);

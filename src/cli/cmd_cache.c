@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -56,6 +57,7 @@ struct cli_run_cache {
     rill_cache *c;
     rill_pipeline *p;
     int started;
+    int live_after;         /* --cache-then-live */
 };
 
 static void on_gap(const char *message, void *payload)
@@ -71,6 +73,35 @@ static int has_unbounded(const cli_build *b)
         if (b->nodes[i].unbounded)
             return 1;
     return 0;
+}
+
+static int hint_one(const rill_cache_info *info, void *payload)
+{
+    const char *cmd = payload;
+    if (info->state == RILL_CACHE_RECORDING &&
+        (strncmp(info->key, "tcp-", 4) == 0 || strncmp(info->key, "unix-", 5) == 0))
+        fprintf(stderr, "%s: the source cache's recorder of %s (process %d) listens there while "
+                "it records; `rill cache cancel %s` stops it\n", cmd, info->key, info->pid,
+                info->key);
+    return 0;
+}
+
+void cli_cache_listener_hint(const char *cmd, const char *dir)
+{
+    char index[4096];
+    rill_cache *c = NULL;
+    size_t n, i;
+    const char *const *e = cli_errors(&n);
+    int listener = 0;
+    for (i = 0; i < n; i++)
+        if (strstr(e[i], "cannot listen") || strstr(e[i], "another listener"))
+            listener = 1;
+    snprintf(index, sizeof(index), "%s/index.db", dir ? dir : ".rill/cache");
+    if (!listener || access(index, F_OK) < 0 || rill_cache_open(&c, dir) < 0)
+        return;
+    rill_cache_list(c, hint_one, (void *)cmd);
+    rill_cache_free(c);
+    rill_error_clear();
 }
 
 cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o)
@@ -91,12 +122,15 @@ cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o)
         free(rc);
         return NULL;
     }
+    if (rill_cache_notice(rc->c)[0])
+        fprintf(stderr, "rill run: %s\n", rill_cache_notice(rc->c));
     /* the endless sequence gives the same numbers every run: a recording
      * would only cost (a core, up to max_bytes of disk). Its cache is
      * replayed when there is one (rill cache run SPEC made it), never
      * started by a run. */
     /* nor standard input on a terminal: a detached recorder would go on
      * taking what is typed after the run */
+    key[0] = '\0';
     if (rill_cache_key(b->p, key, sizeof(key)) == 0 &&
         ((strncmp(key, "sequence-", 9) == 0 && !o->refresh &&
           rill_cache_is_job_needed(rc->c, b->p) != 0) ||
@@ -104,6 +138,14 @@ cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o)
         rill_cache_free(rc->c);
         free(rc);
         return NULL;
+    }
+    {   /* a pipe's standard input is known by the spec only: a run that
+         * replays what another run was given says so, even with -q */
+        struct stat st;
+        if (strncmp(key, "stdin-", 6) == 0 && !o->refresh && fstat(0, &st) == 0 &&
+            !S_ISREG(st.st_mode) && rill_cache_is_job_needed(rc->c, b->p) == 0)
+            fprintf(stderr, "rill run: standard input: replaying the cache of %s (--no-cache "
+                    "to read it)\n", o->spec ? o->spec : "this spec");
     }
     if (o->spec) { /* a source changed: the old cache is invalidated */
         char *real = realpath(o->spec, NULL);
@@ -126,6 +168,7 @@ cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o)
     if ((r = rill_cache_attempt_to_run(rc->c, b->p, &co)) < 0)
         fprintf(stderr, "rill run: source cache: cannot record: %s\n", rill_error_last());
     rc->started = r == 1;
+    rc->live_after = o->live_after;
     return rc;
 }
 
@@ -135,12 +178,20 @@ void cli_run_cache_end(cli_run_cache *rc, int quiet)
     if (rc == NULL)
         return;
     if (!quiet && rill_cache_info_get(rc->c, rc->p, &info) == 0)
-        fprintf(stderr, "rill run: source cache: the source was replayed from %s "
-                "(%s, %lld events%s)%s; --no-cache reads it live, rill cache list "
+        fprintf(stderr, "rill run: source cache: the source was not read live: this run "
+                "replayed a recording of it (%s, %s, %lld events%s%s%s)%s and %s; "
+                "--no-cache reads it live, --refresh-cache records anew, rill cache list "
                 "shows the caches\n", info.key, rill_cache_state_name(info.state),
                 (long long)info.events,
                 info.state == RILL_CACHE_RECORDING ? " so far" : "",
-                rc->started ? ", recorded by a background process" : "");
+                info.note && info.note[0] ? ", stopped by: " : "",
+                info.note ? info.note : "",
+                rc->started ? ", recorded by a background process" : "",
+                rc->live_after ? "went on live after it where the source could resume"
+                : info.state == RILL_CACHE_RECORDING
+                    ? "ended with it"
+                    : "ended where the recording ends (at most its first 60 s or 1 GiB "
+                      "by default)");
     rill_cache_free(rc->c);
     free(rc);
 }
@@ -257,6 +308,7 @@ int cmd_cache(int argc, char **argv)
     } else if (optind == argc - 1) {
         rc = cli_prepare(&s, &b, argv[optind], sets.v, sets.n, 1);
         if (rc != CLI_EXIT_OK) {
+            cli_cache_listener_hint("rill cache", dir);
             free(sets.v);
             return rc;
         }
@@ -268,6 +320,8 @@ int cmd_cache(int argc, char **argv)
         status = CLI_EXIT_FAILED;
         goto done;
     }
+    if (rill_cache_notice(c)[0])
+        fprintf(stderr, "rill cache %s: %s\n", sub, rill_cache_notice(c));
     if (strcmp(sub, "list") == 0) {
         printf("%-44s %-11s %10s %12s %10s  %s\n", "KEY", "STATE", "EVENTS", "BYTES",
                "DURATION", "NOTE");
@@ -291,7 +345,7 @@ int cmd_cache(int argc, char **argv)
             if (rc == 1 && rill_cache_info_get(c, b->p, &info) == 0)
                 printf("recording %s (process %d)\n", info.key, info.pid);
             else if (rc == 0)
-                puts("not needed");
+                puts(rill_cache_has_source_to_cache(b->p) ? "not needed" : "no source to cache");
         }
     } else if (strcmp(sub, "cancel") == 0) {
         rc = key ? rill_cache_cancel_key(c, key) : rill_cache_cancel(c, b->p);
@@ -300,8 +354,14 @@ int cmd_cache(int argc, char **argv)
     } else if (strcmp(sub, "evict") == 0) {
         rc = key ? rill_cache_evict_key(c, key) : rill_cache_evict(c, b ? b->p : NULL);
     } else {
-        if ((rc = rill_cache_verify(c, b->p)) == 0)
+        rill_cache_info info;
+        if (rill_cache_has_source_to_cache(b->p) &&
+            rill_cache_info_get(c, b->p, &info) == RILL_ENOTFOUND) {
+            rill_error_clear();
+            puts("nothing recorded");
+        } else if ((rc = rill_cache_verify(c, b->p)) == 0) {
             puts("ok");
+        }
     }
     if (rc < 0) {
         fprintf(stderr, "rill cache %s: %s\n", sub, rill_error_last());

@@ -250,6 +250,7 @@ int cmd_run(int argc, char **argv)
     free(sets.v);
     sets.v = NULL;
     if (rc != CLI_EXIT_OK) {
+        cli_cache_listener_hint("rill run", cache_o.dir);
         free(dirset);
         return rc;
     }

@@ -49,6 +49,10 @@ typedef struct cli_run_cache_options {
 typedef struct cli_run_cache cli_run_cache;
 cli_run_cache *cli_run_cache_begin(cli_build *b, const cli_run_cache_options *o);
 void cli_run_cache_end(cli_run_cache *rc, int quiet);
+/* After a build that failed (cli_errors): when a listener could not listen
+ * and a recorder of the cache in dir (NULL: .rill/cache) is recording a
+ * socket, names it, its process and how to stop it, on standard error. */
+void cli_cache_listener_hint(const char *cmd, const char *dir);
 
 /* The help of `rill compile` (cmd_compile.c). */
 extern const char cmd_compile_help[];

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@
 
 typedef struct stdin_src {
     char *spec; /* the spec's real path (owned): what standard input feeds */
+    char ident[128]; /* a regular file's device, inode, size, mtime; else "" */
     char *buf; /* the bytes read and not given: [0, len) */
     size_t len, cap;
     int eof;
@@ -116,8 +118,11 @@ static int stdin_next(void *self, rill_source_pull *pull)
 static int stdin_describe(const void *self, const rill_pipeline *p, rill_batch *out)
 {
     const stdin_src *s = self;
+    int rc;
     (void)p;
-    return rill_batch_add_text(out, s->spec);
+    if ((rc = rill_batch_add_text(out, s->spec)) < 0 || !s->ident[0])
+        return rc;
+    return rill_batch_add_text(out, s->ident);
 }
 
 static void stdin_free(void *self)
@@ -229,8 +234,15 @@ int cli_stream_stdin(cli_build *b, const cli_opts *o)
 {
     stdin_src *s = cli_xcalloc(1, sizeof(*s));
     char *real = b->s && b->s->file ? realpath(b->s->file, NULL) : NULL;
+    struct stat st;
     s->spec = cli_xstrdup(real ? real : b->s && b->s->file ? b->s->file : "-");
     free(real);
+    /* a file given as standard input is known by what it is: another file,
+     * or this one changed, is another source (a pipe is known by the spec) */
+    if (fstat(0, &st) == 0 && S_ISREG(st.st_mode))
+        snprintf(s->ident, sizeof(s->ident), "file %llu:%llu size %lld mtime %lld.%09ld",
+                 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+                 (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
     if (rill_source_set(b->p, &stdin_source, s) < 0) {
         free(s);
         return cli_error(o, NULL, "%s", rill_error_last());

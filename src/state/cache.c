@@ -7,8 +7,10 @@
  *
  * The handle keeps its own SQLite connection and the list of recorder
  * threads it started (joined by cancel, wait, evict and free). Recorders in
- * other processes are known by the pid in their cache's row: cancelled with
- * SIGTERM (SIGKILL when they do not stop within 5 s). */
+ * other processes are known by the lock they hold (cache_db.c), never by a
+ * pid alone: the holder of a recorder's lock is cancelled with SIGTERM
+ * (SIGKILL when it still holds it after 5 s); a row naming a process that
+ * holds no lock is a recorder that died. */
 #include <ctype.h>
 #include <errno.h>
 #include <signal.h>
@@ -22,7 +24,6 @@
 #include "../core/plan.h"
 #include "../util/error.h"
 
-#define MAX_KEYS 64
 
 const char *rill__cache_dir(const rill_cache *c)
 {
@@ -41,7 +42,7 @@ int rill_cache_open(rill_cache **out, const char *dir)
         free(c);
         return rill__error(RILL_ENOMEM, "out of memory");
     }
-    if ((rc = rill__cdb_open(&c->db, c->dir)) < 0) {
+    if ((rc = rill__cdb_open_repair(&c->db, c->dir, c->notice, sizeof(c->notice))) < 0) {
         free(c->dir);
         free(c);
         return rc;
@@ -75,6 +76,11 @@ void rill_cache_free(rill_cache *c)
     rill__cdb_close(c->db);
     free(c->dir);
     free(c);
+}
+
+const char *rill_cache_notice(const rill_cache *c)
+{
+    return c ? c->notice : "";
 }
 
 rill__recorder *rill__cache_recorder(rill_cache *c, const char *key)
@@ -171,16 +177,30 @@ int rill_cache_is_job_needed(rill_cache *c, const rill_pipeline *p)
 /* ---- did the sources change ---- */
 
 typedef struct keyset {
-    char k[MAX_KEYS][RILL_CACHE_KEY_MAX];
-    int n;
+    char (*k)[RILL_CACHE_KEY_MAX]; /* owned: keyset_free */
+    int n, cap;
 } keyset;
 
 static int keyset_add(const char *key, void *ctx)
 {
     keyset *s = ctx;
-    if (s->n < MAX_KEYS)
-        snprintf(s->k[s->n++], RILL_CACHE_KEY_MAX, "%s", key);
+    if (s->n == s->cap) { /* as many as there are: none is dropped */
+        int cap = s->cap ? s->cap * 2 : 16;
+        char (*k)[RILL_CACHE_KEY_MAX] = realloc(s->k, (size_t)cap * sizeof(*k));
+        if (k == NULL)
+            return rill__error(RILL_ENOMEM, "out of memory");
+        s->k = k;
+        s->cap = cap;
+    }
+    snprintf(s->k[s->n++], RILL_CACHE_KEY_MAX, "%s", key);
     return 0;
+}
+
+static void keyset_free(keyset *s)
+{
+    if (s)
+        free(s->k);
+    free(s);
 }
 
 static int keyset_has(const keyset *s, const char *key)
@@ -201,7 +221,8 @@ static int current_keys(const rill_pipeline *p, keyset *s)
         rill_source_signature sig;
         char key[RILL_CACHE_KEY_MAX];
         if (i == 0 && rill__replay_of(p)) {
-            keyset_add(rill__replay_key(rill__replay_of(p)), s);
+            if ((rc = keyset_add(rill__replay_key(rill__replay_of(p)), s)) < 0)
+                return rc;
             continue;
         }
         if ((rc = rill_pipeline_source_signature(p, i, &sig)) < 0)
@@ -209,8 +230,8 @@ static int current_keys(const rill_pipeline *p, keyset *s)
         if (sig.flags & RILL_SOURCE_BOUNDED)
             continue;
         key_of(key, sizeof(key), &sig);
-        if (!keyset_has(s, key))
-            keyset_add(key, s);
+        if (!keyset_has(s, key) && (rc = keyset_add(key, s)) < 0)
+            return rc;
     }
     return 0;
 }
@@ -223,6 +244,12 @@ int rill__cache_set_state(rill_cache *c, const char *key, int state, const char 
         return rc;
     row.state = state;
     snprintf(row.note, sizeof(row.note), "%.255s", note);
+    if (state == RILL_CACHE_INVALIDATED) { /* its data is of no use now */
+        rill__cseg_remove_all(c->dir, key);
+        if ((rc = rill__cdb_drop_data(c->db, key)) < 0)
+            return rc;
+        row.events = row.bytes = row.disk_bytes = row.segments = 0;
+    }
     return rill__cdb_put(c->db, &row);
 }
 
@@ -255,9 +282,12 @@ int rill_cache_sources_changed(rill_cache *c, const char *name, const rill_pipel
                 goto done;
             }
             /* replaced (mutated), not just removed: its cache is stale */
+            /* its recorder first: it would go on (a listener's port held)
+             * and finish the row as complete */
             if (added && (rc = rill__cdb_key_tracked_elsewhere(c->db, name, old->k[i])) == 0 &&
-                (rc = rill__cache_set_state(c, old->k[i], RILL_CACHE_INVALIDATED,
-                                "its source changed")) < 0)
+                ((rc = rill_cache_cancel_key(c, old->k[i])) < 0 ||
+                 (rc = rill__cache_set_state(c, old->k[i], RILL_CACHE_INVALIDATED,
+                                             "its source changed")) < 0))
                 goto done;
             if (rc < 0)
                 goto done;
@@ -266,12 +296,28 @@ int rill_cache_sources_changed(rill_cache *c, const char *name, const rill_pipel
         goto done;
     rc = added;
 done:
-    free(cur);
-    free(old);
+    keyset_free(cur);
+    keyset_free(old);
     return rc;
 }
 
 /* ---- recording ---- */
+
+/* Evicts the oldest caches that are not recording (nor key) until the
+ * disk bytes of all fit in room. */
+static int fit_budget(rill_cache *c, const char *key, int64_t room)
+{
+    char old[RILL_CACHE_KEY_MAX];
+    int64_t used;
+    int rc, n;
+    for (n = 0; n < 10000; n++) {
+        if ((rc = rill__cdb_oldest(c->db, key, &used, old, sizeof(old))) <= 0 || used <= room)
+            return rc < 0 ? rc : 0;
+        if ((rc = rill_cache_evict_key(c, old)) < 0)
+            return rc;
+    }
+    return 0;
+}
 
 static int resumable_kind(const char *kind)
 {
@@ -285,7 +331,7 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
     rill__recorder *rec, *old;
     rill__replay *rp;
     rill__crow row;
-    int rc;
+    int rc, lock_fd = -1;
     if (c == NULL || p == NULL)
         return rill__error(RILL_EINVAL, "rill_cache_attempt_to_run: NULL argument");
     if (opts) {
@@ -307,6 +353,10 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
         return rc;
     if ((rc = rill__cache_source(p, key, sizeof(key), kind, sizeof(kind))) < 0)
         return rc;
+    if (o.max_total_bytes == 0)
+        o.max_total_bytes = (int64_t)4 << 30;
+    if (o.max_total_bytes > 0 && (rc = fit_budget(c, key, o.max_total_bytes - o.max_bytes)) < 0)
+        return rc;
     if ((rp = rill__replay_of(p)) == NULL) {
         if ((rc = rill__replay_install(p, c, key, kind)) < 0)
             return rc;
@@ -317,11 +367,30 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
     memset(&row, 0, sizeof(row));
     if ((rc = rill__cdb_get(c->db, key, &row)) < 0)
         return rc;
+    /* alive from the row's first moment: a thread's lock (byte 1, the
+     * process's), or the starter's (byte 0) until a recorder process holds
+     * its own; held by another process: it records already */
+    if ((lock_fd = rill__cache_lock(c->dir, key, o.process ? 0 : 1, 0)) < 0) {
+        if (rill__cache_lock_holder(c->dir, key, -1) > 0) {
+            rill_error_clear();
+            return 0;
+        }
+        return lock_fd;
+    }
+    /* decided and claimed as one: another process that claimed it between
+     * our look and our lock (starting, or its recorder running) wins */
+    if (rill__cache_lock_fd_holder(lock_fd) > 0) {
+        close(lock_fd);
+        return 0;
+    }
     /* a stale cache of this key: cleared, its files too */
     rill__cseg_remove_all(c->dir, key);
     if ((rc = rill__cdb_delete(c->db, key)) < 0)
         return rc;
-    row.gen = rc == 1 ? row.gen + 1 : row.gen + 1;
+    /* a recording's number is never used again for its key, evicted or
+     * not (a reader of the old one must not take the new one's segments
+     * for its own): the wall clock's microseconds, past the last one */
+    row.gen = rill__cache_now_us() > row.gen ? rill__cache_now_us() : row.gen + 1;
     snprintf(row.key, sizeof(row.key), "%s", key);
     snprintf(row.kind, sizeof(row.kind), "%s", kind);
     row.state = RILL_CACHE_RECORDING;
@@ -332,24 +401,32 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
     row.end_pos_ok = 1;
     row.resumable = resumable_kind(kind);
     row.note[0] = '\0';
-    if ((rc = rill__cdb_put(c->db, &row)) < 0)
+    if ((rc = rill__cdb_put(c->db, &row)) < 0) {
+        close(lock_fd);
         return rc;
+    }
     if ((rec = calloc(1, sizeof(*rec))) == NULL || (rec->dir = strdup(c->dir)) == NULL) {
         free(rec);
         rill__cache_set_state(c, key, RILL_CACHE_INVALIDATED, "the recorder could not start");
+        close(lock_fd);
         return rill__error(RILL_ENOMEM, "out of memory");
     }
+    rec->lock_fd = -1;
     snprintf(rec->key, sizeof(rec->key), "%s", key);
     rill__replay_source(rp, &rec->ops, &rec->self);
     rec->o = o;
     rec->src_stop = &p->src_stop;
+    rill__cache_follow_path(rec->ops, rec->self, p, rec->path, sizeof(rec->path));
     rec->gen = row.gen;
     rec->resumable = row.resumable;
     if (o.process) {
         rc = rill__record_process(rec, c->db);
+        close(lock_fd); /* the recorder holds its own now (or failed) */
+        lock_fd = -1;
         free(rec->dir);
         free(rec);
     } else {
+        rec->lock_fd = lock_fd; /* closed by the recorder when it is done */
         if (old) { /* the old one is done: reuse its place in the list */
             rec->next = old->next;
             free(old->dir);
@@ -363,6 +440,10 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
         rec->rp = rp;
         rill__replay_recorder(rp, rec);
         rc = rill__record_thread(rec);
+        if (rc < 0) {
+            close(rec->lock_fd);
+            rec->lock_fd = -1;
+        }
     }
     if (rc < 0) {
         rill__cache_set_state(c, key, RILL_CACHE_INVALIDATED, "the recorder could not start");
@@ -413,7 +494,7 @@ int rill_cache_cancel_key(rill_cache *c, const char *key)
 {
     rill__recorder *r;
     rill__crow row;
-    int rc;
+    int rc, holder;
     if (c == NULL || key == NULL)
         return rill__error(RILL_EINVAL, "rill_cache_cancel_key: NULL argument");
     r = rill__cache_recorder(c, key);
@@ -426,9 +507,14 @@ int rill_cache_cancel_key(rill_cache *c, const char *key)
         return rc < 0 ? rc : 0;
     if (row.pid <= 0 || row.pid == (int)getpid())
         return 0; /* another handle's thread in this process: its owner cancels it */
-    kill(row.pid, SIGTERM);
-    if ((rc = wait_key(c, key, 5000)) == 1) {
-        kill(row.pid, SIGKILL);
+    /* only the process holding the recorder's lock (its row's pid may be
+     * another's by now; rill__cdb_get found it dead when nobody holds it) */
+    if ((holder = rill__cache_lock_holder(c->dir, key, 1)) <= 0)
+        return wait_key(c, key, 2000) < 0 ? -1 : 1;
+    kill(holder, SIGTERM);
+    if ((rc = wait_key(c, key, 5000)) == 1 &&
+        rill__cache_lock_holder(c->dir, key, 1) == holder) {
+        kill(holder, SIGKILL);
         sleep_ms(50);
         rc = wait_key(c, key, 2000);
     }
@@ -456,6 +542,13 @@ int rill_cache_evict_key(rill_cache *c, const char *key)
     rill__cseg_remove_all(c->dir, key);
     if ((rc = rill__cdb_delete(c->db, key)) < 0)
         return rc;
+    if (rill__cache_lock_holder(c->dir, key, -1) == 0) { /* its lock too, when free */
+        char path[4096];
+        rill__cache_lock_path(path, sizeof(path), c->dir, key);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/locks", c->dir);
+        rmdir(path);
+    }
     return rill__cdb_untrack_key(c->db, key);
 }
 
@@ -477,7 +570,7 @@ int rill_cache_evict(rill_cache *c, const rill_pipeline *p)
         if ((rc = current_keys(p, cur)) == 0)
             for (i = 0; i < cur->n && rc == 0; i++)
                 rc = rill_cache_evict_key(c, cur->k[i]);
-        free(cur);
+        keyset_free(cur);
         if (rc == 0 && rill__cache_source(p, key, sizeof(key), kind, sizeof(kind)) < 0)
             rill_error_clear();
         return rc;
@@ -487,32 +580,10 @@ int rill_cache_evict(rill_cache *c, const rill_pipeline *p)
     if ((rc = rill__cdb_keys(c->db, keyset_add, all)) == 0)
         for (i = 0; i < all->n && rc == 0; i++)
             rc = evict_one(all->k[i], c);
-    free(all);
+    keyset_free(all);
     if (rc == 0 && sqlite3_exec(c->db, "DELETE FROM tracked", NULL, NULL, NULL) != SQLITE_OK)
         rc = rill__cdb_fail(c->db, "cannot write its index");
+    if (rc == 0) /* the index gives its pages back (not while others read it) */
+        sqlite3_exec(c->db, "VACUUM", NULL, NULL, NULL);
     return rc;
-}
-
-int rill_cache_replay(rill_cache *c, rill_pipeline *p, const rill_replay_options *opts)
-{
-    rill_replay_options o = RILL_REPLAY_OPTIONS_INIT;
-    char key[RILL_CACHE_KEY_MAX], kind[64];
-    int rc;
-    if (c == NULL || p == NULL)
-        return rill__error(RILL_EINVAL, "rill_cache_replay: NULL argument");
-    if (opts) {
-        if (opts->version != RILL_REPLAY_OPTIONS_VERSION || opts->max_events < 0 ||
-            opts->max_ms < 0)
-            return rill__error(RILL_EINVAL, "rill_cache_replay: options of another version, "
-                               "or a negative limit");
-        o = *opts;
-    }
-    if ((rc = rill__cache_source(p, key, sizeof(key), kind, sizeof(kind))) < 0)
-        return rc;
-    if (rill__replay_of(p) == NULL && (rc = rill__replay_install(p, c, key, kind)) < 0)
-        return rc;
-    rill__replay_set(rill__replay_of(p), &o);
-    if (o.verify)
-        return rill_cache_verify(c, p) < 0 ? RILL_ECORRUPT : 0;
-    return 0;
 }

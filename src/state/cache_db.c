@@ -13,8 +13,10 @@
  * after the segment's file is whole on disk: the index never names bytes
  * that are not there. A cache recording in a process that is gone (kill -9)
  * is finished by the first rill__cdb_get that sees it: complete with the
- * note "recorder died" when it holds events, invalidated when not. */
+ * note "recorder died" when it holds events, invalidated when not; alive or
+ * gone is its lock's (cache_lock.c), never its pid's. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +37,9 @@ static const char schema[] =
     "PRIMARY KEY(key, seq));"
     "CREATE TABLE IF NOT EXISTS marks(key TEXT, event INT, seq INT, offset INT, t_us INT, "
     "PRIMARY KEY(key, event));"
-    "CREATE TABLE IF NOT EXISTS tracked(name TEXT, key TEXT, PRIMARY KEY(name, key));";
+    "CREATE TABLE IF NOT EXISTS tracked(name TEXT, key TEXT, PRIMARY KEY(name, key));"
+    "CREATE TABLE IF NOT EXISTS resume_marks(key TEXT PRIMARY KEY, gen INT, dev INT, ino INT, "
+    "len INT, hash INT);";
 
 long long rill__cache_now_ms(void)
 {
@@ -108,6 +112,46 @@ int rill__cdb_open(sqlite3 **out, const char *dir)
     return 0;
 }
 
+static int damaged(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int bad = 1;
+    if (sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        bad = !(t && strcmp((const char *)t, "ok") == 0);
+    }
+    sqlite3_finalize(st);
+    return bad;
+}
+
+int rill__cdb_open_repair(sqlite3 **out, const char *dir, char *notice, size_t cap)
+{
+    char path[4096], aside[4200];
+    int rc = rill__cdb_open(out, dir);
+    notice[0] = '\0';
+    if (rc == 0 && !damaged(*out))
+        return 0;
+    if (rc < 0 && rc != RILL_ECORRUPT)
+        return rc;
+    rill__cdb_close(*out);
+    *out = NULL;
+    snprintf(path, sizeof(path), "%s/index.db", dir);
+    snprintf(aside, sizeof(aside), "%s.damaged-%lld", path, (long long)time(NULL));
+    if (rename(path, aside) < 0)
+        return rill__error_errno(errno, "source cache %s: damaged, and cannot be moved aside",
+                                 path);
+    snprintf(aside + strlen(path), sizeof(aside) - strlen(path), "-journal");
+    snprintf(path + strlen(path), sizeof(path) - strlen(path), "-journal");
+    rename(path, aside);
+    path[strlen(path) - strlen("-journal")] = '\0';
+    aside[strlen(aside) - strlen("-journal")] = '\0';
+    snprintf(notice, cap, "source cache %.2000s was damaged: moved aside to %.2000s; a new index "
+             "was started (what it knew is forgotten)", path, aside);
+    rill_error_clear();
+    return rill__cdb_open(out, dir);
+}
+
 void rill__cdb_close(sqlite3 *db)
 {
     sqlite3_close(db);
@@ -170,31 +214,31 @@ static int get_raw(sqlite3 *db, const char *key, rill__crow *r)
     return rc;
 }
 
-/* Whether process pid is gone: no such process, or a zombie nobody reaped
- * (where the process that adopts orphans does not). */
-static int gone(int pid)
+/* The cache's folder: the folder of db's file. */
+static void db_dir(sqlite3 *db, char *out, size_t cap)
 {
-    char path[64], buf[256];
-    FILE *f;
-    char *close_paren;
-    if (kill(pid, 0) < 0)
-        return errno == ESRCH;
-    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    if ((f = fopen(path, "r")) == NULL)
-        return 0;
-    buf[0] = '\0';
-    if (fgets(buf, sizeof(buf), f) == NULL)
-        buf[0] = '\0';
-    fclose(f);
-    close_paren = strrchr(buf, ')');
-    return close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z';
+    const char *file = sqlite3_db_filename(db, "main");
+    char *slash;
+    snprintf(out, cap, "%s", file ? file : ".");
+    if ((slash = strrchr(out, '/')) != NULL)
+        *slash = '\0';
+    else
+        snprintf(out, cap, ".");
+}
+
+/* Whether the recorder of key is gone: nobody holds its lock. */
+static int gone(sqlite3 *db, const char *key)
+{
+    char dir[4096];
+    db_dir(db, dir, sizeof(dir));
+    return rill__cache_lock_holder(dir, key, -1) == 0;
 }
 
 int rill__cdb_get(sqlite3 *db, const char *key, rill__crow *r)
 {
     int rc = get_raw(db, key, r);
     if (rc == 1 && r->state == RILL_CACHE_RECORDING && r->pid > 0 && r->pid != getpid() &&
-        gone(r->pid)) {
+        gone(db, key)) {
         /* its recorder is gone (killed): what its index names is whole */
         r->state = r->events > 0 ? RILL_CACHE_COMPLETE : RILL_CACHE_INVALIDATED;
         snprintf(r->note, sizeof(r->note), "recorder died (process %d): kept up to its "
@@ -250,6 +294,7 @@ int rill__cdb_delete(sqlite3 *db, const char *key)
         return rill__cdb_fail(db, "cannot write its index");
     if ((rc = exec_key(db, "DELETE FROM segments WHERE key = ?", key)) < 0 ||
         (rc = exec_key(db, "DELETE FROM marks WHERE key = ?", key)) < 0 ||
+        (rc = exec_key(db, "DELETE FROM resume_marks WHERE key = ?", key)) < 0 ||
         (rc = exec_key(db, "DELETE FROM caches WHERE key = ?", key)) < 0) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
@@ -454,4 +499,91 @@ int rill__cdb_set_pid(sqlite3 *db, const char *key, int pid)
     sqlite3_bind_int(st, 1, pid);
     sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
     return step_done(db, st, "cannot write its index");
+}
+
+int rill__cdb_finish(sqlite3 *db, const char *key, int64_t gen, int ok, int64_t dur_ms,
+                     int end_pos_ok, const char *note)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if ((rc = prep(db, &st, "UPDATE caches SET state = CASE WHEN events > 0 OR ? THEN 2 ELSE 3 "
+                            "END, pid = 0, dur_ms = ?, end_pos_ok = end_pos_ok AND ?, note = ? "
+                            "WHERE key = ? AND gen = ? AND state = 1")) < 0)
+        return rc;
+    sqlite3_bind_int(st, 1, ok);
+    sqlite3_bind_int64(st, 2, dur_ms);
+    sqlite3_bind_int(st, 3, end_pos_ok);
+    sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, gen);
+    return step_done(db, st, "cannot write its index");
+}
+
+int rill__cdb_put_mark(sqlite3 *db, const char *key, int64_t gen, const rill__fmark *m)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if ((rc = prep(db, &st, "INSERT OR REPLACE INTO resume_marks VALUES(?,?,?,?,?,?)")) < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, gen);
+    sqlite3_bind_int64(st, 3, m->dev);
+    sqlite3_bind_int64(st, 4, m->ino);
+    sqlite3_bind_int64(st, 5, m->len);
+    sqlite3_bind_int64(st, 6, (int64_t)m->hash);
+    return step_done(db, st, "cannot write its index");
+}
+
+int rill__cdb_get_mark(sqlite3 *db, const char *key, int64_t gen, rill__fmark *m)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, e;
+    if ((rc = prep(db, &st, "SELECT dev, ino, len, hash FROM resume_marks WHERE key = ? AND "
+                            "gen = ?")) < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, gen);
+    e = sqlite3_step(st);
+    if (e == SQLITE_ROW) {
+        m->dev = sqlite3_column_int64(st, 0);
+        m->ino = sqlite3_column_int64(st, 1);
+        m->len = sqlite3_column_int64(st, 2);
+        m->hash = (uint64_t)sqlite3_column_int64(st, 3);
+        rc = 1;
+    } else {
+        rc = e == SQLITE_DONE ? 0 : rill__cdb_fail(db, "cannot read its index");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int rill__cdb_drop_data(sqlite3 *db, const char *key)
+{
+    int rc;
+    if ((rc = exec_key(db, "DELETE FROM segments WHERE key = ?", key)) < 0)
+        return rc;
+    return exec_key(db, "DELETE FROM marks WHERE key = ?", key);
+}
+
+int rill__cdb_oldest(sqlite3 *db, const char *key, int64_t *used, char *out, size_t cap)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, e;
+    *used = 0;
+    out[0] = '\0';
+    if ((rc = prep(db, &st, "SELECT (SELECT COALESCE(SUM(disk_bytes), 0) FROM caches), key "
+                            "FROM caches WHERE state <> 1 AND key <> ? ORDER BY t0_ms LIMIT 1"))
+        < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    e = sqlite3_step(st);
+    if (e == SQLITE_ROW) {
+        *used = sqlite3_column_int64(st, 0);
+        text(out, cap, sqlite3_column_text(st, 1));
+        rc = 1;
+    } else {
+        rc = e == SQLITE_DONE ? 0 : rill__cdb_fail(db, "cannot read its index");
+    }
+    sqlite3_finalize(st);
+    return rc;
 }

@@ -1,6 +1,7 @@
 /* cache_impl.h — the inside of the source cache (rill/cache.h), shared by
  * its files:
  *   cache_db.c      the SQLite index: caches, segments, marks, tracked sigs
+ *   cache_lock.c    the recorder's lock (alive or not, whom to signal)
  *   cache_seg.c     a segment: events <-> zstd-compressed bytes + XXH3-128
  *   cache_record.c  the recorder (a thread, or a detached process)
  *   cache_replay.c  the replay source a pipeline pulls instead of its own
@@ -47,6 +48,13 @@ typedef struct rill__crow {
     char note[256];
 } rill__crow;
 
+/* What tells the file at path is the one a recording of it stopped in at
+ * pos: its device, inode, and the XXH3 of the (up to 256) bytes before pos. */
+typedef struct rill__fmark {
+    int64_t dev, ino, len;
+    uint64_t hash;
+} rill__fmark;
+
 /* A segment's row. */
 typedef struct rill__cseg {
     int64_t seq, first_event, events, bytes, raw_len, file_len;
@@ -56,14 +64,41 @@ typedef struct rill__cseg {
 
 /* ---- cache_db.c ---- */
 int rill__cdb_open(sqlite3 **db, const char *dir);
+/* rill__cdb_open, moving a damaged index aside first (said in notice). */
+int rill__cdb_open_repair(sqlite3 **db, const char *dir, char *notice, size_t cap);
 void rill__cdb_close(sqlite3 *db);
 int rill__cdb_fail(sqlite3 *db, const char *doing);
 /* 1 found, 0 not, or an error. Finds a recorder that died (its process is
  * gone) and finishes its cache first. */
 int rill__cdb_get(sqlite3 *db, const char *key, rill__crow *out);
 int rill__cdb_put(sqlite3 *db, const rill__crow *row);
+/* The recorder's lock of key in dir (cache_db.c's top comment): byte 0 or
+ * 1 write-locked on a new close-on-exec descriptor (returned; closing it
+ * lets go), waiting for it when wait; an error when another holds it. */
+int rill__cache_lock(const char *dir, const char *key, int byte, int wait);
+/* The process holding byte (0, 1; -1: either) of key's lock, or 0. Never
+ * call it for a key whose lock this process holds (a close drops it). */
+int rill__cache_lock_holder(const char *dir, const char *key, int byte);
+void rill__cache_lock_path(char *out, size_t cap, const char *dir, const char *key);
+/* Through a descriptor of the lock this process holds part of: another
+ * process holding byte 0 or 1 (its pid), or 0. Drops nothing. */
+int rill__cache_lock_fd_holder(int fd);
+/* Finishes recording gen of key: complete when ok or it holds events, else
+ * invalidated; dur_ms, end_pos_ok (and-ed), note. Nothing when the row is
+ * no longer that recording's, or no longer recording. */
+int rill__cdb_finish(sqlite3 *db, const char *key, int64_t gen, int ok, int64_t dur_ms,
+                     int end_pos_ok, const char *note);
 /* The recorder's process of key, while it is recording. */
 int rill__cdb_set_pid(sqlite3 *db, const char *key, int pid);
+/* A recording's file mark (rill__cache_file_mark) where it stopped: put,
+ * and get (1 found for that gen, 0 not). */
+int rill__cdb_put_mark(sqlite3 *db, const char *key, int64_t gen, const rill__fmark *m);
+int rill__cdb_get_mark(sqlite3 *db, const char *key, int64_t gen, rill__fmark *m);
+/* Deletes key's segment and mark rows (its cache's row stays). */
+int rill__cdb_drop_data(sqlite3 *db, const char *key);
+/* The disk bytes of all caches (*used) and the oldest cache not recording
+ * other than key (out): 1, or 0 when there is none. */
+int rill__cdb_oldest(sqlite3 *db, const char *key, int64_t *used, char *out, size_t cap);
 /* Deletes the rows of key (segments, marks, the cache); not the files. */
 int rill__cdb_delete(sqlite3 *db, const char *key);
 /* Adds a segment, its marks (events index, offsets, times: nm of each) and
@@ -110,8 +145,18 @@ int rill__cseg_read(const char *dir, const char *key, const rill__cseg *s, rill_
                     int64_t **t_us);
 /* Checks a file's size and hash only. */
 int rill__cseg_check(const char *dir, const char *key, const rill__cseg *s);
+/* Removes the temporary files a recorder killed while writing left in
+ * key's folder (only when none records it). */
+void rill__cseg_remove_tmp(const char *dir, const char *key);
 /* Removes the folder of key's segments (and everything in it). */
 void rill__cseg_remove_all(const char *dir, const char *key);
+
+/* A followed file's path (the first thing its describe gives) into out;
+ * 1, or 0 for any other source. */
+int rill__cache_follow_path(const rill_source *ops, const void *self, const rill_pipeline *p,
+                            char *out, size_t cap);
+/* Fills m for path at pos (rill__fmark); -1 when it cannot be read. */
+int rill__cache_file_mark(const char *path, int64_t pos, rill__fmark *m);
 
 /* ---- cache_record.c ---- */
 typedef struct rill__replay rill__replay;
@@ -130,6 +175,9 @@ typedef struct rill__recorder {
     pthread_t th;
     int running;                 /* a thread was started and not joined */
     int release;                 /* a process: frees the source when done */
+    char path[1024];             /* a followed file's path, or "" */
+    int lock_fd;                 /* holds byte 1 of its lock (closed when
+                                    the row is finished), or -1 */
     atomic_int cancel;
     atomic_int *src_stop;        /* the pipeline's rill_source_stop flag: a live
                                     source it shares ends when it is set */
@@ -163,6 +211,7 @@ struct rill_cache {
     sqlite3 *db;
     rill__recorder *recs;   /* owned: the threads started here */
     rill__crow row;         /* what rill_cache_info_get's strings point into */
+    char notice[600];       /* rill_cache_notice */
 };
 const char *rill__cache_dir(const rill_cache *c);
 /* The source of p the cache records: its key and kind (RILL_ENOTFOUND). */

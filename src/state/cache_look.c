@@ -105,21 +105,45 @@ int rill_cache_verify(rill_cache *c, const rill_pipeline *p)
     char key[RILL_CACHE_KEY_MAX], kind[64];
     rill__crow row;
     rill__cseg s;
-    int64_t seq;
+    int64_t seq, next = 0;
+    char msg[600];
     int rc;
     if (c == NULL)
         return rill__error(RILL_EINVAL, "rill_cache_verify: the cache is NULL");
     if ((rc = rill__cache_source(p, key, sizeof(key), kind, sizeof(kind))) < 0 ||
         (rc = rill__cdb_get(c->db, key, &row)) <= 0)
         return rc;
-    for (seq = 1; (rc = rill__cdb_segment(c->db, key, seq, &s)) == 1; seq++)
-        if ((rc = rill__cseg_check(c->dir, key, &s)) < 0) {
-            char msg[512];
-            snprintf(msg, sizeof(msg), "%s", rill_error_last());
-            rill__cache_set_state(c, key, RILL_CACHE_INVALIDATED, msg);
-            return rill__error(rc, "%s", msg);
+    if (row.state != RILL_CACHE_RECORDING) /* what a killed recorder was writing */
+        rill__cseg_remove_tmp(c->dir, key);
+    if (row.state == RILL_CACHE_INVALIDATED) /* its data is gone: why */
+        return rill__error(RILL_ECORRUPT, "source cache %s is invalidated: %s", key,
+                           row.note[0] ? row.note : "its source changed");
+    for (seq = 1; seq <= row.segments; seq++) {
+        if ((rc = rill__cdb_segment(c->db, key, seq, &s)) < 0)
+            return rc;
+        if (rc == 0 || s.first_event != next) {
+            snprintf(msg, sizeof(msg), "source cache %s/index.db: cache %s: %s %lld of %lld "
+                     "(events %lld on)", c->dir, key, rc == 0 ? "no row for segment"
+                     : "misplaced segment", (long long)seq, (long long)row.segments,
+                     (long long)next);
+            goto bad;
         }
-    return rc;
+        if ((rc = rill__cseg_check(c->dir, key, &s)) < 0) {
+            snprintf(msg, sizeof(msg), "%s", rill_error_last());
+            goto bad;
+        }
+        next += s.events;
+    }
+    if (next != row.events) {
+        snprintf(msg, sizeof(msg), "source cache %s/index.db: cache %s: its segments hold %lld "
+                 "events, its row says %lld", c->dir, key, (long long)next,
+                 (long long)row.events);
+        goto bad;
+    }
+    return 0;
+bad:
+    rill__cache_set_state(c, key, RILL_CACHE_INVALIDATED, msg);
+    return rill__error(RILL_ECORRUPT, "%s", msg);
 }
 
 const char *rill_cache_state_name(rill_cache_state s)

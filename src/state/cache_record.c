@@ -16,7 +16,10 @@
  * process (rill__record_process: a double fork, so that it is nobody's
  * child to reap; its standard output and error go to /dev/null so that
  * whoever reads the main run's output sees its end; SIGTERM cancels it).
- * Either way it has its own SQLite connection. */
+ * Either way it has its own SQLite connection: a recorder process opens it
+ * after the fork and never touches the ones it inherited (SQLite forbids
+ * using a connection across a fork); db, in rill__record_process, is the
+ * parent's, used by the parent only. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -66,6 +70,7 @@ typedef struct seg {
     rill__out o;
     int open;
     int64_t first, n, bytes, seq;
+    int64_t disk;       /* the segments' files, in 4 KiB blocks */
     long long t_open_ms;
     marks m;
 } seg;
@@ -88,6 +93,7 @@ static int flush(rill__recorder *r, sqlite3 *db, seg *s, int64_t dur_ms, int64_t
         return rc;
     rc = rill__cdb_add_segment(db, r->key, &info, s->m.ev, s->m.off, s->m.t, s->m.n, dur_ms,
                                end_pos, end_pos_ok);
+    s->disk += (info.file_len + 4095) / 4096 * 4096;
     rill__out_free(&s->o);
     s->open = 0;
     s->m.n = 0;
@@ -125,6 +131,15 @@ static int position_after(int64_t before, int64_t after, const rill_batch *b, si
  * source's end, and the cache is not complete. */
 static const char stopped_note[] = "cancelled: the pipeline's run stopped reading the source";
 
+/* What the recording takes on disk: its segments and the index. */
+static int64_t disk_used(const rill__recorder *r, const seg *s)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/index.db", r->dir);
+    return s->disk + (stat(path, &st) == 0 ? (int64_t)st.st_size : 0);
+}
+
 static int run_stopped(const rill__recorder *r)
 {
     /* a recorder process: the flag is its own (set to end a long wait) */
@@ -135,10 +150,10 @@ int rill__record(rill__recorder *r)
 {
     sqlite3 *db = NULL;
     rill_batch *b = NULL;
-    rill__crow row;
     seg s;
     rill_source_pull pull;
     long long t0_us = rill__cache_now_us(), last_look_ms = t0_us / 1000;
+    long long last_flush_ms = t0_us / 1000;
     int64_t events = 0, bytes = 0, end_pos = r->start_pos, dur_ms = 0;
     int end_ok = 1, rc, stop = 0;
     char note[256] = "";
@@ -150,6 +165,8 @@ int rill__record(rill__recorder *r)
     pull.position = r->start_pos;
     while (!stop) {
         int64_t before = pull.position;
+        long long open_ms;
+        int caught_up;
         size_t i, k = 0;
         long long now_ms = rill__cache_now_us() / 1000;
         if (atomic_load(&r->cancel)) {
@@ -227,13 +244,33 @@ int rill__record(rill__recorder *r)
             stop = 1;
         }
         /* a short answer of a source that waits: it has caught up, and its
-         * next answer may be long in coming; readers get this one now */
-        if (s.open && (stop || s.bytes >= r->o.segment_bytes ||
-                       rill__cache_now_us() / 1000 - s.t_open_ms >= r->o.flush_ms ||
-                       ((r->ops->flags & RILL_SOURCE_WAITS) &&
-                        pull.end - pull.begin < pull.batch_records)) &&
-            (rc = flush(r, db, &s, dur_ms, end_pos, end_ok)) < 0)
-            goto done;
+         * next answer may be long in coming; readers get this one now, but
+         * 50 ms after the last segment at the soonest (the source's own
+         * buffer holds what comes meanwhile): not a file per event of a
+         * slow source */
+        open_ms = rill__cache_now_us() / 1000 - s.t_open_ms;
+        caught_up = (r->ops->flags & RILL_SOURCE_WAITS) &&
+                    pull.end - pull.begin < pull.batch_records;
+        if (s.open && caught_up && !stop && s.bytes < r->o.segment_bytes &&
+            open_ms < r->o.flush_ms) {
+            long long gap_ms = (r->o.flush_ms < 50 ? r->o.flush_ms : 50) -
+                               (rill__cache_now_us() / 1000 - last_flush_ms);
+            if (gap_ms > 0) {
+                struct timespec ts = {0, (long)gap_ms * 1000000L};
+                nanosleep(&ts, NULL);
+            }
+        }
+        if (s.open && (stop || s.bytes >= r->o.segment_bytes || open_ms >= r->o.flush_ms ||
+                       caught_up)) {
+            last_flush_ms = rill__cache_now_us() / 1000;
+            if ((rc = flush(r, db, &s, dur_ms, end_pos, end_ok)) < 0)
+                goto done;
+            if (!stop && disk_used(r, &s) >= r->o.max_bytes) {
+                snprintf(note, sizeof(note), "size limit (%lld bytes on disk)",
+                         (long long)r->o.max_bytes);
+                stop = 1;
+            }
+        }
     }
     rc = flush(r, db, &s, dur_ms, end_pos, end_ok);
 done:
@@ -248,13 +285,20 @@ done:
         r->ops->free(r->self);        /* once the cache is complete */
         r->ops = NULL;
     }
-    if (db && rill__cdb_get(db, r->key, &row) == 1) {
-        row.state = row.events > 0 || rc == 0 ? RILL_CACHE_COMPLETE : RILL_CACHE_INVALIDATED;
-        row.pid = 0;
-        row.dur_ms = (rill__cache_now_us() - t0_us) / 1000; /* how long it recorded */
-        row.end_pos_ok = row.end_pos_ok && end_ok;
-        snprintf(row.note, sizeof(row.note), "%.255s", note);
-        rill__cdb_put(db, &row);
+    /* a followed file: what tells, at a resume, that it is the same file */
+    if (db && r->path[0] && end_ok) {
+        rill__fmark m;
+        if (rill__cache_file_mark(r->path, end_pos, &m) == 0)
+            rill__cdb_put_mark(db, r->key, r->gen, &m);
+    }
+    /* its own recording's row, while it is recording: one invalidated (or
+     * recorded anew) meanwhile stays so */
+    if (db)
+        rill__cdb_finish(db, r->key, r->gen, rc == 0, (rill__cache_now_us() - t0_us) / 1000,
+                         end_ok, note);
+    if (r->lock_fd >= 0) { /* finished: nobody takes it for alive now */
+        close(r->lock_fd);
+        r->lock_fd = -1;
     }
     rill__out_free(&s.o);
     free(s.m.ev);
@@ -362,7 +406,7 @@ int rill__record_process(rill__recorder *r, sqlite3 *db)
         close(fds[1]);
         return rill__error_errno(errno, "source cache: cannot start the recorder");
     }
-    if (mid == 0) { /* the middle child: starts the recorder, tells its pid, goes */
+    if (mid == 0) { /* the middle child: starts the recorder and goes */
         pid_t g;
         sigset_t term;
         close(fds[0]);
@@ -374,11 +418,17 @@ int rill__record_process(rill__recorder *r, sqlite3 *db)
         sigprocmask(SIG_BLOCK, &term, NULL);
         g = fork();
         if (g != 0) {
-            ssize_t w = write(fds[1], &g, sizeof(g));
-            _exit(w == (ssize_t)sizeof(g) && g > 0 ? 0 : 1);
-        } else {
+            _exit(g > 0 ? 0 : 1);
+        } else { /* the recorder: its lock first, then it tells its pid */
             int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+            pid_t me = getpid();
+            ssize_t w;
+            if ((r->lock_fd = rill__cache_lock(r->dir, r->key, 1, 0)) < 0)
+                _exit(1);
+            w = write(fds[1], &me, sizeof(me));
             close(fds[1]);
+            if (w != (ssize_t)sizeof(me))
+                _exit(1);
             close_inherited();
             if (null >= 0) {
                 dup2(null, 1);

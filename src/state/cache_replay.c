@@ -13,6 +13,12 @@
  * segment fails the run (RILL_ECORRUPT naming the file) and invalidates the
  * cache so that the next attempt records it again.
  *
+ * A run reads one recording: its number (gen) is pinned at the run's first
+ * read, and every segment loaded must be of that recording (its file is
+ * named by gen) and start at the event that follows what was given; a
+ * recording made anew meanwhile (--refresh-cache, a mutated source) fails
+ * the run (RILL_ECORRUPT), and never invalidates the new recording.
+ *
  * The original source (ops, self) is owned here (freed with the replay);
  * while a recorder thread pulls it, the replay never does. Its own SQLite
  * connection is opened at a run's first ask and closed at its end. */
@@ -39,6 +45,7 @@ struct rill__replay {
     int started, live, gap_told;
     long long t_start_us;
     int64_t given, seq, live_pos;
+    int64_t gen;              /* the recording this run reads, or -1 */
     rill_batch *seg;          /* the segment being given */
     int64_t *ts;
     size_t at;
@@ -61,7 +68,7 @@ static void drop_segment(rill__replay *r)
 
 static void gap(rill__replay *r, const char *fmt, const char *what)
 {
-    char msg[512];
+    char msg[2048];
     if (r->gap_told || r->o.on_gap == NULL)
         return;
     r->gap_told = 1;
@@ -69,13 +76,36 @@ static void gap(rill__replay *r, const char *fmt, const char *what)
     r->o.on_gap(msg, r->o.gap_payload);
 }
 
-/* Marks the cache invalidated, keeping the error's message as its note. */
+static int anew(rill__replay *r)
+{
+    return rill__error(RILL_ECORRUPT, "source cache %s: recorded anew (or evicted) while this run read it "
+                       "(the run stops rather than give events of two recordings)", r->key);
+}
+
+/* The cache's row, checked to be the recording this run reads (pinned at
+ * the first call): 1, 0 none, or an error. */
+static int row_of_run(rill__replay *r, rill__crow *row)
+{
+    int rc = rill__cdb_get(r->db, r->key, row);
+    if (rc <= 0)
+        return rc;
+    if (r->gen < 0)
+        r->gen = row->gen;
+    else if (row->gen != r->gen)
+        return anew(r);
+    return 1;
+}
+
+/* Marks the cache invalidated, keeping the error's message as its note;
+ * only when it is still the recording this run read. */
 static int invalidate(rill__replay *r, int rc)
 {
     rill__crow row;
     char msg[512];
     snprintf(msg, sizeof(msg), "%s", rill_error_last());
     if (rill__cdb_get(r->db, r->key, &row) == 1) {
+        if (row.gen != r->gen)
+            return anew(r);
         row.state = RILL_CACHE_INVALIDATED;
         snprintf(row.note, sizeof(row.note), "%.255s", msg);
         rill__cdb_put(r->db, &row);
@@ -83,13 +113,24 @@ static int invalidate(rill__replay *r, int rc)
     return rill__error(rc, "%s", msg);
 }
 
-/* Loads segment seq; 1 loaded, 0 not there (yet). */
-static int load(rill__replay *r, int64_t seq)
+/* Loads segment seq (which starts at event first, or anywhere when
+ * first < 0); 1 loaded, 0 not there (yet). */
+static int load(rill__replay *r, int64_t seq, int64_t first)
 {
+    rill__crow row;
     rill__cseg s;
+    long long g = -1, q = -1;
     int rc;
+    if ((rc = row_of_run(r, &row)) < 0)
+        return rc;
     if ((rc = rill__cdb_segment(r->db, r->key, seq, &s)) <= 0)
         return rc;
+    if (sscanf(s.file, "g%lld-s%lld", &g, &q) != 2 || g != r->gen)
+        return anew(r);
+    if (first >= 0 && s.first_event != first)
+        return rill__error(RILL_ECORRUPT, "source cache %s: segment %lld starts at event %lld, "
+                           "not %lld (index.db is damaged)", r->key, (long long)seq,
+                           (long long)s.first_event, (long long)first);
     drop_segment(r);
     if ((rc = rill__cseg_read(r->dir, r->key, &s, &r->seg, &r->ts)) < 0)
         return invalidate(r, rc);
@@ -107,7 +148,7 @@ static int seek(rill__replay *r, int64_t ev)
         return 0;
     if ((rc = rill__cdb_seek(r->db, r->key, ev, &seq, &mev, &off)) < 0)
         return rc;
-    if (rc == 0 || (rc = load(r, seq)) <= 0)
+    if (rc == 0 || (rc = load(r, seq, -1)) <= 0)
         return rc < 0 ? rc : rill__error(RILL_ECORRUPT, "source cache %s: no event %lld to "
                                          "resume at", r->key, (long long)ev);
     {   /* the segment's first event: the mark's minus its index in it */
@@ -147,9 +188,11 @@ static int live_next(rill__replay *r, rill_source_pull *pull)
 static int at_end(rill__replay *r, rill_source_pull *pull)
 {
     rill__crow row;
-    int rc = rill__cdb_get(r->db, r->key, &row);
+    int rc = row_of_run(r, &row);
     if (rc < 0)
         return rc;
+    if (rc == 0 && r->gen >= 0)
+        return anew(r);
     if (rc == 0)
         return rill__error(RILL_ENOTFOUND, "source cache: nothing is recorded for %s (it was "
                            "evicted, or no recording was started)", r->key);
@@ -164,6 +207,11 @@ static int at_end(rill__replay *r, rill_source_pull *pull)
     if (row.state == RILL_CACHE_INVALIDATED)
         return rill__error(RILL_ECORRUPT, "source cache %s is invalidated: %s", r->key,
                            row.note[0] ? row.note : "its source changed");
+    if (r->given != row.events) /* a segment's row lost: never a silent cut */
+        return invalidate(r, rill__error(RILL_ECORRUPT, "source cache %s/index.db: cache %s "
+                                         "ends at event %lld, its row says %lld events",
+                                         r->dir, r->key, (long long)r->given,
+                                         (long long)row.events));
     if (strncmp(row.note, "the source failed", 17) == 0) /* as a live run would */
         return rill__error(RILL_EIO, "source cache %s: the source failed while it was "
                            "recorded (it is recorded again next time): %s", r->key,
@@ -181,6 +229,20 @@ static int at_end(rill__replay *r, rill_source_pull *pull)
                            : "the position where the recording stopped is not known");
         return 0;
     }
+    {   /* a followed file: the same file, the same bytes before the offset */
+        char path[1024];
+        rill__fmark was, now;
+        if (rill__cache_follow_path(r->ops, r->self, r->p, path, sizeof(path)) == 1 &&
+            ((rc = rill__cdb_get_mark(r->db, r->key, r->gen, &was)) != 1 ||
+             rill__cache_file_mark(path, row.end_pos, &now) < 0 || now.dev != was.dev ||
+             now.ino != was.ino || now.len != was.len || now.hash != was.hash)) {
+            if (rc < 0)
+                return rc;
+            gap(r, "source cache %s: %s was replaced or rewritten since it was recorded; the "
+                "run ends at the end of the cache (--no-cache reads it)", path);
+            return 0;
+        }
+    }
     r->live = 1;
     r->live_pos = row.end_pos;
     (void)pull;
@@ -190,7 +252,7 @@ static int at_end(rill__replay *r, rill_source_pull *pull)
 static int replay_next(void *self, rill_source_pull *pull)
 {
     rill__replay *r = self;
-    size_t room = pull->batch_records ? pull->batch_records : 1024;
+    size_t room = pull->batch_records ? pull->batch_records : 1024, n = 0;
     long long now_us;
     int rc;
     pull->batch = pull->out;
@@ -200,6 +262,7 @@ static int replay_next(void *self, rill_source_pull *pull)
         if (r->db == NULL && (rc = rill__cdb_open(&r->db, r->dir)) < 0)
             return rc;
         r->started = 1;
+        r->gen = -1;
         r->t_start_us = rill__cache_now_us();
         r->seq = 0;
         drop_segment(r);
@@ -214,8 +277,10 @@ static int replay_next(void *self, rill_source_pull *pull)
         room = (size_t)(r->o.max_events - r->given);
     if (r->live)
         return live_next(r, pull);
+    /* a pull is filled across segments (while the next is there): how
+     * records fall into batches then depends on the pull's room only, not
+     * on how the recorder happened to cut its segments */
     for (;;) {
-        size_t n = 0;
         int due = 1;
         while (n < room && r->seg && r->at < rill_batch_count(r->seg)) {
             rill_record rec;
@@ -229,6 +294,12 @@ static int replay_next(void *self, rill_source_pull *pull)
             r->at++;
             n++;
         }
+        if (n > 0 && due && n < room) {
+            if ((rc = load(r, r->seq + 1, r->given + (int64_t)n)) < 0)
+                return rc;
+            if (rc == 1)
+                continue;
+        }
         if (n > 0 || !due) {
             r->given += (int64_t)n;
             pull->end = n;
@@ -238,7 +309,7 @@ static int replay_next(void *self, rill_source_pull *pull)
                 sleep_ms(5);
             return 1;
         }
-        if ((rc = load(r, r->seq + 1)) < 0)
+        if ((rc = load(r, r->seq + 1, r->given)) < 0)
             return rc;
         if (rc == 1)
             continue;
@@ -392,4 +463,28 @@ void rill__replay_source(rill__replay *r, const rill_source **ops, void **self)
 void rill__replay_recorder(rill__replay *r, rill__recorder *rec)
 {
     r->rec = rec;
+}
+
+int rill_cache_replay(rill_cache *c, rill_pipeline *p, const rill_replay_options *opts)
+{
+    rill_replay_options o = RILL_REPLAY_OPTIONS_INIT;
+    char key[RILL_CACHE_KEY_MAX], kind[64];
+    int rc;
+    if (c == NULL || p == NULL)
+        return rill__error(RILL_EINVAL, "rill_cache_replay: NULL argument");
+    if (opts) {
+        if (opts->version != RILL_REPLAY_OPTIONS_VERSION || opts->max_events < 0 ||
+            opts->max_ms < 0)
+            return rill__error(RILL_EINVAL, "rill_cache_replay: options of another version, "
+                               "or a negative limit");
+        o = *opts;
+    }
+    if ((rc = rill__cache_source(p, key, sizeof(key), kind, sizeof(kind))) < 0)
+        return rc;
+    if (rill__replay_of(p) == NULL && (rc = rill__replay_install(p, c, key, kind)) < 0)
+        return rc;
+    rill__replay_set(rill__replay_of(p), &o);
+    if (o.verify)
+        return rill_cache_verify(c, p) < 0 ? RILL_ECORRUPT : 0;
+    return 0;
 }

@@ -62,6 +62,23 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+/* fsyncs the folder of path, so that a rename in it survives a power loss
+ * (the index then never names a file the folder lost). */
+static void sync_folder(const char *path)
+{
+    char folder[4096];
+    char *slash;
+    int fd;
+    snprintf(folder, sizeof(folder), "%s", path);
+    if ((slash = strrchr(folder, '/')) == NULL)
+        return;
+    *slash = '\0';
+    if ((fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
 int rill__cseg_write(const char *dir, const char *key, int64_t gen, int64_t seq,
                      const void *raw, size_t raw_len, rill__cseg *s)
 {
@@ -88,8 +105,13 @@ int rill__cseg_write(const char *dir, const char *key, int64_t gen, int64_t seq,
     if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0 ||
         write_all(fd, z, clen) < 0 || fdatasync(fd) < 0) {
         rc = rill__error_errno(errno, "source cache: cannot write segment %s", tmp);
-    } else if (close(fd) < 0 || (fd = -1, rename(tmp, path) < 0)) {
-        rc = rill__error_errno(errno, "source cache: cannot write segment %s", path);
+    } else {
+        int closed = close(fd); /* once, whatever it says */
+        fd = -1;
+        if (closed < 0 || rename(tmp, path) < 0)
+            rc = rill__error_errno(errno, "source cache: cannot write segment %s", path);
+        else
+            sync_folder(path);
     }
     if (fd >= 0)
         close(fd);
@@ -102,6 +124,23 @@ int rill__cseg_write(const char *dir, const char *key, int64_t gen, int64_t seq,
     s->hash[0] = h.low64;
     s->hash[1] = h.high64;
     return rc;
+}
+
+void rill__cseg_remove_tmp(const char *dir, const char *key)
+{
+    char folder[4096], path[4400];
+    DIR *d;
+    struct dirent *e;
+    size_t n;
+    rill__cseg_path(folder, sizeof(folder), dir, key, NULL);
+    if ((d = opendir(folder)) == NULL)
+        return;
+    while ((e = readdir(d)) != NULL)
+        if ((n = strlen(e->d_name)) > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0) {
+            snprintf(path, sizeof(path), "%s/%s", folder, e->d_name);
+            unlink(path);
+        }
+    closedir(d);
 }
 
 static int corrupt(const char *path, const char *why)
@@ -287,4 +326,51 @@ void rill__cseg_remove_all(const char *dir, const char *key)
     }
     closedir(d);
     rmdir(folder);
+}
+
+int rill__cache_follow_path(const rill_source *ops, const void *self, const rill_pipeline *p,
+                            char *out, size_t cap)
+{
+    rill_batch *b = NULL;
+    rill_record rec;
+    int rc = 0;
+    out[0] = '\0';
+    if (ops == NULL || ops->name == NULL || strcmp(ops->name, "follow") != 0 ||
+        ops->describe == NULL || rill_batch_new(&b) < 0)
+        return 0;
+    if (ops->describe(self, p, b) >= 0 && rill_batch_count(b) > 0) {
+        rill_batch_get(&rec, b, 0);
+        if (rec.len < cap) {
+            memcpy(out, rec.data, rec.len);
+            out[rec.len] = '\0';
+            rc = 1;
+        }
+    }
+    rill_batch_free(b);
+    rill_error_clear();
+    return rc;
+}
+
+int rill__cache_file_mark(const char *path, int64_t pos, rill__fmark *m)
+{
+    unsigned char buf[256];
+    struct stat st;
+    ssize_t got;
+    int fd;
+    memset(m, 0, sizeof(*m));
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return -1;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return -1;
+    }
+    m->dev = (int64_t)st.st_dev;
+    m->ino = (int64_t)st.st_ino;
+    m->len = pos < (int64_t)sizeof(buf) ? pos : (int64_t)sizeof(buf);
+    got = m->len > 0 ? pread(fd, buf, (size_t)m->len, (off_t)(pos - m->len)) : 0;
+    close(fd);
+    if (got != (ssize_t)m->len)
+        return -1;
+    m->hash = XXH3_64bits(buf, (size_t)m->len);
+    return 0;
 }
