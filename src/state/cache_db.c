@@ -238,7 +238,10 @@ int rill__cdb_get(sqlite3 *db, const char *key, rill__crow *r)
 {
     int rc = get_raw(db, key, r);
     if (rc == 1 && r->state == RILL_CACHE_RECORDING && r->pid > 0 && r->pid != getpid() &&
-        gone(db, key)) {
+        gone(db, key) &&
+        /* read again: a recorder that finished wrote its row before it let
+         * go of its lock, so the row read before may be older than that */
+        (rc = get_raw(db, key, r)) == 1 && r->state == RILL_CACHE_RECORDING && r->pid > 0) {
         /* its recorder is gone (killed): what its index names is whole */
         r->state = r->events > 0 ? RILL_CACHE_COMPLETE : RILL_CACHE_INVALIDATED;
         snprintf(r->note, sizeof(r->note), "recorder died (process %d): kept up to its "
