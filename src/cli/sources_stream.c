@@ -47,6 +47,8 @@ static int stdin_take(stdin_src *s, rill_batch *out, size_t max)
     size_t start = 0;
     char *nl;
     int rc;
+    if (s->buf == NULL)
+        return 0; /* nothing read yet (memchr and memmove want a buffer) */
     while (rill_batch_count(out) < max &&
            (nl = memchr(s->buf + start, '\n', s->len - start)) != NULL) {
         if ((rc = rill_batch_add(out, s->buf + start, (size_t)(nl - (s->buf + start)))) < 0)

@@ -401,6 +401,7 @@ void sweep_spec_free(sweep_spec *sp)
 {
     rill_sweep_free(sp->sweep);
     free(sp->cmd.argv);
+    free(sp->program);
     free(sp->identity);
     rill_plugin_close(sp->lib);
     spec_node_free(sp->root);
