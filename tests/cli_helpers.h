@@ -37,6 +37,11 @@ static inline int cli_teardown(void **state)
     char cmd[600];
     (void)state;
     assert_int_equal(chdir("/"), 0);
+    /* A detached cache recorder of a run (stdin, a command...) may still be
+     * finishing its last segment in .rill/cache: give it up to 10 s. */
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' 2>/dev/null", cli_tmp);
+    for (int i = 0; i < 200 && system(cmd) != 0; i++)
+        usleep(50 * 1000);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", cli_tmp);
     assert_int_equal(system(cmd), 0);
     return 0;
