@@ -68,7 +68,7 @@ int main(int argc, char **argv)
         goto fail;
     rc = rill_work(p, work); /* the pipeline owns the work list now */
     work = NULL;
-    if (rc < 0 || (rc = rill_read_lines(p, "lines", 0)) < 0 ||
+    if (rc < 0 || (rc = rill_read_blocks(p, "text", 0)) < 0 ||
         (rc = rill_job(p, "split", NULL, words_split, NULL)) < 0 ||
         (rc = rill_combine(p, "count", &sum, NULL)) < 0 ||
         (rc = rill_run(p, &opts, &counts)) < 0)

@@ -54,8 +54,8 @@ static int words_emit(const char *w, size_t n, void *out)
     return rill_emit_keyed(out, w, n, NULL, 0);
 }
 
-/* Job: a line of text in, its words out as keys (with no data: the
- * combine counts them). */
+/* Job: text in (a line, or a block of lines from rill_read_blocks), its
+ * words out as keys with no data (the combine counts them). */
 static inline int words_split(rill_emitter *out, const rill_record *line, void *payload)
 {
     (void)payload;

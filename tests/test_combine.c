@@ -81,6 +81,70 @@ static void word_count_matches_a_plain_count_with_1_2_and_8_workers(void **state
     }
 }
 
+/* Key id (0..96): empty for 0, else 1 + id % 35 bytes id, id + 1, ... (a
+ * zero byte in some): short and long keys around the 16 bytes a table slot
+ * holds. Odd inputs carry an int64 value (i % 7), even ones none (a count). */
+static size_t sum_key(int id, char *out)
+{
+    size_t len = id == 0 ? 0 : 1 + (size_t)id % 35, j;
+    for (j = 0; j < len; j++)
+        out[j] = (char)(id + (int)j);
+    return len;
+}
+
+static int emit_sum_key(rill_emitter *out, const rill_record *in, void *payload)
+{
+    int64_t i = i64(in), v = i % 7;
+    char key[40];
+    size_t len = sum_key((int)(i % 97), key);
+    (void)payload;
+    return rill_emit_keyed(out, key, len, i % 2 ? &v : NULL, i % 2 ? sizeof(v) : 0);
+}
+
+static void sums_of_empty_short_and_long_keys_match_a_plain_sum(void **state)
+{
+    static const int workers[] = {1, 2};
+    int64_t want[97] = {0}, i;
+    size_t w;
+    (void)state;
+    for (i = 0; i < 5000; i++)
+        want[i % 97] += i % 2 ? i % 7 : 1;
+    for (w = 0; w < 2; w++) {
+        rill_combine_options sum = RILL_COMBINE_SUM_INT64;
+        rill_run_options o = with_workers(workers[w]);
+        rill_pipeline *p;
+        rill_batch *in, *res;
+        int64_t got[97];
+        size_t k;
+        memset(got, 0xff, sizeof(got));
+        o.batch_records = 16;
+        assert_int_equal(rill_batch_new(&in), 0);
+        for (i = 0; i < 5000; i++)
+            assert_int_equal(rill_batch_add_int64(in, i), 0);
+        assert_int_equal(rill_pipeline_new(&p), 0);
+        assert_int_equal(rill_work(p, in), 0);
+        assert_int_equal(rill_job(p, "keys", NULL, emit_sum_key, NULL), 0);
+        assert_int_equal(rill_combine(p, "sum", &sum, NULL), 0);
+        assert_int_equal(rill_run(p, &o, &res), 0);
+        assert_int_equal(rill_batch_count(res), 97);
+        for (k = 0; k < 97; k++) {
+            rill_record r;
+            char key[40];
+            int id;
+            assert_int_equal(rill_batch_get(&r, res, k), 0);
+            assert_non_null(r.key);
+            id = r.key_len == 0 ? 0 : (unsigned char)((const char *)r.key)[0];
+            assert_true(id < 97);
+            assert_int_equal(sum_key(id, key), r.key_len);
+            assert_memory_equal(key, r.key, r.key_len);
+            got[id] = i64(&r);
+        }
+        assert_memory_equal(got, want, sizeof(want));
+        rill_batch_free(res);
+        rill_pipeline_free(p);
+    }
+}
+
 /* The largest value per key, as a double. */
 static int max_add(void *acc, const rill_record *rec, void *payload)
 {
@@ -334,6 +398,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(word_count_matches_a_plain_count_with_1_2_and_8_workers),
+        cmocka_unit_test(sums_of_empty_short_and_long_keys_match_a_plain_sum),
         cmocka_unit_test(a_custom_accumulator_with_init_and_merge_gives_the_max_per_key),
         cmocka_unit_test(a_combine_inside_a_frame_combines_each_round_on_its_own),
         cmocka_unit_test(a_gathering_reducer_after_a_combine_sees_the_whole_table_once),

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../record/tuple.h"
+#include "ahead.h"
 #include "run.h"
 
 rill_batch *rill__worker_batch(rill__worker *w)
@@ -152,6 +153,8 @@ void rill__emitter_init(rill_emitter *e, rill__worker *w, int stage, int target,
     e->queue = 0;
     e->direct = target < 0 ? rill__combine_direct_target(w, stage, red) : -1;
     e->subs = NULL;
+    e->sum = e->direct >= 0 ? rill__combine_sum_table(w, e->direct, red) : NULL;
+    e->nahead = e->ahead_at = 0;
 }
 
 static int no_emitter(const char *call);
@@ -228,6 +231,8 @@ static int flush_batch(rill_emitter *e)
     rill_batch *b = e->batch;
     const rill__stage *s = &e->w->run->stages[e->stage];
     int rc = 0, i;
+    if (e->nahead && (rc = rill__combine_drain(e)) < 0)
+        return rc;
     if (e->direct >= 0 && e->stage >= 0) { /* folded records: counted here, per flush */
         rill__stat_add(&rill__stats_of(e->w->run, e->stage, e->w)->records_out,
                        e->count - e->counted);
@@ -275,6 +280,7 @@ void rill__emitter_discard(rill_emitter *e)
 {
     if (e->subs)
         subs_end(e, 0);
+    e->nahead = 0; /* the task failed: its held-back keys go with it */
     if (e->batch)
         rill__worker_unref(e->w, e->batch);
     e->batch = NULL;
@@ -307,7 +313,9 @@ static inline int emit_reserve(rill_emitter *e, uint32_t klen, size_t len,
                                char **k, char **d)
 {
     rill_batch *b = e->batch;
-    if (__builtin_expect(b != NULL && b->n < e->limit, 1)) {
+    if (__builtin_expect(b != NULL && b->n < e->limit &&
+                         b->used + len + (klen == RILL__NOKEY ? 0 : klen) <= RILL__BATCH_BYTES,
+                         1)) {
         int rc = rill__batch_reserve_fast(b, klen, len, k, d);
         e->count += rc == 0;
         return rc;
@@ -357,6 +365,8 @@ int rill_emit_keyed(rill_emitter *e, const void *key, size_t key_len,
     if (__builtin_expect(e == NULL, 0))
         return no_emitter("rill_emit_keyed");
     b = e->batch;
+    if (e->sum && key_len <= RILL__KEY_INLINE && len == 0 && key) /* a word to count */
+        return rill__ahead_push(e, key, key_len, 1);
     if (e->direct >= 0) /* straight into the following combine's table */
         return rill__combine_direct(e, key, key_len, 1, data, len);
     if (__builtin_expect(b != NULL && b->n < e->limit && key_len <= 16 && len <= 16 &&

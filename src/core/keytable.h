@@ -1,32 +1,39 @@
 /* keytable.h — an open-addressing hash table from key bytes to a fixed-size
- * accumulator, the per-worker partial table of keyed combine. The probe is
- * inline here (it runs once per keyed record); growing and inserting are in
+ * accumulator, the per-worker partial table of keyed combine. A slot holds
+ * a 32-bit tag of the hash, the key's length, the key itself when it has at
+ * most 16 bytes (else its first 8 and where the rest is) and the
+ * accumulator, so a lookup of a short key touches one cache line. The probe
+ * is inline here (it runs once per keyed record), and so is the hash (a
+ * mix of the key's two words when it is short); growing and inserting are in
  * keytable.c. */
 #ifndef RILL_CORE_KEYTABLE_H
 #define RILL_CORE_KEYTABLE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "../record/batch.h"
 
-typedef struct rill__slot { /* 16 bytes: four to a cache line */
-    uint64_t hash;
-    uint32_t off8; /* key at 8 * off8, accumulator after it, 8-aligned; 0: empty */
-    uint32_t len;
+#define RILL__KEY_INLINE 16 /* longest key kept in its slot */
+
+typedef struct rill__slot { /* 24 bytes; the accumulator follows, 8-aligned */
+    uint32_t tag;  /* the hash's upper 32 bits */
+    uint32_t len1; /* key length + 1; 0: an empty slot */
+    uint64_t k0;   /* key bytes 0..7, zero-padded */
+    uint64_t k1;   /* bytes 8..15 (zero-padded); of a longer key: its
+                      offset in the arena */
 } rill__slot;
 
 typedef struct rill__keytable {
-    rill__slot *slots; /* owned; a power of two of them, at most half used */
-    size_t cap, n, value_size;
-    char *arena;       /* owned: keys and accumulators */
+    char *slots;       /* owned: cap slots of stride bytes, 64-aligned */
+    size_t cap, n, value_size, stride;
+    char *arena;       /* owned: the keys longer than RILL__KEY_INLINE */
     size_t used, acap;
 } rill__keytable;
-
-uint64_t rill__hash(const void *bytes, size_t len);
 
 int rill__keytable_new(rill__keytable **out, size_t value_size);
 void rill__keytable_free(rill__keytable *t);
@@ -35,39 +42,120 @@ size_t rill__keytable_count(const rill__keytable *t);
  * pointer is 8-byte aligned and valid until the next upsert. NULL: no memory. */
 void *rill__keytable_upsert(rill__keytable *t, const void *key, size_t len,
                             uint64_t hash, int *created);
-/* Adds key at the empty slot s (keytable.c). */
+/* Adds key (whose k0/k1 words are given) at the empty slot s (keytable.c). */
 void *rill__keytable_insert(rill__keytable *t, rill__slot *s, const void *key, size_t len,
-                            uint64_t hash, int *created);
-/* Iterates entries: start with *pos = 0; returns 0 at the end. */
+                            uint64_t hash, uint64_t k0, uint64_t k1, int *created);
+/* Iterates entries: start with *pos = 0; returns 0 at the end. The key is
+ * valid until the table changes; hash may be NULL (it is computed). */
 int rill__keytable_next(const rill__keytable *t, size_t *pos, const void **key,
                         size_t *len, uint64_t *hash, void **value);
 
-static inline size_t rill__slot_key(const rill__slot *s)
+static inline rill__slot *rill__slot_at(const rill__keytable *t, size_t i)
 {
-    return (size_t)s->off8 * 8;
+    return (rill__slot *)(t->slots + i * t->stride);
 }
 
-static inline size_t rill__slot_value(const rill__slot *s)
+/* The first 16 bytes of key as two words, zero-padded, as a little-endian
+ * load of the padded bytes would read them; each byte is read once. */
+static inline void rill__key_words(const void *key, size_t len, uint64_t *k0, uint64_t *k1)
 {
-    return (rill__slot_key(s) + s->len + 7) & ~(size_t)7;
+    const unsigned char *p = key;
+    uint64_t a = 0, b = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (len >= 8) {
+        memcpy(&a, p, 8);
+        if (len >= 16)
+            memcpy(&b, p + 8, 8);
+        else if (len > 8) {
+            memcpy(&b, p + len - 8, 8);
+            b >>= 8 * (16 - len);
+        }
+    } else if (len >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + len - 4, 4);
+        a = lo | (uint64_t)hi << 8 * (len - 4);
+    } else if (len > 0) {
+        a = p[0] | (uint64_t)p[len / 2] << 8 * (len / 2) | (uint64_t)p[len - 1] << 8 * (len - 1);
+    }
+#else
+    unsigned char pad[16] = {0};
+    memcpy(pad, p, len < 16 ? len : 16);
+    memcpy(&a, pad, 8);
+    memcpy(&b, pad + 8, 8);
+#endif
+    *k0 = a;
+    *k1 = b;
+}
+
+/* The hash of a key of at most 16 bytes from its words: a multiply of each
+ * word (a bijection of each), then xor-shift-multiply mixing. */
+static inline uint64_t rill__hash_words(uint64_t k0, uint64_t k1, size_t len)
+{
+    uint64_t x = (k0 ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
+    uint64_t y = (k1 ^ 0x94d049bb133111ebull ^ (uint64_t)len) * 0xd6e8feb86659fd93ull;
+    uint64_t h = x ^ (y << 31 | y >> 33);
+    h ^= h >> 32;
+    h *= 0x9fb21c651e98df25ull;
+    return h ^ h >> 29;
+}
+
+/* The hash of keys everywhere keyed tables are used (slots, and which rank
+ * owns a key): the words' mix for short keys, XXH3 for longer ones. */
+static inline uint64_t rill__hash(const void *key, size_t len)
+{
+    uint64_t k0, k1;
+    if (len > RILL__KEY_INLINE)
+        return XXH3_64bits(key, len);
+    rill__key_words(key, len, &k0, &k1);
+    return rill__hash_words(k0, k1, len);
+}
+
+/* Where the slot for hash would be probed first: to prefetch it. */
+static inline const void *rill__keytable_home(const rill__keytable *t, uint64_t hash)
+{
+    return t->slots + (hash & (t->cap - 1)) * t->stride;
+}
+
+/* The accumulator of key (whose words and hash are given), added when
+ * absent; keytable.c's insert is the only call out. */
+static inline __attribute__((always_inline)) void *
+rill__keytable_find_words(rill__keytable *t, const void *key, size_t len, uint64_t hash,
+                          uint64_t k0, uint64_t k1, int *created)
+{
+    size_t mask = t->cap - 1, i;
+    uint32_t tag = (uint32_t)(hash >> 32), len1 = (uint32_t)len + 1;
+    for (i = hash & mask;; i = (i + 1) & mask) {
+        rill__slot *s = rill__slot_at(t, i);
+        if (s->len1 == 0)
+            return rill__keytable_insert(t, s, key, len, hash, k0, k1, created);
+        if (s->tag == tag && s->len1 == len1 && s->k0 == k0 &&
+            (len <= RILL__KEY_INLINE ? s->k1 == k1
+                                     : memcmp(t->arena + s->k1, key, len) == 0)) {
+            *created = 0;
+            return s + 1;
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void *
+rill__keytable_find(rill__keytable *t, const void *key, size_t len, uint64_t hash, int *created)
+{
+    uint64_t k0, k1;
+    rill__key_words(key, len, &k0, &k1);
+    return rill__keytable_find_words(t, key, len, hash, k0, k1, created);
 }
 
 /* rill__keytable_upsert with the hash computed here. */
 static inline void *rill__keytable_get(rill__keytable *t, const void *key, size_t len,
                                        int *created)
 {
-    uint64_t hash = XXH3_64bits(key, len);
-    size_t mask = t->cap - 1, i;
-    for (i = hash & mask;; i = (i + 1) & mask) {
-        rill__slot *s = &t->slots[i];
-        if (s->off8 == 0)
-            return rill__keytable_insert(t, s, key, len, hash, created);
-        if (s->hash == hash && s->len == len &&
-            rill__same(t->arena + rill__slot_key(s), key, len)) {
-            *created = 0;
-            return t->arena + rill__slot_value(s);
-        }
-    }
+    uint64_t k0, k1;
+    rill__key_words(key, len, &k0, &k1);
+    return rill__keytable_find_words(t, key, len,
+                                     len > RILL__KEY_INLINE ? XXH3_64bits(key, len)
+                                                            : rill__hash_words(k0, k1, len),
+                                     k0, k1, created);
 }
 
 #endif

@@ -28,6 +28,10 @@
 
 #define RILL__MAX_DEPTH 24  /* inline processing nests at most this deep */
 #define RILL__BATCH_CACHE 4 /* spare batches kept per worker */
+/* An emitter's batch goes on when it holds batch_records records or this
+ * many bytes (one longer record is a batch of its own): large records
+ * (rill_read_blocks' blocks) make batches that stay in the cache. */
+#define RILL__BATCH_BYTES ((size_t)1 << 20)
 
 typedef struct rill_reduction rill__reduction;
 typedef struct rill_execution rill__run;
@@ -95,6 +99,16 @@ struct rill_worker {
     size_t nscratch[RILL__MAX_DEPTH];
 };
 
+/* A key waiting to be counted into a combine's table while its slot is
+ * prefetched (rill__combine_direct): short keys of the built-in sum only. */
+#define RILL__AHEAD 32 /* a power of two */
+typedef struct rill__ahead {
+    uint64_t key[2]; /* the key's bytes, zero-padded (keytable.h's words) */
+    uint64_t hash;
+    int64_t add;
+    uint32_t len;
+} rill__ahead;
+
 struct rill_emitter {
     rill__worker *w;
     int stage;         /* whose callback emits */
@@ -113,6 +127,10 @@ struct rill_emitter {
     rill_emitter *subs; /* owned: rill_emitter_to's, one per successor of
                            stage (NULL until asked for); flushed and freed
                            with this one */
+    struct rill__keytable *sum; /* direct's table when its combine is the built-in
+                            sum: short keys go the way of ahead.h */
+    unsigned nahead, ahead_at; /* with sum: keys waiting, the oldest's index */
+    rill__ahead ahead[RILL__AHEAD];
 };
 
 /* A run's state, in parts owned by the modules that use them; each part
@@ -516,6 +534,13 @@ void *rill__take_partial(rill__run *run, rill__reduction *r, int i);
  * when there is none. */
 int rill__combine_direct_target(rill__worker *w, int stage, rill__reduction *red);
 /* Folds one record into the emitter's direct combine. */
+/* Counts the keys e holds back into the table; < 0 on an error (failed). */
+int rill__combine_drain(rill_emitter *e);
+int rill__combine_nomem(rill_emitter *e);
+/* The partial table of the combine direct on this worker (made if need be)
+ * when it is the built-in sum, else NULL. */
+struct rill__keytable *rill__combine_sum_table(rill__worker *w, int direct,
+                                               rill__reduction *red);
 int rill__combine_direct(rill_emitter *e, const void *key, size_t klen, int keyed,
                          const void *data, size_t len);
 /* A store as bytes (its size bytes, or what encode adds; *bytes: caller

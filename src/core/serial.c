@@ -343,12 +343,11 @@ int rill__ser_table(rill__out *o, const rill__keytable *t)
 {
     size_t pos = 0, len;
     const void *key;
-    uint64_t hash;
     void *value;
     put_head(o, RILL__SER_TABLE);
     rill__put_u64(o, t->value_size);
     rill__put_u64(o, rill__keytable_count(t));
-    while (o->rc == 0 && rill__keytable_next(t, &pos, &key, &len, &hash, &value)) {
+    while (o->rc == 0 && rill__keytable_next(t, &pos, &key, &len, NULL, &value)) {
         rill__put_u32(o, (uint32_t)len);
         rill__put_bytes(o, key, len);
         rill__put_bytes(o, value, t->value_size);

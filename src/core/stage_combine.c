@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ahead.h"
 #include "keytable.h"
 #include "run.h"
 #include "serial.h"
@@ -99,6 +100,48 @@ int rill__combine_direct_target(rill__worker *w, int stage, rill__reduction *red
     return c;
 }
 
+int rill__combine_nomem(rill_emitter *e)
+{
+    return rill__fail(e->w, e->direct, 0, 0, NULL, RILL_ENOMEM, 1, "on");
+}
+
+int rill__ahead_count(rill_emitter *e, unsigned n)
+{
+    rill__keytable *t = e->sum;
+    for (; n; n--) {
+        const rill__ahead *a = &e->ahead[e->ahead_at];
+        int created;
+        int64_t *acc = rill__keytable_find_words(t, a->key, a->len, a->hash, a->key[0],
+                                                 a->key[1], &created);
+        if (acc == NULL)
+            return rill__combine_nomem(e);
+        *acc += a->add;
+        e->ahead_at = (e->ahead_at + 1) & (RILL__AHEAD - 1);
+        e->nahead--;
+    }
+    return 0;
+}
+
+int rill__combine_drain(rill_emitter *e)
+{
+    int rc = rill__ahead_count(e, e->nahead);
+    e->nahead = 0;
+    return rc;
+}
+
+struct rill__keytable *rill__combine_sum_table(rill__worker *w, int direct,
+                                               rill__reduction *red)
+{
+    const rill__stage *s = &w->run->stages[direct];
+    rill__keytable **slot = (rill__keytable **)&red->partials[w->id];
+    if (s->combine.add != rill_combine_sum_int64_add || s->combine.init != NULL ||
+        s->combine.value_size != sizeof(int64_t))
+        return NULL;
+    if (*slot == NULL && rill__keytable_new(slot, s->combine.value_size) < 0)
+        return NULL; /* the long way says so */
+    return *slot;
+}
+
 int rill__combine_direct(rill_emitter *e, const void *key, size_t klen, int keyed,
                          const void *data, size_t len)
 {
@@ -119,13 +162,15 @@ int rill__combine_direct(rill_emitter *e, const void *key, size_t klen, int keye
                            "at %p", klen, key, len, data);
     if (*slot == NULL && rill__keytable_new(slot, s->combine.value_size) < 0)
         return rill__fail(w, c, 0, 0, NULL, RILL_ENOMEM, 1, "on");
+    if (e->sum && klen <= RILL__KEY_INLINE && (len == 0 || len == sizeof(int64_t))) {
+        int64_t add = 1;
+        if (len)
+            memcpy(&add, data, sizeof(add));
+        return rill__ahead_push(e, r.key, klen, add);
+    }
     if ((acc = rill__keytable_get(*slot, r.key, klen, &created)) == NULL)
         return rill__fail(w, c, 0, 1, &r, RILL_ENOMEM, 1, "on");
     e->count++; /* counted into the stage's figures when the emitter flushes */
-    if (len == 0 && s->combine.add == rill_combine_sum_int64_add && s->combine.init == NULL) {
-        *(int64_t *)acc += 1;
-        return 0;
-    }
     rill_error_clear();
     if ((created && s->combine.init && (rc = s->combine.init(acc, s->payload)) != 0) ||
         (rc = s->combine.add(acc, &r, s->payload)) != 0)
@@ -144,10 +189,9 @@ static int emit_table(rill_emitter *out, const rill__stage *s, void *table)
 {
     size_t pos = 0, len;
     const void *key;
-    uint64_t hash;
     void *value;
     int rc = 0;
-    while (rc == 0 && table && rill__keytable_next(table, &pos, &key, &len, &hash, &value))
+    while (rc == 0 && table && rill__keytable_next(table, &pos, &key, &len, NULL, &value))
         rc = rill_emit_keyed(out, key, len, value, s->combine.value_size);
     return rc;
 }

@@ -238,9 +238,26 @@ int rill__file_next_line(rill__file *f, int64_t keep, int64_t q, int64_t *out)
     }
 }
 
+/* The lines starting in [from, until) as blocks: each block ends after the
+ * line holding its RILL__FILE_BLOCK-th byte (or until's line). */
+static int emit_blocks(rill_emitter *out, rill__file *f, int64_t from, int64_t until)
+{
+    int rc = 0;
+    while (from < until && rc == 0) {
+        int64_t stop = until - from > RILL__FILE_BLOCK ? from + RILL__FILE_BLOCK : until, next;
+        if ((rc = rill__file_next_line(f, from, stop - 1, &next)) < 0)
+            break;
+        rc = rill_emit(out, rill__file_at(f, from), (size_t)(next - from));
+        from = next;
+    }
+    return rc;
+}
+
 int rill__file_emit_lines(rill_emitter *out, rill__file *f, int64_t from, int64_t until)
 {
     int rc = 0;
+    if (f->blocks)
+        return emit_blocks(out, f, from, until);
     while (from < until && rc == 0) { /* each line starting before until */
         int64_t next, end;
         if ((rc = rill__file_next_line(f, from, from, &next)) < 0)
@@ -305,6 +322,14 @@ int rill__file_stream_lines(rill_emitter *out, rill__file *f)
         }
         eof = n == 0;
         f->len += (size_t)n;
+        if (f->blocks) { /* this read's whole lines, at once */
+            const char *last = f->len > start ? memrchr(f->buf + start, '\n', f->len - start) : NULL;
+            if (last != NULL) {
+                rc = rill_emit(out, f->buf + start, (size_t)(last + 1 - (f->buf + start)));
+                start = (size_t)(last + 1 - f->buf);
+            }
+            continue;
+        }
         while (rc == 0 && (nl = find_nl(f->buf + start, f->buf + f->len)) != NULL) {
             rc = rill_emit(out, f->buf + start, (size_t)(nl - (f->buf + start)));
             start = (size_t)(nl - f->buf) + 1;

@@ -43,6 +43,7 @@ typedef struct rill__file {
     char *buf;           /* owned: bytes [base, base + len) of the file */
     size_t cap, len;
     int64_t base;
+    int blocks;          /* emit blocks of whole lines (rill_read_blocks), not lines */
     char path[4096];
 } rill__file;
 
@@ -58,9 +59,12 @@ static inline const char *rill__file_at(const rill__file *f, int64_t off)
 /* The start of the line after the one holding q (or the size); the buffer
  * keeps [keep, ...) while it is looked for. */
 int rill__file_next_line(rill__file *f, int64_t keep, int64_t q, int64_t *out);
-/* Emits each line starting in [from, until). */
+/* Emits each line starting in [from, until); with f->blocks, those lines
+ * as blocks of about RILL__FILE_BLOCK bytes, each line with its '\n'. */
+#define RILL__FILE_BLOCK (64 * 1024)
 int rill__file_emit_lines(rill_emitter *out, rill__file *f, int64_t from, int64_t until);
-/* Emits every line of a stream, reading it to its end. */
+/* Emits every line of a stream, reading it to its end (with f->blocks, the
+ * whole lines of each read as one block). */
 int rill__file_stream_lines(rill_emitter *out, rill__file *f);
 /* RILL_EIO naming the file when it changed since it was opened. */
 int rill__file_check(rill__file *f);

@@ -106,6 +106,14 @@ static const rill_source lines_source = {
     .free = free,
 };
 
+static const rill_source blocks_source = {
+    .version = RILL_SOURCE_VERSION,
+    .name = "blocks",
+    .flags = RILL_SOURCE_BOUNDED | RILL_SOURCE_SPLITTABLE,
+    .describe = rill__files_describe,
+    .free = free,
+};
+
 static const rill_source records_source = {
     .version = RILL_SOURCE_VERSION,
     .name = "records",
@@ -261,8 +269,8 @@ static int lines_process(rill_emitter *out, const rill_record *el, rill_tracker 
 {
     rill__file f;
     int rc;
-    (void)payload;
     if ((rc = rill__file_open(&f, el)) == 0) {
+        f.blocks = payload != NULL; /* rill_read_blocks */
         if (!f.stream)
             rc = lines_of_file(out, &f, t);
         else if ((rc = rill_tracker_try_claim(t, 0)) == 1)
@@ -290,28 +298,39 @@ int rill__add_files(rill_pipeline *p, const char *call, const char *name, char *
     return 0;
 }
 
-int rill_read_lines(rill_pipeline *p, const char *name, int64_t chunk_bytes)
+static int read_text(rill_pipeline *p, const char *call, const char *name,
+                     int64_t chunk_bytes, int blocks)
 {
     rill_splittable_options o = RILL_SPLITTABLE_OPTIONS_INIT;
     char glob_name[300];
-    void *payload = NULL;
+    void *payload = blocks ? (void *)&blocks_source : NULL;
     int rc;
     if (p == NULL)
-        return rill__error(RILL_EINVAL, "rill_read_lines: the pipeline is NULL");
+        return rill__error(RILL_EINVAL, "%s: the pipeline is NULL", call);
     if (chunk_bytes < 0)
-        return rill__misuse(p, RILL_EINVAL, "rill_read_lines '%.200s': a chunk of %lld bytes; "
-                            "0 (the default) or more", name ? name : "(unnamed)",
+        return rill__misuse(p, RILL_EINVAL, "%s '%.200s': a chunk of %lld bytes; "
+                            "0 (the default) or more", call, name ? name : "(unnamed)",
                             (long long)chunk_bytes);
     o.initial = lines_initial;
     o.process = lines_process;
     o.chunk = chunk_bytes > 0 ? chunk_bytes : (int64_t)64 << 20;
     o.min_split = 256 * 1024;
-    if ((rc = rill__add_files(p, "rill_read_lines", name, glob_name, sizeof(glob_name))) < 0)
+    if ((rc = rill__add_files(p, call, name, glob_name, sizeof(glob_name))) < 0)
         return rc;
     if ((rc = rill_splittable(p, name, &o, payload)) < 0 ||
-        (rc = rill__declare_files(p, &lines_source, o.chunk, 0)) < 0)
+        (rc = rill__declare_files(p, blocks ? &blocks_source : &lines_source, o.chunk, 0)) < 0)
         return rc;
     return p->nedges ? rill_edge(p, glob_name, name) : 0;
+}
+
+int rill_read_lines(rill_pipeline *p, const char *name, int64_t chunk_bytes)
+{
+    return read_text(p, "rill_read_lines", name, chunk_bytes, 0);
+}
+
+int rill_read_blocks(rill_pipeline *p, const char *name, int64_t chunk_bytes)
+{
+    return read_text(p, "rill_read_blocks", name, chunk_bytes, 1);
 }
 
 /* ---- fixed-size records ---- */
