@@ -21,17 +21,16 @@ rill__ahead_push(rill_emitter *e, const void *key, size_t klen, int64_t add)
 {
     rill__ahead *a;
     int rc;
-    if (__builtin_expect(e->nahead == RILL__AHEAD, 0) &&
+    if (__builtin_expect(e->ahead_in - e->ahead_out == RILL__AHEAD, 0) &&
         (rc = rill__ahead_count(e, RILL__AHEAD / 2)) < 0)
         return rc;
-    a = &e->ahead[(e->ahead_at + e->nahead) & (RILL__AHEAD - 1)];
+    a = &e->ahead[e->ahead_in++ & (RILL__AHEAD - 1)];
     rill__key_words(key, klen, &a->key[0], &a->key[1]);
     a->hash = rill__hash_words(a->key[0], a->key[1], klen);
     a->len = (uint32_t)klen;
     a->add = add;
-    e->nahead++;
-    e->count++; /* counted into the stage's figures when the emitter flushes */
-    __builtin_prefetch(rill__keytable_home(e->sum, a->hash), 1);
+    /* the sum's slots are 32 bytes: an 8-byte accumulator after the header */
+    __builtin_prefetch(e->sum_slots + ((a->hash & e->sum_mask) << 5), 1);
     return 0;
 }
 

@@ -129,7 +129,10 @@ struct rill_emitter {
                            with this one */
     struct rill__keytable *sum; /* direct's table when its combine is the built-in
                             sum: short keys go the way of ahead.h */
-    unsigned nahead, ahead_at; /* with sum: keys waiting, the oldest's index */
+    unsigned ahead_in, ahead_out; /* with sum: keys held back and counted so
+                                     far (the ring's index: modulo its size) */
+    char *sum_slots;  /* sum's slots and slot mask, for the prefetch: */
+    size_t sum_mask;  /* refreshed after each count (the table may grow) */
     rill__ahead ahead[RILL__AHEAD];
 };
 

@@ -108,24 +108,27 @@ int rill__combine_nomem(rill_emitter *e)
 int rill__ahead_count(rill_emitter *e, unsigned n)
 {
     rill__keytable *t = e->sum;
-    for (; n; n--) {
-        const rill__ahead *a = &e->ahead[e->ahead_at];
+    unsigned i;
+    for (i = 0; i < n; i++) {
+        const rill__ahead *a = &e->ahead[e->ahead_out & (RILL__AHEAD - 1)];
         int created;
         int64_t *acc = rill__keytable_find_words(t, a->key, a->len, a->hash, a->key[0],
                                                  a->key[1], &created);
         if (acc == NULL)
             return rill__combine_nomem(e);
         *acc += a->add;
-        e->ahead_at = (e->ahead_at + 1) & (RILL__AHEAD - 1);
-        e->nahead--;
+        e->ahead_out++;
     }
+    e->count += n; /* counted into the stage's figures when the emitter flushes */
+    e->sum_slots = t->slots;
+    e->sum_mask = t->cap - 1;
     return 0;
 }
 
 int rill__combine_drain(rill_emitter *e)
 {
-    int rc = rill__ahead_count(e, e->nahead);
-    e->nahead = 0;
+    int rc = rill__ahead_count(e, e->ahead_in - e->ahead_out);
+    e->ahead_out = e->ahead_in;
     return rc;
 }
 
@@ -139,6 +142,7 @@ struct rill__keytable *rill__combine_sum_table(rill__worker *w, int direct,
         return NULL;
     if (*slot == NULL && rill__keytable_new(slot, s->combine.value_size) < 0)
         return NULL; /* the long way says so */
+    RILL__ASSERT((*slot)->stride == 32); /* ahead.h's prefetch */
     return *slot;
 }
 
