@@ -429,8 +429,14 @@ int rill_run(rill_pipeline *p, const rill_run_options *opts, rill_batch **result
         goto out;
     }
     rill__progress_final(&run); /* every unit is done: the figures are final */
-    /* the complete checkpoint covers what is held: given, then finish */
-    if (!run.ckpt.complete && run.ckpt.persist && (rc = run.ckpt.persist->complete(&run)) < 0)
+    /* the complete checkpoint covers what is held: given, then finish. With
+     * nothing held, no finish and no sink, only the results batch is left:
+     * a crash before the end then resumes from the last checkpoint and
+     * comes to the same results, so the results are not written twice
+     * (complete, then cleared by end). */
+    if (!run.ckpt.complete && run.ckpt.persist &&
+        (run.out.held != NULL || p->finish != NULL || run.out.sink != NULL) &&
+        (rc = run.ckpt.persist->complete(&run)) < 0)
         goto done;
     if (rill__deliver_held(&run.w[0]) < 0) {
         rc = run_outcome(&run);
