@@ -3,7 +3,8 @@
  * and workers, including a line longer than a block, empty lines and a last
  * line without a newline; each block ends at a line's end; a FIFO (a
  * stream) gives the same lines; counting words from blocks gives what
- * counting them from lines gives. */
+ * counting them from lines gives. And rill_read_lines, which makes a read's
+ * lines in one go, gives every line whole across batches of any size. */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <stdatomic.h>
@@ -70,8 +71,12 @@ static int note_block(rill_emitter *out, const rill_record *in, void *payload)
     seen *s = payload;
     const char *p = in->data, *end = p + in->len;
     (void)out;
-    assert_true(in->len > 0);
     atomic_fetch_add(&s->bytes, (long)in->len);
+    if (in->len == 0) { /* an empty line, read as a line */
+        atomic_fetch_add(&s->empty, 1);
+        atomic_fetch_add(&s->unended, 1);
+        return 0;
+    }
     if (end[-1] != '\n') /* only the file's last line may end so */
         atomic_fetch_add(&s->unended, 1);
     while (p < end) {
@@ -90,7 +95,8 @@ static int note_block(rill_emitter *out, const rill_record *in, void *payload)
     return 0;
 }
 
-static int read_blocks(const char *path, int64_t chunk, int workers, seen *s)
+static int read_text(const char *path, int64_t chunk, int workers, int blocks,
+                     size_t batch_records, seen *s)
 {
     rill_run_options o = with_workers(workers);
     rill_pipeline *p;
@@ -101,11 +107,18 @@ static int read_blocks(const char *path, int64_t chunk, int workers, seen *s)
     assert_int_equal(rill_batch_add_text(work, path), 0);
     assert_int_equal(rill_pipeline_new(&p), 0);
     assert_int_equal(rill_work(p, work), 0);
-    assert_int_equal(rill_read_blocks(p, "blocks", chunk), 0);
+    assert_int_equal(blocks ? rill_read_blocks(p, "blocks", chunk)
+                            : rill_read_lines(p, "lines", chunk), 0);
     assert_int_equal(rill_job(p, "note", NULL, note_block, s), 0);
+    o.batch_records = batch_records;
     rc = rill_run(p, &o, NULL);
     rill_pipeline_free(p);
     return rc;
+}
+
+static int read_blocks(const char *path, int64_t chunk, int workers, seen *s)
+{
+    return read_text(path, chunk, workers, 1, 0, s);
 }
 
 static void expect_all(const seen *s, size_t len)
@@ -160,6 +173,45 @@ static void a_fifo_gives_the_same_lines(void **state)
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_int_equal(status, 0);
     expect_all(&s, len);
+    free(t);
+}
+
+/* rill_read_lines makes the lines of a read in one go (emit_lines.c):
+ * however few records a batch takes, and with a line longer than the bytes
+ * a batch takes (1 MiB), every line comes once, whole and without its
+ * '\n'. */
+static void lines_come_whole_across_batches(void **state)
+{
+    static const size_t per_batch[] = {0, 1, 7};
+    char path[512];
+    size_t len, i, at;
+    char *t = text(&len), *big;
+    FILE *f;
+    seen s;
+    (void)state;
+    big = malloc(len + 1500001);
+    assert_non_null(big);
+    at = (size_t)(strchr(t, 'x') - t); /* the long line: 1.6 MB of 'x's now */
+    memcpy(big, t, at);
+    memset(big + at, 'x', 1500000);
+    memcpy(big + at + 1500000, t + at, len - at);
+    len += 1500000;
+    snprintf(path, sizeof(path), "%s/lines.txt", dir);
+    assert_non_null(f = fopen(path, "wb"));
+    assert_int_equal(fwrite(big, 1, len, f), len);
+    fclose(f);
+    for (i = 0; i < sizeof(per_batch) / sizeof(*per_batch); i++) {
+        assert_int_equal(read_text(path, 0, 2, 0, per_batch[i], &s), 0);
+        assert_int_equal(atomic_load(&s.lines), 6000);
+        assert_int_equal(atomic_load(&s.sum), 6000L * 6001 / 2);
+        assert_int_equal(atomic_load(&s.empty), 11);
+        assert_int_equal(atomic_load(&s.longest), 1600000);
+        /* every record is a line without its '\n': 6,000 numbered, 11
+         * empty and the long one; 6,011 newlines between them */
+        assert_int_equal(atomic_load(&s.unended), 6012);
+        assert_int_equal(atomic_load(&s.bytes), (long)len - 6011);
+    }
+    free(big);
     free(t);
 }
 
@@ -232,6 +284,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(every_line_comes_once_in_whole_line_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(a_fifo_gives_the_same_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(lines_come_whole_across_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(words_from_blocks_count_as_words_from_lines, setup,
                                         teardown),
     };

@@ -438,6 +438,9 @@ void rill__worker_unref(rill__worker *w, rill_batch *b);
 void rill__emitter_init(rill_emitter *e, rill__worker *w, int stage, int target,
                         rill__reduction *red);
 int rill__emitter_flush(rill_emitter *e);
+/* Emits each line of text[0..len) as a record (emit_lines.c): its bytes
+ * without the '\n'; a last line without one as it is. */
+int rill__emit_lines(rill_emitter *e, const char *text, size_t len);
 void rill__emitter_discard(rill_emitter *e);
 /* Stops the run with its first failure: keeps code and msg unless a failure
  * came first, then wakes every worker, the stream's reader and the other

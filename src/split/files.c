@@ -256,19 +256,16 @@ static int emit_blocks(rill_emitter *out, rill__file *f, int64_t from, int64_t u
 int rill__file_emit_lines(rill_emitter *out, rill__file *f, int64_t from, int64_t until)
 {
     int rc = 0;
+    int64_t stop;
     if (f->blocks)
         return emit_blocks(out, f, from, until);
-    while (from < until && rc == 0) { /* each line starting before until */
-        int64_t next, end;
-        if ((rc = rill__file_next_line(f, from, from, &next)) < 0)
-            break;
-        end = next;
-        if (end > from && *rill__file_at(f, end - 1) == '\n')
-            end--;
-        rc = rill_emit(out, rill__file_at(f, from), (size_t)(end - from));
-        from = next;
-    }
-    return rc;
+    if (from >= until)
+        return 0;
+    /* each line starting before until: up to the end of the one holding
+     * until's last byte, in the buffer at once */
+    if ((rc = rill__file_next_line(f, from, until - 1, &stop)) < 0)
+        return rc;
+    return rill__emit_lines(out, rill__file_at(f, from), (size_t)(stop - from));
 }
 
 /* Waits until fd has bytes (or its end) to read: 0, or 1 when the run
@@ -330,8 +327,8 @@ int rill__file_stream_lines(rill_emitter *out, rill__file *f)
             }
             continue;
         }
-        while (rc == 0 && (nl = find_nl(f->buf + start, f->buf + f->len)) != NULL) {
-            rc = rill_emit(out, f->buf + start, (size_t)(nl - (f->buf + start)));
+        if ((nl = f->len > start ? memrchr(f->buf + start, '\n', f->len - start) : NULL)) {
+            rc = rill__emit_lines(out, f->buf + start, (size_t)(nl + 1 - (f->buf + start)));
             start = (size_t)(nl - f->buf) + 1;
         }
     }

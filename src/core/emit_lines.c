@@ -1,0 +1,73 @@
+/* emit_lines.c — a text's lines as records in one call (rill__emit_lines):
+ * the file sources' way to make a record a line without a call a line. The
+ * bytes of as many whole lines as the batch takes are copied at once and
+ * their index entries made in a loop over the newlines; a line is its bytes
+ * without the '\n' (a '\r' before it stays), as rill_emit of each would
+ * give. */
+#include <string.h>
+
+#include "run.h"
+
+/* A batch with room for a record more, e's own or a new one. */
+static int batch_with_room(rill_emitter *e)
+{
+    rill_batch *b = e->batch;
+    int rc;
+    if (b != NULL && b->n < e->limit && b->used < RILL__BATCH_BYTES)
+        return 0;
+    if (atomic_load_explicit(&e->w->run->fail.stop, memory_order_relaxed))
+        return RILL_ECANCELLED;
+    if (b != NULL && (rc = rill__emitter_flush(e)) < 0)
+        return rc;
+    if ((e->batch = rill__worker_batch(e->w)) == NULL)
+        return rill__fail(e->w, e->stage, 0, 0, NULL, RILL_ENOMEM, 1, "emitting records");
+    return 0;
+}
+
+int rill__emit_lines(rill_emitter *e, const char *text, size_t len)
+{
+    int rc;
+    if (e->direct >= 0 || e->target >= 0 || e->subs != NULL) { /* the long way */
+        while (len > 0) {
+            const char *nl = memchr(text, '\n', len);
+            size_t n = nl ? (size_t)(nl - text) : len;
+            if ((rc = rill_emit(e, text, n)) != 0)
+                return rc;
+            n += nl != NULL;
+            text += n;
+            len -= n;
+        }
+        return 0;
+    }
+    while (len > 0) {
+        rill_batch *b;
+        size_t base, at = 0, budget, before;
+        if ((rc = batch_with_room(e)) < 0)
+            return rc;
+        b = e->batch;
+        base = b->used;
+        budget = RILL__BATCH_BYTES - base; /* whole lines up to it, one at least */
+        before = b->n;
+        while (at < len && b->n < e->limit) {
+            const char *nl = memchr(text + at, '\n', len - at);
+            size_t end = nl ? (size_t)(nl - text) : len, next = nl ? end + 1 : len;
+            if (next > budget && b->n > before)
+                break;
+            if (end - at > RILL_RECORD_MAX)
+                return rill__error(RILL_ERANGE, "a line of %zu bytes exceeds %zu", end - at,
+                                   (size_t)RILL_RECORD_MAX);
+            if (b->n == b->ncap && (rc = rill__batch_grow(b, b->n < 64 ? 64 : b->n, 0)) < 0)
+                return rc;
+            b->recs[b->n++] = (rill__rec){base + at, (uint32_t)(end - at), RILL__NOKEY};
+            at = next;
+        }
+        if ((rc = rill__batch_grow(b, 0, at)) < 0)
+            return rc;
+        memcpy(b->arena + base, text, at);
+        b->used = base + at;
+        e->count += b->n - before;
+        text += at;
+        len -= at;
+    }
+    return 0;
+}
