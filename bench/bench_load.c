@@ -4,16 +4,19 @@
  * wordcount_loaded: the 2-worker rill word count (bench_wordcount.c's
  * pipeline: rill_read_lines, the words_split job, a sum combine, over its
  * 200 MB Zipf text) run quiet and then beside a forked process that spins
- * on one core; its slowdown (median loaded time over median quiet time)
- * against the same figure for a hand-written 2-thread count (each thread
- * counts half the mapped text with the same splitter into a table of its
- * own, then the tables are merged; its output is checked equal to the
- * pipeline's). Quiet and loaded runs alternate, rill and hand-written in
- * turn, so a noisy neighbour hits both alike. The note gives the CPU time
- * slowdowns and the context switches a run (getrusage, this process).
+ * on one core; its slowdown (the median over the repetitions of loaded
+ * time over quiet time, the two runs seconds apart, so that the machine's
+ * other load drifts less between them) against the same figure for a
+ * hand-written 2-thread count (each thread counts half the mapped text with
+ * the same splitter into a table of its own, then the tables are merged;
+ * its output is checked equal to the pipeline's). Quiet and loaded runs
+ * alternate, rill and hand-written in turn, so a noisy neighbour hits both
+ * alike. The note gives the CPU time slowdowns and the context switches a
+ * run (getrusage, this process).
  *
  * wordcount_growth: time per MB of the 2-worker count at 1 GB over time per
- * MB at 100 MB (the same generator, seed and vocabulary), each run in a
+ * MB at 100 MB (the same generator, seed and vocabulary; the median of the
+ * ratios of runs made one after the other), each run in a
  * fresh process (rill_bench --load-child) that reports its own peak RSS
  * (VmHWM), so the bench's own memory does not count; wordcount_growth_rss
  * is the largest peak over every run of both sizes against 150 MB. Two
@@ -311,7 +314,7 @@ void bench_load(bench_ctx *c)
 {
     const char *path = bench_wordcount_input(c);
     cost m[NKINDS][BENCH_REPS];
-    double med[NKINDS][4], rill_x, hand_x;
+    double med[NKINDS][4], rx[BENCH_REPS], hx[BENCH_REPS], rill_x, hand_x;
     char note[160];
     rill_pipeline *p = wordcount_pipeline(path);
     struct stat st;
@@ -336,8 +339,12 @@ void bench_load(bench_ctx *c)
     for (k = 0; k < NKINDS; k++)
         for (rep = 0; rep < 4; rep++)
             med[k][rep] = median_of(m[k], BENCH_REPS, rep);
-    rill_x = med[RILL_L][0] / med[RILL_Q][0];
-    hand_x = med[HAND_L][0] / med[HAND_Q][0];
+    for (rep = 0; rep < BENCH_REPS; rep++) { /* per rep: quiet and loaded a moment apart */
+        rx[rep] = m[RILL_L][rep].wall / m[RILL_Q][rep].wall;
+        hx[rep] = m[HAND_L][rep].wall / m[HAND_Q][rep].wall;
+    }
+    rill_x = bench_median(rx, BENCH_REPS);
+    hand_x = bench_median(hx, BENCH_REPS);
     printf("load: wall s  rill %.3f -> %.3f, hand %.3f -> %.3f\n"
            "load: cpu s   rill %.3f -> %.3f, hand %.3f -> %.3f\n"
            "load: csw/run rill %.0f -> %.0f, hand %.0f -> %.0f\n"
@@ -427,8 +434,8 @@ static double child_run(bench_ctx *c, const char *path, double *rss_mb, size_t *
 static void growth_rows(bench_ctx *c)
 {
     char small[4096], large[4096], note[160];
-    double ts[BENCH_REPS], tl[BENCH_REPS], cs[BENCH_REPS], cl[BENCH_REPS], rss = 0, ps, pl,
-        cpu_ratio, ratio;
+    double ts[BENCH_REPS], tl[BENCH_REPS], cs[BENCH_REPS], cl[BENCH_REPS], ratios[BENCH_REPS],
+        rss = 0, ps, pl, cpu_ratio, ratio;
     size_t ws = 0, wl = 0;
     struct stat a, b;
     int rep;
@@ -445,9 +452,11 @@ static void growth_rows(bench_ctx *c)
         if (ws == 0 || wl < ws)
             bench_die("growth: %zu words at %d MB, %zu at %d MB", ws, SMALL_MB, wl, LARGE_MB);
     }
-    ps = bench_median(ts, BENCH_REPS) / ((double)a.st_size / (1 << 20));
+    for (rep = 0; rep < BENCH_REPS; rep++) /* per rep: the two sizes seconds apart */
+        ratios[rep] = (tl[rep] / (double)b.st_size) / (ts[rep] / (double)a.st_size);
+    ratio = bench_median(ratios, BENCH_REPS);
+    ps = bench_median(ts, BENCH_REPS) / ((double)a.st_size / (1 << 20)); /* sorts ts */
     pl = bench_median(tl, BENCH_REPS) / ((double)b.st_size / (1 << 20));
-    ratio = pl / ps;
     cpu_ratio = (bench_median(cl, BENCH_REPS) / (double)b.st_size) /
                 (bench_median(cs, BENCH_REPS) / (double)a.st_size);
     snprintf(note, sizeof(note),
