@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -257,11 +258,14 @@ static rill_batch *run_rill(rill_pipeline *p, int workers)
 /* A process spinning on a core until it is killed. */
 static pid_t hog_start(void)
 {
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid < 0)
         bench_die("cannot fork the CPU hog");
     if (pid == 0) {
         volatile unsigned long x = 0;
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives a bench that died */
+        if (getppid() != parent)
+            _exit(0);
         for (;;)
             x++;
     }
