@@ -94,6 +94,7 @@ int main(int argc, char **argv)
                {"incremental", bench_incremental},
                {"map", bench_map},
                {"cache", bench_cache},
+               {"load", bench_load},
 #ifdef RILL_HAVE_MPI
                {"mpi", bench_mpi},
 #endif
@@ -108,10 +109,12 @@ int main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "--mpi-child") == 0)
         return bench_mpi_child(argv[2], argv[3]);
 #endif
+    if (argc == 4 && strcmp(argv[1], "--load-child") == 0)
+        return bench_load_child(argv[2], argv[3]);
     if (argc == 5 && strcmp(argv[1], "--checkpoint-child") == 0)
         return bench_checkpoint_child(argv[2], argv[3], atoi(argv[4]));
     if (argc < 2) {
-        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew|checkpoint|exec|cli|incremental|map|cache...]\n", argv[0]);
+        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew|checkpoint|exec|cli|incremental|map|cache|load...]\n", argv[0]);
         return 2;
     }
     c.dir = argv[1];

@@ -53,6 +53,9 @@ void bench_cli(bench_ctx *c);
 void bench_incremental(bench_ctx *c);
 void bench_map(bench_ctx *c); /* bench_map.c: rill_map (issue 15) */
 void bench_cache(bench_ctx *c); /* bench_cache.c: the source cache (issue 14) */
+/* bench_load.c: the word count under a competing load, and its growth (issue 16) */
+void bench_load(bench_ctx *c);
+int bench_load_child(const char *workers, const char *path);
 int bench_checkpoint_child(const char *text, const char *state, int resume);
 /* The 200 MB Zipf text, generated on first use; its path. */
 const char *bench_wordcount_input(bench_ctx *c);

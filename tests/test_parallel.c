@@ -1,6 +1,8 @@
 /* test_parallel.c — parallel execution: the same results with 1, 2 and 8
  * workers and any batch size; a serial stage never runs two calls at once;
- * a run with several workers really spreads the work over threads. */
+ * a run with several workers really spreads the work over threads; a table
+ * of many batches emitted at the end, while the other workers are idle,
+ * reaches the results and the result callback whole, once, in sequence. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -163,12 +165,84 @@ static void two_workers_process_records_at_the_same_time(void **state)
     rill_pipeline_free(p);
 }
 
+/* Each record x is the key (x % 5000); the combine counts them. */
+static int key_of(rill_emitter *out, const rill_record *in, void *payload)
+{
+    char key[16];
+    int n = snprintf(key, sizeof(key), "k%lld", (long long)(i64(in) % 5000));
+    (void)payload;
+    return rill_emit_keyed(out, key, (size_t)n, NULL, 0);
+}
+
+typedef struct seen {
+    int64_t calls, next_sequence, total;
+    int in_order;
+} seen;
+
+static int on_result(const rill_record *rec, void *payload)
+{
+    seen *s = payload;
+    int64_t v;
+    if (rill_result_sequence() != s->next_sequence++)
+        s->in_order = 0;
+    s->calls++;
+    if (rill_record_int64(&v, rec) < 0)
+        return -1;
+    s->total += v;
+    return 0;
+}
+
+static void a_table_emitted_at_the_end_reaches_the_results_whole(void **state)
+{
+    static const int workers[] = {1, 2, 8};
+    size_t w, i;
+    (void)state;
+    for (w = 0; w < 3; w++) {
+        rill_combine_options sum = RILL_COMBINE_SUM_INT64;
+        rill_run_options o = with_workers(workers[w]);
+        seen s = {0, 0, 0, 1};
+        char *hit = calloc(5000, 1);
+        rill_pipeline *p;
+        rill_batch *res;
+        assert_non_null(hit);
+        o.batch_records = 16; /* 313 result batches, given while others idle */
+        assert_int_equal(rill_pipeline_new(&p), 0);
+        assert_int_equal(rill_work(p, ints(0, 20000)), 0);
+        assert_int_equal(rill_job(p, "key", NULL, key_of, NULL), 0);
+        assert_int_equal(rill_combine(p, "count", &sum, NULL), 0);
+        assert_int_equal(rill_result(p, on_result, &s), 0);
+        assert_int_equal(rill_run(p, &o, &res), 0);
+        assert_int_equal(rill_batch_count(res), 5000);
+        for (i = 0; i < 5000; i++) {
+            rill_record r;
+            char key[8] = "";
+            int k;
+            assert_int_equal(rill_batch_get(&r, res, i), 0);
+            assert_true(r.key_len > 1 && r.key_len < sizeof(key));
+            memcpy(key, r.key, r.key_len);
+            assert_int_equal(key[0], 'k');
+            k = atoi(key + 1);
+            assert_true(k >= 0 && k < 5000);
+            assert_int_equal(hit[k], 0);
+            hit[k] = 1;
+            assert_int_equal(i64(&r), 4);
+        }
+        assert_int_equal(s.calls, 5000);
+        assert_int_equal(s.total, 20000);
+        assert_true(s.in_order);
+        free(hit);
+        rill_batch_free(res);
+        rill_pipeline_free(p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(results_are_identical_with_1_2_and_8_workers),
         cmocka_unit_test(a_serial_stage_never_runs_two_calls_at_once),
         cmocka_unit_test(two_workers_process_records_at_the_same_time),
+        cmocka_unit_test(a_table_emitted_at_the_end_reaches_the_results_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,8 @@
  * this worker processes at once (depth first, cache-warm, no lock) unless
  * the target stage is already on this worker's stack (no re-entry into a
  * stage's partial store), nesting is too deep, a serial stage or a
- * reduction's lock is taken, or other workers are idle and could take it —
+ * reduction's lock is taken, or other workers are idle and could take it
+ * (not a result batch: that is a copy, cheaper than waking a worker) —
  * then it is queued. Each task holds one unit of its reduction's pending
  * count from creation until it has been processed. */
 #include <stdio.h>
@@ -467,7 +468,12 @@ int rill__deliver(rill__worker *w, rill__task *t)
 {
     rill__run *run = w->run;
     int i;
-    if (w->depth >= RILL__MAX_DEPTH || atomic_load_explicit(&run->sched.idle, memory_order_relaxed) > 0)
+    /* Not handed to an idle worker: a result batch (serial, and a copy: a
+     * hand-off costs more than the work, and a run's last output went
+     * worker to worker, a wake-up a batch). */
+    if (w->depth >= RILL__MAX_DEPTH ||
+        (t->stage != run->nstages - 1 &&
+         atomic_load_explicit(&run->sched.idle, memory_order_relaxed) > 0))
         goto queue;
     if (rill__ckpt_due(run, 0)) /* back to the loop and its barrier, soon */
         goto queue;
