@@ -2,7 +2,7 @@
  * grows (issue 16 items 4 and 5).
  *
  * wordcount_loaded: the 2-worker rill word count (bench_wordcount.c's
- * pipeline: rill_read_lines, the words_split job, a sum combine, over its
+ * pipeline: rill_read_blocks, the words_split job, a sum combine, over its
  * 200 MB Zipf text) run quiet and then beside a forked process that spins
  * on one core; its slowdown (the median over the repetitions of loaded
  * time over quiet time, the two runs seconds apart, so that the machine's
@@ -238,7 +238,7 @@ static rill_pipeline *wordcount_pipeline(const char *path)
     rill_batch *work;
     if (rill_batch_new(&work) < 0 || rill_batch_add_text(work, path) < 0 ||
         rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
-        rill_read_lines(p, "lines", 0) < 0 ||
+        rill_read_blocks(p, "text", 0) < 0 ||
         rill_job(p, "split", NULL, words_split, NULL) < 0 ||
         rill_combine(p, "count", &sum, NULL) < 0)
         bench_die("%s", rill_error_last());
