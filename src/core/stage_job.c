@@ -25,7 +25,10 @@ static int job_process(rill__worker *w, rill__task *t, int locked)
             rill__emitter_discard(&e);
             return rill__fail(w, t->stage, base + i - t->begin, 1, &r, rc, s->builtin, "on");
         }
-        if (i + 1 < t->end && ((i - t->begin) & 63) == 63 && rill__ckpt_due(w->run, 1)) {
+        /* every 64 records, and after every long one (a block of lines:
+         * 64 of them would keep the barrier waiting for milliseconds) */
+        if (i + 1 < t->end && (((i - t->begin) & 63) == 63 || r.len >= 4096) &&
+            rill__ckpt_due(w->run, 1)) {
             rill__task *rest;
             if ((rc = rill__emitter_flush(&e)) < 0)
                 return rc;
