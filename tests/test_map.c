@@ -182,6 +182,41 @@ static int fails_on_37(rill_emitter *out, const rill_record *in, void *payload)
     return rill_emit_int64(out, x);
 }
 
+/* 200,000 int64s (1.6 MB) for each element, all its own value. */
+static int many(rill_emitter *out, const rill_record *in, void *payload)
+{
+    int64_t x = i64(in);
+    int i, rc;
+    (void)payload;
+    for (i = 0; i < 200000; i++)
+        if ((rc = rill_emit_int64(out, x)) != 0)
+            return rc;
+    return 0;
+}
+
+/* More than the 1 MiB at which a batch goes on: an element's results are
+ * still collected whole (found by the issue 16 review). */
+static void an_element_of_more_than_1_mib_of_results_comes_back_whole(void **state)
+{
+    rill_map_options o = RILL_MAP_OPTIONS_INIT;
+    rill_batch *list = ints(0, 3), *res = NULL;
+    size_t i;
+    int rc;
+    (void)state;
+    o.workers = 2;
+    rc = rill_map(&res, list, &o, many, NULL);
+    rill_batch_free(list);
+    assert_int_equal(rc, 0);
+    assert_non_null(res);
+    assert_int_equal(rill_batch_count(res), 3 * 200000);
+    for (i = 0; i < rill_batch_count(res); i++) {
+        rill_record r;
+        assert_int_equal(rill_batch_get(&r, res, i), 0);
+        assert_int_equal(i64(&r), (int64_t)(i / 200000));
+    }
+    rill_batch_free(res);
+}
+
 static void a_failing_call_names_the_map_and_the_element_index(void **state)
 {
     rill_map_options o = map_opts(3, 5);
@@ -227,6 +262,7 @@ int main(void)
         cmocka_unit_test(a_long_list_comes_back_whole_and_in_order),
         cmocka_unit_test(an_empty_list_gives_an_empty_batch_without_calls),
         cmocka_unit_test(several_or_no_results_keep_their_order_and_keys),
+        cmocka_unit_test(an_element_of_more_than_1_mib_of_results_comes_back_whole),
         cmocka_unit_test(a_failing_call_names_the_map_and_the_element_index),
         cmocka_unit_test(misuse_is_refused),
     };

@@ -13,7 +13,7 @@ static int batch_with_room(rill_emitter *e)
 {
     rill_batch *b = e->batch;
     int rc;
-    if (b != NULL && b->n < e->limit && b->used < RILL__BATCH_BYTES)
+    if (b != NULL && b->n < e->limit && b->used < e->bytes)
         return 0;
     if (atomic_load_explicit(&e->w->run->fail.stop, memory_order_relaxed))
         return RILL_ECANCELLED;
@@ -46,23 +46,29 @@ int rill__emit_lines(rill_emitter *e, const char *text, size_t len)
             return rc;
         b = e->batch;
         base = b->used;
-        budget = RILL__BATCH_BYTES - base; /* whole lines up to it, one at least */
+        budget = e->bytes - base; /* whole lines up to it, one at least */
         before = b->n;
         while (at < len && b->n < e->limit) {
             const char *nl = memchr(text + at, '\n', len - at);
             size_t end = nl ? (size_t)(nl - text) : len, next = nl ? end + 1 : len;
             if (next > budget && b->n > before)
                 break;
-            if (end - at > RILL_RECORD_MAX)
+            if (end - at > RILL_RECORD_MAX) {
+                b->n = before; /* none of this read's lines is in the batch */
                 return rill__error(RILL_ERANGE, "a line of %zu bytes exceeds %zu", end - at,
                                    (size_t)RILL_RECORD_MAX);
-            if (b->n == b->ncap && (rc = rill__batch_grow(b, b->n < 64 ? 64 : b->n, 0)) < 0)
+            }
+            if (b->n == b->ncap && (rc = rill__batch_grow(b, b->n < 64 ? 64 : b->n, 0)) < 0) {
+                b->n = before;
                 return rc;
+            }
             b->recs[b->n++] = (rill__rec){base + at, (uint32_t)(end - at), RILL__NOKEY};
             at = next;
         }
-        if ((rc = rill__batch_grow(b, 0, at)) < 0)
+        if ((rc = rill__batch_grow(b, 0, at)) < 0) {
+            b->n = before;
             return rc;
+        }
         memcpy(b->arena + base, text, at);
         b->used = base + at;
         e->count += b->n - before;

@@ -150,6 +150,7 @@ void rill__emitter_init(rill_emitter *e, rill__worker *w, int stage, int target,
     e->red = red;
     e->batch = NULL;
     e->limit = w->run->batch_records;
+    e->bytes = RILL__BATCH_BYTES;
     e->count = e->counted = 0;
     e->queue = 0;
     e->direct = target < 0 ? rill__combine_direct_target(w, stage, red) : -1;
@@ -317,7 +318,7 @@ static inline int emit_reserve(rill_emitter *e, uint32_t klen, size_t len,
 {
     rill_batch *b = e->batch;
     if (__builtin_expect(b != NULL && b->n < e->limit &&
-                         b->used + len + (klen == RILL__NOKEY ? 0 : klen) <= RILL__BATCH_BYTES,
+                         b->used + len + (klen == RILL__NOKEY ? 0 : klen) <= e->bytes,
                          1)) {
         int rc = rill__batch_reserve_fast(b, klen, len, k, d);
         e->count += rc == 0;

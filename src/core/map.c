@@ -130,7 +130,7 @@ static int map_process(rill__worker *w, rill__task *t, int locked)
     /* what the callback emits is collected, never routed: one batch for the
      * task, emptied after each element */
     rill__emitter_init(&got, w, t->stage, t->stage, t->red);
-    got.limit = SIZE_MAX;
+    got.limit = got.bytes = SIZE_MAX;
     got.direct = -1;
     for (i = t->begin; i < t->end && rc == 0; i++) {
         rill_record ix, el;

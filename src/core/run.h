@@ -115,7 +115,8 @@ struct rill_emitter {
     int target;        /* where to; -1: every successor of stage */
     rill__reduction *red;
     rill_batch *batch; /* being filled; owned until flushed */
-    size_t limit;
+    size_t limit;      /* records a batch takes before it goes on */
+    size_t bytes;      /* and bytes (RILL__BATCH_BYTES; SIZE_MAX: no limit) */
     size_t count;      /* records emitted through this emitter */
     size_t counted;    /* of those, folded ones already in the figures */
     int queue;         /* hand batches to the queues, never process them
