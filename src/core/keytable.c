@@ -1,8 +1,9 @@
 /* keytable.c — open addressing with linear probing over a power-of-two
  * array of slots, at most half full. A slot is a 24-byte header (keytable.h)
- * and the accumulator after it, so a key of up to 16 bytes costs one slot
- * and one cache line; longer keys live in an arena addressed by offset (so
- * growing it never leaves a slot dangling), their first 8 bytes in the slot.
+ * and the accumulator after it (one over 16 bytes: its offset in vals), so
+ * a key of up to 16 bytes costs one slot and one cache line; longer keys
+ * live in an arena addressed by offset (so growing it never leaves a slot
+ * dangling), their first 8 bytes in the slot.
  * Slots keep only the hash's upper 32 bits: growing hashes the keys again.
  * XXH3 (from the xxHash package) hashes keys longer than 16 bytes. */
 #include "keytable.h"
@@ -28,10 +29,15 @@ int rill__keytable_new(rill__keytable **out, size_t value_size)
     if (t == NULL)
         return -1;
     t->value_size = value_size;
-    t->stride = sizeof(slot) + ((value_size + 7) & ~(size_t)7);
+    t->stride = sizeof(slot) + (value_size > RILL__VALUE_INLINE ? sizeof(uint64_t)
+                                                                : (value_size + 7) & ~(size_t)7);
     t->cap = 64;
     t->slots = slots_new(t->cap, t->stride);
-    if (t->slots == NULL) {
+    if (value_size > RILL__VALUE_INLINE) {
+        t->vcap = 64 * ((value_size + 7) & ~(size_t)7);
+        t->vals = malloc(t->vcap);
+    }
+    if (t->slots == NULL || (value_size > RILL__VALUE_INLINE && t->vals == NULL)) {
         rill__keytable_free(t);
         return -1;
     }
@@ -45,6 +51,7 @@ void rill__keytable_free(rill__keytable *t)
         return;
     free(t->slots);
     free(t->arena);
+    free(t->vals);
     free(t);
 }
 
@@ -111,14 +118,30 @@ void *rill__keytable_insert(rill__keytable *t, slot *s, const void *key, size_t 
         k1 = t->used;
         t->used += len;
     }
+    if (t->vals != NULL) { /* the accumulator's place in vals */
+        size_t need = (t->value_size + 7) & ~(size_t)7;
+        uint64_t off = t->vused;
+        if (t->vused + need > t->vcap) {
+            size_t vcap = t->vcap;
+            char *v;
+            while (vcap < t->vused + need)
+                vcap *= 2;
+            if ((v = realloc(t->vals, vcap)) == NULL)
+                return NULL;
+            t->vals = v;
+            t->vcap = vcap;
+        }
+        t->vused += need;
+        memcpy(s + 1, &off, sizeof(off));
+    }
     s->tag = (uint32_t)(hash >> 32);
     s->len1 = (uint32_t)len + 1;
     s->k0 = k0;
     s->k1 = k1;
     t->n++;
-    memset(s + 1, 0, t->value_size);
+    memset(rill__slot_value(t, s), 0, t->value_size);
     *created = 1;
-    return s + 1;
+    return rill__slot_value(t, s);
 }
 
 int rill__keytable_next(const rill__keytable *t, size_t *pos, const void **key,
@@ -133,7 +156,7 @@ int rill__keytable_next(const rill__keytable *t, size_t *pos, const void **key,
         *len = s->len1 - 1;
         if (hash) /* NULL: not wanted */
             *hash = rill__hash(*key, *len);
-        *value = s + 1;
+        *value = rill__slot_value(t, s);
         *pos = i + 1;
         return 1;
     }

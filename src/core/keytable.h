@@ -28,11 +28,19 @@ typedef struct rill__slot { /* 24 bytes; the accumulator follows, 8-aligned */
                       offset in the arena */
 } rill__slot;
 
+/* Accumulators up to this size sit in their slot; larger ones in vals, the
+ * slot holding their offset (a table at most half full would otherwise
+ * keep two to four of them a key). */
+#define RILL__VALUE_INLINE 16
+
 typedef struct rill__keytable {
     char *slots;       /* owned: cap slots of stride bytes, 64-aligned */
     size_t cap, n, value_size, stride;
     char *arena;       /* owned: the keys longer than RILL__KEY_INLINE */
     size_t used, acap;
+    char *vals;        /* owned: accumulators over RILL__VALUE_INLINE bytes
+                          (NULL when they are inline), 8-aligned */
+    size_t vused, vcap;
 } rill__keytable;
 
 int rill__keytable_new(rill__keytable **out, size_t value_size);
@@ -53,6 +61,16 @@ int rill__keytable_next(const rill__keytable *t, size_t *pos, const void **key,
 static inline rill__slot *rill__slot_at(const rill__keytable *t, size_t i)
 {
     return (rill__slot *)(t->slots + i * t->stride);
+}
+
+/* The accumulator of the key in slot s. */
+static inline void *rill__slot_value(const rill__keytable *t, rill__slot *s)
+{
+    uint64_t off;
+    if (t->vals == NULL)
+        return s + 1;
+    memcpy(&off, s + 1, sizeof(off));
+    return t->vals + off;
 }
 
 /* The first 16 bytes of key as two words, zero-padded, as a little-endian
@@ -133,7 +151,7 @@ rill__keytable_find_words(rill__keytable *t, const void *key, size_t len, uint64
             (len <= RILL__KEY_INLINE ? s->k1 == k1
                                      : memcmp(t->arena + s->k1, key, len) == 0)) {
             *created = 0;
-            return s + 1;
+            return rill__slot_value(t, s);
         }
     }
 }
