@@ -138,6 +138,7 @@ void rill__reduction_destroy(rill__run *run, rill__reduction *r)
     }
     free(r->partials);
     free(r->extra);
+    free(r->parked);
     rill_batch_free(r->first);
     pthread_mutex_destroy(&r->mu);
     free(r);

@@ -1,8 +1,8 @@
 /* stage_combine.c — the combine stage kind: keyed aggregation. Each worker
  * folds keyed records into a partial key table of its own (keytable.h);
  * when the reduction is done the tables are merged, keys other ranks own
- * go to them (the transport's shuffle), and one keyed record per key goes
- * onward. A stage whose only successor is the combine folds what it emits
+ * go to them (the transport's shuffle: under MPI they are emitted there,
+ * dist/direct.c), and one keyed record per key of this rank's goes onward. A stage whose only successor is the combine folds what it emits
  * straight into the table (rill__combine_direct), never making a batch. */
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +11,12 @@
 #include "run.h"
 #include "serial.h"
 
-static int merge_tables(rill__worker *w, rill__reduction *r, const rill__stage *s)
+/* Merges r's tables into partials[0]: the workers' only, or (extras) those
+ * other ranks sent too. */
+static int merge_tables(rill__worker *w, rill__reduction *r, const rill__stage *s, int extras)
 {
     rill__keytable *into = NULL;
-    int i, rc = 0, n = w->run->workers + (int)r->nextra;
+    int i, rc = 0, n = w->run->workers + (extras ? (int)r->nextra : 0);
     for (i = 0; i < n && rc == 0; i++) {
         rill__keytable *t = rill__take_partial(w->run, r, i);
         size_t pos = 0, len;
@@ -136,30 +138,49 @@ int rill__combine_direct(rill_emitter *e, const void *key, size_t klen, int keye
 static int combine_merge(rill__worker *w, rill__reduction *r, int into_partial)
 {
     (void)into_partial; /* a combine's tables always merge into the first */
-    return merge_tables(w, r, &w->run->stages[r->owner]);
+    return merge_tables(w, r, &w->run->stages[r->owner], 1);
 }
 
+/* A finished combine's table, and whose keys of it are emitted here. */
+typedef struct keys {
+    rill__keytable *table;
+    int mine, size; /* only keys rank mine owns of size ranks; mine -1: all */
+} keys;
+
 /* One keyed record a key, its accumulator as the data, in no set order. */
-static int emit_table(rill_emitter *out, const rill__stage *s, void *table)
+static int emit_table(rill_emitter *out, const rill__stage *s, void *state)
 {
+    const keys *k = state;
     size_t pos = 0, len;
     const void *key;
     uint64_t hash;
     void *value;
     int rc = 0;
-    while (rc == 0 && table && rill__keytable_next(table, &pos, &key, &len, &hash, &value))
-        rc = rill_emit_keyed(out, key, len, value, s->combine.value_size);
+    while (rc == 0 && k->table &&
+           rill__keytable_next(k->table, &pos, &key, &len, &hash, &value))
+        if (k->mine < 0 || rill__key_rank(hash, k->size) == k->mine)
+            rc = rill_emit_keyed(out, key, len, value, s->combine.value_size);
     return rc;
 }
 
 static int combine_finish(rill__worker *w, rill__reduction *r)
 {
+    keys k;
     int rc;
-    if ((rc = merge_tables(w, r, &w->run->stages[r->owner])) < 0)
+    /* the keys other ranks own go out before the tables other ranks sent
+     * are merged here (they hold this rank's keys), so that both merge at
+     * once */
+    if ((rc = merge_tables(w, r, &w->run->stages[r->owner], 0)) < 0)
         return rc;
-    if ((rc = rill__tp_shuffle(w, r)) < 0)
+    if ((rc = rill__tp_shuffle(w, r, &k.mine)) < 0)
         return rill__fail(w, r->owner, 0, 0, NULL, rc, 1, "sending keys to their ranks");
-    return rill__reduction_close(w, r, emit_table, r->partials[0]);
+    if (rc == 1)
+        return 0; /* finishes again once other ranks gave their pieces back */
+    if ((rc = merge_tables(w, r, &w->run->stages[r->owner], 1)) < 0)
+        return rc;
+    k.table = r->partials[0];
+    k.size = w->run->world.size;
+    return rill__reduction_close(w, r, emit_table, &k);
 }
 
 static int combine_per_worker(const rill__stage *s)

@@ -1,0 +1,740 @@
+/* direct.c — a combine's keys go straight to the ranks that own them.
+ *
+ * A key belongs to rank rill__key_rank(its hash, ranks) (core/run.h). When a
+ * proxy of a combine finishes on rank j (the combine was opened on its
+ * origin O; a proxy of a proxy, whose units came from another rank's proxy,
+ * relays: its table goes home whole, as before), its table is split once:
+ * O's keys go home in the DONE that brings its units back, the keys of
+ * each other rank k go to k in one PART message, and j's own keys stay
+ * here. Each of those PARTs, and j's own
+ * share, is a piece parked at its owner; the DONE tells O how many pieces
+ * went to each rank. An owner merges the pieces of one combine (origin,
+ * id) into one table as they come (a gather, below).
+ *
+ * When the combine finishes on O (every unit home: every DONE in), O sends
+ * its own keys of rank k to k in a FIN, which also says how many pieces
+ * were sent to k in all and lends k a unit of the combine's parent
+ * reduction (as a TASK would). Messages from different ranks arrive in any
+ * order, so the owner emits only when it has the FIN and as many pieces as
+ * it says: then its keys go as one batch to the stage after the combine,
+ * under a proxy of the parent, as the records of a TASK would. The keys O
+ * owns are emitted on O. So every key is merged once, where it is emitted,
+ * and no table passes through a rank that does not own its keys.
+ *
+ * Checkpoints: rank 0 saves only once the whole run is on it. Pieces of
+ * rank 0's combines parked elsewhere are counted in its lent units (and
+ * keep the combine's id known), so a checkpoint waits for them: while a
+ * checkpoint drains, the other ranks send such pieces home (RETURN) unless
+ * their FIN came, and a combine of rank 0 that finishes while one drains
+ * waits for its pieces (shuffle returns 1) and then keeps every key, as
+ * before. Rank 0 decides between FIN and waiting under the outbox's lock,
+ * so a FIN is always queued before the DRAIN that would make its owner give
+ * the pieces back. A combine of another rank finishes before any
+ * checkpoint can be saved (its units are rank 0's lent ones): its pieces
+ * are never given back, its FIN always goes. A proxy that finishes while a
+ * checkpoint drains sends its whole table home, as before.
+ *
+ * Locking: the gathers are under d->gmu (the thread, and a worker parking
+ * its proxy's own keys); a combine's parked counts under its r->mu. Only
+ * the thread delivers a gather: the last piece or the FIN comes through it
+ * (a worker parks its keys before the DONE that lets the FIN be sent). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/keytable.h"
+#include "link.h"
+
+/* On a combine's origin: its pieces at other ranks (r->parked). */
+typedef struct parked {
+    uint64_t id;     /* the combine's id, kept known by one unit (anchor) */
+    int anchor;      /* that unit is still held */
+    int awaiting;    /* it finished while pieces were out and a checkpoint
+                        drained: released again when out reaches 0 */
+    int64_t out;     /* pieces at their owners now (see parked_of) */
+    int64_t sent[];  /* pieces ever sent to each rank */
+} parked;
+
+/* On an owner: the pieces of one combine that came so far. */
+typedef struct rill__gather {
+    struct rill__gather *next;
+    int origin;               /* the combine's rank and id there */
+    uint64_t id;
+    int owner;                /* the combine stage */
+    rill__keytable *table;    /* owned, NULL while empty; only this rank's
+                                 keys in it count (a proxy's own table is
+                                 parked whole) */
+    int64_t arrived;          /* pieces that came, given back ones too */
+    int64_t held;             /* pieces merged into table (not given back) */
+    int fin;                  /* the FIN came: */
+    int64_t expected;         /* pieces in all */
+    uint64_t parent_id;       /* the unit of the parent it lent */
+    int parent_owner, stage;  /* its stage, where the keys go */
+    int relay;                /* the parent is a proxy there */
+} rill__gather;
+
+int rill__direct_ok(const rill__run *run, const rill__stage *s)
+{
+    const rill__stage *next;
+    if (s->ops != &rill__kind_combine || s->next < 0 || s->next == run->nstages - 1 ||
+        run->sched.limit[s->next])
+        return 0; /* results are delivered on rank 0; a limit is counted there */
+    next = &run->stages[s->next];
+    /* a gathering scope takes the whole table as one reduction, here */
+    return rill__kind_is(next, RILL_KIND_SHUFFLED) &&
+           !(next->opens >= 0 && run->stages[next->opens].gather);
+}
+
+/* ---- pieces: u32 klen, key, value for each key, to the end ---- */
+
+static void put_key(rill__out *o, const void *key, size_t len, const void *value,
+                    size_t vs)
+{
+    rill__put_u32(o, (uint32_t)len);
+    rill__put_bytes(o, key, len);
+    rill__put_bytes(o, value, vs);
+}
+
+/* The keys of t that rank `to` owns into o; how many. */
+static size_t put_keys(rill__out *o, const rill__keytable *t, size_t vs, int to, int size)
+{
+    size_t pos = 0, len, n = 0;
+    const void *key;
+    uint64_t hash;
+    void *value;
+    while (t && rill__keytable_next(t, &pos, &key, &len, &hash, &value))
+        if (rill__key_rank(hash, size) == to) {
+            put_key(o, key, len, value, vs);
+            n++;
+        }
+    return n;
+}
+
+/* Merges one entry into *into (made when NULL): 0, or an error code with
+ * *user set when the stage's merge refused it. */
+static int merge_one(const rill__stage *s, rill__keytable **into, const void *key,
+                     size_t len, uint64_t hash, const void *value, int *user)
+{
+    int created, rc;
+    void *acc;
+    if (*into == NULL && rill__keytable_new(into, s->combine.value_size) < 0)
+        return rill__error(RILL_ENOMEM, "out of memory merging keys from another rank");
+    if ((acc = rill__keytable_upsert(*into, key, len, hash, &created)) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory merging keys from another rank");
+    if (created) {
+        memcpy(acc, value, s->combine.value_size);
+        return 0;
+    }
+    rill_error_clear();
+    if ((rc = s->combine.merge(acc, (void *)value, s->payload)) != 0)
+        *user = 1;
+    return rc;
+}
+
+/* Merges the piece p into *into; every key must be rank owner's. fresh:
+ * into is a new table of one piece (no key may come twice). */
+static int merge_piece(const rill__stage *s, rill__keytable **into, const char *p, size_t len,
+                       int owner, int size, int fresh, int *user)
+{
+    size_t vs = s->combine.value_size;
+    rill__in in;
+    int rc = 0;
+    *user = 0;
+    rill__in_init(&in, p, len);
+    while (rc == 0 && in.at < in.len) {
+        uint32_t klen;
+        const void *key, *value;
+        uint64_t hash;
+        size_t before = *into ? rill__keytable_count(*into) : 0;
+        if (rill__get_u32(&in, &klen) < 0 || klen > in.len - in.at ||
+            (key = rill__get_bytes(&in, klen)) == NULL ||
+            (value = rill__get_bytes(&in, vs)) == NULL ||
+            rill__key_rank(hash = rill__hash(key, klen), size) != owner)
+            return rill__error(RILL_ECORRUPT, "keys from another rank that do not decode, "
+                               "or that rank %d does not own", owner);
+        if ((rc = merge_one(s, into, key, klen, hash, value, user)) == 0 && fresh &&
+            rill__keytable_count(*into) == before)
+            return rill__error(RILL_ECORRUPT, "keys from another rank: a key twice");
+    }
+    return rc;
+}
+
+/* A message: head h, then the bytes of o after its reserved head. */
+static int take_msg(rill__out *o, const rill__head *h, char **buf, size_t *len)
+{
+    rill__out head;
+    int rc;
+    rill__out_init(&head, 0);
+    rill__head_put(&head, h);
+    if ((rc = head.rc) == 0 && (rc = o->rc) == 0)
+        memcpy(o->buf, head.buf, RILL__HEAD_SIZE);
+    rill__out_free(&head);
+    if (rc < 0) {
+        rill__out_free(o);
+        return rc;
+    }
+    return rill__out_take(o, buf, len);
+}
+
+/* ---- gathers (under gmu) ---- */
+
+static rill__gather *gather_find(rill__dist *d, int origin, uint64_t id, int owner, int make)
+{
+    rill__gather *g;
+    for (g = d->gathers; g; g = g->next)
+        if (g->origin == origin && g->id == id)
+            return g;
+    if (!make || (g = calloc(1, sizeof(*g))) == NULL)
+        return NULL;
+    g->origin = origin;
+    g->id = id;
+    g->owner = owner;
+    g->next = d->gathers;
+    d->gathers = g;
+    return g;
+}
+
+static void gather_unlink(rill__dist *d, rill__gather *g)
+{
+    rill__gather **pp = &d->gathers;
+    while (*pp != g)
+        pp = &(*pp)->next;
+    *pp = g->next;
+}
+
+static void gather_free(rill__gather *g)
+{
+    if (g) {
+        rill__keytable_free(g->table);
+        free(g);
+    }
+}
+
+void rill__direct_free(rill__dist *d)
+{
+    while (d->gathers) {
+        rill__gather *g = d->gathers;
+        d->gathers = g->next;
+        gather_free(g);
+    }
+}
+
+/* Routes batch b (this rank's keys, ended by the caller) to g's stage
+ * under r, and starts another. */
+static int hand_on(rill__dist *d, rill__gather *g, rill__reduction *r, rill_batch **b)
+{
+    rill_batch *full = *b;
+    *b = NULL;
+    if (full->n)
+        rill__route_to(&d->cw, g->stage, g->owner, r, full, 0, full->n, 1);
+    rill__worker_unref(&d->cw, full);
+    return rill_batch_new(b);
+}
+
+/* The combine's keys are all here: this rank's go to the stage after it,
+ * in batches of the run's size (others may take some, as any task), under
+ * a proxy of its parent with the unit the FIN lent (thread only). */
+static void deliver(rill__dist *d, rill__gather *g)
+{
+    rill__run *run = d->run;
+    const rill__stage *s = &run->stages[g->owner];
+    size_t most = run->batch_records ? run->batch_records : 1024, pos = 0, len;
+    rill__reduction *r;
+    rill_batch *b = NULL;
+    const void *key;
+    uint64_t hash;
+    void *value;
+    int rc;
+    if ((r = rill__proxy_take(d, g->origin, g->parent_id, g->parent_owner, 1)) == NULL) {
+        rill__fail(&d->cw, g->owner, 0, 0, NULL, RILL_ENOMEM, 1, "taking in keys");
+        gather_free(g);
+        return;
+    }
+    if (g->relay)
+        r->relay = 1;
+    rc = rill_batch_new(&b);
+    while (rc == 0 && g->table && rill__keytable_next(g->table, &pos, &key, &len, &hash, &value))
+        if (rill__key_rank(hash, d->size) == d->rank &&
+            (rc = rill_batch_add_keyed(b, key, len, value, s->combine.value_size)) == 0 &&
+            b->n >= most)
+            rc = hand_on(d, g, r, &b);
+    if (rc == 0)
+        hand_on(d, g, r, &b);
+    rill_batch_free(b);
+    if (rc < 0)
+        rill__fail(&d->cw, g->owner, 0, 0, NULL, rc, 1, "taking in keys");
+    rill__unhold(d, r);
+    gather_free(g);
+}
+
+/* Whether a message names a combine this rank can take pieces of. */
+static int names_combine(rill__dist *d, int peer, const rill__head *h, int from_origin)
+{
+    rill__run *run = d->run;
+    if (h->owner >= 0 && h->owner < run->nstages &&
+        rill__direct_ok(run, &run->stages[h->owner]) && h->ref_rank >= 0 &&
+        h->ref_rank < d->size && h->ref_rank != d->rank && h->units >= 0 &&
+        (!from_origin || h->ref_rank == peer))
+        return 1;
+    rill__error(RILL_ECORRUPT, "rank %d sent keys of a combine this rank does not know", peer);
+    rill__fail(&d->cw, run->nstages - 1, 0, 0, NULL, RILL_ECORRUPT, 1, "receiving");
+    return 0;
+}
+
+/* A piece came (PART: h names the combine) or a FIN (fin set). */
+static void take_piece(rill__dist *d, int peer, const rill__head *h, const char *p,
+                       size_t len, int fin)
+{
+    rill__run *run = d->run;
+    int owner = fin ? h->from : h->owner, user = 0, rc = 0, done;
+    rill__head n = *h;
+    rill__gather *g;
+    n.owner = owner;
+    if (!names_combine(d, peer, &n, fin))
+        return;
+    if (fin && (h->stage != run->stages[owner].next || h->owner < -1 ||
+                h->owner >= run->nstages)) {
+        rill__error(RILL_ECORRUPT, "rank %d finished a combine for a stage that is not "
+                    "the one after it", peer);
+        rill__fail(&d->cw, owner, 0, 0, NULL, RILL_ECORRUPT, 1, "receiving");
+        return;
+    }
+    pthread_mutex_lock(&d->gmu);
+    if ((g = gather_find(d, h->ref_rank, h->id, owner, 1)) == NULL)
+        rc = rill__error(RILL_ENOMEM, "out of memory taking in keys");
+    else if (g->fin && fin)
+        rc = rill__error(RILL_ECORRUPT, "rank %d finished a combine twice", peer);
+    else if ((!len || (rc = merge_piece(&run->stages[owner], &g->table, p, len, d->rank,
+                                        d->size, 0, &user)) == 0) && !fin) {
+        g->arrived++;
+        g->held++;
+    }
+    if (rc == 0 && fin) {
+        g->fin = 1;
+        g->expected = h->units;
+        g->parent_id = (uint64_t)h->code;
+        g->parent_owner = h->owner;
+        g->stage = h->stage;
+        g->relay = h->phase == 1;
+    }
+    if (rc == 0 && g->fin && g->arrived > g->expected)
+        rc = rill__error(RILL_ECORRUPT, "rank %d sent more pieces of a combine than it said",
+                         peer);
+    done = rc == 0 && g->fin && g->arrived == g->expected;
+    if (done)
+        gather_unlink(d, g);
+    pthread_mutex_unlock(&d->gmu);
+    if (rc != 0) {
+        rill__fail(&d->cw, owner, 0, 0, NULL, rc, !user, "merging keys from another rank");
+        return;
+    }
+    if (done)
+        deliver(d, g);
+}
+
+void rill__receive_part(rill__dist *d, int peer, const rill__head *h, const char *p,
+                        size_t len)
+{
+    take_piece(d, peer, h, p, len, 0);
+}
+
+void rill__receive_fin(rill__dist *d, int peer, const rill__head *h, const char *p,
+                       size_t len)
+{
+    take_piece(d, peer, h, p, len, 1);
+}
+
+/* ---- a proxy finishes ---- */
+
+/* Proxy r's own keys stay here, as a piece of its combine. */
+static int park_own(rill__worker *w, rill__dist *d, rill__reduction *r)
+{
+    const rill__stage *s = &w->run->stages[r->owner];
+    rill__keytable *t = r->partials[0];
+    rill__gather *g;
+    int rc = 0, user = 0;
+    pthread_mutex_lock(&d->gmu);
+    if ((g = gather_find(d, r->origin, r->origin_id, r->owner, 1)) == NULL) {
+        rc = rill__error(RILL_ENOMEM, "out of memory keeping keys");
+    } else if (g->table == NULL) {
+        g->table = t; /* whole: the other ranks' keys in it are never read */
+        r->partials[0] = NULL;
+    } else {
+        size_t pos = 0, len;
+        const void *key;
+        uint64_t hash;
+        void *value;
+        while (rc == 0 && rill__keytable_next(t, &pos, &key, &len, &hash, &value))
+            if (rill__key_rank(hash, d->size) == d->rank)
+                rc = merge_one(s, &g->table, key, len, hash, value, &user);
+    }
+    if (rc == 0) {
+        g->arrived++;
+        g->held++;
+    }
+    pthread_mutex_unlock(&d->gmu);
+    return rc == 0 ? 0 : rill__fail(w, r->owner, 0, 0, NULL, rc, !user, "merging");
+}
+
+int rill__direct_split(rill__worker *w, rill__reduction *r, rill__out *body)
+{
+    rill__run *run = w->run;
+    rill__dist *d = run->world.dist;
+    const rill__stage *s = &run->stages[r->owner];
+    const rill__keytable *t = r->partials[0];
+    size_t vs = s->combine.value_size, *n, pos = 0, len, moved = 0;
+    rill__out *o;
+    const void *key;
+    uint64_t hash;
+    void *value;
+    int k, rc = 0;
+    if ((o = calloc((size_t)d->size, sizeof(*o))) == NULL ||
+        (n = calloc((size_t)d->size, sizeof(*n))) == NULL) {
+        free(o);
+        return rill__error(RILL_ENOMEM, "out of memory sending keys");
+    }
+    for (k = 0; k < d->size; k++)
+        rill__out_init(&o[k], k == d->rank || k == r->origin ? 0 : RILL__HEAD_SIZE);
+    while (rill__keytable_next(t, &pos, &key, &len, &hash, &value)) {
+        k = rill__key_rank(hash, d->size);
+        n[k]++;
+        if (k != d->rank)
+            put_key(&o[k], key, len, value, vs);
+    }
+    for (k = 0; k < d->size && rc == 0; k++) {
+        rill__head h = {0};
+        char *buf;
+        size_t blen;
+        if (k == d->rank || k == r->origin || n[k] == 0)
+            continue;
+        h.type = RILL__M_PART;
+        h.owner = r->owner;
+        h.ref_rank = r->origin;
+        h.id = r->origin_id;
+        if ((rc = take_msg(&o[k], &h, &buf, &blen)) == 0) {
+            rill__send(d, k, buf, blen);
+            moved += n[k];
+        }
+    }
+    if (rc == 0 && n[d->rank] > 0)
+        rc = park_own(w, d, r);
+    if (rc == 0) { /* the DONE's payload: pieces to each rank, then home's keys */
+        rill__put_u32(body, (uint32_t)d->size);
+        for (k = 0; k < d->size; k++)
+            rill__put_u32(body, k != r->origin && n[k] > 0);
+        rill__put_bytes(body, o[r->origin].buf, o[r->origin].len);
+        moved += n[r->origin];
+        rc = body->rc;
+    }
+    for (k = 0; k < d->size; k++)
+        rill__out_free(&o[k]);
+    free(o);
+    free(n);
+    atomic_fetch_add(&d->moved, moved);
+    return rc;
+}
+
+/* ---- on the combine's origin ---- */
+
+/* Under r->mu: r->parked, made when r has none. Pieces are counted in out
+ * when the DONE of the proxy that sent them comes; the owner may give them
+ * back before that (out goes below 0 meanwhile), since the two messages
+ * come from different ranks. lent and r's id count max(out, 0) pieces:
+ * those the DONEs said are out and are not back. Until a DONE comes its
+ * proxy's units keep both above 0. */
+static int parked_of(rill__dist *d, rill__reduction *r, uint64_t id)
+{
+    if (r->parked == NULL &&
+        (r->parked = calloc(1, sizeof(parked) + (size_t)d->size * sizeof(int64_t))) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    ((parked *)r->parked)->id = id;
+    return 0;
+}
+
+int rill__direct_done(rill__dist *d, rill__reduction *r, const rill__head *h, const char *p,
+                      size_t len, void **part)
+{
+    const rill__stage *s = &d->run->stages[r->owner];
+    rill__keytable *t = NULL;
+    int64_t *count = NULL, total = 0;
+    rill__in in;
+    uint32_t size, c;
+    uint64_t id;
+    int k, rc = 0, user, first = 0;
+    *part = NULL;
+    rill__in_init(&in, p, len);
+    if (!rill__direct_ok(d->run, s) || r->origin >= 0 || rill__get_u32(&in, &size) < 0 ||
+        size != (uint32_t)d->size)
+        return rill__error(RILL_ECORRUPT, "a proxy came home with keys its stage "
+                           "does not keep");
+    if ((count = calloc(size, sizeof(*count))) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory");
+    for (k = 0; k < d->size && rc == 0; k++) {
+        if (rill__get_u32(&in, &c) < 0 || c > 1 || (c && k == d->rank))
+            rc = rill__error(RILL_ECORRUPT, "a proxy came home with counts of pieces "
+                             "that do not decode");
+        count[k] = c;
+        total += c;
+    }
+    if (rc == 0)
+        rc = merge_piece(s, &t, p + in.at, len - in.at, d->rank, d->size, 1, &user);
+    if (rc == 0 && total > 0) {
+        int64_t counted = 0;
+        pthread_mutex_lock(&r->mu);
+        if ((rc = parked_of(d, r, h->id)) == 0) {
+            parked *pk = r->parked;
+            /* pieces given back before this DONE came are home already */
+            int64_t early = pk->out < 0 ? -pk->out : 0;
+            counted = total - (early < total ? early : total);
+            first = !pk->anchor;
+            pk->anchor = 1;
+            pk->out += total;
+            for (k = 0; k < d->size; k++)
+                pk->sent[k] += count[k];
+        }
+        pthread_mutex_unlock(&r->mu);
+        /* before the DONE's units go back: r's id stays known (anchored until
+         * r finishes) and a checkpoint waits for the pieces */
+        if (rc == 0)
+            rc = rill__id_lend(d, r, counted + first, &id);
+        if (rc == 0)
+            atomic_fetch_add(&d->lent, counted);
+    }
+    free(count);
+    if (rc < 0) {
+        rill__keytable_free(t);
+        return rc;
+    }
+    *part = t;
+    return 0;
+}
+
+void rill__receive_return(rill__dist *d, int peer, const rill__head *h, const char *p,
+                          size_t len)
+{
+    rill__run *run = d->run;
+    int64_t lent;
+    rill__reduction *r = rill__id_find(d, h->id, &lent);
+    rill__keytable *t = NULL;
+    int64_t covered = 0;
+    void **x;
+    int rc = 0, user, release = 0;
+    if (r == NULL || r->owner != h->owner || r->origin >= 0 || h->units <= 0) {
+        rill__error(RILL_ECORRUPT, "rank %d gave back keys of a combine this rank did not "
+                    "send it", peer);
+        rill__fail(&d->cw, run->nstages - 1, 0, 0, NULL, RILL_ECORRUPT, 1, "receiving");
+        return;
+    }
+    rc = merge_piece(&run->stages[r->owner], &t, p, len, peer, d->size, 1, &user);
+    pthread_mutex_lock(&r->mu);
+    if (rc == 0 && t && (x = realloc(r->extra, (r->nextra + 1) * sizeof(*x))) != NULL) {
+        r->extra = x;
+        r->extra[r->nextra++] = t;
+        t = NULL;
+    } else if (rc == 0 && t) {
+        rc = rill__error(RILL_ENOMEM, "out of memory");
+    }
+    if (rc == 0 && (rc = parked_of(d, r, h->id)) == 0) {
+        parked *pk = r->parked;
+        covered = pk->out > 0 ? (pk->out < h->units ? pk->out : h->units) : 0;
+        pk->out -= h->units;
+        release = pk->awaiting && pk->out == 0;
+        if (release)
+            pk->awaiting = 0;
+    }
+    pthread_mutex_unlock(&r->mu);
+    if (rc < 0) {
+        rill__keytable_free(t);
+        rill__fail(&d->cw, r->owner, 0, 0, NULL, rc, 1, "taking in keys given back");
+        return;
+    }
+    rill__id_back(d, h->id, covered);
+    if (release) /* its finish waited for these */
+        rill__release_later(d, r);
+    atomic_fetch_sub(&d->lent, covered); /* after: see receive_done */
+}
+
+void rill__direct_drain(rill__dist *d)
+{
+    rill__gather *g;
+    if (d->rank == 0)
+        return;
+    pthread_mutex_lock(&d->gmu);
+    for (g = d->gathers; g; g = g->next) {
+        rill__head h = {0};
+        rill__out o;
+        char *buf;
+        size_t len, n;
+        if (g->origin != 0 || g->fin || g->held == 0)
+            continue;
+        rill__out_init(&o, RILL__HEAD_SIZE);
+        n = put_keys(&o, g->table, d->run->stages[g->owner].combine.value_size, d->rank,
+                     d->size);
+        h.type = RILL__M_RETURN;
+        h.owner = g->owner;
+        h.ref_rank = 0;
+        h.id = g->id;
+        h.units = g->held;
+        if (take_msg(&o, &h, &buf, &len) < 0) {
+            rill__fail(&d->cw, g->owner, 0, 0, NULL, RILL_ENOMEM, 1, "sending keys home");
+            break;
+        }
+        rill__send(d, 0, buf, len);
+        atomic_fetch_add(&d->moved, n);
+        rill__keytable_free(g->table);
+        g->table = NULL;
+        g->held = 0;
+    }
+    pthread_mutex_unlock(&d->gmu);
+}
+
+/* A combine of this rank finished while a checkpoint drains: it keeps every
+ * key, once the pieces out have come home (1: it waits for them). */
+static int keep_all(rill__dist *d, rill__reduction *r)
+{
+    parked *pk;
+    int wait = 0;
+    pthread_mutex_lock(&r->mu);
+    if ((pk = r->parked) != NULL && pk->out > 0) {
+        pk->awaiting = 1;
+        atomic_store(&r->pending, 1); /* released by the last piece given back */
+        wait = 1;
+    } else if (pk && pk->anchor) {
+        pk->anchor = 0;
+    } else {
+        pk = NULL;
+    }
+    pthread_mutex_unlock(&r->mu);
+    if (!wait && pk)
+        rill__id_back(d, pk->id, 1);
+    return wait;
+}
+
+int rill__dist_shuffle(rill__worker *w, rill__reduction *r, int *mine)
+{
+    rill__run *run = w->run;
+    rill__dist *d = run->world.dist;
+    const rill__stage *s = &run->stages[r->owner];
+    const rill__keytable *t;
+    size_t vs = s->combine.value_size, *n = NULL, pos, len, moved = 0, nx, i;
+    void **x = NULL;
+    rill__out *o = NULL;
+    rill__msg *list = NULL, **tail = &list, *m;
+    parked *pk = r->parked;
+    int64_t out = 0, nfin = 0;
+    uint64_t pid = 0;
+    const void *key;
+    uint64_t hash;
+    void *value;
+    int k, rc = 0;
+    *mine = -1;
+    if (d == NULL || !rill__direct_ok(run, s))
+        return 0; /* every key stays: what follows runs here anyway */
+    if (pk) {
+        pthread_mutex_lock(&r->mu);
+        out = pk->out;
+        pthread_mutex_unlock(&r->mu);
+    }
+    /* a checkpoint drains: rank 0's pieces come home; another rank's must
+     * be sent on (none are given back) */
+    if (atomic_load(&run->ckpt.want) && (d->rank == 0 || out == 0))
+        return keep_all(d, r);
+    if ((o = calloc((size_t)d->size, sizeof(*o))) == NULL ||
+        (n = calloc((size_t)d->size, sizeof(*n))) == NULL) {
+        rc = rill__error(RILL_ENOMEM, "out of memory sending keys");
+        goto done;
+    }
+    for (k = 0; k < d->size; k++)
+        rill__out_init(&o[k], k == d->rank ? 0 : RILL__HEAD_SIZE);
+    /* the workers' table, then those other ranks sent (a proxy that
+     * finished while a checkpoint drained sent all of its keys): a key may
+     * come twice, its owner merges */
+    pthread_mutex_lock(&r->mu);
+    nx = r->nextra;
+    if (nx && (x = malloc(nx * sizeof(*x))) != NULL)
+        memcpy(x, r->extra, nx * sizeof(*x));
+    pthread_mutex_unlock(&r->mu);
+    if (nx && x == NULL) {
+        rc = rill__error(RILL_ENOMEM, "out of memory sending keys");
+        goto done;
+    }
+    for (i = 0; i <= nx; i++) {
+        if ((t = i == 0 ? r->partials[0] : x[i - 1]) == NULL)
+            continue;
+        for (pos = 0; rill__keytable_next(t, &pos, &key, &len, &hash, &value);)
+            if ((k = rill__key_rank(hash, d->size)) != d->rank) {
+                put_key(&o[k], key, len, value, vs);
+                n[k]++;
+            }
+    }
+    for (k = 0; k < d->size; k++)
+        nfin += k != d->rank && (n[k] > 0 || (pk && pk->sent[k] > 0));
+    if (nfin == 0) {
+        keep_all(d, r); /* nothing is out: releases the anchor */
+        goto done;
+    }
+    if ((rc = rill__id_lend(d, r->parent, nfin, &pid)) < 0)
+        goto done;
+    for (k = 0; k < d->size && rc == 0; k++) {
+        rill__head h = {0};
+        if (k == d->rank || (n[k] == 0 && !(pk && pk->sent[k] > 0)))
+            continue;
+        h.type = RILL__M_FIN;
+        h.stage = s->next;
+        h.from = r->owner;
+        h.owner = r->parent->owner;
+        h.ref_rank = d->rank;
+        h.id = pk ? pk->id : 0;
+        h.units = pk ? pk->sent[k] : 0;
+        h.code = (int64_t)pid;
+        h.phase = r->parent->origin >= 0; /* as a TASK's code: see ship_lend */
+        if ((m = calloc(1, sizeof(*m))) == NULL) {
+            rc = rill__error(RILL_ENOMEM, "out of memory sending keys");
+            break;
+        }
+        m->peer = k;
+        *tail = m;
+        tail = &m->next;
+        rc = take_msg(&o[k], &h, &m->buf, &m->len);
+    }
+    if (rc < 0) {
+        rill__id_back(d, pid, nfin);
+        goto done;
+    }
+    /* the FINs carry units of the parent (as a TASK would) */
+    atomic_fetch_add(&r->parent->pending, nfin);
+    atomic_fetch_add(&d->lent, nfin);
+    if (!rill__send_list(d, list, d->rank == 0)) {
+        /* a checkpoint began meanwhile: its DRAIN may be out before them */
+        atomic_fetch_sub(&r->parent->pending, nfin);
+        atomic_fetch_sub(&d->lent, nfin);
+        rill__id_back(d, pid, nfin);
+        rc = keep_all(d, r);
+        goto done;
+    }
+    list = NULL;
+    for (k = 0; k < d->size; k++)
+        moved += n[k];
+    atomic_fetch_add(&d->moved, moved);
+    if (pk) { /* the pieces out are the FINs' now */
+        pthread_mutex_lock(&r->mu);
+        out = pk->out;
+        pk->out = 0;
+        pk->anchor = 0;
+        pthread_mutex_unlock(&r->mu);
+        rill__id_back(d, pk->id, out + 1);
+        atomic_fetch_sub(&d->lent, out);
+    }
+    *mine = d->rank;
+done:
+    while ((m = list) != NULL) {
+        list = m->next;
+        free(m->buf);
+        free(m);
+    }
+    for (k = 0; o && k < d->size; k++)
+        rill__out_free(&o[k]);
+    free(o);
+    free(n);
+    free(x);
+    return rc;
+}
