@@ -58,7 +58,7 @@ int rill__dist_away(rill__worker *w, rill__task *t, int *rc);
 /* The last unit of proxy r was released: sends its units and merged store
  * home and destroys it. */
 int rill__dist_proxy_done(rill__worker *w, rill__reduction *r);
-/* direct.c: a combine r finished on this rank with its table merged in
+/* origin.c: a combine r finished on this rank with its table merged in
  * partials[0]: sends the keys other ranks own by hash to them, and tells
  * each how many pieces of r's table other ranks sent it; *mine is this
  * rank (only its keys are emitted here) or -1 (all are). Returns 0, 1 when

@@ -178,22 +178,35 @@ void rill__release_later(rill__dist *d, rill__reduction *r);
  * ranks when it finishes. split: proxy r of such a combine finishes here,
  * while no checkpoint drains: its keys of other ranks go to them, this
  * rank's stay here, and body gets the DONE payload (code 3: its origin's
- * keys and how many pieces went where). done: the origin reads that
- * payload for r (its origin's keys into *part, the counts into r). */
+ * keys and how many pieces went where). */
 int rill__direct_ok(const rill__run *run, const rill__stage *s);
 int rill__direct_split(rill__worker *w, rill__reduction *r, rill__out *body);
-int rill__direct_done(rill__dist *d, rill__reduction *r, const rill__head *h,
-                      const char *p, size_t len, void **part);
 void rill__receive_part(rill__dist *d, int peer, const rill__head *h, const char *p,
                         size_t len);
 void rill__receive_fin(rill__dist *d, int peer, const rill__head *h, const char *p,
                        size_t len);
-void rill__receive_return(rill__dist *d, int peer, const rill__head *h, const char *p,
-                          size_t len);
 /* Other ranks than 0, while a checkpoint drains: pieces held for rank 0's
  * combines that have not finished go home. */
 void rill__direct_drain(rill__dist *d);
 void rill__direct_free(rill__dist *d);
+/* Pieces of a table: u32 klen, key, value for each key, to the end. put_key
+ * appends one. merge_piece merges piece p into *into (made when NULL),
+ * every key of it rank owner's (of size), none twice when fresh: 0, or an
+ * error code (*user: the stage's merge refused). take_msg: the bytes of o,
+ * written after RILL__HEAD_SIZE reserved bytes, behind head h, as one
+ * message (o is empty after). */
+void rill__put_key(rill__out *o, const void *key, size_t len, const void *value, size_t vs);
+int rill__merge_piece(const rill__stage *s, rill__keytable **into, const char *p, size_t len,
+                      int owner, int size, int fresh, int *user);
+int rill__take_msg(rill__out *o, const rill__head *h, char **buf, size_t *len);
+
+/* origin.c: a combine of this rank finishing (rill__dist_shuffle, in
+ * dist.h). done: reads a DONE's code 3 payload for r (its keys into *part,
+ * the counts of pieces into r). */
+int rill__direct_done(rill__dist *d, rill__reduction *r, const rill__head *h,
+                      const char *p, size_t len, void **part);
+void rill__receive_return(rill__dist *d, int peer, const rill__head *h, const char *p,
+                          size_t len);
 
 /* ids.c, each under imu. lend: r's id (given when it has none), with units
  * more of it lent. find: the reduction of id (and in *lent how many of its
