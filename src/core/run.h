@@ -67,7 +67,11 @@ struct rill_reduction {
     uint64_t origin_id;
     int64_t units;            /* proxy: units of its origin it holds */
     void *parked;             /* owned, under mu: a combine's pieces other
-                                 ranks hold for it (dist/direct.c); free() */
+                                 ranks hold for it (dist/origin.c); free() */
+    char *raw;                /* owned, under mu: a combine's keys other ranks
+                                 sent, as pieces (stage_combine.c), merged with
+                                 the extras */
+    size_t raw_len, raw_cap;
     int relay;                /* a proxy of a proxy on rank origin: a
                                  combine's keys go home whole (set before its
                                  first task is queued) */
@@ -473,6 +477,7 @@ static inline int rill__key_rank(uint64_t hash, int size)
 {
     return (int)((hash >> 40) % (uint64_t)size);
 }
+
 static inline rill__reduction *rill__tp_release_pop(rill__run *run)
 {
     return run->world.ops ? run->world.ops->release_pop(run) : NULL;

@@ -7,9 +7,81 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keytable.h"
-#include "run.h"
-#include "serial.h"
+#include "combine.h"
+
+void rill__combine_put_key(rill__out *o, const void *key, size_t len, const void *value,
+                           size_t vs)
+{
+    rill__put_u32(o, (uint32_t)len);
+    rill__put_bytes(o, key, len);
+    rill__put_bytes(o, value, vs);
+}
+
+int rill__combine_merge_one(const rill__stage *s, rill__keytable **into, const void *key,
+                            size_t len, uint64_t hash, const void *value, int *user)
+{
+    int created, rc;
+    void *acc;
+    if (*into == NULL && rill__keytable_new(into, s->combine.value_size) < 0)
+        return rill__error(RILL_ENOMEM, "out of memory merging keys from another rank");
+    if ((acc = rill__keytable_upsert(*into, key, len, hash, &created)) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory merging keys from another rank");
+    if (created) {
+        memcpy(acc, value, s->combine.value_size);
+        return 0;
+    }
+    rill_error_clear();
+    if ((rc = s->combine.merge(acc, (void *)value, s->payload)) != 0)
+        *user = 1;
+    return rc;
+}
+
+int rill__combine_merge_piece(const rill__stage *s, rill__keytable **into, const char *p,
+                              size_t len, int owner, int size, int fresh, int *user)
+{
+    size_t vs = s->combine.value_size;
+    rill__in in;
+    int rc = 0;
+    *user = 0;
+    rill__in_init(&in, p, len);
+    while (rc == 0 && in.at < in.len) {
+        uint32_t klen;
+        const void *key, *value;
+        uint64_t hash;
+        size_t before = *into ? rill__keytable_count(*into) : 0;
+        if (rill__get_u32(&in, &klen) < 0 || klen > in.len - in.at ||
+            (key = rill__get_bytes(&in, klen)) == NULL ||
+            (value = rill__get_bytes(&in, vs)) == NULL ||
+            rill__key_rank(hash = rill__hash(key, klen), size) != owner)
+            return rill__error(RILL_ECORRUPT, "keys from another rank that do not decode, "
+                               "or that rank %d does not own", owner);
+        if ((rc = rill__combine_merge_one(s, into, key, klen, hash, value, user)) == 0 &&
+            fresh && rill__keytable_count(*into) == before)
+            return rill__error(RILL_ECORRUPT, "keys from another rank: a key twice");
+    }
+    return rc;
+}
+
+/* Merges the keys other ranks sent as pieces (r->raw) into partials[0]. */
+static int merge_raw(rill__worker *w, rill__reduction *r, const rill__stage *s)
+{
+    rill__keytable **into = (rill__keytable **)&r->partials[0];
+    char *raw;
+    size_t len;
+    int rc, user;
+    pthread_mutex_lock(&r->mu);
+    raw = r->raw;
+    len = r->raw_len;
+    r->raw = NULL;
+    r->raw_len = r->raw_cap = 0;
+    pthread_mutex_unlock(&r->mu);
+    if (raw == NULL)
+        return 0;
+    rc = rill__combine_merge_piece(s, into, raw, len, w->run->world.rank, w->run->world.size,
+                                   0, &user);
+    free(raw);
+    return rc == 0 ? 0 : rill__fail(w, r->owner, 0, 0, NULL, rc, !user, "merging");
+}
 
 /* Merges r's tables into partials[0]: the workers' only, or (extras) those
  * other ranks sent too. */
@@ -41,6 +113,8 @@ static int merge_tables(rill__worker *w, rill__reduction *r, const rill__stage *
         }
         rill__keytable_free(t);
     }
+    if (rc == 0 && extras)
+        rc = merge_raw(w, r, s);
     return rc;
 }
 

@@ -43,7 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/keytable.h"
+#include "../core/combine.h"
 #include "link.h"
 
 /* On an owner: the pieces of one combine that came so far. */
@@ -76,15 +76,7 @@ int rill__direct_ok(const rill__run *run, const rill__stage *s)
            !(next->opens >= 0 && run->stages[next->opens].gather);
 }
 
-/* ---- pieces: u32 klen, key, value for each key, to the end ---- */
-
-void rill__put_key(rill__out *o, const void *key, size_t len, const void *value,
-                    size_t vs)
-{
-    rill__put_u32(o, (uint32_t)len);
-    rill__put_bytes(o, key, len);
-    rill__put_bytes(o, value, vs);
-}
+/* ---- pieces (rill__combine_put_key) ---- */
 
 /* The keys of t that rank `to` owns into o; how many. */
 static size_t put_keys(rill__out *o, const rill__keytable *t, size_t vs, int to, int size)
@@ -95,59 +87,10 @@ static size_t put_keys(rill__out *o, const rill__keytable *t, size_t vs, int to,
     void *value;
     while (t && rill__keytable_next(t, &pos, &key, &len, &hash, &value))
         if (rill__key_rank(hash, size) == to) {
-            rill__put_key(o, key, len, value, vs);
+            rill__combine_put_key(o, key, len, value, vs);
             n++;
         }
     return n;
-}
-
-/* Merges one entry into *into (made when NULL): 0, or an error code with
- * *user set when the stage's merge refused it. */
-static int merge_one(const rill__stage *s, rill__keytable **into, const void *key,
-                     size_t len, uint64_t hash, const void *value, int *user)
-{
-    int created, rc;
-    void *acc;
-    if (*into == NULL && rill__keytable_new(into, s->combine.value_size) < 0)
-        return rill__error(RILL_ENOMEM, "out of memory merging keys from another rank");
-    if ((acc = rill__keytable_upsert(*into, key, len, hash, &created)) == NULL)
-        return rill__error(RILL_ENOMEM, "out of memory merging keys from another rank");
-    if (created) {
-        memcpy(acc, value, s->combine.value_size);
-        return 0;
-    }
-    rill_error_clear();
-    if ((rc = s->combine.merge(acc, (void *)value, s->payload)) != 0)
-        *user = 1;
-    return rc;
-}
-
-/* Merges the piece p into *into; every key must be rank owner's. fresh:
- * into is a new table of one piece (no key may come twice). */
-int rill__merge_piece(const rill__stage *s, rill__keytable **into, const char *p, size_t len,
-                       int owner, int size, int fresh, int *user)
-{
-    size_t vs = s->combine.value_size;
-    rill__in in;
-    int rc = 0;
-    *user = 0;
-    rill__in_init(&in, p, len);
-    while (rc == 0 && in.at < in.len) {
-        uint32_t klen;
-        const void *key, *value;
-        uint64_t hash;
-        size_t before = *into ? rill__keytable_count(*into) : 0;
-        if (rill__get_u32(&in, &klen) < 0 || klen > in.len - in.at ||
-            (key = rill__get_bytes(&in, klen)) == NULL ||
-            (value = rill__get_bytes(&in, vs)) == NULL ||
-            rill__key_rank(hash = rill__hash(key, klen), size) != owner)
-            return rill__error(RILL_ECORRUPT, "keys from another rank that do not decode, "
-                               "or that rank %d does not own", owner);
-        if ((rc = merge_one(s, into, key, klen, hash, value, user)) == 0 && fresh &&
-            rill__keytable_count(*into) == before)
-            return rill__error(RILL_ECORRUPT, "keys from another rank: a key twice");
-    }
-    return rc;
 }
 
 /* A message: head h, then the bytes of o after its reserved head. */
@@ -295,7 +238,7 @@ static void take_piece(rill__dist *d, int peer, const rill__head *h, const char 
         rc = rill__error(RILL_ENOMEM, "out of memory taking in keys");
     else if (g->fin && fin)
         rc = rill__error(RILL_ECORRUPT, "rank %d finished a combine twice", peer);
-    else if ((!len || (rc = rill__merge_piece(&run->stages[owner], &g->table, p, len, d->rank,
+    else if ((!len || (rc = rill__combine_merge_piece(&run->stages[owner], &g->table, p, len, d->rank,
                                         d->size, 0, &user)) == 0) && !fin) {
         g->arrived++;
         g->held++;
@@ -357,7 +300,7 @@ static int park_own(rill__worker *w, rill__dist *d, rill__reduction *r)
         void *value;
         while (rc == 0 && rill__keytable_next(t, &pos, &key, &len, &hash, &value))
             if (rill__key_rank(hash, d->size) == d->rank)
-                rc = merge_one(s, &g->table, key, len, hash, value, &user);
+                rc = rill__combine_merge_one(s, &g->table, key, len, hash, value, &user);
     }
     if (rc == 0) {
         g->arrived++;
@@ -390,7 +333,7 @@ int rill__direct_split(rill__worker *w, rill__reduction *r, rill__out *body)
         k = rill__key_rank(hash, d->size);
         n[k]++;
         if (k != d->rank)
-            rill__put_key(&o[k], key, len, value, vs);
+            rill__combine_put_key(&o[k], key, len, value, vs);
     }
     for (k = 0; k < d->size && rc == 0; k++) {
         rill__head h = {0};

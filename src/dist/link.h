@@ -189,15 +189,8 @@ void rill__receive_fin(rill__dist *d, int peer, const rill__head *h, const char 
  * combines that have not finished go home. */
 void rill__direct_drain(rill__dist *d);
 void rill__direct_free(rill__dist *d);
-/* Pieces of a table: u32 klen, key, value for each key, to the end. put_key
- * appends one. merge_piece merges piece p into *into (made when NULL),
- * every key of it rank owner's (of size), none twice when fresh: 0, or an
- * error code (*user: the stage's merge refused). take_msg: the bytes of o,
- * written after RILL__HEAD_SIZE reserved bytes, behind head h, as one
- * message (o is empty after). */
-void rill__put_key(rill__out *o, const void *key, size_t len, const void *value, size_t vs);
-int rill__merge_piece(const rill__stage *s, rill__keytable **into, const char *p, size_t len,
-                      int owner, int size, int fresh, int *user);
+/* The bytes of o, written after RILL__HEAD_SIZE reserved bytes, behind
+ * head h, as one message (o is empty after). */
 int rill__take_msg(rill__out *o, const rill__head *h, char **buf, size_t *len);
 
 /* origin.c: a combine of this rank finishing (rill__dist_shuffle, in

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/keytable.h"
+#include "../core/combine.h"
 #include "link.h"
 
 /* On a combine's origin: its pieces at other ranks (r->parked). */
@@ -38,13 +38,12 @@ int rill__direct_done(rill__dist *d, rill__reduction *r, const rill__head *h, co
                       size_t len, void **part)
 {
     const rill__stage *s = &d->run->stages[r->owner];
-    rill__keytable *t = NULL;
     int64_t *count = NULL, total = 0;
     rill__in in;
     uint32_t size, c;
     uint64_t id;
-    int k, rc = 0, user, first = 0;
-    *part = NULL;
+    int k, rc = 0, first = 0;
+    *part = NULL; /* its keys join r->raw, merged once when r finishes */
     rill__in_init(&in, p, len);
     if (!rill__direct_ok(d->run, s) || r->origin >= 0 || rill__get_u32(&in, &size) < 0 ||
         size != (uint32_t)d->size)
@@ -59,8 +58,26 @@ int rill__direct_done(rill__dist *d, rill__reduction *r, const rill__head *h, co
         count[k] = c;
         total += c;
     }
-    if (rc == 0)
-        rc = rill__merge_piece(s, &t, p + in.at, len - in.at, d->rank, d->size, 1, &user);
+    if (rc == 0 && len > in.at) { /* kept as they came: decoded as they merge */
+        size_t more = len - in.at, cap;
+        pthread_mutex_lock(&r->mu);
+        if (r->raw_len + more > r->raw_cap) {
+            char *x;
+            for (cap = r->raw_cap ? r->raw_cap : 4096; cap < r->raw_len + more; cap *= 2)
+                ;
+            if ((x = realloc(r->raw, cap)) == NULL) {
+                rc = rill__error(RILL_ENOMEM, "out of memory taking in keys");
+            } else {
+                r->raw = x;
+                r->raw_cap = cap;
+            }
+        }
+        if (rc == 0) {
+            memcpy(r->raw + r->raw_len, p + in.at, more);
+            r->raw_len += more;
+        }
+        pthread_mutex_unlock(&r->mu);
+    }
     if (rc == 0 && total > 0) {
         int64_t counted = 0;
         pthread_mutex_lock(&r->mu);
@@ -84,12 +101,7 @@ int rill__direct_done(rill__dist *d, rill__reduction *r, const rill__head *h, co
             atomic_fetch_add(&d->lent, counted);
     }
     free(count);
-    if (rc < 0) {
-        rill__keytable_free(t);
-        return rc;
-    }
-    *part = t;
-    return 0;
+    return rc;
 }
 
 void rill__receive_return(rill__dist *d, int peer, const rill__head *h, const char *p,
@@ -108,7 +120,7 @@ void rill__receive_return(rill__dist *d, int peer, const rill__head *h, const ch
         rill__fail(&d->cw, run->nstages - 1, 0, 0, NULL, RILL_ECORRUPT, 1, "receiving");
         return;
     }
-    rc = rill__merge_piece(&run->stages[r->owner], &t, p, len, peer, d->size, 1, &user);
+    rc = rill__combine_merge_piece(&run->stages[r->owner], &t, p, len, peer, d->size, 1, &user);
     pthread_mutex_lock(&r->mu);
     if (rc == 0 && t && (x = realloc(r->extra, (r->nextra + 1) * sizeof(*x))) != NULL) {
         r->extra = x;
@@ -212,7 +224,7 @@ int rill__dist_shuffle(rill__worker *w, rill__reduction *r, int *mine)
             continue;
         for (pos = 0; rill__keytable_next(t, &pos, &key, &len, &hash, &value);)
             if ((k = rill__key_rank(hash, d->size)) != d->rank) {
-                rill__put_key(&o[k], key, len, value, vs);
+                rill__combine_put_key(&o[k], key, len, value, vs);
                 n[k]++;
             }
     }
