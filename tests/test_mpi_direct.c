@@ -3,7 +3,8 @@
  * the combine's output is what one process gives: every key once, with its
  * whole value, however the records were spread, however many keys (many,
  * one, none), with ranks that hold no key of some owner or an empty table,
- * with a value wider than one int64, and while checkpoints drain the ranks.
+ * with a value wider than one int64, while checkpoints drain the ranks, and
+ * for a combine in each frame (opened on whichever rank its records are).
  * A merge that fails is named. CTest runs it under mpirun with 2 and 3
  * ranks; rank 0 checks, a failure on any rank fails the mpirun. */
 #include <mpi.h>
@@ -269,6 +270,101 @@ static void checkpoints_while_keys_move_lose_nothing(void **state)
     rill_pipeline_free(p);
 }
 
+/* ---- a combine in each frame: opened wherever its frame's records are ---- */
+
+typedef struct frame_store {
+    int started;
+    int64_t keys;
+} frame_store;
+
+static int once(rill_emitter *recur, void *store, const rill_record *first, void *payload)
+{
+    frame_store *s = store;
+    (void)payload;
+    if (s->started)
+        return 0;
+    s->started = 1;
+    return rill_emit_record(recur, first);
+}
+
+/* 8n + j -> the keys i of "0".."n-1" with i % 8 == j, each twice, slowly:
+ * the eight records of a frame give each of its keys twice. */
+static int keys_twice(rill_emitter *out, const rill_record *in, void *payload)
+{
+    int64_t n = i64(in) / 8, j = i64(in) % 8, i, twice;
+    (void)payload;
+    usleep(200);
+    for (twice = 0; twice < 2; twice++)
+        for (i = j; i < n; i += 8) {
+            char k[24];
+            int len = snprintf(k, sizeof(k), "%lld", (long long)i);
+            if (rill_emit_keyed(out, k, (size_t)len, NULL, 0) != 0)
+                return -1;
+        }
+    return 0;
+}
+
+static int count_keys(rill_emitter *recur, void *store, const rill_record *next, void *payload)
+{
+    frame_store *s = store;
+    (void)recur, (void)payload;
+    if (i64(next) != 2)
+        return -1;
+    s->keys++;
+    return 0;
+}
+
+static int emit_keys(rill_emitter *out, void *store, void *payload)
+{
+    (void)payload;
+    return rill_emit_int64(out, ((frame_store *)store)->keys);
+}
+
+/* n -> 8n .. 8n + 7: each frame's records spread over the ranks. */
+static int copies(rill_emitter *out, const rill_record *in, void *payload)
+{
+    int64_t n = i64(in), j;
+    (void)payload;
+    for (j = 0; j < 8; j++)
+        if (rill_emit_int64(out, 8 * n + j) != 0)
+            return -1;
+    return 0;
+}
+
+/* Each frame counts the distinct keys of its own combine, whose tables come
+ * from several ranks: a frame of n gives n. */
+static void a_combine_in_each_frame_counts_its_own_keys(void **state)
+{
+    rill_combine_options sum = RILL_COMBINE_SUM_INT64;
+    rill_frame_options f = RILL_FRAME_OPTIONS_INIT;
+    rill_pipeline *p;
+    rill_batch *res;
+    (void)state;
+    f.store_size = sizeof(frame_store);
+    f.frame = once;
+    f.emit = emit_keys;
+    assert_int_equal(rill_pipeline_new(&p), 0);
+    assert_int_equal(rill_work(p, ints(1, 41)), 0);
+    assert_int_equal(rill_frame(p, "per n", &f, NULL), 0);
+    assert_int_equal(rill_job(p, "copies", NULL, copies, NULL), 0);
+    assert_int_equal(rill_job(p, "keys", NULL, keys_twice, NULL), 0);
+    assert_int_equal(rill_combine(p, "count", &sum, NULL), 0);
+    assert_int_equal(rill_job(p, "after", NULL, after, NULL), 0);
+    assert_int_equal(rill_frame_end(p, "distinct", NULL, count_keys, NULL), 0);
+    assert_int_equal(run_it(p, 2, &res), 0);
+    if (rank == 0) {
+        size_t n, i;
+        int64_t *v = sorted_ints(res, &n);
+        assert_int_equal(n, 40);
+        for (i = 0; i < n; i++)
+            assert_int_equal(v[i], (int64_t)i + 1);
+        free(v);
+    }
+    assert_int_equal(after_total(), 40 * 41 / 2); /* each key of each frame once */
+    rill_batch_free(res);
+    rill_pipeline_free(p);
+}
+
 static int refuse_merge(void *acc, void *other, void *payload)
 {
     (void)acc, (void)other, (void)payload;
@@ -313,6 +409,7 @@ int main(void)
         cmocka_unit_test(one_key_from_few_records_is_counted_once),
         cmocka_unit_test(no_key_at_all_gives_nothing),
         cmocka_unit_test(checkpoints_while_keys_move_lose_nothing),
+        cmocka_unit_test(a_combine_in_each_frame_counts_its_own_keys),
         cmocka_unit_test(a_merge_that_fails_is_named_on_every_rank),
     };
     rank = rill_rank();
