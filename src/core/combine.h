@@ -10,7 +10,7 @@
 /* A piece of a combine's table is u32 klen, key, value for
  * each key, to its end (sent between ranks). put_key appends one.
  * merge_piece merges piece p into *into (made when NULL), every key of it
- * rank owner's of size, none twice when fresh: 0, or an error code (*user:
+ * rank owner's of size (owner >= 0), none twice when fresh: 0, or an error code (*user:
  * the stage's merge refused). merge_one merges one entry likewise. */
 void rill__combine_put_key(rill__out *o, const void *key, size_t len, const void *value,
                            size_t vs);

@@ -31,7 +31,20 @@ int rill__combine_merge_one(const rill__stage *s, rill__keytable **into, const v
         return 0;
     }
     rill_error_clear();
-    if ((rc = s->combine.merge(acc, (void *)value, s->payload)) != 0)
+    if (((uintptr_t)value & 7) == 0) {
+        rc = s->combine.merge(acc, (void *)value, s->payload);
+    } else { /* a piece's bytes: the callback gets an accumulator's alignment */
+        uint64_t small[32];
+        void *v = s->combine.value_size <= sizeof(small) ? small
+                                                         : malloc(s->combine.value_size);
+        if (v == NULL)
+            return rill__error(RILL_ENOMEM, "out of memory merging keys from another rank");
+        memcpy(v, value, s->combine.value_size);
+        rc = s->combine.merge(acc, v, s->payload);
+        if (v != small)
+            free(v);
+    }
+    if (rc != 0)
         *user = 1;
     return rc;
 }
@@ -51,10 +64,12 @@ int rill__combine_merge_piece(const rill__stage *s, rill__keytable **into, const
         size_t before = *into ? rill__keytable_count(*into) : 0;
         if (rill__get_u32(&in, &klen) < 0 || klen > in.len - in.at ||
             (key = rill__get_bytes(&in, klen)) == NULL ||
-            (value = rill__get_bytes(&in, vs)) == NULL ||
-            rill__key_rank(hash = rill__hash(key, klen), size) != owner)
-            return rill__error(RILL_ECORRUPT, "keys from another rank that do not decode, "
-                               "or that rank %d does not own", owner);
+            (value = rill__get_bytes(&in, vs)) == NULL)
+            return rill__error(RILL_ECORRUPT, "keys from another rank that do not decode");
+        hash = rill__hash(key, klen);
+        if (owner >= 0 && rill__key_rank(hash, size) != owner)
+            return rill__error(RILL_ECORRUPT, "keys from another rank that rank %d does "
+                               "not own", owner);
         if ((rc = rill__combine_merge_one(s, into, key, klen, hash, value, user)) == 0 &&
             fresh && rill__keytable_count(*into) == before)
             return rill__error(RILL_ECORRUPT, "keys from another rank: a key twice");
@@ -62,8 +77,9 @@ int rill__combine_merge_piece(const rill__stage *s, rill__keytable **into, const
     return rc;
 }
 
-/* Merges the keys other ranks sent as pieces (r->raw) into partials[0]. */
-static int merge_raw(rill__worker *w, rill__reduction *r, const rill__stage *s)
+/* Merges the keys other ranks sent as pieces (r->raw) into partials[0];
+ * owner >= 0: each must be that rank's. */
+static int merge_raw(rill__worker *w, rill__reduction *r, const rill__stage *s, int owner)
 {
     rill__keytable **into = (rill__keytable **)&r->partials[0];
     char *raw;
@@ -77,15 +93,16 @@ static int merge_raw(rill__worker *w, rill__reduction *r, const rill__stage *s)
     pthread_mutex_unlock(&r->mu);
     if (raw == NULL)
         return 0;
-    rc = rill__combine_merge_piece(s, into, raw, len, w->run->world.rank, w->run->world.size,
-                                   0, &user);
+    rc = rill__combine_merge_piece(s, into, raw, len, owner, w->run->world.size, 0, &user);
     free(raw);
     return rc == 0 ? 0 : rill__fail(w, r->owner, 0, 0, NULL, rc, !user, "merging");
 }
 
 /* Merges r's tables into partials[0]: the workers' only, or (extras) those
- * other ranks sent too. */
-static int merge_tables(rill__worker *w, rill__reduction *r, const rill__stage *s, int extras)
+ * other ranks sent too (owner >= 0: the keys that came as pieces are all
+ * that rank's). */
+static int merge_tables(rill__worker *w, rill__reduction *r, const rill__stage *s, int extras,
+                        int owner)
 {
     rill__keytable *into = NULL;
     int i, rc = 0, n = w->run->workers + (extras ? (int)r->nextra : 0);
@@ -114,7 +131,7 @@ static int merge_tables(rill__worker *w, rill__reduction *r, const rill__stage *
         rill__keytable_free(t);
     }
     if (rc == 0 && extras)
-        rc = merge_raw(w, r, s);
+        rc = merge_raw(w, r, s, owner);
     return rc;
 }
 
@@ -212,7 +229,7 @@ int rill__combine_direct(rill_emitter *e, const void *key, size_t klen, int keye
 static int combine_merge(rill__worker *w, rill__reduction *r, int into_partial)
 {
     (void)into_partial; /* a combine's tables always merge into the first */
-    return merge_tables(w, r, &w->run->stages[r->owner], 1);
+    return merge_tables(w, r, &w->run->stages[r->owner], 1, -1);
 }
 
 /* A finished combine's table, and whose keys of it are emitted here. */
@@ -244,13 +261,13 @@ static int combine_finish(rill__worker *w, rill__reduction *r)
     /* the keys other ranks own go out before the tables other ranks sent
      * are merged here (they hold this rank's keys), so that both merge at
      * once */
-    if ((rc = merge_tables(w, r, &w->run->stages[r->owner], 0)) < 0)
+    if ((rc = merge_tables(w, r, &w->run->stages[r->owner], 0, -1)) < 0)
         return rc;
     if ((rc = rill__tp_shuffle(w, r, &k.mine)) < 0)
         return rill__fail(w, r->owner, 0, 0, NULL, rc, 1, "sending keys to their ranks");
     if (rc == 1)
         return 0; /* finishes again once other ranks gave their pieces back */
-    if ((rc = merge_tables(w, r, &w->run->stages[r->owner], 1)) < 0)
+    if ((rc = merge_tables(w, r, &w->run->stages[r->owner], 1, k.mine)) < 0)
         return rc;
     k.table = r->partials[0];
     k.size = w->run->world.size;

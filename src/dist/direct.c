@@ -310,6 +310,26 @@ static int park_own(rill__worker *w, rill__dist *d, rill__reduction *r)
     return rc == 0 ? 0 : rill__fail(w, r->owner, 0, 0, NULL, rc, !user, "merging");
 }
 
+int rill__direct_whole(rill__worker *w, rill__reduction *r, rill__out *body)
+{
+    rill__dist *d = w->run->world.dist;
+    const rill__keytable *t = r->partials[0];
+    size_t vs = w->run->stages[r->owner].combine.value_size, pos = 0, len, n = 0;
+    const void *key;
+    uint64_t hash;
+    void *value;
+    int k;
+    rill__put_u32(body, (uint32_t)d->size);
+    for (k = 0; k < d->size; k++)
+        rill__put_u32(body, 0);
+    while (rill__keytable_next(t, &pos, &key, &len, &hash, &value)) {
+        rill__combine_put_key(body, key, len, value, vs);
+        n++;
+    }
+    atomic_fetch_add(&d->moved, n);
+    return body->rc;
+}
+
 int rill__direct_split(rill__worker *w, rill__reduction *r, rill__out *body)
 {
     rill__run *run = w->run;

@@ -165,6 +165,11 @@ int rill__dist_proxy_done(rill__worker *w, rill__reduction *r)
         rill__direct_ok(run, &run->stages[r->owner]) && !atomic_load(&run->ckpt.want)) {
         h.code = 3; /* its keys of other ranks go straight to them */
         rc = rill__direct_split(w, r, &body);
+    } else if (r->owner >= 0 && r->partials && r->partials[0] && !r->relay &&
+               run->stages[r->owner].ops == &rill__kind_combine &&
+               !rill__direct_ok(run, &run->stages[r->owner])) {
+        h.code = 3; /* all of its keys home, merged there as they came */
+        rc = rill__direct_whole(w, r, &body);
     } else if (r->owner >= 0) {
         h.code = payload(w, r, &body, &rc);
     }

@@ -181,6 +181,10 @@ void rill__release_later(rill__dist *d, rill__reduction *r);
  * keys and how many pieces went where). */
 int rill__direct_ok(const rill__run *run, const rill__stage *s);
 int rill__direct_split(rill__worker *w, rill__reduction *r, rill__out *body);
+/* Proxy r of a combine whose keys all go to its origin finishes: body gets
+ * a DONE payload (code 3) with no pieces elsewhere and every key, which the
+ * origin merges once, as they came, when the combine finishes. */
+int rill__direct_whole(rill__worker *w, rill__reduction *r, rill__out *body);
 void rill__receive_part(rill__dist *d, int peer, const rill__head *h, const char *p,
                         size_t len);
 void rill__receive_fin(rill__dist *d, int peer, const rill__head *h, const char *p,

@@ -45,7 +45,7 @@ int rill__direct_done(rill__dist *d, rill__reduction *r, const rill__head *h, co
     int k, rc = 0, first = 0;
     *part = NULL; /* its keys join r->raw, merged once when r finishes */
     rill__in_init(&in, p, len);
-    if (!rill__direct_ok(d->run, s) || r->origin >= 0 || rill__get_u32(&in, &size) < 0 ||
+    if (s->ops != &rill__kind_combine || r->origin >= 0 || rill__get_u32(&in, &size) < 0 ||
         size != (uint32_t)d->size)
         return rill__error(RILL_ECORRUPT, "a proxy came home with keys its stage "
                            "does not keep");
@@ -58,6 +58,9 @@ int rill__direct_done(rill__dist *d, rill__reduction *r, const rill__head *h, co
         count[k] = c;
         total += c;
     }
+    if (rc == 0 && total && !rill__direct_ok(d->run, s))
+        rc = rill__error(RILL_ECORRUPT, "a proxy came home with pieces of a combine "
+                         "whose keys stay here");
     if (rc == 0 && len > in.at) { /* kept as they came: decoded as they merge */
         size_t more = len - in.at, cap;
         pthread_mutex_lock(&r->mu);
