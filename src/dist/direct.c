@@ -6,20 +6,24 @@
  * proxy of a combine finishes on rank j (the combine was opened on its
  * origin O; a proxy of a proxy, whose units came from another rank's proxy,
  * relays: its table goes home whole, as before), its table is split once:
- * O's keys go home in the DONE that brings its units back, the keys of
- * each other rank k go to k in one PART message, and j's own keys stay
- * here. Each of those PARTs, and j's own
- * share, is a piece parked at its owner; the DONE tells O how many pieces
- * went to each rank. An owner merges the pieces of one combine (origin,
- * id) into one table as they come (a gather, below).
+ * O's keys go home in the DONE that brings its units back (O keeps their
+ * bytes and merges them once, when the combine finishes), the keys of each
+ * other rank k go to k in one PART message, and j's own keys stay here.
+ * Each of those PARTs, and j's own share, is a piece parked at its owner;
+ * the DONE tells O how many pieces went to each rank. An owner merges the
+ * pieces of one combine (origin, id) into one table as they come (a
+ * gather, below). A combine whose keys all stay on O (it feeds the
+ * results, a gathering scope, a call-limited stage: rill__direct_ok) sends
+ * every key home that way, with no pieces elsewhere.
  *
  * When the combine finishes on O (every unit home: every DONE in), O sends
  * its own keys of rank k to k in a FIN, which also says how many pieces
  * were sent to k in all and lends k a unit of the combine's parent
  * reduction (as a TASK would). Messages from different ranks arrive in any
  * order, so the owner emits only when it has the FIN and as many pieces as
- * it says: then its keys go as one batch to the stage after the combine,
- * under a proxy of the parent, as the records of a TASK would. The keys O
+ * it says: then its keys go to the stage after the combine, in batches of
+ * the run's size, under a proxy of the parent, as the records of a TASK
+ * would. The keys O
  * owns are emitted on O. So every key is merged once, where it is emitted,
  * and no table passes through a rank that does not own its keys.
  *
