@@ -6,10 +6,12 @@
  *                  of 2 ranks over 1 rank (target >= 1.8 on 2 cores)
  *   mpi_wordcount  the word count of bench_wordcount: 2 ranks over 1
  *   shuffle_cost   a keyed combine of 1M distinct keys followed by a job,
- *                  so tables go home and keys go to their ranks: the extra
- *                  core time of the 2-rank run (2 x T2 - T1) per record
- *                  that crossed ranks, in ns; the baseline is the 1-rank
- *                  time per key, the ratio the one over the other. */
+ *                  so each rank's table goes straight to the ranks that own
+ *                  its keys: the extra core time of the 2-rank run
+ *                  (2 x T2 - T1) per record that crossed ranks, in ns; the
+ *                  baseline is the 1-rank time per key, the ratio the one
+ *                  over the other. Fewer records crossing raise it for the
+ *                  same extra time: the note gives the count. */
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -138,6 +138,8 @@ void rill__reduction_destroy(rill__run *run, rill__reduction *r)
     }
     free(r->partials);
     free(r->extra);
+    free(r->parked);
+    free(r->raw);
     rill_batch_free(r->first);
     pthread_mutex_destroy(&r->mu);
     free(r);
@@ -196,7 +198,7 @@ int rill__fold_extras(rill__worker *w)
     pthread_mutex_lock(&run->reds.mu);
     for (r = run->reds.live; r && rc == 0; r = r->next) {
         const rill__stage *s;
-        if (r->nextra == 0)
+        if (r->nextra == 0 && r->raw_len == 0)
             continue;
         s = &run->stages[r->owner];
         if ((rc = s->ops->merge(w, r, 1)) == 0)

@@ -70,6 +70,15 @@ struct rill_reduction {
                                  reduction origin_id of rank origin */
     uint64_t origin_id;
     int64_t units;            /* proxy: units of its origin it holds */
+    void *parked;             /* owned, under mu: a combine's pieces other
+                                 ranks hold for it (dist/origin.c); free() */
+    char *raw;                /* owned, under mu: a combine's keys other ranks
+                                 sent, as pieces (stage_combine.c), merged with
+                                 the extras */
+    size_t raw_len, raw_cap;
+    int relay;                /* a proxy of a proxy on rank origin: a
+                                 combine's keys go home whole (set before its
+                                 first task is queued) */
     /* Holds of stages whose kind has close, in runs that close per
      * reduction (rill__closing): bit k of holders is the k-th such stage,
      * most upstream first. Each hold is a unit of pending counted in its
@@ -296,8 +305,14 @@ typedef struct rill__dist_ops {
     /* The last unit of a proxy was released: its units and merged state go
      * home; it is destroyed. */
     int (*proxy_done)(rill__worker *w, rill__reduction *r);
-    /* A combine finished here: keys other ranks own go to them. */
-    int (*shuffle)(rill__worker *w, rill__reduction *r);
+    /* A combine finished here with its workers' tables merged in
+     * partials[0] (those other ranks sent still in extra, merged after):
+     * keys other ranks own go to them (with the pieces its proxies parked
+     * there).
+     * *mine: the rank whose keys stay in the table to be emitted here, -1
+     * all of them. 1: r waits for pieces to come home (a checkpoint
+     * drains); it finishes again when they have. */
+    int (*shuffle)(rill__worker *w, rill__reduction *r, int *mine);
 } rill__dist_ops;
 
 /* The world: set up before the workers start. */
@@ -476,10 +491,18 @@ static inline int rill__tp_proxy_done(rill__worker *w, rill__reduction *r)
 {
     return w->run->world.ops->proxy_done(w, r);
 }
-static inline int rill__tp_shuffle(rill__worker *w, rill__reduction *r)
+static inline int rill__tp_shuffle(rill__worker *w, rill__reduction *r, int *mine)
 {
-    return w->run->world.ops ? w->run->world.ops->shuffle(w, r) : 0;
+    *mine = -1;
+    return w->run->world.ops ? w->run->world.ops->shuffle(w, r, mine) : 0;
 }
+/* Which of size ranks owns a combine's key: bits of its hash the key table
+ * does not use for slots. */
+static inline int rill__key_rank(uint64_t hash, int size)
+{
+    return (int)((hash >> 40) % (uint64_t)size);
+}
+
 static inline rill__reduction *rill__tp_release_pop(rill__run *run)
 {
     return run->world.ops ? run->world.ops->release_pop(run) : NULL;

@@ -1,21 +1,114 @@
 /* stage_combine.c — the combine stage kind: keyed aggregation. Each worker
  * folds keyed records into a partial key table of its own (keytable.h);
  * when the reduction is done the tables are merged, keys other ranks own
- * go to them (the transport's shuffle), and one keyed record per key goes
+ * go to them (the transport's shuffle: under MPI they are emitted there,
+ * dist/direct.c), and one keyed record per key of this rank's goes
  * onward. A stage whose only successor is the combine folds what it emits
- * straight into the table (rill__combine_direct), never making a batch. */
+ * straight into the table (rill__combine_direct; the built-in sum through
+ * ahead.h), never making a batch. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ahead.h"
-#include "keytable.h"
-#include "run.h"
-#include "serial.h"
+#include "combine.h"
 
-static int merge_tables(rill__worker *w, rill__reduction *r, const rill__stage *s)
+void rill__combine_put_key(rill__out *o, const void *key, size_t len, const void *value,
+                           size_t vs)
+{
+    rill__put_u32(o, (uint32_t)len);
+    rill__put_bytes(o, key, len);
+    rill__put_bytes(o, value, vs);
+}
+
+int rill__combine_merge_one(const rill__stage *s, rill__keytable **into, const void *key,
+                            size_t len, uint64_t hash, const void *value, int *user)
+{
+    int created, rc;
+    void *acc;
+    if (*into == NULL && rill__keytable_new(into, s->combine.value_size) < 0)
+        return rill__error(RILL_ENOMEM, "out of memory merging keys from another rank");
+    if ((acc = rill__keytable_upsert(*into, key, len, hash, &created)) == NULL)
+        return rill__error(RILL_ENOMEM, "out of memory merging keys from another rank");
+    if (created) {
+        memcpy(acc, value, s->combine.value_size);
+        return 0;
+    }
+    rill_error_clear();
+    if (((uintptr_t)value & 7) == 0) {
+        rc = s->combine.merge(acc, (void *)value, s->payload);
+    } else { /* a piece's bytes: the callback gets an accumulator's alignment */
+        uint64_t small[32];
+        void *v = s->combine.value_size <= sizeof(small) ? small
+                                                         : malloc(s->combine.value_size);
+        if (v == NULL)
+            return rill__error(RILL_ENOMEM, "out of memory merging keys from another rank");
+        memcpy(v, value, s->combine.value_size);
+        rc = s->combine.merge(acc, v, s->payload);
+        if (v != small)
+            free(v);
+    }
+    if (rc != 0)
+        *user = 1;
+    return rc;
+}
+
+int rill__combine_merge_piece(const rill__stage *s, rill__keytable **into, const char *p,
+                              size_t len, int owner, int size, int fresh, int *user)
+{
+    size_t vs = s->combine.value_size;
+    rill__in in;
+    int rc = 0;
+    *user = 0;
+    rill__in_init(&in, p, len);
+    while (rc == 0 && in.at < in.len) {
+        uint32_t klen;
+        const void *key, *value;
+        uint64_t hash;
+        size_t before = *into ? rill__keytable_count(*into) : 0;
+        if (rill__get_u32(&in, &klen) < 0 || klen > in.len - in.at ||
+            (key = rill__get_bytes(&in, klen)) == NULL ||
+            (value = rill__get_bytes(&in, vs)) == NULL)
+            return rill__error(RILL_ECORRUPT, "keys from another rank that do not decode");
+        hash = rill__hash(key, klen);
+        if (owner >= 0 && rill__key_rank(hash, size) != owner)
+            return rill__error(RILL_ECORRUPT, "keys from another rank that rank %d does "
+                               "not own", owner);
+        if ((rc = rill__combine_merge_one(s, into, key, klen, hash, value, user)) == 0 &&
+            fresh && rill__keytable_count(*into) == before)
+            return rill__error(RILL_ECORRUPT, "keys from another rank: a key twice");
+    }
+    return rc;
+}
+
+/* Merges the keys other ranks sent as pieces (r->raw) into partials[0];
+ * owner >= 0: each must be that rank's. */
+static int merge_raw(rill__worker *w, rill__reduction *r, const rill__stage *s, int owner)
+{
+    rill__keytable **into = (rill__keytable **)&r->partials[0];
+    char *raw;
+    size_t len;
+    int rc, user;
+    pthread_mutex_lock(&r->mu);
+    raw = r->raw;
+    len = r->raw_len;
+    r->raw = NULL;
+    r->raw_len = r->raw_cap = 0;
+    pthread_mutex_unlock(&r->mu);
+    if (raw == NULL)
+        return 0;
+    rc = rill__combine_merge_piece(s, into, raw, len, owner, w->run->world.size, 0, &user);
+    free(raw);
+    return rc == 0 ? 0 : rill__fail(w, r->owner, 0, 0, NULL, rc, !user, "merging");
+}
+
+/* Merges r's tables into partials[0]: the workers' only, or (extras) those
+ * other ranks sent too (owner >= 0: the keys that came as pieces are all
+ * that rank's). */
+static int merge_tables(rill__worker *w, rill__reduction *r, const rill__stage *s, int extras,
+                        int owner)
 {
     rill__keytable *into = NULL;
-    int i, rc = 0, n = w->run->workers + (int)r->nextra;
+    int i, rc = 0, n = w->run->workers + (extras ? (int)r->nextra : 0);
     for (i = 0; i < n && rc == 0; i++) {
         rill__keytable *t = rill__take_partial(w->run, r, i);
         size_t pos = 0, len;
@@ -40,6 +133,8 @@ static int merge_tables(rill__worker *w, rill__reduction *r, const rill__stage *
         }
         rill__keytable_free(t);
     }
+    if (rc == 0 && extras)
+        rc = merge_raw(w, r, s, owner);
     return rc;
 }
 
@@ -185,29 +280,50 @@ int rill__combine_direct(rill_emitter *e, const void *key, size_t klen, int keye
 static int combine_merge(rill__worker *w, rill__reduction *r, int into_partial)
 {
     (void)into_partial; /* a combine's tables always merge into the first */
-    return merge_tables(w, r, &w->run->stages[r->owner]);
+    return merge_tables(w, r, &w->run->stages[r->owner], 1, -1);
 }
 
+/* A finished combine's table, and whose keys of it are emitted here. */
+typedef struct keys {
+    rill__keytable *table;
+    int mine, size; /* only keys rank mine owns of size ranks; mine -1: all */
+} keys;
+
 /* One keyed record a key, its accumulator as the data, in no set order. */
-static int emit_table(rill_emitter *out, const rill__stage *s, void *table)
+static int emit_table(rill_emitter *out, const rill__stage *s, void *state)
 {
+    const keys *k = state;
     size_t pos = 0, len;
     const void *key;
+    uint64_t hash = 0;
     void *value;
     int rc = 0;
-    while (rc == 0 && table && rill__keytable_next(table, &pos, &key, &len, NULL, &value))
-        rc = rill_emit_keyed(out, key, len, value, s->combine.value_size);
+    /* the hash (computed by next) only when the keys are this rank's share */
+    while (rc == 0 && k->table &&
+           rill__keytable_next(k->table, &pos, &key, &len, k->mine < 0 ? NULL : &hash, &value))
+        if (k->mine < 0 || rill__key_rank(hash, k->size) == k->mine)
+            rc = rill_emit_keyed(out, key, len, value, s->combine.value_size);
     return rc;
 }
 
 static int combine_finish(rill__worker *w, rill__reduction *r)
 {
+    keys k;
     int rc;
-    if ((rc = merge_tables(w, r, &w->run->stages[r->owner])) < 0)
+    /* the keys other ranks own go out before the tables other ranks sent
+     * are merged here (they hold this rank's keys), so that both merge at
+     * once */
+    if ((rc = merge_tables(w, r, &w->run->stages[r->owner], 0, -1)) < 0)
         return rc;
-    if ((rc = rill__tp_shuffle(w, r)) < 0)
+    if ((rc = rill__tp_shuffle(w, r, &k.mine)) < 0)
         return rill__fail(w, r->owner, 0, 0, NULL, rc, 1, "sending keys to their ranks");
-    return rill__reduction_close(w, r, emit_table, r->partials[0]);
+    if (rc == 1)
+        return 0; /* finishes again once other ranks gave their pieces back */
+    if ((rc = merge_tables(w, r, &w->run->stages[r->owner], 1, k.mine)) < 0)
+        return rc;
+    k.table = r->partials[0];
+    k.size = w->run->world.size;
+    return rill__reduction_close(w, r, emit_table, &k);
 }
 
 static int combine_per_worker(const rill__stage *s)

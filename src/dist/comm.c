@@ -65,6 +65,31 @@ int rill__send_head(rill__dist *d, int peer, const rill__head *h)
     return 0;
 }
 
+int rill__send_list(rill__dist *d, rill__msg *list, int refuse_drain)
+{
+    rill__msg *last = list;
+    if (list == NULL)
+        return 1;
+    while (last->next)
+        last = last->next;
+    pthread_mutex_lock(&d->mu);
+    /* the thread reads ckpt.want before it queues DRAIN under mu: read here
+     * under mu, 0 means any DRAIN comes after this list */
+    if (refuse_drain && atomic_load(&d->run->ckpt.want)) {
+        pthread_mutex_unlock(&d->mu);
+        return 0;
+    }
+    if (d->out_tail)
+        d->out_tail->next = list;
+    else
+        d->out_head = list;
+    d->out_tail = last;
+    if (d->sleeping)
+        pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    return 1;
+}
+
 /* Messages sent, waiting for their receivers (thread only). */
 typedef struct sending {
     rill__msg *head;
@@ -395,6 +420,7 @@ int rill__dist_start(rill__run *run)
     pthread_cond_init(&d->cv, NULL);
     pthread_mutex_init(&d->pmu, NULL);
     pthread_mutex_init(&d->imu, NULL);
+    pthread_mutex_init(&d->gmu, NULL);
     run->world.dist = d;
     if ((rc = same_pipeline(d)) < 0 || (rc = rill__ids_start(d)) < 0)
         return rc;
@@ -476,11 +502,13 @@ int rill__dist_stop(rill__run *run)
     rill__mutex_unlock(&run->sched.mu);
     run->p->records_sent = atomic_load(&d->moved);
     rill__proxies_free(d);
+    rill__direct_free(d);
     rill__ids_free(d);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cv);
     pthread_mutex_destroy(&d->pmu);
     pthread_mutex_destroy(&d->imu);
+    pthread_mutex_destroy(&d->gmu);
     for (int i = 0; i < d->cw.ncache; i++)
         rill_batch_free(d->cw.cache[i]);
     free(d->buckets);

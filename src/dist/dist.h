@@ -58,10 +58,11 @@ int rill__dist_away(rill__worker *w, rill__task *t, int *rc);
 /* The last unit of proxy r was released: sends its units and merged store
  * home and destroys it. */
 int rill__dist_proxy_done(rill__worker *w, rill__reduction *r);
-/* A combine r finished on this rank with its table merged in partials[0]:
- * sends the keys other ranks own by hash to them (as tasks of the stage
- * after it) and leaves only this rank's keys in the table. Returns 0 or an
- * error code. */
-int rill__dist_shuffle(rill__worker *w, rill__reduction *r);
+/* origin.c: a combine r finished on this rank with its table merged in
+ * partials[0]: sends the keys other ranks own by hash to them, and tells
+ * each how many pieces of r's table other ranks sent it; *mine is this
+ * rank (only its keys are emitted here) or -1 (all are). Returns 0, 1 when
+ * r must wait (rill__dist_ops.shuffle), or an error code. */
+int rill__dist_shuffle(rill__worker *w, rill__reduction *r, int *mine);
 
 #endif

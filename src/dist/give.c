@@ -1,7 +1,7 @@
 /* give.c — what a rank gives away: queued tasks, ranges of the work list and
  * split-off work to a rank that asked for some; a finished proxy's units
- * and merged store to its origin; a finished combine's keys to the ranks
- * that own them by hash. */
+ * and merged store to its origin (a combine's keys of other ranks straight
+ * to them: direct.c). */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,8 +161,18 @@ int rill__dist_proxy_done(rill__worker *w, rill__reduction *r)
     h.id = r->origin_id;
     h.owner = r->owner;
     rill__out_init(&body, 0);
-    if (r->owner >= 0)
+    if (r->owner >= 0 && r->partials && r->partials[0] && !r->relay &&
+        rill__direct_ok(run, &run->stages[r->owner]) && !atomic_load(&run->ckpt.want)) {
+        h.code = 3; /* its keys of other ranks go straight to them */
+        rc = rill__direct_split(w, r, &body);
+    } else if (r->owner >= 0 && r->partials && r->partials[0] && !r->relay &&
+               run->stages[r->owner].ops == &rill__kind_combine &&
+               !rill__direct_ok(run, &run->stages[r->owner])) {
+        h.code = 3; /* all of its keys home, merged there as they came */
+        rc = rill__direct_whole(w, r, &body);
+    } else if (r->owner >= 0) {
         h.code = payload(w, r, &body, &rc);
+    }
     rill__out_init(&o, 0);
     rill__head_put(&o, &h);
     rill__put_bytes(&o, body.buf, body.len);
@@ -178,80 +188,11 @@ int rill__dist_proxy_done(rill__worker *w, rill__reduction *r)
     if (rc < 0)
         return rill__fail(w, r->owner >= 0 ? r->owner : run->nstages - 1, 0, 0, NULL, rc,
                           rc != RILL_EUSER, "sending its store home");
-    if (h.code) /* as records: a store is one, a table one per key */
+    if (h.code == 1) /* as records: a store is one, a table one per key */
         atomic_fetch_add(&d->moved, rill__kind_is(&run->stages[r->owner], RILL_KIND_FOLDS)
                                         ? rill__keytable_count(r->partials[0])
                                         : 1);
     rill__send(d, r->origin, buf, len);
     rill__reduction_destroy(run, r);
-    return 0;
-}
-
-/* Which rank owns a key: bits of its hash the table does not use for slots. */
-static int key_rank(uint64_t hash, int size)
-{
-    return (int)((hash >> 40) % (uint64_t)size);
-}
-
-int rill__dist_shuffle(rill__worker *w, rill__reduction *r)
-{
-    rill__run *run = w->run;
-    rill__dist *d = run->world.dist;
-    const rill__stage *s = &run->stages[r->owner];
-    const rill__stage *next = &run->stages[s->next];
-    rill__keytable *all = r->partials[0], *mine = NULL;
-    rill_batch **out;
-    size_t pos = 0, len;
-    const void *key;
-    uint64_t hash;
-    void *value;
-    int rc = 0, i;
-    if (d == NULL || all == NULL || s->next == run->nstages - 1 || run->sched.limit[s->next] ||
-        atomic_load(&run->ckpt.want) || /* a checkpoint drains: nothing goes out */
-        !rill__kind_is(next, RILL_KIND_SHUFFLED) ||
-        (next->opens >= 0 && run->stages[next->opens].gather))
-        return 0; /* its keys stay: what follows runs here anyway (a gathering
-                     scope takes the whole table as one reduction, here) */
-    if ((out = calloc((size_t)d->size, sizeof(*out))) == NULL ||
-        rill__keytable_new(&mine, s->combine.value_size) < 0) {
-        free(out);
-        return RILL_ENOMEM;
-    }
-    while (rc == 0 && rill__keytable_next(all, &pos, &key, &len, &hash, &value)) {
-        int k = key_rank(hash, d->size), created;
-        void *acc;
-        if (k == d->rank) {
-            if ((acc = rill__keytable_upsert(mine, key, len, hash, &created)) == NULL)
-                rc = RILL_ENOMEM;
-            else
-                memcpy(acc, value, s->combine.value_size);
-            continue;
-        }
-        if (out[k] == NULL && (rc = rill_batch_new(&out[k])) < 0)
-            break;
-        rc = rill_batch_add_keyed(out[k], key, len, value, s->combine.value_size);
-    }
-    for (i = 0; i < d->size; i++) {
-        if (rc == 0 && out[i]) {
-            rill__task t = {0};
-            t.stage = s->next;
-            t.from = r->owner;
-            t.batch = out[i];
-            t.end = out[i]->n;
-            atomic_fetch_add(&r->parent->pending, 1); /* the task carries it */
-            if ((rc = rill__ship_lend(d, &t, i, r->parent, 1)) < 0)
-                atomic_fetch_sub(&r->parent->pending, 1);
-            else
-                atomic_fetch_add(&d->lent, 1);
-        }
-        rill_batch_free(out[i]);
-    }
-    free(out);
-    if (rc < 0) {
-        rill__keytable_free(mine);
-        return rc;
-    }
-    rill__keytable_free(all);
-    r->partials[0] = mine;
     return 0;
 }

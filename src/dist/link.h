@@ -24,14 +24,22 @@ enum {
     RILL__M_END,      /* from rank 0: the run is done */
     RILL__M_DRAIN,    /* from rank 0: a checkpoint is coming, send work home */
     RILL__M_UNDRAIN,  /* from rank 0: it was saved, carry on */
-    RILL__M_PROGRESS  /* to rank 0: completed, remaining, elements (doubles) */
+    RILL__M_PROGRESS, /* to rank 0: completed, remaining, elements (doubles) */
+    RILL__M_PART,     /* a proxy's keys of a combine for the rank that owns
+                         them (direct.c) */
+    RILL__M_FIN,      /* from a combine's origin to an owner: the combine is
+                         done, so many pieces came to you in all */
+    RILL__M_RETURN    /* to rank 0 while a checkpoint drains: pieces of its
+                         combine an owner held, merged */
 };
+#define RILL__M_LAST RILL__M_RETURN
 
 /* A message is its head, encoded as 48 bytes ("rM", version, type, then
  * the fields below, little-endian: stage, from, phase, owner, ref_rank as
  * i32, units, id, code as i64), then its payload: TASK the records
- * (core/serial.h), DONE the proxy's store (code 1) or key table (code 2),
- * FAIL and STOP the text, PROGRESS three doubles as u64 bits. */
+ * (core/serial.h), DONE the proxy's store (code 1, as its kind encodes it)
+ * or a combine's split table (code 3, direct.c), FAIL and STOP the text,
+ * PROGRESS three doubles as u64 bits, PART, FIN and RETURN keys (direct.c). */
 #define RILL__HEAD_SIZE 48
 #define RILL__HEAD_VERSION 1
 
@@ -109,11 +117,18 @@ typedef struct rill__dist {
     atomic_uint_fast64_t moved; /* records sent to other ranks */
     double next_report;       /* other ranks: when progress goes to rank 0 */
     double (*seen)[3];        /* rank 0, under pmu: each rank's latest report */
+
+    pthread_mutex_t gmu;      /* the pieces of combines this rank owns keys of */
+    struct rill__gather *gathers;
 } rill__dist;
 
 /* comm.c: queues a message (buf owned by it now) for peer. */
 void rill__send(rill__dist *d, int peer, char *buf, size_t len);
 int rill__send_head(rill__dist *d, int peer, const rill__head *h);
+/* Queues list (by next, in order; owned by the outbox then) in one step,
+ * unless refuse_drain and a checkpoint is wanted: then 0 and the list is
+ * still the caller's. A DRAIN the thread sends later is queued after it. */
+int rill__send_list(rill__dist *d, rill__msg *list, int refuse_drain);
 
 /* proxy.c: what a received message does (buf stays the caller's). */
 void rill__handle(rill__dist *d, int peer, const char *buf, size_t len);
@@ -148,6 +163,47 @@ void rill__steal_answered(rill__dist *d, int64_t given);
  * when buf is not one: too short, another version or an unknown type). */
 void rill__head_put(rill__out *o, const rill__head *h);
 int rill__head_get(rill__head *h, const char *buf, size_t len);
+
+/* proxy.c: the proxy of (rank, id) with one more pending unit (the
+ * caller's hold, let go with rill__unhold) and units more units of its
+ * origin; made when there is none (thread only). NULL: out of memory. */
+rill__reduction *rill__proxy_take(rill__dist *d, int rank, uint64_t id, int owner,
+                                  int64_t units);
+void rill__unhold(rill__dist *d, rill__reduction *r);
+/* Has a worker release one unit of r (which may finish it). */
+void rill__release_later(rill__dist *d, rill__reduction *r);
+
+/* direct.c: a combine's keys straight to the ranks that own them (see
+ * there). direct_ok: whether stage s is a combine whose keys go to their
+ * ranks when it finishes. split: proxy r of such a combine finishes here,
+ * while no checkpoint drains: its keys of other ranks go to them, this
+ * rank's stay here, and body gets the DONE payload (code 3: its origin's
+ * keys and how many pieces went where). */
+int rill__direct_ok(const rill__run *run, const rill__stage *s);
+int rill__direct_split(rill__worker *w, rill__reduction *r, rill__out *body);
+/* Proxy r of a combine whose keys all go to its origin finishes: body gets
+ * a DONE payload (code 3) with no pieces elsewhere and every key, which the
+ * origin merges once, as they came, when the combine finishes. */
+int rill__direct_whole(rill__worker *w, rill__reduction *r, rill__out *body);
+void rill__receive_part(rill__dist *d, int peer, const rill__head *h, const char *p,
+                        size_t len);
+void rill__receive_fin(rill__dist *d, int peer, const rill__head *h, const char *p,
+                       size_t len);
+/* Other ranks than 0, while a checkpoint drains: pieces held for rank 0's
+ * combines that have not finished go home. */
+void rill__direct_drain(rill__dist *d);
+void rill__direct_free(rill__dist *d);
+/* The bytes of o, written after RILL__HEAD_SIZE reserved bytes, behind
+ * head h, as one message (o is empty after). */
+int rill__take_msg(rill__out *o, const rill__head *h, char **buf, size_t *len);
+
+/* origin.c: a combine of this rank finishing (rill__dist_shuffle, in
+ * dist.h). done: reads a DONE's code 3 payload for r (its keys into *part,
+ * the counts of pieces into r). */
+int rill__direct_done(rill__dist *d, rill__reduction *r, const rill__head *h,
+                      const char *p, size_t len, void **part);
+void rill__receive_return(rill__dist *d, int peer, const rill__head *h, const char *p,
+                          size_t len);
 
 /* ids.c, each under imu. lend: r's id (given when it has none), with units
  * more of it lent. find: the reduction of id (and in *lent how many of its

@@ -1,7 +1,7 @@
 /* proxy.c — what moves between ranks and what it means: tasks sent home or
  * given to an idle rank, proxies and their units coming home with their
- * partial stores, a combine's keys going to the ranks that own them, and
- * the answers to an idle rank's request for work.
+ * partial stores (a combine's keys of other ranks go to them: direct.c),
+ * and the answers to an idle rank's request for work.
  *
  * A proxy is keyed by its origin (rank, id); the id of a reduction is the
  * one its rank's table gave it when it lent units of it (ids.c), and stays
@@ -55,7 +55,7 @@ int rill__head_get(rill__head *h, const char *buf, size_t len)
     for (i = 0; i < 3; i++)
         rill__get_u64(&in, &w[i]);
     if (in.bad || m[0] != 'r' || m[1] != 'M' || m[2] != RILL__HEAD_VERSION || m[3] < RILL__M_TASK ||
-        m[3] > RILL__M_PROGRESS)
+        m[3] > RILL__M_LAST)
         return rill__error(RILL_ECORRUPT, "a message between ranks that is not one of this rill's "
                            "(%zu bytes)", len);
     h->type = m[3];
@@ -77,10 +77,8 @@ static size_t slot_of(const rill__dist *d, int rank, uint64_t id)
     return (size_t)((id >> 4) * 31 + (uint64_t)rank) % d->nbuckets;
 }
 
-/* The proxy of (rank, id) with one more pending unit (the caller's hold)
- * and units more units of its origin; made when there is none. */
-static rill__reduction *proxy_take(rill__dist *d, int rank, uint64_t id, int owner,
-                                   int64_t units)
+rill__reduction *rill__proxy_take(rill__dist *d, int rank, uint64_t id, int owner,
+                                  int64_t units)
 {
     rill__pentry **pp = &d->buckets[slot_of(d, rank, id)], *e;
     rill__reduction *r = NULL;
@@ -146,8 +144,7 @@ void rill__proxies_free(rill__dist *d)
         }
 }
 
-/* Has a worker release one unit of r (which may finish it). */
-static void release_later(rill__dist *d, rill__reduction *r)
+void rill__release_later(rill__dist *d, rill__reduction *r)
 {
     rill__release *x = malloc(sizeof(*x));
     rill__run *run = d->run;
@@ -164,7 +161,7 @@ static void release_later(rill__dist *d, rill__reduction *r)
 }
 
 /* Lets the thread's hold on r go: by a worker when it was the last unit. */
-static void unhold(rill__dist *d, rill__reduction *r)
+void rill__unhold(rill__dist *d, rill__reduction *r)
 {
     long long was = atomic_fetch_sub(&r->pending, 1);
     if (was != 1 && !RILL__ONLY_HOLDS(was - 1))
@@ -176,7 +173,7 @@ static void unhold(rill__dist *d, rill__reduction *r)
         atomic_store(&r->pending, 1);
     else
         atomic_fetch_add(&r->pending, 1);
-    release_later(d, r);
+    rill__release_later(d, r);
 }
 
 /* ---- what must go where ---- */
@@ -238,6 +235,7 @@ int rill__ship_lend(rill__dist *d, const rill__task *t, int to, rill__reduction 
     h.owner = r->owner;
     h.ref_rank = d->rank;
     h.units = units;
+    h.code = r->origin >= 0; /* a proxy's units: its proxy there relays */
     if ((rc = rill__id_lend(d, r, units, &h.id)) < 0)
         return rc;
     if ((rc = ship(d, t, to, &h)) < 0)
@@ -288,11 +286,13 @@ static void receive_task(rill__dist *d, int peer, const rill__head *h, const cha
         rill__fail(&d->cw, h->stage, 0, 0, NULL, rc, 1, "receiving records");
         return;
     }
-    if (hold && (r = proxy_take(d, h->ref_rank, h->id, h->owner, h->units)) == NULL) {
+    if (hold && (r = rill__proxy_take(d, h->ref_rank, h->id, h->owner, h->units)) == NULL) {
         rill_batch_free(b);
         rill__fail(&d->cw, h->stage, 0, 0, NULL, RILL_ENOMEM, 1, "receiving records");
         return;
     }
+    if (hold && h->code == 1)
+        r->relay = 1; /* before any task of it runs: see rill__reduction */
     if (h->phase == 0) {
         rill__route_to(&d->cw, h->stage, h->from, r, b, 0, b->n, 1);
     } else { /* units of a splittable stage: a task each */
@@ -310,7 +310,7 @@ static void receive_task(rill__dist *d, int peer, const rill__head *h, const cha
     }
     rill__worker_unref(&d->cw, b);
     if (hold)
-        unhold(d, r);
+        rill__unhold(d, r);
 }
 
 /* A proxy's state, decoded by its kind into *part (NULL when it has none). */
@@ -345,7 +345,11 @@ static void receive_done(rill__dist *d, int peer, const rill__head *h, const cha
         return;
     }
     s = r->owner >= 0 ? &run->stages[r->owner] : NULL;
-    if ((rc = take_part(s, h, p, len, &part)) < 0)
+    if (h->code == 3 && s) /* a combine's split table: its pieces are parked */
+        rc = rill__direct_done(d, r, h, p, len, &part);
+    else
+        rc = take_part(s, h, p, len, &part);
+    if (rc < 0)
         goto failed;
     if (part) {
         void **x;
@@ -368,7 +372,7 @@ static void receive_done(rill__dist *d, int peer, const rill__head *h, const cha
     if (h->units > 1)
         atomic_fetch_sub(&r->pending, h->units - 1);
     if (h->units > 0)
-        release_later(d, r);
+        rill__release_later(d, r);
     /* only now: a checkpoint waiting for lent to reach 0 then sees the
      * release queued (rill__dist_drained) */
     atomic_fetch_sub(&d->lent, h->units);
@@ -419,8 +423,9 @@ void rill__drain(rill__dist *d)
             continue;
         }
         rill__task_free(&d->cw, t);
-        unhold(d, r); /* the task's unit of the proxy */
+        rill__unhold(d, r); /* the task's unit of the proxy */
     }
+    rill__direct_drain(d);
 }
 
 void rill__handle(rill__dist *d, int peer, const char *buf, size_t len)
@@ -442,6 +447,18 @@ void rill__handle(rill__dist *d, int peer, const char *buf, size_t len)
     case RILL__M_DONE:
         if (!atomic_load(&run->fail.stop))
             receive_done(d, peer, &h, buf, len);
+        break;
+    case RILL__M_PART:
+        if (!atomic_load(&run->fail.stop))
+            rill__receive_part(d, peer, &h, buf, len);
+        break;
+    case RILL__M_FIN:
+        if (!atomic_load(&run->fail.stop))
+            rill__receive_fin(d, peer, &h, buf, len);
+        break;
+    case RILL__M_RETURN:
+        if (!atomic_load(&run->fail.stop))
+            rill__receive_return(d, peer, &h, buf, len);
         break;
     case RILL__M_STEAL: rill__answer_steal(d, peer, (int)h.code); break;
     case RILL__M_GIVEN: rill__steal_answered(d, h.code); break;
