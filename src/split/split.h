@@ -20,6 +20,9 @@ void rill__unit_moved(rill__run *run, const rill__task *t, int in);
  * claimed to the queue (a split at 0), so that its worker soon parks.
  * proxied: only units under proxies (dist/), whose rest then goes home. */
 void rill__split_checkpoint(rill__worker *w, int proxied);
+/* yield(ctx) is called before each claim of t, without its lock
+ * (tracker.c): the splittable stage's way to end its units early. */
+void rill__tracker_yield(rill_tracker *t, int (*yield)(void *ctx), void *ctx);
 
 /* stop.c (rill_source_stop): whether run reads no more input (the stop was
  * asked for, or the run is stopping), read anywhere without a lock; the

@@ -209,6 +209,21 @@ static int sleep_until(rill__run *run, uint64_t when, unsigned most_ms, int prox
     return 0;
 }
 
+/* Before each claim of a unit of a checkpointed run: once a checkpoint is
+ * due, the running units end at their next claim, their rest queued, so
+ * that their workers come to the barrier now. Otherwise a unit whose worker
+ * runs what it emits inline would read on to its end, and everything it
+ * read would wait in the queues (stages hand their records on when a
+ * checkpoint is due) and be saved with the checkpoint: 272 MB once. */
+static int yield_for_checkpoint(void *ctx)
+{
+    rill__worker *w = ctx;
+    if (atomic_load(&w->run->ckpt.parking) || !rill__ckpt_due(w->run, 1))
+        return 0;
+    rill__split_checkpoint(w, 0);
+    return 1;
+}
+
 static int split_process(rill__worker *w, rill__task *t, int locked)
 {
     rill__run *run = w->run;
@@ -248,6 +263,8 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
         return rill__fail(w, t->stage, base, 1, &el, rc, 1, "tracking");
     memset(&me, 0, sizeof(me));
     me.tracker = tracker;
+    if (run->ckpt.store != NULL && run->world.dist == NULL)
+        rill__tracker_yield(tracker, yield_for_checkpoint, w);
     me.stage = t->stage;
     me.from = t->from;
     me.red = t->red;

@@ -15,6 +15,7 @@
 
 #include "../util/error.h"
 #include "rill/tracker.h"
+#include "split.h"
 
 typedef struct key {
     unsigned char *b; /* owned */
@@ -32,7 +33,17 @@ struct rill_tracker {
     /* byte keys: the range, the last attempted key, the last residual */
     key start, end, last_key, res_start, res_end;
     int end_claimed; /* the empty key, the end of an unbounded range, was claimed */
+    /* asked before each claim, without mu (it may split this tracker):
+     * the splittable stage's way to end its unit early (split.h) */
+    int (*yield)(void *ctx);
+    void *yield_ctx;
 };
+
+void rill__tracker_yield(rill_tracker *t, int (*yield)(void *ctx), void *ctx)
+{
+    t->yield = yield;
+    t->yield_ctx = ctx;
+}
 
 static int key_set(key *k, const void *b, size_t n)
 {
@@ -191,6 +202,8 @@ int rill_tracker_try_claim(rill_tracker *t, int64_t pos)
     int rc;
     if (t == NULL)
         return rill__error(RILL_EINVAL, "rill_tracker_try_claim: tracker is NULL");
+    if (t->yield)
+        t->yield(t->yield_ctx);
     pthread_mutex_lock(&t->mu);
     if (t->kind != RILL_RANGE_OFFSET)
         rc = rill__error(RILL_EINVAL, "a byte-key range is claimed with keys, not offsets");
@@ -261,6 +274,8 @@ int rill_tracker_try_claim_key(rill_tracker *t, const void *k, size_t len)
     int rc;
     if (t == NULL || (k == NULL && len))
         return rill__error(RILL_EINVAL, "rill_tracker_try_claim_key: NULL argument");
+    if (t->yield)
+        t->yield(t->yield_ctx);
     pthread_mutex_lock(&t->mu);
     if (t->kind != RILL_RANGE_BYTEKEY) {
         rc = rill__error(RILL_EINVAL, "an offset range is claimed with offsets, not keys");
