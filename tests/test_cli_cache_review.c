@@ -96,7 +96,8 @@ static void a_reader_never_splices_two_recordings(void **state)
         usleep(20000);
     }
     r = cli_rill(NULL, "run", "-q", "-w", "1", "--refresh-cache", "spec.yaml", NULL);
-    assert_int_equal(r.status, 0);
+    if (r.status != 0)
+        fail_msg("the run with --refresh-cache ended with %d:\n%s", r.status, r.err);
     assert_int_equal(one_recording(r.out), 60);
     cli_result_free(&r);
     status = wait_status(first);
