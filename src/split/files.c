@@ -319,17 +319,12 @@ int rill__file_stream_lines(rill_emitter *out, rill__file *f)
         }
         eof = n == 0;
         f->len += (size_t)n;
-        if (f->blocks) { /* this read's whole lines, at once */
-            const char *last = f->len > start ? memrchr(f->buf + start, '\n', f->len - start) : NULL;
-            if (last != NULL) {
-                rc = rill_emit(out, f->buf + start, (size_t)(last + 1 - (f->buf + start)));
-                start = (size_t)(last + 1 - f->buf);
-            }
-            continue;
-        }
+        /* this read's whole lines at once: as one block, or a record each */
         if ((nl = f->len > start ? memrchr(f->buf + start, '\n', f->len - start) : NULL)) {
-            rc = rill__emit_lines(out, f->buf + start, (size_t)(nl + 1 - (f->buf + start)));
-            start = (size_t)(nl - f->buf) + 1;
+            size_t whole = (size_t)(nl + 1 - (f->buf + start));
+            rc = f->blocks ? rill_emit(out, f->buf + start, whole)
+                           : rill__emit_lines(out, f->buf + start, whole);
+            start += whole;
         }
     }
     if (rc == 0 && f->len > start) /* the last line, without a newline */
