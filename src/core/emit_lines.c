@@ -12,16 +12,9 @@
 static int batch_with_room(rill_emitter *e)
 {
     rill_batch *b = e->batch;
-    int rc;
     if (b != NULL && b->n < e->limit && b->used < e->bytes)
         return 0;
-    if (atomic_load_explicit(&e->w->run->fail.stop, memory_order_relaxed))
-        return RILL_ECANCELLED;
-    if (b != NULL && (rc = rill__emitter_flush(e)) < 0)
-        return rc;
-    if ((e->batch = rill__worker_batch(e->w)) == NULL)
-        return rill__fail(e->w, e->stage, 0, 0, NULL, RILL_ENOMEM, 1, "emitting records");
-    return 0;
+    return rill__emitter_next_batch(e);
 }
 
 int rill__emit_lines(rill_emitter *e, const char *text, size_t len)

@@ -296,17 +296,26 @@ static __attribute__((noinline, cold)) int no_emitter(const char *call)
                                     "into the emitter it was given)", call);
 }
 
-static __attribute__((noinline, cold)) int emit_slow(rill_emitter *e, uint32_t klen, size_t len, char **k, char **d)
+int rill__emitter_next_batch(rill_emitter *e)
 {
     int rc;
     if (atomic_load_explicit(&e->w->run->fail.stop, memory_order_relaxed))
         return RILL_ECANCELLED;
-    if (e->direct >= 0) /* typed values have no key: the combine refuses them */
-        return rill__combine_direct(e, NULL, 0, 0, NULL, len);
     if (e->batch && (rc = flush_batch(e)) < 0) /* a full batch, mid-callback */
         return rc;
     if ((e->batch = rill__worker_batch(e->w)) == NULL)
         return rill__fail(e->w, e->stage, 0, 0, NULL, RILL_ENOMEM, 1, "emitting records");
+    return 0;
+}
+
+static __attribute__((noinline, cold)) int emit_slow(rill_emitter *e, uint32_t klen, size_t len, char **k, char **d)
+{
+    int rc;
+    if (e->direct >= 0 && !atomic_load_explicit(&e->w->run->fail.stop, memory_order_relaxed))
+        return rill__combine_direct(e, NULL, 0, 0, NULL, len); /* typed values have no
+                                                                   key: the combine refuses them */
+    if ((rc = rill__emitter_next_batch(e)) < 0)
+        return rc;
     if ((rc = rill__batch_reserve_fast(e->batch, klen, len, k, d)) < 0)
         return rc;
     e->count++;

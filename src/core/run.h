@@ -454,6 +454,9 @@ void rill__worker_unref(rill__worker *w, rill_batch *b);
 void rill__emitter_init(rill_emitter *e, rill__worker *w, int stage, int target,
                         rill__reduction *red);
 int rill__emitter_flush(rill_emitter *e);
+/* Sends e's batch on and gives e a new one (RILL_ECANCELLED once the run
+ * stops; a failure is the run's). */
+int rill__emitter_next_batch(rill_emitter *e);
 /* Emits each line of text[0..len) as a record (emit_lines.c): its bytes
  * without the '\n'; a last line without one as it is. */
 int rill__emit_lines(rill_emitter *e, const char *text, size_t len);
