@@ -270,7 +270,7 @@ static int lines_process(rill_emitter *out, const rill_record *el, rill_tracker 
     rill__file f;
     int rc;
     if ((rc = rill__file_open(&f, el)) == 0) {
-        f.blocks = payload != NULL; /* rill_read_blocks */
+        f.blocks = (int)(uintptr_t)payload; /* rill_read_blocks */
         if (!f.stream)
             rc = lines_of_file(out, &f, t);
         else if ((rc = rill_tracker_try_claim(t, 0)) == 1)
@@ -303,7 +303,7 @@ static int read_text(rill_pipeline *p, const char *call, const char *name,
 {
     rill_splittable_options o = RILL_SPLITTABLE_OPTIONS_INIT;
     char glob_name[300];
-    void *payload = blocks ? (void *)&blocks_source : NULL;
+    void *payload = (void *)(uintptr_t)blocks; /* lines_process: blocks or lines */
     int rc;
     if (p == NULL)
         return rill__error(RILL_EINVAL, "%s: the pipeline is NULL", call);
