@@ -15,9 +15,11 @@
  * an error (failed). */
 int rill__ahead_count(rill_emitter *e, unsigned n);
 
-/* Holds key back to be counted (add to its sum); klen <= RILL__KEY_INLINE. */
+/* Holds back the key whose bytes, zero-padded, are the words k0 and k1
+ * (keytable.h's rill__key_words) to be counted (add to its sum); klen <=
+ * RILL__KEY_INLINE. */
 static inline __attribute__((always_inline)) int
-rill__ahead_push(rill_emitter *e, const void *key, size_t klen, int64_t add)
+rill__ahead_push_words(rill_emitter *e, uint64_t k0, uint64_t k1, size_t klen, int64_t add)
 {
     rill__ahead *a;
     int rc;
@@ -25,13 +27,23 @@ rill__ahead_push(rill_emitter *e, const void *key, size_t klen, int64_t add)
         (rc = rill__ahead_count(e, RILL__AHEAD / 2)) < 0)
         return rc;
     a = &e->ahead[e->ahead_in++ & (RILL__AHEAD - 1)];
-    rill__key_words(key, klen, &a->key[0], &a->key[1]);
-    a->hash = rill__hash_words(a->key[0], a->key[1], klen);
+    a->key[0] = k0;
+    a->key[1] = k1;
+    a->hash = rill__hash_words(k0, k1, klen);
     a->len = (uint32_t)klen;
     a->add = add;
     /* the sum's slots are 32 bytes: an 8-byte accumulator after the header */
     __builtin_prefetch(e->sum_slots + ((a->hash & e->sum_mask) << 5), 1);
     return 0;
+}
+
+/* Holds key back to be counted (add to its sum); klen <= RILL__KEY_INLINE. */
+static inline __attribute__((always_inline)) int
+rill__ahead_push(rill_emitter *e, const void *key, size_t klen, int64_t add)
+{
+    uint64_t k0, k1;
+    rill__key_words(key, klen, &k0, &k1);
+    return rill__ahead_push_words(e, k0, k1, klen, add);
 }
 
 #endif
