@@ -17,7 +17,11 @@
  *
  * Each word is emitted as the record's data; when a count follows in a
  * chain it is emitted as the key with no data instead, which the count's
- * combine folds without copying (cli_next_kind). */
+ * combine folds without copying (cli_next_kind): through rill_emit_words,
+ * which finds the same words 64 bytes at a time, whenever its ASCII
+ * definition is this one's for the text (always for runs of non-space,
+ * for text without a byte over 0x7f otherwise). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wctype.h>
@@ -223,9 +227,29 @@ static inline int emit_key(void *ctx, const void *w, size_t n)
     return rill_emit_keyed(ctx, w, n, NULL, 0);
 }
 
+/* Whether s[0..len) has a byte from 0x80 up, eight bytes at a time. */
+static int has_high(const unsigned char *s, size_t len)
+{
+    uint64_t acc = 0, v;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&v, s + i, 8);
+        acc |= v;
+    }
+    for (; i < len; i++)
+        acc |= s[i];
+    return (acc & 0x8080808080808080ull) != 0;
+}
+
 static int split(rill_emitter *out, const rill_record *in, void *payload)
 {
     const words_conf *c = payload;
+    /* keys for a count: rill_emit_words finds the same words, for any bytes
+     * when words are runs of non-space, and for ASCII text otherwise */
+    if (c->keyed && ((!c->letters && !c->lower) || !has_high(in->data, in->len)))
+        return rill_emit_words(out, in->data, in->len,
+                               (c->letters ? RILL_WORDS_LETTERS : 0) |
+                                   (c->lower ? RILL_WORDS_LOWER : 0));
     if (c->keyed)
         return split_all(emit_key, out, in->data, in->len, c->letters, c->lower);
     return split_all(emit_word, out, in->data, in->len, c->letters, c->lower);
