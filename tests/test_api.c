@@ -111,11 +111,11 @@ static void options_of_another_version_are_refused_naming_the_call_and_its_init_
 
     p = fresh();
     expect_remembered(p, rill_job(p, "a", &so, pass, NULL), RILL_EINVAL,
-                      "rill_job 'a': options of version 1, expected 2 (initialise them with "
+                      "rill_job 'a': options of version 1, expected 3 (initialise them with "
                       "RILL_STAGE_OPTIONS_INIT)");
     p = fresh();
     expect_remembered(p, rill_frame_end(p, "a", &so, add_next, NULL), RILL_EINVAL,
-                      "rill_frame_end 'a': options of version 1, expected 2 (initialise them "
+                      "rill_frame_end 'a': options of version 1, expected 3 (initialise them "
                       "with RILL_STAGE_OPTIONS_INIT)");
     p = fresh();
     expect_remembered(p, rill_reduce(p, "a", &r, NULL), RILL_EINVAL,

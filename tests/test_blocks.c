@@ -3,7 +3,8 @@
  * and workers, including a line longer than a block, empty lines and a last
  * line without a newline; each block ends at a line's end; a FIFO (a
  * stream) gives the same lines; counting words from blocks gives what
- * counting them from lines gives. And rill_read_lines, which makes a read's
+ * counting them from lines gives; a job with line_blocks after
+ * rill_read_lines gets such blocks, counted as lines. And rill_read_lines, which makes a read's
  * lines in one go, gives every line whole across batches of any size. */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
@@ -63,7 +64,7 @@ static char *text(size_t *len)
 }
 
 typedef struct seen {
-    atomic_long lines, sum, empty, longest, bytes, unended;
+    atomic_long lines, sum, empty, longest, bytes, unended, calls;
 } seen;
 
 static int note_block(rill_emitter *out, const rill_record *in, void *payload)
@@ -71,6 +72,7 @@ static int note_block(rill_emitter *out, const rill_record *in, void *payload)
     seen *s = payload;
     const char *p = in->data, *end = p + in->len;
     (void)out;
+    atomic_fetch_add(&s->calls, 1);
     atomic_fetch_add(&s->bytes, (long)in->len);
     if (in->len == 0) { /* an empty line, read as a line */
         atomic_fetch_add(&s->empty, 1);
@@ -240,6 +242,75 @@ static int by_key(const void *a, const void *b)
     return c ? c : (x->key_len > y->key_len) - (x->key_len < y->key_len);
 }
 
+/* A job with line_blocks after rill_read_lines is handed blocks of whole
+ * lines (fewer calls than lines, every line once, whole), from a file and
+ * from a FIFO, while the figures of the source (out) and of the job (in)
+ * count the lines; without the option it gets a line a call. */
+static void a_job_taking_line_blocks_gets_blocks_counted_as_lines(void **state)
+{
+    char path[512];
+    size_t len, i;
+    char *t = text(&len);
+    FILE *f;
+    (void)state;
+    snprintf(path, sizeof(path), "%s/lines.txt", dir);
+    assert_non_null(f = fopen(path, "wb"));
+    assert_int_equal(fwrite(t, 1, len, f), len);
+    fclose(f);
+    for (i = 0; i < 3; i++) {
+        rill_stage_options so = RILL_STAGE_OPTIONS_INIT;
+        rill_run_options o = with_workers(2);
+        rill_stage_stats src, job;
+        rill_pipeline *p;
+        rill_batch *work;
+        pid_t pid = 0;
+        seen s;
+        memset(&s, 0, sizeof(s));
+        so.line_blocks = i > 0;
+        if (i == 2) { /* a FIFO: the blocks of each read */
+            snprintf(path, sizeof(path), "%s/fifo", dir);
+            assert_int_equal(mkfifo(path, 0600), 0);
+            if ((pid = fork()) == 0) {
+                FILE *w = fopen(path, "wb");
+                size_t at;
+                for (at = 0; w && at < len; at += 50000)
+                    fwrite(t + at, 1, len - at < 50000 ? len - at : 50000, w), fflush(w);
+                _exit(w && fclose(w) == 0 ? 0 : 1);
+            }
+        }
+        assert_int_equal(rill_batch_new(&work), 0);
+        assert_int_equal(rill_batch_add_text(work, path), 0);
+        assert_int_equal(rill_pipeline_new(&p), 0);
+        assert_int_equal(rill_work(p, work), 0);
+        assert_int_equal(rill_read_lines(p, "lines", 0), 0);
+        assert_int_equal(rill_job(p, "note", &so, note_block, &s), 0);
+        assert_int_equal(rill_run(p, &o, NULL), 0);
+        if (pid > 0) {
+            int status;
+            assert_int_equal(waitpid(pid, &status, 0), pid);
+            assert_int_equal(status, 0);
+        }
+        assert_int_equal(atomic_load(&s.lines), 6000);
+        assert_int_equal(atomic_load(&s.sum), 6000L * 6001 / 2);
+        assert_int_equal(atomic_load(&s.empty), 11);
+        assert_int_equal(atomic_load(&s.longest), 100000);
+        assert_int_equal(rill_pipeline_stats(&src, p, "lines"), 0);
+        assert_int_equal(rill_pipeline_stats(&job, p, "note"), 0);
+        assert_int_equal(src.records_out, 6012); /* numbered, empty and the long one */
+        assert_int_equal(job.records_in, 6012);
+        if (i == 0) { /* a line a call, without its '\n' */
+            assert_int_equal(atomic_load(&s.calls), 6012);
+            assert_int_equal(atomic_load(&s.bytes), (long)len - 6011);
+        } else { /* blocks of whole lines, with their '\n's */
+            assert_true(atomic_load(&s.calls) < 100);
+            assert_int_equal(atomic_load(&s.bytes), (long)len);
+            assert_int_equal(atomic_load(&s.unended), 1);
+        }
+        rill_pipeline_free(p);
+    }
+    free(t);
+}
+
 static void words_from_blocks_count_as_words_from_lines(void **state)
 {
     static const char *words[] = {"a", "The", "quick", "BROWN", "fox", "jumps", "over",
@@ -285,6 +356,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(every_line_comes_once_in_whole_line_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(a_fifo_gives_the_same_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(lines_come_whole_across_batches, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_job_taking_line_blocks_gets_blocks_counted_as_lines,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(words_from_blocks_count_as_words_from_lines, setup,
                                         teardown),
     };

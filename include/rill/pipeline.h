@@ -123,12 +123,20 @@ typedef int (*rill_store_decode_fn)(void *store, const void *bytes, size_t len, 
  * version with RILL_EINVAL and reads only the fields of its version; fields
  * are only ever appended. NULL options mean the defaults. */
 
-#define RILL_STAGE_OPTIONS_VERSION 2
+/* Version 2 had no line_blocks. */
+#define RILL_STAGE_OPTIONS_VERSION 3
 typedef struct rill_stage_options {
     unsigned version;
     int serial;    /* non-zero: never two calls of this stage at once */
+    /* jobs: non-zero promises that, given several lines each followed by
+     * its '\n' (the last one perhaps not), the job emits what it emits for
+     * each of them in turn (a word split does). A line source
+     * (rill_read_lines) whose only successor it is then hands it blocks of
+     * about 64 KiB of whole lines instead of a record a line, much faster;
+     * the figures of both still count lines. */
+    int line_blocks;
 } rill_stage_options;
-#define RILL_STAGE_OPTIONS_INIT {RILL_STAGE_OPTIONS_VERSION, 0}
+#define RILL_STAGE_OPTIONS_INIT {RILL_STAGE_OPTIONS_VERSION, 0, 0}
 
 /* Version 2 had no gather. */
 #define RILL_REDUCE_OPTIONS_VERSION 3

@@ -257,13 +257,15 @@ static int split(rill_emitter *out, const rill_record *in, void *payload)
 
 static int add_words(cli_build *b, const cli_opts *o)
 {
+    rill_stage_options so = RILL_STAGE_OPTIONS_INIT;
     words_conf *c = cli_xcalloc(1, sizeof(*c));
     const char *next = cli_next_kind(b);
     cli_own(b, c, NULL);
     if (cli_opt_bool(o, "lower", &c->lower) < 0 || cli_opt_bool(o, "letters_only", &c->letters) < 0)
         return -1;
     c->keyed = next && strcmp(next, "count") == 0;
-    if (cli_add_job(b, o, o->stage, NULL, split, c) < 0)
+    so.line_blocks = 1; /* '\n' separates words: a block of lines splits as its lines */
+    if (cli_add_job(b, o, o->stage, &so, split, c) < 0)
         return -1;
     if (c->keyed)
         cli_mark_keyed(b);

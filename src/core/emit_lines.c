@@ -3,8 +3,13 @@
  * bytes of as many whole lines as the batch takes are copied at once and
  * their index entries made in a loop over the newlines; a line is its bytes
  * without the '\n' (a '\r' before it stays), as rill_emit of each would
- * give. */
+ * give. And a block of whole lines as one record that counts as its lines
+ * (rill__emit_line_block), for a job that takes blocks of lines. */
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "run.h"
 
@@ -67,6 +72,56 @@ int rill__emit_lines(rill_emitter *e, const char *text, size_t len)
         e->count += b->n - before;
         text += at;
         len -= at;
+    }
+    return 0;
+}
+
+int rill__emitter_line_blocks(const rill_emitter *e)
+{
+    const rill__run *run = e->w->run;
+    const rill__stage *s;
+    if (e->stage < 0 || e->target >= 0)
+        return 0;
+    s = &run->stages[e->stage];
+    return s->nsucc == 1 && run->stages[s->succ[0]].line_blocks; /* set by rill_job only */
+}
+
+/* The '\n's in p[0..len). */
+static uint64_t newlines(const char *p, size_t len)
+{
+    uint64_t n = 0;
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+    while (len - i >= 16) { /* bytes of counts, summed before they can wrap */
+        __m128i acc = zero, sums;
+        size_t k;
+        for (k = 0; k < 255 && len - i >= 16; k++, i += 16)
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), nl));
+        sums = _mm_sad_epu8(acc, zero);
+        n += (uint64_t)_mm_cvtsi128_si64(sums) +
+             (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+    }
+#endif
+    for (; i < len; i++)
+        n += p[i] == '\n';
+    return n;
+}
+
+int rill__emit_line_block(rill_emitter *e, const char *text, size_t len)
+{
+    uint64_t lines;
+    int rc;
+    if (len == 0)
+        return 0;
+    if ((rc = rill_emit(e, text, len)) != 0)
+        return rc;
+    lines = newlines(text, len) + (text[len - 1] != '\n');
+    if (lines > 1) { /* the record counted once already */
+        rill__run *run = e->w->run;
+        rill__stat_add(&rill__stats_of(run, e->stage, e->w)->records_out, lines - 1);
+        rill__stat_add(&rill__stats_of(run, run->stages[e->stage].succ[0], e->w)->records_in,
+                       lines - 1);
     }
     return 0;
 }

@@ -191,6 +191,7 @@ int rill_job(rill_pipeline *p, const char *name, const rill_stage_options *opts,
         return rc;
     s->job = fn;
     s->serial = opts ? opts->serial : 0;
+    s->line_blocks = opts ? opts->line_blocks : 0;
     s->payload = payload;
     return 0;
 }

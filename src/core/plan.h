@@ -27,6 +27,7 @@ struct rill_stage {
     const rill_stage_kind *ops; /* what the stage does: its kind's table */
     char *name;    /* owned */
     int serial;
+    int line_blocks; /* jobs: rill_stage_options' */
     int gather;    /* closes a scope whose reductions are one per finished
                       reduction of the scope before, not one per record */
     void *payload; /* borrowed from the user */

@@ -460,6 +460,12 @@ int rill__emitter_next_batch(rill_emitter *e);
 /* Emits each line of text[0..len) as a record (emit_lines.c): its bytes
  * without the '\n'; a last line without one as it is. */
 int rill__emit_lines(rill_emitter *e, const char *text, size_t len);
+/* Whether e sends to every successor of its stage, which has one: a job
+ * with line_blocks (a line source may hand it blocks of lines). */
+int rill__emitter_line_blocks(const rill_emitter *e);
+/* Emits text[0..len), whole lines, as one record, which the figures of e's
+ * stage (out) and of its successor (in) count as the lines it holds. */
+int rill__emit_line_block(rill_emitter *e, const char *text, size_t len);
 void rill__emitter_discard(rill_emitter *e);
 /* Stops the run with its first failure: keeps code and msg unless a failure
  * came first, then wakes every worker, the stream's reader and the other

@@ -240,6 +240,13 @@ int rill__file_next_line(rill__file *f, int64_t keep, int64_t q, int64_t *out)
 
 /* The lines starting in [from, until) as blocks: each block ends after the
  * line holding its RILL__FILE_BLOCK-th byte (or until's line). */
+/* A block of whole lines: a record, or with blocks 2 one counted as its
+ * lines (a line source before a job that takes blocks of lines). */
+static int emit_block(rill_emitter *out, const rill__file *f, const char *p, size_t n)
+{
+    return f->blocks == 2 ? rill__emit_line_block(out, p, n) : rill_emit(out, p, n);
+}
+
 static int emit_blocks(rill_emitter *out, rill__file *f, int64_t from, int64_t until)
 {
     int rc = 0;
@@ -247,7 +254,7 @@ static int emit_blocks(rill_emitter *out, rill__file *f, int64_t from, int64_t u
         int64_t stop = until - from > RILL__FILE_BLOCK ? from + RILL__FILE_BLOCK : until, next;
         if ((rc = rill__file_next_line(f, from, stop - 1, &next)) < 0)
             break;
-        rc = rill_emit(out, rill__file_at(f, from), (size_t)(next - from));
+        rc = emit_block(out, f, rill__file_at(f, from), (size_t)(next - from));
         from = next;
     }
     return rc;
@@ -322,7 +329,7 @@ int rill__file_stream_lines(rill_emitter *out, rill__file *f)
         /* this read's whole lines at once: as one block, or a record each */
         if ((nl = f->len > start ? memrchr(f->buf + start, '\n', f->len - start) : NULL)) {
             size_t whole = (size_t)(nl + 1 - (f->buf + start));
-            rc = f->blocks ? rill_emit(out, f->buf + start, whole)
+            rc = f->blocks ? emit_block(out, f, f->buf + start, whole)
                            : rill__emit_lines(out, f->buf + start, whole);
             start += whole;
         }

@@ -43,7 +43,9 @@ typedef struct rill__file {
     char *buf;           /* owned: bytes [base, base + len) of the file */
     size_t cap, len;
     int64_t base;
-    int blocks;          /* emit blocks of whole lines (rill_read_blocks), not lines */
+    int blocks;          /* emit blocks of whole lines, not lines: 1 for
+                            rill_read_blocks, 2 for a job that takes them
+                            (counted as lines: rill__emit_line_block) */
     char path[4096];
 } rill__file;
 

@@ -270,7 +270,7 @@ static int lines_process(rill_emitter *out, const rill_record *el, rill_tracker 
     rill__file f;
     int rc;
     if ((rc = rill__file_open(&f, el)) == 0) {
-        f.blocks = (int)(uintptr_t)payload; /* rill_read_blocks */
+        f.blocks = payload ? 1 /* rill_read_blocks */ : rill__emitter_line_blocks(out) ? 2 : 0;
         if (!f.stream)
             rc = lines_of_file(out, &f, t);
         else if ((rc = rill_tracker_try_claim(t, 0)) == 1)
