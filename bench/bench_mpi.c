@@ -72,7 +72,7 @@ int bench_mpi_child(const char *kind, const char *text)
     } else if (strcmp(kind, "wordcount") == 0) {
         rill_combine_options sum = RILL_COMBINE_SUM_INT64;
         rill_batch_add_text(work, text);
-        if (rill_work(p, work) < 0 || rill_read_lines(p, "lines", 0) < 0 ||
+        if (rill_work(p, work) < 0 || rill_read_blocks(p, "text", 0) < 0 ||
             rill_job(p, "split", NULL, words_split, NULL) < 0 ||
             rill_combine(p, "count", &sum, NULL) < 0)
             return 1;
