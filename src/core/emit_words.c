@@ -31,9 +31,10 @@ static inline int word_byte(unsigned char c, unsigned flags)
 
 /* Emits w[0..n), folded when asked: the way of long words (and of every
  * word without SSE2). */
-static int emit_word(rill_emitter *e, const unsigned char *w, size_t n, unsigned flags)
+static __attribute__((noinline)) int emit_word(rill_emitter *e, const unsigned char *w, size_t n,
+                                              unsigned flags)
 {
-    unsigned char small[256], *buf = small;
+    unsigned char small[256] = {0}, *buf = small; /* zeroed: gcc cannot tell n > 0 */
     size_t i;
     int rc;
     if (!(flags & RILL_WORDS_LOWER))
@@ -113,7 +114,10 @@ static inline __m128i key16(__m128i v, unsigned n, unsigned flags)
     return _mm_and_si128(v, _mm_loadu_si128((const __m128i *)(ones + 16 - n)));
 }
 
-static int words_sse2(rill_emitter *e, const unsigned char *text, size_t len, unsigned flags)
+/* The words of text[0..len); fused (a constant): into e's sum. */
+static inline __attribute__((always_inline)) int
+words_sse2(rill_emitter *e, const unsigned char *text, size_t len, unsigned flags,
+           const int fused)
 {
     unsigned char pad[64 + 16];
     uint64_t carry = 0; /* the last byte before this block is part of a word */
@@ -135,7 +139,7 @@ static int words_sse2(rill_emitter *e, const unsigned char *text, size_t len, un
             __m128i v = _mm_loadu_si128((const __m128i *)(q + s));
             unsigned n = (unsigned)__builtin_ctz(~class16(v, flags)); /* <= 16 */
             starts &= starts - 1;
-            if (n < 16 && e->sum != NULL) {
+            if (n < 16 && fused) {
                 v = key16(v, n, flags);
                 rc = rill__ahead_push_words(e, (uint64_t)_mm_cvtsi128_si64(v),
                                             (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v)),
@@ -169,7 +173,9 @@ int rill_emit_words(rill_emitter *e, const void *text, size_t len, unsigned flag
     if (len == 0)
         return 0;
 #if defined(__SSE2__)
-    return words_sse2(e, text, len, flags);
+    if (e->sum != NULL) /* e->sum stays while the emitter lives */
+        return words_sse2(e, text, len, flags, 1);
+    return words_sse2(e, text, len, flags, 0);
 #else
     return words_bytewise(e, text, (const unsigned char *)text + len, flags);
 #endif

@@ -156,9 +156,7 @@ void rill__emitter_init(rill_emitter *e, rill__worker *w, int stage, int target,
     e->direct = target < 0 ? rill__combine_direct_target(w, stage, red) : -1;
     e->subs = NULL;
     e->sum = e->direct >= 0 ? rill__combine_sum_table(w, e->direct, red) : NULL;
-    e->ahead_in = e->ahead_out = 0;
-    e->sum_slots = e->sum ? e->sum->slots : NULL;
-    e->sum_mask = e->sum ? e->sum->cap - 1 : 0;
+    e->ahead_in = e->ahead_out = e->ahead_figured = 0;
 }
 
 static int no_emitter(const char *call);
@@ -237,6 +235,8 @@ static int flush_batch(rill_emitter *e)
     int rc = 0, i;
     if (e->ahead_in != e->ahead_out && (rc = rill__combine_drain(e)) < 0)
         return rc;
+    e->count += e->ahead_in - e->ahead_figured; /* the held-back keys are records too */
+    e->ahead_figured = e->ahead_in;
     if (e->direct >= 0 && e->stage >= 0) { /* folded records: counted here, per flush */
         rill__stat_add(&rill__stats_of(e->w->run, e->stage, e->w)->records_out,
                        e->count - e->counted);
@@ -284,7 +284,7 @@ void rill__emitter_discard(rill_emitter *e)
 {
     if (e->subs)
         subs_end(e, 0);
-    e->ahead_out = e->ahead_in; /* the task failed: its held-back keys go with it */
+    e->ahead_out = e->ahead_figured = e->ahead_in; /* the task failed: its held-back keys go with it */
     if (e->batch)
         rill__worker_unref(e->w, e->batch);
     e->batch = NULL;

@@ -141,8 +141,7 @@ struct rill_emitter {
                             sum: short keys go the way of ahead.h */
     unsigned ahead_in, ahead_out; /* with sum: keys held back and counted so
                                      far (the ring's index: modulo its size) */
-    char *sum_slots;  /* sum's slots and slot mask, for the prefetch: */
-    size_t sum_mask;  /* refreshed after each count (the table may grow) */
+    unsigned ahead_figured; /* ahead_in when the figures last took them */
     rill__ahead ahead[RILL__AHEAD];
 };
 

@@ -200,45 +200,26 @@ int rill__combine_nomem(rill_emitter *e)
     return rill__fail(e->w, e->direct, 0, 0, NULL, RILL_ENOMEM, 1, "on");
 }
 
-/* A slot of the sum's table: the header and the 8-byte count after it. */
-typedef struct sum_slot {
-    rill__slot h;
-    int64_t acc;
-} sum_slot;
+int rill__ahead_insert(rill_emitter *e, rill__slot *s)
+{
+    rill__keytable *t = e->sum;
+    const rill__ahead *a = &e->ahead[e->ahead_out & (RILL__AHEAD - 1)];
+    int created;
+    int64_t *acc = rill__keytable_insert(t, s, a->key, a->len, a->hash, a->key[0], a->key[1],
+                                         &created);
+    if (acc == NULL)
+        return rill__combine_nomem(e);
+    *acc += a->add;
+    e->ahead_out++;
+    return 0;
+}
 
 int rill__ahead_count(rill_emitter *e, unsigned n)
 {
-    rill__keytable *t = e->sum;
-    sum_slot *slots = (sum_slot *)t->slots;
-    size_t mask = t->cap - 1;
-    unsigned i;
-    for (i = 0; i < n; i++, e->ahead_out++) {
-        const rill__ahead *a = &e->ahead[e->ahead_out & (RILL__AHEAD - 1)];
-        uint32_t tag = (uint32_t)(a->hash >> 32), len1 = a->len + 1;
-        size_t j;
-        for (j = a->hash & mask;; j = (j + 1) & mask) { /* keytable.h's probe, for 32 bytes */
-            sum_slot *at = &slots[j];
-            if (at->h.tag == tag && at->h.len1 == len1 && at->h.k0 == a->key[0] &&
-                at->h.k1 == a->key[1]) {
-                at->acc += a->add;
-                break;
-            }
-            if (at->h.len1 == 0) {
-                int created;
-                int64_t *acc = rill__keytable_insert(t, &at->h, a->key, a->len, a->hash,
-                                                     a->key[0], a->key[1], &created);
-                if (acc == NULL)
-                    return rill__combine_nomem(e);
-                *acc += a->add;
-                slots = (sum_slot *)t->slots; /* it may have grown */
-                mask = t->cap - 1;
-                break;
-            }
-        }
-    }
-    e->count += n; /* counted into the stage's figures when the emitter flushes */
-    e->sum_slots = t->slots;
-    e->sum_mask = t->cap - 1;
+    int rc;
+    for (; n > 0; n--)
+        if ((rc = rill__ahead_count_one(e)) < 0)
+            return rc;
     return 0;
 }
 
@@ -259,7 +240,7 @@ struct rill__keytable *rill__combine_sum_table(rill__worker *w, int direct,
         return NULL;
     if (*slot == NULL && rill__keytable_new(slot, s->combine.value_size) < 0)
         return NULL; /* the long way says so */
-    RILL__ASSERT((*slot)->stride == sizeof(sum_slot)); /* ahead.h's prefetch, the count */
+    RILL__ASSERT((*slot)->stride == sizeof(rill__sum_slot)); /* ahead.h's probe */
     return *slot;
 }
 
