@@ -7,9 +7,9 @@
  * on one core; its slowdown (the median over the repetitions of loaded
  * time over quiet time, the two runs seconds apart, so that the machine's
  * other load drifts less between them) against the same figure for a
- * hand-written 2-thread count (each thread counts half the mapped text with
- * the same splitter into a table of its own, then the tables are merged;
- * its output is checked equal to the pipeline's). Quiet and loaded runs
+ * hand-written 2-thread count (each thread counts half the mapped text
+ * with the strongest single-threaded count, best_count.h, then the tables
+ * are merged; its output is checked equal to the pipeline's). Quiet and loaded runs
  * alternate, rill and hand-written in turn, so a noisy neighbour hits both
  * alike. The note gives the CPU time slowdowns and the context switches a
  * run (getrusage, this process).
@@ -44,6 +44,7 @@
 #include <rill.h>
 
 #include "bench.h"
+#include "best_count.h"
 #include "plain_table.h"
 #include "words.h"
 
@@ -55,20 +56,22 @@
 
 static void growth_rows(bench_ctx *c);
 
-/* ---- the hand-written count: a plain table per thread (plain_table.h) ---- */
+/* ---- the hand-written count: the strongest count (best_count.h) a half
+ * each, merged into a plain table ---- */
 
 typedef struct half {
     pthread_t thread;
     const char *text;
     size_t len;
-    table t;
+    best t;
+    table longer;
 } half;
 
 static void *count_half(void *arg)
 {
     half *h = arg;
-    grow(&h->t);
-    WORDS_FOREACH(h->text, h->len, count_word, &h->t);
+    grow(&h->longer);
+    best_count_text(&h->t, &h->longer, h->text, h->len);
     return NULL;
 }
 
@@ -77,7 +80,7 @@ static void *count_half(void *arg)
 static void hand_count(table *out, const char *text, size_t len)
 {
     half h[2];
-    size_t mid = len / 2, i;
+    size_t mid = len / 2, i, k;
     while (mid < len && words_letter((unsigned char)text[mid]))
         mid++;
     memset(h, 0, sizeof(h));
@@ -90,14 +93,18 @@ static void hand_count(table *out, const char *text, size_t len)
             bench_die("cannot start a thread");
     for (i = 0; i < 2; i++)
         pthread_join(h[i].thread, NULL);
-    for (i = 0; i < h[1].t.cap; i++) {
-        const entry *e = &h[1].t.slots[i];
+    *out = h[0].longer; /* the long words, then the halves' tables added */
+    for (k = 0; k < h[1].longer.cap; k++) {
+        const entry *e = &h[1].longer.slots[k];
         if (e->len)
-            add_word(&h[0].t, h[1].t.keys + e->off, e->len, e->hash, e->count);
+            add_word(out, h[1].longer.keys + e->off, e->len, e->hash, e->count);
     }
+    for (i = 0; i < 2; i++)
+        best_into_plain(&h[i].t, out);
+    free(h[1].longer.slots);
+    free(h[1].longer.keys);
+    free(h[0].t.slots);
     free(h[1].t.slots);
-    free(h[1].t.keys);
-    *out = h[0].t;
 }
 
 /* ---- measuring ---- */
