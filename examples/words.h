@@ -34,9 +34,9 @@ static inline int words_foreach(const unsigned char *s, size_t len,
 {
     char small[256], *buf = small;
     size_t i = 0, cap = sizeof(small);
-    while (i < len) {
+    int rc = 0;
+    while (i < len && rc == 0) {
         size_t n = 0;
-        int rc;
         while (i < len && !words_letter(s[i]))
             i++;
         if (i == len)
@@ -46,7 +46,7 @@ static inline int words_foreach(const unsigned char *s, size_t len,
                 char *b = malloc(cap * 2);
                 if (b == NULL) {
                     rc = -1;
-                    goto out;
+                    goto done;
                 }
                 memcpy(b, buf, n);
                 if (buf != small)
@@ -57,16 +57,12 @@ static inline int words_foreach(const unsigned char *s, size_t len,
             buf[n++] = (char)words_letter(s[i]);
             i++;
         }
-        if ((rc = fn(buf, n, arg)) != 0) {
-        out:
-            if (buf != small)
-                free(buf);
-            return rc;
-        }
+        rc = fn(buf, n, arg);
     }
+done:
     if (buf != small)
         free(buf);
-    return 0;
+    return rc;
 }
 
 /* Job: text in (a line, or a block of lines from rill_read_blocks), its

@@ -132,8 +132,10 @@ typedef struct rill_stage_options {
      * its '\n' (the last one perhaps not), the job emits what it emits for
      * each of them in turn (a word split does). A line source
      * (rill_read_lines) whose only successor it is then hands it blocks of
-     * about 64 KiB of whole lines instead of a record a line, much faster;
-     * the figures of both still count lines. */
+     * whole lines instead of a record a line, much faster: about 64 KiB
+     * from a file, the whole lines of each read from a stream, as
+     * rill_read_blocks. The records of both stages' figures still count
+     * lines (the job's calls count blocks). */
     int line_blocks;
 } rill_stage_options;
 #define RILL_STAGE_OPTIONS_INIT {RILL_STAGE_OPTIONS_VERSION, 0, 0}

@@ -162,7 +162,10 @@ RILL_EXTERN int rill_splittable(rill_pipeline *p, const char *name,
  * message naming the file ("changed"), never a signal or a mix of both
  * versions. A name matching no file fails with RILL_ENOTFOUND, a directory
  * or a file that cannot be read with RILL_EIO; the message names the file
- * and this stage. */
+ * and this stage.
+ *
+ * When its only successor is a job with rill_stage_options.line_blocks,
+ * the lines go to it as rill_read_blocks' blocks, still counted as lines. */
 RILL_EXTERN int rill_read_lines(rill_pipeline *p, const char *name, int64_t chunk_bytes);
 /* The same bytes as rill_read_lines, read and split the same way, but as
  * blocks of whole lines: each record holds the lines starting in about

@@ -18,9 +18,9 @@
  * Each word is emitted as the record's data; when a count follows in a
  * chain it is emitted as the key with no data instead, which the count's
  * combine folds without copying (cli_next_kind): through rill_emit_words,
- * which finds the same words 64 bytes at a time, whenever its ASCII
- * definition is this one's for the text (always for runs of non-space,
- * for text without a byte over 0x7f otherwise). */
+ * which finds the same words 64 bytes at a time, wherever its ASCII
+ * definition is this one's (always for runs of non-space; in lines without
+ * a byte over 0x7f otherwise). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,31 +227,60 @@ static inline int emit_key(void *ctx, const void *w, size_t n)
     return rill_emit_keyed(ctx, w, n, NULL, 0);
 }
 
-/* Whether s[0..len) has a byte from 0x80 up, eight bytes at a time. */
-static int has_high(const unsigned char *s, size_t len)
+/* The first byte of s[0..len) from 0x80 up, eight bytes at a time; NULL
+ * if none. */
+static const unsigned char *first_high(const unsigned char *s, size_t len)
 {
-    uint64_t acc = 0, v;
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
+        uint64_t v;
         memcpy(&v, s + i, 8);
-        acc |= v;
+        if ((v &= 0x8080808080808080ull) != 0)
+            return s + i + (__builtin_ctzll(v) >> 3); /* little-endian: the first */
     }
     for (; i < len; i++)
-        acc |= s[i];
-    return (acc & 0x8080808080808080ull) != 0;
+        if (s[i] >= 0x80)
+            return s + i;
+    return NULL;
+}
+
+/* Keys for a count when words are letters or lower-cased: the runs of
+ * lines without a byte over 0x7f through rill_emit_words, whose ASCII
+ * definition is this one's there, and each line with one through
+ * split_all. '\n' separates words in every mode, so the words and their
+ * order are those of split_all over the whole text. */
+static int split_keys(rill_emitter *out, const unsigned char *s, size_t len,
+                      const words_conf *c, unsigned flags)
+{
+    size_t at = 0;
+    int rc;
+    while (at < len) {
+        const unsigned char *hi = first_high(s + at, len - at), *nl;
+        size_t from, to;
+        if (hi == NULL)
+            return rill_emit_words(out, s + at, len - at, flags);
+        for (from = (size_t)(hi - s); from > at && s[from - 1] != '\n'; from--)
+            ;
+        nl = memchr(hi, '\n', len - (size_t)(hi - s));
+        to = nl ? (size_t)(nl - s) + 1 : len;
+        if ((from > at && (rc = rill_emit_words(out, s + at, from - at, flags)) != 0) ||
+            (rc = split_all(emit_key, out, s + from, to - from, c->letters, c->lower)) != 0)
+            return rc;
+        at = to;
+    }
+    return 0;
 }
 
 static int split(rill_emitter *out, const rill_record *in, void *payload)
 {
     const words_conf *c = payload;
-    /* keys for a count: rill_emit_words finds the same words, for any bytes
-     * when words are runs of non-space, and for ASCII text otherwise */
-    if (c->keyed && ((!c->letters && !c->lower) || !has_high(in->data, in->len)))
-        return rill_emit_words(out, in->data, in->len,
-                               (c->letters ? RILL_WORDS_LETTERS : 0) |
-                                   (c->lower ? RILL_WORDS_LOWER : 0));
+    unsigned flags = (c->letters ? RILL_WORDS_LETTERS : 0) | (c->lower ? RILL_WORDS_LOWER : 0);
+    /* keys for a count: rill_emit_words finds the same words for any bytes
+     * when words are runs of non-space, and in lines of ASCII otherwise */
+    if (c->keyed && flags == 0)
+        return rill_emit_words(out, in->data, in->len, 0);
     if (c->keyed)
-        return split_all(emit_key, out, in->data, in->len, c->letters, c->lower);
+        return split_keys(out, in->data, in->len, c, flags);
     return split_all(emit_word, out, in->data, in->len, c->letters, c->lower);
 }
 

@@ -117,7 +117,10 @@ int rill__emit_line_block(rill_emitter *e, const char *text, size_t len)
     if ((rc = rill_emit(e, text, len)) != 0)
         return rc;
     lines = newlines(text, len) + (text[len - 1] != '\n');
-    if (lines > 1) { /* the record counted once already */
+    /* the record counts once when its batch goes on; its other lines count
+     * now (should the task fail before, its figures keep them: a failed
+     * run's figures are what it did, within a batch) */
+    if (lines > 1) {
         rill__run *run = e->w->run;
         rill__stat_add(&rill__stats_of(run, e->stage, e->w)->records_out, lines - 1);
         rill__stat_add(&rill__stats_of(run, run->stages[e->stage].succ[0], e->w)->records_in,

@@ -34,11 +34,12 @@ static inline int word_byte(unsigned char c, unsigned flags)
 static __attribute__((noinline)) int emit_word(rill_emitter *e, const unsigned char *w, size_t n,
                                               unsigned flags)
 {
-    unsigned char small[256] = {0}, *buf = small; /* zeroed: gcc cannot tell n > 0 */
+    unsigned char small[256], *buf = small;
     size_t i;
     int rc;
     if (!(flags & RILL_WORDS_LOWER))
         return rill_emit_keyed(e, w, n, NULL, 0);
+    small[0] = 0; /* gcc cannot tell that n > 0 */
     if (n > sizeof(small) && (buf = malloc(n)) == NULL)
         return rill__error(RILL_ENOMEM, "out of memory folding a word of %zu bytes", n);
     for (i = 0; i < n; i++)
@@ -58,7 +59,6 @@ static size_t word_len(const unsigned char *w, const unsigned char *end, unsigne
     return (size_t)(p - w);
 }
 
-#if !defined(__SSE2__)
 static int words_bytewise(rill_emitter *e, const unsigned char *p, const unsigned char *end,
                           unsigned flags)
 {
@@ -76,7 +76,6 @@ static int words_bytewise(rill_emitter *e, const unsigned char *p, const unsigne
     }
     return 0;
 }
-#endif
 
 #if defined(__SSE2__)
 
@@ -126,6 +125,10 @@ words_sse2(rill_emitter *e, const unsigned char *text, size_t len, unsigned flag
     for (i = 0; i < len; i += 64) {
         const unsigned char *q = text + i; /* 64 bytes, and 16 more to load a word */
         uint64_t m, starts;
+        /* into a sum nothing fills a batch, whose flush would see the run
+         * stop: a long text looks every 64 KiB */
+        if ((i & 0xffff) == 0 && i > 0 && atomic_load_explicit(&e->w->run->fail.stop, memory_order_relaxed))
+            return RILL_ECANCELLED;
         if (len - i < sizeof(pad)) { /* the end: copied, spaces after it */
             memset(pad, ' ', sizeof(pad));
             memcpy(pad, q, len - i);
@@ -161,7 +164,8 @@ words_sse2(rill_emitter *e, const unsigned char *text, size_t len, unsigned flag
 
 #endif
 
-int rill_emit_words(rill_emitter *e, const void *text, size_t len, unsigned flags)
+/* Checks what rill_emit_words is given: 0, or RILL_EINVAL named. */
+static int check(const rill_emitter *e, const void *text, size_t len, unsigned flags)
 {
     if (e == NULL)
         return rill__error(RILL_EINVAL, "rill_emit_words: the emitter is NULL (emit only "
@@ -170,8 +174,22 @@ int rill_emit_words(rill_emitter *e, const void *text, size_t len, unsigned flag
         return rill__error(RILL_EINVAL, "rill_emit_words: %s", text == NULL && len
                                                                  ? "the text is NULL"
                                                                  : "unknown flags");
-    if (len == 0)
-        return 0;
+    return 0;
+}
+
+int rill__emit_words_bytewise(rill_emitter *e, const void *text, size_t len, unsigned flags)
+{
+    int rc = check(e, text, len, flags);
+    if (rc < 0 || len == 0)
+        return rc;
+    return words_bytewise(e, text, (const unsigned char *)text + len, flags);
+}
+
+int rill_emit_words(rill_emitter *e, const void *text, size_t len, unsigned flags)
+{
+    int rc = check(e, text, len, flags);
+    if (rc < 0 || len == 0)
+        return rc;
 #if defined(__SSE2__)
     if (e->sum != NULL) /* e->sum stays while the emitter lives */
         return words_sse2(e, text, len, flags, 1);

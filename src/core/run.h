@@ -139,9 +139,9 @@ struct rill_emitter {
                            with this one */
     struct rill__keytable *sum; /* direct's table when its combine is the built-in
                             sum: short keys go the way of ahead.h */
-    unsigned ahead_in, ahead_out; /* with sum: keys held back and counted so
+    uint64_t ahead_in, ahead_out; /* with sum: keys held back and counted so
                                      far (the ring's index: modulo its size) */
-    unsigned ahead_figured; /* ahead_in when the figures last took them */
+    uint64_t ahead_figured; /* ahead_in when the figures last took them */
     rill__ahead ahead[RILL__AHEAD];
 };
 
@@ -465,6 +465,9 @@ int rill__emitter_line_blocks(const rill_emitter *e);
 /* Emits text[0..len), whole lines, as one record, which the figures of e's
  * stage (out) and of its successor (in) count as the lines it holds. */
 int rill__emit_line_block(rill_emitter *e, const char *text, size_t len);
+/* rill_emit_words' byte-at-a-time way (emit_words.c), which it takes
+ * without SSE2: the same words, for the tests to compare. */
+int rill__emit_words_bytewise(rill_emitter *e, const void *text, size_t len, unsigned flags);
 void rill__emitter_discard(rill_emitter *e);
 /* Stops the run with its first failure: keeps code and msg unless a failure
  * came first, then wakes every worker, the stream's reader and the other

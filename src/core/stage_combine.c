@@ -225,7 +225,7 @@ int rill__ahead_count(rill_emitter *e, unsigned n)
 
 int rill__combine_drain(rill_emitter *e)
 {
-    int rc = rill__ahead_count(e, e->ahead_in - e->ahead_out);
+    int rc = rill__ahead_count(e, (unsigned)(e->ahead_in - e->ahead_out)); /* <= RILL__AHEAD */
     e->ahead_out = e->ahead_in;
     return rc;
 }

@@ -238,8 +238,6 @@ int rill__file_next_line(rill__file *f, int64_t keep, int64_t q, int64_t *out)
     }
 }
 
-/* The lines starting in [from, until) as blocks: each block ends after the
- * line holding its RILL__FILE_BLOCK-th byte (or until's line). */
 /* A block of whole lines: a record, or with blocks 2 one counted as its
  * lines (a line source before a job that takes blocks of lines). */
 static int emit_block(rill_emitter *out, const rill__file *f, const char *p, size_t n)
@@ -247,6 +245,8 @@ static int emit_block(rill_emitter *out, const rill__file *f, const char *p, siz
     return f->blocks == 2 ? rill__emit_line_block(out, p, n) : rill_emit(out, p, n);
 }
 
+/* The lines starting in [from, until) as blocks: each block ends after the
+ * line holding its RILL__FILE_BLOCK-th byte (or until's line). */
 static int emit_blocks(rill_emitter *out, rill__file *f, int64_t from, int64_t until)
 {
     int rc = 0;
