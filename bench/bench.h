@@ -59,6 +59,9 @@ int bench_load_child(const char *workers, const char *path);
 int bench_checkpoint_child(const char *text, const char *state, int resume);
 /* The 200 MB Zipf text, generated on first use; its path. */
 const char *bench_wordcount_input(bench_ctx *c);
+/* The word count's stages after work (taken): rill_read_blocks, the
+ * words_split job, the built-in sum; < 0 as the calls fail. */
+int bench_wordcount_stages(rill_pipeline *p, rill_batch *work);
 int bench_stream_child(void);
 #ifdef RILL_HAVE_MPI
 void bench_mpi(bench_ctx *c);

@@ -15,7 +15,6 @@
 #include <rill.h>
 
 #include "bench.h"
-#include "words.h"
 
 /* The text this many times over, so that a run lasts some seconds and takes
  * checkpoints (one of 200 MB takes half a second on 2 workers). */
@@ -26,7 +25,6 @@ static long long taken; /* checkpoints of the last run */
 static double wordcount(const char *text, const char *state)
 {
     rill_run_options o = RILL_RUN_OPTIONS_INIT;
-    rill_combine_options sum = RILL_COMBINE_SUM_INT64;
     rill_checkpoint_options co = RILL_CHECKPOINT_OPTIONS_INIT;
     rill_pipeline *p;
     rill_batch *work, *res;
@@ -40,10 +38,8 @@ static double wordcount(const char *text, const char *state)
     for (i = 0; i < TIMES; i++)
         if (rill_batch_add_text(work, text) < 0)
             bench_die("%s", rill_error_last());
-    if (rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
-        rill_read_blocks(p, "text", 0) < 0 ||
-        rill_job(p, "split", NULL, words_split, NULL) < 0 ||
-        rill_combine(p, "count", &sum, NULL) < 0 || (state && rill_checkpointing(p, &co) < 0))
+    if (rill_pipeline_new(&p) < 0 || bench_wordcount_stages(p, work) < 0 ||
+        (state && rill_checkpointing(p, &co) < 0))
         bench_die("%s", rill_error_last());
     t0 = bench_now();
     if (rill_run(p, &o, &res) < 0)

@@ -139,14 +139,10 @@ static cost cost_since(cost a)
 
 static rill_pipeline *wordcount_pipeline(const char *path)
 {
-    rill_combine_options sum = RILL_COMBINE_SUM_INT64;
     rill_pipeline *p;
     rill_batch *work;
     if (rill_batch_new(&work) < 0 || rill_batch_add_text(work, path) < 0 ||
-        rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
-        rill_read_blocks(p, "text", 0) < 0 ||
-        rill_job(p, "split", NULL, words_split, NULL) < 0 ||
-        rill_combine(p, "count", &sum, NULL) < 0)
+        rill_pipeline_new(&p) < 0 || bench_wordcount_stages(p, work) < 0)
         bench_die("%s", rill_error_last());
     return p;
 }

@@ -21,7 +21,6 @@
 #include <rill.h>
 
 #include "bench.h"
-#include "words.h"
 
 #define SCALING_N 100000
 #define KEYS (1 << 20)
@@ -70,11 +69,8 @@ int bench_mpi_child(const char *kind, const char *text)
             rill_reduce(p, "xor", &r, NULL) < 0)
             return 1;
     } else if (strcmp(kind, "wordcount") == 0) {
-        rill_combine_options sum = RILL_COMBINE_SUM_INT64;
         rill_batch_add_text(work, text);
-        if (rill_work(p, work) < 0 || rill_read_blocks(p, "text", 0) < 0 ||
-            rill_job(p, "split", NULL, words_split, NULL) < 0 ||
-            rill_combine(p, "count", &sum, NULL) < 0)
+        if (bench_wordcount_stages(p, work) < 0)
             return 1;
     } else {
         rill_combine_options sum = RILL_COMBINE_SUM_INT64;

@@ -63,6 +63,17 @@ const char *bench_wordcount_input(bench_ctx *c)
     return path;
 }
 
+int bench_wordcount_stages(rill_pipeline *p, rill_batch *work)
+{
+    rill_combine_options sum = RILL_COMBINE_SUM_INT64;
+    int rc;
+    if ((rc = rill_work(p, work)) < 0 || (rc = rill_read_blocks(p, "text", 0)) < 0 ||
+        (rc = rill_job(p, "split", NULL, words_split, NULL)) < 0 ||
+        (rc = rill_combine(p, "count", &sum, NULL)) < 0)
+        return rc;
+    return 0;
+}
+
 static double run_pipeline(rill_pipeline *p, int workers, rill_batch **res)
 {
     rill_run_options o = RILL_RUN_OPTIONS_INIT;
@@ -76,7 +87,6 @@ static double run_pipeline(rill_pipeline *p, int workers, rill_batch **res)
 void bench_wordcount(bench_ctx *c)
 {
     const char *path = bench_wordcount_input(c);
-    rill_combine_options sum = RILL_COMBINE_SUM_INT64;
     double tb[BENCH_REPS], tbest[BENCH_REPS], t1[BENCH_REPS], t2[BENCH_REPS], mb, plain,
         strong, r1, r2;
     rill_pipeline *p;
@@ -92,10 +102,7 @@ void bench_wordcount(bench_ctx *c)
         bench_die("cannot map %s", path);
     mb = (double)st.st_size / (1 << 20);
     if (rill_batch_new(&work) < 0 || rill_batch_add_text(work, path) < 0 ||
-        rill_pipeline_new(&p) < 0 || rill_work(p, work) < 0 ||
-        rill_read_blocks(p, "text", 0) < 0 ||
-        rill_job(p, "split", NULL, words_split, NULL) < 0 ||
-        rill_combine(p, "count", &sum, NULL) < 0)
+        rill_pipeline_new(&p) < 0 || bench_wordcount_stages(p, work) < 0)
         bench_die("%s", rill_error_last());
     for (rep = 0; rep < BENCH_REPS; rep++) {
         table t = {0}, longer = {0}, as_plain = {0};

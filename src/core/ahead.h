@@ -11,9 +11,6 @@
 #include "keytable.h"
 #include "run.h"
 
-/* Counts the oldest n held-back keys into e->sum (stage_combine.c); < 0 on
- * an error (failed). */
-int rill__ahead_count(rill_emitter *e, unsigned n);
 /* Adds the oldest held-back key, found absent, to e->sum at its empty slot
  * s, and counts it (stage_combine.c); < 0 on an error (failed). */
 int rill__ahead_insert(rill_emitter *e, rill__slot *s);

@@ -168,8 +168,7 @@ words_sse2(rill_emitter *e, const unsigned char *text, size_t len, unsigned flag
 static int check(const rill_emitter *e, const void *text, size_t len, unsigned flags)
 {
     if (e == NULL)
-        return rill__error(RILL_EINVAL, "rill_emit_words: the emitter is NULL (emit only "
-                                        "from a callback, into the emitter it was given)");
+        return rill__no_emitter("rill_emit_words");
     if ((text == NULL && len) || (flags & ~KNOWN_FLAGS))
         return rill__error(RILL_EINVAL, "rill_emit_words: %s", text == NULL && len
                                                                  ? "the text is NULL"

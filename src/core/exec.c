@@ -159,7 +159,6 @@ void rill__emitter_init(rill_emitter *e, rill__worker *w, int stage, int target,
     e->ahead_in = e->ahead_out = e->ahead_figured = 0;
 }
 
-static int no_emitter(const char *call);
 
 /* Flushes (flush) or drops the emitters to named successors, and frees them. */
 static int subs_end(rill_emitter *e, int flush)
@@ -191,7 +190,7 @@ int rill_emitter_to(rill_emitter **to, rill_emitter *out, const char *successor)
     if (to)
         *to = NULL;
     if (out == NULL)
-        return no_emitter("rill_emitter_to");
+        return rill__no_emitter("rill_emitter_to");
     if (to == NULL || successor == NULL)
         return rill__error(RILL_EINVAL, "rill_emitter_to: NULL %s", to ? "successor" : "to");
     if (out->target >= 0 || out->stage < 0)
@@ -290,7 +289,7 @@ void rill__emitter_discard(rill_emitter *e)
     e->batch = NULL;
 }
 
-static __attribute__((noinline, cold)) int no_emitter(const char *call)
+__attribute__((noinline, cold)) int rill__no_emitter(const char *call)
 {
     return rill__error(RILL_EINVAL, "%s: the emitter is NULL (emit only from a callback, "
                                     "into the emitter it was given)", call);
@@ -358,7 +357,7 @@ emit(rill_emitter *e, const void *key, size_t klen, int keyed, const void *data,
 int rill_emit(rill_emitter *e, const void *data, size_t len)
 {
     if (__builtin_expect(e == NULL, 0))
-        return no_emitter("rill_emit");
+        return rill__no_emitter("rill_emit");
     return emit(e, NULL, 0, 0, data, len);
 }
 
@@ -376,7 +375,7 @@ int rill_emit_keyed(rill_emitter *e, const void *key, size_t key_len,
 {
     rill_batch *b;
     if (__builtin_expect(e == NULL, 0))
-        return no_emitter("rill_emit_keyed");
+        return rill__no_emitter("rill_emit_keyed");
     b = e->batch;
     if (e->sum && key_len <= RILL__KEY_INLINE && len == 0 && key) /* a word to count */
         return rill__ahead_push(e, key, key_len, 1);
@@ -402,7 +401,7 @@ int rill_emit_keyed(rill_emitter *e, const void *key, size_t key_len,
 int rill_emit_record(rill_emitter *e, const rill_record *r)
 {
     if (e == NULL)
-        return no_emitter("rill_emit_record");
+        return rill__no_emitter("rill_emit_record");
     if (r == NULL)
         return rill__error(RILL_EINVAL, "rill_emit_record: the record is NULL");
     return emit(e, r->key, r->key_len, r->key != NULL, r->data, r->len);
@@ -413,7 +412,7 @@ int rill_emit_int64(rill_emitter *e, int64_t v)
     char *dp;
     int rc;
     if (__builtin_expect(e == NULL, 0))
-        return no_emitter("rill_emit_int64");
+        return rill__no_emitter("rill_emit_int64");
     rc = emit_reserve(e, RILL__NOKEY, sizeof(v), NULL, &dp);
     if (rc == 0)
         memcpy(dp, &v, sizeof(v));
@@ -425,7 +424,7 @@ int rill_emit_double(rill_emitter *e, double v)
     char *dp;
     int rc;
     if (__builtin_expect(e == NULL, 0))
-        return no_emitter("rill_emit_double");
+        return rill__no_emitter("rill_emit_double");
     rc = emit_reserve(e, RILL__NOKEY, sizeof(v), NULL, &dp);
     if (rc == 0)
         memcpy(dp, &v, sizeof(v));
@@ -435,7 +434,7 @@ int rill_emit_double(rill_emitter *e, double v)
 int rill_emit_text(rill_emitter *e, const char *text)
 {
     if (e == NULL)
-        return no_emitter("rill_emit_text");
+        return rill__no_emitter("rill_emit_text");
     if (text == NULL)
         return rill__error(RILL_EINVAL, "rill_emit_text: text is NULL");
     return emit(e, NULL, 0, 0, text, strlen(text));
@@ -448,7 +447,7 @@ int rill_emit_tuple(rill_emitter *e, const char *fmt, ...)
     char *dp;
     int rc;
     if (e == NULL)
-        return no_emitter("rill_emit_tuple");
+        return rill__no_emitter("rill_emit_tuple");
     va_start(ap, fmt);
     rc = rill__tuple_size(fmt, ap, &len);
     va_end(ap);

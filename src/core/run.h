@@ -465,6 +465,8 @@ int rill__emitter_line_blocks(const rill_emitter *e);
 /* Emits text[0..len), whole lines, as one record, which the figures of e's
  * stage (out) and of its successor (in) count as the lines it holds. */
 int rill__emit_line_block(rill_emitter *e, const char *text, size_t len);
+/* RILL_EINVAL: call was given a NULL emitter (exec.c). */
+int rill__no_emitter(const char *call);
 /* rill_emit_words' byte-at-a-time way (emit_words.c), which it takes
  * without SSE2: the same words, for the tests to compare. */
 int rill__emit_words_bytewise(rill_emitter *e, const void *text, size_t len, unsigned flags);
@@ -574,7 +576,6 @@ void *rill__take_partial(rill__run *run, rill__reduction *r, int i);
  * reduction, with no call limit, not already being run by this worker. -1
  * when there is none. */
 int rill__combine_direct_target(rill__worker *w, int stage, rill__reduction *red);
-/* Folds one record into the emitter's direct combine. */
 /* Counts the keys e holds back into the table; < 0 on an error (failed). */
 int rill__combine_drain(rill_emitter *e);
 int rill__combine_nomem(rill_emitter *e);
@@ -582,6 +583,7 @@ int rill__combine_nomem(rill_emitter *e);
  * when it is the built-in sum, else NULL. */
 struct rill__keytable *rill__combine_sum_table(rill__worker *w, int direct,
                                                rill__reduction *red);
+/* Folds one record into the emitter's direct combine. */
 int rill__combine_direct(rill_emitter *e, const void *key, size_t klen, int keyed,
                          const void *data, size_t len);
 /* A store as bytes (its size bytes, or what encode adds; *bytes: caller

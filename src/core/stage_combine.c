@@ -214,20 +214,15 @@ int rill__ahead_insert(rill_emitter *e, rill__slot *s)
     return 0;
 }
 
-int rill__ahead_count(rill_emitter *e, unsigned n)
-{
-    int rc;
-    for (; n > 0; n--)
-        if ((rc = rill__ahead_count_one(e)) < 0)
-            return rc;
-    return 0;
-}
-
 int rill__combine_drain(rill_emitter *e)
 {
-    int rc = rill__ahead_count(e, (unsigned)(e->ahead_in - e->ahead_out)); /* <= RILL__AHEAD */
-    e->ahead_out = e->ahead_in;
-    return rc;
+    int rc;
+    while (e->ahead_out != e->ahead_in)
+        if ((rc = rill__ahead_count_one(e)) < 0) {
+            e->ahead_out = e->ahead_in; /* the run failed: the rest go with it */
+            return rc;
+        }
+    return 0;
 }
 
 struct rill__keytable *rill__combine_sum_table(rill__worker *w, int direct,
