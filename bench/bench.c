@@ -5,12 +5,30 @@
  */
 #include "bench.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+char *bench_map_file(const char *path, size_t *len, int flags)
+{
+    struct stat st;
+    char *text;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0 || fstat(fd, &st) < 0)
+        bench_die("cannot open %s", path);
+    text = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | flags, fd, 0);
+    close(fd);
+    if (text == MAP_FAILED)
+        bench_die("cannot map %s", path);
+    *len = (size_t)st.st_size;
+    return text;
+}
 
 double bench_now(void)
 {

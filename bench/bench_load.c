@@ -223,23 +223,17 @@ void bench_load(bench_ctx *c)
     double med[NKINDS][4], rx[BENCH_REPS], hx[BENCH_REPS], rill_x, hand_x;
     char note[160];
     rill_pipeline *p = wordcount_pipeline(path);
-    struct stat st;
-    char *text;
-    int fd, rep, k;
-    if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &st) < 0)
-        bench_die("cannot open %s", path);
-    text = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (text == MAP_FAILED)
-        bench_die("cannot map %s", path);
+    size_t len;
+    char *text = bench_map_file(path, &len, 0);
+    int rep, k;
     for (rep = 0; rep < BENCH_REPS; rep++) {
         int first = rep % 2 ? HAND_Q : RILL_Q, second = rep % 2 ? RILL_Q : HAND_Q;
         pid_t hog;
-        one_run(&m[first][rep], first, p, text, (size_t)st.st_size, rep == 0);
-        one_run(&m[second][rep], second, p, text, (size_t)st.st_size, 0);
+        one_run(&m[first][rep], first, p, text, len, rep == 0);
+        one_run(&m[second][rep], second, p, text, len, 0);
         hog = hog_start();
-        one_run(&m[first + 1][rep], first + 1, p, text, (size_t)st.st_size, 0);
-        one_run(&m[second + 1][rep], second + 1, p, text, (size_t)st.st_size, 0);
+        one_run(&m[first + 1][rep], first + 1, p, text, len, 0);
+        one_run(&m[second + 1][rep], second + 1, p, text, len, 0);
         hog_stop(hog);
     }
     for (k = 0; k < NKINDS; k++)
@@ -266,7 +260,7 @@ void bench_load(bench_ctx *c)
              med[RILL_L][2], med[HAND_Q][2], med[HAND_L][2]);
     bench_add(c, "wordcount_loaded", rill_x, "x", hand_x, rill_x / hand_x, note);
     rill_pipeline_free(p);
-    munmap(text, (size_t)st.st_size);
+    munmap(text, len);
     growth_rows(c);
 }
 

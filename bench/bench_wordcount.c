@@ -6,13 +6,11 @@
  * strongest we could write (best_count.h) and the plain one the earlier
  * rows used (mmap, the byte-at-a-time splitter, an open-addressing table of
  * hashes and arena offsets, XXH3: plain_table.h). */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -33,17 +31,10 @@
  * a program would: the mapping is part of the count, as rill's reads are. */
 static void best_run(best *t, table *longer, const char *path)
 {
-    struct stat st;
-    char *text;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0 || fstat(fd, &st) < 0)
-        bench_die("cannot open %s", path);
-    text = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-    close(fd);
-    if (text == MAP_FAILED)
-        bench_die("cannot map %s", path);
-    best_count_text(t, longer, text, (size_t)st.st_size);
-    munmap(text, (size_t)st.st_size);
+    size_t len;
+    char *text = bench_map_file(path, &len, MAP_POPULATE);
+    best_count_text(t, longer, text, len);
+    munmap(text, len);
 }
 
 /* ---- the benchmark ---- */
@@ -91,16 +82,10 @@ void bench_wordcount(bench_ctx *c)
         strong, r1, r2;
     rill_pipeline *p;
     rill_batch *work;
-    struct stat st;
-    char *text;
-    int fd, rep;
-    if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &st) < 0)
-        bench_die("cannot open %s", path);
-    text = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (text == MAP_FAILED)
-        bench_die("cannot map %s", path);
-    mb = (double)st.st_size / (1 << 20);
+    size_t len;
+    char *text = bench_map_file(path, &len, 0);
+    int rep;
+    mb = (double)len / (1 << 20);
     if (rill_batch_new(&work) < 0 || rill_batch_add_text(work, path) < 0 ||
         rill_pipeline_new(&p) < 0 || bench_wordcount_stages(p, work) < 0)
         bench_die("%s", rill_error_last());
@@ -110,7 +95,7 @@ void bench_wordcount(bench_ctx *c)
         rill_batch *res1, *res2;
         double t0 = bench_now();
         grow(&t);
-        WORDS_FOREACH(text, (size_t)st.st_size, count_word, &t);
+        WORDS_FOREACH(text, len, count_word, &t);
         tb[rep] = bench_now() - t0;
         grow(&longer);
         t0 = bench_now();
@@ -149,5 +134,5 @@ void bench_wordcount(bench_ctx *c)
     bench_add(c, "wordcount_2w_plain", r2, "MB/s", plain, r2 / plain,
               "2 workers vs the plain hand-written count (the earlier baseline); was >= 1.5");
     rill_pipeline_free(p);
-    munmap(text, (size_t)st.st_size);
+    munmap(text, len);
 }
