@@ -78,9 +78,14 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
     rill__mutex_lock(&run->sched.mu);
     if (!run->sched.done && !atomic_load(&run->fail.stop) && !atomic_load(&run->ckpt.want)) {
         /* up to half of what is queued, the stages farthest from the result
-         * (carrying the most work) first */
-        size_t half = run->sched.queued / 2 ? run->sched.queued / 2 : 1;
-        n = rill__unqueue(run, movable, half < GIVE_MAX ? half : GIVE_MAX, &give);
+         * (carrying the most work) first; a rank asking ahead (not idle)
+         * gets only what this rank's own workers will not need next, or two
+         * busy ranks would hand one reserve back and forth */
+        size_t queued = run->sched.queued, most = queued / 2 ? queued / 2 : 1,
+               spare = queued > (size_t)run->workers ? queued - (size_t)run->workers : 0;
+        if (!idle && spare < most)
+            most = spare;
+        n = most ? rill__unqueue(run, movable, most < GIVE_MAX ? most : GIVE_MAX, &give) : 0;
         while (n == 0 && d->rank == 0 && work < 2 && take_work(run, &from[work], &begin[work], &end[work]))
             work++;
         /* counted before mu goes: a checkpoint must not see them nowhere */
@@ -101,6 +106,22 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
     }
     while ((t = give) != NULL) {
         give = t->next;
+        if (t->red->origin == peer) {
+            /* work of a proxy given back to its origin runs there under the
+             * reduction the proxy stands for, not under a proxy of this
+             * proxy whose table would come back here to go home again */
+            rill__reduction *r = t->red;
+            if (rill__ship_home(d, t) < 0) {
+                atomic_fetch_sub(&d->lent, 1);
+                rill__push(run, t);
+                continue;
+            }
+            rill__task_free(&d->cw, t);
+            rill__unhold(d, r); /* the task's unit of the proxy */
+            atomic_fetch_sub(&d->lent, 1);
+            given++;
+            continue;
+        }
         if (rill__ship_lend(d, t, peer, t->red, 1) < 0) {
             atomic_fetch_sub(&d->lent, 1);
             rill__push(run, t); /* keep it: the run fails on the next send anyway */

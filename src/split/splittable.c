@@ -99,24 +99,30 @@ static int unit_read(const rill_record *u, rill_restriction *r, rill_record *el,
     return 0;
 }
 
-/* Hands the units of batch b to the stage as tasks of one unit each. */
+/* Hands the units of batch b to the stage as tasks of one unit each: all
+ * queued, or (!queue) all but the first queued and the first run here, so
+ * that an idle worker, or another rank, takes a whole unit rather than
+ * splitting the one running. */
 static int hand_units(rill__worker *w, int stage, int from, rill__reduction *red, rill_batch *b,
                       int queue)
 {
     size_t i;
-    int rc = 0;
-    for (i = 0; i < b->n && rc == 0; i++) {
+    rill__task *first = NULL;
+    for (i = 0; i < b->n; i++) {
         rill__task *t;
-        if ((rc = rill__task_new(w, stage, red, b, i, i + 1, &t)) < 0)
+        if (rill__task_new(w, stage, red, b, i, i + 1, &t) < 0) {
+            if (first)
+                rill__push(w->run, first);
             return rill__fail(w, stage, 0, 0, NULL, RILL_ENOMEM, 1, "queueing work");
+        }
         t->from = from;
         t->phase = 1;
-        if (queue)
-            rill__push(w->run, t);
+        if (i == 0 && !queue)
+            first = t;
         else
-            rc = rill__deliver(w, t);
+            rill__push(w->run, t);
     }
-    return rc;
+    return first ? rill__deliver(w, first) : 0;
 }
 
 /* The chunk size for r: the stage's, or larger where that would make more
