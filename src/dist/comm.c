@@ -211,13 +211,15 @@ static void report_stop(rill__dist *d)
 
 /* Idle workers and nothing queued: ask the next rank for work. Each rank
  * that says no moves the question on; after a whole round of refusals the
- * next round waits longer (up to 5 ms). */
+ * next round waits longer (up to 5 ms). A busy rank with nothing queued
+ * asks ahead, at most every 5 ms while it is refused; that does not delay
+ * its asking once it is idle. */
 static void maybe_steal(rill__dist *d, double now)
 {
     rill__run *run = d->run;
     rill__head h = {0};
     int want, idle;
-    if (d->stealing || now < d->next_steal || d->size < 2)
+    if (d->stealing || (now < d->next_steal && now < d->next_ahead) || d->size < 2)
         return;
     rill__mutex_lock(&run->sched.mu);
     /* asked before the last queued task is taken, so that the answer comes
@@ -227,14 +229,16 @@ static void maybe_steal(rill__dist *d, double now)
     want = run->sched.queued < (size_t)run->workers && !run->sched.done && !atomic_load(&run->ckpt.want) &&
            (d->rank != 0 || run->src.done);
     rill__mutex_unlock(&run->sched.mu);
-    if (!want)
+    if (!want || now < (idle ? d->next_steal : d->next_ahead))
         return;
     if (d->victim == d->rank)
         d->victim = (d->victim + 1) % d->size;
     h.type = RILL__M_STEAL;
     h.code = idle; /* only an idle rank has running work split for it */
-    if (rill__send_head(d, d->victim, &h) == 0)
+    if (rill__send_head(d, d->victim, &h) == 0) {
         d->stealing = 1;
+        d->asked_idle = idle;
+    }
 }
 
 /* What an answer to STEAL means for the next one. */
@@ -244,12 +248,16 @@ void rill__steal_answered(rill__dist *d, int64_t given)
     d->stealing = 0;
     if (given > 0) {
         d->tried = 0;
-        d->next_steal = 0;
+        d->next_steal = d->next_ahead = 0;
         return; /* the same rank again next time: it had work */
     }
     d->victim = (d->victim + 1) % d->size;
     if (d->victim == d->rank)
         d->victim = (d->victim + 1) % d->size;
+    if (!d->asked_idle) {
+        d->next_ahead = mono() + 5e-3;
+        return;
+    }
     if (++d->tried < d->size - 1)
         return;
     wait = 2e-5 * (double)(1 << (d->tried - d->size + 1 < 8 ? d->tried - d->size + 1 : 8));

@@ -113,7 +113,9 @@ typedef struct rill__dist {
     int over;                 /* the run ended everywhere (thread only) */
     int drain_sent;           /* rank 0: DRAIN went out, UNDRAIN not yet */
     int stealing, victim, tried; /* a STEAL out; whom next; refusals in a row */
-    double next_steal;
+    int asked_idle;           /* the STEAL out was an idle rank's */
+    double next_steal;        /* no idle rank's STEAL before */
+    double next_ahead;        /* no STEAL asking ahead before */
     atomic_uint_fast64_t moved; /* records sent to other ranks */
     double next_report;       /* other ranks: when progress goes to rank 0 */
     double (*seen)[3];        /* rank 0, under pmu: each rank's latest report */
