@@ -213,7 +213,10 @@ static void report_stop(rill__dist *d)
  * that says no moves the question on; after a whole round of refusals the
  * next round waits longer (up to 5 ms). A busy rank with nothing queued
  * asks ahead, at most every 5 ms while it is refused; that does not delay
- * its asking once it is idle. */
+ * its asking once it is idle. When a unit it runs is near its end it asks
+ * as an idle rank does (code 2): the answer, a split of another rank's
+ * running unit, comes before its worker runs out, and goes on under the
+ * same proxies (no table goes home between the two). */
 static void maybe_steal(rill__dist *d, double now)
 {
     rill__run *run = d->run;
@@ -229,15 +232,19 @@ static void maybe_steal(rill__dist *d, double now)
     want = run->sched.queued < (size_t)run->workers && !run->sched.done && !atomic_load(&run->ckpt.want) &&
            (d->rank != 0 || run->src.done);
     rill__mutex_unlock(&run->sched.mu);
-    if (!want || now < (idle ? d->next_steal : d->next_ahead))
+    if (!want)
+        return;
+    if (!idle && run->split.kind && rill__split_ending(run))
+        idle = 2;
+    if (now < (idle == 1 ? d->next_steal : d->next_ahead))
         return;
     if (d->victim == d->rank)
         d->victim = (d->victim + 1) % d->size;
     h.type = RILL__M_STEAL;
-    h.code = idle; /* only an idle rank has running work split for it */
+    h.code = idle; /* only an idle rank, or one soon idle, has running work split for it */
     if (rill__send_head(d, d->victim, &h) == 0) {
         d->stealing = 1;
-        d->asked_idle = idle;
+        d->asked_idle = idle == 1;
     }
 }
 

@@ -78,12 +78,13 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
     rill__mutex_lock(&run->sched.mu);
     if (!run->sched.done && !atomic_load(&run->fail.stop) && !atomic_load(&run->ckpt.want)) {
         /* up to half of what is queued, the stages farthest from the result
-         * (carrying the most work) first; a rank asking ahead (not idle)
-         * gets only what this rank's own workers will not need next, or two
-         * busy ranks would hand one reserve back and forth */
+         * (carrying the most work) first; a rank asking ahead (busy, or
+         * soon idle: 2) gets only what this rank's own workers will not
+         * need next, or two busy ranks would hand one reserve back and
+         * forth */
         size_t queued = run->sched.queued, most = queued / 2 ? queued / 2 : 1,
                spare = queued > (size_t)run->workers ? queued - (size_t)run->workers : 0;
-        if (!idle && spare < most)
+        if (idle != 1 && spare < most)
             most = spare;
         n = most ? rill__unqueue(run, movable, most < GIVE_MAX ? most : GIVE_MAX, &give) : 0;
         while (n == 0 && d->rank == 0 && work < 2 && take_work(run, &from[work], &begin[work], &end[work]))
@@ -96,7 +97,7 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
     }
     rill__mutex_unlock(&run->sched.mu);
     if (split) {
-        if (rill__split_give(&d->cw, 1, &t) == 1) {
+        if (rill__split_give(&d->cw, 1, idle == 2, &t) == 1) {
             t->next = give; /* split off a running unit: its task was never queued */
             give = t;
         } else {

@@ -17,7 +17,7 @@
 enum {
     RILL__M_TASK = 1, /* records for a stage under a reduction (see head) */
     RILL__M_DONE,     /* a proxy's units (and store or table) come home */
-    RILL__M_STEAL,    /* the sender wants work (code 1: it is idle) */
+    RILL__M_STEAL,    /* the sender wants work (code 1: it is idle, 2: soon) */
     RILL__M_GIVEN,    /* answer to STEAL: count tasks were sent before it */
     RILL__M_FAIL,     /* to rank 0: the sender's run failed (code, text) */
     RILL__M_STOP,     /* from rank 0: the run failed (code, text) */
@@ -135,8 +135,8 @@ int rill__send_list(rill__dist *d, rill__msg *list, int refuse_drain);
 /* proxy.c: what a received message does (buf stays the caller's). */
 void rill__handle(rill__dist *d, int peer, const char *buf, size_t len);
 /* Answers a STEAL from peer with queued tasks, a range of the work list or
- * (when peer is idle, not just asking ahead) a split of a running unit;
- * then GIVEN. */
+ * (when peer is idle, 1, or soon, 2; not just asking ahead, 0) a split of a
+ * running unit; then GIVEN. */
 void rill__answer_steal(rill__dist *d, int peer, int idle);
 void rill__proxies_free(rill__dist *d);
 /* A finished proxy leaves the table (new work for its origin makes a new

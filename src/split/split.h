@@ -11,8 +11,13 @@ extern const rill_stage_kind rill__kind_splittable;
 
 /* The split an idle worker makes, for another rank: *out is the residual's
  * task, not yet delivered. Returns 1 when there was one. movable: not of a
- * stage with a call limit. */
-int rill__split_give(rill__worker *w, int movable, rill__task **out);
+ * stage with a call limit. ahead: for a rank soon idle, so not of a unit
+ * near its own end (rill__split_ending). */
+int rill__split_give(rill__worker *w, int movable, int ahead, rill__task **out);
+/* Whether some unit running here is near its end (at most 1/8 of its work
+ * left, or at its pace so far under 4 ms of it): its worker will soon want
+ * more, and its rank asks another for some ahead. */
+int rill__split_ending(rill__run *run);
 /* A unit task t leaves this rank (in 0) or arrives (in 1): its work moves
  * out of or into what is queued here. Other tasks are no work. */
 void rill__unit_moved(rill__run *run, const rill__task *t, int in);

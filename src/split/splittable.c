@@ -27,6 +27,7 @@ struct rill__active {
     const rill_record *element; /* borrowed from the unit's task */
     uint64_t index;             /* which element of the stage it is */
     rill_range_kind kind;
+    uint64_t started;           /* now_ns() when it began */
 };
 
 static uint64_t now_ns(void)
@@ -277,6 +278,7 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
     me.element = &el;
     me.index = base;
     me.kind = r.kind;
+    me.started = now_ns();
     pthread_mutex_lock(&run->split.mu);
     me.next = run->split.active;
     if (run->split.active)
@@ -345,7 +347,19 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
     return rill__emitter_flush(&e);
 }
 
-int rill__split_give(rill__worker *w, int movable, rill__task **out)
+/* Under run->split.mu: whether unit a has at most 1/8 of its work left,
+ * or at its pace so far less than ENDING_NS of it. */
+#define ENDING_NS 4000000.0
+
+static int ending(const struct rill__active *a, uint64_t now)
+{
+    double done, left;
+    if (rill_tracker_progress(&done, &left, a->tracker) < 0)
+        return 0;
+    return left * 8 <= done + left || (done > 0 && (double)(now - a->started) * left < ENDING_NS * done);
+}
+
+int rill__split_give(rill__worker *w, int movable, int ahead, rill__task **out)
 {
     rill__run *run = w->run;
     struct rill__active *a, *best = NULL;
@@ -369,7 +383,8 @@ int rill__split_give(rill__worker *w, int movable, rill__task **out)
             best = a;
         }
     }
-    if (best == NULL || rill_tracker_try_split(&primary, &residual, best->tracker, 0.5) != 1) {
+    if (best == NULL || (ahead && ending(best, now_ns())) ||
+        rill_tracker_try_split(&primary, &residual, best->tracker, 0.5) != 1) {
         pthread_mutex_unlock(&run->split.mu);
         return 0;
     }
@@ -393,10 +408,24 @@ int rill__split_give(rill__worker *w, int movable, rill__task **out)
     return 1;
 }
 
+int rill__split_ending(rill__run *run)
+{
+    struct rill__active *a;
+    uint64_t now = now_ns();
+    int soon = 0;
+    if (atomic_load(&run->split.nactive) == 0)
+        return 0;
+    pthread_mutex_lock(&run->split.mu);
+    for (a = run->split.active; a && !soon; a = a->next)
+        soon = ending(a, now);
+    pthread_mutex_unlock(&run->split.mu);
+    return soon;
+}
+
 static int split_rebalance(rill__worker *w)
 {
     rill__task *t;
-    if (rill__split_give(w, 0, &t) != 1)
+    if (rill__split_give(w, 0, 0, &t) != 1)
         return 0;
     rill__deliver(w, t);
     return 1;
