@@ -190,9 +190,15 @@ int rill_emit_words(rill_emitter *e, const void *text, size_t len, unsigned flag
     if (rc < 0 || len == 0)
         return rc;
 #if defined(__SSE2__)
-    if (e->sum != NULL) /* e->sum stays while the emitter lives */
-        return words_sse2(e, text, len, flags, 1);
-    return words_sse2(e, text, len, flags, 0);
+    if (e->sum == NULL)
+        return words_sse2(e, text, len, flags, 0);
+    switch (flags) { /* into a sum (it stays while the emitter lives): the
+                        loop made for each flags, none tested a word */
+    case 0: return words_sse2(e, text, len, 0, 1);
+    case RILL_WORDS_LETTERS: return words_sse2(e, text, len, RILL_WORDS_LETTERS, 1);
+    case RILL_WORDS_LOWER: return words_sse2(e, text, len, RILL_WORDS_LOWER, 1);
+    default: return words_sse2(e, text, len, RILL_WORDS_LETTERS | RILL_WORDS_LOWER, 1);
+    }
 #else
     return words_bytewise(e, text, (const unsigned char *)text + len, flags);
 #endif
