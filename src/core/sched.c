@@ -269,7 +269,7 @@ static void pull(rill__worker *w)
     int cuts = (src->flags & RILL_SOURCE_CUTS) != 0, rc, i, last;
     rill_source_pull q = {0};
     RILL__ASSERT_HELD(&run->sched.mu);
-    q.workers = run->workers;
+    q.workers = run->workers * (run->world.size > 1 ? run->world.size : 1); /* every rank's */
     q.batch_records = run->batch_records;
     q.position = (int64_t)run->src.next;
     if (atomic_load(&run->p->src_stop)) {

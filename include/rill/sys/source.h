@@ -50,7 +50,7 @@ enum rill_source_flags {
 
 /* One call of next: where the source is, and what it gives. */
 typedef struct rill_source_pull {
-    int workers;          /* in: the run's workers */
+    int workers;          /* in: the run's workers, on every rank */
     size_t batch_records; /* in: most records a batch should hold */
     int64_t position;     /* in/out: how far the source has got (records of the
                              work list, batches of a generator); checkpoints
