@@ -52,28 +52,50 @@ int rill__combine_merge_one(const rill__stage *s, rill__keytable **into, const v
     return rc;
 }
 
+/* A key of a piece, decoded and hashed, waiting for its slot to come. */
+typedef struct piece_key {
+    const void *key, *value;
+    uint32_t len;
+    uint64_t hash;
+} piece_key;
+
+#define PIECE_AHEAD 16 /* keys decoded, and their slots prefetched, ahead */
+
 int rill__combine_merge_piece(const rill__stage *s, rill__keytable **into, const char *p,
                               size_t len, int owner, int size, int fresh, int *user)
 {
-    size_t vs = s->combine.value_size;
+    size_t vs = s->combine.value_size, held = 0, first = 0;
+    piece_key q[PIECE_AHEAD];
     rill__in in;
     int rc = 0;
     *user = 0;
     rill__in_init(&in, p, len);
-    while (rc == 0 && in.at < in.len) {
-        uint32_t klen;
-        const void *key, *value;
-        uint64_t hash;
-        size_t before = *into ? rill__keytable_count(*into) : 0;
-        if (rill__get_u32(&in, &klen) < 0 || klen > in.len - in.at ||
-            (key = rill__get_bytes(&in, klen)) == NULL ||
-            (value = rill__get_bytes(&in, vs)) == NULL)
-            return rill__error(RILL_ECORRUPT, "keys from another rank that do not decode");
-        hash = rill__hash(key, klen);
-        if (owner >= 0 && rill__key_rank(hash, size) != owner)
-            return rill__error(RILL_ECORRUPT, "keys from another rank that rank %d does "
-                               "not own", owner);
-        if ((rc = rill__combine_merge_one(s, into, key, klen, hash, value, user)) == 0 &&
+    if (*into == NULL && len && rill__keytable_new(into, vs) < 0)
+        return rill__error(RILL_ENOMEM, "out of memory merging keys from another rank");
+    while (rc == 0 && (in.at < in.len || held)) {
+        piece_key *k;
+        size_t before;
+        if (in.at < in.len) { /* one more decoded, its slot prefetched */
+            uint32_t klen;
+            k = &q[(first + held) % PIECE_AHEAD];
+            if (rill__get_u32(&in, &klen) < 0 || klen > in.len - in.at ||
+                (k->key = rill__get_bytes(&in, klen)) == NULL ||
+                (k->value = rill__get_bytes(&in, vs)) == NULL)
+                return rill__error(RILL_ECORRUPT, "keys from another rank that do not decode");
+            k->len = klen;
+            k->hash = rill__hash(k->key, klen);
+            if (owner >= 0 && rill__key_rank(k->hash, size) != owner)
+                return rill__error(RILL_ECORRUPT, "keys from another rank that rank %d does "
+                                   "not own", owner);
+            __builtin_prefetch(rill__keytable_home(*into, k->hash), 1);
+            if (++held < PIECE_AHEAD && in.at < in.len)
+                continue;
+        }
+        k = &q[first]; /* the oldest, merged */
+        first = (first + 1) % PIECE_AHEAD;
+        held--;
+        before = rill__keytable_count(*into);
+        if ((rc = rill__combine_merge_one(s, into, k->key, k->len, k->hash, k->value, user)) == 0 &&
             fresh && rill__keytable_count(*into) == before)
             return rill__error(RILL_ECORRUPT, "keys from another rank: a key twice");
     }
