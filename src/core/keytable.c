@@ -8,18 +8,69 @@
  * XXH3 (from the xxHash package) hashes keys longer than 16 bytes. */
 #include "keytable.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 typedef rill__slot slot;
 
-static char *slots_new(size_t cap, size_t stride)
+/* Slot arrays of MAPPED_FROM bytes or more are mapped (zeroed by the
+ * kernel) on a 2 MiB boundary and asked for transparent huge pages: a table
+ * of a million keys is 64 MiB, 16,384 page faults and as many TLB entries
+ * in 4 KiB pages, 32 in huge ones (a 2-rank shuffle of a million keys took
+ * 0.21 s, now 0.13). Smaller ones, and all of them under the sanitizers
+ * (which watch malloc's memory), come from malloc, cache-line aligned. */
+#define HUGE_PAGE ((size_t)2 << 20)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define MAPPED_FROM SIZE_MAX
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define MAPPED_FROM SIZE_MAX
+#endif
+#endif
+#ifndef MAPPED_FROM
+#define MAPPED_FROM HUGE_PAGE
+#endif
+
+static size_t slots_bytes(size_t cap, size_t stride)
 {
     size_t bytes = cap * stride;
-    char *s = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
-    if (s != NULL)
-        memset(s, 0, bytes);
+    return bytes >= MAPPED_FROM ? (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1)
+                                : (bytes + 63) & ~(size_t)63;
+}
+
+static char *slots_new(size_t cap, size_t stride)
+{
+    size_t bytes = slots_bytes(cap, stride), lead;
+    char *s, *m;
+    if (bytes < MAPPED_FROM) {
+        if ((s = aligned_alloc(64, bytes)) != NULL)
+            memset(s, 0, bytes);
+        return s;
+    }
+    /* a 2 MiB-aligned start inside a larger mapping, the rest given back */
+    m = mmap(NULL, bytes + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    lead = (HUGE_PAGE - (uintptr_t)m % HUGE_PAGE) % HUGE_PAGE;
+    if (lead)
+        munmap(m, lead);
+    munmap(m + lead + bytes, HUGE_PAGE - lead);
+    s = m + lead;
+#ifdef MADV_HUGEPAGE
+    madvise(s, bytes, MADV_HUGEPAGE); /* advice: refused, the pages stay small */
+#endif
     return s;
+}
+
+static void slots_free(char *s, size_t cap, size_t stride)
+{
+    size_t bytes = slots_bytes(cap, stride);
+    if (s != NULL && bytes >= MAPPED_FROM)
+        munmap(s, bytes);
+    else
+        free(s);
 }
 
 int rill__keytable_new(rill__keytable **out, size_t value_size)
@@ -49,7 +100,7 @@ void rill__keytable_free(rill__keytable *t)
 {
     if (t == NULL)
         return;
-    free(t->slots);
+    slots_free(t->slots, t->cap, t->stride);
     free(t->arena);
     free(t->vals);
     free(t);
@@ -103,7 +154,7 @@ static int rehash_to(rill__keytable *t, size_t cap)
     }
     for (i = held > AHEAD ? held - AHEAD : 0; i < held; i++)
         place(t, ns, mask, from[i % AHEAD], home[i % AHEAD]);
-    free(t->slots);
+    slots_free(t->slots, t->cap, t->stride);
     t->slots = ns;
     t->cap = cap;
     return 0;
