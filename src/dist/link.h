@@ -96,6 +96,7 @@ typedef struct rill__dist {
     pthread_cond_t cv;
     rill__msg *out_head, *out_tail;
     int sleeping;
+    int running;              /* the thread has started (under mu) */
     atomic_int quit;          /* rill__dist_stop: end the run */
 
     pthread_mutex_t pmu;      /* proxies by origin */
