@@ -100,30 +100,19 @@ static int unit_read(const rill_record *u, rill_restriction *r, rill_record *el,
     return 0;
 }
 
-/* Hands the units of batch b to the stage as tasks of one unit each: all
- * queued, or (!queue) all but the first queued and the first run here, so
- * that an idle worker, or another rank, takes a whole unit rather than
- * splitting the one running. */
-static int hand_units(rill__worker *w, int stage, int from, rill__reduction *red, rill_batch *b,
-                      int queue)
+/* Queues the units of batch b, in order, as tasks of one unit each. */
+static int hand_units(rill__worker *w, int stage, int from, rill__reduction *red, rill_batch *b)
 {
     size_t i;
-    rill__task *first = NULL;
     for (i = 0; i < b->n; i++) {
         rill__task *t;
-        if (rill__task_new(w, stage, red, b, i, i + 1, &t) < 0) {
-            if (first)
-                rill__push(w->run, first);
+        if (rill__task_new(w, stage, red, b, i, i + 1, &t) < 0)
             return rill__fail(w, stage, 0, 0, NULL, RILL_ENOMEM, 1, "queueing work");
-        }
         t->from = from;
         t->phase = 1;
-        if (i == 0 && !queue)
-            first = t;
-        else
-            rill__push(w->run, t);
+        rill__push(w->run, t);
     }
-    return first ? rill__deliver(w, first) : 0;
+    return 0;
 }
 
 /* The chunk size for r: the stage's, or larger where that would make more
@@ -192,8 +181,11 @@ static int split_expand(rill__worker *w, rill__task *t)
     pthread_mutex_lock(&run->split.mu);
     run->split.queued_work += work;
     pthread_mutex_unlock(&run->split.mu);
+    /* queued, in order, not run one by one from here: an idle worker, or
+     * another rank, takes a whole unit rather than splitting the one
+     * running, and this worker takes the first next */
     if (rc == 0)
-        rc = hand_units(w, t->stage, t->from, t->red, ub, 0);
+        rc = hand_units(w, t->stage, t->from, t->red, ub);
     rill__worker_unref(w, ub);
     return rc;
 }
@@ -324,7 +316,7 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
         run->split.queued_work += size_of(&residual);
         pthread_mutex_unlock(&run->split.mu);
         if (ub == NULL || unit_add(ub, &el, base, &residual, when) < 0 ||
-            hand_units(w, t->stage, t->from, t->red, ub, 1) < 0) {
+            hand_units(w, t->stage, t->from, t->red, ub) < 0) {
             if (ub)
                 rill__worker_unref(w, ub);
             rill__emitter_discard(&e);
@@ -448,7 +440,7 @@ void rill__split_checkpoint(rill__worker *w, int proxied)
         run->split.queued_work += size_of(&residual);
         if ((ub = rill__worker_batch(w)) == NULL ||
             unit_add(ub, a->element, a->index, &residual, 0) < 0 ||
-            hand_units(w, a->stage, a->from, a->red, ub, 1) < 0) {
+            hand_units(w, a->stage, a->from, a->red, ub) < 0) {
             if (ub)
                 rill__worker_unref(w, ub);
             break; /* the run is failing; the unit keeps its work */
