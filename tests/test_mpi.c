@@ -347,10 +347,11 @@ static void line_source_is_split_over_ranks(void **state)
 }
 
 /* What crosses ranks is units given to ranks that ask for work and each
- * proxy's table (of one key) going home: about two records a unit of
- * 4 KiB (20 ms of work each here), however often the ranks ask each other
- * for work ahead. Two busy ranks once handed a queued unit back and forth
- * for as long as they ran: 50 to 300 records on 3 or 4 ranks. */
+ * proxy's table (of one key) going home: two records a unit, four for one
+ * passed on again, 7 to 19 in all here (4 KiB units of 20 ms of work),
+ * however often the ranks ask each other for work ahead. Two busy ranks
+ * once handed a queued unit back and forth for as long as they ran: 50 to
+ * 300 records on 3 or 4 ranks. */
 static void work_asked_for_ahead_is_not_handed_back_and_forth(void **state)
 {
     unsigned long long units = 0, i;
@@ -358,7 +359,7 @@ static void work_asked_for_ahead_is_not_handed_back_and_forth(void **state)
     for (i = 0; i < 4800; i++) /* the file's bytes: "line %d\n" each */
         units += (unsigned long long)snprintf(NULL, 0, "line %llu\n", i);
     units = units / 4096 + 1;
-    assert_true(count_lines(4800, key_of_line_slowly, 1) <= 2 * units + (unsigned)ranks);
+    assert_true(count_lines(4800, key_of_line_slowly, 1) <= 3 * units + 2 * (unsigned)ranks);
 }
 
 /* ---- checkpoints while the ranks work ---- */

@@ -165,14 +165,6 @@ static int rehash(rill__keytable *t)
     return rehash_to(t, t->cap * 2);
 }
 
-int rill__keytable_reserve(rill__keytable *t, size_t n)
-{
-    size_t cap = t->cap;
-    while (n > cap / 2)
-        cap *= 2;
-    return cap == t->cap ? 0 : rehash_to(t, cap);
-}
-
 void *rill__keytable_upsert(rill__keytable *t, const void *key, size_t len,
                             uint64_t hash, int *created)
 {

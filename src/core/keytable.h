@@ -50,9 +50,6 @@ size_t rill__keytable_count(const rill__keytable *t);
  * pointer is 8-byte aligned and valid until the next upsert. NULL: no memory. */
 void *rill__keytable_upsert(rill__keytable *t, const void *key, size_t len,
                             uint64_t hash, int *created);
-/* Grows t at once to hold n keys (a merge of n keys in all, say), so that
- * it is not moved again and again while they come. -1: no memory. */
-int rill__keytable_reserve(rill__keytable *t, size_t n);
 /* Adds key (whose k0/k1 words are given) at the empty slot s (keytable.c). */
 void *rill__keytable_insert(rill__keytable *t, rill__slot *s, const void *key, size_t len,
                             uint64_t hash, uint64_t k0, uint64_t k1, int *created);

@@ -332,7 +332,8 @@ void rill__dist_progress(rill__run *run, rill_progress *pr)
 }
 
 /* Asks for a slice of 100 us (sched_setattr's runtime for a fair task), at
- * the thread's nice; a kernel that does not know it refuses or ignores it. */
+ * the thread's nice, when the thread runs under the default policy; a
+ * kernel that does not know it refuses or ignores it. */
 static void short_slice(void)
 {
 #if defined(__linux__) && defined(SYS_sched_setattr)
@@ -343,6 +344,8 @@ static void short_slice(void)
         uint32_t priority;
         uint64_t runtime, deadline, period;
     } a;
+    if (sched_getscheduler(0) != SCHED_OTHER)
+        return; /* a real-time or batch policy stays the process's */
     memset(&a, 0, sizeof(a));
     a.size = sizeof(a);
     a.policy = SCHED_OTHER;

@@ -348,7 +348,8 @@ static int ending(const struct rill__active *a, uint64_t now)
     double done, left;
     if (rill_tracker_progress(&done, &left, a->tracker) < 0)
         return 0;
-    return left * 8 <= done + left || (done > 0 && (double)(now - a->started) * left < ENDING_NS * done);
+    return done + left > 0 && /* an empty unit tells nothing */
+           (left * 8 <= done + left || (done > 0 && (double)(now - a->started) * left < ENDING_NS * done));
 }
 
 int rill__split_give(rill__worker *w, int movable, int ahead, rill__task **out)
