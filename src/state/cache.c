@@ -383,10 +383,12 @@ int rill_cache_attempt_to_run(rill_cache *c, rill_pipeline *p, const rill_cache_
         close(lock_fd);
         return 0;
     }
-    /* a stale cache of this key: cleared, its files too */
-    rill__cseg_remove_all(c->dir, key);
+    /* a stale cache of this key: cleared, its files after its row (a
+     * reader of it then finds the row gone, and says the cache was recorded
+     * anew, rather than a segment missing, and damaged) */
     if ((rc = rill__cdb_delete(c->db, key)) < 0)
         return rc;
+    rill__cseg_remove_all(c->dir, key);
     /* a recording's number is never used again for its key, evicted or
      * not (a reader of the old one must not take the new one's segments
      * for its own): the wall clock's microseconds, past the last one */
@@ -539,9 +541,9 @@ int rill_cache_evict_key(rill_cache *c, const char *key)
         return rill__error(RILL_EINVAL, "rill_cache_evict_key: NULL argument");
     if ((rc = rill_cache_cancel_key(c, key)) < 0)
         return rc;
-    rill__cseg_remove_all(c->dir, key);
-    if ((rc = rill__cdb_delete(c->db, key)) < 0)
+    if ((rc = rill__cdb_delete(c->db, key)) < 0) /* the row first, as above */
         return rc;
+    rill__cseg_remove_all(c->dir, key);
     if (rill__cache_lock_holder(c->dir, key, -1) == 0) { /* its lock too, when free */
         char path[4096];
         rill__cache_lock_path(path, sizeof(path), c->dir, key);

@@ -97,13 +97,17 @@ static int row_of_run(rill__replay *r, rill__crow *row)
 }
 
 /* Marks the cache invalidated, keeping the error's message as its note;
- * only when it is still the recording this run read. */
+ * only when it is still the recording this run read (gone, or another:
+ * its segment went with it, and the run says so). */
 static int invalidate(rill__replay *r, int rc)
 {
     rill__crow row;
     char msg[512];
+    int got;
     snprintf(msg, sizeof(msg), "%s", rill_error_last());
-    if (rill__cdb_get(r->db, r->key, &row) == 1) {
+    if ((got = rill__cdb_get(r->db, r->key, &row)) == 0 && r->gen >= 0)
+        return anew(r);
+    if (got == 1) {
         if (row.gen != r->gen)
             return anew(r);
         row.state = RILL_CACHE_INVALIDATED;
