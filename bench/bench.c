@@ -49,7 +49,7 @@ double bench_median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-void bench_die(const char *fmt, ...)
+_Noreturn void bench_die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

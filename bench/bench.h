@@ -34,7 +34,7 @@ double bench_median(double *v, int n);
 void bench_add(bench_ctx *c, const char *name, double value, const char *unit,
                double baseline, double ratio, const char *note);
 /* Exits the program with a message when a benchmark's own check fails. */
-void bench_die(const char *fmt, ...);
+_Noreturn void bench_die(const char *fmt, ...);
 /* The file at path mapped read-only (flags: more mmap flags, such as
  * MAP_POPULATE), *len its size; dies when it cannot. munmap it. */
 char *bench_map_file(const char *path, size_t *len, int flags);
