@@ -1,8 +1,9 @@
 /* test_keytable.c — the combine's key table (src/core/keytable.h) on its
  * own: keys of every length around the inline limit (16 bytes), the empty
  * key, keys that differ only in their last byte or in a zero byte past the
- * end of a shorter one, growth over many keys, and iteration giving every
- * key once with its value and its hash; all checked against a plain list. */
+ * end of a shorter one, growth over many keys (to a table of 32 MiB of
+ * slots, mapped), and iteration giving every key once with its value and
+ * its hash; all checked against a plain list. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,11 +105,60 @@ static void many_keys_grow_and_iterate_once_each(void **state)
     rill__keytable_free(t);
 }
 
+/* A table past 2 MiB of slots (mapped, on huge pages where the kernel
+ * gives them) through several growths: every key found with its value,
+ * once, and a second table of the same size made and freed beside it. */
+static void a_large_table_keeps_every_key(void **state)
+{
+    enum { N = 300000 };
+    rill__keytable *t, *u;
+    size_t pos = 0, len, found = 0;
+    const void *key;
+    uint64_t hash;
+    void *value;
+    int64_t i, sum = 0;
+    int created;
+    (void)state;
+    assert_int_equal(rill__keytable_new(&t, 8), 0);
+    assert_int_equal(rill__keytable_new(&u, 8), 0);
+    for (i = 0; i < N; i++) {
+        int64_t k = i * 2654435761LL, *v = rill__keytable_get(t, &k, sizeof(k), &created);
+        assert_non_null(v);
+        assert_int_equal(created, 1);
+        *v = i;
+        if (i % 2 == 0) { /* u grows past the mapped size too, interleaved */
+            assert_non_null(v = rill__keytable_get(u, &k, sizeof(k), &created));
+            *v = -i;
+        }
+    }
+    rill__keytable_free(u);
+    for (i = 0; i < N; i++) { /* found again, not created */
+        int64_t k = i * 2654435761LL, *v = rill__keytable_get(t, &k, sizeof(k), &created);
+        assert_non_null(v);
+        assert_int_equal(created, 0);
+        assert_int_equal(*v, i);
+    }
+    while (rill__keytable_next(t, &pos, &key, &len, &hash, &value)) {
+        int64_t k, v;
+        assert_int_equal(len, sizeof(k));
+        memcpy(&k, key, sizeof(k));
+        memcpy(&v, value, sizeof(v));
+        assert_true(k == v * 2654435761LL);
+        sum += v;
+        found++;
+    }
+    assert_int_equal(found, N);
+    assert_int_equal(rill__keytable_count(t), N);
+    assert_true(sum == (int64_t)N * (N - 1) / 2);
+    rill__keytable_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_length_is_kept_apart),
         cmocka_unit_test(many_keys_grow_and_iterate_once_each),
+        cmocka_unit_test(a_large_table_keeps_every_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
