@@ -222,6 +222,25 @@ void *rill__keytable_insert(rill__keytable *t, slot *s, const void *key, size_t 
     return rill__slot_value(t, s);
 }
 
+int rill__keytable_next_tag(const rill__keytable *t, size_t *pos, const void **key,
+                            size_t *len, uint32_t *tag, void **value)
+{
+    size_t i;
+    for (i = *pos; i < t->cap; i++) {
+        slot *s = rill__slot_at(t, i);
+        if (s->len1 == 0)
+            continue;
+        *key = key_of(t, s);
+        *len = s->len1 - 1;
+        *tag = s->tag;
+        *value = rill__slot_value(t, s);
+        *pos = i + 1;
+        return 1;
+    }
+    *pos = i;
+    return 0;
+}
+
 int rill__keytable_next(const rill__keytable *t, size_t *pos, const void **key,
                         size_t *len, uint64_t *hash, void **value)
 {

@@ -57,6 +57,11 @@ void *rill__keytable_insert(rill__keytable *t, rill__slot *s, const void *key, s
  * valid until the table changes; hash may be NULL (it is computed). */
 int rill__keytable_next(const rill__keytable *t, size_t *pos, const void **key,
                         size_t *len, uint64_t *hash, void **value);
+/* The same, with the upper 32 bits of the key's hash, which the slot keeps
+ * (no hash computed): enough for the rank that owns the key
+ * (rill__key_rank_of_tag in run.h). */
+int rill__keytable_next_tag(const rill__keytable *t, size_t *pos, const void **key,
+                            size_t *len, uint32_t *tag, void **value);
 
 static inline rill__slot *rill__slot_at(const rill__keytable *t, size_t i)
 {

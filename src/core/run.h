@@ -516,6 +516,12 @@ static inline int rill__key_rank(uint64_t hash, int size)
     return (int)((hash >> 40) % (uint64_t)size);
 }
 
+/* The same from the upper 32 bits of the hash (a slot's tag). */
+static inline int rill__key_rank_of_tag(uint32_t tag, int size)
+{
+    return rill__key_rank((uint64_t)tag << 32, size);
+}
+
 static inline rill__reduction *rill__tp_release_pop(rill__run *run)
 {
     return run->world.ops ? run->world.ops->release_pop(run) : NULL;

@@ -315,13 +315,11 @@ static int emit_table(rill_emitter *out, const rill__stage *s, void *state)
     const keys *k = state;
     size_t pos = 0, len;
     const void *key;
-    uint64_t hash = 0;
+    uint32_t tag;
     void *value;
     int rc = 0;
-    /* the hash (computed by next) only when the keys are this rank's share */
-    while (rc == 0 && k->table &&
-           rill__keytable_next(k->table, &pos, &key, &len, k->mine < 0 ? NULL : &hash, &value))
-        if (k->mine < 0 || rill__key_rank(hash, k->size) == k->mine)
+    while (rc == 0 && k->table && rill__keytable_next_tag(k->table, &pos, &key, &len, &tag, &value))
+        if (k->mine < 0 || rill__key_rank_of_tag(tag, k->size) == k->mine)
             rc = rill_emit_keyed(out, key, len, value, s->combine.value_size);
     return rc;
 }

@@ -87,10 +87,10 @@ static size_t put_keys(rill__out *o, const rill__keytable *t, size_t vs, int to,
 {
     size_t pos = 0, len, n = 0;
     const void *key;
-    uint64_t hash;
+    uint32_t tag;
     void *value;
-    while (t && rill__keytable_next(t, &pos, &key, &len, &hash, &value))
-        if (rill__key_rank(hash, size) == to) {
+    while (t && rill__keytable_next_tag(t, &pos, &key, &len, &tag, &value))
+        if (rill__key_rank_of_tag(tag, size) == to) {
             rill__combine_put_key(o, key, len, value, vs);
             n++;
         }
@@ -180,7 +180,7 @@ static void deliver(rill__dist *d, rill__gather *g)
     rill__reduction *r;
     rill_batch *b = NULL;
     const void *key;
-    uint64_t hash;
+    uint32_t tag;
     void *value;
     int rc;
     if ((r = rill__proxy_take(d, g->origin, g->parent_id, g->parent_owner, 1)) == NULL) {
@@ -191,8 +191,8 @@ static void deliver(rill__dist *d, rill__gather *g)
     if (g->relay)
         r->relay = 1;
     rc = rill_batch_new(&b);
-    while (rc == 0 && g->table && rill__keytable_next(g->table, &pos, &key, &len, &hash, &value))
-        if (rill__key_rank(hash, d->size) == d->rank &&
+    while (rc == 0 && g->table && rill__keytable_next_tag(g->table, &pos, &key, &len, &tag, &value))
+        if (rill__key_rank_of_tag(tag, d->size) == d->rank &&
             (rc = rill_batch_add_keyed(b, key, len, value, s->combine.value_size)) == 0 &&
             b->n >= most)
             rc = hand_on(d, g, r, &b);
@@ -320,13 +320,12 @@ int rill__direct_whole(rill__worker *w, rill__reduction *r, rill__out *body)
     const rill__keytable *t = r->partials[0];
     size_t vs = w->run->stages[r->owner].combine.value_size, pos = 0, len, n = 0;
     const void *key;
-    uint64_t hash;
     void *value;
     int k;
     rill__put_u32(body, (uint32_t)d->size);
     for (k = 0; k < d->size; k++)
         rill__put_u32(body, 0);
-    while (rill__keytable_next(t, &pos, &key, &len, &hash, &value)) {
+    while (rill__keytable_next(t, &pos, &key, &len, NULL, &value)) {
         rill__combine_put_key(body, key, len, value, vs);
         n++;
     }
@@ -343,7 +342,7 @@ int rill__direct_split(rill__worker *w, rill__reduction *r, rill__out *body)
     size_t vs = s->combine.value_size, *n, pos = 0, len, moved = 0;
     rill__out *o;
     const void *key;
-    uint64_t hash;
+    uint32_t tag;
     void *value;
     int k, rc = 0;
     if ((o = calloc((size_t)d->size, sizeof(*o))) == NULL ||
@@ -353,8 +352,8 @@ int rill__direct_split(rill__worker *w, rill__reduction *r, rill__out *body)
     }
     for (k = 0; k < d->size; k++)
         rill__out_init(&o[k], k == d->rank || k == r->origin ? 0 : RILL__HEAD_SIZE);
-    while (rill__keytable_next(t, &pos, &key, &len, &hash, &value)) {
-        k = rill__key_rank(hash, d->size);
+    while (rill__keytable_next_tag(t, &pos, &key, &len, &tag, &value)) {
+        k = rill__key_rank_of_tag(tag, d->size);
         n[k]++;
         if (k != d->rank)
             rill__combine_put_key(&o[k], key, len, value, vs);

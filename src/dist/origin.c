@@ -188,7 +188,7 @@ int rill__dist_shuffle(rill__worker *w, rill__reduction *r, int *mine)
     int64_t out = 0, nfin = 0;
     uint64_t pid = 0;
     const void *key;
-    uint64_t hash;
+    uint32_t tag;
     void *value;
     int k, rc = 0;
     *mine = -1;
@@ -225,8 +225,8 @@ int rill__dist_shuffle(rill__worker *w, rill__reduction *r, int *mine)
     for (i = 0; i <= nx; i++) {
         if ((t = i == 0 ? r->partials[0] : x[i - 1]) == NULL)
             continue;
-        for (pos = 0; rill__keytable_next(t, &pos, &key, &len, &hash, &value);)
-            if ((k = rill__key_rank(hash, d->size)) != d->rank) {
+        for (pos = 0; rill__keytable_next_tag(t, &pos, &key, &len, &tag, &value);)
+            if ((k = rill__key_rank_of_tag(tag, d->size)) != d->rank) {
                 rill__combine_put_key(&o[k], key, len, value, vs);
                 n[k]++;
             }
