@@ -9,8 +9,8 @@
  * up to 1 ms, and a worker queueing a message wakes it. Under mpirun a
  * rank's threads share one core, so the thread asks the scheduler for a
  * short slice (Linux's EEVDF, 6.12 on; elsewhere nothing changes): woken,
- * it runs within its nap instead of after the worker's 3 ms slice, and an
- * idle rank's request is answered in a tenth of the time.
+ * it runs when its nap ends instead of after the worker's 3 ms slice, so an
+ * idle rank's request waits at most about a nap (it waited up to 4 ms).
  *
  * The end of a run, once every rank knows it is over (END or STOP from rank
  * 0), is the NBX pattern: each rank waits until its sends were received
