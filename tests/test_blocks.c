@@ -153,30 +153,45 @@ static void every_line_comes_once_in_whole_line_blocks(void **state)
     free(t);
 }
 
+/* A child writing t[0..len) into a new FIFO at path, piece bytes at a
+ * time; wait_writer says it wrote all and closed it. */
+static pid_t fifo_writer(const char *path, char *t, size_t len, size_t piece)
+{
+    pid_t pid;
+    assert_int_equal(mkfifo(path, 0600), 0);
+    if ((pid = fork()) == 0) {
+        FILE *f = fopen(path, "wb");
+        size_t at;
+        int ok;
+        for (at = 0; f && at < len; at += piece)
+            fwrite(t + at, 1, len - at < piece ? len - at : piece, f), fflush(f);
+        ok = f && fclose(f) == 0;
+        free(t); /* under valgrind a child's exit is checked for leaks too */
+        _exit(ok ? 0 : 1);
+    }
+    assert_true(pid > 0);
+    return pid;
+}
+
+static void wait_writer(pid_t pid)
+{
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(status, 0);
+}
+
 static void a_fifo_gives_the_same_lines(void **state)
 {
     char path[512];
     size_t len;
     char *t = text(&len);
     pid_t pid;
-    int status;
     seen s;
     (void)state;
     snprintf(path, sizeof(path), "%s/fifo", dir);
-    assert_int_equal(mkfifo(path, 0600), 0);
-    if ((pid = fork()) == 0) { /* the writer, in small pieces */
-        FILE *f = fopen(path, "wb");
-        size_t at;
-        int ok;
-        for (at = 0; f && at < len; at += 4000)
-            fwrite(t + at, 1, len - at < 4000 ? len - at : 4000, f), fflush(f);
-        ok = f && fclose(f) == 0;
-        free(t); /* under valgrind a child's exit is checked for leaks too */
-        _exit(ok ? 0 : 1);
-    }
+    pid = fifo_writer(path, t, len, 4000); /* in small pieces */
     assert_int_equal(read_blocks(path, 0, 2, &s), 0);
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_int_equal(status, 0);
+    wait_writer(pid);
     expect_all(&s, len);
     free(t);
 }
@@ -272,17 +287,7 @@ static void a_job_taking_line_blocks_gets_blocks_counted_as_lines(void **state)
         so.line_blocks = i > 0;
         if (i == 2) { /* a FIFO: the blocks of each read */
             snprintf(path, sizeof(path), "%s/fifo", dir);
-            assert_int_equal(mkfifo(path, 0600), 0);
-            if ((pid = fork()) == 0) {
-                FILE *w = fopen(path, "wb");
-                size_t at;
-                int ok;
-                for (at = 0; w && at < len; at += 50000)
-                    fwrite(t + at, 1, len - at < 50000 ? len - at : 50000, w), fflush(w);
-                ok = w && fclose(w) == 0;
-                free(t); /* as above */
-                _exit(ok ? 0 : 1);
-            }
+            pid = fifo_writer(path, t, len, 50000);
         }
         assert_int_equal(rill_batch_new(&work), 0);
         assert_int_equal(rill_batch_add_text(work, path), 0);
@@ -291,11 +296,8 @@ static void a_job_taking_line_blocks_gets_blocks_counted_as_lines(void **state)
         assert_int_equal(rill_read_lines(p, "lines", 0), 0);
         assert_int_equal(rill_job(p, "note", &so, note_block, &s), 0);
         assert_int_equal(rill_run(p, &o, NULL), 0);
-        if (pid > 0) {
-            int status;
-            assert_int_equal(waitpid(pid, &status, 0), pid);
-            assert_int_equal(status, 0);
-        }
+        if (pid > 0)
+            wait_writer(pid);
         assert_int_equal(atomic_load(&s.lines), 6000);
         assert_int_equal(atomic_load(&s.sum), 6000L * 6001 / 2);
         assert_int_equal(atomic_load(&s.empty), 11);

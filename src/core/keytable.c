@@ -132,7 +132,7 @@ static void place(const rill__keytable *t, char *ns, size_t mask, const slot *s,
  * third of the time). */
 #define AHEAD 16
 
-static int rehash_to(rill__keytable *t, size_t cap)
+static int rehash(rill__keytable *t, size_t cap)
 {
     size_t mask = cap - 1, i, held = 0, home[AHEAD];
     const slot *from[AHEAD];
@@ -160,11 +160,6 @@ static int rehash_to(rill__keytable *t, size_t cap)
     return 0;
 }
 
-static int rehash(rill__keytable *t)
-{
-    return rehash_to(t, t->cap * 2);
-}
-
 void *rill__keytable_upsert(rill__keytable *t, const void *key, size_t len,
                             uint64_t hash, int *created)
 {
@@ -177,7 +172,7 @@ void *rill__keytable_insert(rill__keytable *t, slot *s, const void *key, size_t 
                             uint64_t hash, uint64_t k0, uint64_t k1, int *created)
 {
     if (len >= UINT32_MAX || (t->n + 1) * 2 > t->cap) {
-        if (len >= UINT32_MAX || rehash(t) < 0)
+        if (len >= UINT32_MAX || rehash(t, t->cap * 2) < 0)
             return NULL;
         return rill__keytable_find(t, key, len, hash, created);
     }
@@ -244,19 +239,10 @@ int rill__keytable_next_tag(const rill__keytable *t, size_t *pos, const void **k
 int rill__keytable_next(const rill__keytable *t, size_t *pos, const void **key,
                         size_t *len, uint64_t *hash, void **value)
 {
-    size_t i;
-    for (i = *pos; i < t->cap; i++) {
-        slot *s = rill__slot_at(t, i);
-        if (s->len1 == 0)
-            continue;
-        *key = key_of(t, s);
-        *len = s->len1 - 1;
-        if (hash) /* NULL: not wanted */
-            *hash = rill__hash(*key, *len);
-        *value = rill__slot_value(t, s);
-        *pos = i + 1;
-        return 1;
-    }
-    *pos = i;
-    return 0;
+    uint32_t tag;
+    if (!rill__keytable_next_tag(t, pos, key, len, &tag, value))
+        return 0;
+    if (hash) /* NULL: not wanted */
+        *hash = rill__hash(*key, *len);
+    return 1;
 }
