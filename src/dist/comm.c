@@ -6,7 +6,10 @@
  * rank for work, backing off while every rank says no), and when the run
  * stops here (its error goes to rank 0, which stops every rank). It never
  * spins: with nothing to do it sleeps on its condition variable, from 20 us
- * up to 1 ms, and a worker queueing a message wakes it. Under mpirun a
+ * up to 1 ms while the rank waits (see NAP_BUSY for while it does not),
+ * and a worker queueing a message or running out of work wakes it. A
+ * request for a reserve that another rank refused waits 5 ms before the
+ * next, then twice as long each time, up to 40 ms. Under mpirun a
  * rank's threads share one core, so the thread asks the scheduler for a
  * short slice (Linux's EEVDF, 6.12 on; elsewhere nothing changes): woken,
  * it runs when its nap ends instead of after the worker's 3 ms slice, so an
@@ -28,6 +31,13 @@
 #include <unistd.h>
 
 #include "link.h"
+
+/* The communication thread's longest nap: 1 ms while this rank waits
+ * (for an answer, or with a worker out of work), 4 ms while its workers
+ * are all busy, when a wake-up costs a worker a switch of its core and an
+ * answer is seldom urgent (a rank near the end of its work asks ahead). */
+#define NAP_WAITING 1e-3
+#define NAP_BUSY 4e-3
 
 static double mono(void)
 {
@@ -230,7 +240,8 @@ static void maybe_steal(rill__dist *d, double now)
     rill__run *run = d->run;
     rill__head h = {0};
     int want, idle;
-    if (d->stealing || (now < d->next_steal && now < d->next_ahead) || d->size < 2)
+    if (d->stealing || d->size < 2 ||
+        (now < d->next_steal && now < d->next_ahead && now < d->next_reserve))
         return;
     rill__mutex_lock(&run->sched.mu);
     /* asked before the last queued task is taken, so that the answer comes
@@ -244,7 +255,7 @@ static void maybe_steal(rill__dist *d, double now)
         return;
     if (!idle && run->split.kind && rill__split_ending(run))
         idle = 2;
-    if (now < (idle == 1 ? d->next_steal : d->next_ahead))
+    if (now < (idle == 1 ? d->next_steal : idle == 2 ? d->next_ahead : d->next_reserve))
         return;
     if (d->victim == d->rank)
         d->victim = (d->victim + 1) % d->size;
@@ -252,7 +263,7 @@ static void maybe_steal(rill__dist *d, double now)
     h.code = idle; /* only an idle rank, or one soon idle, has running work split for it */
     if (rill__send_head(d, d->victim, &h) == 0) {
         d->stealing = 1;
-        d->asked_idle = idle == 1;
+        d->asked = idle;
     }
 }
 
@@ -263,14 +274,23 @@ void rill__steal_answered(rill__dist *d, int64_t given)
     d->stealing = 0;
     if (given > 0) {
         d->tried = 0;
-        d->next_steal = d->next_ahead = 0;
+        d->next_steal = d->next_ahead = d->next_reserve = 0;
+        d->reserve_wait = 0;
         return; /* the same rank again next time: it had work */
     }
     d->victim = (d->victim + 1) % d->size;
     if (d->victim == d->rank)
         d->victim = (d->victim + 1) % d->size;
-    if (!d->asked_idle) {
+    if (d->asked == 2) {
         d->next_ahead = mono() + 5e-3;
+        return;
+    }
+    if (d->asked == 0) { /* no spare work anywhere tends to stay so: 5 ms,
+                            then twice as long each time, up to 40 ms */
+        d->reserve_wait = d->reserve_wait > 0 ? d->reserve_wait * 2 : 5e-3;
+        if (d->reserve_wait > 4e-2)
+            d->reserve_wait = 4e-2;
+        d->next_reserve = mono() + d->reserve_wait;
         return;
     }
     if (++d->tried < d->size - 1)
@@ -355,6 +375,16 @@ static void short_slice(void)
 #endif
 }
 
+/* Whether some worker of this rank waits for work. */
+static int waits(rill__run *run)
+{
+    int idle;
+    rill__mutex_lock(&run->sched.mu);
+    idle = run->sched.idle > 0 || run->sched.done;
+    rill__mutex_unlock(&run->sched.mu);
+    return idle;
+}
+
 static void *comm_main(void *arg)
 {
     rill__dist *d = arg;
@@ -362,7 +392,7 @@ static void *comm_main(void *arg)
     sending s = {NULL, 0};
     double nap = 2e-5;
     void *barrier;
-    int done = 0;
+    int done = 0, waiting;
     short_slice();
     pthread_mutex_lock(&d->mu); /* running now: rill__dist_go may return */
     d->running = 1;
@@ -405,8 +435,17 @@ static void *comm_main(void *arg)
         maybe_steal(d, now);
         if (d->rank != 0 && run->p->progress && now >= d->next_report)
             report_progress(d, now);
-        if (work) {
-            nap = 2e-5;
+        if (d->gave) {
+            d->gave = 0;
+            d->gave_at = now;
+        }
+        /* this rank waits for an answer or for work, or another rank that
+         * took work from here in the last 20 ms will ask again */
+        waiting = d->stealing || waits(run) || now - d->gave_at < 2e-2;
+        if (work) { /* more may follow: look again now, and soon after
+                       while this rank waits */
+            if (waiting)
+                nap = 2e-5;
             continue;
         }
         pthread_mutex_lock(&d->mu);
@@ -422,7 +461,8 @@ static void *comm_main(void *arg)
             d->sleeping = 0;
         }
         pthread_mutex_unlock(&d->mu);
-        nap = nap * 2 < 1e-3 ? nap * 2 : 1e-3;
+        nap = nap * 2 < (waiting ? NAP_WAITING : NAP_BUSY) ? nap * 2
+                                                             : waiting ? NAP_WAITING : NAP_BUSY;
     }
     /* NBX: our sends received, then everybody's. */
     while (post(d, &s), reap(d, &s) > 0)

@@ -114,9 +114,15 @@ typedef struct rill__dist {
     int over;                 /* the run ended everywhere (thread only) */
     int drain_sent;           /* rank 0: DRAIN went out, UNDRAIN not yet */
     int stealing, victim, tried; /* a STEAL out; whom next; refusals in a row */
-    int asked_idle;           /* the STEAL out was an idle rank's */
+    int asked;                /* the STEAL out's code: 0 a reserve, 1 idle,
+                                 2 soon idle (comm.c's maybe_steal) */
     double next_steal;        /* no idle rank's STEAL before */
-    double next_ahead;        /* no STEAL asking ahead before */
+    double next_ahead;        /* no soon-idle rank's STEAL before */
+    double next_reserve;      /* no STEAL for a reserve before */
+    double reserve_wait;      /* the back-off after the last refused one */
+    int gave;                 /* work went to another rank since the thread
+                                 last looked (thread only) */
+    double gave_at;           /* when it last did: that rank asks again soon */
     atomic_uint_fast64_t moved; /* records sent to other ranks */
     double next_report;       /* other ranks: when progress goes to rank 0 */
     double (*seen)[3];        /* rank 0, under pmu: each rank's latest report */
