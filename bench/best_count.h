@@ -8,14 +8,22 @@
  * itself and the count (one cache line a word); a multiply-mix hash of the
  * key's two words; each word's slot prefetched 16 words before it is
  * counted. Words of 16 bytes or more (none in the texts) take the plain
- * table. Without SSE2, the words come from the plain splitter. Static
- * functions: each benchmark file has its own copy. */
+ * table. Without SSE2, the words come from the plain splitter. And the
+ * same count on two threads (best_count_2: each maps and counts its half,
+ * then the second table is added into the first), the hand-written program
+ * wordcount_2w is set beside. Static functions: each benchmark file has
+ * its own copy. */
 #ifndef RILL_BENCH_BEST_COUNT_H
 #define RILL_BENCH_BEST_COUNT_H
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "plain_table.h"
 #include "words.h"
@@ -199,6 +207,96 @@ static void best_count_text(best *t, table *longer, const char *text, size_t len
     best_words(t, (const unsigned char *)text, len);
     for (; t->held; t->held--, t->at = (t->at + 1) & 15)
         best_count(t, &t->ring[t->at]);
+}
+
+
+/* Adds slot o (a key and its count, of another table) into t. */
+static void best_add(best *t, const best_slot *o)
+{
+    size_t j = best_hash(o->k0, o->k1, o->len1 - 1) & (t->cap - 1);
+    for (;; j = (j + 1) & (t->cap - 1)) {
+        best_slot *s = &t->slots[j];
+        if (s->len1 == 0) {
+            *s = *o;
+            if (++t->n * 2 > t->cap)
+                best_grow(t);
+            return;
+        }
+        if (s->tag == o->tag && s->len1 == o->len1 && s->k0 == o->k0 && s->k1 == o->k1) {
+            s->count += o->count;
+            return;
+        }
+    }
+}
+
+/* A half of the file for one thread: [off, off + len). */
+typedef struct best_half {
+    pthread_t thread;
+    const char *path;
+    off_t off;
+    size_t len;
+    best t;
+    table longer;
+} best_half;
+
+static void *best_half_main(void *arg)
+{
+    best_half *h = arg;
+    size_t skip = (size_t)h->off & 4095; /* a mapping starts on a page */
+    int fd = open(h->path, O_RDONLY);
+    char *m;
+    if (fd < 0)
+        bench_die("cannot open %s", h->path);
+    m = mmap(NULL, h->len + skip, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, h->off - (off_t)skip);
+    close(fd);
+    if (m == MAP_FAILED)
+        bench_die("cannot map %s", h->path);
+    grow(&h->longer);
+    best_count_text(&h->t, &h->longer, m + skip, h->len);
+    munmap(m, h->len + skip);
+    return NULL;
+}
+
+/* Counts the file at path on two threads into t and longer (made here,
+ * as best_count_text makes them): each thread maps and counts its half,
+ * cut after a word; then the second half's tables are added into the
+ * first's, as a hand-written program would merge them. */
+static inline void best_count_2(best *t, table *longer, const char *path)
+{
+    best_half h[2];
+    struct stat st;
+    size_t mid, i, k;
+    int fd = open(path, O_RDONLY);
+    char c;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        bench_die("cannot open %s", path);
+    for (mid = (size_t)st.st_size / 2; pread(fd, &c, 1, (off_t)mid) == 1 && words_letter((unsigned char)c);)
+        mid++;
+    close(fd);
+    memset(h, 0, sizeof(h));
+    h[0].path = h[1].path = path;
+    h[0].len = mid;
+    h[1].off = (off_t)mid;
+    h[1].len = (size_t)st.st_size - mid;
+    for (i = 0; i < 2; i++)
+        if (pthread_create(&h[i].thread, NULL, best_half_main, &h[i]) != 0)
+            bench_die("cannot start a thread");
+    for (i = 0; i < 2; i++)
+        pthread_join(h[i].thread, NULL);
+    *t = h[0].t;
+    *longer = h[0].longer;
+    t->longer = longer;
+    for (k = 0; k < h[1].t.cap; k++)
+        if (h[1].t.slots[k].len1)
+            best_add(t, &h[1].t.slots[k]);
+    for (k = 0; k < h[1].longer.cap; k++) {
+        const entry *e = &h[1].longer.slots[k];
+        if (e->len)
+            add_word(longer, h[1].longer.keys + e->off, e->len, e->hash, e->count);
+    }
+    free(h[1].t.slots);
+    free(h[1].longer.slots);
+    free(h[1].longer.keys);
 }
 
 #endif
