@@ -56,9 +56,11 @@ valgrind: deps-test build
 	@# layers*: a Python script; test_misuse: each case a forked child that may leak or
 	@# crash on purpose; forked children that abort on purpose (test_util) are silent.
 	@# the property test: 10 sequences under memcheck (each takes a second or two there).
+	@# tests/valgrind.supp: memory a forked child inherits and may not free.
 	cd $(BUILD) && RILL_PROPTEST_SEQUENCES=10 ctest --output-on-failure -E 'example|layers|test_misuse' -LE mpi \
 	  --overwrite MemoryCheckCommand=/usr/bin/valgrind \
-	  --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1 --child-silent-after-fork=yes" -T memcheck
+	  --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1 --child-silent-after-fork=yes \
+	  --suppressions=$(CURDIR)/tests/valgrind.supp --num-callers=40" -T memcheck
 
 bench: build
 	$(BUILD)/bench/rill_bench $(BUILD)/bench

@@ -429,6 +429,15 @@ static long maxrss_kb(void)
     return ru.ru_maxrss;
 }
 
+/* Under valgrind the peak is valgrind's (its shadow of each byte, the freed
+ * blocks it holds back, its translations) and threads take turns: the bound
+ * is only checked without it. */
+static int peak_is_ours(void)
+{
+    const char *p = getenv("LD_PRELOAD");
+    return !(p && strstr(p, "vgpreload") != NULL);
+}
+
 static void a_one_byte_chunk_on_megabytes_runs_in_bounded_memory(void **state)
 {
     char path[512];
@@ -442,7 +451,8 @@ static void a_one_byte_chunk_on_megabytes_runs_in_bounded_memory(void **state)
     assert_int_equal(read_lines(path, 1, 2, &s), 0);
     assert_int_equal(atomic_load(&s.count), 600000);
     assert_int_equal(atomic_load(&s.sum), 600000L * 600001 / 2);
-    assert_true(maxrss_kb() - before < MEMORY_BOUND_KB); /* far less than a unit per byte */
+    if (peak_is_ours())
+        assert_true(maxrss_kb() - before < MEMORY_BOUND_KB); /* far less than a unit per byte */
 }
 
 static void a_sequence_of_endless_range_stops_in_bounded_memory(void **state)
@@ -465,7 +475,8 @@ static void a_sequence_of_endless_range_stops_in_bounded_memory(void **state)
     }
     rill_stream_close(st);
     rill_pipeline_free(p);
-    assert_true(maxrss_kb() - before < MEMORY_BOUND_KB);
+    if (peak_is_ours())
+        assert_true(maxrss_kb() - before < MEMORY_BOUND_KB);
 }
 
 int main(void)
