@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -479,6 +480,54 @@ static void a_sequence_of_endless_range_stops_in_bounded_memory(void **state)
         assert_true(maxrss_kb() - before < MEMORY_BOUND_KB);
 }
 
+/* The resident set now, in kB. */
+static long resident_kb(void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%ld %ld", &pages, &resident), 2);
+    fclose(f);
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* A caller taking a stream's outputs slowly slows the reading: a sequence,
+ * whose unit reads on until told to stop (endless, or a range too long to
+ * end), waits for the caller's room instead of filling memory. */
+static void a_slow_caller_of_a_stream_slows_its_sequence(void **state)
+{
+    static const int64_t ends[] = {RILL_OFFSET_INFINITY, RILL_OFFSET_INFINITY - 1};
+    size_t k;
+    (void)state;
+    for (k = 0; k < sizeof(ends) / sizeof(ends[0]); k++) {
+        rill_run_options o = with_workers(2);
+        rill_pipeline *p;
+        rill_stream *st;
+        rill_batch *b;
+        const char *sink;
+        long start = resident_kb(), most = 0;
+        size_t got = 0;
+        int taken;
+        assert_int_equal(rill_pipeline_new(&p), 0);
+        assert_int_equal(rill_sequence(p, "count", 0, ends[k], 0), 0);
+        assert_int_equal(rill_stream_open(&st, p, &o), 0);
+        for (taken = 0; taken < 300; taken++) {
+            struct timespec ms = {0, 1000000};
+            assert_int_equal(rill_stream_next(&b, &sink, st), 1);
+            got += rill_batch_count(b);
+            rill_batch_free(b);
+            nanosleep(&ms, NULL); /* a slow caller */
+            if (resident_kb() - start > most)
+                most = resident_kb() - start;
+        }
+        rill_stream_close(st);
+        rill_pipeline_free(p);
+        assert_true(got >= 300);
+        if (peak_is_ours())
+            assert_true(most < MEMORY_BOUND_KB);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -492,6 +541,7 @@ int main(void)
         cmocka_unit_test(records_across_buffer_refills_are_each_read_once),
         cmocka_unit_test(a_one_byte_chunk_on_megabytes_runs_in_bounded_memory),
         cmocka_unit_test(a_sequence_of_endless_range_stops_in_bounded_memory),
+        cmocka_unit_test(a_slow_caller_of_a_stream_slows_its_sequence),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -158,6 +158,15 @@ typedef struct rill__sched {
     pthread_cond_t cv;
     rill__task **head, **tail; /* FIFO per stage */
     size_t queued;
+    size_t units;              /* of queued, units of splittable work: work to
+                                  do, where the others are records held */
+    atomic_int full;           /* written under mu (rill__sched_level), read
+                                  anywhere: the records queued and the outputs
+                                  waiting for the caller are at their bound, so
+                                  units of splittable work wait, and running
+                                  ones end at their next claim, their rest
+                                  queued, as the source is pulled only with
+                                  room */
     atomic_int idle;           /* written under mu, read anywhere */
     int done;                  /* under mu: the root finished */
     atomic_int *busy;          /* calls running, for stages with a limit */
@@ -393,6 +402,11 @@ void rill__worker_loop(rill__worker *w);
 void rill__push(rill__run *run, rill__task *t);
 /* The same, at the head of its stage's queue: next to run there. */
 void rill__push_front(rill__run *run, rill__task *t);
+/* Under sched.mu: t left the queues (not through rill__worker_loop), or
+ * the outputs waiting for the caller changed; keeps queued, units and full
+ * right. */
+void rill__sched_took(rill__run *run, const rill__task *t);
+void rill__sched_level(rill__run *run);
 /* Under mu: wakes an idle worker (every one while a checkpoint is wanted). */
 void rill__wake_idle(rill__run *run);
 /* Takes one of stage's call slots (always, for stages without a limit). */

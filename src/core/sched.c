@@ -52,6 +52,42 @@ void rill__wake_idle(rill__run *run)
         pthread_cond_signal(&run->sched.cv);
 }
 
+/* Whether t is a unit of splittable work (split/splittable.c). */
+static int is_unit(const rill__run *run, const rill__task *t)
+{
+    return run->split.kind && t->phase == 1 && run->stages[t->stage].ops == run->split.kind;
+}
+
+/* The records the queues and the outputs waiting for the caller may hold
+ * before the source waits: two batches a worker, and two. */
+static size_t bound(const rill__run *run)
+{
+    return (size_t)run->workers * 2 + 2;
+}
+
+void rill__sched_level(rill__run *run)
+{
+    RILL__ASSERT_HELD(&run->sched.mu);
+    atomic_store_explicit(&run->sched.full,
+                          run->sched.queued - run->sched.units + run->out.n >= bound(run),
+                          memory_order_relaxed);
+}
+
+static void put(rill__run *run, const rill__task *t)
+{
+    run->sched.queued++;
+    run->sched.units += is_unit(run, t);
+    rill__sched_level(run);
+}
+
+void rill__sched_took(rill__run *run, const rill__task *t)
+{
+    RILL__ASSERT_HELD(&run->sched.mu);
+    run->sched.queued--;
+    run->sched.units -= is_unit(run, t);
+    rill__sched_level(run);
+}
+
 void rill__push(rill__run *run, rill__task *t)
 {
     RILL__ASSERT(t->stage >= 0 && t->stage < run->nstages && t->begin <= t->end);
@@ -62,7 +98,7 @@ void rill__push(rill__run *run, rill__task *t)
     else
         run->sched.head[t->stage] = t;
     run->sched.tail[t->stage] = t;
-    run->sched.queued++;
+    put(run, t);
     rill__wake_idle(run);
     rill__mutex_unlock(&run->sched.mu);
 }
@@ -75,7 +111,7 @@ void rill__push_front(rill__run *run, rill__task *t)
     run->sched.head[t->stage] = t;
     if (run->sched.tail[t->stage] == NULL)
         run->sched.tail[t->stage] = t;
-    run->sched.queued++;
+    put(run, t);
     rill__wake_idle(run);
     rill__mutex_unlock(&run->sched.mu);
 }
@@ -112,7 +148,7 @@ static rill__task *pop(rill__run *run, int s)
     run->sched.head[s] = t->next;
     if (run->sched.head[s] == NULL)
         run->sched.tail[s] = NULL;
-    run->sched.queued--;
+    rill__sched_took(run, t);
     return t;
 }
 
@@ -129,6 +165,8 @@ static rill__task *pop_ready(rill__run *run)
             rill__task *t = run->sched.head[s];
             if (t == NULL)
                 continue;
+            if (is_unit(run, t) && atomic_load_explicit(&run->sched.full, memory_order_relaxed))
+                continue; /* reads more: waits for room, as a pull does */
             if (!rill__entering(run, t) && run->sched.limit[s] &&
                 atomic_load(&run->sched.busy[s]) >= run->sched.limit[s])
                 continue;
@@ -251,7 +289,7 @@ void rill__barrier_start(rill__run *run)
 
 static int room(const rill__run *run)
 {
-    return run->sched.queued + run->out.n < (size_t)run->workers * 2 + 2;
+    return run->sched.queued + run->out.n < bound(run);
 }
 
 /* Under mu, with room in the queues and no pull running: takes the next
@@ -367,8 +405,8 @@ void rill__worker_loop(rill__worker *w)
         t = pop_ready(run);
         if (t != NULL) {
             /* Taking a task may have brought the queues under their bound:
-             * a sleeping worker can pull the source again. */
-            if (run->sched.idle > 0 && !run->src.done)
+             * a sleeping worker can pull the source, or take a unit, again. */
+            if (run->sched.idle > 0 && (!run->src.done || run->sched.units > 0))
                 pthread_cond_signal(&run->sched.cv);
             rill__mutex_unlock(&run->sched.mu);
             rill__process(w, t, 0);

@@ -34,6 +34,7 @@ static int stream_write(void *self, const char *sink, const rill_batch *batch, s
         run->out.head = out;
     run->out.tail = out;
     run->out.n++;
+    rill__sched_level(run);
     pthread_cond_signal(&run->out.cv);
     rill__mutex_unlock(&run->sched.mu);
     return 0;
@@ -95,6 +96,7 @@ int rill_stream_next(rill_batch **batch, const char **sink, rill_stream *s)
         if (run->out.head == NULL)
             run->out.tail = NULL;
         run->out.n--;
+        rill__sched_level(run);
         if (run->sched.idle > 0) /* room again: the source may be pulled */
             pthread_cond_signal(&run->sched.cv);
     }

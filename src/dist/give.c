@@ -26,7 +26,7 @@ size_t rill__unqueue(rill__run *run, int (*take)(const rill__run *, const rill__
                 continue;
             }
             *pp = t->next;
-            run->sched.queued--;
+            rill__sched_took(run, t);
             t->next = *list;
             *list = t;
             n++;

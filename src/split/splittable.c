@@ -21,6 +21,7 @@
 
 struct rill__active {
     struct rill__active *next, *prev;
+    rill__worker *w;            /* its worker */
     rill_tracker *tracker;
     int stage, from;
     rill__reduction *red;
@@ -208,19 +209,56 @@ static int sleep_until(rill__run *run, uint64_t when, unsigned most_ms, int prox
     return 0;
 }
 
-/* Before each claim of a unit of a checkpointed run: once a checkpoint is
+/* Under run->split.mu: running unit a ends at its next claim, the rest of
+ * it queued as a unit of its own; 0, or < 0 when that cannot be queued
+ * (the run is failing; the unit keeps its work). */
+static int give_rest(rill__worker *w, struct rill__active *a)
+{
+    rill__run *run = w->run;
+    rill_restriction primary, residual;
+    rill_batch *ub;
+    if (rill_tracker_try_split(&primary, &residual, a->tracker, 0) != 1)
+        return 0;
+    run->split.queued_work += size_of(&residual);
+    if ((ub = rill__worker_batch(w)) == NULL || unit_add(ub, a->element, a->index, &residual, 0) < 0 ||
+        hand_units(w, a->stage, a->from, a->red, ub) < 0) {
+        if (ub)
+            rill__worker_unref(w, ub);
+        return RILL_ENOMEM;
+    }
+    rill__worker_unref(w, ub);
+    return 0;
+}
+
+/* Before each claim of a unit. Of a checkpointed run: once a checkpoint is
  * due, the running units end at their next claim, their rest queued, so
  * that their workers come to the barrier now. Otherwise a unit whose worker
  * runs what it emits inline would read on to its end, and everything it
  * read would wait in the queues (stages hand their records on when a
- * checkpoint is due) and be saved with the checkpoint: 272 MB once. */
-static int yield_for_checkpoint(void *ctx)
+ * checkpoint is due) and be saved with the checkpoint: 272 MB once. And
+ * of every run: while the records queued and the outputs waiting for the
+ * caller are at their bound (sched.c), the unit ends here, its rest queued
+ * to wait for room there, as the source is pulled only with room: a slow
+ * caller of rill_stream_next, or a slow stage, slows the reading instead
+ * of filling memory (a sequence read on at 1.1 GB for a caller taking a
+ * batch a millisecond). */
+static int before_claim(void *ctx)
 {
-    rill__worker *w = ctx;
-    if (atomic_load(&w->run->ckpt.parking) || !rill__ckpt_due(w->run, 1))
+    struct rill__active *a = ctx;
+    rill__run *run = a->w->run;
+    int rc;
+    if (run->ckpt.store != NULL && run->world.dist == NULL && !atomic_load(&run->ckpt.parking) &&
+        rill__ckpt_due(run, 1)) {
+        rill__split_checkpoint(a->w, 0);
+        return 1;
+    }
+    if (!atomic_load_explicit(&run->sched.full, memory_order_relaxed) ||
+        atomic_load(&run->p->src_stop))
         return 0;
-    rill__split_checkpoint(w, 0);
-    return 1;
+    pthread_mutex_lock(&run->split.mu);
+    rc = give_rest(a->w, a);
+    pthread_mutex_unlock(&run->split.mu);
+    return rc == 0;
 }
 
 static int split_process(rill__worker *w, rill__task *t, int locked)
@@ -261,9 +299,9 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
     if ((rc = rill_tracker_new(&tracker, &r, s->split.estimate, s->payload)) < 0)
         return rill__fail(w, t->stage, base, 1, &el, rc, 1, "tracking");
     memset(&me, 0, sizeof(me));
+    me.w = w;
     me.tracker = tracker;
-    if (run->ckpt.store != NULL && run->world.dist == NULL)
-        rill__tracker_yield(tracker, yield_for_checkpoint, w);
+    rill__tracker_yield(tracker, before_claim, &me);
     me.stage = t->stage;
     me.from = t->from;
     me.red = t->red;
@@ -432,21 +470,10 @@ void rill__split_checkpoint(rill__worker *w, int proxied)
         return; /* stopped: running units were cut, their rest is not read */
     pthread_mutex_lock(&run->split.mu);
     for (a = run->split.active; a; a = a->next) {
-        rill_restriction primary, residual;
-        rill_batch *ub;
         if (proxied && a->red->origin < 0)
             continue; /* opened on this rank: it finishes here */
-        if (rill_tracker_try_split(&primary, &residual, a->tracker, 0) != 1)
-            continue;
-        run->split.queued_work += size_of(&residual);
-        if ((ub = rill__worker_batch(w)) == NULL ||
-            unit_add(ub, a->element, a->index, &residual, 0) < 0 ||
-            hand_units(w, a->stage, a->from, a->red, ub) < 0) {
-            if (ub)
-                rill__worker_unref(w, ub);
+        if (give_rest(w, a) < 0)
             break; /* the run is failing; the unit keeps its work */
-        }
-        rill__worker_unref(w, ub);
     }
     pthread_mutex_unlock(&run->split.mu);
 }
@@ -511,7 +538,7 @@ static void drop_queued(rill__worker *w)
             run->sched.head[s] == NULL)
             continue;
         for (t = run->sched.head[s]; t; t = t->next)
-            run->sched.queued--;
+            rill__sched_took(run, t);
         run->sched.tail[s]->next = list;
         list = run->sched.head[s];
         run->sched.head[s] = run->sched.tail[s] = NULL;
