@@ -23,7 +23,10 @@ RILL_EXTERN int rill_stream_open(rill_stream **out, rill_pipeline *p,
  * rill_batch_free) and *sink (the sink's name, valid while the stream is
  * open); 0 when the run has finished; a negative error when it failed.
  * Until it is called again the run pauses its source once the outputs
- * waiting for the caller fill the queues' bound. */
+ * waiting for the caller fill the queues' bound (two batches a worker, and
+ * two): no more is pulled, a splittable source's running units stop at
+ * their next claim and its queued units wait, so a slow caller slows the
+ * run instead of filling memory. */
 RILL_EXTERN int rill_stream_next(rill_batch **batch, const char **sink, rill_stream *s);
 /* Stops the run if it is still going, waits for its threads and frees it. */
 RILL_EXTERN void rill_stream_close(rill_stream *s);
