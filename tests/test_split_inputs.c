@@ -3,8 +3,9 @@
  * /dev/stdin on a pipe and a /proc file (read as streams); a file truncated
  * while it is read, rewritten between its units, or replaced or rewritten
  * between a failed run and its resume (an error naming it, never a signal
- * or a mix of both); records across the read buffer's refills; and chunk
- * sizes or ranges that would make far too many units (bounded memory). */
+ * or a mix of both); records across the read buffer's refills; chunk
+ * sizes or ranges that would make far too many units, and a slow caller or
+ * stage after a source that reads on (bounded memory). */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <signal.h>
@@ -528,6 +529,49 @@ static void a_slow_caller_of_a_stream_slows_its_sequence(void **state)
     }
 }
 
+/* A job of one call at a time taking 150 us a batch. */
+static int slow_batches(rill_emitter *out, const rill_record *in, void *payload)
+{
+    static atomic_int n;
+    (void)out;
+    (void)in;
+    (void)payload;
+    if (atomic_fetch_add(&n, 1) % 1024 == 1023) {
+        struct timespec t = {0, 150000};
+        nanosleep(&t, NULL);
+    }
+    return 0;
+}
+
+/* A slow stage after a splittable source slows the reading: the source
+ * does not fill the stage's queue (4 million values, about 100 MB if it
+ * did), run in a child whose peak resident set is its own. */
+static void a_slow_stage_after_a_sequence_slows_its_reading(void **state)
+{
+    struct rusage ru;
+    int status;
+    pid_t pid;
+    (void)state;
+    if ((pid = fork()) == 0) {
+        rill_run_options o = with_workers(2);
+        rill_stage_options so = RILL_STAGE_OPTIONS_INIT;
+        rill_pipeline *p;
+        rill_batch *res;
+        so.serial = 1;
+        if (rill_pipeline_new(&p) != 0 || rill_sequence(p, "count", 0, 4000000, 0) != 0 ||
+            rill_job(p, "slow", &so, slow_batches, NULL) != 0 || rill_run(p, &o, &res) != 0)
+            _exit(1);
+        rill_batch_free(res);
+        rill_pipeline_free(p);
+        _exit(0);
+    }
+    assert_true(pid > 0);
+    assert_int_equal(wait4(pid, &status, 0, &ru), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (peak_is_ours())
+        assert_true(ru.ru_maxrss < MEMORY_BOUND_KB);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -542,6 +586,7 @@ int main(void)
         cmocka_unit_test(a_one_byte_chunk_on_megabytes_runs_in_bounded_memory),
         cmocka_unit_test(a_sequence_of_endless_range_stops_in_bounded_memory),
         cmocka_unit_test(a_slow_caller_of_a_stream_slows_its_sequence),
+        cmocka_unit_test(a_slow_stage_after_a_sequence_slows_its_reading),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
