@@ -7,9 +7,10 @@
  * on one core; its slowdown (the median over the repetitions of loaded
  * time over quiet time, the two runs seconds apart, so that the machine's
  * other load drifts less between them) against the same figure for a
- * hand-written 2-thread count (each thread counts half the mapped text
- * with the strongest single-threaded count, best_count.h, then the tables
- * are merged; its output is checked equal to the pipeline's). Quiet and loaded runs
+ * hand-written 2-thread count (best_count.h's best_count_2: each thread
+ * maps half the file and counts it with the strongest single-threaded
+ * count, then the tables are merged; its output is checked equal to the
+ * pipeline's). Quiet and loaded runs
  * alternate, rill and hand-written in turn, so a noisy neighbour hits both
  * alike. The note gives the CPU time slowdowns and the context switches a
  * run (getrusage, this process).
@@ -26,12 +27,10 @@
  * ratio too, which the machine's other load moves less than the wall
  * clock. */
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -56,55 +55,17 @@
 
 static void growth_rows(bench_ctx *c);
 
-/* ---- the hand-written count: the strongest count (best_count.h) a half
- * each, merged into a plain table ---- */
+/* ---- the hand-written count: the strongest count on two threads
+ * (best_count.h's best_count_2), as a plain table ---- */
 
-typedef struct half {
-    pthread_t thread;
-    const char *text;
-    size_t len;
-    best t;
-    table longer;
-} half;
-
-static void *count_half(void *arg)
+/* Counts the file at path on two threads; the result in out (the caller
+ * frees its slots and keys). */
+static void hand_count(table *out, const char *path)
 {
-    half *h = arg;
-    grow(&h->longer);
-    best_count_text(&h->t, &h->longer, h->text, h->len);
-    return NULL;
-}
-
-/* Counts text on two threads, halves cut between words; the result in
- * out (the caller frees its slots and keys). */
-static void hand_count(table *out, const char *text, size_t len)
-{
-    half h[2];
-    size_t mid = len / 2, i, k;
-    while (mid < len && words_letter((unsigned char)text[mid]))
-        mid++;
-    memset(h, 0, sizeof(h));
-    h[0].text = text;
-    h[0].len = mid;
-    h[1].text = text + mid;
-    h[1].len = len - mid;
-    for (i = 0; i < 2; i++)
-        if (pthread_create(&h[i].thread, NULL, count_half, &h[i]) != 0)
-            bench_die("cannot start a thread");
-    for (i = 0; i < 2; i++)
-        pthread_join(h[i].thread, NULL);
-    *out = h[0].longer; /* the long words, then the halves' tables added */
-    for (k = 0; k < h[1].longer.cap; k++) {
-        const entry *e = &h[1].longer.slots[k];
-        if (e->len)
-            add_word(out, h[1].longer.keys + e->off, e->len, e->hash, e->count);
-    }
-    for (i = 0; i < 2; i++)
-        best_into_plain(&h[i].t, out);
-    free(h[1].longer.slots);
-    free(h[1].longer.keys);
-    free(h[0].t.slots);
-    free(h[1].t.slots);
+    best b;
+    best_count_2(&b, out, path); /* out: the words of 16 bytes or more */
+    best_into_plain(&b, out);    /* and the others */
+    free(b.slots);
 }
 
 /* ---- measuring ---- */
@@ -192,8 +153,7 @@ static double median_of(cost *c, int n, int field)
     return bench_median(v, n);
 }
 
-static void one_run(cost *out, int kind, rill_pipeline *p, const char *text, size_t len,
-                    int check)
+static void one_run(cost *out, int kind, rill_pipeline *p, const char *path, int check)
 {
     cost c0 = cost_now();
     if (kind == RILL_Q || kind == RILL_L) {
@@ -201,7 +161,7 @@ static void one_run(cost *out, int kind, rill_pipeline *p, const char *text, siz
         *out = cost_since(c0);
         if (check) {
             table t;
-            hand_count(&t, text, len);
+            hand_count(&t, path);
             check_equal(&t, res);
             free(t.slots);
             free(t.keys);
@@ -209,7 +169,7 @@ static void one_run(cost *out, int kind, rill_pipeline *p, const char *text, siz
         rill_batch_free(res);
     } else {
         table t;
-        hand_count(&t, text, len);
+        hand_count(&t, path);
         *out = cost_since(c0);
         free(t.slots);
         free(t.keys);
@@ -223,17 +183,15 @@ void bench_load(bench_ctx *c)
     double med[NKINDS][4], rx[BENCH_REPS], hx[BENCH_REPS], rill_x, hand_x;
     char note[160];
     rill_pipeline *p = wordcount_pipeline(path);
-    size_t len;
-    char *text = bench_map_file(path, &len, 0);
     int rep, k;
     for (rep = 0; rep < BENCH_REPS; rep++) {
         int first = rep % 2 ? HAND_Q : RILL_Q, second = rep % 2 ? RILL_Q : HAND_Q;
         pid_t hog;
-        one_run(&m[first][rep], first, p, text, len, rep == 0);
-        one_run(&m[second][rep], second, p, text, len, 0);
+        one_run(&m[first][rep], first, p, path, rep == 0);
+        one_run(&m[second][rep], second, p, path, 0);
         hog = hog_start();
-        one_run(&m[first + 1][rep], first + 1, p, text, len, 0);
-        one_run(&m[second + 1][rep], second + 1, p, text, len, 0);
+        one_run(&m[first + 1][rep], first + 1, p, path, 0);
+        one_run(&m[second + 1][rep], second + 1, p, path, 0);
         hog_stop(hog);
     }
     for (k = 0; k < NKINDS; k++)
@@ -260,7 +218,6 @@ void bench_load(bench_ctx *c)
              med[RILL_L][2], med[HAND_Q][2], med[HAND_L][2]);
     bench_add(c, "wordcount_loaded", rill_x, "x", hand_x, rill_x / hand_x, note);
     rill_pipeline_free(p);
-    munmap(text, len);
     growth_rows(c);
 }
 
