@@ -573,6 +573,64 @@ static void a_slow_stage_after_a_sequence_slows_its_reading(void **state)
         assert_true(ru.ru_maxrss < MEMORY_BOUND_KB);
 }
 
+/* A serial job taking 50 us every 64 lines. */
+static int slow_lines(rill_emitter *out, const rill_record *in, void *payload)
+{
+    seen *s = payload;
+    char buf[32];
+    size_t n = in->len < sizeof(buf) - 1 ? in->len : sizeof(buf) - 1;
+    (void)out;
+    memcpy(buf, in->data, n);
+    buf[n] = '\0';
+    atomic_fetch_add(&s->sum, atol(buf));
+    if (atomic_fetch_add(&s->count, 1) % 64 == 63) {
+        struct timespec t = {0, 50000};
+        nanosleep(&t, NULL);
+    }
+    return 0;
+}
+
+/* Many files behind a slow stage are all read, each line once, while
+ * their units wait for room and running ones are cut for it (files not yet
+ * cut into units are work to do, like units, not records held: counted as
+ * records, a batch of them queued behind a waiting unit would keep the
+ * queues full for good). In a child, which a hang kills (alarm). */
+static void many_files_behind_a_slow_stage_are_all_read(void **state)
+{
+    char sub[512], path[600];
+    int status, i;
+    pid_t pid;
+    (void)state;
+    snprintf(sub, sizeof(sub), "%s/many", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    for (i = 0; i < 300; i++) {
+        snprintf(path, sizeof(path), "%s/f%03d.txt", sub, i);
+        write_numbers(path, 500);
+    }
+    if ((pid = fork()) == 0) {
+        rill_run_options o = with_workers(3);
+        rill_stage_options so = RILL_STAGE_OPTIONS_INIT;
+        rill_pipeline *p;
+        rill_batch *work;
+        seen s;
+        alarm(60);
+        memset(&s, 0, sizeof(s));
+        so.serial = 1;
+        snprintf(path, sizeof(path), "%s/*", sub);
+        if (rill_batch_new(&work) != 0 || rill_batch_add_text(work, path) != 0 ||
+            rill_pipeline_new(&p) != 0 || rill_work(p, work) != 0 ||
+            rill_read_lines(p, "lines", 0) != 0 || rill_job(p, "slow", &so, slow_lines, &s) != 0 ||
+            rill_run(p, &o, NULL) != 0)
+            _exit(1);
+        rill_pipeline_free(p);
+        _exit(atomic_load(&s.count) == 300 * 500 && atomic_load(&s.sum) == 300L * 500 * 501 / 2 ? 0 : 2);
+    }
+    assert_true(pid > 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status)); /* not killed: it ended */
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -588,6 +646,7 @@ int main(void)
         cmocka_unit_test(a_sequence_of_endless_range_stops_in_bounded_memory),
         cmocka_unit_test(a_slow_caller_of_a_stream_slows_its_sequence),
         cmocka_unit_test(a_slow_stage_after_a_sequence_slows_its_reading),
+        cmocka_unit_test(many_files_behind_a_slow_stage_are_all_read),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,7 +5,11 @@
  * finished work leaves before new work enters; only when no queued task can
  * run do they pull the source (cut the next range off the work list, or call
  * the generator), and only while the queues are below their bound, which
- * keeps memory bounded. Most tasks never reach a queue: a worker processes
+ * keeps memory bounded. A splittable source reads on inside its units, so
+ * the bound holds for them too: while the records queued (units are work to
+ * do, not records) and the outputs waiting for a stream's caller are at it
+ * (sched.full), queued units are not taken and running ones end at their
+ * next claim, their rest queued (split/splittable.c). Most tasks never reach a queue: a worker processes
  * what it emits itself, depth first (exec.c); a task is queued when it
  * cannot run inline or when other workers are idle and could take it. A
  * sleeping worker is woken only when a task it could take appears. After
@@ -52,10 +56,12 @@ void rill__wake_idle(rill__run *run)
         pthread_cond_signal(&run->sched.cv);
 }
 
-/* Whether t is a unit of splittable work (split/splittable.c). */
+/* Whether t is work a splittable stage has still to read (an element to
+ * cut into units, or a unit: split/splittable.c), not records. */
 static int is_unit(const rill__run *run, const rill__task *t)
 {
-    return run->split.kind && t->phase == 1 && run->stages[t->stage].ops == run->split.kind;
+    return run->split.kind && t->phase != RILL__PHASE_CLOSE &&
+           run->stages[t->stage].ops == run->split.kind;
 }
 
 /* The records the queues and the outputs waiting for the caller may hold
@@ -67,10 +73,11 @@ static size_t bound(const rill__run *run)
 
 void rill__sched_level(rill__run *run)
 {
+    int full = run->sched.queued - run->sched.units + run->out.n >= bound(run);
     RILL__ASSERT_HELD(&run->sched.mu);
-    atomic_store_explicit(&run->sched.full,
-                          run->sched.queued - run->sched.units + run->out.n >= bound(run),
-                          memory_order_relaxed);
+    if (!full && run->sched.units > 0 && atomic_load_explicit(&run->sched.full, memory_order_relaxed))
+        rill__wake_idle(run); /* room again: a sleeping worker takes a unit */
+    atomic_store_explicit(&run->sched.full, full, memory_order_relaxed);
 }
 
 static void put(rill__run *run, const rill__task *t)
@@ -165,8 +172,10 @@ static rill__task *pop_ready(rill__run *run)
             rill__task *t = run->sched.head[s];
             if (t == NULL)
                 continue;
-            if (is_unit(run, t) && atomic_load_explicit(&run->sched.full, memory_order_relaxed))
-                continue; /* reads more: waits for room, as a pull does */
+            if (is_unit(run, t) && atomic_load_explicit(&run->sched.full, memory_order_relaxed) &&
+                !atomic_load_explicit(&run->p->src_stop, memory_order_relaxed))
+                continue; /* reads more: waits for room, as a pull does (once
+                             stopped, taking it drops it) */
             if (!rill__entering(run, t) && run->sched.limit[s] &&
                 atomic_load(&run->sched.busy[s]) >= run->sched.limit[s])
                 continue;
@@ -406,7 +415,9 @@ void rill__worker_loop(rill__worker *w)
         if (t != NULL) {
             /* Taking a task may have brought the queues under their bound:
              * a sleeping worker can pull the source, or take a unit, again. */
-            if (run->sched.idle > 0 && (!run->src.done || run->sched.units > 0))
+            if (run->sched.idle > 0 &&
+                (!run->src.done ||
+                 (run->sched.units > 0 && !atomic_load_explicit(&run->sched.full, memory_order_relaxed))))
                 pthread_cond_signal(&run->sched.cv);
             rill__mutex_unlock(&run->sched.mu);
             rill__process(w, t, 0);
@@ -420,7 +431,8 @@ void rill__worker_loop(rill__worker *w)
             run->ckpt.progressed = 1;
             continue;
         }
-        if (!tried && run->split.kind && atomic_load(&run->split.nactive) > 0) {
+        if (!tried && run->split.kind && atomic_load(&run->split.nactive) > 0 &&
+            !atomic_load_explicit(&run->sched.full, memory_order_relaxed)) {
             /* Split a straggler if one is worth it; then look at everything
              * again, since mu was let go (the run may even have ended). A
              * unit listed meanwhile is worth another try. */

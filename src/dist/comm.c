@@ -13,7 +13,9 @@
  * rank's threads share one core, so the thread asks the scheduler for a
  * short slice (Linux's EEVDF, 6.12 on; elsewhere nothing changes): woken,
  * it runs when its nap ends instead of after the worker's 3 ms slice, so an
- * idle rank's request waits at most about a nap (it waited up to 4 ms).
+ * idle rank's request waits at most about the asked rank's nap: up to 1 ms
+ * from a rank that gave work away lately, up to 4 ms from a busy one (a
+ * rank near the end of its work asks that long ahead).
  *
  * The end of a run, once every rank knows it is over (END or STOP from rank
  * 0), is the NBX pattern: each rank waits until its sends were received
@@ -33,8 +35,9 @@
 #include "link.h"
 
 /* The communication thread's longest nap: 1 ms while this rank waits
- * (for an answer, or with a worker out of work), 4 ms while its workers
- * are all busy, when a wake-up costs a worker a switch of its core and an
+ * (for an answer, or with a worker out of work), gave work away in the
+ * last 20 ms or drains for a checkpoint; 4 ms while its workers are all
+ * busy otherwise, when a wake-up costs a worker a switch of its core and an
  * answer is seldom urgent (a rank near the end of its work asks ahead). */
 #define NAP_WAITING 1e-3
 #define NAP_BUSY 4e-3
@@ -439,9 +442,11 @@ static void *comm_main(void *arg)
             d->gave = 0;
             d->gave_at = now;
         }
-        /* this rank waits for an answer or for work, or another rank that
-         * took work from here in the last 20 ms will ask again */
-        waiting = d->stealing || waits(run) || now - d->gave_at < 2e-2;
+        /* this rank waits for an answer or for work, another rank that took
+         * work from here in the last 20 ms will ask again, or a checkpoint
+         * drains the run */
+        waiting = d->stealing || waits(run) || now - d->gave_at < 2e-2 ||
+                  atomic_load(&run->ckpt.want); /* a drain sends units home */
         if (work) { /* more may follow: look again now, and soon after
                        while this rank waits */
             if (waiting)

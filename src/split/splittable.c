@@ -29,6 +29,7 @@ struct rill__active {
     uint64_t index;             /* which element of the stage it is */
     rill_range_kind kind;
     uint64_t started;           /* now_ns() when it began */
+    uint64_t claims;            /* claims tried (by its worker only) */
 };
 
 static uint64_t now_ns(void)
@@ -210,8 +211,9 @@ static int sleep_until(rill__run *run, uint64_t when, unsigned most_ms, int prox
 }
 
 /* Under run->split.mu: running unit a ends at its next claim, the rest of
- * it queued as a unit of its own; 0, or < 0 when that cannot be queued
- * (the run is failing; the unit keeps its work). */
+ * it queued as a unit of its own; 0, or < 0 when that cannot be queued:
+ * the rest is cut off the unit already, so the run fails (its work would
+ * be lost). */
 static int give_rest(rill__worker *w, struct rill__active *a)
 {
     rill__run *run = w->run;
@@ -220,10 +222,13 @@ static int give_rest(rill__worker *w, struct rill__active *a)
     if (rill_tracker_try_split(&primary, &residual, a->tracker, 0) != 1)
         return 0;
     run->split.queued_work += size_of(&residual);
-    if ((ub = rill__worker_batch(w)) == NULL || unit_add(ub, a->element, a->index, &residual, 0) < 0 ||
-        hand_units(w, a->stage, a->from, a->red, ub) < 0) {
+    if ((ub = rill__worker_batch(w)) == NULL || unit_add(ub, a->element, a->index, &residual, 0) < 0) {
         if (ub)
             rill__worker_unref(w, ub);
+        return rill__fail(w, a->stage, 0, 0, NULL, RILL_ENOMEM, 1, "queueing the rest of a unit");
+    }
+    if (hand_units(w, a->stage, a->from, a->red, ub) < 0) { /* failed the run */
+        rill__worker_unref(w, ub);
         return RILL_ENOMEM;
     }
     rill__worker_unref(w, ub);
@@ -252,7 +257,8 @@ static int before_claim(void *ctx)
         rill__split_checkpoint(a->w, 0);
         return 1;
     }
-    if (!atomic_load_explicit(&run->sched.full, memory_order_relaxed) ||
+    if (a->claims++ == 0 || /* each unit taken claims once at least: it moves on */
+        !atomic_load_explicit(&run->sched.full, memory_order_relaxed) ||
         atomic_load(&run->p->src_stop))
         return 0;
     pthread_mutex_lock(&run->split.mu);
@@ -320,8 +326,10 @@ static int split_process(rill__worker *w, rill__task *t, int locked)
     if (atomic_load(&run->p->src_stop)) /* stopped since: rill_source_stop's walk */
         rill__split_cut_all(run);      /* may have missed it */
     pthread_mutex_unlock(&run->split.mu);
-    if (atomic_load_explicit(&run->sched.idle, memory_order_relaxed) > 0)
-        rill__wake_one(run); /* an idle worker may split this */
+    if (atomic_load_explicit(&run->sched.idle, memory_order_relaxed) > 0 &&
+        !atomic_load_explicit(&run->sched.full, memory_order_relaxed))
+        rill__wake_one(run); /* an idle worker may split this (not while it would
+                                only be cut for room) */
     if (atomic_load(&run->ckpt.parking)) /* a checkpoint is waiting: do only what is claimed */
         rill__split_checkpoint(w, 0);
 
@@ -473,7 +481,7 @@ void rill__split_checkpoint(rill__worker *w, int proxied)
         if (proxied && a->red->origin < 0)
             continue; /* opened on this rank: it finishes here */
         if (give_rest(w, a) < 0)
-            break; /* the run is failing; the unit keeps its work */
+            break; /* the run is failing */
     }
     pthread_mutex_unlock(&run->split.mu);
 }
