@@ -115,7 +115,7 @@ typedef struct rill__dist {
     int drain_sent;           /* rank 0: DRAIN went out, UNDRAIN not yet */
     int stealing, victim, tried; /* a STEAL out; whom next; refusals in a row */
     int asked;                /* the STEAL out's code: 0 a reserve, 1 idle,
-                                 2 soon idle (comm.c's maybe_steal) */
+                                 2 soon idle (steal.c) */
     double next_steal;        /* no idle rank's STEAL before */
     double next_ahead;        /* no soon-idle rank's STEAL before */
     double next_reserve;      /* no STEAL for a reserve before */
@@ -165,8 +165,13 @@ int rill__ship_home(rill__dist *d, const rill__task *t);
  * there comes home). */
 int rill__ship_lend(rill__dist *d, const rill__task *t, int to, rill__reduction *r,
                     int64_t units);
-/* comm.c: an answer to this rank's STEAL came: given tasks were sent. */
+/* steal.c: the communication thread asks another rank for work when this
+ * rank wants some (now: rill__mono()); an answer to this rank's STEAL
+ * came: given tasks were sent. */
+void rill__steal_maybe(rill__dist *d, double now);
 void rill__steal_answered(rill__dist *d, int64_t given);
+/* comm.c: seconds on the monotonic clock. */
+double rill__mono(void);
 
 /* proxy.c: the head of a message, and reading it back (0, or RILL_ECORRUPT
  * when buf is not one: too short, another version or an unknown type). */
