@@ -9,10 +9,11 @@
  * the bound holds for them too: while the records queued (units are work to
  * do, not records) and the outputs waiting for a stream's caller are at it
  * (sched.full), queued units are not taken and running ones end at their
- * next claim, their rest queued (split/splittable.c). Most tasks never reach a queue: a worker processes
- * what it emits itself, depth first (exec.c); a task is queued when it
- * cannot run inline or when other workers are idle and could take it. A
- * sleeping worker is woken only when a task it could take appears. After
+ * next claim, their rest queued (split/splittable.c). Most tasks never
+ * reach a queue: a worker processes what it emits itself, depth first
+ * (exec.c); a task is queued when it cannot run inline or when other
+ * workers are idle and could take it. A sleeping worker is woken only when
+ * a task it could take appears. After
  * rill_source_stop (p->src_stop) the next worker free to pull ends the
  * source instead, as a source that has no more (split/stop.c says what
  * else stops). Queues, source state and idle/done are under run->sched.mu;

@@ -321,7 +321,7 @@ static void *comm_main(void *arg)
     rill__dist *d = arg;
     rill__run *run = d->run;
     sending s = {NULL, 0};
-    double nap = 2e-5;
+    double nap = 2e-5, most;
     void *barrier;
     int done = 0, waiting;
     short_slice();
@@ -366,10 +366,6 @@ static void *comm_main(void *arg)
         rill__steal_maybe(d, now);
         if (d->rank != 0 && run->p->progress && now >= d->next_report)
             report_progress(d, now);
-        if (d->gave) {
-            d->gave = 0;
-            d->gave_at = now;
-        }
         /* this rank waits for an answer or for work, another rank that took
          * work from here in the last 20 ms will ask again, or a checkpoint
          * drains the run */
@@ -394,8 +390,8 @@ static void *comm_main(void *arg)
             d->sleeping = 0;
         }
         pthread_mutex_unlock(&d->mu);
-        nap = nap * 2 < (waiting ? NAP_WAITING : NAP_BUSY) ? nap * 2
-                                                             : waiting ? NAP_WAITING : NAP_BUSY;
+        most = waiting ? NAP_WAITING : NAP_BUSY;
+        nap = nap * 2 < most ? nap * 2 : most;
     }
     /* NBX: our sends received, then everybody's. */
     while (post(d, &s), reap(d, &s) > 0)

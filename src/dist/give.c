@@ -149,8 +149,8 @@ void rill__answer_steal(rill__dist *d, int peer, int idle)
     h.type = RILL__M_GIVEN;
     h.code = given;
     rill__send_head(d, peer, &h);
-    if (given > 0)
-        d->gave = 1;
+    if (given > 0) /* the thread's: that rank asks again soon */
+        d->gave_at = rill__mono();
 }
 
 /* The payload of a finished proxy: its merged state (a reducer's store, a

@@ -120,9 +120,8 @@ typedef struct rill__dist {
     double next_ahead;        /* no soon-idle rank's STEAL before */
     double next_reserve;      /* no STEAL for a reserve before */
     double reserve_wait;      /* the back-off after the last refused one */
-    int gave;                 /* work went to another rank since the thread
-                                 last looked (thread only) */
-    double gave_at;           /* when it last did: that rank asks again soon */
+    double gave_at;           /* when work last went to another rank, which
+                                 asks again soon (thread only) */
     atomic_uint_fast64_t moved; /* records sent to other ranks */
     double next_report;       /* other ranks: when progress goes to rank 0 */
     double (*seen)[3];        /* rank 0, under pmu: each rank's latest report */
