@@ -131,8 +131,19 @@ int main(int argc, char **argv)
         return bench_load_child(argv[2], argv[3]);
     if (argc == 5 && strcmp(argv[1], "--checkpoint-child") == 0)
         return bench_checkpoint_child(argv[2], argv[3], atoi(argv[4]));
+    for (a = 2; a < argc; a++) { /* a group that is not one: nothing measured, nothing written */
+        for (i = 0; i < sizeof(all) / sizeof(all[0]) && strcmp(argv[a], all[i].name) != 0; i++)
+            ;
+        if (i == sizeof(all) / sizeof(all[0])) {
+            fprintf(stderr, "%s: no group '%s'\n", argv[0], argv[a]);
+            argc = 1;
+        }
+    }
     if (argc < 2) {
-        fprintf(stderr, "usage: %s OUTDIR [overhead|wordcount|scaling|stream|skew|checkpoint|exec|cli|incremental|map|cache|load...]\n", argv[0]);
+        fprintf(stderr, "usage: %s OUTDIR [GROUP...]; groups:", argv[0]);
+        for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+            fprintf(stderr, " %s", all[i].name);
+        fprintf(stderr, " (none: all)\n");
         return 2;
     }
     c.dir = argv[1];
